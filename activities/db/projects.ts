@@ -1,0 +1,87 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { toProjectRecord, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
+import { auditEvents, projects, robotAccounts } from '../../db/schema';
+
+export interface ProjectRowInput {
+  name: string;
+  registry: string;
+  displayName: string;
+  description: string | null;
+  public: boolean;
+  tenantId: string;
+  harborId: number;
+  storageLimit: number | null;
+  settings: ProjectSettings;
+  webhookPolicyId: number | null;
+  /** Sealed, never clear text. */
+  webhookSecret: string | null;
+}
+
+const live = (registry: string, name: string) =>
+  and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false));
+
+export function createProjectActivities({ db }: { db: Db }) {
+  return {
+    async findProject(registry: string, name: string): Promise<ProjectRecord | null> {
+      const [row] = await db.select().from(projects).where(live(registry, name)).limit(1);
+      return row ? toProjectRecord(row) : null;
+    },
+
+    /** Insert, or update the live row of that name: a retry converges on the same row. */
+    async upsertProject(input: ProjectRowInput): Promise<ProjectRecord> {
+      const values = {
+        name: input.name,
+        harborAddress: input.registry,
+        displayName: input.displayName,
+        description: input.description,
+        isPublic: input.public,
+        tenantId: input.tenantId,
+        harborId: input.harborId,
+        storageLimit: input.storageLimit,
+        settings: input.settings as unknown as Record<string, unknown>,
+        webhookPolicyId: input.webhookPolicyId,
+        webhookSecret: input.webhookSecret,
+      };
+      const [row] = await db
+        .insert(projects)
+        .values(values)
+        .onConflictDoUpdate({
+          target: [projects.harborAddress, projects.name, projects.isArchived, projects.deletedAt],
+          set: { ...values, updatedAt: sql`now()` },
+        })
+        .returning();
+      if (!row) throw new Error(`upsert of project ${input.name} returned no row`);
+      return toProjectRecord(row);
+    },
+
+    /** Compensation of onboarding: the row never became visible as a finished project. */
+    async deleteProjectRow(registry: string, name: string): Promise<void> {
+      await db.delete(projects).where(live(registry, name));
+    },
+
+    async archiveProject(registry: string, name: string): Promise<ProjectRecord | null> {
+      const [row] = await db
+        .update(projects)
+        .set({ isArchived: true, deletedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(live(registry, name))
+        .returning();
+      return row ? toProjectRecord(row) : null;
+    },
+
+    async saveRobotAccount(input: { projectId: string; harborRobotId: number; name: string; sealedSecret: string; expiresAt: string | null }) {
+      await db
+        .insert(robotAccounts)
+        .values({ projectId: input.projectId, harborRobotId: input.harborRobotId, name: input.name, secret: input.sealedSecret, expiresAt: input.expiresAt })
+        .onConflictDoUpdate({
+          target: [robotAccounts.projectId, robotAccounts.harborRobotId],
+          set: { secret: input.sealedSecret, expiresAt: input.expiresAt },
+        });
+    },
+
+    /** One row per event key, so a retried activity does not audit twice. */
+    async recordAudit(input: { eventKey: string; actor: string | null; action: string; resource: string; details: Record<string, unknown> }) {
+      await db.insert(auditEvents).values(input).onConflictDoNothing({ target: auditEvents.eventKey });
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { Producer, stringSerializers } from '@platformatic/kafka';
+import type { Logger } from '../../lib/logger';
+import type { RegistryEvent } from './cloudevents';
+
+export interface EventPublisher {
+  publish(event: RegistryEvent): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Kafka in structured CloudEvents mode: the value is the whole event, the key its subject,
+ * and the `content-type` header says so. The producer is idempotent, so its own resends
+ * are not duplicated; activity retries reuse the event id for consumers to deduplicate on.
+ */
+export function createKafkaPublisher(opts: { bootstrapBrokers: string[]; topic: string; clientId?: string }): EventPublisher {
+  const producer = new Producer({
+    clientId: opts.clientId ?? 'model-registry',
+    bootstrapBrokers: opts.bootstrapBrokers,
+    serializers: stringSerializers,
+    idempotent: true,
+    acks: -1,
+    autocreateTopics: true,
+    timeout: 10_000,
+    retries: 3,
+  });
+  return {
+    async publish(event) {
+      await producer.send({
+        messages: [
+          {
+            topic: opts.topic,
+            key: event.subject,
+            value: JSON.stringify(event),
+            headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8', ce_id: event.id, ce_type: event.type },
+          },
+        ],
+      });
+    },
+    close: () => producer.close(),
+  };
+}
+
+/** Without a broker the local stack logs the events instead. */
+export function createLogPublisher(logger: Logger): EventPublisher {
+  return {
+    publish(event) {
+      logger.info({ event }, 'event');
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+}

@@ -1,0 +1,85 @@
+import { swaggerUI } from '@hono/swagger-ui';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Client } from '@temporalio/client';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { Db } from '../db/client';
+import type { Logger } from '../lib/logger';
+import type { MutationDeps } from './operations';
+import { problemBody, problemResponse } from './problem';
+import { createHealthRouter } from './routes/health';
+import { createOperationsRouter } from './routes/operations';
+import { createTenantsRouter } from './routes/tenants';
+
+export interface AppDeps {
+  db: Db;
+  client: Client;
+  taskQueue: string;
+  mutationWaitMs: number;
+  bodyLimitBytes: number;
+  logger: Logger;
+}
+
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/** The whole HTTP API: routers per resource under /api/v1, docs, health, and problem+json errors. */
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono();
+  const mutations: MutationDeps = { client: deps.client, taskQueue: deps.taskQueue, mutationWaitMs: deps.mutationWaitMs };
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.logger.info(
+      { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: (c) =>
+        problemResponse(c, problemBody(413, 'payload-too-large', 'Request body too large', `the limit is ${deps.bodyLimitBytes} bytes`)),
+    }),
+  );
+  app.use('/api/*', async (c, next) => {
+    const type = c.req.header('content-type');
+    const hasBody = c.req.header('content-length') !== '0' && (c.req.header('content-length') || c.req.header('transfer-encoding'));
+    if (BODY_METHODS.has(c.req.method) && hasBody && !(type && JSON_TYPE.test(type))) {
+      return problemResponse(
+        c,
+        problemBody(415, 'unsupported-media-type', 'Unsupported media type', `expected application/json, got ${type ?? 'no content-type'}`),
+      );
+    }
+    await next();
+  });
+
+  app.route('/', createHealthRouter(deps));
+  app.route('/api/v1', createTenantsRouter({ db: deps.db, mutations }));
+  app.route('/api/v1', createOperationsRouter({ client: deps.client }));
+
+  app.doc('/openapi.json', {
+    openapi: '3.0.3',
+    info: {
+      title: 'Model Registry',
+      version: '0.1.0',
+      description: 'Catalogue, onboarding and housekeeping of ML models stored as OCI artifacts in Harbor. Every change runs as a Temporal workflow.',
+    },
+  });
+  app.get('/swagger', swaggerUI({ url: '/openapi.json' }));
+
+  app.notFound((c) => problemResponse(c, problemBody(404, 'not-found', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      return problemResponse(c, problemBody(err.status, 'bad-request', err.message || 'Bad request'));
+    }
+    deps.logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    return problemResponse(c, problemBody(500, 'internal', 'Internal server error', `request id ${c.get('requestId')}`));
+  });
+  return app;
+}

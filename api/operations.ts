@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
+import {
+  type Client,
+  type WorkflowExecutionDescription,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { problemBody, type Problem } from './problem';
+
+/** What a route needs to run a mutation as a workflow. */
+export interface MutationDeps {
+  client: Client;
+  taskQueue: string;
+  mutationWaitMs: number;
+}
+
+export interface MutationSpec {
+  workflowType: string;
+  workflowId: string;
+  args: unknown[];
+  idempotencyKey?: string;
+  searchAttributes?: SearchAttributePair[];
+}
+
+export type OperationStatus = 'running' | 'completed' | 'failed' | 'canceled' | 'terminated' | 'timed_out';
+
+export interface OperationView {
+  id: string;
+  kind: string;
+  status: OperationStatus;
+  startedAt: string | null;
+  closedAt: string | null;
+  result?: unknown;
+  problem?: Problem;
+}
+
+export type MutationOutcome =
+  | { state: 'completed'; operationId: string; result: unknown }
+  | { state: 'failed'; operationId: string; problem: Problem }
+  | { state: 'running'; operationId: string; operation: OperationView }
+  | { state: 'busy'; operationId: string; problem: Problem };
+
+/** Operation ids pin one run of a business-key workflow id, opaque and URL-safe. */
+export function encodeOperationId(workflowId: string, runId: string): string {
+  return Buffer.from(`${workflowId}\n${runId}`, 'utf8').toString('base64url');
+}
+
+export function decodeOperationId(id: string): { workflowId: string; runId: string } | null {
+  if (!/^[A-Za-z0-9_-]{1,2048}$/.test(id)) return null;
+  const [workflowId, runId, ...rest] = Buffer.from(id, 'base64url').toString('utf8').split('\n');
+  if (!workflowId || !runId || rest.length > 0) return null;
+  return { workflowId, runId };
+}
+
+export const operationLocation = (operationId: string) => `/api/v1/operations/${operationId}`;
+
+/** HTTP status for a business failure type thrown by an activity or workflow. */
+const STATUS_BY_FAILURE_TYPE: Record<string, number> = {
+  ValidationFailed: 400,
+  NotFound: 404,
+  Conflict: 409,
+};
+
+export function failureToProblem(err: unknown): Problem {
+  const cause = err instanceof WorkflowFailedError ? err.cause : err;
+  let failure: unknown = cause;
+  // An activity's ApplicationFailure arrives wrapped in an ActivityFailure.
+  while (failure && !(failure instanceof ApplicationFailure) && failure instanceof Error && failure.cause) {
+    failure = failure.cause;
+  }
+  if (failure instanceof ApplicationFailure && failure.type && STATUS_BY_FAILURE_TYPE[failure.type]) {
+    const status = STATUS_BY_FAILURE_TYPE[failure.type]!;
+    return problemBody(status, failure.type.toLowerCase(), failure.type, failure.message, {
+      ...(failure.details?.[0] && typeof failure.details[0] === 'object' ? (failure.details[0] as object) : {}),
+    });
+  }
+  const message = failure instanceof Error ? failure.message : 'the operation failed';
+  return problemBody(500, 'operation-failed', 'Operation failed', message);
+}
+
+const STATUS_NAMES: Partial<Record<string, OperationStatus>> = {
+  RUNNING: 'running',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'canceled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+  // A continued-as-new run is done; its successor carries the work on.
+  CONTINUED_AS_NEW: 'completed',
+};
+
+/** The operation resource for one workflow run, with its result or problem once closed. */
+export async function readOperation(client: Client, workflowId: string, runId: string): Promise<OperationView | null> {
+  const handle = client.workflow.getHandle(workflowId, runId);
+  let description: WorkflowExecutionDescription;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
+  const status = STATUS_NAMES[description.status.name] ?? 'running';
+  const view: OperationView = {
+    id: encodeOperationId(workflowId, description.runId),
+    kind: description.type,
+    status,
+    startedAt: description.startTime.toISOString(),
+    closedAt: description.closeTime?.toISOString() ?? null,
+  };
+  if (status === 'completed') view.result = await handle.result();
+  if (status === 'failed' || status === 'timed_out' || status === 'terminated' || status === 'canceled') {
+    view.problem = await handle.result().then(
+      () => problemBody(500, 'operation-failed', 'Operation failed'),
+      (err: unknown) => failureToProblem(err),
+    );
+  }
+  return view;
+}
+
+const hashArgs = (args: unknown[]) => createHash('sha256').update(JSON.stringify(args)).digest('base64url');
+
+async function latestRun(client: Client, workflowId: string): Promise<WorkflowExecutionDescription | null> {
+  try {
+    return await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
+}
+
+/**
+ * Starts (or joins) the workflow for a mutation and waits a bounded time for it.
+ * - A run that carries the same Idempotency-Key is joined, running or finished.
+ * - A running run for the same business key is joined when it was started for the same
+ *   request, and refused as busy otherwise, so a different concurrent change is never lost.
+ */
+export async function runMutation(deps: MutationDeps, spec: MutationSpec): Promise<MutationOutcome> {
+  const requestHash = hashArgs(spec.args);
+  let runId: string | undefined;
+  for (let attempt = 0; attempt < 3 && !runId; attempt++) {
+    const latest = await latestRun(deps.client, spec.workflowId);
+    if (latest) {
+      const memo = latest.memo ?? {};
+      const sameKey = spec.idempotencyKey !== undefined && memo.idempotencyKey === spec.idempotencyKey;
+      if (sameKey || (latest.status.name === 'RUNNING' && memo.requestHash === requestHash)) {
+        runId = latest.runId;
+        break;
+      }
+      if (latest.status.name === 'RUNNING') {
+        const operationId = encodeOperationId(spec.workflowId, latest.runId);
+        return {
+          state: 'busy',
+          operationId,
+          problem: problemBody(409, 'operation-in-progress', 'Another operation on this resource is in progress', 'retry once it has finished', {
+            operation: operationLocation(operationId),
+          }),
+        };
+      }
+    }
+    try {
+      const handle = await deps.client.workflow.start(spec.workflowType, {
+        workflowId: spec.workflowId,
+        taskQueue: deps.taskQueue,
+        args: spec.args,
+        memo: { requestHash, ...(spec.idempotencyKey ? { idempotencyKey: spec.idempotencyKey } : {}) },
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        typedSearchAttributes: spec.searchAttributes ?? [],
+      });
+      runId = handle.firstExecutionRunId;
+    } catch (err) {
+      // Another request started it between our look and our start: look again.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+  if (!runId) throw new Error(`could not start or join workflow ${spec.workflowId}`);
+
+  const operationId = encodeOperationId(spec.workflowId, runId);
+  const handle = deps.client.workflow.getHandle(spec.workflowId, runId, { followRuns: false });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), deps.mutationWaitMs);
+  });
+  try {
+    const outcome = await Promise.race([
+      handle.result().then(
+        (result: unknown) => ({ ok: true as const, result }),
+        (err: unknown) => ({ ok: false as const, err }),
+      ),
+      timeout,
+    ]);
+    if (outcome === 'timeout') {
+      const operation = await readOperation(deps.client, spec.workflowId, runId);
+      if (!operation) throw new Error(`workflow ${spec.workflowId} vanished`);
+      return { state: 'running', operationId, operation };
+    }
+    if (outcome.ok) return { state: 'completed', operationId, result: outcome.result };
+    return { state: 'failed', operationId, problem: failureToProblem(outcome.err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,62 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** One field-level issue, `path` in JSON-pointer-ish dotted form (`body.name`, `query.limit`). */
+export interface FieldIssue {
+  field: string;
+  message: string;
+  code: string;
+}
+
+/** RFC 9457 problem details. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: FieldIssue[];
+  [extension: string]: unknown;
+}
+
+const TYPE_BASE = 'https://model-registry.dev/problems/';
+
+export function problemBody(status: number, slug: string, title: string, detail?: string, extra: Record<string, unknown> = {}): Problem {
+  return { type: `${TYPE_BASE}${slug}`, title, status, ...(detail === undefined ? {} : { detail }), ...extra };
+}
+
+/**
+ * Typed as `never` so route handlers may return it whatever their declared success schema:
+ * every route documents its problem responses separately.
+ */
+export function problemResponse(c: Context, p: Problem, headers: Record<string, string> = {}): never {
+  return c.body(JSON.stringify({ ...p, instance: p.instance ?? c.req.path }), p.status as ContentfulStatusCode, {
+    'content-type': 'application/problem+json',
+    ...headers,
+  }) as never;
+}
+
+interface ZodLikeIssue {
+  path: PropertyKey[];
+  message: string;
+  code: string;
+}
+
+export function fieldIssues(target: string, issues: readonly ZodLikeIssue[]): FieldIssue[] {
+  return issues.map((i) => ({
+    field: [target, ...i.path.map(String)].join('.'),
+    message: i.message,
+    code: i.code,
+  }));
+}
+
+/** The `defaultHook` of every OpenAPIHono router: zod failures become a 400 naming each field. */
+export function validationHook(
+  result: { success: true } | { success: false; error: { issues: readonly ZodLikeIssue[] }; target?: string },
+  c: Context,
+): Response | undefined {
+  if (result.success) return undefined;
+  const errors = fieldIssues(result.target === 'json' ? 'body' : (result.target ?? 'request'), result.error.issues);
+  const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+  return problemResponse(c, problemBody(400, 'validation', 'Request validation failed', detail, { errors }));
+}

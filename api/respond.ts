@@ -1,0 +1,28 @@
+import type { Context } from 'hono';
+import { operationLocation, runMutation, type MutationDeps, type MutationSpec } from './operations';
+import { problemResponse } from './problem';
+
+/**
+ * Runs a mutation and answers for every outcome but success: 202 + Location while it runs,
+ * the problem when it failed or another one is busy. On success the route shapes the result.
+ */
+export async function mutationResponse(
+  c: Context,
+  deps: MutationDeps,
+  spec: MutationSpec,
+): Promise<{ done: true; result: unknown } | { done: false; response: never }> {
+  const outcome = await runMutation(deps, spec);
+  const location = operationLocation(outcome.operationId);
+  switch (outcome.state) {
+    case 'completed':
+      c.header('X-Operation-Id', outcome.operationId);
+      return { done: true, result: outcome.result };
+    case 'running':
+      // Typed `never` like problemResponse: each route documents its 202 separately.
+      return { done: false, response: c.json(outcome.operation, 202, { Location: location }) as never };
+    case 'failed':
+      return { done: false, response: problemResponse(c, outcome.problem, { 'X-Operation-Id': outcome.operationId }) };
+    case 'busy':
+      return { done: false, response: problemResponse(c, outcome.problem, { Location: location }) };
+  }
+}

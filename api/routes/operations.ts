@@ -1,0 +1,29 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Client } from '@temporalio/client';
+import { decodeOperationId, readOperation } from '../operations';
+import { problemBody, problemResponse, validationHook } from '../problem';
+import { OperationSchema, problem } from '../schemas/common';
+
+const getOperation = createRoute({
+  method: 'get',
+  path: '/operations/{id}',
+  tags: ['Operations'],
+  summary: 'Status, result or failure of a long-running mutation',
+  request: { params: z.object({ id: z.string().min(1).max(4096) }) },
+  responses: {
+    200: { description: 'The operation', content: { 'application/json': { schema: OperationSchema } } },
+    404: problem('No such operation'),
+  },
+});
+
+export function createOperationsRouter(deps: { client: Client }) {
+  const router = new OpenAPIHono({ defaultHook: validationHook });
+  router.openapi(getOperation, async (c) => {
+    const { id } = c.req.valid('param');
+    const ids = decodeOperationId(id);
+    const operation = ids && (await readOperation(deps.client, ids.workflowId, ids.runId));
+    if (!operation) return problemResponse(c, problemBody(404, 'not-found', 'Operation not found', `no operation "${id}"`));
+    return c.json(operation, 200);
+  });
+  return router;
+}

@@ -1,0 +1,114 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { and, asc, eq, gt, like } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { tenants } from '../../db/schema';
+import { toTenantRecord } from '../../db/read-models/tenants';
+import { tenantWorkflowId } from '../../workflows/ids';
+import { OperationKind, TenantName } from '../../workflows/search-attributes';
+import type { TenantUpsertResult } from '../../workflows/tenants';
+import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
+import { type MutationDeps } from '../operations';
+import { problemBody, problemResponse, validationHook } from '../problem';
+import { mutationResponse } from '../respond';
+import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
+import { TenantCreateSchema, TenantPageSchema, TenantSchema } from '../schemas/tenants';
+
+const tag = ['Tenants'];
+
+const createTenant = createRoute({
+  method: 'post',
+  path: '/tenants',
+  tags: tag,
+  summary: 'Create a tenant (or update it: 409 with the updated tenant)',
+  request: {
+    headers: IdempotencyKeyHeader,
+    body: { required: true, content: { 'application/json': { schema: TenantCreateSchema } } },
+  },
+  responses: {
+    201: { description: 'Created', content: { 'application/json': { schema: TenantSchema } } },
+    202: acceptedResponse,
+    400: problem('Invalid body'),
+    409: problem('The tenant existed: its data was updated; `tenant` holds the current tenant'),
+    415: problem('Body is not JSON'),
+  },
+});
+
+const listTenants = createRoute({
+  method: 'get',
+  path: '/tenants',
+  tags: tag,
+  summary: 'List tenants by name',
+  request: { query: PageQuery.extend({ namePrefix: z.string().max(255).optional() }) },
+  responses: {
+    200: { description: 'A page of tenants', content: { 'application/json': { schema: TenantPageSchema } } },
+    400: problem('Invalid query'),
+  },
+});
+
+const getTenant = createRoute({
+  method: 'get',
+  path: '/tenants/{name}',
+  tags: tag,
+  summary: 'Get a tenant',
+  request: { params: z.object({ name: z.string().min(1).max(255) }) },
+  responses: {
+    200: { description: 'The tenant', content: { 'application/json': { schema: TenantSchema } } },
+    404: problem('No such tenant'),
+  },
+});
+
+
+export function createTenantsRouter(deps: { db: Db; mutations: MutationDeps }) {
+  const router = new OpenAPIHono({ defaultHook: validationHook });
+
+  router.openapi(createTenant, async (c) => {
+    const body = c.req.valid('json');
+    const outcome = await mutationResponse(c, deps.mutations, {
+      workflowType: 'tenantUpsertWorkflow',
+      workflowId: tenantWorkflowId(body.name),
+      args: [body],
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+      searchAttributes: [
+        { key: TenantName, value: body.name },
+        { key: OperationKind, value: 'tenant.upsert' },
+      ],
+    });
+    if (!outcome.done) return outcome.response;
+    const { tenant, created } = outcome.result as TenantUpsertResult;
+    if (created) return c.json(tenant, 201);
+    return problemResponse(
+      c,
+      problemBody(409, 'conflict', 'Tenant already exists', `tenant "${tenant.name}" existed; its data was updated`, { tenant }),
+    );
+  });
+
+  router.openapi(listTenants, async (c) => {
+    const { limit, cursor, namePrefix } = c.req.valid('query');
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    if (after === null) return problemResponse(c, problemBody(400, 'validation', 'Invalid cursor', 'query.cursor: not a cursor from this API'));
+    const rows = await deps.db
+      .select()
+      .from(tenants)
+      .where(
+        and(
+          eq(tenants.isArchived, false),
+          after === undefined ? undefined : gt(tenants.name, after),
+          namePrefix ? like(tenants.name, `${escapeLike(namePrefix)}%`) : undefined,
+        ),
+      )
+      .orderBy(asc(tenants.name))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return c.json({ items: page.map(toTenantRecord), nextCursor: rows.length > limit && last ? encodeCursor(last.name) : null }, 200);
+  });
+
+  router.openapi(getTenant, async (c) => {
+    const { name } = c.req.valid('param');
+    const [row] = await deps.db.select().from(tenants).where(eq(tenants.name, name)).limit(1);
+    if (!row) return problemResponse(c, problemBody(404, 'not-found', 'Tenant not found', `no tenant named "${name}"`));
+    return c.json(toTenantRecord(row), 200);
+  });
+
+  return router;
+}

@@ -1,0 +1,51 @@
+import { z } from '@hono/zod-openapi';
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string(), code: z.string() }))
+      .optional(),
+  })
+  .openapi('Problem');
+
+export const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
+
+export const problem = (description: string) => ({ description, content: problemContent });
+
+export const OperationSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string().openapi({ description: 'Workflow type behind the operation' }),
+    status: z.enum(['running', 'completed', 'failed', 'canceled', 'terminated', 'timed_out']),
+    startedAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    result: z.unknown().optional(),
+    problem: ProblemSchema.optional(),
+  })
+  .openapi('Operation');
+
+export const acceptedResponse = {
+  description: 'Still running after the wait bound: follow `Location` to the operation',
+  headers: z.object({ Location: z.string() }),
+  content: { 'application/json': { schema: OperationSchema } },
+};
+
+export const IdempotencyKeyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({ description: 'A retried request with the same key joins the first one instead of starting again' }),
+});
+
+/** Cursor pagination shared by every list. */
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: 'Page size (1–500)' }),
+  cursor: z.string().max(512).optional().openapi({ description: 'Opaque cursor from the previous page\'s `nextCursor`' }),
+});

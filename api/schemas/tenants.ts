@@ -1,0 +1,26 @@
+import { z } from '@hono/zod-openapi';
+import { resourceName } from '../../lib/names';
+
+export const TenantCreateSchema = z
+  .object({
+    name: resourceName.openapi({ example: 'my_tenant', description: 'Tenant id: lowercase, 1–255, [a-z0-9._-], starting alphanumeric' }),
+    companyName: z.string().trim().min(1).max(255).openapi({ example: 'My Company' }),
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).openapi({ example: 'https://my-company.com' }),
+  })
+  .strict()
+  .openapi('TenantCreate');
+
+export const TenantSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    companyName: z.string(),
+    url: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Tenant');
+
+export const TenantPageSchema = z
+  .object({ items: z.array(TenantSchema), nextCursor: z.string().nullable() })
+  .openapi('TenantPage');

@@ -1,0 +1,34 @@
+/** Process configuration, read once from the environment. Defaults suit the local stack. */
+export interface Config {
+  databaseUrl: string | undefined;
+  temporalAddress: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  apiPort: number;
+  apiHost: string;
+  /** How long a mutation waits for its workflow before answering 202. */
+  mutationWaitMs: number;
+  /** Largest request body accepted, in bytes. */
+  bodyLimitBytes: number;
+}
+
+function int(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+export function loadConfig(): Config {
+  return {
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    temporalAddress: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    temporalNamespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: process.env.TEMPORAL_TASK_QUEUE ?? 'model-registry',
+    apiPort: int('API_PORT', 8080),
+    apiHost: process.env.API_HOST ?? '127.0.0.1',
+    mutationWaitMs: int('MUTATION_WAIT_MS', 5000),
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024),
+  };
+}

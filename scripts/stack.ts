@@ -1,0 +1,95 @@
+import { mkdirSync } from 'node:fs';
+import { serve } from '@hono/node-server';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { connect } from '../db/client';
+import { migrateDatabase } from '../db/migrate';
+import { loadConfig } from '../lib/config';
+import { logger } from '../lib/logger';
+import { createWorker } from '../lib/worker';
+
+/**
+ * The local stack in one process: embedded PostgreSQL (PGlite over its socket server, unless
+ * DATABASE_URL is set), migrations, the worker and the API. Temporal is started by stack.sh.
+ */
+const config = loadConfig();
+const stops: (() => Promise<void>)[] = [];
+
+async function retry<T>(what: string, fn: () => Promise<T>, attempts = 120): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      if (i === 1) logger.info(`waiting for ${what}…`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+let databaseUrl = config.databaseUrl;
+// PGlite serves one connection at a time (its multiplexer interleaves extended-protocol
+// messages), so the embedded database gets exactly one client connection, shared by API and worker.
+let poolSize = 10;
+if (!databaseUrl) {
+  const dataDir = '.data/pglite';
+  mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir);
+  const port = Number(process.env.PGLITE_PORT ?? 5433);
+  const server = new PGLiteSocketServer({ db: pglite, port, host: '127.0.0.1' });
+  await server.start();
+  stops.push(async () => {
+    await server.stop();
+    await pglite.close();
+  });
+  databaseUrl = `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+  poolSize = 1;
+}
+const database = connect(databaseUrl, { max: poolSize });
+stops.unshift(() => database.close());
+await migrateDatabase(database);
+
+const nativeConnection = await retry('Temporal', () => NativeConnection.connect({ address: config.temporalAddress }));
+const worker = await createWorker({
+  connection: nativeConnection,
+  namespace: config.temporalNamespace,
+  taskQueue: config.taskQueue,
+  deps: { db: database.db },
+});
+const workerRun = worker.run();
+
+const connection = await Connection.connect({ address: config.temporalAddress });
+const client = new Client({ connection, namespace: config.temporalNamespace });
+const app = createApp({ db: database.db, client, logger, ...config });
+const api = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost });
+
+const base = `http://${config.apiHost}:${config.apiPort}`;
+process.stdout.write(
+  [
+    '',
+    'Model Registry local stack is up:',
+    `  API              ${base}/api/v1`,
+    `  Swagger UI       ${base}/swagger`,
+    `  OpenAPI          ${base}/openapi.json`,
+    `  Temporal Web UI  ${process.env.TEMPORAL_UI_URL ?? '(external Temporal: see its own UI)'}`,
+    `  Temporal         ${config.temporalAddress}`,
+    `  Database         ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in .data/pglite (${databaseUrl})`}`,
+    'Ctrl-C stops it.',
+    '',
+  ].join('\n'),
+);
+
+async function shutdown() {
+  logger.info('stopping');
+  api.close();
+  worker.shutdown();
+  await workerRun;
+  await connection.close();
+  await nativeConnection.close();
+  for (const stop of stops) await stop();
+  process.exit(0);
+}
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown());

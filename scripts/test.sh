@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what it needs, then typecheck, lint, and
+# every test against real servers (Temporal dev server, PostgreSQL, …) that the test set-up starts.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/ensure-node-deps.sh
+# Install the servers up front so that first-time downloads do not eat into test time-outs.
+bash scripts/ensure-temporal.sh >/dev/null
+bash scripts/ensure-postgres.sh >/dev/null
+echo "== typecheck"; npx tsc --noEmit
+echo "== lint"; npx eslint --max-warnings 0 .
+echo "== tests"; npx vitest run "$@"

@@ -1,0 +1,56 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
+import { connect } from '../../db/client';
+import { logger } from '../../lib/logger';
+import { readJson } from '../support/http';
+import { startTestStack, type TestStack } from '../support/stack';
+
+describe('docs and health', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(() => stack.close());
+
+  it('serves the OpenAPI 3 document generated from the routes, and Swagger UI', async () => {
+    const doc = await readJson(await stack.app.request('/openapi.json'));
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/tenants', '/api/v1/tenants/{name}', '/api/v1/operations/{id}']));
+    expect(doc.paths['/api/v1/tenants'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/TenantCreate');
+    const ui = await stack.app.request('/swagger');
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('/openapi.json');
+  });
+
+  it('healthz answers; readyz checks the database and Temporal', async () => {
+    expect((await stack.app.request('/healthz')).status).toBe(200);
+    const ready = await stack.app.request('/readyz');
+    expect(ready.status).toBe(200);
+    expect(await readJson(ready)).toEqual({ status: 'ok', checks: { database: 'ok', temporal: 'ok' } });
+  });
+
+  it('readyz names the database when it is unreachable', async () => {
+    const deadDb = connect('postgres://postgres@127.0.0.1:1/none', { max: 1 });
+    const app = createApp({ db: deadDb.db, client: stack.client, taskQueue: 'unused', mutationWaitMs: 0, bodyLimitBytes: 1024, logger: logger.child({}, { level: 'silent' }) });
+    const res = await app.request('/readyz');
+    expect(res.status).toBe(503);
+    const body = await readJson(res);
+    expect(body.checks.database).toMatch(/^down/);
+    expect(body.checks.temporal).toBe('ok');
+    await deadDb.close();
+  });
+
+  it('readyz names Temporal when it is unreachable', async () => {
+    const connection = await Connection.connect({ address: '127.0.0.1:1', connectTimeout: 500 }).catch((err: unknown) => err);
+    // A connection to a closed port fails at connect time; a lazy client shows the same in readyz.
+    expect(connection).toBeInstanceOf(Error);
+    const lazy = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) });
+    const app = createApp({ db: stack.database.db, client: lazy, taskQueue: 'unused', mutationWaitMs: 0, bodyLimitBytes: 1024, logger: logger.child({}, { level: 'silent' }) });
+    const res = await app.request('/readyz');
+    expect(res.status).toBe(503);
+    const body = await readJson(res);
+    expect(body.checks).toMatchObject({ database: 'ok' });
+    expect(body.checks.temporal).toMatch(/^down/);
+  });
+});

@@ -1,0 +1,29 @@
+import { NativeConnection } from '@temporalio/worker';
+import { connect } from './db/client';
+import { loadConfig } from './lib/config';
+import { logger } from './lib/logger';
+import { createWorker } from './lib/worker';
+
+/** Runs the Temporal worker until SIGTERM/SIGINT, then drains in-flight tasks and exits. */
+const config = loadConfig();
+if (!config.databaseUrl) {
+  logger.fatal('DATABASE_URL is not set (the local stack sets it: npm run stack)');
+  process.exit(2);
+}
+const database = connect(config.databaseUrl);
+const connection = await NativeConnection.connect({ address: config.temporalAddress });
+const worker = await createWorker({
+  connection,
+  namespace: config.temporalNamespace,
+  taskQueue: config.taskQueue,
+  deps: { db: database.db },
+});
+// The SDK's default shutdownSignals (SIGINT, SIGTERM, SIGQUIT, SIGUSR2) start a graceful shutdown.
+logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker started');
+try {
+  await worker.run();
+} finally {
+  await connection.close();
+  await database.close();
+  logger.info('worker stopped');
+}

@@ -1,0 +1,2 @@
+/** Workflow ids are business keys: a second request for the same resource meets the first run. */
+export const tenantWorkflowId = (name: string) => `tenant:${name}`;
