@@ -8,6 +8,7 @@ bash scripts/ensure-node-deps.sh
 # Install the servers up front so that first-time downloads do not eat into test time-outs.
 bash scripts/ensure-temporal.sh >/dev/null
 bash scripts/ensure-postgres.sh >/dev/null
+bash scripts/ensure-kafka.sh >/dev/null
 echo "== typecheck"; npx tsc --noEmit
 echo "== lint"; npx eslint --max-warnings 0 .
 echo "== tests"; npx vitest run "$@"

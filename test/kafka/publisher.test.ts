@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, inject, it } from 'vitest';
+import { createKafkaActivities, createKafkaPublisher } from '../../activities/kafka';
+import { readTopic } from '../support/kafka';
+
+describe('CloudEvents on a real Kafka broker', () => {
+  it('publishes structured CloudEvents keyed by subject, carrying the id the workflow made', async () => {
+    const topic = `events-${randomUUID()}`;
+    const publisher = createKafkaPublisher({ bootstrapBrokers: [inject('kafkaBootstrap')], topic });
+    const { publishEvent } = createKafkaActivities({ events: publisher });
+    const draft = { id: randomUUID(), type: 'modelregistry.project.created', subject: 'projects/harbor.local/acme', time: new Date().toISOString(), data: { name: 'acme' } };
+    await publishEvent(draft);
+    await publishEvent({ ...draft, id: randomUUID(), type: 'modelregistry.project.archived' });
+    await publisher.close();
+
+    const records = await readTopic(inject('kafkaBootstrap'), topic, { count: 2 });
+    expect(records).toHaveLength(2);
+    const [created, archived] = records.map((r) => ({ ...r, event: JSON.parse(r.value) }));
+    expect(created!.key).toBe('projects/harbor.local/acme');
+    expect(created!.headers['content-type']).toMatch(/^application\/cloudevents\+json/);
+    expect(created!.event).toEqual({
+      specversion: '1.0',
+      id: draft.id,
+      source: '/model-registry',
+      type: 'modelregistry.project.created',
+      subject: 'projects/harbor.local/acme',
+      time: draft.time,
+      datacontenttype: 'application/json',
+      data: { name: 'acme' },
+    });
+    // Same key: one partition, so a resource's events keep their order.
+    expect(archived!.event.type).toBe('modelregistry.project.archived');
+  });
+
+  it('refuses an event type outside modelregistry.<resource>.<verb>', async () => {
+    const { publishEvent } = createKafkaActivities({ events: { publish: () => Promise.resolve(), close: () => Promise.resolve() } });
+    await expect(publishEvent({ id: '1', type: 'project.created', subject: 's', time: '', data: {} })).rejects.toThrow(/modelregistry/);
+  });
+});
