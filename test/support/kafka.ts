@@ -40,8 +40,8 @@ export async function readTopic(bootstrap: string, topic: string, opts: { count:
       });
     });
   } finally {
-    // Forced: also closes the stream.
-    await consumer.close(true);
+    // Forced: also closes the stream. (The promise overload is shadowed by the callback one.)
+    await new Promise<void>((resolve, reject) => consumer.close(true, (err) => (err ? reject(err) : resolve())));
   }
   return records;
 }
