@@ -16,4 +16,5 @@ if [[ -z "${TEMPORAL_ADDRESS:-}" ]]; then
   export TEMPORAL_UI_URL="http://127.0.0.1:${TEMPORAL_UI_PORT}"
 fi
 
+bash scripts/ensure-registry.sh >/dev/null
 npx tsx scripts/stack.ts

@@ -1,15 +1,19 @@
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { harborConfigFromEnv } from '../activities/harbor';
 import { createApp } from '../api/app';
 import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
 import { createWorker } from '../lib/worker';
+import { startHarborEmulator } from '../test/harbor-emulator';
+import { startOciRegistry } from '../test/servers/oci-registry';
 
 /**
  * The local stack in one process: embedded PostgreSQL (PGlite over its socket server, unless
@@ -52,6 +56,20 @@ const database = connect(databaseUrl, { max: poolSize });
 stops.unshift(() => database.close());
 await migrateDatabase(database);
 
+// Harbor: the configured instance(s), else the emulator over a real OCI registry (state in memory).
+let harborNote = 'HARBOR_URL / HARBOR_INSTANCES';
+if (!harborConfigFromEnv()) {
+  const registryDir = resolve('.data/registry');
+  mkdirSync(registryDir, { recursive: true });
+  const registry = await startOciRegistry({ port: Number(process.env.OCI_REGISTRY_PORT ?? 5005), dataDir: registryDir });
+  const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'record', port: Number(process.env.HARBOR_EMULATOR_PORT ?? 8090) });
+  stops.push(emulator.stop, registry.stop);
+  process.env.HARBOR_URL = emulator.url;
+  process.env.HARBOR_USERNAME = emulator.username;
+  process.env.HARBOR_PASSWORD = emulator.password;
+  harborNote = `emulator ${emulator.url} (push to ${emulator.registryAddress})`;
+}
+
 const nativeConnection = await retry('Temporal', () => NativeConnection.connect({ address: config.temporalAddress }));
 const worker = await createWorker({
   connection: nativeConnection,
@@ -77,6 +95,7 @@ process.stdout.write(
     `  Temporal Web UI  ${process.env.TEMPORAL_UI_URL ?? '(external Temporal: see its own UI)'}`,
     `  Temporal         ${config.temporalAddress}`,
     `  Database         ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in .data/pglite (${databaseUrl})`}`,
+    `  Harbor           ${harborNote}`,
     'Ctrl-C stops it.',
     '',
   ].join('\n'),

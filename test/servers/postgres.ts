@@ -1,19 +1,26 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports';
 
+const execFileAsync = promisify(execFile);
 const ensureScript = fileURLToPath(new URL('../../scripts/ensure-postgres.sh', import.meta.url));
-// PostgreSQL refuses to run as root; Debian's package creates this system user.
+// PostgreSQL refuses to run as root; Debian's package creates this system user (ensure-postgres.sh checks).
 const OS_USER = 'postgres';
+const asRoot = process.getuid?.() === 0;
 
-function asUser(args: string[]): void {
-  const asRoot = process.getuid?.() === 0;
-  const [cmd, ...rest] = asRoot ? ['runuser', '-u', OS_USER, '--', ...args] : args;
-  const result = spawnSync(cmd!, rest, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr || result.stdout}`);
+/** Runs a PostgreSQL tool as OS_USER (when we are root), in `cwd` so that it can read its working directory. */
+async function run(args: string[], cwd: string): Promise<void> {
+  const argv = asRoot ? ['runuser', '-u', OS_USER, '--', ...args] : args;
+  try {
+    await execFileAsync(argv[0]!, argv.slice(1), { cwd });
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`${args.join(' ')} failed: ${e.stderr || e.stdout || e.message}`);
+  }
 }
 
 /**
@@ -22,23 +29,40 @@ function asUser(args: string[]): void {
  */
 export async function startPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
   const bin = execFileSync('bash', [ensureScript], { encoding: 'utf8' }).trim();
-  const dir = mkdtempSync(join(tmpdir(), 'modelregistry-pg-'));
+  const dir = await mkdtemp(join(tmpdir(), 'modelregistry-pg-'));
   const data = join(dir, 'data');
-  if (process.getuid?.() === 0) {
-    const uid = Number(execFileSync('id', ['-u', OS_USER], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', OS_USER], { encoding: 'utf8' }).trim());
-    chownSync(dir, uid, gid);
+  const log = join(dir, 'postgres.log');
+  const pgCtl = (...args: string[]) => run([join(bin, 'pg_ctl'), '-D', data, ...args], dir);
+  try {
+    if (asRoot) {
+      const id = (flag: string) => Number(execFileSync('id', [flag, OS_USER], { encoding: 'utf8' }).trim());
+      await chown(dir, id('-u'), id('-g'));
+    }
+    const port = await freePort();
+    await run([join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '--no-instructions', '-E', 'UTF8', '--locale=C.UTF-8'], dir);
+    const options = [
+      'listen_addresses=127.0.0.1',
+      `port=${port}`,
+      `unix_socket_directories=${dir}`,
+      'fsync=off',
+      'synchronous_commit=off',
+      'full_page_writes=off',
+      'max_connections=200',
+    ];
+    await pgCtl('-o', options.map((o) => `-c ${o}`).join(' '), '-l', log, '-w', '-t', '60', 'start');
+    await run([join(bin, 'createdb'), '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'modelregistry_test'], dir);
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/modelregistry_test`,
+      async stop() {
+        await pgCtl('-m', 'immediate', 'stop');
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    const serverLog = await readFile(log, 'utf8').catch(() => '');
+    // pg_ctl may have launched the server before it gave up waiting.
+    await pgCtl('-m', 'immediate', 'stop').catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`PostgreSQL did not start: ${(err as Error).message}${serverLog && `\nserver log:\n${serverLog}`}`);
   }
-  const port = await freePort();
-  asUser([join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8']);
-  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  asUser([join(bin, 'pg_ctl'), '-D', data, '-o', options, '-l', join(dir, 'postgres.log'), '-w', '-t', '60', 'start']);
-  asUser([join(bin, 'createdb'), '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'modelregistry_test']);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/modelregistry_test`,
-    async stop() {
-      asUser([join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop']);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }

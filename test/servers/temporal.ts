@@ -4,10 +4,10 @@ import { ModelName, OperationKind, ProjectName, TenantName } from '../../workflo
 
 const ensureScript = fileURLToPath(new URL('../../scripts/ensure-temporal.sh', import.meta.url));
 
-/** The pinned Temporal CLI (installed on first use by scripts/ensure-temporal.sh). */
+/** Absolute path of the Temporal CLI (on PATH, else the pinned one scripts/ensure-temporal.sh installs on first use). */
 export function temporalExecutable(): string {
   return execFileSync('bash', [ensureScript], { encoding: 'utf8' }).trim();
 }
 
-/** The same custom search attributes temporal-dev.sh registers. */
-export const SEARCH_ATTRIBUTES = [TenantName, ProjectName, ModelName, OperationKind];
+/** The custom search attributes temporal-dev.sh registers, as `server.searchAttributes` of `TestWorkflowEnvironment.createLocal` takes them. */
+export const SEARCH_ATTRIBUTES = [TenantName, ProjectName, OperationKind, ModelName];

@@ -1,0 +1,139 @@
+import type { HarborSchemas } from '../../activities/harbor';
+import { type EmulatorContext, now } from './context';
+import type { FetchedManifest } from './oci';
+
+type Artifact = HarborSchemas['Artifact'];
+
+const COSIGN_TAG = /^sha256-([a-f0-9]{64})\.sig$/;
+
+/** Harbor's artifact `type` from the config media type (CNAI is Harbor's type for CNCF ModelPack models). */
+function artifactType(m: FetchedManifest): string {
+  const config = m.manifest.config?.mediaType ?? '';
+  if (config === 'application/vnd.cncf.model.config.v1+json' || config.startsWith('application/vnd.cnai.model.config')) return 'CNAI';
+  if (config === 'application/vnd.oci.image.config.v1+json' || config === 'application/vnd.docker.container.image.v1+json') return 'IMAGE';
+  if (m.manifest.manifests) return 'IMAGE';
+  return 'UNKNOWN';
+}
+
+const sizeOf = (m: FetchedManifest) =>
+  m.size + (m.manifest.config?.size ?? 0) + (m.manifest.layers ?? []).reduce((sum, l) => sum + l.size, 0);
+
+export interface RepositoryContents {
+  /** Artifacts that are not accessories, newest push first, with their tags. */
+  artifacts: { manifest: FetchedManifest; tags: string[] }[];
+  /** Accessories (cosign signatures, OCI referrers) by the digest of their subject. */
+  accessories: Map<string, { manifest: FetchedManifest; type: string }[]>;
+}
+
+/** Reads a repository from the registry: tagged manifests plus the untagged ones pushed through the emulator. */
+export async function readRepository(ctx: EmulatorContext, repository: string): Promise<RepositoryContents> {
+  const digests = new Map<string, string[]>();
+  const accessories = new Map<string, { manifest: FetchedManifest; type: string }[]>();
+  const addAccessory = (subject: string, manifest: FetchedManifest, type: string) =>
+    accessories.set(subject, [...(accessories.get(subject) ?? []).filter((a) => a.manifest.digest !== manifest.digest), { manifest, type }]);
+
+  const manifests = new Map<string, FetchedManifest>();
+  for (const tag of await ctx.oci.tags(repository)) {
+    if (ctx.state.deletedTags.has(`${repository}:${tag}`)) continue;
+    const m = await ctx.oci.manifest(repository, tag);
+    if (!m) continue;
+    const cosign = COSIGN_TAG.exec(tag);
+    if (cosign) {
+      addAccessory(`sha256:${cosign[1]}`, m, 'signature.cosign');
+      continue;
+    }
+    manifests.set(m.digest, m);
+    digests.set(m.digest, [...(digests.get(m.digest) ?? []), tag]);
+  }
+  const accessoryDigests = new Set([...accessories.values()].flat().map((a) => a.manifest.digest));
+  for (const known of ctx.state.artifacts.values()) {
+    if (known.repository !== repository || digests.has(known.digest) || accessoryDigests.has(known.digest)) continue;
+    const m = await ctx.oci.manifest(repository, known.digest);
+    if (m) {
+      manifests.set(m.digest, m);
+      digests.set(m.digest, []);
+    }
+  }
+  const artifacts: RepositoryContents['artifacts'] = [];
+  for (const [digest, m] of manifests) {
+    if (m.manifest.subject) {
+      addAccessory(m.manifest.subject.digest, m, m.manifest.artifactType === 'application/vnd.dev.cosign.artifact.sig.v1+json' ? 'signature.cosign' : 'subject.accessory');
+      continue;
+    }
+    artifacts.push({ manifest: m, tags: digests.get(digest) ?? [] });
+  }
+  const stamp = now();
+  artifacts.sort((a, b) => ctx.state.artifact(repository, b.manifest.digest, stamp).pushTime.localeCompare(ctx.state.artifact(repository, a.manifest.digest, stamp).pushTime));
+  return { artifacts, accessories };
+}
+
+export interface ArtifactOptions {
+  withTag: boolean;
+  withLabel: boolean;
+  withScanOverview: boolean;
+  withAccessory: boolean;
+}
+
+/** The Harbor `Artifact` for a manifest the registry holds. */
+export function toArtifact(
+  ctx: EmulatorContext,
+  project: HarborSchemas['Project'],
+  repository: string,
+  entry: { manifest: FetchedManifest; tags: string[] },
+  accessories: RepositoryContents['accessories'],
+  opts: ArtifactOptions,
+): Artifact {
+  const stamp = now();
+  const repo = ctx.state.repository(repository, project.project_id!, stamp);
+  const known = ctx.state.artifact(repository, entry.manifest.digest, stamp);
+  const m = entry.manifest;
+  const artifact: Artifact = {
+    id: known.id,
+    type: artifactType(m),
+    media_type: m.manifest.config?.mediaType ?? m.mediaType,
+    manifest_media_type: m.mediaType,
+    artifact_type: m.manifest.artifactType ?? m.manifest.config?.mediaType ?? m.mediaType,
+    project_id: project.project_id,
+    repository_id: repo.id,
+    repository_name: repository,
+    digest: m.digest,
+    size: sizeOf(m),
+    icon: '',
+    push_time: known.pushTime,
+    pull_time: known.pullTime,
+    extra_attrs: {},
+    annotations: m.manifest.annotations ?? {},
+    references: [],
+    addition_links: {
+      vulnerabilities: { href: `/api/v2.0/projects/${project.name}/repositories/${encodeURIComponent(encodeURIComponent(repository.slice(project.name!.length + 1)))}/artifacts/${m.digest}/additions/vulnerabilities`, absolute: false },
+    },
+  };
+  if (opts.withTag) {
+    artifact.tags = entry.tags.map((name) => ({
+      id: ctx.state.nextId(),
+      repository_id: repo.id,
+      artifact_id: known.id,
+      name,
+      push_time: ctx.state.tagPushTimes.get(`${repository}:${name}`) ?? known.pushTime,
+      pull_time: known.pullTime,
+      immutable: false,
+    }));
+  }
+  if (opts.withLabel) artifact.labels = known.labels;
+  if (opts.withScanOverview && known.scanOverview) artifact.scan_overview = known.scanOverview;
+  if (opts.withAccessory) {
+    artifact.accessories = (accessories.get(m.digest) ?? []).map(({ manifest, type }) => ({
+      id: ctx.state.artifact(repository, manifest.digest, stamp).id,
+      artifact_id: ctx.state.artifact(repository, manifest.digest, stamp).id,
+      subject_artifact_id: known.id,
+      subject_artifact_digest: m.digest,
+      subject_artifact_repo: repository,
+      size: sizeOf(manifest),
+      digest: manifest.digest,
+      type,
+      icon: '',
+      creation_time: ctx.state.artifact(repository, manifest.digest, stamp).pushTime,
+    }));
+  }
+  return artifact;
+}

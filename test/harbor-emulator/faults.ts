@@ -1,0 +1,44 @@
+/** Faults a test injects into the emulator: latency, failing operations, webhook mishaps. */
+export class Faults {
+  latencyMs = 0;
+  private failures: { operationId: string; status: number; times: number; retryAfterSeconds?: number }[] = [];
+  webhookDrops = 0;
+  webhookDuplicates = 0;
+  /** While > 0, deliveries are held; when it reaches 0 the held ones go out in reverse order. */
+  webhookReorder = 0;
+
+  /** The next `times` calls of `operationId` answer `status` (e.g. 500, 503, 429) instead. */
+  failNext(operationId: string, status: number, times = 1, retryAfterSeconds?: number): this {
+    this.failures.push({ operationId, status, times, retryAfterSeconds });
+    return this;
+  }
+
+  /** The failure for this call, if one is armed; consumes it. */
+  takeFailure(operationId: string): { status: number; retryAfterSeconds?: number } | undefined {
+    const failure = this.failures.find((f) => f.operationId === operationId && f.times > 0);
+    if (!failure) return undefined;
+    failure.times--;
+    return { status: failure.status, retryAfterSeconds: failure.retryAfterSeconds };
+  }
+
+  dropWebhooks(count: number): this {
+    this.webhookDrops += count;
+    return this;
+  }
+
+  duplicateWebhooks(count: number): this {
+    this.webhookDuplicates += count;
+    return this;
+  }
+
+  reorderWebhooks(count: number): this {
+    this.webhookReorder += count;
+    return this;
+  }
+
+  reset(): void {
+    this.latencyMs = 0;
+    this.failures = [];
+    this.webhookDrops = this.webhookDuplicates = this.webhookReorder = 0;
+  }
+}

@@ -1,0 +1,110 @@
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { AddressInfo } from 'node:net';
+import { type EmulatorContext, ResponseViolationError } from './context';
+import { Faults } from './faults';
+import { createOciReader } from './oci';
+import { ociProxy } from './proxy';
+import { projectRoutes } from './routes/projects';
+import { registryRoutes } from './routes/registries';
+import { repositoryRoutes } from './routes/repositories';
+import { retentionRoutes } from './routes/retention';
+import { robotRoutes } from './routes/robots';
+import { systemRoutes } from './routes/system';
+import { webhookPolicyRoutes } from './routes/webhook-policies';
+import { EmulatorState } from './state';
+import { createResponseValidator, type ResponseViolation } from './validate';
+import { WebhookSender } from './webhooks';
+
+export interface HarborEmulatorOptions {
+  /** The real OCI registry behind the emulator's /v2/. */
+  registryUrl: string;
+  username?: string;
+  password?: string;
+  /** 'throw' (tests): an answer that violates Harbor's definition becomes a 500 and is recorded; 'record': recorded only. */
+  validate?: 'throw' | 'record';
+  port?: number;
+  host?: string;
+  scanDelayMs?: number;
+}
+
+export interface HarborEmulator {
+  url: string;
+  /** host:port to push to, the first part of a model's full name. */
+  registryAddress: string;
+  username: string;
+  password: string;
+  faults: Faults;
+  state: EmulatorState;
+  webhooks: WebhookSender;
+  violations: ResponseViolation[];
+  stop(): Promise<void>;
+}
+
+const ANONYMOUS = new Set(['GET /api/v2.0/ping', 'GET /api/v2.0/health', 'GET /api/v2.0/systeminfo']);
+
+/** A Harbor v2.15 API subset over a real OCI registry, sending Harbor's webhooks. See test/harbor-emulator/README.md. */
+export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<HarborEmulator> {
+  const username = opts.username ?? 'admin';
+  const password = opts.password ?? 'Harbor12345';
+  let address = '';
+  const faults = new Faults();
+  const ctx: EmulatorContext = {
+    state: new EmulatorState(),
+    oci: createOciReader(opts.registryUrl),
+    faults,
+    webhooks: new WebhookSender(faults),
+    registryAddress: () => address,
+    validate: createResponseValidator(),
+    violations: [],
+    mode: opts.validate ?? 'throw',
+    scanDelayMs: opts.scanDelayMs ?? 200,
+  };
+
+  const api = new Hono();
+  api.use(async (c, next) => {
+    if (ANONYMOUS.has(`${c.req.method} ${c.req.path}`)) return next();
+    const expected = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    if (c.req.header('authorization') !== expected) {
+      return c.json({ errors: [{ code: 'UNAUTHORIZED', message: 'unauthorized' }] }, 401, { 'www-authenticate': 'Basic realm="harbor"' });
+    }
+    return next();
+  });
+  projectRoutes(api, ctx);
+  webhookPolicyRoutes(api, ctx);
+  repositoryRoutes(api, ctx);
+  robotRoutes(api, ctx);
+  registryRoutes(api, ctx);
+  retentionRoutes(api, ctx);
+  systemRoutes(api, ctx);
+
+  const app = new Hono();
+  app.route('/api/v2.0', api);
+  ociProxy(app, ctx, opts.registryUrl.replace(/\/+$/, ''));
+  app.notFound((c) => c.json({ errors: [{ code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` }] }, 404));
+  app.onError((err, c) => {
+    if (err instanceof ResponseViolationError) return c.json({ errors: [{ code: 'EMULATOR_SCHEMA_VIOLATION', message: err.message }] }, 500);
+    if (err instanceof SyntaxError) return c.json({ errors: [{ code: 'BAD_REQUEST', message: `invalid JSON: ${err.message}` }] }, 400);
+    return c.json({ errors: [{ code: 'UNKNOWN', message: err instanceof Error ? err.message : String(err) }] }, 500);
+  });
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: opts.port ?? 0, hostname: opts.host ?? '127.0.0.1' }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  address = `127.0.0.1:${port}`;
+  return {
+    url: `http://${address}`,
+    registryAddress: address,
+    username,
+    password,
+    faults,
+    state: ctx.state,
+    webhooks: ctx.webhooks,
+    violations: ctx.violations,
+    async stop() {
+      await ctx.webhooks.idle();
+      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import type { Hono } from 'hono';
+import type { HarborSchemas } from '../../../activities/harbor';
+import { badRequest, conflict, type EmulatorContext, notFound, now, operation, paged } from '../context';
+
+/** Remote registries (replication endpoints) and replication policies and executions. */
+export function registryRoutes(app: Hono, ctx: EmulatorContext) {
+  /** Harbor hides the stored secret of an endpoint. */
+  const view = (r: HarborSchemas['Registry']): HarborSchemas['Registry'] => ({ ...r, credential: r.credential ? { ...r.credential, access_secret: '*****' } : undefined });
+
+  app.get('/registries', operation(ctx, 'listRegistries', (c) => paged(c, [...ctx.state.registries.values()].map(view))));
+
+  app.post('/registries', operation(ctx, 'createRegistry', async (c) => {
+    const req = (await c.req.json()) as HarborSchemas['Registry'];
+    if (!req.name || !req.url || !req.type) throw badRequest('name, type and url are required');
+    if ([...ctx.state.registries.values()].some((r) => r.name === req.name)) throw conflict(`registry ${req.name} already exists`);
+    const id = ctx.state.nextId();
+    const stamp = now();
+    ctx.state.registries.set(id, { ...req, id, status: 'healthy', creation_time: stamp, update_time: stamp, insecure: req.insecure ?? false, description: req.description ?? '' });
+    return { status: 201, headers: { location: `/api/v2.0/registries/${id}` } };
+  }));
+
+  app.post('/registries/ping', operation(ctx, 'pingRegistry', async (c) => {
+    const req = (await c.req.json()) as HarborSchemas['RegistryPing'];
+    const url = req.id ? ctx.state.registries.get(req.id)?.url : req.url;
+    if (!url) throw notFound(`registry ${req.id ?? ''} not found`);
+    // Harbor pings the remote's /v2/ endpoint; 401 still proves a registry is there.
+    const res = await fetch(`${url.replace(/\/+$/, '')}/v2/`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
+    if (!res || (res.status !== 200 && res.status !== 401)) throw badRequest(`failed to ping endpoint ${url}`);
+    return { status: 200 };
+  }));
+
+  app.get('/registries/:id', operation(ctx, 'getRegistry', (c) => {
+    const r = ctx.state.registries.get(Number(c.req.param('id')));
+    if (!r) throw notFound(`registry ${c.req.param('id')} not found`);
+    return { status: 200, body: view(r) };
+  }));
+
+  app.delete('/registries/:id', operation(ctx, 'deleteRegistry', (c) => {
+    if (!ctx.state.registries.delete(Number(c.req.param('id')))) throw notFound(`registry ${c.req.param('id')} not found`);
+    return { status: 200 };
+  }));
+
+  app.get('/replication/policies', operation(ctx, 'listReplicationPolicies', (c) => {
+    const name = c.req.query('name');
+    return paged(c, [...ctx.state.replicationPolicies.values()].filter((p) => !name || p.name === name));
+  }));
+
+  app.post('/replication/policies', operation(ctx, 'createReplicationPolicy', async (c) => {
+    const req = (await c.req.json()) as HarborSchemas['ReplicationPolicy'];
+    if (!req.name) throw badRequest('name is required');
+    if (!req.src_registry && !req.dest_registry) throw badRequest('src_registry or dest_registry is required');
+    for (const r of [req.src_registry, req.dest_registry]) if (r?.id && !ctx.state.registries.has(r.id)) throw badRequest(`registry ${r.id} not found`);
+    if ([...ctx.state.replicationPolicies.values()].some((p) => p.name === req.name)) throw conflict(`policy ${req.name} already exists`);
+    const id = ctx.state.nextId();
+    const stamp = now();
+    ctx.state.replicationPolicies.set(id, { ...req, id, enabled: req.enabled ?? true, creation_time: stamp, update_time: stamp });
+    return { status: 201, headers: { location: `/api/v2.0/replication/policies/${id}` } };
+  }));
+
+  app.get('/replication/policies/:id', operation(ctx, 'getReplicationPolicy', (c) => {
+    const p = ctx.state.replicationPolicies.get(Number(c.req.param('id')));
+    if (!p) throw notFound(`policy ${c.req.param('id')} not found`);
+    return { status: 200, body: p };
+  }));
+
+  app.delete('/replication/policies/:id', operation(ctx, 'deleteReplicationPolicy', (c) => {
+    if (!ctx.state.replicationPolicies.delete(Number(c.req.param('id')))) throw notFound(`policy ${c.req.param('id')} not found`);
+    return { status: 200 };
+  }));
+
+  app.get('/replication/executions', operation(ctx, 'listReplicationExecutions', (c) => {
+    const policyId = c.req.query('policy_id');
+    return paged(c, [...ctx.state.replicationExecutions.values()].filter((e) => !policyId || e.policy_id === Number(policyId)));
+  }));
+
+  app.post('/replication/executions', operation(ctx, 'startReplication', async (c) => {
+    const { policy_id } = (await c.req.json()) as HarborSchemas['StartReplicationExecution'];
+    if (!policy_id || !ctx.state.replicationPolicies.has(policy_id)) throw badRequest(`policy ${policy_id} not found`);
+    const id = ctx.state.nextId();
+    const stamp = now();
+    // The emulator does not copy artifacts between registries: the execution succeeds with nothing to do.
+    ctx.state.replicationExecutions.set(id, { id, policy_id, status: 'Succeed', trigger: 'manual', start_time: stamp, end_time: stamp, status_text: '', total: 0, failed: 0, succeed: 0, in_progress: 0, stopped: 0 });
+    return { status: 201, headers: { location: `/api/v2.0/replication/executions/${id}` } };
+  }));
+
+  app.get('/replication/executions/:id', operation(ctx, 'getReplicationExecution', (c) => {
+    const e = ctx.state.replicationExecutions.get(Number(c.req.param('id')));
+    if (!e) throw notFound(`execution ${c.req.param('id')} not found`);
+    return { status: 200, body: e };
+  }));
+}

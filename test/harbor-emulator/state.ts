@@ -1,0 +1,78 @@
+import type { HarborSchemas } from '../../activities/harbor';
+
+type S = HarborSchemas;
+
+export interface ProjectState {
+  project: S['Project'];
+  storageLimit: number;
+  members: S['ProjectMemberEntity'][];
+  webhookPolicies: S['WebhookPolicy'][];
+}
+
+/** What the emulator knows of an artifact beyond what the registry holds. */
+export interface ArtifactState {
+  id: number;
+  repository: string;
+  digest: string;
+  pushTime: string;
+  pullTime: string;
+  scanOverview?: S['ScanOverview'];
+  labels: S['Label'][];
+}
+
+export interface RepositoryState {
+  id: number;
+  name: string;
+  projectId: number;
+  description: string;
+  creationTime: string;
+  updateTime: string;
+  pullCount: number;
+}
+
+/** Harbor's state that is not in the OCI registry, in memory for one emulator run. */
+export class EmulatorState {
+  private seq = 0;
+  readonly projects = new Map<string, ProjectState>();
+  readonly repositories = new Map<string, RepositoryState>();
+  /** Keyed by `<repository>@<digest>`. */
+  readonly artifacts = new Map<string, ArtifactState>();
+  /** Tag → push time, keyed by `<repository>:<tag>`. */
+  readonly tagPushTimes = new Map<string, string>();
+  /** `<repository>:<tag>` removed through the API: distribution cannot delete a tag alone, Harbor can. */
+  readonly deletedTags = new Set<string>();
+  readonly robots = new Map<number, S['Robot'] & { projectId: number }>();
+  readonly registries = new Map<number, S['Registry']>();
+  readonly replicationPolicies = new Map<number, S['ReplicationPolicy']>();
+  readonly replicationExecutions = new Map<number, S['ReplicationExecution']>();
+  readonly retentions = new Map<number, S['RetentionPolicy']>();
+  readonly userGroups = new Map<number, S['UserGroup']>();
+
+  nextId(): number {
+    return ++this.seq;
+  }
+
+  projectByNameOrId(nameOrId: string, isName: boolean): ProjectState | undefined {
+    if (isName || !/^\d+$/.test(nameOrId)) return this.projects.get(nameOrId);
+    return [...this.projects.values()].find((p) => p.project.project_id === Number(nameOrId));
+  }
+
+  repository(fullName: string, projectId: number, now: string): RepositoryState {
+    let repository = this.repositories.get(fullName);
+    if (!repository) {
+      repository = { id: this.nextId(), name: fullName, projectId, description: '', creationTime: now, updateTime: now, pullCount: 0 };
+      this.repositories.set(fullName, repository);
+    }
+    return repository;
+  }
+
+  artifact(repository: string, digest: string, now: string): ArtifactState {
+    const key = `${repository}@${digest}`;
+    let artifact = this.artifacts.get(key);
+    if (!artifact) {
+      artifact = { id: this.nextId(), repository, digest, pushTime: now, pullTime: '0001-01-01T00:00:00.000Z', labels: [] };
+      this.artifacts.set(key, artifact);
+    }
+    return artifact;
+  }
+}

@@ -1,0 +1,34 @@
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedWebhook {
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** A test HTTP endpoint that records what it receives and answers `status` (default 200). */
+export async function startReceiver(opts: { status?: number } = {}) {
+  const received: ReceivedWebhook[] = [];
+  const app = new Hono();
+  app.post('*', async (c) => {
+    const headers: Record<string, string> = {};
+    c.req.raw.headers.forEach((v, k) => (headers[k] = v));
+    received.push({ headers, body: await c.req.json() });
+    return c.body(null, (opts.status ?? 200) as 200);
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    received,
+    async waitFor(count: number, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (received.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      return received;
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

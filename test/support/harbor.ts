@@ -1,0 +1,24 @@
+import { createHarborClient, type HarborClient } from '../../activities/harbor';
+import { startHarborEmulator, type HarborEmulator } from '../harbor-emulator';
+import { startOciRegistry } from '../servers/oci-registry';
+
+export interface HarborTestbed {
+  emulator: HarborEmulator;
+  client: HarborClient;
+  stop(): Promise<void>;
+}
+
+/** A real OCI registry and the Harbor emulator over it, in strict mode, with a client for it. */
+export async function startHarbor(opts: { scanDelayMs?: number } = {}): Promise<HarborTestbed> {
+  const registry = await startOciRegistry();
+  const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'throw', scanDelayMs: opts.scanDelayMs });
+  const client = createHarborClient({ baseUrl: emulator.url, username: emulator.username, password: emulator.password, timeoutMs: 5000 });
+  return {
+    emulator,
+    client,
+    async stop() {
+      await emulator.stop();
+      await registry.stop();
+    },
+  };
+}
