@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The Temporal CLI dev server with its Web UI, state kept in .data/temporal/ across restarts,
-# and the custom search attributes the workflows set. Runs in the foreground.
+# The Temporal CLI dev server with its Web UI on loopback, state kept in .data/temporal/ across
+# restarts, and the custom search attributes the workflows set (namespace "default" always exists).
+# Runs in the foreground via exec, so the caller's PID is the server's and a kill reaches it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 temporal="$(bash "$root/scripts/ensure-temporal.sh")"
@@ -13,5 +14,5 @@ exec "$temporal" server start-dev \
   --log-level warn \
   --search-attribute TenantName=Keyword \
   --search-attribute ProjectName=Keyword \
-  --search-attribute ModelName=Keyword \
-  --search-attribute OperationKind=Keyword
+  --search-attribute OperationKind=Keyword \
+  --search-attribute ModelName=Keyword

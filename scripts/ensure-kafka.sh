@@ -43,8 +43,10 @@ if ! resolved; then
   </dependencies>
 </project>
 POM
-    if ! mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs" >&2; then
-      echo "ensure-kafka: Maven could not resolve Kafka $KAFKA_VERSION (see above)" >&2
+    # Even with -q, Maven prints colour codes: keep its output for failures only.
+    if ! mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs" >"$dir/mvn.log" 2>&1; then
+      cat "$dir/mvn.log" >&2
+      echo "ensure-kafka: Maven could not resolve Kafka $KAFKA_VERSION (log above)" >&2
       exit 1
     fi
     [[ -f "$libs/kafka_2.13-$KAFKA_VERSION.jar" ]] || { echo "ensure-kafka: $libs lacks kafka_2.13-$KAFKA_VERSION.jar" >&2; exit 1; }
