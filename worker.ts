@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { connect } from './db/client';
+import { activityDepsFromConfig } from './lib/activity-deps';
 import { loadConfig } from './lib/config';
 import { logger } from './lib/logger';
 import { createWorker } from './lib/worker';
@@ -11,12 +12,13 @@ if (!config.databaseUrl) {
   process.exit(2);
 }
 const database = connect(config.databaseUrl);
+const deps = activityDepsFromConfig(config, database.db, logger);
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
 const worker = await createWorker({
   connection,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
-  deps: { db: database.db },
+  deps,
 });
 // The SDK's default shutdownSignals (SIGINT, SIGTERM, SIGQUIT, SIGUSR2) start a graceful shutdown.
 logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker started');
@@ -24,6 +26,7 @@ try {
   await worker.run();
 } finally {
   await connection.close();
+  await deps.events.close();
   await database.close();
   logger.info('worker stopped');
 }

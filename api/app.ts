@@ -6,10 +6,12 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Db } from '../db/client';
 import type { Logger } from '../lib/logger';
+import type { SecretBox } from '../lib/secrets';
 import type { MutationDeps } from './operations';
 import { problemBody, problemResponse } from './problem';
 import { createHealthRouter } from './routes/health';
 import { createOperationsRouter } from './routes/operations';
+import { createProjectsRouter } from './routes/projects';
 import { createTenantsRouter } from './routes/tenants';
 
 export interface AppDeps {
@@ -19,6 +21,10 @@ export interface AppDeps {
   mutationWaitMs: number;
   bodyLimitBytes: number;
   logger: Logger;
+  /** Registry addresses of the Harbor instances the service manages; the first is the default. */
+  registries: string[];
+  /** Opens sealed secrets for their one-time reveal (a new robot's secret). */
+  secrets: SecretBox;
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
@@ -61,6 +67,7 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', createHealthRouter(deps));
   app.route('/api/v1', createTenantsRouter({ db: deps.db, mutations }));
+  app.route('/api/v1', createProjectsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
 
   app.doc('/openapi.json', {

@@ -61,6 +61,8 @@ const STATUS_BY_FAILURE_TYPE: Record<string, number> = {
   ValidationFailed: 400,
   NotFound: 404,
   Conflict: 409,
+  // A step against Harbor, Keycloak or Kafka failed for good (after Temporal's retries); undone.
+  OperationFailed: 502,
 };
 
 export function failureToProblem(err: unknown): Problem {
@@ -91,6 +93,18 @@ const STATUS_NAMES: Partial<Record<string, OperationStatus>> = {
   CONTINUED_AS_NEW: 'completed',
 };
 
+/**
+ * Sealed secrets in a result are for the one-time reveal in the mutation's own response; the
+ * operation resource can be read many times, so it leaves them out.
+ */
+function withoutSealedSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSealedSecrets);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'sealedSecret').map(([k, v]) => [k, withoutSealedSecrets(v)]));
+  }
+  return value;
+}
+
 /** The operation resource for one workflow run, with its result or problem once closed. */
 export async function readOperation(client: Client, workflowId: string, runId: string): Promise<OperationView | null> {
   const handle = client.workflow.getHandle(workflowId, runId);
@@ -109,7 +123,7 @@ export async function readOperation(client: Client, workflowId: string, runId: s
     startedAt: description.startTime.toISOString(),
     closedAt: description.closeTime?.toISOString() ?? null,
   };
-  if (status === 'completed') view.result = await handle.result();
+  if (status === 'completed') view.result = withoutSealedSecrets(await handle.result());
   if (status === 'failed' || status === 'timed_out' || status === 'terminated' || status === 'canceled') {
     view.problem = await handle.result().then(
       () => problemBody(500, 'operation-failed', 'Operation failed'),

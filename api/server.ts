@@ -1,7 +1,9 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { connect } from '../db/client';
+import { harborConfigFromEnv } from '../activities/harbor';
 import { loadConfig } from '../lib/config';
+import { createSecretBox, parseKey } from '../lib/secrets';
 import { logger } from '../lib/logger';
 import { createApp } from './app';
 
@@ -14,7 +16,12 @@ if (!config.databaseUrl) {
 const database = connect(config.databaseUrl);
 const connection = await Connection.connect({ address: config.temporalAddress });
 const client = new Client({ connection, namespace: config.temporalNamespace });
-const app = createApp({ db: database.db, client, logger, ...config });
+if (!config.secretsKey) {
+  logger.fatal('SECRETS_KEY is not set (32 random bytes, base64: openssl rand -base64 32)');
+  process.exit(2);
+}
+const registries = (harborConfigFromEnv() ?? []).map((h) => h.address);
+const app = createApp({ db: database.db, client, logger, ...config, registries, secrets: createSecretBox(parseKey(config.secretsKey)) });
 const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost }, (info) =>
   logger.info({ port: info.port }, 'api listening'),
 );

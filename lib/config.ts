@@ -10,6 +10,12 @@ export interface Config {
   mutationWaitMs: number;
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
+  /** Where Harbor delivers webhooks: this service's receiver, as Harbor can reach it. */
+  webhookReceiverUrl: string;
+  /** Base64 32-byte key sealing secrets at rest; the stack makes one in .data when unset. */
+  secretsKey: string | undefined;
+  kafkaBrokers: string[];
+  kafkaTopic: string;
 }
 
 function int(name: string, fallback: number): number {
@@ -30,5 +36,9 @@ export function loadConfig(): Config {
     apiHost: process.env.API_HOST ?? '127.0.0.1',
     mutationWaitMs: int('MUTATION_WAIT_MS', 5000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024),
+    webhookReceiverUrl: process.env.WEBHOOK_RECEIVER_URL ?? `http://127.0.0.1:${int('API_PORT', 8080)}/api/v1/webhooks/harbor`,
+    secretsKey: process.env.SECRETS_KEY || undefined,
+    kafkaBrokers: (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
+    kafkaTopic: process.env.KAFKA_TOPIC ?? 'modelregistry.events',
   };
 }

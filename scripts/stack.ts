@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { PGlite } from '@electric-sql/pglite';
@@ -9,6 +10,7 @@ import { harborConfigFromEnv } from '../activities/harbor';
 import { createApp } from '../api/app';
 import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
+import { activityDepsFromConfig } from '../lib/activity-deps';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
 import { createWorker } from '../lib/worker';
@@ -70,18 +72,26 @@ if (!harborConfigFromEnv()) {
   harborNote = `emulator ${emulator.url} (push to ${emulator.registryAddress})`;
 }
 
+// Secrets at rest need a key; the local stack keeps one in .data (never commit it).
+if (!config.secretsKey) {
+  const keyFile = '.data/secrets.key';
+  if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+  config.secretsKey = readFileSync(keyFile, 'utf8').trim();
+}
+const deps = activityDepsFromConfig(config, database.db, logger);
+
 const nativeConnection = await retry('Temporal', () => NativeConnection.connect({ address: config.temporalAddress }));
 const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
-  deps: { db: database.db },
+  deps,
 });
 const workerRun = worker.run();
 
 const connection = await Connection.connect({ address: config.temporalAddress });
 const client = new Client({ connection, namespace: config.temporalNamespace });
-const app = createApp({ db: database.db, client, logger, ...config });
+const app = createApp({ db: database.db, client, logger, ...config, registries: deps.harbor.addresses(), secrets: deps.secrets });
 const api = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost });
 
 const base = `http://${config.apiHost}:${config.apiPort}`;
@@ -108,6 +118,7 @@ async function shutdown() {
   await workerRun;
   await connection.close();
   await nativeConnection.close();
+  await deps.events.close();
   for (const stop of stops) await stop();
   process.exit(0);
 }

@@ -1,2 +1,3 @@
 /** Workflow ids are business keys: a second request for the same resource meets the first run. */
 export const tenantWorkflowId = (name: string) => `tenant:${name}`;
+export const projectWorkflowId = (registry: string, name: string) => `project:${registry}/${name}`;

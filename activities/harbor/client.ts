@@ -49,7 +49,7 @@ function idFromLocation(response: Response): number {
 
 /** A typed Harbor API v2.0 client over openapi-fetch, for one Harbor instance. */
 export function createHarborClient(opts: HarborClientOptions) {
-  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const timeoutMs = opts.timeoutMs ?? 8_000;
   const baseFetch = opts.fetch ?? fetch;
   const api = createClient<paths>({
     baseUrl: `${opts.baseUrl.replace(/\/+$/, '')}/api/v2.0`,

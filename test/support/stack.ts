@@ -1,19 +1,35 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import type { ActivityDeps } from '../../activities';
+import { createHarborInstances } from '../../activities/harbor';
+import { createKafkaPublisher } from '../../activities/kafka';
 import { createApp } from '../../api/app';
 import { connect, type Database } from '../../db/client';
 import { logger } from '../../lib/logger';
+import { createSecretBox } from '../../lib/secrets';
 import { createWorker } from '../../lib/worker';
+import { startReceiver } from '../harbor/receiver';
+import { startHarbor, type HarborTestbed } from './harbor';
 
 export interface TestStack {
   app: ReturnType<typeof createApp>;
   client: Client;
   database: Database;
   taskQueue: string;
+  harbor: HarborTestbed;
+  /** The registry address of the emulated Harbor instance. */
+  registry: string;
+  /** The Kafka topic this stack's events go to. */
+  topic: string;
+  deps: ActivityDeps;
+  /** Where the emulator's webhooks for onboarded projects arrive (until the receiver route exists). */
+  webhookSink: Awaited<ReturnType<typeof startReceiver>>;
   /** Another app on the same servers, e.g. with a shorter wait or a queue nobody polls. */
   appWith(overrides: { mutationWaitMs?: number; taskQueue?: string }): ReturnType<typeof createApp>;
+  /** Starts a further worker on the stack's task queue (for crash and restart tests). */
+  startWorker(): Promise<{ worker: Worker; running: Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -27,8 +43,11 @@ function installQuietRuntime() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
-/** The API and a worker on a unique task queue, against the run's real Temporal and PostgreSQL. */
-export async function startTestStack(): Promise<TestStack> {
+/**
+ * The API and a worker on a unique task queue, against the run's real Temporal, PostgreSQL and
+ * Kafka (a topic of its own), and a Harbor emulator over a real OCI registry of its own.
+ */
+export async function startTestStack(opts: { worker?: boolean } = {}): Promise<TestStack> {
   installQuietRuntime();
   const database = connect(inject('databaseUrl'), { max: 4 });
   const address = inject('temporalAddress');
@@ -36,28 +55,59 @@ export async function startTestStack(): Promise<TestStack> {
   const client = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomUUID()}`;
-  const worker: Worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps: { db: database.db } });
-  const running = worker.run();
+  const harbor = await startHarbor({ scanDelayMs: 50 });
+  const registry = 'harbor.test';
+  const topic = `events-${randomUUID()}`;
+  const webhookSink = await startReceiver();
+  const secrets = createSecretBox(randomBytes(32));
+  const deps: ActivityDeps = {
+    db: database.db,
+    harbor: createHarborInstances([{ address: registry, url: harbor.emulator.url, username: harbor.emulator.username, password: harbor.emulator.password }], { timeoutMs: 5000 }),
+    events: createKafkaPublisher({ bootstrapBrokers: [inject('kafkaBootstrap')], topic }),
+    secrets,
+    webhookReceiverUrl: webhookSink.url,
+  };
+  const workers: { worker: Worker; running: Promise<void> }[] = [];
+  const startWorker = async () => {
+    const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps });
+    const entry = { worker, running: worker.run() };
+    workers.push(entry);
+    return entry;
+  };
+  if (opts.worker !== false) await startWorker();
   const appWith = (o: { mutationWaitMs?: number; taskQueue?: string }) =>
     createApp({
       db: database.db,
       client,
       taskQueue: o.taskQueue ?? taskQueue,
-      mutationWaitMs: o.mutationWaitMs ?? 10_000,
+      mutationWaitMs: o.mutationWaitMs ?? 20_000,
       bodyLimitBytes: 64 * 1024,
       logger: quiet,
+      registries: [registry],
+      secrets,
     });
   return {
     app: appWith({}),
     client,
     database,
     taskQueue,
+    harbor,
+    registry,
+    topic,
+    deps,
+    webhookSink,
     appWith,
+    startWorker,
     async close() {
-      worker.shutdown();
-      await running;
+      for (const { worker, running } of workers) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running.catch(() => undefined);
+      }
       await nativeConnection.close();
       await connection.close();
+      await deps.events.close();
+      await harbor.stop();
+      await webhookSink.stop();
       await database.close();
     },
   };

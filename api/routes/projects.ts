@@ -1,0 +1,167 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { and, asc, desc, eq, gt, like, lt, or } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { toProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
+import { projects } from '../../db/schema';
+import type { SecretBox } from '../../lib/secrets';
+import { projectWorkflowId } from '../../workflows/ids';
+import type { ProjectOnboardingInput, ProjectOnboardingResult } from '../../workflows/projects';
+import { OperationKind, ProjectName, TenantName } from '../../workflows/search-attributes';
+import type { MutationDeps } from '../operations';
+import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
+import { problemBody, problemResponse, validationHook } from '../problem';
+import { mutationResponse } from '../respond';
+import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
+import { ProjectCreatedSchema, ProjectCreateSchema, ProjectPageSchema, ProjectSchema, ROLE_IDS } from '../schemas/projects';
+
+const tag = ['Projects'];
+
+/** Defaults for a new project's Harbor security settings (the service design: scanning and signing on). */
+export const DEFAULT_SETTINGS: ProjectSettings = { autoScan: true, contentTrustCosign: true, preventVulnerable: true, severity: 'high' };
+
+const onboard = createRoute({
+  method: 'post',
+  path: '/projects',
+  tags: tag,
+  summary: 'Onboard a project: Harbor project, members, webhook, optional robot, catalogue row',
+  request: { headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ProjectCreateSchema } } } },
+  responses: {
+    201: { description: 'Onboarded', content: { 'application/json': { schema: ProjectCreatedSchema } } },
+    202: acceptedResponse,
+    400: problem('Invalid body or unknown registry'),
+    404: problem('Unknown tenant'),
+    409: problem('The project exists in the catalogue or in Harbor, or its onboarding is running'),
+    415: problem('Body is not JSON'),
+    502: problem('Harbor (or another system) failed for good; completed steps were undone'),
+  },
+});
+
+const SortSchema = z.enum(['name', '-name', 'createdAt', '-createdAt']).default('name');
+
+const list = createRoute({
+  method: 'get',
+  path: '/projects',
+  tags: tag,
+  summary: 'List projects',
+  request: {
+    query: PageQuery.extend({
+      tenantId: z.string().max(255).optional(),
+      namePrefix: z.string().max(255).optional(),
+      archived: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+      registry: z.string().max(255).optional(),
+      sort: SortSchema,
+    }),
+  },
+  responses: { 200: { description: 'A page of projects', content: { 'application/json': { schema: ProjectPageSchema } } }, 400: problem('Invalid query') },
+});
+
+const getOne = createRoute({
+  method: 'get',
+  path: '/projects/{name}',
+  tags: tag,
+  summary: 'Get a project',
+  request: { params: z.object({ name: z.string().min(1).max(255) }), query: z.object({ registry: z.string().max(255).optional() }) },
+  responses: { 200: { description: 'The project', content: { 'application/json': { schema: ProjectSchema } } }, 404: problem('No such project') },
+});
+
+interface SortKey {
+  value: string;
+  id: string;
+}
+
+export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {
+  const router = new OpenAPIHono({ defaultHook: validationHook });
+  const registryOf = (requested: string | undefined) => requested ?? deps.registries[0];
+
+  router.openapi(onboard, async (c) => {
+    const body = c.req.valid('json');
+    const registry = registryOf(body.registry);
+    if (!registry || !deps.registries.includes(registry)) {
+      return problemResponse(
+        c,
+        problemBody(400, 'validation', 'Unknown registry', `body.registry: "${body.registry ?? ''}" is not a managed Harbor instance`, {
+          errors: [{ field: 'body.registry', message: `must be one of: ${deps.registries.join(', ')}`, code: 'invalid_value' }],
+        }),
+      );
+    }
+    const robot = body.robot === undefined || body.robot === false ? null : { name: (body.robot === true ? undefined : body.robot.name) ?? 'ci', durationDays: (body.robot === true ? undefined : body.robot.durationDays) ?? 90 };
+    const input: ProjectOnboardingInput = {
+      registry,
+      name: body.name,
+      displayName: body.display_name,
+      description: body.description ?? null,
+      public: body.public,
+      tenantId: body.tenantId,
+      storageLimit: body.storage_limit ?? null,
+      settings: { ...DEFAULT_SETTINGS, ...body.settings },
+      members: body.members.map((m) => ({ group: m.group, roleId: ROLE_IDS[m.role] })),
+      robot,
+    };
+    const outcome = await mutationResponse(c, deps.mutations, {
+      workflowType: 'projectOnboardingWorkflow',
+      workflowId: projectWorkflowId(registry, body.name),
+      args: [input],
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+      searchAttributes: [
+        { key: TenantName, value: body.tenantId },
+        { key: ProjectName, value: body.name },
+        { key: OperationKind, value: 'project.onboard' },
+      ],
+    });
+    if (!outcome.done) return outcome.response;
+    const result = outcome.result as ProjectOnboardingResult;
+    const revealed = result.robot ? { robot: { name: result.robot.name, secret: deps.secrets.open(result.robot.sealedSecret), expiresAt: result.robot.expiresAt } } : {};
+    return c.json({ ...result.project, ...revealed }, 201);
+  });
+
+  router.openapi(list, async (c) => {
+    const q = c.req.valid('query');
+    const descending = q.sort.startsWith('-');
+    const column = q.sort.endsWith('createdAt') ? projects.createdAt : projects.name;
+    let after: SortKey | undefined;
+    if (q.cursor !== undefined) {
+      const raw = decodeCursor(q.cursor);
+      const parsed = raw === null ? null : (JSON.parse(raw) as SortKey | null);
+      if (!parsed || typeof parsed.value !== 'string' || typeof parsed.id !== 'string') {
+        return problemResponse(c, problemBody(400, 'validation', 'Invalid cursor', 'query.cursor: not a cursor from this API'));
+      }
+      after = parsed;
+    }
+    const beyond = (col: typeof column, key: SortKey) =>
+      descending ? or(lt(col, key.value), and(eq(col, key.value), lt(projects.id, key.id))) : or(gt(col, key.value), and(eq(col, key.value), gt(projects.id, key.id)));
+    const rows = await deps.db
+      .select()
+      .from(projects)
+      .where(
+        and(
+          eq(projects.isArchived, q.archived),
+          q.tenantId ? eq(projects.tenantId, q.tenantId) : undefined,
+          q.registry ? eq(projects.harborAddress, q.registry) : undefined,
+          q.namePrefix ? like(projects.name, `${escapeLike(q.namePrefix)}%`) : undefined,
+          after ? beyond(column, after) : undefined,
+        ),
+      )
+      .orderBy(descending ? desc(column) : asc(column), descending ? desc(projects.id) : asc(projects.id))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    const nextCursor =
+      rows.length > q.limit && last ? encodeCursor(JSON.stringify({ value: column === projects.name ? last.name : last.createdAt, id: last.id })) : null;
+    return c.json({ items: page.map(toProjectRecord), nextCursor }, 200);
+  });
+
+  router.openapi(getOne, async (c) => {
+    const { name } = c.req.valid('param');
+    const registry = registryOf(c.req.valid('query').registry) ?? '';
+    const [row] = await deps.db
+      .select()
+      .from(projects)
+      .where(and(eq(projects.harborAddress, registry), eq(projects.name, name)))
+      .orderBy(asc(projects.isArchived), desc(projects.deletedAt))
+      .limit(1);
+    if (!row) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${name}" in ${registry}`));
+    return c.json(toProjectRecord(row), 200);
+  });
+
+  return router;
+}

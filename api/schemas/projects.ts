@@ -1,0 +1,67 @@
+import { z } from '@hono/zod-openapi';
+import { resourceName } from '../../lib/names';
+
+export const ROLE_IDS = { projectAdmin: 1, developer: 2, guest: 3, maintainer: 4, limitedGuest: 5 } as const;
+export const RoleSchema = z.enum(['projectAdmin', 'developer', 'guest', 'maintainer', 'limitedGuest']).openapi({ description: 'Harbor project role' });
+
+export const SettingsSchema = z
+  .object({
+    autoScan: z.boolean().optional().openapi({ description: 'Scan every pushed artifact' }),
+    contentTrustCosign: z.boolean().optional().openapi({ description: 'Only signed (cosign) artifacts may be pulled' }),
+    preventVulnerable: z.boolean().optional().openapi({ description: 'Block pulls of artifacts at or above `severity`' }),
+    severity: z.enum(['none', 'low', 'medium', 'high', 'critical']).optional(),
+  })
+  .strict()
+  .openapi('ProjectSettings');
+
+export const MemberSchema = z.object({ group: z.string().min(1).max(255).openapi({ example: 'acme-ml-developers' }), role: RoleSchema }).strict().openapi('ProjectMember');
+
+export const ProjectCreateSchema = z
+  .object({
+    name: resourceName.openapi({ example: 'my-first-project' }),
+    display_name: z.string().trim().min(1).max(255).openapi({ example: 'My First Project' }),
+    tenantId: resourceName.openapi({ example: 'my_tenant', description: 'An existing tenant' }),
+    description: z.string().max(2048).optional(),
+    public: z.boolean().default(false),
+    storage_limit: z.number().int().min(-1).optional().openapi({ description: 'Quota in bytes; -1 for unlimited' }),
+    members: z.array(MemberSchema).max(100).default([]).openapi({ description: 'OIDC groups and their roles' }),
+    robot: z
+      .union([z.boolean(), z.object({ name: resourceName.optional(), durationDays: z.number().int().min(-1).max(3650).optional() }).strict()])
+      .optional()
+      .openapi({ description: 'Create a project robot; its secret is shown once in this response' }),
+    registry: z.string().min(1).max(255).optional().openapi({ description: 'Harbor instance (registry address); the default one when omitted' }),
+    settings: SettingsSchema.optional(),
+  })
+  .strict()
+  .openapi('ProjectCreate');
+
+export const ProjectSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    displayName: z.string(),
+    description: z.string().nullable(),
+    public: z.boolean(),
+    tenantId: z.string(),
+    registry: z.string(),
+    harborId: z.number().int().nullable(),
+    storageLimit: z.number().int().nullable(),
+    settings: SettingsSchema.nullable(),
+    archived: z.boolean(),
+    deletedAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Project');
+
+export const ProjectCreatedSchema = ProjectSchema.extend({
+  robot: z
+    .object({ name: z.string(), secret: z.string().openapi({ description: 'Shown once; stored only encrypted' }), expiresAt: z.number().int() })
+    .optional(),
+}).openapi('ProjectCreated');
+
+export const ProjectDetailSchema = ProjectSchema.extend({
+  harbor: z.object({ repoCount: z.number().int(), quotaHard: z.number().nullable(), quotaUsed: z.number().nullable() }).nullable(),
+}).openapi('ProjectDetail');
+
+export const ProjectPageSchema = z.object({ items: z.array(ProjectSchema), nextCursor: z.string().nullable() }).openapi('ProjectPage');

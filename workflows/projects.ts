@@ -1,0 +1,127 @@
+import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { MemberSpec } from '../activities/harbor/projects';
+import type { ProjectRecord, ProjectSettings } from '../db/read-models/projects';
+import { Saga } from './saga';
+
+/**
+ * Harbor calls: Temporal retries transient failures (5xx, 429, network) for a while. The time-out
+ * is also how a crashed worker's attempt is noticed, so it is kept short (the client's own
+ * request time-out is 8 s).
+ */
+const harbor = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '3 minutes',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '15 seconds' },
+});
+/** Database and Kafka: local and quick, retried until they come back. */
+const local = proxyActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  scheduleToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
+});
+/** Compensations must get through: retried longer. */
+const undo = proxyActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  scheduleToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+export interface ProjectOnboardingInput {
+  registry: string;
+  name: string;
+  displayName: string;
+  description: string | null;
+  public: boolean;
+  tenantId: string;
+  storageLimit: number | null;
+  settings: ProjectSettings;
+  members: MemberSpec[];
+  robot: { name: string; durationDays: number } | null;
+}
+
+export interface ProjectOnboardingResult {
+  project: ProjectRecord;
+  /** The robot's secret sealed (lib/secrets): the API reveals it once, the history never holds it clear. */
+  robot: { name: string; sealedSecret: string; expiresAt: number } | null;
+}
+
+function projectEvent(type: string, project: ProjectRecord) {
+  return {
+    id: uuid4(),
+    type,
+    subject: `projects/${project.registry}/${project.name}`,
+    time: new Date().toISOString(),
+    data: { ...project },
+  };
+}
+
+/**
+ * Onboards a team's project (runbook "Create a New Project"): Harbor project with quota and
+ * security settings, OIDC group members, the webhook policy feeding the catalogue, an optional
+ * robot, the catalogue row, and one `modelregistry.project.created` event. A step that fails for
+ * good undoes the ones before it.
+ */
+export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): Promise<ProjectOnboardingResult> {
+  const { registry, name } = input;
+  if (!(await local.findTenant(input.tenantId))) {
+    throw ApplicationFailure.create({ type: 'NotFound', message: `tenant "${input.tenantId}" does not exist`, nonRetryable: true });
+  }
+  if ((await local.findProject(registry, name)) || (await harbor.harborProjectExists(registry, name))) {
+    throw ApplicationFailure.create({ type: 'Conflict', message: `project "${name}" already exists in ${registry}`, nonRetryable: true });
+  }
+
+  const saga = new Saga();
+  try {
+    const harborId = await saga.step(
+      'create-harbor-project',
+      () => harbor.createHarborProject({ registry, name, public: input.public, storageLimit: input.storageLimit, settings: input.settings }),
+      () => undo.deleteHarborProject(registry, name),
+    );
+    await saga.step(
+      'add-members',
+      () => harbor.syncHarborMembers(registry, name, input.members),
+      () => undo.removeHarborMembers(registry, name, input.members.map((m) => m.group)),
+    );
+    const webhook = await saga.step(
+      'create-webhook-policy',
+      () => harbor.ensureWebhookPolicy(registry, name),
+      () => undo.deleteWebhookPolicy(registry, name),
+    );
+    const robotSpec = input.robot;
+    const robot = robotSpec
+      ? await saga.step(
+          'create-robot',
+          () => harbor.createProjectRobot(registry, name, robotSpec.name, robotSpec.durationDays),
+          () => undo.deleteProjectRobot(registry, name, robotSpec.name),
+        )
+      : null;
+    const project = await saga.step(
+      'write-catalogue',
+      () =>
+        local.upsertProject({
+          name,
+          registry,
+          displayName: input.displayName,
+          description: input.description,
+          public: input.public,
+          tenantId: input.tenantId,
+          harborId,
+          storageLimit: input.storageLimit,
+          settings: input.settings,
+          webhookPolicyId: webhook.policyId,
+          webhookSecret: webhook.sealedSecret,
+        }),
+      () => undo.deleteProjectRow(registry, name),
+    );
+    if (robot) {
+      await saga.step('save-robot', () =>
+        local.saveRobotAccount({ projectId: project.id, harborRobotId: robot.robotId, name: robot.name, sealedSecret: robot.sealedSecret, expiresAt: robot.expiresAt > 0 ? new Date(robot.expiresAt * 1000).toISOString() : null }),
+      );
+    }
+    await saga.step('publish-event', () => local.publishEvent(projectEvent('modelregistry.project.created', project)));
+    return { project, robot: robot ? { name: robot.name, sealedSecret: robot.sealedSecret, expiresAt: robot.expiresAt } : null };
+  } catch (err) {
+    return saga.fail(err);
+  }
+}

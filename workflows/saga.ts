@@ -1,0 +1,45 @@
+import { ApplicationFailure, log } from '@temporalio/workflow';
+
+/** Failure types that describe the request, not the run: they pass through to the caller as they are. */
+const CALLER_FAILURES = new Set(['ValidationFailed', 'NotFound', 'Conflict']);
+
+/**
+ * A list of compensations, run in reverse order of registration when a later step fails for good.
+ * Each step registers its compensation *before* it runs: a step that timed out may still have
+ * happened, and every compensation tolerates what is already gone.
+ */
+export class Saga {
+  private readonly compensations: { step: string; undo: () => Promise<unknown> }[] = [];
+  private current = 'start';
+
+  async step<T>(name: string, run: () => Promise<T>, undo?: () => Promise<unknown>): Promise<T> {
+    this.current = name;
+    if (undo) this.compensations.unshift({ step: name, undo });
+    return run();
+  }
+
+  /** Compensates and rethrows as a failure naming the step that failed. */
+  async fail(err: unknown): Promise<never> {
+    const undone: string[] = [];
+    const notUndone: string[] = [];
+    for (const { step, undo } of this.compensations) {
+      try {
+        await undo();
+        undone.push(step);
+      } catch (compensationError) {
+        // Left visible in the failure, never silently: an operator sees what to clean up.
+        notUndone.push(step);
+        log.error('compensation failed', { step, error: String(compensationError) });
+      }
+    }
+    const cause = err instanceof ApplicationFailure ? err : (err as { cause?: unknown }).cause;
+    const type = cause instanceof ApplicationFailure && cause.type && CALLER_FAILURES.has(cause.type) ? cause.type : 'OperationFailed';
+    const message = cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err);
+    throw ApplicationFailure.create({
+      type,
+      message: `failed at step "${this.current}": ${message}`,
+      nonRetryable: true,
+      details: [{ failedStep: this.current, compensated: undone, notCompensated: notUndone }],
+    });
+  }
+}
