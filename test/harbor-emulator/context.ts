@@ -74,6 +74,8 @@ export function operation(ctx: EmulatorContext, operationId: string, handler: (c
         reply = { status: err.status, body: { errors: [{ code: err.code, message: err.message }] } };
       }
     }
+    const delay = ctx.faults.takeDelay(operationId);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (reply.body !== undefined && typeof reply.body !== 'string') {
       const violation = ctx.validate(operationId, reply.status, reply.body);
       if (violation) {

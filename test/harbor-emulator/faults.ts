@@ -2,6 +2,7 @@
 export class Faults {
   latencyMs = 0;
   private failures: { operationId: string; status: number; times: number; retryAfterSeconds?: number }[] = [];
+  private delays: { operationId: string; ms: number; times: number }[] = [];
   webhookDrops = 0;
   webhookDuplicates = 0;
   /** While > 0, deliveries are held; when it reaches 0 the held ones go out in reverse order. */
@@ -19,6 +20,19 @@ export class Faults {
     if (!failure) return undefined;
     failure.times--;
     return { status: failure.status, retryAfterSeconds: failure.retryAfterSeconds };
+  }
+
+  /** The next `times` calls of `operationId` take effect, then hold their answer back `ms` (a caller that dies meanwhile never learns of it). */
+  delayResponse(operationId: string, ms: number, times = 1): this {
+    this.delays.push({ operationId, ms, times });
+    return this;
+  }
+
+  takeDelay(operationId: string): number {
+    const delay = this.delays.find((d) => d.operationId === operationId && d.times > 0);
+    if (!delay) return 0;
+    delay.times--;
+    return delay.ms;
   }
 
   dropWebhooks(count: number): this {
@@ -39,6 +53,7 @@ export class Faults {
   reset(): void {
     this.latencyMs = 0;
     this.failures = [];
+    this.delays = [];
     this.webhookDrops = this.webhookDuplicates = this.webhookReorder = 0;
   }
 }

@@ -24,6 +24,8 @@ export interface TestStack {
   /** The Kafka topic this stack's events go to. */
   topic: string;
   deps: ActivityDeps;
+  /** Environment for a worker process (worker.ts) on this stack's servers and task queue. */
+  workerEnv: Record<string, string>;
   /** Where the emulator's webhooks for onboarded projects arrive (until the receiver route exists). */
   webhookSink: Awaited<ReturnType<typeof startReceiver>>;
   /** Another app on the same servers, e.g. with a shorter wait or a queue nobody polls. */
@@ -59,7 +61,8 @@ export async function startTestStack(opts: { worker?: boolean } = {}): Promise<T
   const registry = 'harbor.test';
   const topic = `events-${randomUUID()}`;
   const webhookSink = await startReceiver();
-  const secrets = createSecretBox(randomBytes(32));
+  const secretsKey = randomBytes(32);
+  const secrets = createSecretBox(secretsKey);
   const deps: ActivityDeps = {
     db: database.db,
     harbor: createHarborInstances([{ address: registry, url: harbor.emulator.url, username: harbor.emulator.username, password: harbor.emulator.password }], { timeoutMs: 5000 }),
@@ -95,6 +98,20 @@ export async function startTestStack(opts: { worker?: boolean } = {}): Promise<T
     registry,
     topic,
     deps,
+    workerEnv: {
+      DATABASE_URL: inject('databaseUrl'),
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      HARBOR_URL: harbor.emulator.url,
+      HARBOR_USERNAME: harbor.emulator.username,
+      HARBOR_PASSWORD: harbor.emulator.password,
+      HARBOR_REGISTRY_ADDRESS: registry,
+      SECRETS_KEY: secretsKey.toString('base64'),
+      KAFKA_BROKERS: inject('kafkaBootstrap'),
+      KAFKA_TOPIC: topic,
+      WEBHOOK_RECEIVER_URL: webhookSink.url,
+      LOG_LEVEL: 'info',
+    },
     webhookSink,
     appWith,
     startWorker,

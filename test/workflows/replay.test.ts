@@ -3,7 +3,7 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowsPath } from '../../lib/worker';
-import { tenantWorkflowId } from '../../workflows/ids';
+import { projectWorkflowId, tenantWorkflowId } from '../../workflows/ids';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 import { jsonRequest } from '../support/http';
 
@@ -37,6 +37,23 @@ describe('workflow replay', () => {
     await expect(Worker.runReplayHistory({ workflowsPath }, history, tenantWorkflowId(name))).resolves.toBeUndefined();
     if (process.env.RECORD_HISTORIES === '1') {
       writeFileSync(new URL('tenant-upsert.json', historiesDir), historyToJSON(history));
+    }
+  });
+
+  it('replays a project onboarding run (the saga) recorded just now', async () => {
+    const tenant = uniqueName('replay-tenant');
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'R', url: 'https://r.example' }))).status).toBe(201);
+    const name = uniqueName('replay-project');
+    const res = await stack.app.request(
+      '/api/v1/projects',
+      jsonRequest({ name, display_name: 'Replay', tenantId: tenant, members: [{ group: 'replay-devs', role: 'developer' }], robot: true }),
+    );
+    expect(res.status).toBe(201);
+    const workflowId = projectWorkflowId(stack.registry, name);
+    const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+    await expect(Worker.runReplayHistory({ workflowsPath }, history, workflowId)).resolves.toBeUndefined();
+    if (process.env.RECORD_HISTORIES === '1') {
+      writeFileSync(new URL('project-onboarding.json', historiesDir), historyToJSON(history));
     }
   });
 

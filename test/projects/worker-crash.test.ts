@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jsonRequest, readJson } from '../support/http';
+import { readTopic } from '../support/kafka';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { spawnWorker } from '../support/worker-process';
+
+describe('a worker killed in the middle of an onboarding', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ worker: false });
+  });
+  afterAll(() => stack.close());
+
+  it('completes once after a restart: one Harbor project, one webhook policy, one event', async () => {
+    const tenant = uniqueName('tenant');
+    const name = uniqueName('crash');
+    const worker = await spawnWorker(stack.workerEnv);
+    const app = stack.appWith({ mutationWaitMs: 0 });
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'C', url: 'https://c.example' }))).status).toBe(201);
+
+    // Harbor creates the project, but its answer is held back until after the worker is dead:
+    // the retried activity meets its own earlier work.
+    stack.harbor.emulator.faults.delayResponse('createProject', 5_000);
+    const res = await app.request('/api/v1/projects', jsonRequest({ name, display_name: 'Crash', tenantId: tenant }));
+    expect(res.status).toBe(202);
+    const location = res.headers.get('location')!;
+    for (let i = 0; i < 200 && !stack.harbor.emulator.state.projects.has(name); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(stack.harbor.emulator.state.projects.has(name)).toBe(true);
+    worker.kill();
+
+    await stack.startWorker();
+    let operation = await readJson(await stack.app.request(location));
+    for (let i = 0; i < 120 && operation.status === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      operation = await readJson(await stack.app.request(location));
+    }
+    expect(operation.status).toBe('completed');
+    expect(operation.result.project).toMatchObject({ name, harborId: stack.harbor.emulator.state.projects.get(name)!.project.project_id });
+
+    expect([...stack.harbor.emulator.state.projects.keys()].filter((n) => n === name)).toHaveLength(1);
+    expect(stack.harbor.emulator.state.projects.get(name)!.webhookPolicies).toHaveLength(1);
+    expect(await stack.database.sql`select 1 from modelregistry.projects where name = ${name}`).toHaveLength(1);
+    const events = (await readTopic(inject('kafkaBootstrap'), stack.topic, { count: 1, settleMs: 1500 })).filter((e) => e.key.endsWith(`/${name}`));
+    expect(events).toHaveLength(1);
+  });
+});
