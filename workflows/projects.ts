@@ -125,3 +125,122 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
     return saga.fail(err);
   }
 }
+
+async function requireProject(registry: string, name: string): Promise<ProjectRecord> {
+  const project = await local.findProject(registry, name);
+  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${name}" is not in the catalogue of ${registry}`, nonRetryable: true });
+  return project;
+}
+
+export interface ProjectUpdateInput {
+  registry: string;
+  name: string;
+  displayName?: string;
+  description?: string | null;
+  public?: boolean;
+  storageLimit?: number | null;
+  settings?: Partial<ProjectSettings>;
+  /** When given, Harbor's OIDC group members are made exactly these. */
+  members?: MemberSpec[];
+}
+
+/** Applies a change to Harbor and the catalogue (PATCH /projects/{name}), and publishes `project.updated`. */
+export async function projectUpdateWorkflow(input: ProjectUpdateInput): Promise<ProjectRecord> {
+  const { registry, name } = input;
+  const current = await requireProject(registry, name);
+  const settings: ProjectSettings = { ...(current.settings ?? { autoScan: false, contentTrustCosign: false, preventVulnerable: false, severity: 'none' }), ...input.settings };
+  const isPublic = input.public ?? current.public;
+  if (input.public !== undefined || input.settings !== undefined || input.storageLimit !== undefined) {
+    await harbor.configureHarborProject({ registry, name, public: isPublic, storageLimit: input.storageLimit === undefined ? null : input.storageLimit ?? -1, settings });
+  }
+  if (input.members) await harbor.syncHarborMembers(registry, name, input.members, true);
+  const project = await local.updateProjectRow(registry, name, {
+    displayName: input.displayName,
+    description: input.description,
+    public: input.public,
+    storageLimit: input.storageLimit,
+    settings: input.settings === undefined ? undefined : settings,
+  });
+  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${name}" was archived meanwhile`, nonRetryable: true });
+  await local.publishEvent(projectEvent('modelregistry.project.updated', project));
+  return project;
+}
+
+export interface ProjectDeleteInput {
+  registry: string;
+  name: string;
+  /** Also delete the project in Harbor. */
+  purge: boolean;
+  /** Purge even when Harbor still holds artifacts (they are deleted). */
+  force: boolean;
+  actor: string | null;
+}
+
+/**
+ * Archives the project in the catalogue (soft delete); with `purge` deletes it in Harbor too,
+ * refused while it holds artifacts unless `force`. Audited, and published as
+ * `project.archived` or `project.purged`.
+ */
+export async function projectDeleteWorkflow(input: ProjectDeleteInput): Promise<ProjectRecord> {
+  const { registry, name } = input;
+  await requireProject(registry, name);
+  let deletedRepositories = 0;
+  if (input.purge && (await harbor.harborProjectExists(registry, name))) {
+    const artifacts = await harbor.harborArtifactCount(registry, name);
+    if (artifacts > 0 && !input.force) {
+      throw ApplicationFailure.create({ type: 'Conflict', message: `project "${name}" still holds ${artifacts} artifacts in Harbor; purge with force=true to delete them`, nonRetryable: true });
+    }
+    if (artifacts > 0) deletedRepositories = await harbor.deleteHarborRepositories(registry, name);
+    await harbor.deleteHarborProject(registry, name);
+  }
+  const project = await local.archiveProject(registry, name);
+  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${name}" was archived meanwhile`, nonRetryable: true });
+  const action = input.purge ? 'project.purged' : 'project.archived';
+  const event = projectEvent(`modelregistry.${action}`, project);
+  await local.recordAudit({ eventKey: event.id, actor: input.actor, action, resource: `projects/${registry}/${name}`, details: { purge: input.purge, force: input.force, deletedRepositories } });
+  await local.publishEvent(event);
+  return project;
+}
+
+export type ProjectRegistrationInput = Omit<ProjectOnboardingInput, 'robot'>;
+
+export interface ProjectRegistrationResult {
+  project: ProjectRecord;
+  imported: { models: number; images: number; tags: number };
+}
+
+/**
+ * Takes an existing Harbor project under management (runbook: PUT /projects): resets its
+ * settings, members and webhook policy to ours, writes the catalogue row, and imports its
+ * repositories and artifacts. Each step converges, so running it again only re-applies.
+ */
+export async function projectRegistrationWorkflow(input: ProjectRegistrationInput): Promise<ProjectRegistrationResult> {
+  const { registry, name } = input;
+  if (!(await local.findTenant(input.tenantId))) {
+    throw ApplicationFailure.create({ type: 'NotFound', message: `tenant "${input.tenantId}" does not exist`, nonRetryable: true });
+  }
+  if (!(await harbor.harborProjectExists(registry, name))) {
+    throw ApplicationFailure.create({ type: 'NotFound', message: `Harbor ${registry} has no project "${name}" to register`, nonRetryable: true });
+  }
+  const spec = { registry, name, public: input.public, storageLimit: input.storageLimit, settings: input.settings };
+  const harborId = await harbor.configureHarborProject(spec);
+  await harbor.syncHarborMembers(registry, name, input.members, true);
+  const webhook = await harbor.ensureWebhookPolicy(registry, name);
+  const project = await local.upsertProject({
+    name,
+    registry,
+    displayName: input.displayName,
+    description: input.description,
+    public: input.public,
+    tenantId: input.tenantId,
+    harborId,
+    storageLimit: input.storageLimit,
+    settings: input.settings,
+    webhookPolicyId: webhook.policyId,
+    webhookSecret: webhook.sealedSecret,
+  });
+  const repositories = await harbor.listHarborRepositories(registry, name);
+  const imported = await local.importHarborRepositories({ projectId: project.id, registry, repositories });
+  await local.publishEvent(projectEvent('modelregistry.project.registered', project));
+  return { project, imported };
+}

@@ -1,10 +1,12 @@
 import type { Db } from '../../db/client';
+import { createCatalogueImportActivities } from './catalogue-import';
 import { createProjectActivities } from './projects';
 import { createTenantActivities } from './tenants';
 
 export type { TenantInput, TenantRecord } from '../../db/read-models/tenants';
 export type { ProjectRowInput } from './projects';
+export type { ImportedRepository } from './catalogue-import';
 
 export function createDbActivities(deps: { db: Db }) {
-  return { ...createTenantActivities(deps), ...createProjectActivities(deps) };
+  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps) };
 }

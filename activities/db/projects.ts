@@ -55,6 +55,27 @@ export function createProjectActivities({ db }: { db: Db }) {
       return toProjectRecord(row);
     },
 
+    /** Applies a change to the live row; null when there is none. */
+    async updateProjectRow(
+      registry: string,
+      name: string,
+      patch: { displayName?: string; description?: string | null; public?: boolean; storageLimit?: number | null; settings?: ProjectSettings },
+    ): Promise<ProjectRecord | null> {
+      const [row] = await db
+        .update(projects)
+        .set({
+          ...(patch.displayName === undefined ? {} : { displayName: patch.displayName }),
+          ...(patch.description === undefined ? {} : { description: patch.description }),
+          ...(patch.public === undefined ? {} : { isPublic: patch.public }),
+          ...(patch.storageLimit === undefined ? {} : { storageLimit: patch.storageLimit }),
+          ...(patch.settings === undefined ? {} : { settings: patch.settings as unknown as Record<string, unknown> }),
+          updatedAt: sql`now()`,
+        })
+        .where(live(registry, name))
+        .returning();
+      return row ? toProjectRecord(row) : null;
+    },
+
     /** Compensation of onboarding: the row never became visible as a finished project. */
     async deleteProjectRow(registry: string, name: string): Promise<void> {
       await db.delete(projects).where(live(registry, name));

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ProjectSettings } from '../../db/read-models/projects';
+import type { ImportedRepository } from '../db/catalogue-import';
 import { randomSecret, type SecretBox } from '../../lib/secrets';
 import type { HarborClient } from './client';
 import type { HarborInstances } from './instances';
@@ -216,6 +217,38 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances; s
       const summary = await harbor(registry).projects.summary(name);
       const storage = (r: unknown) => ((r as { storage?: number } | undefined)?.storage ?? null);
       return { repoCount: summary?.repo_count ?? 0, quotaHard: storage(summary?.quota?.hard), quotaUsed: storage(summary?.quota?.used) };
+    },
+
+    /** Every repository and artifact (all pages) of a project, as the catalogue import wants them. */
+    async listHarborRepositories(registry: string, name: string): Promise<ImportedRepository[]> {
+      const client = harbor(registry);
+      const repos = await client.all((page, pageSize) => client.repositories.list(name, { page, pageSize }));
+      const result: ImportedRepository[] = [];
+      for (const repo of repos) {
+        const short = repo.name!.slice(name.length + 1);
+        const artifacts = await client.all((page, pageSize) => client.artifacts.list(name, short, { page, pageSize, withTag: true }));
+        result.push({
+          fullName: repo.name!,
+          harborId: repo.id!,
+          description: repo.description ?? '',
+          artifacts: artifacts.map((a) => ({ digest: a.digest!, harborId: a.id!, tags: (a.tags ?? []).map((t) => ({ name: t.name!, harborId: t.id! })) })),
+        });
+      }
+      return result;
+    },
+
+    /** Deletes every repository of a project (purge with force). */
+    async deleteHarborRepositories(registry: string, name: string): Promise<number> {
+      const client = harbor(registry);
+      const repos = await client.all((page, pageSize) => client.repositories.list(name, { page, pageSize }));
+      for (const repo of repos) {
+        try {
+          await client.repositories.delete(name, repo.name!.slice(name.length + 1));
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }
+      return repos.length;
     },
 
     async harborArtifactCount(registry: string, name: string): Promise<number> {

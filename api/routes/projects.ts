@@ -1,18 +1,34 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { and, asc, desc, eq, gt, like, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { toProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
+import { toProjectRecord, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
 import { projects } from '../../db/schema';
 import type { SecretBox } from '../../lib/secrets';
 import { projectWorkflowId } from '../../workflows/ids';
-import type { ProjectOnboardingInput, ProjectOnboardingResult } from '../../workflows/projects';
+import type {
+  ProjectDeleteInput,
+  ProjectOnboardingInput,
+  ProjectOnboardingResult,
+  ProjectRegistrationInput,
+  ProjectRegistrationResult,
+  ProjectUpdateInput,
+} from '../../workflows/projects';
 import { OperationKind, ProjectName, TenantName } from '../../workflows/search-attributes';
 import type { MutationDeps } from '../operations';
 import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
 import { problemBody, problemResponse, validationHook } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
-import { ProjectCreatedSchema, ProjectCreateSchema, ProjectPageSchema, ProjectSchema, ROLE_IDS } from '../schemas/projects';
+import {
+  ProjectCreatedSchema,
+  ProjectCreateSchema,
+  ProjectPageSchema,
+  ProjectPatchSchema,
+  ProjectRegisteredSchema,
+  ProjectRegisterSchema,
+  ProjectSchema,
+  ROLE_IDS,
+} from '../schemas/projects';
 
 const tag = ['Projects'];
 
@@ -64,6 +80,63 @@ const getOne = createRoute({
   responses: { 200: { description: 'The project', content: { 'application/json': { schema: ProjectSchema } } }, 404: problem('No such project') },
 });
 
+const register = createRoute({
+  method: 'put',
+  path: '/projects',
+  tags: tag,
+  summary: 'Register an existing Harbor project: reset its settings, members and webhook to ours, import its models',
+  request: { headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ProjectRegisterSchema } } } },
+  responses: {
+    200: { description: 'Registered (created or updated in the catalogue)', content: { 'application/json': { schema: ProjectRegisteredSchema } } },
+    202: acceptedResponse,
+    400: problem('Invalid body or unknown registry'),
+    404: problem('Unknown tenant, or no such project in Harbor'),
+    409: problem('Another operation on this project is running'),
+    502: problem('Harbor failed for good'),
+  },
+});
+
+const NameParam = z.object({ name: z.string().min(1).max(255) });
+const RegistryQuery = z.object({ registry: z.string().max(255).optional() });
+
+const patch = createRoute({
+  method: 'patch',
+  path: '/projects/{name}',
+  tags: tag,
+  summary: 'Change description, visibility, settings, quota or members (applied to Harbor and the catalogue)',
+  request: { params: NameParam, query: RegistryQuery, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ProjectPatchSchema } } } },
+  responses: {
+    200: { description: 'Changed', content: { 'application/json': { schema: ProjectSchema } } },
+    202: acceptedResponse,
+    400: problem('Invalid body'),
+    404: problem('No such project'),
+    409: problem('Another operation on this project is running'),
+    502: problem('Harbor failed for good'),
+  },
+});
+
+const remove = createRoute({
+  method: 'delete',
+  path: '/projects/{name}',
+  tags: tag,
+  summary: 'Archive a project (soft delete); purge=true deletes it in Harbor too',
+  request: {
+    params: NameParam,
+    query: RegistryQuery.extend({
+      purge: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+      force: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').openapi({ description: 'With purge: delete its artifacts too' }),
+    }),
+    headers: IdempotencyKeyHeader,
+  },
+  responses: {
+    200: { description: 'Archived (and purged)', content: { 'application/json': { schema: ProjectSchema } } },
+    202: acceptedResponse,
+    404: problem('No such project'),
+    409: problem('Harbor still holds artifacts (use force=true), or another operation is running'),
+    502: problem('Harbor failed for good'),
+  },
+});
+
 interface SortKey {
   value: string;
   id: string;
@@ -72,18 +145,18 @@ interface SortKey {
 export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
   const registryOf = (requested: string | undefined) => requested ?? deps.registries[0];
+  const unknownRegistry = (c: Parameters<typeof problemResponse>[0], requested: string | undefined, field = 'query.registry') =>
+    problemResponse(
+      c,
+      problemBody(400, 'validation', 'Unknown registry', `${field}: "${requested ?? ''}" is not a managed Harbor instance`, {
+        errors: [{ field, message: `must be one of: ${deps.registries.join(', ')}`, code: 'invalid_value' }],
+      }),
+    );
 
   router.openapi(onboard, async (c) => {
     const body = c.req.valid('json');
     const registry = registryOf(body.registry);
-    if (!registry || !deps.registries.includes(registry)) {
-      return problemResponse(
-        c,
-        problemBody(400, 'validation', 'Unknown registry', `body.registry: "${body.registry ?? ''}" is not a managed Harbor instance`, {
-          errors: [{ field: 'body.registry', message: `must be one of: ${deps.registries.join(', ')}`, code: 'invalid_value' }],
-        }),
-      );
-    }
+    if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, body.registry, 'body.registry');
     const robot = body.robot === undefined || body.robot === false ? null : { name: (body.robot === true ? undefined : body.robot.name) ?? 'ci', durationDays: (body.robot === true ? undefined : body.robot.durationDays) ?? 90 };
     const input: ProjectOnboardingInput = {
       registry,
@@ -112,6 +185,88 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const result = outcome.result as ProjectOnboardingResult;
     const revealed = result.robot ? { robot: { name: result.robot.name, secret: deps.secrets.open(result.robot.sealedSecret), expiresAt: result.robot.expiresAt } } : {};
     return c.json({ ...result.project, ...revealed }, 201);
+  });
+
+
+  router.openapi(register, async (c) => {
+    const body = c.req.valid('json');
+    const registry = registryOf(body.registry);
+    if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, body.registry, 'body.registry');
+    const input: ProjectRegistrationInput = {
+      registry,
+      name: body.name,
+      displayName: body.display_name,
+      description: body.description ?? null,
+      public: body.public,
+      tenantId: body.tenantId,
+      storageLimit: body.storage_limit ?? null,
+      settings: { ...DEFAULT_SETTINGS, ...body.settings },
+      members: body.members.map((m) => ({ group: m.group, roleId: ROLE_IDS[m.role] })),
+    };
+    const outcome = await mutationResponse(c, deps.mutations, {
+      workflowType: 'projectRegistrationWorkflow',
+      workflowId: projectWorkflowId(registry, body.name),
+      args: [input],
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+      searchAttributes: [
+        { key: TenantName, value: body.tenantId },
+        { key: ProjectName, value: body.name },
+        { key: OperationKind, value: 'project.register' },
+      ],
+    });
+    if (!outcome.done) return outcome.response;
+    const result = outcome.result as ProjectRegistrationResult;
+    return c.json({ ...result.project, imported: result.imported }, 200);
+  });
+
+  router.openapi(patch, async (c) => {
+    const { name } = c.req.valid('param');
+    const requested = c.req.valid('query').registry;
+    const registry = registryOf(requested);
+    if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, requested);
+    const body = c.req.valid('json');
+    const input: ProjectUpdateInput = {
+      registry,
+      name,
+      displayName: body.display_name,
+      description: body.description,
+      public: body.public,
+      storageLimit: body.storage_limit,
+      settings: body.settings,
+      members: body.members?.map((m) => ({ group: m.group, roleId: ROLE_IDS[m.role] })),
+    };
+    const outcome = await mutationResponse(c, deps.mutations, {
+      workflowType: 'projectUpdateWorkflow',
+      workflowId: projectWorkflowId(registry, name),
+      args: [input],
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+      searchAttributes: [
+        { key: ProjectName, value: name },
+        { key: OperationKind, value: 'project.update' },
+      ],
+    });
+    if (!outcome.done) return outcome.response;
+    return c.json(outcome.result as ProjectRecord, 200);
+  });
+
+  router.openapi(remove, async (c) => {
+    const { name } = c.req.valid('param');
+    const q = c.req.valid('query');
+    const registry = registryOf(q.registry);
+    if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, q.registry);
+    const input: ProjectDeleteInput = { registry, name, purge: q.purge, force: q.force, actor: null };
+    const outcome = await mutationResponse(c, deps.mutations, {
+      workflowType: 'projectDeleteWorkflow',
+      workflowId: projectWorkflowId(registry, name),
+      args: [input],
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+      searchAttributes: [
+        { key: ProjectName, value: name },
+        { key: OperationKind, value: q.purge ? 'project.purge' : 'project.archive' },
+      ],
+    });
+    if (!outcome.done) return outcome.response;
+    return c.json(outcome.result as ProjectRecord, 200);
   });
 
   router.openapi(list, async (c) => {

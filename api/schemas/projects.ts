@@ -65,3 +65,22 @@ export const ProjectDetailSchema = ProjectSchema.extend({
 }).openapi('ProjectDetail');
 
 export const ProjectPageSchema = z.object({ items: z.array(ProjectSchema), nextCursor: z.string().nullable() }).openapi('ProjectPage');
+
+export const ProjectRegisterSchema = ProjectCreateSchema.omit({ robot: true }).openapi('ProjectRegister');
+
+export const ProjectRegisteredSchema = ProjectSchema.extend({
+  imported: z.object({ models: z.number().int(), images: z.number().int(), tags: z.number().int() }),
+}).openapi('ProjectRegistered');
+
+export const ProjectPatchSchema = z
+  .object({
+    display_name: z.string().trim().min(1).max(255).optional(),
+    description: z.string().max(2048).nullable().optional(),
+    public: z.boolean().optional(),
+    storage_limit: z.number().int().min(-1).optional(),
+    settings: SettingsSchema.optional(),
+    members: z.array(MemberSchema).max(100).optional().openapi({ description: 'Replaces the OIDC group members' }),
+  })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, { message: 'at least one field to change' })
+  .openapi('ProjectPatch');

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { pushModel } from '../harbor/oci-push';
+import { jsonRequest, readJson } from '../support/http';
+import { readTopic } from '../support/kafka';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+
+describe('project registration and lifecycle', () => {
+  let stack: TestStack;
+  let tenant: string;
+  beforeAll(async () => {
+    stack = await startTestStack();
+    tenant = uniqueName('tenant');
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'Acme', url: 'https://acme.example' }))).status).toBe(201);
+  });
+  afterAll(() => stack.close());
+
+  const onboard = async (name: string, extra: Record<string, unknown> = {}) => {
+    const res = await stack.app.request('/api/v1/projects', jsonRequest({ name, display_name: name, tenantId: tenant, ...extra }));
+    expect(res.status).toBe(201);
+    return readJson(res);
+  };
+  const h = () => stack.harbor;
+
+  it('registers an existing Harbor project: resets settings, members and webhook, imports its models; again changes nothing', async () => {
+    const name = uniqueName('existing');
+    await h().client.projects.create({ project_name: name, metadata: { public: 'true', auto_scan: 'false' } });
+    await h().client.members.addGroup(name, 'stray-group', 1);
+    const a = await pushModel(h().emulator.url, `${name}/llama`, '1.0.0');
+    await pushModel(h().emulator.url, `${name}/llama`, '1.1.0');
+    await h().client.artifacts.addTag(name, 'llama', a.digest, 'latest');
+    await pushModel(h().emulator.url, `${name}/bert`, '0.1.0');
+
+    const body = { name, display_name: 'Harbor Repo Sync', description: 'Synced harbor project', public: false, tenantId: tenant, members: [{ group: `${name}-devs`, role: 'developer' }] };
+    const res = await stack.app.request('/api/v1/projects', jsonRequest(body, {}, 'PUT'));
+    expect(res.status).toBe(200);
+    const registered = await readJson(res);
+    expect(registered).toMatchObject({ name, displayName: 'Harbor Repo Sync', public: false, tenantId: tenant, imported: { models: 2, images: 3, tags: 4 } });
+
+    const harbor = h().emulator.state.projects.get(name)!;
+    expect(harbor.project.metadata).toMatchObject({ public: 'false', auto_scan: 'true', enable_content_trust_cosign: 'true' });
+    expect(harbor.members.filter((m) => m.entity_type === 'g').map((m) => m.entity_name)).toEqual([`${name}-devs`]);
+    expect(harbor.webhookPolicies.map((p) => p.name)).toEqual(['model-registry']);
+    const tags = await stack.database.sql`
+      select r.name as repo, t.name as tag from modelregistry.tags t
+      join modelregistry.images i on i.id = t.image_id join modelregistry.repositories r on r.id = i.repository_id
+      join modelregistry.projects p on p.id = r.project_id where p.name = ${name} order by 1, 2`;
+    expect(tags.map((t) => `${t.repo}:${t.tag}`)).toEqual(['bert:0.1.0', 'llama:1.0.0', 'llama:1.1.0', 'llama:latest']);
+
+    const again = await readJson(await stack.app.request('/api/v1/projects', jsonRequest(body, {}, 'PUT')));
+    expect(again.imported).toEqual({ models: 0, images: 0, tags: 0 });
+    expect(again.id).toBe(registered.id);
+    expect(h().emulator.state.projects.get(name)!.webhookPolicies).toHaveLength(1);
+  });
+
+  it('refuses to register what Harbor does not have (404) or with an unknown tenant (404)', async () => {
+    const missing = await stack.app.request('/api/v1/projects', jsonRequest({ name: uniqueName('nowhere'), display_name: 'x', tenantId: tenant }, {}, 'PUT'));
+    expect(missing.status).toBe(404);
+    expect((await readJson(missing)).detail).toMatch(/has no project/);
+    const name = uniqueName('existing');
+    await h().client.projects.create({ project_name: name });
+    const noTenant = await stack.app.request('/api/v1/projects', jsonRequest({ name, display_name: 'x', tenantId: uniqueName('ghost') }, {}, 'PUT'));
+    expect(noTenant.status).toBe(404);
+  });
+
+  it('lists by tenant and name prefix, sorted, with cursor pages', async () => {
+    const prefix = uniqueName('list');
+    for (const n of ['b', 'a', 'c']) await onboard(`${prefix}-${n}`);
+    const names = async (query: string) => {
+      const page = await readJson(await stack.app.request(`/api/v1/projects?${query}`));
+      return { names: page.items.map((p: { name: string }) => p.name), next: page.nextCursor as string | null };
+    };
+    const first = await names(`tenantId=${tenant}&namePrefix=${prefix}&limit=2`);
+    expect(first.names).toEqual([`${prefix}-a`, `${prefix}-b`]);
+    const second = await names(`tenantId=${tenant}&namePrefix=${prefix}&limit=2&cursor=${first.next}`);
+    expect(second).toEqual({ names: [`${prefix}-c`], next: null });
+    expect((await names(`namePrefix=${prefix}&sort=-name`)).names).toEqual([`${prefix}-c`, `${prefix}-b`, `${prefix}-a`]);
+    const desc1 = await names(`namePrefix=${prefix}&sort=-createdAt&limit=1`);
+    const desc2 = await names(`namePrefix=${prefix}&sort=-createdAt&limit=5&cursor=${desc1.next}`);
+    expect([...desc1.names, ...desc2.names]).toEqual([`${prefix}-c`, `${prefix}-a`, `${prefix}-b`]);
+    expect((await names(`tenantId=${uniqueName('other')}&namePrefix=${prefix}`)).names).toEqual([]);
+    expect((await stack.app.request('/api/v1/projects?sort=size')).status).toBe(400);
+    expect((await stack.app.request('/api/v1/projects?cursor=%7B%7D')).status).toBe(400);
+  });
+
+  it('patches description, visibility, settings, quota and members in Harbor and the catalogue', async () => {
+    const name = uniqueName('patch');
+    await onboard(name, { members: [{ group: `${name}-old`, role: 'guest' }] });
+    const res = await stack.app.request(
+      `/api/v1/projects/${name}`,
+      jsonRequest({ description: 'now public', public: true, storage_limit: 1024, settings: { severity: 'low', autoScan: false }, members: [{ group: `${name}-new`, role: 'maintainer' }] }, {}, 'PATCH'),
+    );
+    expect(res.status).toBe(200);
+    expect(await readJson(res)).toMatchObject({ description: 'now public', public: true, storageLimit: 1024, settings: { severity: 'low', autoScan: false, contentTrustCosign: true } });
+    const harbor = h().emulator.state.projects.get(name)!;
+    expect(harbor.project.metadata).toMatchObject({ public: 'true', severity: 'low', auto_scan: 'false' });
+    expect(harbor.storageLimit).toBe(1024);
+    expect(harbor.members.filter((m) => m.entity_type === 'g').map((m) => [m.entity_name, m.role_id])).toEqual([[`${name}-new`, 4]]);
+    expect((await stack.app.request(`/api/v1/projects/${name}`, jsonRequest({}, {}, 'PATCH'))).status).toBe(400);
+    expect((await stack.app.request(`/api/v1/projects/${uniqueName('none')}`, jsonRequest({ public: true }, {}, 'PATCH'))).status).toBe(404);
+  });
+
+  it('archives (soft delete) and purges, refusing a purge of a project with artifacts unless forced; audited and published', async () => {
+    const kept = uniqueName('archive');
+    await onboard(kept);
+    const archived = await stack.app.request(`/api/v1/projects/${kept}`, { method: 'DELETE' });
+    expect(archived.status).toBe(200);
+    expect(await readJson(archived)).toMatchObject({ archived: true, deletedAt: expect.any(String) });
+    expect(h().emulator.state.projects.has(kept)).toBe(true);
+    const listed = await readJson(await stack.app.request(`/api/v1/projects?archived=true&namePrefix=${kept}`));
+    expect(listed.items.map((p: { name: string }) => p.name)).toEqual([kept]);
+    expect((await stack.app.request(`/api/v1/projects/${kept}`, { method: 'DELETE' })).status).toBe(404);
+
+    const full = uniqueName('purge');
+    await onboard(full);
+    await pushModel(h().emulator.url, `${full}/m`, '1.0.0');
+    const refused = await stack.app.request(`/api/v1/projects/${full}?purge=true`, { method: 'DELETE' });
+    expect(refused.status).toBe(409);
+    expect((await readJson(refused)).detail).toMatch(/1 artifacts/);
+    expect(h().emulator.state.projects.has(full)).toBe(true);
+    const purged = await stack.app.request(`/api/v1/projects/${full}?purge=true&force=true`, { method: 'DELETE' });
+    expect(purged.status).toBe(200);
+    expect(h().emulator.state.projects.has(full)).toBe(false);
+
+    const audit = await stack.database.sql`select action, details from modelregistry.audit_events where resource in (${`projects/${stack.registry}/${kept}`}, ${`projects/${stack.registry}/${full}`}) order by occurred_at`;
+    expect(audit.map((a) => a.action)).toEqual(['project.archived', 'project.purged']);
+    expect(audit[1]!.details).toMatchObject({ purge: true, force: true, deletedRepositories: 1 });
+
+    const events = await readTopic(inject('kafkaBootstrap'), stack.topic, { count: 100, waitMs: 4000, settleMs: 0 });
+    const types = (n: string) => events.filter((e) => e.key === `projects/${stack.registry}/${n}`).map((e) => JSON.parse(e.value).type);
+    expect(types(kept)).toEqual(['modelregistry.project.created', 'modelregistry.project.archived']);
+    expect(types(full)).toEqual(['modelregistry.project.created', 'modelregistry.project.purged']);
+  });
+});
