@@ -244,3 +244,8 @@ export async function projectRegistrationWorkflow(input: ProjectRegistrationInpu
   await local.publishEvent(projectEvent('modelregistry.project.registered', project));
   return { project, imported };
 }
+
+/** Harbor's quota and repository count for the project page: a read, run as a workflow so the API never calls Harbor itself. */
+export async function projectHarborSummaryWorkflow(registry: string, name: string) {
+  return harbor.harborProjectSummary(registry, name);
+}

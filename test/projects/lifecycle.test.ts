@@ -105,6 +105,7 @@ describe('project registration and lifecycle', () => {
     const archived = await stack.app.request(`/api/v1/projects/${kept}`, { method: 'DELETE' });
     expect(archived.status).toBe(200);
     expect(await readJson(archived)).toMatchObject({ archived: true, deletedAt: expect.any(String) });
+    expect(await readJson(await stack.app.request(`/api/v1/projects/${kept}`))).toMatchObject({ archived: true, harbor: null });
     expect(h().emulator.state.projects.has(kept)).toBe(true);
     const listed = await readJson(await stack.app.request(`/api/v1/projects?archived=true&namePrefix=${kept}`));
     expect(listed.items.map((p: { name: string }) => p.name)).toEqual([kept]);
@@ -113,6 +114,7 @@ describe('project registration and lifecycle', () => {
     const full = uniqueName('purge');
     await onboard(full);
     await pushModel(h().emulator.url, `${full}/m`, '1.0.0');
+    expect((await readJson(await stack.app.request(`/api/v1/projects/${full}`))).harbor).toMatchObject({ repoCount: 1, quotaUsed: expect.any(Number) });
     const refused = await stack.app.request(`/api/v1/projects/${full}?purge=true`, { method: 'DELETE' });
     expect(refused.status).toBe(409);
     expect((await readJson(refused)).detail).toMatch(/1 artifacts/);

@@ -88,7 +88,7 @@ describe('project onboarding as a saga (real Temporal, PostgreSQL, Kafka; Harbor
 
     // Listed and readable.
     const read = await readJson(await stack.app.request(`/api/v1/projects/${name}`));
-    expect(read).toMatchObject({ id: created.id, name });
+    expect(read).toMatchObject({ id: created.id, name, harbor: { repoCount: 0, quotaHard: 5 * 1024 ** 3, quotaUsed: 0 } });
     expect(read.robot).toBeUndefined();
   });
 
