@@ -11,6 +11,8 @@ export interface EventPublisher {
  * Kafka in structured CloudEvents mode: the value is the whole event, the key its subject,
  * and the `content-type` header says so. The producer is idempotent, so its own resends
  * are not duplicated; activity retries reuse the event id for consumers to deduplicate on.
+ * Sends go one at a time: @platformatic/kafka's idempotent producer loses track of its sequence
+ * numbers with concurrent sends (the broker answers OUT_OF_ORDER_SEQUENCE_NUMBER to every later one).
  */
 export function createKafkaPublisher(opts: { bootstrapBrokers: string[]; topic: string; clientId?: string }): EventPublisher {
   const producer = new Producer({
@@ -23,9 +25,10 @@ export function createKafkaPublisher(opts: { bootstrapBrokers: string[]; topic: 
     timeout: 10_000,
     retries: 3,
   });
+  let tail: Promise<unknown> = Promise.resolve();
   return {
-    async publish(event) {
-      await producer.send({
+    publish(event) {
+      const send = tail.then(() => producer.send({
         messages: [
           {
             topic: opts.topic,
@@ -34,7 +37,9 @@ export function createKafkaPublisher(opts: { bootstrapBrokers: string[]; topic: 
             headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8', ce_id: event.id, ce_type: event.type },
           },
         ],
-      });
+      }));
+      tail = send.catch(() => undefined);
+      return send.then(() => undefined);
     },
     close: () => producer.close(),
   };

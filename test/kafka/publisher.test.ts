@@ -32,6 +32,20 @@ describe('CloudEvents on a real Kafka broker', () => {
     expect(archived!.event.type).toBe('modelregistry.project.archived');
   });
 
+  it('keeps working after many concurrent publishes (the idempotent producer sends one at a time)', async () => {
+    const topic = `events-${randomUUID()}`;
+    const publisher = createKafkaPublisher({ bootstrapBrokers: [inject('kafkaBootstrap')], topic });
+    const event = (i: number) => ({ specversion: '1.0' as const, id: `e${i}`, source: '/t', type: 'modelregistry.project.created', subject: `projects/r/p${i % 3}`, time: '', datacontenttype: 'application/json' as const, data: { i } });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => publisher.publish(event(i))));
+    await publisher.publish(event(20));
+    await publisher.close();
+    const records = await readTopic(inject('kafkaBootstrap'), topic, { count: 21 });
+    expect(records).toHaveLength(21);
+    // Per subject, in the order published.
+    const ofP0 = records.filter((r) => r.key === 'projects/r/p0').map((r) => JSON.parse(r.value).data.i);
+    expect(ofP0).toEqual([0, 3, 6, 9, 12, 15, 18]);
+  });
+
   it('refuses an event type outside modelregistry.<resource>.<verb>', async () => {
     const { publishEvent } = createKafkaActivities({ events: { publish: () => Promise.resolve(), close: () => Promise.resolve() } });
     await expect(publishEvent({ id: '1', type: 'project.created', subject: 's', time: '', data: {} })).rejects.toThrow(/modelregistry/);
