@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { parseHarborEvent } from '../../lib/harbor-events';
+
+const defaultPush = {
+  type: 'PUSH_ARTIFACT',
+  occur_at: 1755162475,
+  operator: 'admin',
+  event_data: {
+    resources: [{ digest: 'sha256:abc', tag: '1.2.0', resource_url: 'harbor.example/acme/llama-ft:1.2.0' }],
+    repository: { date_created: 1677053165, name: 'llama-ft', namespace: 'acme', repo_full_name: 'acme/llama-ft', repo_type: 'private' },
+  },
+};
+
+describe('Harbor webhook payloads', () => {
+  it('normalise the Default format (the seed\'s DELETE_ARTIFACT shape included)', () => {
+    const result = parseHarborEvent(defaultPush);
+    expect(result).toEqual({
+      ok: true,
+      event: expect.objectContaining({ format: 'Default', type: 'PUSH_ARTIFACT', known: true, occurAt: 1755162475, operator: 'admin', namespace: 'acme', repository: 'llama-ft', resources: [{ digest: 'sha256:abc', tag: '1.2.0', scanOverview: null }] }),
+    });
+    const deleted = parseHarborEvent({ ...defaultPush, type: 'DELETE_ARTIFACT', event_data: { ...defaultPush.event_data, resources: [{ digest: 'sha256:abc', tag: '', resource_url: 'x' }] } });
+    expect(deleted.ok && deleted.event.type).toBe('DELETE_ARTIFACT');
+  });
+
+  it('normalise CloudEvents to the same event and the same dedupe key', () => {
+    const cloud = parseHarborEvent({ specversion: '1.0', id: 'f7c7a0e4', requestid: 'r', source: '/projects/1/webhook/policies/2', type: 'harbor.artifact.pushed', time: '2025-08-14T09:07:55Z', operator: 'admin', datacontenttype: 'application/json', data: defaultPush.event_data });
+    const plain = parseHarborEvent(defaultPush);
+    expect(cloud.ok && plain.ok).toBe(true);
+    if (!cloud.ok || !plain.ok) return;
+    expect(cloud.event).toMatchObject({ format: 'CloudEvents', type: 'PUSH_ARTIFACT', occurAt: 1755162475, repository: 'llama-ft' });
+    expect(cloud.event.dedupeKey).toBe(plain.event.dedupeKey);
+  });
+
+  it('give different keys to different events and the same key to a repeated delivery', () => {
+    const a = parseHarborEvent(defaultPush);
+    const again = parseHarborEvent(structuredClone(defaultPush));
+    const later = parseHarborEvent({ ...defaultPush, occur_at: 1755162476 });
+    if (!a.ok || !again.ok || !later.ok) throw new Error('parse failed');
+    expect(again.event.dedupeKey).toBe(a.event.dedupeKey);
+    expect(later.event.dedupeKey).not.toBe(a.event.dedupeKey);
+  });
+
+  it('keep unknown types, flagged', () => {
+    const result = parseHarborEvent({ ...defaultPush, type: 'ARTIFACT_LABELED' });
+    expect(result.ok && result.event.known).toBe(false);
+  });
+
+  it.each([
+    [null, 'body'],
+    [{ occur_at: 1, event_data: {} }, 'body.type'],
+    [{ type: 'PUSH_ARTIFACT', occur_at: 'yesterday', event_data: {} }, 'body.occur_at'],
+    [{ specversion: '1.0', type: 'harbor.artifact.pushed', data: {} }, 'body.id'],
+  ])('report what is wrong with %j', (body, field) => {
+    const result = parseHarborEvent(body);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((i) => i.field)).toContain(field);
+  });
+});
