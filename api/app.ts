@@ -13,6 +13,7 @@ import { createHealthRouter } from './routes/health';
 import { createOperationsRouter } from './routes/operations';
 import { createProjectsRouter } from './routes/projects';
 import { createTenantsRouter } from './routes/tenants';
+import { createWebhooksRouter } from './routes/webhooks';
 
 export interface AppDeps {
   db: Db;
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createTenantsRouter({ db: deps.db, mutations }));
   app.route('/api/v1', createProjectsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
+  app.route('/api/v1', createWebhooksRouter({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, secrets: deps.secrets }));
 
   app.doc('/openapi.json', {
     openapi: '3.0.3',

@@ -1,3 +1,4 @@
 /** Workflow ids are business keys: a second request for the same resource meets the first run. */
 export const tenantWorkflowId = (name: string) => `tenant:${name}`;
 export const projectWorkflowId = (registry: string, name: string) => `project:${registry}/${name}`;
+export const repositoryWorkflowId = (registry: string, project: string, repository: string) => `repository:${registry}/${project}/${repository}`;

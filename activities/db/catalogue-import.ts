@@ -1,6 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { images, models, repositories, tags } from '../../db/schema';
+import { images, models, repositories, tags, webhookEvents } from '../../db/schema';
 
 export interface ImportedArtifact {
   digest: string;
@@ -16,51 +16,104 @@ export interface ImportedRepository {
   artifacts: ImportedArtifact[];
 }
 
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+type Counts = { models: number; images: number; tags: number };
+
+async function liveRepository(tx: Tx, projectId: string, registry: string, repo: { fullName: string; harborId: number | null; description: string }) {
+  const [namespace, ...rest] = repo.fullName.split('/');
+  const name = rest.join('/');
+  let [repository] = await tx
+    .select()
+    .from(repositories)
+    .where(and(eq(repositories.projectId, projectId), eq(repositories.name, name), eq(repositories.isArchived, false)))
+    .limit(1);
+  repository ??= (
+    await tx.insert(repositories).values({ name, namespace: namespace!, fullName: repo.fullName, harborId: repo.harborId, projectId, harborAddress: registry }).returning()
+  )[0]!;
+  let [model] = await tx.select().from(models).where(and(eq(models.repositoryId, repository.id), eq(models.isArchived, false))).limit(1);
+  let createdModel = false;
+  if (!model) {
+    [model] = await tx.insert(models).values({ name, description: repo.description || null, projectId, repositoryId: repository.id }).returning();
+    createdModel = true;
+  }
+  return { repository, model: model!, createdModel };
+}
+
 /**
- * Writes what Harbor holds for a project into the catalogue: a repository is a model, an
- * artifact an image, its tags versions. Adds what is missing and leaves existing rows; run it
- * again and nothing changes. (The model workflows of the catalogue issue refine this with
- * manifests and metadata.)
+ * Makes one artifact's image and tags match Harbor: adds what is missing; with `exactTags`
+ * archives tags Harbor no longer has. Returns what it added.
+ */
+async function upsertArtifact(tx: Tx, ids: { repositoryId: string; modelId: string }, artifact: ImportedArtifact, exactTags: boolean): Promise<Counts> {
+  const counts = { models: 0, images: 0, tags: 0 };
+  let [image] = await tx
+    .select()
+    .from(images)
+    .where(and(eq(images.repositoryId, ids.repositoryId), eq(images.digest, artifact.digest), eq(images.isArchived, false)))
+    .limit(1);
+  if (!image) {
+    [image] = await tx.insert(images).values({ digest: artifact.digest, harborId: artifact.harborId, modelId: ids.modelId, repositoryId: ids.repositoryId }).returning();
+    counts.images++;
+  }
+  const existing = await tx.select({ id: tags.id, name: tags.name }).from(tags).where(and(eq(tags.imageId, image!.id), eq(tags.isArchived, false)));
+  const wanted = new Set(artifact.tags.map((t) => t.name));
+  for (const tag of artifact.tags.filter((t) => !existing.some((e) => e.name === t.name))) {
+    await tx.insert(tags).values({ name: tag.name, harborId: tag.harborId, imageId: image!.id });
+    counts.tags++;
+  }
+  const gone = existing.filter((e) => !wanted.has(e.name)).map((e) => e.id);
+  if (exactTags && gone.length > 0) await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(inArray(tags.id, gone));
+  return counts;
+}
+
+/**
+ * Writes what Harbor holds into the catalogue: a repository is a model, an artifact an image,
+ * its tags versions. Adds what is missing and leaves existing rows; run again, nothing changes.
  */
 export function createCatalogueImportActivities({ db }: { db: Db }) {
   return {
-    async importHarborRepositories(input: { projectId: string; registry: string; repositories: ImportedRepository[] }): Promise<{ models: number; images: number; tags: number }> {
+    async importHarborRepositories(input: { projectId: string; registry: string; repositories: ImportedRepository[] }): Promise<Counts> {
       const counts = { models: 0, images: 0, tags: 0 };
       await db.transaction(async (tx) => {
         for (const repo of input.repositories) {
-          const [namespace, ...rest] = repo.fullName.split('/');
-          const name = rest.join('/');
-          let [repository] = await tx
-            .select()
-            .from(repositories)
-            .where(and(eq(repositories.projectId, input.projectId), eq(repositories.name, name), eq(repositories.isArchived, false)))
-            .limit(1);
-          repository ??= (
-            await tx
-              .insert(repositories)
-              .values({ name, namespace: namespace!, fullName: repo.fullName, harborId: repo.harborId, projectId: input.projectId, harborAddress: input.registry })
-              .returning()
-          )[0]!;
-          let [model] = await tx.select().from(models).where(and(eq(models.repositoryId, repository.id), eq(models.isArchived, false))).limit(1);
-          if (!model) {
-            [model] = await tx.insert(models).values({ name, description: repo.description || null, projectId: input.projectId, repositoryId: repository.id }).returning();
-            counts.models++;
-          }
+          const { repository, model, createdModel } = await liveRepository(tx, input.projectId, input.registry, repo);
+          if (createdModel) counts.models++;
           for (const artifact of repo.artifacts) {
-            let [image] = await tx.select().from(images).where(and(eq(images.repositoryId, repository.id), eq(images.digest, artifact.digest), eq(images.isArchived, false))).limit(1);
-            if (!image) {
-              [image] = await tx.insert(images).values({ digest: artifact.digest, harborId: artifact.harborId, modelId: model!.id, repositoryId: repository.id }).returning();
-              counts.images++;
-            }
-            const existing = new Set((await tx.select({ name: tags.name }).from(tags).where(and(eq(tags.imageId, image!.id), eq(tags.isArchived, false)))).map((t) => t.name));
-            for (const tag of artifact.tags.filter((t) => !existing.has(t.name))) {
-              await tx.insert(tags).values({ name: tag.name, harborId: tag.harborId, imageId: image!.id });
-              counts.tags++;
-            }
+            const added = await upsertArtifact(tx, { repositoryId: repository.id, modelId: model.id }, artifact, false);
+            counts.images += added.images;
+            counts.tags += added.tags;
           }
         }
       });
       return counts;
+    },
+
+    /**
+     * Converges one artifact of one repository on what Harbor says now: present → image and tags
+     * as Harbor has them; absent → image and its tags archived, the model too when no image is
+     * left. Harbor is the reference, so duplicated or reordered events end in the same state.
+     */
+    async reconcileArtifact(input: { projectId: string; registry: string; fullName: string; digest: string; artifact: ImportedArtifact | null }): Promise<'added' | 'updated' | 'archived' | 'unchanged'> {
+      return db.transaction(async (tx) => {
+        const { repository, model } = await liveRepository(tx, input.projectId, input.registry, { fullName: input.fullName, harborId: null, description: '' });
+        if (input.artifact) {
+          const added = await upsertArtifact(tx, { repositoryId: repository.id, modelId: model.id }, input.artifact, true);
+          return added.images > 0 ? 'added' : added.tags > 0 ? 'updated' : 'unchanged';
+        }
+        const archived = await tx
+          .update(images)
+          .set({ isArchived: true, deletedAt: sql`now()` })
+          .where(and(eq(images.repositoryId, repository.id), eq(images.digest, input.digest), eq(images.isArchived, false)))
+          .returning({ id: images.id });
+        if (archived.length === 0) return 'unchanged';
+        await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(and(inArray(tags.imageId, archived.map((a) => a.id)), eq(tags.isArchived, false)));
+        const [left] = await tx.select({ n: sql<number>`count(*)::int` }).from(images).where(and(eq(images.modelId, model.id), eq(images.isArchived, false)));
+        if (!left || left.n === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, model.id));
+        return 'archived';
+      });
+    },
+
+    async markWebhookEventsProcessed(ids: string[]): Promise<void> {
+      if (ids.length > 0) await db.update(webhookEvents).set({ status: 'processed' }).where(inArray(webhookEvents.id, ids));
     },
   };
 }

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ProjectSettings } from '../../db/read-models/projects';
-import type { ImportedRepository } from '../db/catalogue-import';
+import type { ImportedArtifact, ImportedRepository } from '../db/catalogue-import';
 import { randomSecret, type SecretBox } from '../../lib/secrets';
 import type { HarborClient } from './client';
 import type { HarborInstances } from './instances';
@@ -235,6 +235,17 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances; s
         });
       }
       return result;
+    },
+
+    /** One artifact as the catalogue wants it, or null when Harbor no longer has it. */
+    async fetchHarborArtifact(registry: string, project: string, repository: string, digest: string): Promise<ImportedArtifact | null> {
+      try {
+        const a = await harbor(registry).artifacts.get(project, repository, digest, { withScanOverview: false, withAccessory: false, withLabel: false });
+        return { digest: a!.digest!, harborId: a!.id!, tags: (a!.tags ?? []).map((t) => ({ name: t.name!, harborId: t.id! })) };
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
     },
 
     /** Deletes every repository of a project (purge with force). */

@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -26,7 +28,7 @@ export interface TestStack {
   deps: ActivityDeps;
   /** Environment for a worker process (worker.ts) on this stack's servers and task queue. */
   workerEnv: Record<string, string>;
-  /** Where the emulator's webhooks for onboarded projects arrive (until the receiver route exists). */
+  /** Where the emulator's webhooks for onboarded projects arrive unless the stack receives them itself. */
   webhookSink: Awaited<ReturnType<typeof startReceiver>>;
   /** Another app on the same servers, e.g. with a shorter wait or a queue nobody polls. */
   appWith(overrides: { mutationWaitMs?: number; taskQueue?: string }): ReturnType<typeof createApp>;
@@ -49,7 +51,7 @@ function installQuietRuntime() {
  * The API and a worker on a unique task queue, against the run's real Temporal, PostgreSQL and
  * Kafka (a topic of its own), and a Harbor emulator over a real OCI registry of its own.
  */
-export async function startTestStack(opts: { worker?: boolean } = {}): Promise<TestStack> {
+export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?: boolean } = {}): Promise<TestStack> {
   installQuietRuntime();
   const database = connect(inject('databaseUrl'), { max: 4 });
   const address = inject('temporalAddress');
@@ -61,6 +63,14 @@ export async function startTestStack(opts: { worker?: boolean } = {}): Promise<T
   const registry = 'harbor.test';
   const topic = `events-${randomUUID()}`;
   const webhookSink = await startReceiver();
+  // With receiveWebhooks the API listens on loopback and Harbor's policies point at its receiver.
+  const served: { app?: ReturnType<typeof createApp> } = {};
+  const apiServer = opts.receiveWebhooks
+    ? await new Promise<ReturnType<typeof serve>>((resolve) => {
+        const s = serve({ fetch: (req) => served.app!.fetch(req), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+      })
+    : undefined;
+  const receiverUrl = apiServer ? `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}/api/v1/webhooks/harbor` : webhookSink.url;
   const secretsKey = randomBytes(32);
   const secrets = createSecretBox(secretsKey);
   const deps: ActivityDeps = {
@@ -68,7 +78,7 @@ export async function startTestStack(opts: { worker?: boolean } = {}): Promise<T
     harbor: createHarborInstances([{ address: registry, url: harbor.emulator.url, username: harbor.emulator.username, password: harbor.emulator.password }], { timeoutMs: 5000 }),
     events: createKafkaPublisher({ bootstrapBrokers: [inject('kafkaBootstrap')], topic }),
     secrets,
-    webhookReceiverUrl: webhookSink.url,
+    webhookReceiverUrl: receiverUrl,
   };
   const workers: { worker: Worker; running: Promise<void> }[] = [];
   const startWorker = async () => {
@@ -89,8 +99,10 @@ export async function startTestStack(opts: { worker?: boolean } = {}): Promise<T
       registries: [registry],
       secrets,
     });
+  const app = appWith({});
+  served.app = app;
   return {
-    app: appWith({}),
+    app,
     client,
     database,
     taskQueue,
@@ -109,7 +121,7 @@ export async function startTestStack(opts: { worker?: boolean } = {}): Promise<T
       SECRETS_KEY: secretsKey.toString('base64'),
       KAFKA_BROKERS: inject('kafkaBootstrap'),
       KAFKA_TOPIC: topic,
-      WEBHOOK_RECEIVER_URL: webhookSink.url,
+      WEBHOOK_RECEIVER_URL: receiverUrl,
       LOG_LEVEL: 'info',
     },
     webhookSink,
@@ -120,6 +132,7 @@ export async function startTestStack(opts: { worker?: boolean } = {}): Promise<T
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running.catch(() => undefined);
       }
+      apiServer?.close();
       await nativeConnection.close();
       await connection.close();
       await deps.events.close();

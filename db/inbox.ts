@@ -1,0 +1,30 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from './client';
+import { webhookEvents } from './schema';
+
+/**
+ * The webhook inbox, the one table the API writes (DESIGN: a delivery is durable before Harbor
+ * gets its 2xx). Returns the row and whether this delivery was new.
+ */
+export async function storeDelivery(
+  db: Db,
+  row: { source: string; dedupeKey: string; eventType: string | null; payload: unknown; rawBody: string | null; status: string; error?: string },
+): Promise<{ id: string; duplicate: boolean; dispatched: boolean }> {
+  const [inserted] = await db
+    .insert(webhookEvents)
+    .values({ ...row, payload: row.payload ?? null })
+    .onConflictDoNothing({ target: [webhookEvents.source, webhookEvents.dedupeKey] })
+    .returning({ id: webhookEvents.id });
+  if (inserted) return { id: inserted.id, duplicate: false, dispatched: false };
+  const [existing] = await db
+    .select({ id: webhookEvents.id, dispatchedAt: webhookEvents.dispatchedAt })
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.source, row.source), eq(webhookEvents.dedupeKey, row.dedupeKey)))
+    .limit(1);
+  return { id: existing!.id, duplicate: true, dispatched: existing!.dispatchedAt !== null };
+}
+
+/** Marks a row handed to Temporal (or needing no workflow), so the sweeper leaves it. */
+export async function markDispatched(db: Db, id: string, status: string): Promise<void> {
+  await db.update(webhookEvents).set({ dispatchedAt: sql`now()`, status }).where(eq(webhookEvents.id, id));
+}

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushModel } from '../harbor/oci-push';
+import { jsonRequest, readJson } from '../support/http';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+
+describe('Harbor webhooks into the inbox and the repository workflow', () => {
+  let stack: TestStack;
+  let tenant: string;
+  beforeAll(async () => {
+    stack = await startTestStack({ receiveWebhooks: true });
+    tenant = uniqueName('tenant');
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'A', url: 'https://a.example' }))).status).toBe(201);
+  });
+  afterAll(() => stack.close());
+
+  const onboard = async () => {
+    const name = uniqueName('models');
+    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name, display_name: name, tenantId: tenant }))).status).toBe(201);
+    return name;
+  };
+
+  /** The catalogue's live view of a project: `model:tag` → digest. */
+  const catalogue = async (project: string) => {
+    const rows = await stack.database.sql<{ model: string; tag: string; digest: string }[]>`
+      select r.name as model, t.name as tag, i.digest from modelregistry.tags t
+      join modelregistry.images i on i.id = t.image_id and not i.is_archived
+      join modelregistry.repositories r on r.id = i.repository_id
+      join modelregistry.projects p on p.id = r.project_id
+      where p.name = ${project} and not t.is_archived order by 1, 2`;
+    return Object.fromEntries(rows.map((r) => [`${r.model}:${r.tag}`, r.digest]));
+  };
+  const harborView = async (project: string) => {
+    const view: Record<string, string> = {};
+    for (const repo of (await stack.harbor.client.repositories.list(project)).items) {
+      const short = repo.name!.slice(project.length + 1);
+      for (const a of (await stack.harbor.client.artifacts.list(project, short)).items) for (const t of a.tags ?? []) view[`${short}:${t.name}`] = a.digest!;
+    }
+    return view;
+  };
+  const eventually = async (check: () => Promise<boolean>, what: string) => {
+    for (let i = 0; i < 200; i++) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+
+  it('a push reaches the catalogue; a delete archives the image, its tags and the model', async () => {
+    const project = await onboard();
+    const model = await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
+    await eventually(async () => (await catalogue(project))['llama:1.0.0'] === model.digest, 'the pushed model');
+    const [inbox] = await stack.database.sql`select status, event_type, dispatched_at from modelregistry.webhook_events where payload->'event_data'->'repository'->>'namespace' = ${project}`;
+    expect(inbox).toMatchObject({ event_type: 'PUSH_ARTIFACT' });
+    expect(inbox!.dispatched_at).not.toBeNull();
+
+    await stack.harbor.client.artifacts.delete(project, 'llama', model.digest);
+    await eventually(async () => Object.keys(await catalogue(project)).length === 0, 'the archived image');
+    const [row] = await stack.database.sql`select m.is_archived from modelregistry.models m join modelregistry.projects p on p.id = m.project_id where p.name = ${project}`;
+    expect(row!.is_archived).toBe(true);
+  });
+
+  it('duplicated and reordered deliveries end in the catalogue Harbor has', async () => {
+    const project = await onboard();
+    stack.harbor.emulator.faults.duplicateWebhooks(3).reorderWebhooks(4);
+    const a = await pushModel(stack.harbor.emulator.url, `${project}/bert`, '1.0.0');
+    await pushModel(stack.harbor.emulator.url, `${project}/bert`, '1.1.0');
+    await pushModel(stack.harbor.emulator.url, `${project}/vit`, '0.1.0');
+    await stack.harbor.client.artifacts.delete(project, 'bert', a.digest);
+    await stack.harbor.emulator.webhooks.idle();
+    const expected = await harborView(project);
+    expect(Object.keys(expected).sort()).toEqual(['bert:1.1.0', 'vit:0.1.0']);
+    const canonical = (view: Record<string, string>) => JSON.stringify(Object.entries(view).sort());
+    await eventually(async () => canonical(await catalogue(project)) === canonical(expected), 'convergence');
+    stack.harbor.emulator.faults.reset();
+  });
+
+  it('refuses a delivery without the project\'s secret (401), keeps malformed ones (400), and stores a repeat once', async () => {
+    const project = await onboard();
+    const payload = { type: 'PUSH_ARTIFACT', occur_at: 1, operator: 'admin', event_data: { resources: [{ digest: 'sha256:00', tag: 'x' }], repository: { name: 'm', namespace: project, repo_full_name: `${project}/m` } } };
+    const post = (body: string, auth?: string) => stack.app.request('/api/v1/webhooks/harbor', { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body });
+    const denied = await post(JSON.stringify(payload), 'Bearer wrong');
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await post(JSON.stringify(payload))).status).toBe(401);
+
+    const malformed = await post('{"type": "PUSH_ARTIFACT", ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('content-type')).toBe('application/problem+json');
+    const [kept] = await stack.database.sql`select status, raw_body from modelregistry.webhook_events where raw_body = ${'{"type": "PUSH_ARTIFACT", '}`;
+    expect(kept).toMatchObject({ status: 'invalid' });
+    const invalid = await post(JSON.stringify({ type: 'PUSH_ARTIFACT' }));
+    expect(invalid.status).toBe(400);
+    expect((await readJson(invalid)).errors.map((e: { field: string }) => e.field)).toContain('body.occur_at');
+
+    const [secretRow] = await stack.database.sql`select webhook_secret from modelregistry.projects where name = ${project}`;
+    const auth = `Bearer ${stack.deps.secrets.open(secretRow!.webhook_secret as string)}`;
+    const first = await readJson(await post(JSON.stringify(payload), auth));
+    const repeat = await readJson(await post(JSON.stringify(payload), auth));
+    expect(first).toMatchObject({ duplicate: false, status: 'dispatched' });
+    expect(repeat).toMatchObject({ id: first.id, duplicate: true });
+    const unknown = await readJson(await post(JSON.stringify({ ...payload, type: 'ARTIFACT_LABELED' }), auth));
+    expect(unknown.status).toBe('ignored');
+  });
+});

@@ -1,0 +1,57 @@
+import { condition, continueAsNew, defineSignal, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { HARBOR_EVENT_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from './repository-events';
+
+export type { RepositoryEvent, RepositoryWorkflowInput } from './repository-events';
+
+const harbor = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+const local = proxyActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
+});
+
+export const harborEventSignal = defineSignal<[RepositoryEvent]>(HARBOR_EVENT_SIGNAL);
+
+const ARTIFACT_EVENTS = new Set(['PUSH_ARTIFACT', 'DELETE_ARTIFACT', 'SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED']);
+/** Well below Temporal's suggested history limit; the entity starts afresh with what is pending. */
+const CONTINUE_AS_NEW_EVENTS = 2_000;
+
+/**
+ * The entity workflow of one repository (a model), fed by webhook signals. Every artifact event
+ * reconciles that digest with what Harbor holds now, so duplicated, lost-then-replayed or
+ * reordered deliveries end in the same catalogue. Events are applied one at a time, in arrival order.
+ */
+export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promise<void> {
+  const pending: RepositoryEvent[] = [...(input.pending ?? [])];
+  const seen = new Set<string>();
+  setHandler(harborEventSignal, (event) => {
+    if (!seen.has(event.inboxId)) pending.push(event);
+  });
+  const fullName = `${input.project}/${input.repository}`;
+  for (;;) {
+    const more = await condition(() => pending.length > 0, '10 minutes');
+    if (!more) return; // idle: a later delivery starts it again (signal-with-start)
+    const event = pending.shift()!;
+    seen.add(event.inboxId);
+    if (ARTIFACT_EVENTS.has(event.type) && event.digest) {
+      const artifact = await harbor.fetchHarborArtifact(input.registry, input.project, input.repository, event.digest);
+      const change = await local.reconcileArtifact({ projectId: input.projectId, registry: input.registry, fullName, digest: event.digest, artifact });
+      if (change !== 'unchanged') {
+        await local.publishEvent({
+          id: uuid4(),
+          type: change === 'archived' ? 'modelregistry.model.image_archived' : 'modelregistry.model.image_synced',
+          subject: `models/${input.registry}/${fullName}`,
+          time: new Date().toISOString(),
+          data: { registry: input.registry, project: input.project, model: input.repository, digest: event.digest, tags: artifact?.tags.map((t) => t.name) ?? [], change },
+        });
+      }
+    }
+    await local.markWebhookEventsProcessed([event.inboxId]);
+    if (workflowInfo().historyLength > CONTINUE_AS_NEW_EVENTS) {
+      await continueAsNew<typeof repositoryWorkflow>({ ...input, pending });
+    }
+  }
+}

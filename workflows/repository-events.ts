@@ -1,0 +1,19 @@
+/** The contract between the webhook receiver and the repository workflow (no workflow imports, so the API can use it). */
+export const HARBOR_EVENT_SIGNAL = 'harborEvent';
+
+/** One Harbor delivery for a repository, as the webhook receiver stored it in the inbox. */
+export interface RepositoryEvent {
+  inboxId: string;
+  type: string;
+  digest: string | null;
+  occurAt: number;
+}
+
+export interface RepositoryWorkflowInput {
+  registry: string;
+  project: string;
+  projectId: string;
+  repository: string;
+  /** Events received but not yet applied, carried over a continue-as-new. */
+  pending?: RepositoryEvent[];
+}
