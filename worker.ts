@@ -1,8 +1,10 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { connect } from './db/client';
 import { activityDepsFromConfig } from './lib/activity-deps';
 import { loadConfig } from './lib/config';
 import { logger } from './lib/logger';
+import { ensureSchedules } from './lib/schedules';
 import { createWorker } from './lib/worker';
 
 /** Runs the Temporal worker until SIGTERM/SIGINT, then drains in-flight tasks and exits. */
@@ -12,8 +14,11 @@ if (!config.databaseUrl) {
   process.exit(2);
 }
 const database = connect(config.databaseUrl);
-const deps = activityDepsFromConfig(config, database.db, logger);
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
+const clientConnection = await Connection.connect({ address: config.temporalAddress });
+const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
+const deps = activityDepsFromConfig(config, database.db, logger, client);
+await ensureSchedules(client, config.taskQueue);
 const worker = await createWorker({
   connection,
   namespace: config.temporalNamespace,
@@ -26,6 +31,7 @@ try {
   await worker.run();
 } finally {
   await connection.close();
+  await clientConnection.close();
   await deps.events.close();
   await database.close();
   logger.info('worker stopped');

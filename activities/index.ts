@@ -1,7 +1,9 @@
+import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import type { SecretBox } from '../lib/secrets';
 import { createDbActivities } from './db';
 import { createHarborProjectActivities, type HarborInstances } from './harbor';
+import { createInboxActivities } from './inbox/sweeper';
 import { createKafkaActivities, type EventPublisher } from './kafka';
 
 export interface ActivityDeps {
@@ -11,6 +13,8 @@ export interface ActivityDeps {
   secrets: SecretBox;
   /** Where Harbor should deliver webhooks (this service's receiver). */
   webhookReceiverUrl: string;
+  /** Temporal itself, for activities that hand work to other workflows (the inbox sweeper). */
+  temporal: { client: Client; taskQueue: string };
 }
 
 /** Every activity the worker registers, built from real clients so tests can point them at test servers. */
@@ -19,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDbActivities(deps),
     ...createHarborProjectActivities(deps),
     ...createKafkaActivities(deps),
+    ...createInboxActivities(deps),
   };
 }
 

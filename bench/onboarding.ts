@@ -48,6 +48,7 @@ const deps = {
   events: createKafkaPublisher({ bootstrapBrokers: [kafka.bootstrap], topic: 'bench-events' }),
   secrets,
   webhookReceiverUrl: 'http://127.0.0.1:9/unused',
+  temporal: { client: temporal.client, taskQueue: 'bench' },
 };
 const taskQueue = 'bench';
 const worker = await createWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue, deps });

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { createHarborInstances, harborConfigFromEnv } from '../activities/harbor';
 import { createKafkaPublisher, createLogPublisher } from '../activities/kafka';
 import type { ActivityDeps } from '../activities';
@@ -7,7 +8,7 @@ import type { Logger } from './logger';
 import { createSecretBox, parseKey } from './secrets';
 
 /** The real clients the worker's activities use, from configuration. */
-export function activityDepsFromConfig(config: Config, db: Db, logger: Logger): ActivityDeps {
+export function activityDepsFromConfig(config: Config, db: Db, logger: Logger, client: Client): ActivityDeps {
   const harbor = harborConfigFromEnv();
   if (!harbor) throw new Error('no Harbor configured: set HARBOR_URL (and HARBOR_USERNAME, HARBOR_PASSWORD) or HARBOR_INSTANCES');
   if (!config.secretsKey) throw new Error('SECRETS_KEY is not set (32 random bytes, base64: openssl rand -base64 32)');
@@ -17,5 +18,6 @@ export function activityDepsFromConfig(config: Config, db: Db, logger: Logger): 
     events: config.kafkaBrokers.length > 0 ? createKafkaPublisher({ bootstrapBrokers: config.kafkaBrokers, topic: config.kafkaTopic }) : createLogPublisher(logger),
     secrets: createSecretBox(parseKey(config.secretsKey)),
     webhookReceiverUrl: config.webhookReceiverUrl,
+    temporal: { client, taskQueue: config.taskQueue },
   };
 }

@@ -13,6 +13,7 @@ import { migrateDatabase } from '../db/migrate';
 import { activityDepsFromConfig } from '../lib/activity-deps';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
+import { ensureSchedules } from '../lib/schedules';
 import { createWorker } from '../lib/worker';
 import { startHarborEmulator } from '../test/harbor-emulator';
 import { startOciRegistry } from '../test/servers/oci-registry';
@@ -78,9 +79,11 @@ if (!config.secretsKey) {
   if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
   config.secretsKey = readFileSync(keyFile, 'utf8').trim();
 }
-const deps = activityDepsFromConfig(config, database.db, logger);
-
 const nativeConnection = await retry('Temporal', () => NativeConnection.connect({ address: config.temporalAddress }));
+const connection = await Connection.connect({ address: config.temporalAddress });
+const client = new Client({ connection, namespace: config.temporalNamespace });
+const deps = activityDepsFromConfig(config, database.db, logger, client);
+await ensureSchedules(client, config.taskQueue);
 const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,
@@ -89,8 +92,6 @@ const worker = await createWorker({
 });
 const workerRun = worker.run();
 
-const connection = await Connection.connect({ address: config.temporalAddress });
-const client = new Client({ connection, namespace: config.temporalNamespace });
 const app = createApp({ db: database.db, client, logger, ...config, registries: deps.harbor.addresses(), secrets: deps.secrets });
 const api = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost });
 

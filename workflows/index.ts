@@ -1,3 +1,4 @@
 export * from './tenants';
 export * from './projects';
 export * from './repositories';
+export * from './inbox';

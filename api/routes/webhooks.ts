@@ -7,14 +7,9 @@ import { markDispatched, storeDelivery } from '../../db/inbox';
 import { projects } from '../../db/schema';
 import { parseHarborEvent } from '../../lib/harbor-events';
 import type { SecretBox } from '../../lib/secrets';
-import { repositoryWorkflowId } from '../../workflows/ids';
-import { HARBOR_EVENT_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from '../../workflows/repository-events';
-import { ModelName, OperationKind, ProjectName } from '../../workflows/search-attributes';
+import { DISPATCHED_TYPES, dispatchToRepository } from '../../lib/webhook-dispatch';
 import { problemBody, problemResponse } from '../problem';
 import { problem } from '../schemas/common';
-
-/** Event types the repository workflow applies; the others are kept in the inbox for audit. */
-const DISPATCHED_TYPES = new Set(['PUSH_ARTIFACT', 'DELETE_ARTIFACT', 'SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED']);
 
 const receive = createRoute({
   method: 'post',
@@ -82,21 +77,7 @@ export function createWebhooksRouter(deps: { db: Db; client: Client; taskQueue: 
       await markDispatched(deps.db, stored.id, event.known ? 'stored' : 'ignored');
       return c.json({ id: stored.id, duplicate: stored.duplicate, status: event.known ? 'stored' : 'ignored' }, 200);
     }
-    const input: RepositoryWorkflowInput = { registry: project.registry, project: event.namespace!, projectId: project.id, repository: event.repository! };
-    for (const resource of event.resources.length > 0 ? event.resources : [{ digest: null }]) {
-      await deps.client.workflow.signalWithStart('repositoryWorkflow', {
-        workflowId: repositoryWorkflowId(project.registry, event.namespace!, event.repository!),
-        taskQueue: deps.taskQueue,
-        args: [input],
-        signal: HARBOR_EVENT_SIGNAL,
-        signalArgs: [{ inboxId: stored.id, type: event.type, digest: resource.digest, occurAt: event.occurAt } satisfies RepositoryEvent],
-        typedSearchAttributes: [
-          { key: ProjectName, value: event.namespace! },
-          { key: ModelName, value: event.repository! },
-          { key: OperationKind, value: 'model.webhook' },
-        ],
-      });
-    }
+    await dispatchToRepository(deps.client, deps.taskQueue, { registry: project.registry, projectId: project.id }, stored.id, event);
     await markDispatched(deps.db, stored.id, 'dispatched');
     return c.json({ id: stored.id, duplicate: stored.duplicate, status: 'dispatched' }, 200);
   });

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeDelivery } from '../../db/inbox';
+import { parseHarborEvent } from '../../lib/harbor-events';
+import { ensureSchedules, SWEEPER_SCHEDULE_ID } from '../../lib/schedules';
 import { pushModel } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
@@ -72,6 +75,31 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const canonical = (view: Record<string, string>) => JSON.stringify(Object.entries(view).sort());
     await eventually(async () => canonical(await catalogue(project)) === canonical(expected), 'convergence');
     stack.harbor.emulator.faults.reset();
+  });
+
+  it('the sweeper dispatches a delivery stored but never handed to Temporal', async () => {
+    const project = await onboard();
+    stack.harbor.emulator.faults.dropWebhooks(1);
+    const model = await pushModel(stack.harbor.emulator.url, `${project}/stranded`, '2.0.0');
+    // What the receiver had committed when it died before signalling.
+    const payload = { type: 'PUSH_ARTIFACT', occur_at: 1_800_000_000, operator: 'admin', event_data: { resources: [{ digest: model.digest, tag: '2.0.0' }], repository: { name: 'stranded', namespace: project, repo_full_name: `${project}/stranded` } } };
+    const parsed = parseHarborEvent(payload);
+    if (!parsed.ok) throw new Error('bad payload');
+    const stored = await storeDelivery(stack.database.db, { source: `harbor:${stack.registry}`, dedupeKey: parsed.event.dedupeKey, eventType: 'PUSH_ARTIFACT', payload, rawBody: null, status: 'received' });
+    const swept = await stack.client.workflow.execute('webhookSweepWorkflow', { taskQueue: stack.taskQueue, workflowId: uniqueName('sweep'), args: [0, `harbor:${stack.registry}`] });
+    expect(swept).toEqual({ dispatched: 1, orphaned: 0 });
+    await eventually(async () => (await catalogue(project))['stranded:2.0.0'] === model.digest, 'the swept delivery');
+    const [row] = await stack.database.sql`select status, dispatched_at from modelregistry.webhook_events where id = ${stored.id}`;
+    expect(row!.dispatched_at).not.toBeNull();
+    expect(['dispatched', 'processed']).toContain(row!.status);
+  });
+
+  it('the sweeper runs as a Temporal Schedule', async () => {
+    await ensureSchedules(stack.client, stack.taskQueue);
+    await ensureSchedules(stack.client, stack.taskQueue);
+    const schedule = await stack.client.schedule.getHandle(SWEEPER_SCHEDULE_ID).describe();
+    expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'webhookSweepWorkflow' });
+    expect(schedule.spec.intervals?.[0]?.every).toBe(60_000);
   });
 
   it('refuses a delivery without the project\'s secret (401), keeps malformed ones (400), and stores a repeat once', async () => {

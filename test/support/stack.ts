@@ -60,7 +60,8 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomUUID()}`;
   const harbor = await startHarbor({ scanDelayMs: 50 });
-  const registry = 'harbor.test';
+  // One registry address per stack: inbox rows (source harbor:<registry>) never mix between test files.
+  const registry = `harbor-${randomUUID().slice(0, 8)}.test`;
   const topic = `events-${randomUUID()}`;
   const webhookSink = await startReceiver();
   // With receiveWebhooks the API listens on loopback and Harbor's policies point at its receiver.
@@ -79,6 +80,7 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
     events: createKafkaPublisher({ bootstrapBrokers: [inject('kafkaBootstrap')], topic }),
     secrets,
     webhookReceiverUrl: receiverUrl,
+    temporal: { client, taskQueue },
   };
   const workers: { worker: Worker; running: Promise<void> }[] = [];
   const startWorker = async () => {

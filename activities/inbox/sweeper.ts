@@ -1,0 +1,53 @@
+import type { Client } from '@temporalio/client';
+import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { markDispatched } from '../../db/inbox';
+import { projects, webhookEvents } from '../../db/schema';
+import { parseHarborEvent } from '../../lib/harbor-events';
+import { dispatchToRepository } from '../../lib/webhook-dispatch';
+
+/**
+ * Re-dispatches inbox rows that were stored but never handed to Temporal (the API died between
+ * its commit and its signal). Talks to PostgreSQL and to Temporal itself.
+ */
+export function createInboxActivities(deps: { db: Db; temporal: { client: Client; taskQueue: string } }) {
+  return {
+    async redispatchWebhookEvents(minAgeSeconds: number, source?: string, limit = 500): Promise<{ dispatched: number; orphaned: number }> {
+      const rows = await deps.db
+        .select()
+        .from(webhookEvents)
+        .where(
+          and(
+            isNull(webhookEvents.dispatchedAt),
+            eq(webhookEvents.status, 'received'),
+            lt(webhookEvents.receivedAt, sql`now() - make_interval(secs => ${minAgeSeconds})`),
+            source === undefined ? undefined : eq(webhookEvents.source, source),
+          ),
+        )
+        .orderBy(webhookEvents.receivedAt)
+        .limit(limit);
+      const result = { dispatched: 0, orphaned: 0 };
+      for (const row of rows) {
+        const parsed = parseHarborEvent(row.payload);
+        const registry = row.source.replace(/^harbor:/, '');
+        const [project] =
+          parsed.ok && parsed.event.namespace
+            ? await deps.db
+                .select({ id: projects.id })
+                .from(projects)
+                .where(and(eq(projects.harborAddress, registry), eq(projects.name, parsed.event.namespace), eq(projects.isArchived, false)))
+                .limit(1)
+            : [];
+        if (!parsed.ok || !project || !parsed.event.repository) {
+          await markDispatched(deps.db, row.id, 'orphaned');
+          result.orphaned++;
+          continue;
+        }
+        await dispatchToRepository(deps.temporal.client, deps.temporal.taskQueue, { registry, projectId: project.id }, row.id, parsed.event);
+        await markDispatched(deps.db, row.id, 'dispatched');
+        result.dispatched++;
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import type { Client } from '@temporalio/client';
+import { repositoryWorkflowId } from '../workflows/ids';
+import { HARBOR_EVENT_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from '../workflows/repository-events';
+import { ModelName, OperationKind, ProjectName } from '../workflows/search-attributes';
+import type { HarborEvent } from './harbor-events';
+
+/** Event types the repository workflow applies; the others stay in the inbox for audit. */
+export const DISPATCHED_TYPES = new Set(['PUSH_ARTIFACT', 'DELETE_ARTIFACT', 'SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED']);
+
+/**
+ * Hands a stored delivery to its repository's entity workflow (signal-with-start), once per
+ * resource. Used by the receiver and by the sweeper; the workflow ignores an inbox id it has seen.
+ */
+export async function dispatchToRepository(
+  client: Client,
+  taskQueue: string,
+  target: { registry: string; projectId: string },
+  inboxId: string,
+  event: HarborEvent,
+): Promise<void> {
+  const input: RepositoryWorkflowInput = { registry: target.registry, project: event.namespace!, projectId: target.projectId, repository: event.repository! };
+  for (const resource of event.resources.length > 0 ? event.resources : [{ digest: null }]) {
+    await client.workflow.signalWithStart('repositoryWorkflow', {
+      workflowId: repositoryWorkflowId(target.registry, event.namespace!, event.repository!),
+      taskQueue,
+      args: [input],
+      signal: HARBOR_EVENT_SIGNAL,
+      signalArgs: [{ inboxId, type: event.type, digest: resource.digest, occurAt: event.occurAt } satisfies RepositoryEvent],
+      typedSearchAttributes: [
+        { key: ProjectName, value: event.namespace! },
+        { key: ModelName, value: event.repository! },
+        { key: OperationKind, value: 'model.webhook' },
+      ],
+    });
+  }
+}
