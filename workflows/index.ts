@@ -2,3 +2,4 @@ export * from './tenants';
 export * from './projects';
 export * from './repositories';
 export * from './inbox';
+export * from './refresh';

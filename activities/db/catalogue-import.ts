@@ -112,6 +112,32 @@ export function createCatalogueImportActivities({ db }: { db: Db }) {
       });
     },
 
+    /**
+     * Converges one repository on Harbor's full list of its artifacts: adds and re-tags what is
+     * listed, archives live images Harbor no longer has (repairing lost webhooks).
+     */
+    async reconcileRepository(input: { projectId: string; registry: string; repository: ImportedRepository }): Promise<{ added: number; updated: number; archived: number }> {
+      return db.transaction(async (tx) => {
+        const { repository, model } = await liveRepository(tx, input.projectId, input.registry, input.repository);
+        const result = { added: 0, updated: 0, archived: 0 };
+        for (const artifact of input.repository.artifacts) {
+          const added = await upsertArtifact(tx, { repositoryId: repository.id, modelId: model.id }, artifact, true);
+          if (added.images > 0) result.added++;
+          else if (added.tags > 0) result.updated++;
+        }
+        const listed = new Set(input.repository.artifacts.map((a) => a.digest));
+        const live = await tx.select({ id: images.id, digest: images.digest }).from(images).where(and(eq(images.repositoryId, repository.id), eq(images.isArchived, false)));
+        const gone = live.filter((i) => !listed.has(i.digest)).map((i) => i.id);
+        if (gone.length > 0) {
+          await tx.update(images).set({ isArchived: true, deletedAt: sql`now()` }).where(inArray(images.id, gone));
+          await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(and(inArray(tags.imageId, gone), eq(tags.isArchived, false)));
+          result.archived = gone.length;
+        }
+        if (listed.size === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, model.id));
+        return result;
+      });
+    },
+
     async markWebhookEventsProcessed(ids: string[]): Promise<void> {
       if (ids.length > 0) await db.update(webhookEvents).set({ status: 'processed' }).where(inArray(webhookEvents.id, ids));
     },

@@ -219,10 +219,12 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances; s
       return { repoCount: summary?.repo_count ?? 0, quotaHard: storage(summary?.quota?.hard), quotaUsed: storage(summary?.quota?.used) };
     },
 
-    /** Every repository and artifact (all pages) of a project, as the catalogue import wants them. */
-    async listHarborRepositories(registry: string, name: string): Promise<ImportedRepository[]> {
+    /** Every repository (or the one named) and its artifacts (all pages) of a project, as the catalogue wants them. */
+    async listHarborRepositories(registry: string, name: string, only?: string): Promise<ImportedRepository[]> {
       const client = harbor(registry);
-      const repos = await client.all((page, pageSize) => client.repositories.list(name, { page, pageSize }));
+      const repos = only
+        ? [await client.repositories.get(name, only)].filter((r) => r !== undefined)
+        : await client.all((page, pageSize) => client.repositories.list(name, { page, pageSize }));
       const result: ImportedRepository[] = [];
       for (const repo of repos) {
         const short = repo.name!.slice(name.length + 1);

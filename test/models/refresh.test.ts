@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushModel } from '../harbor/oci-push';
+import { jsonRequest, readJson } from '../support/http';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+
+describe('refresh from Harbor repairs what lost webhooks missed', () => {
+  let stack: TestStack;
+  let tenant: string;
+  beforeAll(async () => {
+    stack = await startTestStack({ receiveWebhooks: true });
+    tenant = uniqueName('tenant');
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'A', url: 'https://a.example' }))).status).toBe(201);
+  });
+  afterAll(() => stack.close());
+
+  const catalogue = async (project: string) =>
+    (
+      await stack.database.sql<{ v: string }[]>`
+      select r.name || ':' || t.name || '@' || i.digest as v from modelregistry.tags t
+      join modelregistry.images i on i.id = t.image_id and not i.is_archived
+      join modelregistry.repositories r on r.id = i.repository_id
+      join modelregistry.projects p on p.id = r.project_id
+      where p.name = ${project} and not t.is_archived order by 1`
+    ).map((r) => r.v);
+
+  it('converges a project and a single model on Harbor after dropped webhooks', async () => {
+    const project = uniqueName('refresh');
+    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    const first = await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
+    for (let i = 0; i < 100 && (await catalogue(project)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await catalogue(project)).toEqual([`llama:1.0.0@${first.digest}`]);
+
+    // Harbor changes while every webhook is lost.
+    stack.harbor.emulator.faults.dropWebhooks(100);
+    const second = await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.1.0');
+    const bert = await pushModel(stack.harbor.emulator.url, `${project}/bert`, '0.1.0');
+    await stack.harbor.client.artifacts.delete(project, 'llama', first.digest);
+    await stack.harbor.client.artifacts.addTag(project, 'llama', second.digest, 'latest');
+    await stack.harbor.emulator.webhooks.idle();
+    expect(await catalogue(project)).toEqual([`llama:1.0.0@${first.digest}`]);
+
+    const res = await stack.app.request(`/api/v1/projects/${project}/refresh`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const result = await readJson(res);
+    expect(result.repositories.sort((a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name))).toEqual([
+      { name: 'bert', added: 1, updated: 0, archived: 0 },
+      { name: 'llama', added: 1, updated: 0, archived: 1 },
+    ]);
+    expect(await catalogue(project)).toEqual([`bert:0.1.0@${bert.digest}`, `llama:1.1.0@${second.digest}`, `llama:latest@${second.digest}`]);
+
+    await stack.harbor.client.artifacts.deleteTag(project, 'llama', second.digest, 'latest');
+    const model = await stack.app.request(`/api/v1/models/${project}/llama`, { method: 'POST' });
+    expect(model.status).toBe(200);
+    expect(await catalogue(project)).toEqual([`bert:0.1.0@${bert.digest}`, `llama:1.1.0@${second.digest}`]);
+    stack.harbor.emulator.faults.reset();
+  });
+
+  it('answers 404 for an unknown project or model', async () => {
+    expect((await stack.app.request(`/api/v1/projects/${uniqueName('none')}/refresh`, { method: 'POST' })).status).toBe(404);
+    const project = uniqueName('refresh');
+    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    const missing = await stack.app.request(`/api/v1/models/${project}/ghost`, { method: 'POST' });
+    expect(missing.status).toBe(404);
+    expect((await stack.app.request(`/api/v1/models/${project}/ghost?registry=elsewhere`, { method: 'POST' })).status).toBe(400);
+  });
+});

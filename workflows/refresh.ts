@@ -1,0 +1,46 @@
+import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+const harbor = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+
+export interface RefreshInput {
+  registry: string;
+  project: string;
+  /** One model (repository); the whole project when absent. */
+  model?: string;
+}
+
+export interface RefreshResult {
+  repositories: { name: string; added: number; updated: number; archived: number }[];
+}
+
+/**
+ * The runbook's model refresh: lists Harbor's repositories and artifacts (all pages) and
+ * converges the catalogue — adds what is missing, re-tags, archives what Harbor no longer has.
+ * It repairs whatever a lost webhook missed.
+ */
+export async function refreshWorkflow(input: RefreshInput): Promise<RefreshResult> {
+  const project = await local.findProject(input.registry, input.project);
+  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${input.project}" is not in the catalogue of ${input.registry}`, nonRetryable: true });
+  const listed = await harbor.listHarborRepositories(input.registry, input.project, input.model);
+  if (input.model && listed.length === 0) {
+    throw ApplicationFailure.create({ type: 'NotFound', message: `Harbor has no repository "${input.project}/${input.model}"`, nonRetryable: true });
+  }
+  const repositories: RefreshResult['repositories'] = [];
+  for (const repository of listed) {
+    const change = await local.reconcileRepository({ projectId: project.id, registry: input.registry, repository });
+    repositories.push({ name: repository.fullName.slice(input.project.length + 1), ...change });
+  }
+  await local.publishEvent({
+    id: uuid4(),
+    type: 'modelregistry.model.refreshed',
+    subject: `projects/${input.registry}/${input.project}${input.model ? `/${input.model}` : ''}`,
+    time: new Date().toISOString(),
+    data: { registry: input.registry, project: input.project, repositories },
+  });
+  return { repositories };
+}
