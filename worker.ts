@@ -18,7 +18,7 @@ const connection = await NativeConnection.connect({ address: config.temporalAddr
 const clientConnection = await Connection.connect({ address: config.temporalAddress });
 const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
 const deps = activityDepsFromConfig(config, database.db, logger, client);
-await ensureSchedules(client, config.taskQueue);
+await ensureSchedules(client, config.taskQueue, { reconcileEveryMinutes: config.reconcileEveryMinutes });
 const worker = await createWorker({
   connection,
   namespace: config.temporalNamespace,

@@ -16,6 +16,8 @@ export interface Config {
   secretsKey: string | undefined;
   kafkaBrokers: string[];
   kafkaTopic: string;
+  /** Period of the catalogue-reconciliation Schedule. */
+  reconcileEveryMinutes: number;
 }
 
 function int(name: string, fallback: number): number {
@@ -40,5 +42,6 @@ export function loadConfig(): Config {
     secretsKey: process.env.SECRETS_KEY || undefined,
     kafkaBrokers: (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
     kafkaTopic: process.env.KAFKA_TOPIC ?? 'modelregistry.events',
+    reconcileEveryMinutes: int('RECONCILE_INTERVAL_MINUTES', 60),
   };
 }

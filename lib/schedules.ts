@@ -1,17 +1,29 @@
-import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { type Client, ScheduleAlreadyRunning, type ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 
 export const SWEEPER_SCHEDULE_ID = 'webhook-inbox-sweeper';
+export const RECONCILIATION_SCHEDULE_ID = 'catalogue-reconciliation';
 
 /** The periodic work of the service as Temporal Schedules (visible and pausable in the Web UI); creating one that exists is a no-op. */
-export async function ensureSchedules(client: Client, taskQueue: string): Promise<void> {
+export async function ensureSchedules(client: Client, taskQueue: string, opts: { reconcileEveryMinutes?: number } = {}): Promise<void> {
+  await createOnce(client, {
+    scheduleId: RECONCILIATION_SCHEDULE_ID,
+    spec: { intervals: [{ every: `${opts.reconcileEveryMinutes ?? 60} minutes` }] },
+    action: { type: 'startWorkflow', workflowType: 'reconcileAllWorkflow', args: [], taskQueue, workflowId: 'catalogue-reconciliation' },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP },
+    memo: { purpose: 'Refresh every managed project from Harbor, repairing lost webhooks' },
+  });
+  await createOnce(client, {
+    scheduleId: SWEEPER_SCHEDULE_ID,
+    spec: { intervals: [{ every: '1 minute' }] },
+    action: { type: 'startWorkflow', workflowType: 'webhookSweepWorkflow', args: [30], taskQueue, workflowId: 'webhook-inbox-sweep' },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP },
+    memo: { purpose: 'Re-dispatch Harbor webhook deliveries stored but not handed to Temporal' },
+  });
+}
+
+async function createOnce(client: Client, options: ScheduleOptions): Promise<void> {
   try {
-    await client.schedule.create({
-      scheduleId: SWEEPER_SCHEDULE_ID,
-      spec: { intervals: [{ every: '1 minute' }] },
-      action: { type: 'startWorkflow', workflowType: 'webhookSweepWorkflow', args: [30], taskQueue, workflowId: 'webhook-inbox-sweep' },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
-      memo: { purpose: 'Re-dispatch Harbor webhook deliveries stored but not handed to Temporal' },
-    });
+    await client.schedule.create(options);
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }

@@ -83,7 +83,7 @@ const nativeConnection = await retry('Temporal', () => NativeConnection.connect(
 const connection = await Connection.connect({ address: config.temporalAddress });
 const client = new Client({ connection, namespace: config.temporalNamespace });
 const deps = activityDepsFromConfig(config, database.db, logger, client);
-await ensureSchedules(client, config.taskQueue);
+await ensureSchedules(client, config.taskQueue, { reconcileEveryMinutes: config.reconcileEveryMinutes });
 const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,

@@ -1,4 +1,5 @@
-import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, ParentClosePolicy, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { refreshWorkflowId } from './ids';
 import type { Activities } from '../activities';
 
 const harbor = proxyActivities<Activities>({
@@ -43,4 +44,26 @@ export async function refreshWorkflow(input: RefreshInput): Promise<RefreshResul
     data: { registry: input.registry, project: input.project, repositories },
   });
   return { repositories };
+}
+
+/**
+ * Run by the `catalogue-reconciliation` Schedule: refreshes every managed project, one child
+ * workflow each (their ids are the refresh business keys, so a manual refresh and this one
+ * never run twice at once for a project). A project that fails is reported, not fatal.
+ */
+export async function reconcileAllWorkflow(): Promise<{ refreshed: number; failed: string[] }> {
+  const managed = await local.listManagedProjects();
+  const failed: string[] = [];
+  for (const p of managed) {
+    try {
+      await executeChild(refreshWorkflow, {
+        workflowId: refreshWorkflowId(p.registry, p.name),
+        args: [{ registry: p.registry, project: p.name }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch {
+      failed.push(`${p.registry}/${p.name}`);
+    }
+  }
+  return { refreshed: managed.length - failed.length, failed };
 }

@@ -76,6 +76,11 @@ export function createProjectActivities({ db }: { db: Db }) {
       return row ? toProjectRecord(row) : null;
     },
 
+    /** Every live managed project, for the periodic reconciliation. */
+    async listManagedProjects(): Promise<{ registry: string; name: string }[]> {
+      return db.select({ registry: projects.harborAddress, name: projects.name }).from(projects).where(eq(projects.isArchived, false)).orderBy(projects.harborAddress, projects.name);
+    },
+
     /** Compensation of onboarding: the row never became visible as a finished project. */
     async deleteProjectRow(registry: string, name: string): Promise<void> {
       await db.delete(projects).where(live(registry, name));

@@ -55,6 +55,20 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     stack.harbor.emulator.faults.reset();
   });
 
+  it('the reconciliation of every managed project (the Schedule\'s workflow) refreshes this one too', async () => {
+    const project = uniqueName('reconcile');
+    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    stack.harbor.emulator.faults.dropWebhooks(10);
+    const model = await pushModel(stack.harbor.emulator.url, `${project}/vit`, '3.0.0');
+    await stack.harbor.emulator.webhooks.idle();
+    expect(await catalogue(project)).toEqual([]);
+    const result = await stack.client.workflow.execute('reconcileAllWorkflow', { taskQueue: stack.taskQueue, workflowId: uniqueName('reconcile-all') });
+    // Other test files' projects live on other (unknown here) registries and are reported, not fatal.
+    expect((result as { failed: string[] }).failed).not.toContain(`${stack.registry}/${project}`);
+    expect(await catalogue(project)).toEqual([`vit:3.0.0@${model.digest}`]);
+    stack.harbor.emulator.faults.reset();
+  });
+
   it('answers 404 for an unknown project or model', async () => {
     expect((await stack.app.request(`/api/v1/projects/${uniqueName('none')}/refresh`, { method: 'POST' })).status).toBe(404);
     const project = uniqueName('refresh');

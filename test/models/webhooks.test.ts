@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeDelivery } from '../../db/inbox';
 import { parseHarborEvent } from '../../lib/harbor-events';
-import { ensureSchedules, SWEEPER_SCHEDULE_ID } from '../../lib/schedules';
+import { ensureSchedules, RECONCILIATION_SCHEDULE_ID, SWEEPER_SCHEDULE_ID } from '../../lib/schedules';
 import { pushModel } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
@@ -94,12 +94,14 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     expect(['dispatched', 'processed']).toContain(row!.status);
   });
 
-  it('the sweeper runs as a Temporal Schedule', async () => {
+  it('the sweeper and the reconciliation run as Temporal Schedules', async () => {
     await ensureSchedules(stack.client, stack.taskQueue);
     await ensureSchedules(stack.client, stack.taskQueue);
     const schedule = await stack.client.schedule.getHandle(SWEEPER_SCHEDULE_ID).describe();
     expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'webhookSweepWorkflow' });
     expect(schedule.spec.intervals?.[0]?.every).toBe(60_000);
+    const reconciliation = await stack.client.schedule.getHandle(RECONCILIATION_SCHEDULE_ID).describe();
+    expect(reconciliation.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconcileAllWorkflow' });
   });
 
   it('refuses a delivery without the project\'s secret (401), keeps malformed ones (400), and stores a repeat once', async () => {
