@@ -60,3 +60,13 @@ export function validationHook(
   const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
   return problemResponse(c, problemBody(400, 'validation', 'Request validation failed', detail, { errors }));
 }
+
+/** 400 for a registry address that is not one of the managed Harbor instances. */
+export function unknownRegistryProblem(c: Context, registries: string[], requested: string | undefined, field: string): never {
+  return problemResponse(
+    c,
+    problemBody(400, 'validation', 'Unknown registry', `${field}: "${requested ?? ''}" is not a managed Harbor instance`, {
+      errors: [{ field, message: `must be one of: ${registries.join(', ')}`, code: 'invalid_value' }],
+    }),
+  );
+}

@@ -46,6 +46,29 @@ export interface ProjectOnboardingResult {
   robot: { name: string; sealedSecret: string; expiresAt: number } | null;
 }
 
+/** The catalogue row of an onboarded or registered project; the webhook secret stays sealed. */
+function catalogueRow(input: ProjectRegistrationInput, harborId: number, webhook: { policyId: number; sealedSecret: string }) {
+  return {
+    name: input.name,
+    registry: input.registry,
+    displayName: input.displayName,
+    description: input.description,
+    public: input.public,
+    tenantId: input.tenantId,
+    harborId,
+    storageLimit: input.storageLimit,
+    settings: input.settings,
+    webhookPolicyId: webhook.policyId,
+    webhookSecret: webhook.sealedSecret,
+  };
+}
+
+async function requireTenant(tenantId: string): Promise<void> {
+  if (!(await local.findTenant(tenantId))) {
+    throw ApplicationFailure.create({ type: 'NotFound', message: `tenant "${tenantId}" does not exist`, nonRetryable: true });
+  }
+}
+
 function projectEvent(type: string, project: ProjectRecord) {
   return {
     id: uuid4(),
@@ -64,9 +87,7 @@ function projectEvent(type: string, project: ProjectRecord) {
  */
 export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): Promise<ProjectOnboardingResult> {
   const { registry, name } = input;
-  if (!(await local.findTenant(input.tenantId))) {
-    throw ApplicationFailure.create({ type: 'NotFound', message: `tenant "${input.tenantId}" does not exist`, nonRetryable: true });
-  }
+  await requireTenant(input.tenantId);
   if ((await local.findProject(registry, name)) || (await harbor.harborProjectExists(registry, name))) {
     throw ApplicationFailure.create({ type: 'Conflict', message: `project "${name}" already exists in ${registry}`, nonRetryable: true });
   }
@@ -99,19 +120,7 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
     const project = await saga.step(
       'write-catalogue',
       () =>
-        local.upsertProject({
-          name,
-          registry,
-          displayName: input.displayName,
-          description: input.description,
-          public: input.public,
-          tenantId: input.tenantId,
-          harborId,
-          storageLimit: input.storageLimit,
-          settings: input.settings,
-          webhookPolicyId: webhook.policyId,
-          webhookSecret: webhook.sealedSecret,
-        }),
+        local.upsertProject(catalogueRow(input, harborId, webhook)),
       () => undo.deleteProjectRow(registry, name),
     );
     if (robot) {
@@ -216,9 +225,7 @@ export interface ProjectRegistrationResult {
  */
 export async function projectRegistrationWorkflow(input: ProjectRegistrationInput): Promise<ProjectRegistrationResult> {
   const { registry, name } = input;
-  if (!(await local.findTenant(input.tenantId))) {
-    throw ApplicationFailure.create({ type: 'NotFound', message: `tenant "${input.tenantId}" does not exist`, nonRetryable: true });
-  }
+  await requireTenant(input.tenantId);
   if (!(await harbor.harborProjectExists(registry, name))) {
     throw ApplicationFailure.create({ type: 'NotFound', message: `Harbor ${registry} has no project "${name}" to register`, nonRetryable: true });
   }
@@ -226,19 +233,7 @@ export async function projectRegistrationWorkflow(input: ProjectRegistrationInpu
   const harborId = await harbor.configureHarborProject(spec);
   await harbor.syncHarborMembers(registry, name, input.members, true);
   const webhook = await harbor.ensureWebhookPolicy(registry, name);
-  const project = await local.upsertProject({
-    name,
-    registry,
-    displayName: input.displayName,
-    description: input.description,
-    public: input.public,
-    tenantId: input.tenantId,
-    harborId,
-    storageLimit: input.storageLimit,
-    settings: input.settings,
-    webhookPolicyId: webhook.policyId,
-    webhookSecret: webhook.sealedSecret,
-  });
+  const project = await local.upsertProject(catalogueRow(input, harborId, webhook));
   const repositories = await harbor.listHarborRepositories(registry, name);
   const imported = await local.importHarborRepositories({ projectId: project.id, registry, repositories });
   await local.publishEvent(projectEvent('modelregistry.project.registered', project));

@@ -1,9 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { refreshWorkflowId } from '../../workflows/ids';
 import type { RefreshInput, RefreshResult } from '../../workflows/refresh';
 import { ModelName, OperationKind, ProjectName } from '../../workflows/search-attributes';
 import type { MutationDeps } from '../operations';
-import { problemBody, problemResponse, validationHook } from '../problem';
+import { unknownRegistryProblem, validationHook } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, problem } from '../schemas/common';
 
@@ -40,16 +41,9 @@ const refreshProject = createRoute({
 export function createModelsRouter(deps: { mutations: MutationDeps; registries: string[] }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
 
-  async function refresh(c: Parameters<typeof problemResponse>[0], requested: string | undefined, project: string, model: string | undefined, idempotencyKey: string | undefined) {
+  async function refresh(c: Context, requested: string | undefined, project: string, model: string | undefined, idempotencyKey: string | undefined) {
     const registry = requested ?? deps.registries[0];
-    if (!registry || !deps.registries.includes(registry)) {
-      return problemResponse(
-        c,
-        problemBody(400, 'validation', 'Unknown registry', `query.registry: "${requested ?? ''}" is not a managed Harbor instance`, {
-          errors: [{ field: 'query.registry', message: `must be one of: ${deps.registries.join(', ')}`, code: 'invalid_value' }],
-        }),
-      );
-    }
+    if (!registry || !deps.registries.includes(registry)) return unknownRegistryProblem(c, deps.registries, requested, 'query.registry');
     const input: RefreshInput = { registry, project, ...(model ? { model } : {}) };
     const outcome = await mutationResponse(c, deps.mutations, {
       workflowType: 'refreshWorkflow',

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { and, asc, desc, eq, gt, like, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { toProjectRecord, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
@@ -16,7 +17,7 @@ import type {
 import { OperationKind, ProjectName, TenantName } from '../../workflows/search-attributes';
 import type { MutationDeps } from '../operations';
 import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
-import { problemBody, problemResponse, validationHook } from '../problem';
+import { problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
 import {
@@ -140,6 +141,28 @@ const remove = createRoute({
   },
 });
 
+/** The workflow input shared by onboarding and registration, from the request body. */
+function registrationInput(body: z.infer<typeof ProjectRegisterSchema>, registry: string): ProjectRegistrationInput {
+  return {
+    registry,
+    name: body.name,
+    displayName: body.display_name,
+    description: body.description ?? null,
+    public: body.public,
+    tenantId: body.tenantId,
+    storageLimit: body.storage_limit ?? null,
+    settings: { ...DEFAULT_SETTINGS, ...body.settings },
+    members: body.members.map((m) => ({ group: m.group, roleId: ROLE_IDS[m.role] })),
+  };
+}
+
+/** Search attributes of a project operation. */
+const projectAttributes = (tenantId: string, name: string, kind: string) => [
+  { key: TenantName, value: tenantId },
+  { key: ProjectName, value: name },
+  { key: OperationKind, value: kind },
+];
+
 interface SortKey {
   value: string;
   id: string;
@@ -148,41 +171,20 @@ interface SortKey {
 export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
   const registryOf = (requested: string | undefined) => requested ?? deps.registries[0];
-  const unknownRegistry = (c: Parameters<typeof problemResponse>[0], requested: string | undefined, field = 'query.registry') =>
-    problemResponse(
-      c,
-      problemBody(400, 'validation', 'Unknown registry', `${field}: "${requested ?? ''}" is not a managed Harbor instance`, {
-        errors: [{ field, message: `must be one of: ${deps.registries.join(', ')}`, code: 'invalid_value' }],
-      }),
-    );
+  const unknownRegistry = (c: Context, requested: string | undefined, field = 'query.registry') => unknownRegistryProblem(c, deps.registries, requested, field);
 
   router.openapi(onboard, async (c) => {
     const body = c.req.valid('json');
     const registry = registryOf(body.registry);
     if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, body.registry, 'body.registry');
     const robot = body.robot === undefined || body.robot === false ? null : { name: (body.robot === true ? undefined : body.robot.name) ?? 'ci', durationDays: (body.robot === true ? undefined : body.robot.durationDays) ?? 90 };
-    const input: ProjectOnboardingInput = {
-      registry,
-      name: body.name,
-      displayName: body.display_name,
-      description: body.description ?? null,
-      public: body.public,
-      tenantId: body.tenantId,
-      storageLimit: body.storage_limit ?? null,
-      settings: { ...DEFAULT_SETTINGS, ...body.settings },
-      members: body.members.map((m) => ({ group: m.group, roleId: ROLE_IDS[m.role] })),
-      robot,
-    };
+    const input: ProjectOnboardingInput = { ...registrationInput(body, registry), robot };
     const outcome = await mutationResponse(c, deps.mutations, {
       workflowType: 'projectOnboardingWorkflow',
       workflowId: projectWorkflowId(registry, body.name),
       args: [input],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: [
-        { key: TenantName, value: body.tenantId },
-        { key: ProjectName, value: body.name },
-        { key: OperationKind, value: 'project.onboard' },
-      ],
+      searchAttributes: projectAttributes(body.tenantId, body.name, 'project.onboard'),
     });
     if (!outcome.done) return outcome.response;
     const result = outcome.result as ProjectOnboardingResult;
@@ -190,32 +192,17 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     return c.json({ ...result.project, ...revealed }, 201);
   });
 
-
   router.openapi(register, async (c) => {
     const body = c.req.valid('json');
     const registry = registryOf(body.registry);
     if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, body.registry, 'body.registry');
-    const input: ProjectRegistrationInput = {
-      registry,
-      name: body.name,
-      displayName: body.display_name,
-      description: body.description ?? null,
-      public: body.public,
-      tenantId: body.tenantId,
-      storageLimit: body.storage_limit ?? null,
-      settings: { ...DEFAULT_SETTINGS, ...body.settings },
-      members: body.members.map((m) => ({ group: m.group, roleId: ROLE_IDS[m.role] })),
-    };
+    const input = registrationInput(body, registry);
     const outcome = await mutationResponse(c, deps.mutations, {
       workflowType: 'projectRegistrationWorkflow',
       workflowId: projectWorkflowId(registry, body.name),
       args: [input],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: [
-        { key: TenantName, value: body.tenantId },
-        { key: ProjectName, value: body.name },
-        { key: OperationKind, value: 'project.register' },
-      ],
+      searchAttributes: projectAttributes(body.tenantId, body.name, 'project.register'),
     });
     if (!outcome.done) return outcome.response;
     const result = outcome.result as ProjectRegistrationResult;
