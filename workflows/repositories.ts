@@ -39,6 +39,10 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     if (ARTIFACT_EVENTS.has(event.type) && event.digest) {
       const artifact = await harbor.fetchHarborArtifact(input.registry, input.project, input.repository, event.digest);
       const change = await local.reconcileArtifact({ projectId: input.projectId, registry: input.registry, fullName, digest: event.digest, artifact });
+      if (artifact && event.type === 'PUSH_ARTIFACT') {
+        const { manifest, config } = await harbor.fetchArtifactManifest(input.registry, input.project, input.repository, event.digest);
+        await local.recordArtifactMetadata({ projectId: input.projectId, fullName, digest: event.digest, tag: artifact.tags[0]?.name ?? '', manifest, config });
+      }
       if (change !== 'unchanged') {
         await local.publishEvent({
           id: uuid4(),

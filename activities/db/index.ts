@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client';
 import { createCatalogueImportActivities } from './catalogue-import';
+import { createModelMetadataActivities } from './model-metadata';
 import { createProjectActivities } from './projects';
 import { createTenantActivities } from './tenants';
 
@@ -8,5 +9,5 @@ export type { ProjectRowInput } from './projects';
 export type { ImportedRepository } from './catalogue-import';
 
 export function createDbActivities(deps: { db: Db }) {
-  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps) };
+  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps) };
 }

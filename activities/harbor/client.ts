@@ -81,9 +81,32 @@ export function createHarborClient(opts: HarborClientOptions) {
     }
   }
 
+  const authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
+  /** Harbor's registry endpoint (/v2/ on the same host) for manifests and blobs. */
+  async function registryGet(operation: string, path: string, accept?: string): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await baseFetch(`${opts.baseUrl.replace(/\/+$/, '')}/v2/${path}`, {
+        headers: { authorization, ...(accept ? { accept } : {}) },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      throw harborNetworkFailure(operation, err);
+    }
+    const body: unknown = await res.json().catch(() => undefined);
+    if (!res.ok) throw harborFailure(operation, res, body);
+    return body;
+  }
+
   return {
     api,
     all,
+
+    registry: {
+      manifest: (repository: string, reference: string) =>
+        registryGet('get manifest', `${repository}/manifests/${reference}`, 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json'),
+      blobJson: (repository: string, digest: string) => registryGet('get blob', `${repository}/blobs/${digest}`),
+    },
 
     system: {
       ping: async () => (await call('ping', () => api.GET('/ping', { parseAs: 'text' }))).data as string,

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ProjectSettings } from '../../db/read-models/projects';
+import type { OciManifest } from '../../lib/model-metadata';
 import type { ImportedArtifact, ImportedRepository } from '../db/catalogue-import';
 import { randomSecret, type SecretBox } from '../../lib/secrets';
 import type { HarborClient } from './client';
@@ -248,6 +249,15 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances; s
         if (isNotFound(err)) return null;
         throw err;
       }
+    },
+
+    /** The manifest of an artifact and, when it is small JSON (a ModelPack config), its config. */
+    async fetchArtifactManifest(registry: string, project: string, repository: string, digest: string): Promise<{ manifest: OciManifest; config: unknown }> {
+      const client = harbor(registry);
+      const fullName = `${project}/${repository}`;
+      const manifest = (await client.registry.manifest(fullName, digest)) as OciManifest;
+      const config = manifest.config && manifest.config.size <= 1024 * 1024 && manifest.config.mediaType.endsWith('json') ? await client.registry.blobJson(fullName, manifest.config.digest) : null;
+      return { manifest, config };
     },
 
     /** Deletes every repository of a project (purge with force). */

@@ -56,6 +56,25 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     expect(inbox).toMatchObject({ event_type: 'PUSH_ARTIFACT' });
     expect(inbox!.dispatched_at).not.toBeNull();
 
+    // What the manifest and the ModelPack config say, in the model and its metadata tree.
+    const readModel = async () => (await stack.database.sql`select m.author, m.license, m.display_name, m.tags from modelregistry.models m join modelregistry.projects p on p.id = m.project_id where p.name = ${project}`)[0];
+    await eventually(async () => (await readModel())?.license === 'Apache-2.0', 'model metadata');
+    expect(await readModel()).toMatchObject({ author: 'ML Team <ml@acme.example>', display_name: 'llama' });
+    const tree = await stack.database.sql<{ name: string; value: string | null; parent: string | null }[]>`
+      select m.name, m.value, parent.name as parent from modelregistry.metadata m
+      left join modelregistry.metadata parent on parent.id = m.parent_id
+      join modelregistry.images i on i.id = m.image_id where i.digest = ${model.digest} order by m.name, m.value`;
+    expect(tree).toEqual(expect.arrayContaining([
+      { name: 'architecture', value: 'transformer', parent: 'runtime' },
+      { name: 'paramSize', value: '8b', parent: 'runtime' },
+      { name: 'layer', value: 'model.safetensors', parent: null },
+      { name: 'layer', value: 'README.md', parent: null },
+      { name: 'mediaType', value: 'application/vnd.cncf.model.weight.v1.raw', parent: 'layer' },
+    ]));
+    const [manifestRow] = await stack.database.sql`select mf.tag, mf.content from modelregistry.manifests mf join modelregistry.images i on i.id = mf.image_id where i.digest = ${model.digest}`;
+    expect(manifestRow!.tag).toBe('1.0.0');
+    expect(JSON.parse(manifestRow!.content as string).artifactType).toBe('application/vnd.cncf.model.manifest.v1+json');
+
     await stack.harbor.client.artifacts.delete(project, 'llama', model.digest);
     await eventually(async () => Object.keys(await catalogue(project)).length === 0, 'the archived image');
     const [row] = await stack.database.sql`select m.is_archived from modelregistry.models m join modelregistry.projects p on p.id = m.project_id where p.name = ${project}`;

@@ -1,0 +1,61 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { images, manifests, metadata, models, repositories } from '../../db/schema';
+import { extractModelMetadata, type OciManifest } from '../../lib/model-metadata';
+
+/**
+ * Writes what an artifact's manifest and config say into the catalogue: the model's descriptive
+ * columns, the image's manifest row, and its metadata tree (replaced as a whole, so re-running
+ * converges). Runtime requirements and dataset references are metadata rows.
+ */
+export function createModelMetadataActivities({ db }: { db: Db }) {
+  return {
+    async recordArtifactMetadata(input: { projectId: string; fullName: string; digest: string; tag: string; manifest: OciManifest; config: unknown }): Promise<boolean> {
+      const meta = extractModelMetadata(input.manifest, input.config);
+      const name = input.fullName.split('/').slice(1).join('/');
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .select({ imageId: images.id, modelId: images.modelId })
+          .from(images)
+          .innerJoin(repositories, eq(repositories.id, images.repositoryId))
+          .where(and(eq(repositories.projectId, input.projectId), eq(repositories.name, name), eq(images.digest, input.digest), eq(images.isArchived, false)))
+          .limit(1);
+        if (!row) return false;
+        await tx
+          .update(models)
+          .set({
+            displayName: meta.title,
+            author: meta.authors,
+            organization: meta.vendor,
+            license: meta.licenses,
+            url: meta.source,
+            // A malformed date would fail the write on every retry: kept out instead.
+            creationDate: meta.created && Number.isFinite(Date.parse(meta.created)) ? meta.created : null,
+            tags: Object.entries(meta.labels).map(([k, v]) => `${k}=${v}`),
+            ...(meta.description ? { description: meta.description } : {}),
+          })
+          .where(eq(models.id, row.modelId));
+        await tx.delete(manifests).where(eq(manifests.imageId, row.imageId));
+        await tx.insert(manifests).values({ imageId: row.imageId, tag: input.tag, content: JSON.stringify(input.manifest) });
+        await tx.delete(metadata).where(eq(metadata.imageId, row.imageId));
+        const add = async (n: string, value: string | null, parentId: string | null = null) => {
+          const [created] = await tx.insert(metadata).values({ name: n, value, modelId: row.modelId, imageId: row.imageId, parentId }).returning({ id: metadata.id });
+          return created!.id;
+        };
+        const runtime = await add('runtime', null);
+        for (const [key, value] of [['family', meta.family], ['architecture', meta.architecture], ['format', meta.format], ['paramSize', meta.paramSize], ['precision', meta.precision]] as const) {
+          if (value) await add(key, value, runtime);
+        }
+        if (meta.capabilities) await add('capabilities', JSON.stringify(meta.capabilities), runtime);
+        for (const layer of meta.layers) {
+          const id = await add(layer.kind === 'dataset' ? 'dataset' : 'layer', layer.filepath, null);
+          await add('mediaType', layer.mediaType, id);
+          await add('digest', layer.digest, id);
+          await add('size', String(layer.size), id);
+        }
+        for (const [key, value] of Object.entries(meta.labels)) await add(`label:${key}`, value);
+        return true;
+      });
+    },
+  };
+}
