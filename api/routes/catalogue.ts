@@ -1,0 +1,162 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { and, asc, eq, gt, inArray, like } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { images, manifests, metadata, models, projects, repositories, tags } from '../../db/schema';
+import { compareTags, isSemver } from '../../lib/model-metadata';
+import { isoTime } from '../../lib/time';
+import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
+import { problemBody, problemResponse, validationHook } from '../problem';
+import { PageQuery, problem } from '../schemas/common';
+
+const ModelSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    project: z.string(),
+    registry: z.string(),
+    displayName: z.string().nullable(),
+    description: z.string().nullable(),
+    author: z.string().nullable(),
+    organization: z.string().nullable(),
+    license: z.string().nullable(),
+    url: z.string().nullable(),
+    labels: z.array(z.string()),
+    archived: z.boolean(),
+    createdAt: z.string().nullable(),
+  })
+  .openapi('Model');
+const VersionSchema = z.object({ tag: z.string(), semver: z.boolean(), digest: z.string() }).openapi('ModelVersion');
+const ModelDetailSchema = ModelSchema.extend({ versions: z.array(VersionSchema).openapi({ description: 'Semantic versions in order (pre-releases first), then other tags' }) }).openapi('ModelDetail');
+const VersionDetailSchema = z
+  .object({ model: z.string(), project: z.string(), tag: z.string(), digest: z.string(), fullName: z.string(), manifest: z.unknown().nullable(), metadata: z.array(z.unknown()).openapi({ description: 'A tree of {name, value, children}: runtime, layers, datasets, labels' }) })
+  .openapi('ModelVersionDetail');
+
+const ModelParams = z.object({ project: z.string().min(1).max(255), model: z.string().min(1).max(255) });
+const RegistryQuery = z.object({ registry: z.string().max(255).optional() });
+
+const listModels = createRoute({
+  method: 'get',
+  path: '/projects/{project}/models',
+  tags: ['Models'],
+  summary: 'Models of a project',
+  request: {
+    params: z.object({ project: z.string().min(1).max(255) }),
+    query: PageQuery.merge(RegistryQuery).extend({
+      namePrefix: z.string().max(255).optional(),
+      author: z.string().max(255).optional(),
+      archived: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    }),
+  },
+  responses: { 200: { description: 'A page of models', content: { 'application/json': { schema: z.object({ items: z.array(ModelSchema), nextCursor: z.string().nullable() }) } } }, 400: problem('Invalid query'), 404: problem('No such project') },
+});
+const getModel = createRoute({
+  method: 'get',
+  path: '/models/{project}/{model}',
+  tags: ['Models'],
+  summary: 'A model with its versions ordered by semantic version',
+  request: { params: ModelParams, query: RegistryQuery },
+  responses: { 200: { description: 'The model', content: { 'application/json': { schema: ModelDetailSchema } } }, 404: problem('No such model') },
+});
+const getVersion = createRoute({
+  method: 'get',
+  path: '/models/{project}/{model}/versions/{tag}',
+  tags: ['Models'],
+  summary: 'One version: digest, manifest and metadata (runtime, layers, datasets, labels)',
+  request: { params: ModelParams.extend({ tag: z.string().min(1).max(128) }), query: RegistryQuery },
+  responses: { 200: { description: 'The version', content: { 'application/json': { schema: VersionDetailSchema } } }, 404: problem('No such version') },
+});
+
+/** Read models of the catalogue: straight from PostgreSQL, no workflow. */
+export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
+  const router = new OpenAPIHono({ defaultHook: validationHook });
+  const registryOf = (q: { registry?: string }) => q.registry ?? deps.registries[0] ?? '';
+  const toModel = (m: typeof models.$inferSelect, project: string, registry: string) => ({
+    id: m.id,
+    name: m.name,
+    project,
+    registry,
+    displayName: m.displayName,
+    description: m.description,
+    author: m.author,
+    organization: m.organization,
+    license: m.license,
+    url: m.url,
+    labels: m.tags ?? [],
+    archived: m.isArchived,
+    createdAt: isoTime(m.creationDate),
+  });
+  const liveProject = async (registry: string, name: string) =>
+    (await deps.db.select({ id: projects.id }).from(projects).where(and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false))).limit(1))[0];
+  const liveModel = async (projectId: string, name: string) =>
+    (await deps.db.select().from(models).where(and(eq(models.projectId, projectId), eq(models.name, name), eq(models.isArchived, false))).limit(1))[0];
+
+  router.openapi(listModels, async (c) => {
+    const { project } = c.req.valid('param');
+    const q = c.req.valid('query');
+    const registry = registryOf(q);
+    const p = await liveProject(registry, project);
+    if (!p) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${project}" in ${registry}`));
+    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    if (after === null) return problemResponse(c, problemBody(400, 'validation', 'Invalid cursor', 'query.cursor: not a cursor from this API'));
+    const rows = await deps.db
+      .select()
+      .from(models)
+      .where(
+        and(
+          eq(models.projectId, p.id),
+          eq(models.isArchived, q.archived),
+          q.namePrefix ? like(models.name, `${escapeLike(q.namePrefix)}%`) : undefined,
+          q.author ? eq(models.author, q.author) : undefined,
+          after === undefined ? undefined : gt(models.name, after),
+        ),
+      )
+      .orderBy(asc(models.name))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return c.json({ items: page.map((m) => toModel(m, project, registry)), nextCursor: rows.length > q.limit && last ? encodeCursor(last.name) : null }, 200);
+  });
+
+  router.openapi(getModel, async (c) => {
+    const { project, model } = c.req.valid('param');
+    const registry = registryOf(c.req.valid('query'));
+    const p = await liveProject(registry, project);
+    const m = p && (await liveModel(p.id, model));
+    if (!m) return problemResponse(c, problemBody(404, 'not-found', 'Model not found', `no model "${project}/${model}" in ${registry}`));
+    const versions = await deps.db
+      .select({ tag: tags.name, digest: images.digest })
+      .from(tags)
+      .innerJoin(images, eq(images.id, tags.imageId))
+      .where(and(eq(images.modelId, m.id), eq(images.isArchived, false), eq(tags.isArchived, false)));
+    versions.sort((a, b) => compareTags(a.tag, b.tag));
+    return c.json({ ...toModel(m, project, registry), versions: versions.map((v) => ({ ...v, semver: isSemver(v.tag) })) }, 200);
+  });
+
+  router.openapi(getVersion, async (c) => {
+    const { project, model, tag } = c.req.valid('param');
+    const registry = registryOf(c.req.valid('query'));
+    const p = await liveProject(registry, project);
+    const m = p && (await liveModel(p.id, model));
+    const [version] = m
+      ? await deps.db
+          .select({ imageId: images.id, digest: images.digest })
+          .from(tags)
+          .innerJoin(images, eq(images.id, tags.imageId))
+          .innerJoin(repositories, eq(repositories.id, images.repositoryId))
+          .where(and(eq(images.modelId, m.id), eq(tags.name, tag), eq(tags.isArchived, false), eq(images.isArchived, false)))
+          .limit(1)
+      : [];
+    if (!version) return problemResponse(c, problemBody(404, 'not-found', 'Version not found', `no version "${tag}" of "${project}/${model}" in ${registry}`));
+    const [manifest] = await deps.db.select({ content: manifests.content }).from(manifests).where(eq(manifests.imageId, version.imageId)).limit(1);
+    const rows = await deps.db.select().from(metadata).where(inArray(metadata.imageId, [version.imageId]));
+    type Node = { name: string; value: string | null; children: Node[] };
+    const nodes = new Map(rows.map((r) => [r.id, { name: r.name, value: r.value, children: [] as Node[] }]));
+    const roots: Node[] = [];
+    for (const r of rows) (r.parentId ? nodes.get(r.parentId)?.children : roots)?.push(nodes.get(r.id)!);
+    return c.json(
+      { model, project, tag, digest: version.digest, fullName: `${registry}/${project}/${model}:${tag}`, manifest: manifest ? (JSON.parse(manifest.content) as unknown) : null, metadata: roots },
+      200,
+    );
+  });
+  return router;
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushModel } from '../harbor/oci-push';
+import { jsonRequest, readJson } from '../support/http';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+
+describe('catalogue read API', () => {
+  let stack: TestStack;
+  let project: string;
+  let digests: Record<string, string>;
+  beforeAll(async () => {
+    stack = await startTestStack({ receiveWebhooks: true });
+    const tenant = uniqueName('tenant');
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'A', url: 'https://a.example' }))).status).toBe(201);
+    project = uniqueName('cat');
+    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    digests = {};
+    for (const tag of ['1.10.0', '1.2.0', '1.2.0-rc.1', 'nightly']) digests[tag] = (await pushModel(stack.harbor.emulator.url, `${project}/llama`, tag)).digest;
+    await pushModel(stack.harbor.emulator.url, `${project}/bert`, '0.1.0');
+    // Webhooks feed the catalogue; a refresh makes sure it is complete before reading.
+    expect((await stack.app.request(`/api/v1/projects/${project}/refresh`, { method: 'POST' })).status).toBe(200);
+  });
+  afterAll(() => stack.close());
+
+  it('lists a project\'s models with a name prefix and cursor pages', async () => {
+    const first = await readJson(await stack.app.request(`/api/v1/projects/${project}/models?limit=1`));
+    expect(first.items.map((m: { name: string }) => m.name)).toEqual(['bert']);
+    const second = await readJson(await stack.app.request(`/api/v1/projects/${project}/models?limit=1&cursor=${first.nextCursor}`));
+    expect(second).toMatchObject({ items: [{ name: 'llama', project, registry: stack.registry }], nextCursor: null });
+    expect((await readJson(await stack.app.request(`/api/v1/projects/${project}/models?namePrefix=ll`))).items).toHaveLength(1);
+    expect((await stack.app.request(`/api/v1/projects/${uniqueName('none')}/models`)).status).toBe(404);
+  });
+
+  it('shows a model with versions in semantic-version order, non-semver tags kept and flagged', async () => {
+    for (let i = 0; i < 100; i++) {
+      const m = await readJson(await stack.app.request(`/api/v1/models/${project}/llama`));
+      if (m.license) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const model = await readJson(await stack.app.request(`/api/v1/models/${project}/llama`));
+    expect(model).toMatchObject({ name: 'llama', author: 'ML Team <ml@acme.example>', license: 'Apache-2.0' });
+    expect(model.versions).toEqual([
+      { tag: '1.2.0-rc.1', semver: true, digest: digests['1.2.0-rc.1'] },
+      { tag: '1.2.0', semver: true, digest: digests['1.2.0'] },
+      { tag: '1.10.0', semver: true, digest: digests['1.10.0'] },
+      { tag: 'nightly', semver: false, digest: digests.nightly },
+    ]);
+    expect((await stack.app.request(`/api/v1/models/${project}/ghost`)).status).toBe(404);
+  });
+
+  it('shows one version with its manifest and metadata tree', async () => {
+    let version = await readJson(await stack.app.request(`/api/v1/models/${project}/llama/versions/1.2.0`));
+    for (let i = 0; i < 100 && version.metadata.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      version = await readJson(await stack.app.request(`/api/v1/models/${project}/llama/versions/1.2.0`));
+    }
+    expect(version).toMatchObject({ tag: '1.2.0', digest: digests['1.2.0'], fullName: `${stack.registry}/${project}/llama:1.2.0`, manifest: { artifactType: 'application/vnd.cncf.model.manifest.v1+json' } });
+    const runtime = version.metadata.find((n: { name: string }) => n.name === 'runtime');
+    expect(runtime.children).toEqual(expect.arrayContaining([{ name: 'format', value: 'safetensors', children: [] }]));
+    expect(version.metadata.filter((n: { name: string }) => n.name === 'layer').map((n: { value: string }) => n.value).sort()).toEqual(['README.md', 'model.safetensors']);
+    expect((await stack.app.request(`/api/v1/models/${project}/llama/versions/9.9.9`)).status).toBe(404);
+  });
+});
