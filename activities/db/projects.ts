@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { toProjectRecord, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
@@ -17,6 +18,8 @@ export interface ProjectRowInput {
   /** Sealed, never clear text. */
   webhookSecret: string | null;
 }
+
+const FOREIGN_KEY_VIOLATION = '23503';
 
 const live = (registry: string, name: string) =>
   and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false));
@@ -43,14 +46,23 @@ export function createProjectActivities({ db }: { db: Db }) {
         webhookPolicyId: input.webhookPolicyId,
         webhookSecret: input.webhookSecret,
       };
-      const [row] = await db
-        .insert(projects)
-        .values(values)
-        .onConflictDoUpdate({
-          target: [projects.harborAddress, projects.name, projects.isArchived, projects.deletedAt],
-          set: { ...values, updatedAt: sql`now()` },
-        })
-        .returning();
+      let row;
+      try {
+        [row] = await db
+          .insert(projects)
+          .values(values)
+          .onConflictDoUpdate({
+            target: [projects.harborAddress, projects.name, projects.isArchived, projects.deletedAt],
+            set: { ...values, updatedAt: sql`now()` },
+          })
+          .returning();
+      } catch (err) {
+        // The tenant went away since the workflow checked it: no retry can fix that.
+        if ((err as { cause?: { code?: string } }).cause?.code === FOREIGN_KEY_VIOLATION) {
+          throw ApplicationFailure.create({ type: 'NotFound', message: `tenant "${input.tenantId}" no longer exists`, nonRetryable: true });
+        }
+        throw err;
+      }
       if (!row) throw new Error(`upsert of project ${input.name} returned no row`);
       return toProjectRecord(row);
     },

@@ -152,6 +152,32 @@ describe('project onboarding as a saga (real Temporal, PostgreSQL, Kafka; Harbor
     stack.harbor.emulator.faults.reset();
   });
 
+  it('undoes the Harbor side when creating the Harbor project itself fails for good', async () => {
+    const name = uniqueName('saga');
+    stack.harbor.emulator.faults.failNext('createProject', 403);
+    const res = await onboard({ name });
+    expect(res.status).toBe(502);
+    expect(await readJson(res)).toMatchObject({ failedStep: 'create-harbor-project', notCompensated: [] });
+    expect(emulated(name)).toBeUndefined();
+    stack.harbor.emulator.faults.reset();
+  });
+
+  it('undoes every Harbor step when the catalogue write fails for good (the tenant vanished meanwhile)', async () => {
+    const doomed = uniqueName('doomed');
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: doomed, companyName: 'D', url: 'https://d.example' }))).status).toBe(201);
+    const name = uniqueName('saga');
+    // Hold Harbor's answer to the webhook step long enough to remove the tenant underneath.
+    stack.harbor.emulator.faults.delayResponse('CreateWebhookPolicyOfProject', 1500);
+    const pending = onboard({ name, tenantId: doomed, members: [{ group: `${name}-devs`, role: 'developer' }] });
+    for (let i = 0; i < 100 && !emulated(name); i++) await new Promise((r) => setTimeout(r, 20));
+    await stack.database.sql`delete from modelregistry.tenants where name = ${doomed}`;
+    const res = await pending;
+    expect(res.status).toBe(404);
+    expect(await readJson(res)).toMatchObject({ failedStep: 'write-catalogue', compensated: ['write-catalogue', 'create-webhook-policy', 'add-members', 'create-harbor-project'], notCompensated: [] });
+    expect(emulated(name)).toBeUndefined();
+    stack.harbor.emulator.faults.reset();
+  });
+
   it('completes despite transient Harbor 5xx and 429 (Temporal retries them)', async () => {
     const name = uniqueName('flaky');
     stack.harbor.emulator.faults.failNext('createProject', 503, 2).failNext('CreateWebhookPolicyOfProject', 429, 1, 1).failNext('headProject', 500, 1);

@@ -75,7 +75,10 @@ export async function startKafka(): Promise<{ bootstrap: string; stop(): Promise
     `${libs}/*`,
   ];
   // A cluster id is a base64url-encoded 16-byte UUID.
-  const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+  // A KRaft cluster id is 16 bytes in base64url; one starting with '-' would be read as an option.
+  let clusterId: string;
+  do clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+  while (clusterId.startsWith('-'));
   try {
     await execFileAsync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties]);
   } catch (err) {
