@@ -70,3 +70,9 @@ export function unknownRegistryProblem(c: Context, registries: string[], request
     }),
   );
 }
+
+/** 400 for a `cursor` this API did not hand out. */
+export const invalidCursorProblem = (c: Context): never =>
+  problemResponse(c, problemBody(400, 'validation', 'Invalid cursor', 'query.cursor: not a cursor from this API', {
+    errors: [{ field: 'query.cursor', message: 'not a cursor from this API', code: 'invalid_value' }],
+  }));

@@ -5,7 +5,7 @@ import { images, manifests, metadata, models, projects, repositories, tags } fro
 import { compareTags, isSemver } from '../../lib/model-metadata';
 import { isoTime } from '../../lib/time';
 import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
-import { problemBody, problemResponse, validationHook } from '../problem';
+import { invalidCursorProblem, problemBody, problemResponse, validationHook } from '../problem';
 import { PageQuery, problem } from '../schemas/common';
 
 const ModelSchema = z
@@ -97,7 +97,7 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
     const p = await liveProject(registry, project);
     if (!p) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${project}" in ${registry}`));
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (after === null) return problemResponse(c, problemBody(400, 'validation', 'Invalid cursor', 'query.cursor: not a cursor from this API'));
+    if (after === null) return invalidCursorProblem(c);
     const rows = await deps.db
       .select()
       .from(models)

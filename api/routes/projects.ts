@@ -17,7 +17,7 @@ import type {
 import { OperationKind, ProjectName, TenantName } from '../../workflows/search-attributes';
 import type { MutationDeps } from '../operations';
 import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
-import { problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
+import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
 import {
@@ -268,7 +268,7 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
       const raw = decodeCursor(q.cursor);
       const parsed = raw === null ? null : (JSON.parse(raw) as SortKey | null);
       if (!parsed || typeof parsed.value !== 'string' || typeof parsed.id !== 'string') {
-        return problemResponse(c, problemBody(400, 'validation', 'Invalid cursor', 'query.cursor: not a cursor from this API'));
+        return invalidCursorProblem(c);
       }
       after = parsed;
     }

@@ -8,7 +8,7 @@ import { OperationKind, TenantName } from '../../workflows/search-attributes';
 import type { TenantUpsertResult } from '../../workflows/tenants';
 import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
 import { type MutationDeps } from '../operations';
-import { problemBody, problemResponse, validationHook } from '../problem';
+import { invalidCursorProblem, problemBody, problemResponse, validationHook } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
 import { TenantCreateSchema, TenantPageSchema, TenantSchema } from '../schemas/tenants';
@@ -85,7 +85,7 @@ export function createTenantsRouter(deps: { db: Db; mutations: MutationDeps }) {
   router.openapi(listTenants, async (c) => {
     const { limit, cursor, namePrefix } = c.req.valid('query');
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (after === null) return problemResponse(c, problemBody(400, 'validation', 'Invalid cursor', 'query.cursor: not a cursor from this API'));
+    if (after === null) return invalidCursorProblem(c);
     const rows = await deps.db
       .select()
       .from(tenants)
