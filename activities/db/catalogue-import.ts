@@ -1,12 +1,35 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { images, models, repositories, tags, webhookEvents } from '../../db/schema';
+import { images, models, repositories, signatures, tags, validationResults, webhookEvents } from '../../db/schema';
+
+export interface ImportedScan {
+  reportId: string;
+  scanner: string | null;
+  status: string;
+  severity: string | null;
+  summary: string | null;
+  startTime: string | null;
+  endTime: string | null;
+}
+
+export interface ImportedSignature {
+  digest: string;
+  harborId: number;
+  /** Harbor's accessory type, e.g. `signature.cosign`. */
+  type: string;
+}
 
 export interface ImportedArtifact {
   digest: string;
   harborId: number;
   tags: { name: string; harborId: number }[];
+  scans?: ImportedScan[];
+  signatures?: ImportedSignature[];
 }
+
+/** signature_types and validation_statuses rows (migration 0001). */
+const SIGNATURE_TYPE_IDS: Record<string, number> = { 'signature.cosign': 1, 'signature.notation': 2 };
+const SCAN_STATUS_IDS: Record<string, number> = { Pending: 0, Running: 1, Success: 2, Error: 3, Stopped: 4 };
 
 export interface ImportedRepository {
   /** `project/model` as Harbor names it. */
@@ -62,6 +85,36 @@ async function upsertArtifact(tx: Tx, ids: { repositoryId: string; modelId: stri
   }
   const gone = existing.filter((e) => !wanted.has(e.name)).map((e) => e.id);
   if (exactTags && gone.length > 0) await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(inArray(tags.id, gone));
+
+  // Scan reports, one row per Harbor report id.
+  const firstTag = artifact.tags[0]?.name ?? '';
+  for (const scan of artifact.scans ?? []) {
+    const [known] = await tx.select({ id: validationResults.id }).from(validationResults).where(and(eq(validationResults.imageId, image!.id), eq(validationResults.reportRef, scan.reportId))).limit(1);
+    const values = {
+      scannerName: scan.scanner,
+      scanStatus: scan.status,
+      scanSeverity: scan.severity,
+      scanSummary: scan.summary,
+      scanType: 'vulnerability',
+      startTime: scan.startTime,
+      endTime: scan.endTime,
+      statusId: SCAN_STATUS_IDS[scan.status] ?? 0,
+    };
+    if (known) await tx.update(validationResults).set(values).where(eq(validationResults.id, known.id));
+    else await tx.insert(validationResults).values({ ...values, repositoryId: ids.repositoryId, imageId: image!.id, tag: firstTag, reportRef: scan.reportId });
+  }
+  // Signatures (Harbor accessories), one row per signature digest; a signed image is verified.
+  let signed = false;
+  for (const signature of artifact.signatures ?? []) {
+    const typeId = SIGNATURE_TYPE_IDS[signature.type];
+    if (typeId === undefined) continue;
+    signed = true;
+    const [known] = await tx.select({ id: signatures.id }).from(signatures).where(and(eq(signatures.imageId, image!.id), eq(signatures.digest, signature.digest))).limit(1);
+    if (!known) {
+      await tx.insert(signatures).values({ digest: signature.digest, typeId, harborId: signature.harborId, imageId: image!.id, repositoryId: ids.repositoryId, artifactDigest: artifact.digest, artifactId: artifact.harborId });
+    }
+  }
+  if (signed && !image!.isVerified) await tx.update(images).set({ isVerified: true }).where(eq(images.id, image!.id));
   return counts;
 }
 

@@ -3,7 +3,7 @@ import type { ProjectSettings } from '../../db/read-models/projects';
 import type { OciManifest } from '../../lib/model-metadata';
 import type { ImportedArtifact, ImportedRepository } from '../db/catalogue-import';
 import { randomSecret, type SecretBox } from '../../lib/secrets';
-import type { HarborClient } from './client';
+import type { HarborArtifact, HarborClient } from './client';
 import type { HarborInstances } from './instances';
 
 /** The one webhook policy the service owns in each managed project. */
@@ -32,6 +32,36 @@ export interface HarborProjectSpec {
   public: boolean;
   storageLimit: number | null;
   settings: ProjectSettings;
+}
+
+interface NativeReport {
+  report_id?: string;
+  scan_status?: string;
+  severity?: string;
+  summary?: unknown;
+  start_time?: string;
+  end_time?: string;
+  scanner?: { name?: string; version?: string };
+}
+
+/** An artifact as the catalogue records it: tags, scan reports (Harbor's scan overview) and signature accessories. */
+function toImportedArtifact(a: HarborArtifact): ImportedArtifact {
+  const reports = Object.values((a.scan_overview ?? {}) as Record<string, NativeReport>).filter((r) => r.report_id);
+  return {
+    digest: a.digest!,
+    harborId: a.id!,
+    tags: (a.tags ?? []).map((t) => ({ name: t.name!, harborId: t.id! })),
+    scans: reports.map((r) => ({
+      reportId: r.report_id!,
+      scanner: r.scanner?.name ? `${r.scanner.name} ${r.scanner.version ?? ''}`.trim() : null,
+      status: r.scan_status ?? 'Pending',
+      severity: r.severity ?? null,
+      summary: r.summary === undefined ? null : JSON.stringify(r.summary),
+      startTime: r.start_time ?? null,
+      endTime: r.end_time ?? null,
+    })),
+    signatures: (a.accessories ?? []).filter((x) => x.type?.startsWith('signature.')).map((x) => ({ digest: x.digest!, harborId: x.id!, type: x.type! })),
+  };
 }
 
 const isNotFound = (err: unknown) => err instanceof ApplicationFailure && err.type === 'NotFound';
@@ -229,12 +259,12 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances; s
       const result: ImportedRepository[] = [];
       for (const repo of repos) {
         const short = repo.name!.slice(name.length + 1);
-        const artifacts = await client.all((page, pageSize) => client.artifacts.list(name, short, { page, pageSize, withTag: true }));
+        const artifacts = await client.all((page, pageSize) => client.artifacts.list(name, short, { page, pageSize, withTag: true, withScanOverview: true, withAccessory: true }));
         result.push({
           fullName: repo.name!,
           harborId: repo.id!,
           description: repo.description ?? '',
-          artifacts: artifacts.map((a) => ({ digest: a.digest!, harborId: a.id!, tags: (a.tags ?? []).map((t) => ({ name: t.name!, harborId: t.id! })) })),
+          artifacts: artifacts.map(toImportedArtifact),
         });
       }
       return result;
@@ -243,8 +273,8 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances; s
     /** One artifact as the catalogue wants it, or null when Harbor no longer has it. */
     async fetchHarborArtifact(registry: string, project: string, repository: string, digest: string): Promise<ImportedArtifact | null> {
       try {
-        const a = await harbor(registry).artifacts.get(project, repository, digest, { withScanOverview: false, withAccessory: false, withLabel: false });
-        return { digest: a!.digest!, harborId: a!.id!, tags: (a!.tags ?? []).map((t) => ({ name: t.name!, harborId: t.id! })) };
+        const a = await harbor(registry).artifacts.get(project, repository, digest, { withScanOverview: true, withAccessory: true, withLabel: false });
+        return toImportedArtifact(a!);
       } catch (err) {
         if (isNotFound(err)) return null;
         throw err;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeDelivery } from '../../db/inbox';
 import { parseHarborEvent } from '../../lib/harbor-events';
 import { ensureSchedules, RECONCILIATION_SCHEDULE_ID, SWEEPER_SCHEDULE_ID } from '../../lib/schedules';
-import { pushModel } from '../harbor/oci-push';
+import { pushCosignSignature, pushModel } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
@@ -48,7 +48,7 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     throw new Error(`timed out waiting for ${what}`);
   };
 
-  it('a push reaches the catalogue; a delete archives the image, its tags and the model', async () => {
+  it('a push reaches the catalogue with its metadata; a scan and a signature are recorded; a delete archives the image, its tags and the model', async () => {
     const project = await onboard();
     const model = await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
     await eventually(async () => (await catalogue(project))['llama:1.0.0'] === model.digest, 'the pushed model');
@@ -74,6 +74,20 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const [manifestRow] = await stack.database.sql`select mf.tag, mf.content from modelregistry.manifests mf join modelregistry.images i on i.id = mf.image_id where i.digest = ${model.digest}`;
     expect(manifestRow!.tag).toBe('1.0.0');
     expect(JSON.parse(manifestRow!.content as string).artifactType).toBe('application/vnd.cncf.model.manifest.v1+json');
+
+    // A scan (SCANNING_COMPLETED webhook) becomes a validation result.
+    await stack.harbor.client.artifacts.scan(project, 'llama', '1.0.0');
+    const scanRow = async () =>
+      (await stack.database.sql`select v.scan_status, v.scan_severity, v.scanner_name, v.status_id, v.tag from modelregistry.validation_results v join modelregistry.images i on i.id = v.image_id where i.digest = ${model.digest}`)[0];
+    await eventually(async () => (await scanRow()) !== undefined, 'the scan result');
+    const harborScan = Object.values((await stack.harbor.client.artifacts.get(project, 'llama', model.digest))!.scan_overview as Record<string, { severity: string }>)[0]!;
+    expect(await scanRow()).toMatchObject({ scan_status: 'Success', scan_severity: harborScan.severity, scanner_name: 'Trivy v0.50.0', status_id: 2, tag: '1.0.0' });
+
+    // A cosign signature (an accessory, no webhook of its own) is picked up by the model refresh.
+    await pushCosignSignature(stack.harbor.emulator.url, `${project}/llama`, model.digest);
+    expect((await stack.app.request(`/api/v1/models/${project}/llama`, { method: 'POST' })).status).toBe(200);
+    const [signed] = await stack.database.sql`select i.is_verified, s.type_id, s.artifact_digest from modelregistry.images i join modelregistry.signatures s on s.image_id = i.id where i.digest = ${model.digest}`;
+    expect(signed).toMatchObject({ is_verified: true, type_id: 1, artifact_digest: model.digest });
 
     await stack.harbor.client.artifacts.delete(project, 'llama', model.digest);
     await eventually(async () => Object.keys(await catalogue(project)).length === 0, 'the archived image');
