@@ -5,7 +5,7 @@ import { ModelName, OperationKind, ProjectName } from '../workflows/search-attri
 import type { HarborEvent } from './harbor-events';
 
 /** Event types the repository workflow applies; the others stay in the inbox for audit. */
-export const DISPATCHED_TYPES = new Set(['PUSH_ARTIFACT', 'DELETE_ARTIFACT', 'SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED']);
+export const DISPATCHED_TYPES = new Set(['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED']);
 
 /**
  * Hands a stored delivery to its repository's entity workflow (signal-with-start), once per
@@ -19,13 +19,13 @@ export async function dispatchToRepository(
   event: HarborEvent,
 ): Promise<void> {
   const input: RepositoryWorkflowInput = { registry: target.registry, project: event.namespace!, projectId: target.projectId, repository: event.repository! };
-  for (const resource of event.resources.length > 0 ? event.resources : [{ digest: null }]) {
+  for (const resource of event.resources.length > 0 ? event.resources : [{ digest: null, tag: null }]) {
     await client.workflow.signalWithStart('repositoryWorkflow', {
       workflowId: repositoryWorkflowId(target.registry, event.namespace!, event.repository!),
       taskQueue,
       args: [input],
       signal: HARBOR_EVENT_SIGNAL,
-      signalArgs: [{ inboxId, type: event.type, digest: resource.digest, occurAt: event.occurAt } satisfies RepositoryEvent],
+      signalArgs: [{ inboxId, type: event.type, digest: resource.digest, tag: resource.tag, operator: event.operator, occurAt: event.occurAt } satisfies RepositoryEvent],
       typedSearchAttributes: [
         { key: ProjectName, value: event.namespace! },
         { key: ModelName, value: event.repository! },

@@ -36,9 +36,25 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     if (!more) return; // idle: a later delivery starts it again (signal-with-start)
     const event = pending.shift()!;
     seen.add(event.inboxId);
-    if (ARTIFACT_EVENTS.has(event.type) && event.digest) {
+    if (event.type === 'PULL_ARTIFACT' && event.digest) {
+      // Pulls change nothing in the catalogue; they are the model's usage history.
+      await local.recordAudit({
+        eventKey: `webhook:${event.inboxId}:${event.digest}`,
+        actor: event.operator ?? null,
+        action: 'model.pulled',
+        resource: `models/${input.registry}/${fullName}`,
+        details: { digest: event.digest, tag: event.tag ?? null, occurAt: event.occurAt },
+      });
+    } else if (ARTIFACT_EVENTS.has(event.type) && event.digest) {
       const artifact = await harbor.fetchHarborArtifact(input.registry, input.project, input.repository, event.digest);
       const change = await local.reconcileArtifact({ projectId: input.projectId, registry: input.registry, fullName, digest: event.digest, artifact });
+      await local.recordAudit({
+        eventKey: `webhook:${event.inboxId}:${event.digest}`,
+        actor: event.operator ?? null,
+        action: `model.${event.type.toLowerCase()}`,
+        resource: `models/${input.registry}/${fullName}`,
+        details: { digest: event.digest, tag: event.tag ?? null, occurAt: event.occurAt, change },
+      });
       if (artifact && event.type === 'PUSH_ARTIFACT') {
         const { manifest, config } = await harbor.fetchArtifactManifest(input.registry, input.project, input.repository, event.digest);
         await local.recordArtifactMetadata({ projectId: input.projectId, fullName, digest: event.digest, tag: artifact.tags[0]?.name ?? '', manifest, config });

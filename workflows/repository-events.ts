@@ -6,6 +6,8 @@ export interface RepositoryEvent {
   inboxId: string;
   type: string;
   digest: string | null;
+  tag?: string | null;
+  operator?: string | null;
   occurAt: number;
 }
 

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { and, asc, eq, gt, inArray, like } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, like } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { images, manifests, metadata, models, projects, repositories, tags } from '../../db/schema';
+import { auditEvents, images, manifests, metadata, models, projects, repositories, signatures, signatureTypes, tags, validationResults } from '../../db/schema';
 import { compareTags, isSemver } from '../../lib/model-metadata';
 import { isoTime } from '../../lib/time';
 import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
@@ -64,6 +64,24 @@ const getVersion = createRoute({
   summary: 'One version: digest, manifest and metadata (runtime, layers, datasets, labels)',
   request: { params: ModelParams.extend({ tag: z.string().min(1).max(128) }), query: RegistryQuery },
   responses: { 200: { description: 'The version', content: { 'application/json': { schema: VersionDetailSchema } } }, 404: problem('No such version') },
+});
+
+const AuditSchema = z
+  .object({
+    model: z.string(),
+    scans: z.array(z.object({ digest: z.string(), tag: z.string(), scanner: z.string().nullable(), status: z.string().nullable(), severity: z.string().nullable(), summary: z.unknown().nullable(), endTime: z.string().nullable() })),
+    signatures: z.array(z.object({ digest: z.string(), signature: z.string(), type: z.string() })),
+    events: z.array(z.object({ action: z.string(), actor: z.string().nullable(), occurredAt: z.string(), details: z.unknown() })),
+  })
+  .openapi('ModelAudit');
+
+const getAudit = createRoute({
+  method: 'get',
+  path: '/models/{project}/{model}/audit',
+  tags: ['Models'],
+  summary: 'Scan and signing results and the event history (pushes, pulls, deletes, scans) of a model',
+  request: { params: ModelParams, query: RegistryQuery },
+  responses: { 200: { description: 'The audit', content: { 'application/json': { schema: AuditSchema } } }, 404: problem('No such model') },
 });
 
 /** Read models of the catalogue: straight from PostgreSQL, no workflow. */
@@ -155,6 +173,40 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
     for (const r of rows) (r.parentId ? nodes.get(r.parentId)?.children : roots)?.push(nodes.get(r.id)!);
     return c.json(
       { model, project, tag, digest: version.digest, fullName: `${registry}/${project}/${model}:${tag}`, manifest: manifest ? (JSON.parse(manifest.content) as unknown) : null, metadata: roots },
+      200,
+    );
+  });
+  router.openapi(getAudit, async (c) => {
+    const { project, model } = c.req.valid('param');
+    const registry = registryOf(c.req.valid('query'));
+    const p = await liveProject(registry, project);
+    const m = p && (await liveModel(p.id, model));
+    if (!m) return problemResponse(c, problemBody(404, 'not-found', 'Model not found', `no model "${project}/${model}" in ${registry}`));
+    const scans = await deps.db
+      .select({ digest: images.digest, tag: validationResults.tag, scanner: validationResults.scannerName, status: validationResults.scanStatus, severity: validationResults.scanSeverity, summary: validationResults.scanSummary, endTime: validationResults.endTime })
+      .from(validationResults)
+      .innerJoin(images, eq(images.id, validationResults.imageId))
+      .where(eq(images.modelId, m.id))
+      .orderBy(desc(validationResults.endTime));
+    const signed = await deps.db
+      .select({ digest: images.digest, signature: signatures.digest, type: signatureTypes.code })
+      .from(signatures)
+      .innerJoin(images, eq(images.id, signatures.imageId))
+      .innerJoin(signatureTypes, eq(signatureTypes.id, signatures.typeId))
+      .where(eq(images.modelId, m.id));
+    const events = await deps.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.resource, `models/${registry}/${project}/${model}`))
+      .orderBy(desc(auditEvents.occurredAt))
+      .limit(500);
+    return c.json(
+      {
+        model: `${registry}/${project}/${model}`,
+        scans: scans.map((x) => ({ ...x, summary: x.summary ? (JSON.parse(x.summary) as unknown) : null, endTime: isoTime(x.endTime) })),
+        signatures: signed,
+        events: events.map((e) => ({ action: e.action, actor: e.actor, occurredAt: isoTime(e.occurredAt)!, details: e.details })),
+      },
       200,
     );
   });

@@ -89,6 +89,19 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const [signed] = await stack.database.sql`select i.is_verified, s.type_id, s.artifact_digest from modelregistry.images i join modelregistry.signatures s on s.image_id = i.id where i.digest = ${model.digest}`;
     expect(signed).toMatchObject({ is_verified: true, type_id: 1, artifact_digest: model.digest });
 
+    // A pull is audited; the audit shows scans, signatures and the event history.
+    const pulled = await fetch(`${stack.harbor.emulator.url}/v2/${project}/llama/manifests/1.0.0`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    expect(pulled.status).toBe(200);
+    const audit = async () => readJson(await stack.app.request(`/api/v1/models/${project}/llama/audit`));
+    // (The service's own manifest reads are pulls too, by digest; this one is the user's, by tag.)
+    const userPull = (e: { action: string; details: { tag: string | null } }) => e.action === 'model.pulled' && e.details.tag === '1.0.0';
+    await eventually(async () => (await audit()).events.some(userPull), 'the pull in the audit');
+    const trail = await audit();
+    expect(trail.scans).toEqual([expect.objectContaining({ digest: model.digest, tag: '1.0.0', status: 'Success', severity: harborScan.severity })]);
+    expect(trail.signatures).toEqual([expect.objectContaining({ digest: model.digest, type: 'cosign' })]);
+    expect(trail.events.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['model.push_artifact', 'model.scanning_completed', 'model.pulled']));
+    expect(trail.events.find(userPull).details).toMatchObject({ digest: model.digest, tag: '1.0.0', occurAt: expect.any(Number) });
+
     await stack.harbor.client.artifacts.delete(project, 'llama', model.digest);
     await eventually(async () => Object.keys(await catalogue(project)).length === 0, 'the archived image');
     const [row] = await stack.database.sql`select m.is_archived from modelregistry.models m join modelregistry.projects p on p.id = m.project_id where p.name = ${project}`;
