@@ -3,7 +3,8 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowsPath } from '../../lib/worker';
-import { projectWorkflowId, tenantWorkflowId } from '../../workflows/ids';
+import { projectWorkflowId, refreshWorkflowId, repositoryWorkflowId, tenantWorkflowId } from '../../workflows/ids';
+import { pushModel } from '../harbor/oci-push';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 import { jsonRequest } from '../support/http';
 
@@ -16,7 +17,7 @@ const historiesDir = new URL('../histories/', import.meta.url);
 describe('workflow replay', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ receiveWebhooks: true });
   });
   afterAll(() => stack.close());
 
@@ -54,6 +55,30 @@ describe('workflow replay', () => {
     await expect(Worker.runReplayHistory({ workflowsPath }, history, workflowId)).resolves.toBeUndefined();
     if (process.env.RECORD_HISTORIES === '1') {
       writeFileSync(new URL('project-onboarding.json', historiesDir), historyToJSON(history));
+    }
+  });
+
+  it('replays a refresh and a repository entity run (webhook-fed) recorded just now', async () => {
+    const tenant = uniqueName('replay-tenant');
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'R', url: 'https://r.example' }))).status).toBe(201);
+    const project = uniqueName('replay-models');
+    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: 'R', tenantId: tenant }))).status).toBe(201);
+    await pushModel(stack.harbor.emulator.url, `${project}/m`, '1.0.0');
+    expect((await stack.app.request(`/api/v1/projects/${project}/refresh`, { method: 'POST' })).status).toBe(200);
+    const refreshId = refreshWorkflowId(stack.registry, project);
+    const refresh = await stack.client.workflow.getHandle(refreshId).fetchHistory();
+    await expect(Worker.runReplayHistory({ workflowsPath }, refresh, refreshId)).resolves.toBeUndefined();
+
+    const repositoryId = repositoryWorkflowId(stack.registry, project, 'm');
+    let entity = await stack.client.workflow.getHandle(repositoryId).fetchHistory().catch(() => null);
+    for (let i = 0; i < 100 && !entity?.events?.some((e) => e.activityTaskCompletedEventAttributes); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      entity = await stack.client.workflow.getHandle(repositoryId).fetchHistory().catch(() => null);
+    }
+    await expect(Worker.runReplayHistory({ workflowsPath }, entity!, repositoryId)).resolves.toBeUndefined();
+    if (process.env.RECORD_HISTORIES === '1') {
+      writeFileSync(new URL('refresh.json', historiesDir), historyToJSON(refresh));
+      writeFileSync(new URL('repository.json', historiesDir), historyToJSON(entity!));
     }
   });
 
