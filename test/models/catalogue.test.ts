@@ -49,7 +49,8 @@ describe('catalogue read API', () => {
 
   it('shows one version with its manifest and metadata tree', async () => {
     let version = await readJson(await stack.app.request(`/api/v1/models/${project}/llama/versions/1.2.0`));
-    for (let i = 0; i < 100 && version.metadata.length === 0; i++) {
+    // Metadata and manifest are written together by the repository workflow; wait until both are in.
+    for (let i = 0; i < 100 && (version.metadata.length === 0 || version.manifest === null); i++) {
       await new Promise((r) => setTimeout(r, 100));
       version = await readJson(await stack.app.request(`/api/v1/models/${project}/llama/versions/1.2.0`));
     }
