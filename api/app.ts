@@ -7,6 +7,9 @@ import { requestId } from 'hono/request-id';
 import type { Db } from '../db/client';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
+import { createAuthMiddleware, type AuthDeps } from './auth/middleware';
+import { withSecurity } from './auth/openapi';
+import { compileRoutes, ROUTE_POLICIES } from './auth/route-policies';
 import type { MutationDeps } from './operations';
 import { problemBody, problemResponse } from './problem';
 import { createHealthRouter } from './routes/health';
@@ -28,6 +31,8 @@ export interface AppDeps {
   registries: string[];
   /** Opens sealed secrets for their one-time reveal (a new robot's secret). */
   secrets: SecretBox;
+  /** Bearer token verification and the policy decision point. */
+  auth: AuthDeps;
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
@@ -68,6 +73,9 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
+  const routes = compileRoutes(ROUTE_POLICIES);
+  app.use('/api/v1/*', createAuthMiddleware({ ...deps.auth, db: deps.db, client: deps.client, registries: deps.registries, logger: deps.logger, routes }));
+
   app.route('/', createHealthRouter(deps));
   app.route('/api/v1', createTenantsRouter({ db: deps.db, mutations }));
   app.route('/api/v1', createProjectsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
@@ -76,15 +84,21 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
   app.route('/api/v1', createWebhooksRouter({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, secrets: deps.secrets }));
 
-  app.doc('/openapi.json', {
-    openapi: '3.0.3',
-    info: {
-      title: 'Model Registry',
-      version: '0.1.0',
-      description: 'Catalogue, onboarding and housekeeping of ML models stored as OCI artifacts in Harbor. Every change runs as a Temporal workflow.',
-    },
-  });
-  app.get('/swagger', swaggerUI({ url: '/openapi.json' }));
+  const document = withSecurity(
+    app.getOpenAPIDocument({
+      openapi: '3.0.3',
+      info: {
+        title: 'Model Registry',
+        version: '0.1.0',
+        description:
+          'Catalogue, onboarding and housekeeping of ML models stored as OCI artifacts in Harbor. Every change runs as a Temporal workflow. ' +
+          'Every /api/v1 route but the Harbor webhook receiver needs a bearer JWT; `x-pbac-action` names the action each route asks the policy for.',
+      },
+    }),
+    ROUTE_POLICIES,
+  );
+  app.get('/openapi.json', (c) => c.json(document));
+  app.get('/swagger', swaggerUI({ url: '/openapi.json', persistAuthorization: true }));
 
   app.notFound((c) => problemResponse(c, problemBody(404, 'not-found', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {

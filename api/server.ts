@@ -6,6 +6,7 @@ import { loadConfig } from '../lib/config';
 import { createSecretBox, parseKey } from '../lib/secrets';
 import { logger } from '../lib/logger';
 import { createApp } from './app';
+import { authFromConfig } from './auth';
 
 /** Serves the API until SIGTERM/SIGINT. */
 const config = loadConfig();
@@ -20,8 +21,20 @@ if (!config.secretsKey) {
   logger.fatal('SECRETS_KEY is not set (32 random bytes, base64: openssl rand -base64 32)');
   process.exit(2);
 }
+if (!config.auth.issuer) {
+  logger.fatal('AUTH_ISSUER is not set (the OpenID issuer of the bearer tokens, e.g. https://keycloak/realms/model-registry)');
+  process.exit(2);
+}
 const registries = (harborConfigFromEnv() ?? []).map((h) => h.address);
-const app = createApp({ db: database.db, client, logger, ...config, registries, secrets: createSecretBox(parseKey(config.secretsKey)) });
+const app = createApp({
+  db: database.db,
+  client,
+  logger,
+  ...config,
+  registries,
+  secrets: createSecretBox(parseKey(config.secretsKey)),
+  auth: authFromConfig(config.auth, logger),
+});
 const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost }, (info) =>
   logger.info({ port: info.port }, 'api listening'),
 );

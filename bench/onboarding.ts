@@ -24,6 +24,7 @@ import { startKafka } from '../test/servers/kafka';
 import { startOciRegistry } from '../test/servers/oci-registry';
 import { startPostgres } from '../test/servers/postgres';
 import { SEARCH_ATTRIBUTES, temporalExecutable } from '../test/servers/temporal';
+import { bearer, startTestAuth } from '../test/support/auth';
 
 const count = Number(process.argv[2] ?? 200);
 const concurrency = Number(process.argv[3] ?? 8);
@@ -54,13 +55,14 @@ const taskQueue = 'bench';
 const worker = await createWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue, deps });
 const workerRun = worker.run();
 workerRun.catch((err: unknown) => console.error('worker stopped:', err));
-const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 30_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: ['harbor.bench'], secrets });
+const auth = await startTestAuth();
+const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 30_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: ['harbor.bench'], secrets, auth: auth.deps });
 const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
   const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
 });
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(auth.adminToken) }, body: JSON.stringify(body) });
 if ((await post('/api/v1/tenants', { name: 'bench', companyName: 'Bench', url: 'https://bench.example' })).status !== 201) throw new Error('tenant not created');
 
 // Warm-up: the first workflow run pays for the bundle load and connections.

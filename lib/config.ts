@@ -18,6 +18,21 @@ export interface Config {
   kafkaTopic: string;
   /** Period of the catalogue-reconciliation Schedule. */
   reconcileEveryMinutes: number;
+  auth: {
+    /** Token issuer (`iss`), e.g. https://keycloak.example.com/realms/model-registry; the stack runs a local one when unset. */
+    issuer: string;
+    audience: string;
+    /** JWKS URL when the issuer offers no OpenID discovery. */
+    jwksUrl: string | undefined;
+    algorithms: string[];
+    clockSkewSeconds: number;
+    /** Remote PDP (OPA Data API); the embedded policy file decides when unset. */
+    pbacUrl: string | undefined;
+    pbacPath: string;
+    pbacTimeoutMs: number;
+    pbacCacheTtlMs: number;
+    policyFile: string | undefined;
+  };
 }
 
 function int(name: string, fallback: number): number {
@@ -43,5 +58,17 @@ export function loadConfig(): Config {
     kafkaBrokers: (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
     kafkaTopic: process.env.KAFKA_TOPIC ?? 'modelregistry.events',
     reconcileEveryMinutes: int('RECONCILE_INTERVAL_MINUTES', 60),
+    auth: {
+      issuer: process.env.AUTH_ISSUER ?? '',
+      audience: process.env.AUTH_AUDIENCE ?? 'model-registry',
+      jwksUrl: process.env.AUTH_JWKS_URL || undefined,
+      algorithms: (process.env.AUTH_ALGORITHMS ?? 'RS256,PS256,ES256,EdDSA').split(',').map((a) => a.trim()).filter(Boolean),
+      clockSkewSeconds: int('AUTH_CLOCK_SKEW_SECONDS', 30),
+      pbacUrl: process.env.PBAC_URL || undefined,
+      pbacPath: process.env.PBAC_PATH ?? 'modelregistry/allow',
+      pbacTimeoutMs: int('PBAC_TIMEOUT_MS', 2000),
+      pbacCacheTtlMs: int('PBAC_CACHE_TTL_MS', 5000),
+      policyFile: process.env.PBAC_POLICY_FILE || undefined,
+    },
   };
 }

@@ -8,10 +8,12 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { harborConfigFromEnv } from '../activities/harbor';
 import { createApp } from '../api/app';
+import { authFromConfig } from '../api/auth';
 import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { activityDepsFromConfig } from '../lib/activity-deps';
 import { loadConfig } from '../lib/config';
+import { startLocalIssuer } from '../lib/local-issuer';
 import { logger } from '../lib/logger';
 import { ensureSchedules } from '../lib/schedules';
 import { createWorker } from '../lib/worker';
@@ -92,7 +94,23 @@ const worker = await createWorker({
 });
 const workerRun = worker.run();
 
-const app = createApp({ db: database.db, client, logger, ...config, registries: deps.harbor.addresses(), secrets: deps.secrets });
+// Bearer tokens: the configured issuer (Keycloak), else a local issuer whose keys stay in .data.
+let issuerNote = `AUTH_ISSUER ${config.auth.issuer}`;
+if (!config.auth.issuer) {
+  const issuer = await startLocalIssuer({ port: Number(process.env.AUTH_ISSUER_PORT ?? 8091), keyFile: '.data/issuer-keys.json', audience: config.auth.audience });
+  stops.push(issuer.stop);
+  config.auth.issuer = issuer.issuer;
+  issuerNote = `local issuer ${issuer.issuer} (tokens: npm run -s token -- --user alice --tenant my_tenant --role admin)`;
+}
+const app = createApp({
+  db: database.db,
+  client,
+  logger,
+  ...config,
+  registries: deps.harbor.addresses(),
+  secrets: deps.secrets,
+  auth: authFromConfig(config.auth, logger),
+});
 const api = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost });
 
 const base = `http://${config.apiHost}:${config.apiPort}`;
@@ -107,6 +125,7 @@ process.stdout.write(
     `  Temporal         ${config.temporalAddress}`,
     `  Database         ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in .data/pglite (${databaseUrl})`}`,
     `  Harbor           ${harborNote}`,
+    `  Tokens           ${issuerNote}`,
     'Ctrl-C stops it.',
     '',
   ].join('\n'),

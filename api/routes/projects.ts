@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { and, asc, desc, eq, gt, like, lt, or } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, like, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { toProjectRecord, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
 import { projects } from '../../db/schema';
@@ -15,6 +15,7 @@ import type {
   ProjectUpdateInput,
 } from '../../workflows/projects';
 import { OperationKind, ProjectName, TenantName } from '../../workflows/search-attributes';
+import { authOf } from '../auth/middleware';
 import type { MutationDeps } from '../operations';
 import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
 import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
@@ -272,6 +273,10 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
       }
       after = parsed;
     }
+    // Tenant isolation: only projects of tenants the caller may read; per-project rules (public/private) below.
+    const auth = authOf(c);
+    const readable = await auth.tenantsAllowed('projects.read');
+    if (readable.length === 0) return c.json({ items: [], nextCursor: null }, 200);
     const beyond = (col: typeof column, key: SortKey) =>
       descending ? or(lt(col, key.value), and(eq(col, key.value), lt(projects.id, key.id))) : or(gt(col, key.value), and(eq(col, key.value), gt(projects.id, key.id)));
     const rows = await deps.db
@@ -280,6 +285,7 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
       .where(
         and(
           eq(projects.isArchived, q.archived),
+          inArray(projects.tenantId, readable),
           q.tenantId ? eq(projects.tenantId, q.tenantId) : undefined,
           q.registry ? eq(projects.harborAddress, q.registry) : undefined,
           q.namePrefix ? like(projects.name, `${escapeLike(q.namePrefix)}%`) : undefined,
@@ -292,7 +298,9 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const last = page.at(-1);
     const nextCursor =
       rows.length > q.limit && last ? encodeCursor(JSON.stringify({ value: column === projects.name ? last.name : last.createdAt, id: last.id })) : null;
-    return c.json({ items: page.map(toProjectRecord), nextCursor }, 200);
+    // The cursor follows the page as read, so a project hidden here never shifts the next page.
+    const visible = await Promise.all(page.map((p) => auth.can('projects.read', { tenant: p.tenantId, accessType: p.isPublic ? 'public' : 'private' })));
+    return c.json({ items: page.filter((_, i) => visible[i]).map(toProjectRecord), nextCursor }, 200);
   });
 
   /** Concurrent readers of one project share a run (USE_EXISTING); a slow Harbor yields null, not a slow page. */

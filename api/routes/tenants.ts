@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { and, asc, eq, gt, like } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, like } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { tenants } from '../../db/schema';
+import { authOf } from '../auth/middleware';
 import { toTenantRecord } from '../../db/read-models/tenants';
 import { tenantWorkflowId } from '../../workflows/ids';
 import { OperationKind, TenantName } from '../../workflows/search-attributes';
@@ -86,12 +87,16 @@ export function createTenantsRouter(deps: { db: Db; mutations: MutationDeps }) {
     const { limit, cursor, namePrefix } = c.req.valid('query');
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     if (after === null) return invalidCursorProblem(c);
+    // Tenant isolation: only the tenants the caller may read are listed, counted or paged through.
+    const readable = await authOf(c).tenantsAllowed('projects.read');
+    if (readable.length === 0) return c.json({ items: [], nextCursor: null }, 200);
     const rows = await deps.db
       .select()
       .from(tenants)
       .where(
         and(
           eq(tenants.isArchived, false),
+          inArray(tenants.name, readable),
           after === undefined ? undefined : gt(tenants.name, after),
           namePrefix ? like(tenants.name, `${escapeLike(namePrefix)}%`) : undefined,
         ),

@@ -32,7 +32,7 @@ describe('docs and health', () => {
 
   it('readyz names the database when it is unreachable', async () => {
     const deadDb = connect('postgres://postgres@127.0.0.1:1/none', { max: 1 });
-    const app = createApp({ db: deadDb.db, client: stack.client, taskQueue: 'unused', mutationWaitMs: 0, bodyLimitBytes: 1024, logger: logger.child({}, { level: 'silent' }), registries: [stack.registry], secrets: stack.deps.secrets });
+    const app = createApp({ db: deadDb.db, client: stack.client, taskQueue: 'unused', mutationWaitMs: 0, bodyLimitBytes: 1024, logger: logger.child({}, { level: 'silent' }), registries: [stack.registry], secrets: stack.deps.secrets, auth: stack.auth.deps });
     const res = await app.request('/readyz');
     expect(res.status).toBe(503);
     const body = await readJson(res);
@@ -46,7 +46,7 @@ describe('docs and health', () => {
     // A connection to a closed port fails at connect time; a lazy client shows the same in readyz.
     expect(connection).toBeInstanceOf(Error);
     const lazy = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) });
-    const app = createApp({ db: stack.database.db, client: lazy, taskQueue: 'unused', mutationWaitMs: 0, bodyLimitBytes: 1024, logger: logger.child({}, { level: 'silent' }), registries: [stack.registry], secrets: stack.deps.secrets });
+    const app = createApp({ db: stack.database.db, client: lazy, taskQueue: 'unused', mutationWaitMs: 0, bodyLimitBytes: 1024, logger: logger.child({}, { level: 'silent' }), registries: [stack.registry], secrets: stack.deps.secrets, auth: stack.auth.deps });
     const res = await app.request('/readyz');
     expect(res.status).toBe(503);
     const body = await readJson(res);

@@ -13,10 +13,14 @@ import { logger } from '../../lib/logger';
 import { createSecretBox } from '../../lib/secrets';
 import { createWorker } from '../../lib/worker';
 import { startReceiver } from '../harbor/receiver';
+import { startTestAuth, withToken, type TestAuth, type TokenApp } from './auth';
 import { startHarbor, type HarborTestbed } from './harbor';
 
 export interface TestStack {
-  app: ReturnType<typeof createApp>;
+  /** The API; requests carry a platform administrator's token unless they set Authorization. */
+  app: TokenApp;
+  /** The local issuer the API trusts, to mint tokens for other users, roles and tenants. */
+  auth: TestAuth;
   client: Client;
   database: Database;
   taskQueue: string;
@@ -31,7 +35,7 @@ export interface TestStack {
   /** Where the emulator's webhooks for onboarded projects arrive unless the stack receives them itself. */
   webhookSink: Awaited<ReturnType<typeof startReceiver>>;
   /** Another app on the same servers, e.g. with a shorter wait or a queue nobody polls. */
-  appWith(overrides: { mutationWaitMs?: number; taskQueue?: string }): ReturnType<typeof createApp>;
+  appWith(overrides: { mutationWaitMs?: number; taskQueue?: string }): TokenApp;
   /** Starts a further worker on the stack's task queue (for crash and restart tests). */
   startWorker(): Promise<{ worker: Worker; running: Promise<void> }>;
   close(): Promise<void>;
@@ -64,8 +68,9 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
   const registry = `harbor-${randomUUID().slice(0, 8)}.test`;
   const topic = `events-${randomUUID()}`;
   const webhookSink = await startReceiver();
+  const auth = await startTestAuth();
   // With receiveWebhooks the API listens on loopback and Harbor's policies point at its receiver.
-  const served: { app?: ReturnType<typeof createApp> } = {};
+  const served: { app?: TokenApp } = {};
   const apiServer = opts.receiveWebhooks
     ? await new Promise<ReturnType<typeof serve>>((resolve) => {
         const s = serve({ fetch: (req) => served.app!.fetch(req), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
@@ -91,7 +96,7 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
   };
   if (opts.worker !== false) await startWorker();
   const appWith = (o: { mutationWaitMs?: number; taskQueue?: string }) =>
-    createApp({
+    withToken(createApp({
       db: database.db,
       client,
       taskQueue: o.taskQueue ?? taskQueue,
@@ -100,11 +105,13 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
       logger: quiet,
       registries: [registry],
       secrets,
-    });
+      auth: auth.deps,
+    }), auth.adminToken);
   const app = appWith({});
   served.app = app;
   return {
     app,
+    auth,
     client,
     database,
     taskQueue,
@@ -140,6 +147,7 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
       await deps.events.close();
       await harbor.stop();
       await webhookSink.stop();
+      await auth.stop();
       await database.close();
     },
   };

@@ -1,0 +1,171 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { and, eq } from 'drizzle-orm';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Db } from '../../db/client';
+import { projects, tenants } from '../../db/schema';
+import type { Logger } from '../../lib/logger';
+import { ProjectName, TenantName } from '../../workflows/search-attributes';
+import { decodeOperationId } from '../operations';
+import { problemBody, problemResponse, unknownRegistryProblem } from '../problem';
+import { SERVICE_NAME, type Action, type Resource } from './actions';
+import type { PolicyDecisionPoint } from './pdp';
+import { principalFromClaims, type Principal } from './principal';
+import { compileRoutes, matchRoute, type CompiledRoute, type ResourceSource, type RoutePolicy } from './route-policies';
+import { InvalidToken, IssuerUnavailable, type TokenVerifier } from './verifier';
+
+export interface AuthDeps {
+  verifier: TokenVerifier;
+  pdp: PolicyDecisionPoint;
+  audience: string;
+}
+
+/** What a handler knows about the caller: who, and a way to ask for more decisions (list filtering). */
+export interface AuthContext {
+  principal: Principal;
+  can(action: Action, resource: Omit<Resource, 'service'>): Promise<boolean>;
+  /** Tenants in which the caller may do `action` (for lists: tenant isolation). */
+  tenantsAllowed(action: Action): Promise<string[]>;
+}
+
+const AUTH_KEY = 'auth';
+
+export function authOf(c: Context): AuthContext {
+  const auth = c.get(AUTH_KEY as never) as AuthContext | undefined;
+  if (!auth) throw new Error(`no auth context on ${c.req.method} ${c.req.path}: the route is missing from ROUTE_POLICIES`);
+  return auth;
+}
+
+const REALM = 'Bearer realm="model-registry"';
+const quoted = (s: string) => s.replace(/["\\]/g, '');
+
+function unauthorized(c: Context, detail: string, tokenPresented: boolean) {
+  // RFC 6750 §3.1: a request without credentials gets the challenge without an error code.
+  const challenge = tokenPresented ? `${REALM}, error="invalid_token", error_description="${quoted(detail)}"` : REALM;
+  return problemResponse(c, problemBody(401, 'unauthorized', 'Unauthorized', detail), { 'www-authenticate': challenge });
+}
+
+interface Resolved {
+  resource?: Omit<Resource, 'service'>;
+  /** The thing asked for does not exist: 404 whoever asks. */
+  missing?: boolean;
+  /** The `registry` query names no managed Harbor instance: 400 before anything is looked up. */
+  unknownRegistry?: string;
+  /** The 404 detail for a caller who may not see the resource: the same words as for a missing one. */
+  hidden?: { title: string; detail: string };
+}
+
+/**
+ * JWT authentication and PBAC authorization of every /api/v1 route, driven by ROUTE_POLICIES.
+ * A caller who may not even read the resource's tenant gets the same 404 as for a missing
+ * resource, so other tenants' names cannot be probed; one who may read but not act gets 403.
+ */
+export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; registries: string[]; logger: Logger; routes: CompiledRoute[] }): MiddlewareHandler {
+  async function resolve(c: Context, source: ResourceSource, params: Record<string, string>): Promise<Resolved | 'defer'> {
+    switch (source.kind) {
+      case 'list':
+        return {};
+      case 'tenant-param':
+        return { resource: { tenant: params[source.param] }, hidden: { title: 'Tenant not found', detail: `no tenant named "${params[source.param]}"` } };
+      case 'tenant-body': {
+        const body = (await c.req.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+        const tenant = body?.[source.field];
+        // Without a usable tenant the body is invalid anyway: the route's validation answers 400.
+        // A denied create answers 403 whether the tenant exists or not: nothing to hide.
+        return typeof tenant === 'string' ? { resource: { tenant } } : 'defer';
+      }
+      case 'project': {
+        const name = params[source.param]!;
+        const registry = c.req.query('registry') ?? deps.registries[0] ?? '';
+        if (!deps.registries.includes(registry)) return { unknownRegistry: registry };
+        const [row] = await deps.db
+          .select({ tenant: projects.tenantId, isPublic: projects.isPublic })
+          .from(projects)
+          .where(and(eq(projects.name, name), eq(projects.harborAddress, registry)))
+          .limit(1);
+        const hidden = { title: 'Project not found', detail: `no project "${name}" in ${registry}` };
+        if (!row) return { missing: true, hidden };
+        return {
+          hidden,
+          resource: {
+            tenant: row.tenant,
+            accessType: row.isPublic ? 'public' : 'private',
+            ...(source.model ? { model: params[source.model] } : {}),
+            ...(source.version ? { version: params[source.version] } : {}),
+          },
+        };
+      }
+      case 'operation': {
+        const ids = decodeOperationId(params[source.param]!);
+        if (!ids) return 'defer';
+        let attrs;
+        try {
+          attrs = (await deps.client.workflow.getHandle(ids.workflowId, ids.runId).describe()).typedSearchAttributes;
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return 'defer'; // the route answers 404
+          throw err;
+        }
+        const hidden = { title: 'Operation not found', detail: `no operation "${params[source.param]}"` };
+        const tenant = attrs.get(TenantName);
+        if (tenant) return { resource: { tenant }, hidden };
+        const project = attrs.get(ProjectName);
+        if (project) {
+          const [row] = await deps.db.select({ tenant: projects.tenantId }).from(projects).where(eq(projects.name, project)).limit(1);
+          if (row) return { resource: { tenant: row.tenant }, hidden };
+        }
+        return { resource: {}, hidden }; // a service-wide operation: only roles held in every tenant decide
+      }
+    }
+  }
+
+  return async (c, next) => {
+    const match = matchRoute(deps.routes, c.req.method, c.req.path);
+    if (!match) return next(); // not a route: the router answers 404
+    if (match.route.policy === 'public') return next();
+    const policy: RoutePolicy = match.route.policy;
+
+    const header = c.req.header('authorization');
+    const token = header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    if (!token) return unauthorized(c, header ? 'the Authorization header must be "Bearer <token>"' : 'a bearer token is required', Boolean(header));
+    let principal: Principal;
+    try {
+      principal = principalFromClaims(await deps.verifier.verify(token), deps.audience);
+    } catch (err) {
+      if (err instanceof InvalidToken) return unauthorized(c, err.message, true);
+      if (err instanceof IssuerUnavailable) {
+        deps.logger.error({ err: err.message }, 'token issuer unavailable');
+        return problemResponse(c, problemBody(503, 'issuer-unavailable', 'Identity provider unavailable', 'the token cannot be checked now; retry later'), { 'retry-after': '5' });
+      }
+      throw err;
+    }
+
+    const subject = { subject: principal.subject, username: principal.username, roles: principal.roles, tenantRoles: principal.tenantRoles, groups: principal.groups };
+    const can = (action: Action, resource: Omit<Resource, 'service'>) => deps.pdp.decide({ subject, action, resource: { service: SERVICE_NAME, ...resource } });
+    const auth: AuthContext = {
+      principal,
+      can,
+      async tenantsAllowed(action) {
+        const names = (await deps.db.select({ name: tenants.name }).from(tenants)).map((t) => t.name);
+        const allowed = await Promise.all(names.map((tenant) => can(action, { tenant })));
+        return names.filter((_, i) => allowed[i]);
+      },
+    };
+    c.set(AUTH_KEY as never, auth as never);
+
+    const resolved = await resolve(c, policy.resource, match.params);
+    if (resolved === 'defer' || policy.resource.kind === 'list') return next();
+    if (resolved.unknownRegistry !== undefined) return unknownRegistryProblem(c, deps.registries, resolved.unknownRegistry, 'query.registry');
+    if (resolved.missing && resolved.hidden) return problemResponse(c, problemBody(404, 'not-found', resolved.hidden.title, resolved.hidden.detail));
+    const resource = resolved.resource!;
+    if (await can(policy.action, resource)) return next();
+    const visible = resource.tenant !== undefined && (await can('projects.read', { tenant: resource.tenant }));
+    if (!visible && resolved.hidden) {
+      return problemResponse(c, problemBody(404, 'not-found', resolved.hidden.title, resolved.hidden.detail));
+    }
+    return problemResponse(
+      c,
+      problemBody(403, 'forbidden', 'Forbidden', `${principal.username} may not ${policy.action} here`, { action: policy.action }),
+    );
+  };
+}
+
+export { compileRoutes };

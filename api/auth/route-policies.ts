@@ -1,0 +1,86 @@
+import type { Action } from './actions';
+
+/** Where a route's tenant (and model, version) come from, for the policy decision. */
+export type ResourceSource =
+  /** A list: every authenticated caller may ask; the handler keeps only what the caller may read. */
+  | { kind: 'list' }
+  /** The tenant is a path parameter. */
+  | { kind: 'tenant-param'; param: string }
+  /** The tenant is a field of the JSON body (a new tenant or project). */
+  | { kind: 'tenant-body'; field: string }
+  /** The tenant is the owner of the project named by a path parameter. */
+  | { kind: 'project'; param: string; model?: string; version?: string }
+  /** The tenant of the workflow behind an operation id. */
+  | { kind: 'operation'; param: string };
+
+export interface RoutePolicy {
+  action: Action;
+  resource: ResourceSource;
+}
+
+/**
+ * Every route under /api/v1, as `METHOD path` in OpenAPI form, with its action and resource, or
+ * `public`. The app refuses to start when a documented route is missing here, and the auth matrix
+ * test is generated from this table.
+ */
+export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
+  'POST /api/v1/webhooks/harbor': 'public', // authenticated by the project's own webhook secret
+
+  'GET /api/v1/tenants': { action: 'projects.read', resource: { kind: 'list' } },
+  'POST /api/v1/tenants': { action: 'projects.write', resource: { kind: 'tenant-body', field: 'name' } },
+  'GET /api/v1/tenants/{name}': { action: 'projects.read', resource: { kind: 'tenant-param', param: 'name' } },
+
+  'GET /api/v1/projects': { action: 'projects.read', resource: { kind: 'list' } },
+  'POST /api/v1/projects': { action: 'projects.write', resource: { kind: 'tenant-body', field: 'tenantId' } },
+  'GET /api/v1/projects/{name}': { action: 'projects.read', resource: { kind: 'project', param: 'name' } },
+  'PUT /api/v1/projects': { action: 'projects.write', resource: { kind: 'tenant-body', field: 'tenantId' } },
+  'PATCH /api/v1/projects/{name}': { action: 'projects.write', resource: { kind: 'project', param: 'name' } },
+  'DELETE /api/v1/projects/{name}': { action: 'projects.write', resource: { kind: 'project', param: 'name' } },
+  'POST /api/v1/projects/{name}/refresh': { action: 'models.write', resource: { kind: 'project', param: 'name' } },
+
+  'GET /api/v1/projects/{project}/models': { action: 'models.read', resource: { kind: 'project', param: 'project' } },
+  'GET /api/v1/models/{project}/{model}': { action: 'models.read', resource: { kind: 'project', param: 'project', model: 'model' } },
+  'POST /api/v1/models/{project}/{model}': { action: 'models.write', resource: { kind: 'project', param: 'project', model: 'model' } },
+  'GET /api/v1/models/{project}/{model}/versions/{tag}': {
+    action: 'models.read',
+    resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' },
+  },
+  'GET /api/v1/models/{project}/{model}/audit': { action: 'audit.read', resource: { kind: 'project', param: 'project', model: 'model' } },
+
+  'GET /api/v1/operations/{id}': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
+};
+
+export interface CompiledRoute {
+  key: string;
+  method: string;
+  pattern: RegExp;
+  params: string[];
+  policy: RoutePolicy | 'public';
+}
+
+export function compileRoutes(table: Record<string, RoutePolicy | 'public'>): CompiledRoute[] {
+  return Object.entries(table).map(([key, policy]) => {
+    const [method, path] = key.split(' ') as [string, string];
+    const params: string[] = [];
+    const source = path.replace(/[.+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, name: string) => {
+      params.push(name);
+      return '([^/]+)';
+    });
+    return { key, method, pattern: new RegExp(`^${source}/?$`), params, policy };
+  });
+}
+
+/** The route a request hits, with its decoded path parameters. */
+export function matchRoute(routes: CompiledRoute[], method: string, path: string) {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const m = route.pattern.exec(path);
+    if (!m) continue;
+    try {
+      return { route, params: Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(m[i + 1]!)])) };
+    } catch {
+      return undefined; // a malformed escape: no route, the router answers 404
+    }
+  }
+  return undefined;
+}

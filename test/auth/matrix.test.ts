@@ -1,0 +1,161 @@
+import { generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Action } from '../../api/auth/actions';
+import { ROUTE_POLICIES, type RoutePolicy } from '../../api/auth/route-policies';
+import { encodeOperationId } from '../../api/operations';
+import { bearer, withToken } from '../support/auth';
+import { jsonRequest, readJson } from '../support/http';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+
+/**
+ * The auth matrix, generated from ROUTE_POLICIES: every route × bad tokens, and every route × role ×
+ * {own tenant, other tenant}. The expectations come from ROLE_ACTIONS below, written down
+ * independently of policy/pbac.yaml, so a change to either that breaks access shows here.
+ */
+const ROLE_ACTIONS: Record<string, Action[]> = {
+  admin: ['projects.read', 'projects.write', 'models.read', 'models.write', 'checkpoints.read', 'checkpoints.write', 'registries.read', 'registries.write', 'cleanup.read', 'cleanup.admin', 'audit.read', 'membership.admin'],
+  maintainer: ['projects.read', 'models.read', 'models.write', 'checkpoints.read', 'checkpoints.write', 'registries.read', 'cleanup.read', 'cleanup.admin', 'audit.read'],
+  developer: ['projects.read', 'models.read', 'models.write', 'checkpoints.read', 'checkpoints.write', 'registries.read'],
+  guest: ['projects.read', 'models.read', 'checkpoints.read'],
+  // The tenant's project is public in this test, so limited guests read it.
+  'limited-guest': ['projects.read', 'models.read'],
+  none: [],
+};
+
+const routes = Object.entries(ROUTE_POLICIES).filter((e): e is [string, RoutePolicy] => e[1] !== 'public');
+
+describe('auth matrix', () => {
+  let stack: TestStack;
+  const t = { own: uniqueName('acme'), other: uniqueName('beta') };
+  const p = { own: uniqueName('proj-a'), other: uniqueName('proj-b') };
+  const op: { own?: string; other?: string } = {};
+  // Mutations the matrix allows go to a task queue nobody polls: they are accepted (202), never run.
+  let app: ReturnType<TestStack['appWith']>;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    app = stack.appWith({ mutationWaitMs: 0, taskQueue: uniqueName('nobody') });
+    for (const side of ['own', 'other'] as const) {
+      expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: t[side], companyName: side, url: 'https://example.com' }))).status).toBe(201);
+      const res = await stack.app.request('/api/v1/projects', jsonRequest({ name: p[side], display_name: side, tenantId: t[side], public: true }));
+      expect(res.status).toBe(201);
+      const run = await stack.client.workflow.getHandle(`project:${stack.registry}/${p[side]}`).describe();
+      op[side] = encodeOperationId(run.workflowId, run.runId);
+    }
+  }, 120_000);
+  afterAll(() => stack?.close());
+
+  const pathFor = (key: string, side: 'own' | 'other') =>
+    key
+      .split(' ')[1]!
+      .replace('{name}', key.includes('/tenants/') ? t[side] : p[side])
+      .replace('{project}', p[side])
+      .replace('{model}', 'some-model')
+      .replace('{tag}', '1.0.0')
+      .replace('{id}', op[side]!);
+  const bodyFor = (key: string, side: 'own' | 'other') =>
+    key.startsWith('GET') || key.startsWith('DELETE') ? undefined : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
+  const call = (key: string, side: 'own' | 'other', headers: Record<string, string>) =>
+    app.request(pathFor(key, side), { method: key.split(' ')[0], headers: { 'content-type': 'application/json', ...headers }, body: bodyFor(key, side) });
+
+  describe('tokens', () => {
+    const variants: [string, () => Promise<Record<string, string>>][] = [
+      ['no token', () => Promise.resolve({ authorization: '' })],
+      ['not bearer', () => Promise.resolve({ authorization: 'Basic YWRtaW46YWRtaW4=' })],
+      ['expired', async () => bearer(await stack.auth.issuer.sign({ sub: 'x', realm_access: { roles: ['platform-admin'] } }, { ttlSeconds: -120 }))],
+      ['not yet valid', async () => bearer(await stack.auth.issuer.sign({ sub: 'x', realm_access: { roles: ['platform-admin'] } }, { notBeforeSeconds: 600 }))],
+      ['wrong audience', async () => bearer(await stack.auth.issuer.sign({ sub: 'x', realm_access: { roles: ['platform-admin'] } }, { audience: 'account' }))],
+      ['wrong issuer', async () => bearer(await stack.auth.issuer.sign({ sub: 'x', realm_access: { roles: ['platform-admin'] } }, { issuer: 'https://evil.example' }))],
+      [
+        'bad signature',
+        async () => {
+          const { privateKey } = await generateKeyPair('RS256');
+          const good = await stack.auth.issuer.sign({ sub: 'x' });
+          const kid = JSON.parse(Buffer.from(good.split('.')[0]!, 'base64url').toString()).kid as string;
+          const forged = await new SignJWT({ sub: 'x', realm_access: { roles: ['platform-admin'] } })
+            .setProtectedHeader({ alg: 'RS256', kid })
+            .setIssuer(stack.auth.issuer.issuer)
+            .setAudience('model-registry')
+            .setExpirationTime('1h')
+            .sign(privateKey);
+          return bearer(forged);
+        },
+      ],
+      ['alg none', () => Promise.resolve(bearer(`${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', realm_access: { roles: ['platform-admin'] } })).toString('base64url')}.`))],
+    ];
+    it.each(variants)('%s → 401 problem with a Bearer challenge on every protected route', async (label, headers) => {
+      const h = await headers();
+      for (const [key] of routes) {
+        const res = await call(key, 'own', h);
+        expect(res.status, `${label}: ${key}`).toBe(401);
+        expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+        const challenge = res.headers.get('www-authenticate') ?? '';
+        expect(challenge).toMatch(/^Bearer realm="model-registry"/);
+        if (label !== 'no token') expect(challenge).toContain('error="invalid_token"');
+        expect(JSON.stringify(await readJson(res))).not.toMatch(/at .*\.ts:\d+/);
+      }
+    });
+
+    it('keeps the webhook receiver and health and docs open', async () => {
+      expect((await app.raw.request('/healthz')).status).toBe(200);
+      expect((await app.raw.request('/openapi.json')).status).toBe(200);
+      const hook = await app.raw.request('/api/v1/webhooks/harbor', jsonRequest({ type: 'PUSH_ARTIFACT' }));
+      expect([400, 401]).toContain(hook.status);
+      expect(hook.headers.get('www-authenticate') ?? '').not.toContain('Bearer');
+    });
+
+    it('accepts a token expired within the clock skew and keys rotated by the issuer', async () => {
+      const admin = { sub: 'x', realm_access: { roles: ['platform-admin'] } };
+      expect((await app.request(`/api/v1/tenants/${t.own}`, { headers: bearer(await stack.auth.issuer.sign(admin, { ttlSeconds: -10 })) })).status).toBe(200);
+      await stack.auth.issuer.rotate();
+      expect((await app.request(`/api/v1/tenants/${t.own}`, { headers: bearer(await stack.auth.issuer.sign(admin)) })).status).toBe(200);
+    });
+  });
+
+  describe.each(Object.keys(ROLE_ACTIONS))('role %s', (role) => {
+    it('gets what its actions allow in its own tenant and nothing of the other tenant', async () => {
+      const token = await stack.auth.token(role === 'none' ? { username: `u-${role}` } : { username: `u-${role}`, tenant: t.own, role });
+      const allowed = new Set(ROLE_ACTIONS[role]);
+      for (const [key, policy] of routes) {
+        for (const side of ['own', 'other'] as const) {
+          const res = await call(key, side, bearer(token));
+          const body = await readJson(res);
+          const where = `${role} ${side}: ${key} → ${res.status} ${body?.title ?? ''}`;
+          expect(res.status, where).not.toBe(401);
+          if (policy.resource.kind === 'list') {
+            expect(res.status, where).toBe(200);
+            const names = JSON.stringify(body.items);
+            expect(names, where).not.toContain(t.other);
+            expect(names, where).not.toContain(p.other);
+            continue;
+          }
+          const granted = side === 'own' && allowed.has(policy.action);
+          if (granted) {
+            expect([401, 403], where).not.toContain(res.status);
+            expect(['Tenant not found', 'Project not found', 'Operation not found'], where).not.toContain(body?.title);
+          } else if (policy.resource.kind === 'tenant-body') {
+            expect(res.status, where).toBe(403);
+            expect(body.action, where).toBe(policy.action);
+          } else if (side === 'own' && allowed.has('projects.read')) {
+            expect(res.status, where).toBe(403);
+            expect(body.action, where).toBe(policy.action);
+          } else {
+            // Not even readable: the same 404 as for something that does not exist.
+            expect(res.status, where).toBe(404);
+          }
+        }
+      }
+    }, 120_000);
+  });
+
+  it('lists only the caller\'s tenants and projects', async () => {
+    const token = await stack.auth.token({ username: 'beta-dev', tenant: t.other, role: 'developer' });
+    const scoped = withToken(stack.app.raw, token);
+    const tenants = await readJson(await scoped.request('/api/v1/tenants?limit=200'));
+    expect(tenants.items.map((x: { name: string }) => x.name)).toEqual([t.other]);
+    const projects = await readJson(await scoped.request('/api/v1/projects?limit=200'));
+    expect(projects.items.map((x: { name: string }) => x.name)).toEqual([p.other]);
+    const filtered = await readJson(await scoped.request(`/api/v1/projects?tenantId=${t.own}`));
+    expect(filtered.items).toEqual([]);
+  });
+});

@@ -1,0 +1,41 @@
+import type { AuthDeps } from '../../api/auth/middleware';
+import { createEmbeddedPdp } from '../../api/auth/pdp';
+import { createTokenVerifier } from '../../api/auth/verifier';
+import { startLocalIssuer, type LocalIssuer, type TokenRequest } from '../../lib/local-issuer';
+
+export interface TestAuth {
+  issuer: LocalIssuer;
+  deps: AuthDeps;
+  /** A token of a platform administrator: every action in every tenant. */
+  adminToken: string;
+  token(request: TokenRequest): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** A local OpenID issuer over HTTP (discovery and JWKS as from Keycloak) and the embedded policy. */
+export async function startTestAuth(): Promise<TestAuth> {
+  const issuer = await startLocalIssuer();
+  const deps: AuthDeps = {
+    audience: issuer.audience,
+    verifier: createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, algorithms: ['RS256'], clockToleranceSeconds: 30, jwksCooldownMs: 0 }),
+    pdp: createEmbeddedPdp(),
+  };
+  const adminToken = await issuer.token({ username: 'test-admin', roles: ['platform-admin'], ttlSeconds: 86_400 });
+  return { issuer, deps, adminToken, token: (r) => issuer.token(r), stop: () => issuer.stop() };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Requests of an app carrying `token` unless the request sets its own Authorization header. */
+export function withToken<A extends { request: (input: string, init?: RequestInit) => Response | Promise<Response>; fetch: (req: Request) => Response | Promise<Response> }>(app: A, token: string) {
+  return {
+    raw: app,
+    fetch: (req: Request) => app.fetch(req),
+    request(input: string, init: RequestInit = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
+      return Promise.resolve(app.request(input, { ...init, headers }));
+    },
+  };
+}
+export type TokenApp = ReturnType<typeof withToken>;
