@@ -1,7 +1,7 @@
 import pino from 'pino';
 
 /** JSON logs; credentials are redacted wherever a known header or field carries them. */
-export const logger = pino({
+const options: pino.LoggerOptions = {
   level: process.env.LOG_LEVEL ?? 'info',
   redact: {
     paths: [
@@ -15,6 +15,10 @@ export const logger = pino({
     ],
     censor: '[redacted]',
   },
-});
+};
+
+/** The service's logger writing to `destination` (stdout by default), e.g. to capture logs in tests. */
+export const createLogger = (destination?: pino.DestinationStream, level?: string) => pino({ ...options, ...(level ? { level } : {}) }, destination ?? pino.destination(1));
+export const logger = createLogger();
 
 export type Logger = pino.Logger;

@@ -9,7 +9,7 @@ import { createHarborInstances } from '../../activities/harbor';
 import { createKafkaPublisher } from '../../activities/kafka';
 import { createApp } from '../../api/app';
 import { connect, type Database } from '../../db/client';
-import { logger } from '../../lib/logger';
+import { createLogger, logger } from '../../lib/logger';
 import { createSecretBox } from '../../lib/secrets';
 import { createWorker } from '../../lib/worker';
 import { startReceiver } from '../harbor/receiver';
@@ -32,6 +32,8 @@ export interface TestStack {
   deps: ActivityDeps;
   /** Environment for a worker process (worker.ts) on this stack's servers and task queue. */
   workerEnv: Record<string, string>;
+  /** Every log line of the API and the worker (Temporal runtime, activities, workflows) with `captureLogs`. */
+  logs: string[];
   /** Where the emulator's webhooks for onboarded projects arrive unless the stack receives them itself. */
   webhookSink: Awaited<ReturnType<typeof startReceiver>>;
   /** Another app on the same servers, e.g. with a shorter wait or a queue nobody polls. */
@@ -43,20 +45,24 @@ export interface TestStack {
 
 const quiet = logger.child({}, { level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-// The SDK's worker logs go to the console at INFO by default; tests want warnings only.
+// The SDK's worker logs go to the console at INFO by default; tests want warnings only, or
+// everything captured when a test inspects the logs.
 let runtimeInstalled = false;
-function installQuietRuntime() {
+function installRuntime(capture?: string[]) {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: capture ? new DefaultLogger('TRACE', (entry) => capture.push(`${entry.message} ${safeJson(entry.meta)}`)) : new DefaultLogger('WARN') });
 }
+const safeJson = (v: unknown) => JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 
 /**
  * The API and a worker on a unique task queue, against the run's real Temporal, PostgreSQL and
  * Kafka (a topic of its own), and a Harbor emulator over a real OCI registry of its own.
  */
-export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?: boolean } = {}): Promise<TestStack> {
-  installQuietRuntime();
+export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?: boolean; captureLogs?: boolean } = {}): Promise<TestStack> {
+  const logs: string[] = [];
+  installRuntime(opts.captureLogs ? logs : undefined);
+  const apiLogger = opts.captureLogs ? createLogger({ write: (line: string) => void logs.push(line) }, 'trace') : quiet;
   const database = connect(inject('databaseUrl'), { max: 4 });
   const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
@@ -102,7 +108,7 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
       taskQueue: o.taskQueue ?? taskQueue,
       mutationWaitMs: o.mutationWaitMs ?? 20_000,
       bodyLimitBytes: 64 * 1024,
-      logger: quiet,
+      logger: apiLogger,
       registries: [registry],
       secrets,
       auth: auth.deps,
@@ -112,6 +118,7 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
   return {
     app,
     auth,
+    logs,
     client,
     database,
     taskQueue,
