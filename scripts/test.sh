@@ -10,6 +10,7 @@ bash scripts/ensure-temporal.sh >/dev/null
 bash scripts/ensure-postgres.sh >/dev/null
 bash scripts/ensure-kafka.sh >/dev/null
 bash scripts/ensure-registry.sh >/dev/null
+bash scripts/ensure-keycloak.sh >/dev/null
 echo "== typecheck"; npx tsc --noEmit
 echo "== lint"; npx eslint --max-warnings 0 .
 echo "== tests"; npx vitest run "$@"

@@ -12,6 +12,7 @@ import { connect, type Database } from '../../db/client';
 import { createLogger, logger } from '../../lib/logger';
 import { createSecretBox } from '../../lib/secrets';
 import { createWorker } from '../../lib/worker';
+import type { AuthDeps } from '../../api/auth/middleware';
 import { startReceiver } from '../harbor/receiver';
 import { startTestAuth, withToken, type TestAuth, type TokenApp } from './auth';
 import { startHarbor, type HarborTestbed } from './harbor';
@@ -37,7 +38,7 @@ export interface TestStack {
   /** Where the emulator's webhooks for onboarded projects arrive unless the stack receives them itself. */
   webhookSink: Awaited<ReturnType<typeof startReceiver>>;
   /** Another app on the same servers, e.g. with a shorter wait or a queue nobody polls. */
-  appWith(overrides: { mutationWaitMs?: number; taskQueue?: string }): TokenApp;
+  appWith(overrides: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps }): TokenApp;
   /** Starts a further worker on the stack's task queue (for crash and restart tests). */
   startWorker(): Promise<{ worker: Worker; running: Promise<void> }>;
   close(): Promise<void>;
@@ -101,7 +102,7 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
     return entry;
   };
   if (opts.worker !== false) await startWorker();
-  const appWith = (o: { mutationWaitMs?: number; taskQueue?: string }) =>
+  const appWith = (o: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps }) =>
     withToken(createApp({
       db: database.db,
       client,
@@ -111,7 +112,7 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
       logger: apiLogger,
       registries: [registry],
       secrets,
-      auth: auth.deps,
+      auth: o.auth ?? auth.deps,
     }), auth.adminToken);
   const app = appWith({});
   served.app = app;
