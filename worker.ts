@@ -18,7 +18,10 @@ const connection = await NativeConnection.connect({ address: config.temporalAddr
 const clientConnection = await Connection.connect({ address: config.temporalAddress });
 const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
 const deps = activityDepsFromConfig(config, database.db, logger, client);
-await ensureSchedules(client, config.taskQueue, { reconcileEveryMinutes: config.reconcileEveryMinutes });
+await ensureSchedules(client, config.taskQueue, {
+  reconcileEveryMinutes: config.reconcileEveryMinutes,
+  membershipSyncEveryMinutes: config.keycloak ? config.membershipSyncEveryMinutes : undefined,
+});
 const worker = await createWorker({
   connection,
   namespace: config.temporalNamespace,

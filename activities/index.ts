@@ -3,7 +3,9 @@ import type { Db } from '../db/client';
 import type { SecretBox } from '../lib/secrets';
 import { createDbActivities } from './db';
 import { createHarborProjectActivities, type HarborInstances } from './harbor';
+import { createHarborMemberActivities } from './harbor/members';
 import { createInboxActivities } from './inbox/sweeper';
+import { createKeycloakActivities, type KeycloakConfig } from './keycloak';
 import { createKafkaActivities, type EventPublisher } from './kafka';
 
 export interface ActivityDeps {
@@ -15,6 +17,8 @@ export interface ActivityDeps {
   webhookReceiverUrl: string;
   /** Temporal itself, for activities that hand work to other workflows (the inbox sweeper). */
   temporal: { client: Client; taskQueue: string };
+  /** Keycloak's admin API for project membership; membership operations fail clearly without it. */
+  keycloak?: KeycloakConfig;
 }
 
 /** Every activity the worker registers, built from real clients so tests can point them at test servers. */
@@ -22,6 +26,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createDbActivities(deps),
     ...createHarborProjectActivities(deps),
+    ...createHarborMemberActivities(deps),
+    ...createKeycloakActivities(deps),
     ...createKafkaActivities(deps),
     ...createInboxActivities(deps),
   };

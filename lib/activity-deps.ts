@@ -19,5 +19,6 @@ export function activityDepsFromConfig(config: Config, db: Db, logger: Logger, c
     secrets: createSecretBox(parseKey(config.secretsKey)),
     webhookReceiverUrl: config.webhookReceiverUrl,
     temporal: { client, taskQueue: config.taskQueue },
+    keycloak: config.keycloak,
   };
 }

@@ -18,6 +18,10 @@ export interface Config {
   kafkaTopic: string;
   /** Period of the catalogue-reconciliation Schedule. */
   reconcileEveryMinutes: number;
+  /** Period of the membership-sync Schedule. */
+  membershipSyncEveryMinutes: number;
+  /** Keycloak's admin API (service account) for project membership; unset: membership operations fail clearly. */
+  keycloak: { url: string; realm: string; clientId: string; clientSecret: string } | undefined;
   auth: {
     /** Token issuer (`iss`), e.g. https://keycloak.example.com/realms/model-registry; the stack runs a local one when unset. */
     issuer: string;
@@ -58,6 +62,15 @@ export function loadConfig(): Config {
     kafkaBrokers: (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
     kafkaTopic: process.env.KAFKA_TOPIC ?? 'modelregistry.events',
     reconcileEveryMinutes: int('RECONCILE_INTERVAL_MINUTES', 60),
+    membershipSyncEveryMinutes: int('MEMBERSHIP_SYNC_INTERVAL_MINUTES', 15),
+    keycloak: process.env.KEYCLOAK_URL
+      ? {
+          url: process.env.KEYCLOAK_URL,
+          realm: process.env.KEYCLOAK_REALM ?? 'model-registry',
+          clientId: process.env.KEYCLOAK_CLIENT_ID ?? 'model-registry-admin',
+          clientSecret: process.env.KEYCLOAK_CLIENT_SECRET ?? '',
+        }
+      : undefined,
     auth: {
       issuer: process.env.AUTH_ISSUER ?? '',
       audience: process.env.AUTH_AUDIENCE ?? 'model-registry',

@@ -2,9 +2,10 @@ import { type Client, ScheduleAlreadyRunning, type ScheduleOptions, ScheduleOver
 
 export const SWEEPER_SCHEDULE_ID = 'webhook-inbox-sweeper';
 export const RECONCILIATION_SCHEDULE_ID = 'catalogue-reconciliation';
+export const MEMBERSHIP_SCHEDULE_ID = 'membership-sync';
 
 /** The periodic work of the service as Temporal Schedules (visible and pausable in the Web UI); creating one that exists is a no-op. */
-export async function ensureSchedules(client: Client, taskQueue: string, opts: { reconcileEveryMinutes?: number } = {}): Promise<void> {
+export async function ensureSchedules(client: Client, taskQueue: string, opts: { reconcileEveryMinutes?: number; membershipSyncEveryMinutes?: number } = {}): Promise<void> {
   await createOnce(client, {
     scheduleId: RECONCILIATION_SCHEDULE_ID,
     spec: { intervals: [{ every: `${opts.reconcileEveryMinutes ?? 60} minutes` }] },
@@ -18,6 +19,15 @@ export async function ensureSchedules(client: Client, taskQueue: string, opts: {
     action: { type: 'startWorkflow', workflowType: 'webhookSweepWorkflow', args: [30], taskQueue, workflowId: 'webhook-inbox-sweep' },
     policies: { overlap: ScheduleOverlapPolicy.SKIP },
     memo: { purpose: 'Re-dispatch Harbor webhook deliveries stored but not handed to Temporal' },
+  });
+  // Without Keycloak there is no membership to sync.
+  if (opts.membershipSyncEveryMinutes === undefined) return;
+  await createOnce(client, {
+    scheduleId: MEMBERSHIP_SCHEDULE_ID,
+    spec: { intervals: [{ every: `${opts.membershipSyncEveryMinutes} minutes` }] },
+    action: { type: 'startWorkflow', workflowType: 'membershipSyncAllWorkflow', args: [], taskQueue, workflowId: 'membership-sync' },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP },
+    memo: { purpose: "Make every managed project's Harbor members match its Keycloak groups" },
   });
 }
 

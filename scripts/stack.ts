@@ -85,7 +85,10 @@ const nativeConnection = await retry('Temporal', () => NativeConnection.connect(
 const connection = await Connection.connect({ address: config.temporalAddress });
 const client = new Client({ connection, namespace: config.temporalNamespace });
 const deps = activityDepsFromConfig(config, database.db, logger, client);
-await ensureSchedules(client, config.taskQueue, { reconcileEveryMinutes: config.reconcileEveryMinutes });
+await ensureSchedules(client, config.taskQueue, {
+  reconcileEveryMinutes: config.reconcileEveryMinutes,
+  membershipSyncEveryMinutes: config.keycloak ? config.membershipSyncEveryMinutes : undefined,
+});
 const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,

@@ -3,3 +3,4 @@ export const tenantWorkflowId = (name: string) => `tenant:${name}`;
 export const projectWorkflowId = (registry: string, name: string) => `project:${registry}/${name}`;
 export const repositoryWorkflowId = (registry: string, project: string, repository: string) => `repository:${registry}/${project}/${repository}`;
 export const refreshWorkflowId = (registry: string, project: string, model?: string) => `refresh:${registry}/${project}${model ? `/${model}` : ''}`;
+export const membershipWorkflowId = (registry: string, project: string) => `membership:${registry}/${project}`;

@@ -3,3 +3,4 @@ export * from './projects';
 export * from './repositories';
 export * from './inbox';
 export * from './refresh';
+export * from './membership';

@@ -37,6 +37,9 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
   'PATCH /api/v1/projects/{name}': { action: 'projects.write', resource: { kind: 'project', param: 'name' } },
   'DELETE /api/v1/projects/{name}': { action: 'projects.write', resource: { kind: 'project', param: 'name' } },
   'POST /api/v1/projects/{name}/refresh': { action: 'models.write', resource: { kind: 'project', param: 'name' } },
+  'GET /api/v1/projects/{name}/members': { action: 'membership.admin', resource: { kind: 'project', param: 'name' } },
+  'PUT /api/v1/projects/{name}/members': { action: 'membership.admin', resource: { kind: 'project', param: 'name' } },
+  'POST /api/v1/projects/{name}/members/sync': { action: 'membership.admin', resource: { kind: 'project', param: 'name' } },
 
   'GET /api/v1/projects/{project}/models': { action: 'models.read', resource: { kind: 'project', param: 'project' } },
   'GET /api/v1/models/{project}/{model}': { action: 'models.read', resource: { kind: 'project', param: 'project', model: 'model' } },

@@ -14,6 +14,8 @@ import { createSecretBox } from '../../lib/secrets';
 import { createWorker } from '../../lib/worker';
 import type { AuthDeps } from '../../api/auth/middleware';
 import { startReceiver } from '../harbor/receiver';
+import { KEYCLOAK_CLIENTS } from './keycloak';
+import { REALM } from '../servers/keycloak';
 import { startTestAuth, withToken, type TestAuth, type TokenApp } from './auth';
 import { startHarbor, type HarborTestbed } from './harbor';
 
@@ -93,6 +95,12 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
     secrets,
     webhookReceiverUrl: receiverUrl,
     temporal: { client, taskQueue },
+    keycloak: {
+      url: inject('keycloakIssuer').replace(/\/realms\/[^/]+$/, ''),
+      realm: REALM,
+      clientId: KEYCLOAK_CLIENTS.admin.clientId,
+      clientSecret: KEYCLOAK_CLIENTS.admin.secret,
+    },
   };
   const workers: { worker: Worker; running: Promise<void> }[] = [];
   const startWorker = async () => {

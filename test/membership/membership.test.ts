@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix } from '../../lib/membership';
+import type { MembershipChanges } from '../../workflows/membership';
+import { jsonRequest, readJson } from '../support/http';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+
+/** Project membership against the real Keycloak (test realm: users carol, dave) and the Harbor emulator. */
+describe('project membership: Keycloak groups synced to Harbor members', () => {
+  let stack: TestStack;
+  const tenant = uniqueName('mem');
+  const project = uniqueName('mem');
+  const group = (role: Parameters<typeof projectGroupPath>[2]) => projectGroupPath(tenant, project, role);
+  const harborGroups = async () =>
+    Object.fromEntries(
+      (await stack.harbor.client.members.list(project)).filter((m) => m.entity_type === 'g').map((m) => [m.entity_name!, m.role_id!]),
+    ) as Record<string, number>;
+  const members = (body: unknown) => stack.app.request(`/api/v1/projects/${project}/members`, jsonRequest(body, {}, 'PUT'));
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'Members', url: 'https://members.example' }))).status).toBe(201);
+    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant, members: [{ group: 'ml-team', role: 'guest' }] }))).status).toBe(201);
+  }, 120_000);
+  afterAll(() => stack?.close());
+
+  it('sets Keycloak role groups and makes Harbor hold them with the right role ids', async () => {
+    const res = await members({ members: { developer: ['carol'], guest: ['dave'] } });
+    expect(res.status).toBe(200);
+    const body = await readJson(res);
+    expect(body.keycloak.added.sort()).toEqual(['carol → developer', 'dave → guest']);
+    expect(body.harbor.added).toHaveLength(5);
+    expect(body.harbor.unmanaged.sort()).toEqual(['admin', 'ml-team']);
+
+    const view = await readJson(await stack.app.request(`/api/v1/projects/${project}/members`));
+    expect(view.keycloak).toEqual({ admin: [], maintainer: [], developer: ['carol'], guest: ['dave'], 'limited-guest': [] });
+    expect(view.drift).toMatchObject({ added: [], updated: [], removed: [] });
+    expect(await harborGroups()).toEqual({
+      'ml-team': HARBOR_ROLE_IDS.guest,
+      [group('admin')]: 1,
+      [group('maintainer')]: 4,
+      [group('developer')]: 2,
+      [group('guest')]: 3,
+      [group('limited-guest')]: 5,
+    });
+  });
+
+  it('moves users between roles and refuses unknown users without changing anything', async () => {
+    const moved = await readJson(await members({ members: { maintainer: ['carol'], guest: ['dave'] } }));
+    expect(moved.keycloak).toEqual({ added: ['carol → maintainer'], removed: ['carol → developer'] });
+    const res = await members({ members: { developer: ['carol', 'nobody-such'] } });
+    expect(res.status).toBe(400);
+    expect((await readJson(res)).detail).toContain('nobody-such');
+    const view = await readJson(await stack.app.request(`/api/v1/projects/${project}/members`));
+    expect(view.keycloak).toMatchObject({ maintainer: ['carol'], guest: ['dave'], developer: [] });
+  });
+
+  it('rejects a body with an unknown role, naming the field', async () => {
+    const res = await members({ members: { owner: ['carol'] } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await readJson(res))).toContain('members');
+  });
+
+  it('converges after drift in Harbor: an extra member, a missing one and a wrong role', async () => {
+    const client = stack.harbor.client.members;
+    const list = await client.list(project);
+    const id = (name: string) => list.find((m) => m.entity_name === name)!.id!;
+    const extra = `${projectGroupPrefix(tenant, project)}owners`;
+    await client.addGroup(project, extra, 1);
+    await client.remove(project, id(group('developer')));
+    await client.updateRole(project, id(group('guest')), 1);
+
+    const drift = (await readJson(await stack.app.request(`/api/v1/projects/${project}/members`))).drift as MembershipChanges;
+    expect(drift.added).toEqual([{ group: group('developer'), roleId: 2 }]);
+
+    const res = await stack.app.request(`/api/v1/projects/${project}/members/sync`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const report = (await readJson(res)) as MembershipChanges;
+    expect(report.added).toEqual([{ group: group('developer'), roleId: 2 }]);
+    expect(report.updated).toEqual([{ group: group('guest'), fromRoleId: 1, toRoleId: 3 }]);
+    expect(report.removed).toEqual([{ group: extra, roleId: 1 }]);
+    expect(report.unmanaged.sort()).toEqual(['admin', 'ml-team']);
+    expect((await harborGroups())[group('guest')]).toBe(3);
+
+    const again = (await readJson(await stack.app.request(`/api/v1/projects/${project}/members/sync`, { method: 'POST' }))) as MembershipChanges;
+    expect(again).toMatchObject({ added: [], updated: [], removed: [] });
+  });
+
+  it('is repaired by the Schedule\'s workflow too', async () => {
+    const list = await stack.harbor.client.members.list(project);
+    await stack.harbor.client.members.updateRole(project, list.find((m) => m.entity_name === group('admin'))!.id!, 3);
+    const result = await stack.client.workflow.execute('membershipSyncAllWorkflow', { taskQueue: stack.taskQueue, workflowId: uniqueName('membership-sync-all'), args: [] });
+    expect((result as { changed: string[] }).changed).toContain(`${stack.registry}/${project}`);
+    expect((await harborGroups())[group('admin')]).toBe(1);
+  }, 60_000);
+
+  it('needs membership.admin: a developer of the tenant gets 403, another tenant 404', async () => {
+    const dev = await stack.auth.token({ username: 'dev', tenant, role: 'developer' });
+    const res = await stack.app.request(`/api/v1/projects/${project}/members`, { headers: { authorization: `Bearer ${dev}` } });
+    expect(res.status).toBe(403);
+    expect((await readJson(res)).action).toBe('membership.admin');
+    const other = await stack.auth.token({ username: 'x', tenant: uniqueName('other'), role: 'admin' });
+    expect((await stack.app.request(`/api/v1/projects/${project}/members`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(404);
+  });
+});

@@ -1,0 +1,119 @@
+import { ApplicationFailure, executeChild, proxyActivities, uuid4 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { HarborMember } from '../activities/harbor/members';
+import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix, type ProjectMembers, type ProjectRole } from '../lib/membership';
+import { membershipWorkflowId } from './ids';
+
+const remote = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+
+export interface MembershipInput {
+  registry: string;
+  project: string;
+}
+
+export interface MembershipChanges {
+  added: { group: string; roleId: number }[];
+  updated: { group: string; fromRoleId: number; toRoleId: number }[];
+  removed: { group: string; roleId: number }[];
+  /** Members the sync leaves alone: users, and groups outside the project's Keycloak groups. */
+  unmanaged: string[];
+}
+
+export interface MembershipView {
+  keycloak: ProjectMembers;
+  harbor: { name: string; type: string; roleId: number }[];
+  /** What a sync would change now. */
+  drift: MembershipChanges;
+}
+
+async function projectOf(input: MembershipInput) {
+  const project = await local.findProject(input.registry, input.project);
+  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${input.project}" is not in the catalogue of ${input.registry}`, nonRetryable: true });
+  return project;
+}
+
+/** Harbor's group members of the project's prefix must be exactly the Keycloak role groups, with their roles. */
+function plan(tenant: string, project: string, keycloak: ProjectMembers, harbor: HarborMember[]): MembershipChanges & { ids: Map<string, number> } {
+  const desired = new Map((Object.keys(keycloak) as ProjectRole[]).map((role) => [projectGroupPath(tenant, project, role), HARBOR_ROLE_IDS[role]]));
+  const prefix = projectGroupPrefix(tenant, project);
+  const changes: MembershipChanges & { ids: Map<string, number> } = { added: [], updated: [], removed: [], unmanaged: [], ids: new Map() };
+  const present = new Set<string>();
+  for (const m of harbor) {
+    if (m.type !== 'g' || !m.name.startsWith(prefix)) {
+      changes.unmanaged.push(m.name);
+      continue;
+    }
+    changes.ids.set(m.name, m.id);
+    const roleId = desired.get(m.name);
+    if (roleId === undefined || present.has(m.name)) changes.removed.push({ group: m.name, roleId: m.roleId });
+    else if (roleId !== m.roleId) changes.updated.push({ group: m.name, fromRoleId: m.roleId, toRoleId: roleId });
+    present.add(m.name);
+  }
+  for (const [group, roleId] of desired) if (!present.has(group)) changes.added.push({ group, roleId });
+  return changes;
+}
+
+async function syncMembership(input: MembershipInput): Promise<MembershipChanges> {
+  const project = await projectOf(input);
+  const keycloak = await remote.getKeycloakProjectMembers(project.tenantId, input.project);
+  const harbor = await remote.listHarborMembers(input.registry, input.project);
+  const { ids, ...changes } = plan(project.tenantId, input.project, keycloak, harbor);
+  for (const m of changes.added) await remote.addHarborGroupMember(input.registry, input.project, m.group, m.roleId);
+  for (const m of changes.updated) await remote.updateHarborMemberRole(input.registry, input.project, ids.get(m.group)!, m.toRoleId);
+  for (const m of changes.removed) await remote.removeHarborMember(input.registry, input.project, ids.get(m.group)!);
+  if (changes.added.length + changes.updated.length + changes.removed.length > 0) {
+    await local.publishEvent({
+      id: uuid4(),
+      type: 'modelregistry.membership.synced',
+      subject: `projects/${input.registry}/${input.project}`,
+      time: new Date().toISOString(),
+      data: { registry: input.registry, project: input.project, tenant: project.tenantId, added: changes.added, updated: changes.updated, removed: changes.removed },
+    });
+  }
+  return changes;
+}
+
+/**
+ * Makes the Harbor project's OIDC group members match the project's Keycloak role groups
+ * (`/tenants/<tenant>/projects/<project>/<role>`): adds missing groups, fixes roles, removes
+ * groups of the project's prefix that Keycloak no longer has. Reports what it changed.
+ */
+export async function membershipSyncWorkflow(input: MembershipInput): Promise<MembershipChanges> {
+  return syncMembership(input);
+}
+
+/** `PUT …/members`: sets the users of each role group in Keycloak, then syncs Harbor. */
+export async function membershipUpdateWorkflow(input: MembershipInput & { members: ProjectMembers }): Promise<{ keycloak: { added: string[]; removed: string[] }; harbor: MembershipChanges }> {
+  const project = await projectOf(input);
+  const keycloak = await remote.setKeycloakProjectMembers(project.tenantId, input.project, input.members);
+  return { keycloak, harbor: await syncMembership(input) };
+}
+
+/** `GET …/members`: Keycloak's members per role, Harbor's members, and the drift between them. */
+export async function membershipReadWorkflow(input: MembershipInput): Promise<MembershipView> {
+  const project = await projectOf(input);
+  const keycloak = await remote.getKeycloakProjectMembers(project.tenantId, input.project);
+  const harbor = await remote.listHarborMembers(input.registry, input.project);
+  const { ids: _ids, ...drift } = plan(project.tenantId, input.project, keycloak, harbor);
+  return { keycloak, harbor: harbor.map(({ name, type, roleId }) => ({ name, type, roleId })), drift };
+}
+
+/** Run by the `membership-sync` Schedule: every managed project, one child each; a failure is reported, not fatal. */
+export async function membershipSyncAllWorkflow(): Promise<{ synced: number; changed: string[]; failed: string[] }> {
+  const managed = await local.listManagedProjects();
+  const changed: string[] = [];
+  const failed: string[] = [];
+  for (const p of managed) {
+    try {
+      const changes = await executeChild(membershipSyncWorkflow, { workflowId: membershipWorkflowId(p.registry, p.name), args: [{ registry: p.registry, project: p.name }] });
+      if (changes.added.length + changes.updated.length + changes.removed.length > 0) changed.push(`${p.registry}/${p.name}`);
+    } catch {
+      failed.push(`${p.registry}/${p.name}`);
+    }
+  }
+  return { synced: managed.length - failed.length, changed, failed };
+}
