@@ -98,8 +98,8 @@ export async function membershipReadWorkflow(input: MembershipInput): Promise<Me
   const project = await projectOf(input);
   const keycloak = await remote.getKeycloakProjectMembers(project.tenantId, input.project);
   const harbor = await remote.listHarborMembers(input.registry, input.project);
-  const { ids: _ids, ...drift } = plan(project.tenantId, input.project, keycloak, harbor);
-  return { keycloak, harbor: harbor.map(({ name, type, roleId }) => ({ name, type, roleId })), drift };
+  const { added, updated, removed, unmanaged } = plan(project.tenantId, input.project, keycloak, harbor);
+  return { keycloak, harbor: harbor.map(({ name, type, roleId }) => ({ name, type, roleId })), drift: { added, updated, removed, unmanaged } };
 }
 
 /** Run by the `membership-sync` Schedule: every managed project, one child each; a failure is reported, not fatal. */
