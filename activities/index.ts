@@ -4,6 +4,7 @@ import type { SecretBox } from '../lib/secrets';
 import { createDbActivities } from './db';
 import { createHarborProjectActivities, type HarborInstances } from './harbor';
 import { createHarborMemberActivities } from './harbor/members';
+import { createHarborRobotActivities } from './harbor/robots';
 import { createInboxActivities } from './inbox/sweeper';
 import { createKeycloakActivities, type KeycloakConfig } from './keycloak';
 import { createKafkaActivities, type EventPublisher } from './kafka';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDbActivities(deps),
     ...createHarborProjectActivities(deps),
     ...createHarborMemberActivities(deps),
+    ...createHarborRobotActivities(deps),
     ...createKeycloakActivities(deps),
     ...createKafkaActivities(deps),
     ...createInboxActivities(deps),

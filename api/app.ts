@@ -14,6 +14,7 @@ import type { MutationDeps } from './operations';
 import { problemBody, problemResponse } from './problem';
 import { createHealthRouter } from './routes/health';
 import { createMembersRouter } from './routes/members';
+import { createRobotsRouter } from './routes/robots';
 import { createCatalogueRouter } from './routes/catalogue';
 import { createModelsRouter } from './routes/models';
 import { createOperationsRouter } from './routes/operations';
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createProjectsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createModelsRouter({ mutations, registries: deps.registries }));
   app.route('/api/v1', createMembersRouter({ mutations, registries: deps.registries }));
+  app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createCatalogueRouter({ db: deps.db, registries: deps.registries }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
   app.route('/api/v1', createWebhooksRouter({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, secrets: deps.secrets }));

@@ -4,3 +4,4 @@ export const projectWorkflowId = (registry: string, name: string) => `project:${
 export const repositoryWorkflowId = (registry: string, project: string, repository: string) => `repository:${registry}/${project}/${repository}`;
 export const refreshWorkflowId = (registry: string, project: string, model?: string) => `refresh:${registry}/${project}${model ? `/${model}` : ''}`;
 export const membershipWorkflowId = (registry: string, project: string) => `membership:${registry}/${project}`;
+export const robotWorkflowId = (registry: string, project: string, robot: string) => `robot:${registry}/${project}/${robot}`;

@@ -4,3 +4,4 @@ export * from './repositories';
 export * from './inbox';
 export * from './refresh';
 export * from './membership';
+export * from './robots';

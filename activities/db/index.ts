@@ -2,6 +2,7 @@ import type { Db } from '../../db/client';
 import { createCatalogueImportActivities } from './catalogue-import';
 import { createModelMetadataActivities } from './model-metadata';
 import { createProjectActivities } from './projects';
+import { createRobotActivities } from './robots';
 import { createTenantActivities } from './tenants';
 
 export type { TenantInput, TenantRecord } from '../../db/read-models/tenants';
@@ -9,5 +10,5 @@ export type { ProjectRowInput } from './projects';
 export type { ImportedRepository } from './catalogue-import';
 
 export function createDbActivities(deps: { db: Db }) {
-  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps) };
+  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps) };
 }

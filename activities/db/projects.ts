@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { toProjectRecord, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
+import { toRobotRecord } from '../../db/read-models/robots';
 import { auditEvents, projects, robotAccounts } from '../../db/schema';
 
 export interface ProjectRowInput {
@@ -107,14 +108,24 @@ export function createProjectActivities({ db }: { db: Db }) {
       return row ? toProjectRecord(row) : null;
     },
 
-    async saveRobotAccount(input: { projectId: string; harborRobotId: number; name: string; sealedSecret: string; expiresAt: string | null }) {
-      await db
+    async saveRobotAccount(input: { projectId: string; harborRobotId: number; name: string; sealedSecret: string; expiresAt: string | null; description?: string | null; permissions?: string[] }) {
+      const [row] = await db
         .insert(robotAccounts)
-        .values({ projectId: input.projectId, harborRobotId: input.harborRobotId, name: input.name, secret: input.sealedSecret, expiresAt: input.expiresAt })
+        .values({
+          projectId: input.projectId,
+          harborRobotId: input.harborRobotId,
+          name: input.name,
+          secret: input.sealedSecret,
+          expiresAt: input.expiresAt,
+          description: input.description ?? null,
+          permissions: input.permissions ?? null,
+        })
         .onConflictDoUpdate({
           target: [robotAccounts.projectId, robotAccounts.harborRobotId],
           set: { secret: input.sealedSecret, expiresAt: input.expiresAt },
-        });
+        })
+        .returning();
+      return toRobotRecord(row!);
     },
 
     /** One row per event key, so a retried activity does not audit twice. */

@@ -40,6 +40,12 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
   'GET /api/v1/projects/{name}/members': { action: 'membership.admin', resource: { kind: 'project', param: 'name' } },
   'PUT /api/v1/projects/{name}/members': { action: 'membership.admin', resource: { kind: 'project', param: 'name' } },
   'POST /api/v1/projects/{name}/members/sync': { action: 'membership.admin', resource: { kind: 'project', param: 'name' } },
+  // Robots are credentials into the project: managing them is a project write.
+  'GET /api/v1/projects/{name}/robots': { action: 'projects.read', resource: { kind: 'project', param: 'name' } },
+  'POST /api/v1/projects/{name}/robots': { action: 'projects.write', resource: { kind: 'project', param: 'name' } },
+  'GET /api/v1/projects/{name}/robots/{robot}': { action: 'projects.read', resource: { kind: 'project', param: 'name' } },
+  'DELETE /api/v1/projects/{name}/robots/{robot}': { action: 'projects.write', resource: { kind: 'project', param: 'name' } },
+  'POST /api/v1/projects/{name}/robots/{robot}/secret': { action: 'projects.write', resource: { kind: 'project', param: 'name' } },
 
   'GET /api/v1/projects/{project}/models': { action: 'models.read', resource: { kind: 'project', param: 'project' } },
   'GET /api/v1/models/{project}/{model}': { action: 'models.read', resource: { kind: 'project', param: 'project', model: 'model' } },

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { foreignKey, integer, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import { foreignKey, integer, jsonb, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 import { projects } from './catalogue';
 import { modelregistry, softDelete } from './common';
 
@@ -12,6 +12,9 @@ export const robotAccounts = modelregistry.table(
     harborRobotId: integer('harbor_robot_id').notNull(),
     name: varchar('name', { length: 255 }).notNull(),
     secret: text('secret').notNull(),
+    description: varchar('description', { length: 1024 }),
+    /** The service's permission names (lib/robots.ts), as granted in Harbor. */
+    permissions: jsonb('permissions').$type<string[]>(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'string' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().default(sql`now()`),
     ...softDelete(),

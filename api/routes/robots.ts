@@ -1,0 +1,186 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import type { Context } from 'hono';
+import type { Db } from '../../db/client';
+import { toRobotRecord, type RobotRecord } from '../../db/read-models/robots';
+import { projects, robotAccounts } from '../../db/schema';
+import { resourceName } from '../../lib/names';
+import { ROBOT_PERMISSION_NAMES, robotFullName, type RobotSpec } from '../../lib/robots';
+import type { SecretBox } from '../../lib/secrets';
+import { robotWorkflowId } from '../../workflows/ids';
+import { OperationKind, ProjectName } from '../../workflows/search-attributes';
+import type { MutationDeps } from '../operations';
+import { decodeCursor, encodeCursor } from '../pagination';
+import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
+import { mutationResponse } from '../respond';
+import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
+
+const RobotSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string().openapi({ example: 'robot$my-project+ci' }),
+    harborRobotId: z.number().int(),
+    description: z.string().nullable(),
+    permissions: z.array(z.string()).nullable().openapi({ description: 'null for robots made before permissions were recorded (onboarding robots: push, pull, delete)' }),
+    expiresAt: z.string().nullable(),
+    createdAt: z.string(),
+    archived: z.boolean(),
+  })
+  .openapi('Robot');
+const RevealedSchema = RobotSchema.extend({ secret: z.string().openapi({ description: 'Shown in this answer only; stored encrypted' }) }).openapi('RobotWithSecret');
+const RobotCreateSchema = z
+  .object({
+    name: resourceName.max(64).openapi({ example: 'ci' }),
+    description: z.string().max(1024).optional(),
+    durationDays: z.number().int().min(-1).max(3650).refine((d) => d !== 0, 'must be -1 (never expires) or 1–3650').default(30),
+    permissions: z.array(z.enum(ROBOT_PERMISSION_NAMES)).min(1).max(ROBOT_PERMISSION_NAMES.length).openapi({ example: ['pull', 'push'] }),
+  })
+  .strict()
+  .openapi('RobotCreate');
+
+const params = z.object({ name: z.string().min(1).max(255) });
+const robotParams = params.extend({ robot: z.string().min(1).max(64) });
+const query = z.object({ registry: z.string().max(255).optional() });
+const tags = ['Robots'];
+
+const create = createRoute({
+  method: 'post',
+  path: '/projects/{name}/robots',
+  tags,
+  summary: 'Create a project robot account; its secret is in this answer only',
+  request: { params, query, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: RobotCreateSchema } } } },
+  responses: {
+    201: { description: 'Created', content: { 'application/json': { schema: RevealedSchema } } },
+    202: acceptedResponse,
+    400: problem('Invalid body'),
+    404: problem('No such project'),
+    409: problem('The project has a robot of that name'),
+  },
+});
+const list = createRoute({
+  method: 'get',
+  path: '/projects/{name}/robots',
+  tags,
+  summary: 'Robot accounts of a project (never their secrets)',
+  request: { params, query: PageQuery.merge(query) },
+  responses: { 200: { description: 'A page of robots', content: { 'application/json': { schema: z.object({ items: z.array(RobotSchema), nextCursor: z.string().nullable() }) } } }, 404: problem('No such project') },
+});
+const getOne = createRoute({
+  method: 'get',
+  path: '/projects/{name}/robots/{robot}',
+  tags,
+  summary: 'A robot account',
+  request: { params: robotParams, query },
+  responses: { 200: { description: 'The robot', content: { 'application/json': { schema: RobotSchema } } }, 404: problem('No such robot') },
+});
+const remove = createRoute({
+  method: 'delete',
+  path: '/projects/{name}/robots/{robot}',
+  tags,
+  summary: 'Delete a robot account in Harbor and archive it here',
+  request: { params: robotParams, query, headers: IdempotencyKeyHeader },
+  responses: { 200: { description: 'Deleted', content: { 'application/json': { schema: RobotSchema } } }, 202: acceptedResponse, 404: problem('No such robot') },
+});
+const refresh = createRoute({
+  method: 'post',
+  path: '/projects/{name}/robots/{robot}/secret',
+  tags,
+  summary: 'A new secret for the robot (the old one stops working); shown in this answer only',
+  request: { params: robotParams, query, headers: IdempotencyKeyHeader },
+  responses: { 200: { description: 'Refreshed', content: { 'application/json': { schema: RevealedSchema } } }, 202: acceptedResponse, 404: problem('No such robot') },
+});
+
+/** Project robot accounts: writes by workflows, reads from the catalogue, secrets revealed once. */
+export function createRobotsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {
+  const router = new OpenAPIHono({ defaultHook: validationHook });
+  const registryOf = (requested: string | undefined) => requested ?? deps.registries[0] ?? '';
+  const liveProject = async (registry: string, name: string) =>
+    (await deps.db.select({ id: projects.id }).from(projects).where(and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false))).limit(1))[0];
+  const noProject = (c: Context, name: string, registry: string) => problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${name}" in ${registry}`));
+  const reveal = (result: { robot: RobotRecord; sealedSecret: string }) => ({ ...result.robot, secret: deps.secrets.open(result.sealedSecret) });
+  const attributes = (project: string, kind: string) => [
+    { key: ProjectName, value: project },
+    { key: OperationKind, value: kind },
+  ];
+
+  router.openapi(create, async (c) => {
+    const { name } = c.req.valid('param');
+    const requested = c.req.valid('query').registry;
+    const registry = registryOf(requested);
+    if (!deps.registries.includes(registry)) return unknownRegistryProblem(c, deps.registries, requested, 'query.registry');
+    const body = c.req.valid('json');
+    const spec: RobotSpec = { registry, project: name, ...body };
+    const outcome = await mutationResponse(c, deps.mutations, {
+      workflowType: 'robotCreateWorkflow',
+      workflowId: robotWorkflowId(registry, name, body.name),
+      args: [spec],
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+      searchAttributes: attributes(name, 'robot.create'),
+    });
+    if (!outcome.done) return outcome.response;
+    return c.json(reveal(outcome.result as { robot: RobotRecord; sealedSecret: string }), 201);
+  });
+
+  router.openapi(list, async (c) => {
+    const { name } = c.req.valid('param');
+    const q = c.req.valid('query');
+    const registry = registryOf(q.registry);
+    const project = await liveProject(registry, name);
+    if (!project) return noProject(c, name, registry);
+    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    if (after === null) return invalidCursorProblem(c);
+    const rows = await deps.db
+      .select()
+      .from(robotAccounts)
+      .where(and(eq(robotAccounts.projectId, project.id), eq(robotAccounts.isArchived, false), after === undefined ? undefined : gt(robotAccounts.name, after)))
+      .orderBy(asc(robotAccounts.name))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return c.json({ items: page.map(toRobotRecord), nextCursor: rows.length > q.limit && last ? encodeCursor(last.name) : null }, 200);
+  });
+
+  router.openapi(getOne, async (c) => {
+    const { name, robot } = c.req.valid('param');
+    const registry = registryOf(c.req.valid('query').registry);
+    const project = await liveProject(registry, name);
+    if (!project) return noProject(c, name, registry);
+    const [row] = await deps.db
+      .select()
+      .from(robotAccounts)
+      .where(and(eq(robotAccounts.projectId, project.id), eq(robotAccounts.name, robotFullName(name, robot)), eq(robotAccounts.isArchived, false)))
+      .limit(1);
+    if (!row) return problemResponse(c, problemBody(404, 'not-found', 'Robot not found', `project "${name}" has no robot "${robot}"`));
+    return c.json(toRobotRecord(row), 200);
+  });
+
+  router.openapi(remove, async (c) => {
+    const { name, robot } = c.req.valid('param');
+    const registry = registryOf(c.req.valid('query').registry);
+    const outcome = await mutationResponse(c, deps.mutations, {
+      workflowType: 'robotDeleteWorkflow',
+      workflowId: robotWorkflowId(registry, name, robot),
+      args: [{ registry, project: name, name: robot }],
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+      searchAttributes: attributes(name, 'robot.delete'),
+    });
+    if (!outcome.done) return outcome.response;
+    return c.json(outcome.result as RobotRecord, 200);
+  });
+
+  router.openapi(refresh, async (c) => {
+    const { name, robot } = c.req.valid('param');
+    const registry = registryOf(c.req.valid('query').registry);
+    const outcome = await mutationResponse(c, deps.mutations, {
+      workflowType: 'robotSecretRefreshWorkflow',
+      workflowId: robotWorkflowId(registry, name, robot),
+      args: [{ registry, project: name, name: robot }],
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+      searchAttributes: attributes(name, 'robot.refresh'),
+    });
+    if (!outcome.done) return outcome.response;
+    return c.json(reveal(outcome.result as { robot: RobotRecord; sealedSecret: string }), 200);
+  });
+
+  return router;
+}

@@ -1,0 +1,108 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { robotAccounts } from '../../db/schema';
+import { jsonRequest, readJson } from '../support/http';
+import { readTopic } from '../support/kafka';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+
+describe('robot accounts', () => {
+  let stack: TestStack;
+  const tenant = uniqueName('robots');
+  const project = uniqueName('robots');
+  const base = `/api/v1/projects/${project}/robots`;
+  const harborRobot = async (name: string) => {
+    const id = (await stack.harbor.client.projects.get(project))!.project_id!;
+    return (await stack.harbor.client.robots.listForProject(id)).find((r) => r.name === `robot$${project}+${name}`);
+  };
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'Robots', url: 'https://robots.example' }))).status).toBe(201);
+    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant, robot: { name: 'onboarding' } }))).status).toBe(201);
+  }, 120_000);
+  afterAll(() => stack?.close());
+
+  it('creates a robot in Harbor with the named permissions and shows its secret once', async () => {
+    const res = await stack.app.request(base, jsonRequest({ name: 'ci', description: 'CI pushes', durationDays: 7, permissions: ['pull', 'push', 'tag'] }));
+    expect(res.status).toBe(201);
+    const created = await readJson(res);
+    expect(created).toMatchObject({ name: `robot$${project}+ci`, description: 'CI pushes', permissions: ['pull', 'push', 'tag'], archived: false });
+    expect(created.secret.length).toBeGreaterThan(8);
+    seen.push(created.secret);
+    const inHarbor = await harborRobot('ci');
+    expect(inHarbor?.permissions?.[0]?.access?.map((a) => `${a.resource}:${a.action}`).sort()).toEqual(['repository:pull', 'repository:push', 'tag:create', 'tag:delete']);
+    const [row] = await stack.database.db.select().from(robotAccounts).where(eq(robotAccounts.harborRobotId, inHarbor!.id!));
+    expect(row!.secret).toMatch(/^v1:/);
+    expect(stack.deps.secrets.open(row!.secret)).toBe(created.secret);
+  });
+
+  it('lists and reads robots, the onboarding one included, never with a secret', async () => {
+    const page = await readJson(await stack.app.request(base));
+    expect(page.items.map((r: { name: string }) => r.name)).toEqual([`robot$${project}+ci`, `robot$${project}+onboarding`]);
+    const one = await stack.app.request(`${base}/ci`);
+    expect(one.status).toBe(200);
+    const text = JSON.stringify(page) + (await one.text());
+    expect(text).not.toMatch(/"secret"/);
+    for (const secret of seen) expect(text).not.toContain(secret);
+    expect((await stack.app.request(`${base}/ghost`)).status).toBe(404);
+  });
+
+  it('refreshes the secret: a new one, revealed once, stored sealed', async () => {
+    const res = await stack.app.request(`${base}/ci/secret`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const { secret } = await readJson(res);
+    expect(secret).not.toBe(seen[0]);
+    seen.push(secret);
+    const [row] = await stack.database.db.select().from(robotAccounts).where(eq(robotAccounts.name, `robot$${project}+ci`));
+    expect(stack.deps.secrets.open(row!.secret)).toBe(secret);
+  });
+
+  it('refuses a duplicate (409), a bad body naming the field (400) and an unknown project (404)', async () => {
+    expect((await stack.app.request(base, jsonRequest({ name: 'ci', permissions: ['pull'] }))).status).toBe(409);
+    const bad = await stack.app.request(base, jsonRequest({ name: 'Bad Name', permissions: ['fly'] }));
+    expect(bad.status).toBe(400);
+    const fields = (await readJson(bad)).errors.map((e: { field: string }) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['body.name', 'body.permissions.0']));
+    expect((await stack.app.request(base, jsonRequest({ name: 'x', permissions: [] }))).status).toBe(400);
+    expect((await stack.app.request(`/api/v1/projects/${uniqueName('none')}/robots`, jsonRequest({ name: 'x', permissions: ['pull'] }))).status).toBe(404);
+  });
+
+  it('deletes the robot in Harbor and archives it', async () => {
+    const res = await stack.app.request(`${base}/ci`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    expect((await readJson(res)).archived).toBe(true);
+    expect(await harborRobot('ci')).toBeUndefined();
+    expect((await stack.app.request(`${base}/ci`)).status).toBe(404);
+    expect((await stack.app.request(`${base}/ci`, { method: 'DELETE' })).status).toBe(404);
+    // The name is free again.
+    const again = await stack.app.request(base, jsonRequest({ name: 'ci', permissions: ['pull'] }));
+    expect(again.status).toBe(201);
+    seen.push((await readJson(again)).secret);
+  });
+
+  it('keeps the secrets out of Kafka events and workflow histories', async () => {
+    const events = await readTopic(inject('kafkaBootstrap'), stack.topic, { count: 4, settleMs: 1000 });
+    const types = events.map((e) => JSON.parse(e.value).type as string);
+    expect(types).toEqual(expect.arrayContaining(['modelregistry.robot.created', 'modelregistry.robot.refreshed', 'modelregistry.robot.deleted']));
+    const histories: string[] = [];
+    for await (const wf of stack.client.workflow.list({ query: `TaskQueue = "${stack.taskQueue}" AND WorkflowType STARTS_WITH "robot"` })) {
+      histories.push(JSON.stringify(await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory(), (_, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v)));
+    }
+    expect(histories.length).toBeGreaterThanOrEqual(4);
+    for (const secret of seen) {
+      expect(JSON.stringify(events)).not.toContain(secret);
+      for (const h of histories) expect(h).not.toContain(secret);
+    }
+  });
+
+  it('needs projects.write to manage and projects.read to list', async () => {
+    const guest = await stack.auth.token({ username: 'g', tenant, role: 'guest' });
+    const headers = { authorization: `Bearer ${guest}` };
+    expect((await stack.app.request(base, { headers })).status).toBe(200);
+    const denied = await stack.app.request(base, jsonRequest({ name: 'nope', permissions: ['pull'] }, headers));
+    expect(denied.status).toBe(403);
+    expect((await readJson(denied)).action).toBe('projects.write');
+  });
+});

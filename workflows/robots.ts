@@ -1,0 +1,84 @@
+import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { RobotRecord } from '../db/read-models/robots';
+import { robotFullName, type RobotSpec } from '../lib/robots';
+
+const harbor = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+
+export interface RobotRef {
+  registry: string;
+  project: string;
+  name: string;
+}
+
+const notFound = (message: string) => ApplicationFailure.create({ type: 'NotFound', message, nonRetryable: true });
+
+async function liveProject(registry: string, name: string) {
+  const project = await local.findProject(registry, name);
+  if (!project) throw notFound(`project "${name}" is not in the catalogue of ${registry}`);
+  return project;
+}
+
+async function liveRobot(ref: RobotRef) {
+  const project = await liveProject(ref.registry, ref.project);
+  const robot = await local.findRobotAccount(project.id, robotFullName(ref.project, ref.name));
+  if (!robot) throw notFound(`project "${ref.project}" has no robot "${ref.name}"`);
+  return { project, robot };
+}
+
+const robotEvent = (type: string, ref: RobotRef, robot: RobotRecord) => ({
+  id: uuid4(),
+  type,
+  subject: `projects/${ref.registry}/${ref.project}/robots/${ref.name}`,
+  time: new Date().toISOString(),
+  data: { registry: ref.registry, project: ref.project, robot: robot.name, permissions: robot.permissions, expiresAt: robot.expiresAt },
+});
+
+/** A project robot in Harbor with the named permissions; its secret comes back sealed, for a one-time reveal. */
+export async function robotCreateWorkflow(spec: RobotSpec): Promise<{ robot: RobotRecord; sealedSecret: string }> {
+  const project = await liveProject(spec.registry, spec.project);
+  if ((await local.findRobotAccount(project.id, robotFullName(spec.project, spec.name))) || (await harbor.harborRobotExists(spec.registry, spec.project, spec.name))) {
+    throw ApplicationFailure.create({ type: 'Conflict', message: `project "${spec.project}" already has a robot "${spec.name}"`, nonRetryable: true });
+  }
+  const created = await harbor.createHarborRobot(spec);
+  let robot: RobotRecord;
+  try {
+    robot = await local.saveRobotAccount({
+      projectId: project.id,
+      harborRobotId: created.robotId,
+      name: created.name,
+      sealedSecret: created.sealedSecret,
+      expiresAt: created.expiresAt > 0 ? new Date(created.expiresAt * 1000).toISOString() : null,
+      description: spec.description ?? null,
+      permissions: spec.permissions,
+    });
+  } catch (err) {
+    // Not recorded, so nobody could manage it: it must not stay in Harbor.
+    await harbor.deleteProjectRobot(spec.registry, spec.project, spec.name);
+    throw err;
+  }
+  await local.publishEvent(robotEvent('modelregistry.robot.created', spec, robot));
+  return { robot, sealedSecret: created.sealedSecret };
+}
+
+/** Deletes the robot in Harbor (already gone is fine) and archives its row. */
+export async function robotDeleteWorkflow(ref: RobotRef): Promise<RobotRecord> {
+  const { robot } = await liveRobot(ref);
+  await harbor.deleteProjectRobot(ref.registry, ref.project, ref.name);
+  await local.archiveRobotAccount(robot.id);
+  await local.publishEvent(robotEvent('modelregistry.robot.deleted', ref, robot));
+  return { ...robot, archived: true };
+}
+
+/** A new secret from Harbor; the old one stops working. Sealed in the row, revealed once. */
+export async function robotSecretRefreshWorkflow(ref: RobotRef): Promise<{ robot: RobotRecord; sealedSecret: string }> {
+  const { robot } = await liveRobot(ref);
+  const { sealedSecret } = await harbor.refreshHarborRobotSecret(ref.registry, robot.harborRobotId);
+  await local.updateRobotSecret(robot.id, sealedSecret);
+  await local.publishEvent(robotEvent('modelregistry.robot.refreshed', ref, robot));
+  return { robot, sealedSecret };
+}
