@@ -6,10 +6,12 @@ import { projects, robotAccounts } from '../../db/schema';
 import { pushModel } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
+import { KEYCLOAK_CLIENTS } from '../support/keycloak';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 /**
- * No secret in clear anywhere but the one-time reveal: not in logs (API and worker), other API
+ * No secret (robot secret, webhook Authorization header, Keycloak client secret, bearer token) in
+ * clear anywhere but the one-time reveal: not in logs (API and worker), other API
  * answers, Kafka events, Temporal workflow histories (live and the recorded ones) or the database.
  */
 describe('secrets stay sealed', () => {
@@ -27,6 +29,8 @@ describe('secrets stay sealed', () => {
     robotSecret = (await readJson(created)).robot.secret;
     const [row] = await stack.database.db.select({ webhookSecret: projects.webhookSecret }).from(projects).where(eq(projects.name, project));
     webhookHeader = stack.deps.secrets.open(row!.webhookSecret!);
+    // Membership runs the Keycloak admin activities with the service's client secret.
+    expect((await stack.app.request(`/api/v1/projects/${project}/members`, jsonRequest({ members: { developer: ['carol'] } }, {}, 'PUT'))).status).toBe(200);
     // A push makes Harbor call the receiver with the webhook secret in its Authorization header.
     await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
     for (let i = 0; i < 100; i++) {
@@ -41,7 +45,7 @@ describe('secrets stay sealed', () => {
     expect(robotSecret.length).toBeGreaterThan(8);
     expect(webhookHeader.length).toBeGreaterThan(8);
     // The header may carry a scheme; its random part is what must not leak.
-    return [robotSecret, webhookHeader.replace(/^\w+\s+/, '')];
+    return [robotSecret, webhookHeader.replace(/^\w+\s+/, ''), KEYCLOAK_CLIENTS.admin.secret, stack.auth.adminToken];
   };
   const expectClean = (where: string, text: string) => {
     for (const secret of secrets()) expect(text.includes(secret), `${where} holds a secret in clear`).toBe(false);
