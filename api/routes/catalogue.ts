@@ -1,9 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { and, asc, desc, eq, gt, inArray, like } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { auditEvents, images, manifests, metadata, models, projects, repositories, signatures, signatureTypes, tags, validationResults } from '../../db/schema';
 import { compareTags, isSemver } from '../../lib/model-metadata';
 import { isoTime } from '../../lib/time';
+import { authOf } from '../auth/middleware';
 import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
 import { invalidCursorProblem, problemBody, problemResponse, validationHook } from '../problem';
 import { PageQuery, problem } from '../schemas/common';
@@ -103,8 +105,12 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
     archived: m.isArchived,
     createdAt: isoTime(m.creationDate),
   });
+  const readable = (c: Context, tenant: string, isPublic: boolean, resources: { model: string; version?: string }[]) => {
+    const auth = authOf(c);
+    return Promise.all(resources.map((r) => auth.can('models.read', { tenant, accessType: isPublic ? 'public' : 'private', ...r })));
+  };
   const liveProject = async (registry: string, name: string) =>
-    (await deps.db.select({ id: projects.id }).from(projects).where(and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false))).limit(1))[0];
+    (await deps.db.select({ id: projects.id, tenant: projects.tenantId, isPublic: projects.isPublic }).from(projects).where(and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false))).limit(1))[0];
   const liveModel = async (projectId: string, name: string) =>
     (await deps.db.select().from(models).where(and(eq(models.projectId, projectId), eq(models.name, name), eq(models.isArchived, false))).limit(1))[0];
 
@@ -132,7 +138,9 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
       .limit(q.limit + 1);
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
-    return c.json({ items: page.map((m) => toModel(m, project, registry)), nextCursor: rows.length > q.limit && last ? encodeCursor(last.name) : null }, 200);
+    // Rules may name models: keep the ones the caller may read (the cursor follows the page as read).
+    const visible = await readable(c, p.tenant, p.isPublic, page.map((m) => ({ model: m.name })));
+    return c.json({ items: page.filter((_, i) => visible[i]).map((m) => toModel(m, project, registry)), nextCursor: rows.length > q.limit && last ? encodeCursor(last.name) : null }, 200);
   });
 
   router.openapi(getModel, async (c) => {
@@ -147,7 +155,9 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
       .innerJoin(images, eq(images.id, tags.imageId))
       .where(and(eq(images.modelId, m.id), eq(images.isArchived, false), eq(tags.isArchived, false)));
     versions.sort((a, b) => compareTags(a.tag, b.tag));
-    return c.json({ ...toModel(m, project, registry), versions: versions.map((v) => ({ ...v, semver: isSemver(v.tag) })) }, 200);
+    // Rules may name versions (`0.1.*`, `latest`): list only those the caller may read.
+    const visible = await readable(c, p.tenant, p.isPublic, versions.map((v) => ({ model, version: v.tag })));
+    return c.json({ ...toModel(m, project, registry), versions: versions.filter((_, i) => visible[i]).map((v) => ({ ...v, semver: isSemver(v.tag) })) }, 200);
   });
 
   router.openapi(getVersion, async (c) => {

@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushModel } from '../harbor/oci-push';
+import { bearer } from '../support/auth';
+import { jsonRequest, readJson } from '../support/http';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+
+/** Rules that name versions (policy/pbac.yaml: `evaluator` reads `0.*` only) apply inside a model too. */
+describe('version-scoped rules', () => {
+  let stack: TestStack;
+  const tenant = uniqueName('rules');
+  const project = uniqueName('rules');
+
+  beforeAll(async () => {
+    stack = await startTestStack({ receiveWebhooks: true });
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'Rules', url: 'https://rules.example' }))).status).toBe(201);
+    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    await pushModel(stack.harbor.emulator.url, `${project}/llm`, '0.1.0', { seed: 'a' });
+    await pushModel(stack.harbor.emulator.url, `${project}/llm`, '1.0.0', { seed: 'b' });
+    for (let i = 0; i < 100; i++) {
+      const res = await stack.app.request(`/api/v1/models/${project}/llm`);
+      if (res.status === 200 && (await readJson(res)).versions.length === 2) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }, 120_000);
+  afterAll(() => stack?.close());
+
+  it('shows an evaluator the 0.x versions only, and hides the others', async () => {
+    const evaluator = bearer(await stack.auth.token({ username: 'eval', tenant, role: 'evaluator' }));
+    const model = await readJson(await stack.app.request(`/api/v1/models/${project}/llm`, { headers: evaluator }));
+    expect(model.versions.map((v: { tag: string }) => v.tag)).toEqual(['0.1.0']);
+    expect((await stack.app.request(`/api/v1/models/${project}/llm/versions/0.1.0`, { headers: evaluator })).status).toBe(200);
+    expect((await stack.app.request(`/api/v1/models/${project}/llm/versions/1.0.0`, { headers: evaluator })).status).toBe(404);
+    const admin = await readJson(await stack.app.request(`/api/v1/models/${project}/llm`));
+    expect(admin.versions.map((v: { tag: string }) => v.tag)).toEqual(['0.1.0', '1.0.0']);
+  });
+});
