@@ -118,3 +118,20 @@ export function compareTags(a: string, b: string): number {
   }
   return 0;
 }
+
+/**
+ * The catalogue's model type (model_types.code) from ModelPack capabilities: input and output
+ * types, e.g. text → text is text generation. `unknown` when the artifact does not say.
+ */
+export function modelTypeCode(capabilities: Record<string, unknown> | null): string {
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase()) : []);
+  const inputs = list(capabilities?.inputTypes);
+  const outputs = list(capabilities?.outputTypes);
+  if (outputs.includes('embedding') || outputs.includes('embeddings')) return 'embedding';
+  if (outputs.includes('video')) return 'text-to-video';
+  if (outputs.includes('image')) return inputs.includes('image') ? 'image-to-image' : 'text-to-image';
+  if (outputs.includes('audio') || inputs.includes('audio')) return 'speech';
+  if (outputs.includes('label') || outputs.includes('class')) return 'classification';
+  if (outputs.includes('text')) return 'text-generation';
+  return 'unknown';
+}

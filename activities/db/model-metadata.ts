@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { images, manifests, metadata, models, repositories } from '../../db/schema';
-import { extractModelMetadata, type OciManifest } from '../../lib/model-metadata';
+import { images, manifests, metadata, models, modelTypes, repositories } from '../../db/schema';
+import { extractModelMetadata, modelTypeCode, type OciManifest } from '../../lib/model-metadata';
 
 /**
  * Writes what an artifact's manifest and config say into the catalogue: the model's descriptive
@@ -21,9 +21,11 @@ export function createModelMetadataActivities({ db }: { db: Db }) {
           .where(and(eq(repositories.projectId, input.projectId), eq(repositories.name, name), eq(images.digest, input.digest), eq(images.isArchived, false)))
           .limit(1);
         if (!row) return false;
+        const [type] = await tx.select({ id: modelTypes.id }).from(modelTypes).where(eq(modelTypes.code, modelTypeCode(meta.capabilities))).limit(1);
         await tx
           .update(models)
           .set({
+            typeId: type?.id ?? 0,
             displayName: meta.title,
             author: meta.authors,
             organization: meta.vendor,

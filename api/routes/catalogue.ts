@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { and, asc, desc, eq, gt, inArray, like } from 'drizzle-orm';
+import { and, arrayContains, asc, desc, eq, inArray, like, not, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { auditEvents, images, manifests, metadata, models, projects, repositories, signatures, signatureTypes, tags, validationResults } from '../../db/schema';
+import { auditEvents, images, manifests, metadata, models, modelTypes, projects, repositories, signatures, signatureTypes, tags, validationResults } from '../../db/schema';
 import { compareTags, isSemver } from '../../lib/model-metadata';
 import { isoTime } from '../../lib/time';
 import { authOf } from '../auth/middleware';
@@ -14,6 +14,7 @@ const ModelSchema = z
   .object({
     id: z.uuid(),
     name: z.string(),
+    type: z.string().openapi({ description: 'Model type code (`unknown` when the artifact does not say)' }),
     project: z.string(),
     registry: z.string(),
     displayName: z.string().nullable(),
@@ -46,6 +47,16 @@ const listModels = createRoute({
     query: PageQuery.merge(RegistryQuery).extend({
       namePrefix: z.string().max(255).optional(),
       author: z.string().max(255).optional(),
+      type: z.string().max(150).optional().openapi({ description: 'Model type code, e.g. `text-generation`' }),
+      label: z.string().max(255).optional().openapi({ description: 'Models carrying this label' }),
+      hasSignature: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')).openapi({ description: 'Models with (or without) a signed live image' }),
+      scanSeverity: z
+        .string()
+        .max(100)
+        .regex(/^(none|unknown|low|medium|high|critical)(,(none|unknown|low|medium|high|critical))*$/i, 'a comma list of none, unknown, low, medium, high, critical')
+        .optional()
+        .openapi({ description: 'Models with a live image whose scan found one of these severities, e.g. `high,critical`' }),
+      sort: z.enum(['name', '-name', 'createdAt', '-createdAt']).default('name'),
       archived: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     }),
   },
@@ -86,13 +97,25 @@ const getAudit = createRoute({
   responses: { 200: { description: 'The audit', content: { 'application/json': { schema: AuditSchema } } }, 404: problem('No such model') },
 });
 
+const safeJson = (raw: string): unknown => {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
+};
+
 /** Read models of the catalogue: straight from PostgreSQL, no workflow. */
 export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
   const registryOf = (q: { registry?: string }) => q.registry ?? deps.registries[0] ?? '';
-  const toModel = (m: typeof models.$inferSelect, project: string, registry: string) => ({
+  // The model types are lookup rows fixed by migration: read once.
+  let typeCodes: Promise<Map<number, string>> | undefined;
+  const typeCode = async (id: number) => (await (typeCodes ??= deps.db.select().from(modelTypes).then((rows) => new Map(rows.map((r) => [r.id, r.code]))))).get(id) ?? 'unknown';
+  const toModel = async (m: typeof models.$inferSelect, project: string, registry: string) => ({
     id: m.id,
     name: m.name,
+    type: await typeCode(m.typeId),
     project,
     registry,
     displayName: m.displayName,
@@ -120,10 +143,22 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
     const registry = registryOf(q);
     const p = await liveProject(registry, project);
     if (!p) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${project}" in ${registry}`));
-    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (after === null) return invalidCursorProblem(c);
+    let after: { value: string; id: string } | undefined;
+    if (q.cursor !== undefined) {
+      const raw = decodeCursor(q.cursor);
+      const parsed = raw === null ? null : (safeJson(raw) as { value?: unknown; id?: unknown } | null);
+      if (!parsed || typeof parsed.value !== 'string' || typeof parsed.id !== 'string') return invalidCursorProblem(c);
+      after = { value: parsed.value, id: parsed.id };
+    }
+    const descending = q.sort.startsWith('-');
+    // Models without a creation date sort as the epoch, so the keyset stays total.
+    const column = q.sort.endsWith('createdAt') ? sql<string>`coalesce(${models.creationDate}, 'epoch'::timestamptz)` : sql<string>`${models.name}`;
+    const beyond = (key: { value: string; id: string }) =>
+      descending ? sql`(${column}, ${models.id}) < (${key.value}, ${key.id})` : sql`(${column}, ${models.id}) > (${key.value}, ${key.id})`;
+    const severities = q.scanSeverity?.toLowerCase().split(',');
+    const signed = sql`exists (select 1 from ${signatures} join ${images} on ${images.id} = ${signatures.imageId} where ${images.modelId} = ${models.id} and not ${images.isArchived} and not ${signatures.isArchived})`;
     const rows = await deps.db
-      .select()
+      .select({ model: models, sortValue: sql<string>`${column}::text` })
       .from(models)
       .where(
         and(
@@ -131,16 +166,24 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
           eq(models.isArchived, q.archived),
           q.namePrefix ? like(models.name, `${escapeLike(q.namePrefix)}%`) : undefined,
           q.author ? eq(models.author, q.author) : undefined,
-          after === undefined ? undefined : gt(models.name, after),
+          q.type ? sql`${models.typeId} = (select ${modelTypes.id} from ${modelTypes} where ${modelTypes.code} = ${q.type})` : undefined,
+          q.label ? arrayContains(models.tags, [q.label]) : undefined,
+          q.hasSignature === undefined ? undefined : q.hasSignature ? signed : not(signed),
+          severities
+            ? sql`exists (select 1 from ${validationResults} join ${images} on ${images.id} = ${validationResults.imageId} where ${images.modelId} = ${models.id} and not ${images.isArchived} and lower(${validationResults.scanSeverity}) in ${severities})`
+            : undefined,
+          after ? beyond(after) : undefined,
         ),
       )
-      .orderBy(asc(models.name))
-      .limit(q.limit + 1);
+      .orderBy(descending ? desc(column) : asc(column), descending ? desc(models.id) : asc(models.id))
+      .limit(q.limit + 1)
+      .then((r) => r.map((x) => ({ ...x.model, sortValue: x.sortValue })));
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     // Rules may name models: keep the ones the caller may read (the cursor follows the page as read).
     const visible = await readable(c, p.tenant, p.isPublic, page.map((m) => ({ model: m.name })));
-    return c.json({ items: page.filter((_, i) => visible[i]).map((m) => toModel(m, project, registry)), nextCursor: rows.length > q.limit && last ? encodeCursor(last.name) : null }, 200);
+    const nextCursor = rows.length > q.limit && last ? encodeCursor(JSON.stringify({ value: last.sortValue, id: last.id })) : null;
+    return c.json({ items: await Promise.all(page.filter((_, i) => visible[i]).map((m) => toModel(m, project, registry))), nextCursor }, 200);
   });
 
   router.openapi(getModel, async (c) => {
@@ -157,7 +200,7 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
     versions.sort((a, b) => compareTags(a.tag, b.tag));
     // Rules may name versions (`0.1.*`, `latest`): list only those the caller may read.
     const visible = await readable(c, p.tenant, p.isPublic, versions.map((v) => ({ model, version: v.tag })));
-    return c.json({ ...toModel(m, project, registry), versions: versions.filter((_, i) => visible[i]).map((v) => ({ ...v, semver: isSemver(v.tag) })) }, 200);
+    return c.json({ ...(await toModel(m, project, registry)), versions: versions.filter((_, i) => visible[i]).map((v) => ({ ...v, semver: isSemver(v.tag) })) }, 200);
   });
 
   router.openapi(getVersion, async (c) => {

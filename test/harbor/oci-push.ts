@@ -40,7 +40,7 @@ export interface ModelArtifact {
 }
 
 /** A small CNCF ModelPack-style model: model config, a weights layer and a README layer, with OCI annotations. */
-export async function pushModel(base: string, repository: string, tag: string, opts: { title?: string; seed?: string } = {}): Promise<ModelArtifact> {
+export async function pushModel(base: string, repository: string, tag: string, opts: { title?: string; seed?: string; labels?: Record<string, string> } = {}): Promise<ModelArtifact> {
   const seed = opts.seed ?? `${repository}:${tag}:${Date.now()}:${Math.random()}`;
   const config = await pushBlob(
     base,
@@ -63,6 +63,7 @@ export async function pushModel(base: string, repository: string, tag: string, o
     'org.opencontainers.image.authors': 'ML Team <ml@acme.example>',
     'org.opencontainers.image.licenses': 'Apache-2.0',
     'org.opencontainers.image.created': '2026-11-01T00:00:00Z',
+    ...opts.labels,
   };
   const manifest = {
     schemaVersion: 2,

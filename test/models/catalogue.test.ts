@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushModel } from '../harbor/oci-push';
+import { pushCosignSignature, pushModel } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+
+const eventually = async (check: () => Promise<boolean>, what: string) => {
+  for (let i = 0; i < 150; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`never saw ${what}`);
+};
 
 describe('catalogue read API', () => {
   let stack: TestStack;
@@ -15,7 +23,8 @@ describe('catalogue read API', () => {
     expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
     digests = {};
     for (const tag of ['1.10.0', '1.2.0', '1.2.0-rc.1', 'nightly']) digests[tag] = (await pushModel(stack.harbor.emulator.url, `${project}/llama`, tag)).digest;
-    await pushModel(stack.harbor.emulator.url, `${project}/bert`, '0.1.0');
+    const bert = await pushModel(stack.harbor.emulator.url, `${project}/bert`, '0.1.0', { labels: { team: 'nlp' } });
+    await pushCosignSignature(stack.harbor.emulator.url, `${project}/bert`, bert.digest);
     // Webhooks feed the catalogue; a refresh makes sure it is complete before reading.
     expect((await stack.app.request(`/api/v1/projects/${project}/refresh`, { method: 'POST' })).status).toBe(200);
   });
@@ -28,6 +37,31 @@ describe('catalogue read API', () => {
     expect(second).toMatchObject({ items: [{ name: 'llama', project, registry: stack.registry }], nextCursor: null });
     expect((await readJson(await stack.app.request(`/api/v1/projects/${project}/models?namePrefix=ll`))).items).toHaveLength(1);
     expect((await stack.app.request(`/api/v1/projects/${uniqueName('none')}/models`)).status).toBe(404);
+  });
+
+  it('filters by type, label, signature and scan severity, and sorts with stable cursors', async () => {
+    const names = async (query: string) => {
+      const res = await stack.app.request(`/api/v1/projects/${project}/models?${query}`);
+      expect(res.status, query).toBe(200);
+      return (await readJson(res)).items.map((m: { name: string }) => m.name);
+    };
+    await eventually(async () => (await names('label=team%3Dnlp')).length === 1, 'bert\'s labels');
+    expect(await names('type=text-generation')).toEqual(['bert', 'llama']);
+    expect(await names('type=text-to-image')).toEqual([]);
+    expect(await names('label=team%3Dnlp')).toEqual(['bert']);
+    await eventually(async () => (await names('hasSignature=true')).length === 1, 'the signature');
+    expect(await names('hasSignature=true')).toEqual(['bert']);
+    expect(await names('hasSignature=false')).toEqual(['llama']);
+    await stack.harbor.client.artifacts.scan(project, 'llama', '1.2.0');
+    await eventually(async () => (await names('scanSeverity=none,unknown,low,medium,high,critical')).length === 1, 'the scan result');
+    expect(await names('scanSeverity=none,unknown,low,medium,high,critical')).toEqual(['llama']);
+    expect(await names('sort=-name')).toEqual(['llama', 'bert']);
+    const first = await readJson(await stack.app.request(`/api/v1/projects/${project}/models?sort=-name&limit=1`));
+    expect((await readJson(await stack.app.request(`/api/v1/projects/${project}/models?sort=-name&limit=1&cursor=${first.nextCursor}`))).items[0].name).toBe('bert');
+    expect(await names('sort=createdAt')).toHaveLength(2);
+    const bad = await stack.app.request(`/api/v1/projects/${project}/models?scanSeverity=severe&sort=size`);
+    expect(bad.status).toBe(400);
+    expect((await readJson(bad)).errors.map((e: { field: string }) => e.field).sort()).toEqual(['query.scanSeverity', 'query.sort']);
   });
 
   it('shows a model with versions in semantic-version order, non-semver tags kept and flagged', async () => {
