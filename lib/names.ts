@@ -12,3 +12,46 @@ export const resourceName = z
   .max(255, 'must be at most 255 characters')
   .regex(/^[a-z0-9]/, 'must start with a lowercase letter or digit')
   .regex(/^[a-z0-9._-]*$/, 'may contain only lowercase letters, digits, ".", "_" and "-"');
+
+/** A model reference as users paste it: `[registry/]project/model[:tag|@sha256:…]`. */
+export interface FullName {
+  registry?: string;
+  project: string;
+  model: string;
+  tag?: string;
+  digest?: string;
+}
+
+const SEGMENT = /^[a-z0-9][a-z0-9._-]*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/**
+ * Parses a full model name. The registry is the first of three path segments (a host, maybe with
+ * a port); with two, the default registry is meant. Null when it is not a model reference.
+ */
+export function parseFullName(text: string): FullName | null {
+  let rest = text.trim().replace(/^(https?|oci):\/\//, '');
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) return null;
+  }
+  const parts = rest.split('/');
+  if (parts.length < 2 || parts.length > 3) return null;
+  let last = parts[parts.length - 1]!;
+  let tag: string | undefined;
+  const colon = last.lastIndexOf(':');
+  if (colon >= 0) {
+    tag = last.slice(colon + 1);
+    last = last.slice(0, colon);
+    if (!TAG.test(tag)) return null;
+  }
+  const registry = parts.length === 3 ? parts[0]! : undefined;
+  const project = parts[parts.length - 2]!;
+  if (registry !== undefined && !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(registry)) return null;
+  if (!SEGMENT.test(project) || !SEGMENT.test(last)) return null;
+  return { ...(registry ? { registry } : {}), project, model: last, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
+}

@@ -5,6 +5,7 @@ import type { Db } from '../../db/client';
 import { projects, tenants } from '../../db/schema';
 import type { Logger } from '../../lib/logger';
 import { ProjectName, TenantName } from '../../workflows/search-attributes';
+import { parseFullName } from '../../lib/names';
 import { decodeOperationId } from '../operations';
 import { problemBody, problemResponse, unknownRegistryProblem } from '../problem';
 import { SERVICE_NAME, type Action, type Resource } from './actions';
@@ -60,6 +61,20 @@ interface Resolved {
  * resource, so other tenants' names cannot be probed; one who may read but not act gets 403.
  */
 export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; registries: string[]; logger: Logger; routes: CompiledRoute[] }): MiddlewareHandler {
+  async function projectResource(registry: string, name: string, model: string | undefined, version: string | undefined): Promise<Resolved> {
+    const [row] = await deps.db
+      .select({ tenant: projects.tenantId, isPublic: projects.isPublic })
+      .from(projects)
+      .where(and(eq(projects.name, name), eq(projects.harborAddress, registry)))
+      .limit(1);
+    const hidden = { title: 'Project not found', detail: `no project "${name}" in ${registry}` };
+    if (!row) return { missing: true, hidden };
+    return {
+      hidden,
+      resource: { tenant: row.tenant, accessType: row.isPublic ? 'public' : 'private', ...(model ? { model } : {}), ...(version ? { version } : {}) },
+    };
+  }
+
   async function resolve(c: Context, source: ResourceSource, params: Record<string, string>): Promise<Resolved | 'defer'> {
     switch (source.kind) {
       case 'list':
@@ -73,26 +88,17 @@ export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; 
         // A denied create answers 403 whether the tenant exists or not: nothing to hide.
         return typeof tenant === 'string' ? { resource: { tenant } } : 'defer';
       }
+      case 'full-name': {
+        const ref = parseFullName(c.req.query(source.query) ?? '');
+        // Unparsable or not a registry of ours: the route answers 400 or 404 without reading anything.
+        if (!ref || !deps.registries.includes(ref.registry ?? deps.registries[0] ?? '')) return 'defer';
+        return projectResource(ref.registry ?? deps.registries[0]!, ref.project, ref.model, ref.tag);
+      }
       case 'project': {
         const name = params[source.param]!;
         const registry = c.req.query('registry') ?? deps.registries[0] ?? '';
         if (!deps.registries.includes(registry)) return { unknownRegistry: registry };
-        const [row] = await deps.db
-          .select({ tenant: projects.tenantId, isPublic: projects.isPublic })
-          .from(projects)
-          .where(and(eq(projects.name, name), eq(projects.harborAddress, registry)))
-          .limit(1);
-        const hidden = { title: 'Project not found', detail: `no project "${name}" in ${registry}` };
-        if (!row) return { missing: true, hidden };
-        return {
-          hidden,
-          resource: {
-            tenant: row.tenant,
-            accessType: row.isPublic ? 'public' : 'private',
-            ...(source.model ? { model: params[source.model] } : {}),
-            ...(source.version ? { version: params[source.version] } : {}),
-          },
-        };
+        return projectResource(registry, name, source.model && params[source.model], source.version && params[source.version]);
       }
       case 'operation': {
         const ids = decodeOperationId(params[source.param]!);

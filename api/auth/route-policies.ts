@@ -10,6 +10,8 @@ export type ResourceSource =
   | { kind: 'tenant-body'; field: string }
   /** The tenant is the owner of the project named by a path parameter. */
   | { kind: 'project'; param: string; model?: string; version?: string }
+  /** The project, model and version of a full model name in a query parameter. */
+  | { kind: 'full-name'; query: string }
   /** The tenant of the workflow behind an operation id. */
   | { kind: 'operation'; param: string };
 
@@ -48,6 +50,7 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
   'POST /api/v1/projects/{name}/robots/{robot}/secret': { action: 'projects.write', resource: { kind: 'project', param: 'name' } },
 
   'GET /api/v1/projects/{project}/models': { action: 'models.read', resource: { kind: 'project', param: 'project' } },
+  'GET /api/v1/models/resolve': { action: 'models.read', resource: { kind: 'full-name', query: 'name' } },
   'GET /api/v1/models/{project}/{model}': { action: 'models.read', resource: { kind: 'project', param: 'project', model: 'model' } },
   'POST /api/v1/models/{project}/{model}': { action: 'models.write', resource: { kind: 'project', param: 'project', model: 'model' } },
   'GET /api/v1/models/{project}/{model}/versions/{tag}': {

@@ -4,6 +4,7 @@ import { and, arrayContains, asc, desc, eq, inArray, like, not, sql } from 'driz
 import type { Db } from '../../db/client';
 import { auditEvents, images, manifests, metadata, models, modelTypes, projects, repositories, signatures, signatureTypes, tags, validationResults } from '../../db/schema';
 import { compareTags, isSemver } from '../../lib/model-metadata';
+import { parseFullName } from '../../lib/names';
 import { isoTime } from '../../lib/time';
 import { authOf } from '../auth/middleware';
 import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
@@ -77,6 +78,31 @@ const getVersion = createRoute({
   summary: 'One version: digest, manifest and metadata (runtime, layers, datasets, labels)',
   request: { params: ModelParams.extend({ tag: z.string().min(1).max(128) }), query: RegistryQuery },
   responses: { 200: { description: 'The version', content: { 'application/json': { schema: VersionDetailSchema } } }, 404: problem('No such version') },
+});
+
+const ResolvedSchema = z
+  .object({
+    registry: z.string(),
+    project: z.string(),
+    model: z.string(),
+    tag: z.string().nullable(),
+    digest: z.string().nullable(),
+    tags: z.array(z.string()).openapi({ description: 'Every live tag of the digest (with a digest or tag reference)' }),
+    fullName: z.string(),
+    links: z.object({ model: z.string(), version: z.string().nullable() }),
+  })
+  .openapi('ResolvedModelName');
+const resolveName = createRoute({
+  method: 'get',
+  path: '/models/resolve',
+  tags: ['Models'],
+  summary: 'Resolve a full model name as pasted: `[registry/]project/model[:tag|@sha256:…]`',
+  request: { query: z.object({ name: z.string().min(3).max(1024).openapi({ example: 'harbor.example.com/my-project/llama:1.2.0' }) }) },
+  responses: {
+    200: { description: 'What the name refers to, with links to the model and version', content: { 'application/json': { schema: ResolvedSchema } } },
+    400: problem('Not a model name'),
+    404: problem('No such registry, project, model, tag or digest'),
+  },
 });
 
 const AuditSchema = z
@@ -184,6 +210,49 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
     const visible = await readable(c, p.tenant, p.isPublic, page.map((m) => ({ model: m.name })));
     const nextCursor = rows.length > q.limit && last ? encodeCursor(JSON.stringify({ value: last.sortValue, id: last.id })) : null;
     return c.json({ items: await Promise.all(page.filter((_, i) => visible[i]).map((m) => toModel(m, project, registry))), nextCursor }, 200);
+  });
+
+  router.openapi(resolveName, async (c) => {
+    const text = c.req.valid('query').name;
+    const ref = parseFullName(text);
+    if (!ref) {
+      return problemResponse(
+        c,
+        problemBody(400, 'validation', 'Invalid model name', `query.name: "${text}" is not [registry/]project/model[:tag|@sha256:digest]`, {
+          errors: [{ field: 'query.name', message: 'expected [registry/]project/model[:tag|@sha256:digest]', code: 'invalid_format' }],
+        }),
+      );
+    }
+    const registry = ref.registry ?? deps.registries[0] ?? '';
+    const missing = (what: string) => problemResponse(c, problemBody(404, 'not-found', 'Not found', `${what} (from "${text}")`));
+    if (!deps.registries.includes(registry)) return missing(`registry ${registry} is not managed here`);
+    const p = await liveProject(registry, ref.project);
+    const m = p && (await liveModel(p.id, ref.model));
+    if (!m) return missing(`no model "${ref.project}/${ref.model}" in ${registry}`);
+    const live = await deps.db
+      .select({ tag: tags.name, digest: images.digest })
+      .from(tags)
+      .innerJoin(images, eq(images.id, tags.imageId))
+      .where(and(eq(images.modelId, m.id), eq(images.isArchived, false), eq(tags.isArchived, false)));
+    const digest = ref.digest ?? (ref.tag ? live.find((v) => v.tag === ref.tag)?.digest : undefined);
+    if ((ref.tag || ref.digest) && (!digest || !live.some((v) => v.digest === digest))) return missing(`no version ${ref.tag ? `"${ref.tag}"` : ref.digest} of "${ref.project}/${ref.model}" in ${registry}`);
+    const sameImage = digest ? live.filter((v) => v.digest === digest).map((v) => v.tag).sort(compareTags) : [];
+    const tag = ref.tag ?? sameImage.at(-1) ?? null;
+    const base = `/api/v1/models/${ref.project}/${ref.model}`;
+    const registryQuery = `?registry=${encodeURIComponent(registry)}`;
+    return c.json(
+      {
+        registry,
+        project: ref.project,
+        model: ref.model,
+        tag,
+        digest: digest ?? null,
+        tags: sameImage,
+        fullName: `${registry}/${ref.project}/${ref.model}${ref.digest ? `@${ref.digest}` : tag ? `:${tag}` : ''}`,
+        links: { model: `${base}${registryQuery}`, version: tag ? `${base}/versions/${encodeURIComponent(tag)}${registryQuery}` : null },
+      },
+      200,
+    );
   });
 
   router.openapi(getModel, async (c) => {

@@ -52,7 +52,8 @@ describe('auth matrix', () => {
       .replace('{project}', p[side])
       .replace('{model}', 'some-model')
       .replace('{tag}', '1.0.0')
-      .replace('{id}', op[side]!);
+      .replace('{id}', op[side]!)
+      .replace(/\/models\/resolve$/, `/models/resolve?name=${p[side]}/some-model:1.0.0`);
   const bodyFor = (key: string, side: 'own' | 'other') =>
     key.startsWith('GET') || key.startsWith('DELETE') ? undefined : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
   const call = (key: string, side: 'own' | 'other', headers: Record<string, string>) =>

@@ -64,6 +64,21 @@ describe('catalogue read API', () => {
     expect((await readJson(bad)).errors.map((e: { field: string }) => e.field).sort()).toEqual(['query.scanSeverity', 'query.sort']);
   });
 
+  it('resolves a full name as pasted: registry, project, model, tag or digest', async () => {
+    const resolve = (name: string) => stack.app.request(`/api/v1/models/resolve?name=${encodeURIComponent(name)}`);
+    const byTag = await readJson(await resolve(`${stack.registry}/${project}/llama:1.2.0`));
+    expect(byTag).toMatchObject({ registry: stack.registry, project, model: 'llama', tag: '1.2.0', digest: digests['1.2.0'], fullName: `${stack.registry}/${project}/llama:1.2.0` });
+    expect((await stack.app.request(byTag.links.version)).status).toBe(200);
+    const byDigest = await readJson(await resolve(`${project}/llama@${digests['1.10.0']}`));
+    expect(byDigest).toMatchObject({ tag: '1.10.0', tags: ['1.10.0'], digest: digests['1.10.0'] });
+    expect((await readJson(await resolve(`${project}/llama`))).links.version).toBeNull();
+    const bad = await resolve('not a name');
+    expect(bad.status).toBe(400);
+    expect((await readJson(bad)).errors[0].field).toBe('query.name');
+    expect((await resolve(`${project}/llama:9.9.9`)).status).toBe(404);
+    expect((await resolve(`elsewhere.example/${project}/llama:1.2.0`)).status).toBe(404);
+  });
+
   it('shows a model with versions in semantic-version order, non-semver tags kept and flagged', async () => {
     for (let i = 0; i < 100; i++) {
       const m = await readJson(await stack.app.request(`/api/v1/models/${project}/llama`));
