@@ -4,6 +4,7 @@ import type { SecretBox } from '../lib/secrets';
 import { createDbActivities } from './db';
 import { createHarborProjectActivities, type HarborInstances } from './harbor';
 import { createHarborMemberActivities } from './harbor/members';
+import { createHarborRepositoryActivities } from './harbor/repositories';
 import { createHarborRobotActivities } from './harbor/robots';
 import { createInboxActivities } from './inbox/sweeper';
 import { createKeycloakActivities, type KeycloakConfig } from './keycloak';
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHarborProjectActivities(deps),
     ...createHarborMemberActivities(deps),
     ...createHarborRobotActivities(deps),
+    ...createHarborRepositoryActivities(deps),
     ...createKeycloakActivities(deps),
     ...createKafkaActivities(deps),
     ...createInboxActivities(deps),

@@ -5,3 +5,4 @@ export const repositoryWorkflowId = (registry: string, project: string, reposito
 export const refreshWorkflowId = (registry: string, project: string, model?: string) => `refresh:${registry}/${project}${model ? `/${model}` : ''}`;
 export const membershipWorkflowId = (registry: string, project: string) => `membership:${registry}/${project}`;
 export const robotWorkflowId = (registry: string, project: string, robot: string) => `robot:${registry}/${project}/${robot}`;
+export const modelUpdateWorkflowId = (registry: string, project: string, model: string) => `model:${registry}/${project}/${model}`;

@@ -5,3 +5,4 @@ export * from './inbox';
 export * from './refresh';
 export * from './membership';
 export * from './robots';
+export * from './models';

@@ -1,7 +1,17 @@
-import { and, eq } from 'drizzle-orm';
+import { ApplicationFailure } from '@temporalio/common';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { images, manifests, metadata, models, modelTypes, repositories } from '../../db/schema';
+import { images, manifests, metadata, modelOverrides, models, modelTypes, projects, repositories } from '../../db/schema';
 import { extractModelMetadata, modelTypeCode, type OciManifest } from '../../lib/model-metadata';
+
+export interface ModelUpdate {
+  registry: string;
+  project: string;
+  model: string;
+  description?: string;
+  labels?: string[];
+  customMetadata?: Record<string, string>;
+}
 
 /**
  * Writes what an artifact's manifest and config say into the catalogue: the model's descriptive
@@ -10,6 +20,45 @@ import { extractModelMetadata, modelTypeCode, type OciManifest } from '../../lib
  */
 export function createModelMetadataActivities({ db }: { db: Db }) {
   return {
+    async modelExists(registry: string, project: string, model: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: models.id })
+        .from(models)
+        .innerJoin(projects, eq(projects.id, models.projectId))
+        .where(and(eq(projects.harborAddress, registry), eq(projects.name, project), eq(projects.isArchived, false), eq(models.name, model), eq(models.isArchived, false)))
+        .limit(1);
+      return row !== undefined;
+    },
+
+    /**
+     * A user's change of a model (PATCH): kept in model_overrides so that later pushes and
+     * refreshes do not undo it, and applied to the model row the catalogue reads.
+     */
+    async applyModelUpdate(input: ModelUpdate): Promise<{ modelId: string }> {
+      return db.transaction(async (tx) => {
+        const [model] = await tx
+          .select({ id: models.id })
+          .from(models)
+          .innerJoin(projects, eq(projects.id, models.projectId))
+          .where(and(eq(projects.harborAddress, input.registry), eq(projects.name, input.project), eq(projects.isArchived, false), eq(models.name, input.model), eq(models.isArchived, false)))
+          .for('update')
+          .limit(1);
+        if (!model) throw ApplicationFailure.create({ type: 'NotFound', message: `no model "${input.project}/${input.model}" in ${input.registry}`, nonRetryable: true });
+        const changes = {
+          ...(input.description !== undefined ? { description: input.description } : {}),
+          ...(input.labels !== undefined ? { labels: input.labels } : {}),
+          ...(input.customMetadata !== undefined ? { customMetadata: input.customMetadata } : {}),
+        };
+        await tx
+          .insert(modelOverrides)
+          .values({ modelId: model.id, ...changes })
+          .onConflictDoUpdate({ target: modelOverrides.modelId, set: { ...changes, updatedAt: sql`now()` } });
+        const columns = { ...(input.description !== undefined ? { description: input.description } : {}), ...(input.labels !== undefined ? { tags: input.labels } : {}) };
+        if (Object.keys(columns).length > 0) await tx.update(models).set(columns).where(eq(models.id, model.id));
+        return { modelId: model.id };
+      });
+    },
+
     async recordArtifactMetadata(input: { projectId: string; fullName: string; digest: string; tag: string; manifest: OciManifest; config: unknown }): Promise<boolean> {
       const meta = extractModelMetadata(input.manifest, input.config);
       const name = input.fullName.split('/').slice(1).join('/');
@@ -21,6 +70,9 @@ export function createModelMetadataActivities({ db }: { db: Db }) {
           .where(and(eq(repositories.projectId, input.projectId), eq(repositories.name, name), eq(images.digest, input.digest), eq(images.isArchived, false)))
           .limit(1);
         if (!row) return false;
+        // Serialises with a user's PATCH of the same model, whose values win (model_overrides).
+        await tx.execute(sql`select 1 from ${models} where ${models.id} = ${row.modelId} for update`);
+        const [override] = await tx.select().from(modelOverrides).where(eq(modelOverrides.modelId, row.modelId));
         const [type] = await tx.select({ id: modelTypes.id }).from(modelTypes).where(eq(modelTypes.code, modelTypeCode(meta.capabilities))).limit(1);
         await tx
           .update(models)
@@ -33,8 +85,8 @@ export function createModelMetadataActivities({ db }: { db: Db }) {
             url: meta.source,
             // A malformed date would fail the write on every retry: kept out instead.
             creationDate: meta.created && Number.isFinite(Date.parse(meta.created)) ? meta.created : null,
-            tags: Object.entries(meta.labels).map(([k, v]) => `${k}=${v}`),
-            ...(meta.description ? { description: meta.description } : {}),
+            tags: override?.labels ?? Object.entries(meta.labels).map(([k, v]) => `${k}=${v}`),
+            ...(meta.description && override?.description == null ? { description: meta.description } : {}),
           })
           .where(eq(models.id, row.modelId));
         await tx.delete(manifests).where(eq(manifests.imageId, row.imageId));

@@ -52,6 +52,7 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
   'GET /api/v1/projects/{project}/models': { action: 'models.read', resource: { kind: 'project', param: 'project' } },
   'GET /api/v1/models/resolve': { action: 'models.read', resource: { kind: 'full-name', query: 'name' } },
   'GET /api/v1/models/{project}/{model}': { action: 'models.read', resource: { kind: 'project', param: 'project', model: 'model' } },
+  'PATCH /api/v1/models/{project}/{model}': { action: 'models.write', resource: { kind: 'project', param: 'project', model: 'model' } },
   'POST /api/v1/models/{project}/{model}': { action: 'models.write', resource: { kind: 'project', param: 'project', model: 'model' } },
   'GET /api/v1/models/{project}/{model}/versions/{tag}': {
     action: 'models.read',

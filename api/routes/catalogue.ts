@@ -2,14 +2,18 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { and, arrayContains, asc, desc, eq, inArray, like, not, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { auditEvents, images, manifests, metadata, models, modelTypes, projects, repositories, signatures, signatureTypes, tags, validationResults } from '../../db/schema';
+import { auditEvents, images, manifests, metadata, modelOverrides, models, modelTypes, projects, repositories, signatures, signatureTypes, tags, validationResults } from '../../db/schema';
 import { compareTags, isSemver } from '../../lib/model-metadata';
 import { parseFullName } from '../../lib/names';
 import { isoTime } from '../../lib/time';
 import { authOf } from '../auth/middleware';
 import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
-import { invalidCursorProblem, problemBody, problemResponse, validationHook } from '../problem';
-import { PageQuery, problem } from '../schemas/common';
+import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
+import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
+import type { MutationDeps } from '../operations';
+import { mutationResponse } from '../respond';
+import { modelUpdateWorkflowId } from '../../workflows/ids';
+import { ModelName, OperationKind, ProjectName } from '../../workflows/search-attributes';
 
 const ModelSchema = z
   .object({
@@ -30,7 +34,33 @@ const ModelSchema = z
   })
   .openapi('Model');
 const VersionSchema = z.object({ tag: z.string(), semver: z.boolean(), digest: z.string() }).openapi('ModelVersion');
-const ModelDetailSchema = ModelSchema.extend({ versions: z.array(VersionSchema).openapi({ description: 'Semantic versions in order (pre-releases first), then other tags' }) }).openapi('ModelDetail');
+const ModelDetailSchema = ModelSchema.extend({
+  versions: z.array(VersionSchema).openapi({ description: 'Semantic versions in order (pre-releases first), then other tags' }),
+  customMetadata: z.record(z.string(), z.string()).openapi({ description: 'Set by users (PATCH); kept across pushes and refreshes' }),
+}).openapi('ModelDetail');
+const ModelPatchSchema = z
+  .object({
+    description: z.string().max(4096).optional(),
+    labels: z.array(z.string().min(1).max(255)).max(100).optional().openapi({ example: ['team=nlp', 'approved'] }),
+    customMetadata: z.record(z.string().min(1).max(255), z.string().max(4096)).optional().openapi({ example: { owner: 'ml-platform' } }),
+  })
+  .strict()
+  .refine((b) => b.description !== undefined || b.labels !== undefined || b.customMetadata !== undefined, { message: 'set at least one of description, labels, customMetadata' })
+  .openapi('ModelPatch');
+const patchModel = createRoute({
+  method: 'patch',
+  path: '/models/{project}/{model}',
+  tags: ['Models'],
+  summary: 'Change a model\'s description (also in Harbor), labels or custom metadata; kept across pushes and refreshes',
+  request: { params: z.object({ project: z.string().min(1).max(255), model: z.string().min(1).max(255) }), query: z.object({ registry: z.string().max(255).optional() }), headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ModelPatchSchema } } } },
+  responses: {
+    200: { description: 'The changed model', content: { 'application/json': { schema: ModelDetailSchema } } },
+    202: acceptedResponse,
+    400: problem('Invalid body'),
+    404: problem('No such model'),
+    409: problem('Another change of this model is running'),
+  },
+});
 const VersionDetailSchema = z
   .object({ model: z.string(), project: z.string(), tag: z.string(), digest: z.string(), fullName: z.string(), manifest: z.unknown().nullable(), metadata: z.array(z.unknown()).openapi({ description: 'A tree of {name, value, children}: runtime, layers, datasets, labels' }) })
   .openapi('ModelVersionDetail');
@@ -132,7 +162,7 @@ const safeJson = (raw: string): unknown => {
 };
 
 /** Read models of the catalogue: straight from PostgreSQL, no workflow. */
-export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
+export function createCatalogueRouter(deps: { db: Db; registries: string[]; mutations: MutationDeps }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
   const registryOf = (q: { registry?: string }) => q.registry ?? deps.registries[0] ?? '';
   // The model types are lookup rows fixed by migration: read once.
@@ -255,12 +285,11 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
     );
   });
 
-  router.openapi(getModel, async (c) => {
-    const { project, model } = c.req.valid('param');
-    const registry = registryOf(c.req.valid('query'));
+  const modelDetail = async (c: Context, registry: string, project: string, model: string) => {
     const p = await liveProject(registry, project);
     const m = p && (await liveModel(p.id, model));
     if (!m) return problemResponse(c, problemBody(404, 'not-found', 'Model not found', `no model "${project}/${model}" in ${registry}`));
+    const [override] = await deps.db.select({ customMetadata: modelOverrides.customMetadata }).from(modelOverrides).where(eq(modelOverrides.modelId, m.id));
     const versions = await deps.db
       .select({ tag: tags.name, digest: images.digest })
       .from(tags)
@@ -269,7 +298,32 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[] }) {
     versions.sort((a, b) => compareTags(a.tag, b.tag));
     // Rules may name versions (`0.1.*`, `latest`): list only those the caller may read.
     const visible = await readable(c, p.tenant, p.isPublic, versions.map((v) => ({ model, version: v.tag })));
-    return c.json({ ...(await toModel(m, project, registry)), versions: versions.filter((_, i) => visible[i]).map((v) => ({ ...v, semver: isSemver(v.tag) })) }, 200);
+    return c.json(
+      { ...(await toModel(m, project, registry)), versions: versions.filter((_, i) => visible[i]).map((v) => ({ ...v, semver: isSemver(v.tag) })), customMetadata: override?.customMetadata ?? {} },
+      200,
+    );
+  };
+
+  router.openapi(getModel, (c) => modelDetail(c, registryOf(c.req.valid('query')), c.req.valid('param').project, c.req.valid('param').model));
+
+  router.openapi(patchModel, async (c) => {
+    const { project, model } = c.req.valid('param');
+    const requested = c.req.valid('query').registry;
+    const registry = registryOf({ registry: requested });
+    if (!deps.registries.includes(registry)) return unknownRegistryProblem(c, deps.registries, requested, 'query.registry');
+    const outcome = await mutationResponse(c, deps.mutations, {
+      workflowType: 'modelUpdateWorkflow',
+      workflowId: modelUpdateWorkflowId(registry, project, model),
+      args: [{ registry, project, model, ...c.req.valid('json') }],
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+      searchAttributes: [
+        { key: ProjectName, value: project },
+        { key: ModelName, value: model },
+        { key: OperationKind, value: 'model.update' },
+      ],
+    });
+    if (!outcome.done) return outcome.response;
+    return modelDetail(c, registry, project, model);
   });
 
   router.openapi(getVersion, async (c) => {

@@ -5,3 +5,4 @@ export * from './catalogue';
 export * from './robots';
 export * from './audit';
 export * from './webhooks';
+export * from './model-overrides';

@@ -64,6 +64,25 @@ describe('catalogue read API', () => {
     expect((await readJson(bad)).errors.map((e: { field: string }) => e.field).sort()).toEqual(['query.scanSeverity', 'query.sort']);
   });
 
+  it('changes a model by PATCH (through a workflow, the description in Harbor too) and keeps it across pushes', async () => {
+    const patch = (body: unknown, model = 'bert') => stack.app.request(`/api/v1/models/${project}/${model}`, jsonRequest(body, {}, 'PATCH'));
+    const res = await patch({ description: 'Our BERT', labels: ['approved', 'team=nlp'], customMetadata: { owner: 'ml-platform' } });
+    expect(res.status).toBe(200);
+    expect(await readJson(res)).toMatchObject({ name: 'bert', description: 'Our BERT', labels: ['approved', 'team=nlp'], customMetadata: { owner: 'ml-platform' } });
+    expect((await stack.harbor.client.repositories.get(project, 'bert'))?.description).toBe('Our BERT');
+    // A new push and a refresh bring the artifact's own description and labels: the user's stay.
+    await pushModel(stack.harbor.emulator.url, `${project}/bert`, '0.2.0', { labels: { team: 'other' } });
+    expect((await stack.app.request(`/api/v1/projects/${project}/refresh`, { method: 'POST' })).status).toBe(200);
+    await eventually(async () => (await readJson(await stack.app.request(`/api/v1/models/${project}/bert`))).versions.length === 2, 'the new version');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await readJson(await stack.app.request(`/api/v1/models/${project}/bert`))).toMatchObject({ description: 'Our BERT', labels: ['approved', 'team=nlp'], customMetadata: { owner: 'ml-platform' } });
+    const partial = await readJson(await patch({ customMetadata: { owner: 'ml-platform', stage: 'prod' } }));
+    expect(partial).toMatchObject({ description: 'Our BERT', customMetadata: { owner: 'ml-platform', stage: 'prod' } });
+    expect((await patch({})).status).toBe(400);
+    expect((await patch({ labels: 'x' })).status).toBe(400);
+    expect((await patch({ description: 'x' }, 'ghost')).status).toBe(404);
+  });
+
   it('resolves a full name as pasted: registry, project, model, tag or digest', async () => {
     const resolve = (name: string) => stack.app.request(`/api/v1/models/resolve?name=${encodeURIComponent(name)}`);
     const byTag = await readJson(await resolve(`${stack.registry}/${project}/llama:1.2.0`));
