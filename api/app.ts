@@ -16,6 +16,7 @@ import { createHealthRouter } from './routes/health';
 import { createMembersRouter } from './routes/members';
 import { createRobotsRouter } from './routes/robots';
 import { createCatalogueRouter } from './routes/catalogue';
+import { createCheckpointsRouter } from './routes/checkpoints';
 import { createModelsRouter } from './routes/models';
 import { createOperationsRouter } from './routes/operations';
 import { createProjectsRouter } from './routes/projects';
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createTenantsRouter({ db: deps.db, mutations }));
   app.route('/api/v1', createProjectsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createModelsRouter({ mutations, registries: deps.registries }));
+  app.route('/api/v1', createCheckpointsRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createMembersRouter({ mutations, registries: deps.registries }));
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createCatalogueRouter({ db: deps.db, registries: deps.registries, mutations }));

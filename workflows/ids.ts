@@ -6,3 +6,4 @@ export const refreshWorkflowId = (registry: string, project: string, model?: str
 export const membershipWorkflowId = (registry: string, project: string) => `membership:${registry}/${project}`;
 export const robotWorkflowId = (registry: string, project: string, robot: string) => `robot:${registry}/${project}/${robot}`;
 export const modelUpdateWorkflowId = (registry: string, project: string, model: string) => `model:${registry}/${project}/${model}`;
+export const checkpointWorkflowId = (registry: string, project: string, model: string, tag: string, name: string) => `checkpoint:${registry}/${project}/${model}:${tag}/${name}`;

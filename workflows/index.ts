@@ -6,3 +6,4 @@ export * from './refresh';
 export * from './membership';
 export * from './robots';
 export * from './models';
+export * from './checkpoints';

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client';
 import { createCatalogueImportActivities } from './catalogue-import';
+import { createCheckpointActivities } from './checkpoints';
 import { createModelMetadataActivities } from './model-metadata';
 import { createProjectActivities } from './projects';
 import { createRobotActivities } from './robots';
@@ -10,5 +11,5 @@ export type { ProjectRowInput } from './projects';
 export type { ImportedRepository } from './catalogue-import';
 
 export function createDbActivities(deps: { db: Db }) {
-  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps) };
+  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps) };
 }

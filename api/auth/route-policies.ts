@@ -58,6 +58,20 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
     action: 'models.read',
     resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' },
   },
+  ...Object.fromEntries(
+    (
+      [
+        ['GET', '', 'checkpoints.read'],
+        ['POST', '', 'checkpoints.write'],
+        ['GET', '/{checkpoint}', 'checkpoints.read'],
+        ['PATCH', '/{checkpoint}', 'checkpoints.write'],
+        ['DELETE', '/{checkpoint}', 'checkpoints.write'],
+      ] as const
+    ).map(([method, tail, action]) => [
+      `${method} /api/v1/models/{project}/{model}/versions/{tag}/checkpoints${tail}`,
+      { action, resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } } satisfies RoutePolicy,
+    ]),
+  ),
   'GET /api/v1/models/{project}/{model}/audit': { action: 'audit.read', resource: { kind: 'project', param: 'project', model: 'model' } },
 
   'GET /api/v1/operations/{id}': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },

@@ -6,3 +6,4 @@ export * from './robots';
 export * from './audit';
 export * from './webhooks';
 export * from './model-overrides';
+export * from './checkpoints';

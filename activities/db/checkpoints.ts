@@ -1,0 +1,80 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { toCheckpointRecord, type CheckpointRecord } from '../../db/read-models/checkpoints';
+import { checkpoints, images, models, projects, tags } from '../../db/schema';
+import type { CheckpointCreate, CheckpointPatch, VersionRef } from '../../lib/checkpoints';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+const UNIQUE_VIOLATION = '23505';
+const notFound = (message: string) => ApplicationFailure.create({ type: 'NotFound', message, nonRetryable: true });
+
+/** The live version (tag) of a live model, or NotFound. */
+async function version(tx: Tx, ref: VersionRef) {
+  const [row] = await tx
+    .select({ modelId: models.id, imageId: images.id })
+    .from(tags)
+    .innerJoin(images, eq(images.id, tags.imageId))
+    .innerJoin(models, eq(models.id, images.modelId))
+    .innerJoin(projects, eq(projects.id, models.projectId))
+    .where(
+      and(
+        eq(projects.harborAddress, ref.registry),
+        eq(projects.name, ref.project),
+        eq(projects.isArchived, false),
+        eq(models.name, ref.model),
+        eq(models.isArchived, false),
+        eq(tags.name, ref.tag),
+        eq(tags.isArchived, false),
+        eq(images.isArchived, false),
+      ),
+    )
+    .limit(1);
+  if (!row) throw notFound(`no version "${ref.tag}" of "${ref.project}/${ref.model}" in ${ref.registry}`);
+  return row;
+}
+
+const live = (modelId: string, tag: string, name: string) => and(eq(checkpoints.modelId, modelId), eq(checkpoints.tag, tag), eq(checkpoints.name, name), eq(checkpoints.isArchived, false));
+
+/** Checkpoint rows, written by the checkpoint workflows; each write is one transaction. */
+export function createCheckpointActivities({ db }: { db: Db }) {
+  return {
+    /** Idempotent for the same request: a retry that finds its own row (same URI) returns it. */
+    async createCheckpoint(ref: VersionRef, input: CheckpointCreate): Promise<CheckpointRecord> {
+      return db.transaction(async (tx) => {
+        const v = await version(tx, ref);
+        const [existing] = await tx.select().from(checkpoints).where(live(v.modelId, ref.tag, input.name));
+        if (existing) {
+          if (existing.uri === input.uri) return toCheckpointRecord(existing);
+          throw ApplicationFailure.create({ type: 'Conflict', message: `version "${ref.tag}" already has a checkpoint "${input.name}"`, nonRetryable: true });
+        }
+        try {
+          const [row] = await tx.insert(checkpoints).values({ modelId: v.modelId, imageId: v.imageId, tag: ref.tag, ...input }).returning();
+          return toCheckpointRecord(row!);
+        } catch (err) {
+          if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw ApplicationFailure.create({ type: 'Conflict', message: `version "${ref.tag}" already has a checkpoint "${input.name}"`, nonRetryable: true });
+          throw err;
+        }
+      });
+    },
+
+    async updateCheckpoint(ref: VersionRef, name: string, patch: CheckpointPatch): Promise<CheckpointRecord> {
+      return db.transaction(async (tx) => {
+        const v = await version(tx, ref);
+        const [row] = await tx.update(checkpoints).set({ ...patch, updatedAt: sql`now()` }).where(live(v.modelId, ref.tag, name)).returning();
+        if (!row) throw notFound(`version "${ref.tag}" of "${ref.project}/${ref.model}" has no checkpoint "${name}"`);
+        return toCheckpointRecord(row);
+      });
+    },
+
+    async archiveCheckpoint(ref: VersionRef, name: string): Promise<CheckpointRecord> {
+      return db.transaction(async (tx) => {
+        const v = await version(tx, ref);
+        const [row] = await tx.update(checkpoints).set({ isArchived: true, deletedAt: sql`now()`, updatedAt: sql`now()` }).where(live(v.modelId, ref.tag, name)).returning();
+        if (!row) throw notFound(`version "${ref.tag}" of "${ref.project}/${ref.model}" has no checkpoint "${name}"`);
+        return toCheckpointRecord(row);
+      });
+    },
+  };
+}

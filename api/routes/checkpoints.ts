@@ -1,0 +1,167 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import type { Context } from 'hono';
+import type { Db } from '../../db/client';
+import { toCheckpointRecord, type CheckpointRecord } from '../../db/read-models/checkpoints';
+import { checkpoints, images, models, projects, tags } from '../../db/schema';
+import { CheckpointCreateSchema, CheckpointPatchSchema, type VersionRef } from '../../lib/checkpoints';
+import { checkpointWorkflowId } from '../../workflows/ids';
+import { ModelName, OperationKind, ProjectName } from '../../workflows/search-attributes';
+import type { MutationDeps } from '../operations';
+import { decodeCursor, encodeCursor } from '../pagination';
+import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
+import { mutationResponse } from '../respond';
+import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
+
+const CheckpointSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    tag: z.string(),
+    uri: z.string(),
+    format: z.string().nullable(),
+    framework: z.string().nullable(),
+    step: z.number().int().nullable(),
+    epoch: z.number().int().nullable(),
+    metrics: z.record(z.string(), z.number()).nullable(),
+    description: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Checkpoint');
+
+const versionParams = z.object({ project: z.string().min(1).max(255), model: z.string().min(1).max(255), tag: z.string().min(1).max(128) });
+const checkpointParams = versionParams.extend({ checkpoint: z.string().min(1).max(255) });
+const query = z.object({ registry: z.string().max(255).optional() });
+const tags_ = ['Checkpoints'];
+const base = '/models/{project}/{model}/versions/{tag}/checkpoints';
+const one = { 200: { description: 'The checkpoint', content: { 'application/json': { schema: CheckpointSchema } } } };
+const writes = { 202: acceptedResponse, 400: problem('Invalid body'), 404: problem('No such version or checkpoint'), 409: problem('A checkpoint of that name exists, or a change of it is running') };
+
+const list = createRoute({
+  method: 'get',
+  path: base,
+  tags: tags_,
+  summary: 'Checkpoints of a model version',
+  request: { params: versionParams, query: PageQuery.merge(query) },
+  responses: { 200: { description: 'A page of checkpoints', content: { 'application/json': { schema: z.object({ items: z.array(CheckpointSchema), nextCursor: z.string().nullable() }) } } }, 404: problem('No such version') },
+});
+const create = createRoute({
+  method: 'post',
+  path: base,
+  tags: tags_,
+  summary: 'Record a checkpoint of a model version (its files stay where the URI points)',
+  request: { params: versionParams, query, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: CheckpointCreateSchema.openapi('CheckpointCreate') } } } },
+  responses: { 201: { description: 'Recorded', content: { 'application/json': { schema: CheckpointSchema } } }, ...writes },
+});
+const getOne = createRoute({ method: 'get', path: `${base}/{checkpoint}`, tags: tags_, summary: 'A checkpoint', request: { params: checkpointParams, query }, responses: { ...one, 404: problem('No such checkpoint') } });
+const patch = createRoute({
+  method: 'patch',
+  path: `${base}/{checkpoint}`,
+  tags: tags_,
+  summary: 'Change a checkpoint',
+  request: { params: checkpointParams, query, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: CheckpointPatchSchema.openapi('CheckpointPatch') } } } },
+  responses: { ...one, ...writes },
+});
+const remove = createRoute({
+  method: 'delete',
+  path: `${base}/{checkpoint}`,
+  tags: tags_,
+  summary: 'Archive a checkpoint record (the files are not touched)',
+  request: { params: checkpointParams, query, headers: IdempotencyKeyHeader },
+  responses: { ...one, 202: acceptedResponse, 404: problem('No such checkpoint') },
+});
+
+/** Checkpoints of model versions: writes by workflows, reads from the catalogue. */
+export function createCheckpointsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[] }) {
+  const router = new OpenAPIHono({ defaultHook: validationHook });
+  const refOf = (c: Context, p: { project: string; model: string; tag: string }, requested: string | undefined): VersionRef | Response => {
+    const registry = requested ?? deps.registries[0] ?? '';
+    if (!deps.registries.includes(registry)) return unknownRegistryProblem(c, deps.registries, requested, 'query.registry');
+    return { registry, project: p.project, model: p.model, tag: p.tag };
+  };
+  const versionModelId = async (ref: VersionRef) =>
+    (
+      await deps.db
+        .select({ modelId: models.id })
+        .from(tags)
+        .innerJoin(images, eq(images.id, tags.imageId))
+        .innerJoin(models, eq(models.id, images.modelId))
+        .innerJoin(projects, eq(projects.id, models.projectId))
+        .where(and(eq(projects.harborAddress, ref.registry), eq(projects.name, ref.project), eq(projects.isArchived, false), eq(models.name, ref.model), eq(models.isArchived, false), eq(tags.name, ref.tag), eq(tags.isArchived, false)))
+        .limit(1)
+    )[0]?.modelId;
+  const noVersion = (c: Context, ref: VersionRef) => problemResponse(c, problemBody(404, 'not-found', 'Version not found', `no version "${ref.tag}" of "${ref.project}/${ref.model}" in ${ref.registry}`));
+  const run = (c: Context, ref: VersionRef, kind: string, workflowType: string, name: string, args: unknown[], idempotencyKey: string | undefined) =>
+    mutationResponse(c, deps.mutations, {
+      workflowType,
+      workflowId: checkpointWorkflowId(ref.registry, ref.project, ref.model, ref.tag, name),
+      args,
+      idempotencyKey,
+      searchAttributes: [
+        { key: ProjectName, value: ref.project },
+        { key: ModelName, value: ref.model },
+        { key: OperationKind, value: kind },
+      ],
+    });
+
+  router.openapi(list, async (c) => {
+    const q = c.req.valid('query');
+    const ref = refOf(c, c.req.valid('param'), q.registry);
+    if (ref instanceof Response) return ref as never;
+    const modelId = await versionModelId(ref);
+    if (!modelId) return noVersion(c, ref);
+    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    if (after === null) return invalidCursorProblem(c);
+    const rows = await deps.db
+      .select()
+      .from(checkpoints)
+      .where(and(eq(checkpoints.modelId, modelId), eq(checkpoints.tag, ref.tag), eq(checkpoints.isArchived, false), after === undefined ? undefined : gt(checkpoints.name, after)))
+      .orderBy(asc(checkpoints.name))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return c.json({ items: page.map(toCheckpointRecord), nextCursor: rows.length > q.limit && last ? encodeCursor(last.name) : null }, 200);
+  });
+
+  router.openapi(getOne, async (c) => {
+    const params = c.req.valid('param');
+    const ref = refOf(c, params, c.req.valid('query').registry);
+    if (ref instanceof Response) return ref as never;
+    const modelId = await versionModelId(ref);
+    const [row] = modelId
+      ? await deps.db.select().from(checkpoints).where(and(eq(checkpoints.modelId, modelId), eq(checkpoints.tag, ref.tag), eq(checkpoints.name, params.checkpoint), eq(checkpoints.isArchived, false)))
+      : [];
+    if (!row) return problemResponse(c, problemBody(404, 'not-found', 'Checkpoint not found', `version "${ref.tag}" of "${ref.project}/${ref.model}" has no checkpoint "${params.checkpoint}"`));
+    return c.json(toCheckpointRecord(row), 200);
+  });
+
+  router.openapi(create, async (c) => {
+    const ref = refOf(c, c.req.valid('param'), c.req.valid('query').registry);
+    if (ref instanceof Response) return ref as never;
+    const body = c.req.valid('json');
+    const outcome = await run(c, ref, 'checkpoint.create', 'checkpointCreateWorkflow', body.name, [ref, body], c.req.valid('header')['idempotency-key']);
+    if (!outcome.done) return outcome.response;
+    return c.json(outcome.result as CheckpointRecord, 201);
+  });
+
+  router.openapi(patch, async (c) => {
+    const params = c.req.valid('param');
+    const ref = refOf(c, params, c.req.valid('query').registry);
+    if (ref instanceof Response) return ref as never;
+    const outcome = await run(c, ref, 'checkpoint.update', 'checkpointUpdateWorkflow', params.checkpoint, [ref, params.checkpoint, c.req.valid('json')], c.req.valid('header')['idempotency-key']);
+    if (!outcome.done) return outcome.response;
+    return c.json(outcome.result as CheckpointRecord, 200);
+  });
+
+  router.openapi(remove, async (c) => {
+    const params = c.req.valid('param');
+    const ref = refOf(c, params, c.req.valid('query').registry);
+    if (ref instanceof Response) return ref as never;
+    const outcome = await run(c, ref, 'checkpoint.delete', 'checkpointDeleteWorkflow', params.checkpoint, [ref, params.checkpoint], c.req.valid('header')['idempotency-key']);
+    if (!outcome.done) return outcome.response;
+    return c.json(outcome.result as CheckpointRecord, 200);
+  });
+
+  return router;
+}

@@ -1,0 +1,34 @@
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { CheckpointRecord } from '../db/read-models/checkpoints';
+import type { CheckpointCreate, CheckpointPatch, VersionRef } from '../lib/checkpoints';
+
+const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+
+const event = (type: string, ref: VersionRef, checkpoint: CheckpointRecord) => ({
+  id: uuid4(),
+  type,
+  subject: `models/${ref.registry}/${ref.project}/${ref.model}/versions/${ref.tag}/checkpoints/${checkpoint.name}`,
+  time: new Date().toISOString(),
+  data: { ...ref, checkpoint },
+});
+
+/** Records a checkpoint of a model version (the files stay where the URI says). */
+export async function checkpointCreateWorkflow(ref: VersionRef, input: CheckpointCreate): Promise<CheckpointRecord> {
+  const checkpoint = await local.createCheckpoint(ref, input);
+  await local.publishEvent(event('modelregistry.checkpoint.created', ref, checkpoint));
+  return checkpoint;
+}
+
+export async function checkpointUpdateWorkflow(ref: VersionRef, name: string, patch: CheckpointPatch): Promise<CheckpointRecord> {
+  const checkpoint = await local.updateCheckpoint(ref, name, patch);
+  await local.publishEvent(event('modelregistry.checkpoint.updated', ref, checkpoint));
+  return checkpoint;
+}
+
+/** Archives the record; the files themselves are not the registry's to delete. */
+export async function checkpointDeleteWorkflow(ref: VersionRef, name: string): Promise<CheckpointRecord> {
+  const checkpoint = await local.archiveCheckpoint(ref, name);
+  await local.publishEvent(event('modelregistry.checkpoint.deleted', ref, checkpoint));
+  return checkpoint;
+}
