@@ -7,3 +7,4 @@ export const membershipWorkflowId = (registry: string, project: string) => `memb
 export const robotWorkflowId = (registry: string, project: string, robot: string) => `robot:${registry}/${project}/${robot}`;
 export const modelUpdateWorkflowId = (registry: string, project: string, model: string) => `model:${registry}/${project}/${model}`;
 export const checkpointWorkflowId = (registry: string, project: string, model: string, tag: string, name: string) => `checkpoint:${registry}/${project}/${model}:${tag}/${name}`;
+export const harborProjectEventWorkflowId = (inboxId: string) => `harbor-event:${inboxId}`;

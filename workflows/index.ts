@@ -7,3 +7,4 @@ export * from './membership';
 export * from './robots';
 export * from './models';
 export * from './checkpoints';
+export * from './project-events';

@@ -4,7 +4,7 @@ import type { Db } from '../../db/client';
 import { markDispatched } from '../../db/inbox';
 import { projects, webhookEvents } from '../../db/schema';
 import { parseHarborEvent } from '../../lib/harbor-events';
-import { dispatchToRepository } from '../../lib/webhook-dispatch';
+import { dispatchHarborEvent, REPOSITORY_TYPES } from '../../lib/webhook-dispatch';
 
 /**
  * Re-dispatches inbox rows that were stored but never handed to Temporal (the API died between
@@ -38,12 +38,13 @@ export function createInboxActivities(deps: { db: Db; temporal: { client: Client
                 .where(and(eq(projects.harborAddress, registry), eq(projects.name, parsed.event.namespace), eq(projects.isArchived, false)))
                 .limit(1)
             : [];
-        if (!parsed.ok || !project || !parsed.event.repository) {
+        if (!parsed.ok || !project || (REPOSITORY_TYPES.has(parsed.event.type) && !parsed.event.repository)) {
           await markDispatched(deps.db, row.id, 'orphaned');
           result.orphaned++;
           continue;
         }
-        await dispatchToRepository(deps.temporal.client, deps.temporal.taskQueue, { registry, projectId: project.id }, row.id, parsed.event);
+        const body = row.payload as { event_data?: unknown; data?: unknown } | null;
+        await dispatchHarborEvent(deps.temporal.client, deps.temporal.taskQueue, { registry, projectId: project.id }, row.id, parsed.event, body?.event_data ?? body?.data ?? null);
         await markDispatched(deps.db, row.id, 'dispatched');
         result.dispatched++;
       }

@@ -7,7 +7,7 @@ import { markDispatched, storeDelivery } from '../../db/inbox';
 import { projects } from '../../db/schema';
 import { parseHarborEvent } from '../../lib/harbor-events';
 import type { SecretBox } from '../../lib/secrets';
-import { DISPATCHED_TYPES, dispatchToRepository } from '../../lib/webhook-dispatch';
+import { DISPATCHED_TYPES, dispatchHarborEvent } from '../../lib/webhook-dispatch';
 import { problemBody, problemResponse } from '../problem';
 import { problem } from '../schemas/common';
 
@@ -26,6 +26,12 @@ const receive = createRoute({
 });
 
 const digestOf = (s: string) => createHash('sha256').update(s).digest();
+
+/** Harbor's `event_data` (Default) or `data` (CloudEvents). */
+const eventData = (body: unknown) => {
+  const b = body as { event_data?: unknown; data?: unknown };
+  return b.event_data ?? b.data ?? null;
+};
 
 /**
  * Stores each delivery in the inbox before answering (Harbor gives up after 3 tries), then
@@ -77,7 +83,7 @@ export function createWebhooksRouter(deps: { db: Db; client: Client; taskQueue: 
       await markDispatched(deps.db, stored.id, event.known ? 'stored' : 'ignored');
       return c.json({ id: stored.id, duplicate: stored.duplicate, status: event.known ? 'stored' : 'ignored' }, 200);
     }
-    await dispatchToRepository(deps.client, deps.taskQueue, { registry: project.registry, projectId: project.id }, stored.id, event);
+    await dispatchHarborEvent(deps.client, deps.taskQueue, { registry: project.registry, projectId: project.id }, stored.id, event, eventData(body));
     await markDispatched(deps.db, stored.id, 'dispatched');
     return c.json({ id: stored.id, duplicate: stored.duplicate, status: 'dispatched' }, 200);
   });

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { storeDelivery } from '../../db/inbox';
 import { parseHarborEvent } from '../../lib/harbor-events';
 import { ensureSchedules, RECONCILIATION_SCHEDULE_ID, SWEEPER_SCHEDULE_ID } from '../../lib/schedules';
 import { pushCosignSignature, pushModel } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
+import { readTopic } from '../support/kafka';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 describe('Harbor webhooks into the inbox and the repository workflow', () => {
@@ -176,5 +177,34 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     expect(repeat).toMatchObject({ id: first.id, duplicate: true });
     const unknown = await readJson(await post(JSON.stringify({ ...payload, type: 'ARTIFACT_LABELED' }), auth));
     expect(unknown.status).toBe('ignored');
+  });
+
+  it('quota and replication events become audit records and telemetry, once however often Harbor repeats them', async () => {
+    const project = await onboard();
+    const [secretRow] = await stack.database.sql`select webhook_secret from modelregistry.projects where name = ${project}`;
+    const auth = `Bearer ${stack.deps.secrets.open(secretRow!.webhook_secret as string)}`;
+    const post = (body: unknown) => stack.app.request('/api/v1/webhooks/harbor', jsonRequest(body, { authorization: auth }));
+    const repository = { name: 'llama', namespace: project, repo_full_name: `${project}/llama` };
+    const quota = { type: 'QUOTA_EXCEED', occur_at: 1_800_000_100, operator: 'admin', event_data: { repository, custom_attributes: { Details: 'adding 1.0 GiB of storage resource, which when updated to current usage of 10 GiB will exceed the configured upper limit of 10 GiB.' } } };
+    const replication = {
+      specversion: '1.0',
+      id: 'a1b2',
+      type: 'harbor.replication.status.changed',
+      source: '/projects/1/webhook/policies/1',
+      time: '2027-01-15T08:00:00Z',
+      operator: 'admin',
+      data: { repository, replication: { job_status: 'Success', trigger_type: 'MANUAL', src_resource: `${project}/llama`, dest_resource: 'remote/llama', successful_artifact: [{ type: 'image', status: 'Success', name_tag: 'llama:1.0.0' }] } },
+    };
+    expect(await readJson(await post(quota))).toMatchObject({ status: 'dispatched' });
+    expect(await readJson(await post(quota))).toMatchObject({ duplicate: true });
+    expect(await readJson(await post(replication))).toMatchObject({ status: 'dispatched' });
+    const audit = async () => stack.database.sql`select action, actor, details from modelregistry.audit_events where resource = ${`projects/${stack.registry}/${project}`} order by action`;
+    await eventually(async () => (await audit()).length === 2, 'the audit records');
+    const rows = await audit();
+    expect(rows.map((r) => r.action)).toEqual(['quota_exceed', 'replication']);
+    expect(JSON.stringify(rows[0]!.details)).toContain('exceed the configured upper limit');
+    const events = await readTopic(inject('kafkaBootstrap'), stack.topic, { count: 100, waitMs: 5000, settleMs: 1000 });
+    const mine = events.map((e) => JSON.parse(e.value) as { type: string; subject: string; data: { harborType: string } }).filter((e) => e.subject === `projects/${stack.registry}/${project}` && e.data.harborType);
+    expect(mine.map((e) => e.type).sort()).toEqual(['modelregistry.quota.exceeded', 'modelregistry.replication.changed']);
   });
 });

@@ -1,0 +1,36 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+
+export interface ProjectEventInput {
+  registry: string;
+  project: string;
+  /** The inbox row: the audit key and the CloudEvent id, so a re-run changes nothing. */
+  inboxId: string;
+  type: string;
+  operator: string | null;
+  occurAt: number;
+  /** Harbor's `event_data`. */
+  details: unknown;
+}
+
+const TELEMETRY_TYPES: Record<string, string> = {
+  QUOTA_EXCEED: 'modelregistry.quota.exceeded',
+  QUOTA_WARNING: 'modelregistry.quota.warned',
+  REPLICATION: 'modelregistry.replication.changed',
+};
+
+/** A project's quota and replication events from Harbor: an audit record and a telemetry event. */
+export async function harborProjectEventWorkflow(input: ProjectEventInput): Promise<void> {
+  const resource = `projects/${input.registry}/${input.project}`;
+  const occurredAt = new Date(input.occurAt * 1000).toISOString();
+  await local.recordAudit({ eventKey: `harbor:${input.inboxId}`, actor: input.operator, action: input.type.toLowerCase(), resource, details: { occurredAt, harbor: input.details } });
+  await local.publishEvent({
+    id: input.inboxId,
+    type: TELEMETRY_TYPES[input.type] ?? 'modelregistry.project.notified',
+    subject: resource,
+    time: occurredAt,
+    data: { registry: input.registry, project: input.project, harborType: input.type, operator: input.operator, details: input.details },
+  });
+}
