@@ -11,6 +11,7 @@ import { createAuthMiddleware, type AuthDeps } from './auth/middleware';
 import { withSecurity } from './auth/openapi';
 import { compileRoutes, ROUTE_POLICIES } from './auth/route-policies';
 import type { MutationDeps } from './operations';
+import { createWebhookDispatcher } from './webhook-dispatcher';
 import { problemBody, problemResponse } from './problem';
 import { createHealthRouter } from './routes/health';
 import { createMembersRouter } from './routes/members';
@@ -88,7 +89,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createCatalogueRouter({ db: deps.db, registries: deps.registries, mutations }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
-  app.route('/api/v1', createWebhooksRouter({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, secrets: deps.secrets }));
+  const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger });
+  app.route('/api/v1', createWebhooksRouter({ db: deps.db, secrets: deps.secrets, dispatcher }));
 
   const document = withSecurity(
     app.getOpenAPIDocument({

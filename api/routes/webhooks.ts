@@ -1,13 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Client } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { markDispatched, storeDelivery } from '../../db/inbox';
 import { projects } from '../../db/schema';
 import { parseHarborEvent } from '../../lib/harbor-events';
 import type { SecretBox } from '../../lib/secrets';
-import { DISPATCHED_TYPES, dispatchHarborEvent } from '../../lib/webhook-dispatch';
+import { DISPATCHED_TYPES } from '../../lib/webhook-dispatch';
+import type { WebhookDispatcher } from '../webhook-dispatcher';
 import { problemBody, problemResponse } from '../problem';
 import { problem } from '../schemas/common';
 
@@ -19,7 +19,7 @@ const receive = createRoute({
   // The body is read raw (not declared), so that a malformed delivery is still kept for inspection.
   description: 'Takes Harbor\'s Default (`application/json`) and CloudEvents (`application/cloudevents+json`) payloads.',
   responses: {
-    200: { description: 'Stored (or a repeat of a stored delivery)', content: { 'application/json': { schema: z.object({ id: z.string(), duplicate: z.boolean(), status: z.string() }) } } },
+    200: { description: 'Stored (or a repeat of a stored delivery); `queued` ones are handed to Temporal right after', content: { 'application/json': { schema: z.object({ id: z.string(), duplicate: z.boolean(), status: z.string() }) } } },
     400: problem('Not a Harbor webhook payload (kept in the inbox for inspection)'),
     401: problem('Missing or wrong Authorization for the project'),
   },
@@ -33,12 +33,36 @@ const eventData = (body: unknown) => {
   return b.event_data ?? b.data ?? null;
 };
 
+interface Candidate {
+  id: string;
+  registry: string;
+  /** SHA-256 of the Authorization header Harbor must send: the clear secret is not kept. */
+  expected: Buffer;
+}
+const CANDIDATE_TTL_MS = 30_000;
+
 /**
- * Stores each delivery in the inbox before answering (Harbor gives up after 3 tries), then
- * signals the repository's workflow. A crash between the two leaves an undispatched row.
+ * Stores each delivery in the inbox and answers as soon as it is committed (Harbor gives up after
+ * 3 tries); the dispatcher then signals the repository's workflow. A crash in between leaves an
+ * undispatched row, which the sweeper Schedule dispatches.
  */
-export function createWebhooksRouter(deps: { db: Db; client: Client; taskQueue: string; secrets: SecretBox }) {
+export function createWebhooksRouter(deps: { db: Db; secrets: SecretBox; dispatcher: WebhookDispatcher }) {
   const router = new OpenAPIHono();
+  // The projects of a name and their expected headers, briefly cached: a delivery costs one insert.
+  const cache = new Map<string, { until: number; candidates: Candidate[] }>();
+  async function candidatesOf(namespace: string, fresh = false): Promise<Candidate[]> {
+    const hit = cache.get(namespace);
+    if (hit && !fresh && hit.until > Date.now()) return hit.candidates;
+    if (fresh && hit && hit.until - CANDIDATE_TTL_MS + 1000 > Date.now()) return hit.candidates; // just reloaded: no DB hammering by bad headers
+    const rows = await deps.db
+      .select({ id: projects.id, registry: projects.harborAddress, secret: projects.webhookSecret })
+      .from(projects)
+      .where(and(eq(projects.name, namespace), eq(projects.isArchived, false)));
+    const candidates = rows.filter((r) => r.secret).map((r) => ({ id: r.id, registry: r.registry, expected: digestOf(`Bearer ${deps.secrets.open(r.secret!)}`) }));
+    if (cache.size > 10_000) cache.clear();
+    cache.set(namespace, { until: Date.now() + CANDIDATE_TTL_MS, candidates });
+    return candidates;
+  }
   router.openapi(receive, async (c) => {
     const raw = await c.req.text();
     let body: unknown;
@@ -57,12 +81,9 @@ export function createWebhooksRouter(deps: { db: Db; client: Client; taskQueue: 
     const event = parsed.event;
 
     // The project's own secret authenticates Harbor; compared in constant time.
-    const candidates = await deps.db
-      .select({ id: projects.id, registry: projects.harborAddress, secret: projects.webhookSecret })
-      .from(projects)
-      .where(and(eq(projects.name, event.namespace!), eq(projects.isArchived, false)));
     const presented = digestOf(c.req.header('authorization') ?? '');
-    const project = candidates.find((p) => p.secret && timingSafeEqual(presented, digestOf(`Bearer ${deps.secrets.open(p.secret)}`)));
+    const matching = (list: Candidate[]) => list.find((p) => timingSafeEqual(presented, p.expected));
+    const project = matching(await candidatesOf(event.namespace!)) ?? matching(await candidatesOf(event.namespace!, true));
     if (!project) {
       return problemResponse(c, problemBody(401, 'unauthorized', 'Unauthorized', 'the Authorization header does not match the project\'s webhook secret'), {
         'www-authenticate': 'Bearer realm="harbor-webhooks"',
@@ -83,9 +104,9 @@ export function createWebhooksRouter(deps: { db: Db; client: Client; taskQueue: 
       await markDispatched(deps.db, stored.id, event.known ? 'stored' : 'ignored');
       return c.json({ id: stored.id, duplicate: stored.duplicate, status: event.known ? 'stored' : 'ignored' }, 200);
     }
-    await dispatchHarborEvent(deps.client, deps.taskQueue, { registry: project.registry, projectId: project.id }, stored.id, event, eventData(body));
-    await markDispatched(deps.db, stored.id, 'dispatched');
-    return c.json({ id: stored.id, duplicate: stored.duplicate, status: 'dispatched' }, 200);
+    // Committed: answer now. A repeat of a row still queued is not queued twice (the sweeper backs both up).
+    if (!stored.duplicate) deps.dispatcher.enqueue({ target: { registry: project.registry, projectId: project.id }, inboxId: stored.id, event, details: eventData(body) });
+    return c.json({ id: stored.id, duplicate: stored.duplicate, status: 'queued' }, 200);
   });
   return router;
 }

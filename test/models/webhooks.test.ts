@@ -1,4 +1,7 @@
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApp } from '../../api/app';
+import { logger } from '../../lib/logger';
 import { storeDelivery } from '../../db/inbox';
 import { parseHarborEvent } from '../../lib/harbor-events';
 import { ensureSchedules, RECONCILIATION_SCHEDULE_ID, SWEEPER_SCHEDULE_ID } from '../../lib/schedules';
@@ -173,7 +176,7 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const auth = `Bearer ${stack.deps.secrets.open(secretRow!.webhook_secret as string)}`;
     const first = await readJson(await post(JSON.stringify(payload), auth));
     const repeat = await readJson(await post(JSON.stringify(payload), auth));
-    expect(first).toMatchObject({ duplicate: false, status: 'dispatched' });
+    expect(first).toMatchObject({ duplicate: false, status: 'queued' });
     expect(repeat).toMatchObject({ id: first.id, duplicate: true });
     const unknown = await readJson(await post(JSON.stringify({ ...payload, type: 'ARTIFACT_LABELED' }), auth));
     expect(unknown.status).toBe('ignored');
@@ -195,9 +198,9 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
       operator: 'admin',
       data: { repository, replication: { job_status: 'Success', trigger_type: 'MANUAL', src_resource: `${project}/llama`, dest_resource: 'remote/llama', successful_artifact: [{ type: 'image', status: 'Success', name_tag: 'llama:1.0.0' }] } },
     };
-    expect(await readJson(await post(quota))).toMatchObject({ status: 'dispatched' });
+    expect(await readJson(await post(quota))).toMatchObject({ status: 'queued' });
     expect(await readJson(await post(quota))).toMatchObject({ duplicate: true });
-    expect(await readJson(await post(replication))).toMatchObject({ status: 'dispatched' });
+    expect(await readJson(await post(replication))).toMatchObject({ status: 'queued' });
     const audit = async () => stack.database.sql`select action, actor, details from modelregistry.audit_events where resource = ${`projects/${stack.registry}/${project}`} order by action`;
     await eventually(async () => (await audit()).length === 2, 'the audit records');
     const rows = await audit();
@@ -206,5 +209,23 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const events = await readTopic(inject('kafkaBootstrap'), stack.topic, { count: 100, waitMs: 5000, settleMs: 1000 });
     const mine = events.map((e) => JSON.parse(e.value) as { type: string; subject: string; data: { harborType: string } }).filter((e) => e.subject === `projects/${stack.registry}/${project}` && e.data.harborType);
     expect(mine.map((e) => e.type).sort()).toEqual(['modelregistry.quota.exceeded', 'modelregistry.replication.changed']);
+  });
+
+  it('answers once the delivery is committed, even with Temporal unreachable; the sweeper hands it over later', async () => {
+    const project = await onboard();
+    const model = await pushModel(stack.harbor.emulator.url, `${project}/offline`, '3.0.0');
+    const lazy = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) });
+    const cut = createApp({ db: stack.database.db, client: lazy, taskQueue: stack.taskQueue, mutationWaitMs: 0, bodyLimitBytes: 1 << 20, logger: logger.child({}, { level: 'silent' }), registries: [stack.registry], secrets: stack.deps.secrets, auth: stack.auth.deps });
+    const [secretRow] = await stack.database.sql`select webhook_secret from modelregistry.projects where name = ${project}`;
+    const payload = { type: 'PUSH_ARTIFACT', occur_at: 1_800_000_200, operator: 'admin', event_data: { resources: [{ digest: model.digest, tag: '3.0.0' }], repository: { name: 'offline', namespace: project, repo_full_name: `${project}/offline` } } };
+    const res = await cut.request('/api/v1/webhooks/harbor', jsonRequest(payload, { authorization: `Bearer ${stack.deps.secrets.open(secretRow!.webhook_secret as string)}` }));
+    expect(res.status).toBe(200);
+    const { id } = await readJson(res);
+    await new Promise((r) => setTimeout(r, 1500));
+    const [row] = await stack.database.sql`select dispatched_at from modelregistry.webhook_events where id = ${id}`;
+    expect(row!.dispatched_at).toBeNull();
+    const swept = await stack.client.workflow.execute('webhookSweepWorkflow', { taskQueue: stack.taskQueue, workflowId: uniqueName('sweep'), args: [0, `harbor:${stack.registry}`] });
+    expect((swept as { dispatched: number }).dispatched).toBeGreaterThanOrEqual(1);
+    await eventually(async () => (await catalogue(project))['offline:3.0.0'] === model.digest, 'the swept delivery');
   });
 });

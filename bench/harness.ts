@@ -1,0 +1,105 @@
+/**
+ * The servers a benchmark runs against, as the tests start them: a real Temporal dev server,
+ * PostgreSQL, Kafka, the Harbor emulator over a real OCI registry, optionally a worker, and the
+ * API over HTTP on loopback with a platform administrator's token.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { ActivityDeps } from '../activities';
+import { createHarborInstances } from '../activities/harbor';
+import { createKafkaPublisher } from '../activities/kafka';
+import { createApp } from '../api/app';
+import { connect } from '../db/client';
+import { migrateDatabase } from '../db/migrate';
+import { logger } from '../lib/logger';
+import { createSecretBox } from '../lib/secrets';
+import { createWorker } from '../lib/worker';
+import { startHarborEmulator } from '../test/harbor-emulator';
+import { startKafka } from '../test/servers/kafka';
+import { startOciRegistry } from '../test/servers/oci-registry';
+import { startPostgres } from '../test/servers/postgres';
+import { SEARCH_ATTRIBUTES, temporalExecutable } from '../test/servers/temporal';
+import { bearer, startTestAuth } from '../test/support/auth';
+
+export const REGISTRY = 'harbor.bench';
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+
+export async function startBench(opts: { worker: boolean; webhooksToApi?: boolean; pool?: number }) {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const quiet = logger.child({}, { level: 'silent' });
+  const [postgres, kafka, registry, temporal] = await Promise.all([
+    startPostgres(),
+    startKafka(),
+    startOciRegistry(),
+    TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalExecutable() }, ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES } }),
+  ]);
+  const harbor = await startHarborEmulator({ registryUrl: registry.url, validate: 'record' });
+  const database = connect(postgres.url, { max: opts.pool ?? 10 });
+  await migrateDatabase(database);
+  const secrets = createSecretBox(randomBytes(32));
+  const auth = await startTestAuth();
+  const taskQueue = 'bench';
+  const served: { fetch?: (req: Request) => Response | Promise<Response> } = {};
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: (req) => served.fetch!(req), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const deps: ActivityDeps = {
+    db: database.db,
+    harbor: createHarborInstances([{ address: REGISTRY, url: harbor.url, username: harbor.username, password: harbor.password }]),
+    events: createKafkaPublisher({ bootstrapBrokers: [kafka.bootstrap], topic: 'bench-events' }),
+    secrets,
+    webhookReceiverUrl: opts.webhooksToApi ? `${base}/api/v1/webhooks/harbor` : 'http://127.0.0.1:9/unused',
+    temporal: { client: temporal.client, taskQueue },
+  };
+  const worker = opts.worker ? await createWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue, deps }) : undefined;
+  const workerRun = worker?.run();
+  workerRun?.catch((err: unknown) => console.error('worker stopped:', err));
+  const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps });
+  served.fetch = app.fetch;
+  const headers = { 'content-type': 'application/json', ...bearer(auth.adminToken) };
+  const call = (method: string, path: string, body?: unknown) => fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+
+  return {
+    base,
+    headers,
+    call,
+    database,
+    harbor,
+    secrets,
+    temporal,
+    /** A tenant and an onboarded project. */
+    async project(name: string) {
+      await call('POST', '/api/v1/tenants', { name: 'bench', companyName: 'Bench', url: 'https://bench.example' });
+      const res = await call('POST', '/api/v1/projects', { name, display_name: name, tenantId: 'bench' });
+      if (res.status !== 201) throw new Error(`onboarding ${name}: ${res.status} ${await res.text()}`);
+    },
+    /** Stops the worker: what the API hands to Temporal then waits in its task queue. */
+    async stopWorker() {
+      if (worker?.getState() === 'RUNNING') worker.shutdown();
+      await workerRun?.catch(() => undefined);
+    },
+    record(name: string, results: Record<string, unknown>) {
+      const full = { ...results, date: new Date().toISOString(), machine: `${cpus().length} cores` };
+      console.log(JSON.stringify(full, null, 2));
+      mkdirSync('bench/results', { recursive: true });
+      writeFileSync(`bench/results/${name}.json`, `${JSON.stringify(full, null, 2)}\n`);
+    },
+    async stop() {
+      server.close();
+      if (worker?.getState() === 'RUNNING') worker.shutdown();
+      await workerRun?.catch(() => undefined);
+      await deps.events.close();
+      await auth.stop();
+      await database.close();
+      await harbor.stop();
+      await temporal.teardown();
+      await Promise.all([registry.stop(), kafka.stop(), postgres.stop()]);
+    },
+  };
+}
