@@ -37,6 +37,8 @@ export interface AppDeps {
   secrets: SecretBox;
   /** Bearer token verification and the policy decision point. */
   auth: AuthDeps;
+  /** Webhook deliveries handed to Temporal at once, after their answer (default 2). */
+  webhookDispatchConcurrency?: number;
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
@@ -89,7 +91,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createCatalogueRouter({ db: deps.db, registries: deps.registries, mutations }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
-  const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger });
+  const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency });
   app.route('/api/v1', createWebhooksRouter({ db: deps.db, secrets: deps.secrets, dispatcher }));
 
   const document = withSecurity(

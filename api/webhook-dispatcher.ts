@@ -20,7 +20,8 @@ interface Job {
 export function createWebhookDispatcher(deps: { db: Db; client: Client; taskQueue: string; logger: Logger; concurrency?: number }) {
   const queue: Job[] = [];
   let running = 0;
-  const limit = deps.concurrency ?? 8;
+  // Few at a time: the receiver's answers come first; the backlog drains when deliveries slow down.
+  const limit = deps.concurrency ?? 2;
   const idle: (() => void)[] = [];
 
   const pump = () => {

@@ -29,7 +29,7 @@ import { bearer, startTestAuth } from '../test/support/auth';
 export const REGISTRY = 'harbor.bench';
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
-export async function startBench(opts: { worker: boolean; webhooksToApi?: boolean; pool?: number }) {
+export async function startBench(opts: { worker: boolean; webhooksToApi?: boolean; pool?: number; dispatchConcurrency?: number }) {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const quiet = logger.child({}, { level: 'silent' });
   const [postgres, kafka, registry, temporal] = await Promise.all([
@@ -60,7 +60,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
   const worker = opts.worker ? await createWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue, deps }) : undefined;
   const workerRun = worker?.run();
   workerRun?.catch((err: unknown) => console.error('worker stopped:', err));
-  const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps });
+  const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps, webhookDispatchConcurrency: opts.dispatchConcurrency });
   served.fetch = app.fetch;
   const headers = { 'content-type': 'application/json', ...bearer(auth.adminToken) };
   const call = (method: string, path: string, body?: unknown) => fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -18,6 +18,8 @@ export interface Config {
   kafkaTopic: string;
   /** Period of the catalogue-reconciliation Schedule. */
   reconcileEveryMinutes: number;
+  /** Webhook deliveries handed to Temporal at once, after their 2xx. */
+  webhookDispatchConcurrency: number;
   /** Period of the membership-sync Schedule. */
   membershipSyncEveryMinutes: number;
   /** Keycloak's admin API (service account) for project membership; unset: membership operations fail clearly. */
@@ -63,6 +65,7 @@ export function loadConfig(): Config {
     kafkaTopic: process.env.KAFKA_TOPIC ?? 'modelregistry.events',
     reconcileEveryMinutes: int('RECONCILE_INTERVAL_MINUTES', 60),
     membershipSyncEveryMinutes: int('MEMBERSHIP_SYNC_INTERVAL_MINUTES', 15),
+    webhookDispatchConcurrency: int('WEBHOOK_DISPATCH_CONCURRENCY', 2),
     keycloak: process.env.KEYCLOAK_URL
       ? {
           url: process.env.KEYCLOAK_URL,

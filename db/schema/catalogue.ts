@@ -104,6 +104,8 @@ export const models = modelregistry.table(
     foreignKey({ name: 'FK_models_model_types_type_id', columns: [t.typeId], foreignColumns: [modelTypes.id] }).onDelete('restrict'),
     foreignKey({ name: 'FK_models_projects_project_id', columns: [t.projectId], foreignColumns: [projects.id] }).onDelete('cascade'),
     foreignKey({ name: 'FK_models_repositories_repository_id', columns: [t.repositoryId], foreignColumns: [repositories.id] }).onDelete('cascade'),
+    // The project's model list: filtered by archive state, paged by (name, id) keyset.
+    index('IX_models_project_list').on(t.projectId, t.isArchived, t.name, t.id),
   ],
 );
 
@@ -123,6 +125,7 @@ export const images = modelregistry.table(
     primaryKey({ name: 'PK_images', columns: [t.id] }),
     foreignKey({ name: 'FK_images_models_model_id', columns: [t.modelId], foreignColumns: [models.id] }).onDelete('cascade'),
     foreignKey({ name: 'FK_images_repositories_repository_id', columns: [t.repositoryId], foreignColumns: [repositories.id] }).onDelete('cascade'),
+    index('IX_images_model_id').on(t.modelId),
   ],
 );
 
@@ -177,6 +180,7 @@ export const signatures = modelregistry.table(
   (t) => [
     primaryKey({ name: 'PK_signatures', columns: [t.id] }),
     foreignKey({ name: 'FK_signatures_images_image_id', columns: [t.imageId], foreignColumns: [images.id] }).onDelete('cascade'),
+    index('IX_signatures_image_id').on(t.imageId),
     foreignKey({ name: 'FK_signatures_repositories_repository_id', columns: [t.repositoryId], foreignColumns: [repositories.id] }).onDelete('cascade'),
     foreignKey({ name: 'FK_signatures_signature_types_type_id', columns: [t.typeId], foreignColumns: [signatureTypes.id] }).onDelete('restrict'),
   ],
@@ -194,6 +198,7 @@ export const tags = modelregistry.table(
   (t) => [
     primaryKey({ name: 'PK_tags', columns: [t.id] }),
     foreignKey({ name: 'FK_tags_images_image_id', columns: [t.imageId], foreignColumns: [images.id] }).onDelete('cascade'),
+    index('IX_tags_image_id').on(t.imageId),
   ],
 );
 
@@ -224,6 +229,7 @@ export const validationResults = modelregistry.table(
   (t) => [
     primaryKey({ name: 'PK_validation_results', columns: [t.id] }),
     foreignKey({ name: 'FK_validation_results_images_image_id', columns: [t.imageId], foreignColumns: [images.id] }).onDelete('set null'),
+    index('IX_validation_results_image_id').on(t.imageId),
     foreignKey({ name: 'FK_validation_results_repositories_repository_id', columns: [t.repositoryId], foreignColumns: [repositories.id] }).onDelete('cascade'),
     foreignKey({ name: 'FK_validation_results_validation_statuses_status_id', columns: [t.statusId], foreignColumns: [validationStatuses.id] }).onDelete('restrict'),
   ],
