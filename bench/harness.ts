@@ -103,3 +103,22 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     },
   };
 }
+
+/** Pushes `count` real ModelPack artifacts (tags 1.0.0…) spread over `repositories` repositories, `concurrency` at a time. */
+export async function pushMany(registryUrl: string, project: string, count: number, repositories: number, concurrency = 8) {
+  const { pushModel } = await import('../test/harbor/oci-push');
+  const pushed: { repository: string; tag: string; digest: string }[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const repository = `model-${i % repositories}`;
+        const tag = `1.0.${Math.floor(i / repositories)}`;
+        const { digest } = await pushModel(registryUrl, `${project}/${repository}`, tag);
+        pushed.push({ repository, tag, digest });
+      }
+    }),
+  );
+  return pushed;
+}

@@ -1,0 +1,80 @@
+/**
+ * Push-to-catalogue lag at a steady rate: the artifacts are pushed to the emulator's registry
+ * first (real pushes, webhooks going nowhere), then their PUSH_ARTIFACT deliveries are sent to
+ * the receiver at `rate` per second, as Harbor would send them. Lag is from a delivery's send to
+ * its image being in the catalogue (polled every 50 ms), through inbox, dispatcher, repository
+ * workflow and import, with one worker.
+ *
+ *   npx tsx bench/push-lag.ts [pushes=1000] [rate=100]
+ */
+import { eq, inArray } from 'drizzle-orm';
+import { images, projects } from '../db/schema';
+import { percentile, pushMany, startBench } from './harness';
+
+const count = Number(process.argv[2] ?? 1000);
+const rate = Number(process.argv[3] ?? 100);
+const bench = await startBench({ worker: true });
+await bench.project('lag');
+const pushed = await pushMany(bench.harbor.url, 'lag', count, 20);
+const [row] = await bench.database.db.select({ secret: projects.webhookSecret }).from(projects).where(eq(projects.name, 'lag'));
+const authorization = `Bearer ${bench.secrets.open(row!.secret!)}`;
+
+const sentAt = new Map<string, number>();
+const seenAt = new Map<string, number>();
+let failures = 0;
+const deliver = async (p: (typeof pushed)[number], i: number) => {
+  const body = {
+    type: 'PUSH_ARTIFACT',
+    occur_at: 1_800_000_000 + i,
+    operator: 'bench',
+    event_data: {
+      resources: [{ digest: p.digest, tag: p.tag, resource_url: `harbor.bench/lag/${p.repository}:${p.tag}` }],
+      repository: { name: p.repository, namespace: 'lag', repo_full_name: `lag/${p.repository}`, repo_type: 'private' },
+    },
+  };
+  sentAt.set(p.digest, performance.now());
+  const res = await fetch(`${bench.base}/api/v1/webhooks/harbor`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(body) });
+  if (res.status !== 200) failures++;
+  await res.body?.cancel();
+};
+
+let polling = true;
+const poller = (async () => {
+  while (polling) {
+    const waiting = [...sentAt.keys()].filter((d) => !seenAt.has(d));
+    if (waiting.length > 0) {
+      const found = await bench.database.db.select({ digest: images.digest }).from(images).where(inArray(images.digest, waiting));
+      const now = performance.now();
+      for (const { digest } of found) if (!seenAt.has(digest)) seenAt.set(digest, now);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+})();
+
+const start = performance.now();
+const sends: Promise<void>[] = [];
+for (let i = 0; i < pushed.length; i++) {
+  const due = start + (i * 1000) / rate;
+  const wait = due - performance.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  sends.push(deliver(pushed[i]!, i));
+}
+await Promise.all(sends);
+const sendSeconds = (performance.now() - start) / 1000;
+const deadline = performance.now() + 120_000;
+while (seenAt.size < pushed.length && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+polling = false;
+await poller;
+
+const lags = [...seenAt.entries()].map(([d, t]) => t - sentAt.get(d)!).sort((a, b) => a - b);
+bench.record('push-lag', {
+  benchmark: `push-to-catalogue lag: ${count} PUSH_ARTIFACT deliveries at ${rate}/s (artifacts pushed beforehand), one worker`,
+  achieved_rate_per_second: Number((count / sendSeconds).toFixed(1)),
+  catalogued: seenAt.size,
+  failures,
+  p50_ms: Math.round(percentile(lags, 50)),
+  p99_ms: Math.round(percentile(lags, 99)),
+  max_ms: Math.round(lags.at(-1) ?? 0),
+  targets: { p99_ms: 2000 },
+});
+await bench.stop();
