@@ -154,30 +154,26 @@ export function createRobotsRouter(deps: { db: Db; mutations: MutationDeps; regi
     return c.json(toRobotRecord(row), 200);
   });
 
-  router.openapi(remove, async (c) => {
-    const { name, robot } = c.req.valid('param');
-    const registry = registryOf(c.req.valid('query').registry);
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'robotDeleteWorkflow',
-      workflowId: robotWorkflowId(registry, name, robot),
-      args: [{ registry, project: name, name: robot }],
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: attributes(name, 'robot.delete'),
+  /** A change of one existing robot: its workflow, keyed like the robot. */
+  const robotChange = (c: Context, params: { name: string; robot: string }, requested: string | undefined, idempotencyKey: string | undefined, workflowType: string, kind: string) => {
+    const registry = registryOf(requested);
+    return mutationResponse(c, deps.mutations, {
+      workflowType,
+      workflowId: robotWorkflowId(registry, params.name, params.robot),
+      args: [{ registry, project: params.name, name: params.robot }],
+      idempotencyKey,
+      searchAttributes: attributes(params.name, kind),
     });
+  };
+
+  router.openapi(remove, async (c) => {
+    const outcome = await robotChange(c, c.req.valid('param'), c.req.valid('query').registry, c.req.valid('header')['idempotency-key'], 'robotDeleteWorkflow', 'robot.delete');
     if (!outcome.done) return outcome.response;
     return c.json(outcome.result as RobotRecord, 200);
   });
 
   router.openapi(refresh, async (c) => {
-    const { name, robot } = c.req.valid('param');
-    const registry = registryOf(c.req.valid('query').registry);
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'robotSecretRefreshWorkflow',
-      workflowId: robotWorkflowId(registry, name, robot),
-      args: [{ registry, project: name, name: robot }],
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: attributes(name, 'robot.refresh'),
-    });
+    const outcome = await robotChange(c, c.req.valid('param'), c.req.valid('query').registry, c.req.valid('header')['idempotency-key'], 'robotSecretRefreshWorkflow', 'robot.refresh');
     if (!outcome.done) return outcome.response;
     return c.json(reveal(outcome.result as { robot: RobotRecord; sealedSecret: string }), 200);
   });
