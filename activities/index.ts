@@ -7,6 +7,7 @@ import { createHarborMemberActivities } from './harbor/members';
 import { createHarborRepositoryActivities } from './harbor/repositories';
 import { createHarborRobotActivities } from './harbor/robots';
 import { createInboxActivities } from './inbox/sweeper';
+import { createRepositoryBatchActivities } from './repository-batch';
 import { createKeycloakActivities, type KeycloakConfig } from './keycloak';
 import { createKafkaActivities, type EventPublisher } from './kafka';
 
@@ -25,9 +26,12 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, built from real clients so tests can point them at test servers. */
 export function createActivities(deps: ActivityDeps) {
+  const db = createDbActivities(deps);
+  const harborProjects = createHarborProjectActivities(deps);
   return {
-    ...createDbActivities(deps),
-    ...createHarborProjectActivities(deps),
+    ...db,
+    ...harborProjects,
+    ...createRepositoryBatchActivities({ ...db, ...harborProjects }),
     ...createHarborMemberActivities(deps),
     ...createHarborRobotActivities(deps),
     ...createHarborRepositoryActivities(deps),

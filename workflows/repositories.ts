@@ -1,4 +1,4 @@
-import { condition, continueAsNew, defineSignal, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineSignal, patched, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { HARBOR_EVENT_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from './repository-events';
 
@@ -12,6 +12,13 @@ const local = proxyActivities<Activities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
+
+const batch = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+/** Events applied by one activity: bounded so that one attempt stays short. */
+const BATCH_SIZE = 25;
 
 export const harborEventSignal = defineSignal<[RepositoryEvent]>(HARBOR_EVENT_SIGNAL);
 
@@ -34,6 +41,24 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
   for (;;) {
     const more = await condition(() => pending.length > 0, '10 minutes');
     if (!more) return; // idle: a later delivery starts it again (signal-with-start)
+    // Runs started before batching replay the one-event-at-a-time path below.
+    if (patched('repository-event-batches')) {
+      const events = pending.splice(0, BATCH_SIZE);
+      for (const e of events) seen.add(e.inboxId);
+      const changes = await batch.applyRepositoryEvents({ registry: input.registry, project: input.project, projectId: input.projectId, repository: input.repository, events });
+      const drafts = changes
+        .filter((c) => c.change !== 'unchanged')
+        .map((c) => ({
+          id: uuid4(),
+          type: c.change === 'archived' ? 'modelregistry.model.image_archived' : 'modelregistry.model.image_synced',
+          subject: `models/${input.registry}/${fullName}`,
+          time: new Date().toISOString(),
+          data: { registry: input.registry, project: input.project, model: input.repository, digest: c.digest, tags: c.tags, change: c.change },
+        }));
+      if (drafts.length > 0) await local.publishEvents(drafts);
+      if (workflowInfo().historyLength > CONTINUE_AS_NEW_EVENTS) await continueAsNew<typeof repositoryWorkflow>({ ...input, pending });
+      continue;
+    }
     const event = pending.shift()!;
     seen.add(event.inboxId);
     if (event.type === 'PULL_ARTIFACT' && event.digest) {

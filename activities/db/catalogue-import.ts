@@ -49,7 +49,10 @@ async function liveRepository(tx: Tx, projectId: string, registry: string, repo:
     .select()
     .from(repositories)
     .where(and(eq(repositories.projectId, projectId), eq(repositories.name, name), eq(repositories.isArchived, false)))
-    .limit(1);
+    .limit(1)
+    // A refresh and the repository's own events may reconcile it at once: one at a time, or both
+    // would insert the same image or tag (the reads above the inserts are not locks).
+    .for('update');
   repository ??= (
     await tx.insert(repositories).values({ name, namespace: namespace!, fullName: repo.fullName, harborId: repo.harborId, projectId, harborAddress: registry }).returning()
   )[0]!;

@@ -10,5 +10,9 @@ export function createKafkaActivities({ events }: { events: EventPublisher }) {
     async publishEvent(draft: EventDraft): Promise<void> {
       await events.publish(toCloudEvent(draft));
     },
+    /** Several CloudEvents in order; a retry resends them all with the same ids (consumers dedupe on id). */
+    async publishEvents(drafts: EventDraft[]): Promise<void> {
+      for (const draft of drafts) await events.publish(toCloudEvent(draft));
+    },
   };
 }

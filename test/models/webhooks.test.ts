@@ -56,7 +56,7 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const project = await onboard();
     const model = await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
     await eventually(async () => (await catalogue(project))['llama:1.0.0'] === model.digest, 'the pushed model');
-    const [inbox] = await stack.database.sql`select status, event_type, dispatched_at from modelregistry.webhook_events where payload->'event_data'->'repository'->>'namespace' = ${project}`;
+    const [inbox] = await stack.database.sql`select status, event_type, dispatched_at from modelregistry.webhook_events where payload->'event_data'->'repository'->>'namespace' = ${project} order by received_at limit 1`;
     expect(inbox).toMatchObject({ event_type: 'PUSH_ARTIFACT' });
     expect(inbox!.dispatched_at).not.toBeNull();
 
