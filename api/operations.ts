@@ -133,7 +133,9 @@ export async function readOperation(client: Client, workflowId: string, runId: s
   return view;
 }
 
-const hashArgs = (args: unknown[]) => createHash('sha256').update(JSON.stringify(args)).digest('base64url');
+/** Which request started a run: its kind as well as its input, so a different mutation never joins it. */
+const requestHashOf = (spec: MutationSpec) =>
+  createHash('sha256').update(JSON.stringify([spec.workflowType, spec.args])).digest('base64url');
 
 async function latestRun(client: Client, workflowId: string): Promise<WorkflowExecutionDescription | null> {
   try {
@@ -151,7 +153,7 @@ async function latestRun(client: Client, workflowId: string): Promise<WorkflowEx
  *   request, and refused as busy otherwise, so a different concurrent change is never lost.
  */
 export async function runMutation(deps: MutationDeps, spec: MutationSpec): Promise<MutationOutcome> {
-  const requestHash = hashArgs(spec.args);
+  const requestHash = requestHashOf(spec);
   let runId: string | undefined;
   for (let attempt = 0; attempt < 3 && !runId; attempt++) {
     const latest = await latestRun(deps.client, spec.workflowId);

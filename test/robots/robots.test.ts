@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { robotAccounts } from '../../db/schema';
+import { robotWorkflowId } from '../../workflows/ids';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
@@ -67,6 +68,18 @@ describe('robot accounts', () => {
     expect(fields).toEqual(expect.arrayContaining(['body.name', 'body.permissions.0']));
     expect((await stack.app.request(base, jsonRequest({ name: 'x', permissions: [] }))).status).toBe(400);
     expect((await stack.app.request(`/api/v1/projects/${uniqueName('none')}/robots`, jsonRequest({ name: 'x', permissions: ['pull'] }))).status).toBe(404);
+  });
+
+  it('refuses a delete while a secret refresh of the same robot is running, rather than joining it', async () => {
+    // No worker polls this queue, so the refresh stays running.
+    const stalled = stack.appWith({ mutationWaitMs: 0, taskQueue: uniqueName('nobody') });
+    const refresh = await stalled.request(`${base}/ci/secret`, { method: 'POST' });
+    expect(refresh.status).toBe(202);
+    const del = await stalled.request(`${base}/ci`, { method: 'DELETE' });
+    expect(del.status).toBe(409);
+    expect(await readJson(del)).toMatchObject({ type: expect.stringMatching(/operation-in-progress$/), operation: refresh.headers.get('location') });
+    await stack.client.workflow.getHandle(robotWorkflowId(stack.registry, project, 'ci')).terminate('test cleanup');
+    expect(await harborRobot('ci')).toBeDefined();
   });
 
   it('deletes the robot in Harbor and archives it', async () => {
