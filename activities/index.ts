@@ -31,7 +31,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...db,
     ...harborProjects,
-    ...createRepositoryBatchActivities({ ...db, ...harborProjects }),
+    ...createRepositoryBatchActivities(deps, harborProjects),
     ...createHarborMemberActivities(deps),
     ...createHarborRobotActivities(deps),
     ...createHarborRepositoryActivities(deps),

@@ -1,10 +1,17 @@
+import type { Db } from '../db/client';
+import { auditEvents, webhookEvents } from '../db/schema';
+import { inArray } from 'drizzle-orm';
+import { extractModelMetadata, type OciManifest } from '../lib/model-metadata';
 import type { RepositoryEvent } from '../workflows/repository-events';
-import type { createDbActivities } from './db';
+import { liveRepository, reconcileArtifactsIn, type ArtifactChange, type ImportedArtifact } from './db/catalogue-import';
+import { writeImagesMetadata, type ImageMetadata } from './db/model-metadata';
 import type { createHarborProjectActivities } from './harbor';
 
-type Base = ReturnType<typeof createDbActivities> & ReturnType<typeof createHarborProjectActivities>;
+type HarborReads = Pick<ReturnType<typeof createHarborProjectActivities>, 'fetchHarborArtifact' | 'fetchArtifactManifest'>;
 
 const ARTIFACT_EVENTS = new Set(['PUSH_ARTIFACT', 'DELETE_ARTIFACT', 'SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED']);
+/** Harbor reads of one batch in flight at once. */
+const READ_CONCURRENCY = 4;
 
 export interface RepositoryBatchInput {
   registry: string;
@@ -16,40 +23,81 @@ export interface RepositoryBatchInput {
 
 export interface AppliedChange {
   digest: string;
-  change: 'added' | 'updated' | 'archived' | 'unchanged';
+  change: ArtifactChange;
   tags: string[];
 }
 
+interface HarborView {
+  artifact: ImportedArtifact | null;
+  manifest?: { manifest: OciManifest; config: unknown };
+}
+
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
 /**
- * A batch of one repository's events in one activity, in arrival order: the same steps the
- * repository workflow used to run as separate activities, each idempotent, so a retried batch
- * converges. One Temporal round trip per batch instead of seven per push.
+ * A batch of one repository's events in one activity. First Harbor is read, once per digest: it
+ * is the reference, so every event of a digest converges on the same view, whatever their order.
+ * Then one transaction makes the catalogue match those views, writes pushed images' metadata,
+ * records one audit row per event and marks the inbox rows processed. A retried batch reads
+ * Harbor again and converges; nothing is half-applied.
  */
-export function createRepositoryBatchActivities(base: Base) {
+export function createRepositoryBatchActivities(deps: { db: Db }, harbor: HarborReads) {
   return {
     async applyRepositoryEvents(input: RepositoryBatchInput): Promise<AppliedChange[]> {
       const fullName = `${input.project}/${input.repository}`;
       const resource = `models/${input.registry}/${fullName}`;
-      const changes: AppliedChange[] = [];
-      for (const event of input.events) {
-        if (!event.digest) continue;
-        const details = { digest: event.digest, tag: event.tag ?? null, occurAt: event.occurAt };
-        if (event.type === 'PULL_ARTIFACT') {
-          await base.recordAudit({ eventKey: `webhook:${event.inboxId}:${event.digest}`, actor: event.operator ?? null, action: 'model.pulled', resource, details });
-          continue;
+      const artifactEvents = input.events.filter((e) => e.digest && ARTIFACT_EVENTS.has(e.type));
+      const pushed = new Set(artifactEvents.filter((e) => e.type === 'PUSH_ARTIFACT').map((e) => e.digest!));
+
+      const views = new Map<string, HarborView>();
+      await forEachLimited([...new Set(artifactEvents.map((e) => e.digest!))], READ_CONCURRENCY, async (digest) => {
+        const artifact = await harbor.fetchHarborArtifact(input.registry, input.project, input.repository, digest);
+        const manifest = artifact && pushed.has(digest) ? await harbor.fetchArtifactManifest(input.registry, input.project, input.repository, digest) : undefined;
+        views.set(digest, { artifact, manifest });
+      });
+
+      return deps.db.transaction(async (tx) => {
+        const audit: (typeof auditEvents.$inferInsert)[] = [];
+        const changes: AppliedChange[] = [];
+        const written: ImageMetadata[] = [];
+        let live: Awaited<ReturnType<typeof liveRepository>> | null = null;
+        let applied = new Map<string, { change: ArtifactChange; imageId?: string }>();
+        if (views.size > 0) {
+          live = await liveRepository(tx, input.projectId, input.registry, { fullName, harborId: null, description: '' });
+          applied = await reconcileArtifactsIn(tx, { repositoryId: live.repository.id, modelId: live.model.id }, new Map([...views].map(([d, v]) => [d, v.artifact])));
         }
-        if (!ARTIFACT_EVENTS.has(event.type)) continue;
-        const artifact = await base.fetchHarborArtifact(input.registry, input.project, input.repository, event.digest);
-        const change = await base.reconcileArtifact({ projectId: input.projectId, registry: input.registry, fullName, digest: event.digest, artifact });
-        await base.recordAudit({ eventKey: `webhook:${event.inboxId}:${event.digest}`, actor: event.operator ?? null, action: `model.${event.type.toLowerCase()}`, resource, details: { ...details, change } });
-        if (artifact && event.type === 'PUSH_ARTIFACT') {
-          const { manifest, config } = await base.fetchArtifactManifest(input.registry, input.project, input.repository, event.digest);
-          await base.recordArtifactMetadata({ projectId: input.projectId, fullName, digest: event.digest, tag: artifact.tags[0]?.name ?? '', manifest, config });
+        // Each digest changes once, whatever the number of its events: later events find it unchanged.
+        const reported = new Set<string>();
+        for (const event of input.events) {
+          if (!event.digest) continue;
+          const details = { digest: event.digest, tag: event.tag ?? null, occurAt: event.occurAt };
+          const eventKey = `webhook:${event.inboxId}:${event.digest}`;
+          if (event.type === 'PULL_ARTIFACT') {
+            audit.push({ eventKey, actor: event.operator ?? null, action: 'model.pulled', resource, details });
+            continue;
+          }
+          if (!ARTIFACT_EVENTS.has(event.type)) continue;
+          const view = views.get(event.digest)!;
+          const { imageId, change: appliedChange } = applied.get(event.digest)!;
+          const change = reported.has(event.digest) ? 'unchanged' : appliedChange;
+          reported.add(event.digest);
+          audit.push({ eventKey, actor: event.operator ?? null, action: `model.${event.type.toLowerCase()}`, resource, details: { ...details, change } });
+          if (event.type === 'PUSH_ARTIFACT' && view.artifact && view.manifest && imageId) {
+            written.push({ imageId, tag: view.artifact.tags[0]?.name ?? '', manifest: view.manifest.manifest, meta: extractModelMetadata(view.manifest.manifest, view.manifest.config) });
+          }
+          changes.push({ digest: event.digest, change, tags: view.artifact?.tags.map((t) => t.name) ?? [] });
         }
-        changes.push({ digest: event.digest, change, tags: artifact?.tags.map((t) => t.name) ?? [] });
-      }
-      await base.markWebhookEventsProcessed(input.events.map((e) => e.inboxId));
-      return changes;
+        if (live && written.length > 0) await writeImagesMetadata(tx, live.model.id, written);
+        if (audit.length > 0) await tx.insert(auditEvents).values(audit).onConflictDoNothing({ target: auditEvents.eventKey });
+        const inboxIds = input.events.map((e) => e.inboxId);
+        if (inboxIds.length > 0) await tx.update(webhookEvents).set({ status: 'processed' }).where(inArray(webhookEvents.id, inboxIds));
+        return changes;
+      });
     },
   };
 }

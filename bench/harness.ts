@@ -3,7 +3,9 @@
  * PostgreSQL, Kafka, the Harbor emulator over a real OCI registry, optionally a worker, and the
  * API over HTTP on loopback with a platform administrator's token.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +21,6 @@ import { migrateDatabase } from '../db/migrate';
 import { logger } from '../lib/logger';
 import { createSecretBox } from '../lib/secrets';
 import { createWorker } from '../lib/worker';
-import { startHarborEmulator } from '../test/harbor-emulator';
 import { startKafka } from '../test/servers/kafka';
 import { startOciRegistry } from '../test/servers/oci-registry';
 import { startPostgres } from '../test/servers/postgres';
@@ -38,7 +39,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     startOciRegistry(),
     TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalExecutable() }, ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES } }),
   ]);
-  const harbor = await startHarborEmulator({ registryUrl: registry.url, validate: 'record' });
+  const harbor = await startHarborProcess(registry.url);
   const database = connect(postgres.url, { max: opts.pool ?? 10 });
   await migrateDatabase(database);
   const secrets = createSecretBox(randomBytes(32));
@@ -101,6 +102,23 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
       await temporal.teardown();
       await Promise.all([registry.stop(), kafka.stop(), postgres.stop()]);
     },
+  };
+}
+
+/** The Harbor emulator as a separate process (bench/harbor-process.ts). */
+async function startHarborProcess(registryUrl: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/harbor-process.ts', registryUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the Harbor emulator exited (${code})`)));
+    createInterface({ input: child.stdout }).once('line', resolve);
+  });
+  const info = JSON.parse(first) as { url: string; username: string; password: string };
+  return {
+    ...info,
+    stop: () => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { webhookEvents } from './schema';
 
@@ -24,7 +24,7 @@ export async function storeDelivery(
   return { id: existing!.id, duplicate: true, dispatched: existing!.dispatchedAt !== null };
 }
 
-/** Marks a row handed to Temporal (or needing no workflow), so the sweeper leaves it. */
-export async function markDispatched(db: Db, id: string, status: string): Promise<void> {
-  await db.update(webhookEvents).set({ dispatchedAt: sql`now()`, status }).where(eq(webhookEvents.id, id));
+/** Marks rows handed to Temporal (or needing no workflow), so the sweeper leaves them. */
+export async function markDispatched(db: Db, ids: string[], status: string): Promise<void> {
+  if (ids.length > 0) await db.update(webhookEvents).set({ dispatchedAt: sql`now()`, status }).where(inArray(webhookEvents.id, ids));
 }

@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { harborProjectEventWorkflowId, repositoryWorkflowId } from '../workflows/ids';
 import type { ProjectEventInput } from '../workflows/project-events';
-import { HARBOR_EVENT_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from '../workflows/repository-events';
+import { HARBOR_EVENTS_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from '../workflows/repository-events';
 import { ModelName, OperationKind, ProjectName } from '../workflows/search-attributes';
 import type { HarborEvent } from './harbor-events';
 
@@ -12,16 +12,36 @@ export const PROJECT_TYPES = new Set(['QUOTA_EXCEED', 'QUOTA_WARNING', 'REPLICAT
 /** Everything else stays in the inbox for audit. */
 export const DISPATCHED_TYPES = new Set([...REPOSITORY_TYPES, ...PROJECT_TYPES]);
 
-/** Hands a stored delivery to the workflow that applies it. */
-export async function dispatchHarborEvent(
-  client: Client,
-  taskQueue: string,
-  target: { registry: string; projectId: string },
-  inboxId: string,
-  event: HarborEvent,
-  details: unknown,
-): Promise<void> {
-  if (REPOSITORY_TYPES.has(event.type)) return dispatchToRepository(client, taskQueue, target, inboxId, event);
+/** A stored delivery and where it belongs. */
+export interface Delivery {
+  target: { registry: string; projectId: string };
+  inboxId: string;
+  event: HarborEvent;
+  details: unknown;
+}
+
+/**
+ * Hands stored deliveries to the workflows that apply them: one signal-with-start per repository
+ * carrying all of its events in arrival order, one workflow per project-level delivery. Used by the
+ * receiver's dispatcher and by the sweeper; the repository workflow ignores an inbox id it has seen.
+ */
+export async function dispatchHarborEvents(client: Client, taskQueue: string, deliveries: Delivery[]): Promise<void> {
+  const byRepository = new Map<string, Delivery[]>();
+  const projectLevel: Delivery[] = [];
+  for (const d of deliveries) {
+    if (!REPOSITORY_TYPES.has(d.event.type)) projectLevel.push(d);
+    else {
+      const id = repositoryWorkflowId(d.target.registry, d.event.namespace!, d.event.repository!);
+      byRepository.set(id, [...(byRepository.get(id) ?? []), d]);
+    }
+  }
+  await Promise.all([
+    ...[...byRepository.entries()].map(([workflowId, group]) => signalRepository(client, taskQueue, workflowId, group)),
+    ...projectLevel.map((d) => startProjectEvent(client, taskQueue, d)),
+  ]);
+}
+
+async function startProjectEvent(client: Client, taskQueue: string, { target, inboxId, event, details }: Delivery): Promise<void> {
   const input: ProjectEventInput = { registry: target.registry, project: event.namespace!, inboxId, type: event.type, operator: event.operator, occurAt: event.occurAt, details };
   try {
     // One workflow per delivery, its id the inbox row: the sweeper's re-dispatch cannot apply it twice.
@@ -40,30 +60,25 @@ export async function dispatchHarborEvent(
   }
 }
 
-/**
- * Hands a stored delivery to its repository's entity workflow (signal-with-start), once per
- * resource. Used by the receiver and by the sweeper; the workflow ignores an inbox id it has seen.
- */
-export async function dispatchToRepository(
-  client: Client,
-  taskQueue: string,
-  target: { registry: string; projectId: string },
-  inboxId: string,
-  event: HarborEvent,
-): Promise<void> {
-  const input: RepositoryWorkflowInput = { registry: target.registry, project: event.namespace!, projectId: target.projectId, repository: event.repository! };
-  for (const resource of event.resources.length > 0 ? event.resources : [{ digest: null, tag: null }]) {
-    await client.workflow.signalWithStart('repositoryWorkflow', {
-      workflowId: repositoryWorkflowId(target.registry, event.namespace!, event.repository!),
-      taskQueue,
-      args: [input],
-      signal: HARBOR_EVENT_SIGNAL,
-      signalArgs: [{ inboxId, type: event.type, digest: resource.digest, tag: resource.tag, operator: event.operator, occurAt: event.occurAt } satisfies RepositoryEvent],
-      typedSearchAttributes: [
-        { key: ProjectName, value: event.namespace! },
-        { key: ModelName, value: event.repository! },
-        { key: OperationKind, value: 'model.webhook' },
-      ],
-    });
-  }
+/** One signal-with-start of a repository's entity workflow with its events, one per resource of each delivery. */
+async function signalRepository(client: Client, taskQueue: string, workflowId: string, group: Delivery[]): Promise<void> {
+  const { target, event: first } = group[0]!;
+  const input: RepositoryWorkflowInput = { registry: target.registry, project: first.namespace!, projectId: target.projectId, repository: first.repository! };
+  const events = group.flatMap(({ inboxId, event }) =>
+    (event.resources.length > 0 ? event.resources : [{ digest: null, tag: null }]).map(
+      (resource): RepositoryEvent => ({ inboxId, type: event.type, digest: resource.digest, tag: resource.tag, operator: event.operator, occurAt: event.occurAt }),
+    ),
+  );
+  await client.workflow.signalWithStart('repositoryWorkflow', {
+    workflowId,
+    taskQueue,
+    args: [input],
+    signal: HARBOR_EVENTS_SIGNAL,
+    signalArgs: [events],
+    typedSearchAttributes: [
+      { key: ProjectName, value: first.namespace! },
+      { key: ModelName, value: first.repository! },
+      { key: OperationKind, value: 'model.webhook' },
+    ],
+  });
 }

@@ -1,6 +1,6 @@
 import { condition, continueAsNew, defineSignal, patched, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { HARBOR_EVENT_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from './repository-events';
+import { HARBOR_EVENT_SIGNAL, HARBOR_EVENTS_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from './repository-events';
 
 export type { RepositoryEvent, RepositoryWorkflowInput } from './repository-events';
 
@@ -21,6 +21,7 @@ const batch = proxyActivities<Activities>({
 const BATCH_SIZE = 25;
 
 export const harborEventSignal = defineSignal<[RepositoryEvent]>(HARBOR_EVENT_SIGNAL);
+export const harborEventsSignal = defineSignal<[RepositoryEvent[]]>(HARBOR_EVENTS_SIGNAL);
 
 const ARTIFACT_EVENTS = new Set(['PUSH_ARTIFACT', 'DELETE_ARTIFACT', 'SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED']);
 /** Well below Temporal's suggested history limit; the entity starts afresh with what is pending. */
@@ -34,9 +35,11 @@ const CONTINUE_AS_NEW_EVENTS = 2_000;
 export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promise<void> {
   const pending: RepositoryEvent[] = [...(input.pending ?? [])];
   const seen = new Set<string>();
-  setHandler(harborEventSignal, (event) => {
+  const receive = (event: RepositoryEvent) => {
     if (!seen.has(event.inboxId)) pending.push(event);
-  });
+  };
+  setHandler(harborEventSignal, receive);
+  setHandler(harborEventsSignal, (events) => events.forEach(receive));
   const fullName = `${input.project}/${input.repository}`;
   for (;;) {
     const more = await condition(() => pending.length > 0, '10 minutes');

@@ -1,5 +1,7 @@
 /** The contract between the webhook receiver and the repository workflow (no workflow imports, so the API can use it). */
 export const HARBOR_EVENT_SIGNAL = 'harborEvent';
+/** Several deliveries for one repository in one signal, in arrival order (the dispatcher groups a backlog). */
+export const HARBOR_EVENTS_SIGNAL = 'harborEvents';
 
 /** One Harbor delivery for a repository, as the webhook receiver stored it in the inbox. */
 export interface RepositoryEvent {

@@ -39,10 +39,11 @@ export interface ImportedRepository {
   artifacts: ImportedArtifact[];
 }
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Counts = { models: number; images: number; tags: number };
 
-async function liveRepository(tx: Tx, projectId: string, registry: string, repo: { fullName: string; harborId: number | null; description: string }) {
+/** The repository's live row (locked for this transaction) and its live model, created when missing. */
+export async function liveRepository(tx: Tx, projectId: string, registry: string, repo: { fullName: string; harborId: number | null; description: string }) {
   const [namespace, ...rest] = repo.fullName.split('/');
   const name = rest.join('/');
   let [repository] = await tx
@@ -65,34 +66,69 @@ async function liveRepository(tx: Tx, projectId: string, registry: string, repo:
   return { repository, model: model!, createdModel };
 }
 
-/**
- * Makes one artifact's image and tags match Harbor: adds what is missing; with `exactTags`
- * archives tags Harbor no longer has. Returns what it added.
- */
-async function upsertArtifact(tx: Tx, ids: { repositoryId: string; modelId: string }, artifact: ImportedArtifact, exactTags: boolean): Promise<Counts> {
-  const counts = { models: 0, images: 0, tags: 0 };
-  let [image] = await tx
-    .select()
-    .from(images)
-    .where(and(eq(images.repositoryId, ids.repositoryId), eq(images.digest, artifact.digest), eq(images.isArchived, false)))
-    .limit(1);
-  if (!image) {
-    [image] = await tx.insert(images).values({ digest: artifact.digest, harborId: artifact.harborId, modelId: ids.modelId, repositoryId: ids.repositoryId }).returning();
-    counts.images++;
-  }
-  const existing = await tx.select({ id: tags.id, name: tags.name }).from(tags).where(and(eq(tags.imageId, image!.id), eq(tags.isArchived, false)));
-  const wanted = new Set(artifact.tags.map((t) => t.name));
-  for (const tag of artifact.tags.filter((t) => !existing.some((e) => e.name === t.name))) {
-    await tx.insert(tags).values({ name: tag.name, harborId: tag.harborId, imageId: image!.id });
-    counts.tags++;
-  }
-  const gone = existing.filter((e) => !wanted.has(e.name)).map((e) => e.id);
-  if (exactTags && gone.length > 0) await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(inArray(tags.id, gone));
+interface UpsertedImage {
+  imageId: string;
+  addedImage: boolean;
+  addedTags: number;
+}
 
-  // Scan reports, one row per Harbor report id.
+/**
+ * Makes artifacts' images and tags match Harbor, a few statements for the whole set: adds what is
+ * missing; with `exactTags` archives tags Harbor no longer has. Returns, per digest, its image and
+ * what was added.
+ */
+async function upsertArtifacts(tx: Tx, ids: { repositoryId: string; modelId: string }, list: ImportedArtifact[], exactTags: boolean): Promise<Map<string, UpsertedImage>> {
+  const artifacts = [...new Map(list.map((a) => [a.digest, a])).values()];
+  const result = new Map<string, UpsertedImage>();
+  // Chunked: a statement carries at most 65,535 parameters.
+  for (let i = 0; i < artifacts.length; i += UPSERT_CHUNK) {
+    for (const [digest, up] of await upsertChunk(tx, ids, artifacts.slice(i, i + UPSERT_CHUNK), exactTags)) result.set(digest, up);
+  }
+  return result;
+}
+
+const UPSERT_CHUNK = 1000;
+
+async function upsertChunk(tx: Tx, ids: { repositoryId: string; modelId: string }, artifacts: ImportedArtifact[], exactTags: boolean): Promise<Map<string, UpsertedImage>> {
+  const result = new Map<string, UpsertedImage>();
+  const digests = artifacts.map((a) => a.digest);
+  const found = await tx
+    .select({ id: images.id, digest: images.digest, isVerified: images.isVerified })
+    .from(images)
+    .where(and(eq(images.repositoryId, ids.repositoryId), inArray(images.digest, digests), eq(images.isArchived, false)));
+  const byDigest = new Map(found.map((i) => [i.digest, { ...i, added: false }]));
+  const missing = artifacts.filter((a) => !byDigest.has(a.digest));
+  if (missing.length > 0) {
+    const inserted = await tx
+      .insert(images)
+      .values(missing.map((a) => ({ digest: a.digest, harborId: a.harborId, modelId: ids.modelId, repositoryId: ids.repositoryId })))
+      .returning({ id: images.id, digest: images.digest, isVerified: images.isVerified });
+    for (const i of inserted) byDigest.set(i.digest, { ...i, added: true });
+  }
+  const imageIds = [...byDigest.values()].map((i) => i.id);
+  const existing = await tx.select({ id: tags.id, name: tags.name, imageId: tags.imageId }).from(tags).where(and(inArray(tags.imageId, imageIds), eq(tags.isArchived, false)));
+  const newTags: (typeof tags.$inferInsert)[] = [];
+  const gone: string[] = [];
+  for (const artifact of artifacts) {
+    const image = byDigest.get(artifact.digest)!;
+    const current = existing.filter((e) => e.imageId === image.id);
+    const wanted = new Set(artifact.tags.map((t) => t.name));
+    const added = artifact.tags.filter((t) => !current.some((e) => e.name === t.name));
+    newTags.push(...added.map((t) => ({ name: t.name, harborId: t.harborId, imageId: image.id })));
+    gone.push(...current.filter((e) => !wanted.has(e.name)).map((e) => e.id));
+    result.set(artifact.digest, { imageId: image.id, addedImage: image.added, addedTags: added.length });
+  }
+  if (newTags.length > 0) await tx.insert(tags).values(newTags);
+  if (exactTags && gone.length > 0) await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(inArray(tags.id, gone));
+  for (const artifact of artifacts) await recordScansAndSignatures(tx, ids.repositoryId, byDigest.get(artifact.digest)!, artifact);
+  return result;
+}
+
+/** Scan reports (one row per Harbor report id) and signatures (one per signature digest; a signed image is verified). */
+async function recordScansAndSignatures(tx: Tx, repositoryId: string, image: { id: string; isVerified: boolean }, artifact: ImportedArtifact): Promise<void> {
   const firstTag = artifact.tags[0]?.name ?? '';
   for (const scan of artifact.scans ?? []) {
-    const [known] = await tx.select({ id: validationResults.id }).from(validationResults).where(and(eq(validationResults.imageId, image!.id), eq(validationResults.reportRef, scan.reportId))).limit(1);
+    const [known] = await tx.select({ id: validationResults.id }).from(validationResults).where(and(eq(validationResults.imageId, image.id), eq(validationResults.reportRef, scan.reportId))).limit(1);
     const values = {
       scannerName: scan.scanner,
       scanStatus: scan.status,
@@ -104,21 +140,53 @@ async function upsertArtifact(tx: Tx, ids: { repositoryId: string; modelId: stri
       statusId: SCAN_STATUS_IDS[scan.status] ?? 0,
     };
     if (known) await tx.update(validationResults).set(values).where(eq(validationResults.id, known.id));
-    else await tx.insert(validationResults).values({ ...values, repositoryId: ids.repositoryId, imageId: image!.id, tag: firstTag, reportRef: scan.reportId });
+    else await tx.insert(validationResults).values({ ...values, repositoryId, imageId: image.id, tag: firstTag, reportRef: scan.reportId });
   }
-  // Signatures (Harbor accessories), one row per signature digest; a signed image is verified.
   let signed = false;
   for (const signature of artifact.signatures ?? []) {
     const typeId = SIGNATURE_TYPE_IDS[signature.type];
     if (typeId === undefined) continue;
     signed = true;
-    const [known] = await tx.select({ id: signatures.id }).from(signatures).where(and(eq(signatures.imageId, image!.id), eq(signatures.digest, signature.digest))).limit(1);
+    const [known] = await tx.select({ id: signatures.id }).from(signatures).where(and(eq(signatures.imageId, image.id), eq(signatures.digest, signature.digest))).limit(1);
     if (!known) {
-      await tx.insert(signatures).values({ digest: signature.digest, typeId, harborId: signature.harborId, imageId: image!.id, repositoryId: ids.repositoryId, artifactDigest: artifact.digest, artifactId: artifact.harborId });
+      await tx.insert(signatures).values({ digest: signature.digest, typeId, harborId: signature.harborId, imageId: image.id, repositoryId, artifactDigest: artifact.digest, artifactId: artifact.harborId });
     }
   }
-  if (signed && !image!.isVerified) await tx.update(images).set({ isVerified: true }).where(eq(images.id, image!.id));
-  return counts;
+  if (signed && !image.isVerified) await tx.update(images).set({ isVerified: true }).where(eq(images.id, image.id));
+}
+
+export type ArtifactChange = 'added' | 'updated' | 'archived' | 'unchanged';
+
+/**
+ * Converges artifacts of a locked repository on what Harbor says now, given per digest (null when
+ * Harbor has no such artifact): present → image and tags as Harbor has them; absent → image and
+ * its tags archived, the model too when no image is left. Harbor is the reference, so duplicated
+ * or reordered events end in the same state.
+ */
+export async function reconcileArtifactsIn(
+  tx: Tx,
+  ids: { repositoryId: string; modelId: string },
+  views: Map<string, ImportedArtifact | null>,
+): Promise<Map<string, { change: ArtifactChange; imageId?: string }>> {
+  const result = new Map<string, { change: ArtifactChange; imageId?: string }>();
+  const present = [...views.values()].filter((a): a is ImportedArtifact => a !== null);
+  for (const [digest, up] of await upsertArtifacts(tx, ids, present, true)) {
+    result.set(digest, { change: up.addedImage ? 'added' : up.addedTags > 0 ? 'updated' : 'unchanged', imageId: up.imageId });
+  }
+  const absent = [...views.entries()].filter(([, a]) => a === null).map(([digest]) => digest);
+  for (const digest of absent) result.set(digest, { change: 'unchanged' });
+  if (absent.length === 0) return result;
+  const archived = await tx
+    .update(images)
+    .set({ isArchived: true, deletedAt: sql`now()` })
+    .where(and(eq(images.repositoryId, ids.repositoryId), inArray(images.digest, absent), eq(images.isArchived, false)))
+    .returning({ id: images.id, digest: images.digest });
+  if (archived.length === 0) return result;
+  for (const a of archived) result.set(a.digest, { change: 'archived' });
+  await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(and(inArray(tags.imageId, archived.map((a) => a.id)), eq(tags.isArchived, false)));
+  const [left] = await tx.select({ n: sql<number>`count(*)::int` }).from(images).where(and(eq(images.modelId, ids.modelId), eq(images.isArchived, false)));
+  if (!left || left.n === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, ids.modelId));
+  return result;
 }
 
 /**
@@ -133,10 +201,9 @@ export function createCatalogueImportActivities({ db }: { db: Db }) {
         for (const repo of input.repositories) {
           const { repository, model, createdModel } = await liveRepository(tx, input.projectId, input.registry, repo);
           if (createdModel) counts.models++;
-          for (const artifact of repo.artifacts) {
-            const added = await upsertArtifact(tx, { repositoryId: repository.id, modelId: model.id }, artifact, false);
-            counts.images += added.images;
-            counts.tags += added.tags;
+          for (const added of (await upsertArtifacts(tx, { repositoryId: repository.id, modelId: model.id }, repo.artifacts, false)).values()) {
+            counts.images += added.addedImage ? 1 : 0;
+            counts.tags += added.addedTags;
           }
         }
       });
@@ -148,23 +215,11 @@ export function createCatalogueImportActivities({ db }: { db: Db }) {
      * as Harbor has them; absent → image and its tags archived, the model too when no image is
      * left. Harbor is the reference, so duplicated or reordered events end in the same state.
      */
-    async reconcileArtifact(input: { projectId: string; registry: string; fullName: string; digest: string; artifact: ImportedArtifact | null }): Promise<'added' | 'updated' | 'archived' | 'unchanged'> {
+    async reconcileArtifact(input: { projectId: string; registry: string; fullName: string; digest: string; artifact: ImportedArtifact | null }): Promise<ArtifactChange> {
       return db.transaction(async (tx) => {
         const { repository, model } = await liveRepository(tx, input.projectId, input.registry, { fullName: input.fullName, harborId: null, description: '' });
-        if (input.artifact) {
-          const added = await upsertArtifact(tx, { repositoryId: repository.id, modelId: model.id }, input.artifact, true);
-          return added.images > 0 ? 'added' : added.tags > 0 ? 'updated' : 'unchanged';
-        }
-        const archived = await tx
-          .update(images)
-          .set({ isArchived: true, deletedAt: sql`now()` })
-          .where(and(eq(images.repositoryId, repository.id), eq(images.digest, input.digest), eq(images.isArchived, false)))
-          .returning({ id: images.id });
-        if (archived.length === 0) return 'unchanged';
-        await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(and(inArray(tags.imageId, archived.map((a) => a.id)), eq(tags.isArchived, false)));
-        const [left] = await tx.select({ n: sql<number>`count(*)::int` }).from(images).where(and(eq(images.modelId, model.id), eq(images.isArchived, false)));
-        if (!left || left.n === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, model.id));
-        return 'archived';
+        const changes = await reconcileArtifactsIn(tx, { repositoryId: repository.id, modelId: model.id }, new Map([[input.digest, input.artifact]]));
+        return changes.get(input.digest)!.change;
       });
     },
 
@@ -176,10 +231,9 @@ export function createCatalogueImportActivities({ db }: { db: Db }) {
       return db.transaction(async (tx) => {
         const { repository, model } = await liveRepository(tx, input.projectId, input.registry, input.repository);
         const result = { added: 0, updated: 0, archived: 0 };
-        for (const artifact of input.repository.artifacts) {
-          const added = await upsertArtifact(tx, { repositoryId: repository.id, modelId: model.id }, artifact, true);
-          if (added.images > 0) result.added++;
-          else if (added.tags > 0) result.updated++;
+        for (const added of (await upsertArtifacts(tx, { repositoryId: repository.id, modelId: model.id }, input.repository.artifacts, true)).values()) {
+          if (added.addedImage) result.added++;
+          else if (added.addedTags > 0) result.updated++;
         }
         const listed = new Set(input.repository.artifacts.map((a) => a.digest));
         const live = await tx.select({ id: images.id, digest: images.digest }).from(images).where(and(eq(images.repositoryId, repository.id), eq(images.isArchived, false)));

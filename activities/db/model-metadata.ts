@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { images, manifests, metadata, modelOverrides, models, modelTypes, projects, repositories } from '../../db/schema';
-import { extractModelMetadata, modelTypeCode, type OciManifest } from '../../lib/model-metadata';
+import { extractModelMetadata, modelTypeCode, type ModelMetadata, type OciManifest } from '../../lib/model-metadata';
 
 export interface ModelUpdate {
   registry: string;
@@ -13,11 +14,77 @@ export interface ModelUpdate {
   customMetadata?: Record<string, string>;
 }
 
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface ImageMetadata {
+  imageId: string;
+  tag: string;
+  manifest: OciManifest;
+  meta: ModelMetadata;
+}
+
+/** An image's metadata tree as rows, parents first, their ids chosen here so one INSERT writes the tree. */
+export function metadataRows(meta: ModelMetadata, ids: { modelId: string; imageId: string }): (typeof metadata.$inferInsert)[] {
+  const rows: (typeof metadata.$inferInsert)[] = [];
+  const add = (name: string, value: string | null, parentId: string | null = null) => {
+    const id = randomUUID();
+    rows.push({ id, name, value, modelId: ids.modelId, imageId: ids.imageId, parentId });
+    return id;
+  };
+  const runtime = add('runtime', null);
+  for (const [key, value] of [['family', meta.family], ['architecture', meta.architecture], ['format', meta.format], ['paramSize', meta.paramSize], ['precision', meta.precision]] as const) {
+    if (value) add(key, value, runtime);
+  }
+  if (meta.capabilities) add('capabilities', JSON.stringify(meta.capabilities), runtime);
+  for (const layer of meta.layers) {
+    const id = add(layer.kind === 'dataset' ? 'dataset' : 'layer', layer.filepath, null);
+    add('mediaType', layer.mediaType, id);
+    add('digest', layer.digest, id);
+    add('size', String(layer.size), id);
+  }
+  for (const [key, value] of Object.entries(meta.labels)) add(`label:${key}`, value);
+  return rows;
+}
+
 /**
- * Writes what an artifact's manifest and config say into the catalogue: the model's descriptive
- * columns, the image's manifest row, and its metadata tree (replaced as a whole, so re-running
- * converges). Runtime requirements and dataset references are metadata rows.
+ * Writes what artifacts' manifests and configs say into the catalogue, inside the caller's
+ * transaction: the model's descriptive columns (the last artifact's, as if applied one by one), each
+ * image's manifest row and metadata tree (replaced as a whole, so re-running converges). Runtime
+ * requirements and dataset references are metadata rows.
  */
+export async function writeImagesMetadata(tx: Tx, modelId: string, entries: ImageMetadata[]): Promise<void> {
+  if (entries.length === 0) return;
+  // Serialises with a user's PATCH of the same model, whose values win (model_overrides).
+  await tx.execute(sql`select 1 from ${models} where ${models.id} = ${modelId} for update`);
+  const [override] = await tx.select().from(modelOverrides).where(eq(modelOverrides.modelId, modelId));
+  const typeIds = new Map((await tx.select({ id: modelTypes.id, code: modelTypes.code }).from(modelTypes)).map((t) => [t.code, t.id]));
+  let columns: Partial<typeof models.$inferInsert> = {};
+  for (const { meta } of entries) {
+    columns = {
+      ...columns,
+      typeId: typeIds.get(modelTypeCode(meta.capabilities)) ?? 0,
+      displayName: meta.title,
+      author: meta.authors,
+      organization: meta.vendor,
+      license: meta.licenses,
+      url: meta.source,
+      // A malformed date would fail the write on every retry: kept out instead.
+      creationDate: meta.created && Number.isFinite(Date.parse(meta.created)) ? meta.created : null,
+      tags: override?.labels ?? Object.entries(meta.labels).map(([k, v]) => `${k}=${v}`),
+      ...(meta.description && override?.description == null ? { description: meta.description } : {}),
+    };
+  }
+  await tx.update(models).set(columns).where(eq(models.id, modelId));
+  // One image pushed twice in a batch: its last manifest counts.
+  const byImage = [...new Map(entries.map((e) => [e.imageId, e])).values()];
+  const imageIds = byImage.map((e) => e.imageId);
+  await tx.delete(manifests).where(inArray(manifests.imageId, imageIds));
+  await tx.insert(manifests).values(byImage.map((e) => ({ imageId: e.imageId, tag: e.tag, content: JSON.stringify(e.manifest) })));
+  await tx.delete(metadata).where(inArray(metadata.imageId, imageIds));
+  await tx.insert(metadata).values(byImage.flatMap((e) => metadataRows(e.meta, { modelId, imageId: e.imageId })));
+}
+
+/** The catalogue's model metadata: what pushes extract, and what users change (PATCH). */
 export function createModelMetadataActivities({ db }: { db: Db }) {
   return {
     async modelExists(registry: string, project: string, model: string): Promise<boolean> {
@@ -60,7 +127,6 @@ export function createModelMetadataActivities({ db }: { db: Db }) {
     },
 
     async recordArtifactMetadata(input: { projectId: string; fullName: string; digest: string; tag: string; manifest: OciManifest; config: unknown }): Promise<boolean> {
-      const meta = extractModelMetadata(input.manifest, input.config);
       const name = input.fullName.split('/').slice(1).join('/');
       return db.transaction(async (tx) => {
         const [row] = await tx
@@ -70,44 +136,7 @@ export function createModelMetadataActivities({ db }: { db: Db }) {
           .where(and(eq(repositories.projectId, input.projectId), eq(repositories.name, name), eq(images.digest, input.digest), eq(images.isArchived, false)))
           .limit(1);
         if (!row) return false;
-        // Serialises with a user's PATCH of the same model, whose values win (model_overrides).
-        await tx.execute(sql`select 1 from ${models} where ${models.id} = ${row.modelId} for update`);
-        const [override] = await tx.select().from(modelOverrides).where(eq(modelOverrides.modelId, row.modelId));
-        const [type] = await tx.select({ id: modelTypes.id }).from(modelTypes).where(eq(modelTypes.code, modelTypeCode(meta.capabilities))).limit(1);
-        await tx
-          .update(models)
-          .set({
-            typeId: type?.id ?? 0,
-            displayName: meta.title,
-            author: meta.authors,
-            organization: meta.vendor,
-            license: meta.licenses,
-            url: meta.source,
-            // A malformed date would fail the write on every retry: kept out instead.
-            creationDate: meta.created && Number.isFinite(Date.parse(meta.created)) ? meta.created : null,
-            tags: override?.labels ?? Object.entries(meta.labels).map(([k, v]) => `${k}=${v}`),
-            ...(meta.description && override?.description == null ? { description: meta.description } : {}),
-          })
-          .where(eq(models.id, row.modelId));
-        await tx.delete(manifests).where(eq(manifests.imageId, row.imageId));
-        await tx.insert(manifests).values({ imageId: row.imageId, tag: input.tag, content: JSON.stringify(input.manifest) });
-        await tx.delete(metadata).where(eq(metadata.imageId, row.imageId));
-        const add = async (n: string, value: string | null, parentId: string | null = null) => {
-          const [created] = await tx.insert(metadata).values({ name: n, value, modelId: row.modelId, imageId: row.imageId, parentId }).returning({ id: metadata.id });
-          return created!.id;
-        };
-        const runtime = await add('runtime', null);
-        for (const [key, value] of [['family', meta.family], ['architecture', meta.architecture], ['format', meta.format], ['paramSize', meta.paramSize], ['precision', meta.precision]] as const) {
-          if (value) await add(key, value, runtime);
-        }
-        if (meta.capabilities) await add('capabilities', JSON.stringify(meta.capabilities), runtime);
-        for (const layer of meta.layers) {
-          const id = await add(layer.kind === 'dataset' ? 'dataset' : 'layer', layer.filepath, null);
-          await add('mediaType', layer.mediaType, id);
-          await add('digest', layer.digest, id);
-          await add('size', String(layer.size), id);
-        }
-        for (const [key, value] of Object.entries(meta.labels)) await add(`label:${key}`, value);
+        await writeImagesMetadata(tx, row.modelId, [{ imageId: row.imageId, tag: input.tag, manifest: input.manifest, meta: extractModelMetadata(input.manifest, input.config) }]);
         return true;
       });
     },

@@ -4,7 +4,7 @@ import type { Db } from '../../db/client';
 import { markDispatched } from '../../db/inbox';
 import { projects, webhookEvents } from '../../db/schema';
 import { parseHarborEvent } from '../../lib/harbor-events';
-import { dispatchHarborEvent, REPOSITORY_TYPES } from '../../lib/webhook-dispatch';
+import { dispatchHarborEvents, REPOSITORY_TYPES, type Delivery } from '../../lib/webhook-dispatch';
 
 /**
  * Re-dispatches inbox rows that were stored but never handed to Temporal (the API died between
@@ -26,7 +26,8 @@ export function createInboxActivities(deps: { db: Db; temporal: { client: Client
         )
         .orderBy(webhookEvents.receivedAt)
         .limit(limit);
-      const result = { dispatched: 0, orphaned: 0 };
+      const deliveries: Delivery[] = [];
+      const orphaned: string[] = [];
       for (const row of rows) {
         const parsed = parseHarborEvent(row.payload);
         const registry = row.source.replace(/^harbor:/, '');
@@ -39,16 +40,20 @@ export function createInboxActivities(deps: { db: Db; temporal: { client: Client
                 .limit(1)
             : [];
         if (!parsed.ok || !project || (REPOSITORY_TYPES.has(parsed.event.type) && !parsed.event.repository)) {
-          await markDispatched(deps.db, row.id, 'orphaned');
-          result.orphaned++;
+          orphaned.push(row.id);
           continue;
         }
         const body = row.payload as { event_data?: unknown; data?: unknown } | null;
-        await dispatchHarborEvent(deps.temporal.client, deps.temporal.taskQueue, { registry, projectId: project.id }, row.id, parsed.event, body?.event_data ?? body?.data ?? null);
-        await markDispatched(deps.db, row.id, 'dispatched');
-        result.dispatched++;
+        deliveries.push({ target: { registry, projectId: project.id }, inboxId: row.id, event: parsed.event, details: body?.event_data ?? body?.data ?? null });
       }
-      return result;
+      await markDispatched(deps.db, orphaned, 'orphaned');
+      // In chunks, so that a failure leaves the rest for the next sweep without re-sending much.
+      for (let i = 0; i < deliveries.length; i += 100) {
+        const chunk = deliveries.slice(i, i + 100);
+        await dispatchHarborEvents(deps.temporal.client, deps.temporal.taskQueue, chunk);
+        await markDispatched(deps.db, chunk.map((d) => d.inboxId), 'dispatched');
+      }
+      return { dispatched: deliveries.length, orphaned: orphaned.length };
     },
   };
 }

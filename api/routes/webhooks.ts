@@ -101,7 +101,7 @@ export function createWebhooksRouter(deps: { db: Db; secrets: SecretBox; dispatc
     });
     if (stored.dispatched) return c.json({ id: stored.id, duplicate: stored.duplicate, status: 'dispatched' }, 200);
     if (!dispatch) {
-      await markDispatched(deps.db, stored.id, event.known ? 'stored' : 'ignored');
+      await markDispatched(deps.db, [stored.id], event.known ? 'stored' : 'ignored');
       return c.json({ id: stored.id, duplicate: stored.duplicate, status: event.known ? 'stored' : 'ignored' }, 200);
     }
     // Committed: answer now. A repeat of a row still queued is not queued twice (the sweeper backs both up).

@@ -25,8 +25,29 @@ export interface RepositoryContents {
   accessories: Map<string, { manifest: FetchedManifest; type: string }[]>;
 }
 
+const cached = new WeakMap<EmulatorContext, Map<string, { generation: number; contents: Promise<RepositoryContents> }>>();
+
+/**
+ * A repository's contents, read again from the registry only after the emulator changed it (every
+ * push, delete and tag goes through the emulator). Real Harbor answers artifact reads from its
+ * database; without this, each read would cost one registry request per tag.
+ */
+export function readRepository(ctx: EmulatorContext, repository: string): Promise<RepositoryContents> {
+  let byRepository = cached.get(ctx);
+  if (!byRepository) cached.set(ctx, (byRepository = new Map()));
+  const generation = ctx.state.generation(repository);
+  const hit = byRepository.get(repository);
+  if (hit?.generation === generation) return hit.contents;
+  const contents = readFromRegistry(ctx, repository);
+  byRepository.set(repository, { generation, contents });
+  contents.catch(() => {
+    if (byRepository.get(repository)?.contents === contents) byRepository.delete(repository);
+  });
+  return contents;
+}
+
 /** Reads a repository from the registry: tagged manifests plus the untagged ones pushed through the emulator. */
-export async function readRepository(ctx: EmulatorContext, repository: string): Promise<RepositoryContents> {
+async function readFromRegistry(ctx: EmulatorContext, repository: string): Promise<RepositoryContents> {
   const digests = new Map<string, string[]>();
   const accessories = new Map<string, { manifest: FetchedManifest; type: string }[]>();
   const addAccessory = (subject: string, manifest: FetchedManifest, type: string) =>

@@ -47,6 +47,7 @@ export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string) {
       const digest = upstream.headers.get('docker-content-digest') ?? reference;
       const stamp = now();
       const resource = (tag: string) => ({ digest, tag, resource_url: `${ctx.registryAddress()}/${repository}:${tag || digest}` });
+      if (method === 'PUT' || method === 'DELETE') ctx.state.changed(repository);
       if (method === 'PUT') {
         const isTag = !reference.startsWith('sha256:');
         const content = JSON.parse(Buffer.from(body as ArrayBuffer).toString('utf8')) as { subject?: unknown };

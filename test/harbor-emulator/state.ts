@@ -33,6 +33,8 @@ export interface RepositoryState {
 /** Harbor's state that is not in the OCI registry, in memory for one emulator run. */
 export class EmulatorState {
   private seq = 0;
+  /** Bumped by every change to a repository's manifests or tags, so reads of it can be cached. */
+  private readonly generations = new Map<string, number>();
   readonly projects = new Map<string, ProjectState>();
   readonly repositories = new Map<string, RepositoryState>();
   /** Keyed by `<repository>@<digest>`. */
@@ -47,6 +49,14 @@ export class EmulatorState {
   readonly replicationExecutions = new Map<number, S['ReplicationExecution']>();
   readonly retentions = new Map<number, S['RetentionPolicy']>();
   readonly userGroups = new Map<number, S['UserGroup']>();
+
+  changed(repository: string): void {
+    this.generations.set(repository, this.generation(repository) + 1);
+  }
+
+  generation(repository: string): number {
+    return this.generations.get(repository) ?? 0;
+  }
 
   nextId(): number {
     return ++this.seq;

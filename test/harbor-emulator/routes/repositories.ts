@@ -99,6 +99,7 @@ export function repositoryRoutes(app: Hono, ctx: EmulatorContext) {
       emitArtifactEvent(ctx, p, 'DELETE_ARTIFACT', name, [{ digest: a.manifest.digest, tag: a.tags[0] ?? '', resource_url: `${ctx.registryAddress()}/${name}@${a.manifest.digest}` }]);
     }
     ctx.state.repositories.delete(name);
+    ctx.state.changed(name);
     return { status: 200 };
   }));
 
@@ -121,6 +122,7 @@ export function repositoryRoutes(app: Hono, ctx: EmulatorContext) {
     for (const acc of contents.accessories.get(entry.manifest.digest) ?? []) await ctx.oci.deleteManifest(name, acc.manifest.digest);
     await ctx.oci.deleteManifest(name, entry.manifest.digest);
     ctx.state.artifacts.delete(`${name}@${entry.manifest.digest}`);
+    ctx.state.changed(name);
     emitArtifactEvent(ctx, p, 'DELETE_ARTIFACT', name, [{ digest: entry.manifest.digest, tag: entry.tags[0] ?? '', resource_url: `${ctx.registryAddress()}/${name}@${entry.manifest.digest}` }]);
     return { status: 200 };
   }));
@@ -140,6 +142,7 @@ export function repositoryRoutes(app: Hono, ctx: EmulatorContext) {
     await ctx.oci.putManifest(name, tag, raw);
     ctx.state.deletedTags.delete(`${name}:${tag}`);
     ctx.state.tagPushTimes.set(`${name}:${tag}`, now());
+    ctx.state.changed(name);
     return { status: 201, headers: { location: `/api/v2.0/projects/${c.req.param('project_name')}/repositories/${c.req.param('repository_name')}/artifacts/${entry.manifest.digest}/tags/${tag}` } };
   }));
 
@@ -148,6 +151,7 @@ export function repositoryRoutes(app: Hono, ctx: EmulatorContext) {
     const tag = c.req.param('tag_name') ?? '';
     if (!entry.tags.includes(tag)) throw notFound(`tag ${tag} not found`);
     ctx.state.deletedTags.add(`${name}:${tag}`);
+    ctx.state.changed(name);
     return { status: 200 };
   }));
 
