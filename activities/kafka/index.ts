@@ -12,7 +12,7 @@ export function createKafkaActivities({ events }: { events: EventPublisher }) {
     },
     /** Several CloudEvents in order; a retry resends them all with the same ids (consumers dedupe on id). */
     async publishEvents(drafts: EventDraft[]): Promise<void> {
-      for (const draft of drafts) await events.publish(toCloudEvent(draft));
+      if (drafts.length > 0) await events.publish(...drafts.map(toCloudEvent));
     },
   };
 }

@@ -3,7 +3,8 @@ import type { Logger } from '../../lib/logger';
 import type { RegistryEvent } from './cloudevents';
 
 export interface EventPublisher {
-  publish(event: RegistryEvent): Promise<void>;
+  /** Sends the events in order, in one request where the transport allows. */
+  publish(...events: RegistryEvent[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,16 +28,14 @@ export function createKafkaPublisher(opts: { bootstrapBrokers: string[]; topic: 
   });
   let tail: Promise<unknown> = Promise.resolve();
   return {
-    publish(event) {
+    publish(...events) {
       const send = tail.then(() => producer.send({
-        messages: [
-          {
-            topic: opts.topic,
-            key: event.subject,
-            value: JSON.stringify(event),
-            headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8', ce_id: event.id, ce_type: event.type },
-          },
-        ],
+        messages: events.map((event) => ({
+          topic: opts.topic,
+          key: event.subject,
+          value: JSON.stringify(event),
+          headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8', ce_id: event.id, ce_type: event.type },
+        })),
       }));
       tail = send.catch(() => undefined);
       return send.then(() => undefined);
@@ -48,8 +47,8 @@ export function createKafkaPublisher(opts: { bootstrapBrokers: string[]; topic: 
 /** Without a broker the local stack logs the events instead. */
 export function createLogPublisher(logger: Logger): EventPublisher {
   return {
-    publish(event) {
-      logger.info({ event }, 'event');
+    publish(...events) {
+      for (const event of events) logger.info({ event }, 'event');
       return Promise.resolve();
     },
     close: () => Promise.resolve(),

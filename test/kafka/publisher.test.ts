@@ -46,6 +46,17 @@ describe('CloudEvents on a real Kafka broker', () => {
     expect(ofP0).toEqual([0, 3, 6, 9, 12, 15, 18]);
   });
 
+  it('sends several events in one request, in order, between concurrent single sends', async () => {
+    const topic = `events-${randomUUID()}`;
+    const publisher = createKafkaPublisher({ bootstrapBrokers: [inject('kafkaBootstrap')], topic });
+    const event = (i: number) => ({ specversion: '1.0' as const, id: `m${i}`, source: '/t', type: 'modelregistry.model.image_synced', subject: 'models/r/p/m', time: '', datacontenttype: 'application/json' as const, data: { i } });
+    await Promise.all([publisher.publish(event(0)), publisher.publish(event(1), event(2), event(3)), publisher.publish(event(4))]);
+    await publisher.publish(...[5, 6, 7, 8, 9].map(event));
+    await publisher.close();
+    const records = await readTopic(inject('kafkaBootstrap'), topic, { count: 10 });
+    expect(records.map((r) => JSON.parse(r.value).data.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   it('refuses an event type outside modelregistry.<resource>.<verb>', async () => {
     const { publishEvent } = createKafkaActivities({ events: { publish: () => Promise.resolve(), close: () => Promise.resolve() } });
     await expect(publishEvent({ id: '1', type: 'project.created', subject: 's', time: '', data: {} })).rejects.toThrow(/modelregistry/);
