@@ -95,6 +95,44 @@ describe('robot accounts', () => {
     seen.push((await readJson(again)).secret);
   });
 
+  it("takes only Harbor's robot names and durations of -1 or 1–3650 days (400 naming the field)", async () => {
+    const fieldsOf = async (body: unknown, path = base) => {
+      const res = await stack.app.request(path, jsonRequest(body));
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      return [...new Set((await readJson(res)).errors.map((e: { field: string }) => e.field))];
+    };
+    for (const name of ['ci-', '-ci', 'ci..x', 'ci_-x', 'CI', 'ci+x', 'robot$ci', 'c i', '']) {
+      expect(await fieldsOf({ name, permissions: ['pull'] })).toEqual(['body.name']);
+    }
+    for (const durationDays of [0, -2, 3651, 1.5, '30']) {
+      expect(await fieldsOf({ name: 'dur', durationDays, permissions: ['pull'] })).toEqual(['body.durationDays']);
+    }
+    // robot$<project>+<name> must fit in 255 characters.
+    const fits = 'x'.repeat(255 - `robot$${project}+`.length);
+    const tooLong = await stack.app.request(base, jsonRequest({ name: `${fits}x`, permissions: ['pull'] }));
+    expect(tooLong.status).toBe(400);
+    expect((await readJson(tooLong)).errors).toEqual([expect.objectContaining({ field: 'body.name', message: expect.stringContaining('at most 255') })]);
+    expect((await stack.app.request(`${base}/dur`)).status).toBe(404);
+
+    // The same rules in onboarding's robot block.
+    const onboarding = { name: uniqueName('robots'), display_name: 'x', tenantId: tenant };
+    expect(await fieldsOf({ ...onboarding, robot: { name: 'ci-' } }, '/api/v1/projects')).toEqual(['body.robot.name']);
+    expect(await fieldsOf({ ...onboarding, robot: { durationDays: 0 } }, '/api/v1/projects')).toEqual(['body.robot.durationDays']);
+    expect(await fieldsOf({ ...onboarding, name: 'p'.repeat(250), robot: true }, '/api/v1/projects')).toEqual(['body.robot']);
+
+    // Good names: separators inside, and the longest that fits; -1 never expires.
+    for (const [name, durationDays] of [['ci.push_2-x', -1], [fits, 3650]] as const) {
+      const res = await stack.app.request(base, jsonRequest({ name, durationDays, permissions: ['pull'] }));
+      expect(res.status, name).toBe(201);
+      const created = await readJson(res);
+      expect(created.name).toBe(`robot$${project}+${name}`);
+      expect(created.expiresAt === null).toBe(durationDays === -1);
+      seen.push(created.secret);
+      expect((await stack.app.request(`${base}/${name}`)).status).toBe(200);
+    }
+  });
+
   it('keeps the secrets out of Kafka events and workflow histories', async () => {
     const events = await readTopic(inject('kafkaBootstrap'), stack.topic, { count: 4, settleMs: 1000 });
     const types = events.map((e) => JSON.parse(e.value).type as string);
