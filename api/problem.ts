@@ -56,7 +56,11 @@ export function validationHook(
   c: Context,
 ): Response | undefined {
   if (result.success) return undefined;
-  const errors = fieldIssues(result.target === 'json' ? 'body' : (result.target ?? 'request'), result.error.issues);
+  return validationProblem(c, fieldIssues(result.target === 'json' ? 'body' : (result.target ?? 'request'), result.error.issues));
+}
+
+/** The same 400 for a rule zod cannot check alone, e.g. one spanning the path and the body. */
+export function validationProblem(c: Context, errors: FieldIssue[]): never {
   const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
   return problemResponse(c, problemBody(400, 'validation', 'Request validation failed', detail, { errors }));
 }

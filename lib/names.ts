@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { robotFullName } from './robots';
 
 /**
  * Harbor's and the seed's naming rule for tenants, projects and models: lowercase letters,
@@ -55,3 +56,34 @@ export function parseFullName(text: string): FullName | null {
   if (!SEGMENT.test(project) || !SEGMENT.test(last)) return null;
   return { ...(registry ? { registry } : {}), project, model: last, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
 }
+
+/**
+ * Harbor's rule for robot names (`validateName` in src/server/v2.0/handler/robot.go): lowercase
+ * letters and digits in runs joined by single `.`, `_` or `-` — no leading, trailing or doubled
+ * separator, and no `+`, which Harbor puts between project and robot. Harbor stores a project
+ * robot as `<project>+<name>` and shows it as `robot$<project>+<name>`: at most 255 characters.
+ */
+export const ROBOT_NAME_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+export const ROBOT_FULL_NAME_MAX = 255;
+const ROBOT_NAME_MAX = ROBOT_FULL_NAME_MAX - 'robot$x+'.length;
+
+export const robotName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(ROBOT_NAME_MAX, `must be at most ${ROBOT_NAME_MAX} characters (robot$<project>+<name> at most ${ROBOT_FULL_NAME_MAX})`)
+  .regex(ROBOT_NAME_PATTERN, 'must be lowercase letters and digits joined by single ".", "_" or "-" (Harbor\'s robot name rule)');
+
+/** Why `robot$<project>+<name>` is too long for Harbor, or null when it fits. */
+export function robotFullNameTooLong(project: string, name: string): string | null {
+  const length = robotFullName(project, name).length;
+  return length > ROBOT_FULL_NAME_MAX ? `robot$${project}+<name> must be at most ${ROBOT_FULL_NAME_MAX} characters; with this name it has ${length}` : null;
+}
+
+/** A robot's lifetime as Harbor takes it: -1 never expires, else whole days (this service allows up to ten years). */
+const DURATION_MESSAGE = 'must be -1 (never expires) or an integer 1–3650';
+export const robotDurationDays = z
+  .number()
+  .int(DURATION_MESSAGE)
+  .min(-1, DURATION_MESSAGE)
+  .max(3650, DURATION_MESSAGE)
+  .refine((days) => days !== 0, DURATION_MESSAGE);

@@ -4,6 +4,7 @@ import { and, asc, desc, eq, gt, inArray, like, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { toProjectRecord, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
 import { projects } from '../../db/schema';
+import { robotFullNameTooLong } from '../../lib/names';
 import type { SecretBox } from '../../lib/secrets';
 import { projectWorkflowId } from '../../workflows/ids';
 import type {
@@ -18,7 +19,7 @@ import { OperationKind, ProjectName, TenantName } from '../../workflows/search-a
 import { authOf } from '../auth/middleware';
 import type { MutationDeps } from '../operations';
 import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
-import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
+import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook, validationProblem } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
 import {
@@ -179,6 +180,8 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const registry = registryOf(body.registry);
     if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, body.registry, 'body.registry');
     const robot = body.robot === undefined || body.robot === false ? null : { name: (body.robot === true ? undefined : body.robot.name) ?? 'ci', durationDays: (body.robot === true ? undefined : body.robot.durationDays) ?? 90 };
+    const robotTooLong = robot && robotFullNameTooLong(body.name, robot.name);
+    if (robotTooLong) return validationProblem(c, [{ field: typeof body.robot === 'object' && body.robot.name !== undefined ? 'body.robot.name' : 'body.robot', message: robotTooLong, code: 'too_big' }]);
     const input: ProjectOnboardingInput = { ...registrationInput(body, registry), robot };
     const outcome = await mutationResponse(c, deps.mutations, {
       workflowType: 'projectOnboardingWorkflow',

@@ -4,14 +4,14 @@ import type { Context } from 'hono';
 import type { Db } from '../../db/client';
 import { toRobotRecord, type RobotRecord } from '../../db/read-models/robots';
 import { projects, robotAccounts } from '../../db/schema';
-import { resourceName } from '../../lib/names';
+import { robotDurationDays, robotFullNameTooLong, robotName } from '../../lib/names';
 import { ROBOT_PERMISSION_NAMES, robotFullName, type RobotSpec } from '../../lib/robots';
 import type { SecretBox } from '../../lib/secrets';
 import { robotWorkflowId } from '../../workflows/ids';
 import { OperationKind, ProjectName } from '../../workflows/search-attributes';
 import type { MutationDeps } from '../operations';
 import { decodeCursor, encodeCursor } from '../pagination';
-import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
+import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook, validationProblem } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
 
@@ -30,16 +30,16 @@ const RobotSchema = z
 const RevealedSchema = RobotSchema.extend({ secret: z.string().openapi({ description: 'Shown in this answer only; stored encrypted' }) }).openapi('RobotWithSecret');
 const RobotCreateSchema = z
   .object({
-    name: resourceName.max(64).openapi({ example: 'ci' }),
+    name: robotName.openapi({ example: 'ci', description: "Harbor's robot name rule: lowercase letters and digits joined by single `.`, `_` or `-`; `robot$<project>+<name>` at most 255 characters" }),
     description: z.string().max(1024).optional(),
-    durationDays: z.number().int().min(-1).max(3650).refine((d) => d !== 0, 'must be -1 (never expires) or 1–3650').default(30),
+    durationDays: robotDurationDays.default(30).openapi({ description: '-1 never expires, else 1–3650 days' }),
     permissions: z.array(z.enum(ROBOT_PERMISSION_NAMES)).min(1).max(ROBOT_PERMISSION_NAMES.length).openapi({ example: ['pull', 'push'] }),
   })
   .strict()
   .openapi('RobotCreate');
 
 const params = z.object({ name: z.string().min(1).max(255) });
-const robotParams = params.extend({ robot: z.string().min(1).max(64) });
+const robotParams = params.extend({ robot: z.string().min(1).max(255) });
 const query = z.object({ registry: z.string().max(255).optional() });
 const tags = ['Robots'];
 
@@ -109,6 +109,8 @@ export function createRobotsRouter(deps: { db: Db; mutations: MutationDeps; regi
     const registry = registryOf(requested);
     if (!deps.registries.includes(registry)) return unknownRegistryProblem(c, deps.registries, requested, 'query.registry');
     const body = c.req.valid('json');
+    const tooLong = robotFullNameTooLong(name, body.name);
+    if (tooLong) return validationProblem(c, [{ field: 'body.name', message: tooLong, code: 'too_big' }]);
     const spec: RobotSpec = { registry, project: name, ...body };
     const outcome = await mutationResponse(c, deps.mutations, {
       workflowType: 'robotCreateWorkflow',

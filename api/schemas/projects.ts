@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { resourceName } from '../../lib/names';
+import { resourceName, robotDurationDays, robotName } from '../../lib/names';
 
 export const ROLE_IDS = { projectAdmin: 1, developer: 2, guest: 3, maintainer: 4, limitedGuest: 5 } as const;
 export const RoleSchema = z.enum(['projectAdmin', 'developer', 'guest', 'maintainer', 'limitedGuest']).openapi({ description: 'Harbor project role' });
@@ -26,7 +26,7 @@ export const ProjectCreateSchema = z
     storage_limit: z.number().int().min(-1).optional().openapi({ description: 'Quota in bytes; -1 for unlimited' }),
     members: z.array(MemberSchema).max(100).default([]).openapi({ description: 'OIDC groups and their roles' }),
     robot: z
-      .union([z.boolean(), z.object({ name: resourceName.optional(), durationDays: z.number().int().min(-1).max(3650).optional() }).strict()])
+      .union([z.boolean(), z.object({ name: robotName.optional(), durationDays: robotDurationDays.optional() }).strict()])
       .optional()
       .openapi({ description: 'Create a project robot; its secret is shown once in this response' }),
     registry: z.string().min(1).max(255).optional().openapi({ description: 'Harbor instance (registry address); the default one when omitted' }),

@@ -80,7 +80,7 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
 
   const app = new Hono();
   app.route('/api/v2.0', api);
-  ociProxy(app, ctx, opts.registryUrl.replace(/\/+$/, ''));
+  ociProxy(app, ctx, opts.registryUrl.replace(/\/+$/, ''), { username, password });
   app.notFound((c) => c.json({ errors: [{ code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` }] }, 404));
   app.onError((err, c) => {
     if (err instanceof ResponseViolationError) return c.json({ errors: [{ code: 'EMULATOR_SCHEMA_VIOLATION', message: err.message }] }, 500);

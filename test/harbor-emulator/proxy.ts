@@ -3,21 +3,71 @@ import { type EmulatorContext, now } from './context';
 import { emitArtifactEvent } from './routes/repositories';
 
 const MANIFEST_PATH = /^\/v2\/(.+)\/manifests\/([^/]+)$/;
-const REPO_PATH = /^\/v2\/(.+)\/(manifests|blobs|tags)\//;
+const REPO_PATH = /^\/v2\/(.+)\/(manifests|blobs|tags|referrers)\//;
 const COSIGN_TAG = /^sha256-[a-f0-9]{64}\.sig$/;
-const HOP_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
+// Harbor's core does not hand the client's credentials on to the registry behind it.
+const HOP_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'authorization']);
+
+/** The HTTP Basic user and password of a request; null without (anonymous), 'malformed' for anything else. */
+function basicCredentials(c: Context): { username: string; password: string } | null | 'malformed' {
+  const auth = c.req.header('authorization');
+  if (auth === undefined) return null;
+  if (!/^basic /i.test(auth)) return 'malformed';
+  const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return 'malformed';
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
 
 function operatorOf(c: Context): string {
-  const auth = c.req.header('authorization');
-  if (!auth?.startsWith('Basic ')) return 'anonymous';
-  return Buffer.from(auth.slice(6), 'base64').toString('utf8').split(':')[0] ?? 'anonymous';
+  const credentials = basicCredentials(c);
+  return credentials && credentials !== 'malformed' ? credentials.username : 'anonymous';
+}
+
+/** Harbor's action for a /v2/ request on a repository (src/server/middleware/v2auth/access.go `getAction`). */
+function repositoryAction(method: string): 'pull' | 'push' | 'delete' | undefined {
+  if (method === 'GET' || method === 'HEAD') return 'pull';
+  if (method === 'PUT' || method === 'POST' || method === 'PATCH') return 'push';
+  if (method === 'DELETE') return 'delete';
+  return undefined;
+}
+
+const unauthorized = (c: Context, message: string) =>
+  c.json({ errors: [{ code: 'UNAUTHORIZED', message }] }, 401, { 'www-authenticate': 'Basic realm="harbor"', 'docker-distribution-api-version': 'registry/2.0' });
+const denied = (c: Context, message: string) => c.json({ errors: [{ code: 'DENIED', message }] }, 403, { 'docker-distribution-api-version': 'registry/2.0' });
+
+/**
+ * Who may do what on /v2/, as Harbor decides it for Basic credentials: the admin may do
+ * anything; a robot (`robot$<project>+<name>` with its current secret, enabled and not
+ * expired) may do what its permissions grant on each project (`repository:pull` to read,
+ * `repository:push` to upload, `repository:delete` to delete). Unknown user, wrong or replaced
+ * secret, deleted, disabled or expired robot: 401. A robot without the permission: 403 (Harbor
+ * itself answers 401 with a challenge there). No credentials: allowed, as the tests push
+ * anonymously; Harbor would send a token challenge.
+ */
+function authorize(c: Context, ctx: EmulatorContext, admin: { username: string; password: string }, needs: { project: string; action: string }[]): Response | undefined {
+  const credentials = basicCredentials(c);
+  if (credentials === null) return undefined;
+  if (credentials === 'malformed') return unauthorized(c, 'unauthorized: malformed Basic credentials');
+  if (credentials.username === admin.username) return credentials.password === admin.password ? undefined : unauthorized(c, 'unauthorized: invalid username or password');
+  const robot = [...ctx.state.robots.values()].find((r) => r.name === credentials.username);
+  if (!robot || robot.secret !== credentials.password) return unauthorized(c, 'unauthorized: invalid username or password');
+  if (robot.disable) return unauthorized(c, `unauthorized: robot ${robot.name} is disabled`);
+  if (robot.expires_at !== undefined && robot.expires_at !== -1 && robot.expires_at * 1000 <= Date.now()) return unauthorized(c, `unauthorized: robot ${robot.name} is expired`);
+  for (const need of needs) {
+    const allowed = (robot.permissions ?? []).some(
+      (p) => p.kind === 'project' && (p.namespace === need.project || p.namespace === '*') && (p.access ?? []).some((a) => a.resource === 'repository' && a.action === need.action && a.effect !== 'deny'),
+    );
+    if (!allowed) return denied(c, `robot ${robot.name} has no repository:${need.action} on project ${need.project}`);
+  }
+  return undefined;
 }
 
 /**
  * Harbor's registry endpoint: /v2/ is passed through to the real OCI registry, and what Harbor
  * would notice on the way (a manifest pushed, pulled or deleted) becomes a webhook.
  */
-export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string) {
+export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, admin: { username: string; password: string }) {
   app.all('/v2/*', async (c) => {
     const url = new URL(c.req.url);
     const path = url.pathname;
@@ -27,6 +77,13 @@ export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string) {
     if (repoMatch && !p) {
       return c.json({ errors: [{ code: 'NAME_UNKNOWN', message: `project ${projectName} not found`, detail: repoMatch[1] }] }, 404);
     }
+    const action = repositoryAction(c.req.method);
+    const needs = projectName && action ? [{ project: projectName, action }] : [];
+    // A cross-repository blob mount also reads the repository it mounts from.
+    const mountFrom = c.req.method === 'POST' ? url.searchParams.get('from') : null;
+    if (mountFrom) needs.push({ project: mountFrom.split('/')[0]!, action: 'pull' });
+    const refused = authorize(c, ctx, admin, needs);
+    if (refused) return refused;
 
     const headers = new Headers();
     c.req.raw.headers.forEach((value, key) => {

@@ -4,6 +4,15 @@ import { createHash } from 'node:crypto';
 
 const sha256 = (data: Buffer | string) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
+/** HTTP Basic credentials for the registry endpoint, e.g. a robot's name and secret; none: anonymous. */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+}
+
+const authHeaders = (auth?: RegistryAuth): Record<string, string> =>
+  auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {};
+
 export interface PushedBlob {
   mediaType: string;
   digest: string;
@@ -11,20 +20,20 @@ export interface PushedBlob {
   annotations?: Record<string, string>;
 }
 
-export async function pushBlob(base: string, repository: string, data: Buffer, mediaType: string, annotations?: Record<string, string>): Promise<PushedBlob> {
+export async function pushBlob(base: string, repository: string, data: Buffer, mediaType: string, annotations?: Record<string, string>, auth?: RegistryAuth): Promise<PushedBlob> {
   const digest = sha256(data);
-  const start = await fetch(`${base}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
+  const start = await fetch(`${base}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers: authHeaders(auth) });
   if (start.status !== 202) throw new Error(`blob upload start ${repository}: ${start.status} ${await start.text()}`);
   const location = new URL(start.headers.get('location')!, base);
   location.searchParams.set('digest', digest);
-  const put = await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: data });
+  const put = await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', ...authHeaders(auth) }, body: data });
   if (put.status !== 201) throw new Error(`blob upload ${repository}: ${put.status} ${await put.text()}`);
   return { mediaType, digest, size: data.length, ...(annotations ? { annotations } : {}) };
 }
 
-export async function putManifest(base: string, repository: string, reference: string, manifest: object, mediaType = 'application/vnd.oci.image.manifest.v1+json') {
+export async function putManifest(base: string, repository: string, reference: string, manifest: object, mediaType = 'application/vnd.oci.image.manifest.v1+json', auth?: RegistryAuth) {
   const body = JSON.stringify(manifest);
-  const res = await fetch(`${base}/v2/${repository}/manifests/${reference}`, { method: 'PUT', headers: { 'content-type': mediaType }, body });
+  const res = await fetch(`${base}/v2/${repository}/manifests/${reference}`, { method: 'PUT', headers: { 'content-type': mediaType, ...authHeaders(auth) }, body });
   if (res.status !== 201) throw new Error(`manifest put ${repository}:${reference}: ${res.status} ${await res.text()}`);
   return { digest: res.headers.get('docker-content-digest') ?? sha256(body), size: Buffer.byteLength(body) };
 }
@@ -40,7 +49,7 @@ export interface ModelArtifact {
 }
 
 /** A small CNCF ModelPack-style model: model config, a weights layer and a README layer, with OCI annotations. */
-export async function pushModel(base: string, repository: string, tag: string, opts: { title?: string; seed?: string; labels?: Record<string, string> } = {}): Promise<ModelArtifact> {
+export async function pushModel(base: string, repository: string, tag: string, opts: { title?: string; seed?: string; labels?: Record<string, string>; auth?: RegistryAuth } = {}): Promise<ModelArtifact> {
   const seed = opts.seed ?? `${repository}:${tag}:${Date.now()}:${Math.random()}`;
   const config = await pushBlob(
     base,
@@ -54,9 +63,11 @@ export async function pushModel(base: string, repository: string, tag: string, o
       }),
     ),
     'application/vnd.cncf.model.config.v1+json',
+    undefined,
+    opts.auth,
   );
-  const weights = await pushBlob(base, repository, Buffer.from(`weights ${seed}`.repeat(64)), 'application/vnd.cncf.model.weight.v1.raw', { 'org.cncf.model.filepath': 'model.safetensors' });
-  const readme = await pushBlob(base, repository, Buffer.from(`# ${repository}\n${seed}\n`), 'application/vnd.cncf.model.doc.v1.raw', { 'org.cncf.model.filepath': 'README.md' });
+  const weights = await pushBlob(base, repository, Buffer.from(`weights ${seed}`.repeat(64)), 'application/vnd.cncf.model.weight.v1.raw', { 'org.cncf.model.filepath': 'model.safetensors' }, opts.auth);
+  const readme = await pushBlob(base, repository, Buffer.from(`# ${repository}\n${seed}\n`), 'application/vnd.cncf.model.doc.v1.raw', { 'org.cncf.model.filepath': 'README.md' }, opts.auth);
   const annotations = {
     'org.opencontainers.image.title': opts.title ?? repository.split('/').pop()!,
     'org.opencontainers.image.description': `Model ${repository} ${tag}`,
@@ -73,8 +84,13 @@ export async function pushModel(base: string, repository: string, tag: string, o
     layers: [weights, readme],
     annotations,
   };
-  const { digest, size } = await putManifest(base, repository, tag, manifest);
+  const { digest, size } = await putManifest(base, repository, tag, manifest, undefined, opts.auth);
   return { digest, manifestSize: size, config, layers: [weights, readme], annotations, totalSize: size + config.size + weights.size + readme.size };
+}
+
+/** GET of a manifest, as `docker pull` starts: the raw answer, for the caller to check the status. */
+export function pullManifest(base: string, repository: string, reference: string, auth?: RegistryAuth) {
+  return fetch(`${base}/v2/${repository}/manifests/${reference}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json', ...authHeaders(auth) } });
 }
 
 /** A cosign-style signature stored as the `sha256-<hex>.sig` tag next to its subject. */

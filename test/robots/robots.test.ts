@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { robotAccounts } from '../../db/schema';
 import { robotWorkflowId } from '../../workflows/ids';
+import { pullManifest, pushModel, type RegistryAuth } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
@@ -17,6 +18,23 @@ describe('robot accounts', () => {
     return (await stack.harbor.client.robots.listForProject(id)).find((r) => r.name === `robot$${project}+${name}`);
   };
   const seen: string[] = [];
+  const robotAuth = (name: string, secret: string): RegistryAuth => ({ username: `robot$${project}+${name}`, password: secret });
+  const registry = () => stack.harbor.emulator.url;
+  const basic = (auth: RegistryAuth) => ({ authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` });
+  /** 201 when a whole model push with these credentials succeeds, else the status of the request refused. */
+  const canPush = async (auth: RegistryAuth | undefined, tag: string) => {
+    try {
+      await pushModel(registry(), `${project}/model`, tag, { auth });
+      return 201;
+    } catch (err) {
+      return Number(/: (\d{3}) /.exec((err as Error).message)?.[1]);
+    }
+  };
+  const expectUnauthorized = async (res: Response) => {
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Basic realm="harbor"');
+    expect((await readJson(res)).errors[0].code).toBe('UNAUTHORIZED');
+  };
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -39,6 +57,27 @@ describe('robot accounts', () => {
     expect(stack.deps.secrets.open(row!.secret)).toBe(created.secret);
   });
 
+  it('its secret pushes and pulls at the registry endpoint; wrong credentials get 401, anonymous and admin still work', async () => {
+    const ci = robotAuth('ci', seen[0]!);
+    expect(await canPush(ci, 'v1')).toBe(201);
+    const pulled = await pullManifest(registry(), `${project}/model`, 'v1', ci);
+    expect(pulled.status).toBe(200);
+    expect(JSON.parse(await pulled.text()).artifactType).toBe('application/vnd.cncf.model.manifest.v1+json');
+    await expectUnauthorized(await pullManifest(registry(), `${project}/model`, 'v1', { ...ci, password: `${seen[0]}x` }));
+    await expectUnauthorized(await pullManifest(registry(), `${project}/model`, 'v1', { username: `robot$${project}+ghost`, password: seen[0]! }));
+    await expectUnauthorized(await pullManifest(registry(), `${project}/model`, 'v1', { username: stack.harbor.emulator.username, password: 'wrong' }));
+    expect(await canPush({ ...ci, password: 'wrong' }, 'v1-bad')).toBe(401);
+    expect((await pullManifest(registry(), `${project}/model`, 'v1', { username: stack.harbor.emulator.username, password: stack.harbor.emulator.password })).status).toBe(200);
+    expect((await pullManifest(registry(), `${project}/model`, 'v1')).status).toBe(200);
+    expect(await canPush(undefined, 'anonymous')).toBe(201);
+    // The robot's permissions are on its own project only.
+    const other = uniqueName('robots');
+    await stack.harbor.client.projects.create({ project_name: other, metadata: { public: 'false' } });
+    const elsewhere = await fetch(`${registry()}/v2/${other}/model/blobs/uploads/`, { method: 'POST', headers: basic(ci) });
+    expect(elsewhere.status).toBe(403);
+    expect((await readJson(elsewhere)).errors[0].code).toBe('DENIED');
+  });
+
   it('lists and reads robots, the onboarding one included, never with a secret', async () => {
     const page = await readJson(await stack.app.request(base));
     expect(page.items.map((r: { name: string }) => r.name)).toEqual([`robot$${project}+ci`, `robot$${project}+onboarding`]);
@@ -58,6 +97,14 @@ describe('robot accounts', () => {
     seen.push(secret);
     const [row] = await stack.database.db.select().from(robotAccounts).where(eq(robotAccounts.name, `robot$${project}+ci`));
     expect(stack.deps.secrets.open(row!.secret)).toBe(secret);
+  });
+
+  it('after a refresh the old secret gets 401 at the registry endpoint and the new one works', async () => {
+    const [old, current] = [robotAuth('ci', seen[0]!), robotAuth('ci', seen[1]!)];
+    await expectUnauthorized(await pullManifest(registry(), `${project}/model`, 'v1', old));
+    expect(await canPush(old, 'v2')).toBe(401);
+    expect(await canPush(current, 'v2')).toBe(201);
+    expect((await pullManifest(registry(), `${project}/model`, 'v2', current)).status).toBe(200);
   });
 
   it('refuses a duplicate (409), a bad body naming the field (400) and an unknown project (404)', async () => {
@@ -87,12 +134,71 @@ describe('robot accounts', () => {
     expect(res.status).toBe(200);
     expect((await readJson(res)).archived).toBe(true);
     expect(await harborRobot('ci')).toBeUndefined();
+    // Its secret no longer opens the registry.
+    await expectUnauthorized(await pullManifest(registry(), `${project}/model`, 'v1', robotAuth('ci', seen[1]!)));
+    expect(await canPush(robotAuth('ci', seen[1]!), 'v3')).toBe(401);
     expect((await stack.app.request(`${base}/ci`)).status).toBe(404);
     expect((await stack.app.request(`${base}/ci`, { method: 'DELETE' })).status).toBe(404);
     // The name is free again.
     const again = await stack.app.request(base, jsonRequest({ name: 'ci', permissions: ['pull'] }));
     expect(again.status).toBe(201);
     seen.push((await readJson(again)).secret);
+  });
+
+  it('a pull-only robot pulls but gets 403 DENIED on push; an expired robot gets 401', async () => {
+    const pullOnly = robotAuth('ci', seen.at(-1)!);
+    expect((await pullManifest(registry(), `${project}/model`, 'v2', pullOnly)).status).toBe(200);
+    const push = await fetch(`${registry()}/v2/${project}/model/blobs/uploads/`, { method: 'POST', headers: basic(pullOnly) });
+    expect(push.status).toBe(403);
+    expect((await readJson(push)).errors[0].code).toBe('DENIED');
+    expect(await canPush(pullOnly, 'v4')).toBe(403);
+    // Harbor stops taking a robot's secret once it expires.
+    const robot = [...stack.harbor.emulator.state.robots.values()].find((r) => r.name === pullOnly.username)!;
+    const expiresAt = robot.expires_at;
+    robot.expires_at = Math.floor(Date.now() / 1000) - 1;
+    try {
+      await expectUnauthorized(await pullManifest(registry(), `${project}/model`, 'v2', pullOnly));
+    } finally {
+      robot.expires_at = expiresAt;
+    }
+  });
+
+  it("takes only Harbor's robot names and durations of -1 or 1–3650 days (400 naming the field)", async () => {
+    const fieldsOf = async (body: unknown, path = base) => {
+      const res = await stack.app.request(path, jsonRequest(body));
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      return [...new Set((await readJson(res)).errors.map((e: { field: string }) => e.field))];
+    };
+    for (const name of ['ci-', '-ci', 'ci..x', 'ci_-x', 'CI', 'ci+x', 'robot$ci', 'c i', '']) {
+      expect(await fieldsOf({ name, permissions: ['pull'] })).toEqual(['body.name']);
+    }
+    for (const durationDays of [0, -2, 3651, 1.5, '30']) {
+      expect(await fieldsOf({ name: 'dur', durationDays, permissions: ['pull'] })).toEqual(['body.durationDays']);
+    }
+    // robot$<project>+<name> must fit in 255 characters.
+    const fits = 'x'.repeat(255 - `robot$${project}+`.length);
+    const tooLong = await stack.app.request(base, jsonRequest({ name: `${fits}x`, permissions: ['pull'] }));
+    expect(tooLong.status).toBe(400);
+    expect((await readJson(tooLong)).errors).toEqual([expect.objectContaining({ field: 'body.name', message: expect.stringContaining('at most 255') })]);
+    expect((await stack.app.request(`${base}/dur`)).status).toBe(404);
+
+    // The same rules in onboarding's robot block.
+    const onboarding = { name: uniqueName('robots'), display_name: 'x', tenantId: tenant };
+    expect(await fieldsOf({ ...onboarding, robot: { name: 'ci-' } }, '/api/v1/projects')).toEqual(['body.robot.name']);
+    expect(await fieldsOf({ ...onboarding, robot: { durationDays: 0 } }, '/api/v1/projects')).toEqual(['body.robot.durationDays']);
+    expect(await fieldsOf({ ...onboarding, name: 'p'.repeat(250), robot: true }, '/api/v1/projects')).toEqual(['body.robot']);
+
+    // Good names: separators inside, and the longest that fits; -1 never expires.
+    for (const [name, durationDays] of [['ci.push_2-x', -1], [fits, 3650]] as const) {
+      const res = await stack.app.request(base, jsonRequest({ name, durationDays, permissions: ['pull'] }));
+      expect(res.status, name).toBe(201);
+      const created = await readJson(res);
+      expect(created.name).toBe(`robot$${project}+${name}`);
+      expect(created.expiresAt === null).toBe(durationDays === -1);
+      seen.push(created.secret);
+      expect((await stack.app.request(`${base}/${name}`)).status).toBe(200);
+    }
   });
 
   it('keeps the secrets out of Kafka events and workflow histories', async () => {
