@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/push-lag.ts [pushes=1000] [rate=100]
  */
-import { eq, inArray } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { images, projects } from '../db/schema';
 import { percentile, pushMany, startBench } from './harness';
 
@@ -43,7 +43,8 @@ const poller = (async () => {
   while (polling) {
     const waiting = [...sentAt.keys()].filter((d) => !seenAt.has(d));
     if (waiting.length > 0) {
-      const found = await bench.database.db.select({ digest: images.digest }).from(images).where(inArray(images.digest, waiting));
+      // One array parameter: the same prepared statement every time, whatever the number waiting.
+      const found = await bench.database.db.select({ digest: images.digest }).from(images).where(sql`${images.digest} = any(${`{${waiting.join(',')}}`}::text[])`);
       const now = performance.now();
       for (const { digest } of found) if (!seenAt.has(digest)) seenAt.set(digest, now);
     }
