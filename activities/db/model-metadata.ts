@@ -81,7 +81,12 @@ export async function writeImagesMetadata(tx: Tx, modelId: string, entries: Imag
   await tx.delete(manifests).where(inArray(manifests.imageId, imageIds));
   await tx.insert(manifests).values(byImage.map((e) => ({ imageId: e.imageId, tag: e.tag, content: JSON.stringify(e.manifest) })));
   await tx.delete(metadata).where(inArray(metadata.imageId, imageIds));
-  await tx.insert(metadata).values(byImage.flatMap((e) => metadataRows(e.meta, { modelId, imageId: e.imageId })));
+  // One JSON parameter instead of six per row: building a many-row INSERT costs more than running it.
+  const rows = byImage.flatMap((e) => metadataRows(e.meta, { modelId, imageId: e.imageId })).map((r) => ({ id: r.id, name: r.name, value: r.value, model_id: r.modelId, image_id: r.imageId, parent_id: r.parentId }));
+  await tx.execute(sql`
+    insert into ${metadata} (id, name, value, model_id, image_id, parent_id)
+    select id, name, value, model_id, image_id, parent_id
+    from json_to_recordset(${JSON.stringify(rows)}::json) as r(id uuid, name varchar, value varchar, model_id uuid, image_id uuid, parent_id uuid)`);
 }
 
 /** The catalogue's model metadata: what pushes extract, and what users change (PATCH). */

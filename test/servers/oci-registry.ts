@@ -25,6 +25,9 @@ export async function startOciRegistry(opts: { port?: number; dataDir?: string }
       '  accesslog:',
       '    disabled: true',
       'storage:',
+      // As distribution's default config: blob descriptors from memory, not a stat per lookup.
+      '  cache:',
+      '    blobdescriptor: inmemory',
       '  filesystem:',
       `    rootdirectory: ${opts.dataDir ?? join(dir, 'data')}`,
       '  delete:',
