@@ -170,8 +170,10 @@ export async function reconcileArtifactsIn(
 ): Promise<Map<string, { change: ArtifactChange; imageId?: string }>> {
   const result = new Map<string, { change: ArtifactChange; imageId?: string }>();
   const present = [...views.values()].filter((a): a is ImportedArtifact => a !== null);
-  for (const [digest, up] of await upsertArtifacts(tx, ids, present, true)) {
-    result.set(digest, { change: up.addedImage ? 'added' : up.addedTags > 0 ? 'updated' : 'unchanged', imageId: up.imageId });
+  const upserted = await upsertArtifacts(tx, ids, present, true);
+  for (const [digest, artifact] of views) {
+    const up = artifact && upserted.get(artifact.digest);
+    if (up) result.set(digest, { change: up.addedImage ? 'added' : up.addedTags > 0 ? 'updated' : 'unchanged', imageId: up.imageId });
   }
   const absent = [...views.entries()].filter(([, a]) => a === null).map(([digest]) => digest);
   for (const digest of absent) result.set(digest, { change: 'unchanged' });
