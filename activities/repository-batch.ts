@@ -3,7 +3,7 @@ import { auditEvents, webhookEvents } from '../db/schema';
 import { inArray } from 'drizzle-orm';
 import { extractModelMetadata, type OciManifest } from '../lib/model-metadata';
 import type { RepositoryEvent } from '../workflows/repository-events';
-import { liveRepository, reconcileArtifactsIn, type ArtifactChange, type ImportedArtifact } from './db/catalogue-import';
+import { existingLiveRepository, liveRepository, reconcileArtifactsIn, type ArtifactChange, type ImportedArtifact } from './db/catalogue-import';
 import { writeImagesMetadata, type ImageMetadata } from './db/model-metadata';
 import type { createHarborProjectActivities } from './harbor';
 
@@ -65,12 +65,12 @@ export function createRepositoryBatchActivities(deps: { db: Db }, harbor: Harbor
         const audit: (typeof auditEvents.$inferInsert)[] = [];
         const changes: AppliedChange[] = [];
         const written: ImageMetadata[] = [];
-        let live: Awaited<ReturnType<typeof liveRepository>> | null = null;
-        let applied = new Map<string, { change: ArtifactChange; imageId?: string }>();
-        if (views.size > 0) {
-          live = await liveRepository(tx, input.projectId, input.registry, { fullName, harborId: null, description: '' });
-          applied = await reconcileArtifactsIn(tx, { repositoryId: live.repository.id, modelId: live.model.id }, new Map([...views].map(([d, v]) => [d, v.artifact])));
-        }
+        // Only an artifact Harbor has makes a model: deletes of what the catalogue never had leave no empty one.
+        const anyPresent = [...views.values()].some((v) => v.artifact);
+        const live = views.size === 0 ? null : anyPresent ? await liveRepository(tx, input.projectId, input.registry, { fullName, harborId: null, description: '' }) : await existingLiveRepository(tx, input.projectId, fullName);
+        const applied = live
+          ? await reconcileArtifactsIn(tx, { repositoryId: live.repository.id, modelId: live.model.id }, new Map([...views].map(([d, v]) => [d, v.artifact])))
+          : new Map([...views.keys()].map((d): [string, { change: ArtifactChange; imageId?: string }] => [d, { change: 'unchanged' }]));
         // Each digest changes once, whatever the number of its events: later events find it unchanged.
         const reported = new Set<string>();
         for (const event of input.events) {

@@ -42,6 +42,20 @@ export interface ImportedRepository {
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Counts = { models: number; images: number; tags: number };
 
+/** The repository's live row and live model when both exist, the repository locked for this transaction. */
+export async function existingLiveRepository(tx: Tx, projectId: string, fullName: string) {
+  const name = fullName.split('/').slice(1).join('/');
+  const [repository] = await tx
+    .select()
+    .from(repositories)
+    .where(and(eq(repositories.projectId, projectId), eq(repositories.name, name), eq(repositories.isArchived, false)))
+    .limit(1)
+    .for('update');
+  if (!repository) return null;
+  const [model] = await tx.select().from(models).where(and(eq(models.repositoryId, repository.id), eq(models.isArchived, false))).limit(1);
+  return model ? { repository, model } : null;
+}
+
 /** The repository's live row (locked for this transaction) and its live model, created when missing. */
 export async function liveRepository(tx: Tx, projectId: string, registry: string, repo: { fullName: string; harborId: number | null; description: string }) {
   const [namespace, ...rest] = repo.fullName.split('/');

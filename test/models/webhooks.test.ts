@@ -127,6 +127,21 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     stack.harbor.emulator.faults.reset();
   });
 
+  it('a delete of an artifact the catalogue never had changes nothing and leaves no empty model', async () => {
+    const project = await onboard();
+    const [secretRow] = await stack.database.sql`select webhook_secret from modelregistry.projects where name = ${project}`;
+    const authorization = `Bearer ${stack.deps.secrets.open(secretRow!.webhook_secret as string)}`;
+    const payload = { type: 'DELETE_ARTIFACT', occur_at: 1_800_000_000, operator: 'admin', event_data: { resources: [{ digest: `sha256:${'ab'.repeat(32)}`, tag: '' }], repository: { name: 'ghost', namespace: project, repo_full_name: `${project}/ghost` } } };
+    const res = await stack.app.request('/api/v1/webhooks/harbor', { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(payload) });
+    expect(res.status).toBe(200);
+    const { id } = await readJson(res);
+    await eventually(async () => (await stack.database.sql`select status from modelregistry.webhook_events where id = ${id}`)[0]?.status === 'processed', 'the delete applied');
+    const models = await stack.database.sql`select m.name from modelregistry.models m join modelregistry.projects p on p.id = m.project_id where p.name = ${project}`;
+    expect(models).toHaveLength(0);
+    const [audited] = await stack.database.sql`select details from modelregistry.audit_events where event_key = ${`webhook:${id}:sha256:${'ab'.repeat(32)}`}`;
+    expect(audited!.details).toMatchObject({ change: 'unchanged' });
+  });
+
   it('the sweeper dispatches a delivery stored but never handed to Temporal', async () => {
     const project = await onboard();
     stack.harbor.emulator.faults.dropWebhooks(1);
