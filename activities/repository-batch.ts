@@ -1,3 +1,4 @@
+import { heartbeat } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import { auditEvents, webhookEvents } from '../db/schema';
 import { inArray } from 'drizzle-orm';
@@ -59,8 +60,11 @@ export function createRepositoryBatchActivities(deps: { db: Db }, harbor: Harbor
         const artifact = await harbor.fetchHarborArtifact(input.registry, input.project, input.repository, digest);
         const manifest = artifact && pushed.has(digest) ? await harbor.fetchArtifactManifest(input.registry, input.project, input.repository, digest) : undefined;
         views.set(digest, { artifact, manifest });
+        // A worker that dies mid-batch is noticed in seconds, not at the start-to-close timeout.
+        heartbeat();
       });
 
+      heartbeat();
       return deps.db.transaction(async (tx) => {
         const audit: (typeof auditEvents.$inferInsert)[] = [];
         const changes: AppliedChange[] = [];

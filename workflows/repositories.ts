@@ -15,6 +15,8 @@ const local = proxyActivities<Activities>({
 
 const batch = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  // The batch heartbeats after each Harbor read: a killed worker's batch is retried this soon.
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 /** Events applied by one activity: bounded so that one attempt stays short. */

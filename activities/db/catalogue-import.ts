@@ -60,17 +60,25 @@ export async function existingLiveRepository(tx: Tx, projectId: string, fullName
 export async function liveRepository(tx: Tx, projectId: string, registry: string, repo: { fullName: string; harborId: number | null; description: string }) {
   const [namespace, ...rest] = repo.fullName.split('/');
   const name = rest.join('/');
-  let [repository] = await tx
-    .select()
-    .from(repositories)
-    .where(and(eq(repositories.projectId, projectId), eq(repositories.name, name), eq(repositories.isArchived, false)))
-    .limit(1)
-    // A refresh and the repository's own events may reconcile it at once: one at a time, or both
-    // would insert the same image or tag (the reads above the inserts are not locks).
-    .for('update');
-  repository ??= (
-    await tx.insert(repositories).values({ name, namespace: namespace!, fullName: repo.fullName, harborId: repo.harborId, projectId, harborAddress: registry }).returning()
-  )[0]!;
+  const lockLive = () =>
+    tx
+      .select()
+      .from(repositories)
+      .where(and(eq(repositories.projectId, projectId), eq(repositories.name, name), eq(repositories.isArchived, false)))
+      .limit(1)
+      // A refresh and the repository's own events may reconcile it at once: one at a time, or both
+      // would insert the same image or tag (the reads above the inserts are not locks).
+      .for('update');
+  let [repository] = await lockLive();
+  if (!repository) {
+    // Two first reconciliations at once: the second insert waits for the first, then finds its row.
+    [repository] = await tx
+      .insert(repositories)
+      .values({ name, namespace: namespace!, fullName: repo.fullName, harborId: repo.harborId, projectId, harborAddress: registry })
+      .onConflictDoNothing()
+      .returning();
+    repository ??= (await lockLive())[0]!;
+  }
   let [model] = await tx.select().from(models).where(and(eq(models.repositoryId, repository.id), eq(models.isArchived, false))).limit(1);
   let createdModel = false;
   if (!model) {
