@@ -1,16 +1,15 @@
 import { heartbeat } from '@temporalio/activity';
 import type { Db } from '../db/client';
-import { auditEvents, webhookEvents } from '../db/schema';
-import { inArray } from 'drizzle-orm';
+import { markProcessed } from '../db/inbox';
+import { auditEvents } from '../db/schema';
 import { extractModelMetadata, type OciManifest } from '../lib/model-metadata';
-import type { RepositoryEvent } from '../workflows/repository-events';
+import { ARTIFACT_EVENTS, type RepositoryEvent } from '../workflows/repository-events';
 import { existingLiveRepository, liveRepository, reconcileArtifactsIn, type ArtifactChange, type ImportedArtifact } from './db/catalogue-import';
 import { writeImagesMetadata, type ImageMetadata } from './db/model-metadata';
 import type { createHarborProjectActivities } from './harbor';
 
 type HarborReads = Pick<ReturnType<typeof createHarborProjectActivities>, 'fetchHarborArtifact' | 'fetchArtifactManifest'>;
 
-const ARTIFACT_EVENTS = new Set(['PUSH_ARTIFACT', 'DELETE_ARTIFACT', 'SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED']);
 /** Harbor reads of one batch in flight at once. */
 const READ_CONCURRENCY = 4;
 
@@ -98,8 +97,7 @@ export function createRepositoryBatchActivities(deps: { db: Db }, harbor: Harbor
         }
         if (live && written.length > 0) await writeImagesMetadata(tx, live.model.id, written);
         if (audit.length > 0) await tx.insert(auditEvents).values(audit).onConflictDoNothing({ target: auditEvents.eventKey });
-        const inboxIds = input.events.map((e) => e.inboxId);
-        if (inboxIds.length > 0) await tx.update(webhookEvents).set({ status: 'processed' }).where(inArray(webhookEvents.id, inboxIds));
+        await markProcessed(tx, input.events.map((e) => e.inboxId));
         return changes;
       });
     },

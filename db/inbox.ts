@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from './client';
+import type { Db, Tx } from './client';
 import { webhookEvents } from './schema';
 
 /**
@@ -22,6 +22,11 @@ export async function storeDelivery(
     .where(and(eq(webhookEvents.source, row.source), eq(webhookEvents.dedupeKey, row.dedupeKey)))
     .limit(1);
   return { id: existing!.id, duplicate: true, dispatched: existing!.dispatchedAt !== null };
+}
+
+/** Marks rows whose events the catalogue has applied (in the applying transaction, when given one). */
+export async function markProcessed(db: Db | Tx, ids: string[]): Promise<void> {
+  if (ids.length > 0) await db.update(webhookEvents).set({ status: 'processed' }).where(inArray(webhookEvents.id, ids));
 }
 
 /** Marks rows handed to Temporal (or needing no workflow), so the sweeper leaves them. */

@@ -1,6 +1,6 @@
 import { condition, continueAsNew, defineSignal, patched, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { HARBOR_EVENT_SIGNAL, HARBOR_EVENTS_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from './repository-events';
+import { ARTIFACT_EVENTS, HARBOR_EVENT_SIGNAL, HARBOR_EVENTS_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from './repository-events';
 
 export type { RepositoryEvent, RepositoryWorkflowInput } from './repository-events';
 
@@ -25,7 +25,6 @@ const BATCH_SIZE = 25;
 export const harborEventSignal = defineSignal<[RepositoryEvent]>(HARBOR_EVENT_SIGNAL);
 export const harborEventsSignal = defineSignal<[RepositoryEvent[]]>(HARBOR_EVENTS_SIGNAL);
 
-const ARTIFACT_EVENTS = new Set(['PUSH_ARTIFACT', 'DELETE_ARTIFACT', 'SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED']);
 /** Well below Temporal's suggested history limit; the entity starts afresh with what is pending. */
 const CONTINUE_AS_NEW_EVENTS = 2_000;
 

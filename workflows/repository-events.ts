@@ -3,6 +3,9 @@ export const HARBOR_EVENT_SIGNAL = 'harborEvent';
 /** Several deliveries for one repository in one signal, in arrival order (the dispatcher groups a backlog). */
 export const HARBOR_EVENTS_SIGNAL = 'harborEvents';
 
+/** Events about one artifact, each reconciled with what Harbor holds for its digest. */
+export const ARTIFACT_EVENTS = new Set(['PUSH_ARTIFACT', 'DELETE_ARTIFACT', 'SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED']);
+
 /** One Harbor delivery for a repository, as the webhook receiver stored it in the inbox. */
 export interface RepositoryEvent {
   inboxId: string;

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { images, models, repositories, signatures, tags, validationResults, webhookEvents } from '../../db/schema';
+import type { Db, Tx } from '../../db/client';
+import { images, models, repositories, signatures, tags, validationResults } from '../../db/schema';
+import { markProcessed } from '../../db/inbox';
 
 export interface ImportedScan {
   reportId: string;
@@ -39,37 +40,40 @@ export interface ImportedRepository {
   artifacts: ImportedArtifact[];
 }
 
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Counts = { models: number; images: number; tags: number };
 
-/** The repository's live row and live model when both exist, the repository locked for this transaction. */
-export async function existingLiveRepository(tx: Tx, projectId: string, fullName: string) {
-  const name = fullName.split('/').slice(1).join('/');
+/**
+ * The repository's live row, locked for this transaction: a refresh and the repository's own events
+ * may reconcile it at once, one at a time, or both would insert the same image or tag (the reads
+ * above the inserts are not locks).
+ */
+async function lockLiveRepository(tx: Tx, projectId: string, name: string) {
   const [repository] = await tx
     .select()
     .from(repositories)
     .where(and(eq(repositories.projectId, projectId), eq(repositories.name, name), eq(repositories.isArchived, false)))
     .limit(1)
     .for('update');
-  if (!repository) return null;
-  const [model] = await tx.select().from(models).where(and(eq(models.repositoryId, repository.id), eq(models.isArchived, false))).limit(1);
-  return model ? { repository, model } : null;
+  return repository;
+}
+
+async function liveModel(tx: Tx, repositoryId: string) {
+  const [model] = await tx.select().from(models).where(and(eq(models.repositoryId, repositoryId), eq(models.isArchived, false))).limit(1);
+  return model;
+}
+
+/** The repository's live row (locked) and live model when both exist. */
+export async function existingLiveRepository(tx: Tx, projectId: string, fullName: string) {
+  const repository = await lockLiveRepository(tx, projectId, fullName.split('/').slice(1).join('/'));
+  const model = repository && (await liveModel(tx, repository.id));
+  return repository && model ? { repository, model } : null;
 }
 
 /** The repository's live row (locked for this transaction) and its live model, created when missing. */
 export async function liveRepository(tx: Tx, projectId: string, registry: string, repo: { fullName: string; harborId: number | null; description: string }) {
   const [namespace, ...rest] = repo.fullName.split('/');
   const name = rest.join('/');
-  const lockLive = () =>
-    tx
-      .select()
-      .from(repositories)
-      .where(and(eq(repositories.projectId, projectId), eq(repositories.name, name), eq(repositories.isArchived, false)))
-      .limit(1)
-      // A refresh and the repository's own events may reconcile it at once: one at a time, or both
-      // would insert the same image or tag (the reads above the inserts are not locks).
-      .for('update');
-  let [repository] = await lockLive();
+  let repository = await lockLiveRepository(tx, projectId, name);
   if (!repository) {
     // Two first reconciliations at once: the second insert waits for the first, then finds its row.
     [repository] = await tx
@@ -77,9 +81,9 @@ export async function liveRepository(tx: Tx, projectId: string, registry: string
       .values({ name, namespace: namespace!, fullName: repo.fullName, harborId: repo.harborId, projectId, harborAddress: registry })
       .onConflictDoNothing()
       .returning();
-    repository ??= (await lockLive())[0]!;
+    repository ??= (await lockLiveRepository(tx, projectId, name))!;
   }
-  let [model] = await tx.select().from(models).where(and(eq(models.repositoryId, repository.id), eq(models.isArchived, false))).limit(1);
+  let model = await liveModel(tx, repository.id);
   let createdModel = false;
   if (!model) {
     [model] = await tx.insert(models).values({ name, description: repo.description || null, projectId, repositoryId: repository.id }).returning();
@@ -273,7 +277,7 @@ export function createCatalogueImportActivities({ db }: { db: Db }) {
     },
 
     async markWebhookEventsProcessed(ids: string[]): Promise<void> {
-      if (ids.length > 0) await db.update(webhookEvents).set({ status: 'processed' }).where(inArray(webhookEvents.id, ids));
+      await markProcessed(db, ids);
     },
   };
 }

@@ -1,11 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
+import type { Db, Tx } from '../../db/client';
 import { toCheckpointRecord, type CheckpointRecord } from '../../db/read-models/checkpoints';
 import { checkpoints, images, models, projects, tags } from '../../db/schema';
 import type { CheckpointCreate, CheckpointPatch, VersionRef } from '../../lib/checkpoints';
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 const UNIQUE_VIOLATION = '23505';
 const notFound = (message: string) => ApplicationFailure.create({ type: 'NotFound', message, nonRetryable: true });

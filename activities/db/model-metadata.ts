@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
+import type { Db, Tx } from '../../db/client';
 import { images, manifests, metadata, modelOverrides, models, modelTypes, projects, repositories } from '../../db/schema';
 import { extractModelMetadata, modelTypeCode, type ModelMetadata, type OciManifest } from '../../lib/model-metadata';
 
@@ -13,8 +13,6 @@ export interface ModelUpdate {
   labels?: string[];
   customMetadata?: Record<string, string>;
 }
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface ImageMetadata {
   imageId: string;
