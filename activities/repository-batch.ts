@@ -7,6 +7,7 @@ import { ARTIFACT_EVENTS, type RepositoryEvent } from '../workflows/repository-e
 import { existingLiveRepository, liveRepository, reconcileArtifactsIn, type ArtifactChange, type ImportedArtifact } from './db/catalogue-import';
 import { writeImagesMetadata, type ImageMetadata } from './db/model-metadata';
 import type { createHarborProjectActivities } from './harbor';
+import { isNotFound } from './harbor/errors';
 
 type HarborReads = Pick<ReturnType<typeof createHarborProjectActivities>, 'fetchHarborArtifact' | 'fetchArtifactManifest'>;
 
@@ -57,8 +58,14 @@ export function createRepositoryBatchActivities(deps: { db: Db }, harbor: Harbor
       const views = new Map<string, HarborView>();
       await forEachLimited([...new Set(artifactEvents.map((e) => e.digest!))], READ_CONCURRENCY, async (digest) => {
         const artifact = await harbor.fetchHarborArtifact(input.registry, input.project, input.repository, digest);
-        const manifest = artifact && pushed.has(digest) ? await harbor.fetchArtifactManifest(input.registry, input.project, input.repository, digest) : undefined;
-        views.set(digest, { artifact, manifest });
+        if (!artifact || !pushed.has(digest)) return void views.set(digest, { artifact });
+        try {
+          views.set(digest, { artifact, manifest: await harbor.fetchArtifactManifest(input.registry, input.project, input.repository, digest) });
+        } catch (err) {
+          // Deleted between the two reads: Harbor no longer has it, and its DELETE event follows.
+          if (!isNotFound(err)) throw err;
+          views.set(digest, { artifact: null });
+        }
         // A worker that dies mid-batch is noticed in seconds, not at the start-to-close timeout.
         heartbeat();
       });

@@ -9,6 +9,9 @@ export const HarborFailure = {
   Unavailable: 'HarborUnavailable',
 } as const;
 
+/** Harbor answered 404 (after the client turned it into a typed failure). */
+export const isNotFound = (err: unknown) => err instanceof ApplicationFailure && err.type === HarborFailure.NotFound;
+
 interface HarborErrorBody {
   errors?: { code?: string; message?: string }[];
 }

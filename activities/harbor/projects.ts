@@ -4,6 +4,7 @@ import type { OciManifest } from '../../lib/model-metadata';
 import type { ImportedArtifact, ImportedRepository } from '../db/catalogue-import';
 import { randomSecret, type SecretBox } from '../../lib/secrets';
 import type { HarborArtifact, HarborClient } from './client';
+import { isNotFound } from './errors';
 import type { HarborInstances } from './instances';
 
 /** The one webhook policy the service owns in each managed project. */
@@ -64,7 +65,6 @@ function toImportedArtifact(a: HarborArtifact): ImportedArtifact {
   };
 }
 
-const isNotFound = (err: unknown) => err instanceof ApplicationFailure && err.type === 'NotFound';
 const isConflict = (err: unknown) => err instanceof ApplicationFailure && err.type === 'Conflict';
 
 function metadata(spec: { public: boolean; settings: ProjectSettings }) {
