@@ -12,7 +12,7 @@ import { isNotFound } from './harbor/errors';
 type HarborReads = Pick<ReturnType<typeof createHarborProjectActivities>, 'fetchHarborArtifact' | 'fetchArtifactManifest'>;
 
 /** Harbor reads of one batch in flight at once. */
-const READ_CONCURRENCY = 4;
+const READ_CONCURRENCY = 8;
 
 export interface RepositoryBatchInput {
   registry: string;
@@ -40,6 +40,16 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Pro
   }));
 }
 
+/** The manifest and config of a digest, or null when Harbor no longer has it. */
+async function manifestOrGone(harbor: HarborReads, at: { registry: string; project: string; repository: string }, digest: string) {
+  try {
+    return await harbor.fetchArtifactManifest(at.registry, at.project, at.repository, digest);
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
 /**
  * A batch of one repository's events in one activity. First Harbor is read, once per digest: it
  * is the reference, so every event of a digest converges on the same view, whatever their order.
@@ -57,15 +67,14 @@ export function createRepositoryBatchActivities(deps: { db: Db }, harbor: Harbor
 
       const views = new Map<string, HarborView>();
       await forEachLimited([...new Set(artifactEvents.map((e) => e.digest!))], READ_CONCURRENCY, async (digest) => {
-        const artifact = await harbor.fetchHarborArtifact(input.registry, input.project, input.repository, digest);
-        if (!artifact || !pushed.has(digest)) return void views.set(digest, { artifact });
-        try {
-          views.set(digest, { artifact, manifest: await harbor.fetchArtifactManifest(input.registry, input.project, input.repository, digest) });
-        } catch (err) {
-          // Deleted between the two reads: Harbor no longer has it, and its DELETE event follows.
-          if (!isNotFound(err)) throw err;
-          views.set(digest, { artifact: null });
-        }
+        // A pushed digest's manifest is read alongside the artifact (a manifest by digest never changes).
+        const [artifact, manifest] = await Promise.all([
+          harbor.fetchHarborArtifact(input.registry, input.project, input.repository, digest),
+          pushed.has(digest) ? manifestOrGone(harbor, input, digest) : undefined,
+        ]);
+        // A manifest gone while the artifact was read: deleted in between, and its DELETE event follows.
+        if (artifact && manifest === null) views.set(digest, { artifact: null });
+        else views.set(digest, { artifact, manifest: artifact ? (manifest ?? undefined) : undefined });
         // A worker that dies mid-batch is noticed in seconds, not at the start-to-close timeout.
         heartbeat();
       });
@@ -102,9 +111,12 @@ export function createRepositoryBatchActivities(deps: { db: Db }, harbor: Harbor
           }
           changes.push({ digest: event.digest, change, tags: view.artifact?.tags.map((t) => t.name) ?? [] });
         }
-        if (live && written.length > 0) await writeImagesMetadata(tx, live.model.id, written);
-        if (audit.length > 0) await tx.insert(auditEvents).values(audit).onConflictDoNothing({ target: auditEvents.eventKey });
-        await markProcessed(tx, input.events.map((e) => e.inboxId));
+        // Different tables, pipelined on the transaction's connection.
+        await Promise.all([
+          live && written.length > 0 ? writeImagesMetadata(tx, live.model.id, written) : undefined,
+          audit.length > 0 ? tx.insert(auditEvents).values(audit).onConflictDoNothing({ target: auditEvents.eventKey }) : undefined,
+          markProcessed(tx, input.events.map((e) => e.inboxId)),
+        ]);
         return changes;
       });
     },

@@ -1,7 +1,8 @@
 /**
  * The servers a benchmark runs against, as the tests start them: a real Temporal dev server,
- * PostgreSQL, Kafka, the Harbor emulator over a real OCI registry, optionally a worker, and the
- * API over HTTP on loopback with a platform administrator's token.
+ * PostgreSQL, Kafka, the Harbor emulator over a real OCI registry, optionally the worker (the
+ * production entry point `worker.ts`, in a process of its own as deployed), and the API over HTTP
+ * on loopback with a platform administrator's token.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,16 +12,11 @@ import { cpus } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import type { ActivityDeps } from '../activities';
-import { createHarborInstances } from '../activities/harbor';
-import { createKafkaPublisher } from '../activities/kafka';
 import { createApp } from '../api/app';
 import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { logger } from '../lib/logger';
 import { createSecretBox } from '../lib/secrets';
-import { createWorker } from '../lib/worker';
 import { startKafka } from '../test/servers/kafka';
 import { startOciRegistry } from '../test/servers/oci-registry';
 import { startPostgres } from '../test/servers/postgres';
@@ -31,7 +27,6 @@ export const REGISTRY = 'harbor.bench';
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
 export async function startBench(opts: { worker: boolean; webhooksToApi?: boolean; pool?: number; dispatchConcurrency?: number }) {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const quiet = logger.child({}, { level: 'silent' });
   const [postgres, kafka, registry, temporal] = await Promise.all([
     startPostgres(),
@@ -42,7 +37,8 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
   const harbor = await startHarborProcess(registry.url);
   const database = connect(postgres.url, { max: opts.pool ?? 10 });
   await migrateDatabase(database);
-  const secrets = createSecretBox(randomBytes(32));
+  const secretsKey = randomBytes(32);
+  const secrets = createSecretBox(secretsKey);
   const auth = await startTestAuth();
   const taskQueue = 'bench';
   const served: { fetch?: (req: Request) => Response | Promise<Response> } = {};
@@ -50,17 +46,21 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     const s = serve({ fetch: (req) => served.fetch!(req), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const deps: ActivityDeps = {
-    db: database.db,
-    harbor: createHarborInstances([{ address: REGISTRY, url: harbor.url, username: harbor.username, password: harbor.password }]),
-    events: createKafkaPublisher({ bootstrapBrokers: [kafka.bootstrap], topic: 'bench-events' }),
-    secrets,
-    webhookReceiverUrl: opts.webhooksToApi ? `${base}/api/v1/webhooks/harbor` : 'http://127.0.0.1:9/unused',
-    temporal: { client: temporal.client, taskQueue },
-  };
-  const worker = opts.worker ? await createWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue, deps }) : undefined;
-  const workerRun = worker?.run();
-  workerRun?.catch((err: unknown) => console.error('worker stopped:', err));
+  const worker = opts.worker
+    ? await startWorkerProcess({
+        DATABASE_URL: postgres.url,
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        HARBOR_URL: harbor.url,
+        HARBOR_REGISTRY_ADDRESS: REGISTRY,
+        HARBOR_USERNAME: harbor.username,
+        HARBOR_PASSWORD: harbor.password,
+        SECRETS_KEY: secretsKey.toString('base64'),
+        KAFKA_BROKERS: kafka.bootstrap,
+        KAFKA_TOPIC: 'bench-events',
+        WEBHOOK_RECEIVER_URL: opts.webhooksToApi ? `${base}/api/v1/webhooks/harbor` : 'http://127.0.0.1:9/unused',
+      })
+    : undefined;
   const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps, webhookDispatchConcurrency: opts.dispatchConcurrency });
   served.fetch = app.fetch;
   const headers = { 'content-type': 'application/json', ...bearer(auth.adminToken) };
@@ -82,8 +82,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     },
     /** Stops the worker: what the API hands to Temporal then waits in its task queue. */
     async stopWorker() {
-      if (worker?.getState() === 'RUNNING') worker.shutdown();
-      await workerRun?.catch(() => undefined);
+      await worker?.stop();
     },
     record(name: string, results: Record<string, unknown>) {
       const full = { ...results, date: new Date().toISOString(), machine: `${cpus().length} cores` };
@@ -93,9 +92,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     },
     async stop() {
       server.close();
-      if (worker?.getState() === 'RUNNING') worker.shutdown();
-      await workerRun?.catch(() => undefined);
-      await deps.events.close();
+      await worker?.stop();
       await auth.stop();
       await database.close();
       await harbor.stop();
@@ -105,9 +102,32 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
   };
 }
 
+/** BENCH_CPU_PROFILE=<dir>: the worker and emulator processes write V8 CPU profiles there. */
+const profileArgs = () => (process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []);
+
+/** `worker.ts` with the given environment; resolves once it polls its task queue. */
+async function startWorkerProcess(env: Record<string, string>) {
+  const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', 'worker.ts'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'info', ...env } });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    void exited.then(() => reject(new Error('the worker exited before it started')));
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      if (line.includes('"worker started"')) resolve();
+      else if (line.includes('"level":50') || line.includes('"level":60')) console.error(line);
+    });
+  });
+  return {
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /** The Harbor emulator as a separate process (bench/harbor-process.ts). */
 async function startHarborProcess(registryUrl: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/harbor-process.ts', registryUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', 'bench/harbor-process.ts', registryUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
   const first = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the Harbor emulator exited (${code})`)));
     createInterface({ input: child.stdout }).once('line', resolve);

@@ -5,7 +5,11 @@
  * its image being in the catalogue (polled every 50 ms), through inbox, dispatcher, repository
  * workflow and import, with one worker.
  *
- *   npx tsx bench/push-lag.ts [pushes=1000] [rate=100]
+ * The first `warmup` deliveries start the stream and are reported apart (a fresh worker, fresh
+ * connections, a JIT that has compiled nothing); the `pushes` after them, in the same unbroken
+ * stream, are the steady state.
+ *
+ *   npx tsx bench/push-lag.ts [pushes=1000] [rate=100] [warmup=500]
  */
 import { eq, sql } from 'drizzle-orm';
 import { images, projects } from '../db/schema';
@@ -13,9 +17,18 @@ import { percentile, pushMany, startBench } from './harness';
 
 const count = Number(process.argv[2] ?? 1000);
 const rate = Number(process.argv[3] ?? 100);
+const warmup = Number(process.argv[4] ?? 500);
 const bench = await startBench({ worker: true });
 await bench.project('lag');
-const pushed = await pushMany(bench.harbor.url, 'lag', count, 20);
+const pushed = await pushMany(bench.harbor.url, 'lag', warmup + count, 20);
+// Harbor has pushed artifacts in its database; the emulator reads a repository from the registry
+// once after it changed. One artifact list per repository does that before the stream starts.
+const harborAuth = `Basic ${Buffer.from(`${bench.harbor.username}:${bench.harbor.password}`).toString('base64')}`;
+for (const repository of new Set(pushed.map((p) => p.repository))) {
+  const res = await fetch(`${bench.harbor.url}/api/v2.0/projects/lag/repositories/${repository}/artifacts?page_size=1`, { headers: { authorization: harborAuth } });
+  if (!res.ok) throw new Error(`listing ${repository}: ${res.status}`);
+  await res.body?.cancel();
+}
 const [row] = await bench.database.db.select({ secret: projects.webhookSecret }).from(projects).where(eq(projects.name, 'lag'));
 const authorization = `Bearer ${bench.secrets.open(row!.secret!)}`;
 
@@ -67,15 +80,17 @@ while (seenAt.size < pushed.length && performance.now() < deadline) await new Pr
 polling = false;
 await poller;
 
-const lags = [...seenAt.entries()].map(([d, t]) => t - sentAt.get(d)!).sort((a, b) => a - b);
+const lagsOf = (deliveries: typeof pushed) =>
+  deliveries.filter((p) => seenAt.has(p.digest)).map((p) => seenAt.get(p.digest)! - sentAt.get(p.digest)!).sort((a, b) => a - b);
+const figures = (lags: number[]) => ({ p50_ms: Math.round(percentile(lags, 50)), p99_ms: Math.round(percentile(lags, 99)), max_ms: Math.round(lags.at(-1) ?? 0) });
+const steady = lagsOf(pushed.slice(warmup));
 bench.record('push-lag', {
-  benchmark: `push-to-catalogue lag: ${count} PUSH_ARTIFACT deliveries at ${rate}/s (artifacts pushed beforehand), one worker`,
-  achieved_rate_per_second: Number((count / sendSeconds).toFixed(1)),
+  benchmark: `push-to-catalogue lag: ${warmup} + ${count} PUSH_ARTIFACT deliveries in one stream at ${rate}/s (artifacts pushed beforehand), one worker process`,
+  achieved_rate_per_second: Number((pushed.length / sendSeconds).toFixed(1)),
   catalogued: seenAt.size,
   failures,
-  p50_ms: Math.round(percentile(lags, 50)),
-  p99_ms: Math.round(percentile(lags, 99)),
-  max_ms: Math.round(lags.at(-1) ?? 0),
+  ...figures(steady),
+  warmup: { deliveries: warmup, ...figures(lagsOf(pushed.slice(0, warmup))) },
   targets: { p99_ms: 2000 },
 });
 await bench.stop();

@@ -52,10 +52,14 @@ export function metadataRows(meta: ModelMetadata, ids: { modelId: string; imageI
  */
 export async function writeImagesMetadata(tx: Tx, modelId: string, entries: ImageMetadata[]): Promise<void> {
   if (entries.length === 0) return;
-  // Serialises with a user's PATCH of the same model, whose values win (model_overrides).
-  await tx.execute(sql`select 1 from ${models} where ${models.id} = ${modelId} for update`);
-  const [override] = await tx.select().from(modelOverrides).where(eq(modelOverrides.modelId, modelId));
-  const typeIds = new Map((await tx.select({ id: modelTypes.id, code: modelTypes.code }).from(modelTypes)).map((t) => [t.code, t.id]));
+  // Statements issued together are pipelined on the transaction's connection and run in issue
+  // order: the lock (serialising with a user's PATCH, whose values win) comes before the reads.
+  const [, [override], types] = await Promise.all([
+    tx.execute(sql`select 1 from ${models} where ${models.id} = ${modelId} for update`),
+    tx.select().from(modelOverrides).where(eq(modelOverrides.modelId, modelId)),
+    tx.select({ id: modelTypes.id, code: modelTypes.code }).from(modelTypes),
+  ]);
+  const typeIds = new Map(types.map((t) => [t.code, t.id]));
   let columns: Partial<typeof models.$inferInsert> = {};
   for (const { meta } of entries) {
     columns = {
@@ -72,19 +76,22 @@ export async function writeImagesMetadata(tx: Tx, modelId: string, entries: Imag
       ...(meta.description && override?.description == null ? { description: meta.description } : {}),
     };
   }
-  await tx.update(models).set(columns).where(eq(models.id, modelId));
   // One image pushed twice in a batch: its last manifest counts.
   const byImage = [...new Map(entries.map((e) => [e.imageId, e])).values()];
   const imageIds = byImage.map((e) => e.imageId);
-  await tx.delete(manifests).where(inArray(manifests.imageId, imageIds));
-  await tx.insert(manifests).values(byImage.map((e) => ({ imageId: e.imageId, tag: e.tag, content: JSON.stringify(e.manifest) })));
-  await tx.delete(metadata).where(inArray(metadata.imageId, imageIds));
   // One JSON parameter instead of six per row: building a many-row INSERT costs more than running it.
   const rows = byImage.flatMap((e) => metadataRows(e.meta, { modelId, imageId: e.imageId })).map((r) => ({ id: r.id, name: r.name, value: r.value, model_id: r.modelId, image_id: r.imageId, parent_id: r.parentId }));
-  await tx.execute(sql`
-    insert into ${metadata} (id, name, value, model_id, image_id, parent_id)
-    select id, name, value, model_id, image_id, parent_id
-    from json_to_recordset(${JSON.stringify(rows)}::json) as r(id uuid, name varchar, value varchar, model_id uuid, image_id uuid, parent_id uuid)`);
+  // Pipelined as above: each delete still runs before the insert that replaces its rows.
+  await Promise.all([
+    tx.update(models).set(columns).where(eq(models.id, modelId)),
+    tx.delete(manifests).where(inArray(manifests.imageId, imageIds)),
+    tx.insert(manifests).values(byImage.map((e) => ({ imageId: e.imageId, tag: e.tag, content: JSON.stringify(e.manifest) }))),
+    tx.delete(metadata).where(inArray(metadata.imageId, imageIds)),
+    tx.execute(sql`
+      insert into ${metadata} (id, name, value, model_id, image_id, parent_id)
+      select id, name, value, model_id, image_id, parent_id
+      from json_to_recordset(${JSON.stringify(rows)}::json) as r(id uuid, name varchar, value varchar, model_id uuid, image_id uuid, parent_id uuid)`),
+  ]);
 }
 
 /** The catalogue's model metadata: what pushes extract, and what users change (PATCH). */

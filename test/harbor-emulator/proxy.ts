@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import { CONTENT_CACHE_MAX_BYTES, contentCache, digestKey } from './content-cache';
 import { type EmulatorContext, now } from './context';
 import { emitArtifactEvent } from './routes/repositories';
 
@@ -63,6 +64,16 @@ function authorize(c: Context, ctx: EmulatorContext, admin: { username: string; 
   return undefined;
 }
 
+const UPLOAD_PATH = /^\/v2\/(.+)\/blobs\/uploads\/[^/]+$/;
+
+/** The cache key of a monolithic blob upload small enough to keep, or undefined. */
+function smallBlobUpload(path: string, url: URL, contentLength: string | undefined): string | undefined {
+  const repository = UPLOAD_PATH.exec(path)?.[1];
+  const digest = url.searchParams.get('digest');
+  if (!repository || !digest || !(Number(contentLength) <= CONTENT_CACHE_MAX_BYTES)) return undefined;
+  return `${repository}/blobs/${digest}`;
+}
+
 /**
  * Harbor's registry endpoint: /v2/ is passed through to the real OCI registry, and what Harbor
  * would notice on the way (a manifest pushed, pulled or deleted) becomes a webhook.
@@ -91,9 +102,18 @@ export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, a
     });
     const method = c.req.method;
     const manifest = MANIFEST_PATH.exec(path);
-    // Manifests are small and the push event needs their content; blobs stream through.
-    const body = method === 'GET' || method === 'HEAD' ? undefined : manifest ? await c.req.arrayBuffer() : c.req.raw.body;
-    const upstream = await fetch(`${registryUrl}${path}${url.search}`, { method, headers, body, duplex: 'half', redirect: 'manual' } as RequestInit);
+    // Manifests are small and the push event needs their content; a small monolithic blob upload
+    // (a model config) is kept for later reads by digest; other blobs stream through.
+    const uploaded = method === 'PUT' ? smallBlobUpload(path, url, c.req.header('content-length')) : undefined;
+    const body = method === 'GET' || method === 'HEAD' ? undefined : manifest || uploaded ? await c.req.arrayBuffer() : c.req.raw.body;
+    const byDigest = digestKey(path);
+    const cached = method === 'GET' && byDigest ? contentCache.get(ctx, byDigest) : undefined;
+    let upstream = cached ?? (await fetch(`${registryUrl}${path}${url.search}`, { method, headers, body, duplex: 'half', redirect: 'manual' } as RequestInit));
+    if (uploaded && upstream.status === 201) contentCache.put(ctx, uploaded, body as ArrayBuffer, 'application/octet-stream');
+    if (byDigest && !cached) {
+      if (method === 'GET') upstream = await contentCache.keep(ctx, byDigest, upstream);
+      else if (method === 'DELETE') contentCache.delete(ctx, byDigest);
+    }
 
     const outHeaders = new Headers(upstream.headers);
     const location = outHeaders.get('location');
@@ -107,6 +127,7 @@ export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, a
       if (method === 'PUT' || method === 'DELETE') ctx.state.changed(repository);
       if (method === 'PUT') {
         const isTag = !reference.startsWith('sha256:');
+        contentCache.put(ctx, `${repository}/manifests/${digest}`, body as ArrayBuffer, c.req.header('content-type') ?? '');
         const content = JSON.parse(Buffer.from(body as ArrayBuffer).toString('utf8')) as { subject?: unknown };
         ctx.state.repository(repository, p.project.project_id!, stamp).updateTime = stamp;
         ctx.state.artifact(repository, digest, stamp);

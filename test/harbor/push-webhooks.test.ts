@@ -114,6 +114,25 @@ describe('a real OCI push through the emulator', () => {
     expect(Object.values(scan.event_data.resources[0]!.scan_overview)[0]!.scan_status).toBe('Success');
   });
 
+  it('answers reads by digest with the registry\'s bytes, and forgets a deleted manifest', async () => {
+    const project = await projectWithHooks('Default');
+    const model = await pushModel(h.emulator.url, `${project}/cached`, '1.0.0');
+    const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
+    for (const path of [`manifests/${model.digest}`, `blobs/${model.config.digest}`]) {
+      // Twice: the first read may reach the registry, the second is answered from what the emulator kept.
+      for (let i = 0; i < 2; i++) {
+        const [viaHarbor, direct] = await Promise.all([fetch(`${h.emulator.url}/v2/${project}/cached/${path}`, { headers: accept }), fetch(`${h.registryUrl}/v2/${project}/cached/${path}`, { headers: accept })]);
+        expect(viaHarbor.status).toBe(200);
+        expect(Buffer.from(await viaHarbor.arrayBuffer())).toEqual(Buffer.from(await direct.arrayBuffer()));
+        for (const header of ['content-type', 'content-length', 'docker-content-digest']) expect(viaHarbor.headers.get(header)).toBe(direct.headers.get(header));
+      }
+    }
+    await h.client.artifacts.delete(project, 'cached', model.digest);
+    const gone = await fetch(`${h.emulator.url}/v2/${project}/cached/manifests/${model.digest}`, { headers: accept });
+    expect(gone.status).toBe(404);
+    await gone.body?.cancel();
+  });
+
   it('refuses a push to a project that does not exist, as Harbor does', async () => {
     await expect(pushModel(h.emulator.url, `${uniqueName('nope')}/m`, '1.0.0')).rejects.toThrow(/404/);
   });

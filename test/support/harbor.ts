@@ -5,6 +5,8 @@ import { startOciRegistry } from '../servers/oci-registry';
 export interface HarborTestbed {
   emulator: HarborEmulator;
   client: HarborClient;
+  /** The OCI registry behind the emulator, to compare with what the emulator answers. */
+  registryUrl: string;
   stop(): Promise<void>;
 }
 
@@ -16,6 +18,7 @@ export async function startHarbor(opts: { scanDelayMs?: number } = {}): Promise<
   return {
     emulator,
     client,
+    registryUrl: registry.url,
     async stop() {
       await emulator.stop();
       await registry.stop();

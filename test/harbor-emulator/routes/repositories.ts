@@ -1,11 +1,18 @@
 import type { Context, Hono } from 'hono';
 import type { HarborSchemas } from '../../../activities/harbor';
 import { readRepository, toArtifact, type ArtifactOptions } from '../artifacts';
+import { contentCache } from '../content-cache';
 import { badRequest, conflict, type EmulatorContext, notFound, now, operation, paged } from '../context';
 import { simulatedScan } from '../scanner';
 import type { ProjectState } from '../state';
 import type { EventData } from '../webhooks';
 import { project } from './projects';
+
+/** Deletes a manifest from the registry and from what the emulator keeps of it. */
+async function deleteManifest(ctx: EmulatorContext, repository: string, digest: string): Promise<void> {
+  await ctx.oci.deleteManifest(repository, digest);
+  contentCache.delete(ctx, `${repository}/manifests/${digest}`);
+}
 
 const truthy = (v: string | undefined, fallback: boolean) => (v === undefined ? fallback : v === 'true');
 
@@ -93,8 +100,8 @@ export function repositoryRoutes(app: Hono, ctx: EmulatorContext) {
     const { artifacts, accessories } = await readRepository(ctx, name);
     if (artifacts.length === 0) throw notFound(`repository ${name} not found`);
     for (const a of artifacts) {
-      for (const acc of accessories.get(a.manifest.digest) ?? []) await ctx.oci.deleteManifest(name, acc.manifest.digest);
-      await ctx.oci.deleteManifest(name, a.manifest.digest);
+      for (const acc of accessories.get(a.manifest.digest) ?? []) await deleteManifest(ctx, name, acc.manifest.digest);
+      await deleteManifest(ctx, name, a.manifest.digest);
       ctx.state.artifacts.delete(`${name}@${a.manifest.digest}`);
       emitArtifactEvent(ctx, p, 'DELETE_ARTIFACT', name, [{ digest: a.manifest.digest, tag: a.tags[0] ?? '', resource_url: `${ctx.registryAddress()}/${name}@${a.manifest.digest}` }]);
     }
@@ -119,8 +126,8 @@ export function repositoryRoutes(app: Hono, ctx: EmulatorContext) {
 
   app.delete(`${artBase}/:reference`, operation(ctx, 'deleteArtifact', async (c) => {
     const { p, name, contents, entry } = await findArtifact(c);
-    for (const acc of contents.accessories.get(entry.manifest.digest) ?? []) await ctx.oci.deleteManifest(name, acc.manifest.digest);
-    await ctx.oci.deleteManifest(name, entry.manifest.digest);
+    for (const acc of contents.accessories.get(entry.manifest.digest) ?? []) await deleteManifest(ctx, name, acc.manifest.digest);
+    await deleteManifest(ctx, name, entry.manifest.digest);
     ctx.state.artifacts.delete(`${name}@${entry.manifest.digest}`);
     ctx.state.changed(name);
     emitArtifactEvent(ctx, p, 'DELETE_ARTIFACT', name, [{ digest: entry.manifest.digest, tag: entry.tags[0] ?? '', resource_url: `${ctx.registryAddress()}/${name}@${entry.manifest.digest}` }]);
