@@ -6,7 +6,7 @@ import { extractModelMetadata, type OciManifest } from '../lib/model-metadata';
 import { ARTIFACT_EVENTS, type RepositoryEvent } from '../workflows/repository-events';
 import { existingLiveRepository, liveRepository, reconcileArtifactsIn, type ArtifactChange, type ImportedArtifact } from './db/catalogue-import';
 import { writeImagesMetadata, type ImageMetadata } from './db/model-metadata';
-import type { createHarborProjectActivities } from './harbor';
+import type { createHarborProjectActivities, HarborInstances } from './harbor';
 import { isNotFound } from './harbor/errors';
 
 type HarborReads = Pick<ReturnType<typeof createHarborProjectActivities>, 'fetchHarborArtifact' | 'fetchArtifactManifest'>;
@@ -57,11 +57,13 @@ async function manifestOrGone(harbor: HarborReads, at: { registry: string; proje
  * records one audit row per event and marks the inbox rows processed. A retried batch reads
  * Harbor again and converges; nothing is half-applied.
  */
-export function createRepositoryBatchActivities(deps: { db: Db }, harbor: HarborReads) {
+export function createRepositoryBatchActivities(deps: { db: Db; harbor: HarborInstances }, harbor: HarborReads) {
   return {
     async applyRepositoryEvents(input: RepositoryBatchInput): Promise<AppliedChange[]> {
       const fullName = `${input.project}/${input.repository}`;
       const resource = `models/${input.registry}/${fullName}`;
+      // Harbor reports the service's own manifest reads (each import) as pulls: they are not usage.
+      const serviceAccount = deps.harbor.get(input.registry).username;
       const artifactEvents = input.events.filter((e) => e.digest && ARTIFACT_EVENTS.has(e.type));
       const pushed = new Set(artifactEvents.filter((e) => e.type === 'PUSH_ARTIFACT').map((e) => e.digest!));
 
@@ -97,7 +99,7 @@ export function createRepositoryBatchActivities(deps: { db: Db }, harbor: Harbor
           const details = { digest: event.digest, tag: event.tag ?? null, occurAt: event.occurAt };
           const eventKey = `webhook:${event.inboxId}:${event.digest}`;
           if (event.type === 'PULL_ARTIFACT') {
-            audit.push({ eventKey, actor: event.operator ?? null, action: 'model.pulled', resource, details });
+            if (event.operator !== serviceAccount) audit.push({ eventKey, actor: event.operator ?? null, action: 'model.pulled', resource, details });
             continue;
           }
           if (!ARTIFACT_EVENTS.has(event.type)) continue;

@@ -101,6 +101,8 @@ export function createHarborClient(opts: HarborClientOptions) {
   return {
     api,
     all,
+    /** The account this client uses: Harbor names it as the operator of what the service does. */
+    username: opts.username,
 
     registry: {
       manifest: (repository: string, reference: string) =>

@@ -97,10 +97,12 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const pulled = await fetch(`${stack.harbor.emulator.url}/v2/${project}/llama/manifests/1.0.0`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
     expect(pulled.status).toBe(200);
     const audit = async () => readJson(await stack.app.request(`/api/v1/models/${project}/llama/audit`));
-    // (The service's own manifest reads are pulls too, by digest; this one is the user's, by tag.)
+    // (Harbor reports the service's own manifest reads as pulls too, by digest; this one is the user's, by tag.)
     const userPull = (e: { action: string; details: { tag: string | null } }) => e.action === 'model.pulled' && e.details.tag === '1.0.0';
     await eventually(async () => (await audit()).events.some(userPull), 'the pull in the audit');
     const trail = await audit();
+    // The service's own reads (arrived before the user's pull, applied in order) are not usage.
+    expect(trail.events.filter((e: { action: string }) => e.action === 'model.pulled').map((e: { actor: string | null }) => e.actor)).not.toContain(stack.harbor.emulator.username);
     expect(trail.scans).toEqual([expect.objectContaining({ digest: model.digest, tag: '1.0.0', status: 'Success', severity: harborScan.severity })]);
     expect(trail.signatures).toEqual([expect.objectContaining({ digest: model.digest, type: 'cosign' })]);
     expect(trail.events.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['model.push_artifact', 'model.scanning_completed', 'model.pulled']));
