@@ -29,7 +29,14 @@ export async function markProcessed(db: Db | Tx, ids: string[]): Promise<void> {
   if (ids.length > 0) await db.update(webhookEvents).set({ status: 'processed' }).where(inArray(webhookEvents.id, ids));
 }
 
-/** Marks rows handed to Temporal (or needing no workflow), so the sweeper leaves them. */
+/**
+ * Marks rows handed to Temporal (or needing no workflow), so the sweeper leaves them. A row the
+ * workflow already applied (it can be quicker than this UPDATE) stays processed.
+ */
 export async function markDispatched(db: Db, ids: string[], status: string): Promise<void> {
-  if (ids.length > 0) await db.update(webhookEvents).set({ dispatchedAt: sql`now()`, status }).where(inArray(webhookEvents.id, ids));
+  if (ids.length === 0) return;
+  await db
+    .update(webhookEvents)
+    .set({ dispatchedAt: sql`now()`, status: sql`case when ${webhookEvents.status} = 'processed' then ${webhookEvents.status} else ${status} end` })
+    .where(inArray(webhookEvents.id, ids));
 }

@@ -33,4 +33,5 @@ export async function harborProjectEventWorkflow(input: ProjectEventInput): Prom
     time: occurredAt,
     data: { registry: input.registry, project: input.project, harborType: input.type, operator: input.operator, details: input.details },
   });
+  await local.markWebhookEventsProcessed([input.inboxId]);
 }

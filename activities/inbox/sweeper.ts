@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { markDispatched } from '../../db/inbox';
 import { projects, webhookEvents } from '../../db/schema';
@@ -8,19 +8,28 @@ import { dispatchHarborEvents, REPOSITORY_TYPES, type Delivery } from '../../lib
 
 /**
  * Re-dispatches inbox rows that were stored but never handed to Temporal (the API died between
- * its commit and its signal). Talks to PostgreSQL and to Temporal itself.
+ * its commit and its signal), and repository events handed over but still not applied after
+ * `staleAfterSeconds` (their workflow failed or was terminated with them pending; a project-level
+ * event has a workflow of its own, started once). Applying an
+ * event again converges on Harbor, so a slow backlog re-sent costs work, never correctness.
+ * Talks to PostgreSQL and to Temporal itself.
  */
 export function createInboxActivities(deps: { db: Db; temporal: { client: Client; taskQueue: string } }) {
   return {
-    async redispatchWebhookEvents(minAgeSeconds: number, source?: string, limit = 500): Promise<{ dispatched: number; orphaned: number }> {
+    async redispatchWebhookEvents(minAgeSeconds: number, source?: string, limit = 500, staleAfterSeconds = 600): Promise<{ dispatched: number; orphaned: number }> {
       const rows = await deps.db
         .select()
         .from(webhookEvents)
         .where(
           and(
-            isNull(webhookEvents.dispatchedAt),
-            eq(webhookEvents.status, 'received'),
-            lt(webhookEvents.receivedAt, sql`now() - make_interval(secs => ${minAgeSeconds})`),
+            or(
+              and(isNull(webhookEvents.dispatchedAt), eq(webhookEvents.status, 'received'), lt(webhookEvents.receivedAt, sql`now() - make_interval(secs => ${minAgeSeconds})`)),
+              and(
+                eq(webhookEvents.status, 'dispatched'),
+                inArray(webhookEvents.eventType, [...REPOSITORY_TYPES]),
+                lt(webhookEvents.dispatchedAt, sql`now() - make_interval(secs => ${staleAfterSeconds})`),
+              ),
+            ),
             source === undefined ? undefined : eq(webhookEvents.source, source),
           ),
         )

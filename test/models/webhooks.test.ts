@@ -161,6 +161,24 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     expect(['dispatched', 'processed']).toContain(row!.status);
   });
 
+  it('the sweeper hands over again a repository event dispatched long ago and never applied (its workflow failed)', async () => {
+    const project = await onboard();
+    stack.harbor.emulator.faults.dropWebhooks(1);
+    const model = await pushModel(stack.harbor.emulator.url, `${project}/abandoned`, '4.0.0');
+    const payload = { type: 'PUSH_ARTIFACT', occur_at: 1_800_000_300, operator: 'admin', event_data: { resources: [{ digest: model.digest, tag: '4.0.0' }], repository: { name: 'abandoned', namespace: project, repo_full_name: `${project}/abandoned` } } };
+    const parsed = parseHarborEvent(payload);
+    if (!parsed.ok) throw new Error('bad payload');
+    const stored = await storeDelivery(stack.database.db, { source: `harbor:${stack.registry}`, dedupeKey: parsed.event.dedupeKey, eventType: 'PUSH_ARTIFACT', payload, rawBody: null, status: 'received' });
+    // Handed to a workflow 20 minutes ago that ended without applying it.
+    await stack.database.sql`update modelregistry.webhook_events set status = 'dispatched', dispatched_at = now() - interval '20 minutes' where id = ${stored.id}`;
+    const recent = await stack.client.workflow.execute('webhookSweepWorkflow', { taskQueue: stack.taskQueue, workflowId: uniqueName('sweep'), args: [0, `harbor:${stack.registry}`] });
+    expect(recent).toEqual({ dispatched: 1, orphaned: 0 });
+    await eventually(async () => (await catalogue(project))['abandoned:4.0.0'] === model.digest, 'the re-dispatched delivery');
+    await eventually(async () => (await stack.database.sql`select status from modelregistry.webhook_events where id = ${stored.id}`)[0]!.status === 'processed', 'the row processed');
+    // Applied now: the next sweep leaves it alone.
+    expect(await stack.client.workflow.execute('webhookSweepWorkflow', { taskQueue: stack.taskQueue, workflowId: uniqueName('sweep'), args: [0, `harbor:${stack.registry}`] })).toEqual({ dispatched: 0, orphaned: 0 });
+  });
+
   it('the sweeper and the reconciliation run as Temporal Schedules', async () => {
     await ensureSchedules(stack.client, stack.taskQueue);
     await ensureSchedules(stack.client, stack.taskQueue);
@@ -226,6 +244,9 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const events = await readTopic(inject('kafkaBootstrap'), stack.topic, { count: 100, waitMs: 5000, settleMs: 1000 });
     const mine = events.map((e) => JSON.parse(e.value) as { type: string; subject: string; data: { harborType: string } }).filter((e) => e.subject === `projects/${stack.registry}/${project}` && e.data.harborType);
     expect(mine.map((e) => e.type).sort()).toEqual(['modelregistry.quota.exceeded', 'modelregistry.replication.changed']);
+    const inbox = async () => stack.database.sql`select status from modelregistry.webhook_events where event_type in ('QUOTA_EXCEED', 'REPLICATION') and payload::text like ${`%${project}/llama%`}`;
+    await eventually(async () => (await inbox()).every((r) => r.status === 'processed'), 'the inbox rows processed');
+    expect(await inbox()).toHaveLength(2);
   });
 
   it('answers once the delivery is committed, even with Temporal unreachable; the sweeper hands it over later', async () => {
