@@ -81,6 +81,14 @@ export function createHarborClient(opts: HarborClientOptions) {
     }
   }
 
+  /** Every item of a list Harbor pages, page after page (a project can have more than 100 members or robots). */
+  const everyPage = <T>(operation: string, request: (page: number, pageSize: number) => Promise<Result<T[]>>) =>
+    all(async (page, pageSize) => {
+      const { data, response } = await call(operation, () => request(page, pageSize));
+      const items = data ?? [];
+      return { items, total: total(response, (page - 1) * pageSize + items.length) };
+    });
+
   const authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
   /** Harbor's registry endpoint (/v2/ on the same host) for manifests and blobs. */
   async function registryGet(operation: string, path: string, accept?: string): Promise<unknown> {
@@ -151,9 +159,10 @@ export function createHarborClient(opts: HarborClientOptions) {
     },
 
     members: {
-      list: async (project: string) =>
-        (await call('list members', () => api.GET('/projects/{project_name_or_id}/members', { params: { path: { project_name_or_id: project }, header: byName, query: { page_size: 100 } } })))
-          .data ?? [],
+      list: (project: string) =>
+        everyPage('list members', (page, pageSize) =>
+          api.GET('/projects/{project_name_or_id}/members', { params: { path: { project_name_or_id: project }, header: byName, query: { page, page_size: pageSize } } }),
+        ),
       async addGroup(project: string, groupName: string, roleId: number): Promise<number> {
         const { response } = await call('add member', () =>
           api.POST('/projects/{project_name_or_id}/members', {
@@ -183,10 +192,10 @@ export function createHarborClient(opts: HarborClientOptions) {
     },
 
     webhooks: {
-      list: async (project: string) =>
-        (await call('list webhook policies', () =>
-          api.GET('/projects/{project_name_or_id}/webhook/policies', { params: { path: { project_name_or_id: project }, header: byName, query: { page_size: 100 } } }),
-        )).data ?? [],
+      list: (project: string) =>
+        everyPage('list webhook policies', (page, pageSize) =>
+          api.GET('/projects/{project_name_or_id}/webhook/policies', { params: { path: { project_name_or_id: project }, header: byName, query: { page, page_size: pageSize } } }),
+        ),
       async create(project: string, policy: HarborWebhookPolicy): Promise<number> {
         const { response } = await call('create webhook policy', () =>
           api.POST('/projects/{project_name_or_id}/webhook/policies', { params: { path: { project_name_or_id: project }, header: byName }, body: policy }),
@@ -299,9 +308,8 @@ export function createHarborClient(opts: HarborClientOptions) {
       async create(body: HarborRobotCreate) {
         return (await call('create robot', () => api.POST('/robots', { body }))).data;
       },
-      async listForProject(projectId: number): Promise<HarborRobot[]> {
-        return (await call('list robots', () => api.GET('/robots', { params: { query: { q: `Level=project,ProjectID=${projectId}`, page_size: 100 } } }))).data ?? [];
-      },
+      listForProject: (projectId: number): Promise<HarborRobot[]> =>
+        everyPage('list robots', (page, pageSize) => api.GET('/robots', { params: { query: { q: `Level=project,ProjectID=${projectId}`, page, page_size: pageSize } } })),
       async delete(id: number) {
         await call('delete robot', () => api.DELETE('/robots/{robot_id}', { params: { path: { robot_id: id } } }));
       },
@@ -319,7 +327,7 @@ export function createHarborClient(opts: HarborClientOptions) {
       async ping(body: HarborSchemas['RegistryPing']) {
         await call('ping registry', () => api.POST('/registries/ping', { body }));
       },
-      list: async () => (await call('list registries', () => api.GET('/registries', { params: { query: { page_size: 100 } } }))).data ?? [],
+      list: () => everyPage('list registries', (page, pageSize) => api.GET('/registries', { params: { query: { page, page_size: pageSize } } })),
     },
 
     replication: {
@@ -327,8 +335,8 @@ export function createHarborClient(opts: HarborClientOptions) {
         const { response } = await call('create replication policy', () => api.POST('/replication/policies', { body }));
         return idFromLocation(response);
       },
-      listPolicies: async (name?: string) =>
-        (await call('list replication policies', () => api.GET('/replication/policies', { params: { query: { name, page_size: 100 } } }))).data ?? [],
+      listPolicies: (name?: string) =>
+        everyPage('list replication policies', (page, pageSize) => api.GET('/replication/policies', { params: { query: { name, page, page_size: pageSize } } })),
       async deletePolicy(id: number) {
         await call('delete replication policy', () => api.DELETE('/replication/policies/{id}', { params: { path: { id } } }));
       },
@@ -336,8 +344,8 @@ export function createHarborClient(opts: HarborClientOptions) {
         const { response } = await call('start replication', () => api.POST('/replication/executions', { body: { policy_id: policyId } }));
         return idFromLocation(response);
       },
-      listExecutions: async (policyId: number) =>
-        (await call('list replication executions', () => api.GET('/replication/executions', { params: { query: { policy_id: policyId, page_size: 100 } } }))).data ?? [],
+      listExecutions: (policyId: number) =>
+        everyPage('list replication executions', (page, pageSize) => api.GET('/replication/executions', { params: { query: { policy_id: policyId, page, page_size: pageSize } } })),
     },
 
     retention: {
@@ -359,7 +367,7 @@ export function createHarborClient(opts: HarborClientOptions) {
         const { response } = await call('create user group', () => api.POST('/usergroups', { body: { group_name: groupName, group_type: OIDC_GROUP_TYPE } }));
         return idFromLocation(response);
       },
-      list: async () => (await call('list user groups', () => api.GET('/usergroups', { params: { query: { page_size: 100 } } }))).data ?? [],
+      list: () => everyPage('list user groups', (page, pageSize) => api.GET('/usergroups', { params: { query: { page, page_size: pageSize } } })),
       async delete(id: number) {
         await call('delete user group', () => api.DELETE('/usergroups/{group_id}', { params: { path: { group_id: id } } }));
       },

@@ -130,6 +130,16 @@ describe('Harbor client against the emulator', () => {
     expect((await h.client.userGroups.list()).some((g) => g.group_name === 'acme-ml-developers')).toBe(true);
   });
 
+  it('lists every member of a project with more than one page of them', async () => {
+    const name = uniqueName('crowd');
+    await h.client.projects.create({ project_name: name, metadata: { public: 'false' } });
+    const before = (await h.client.members.list(name)).length;
+    for (let i = 0; i < 105; i++) await h.client.members.addGroup(name, `crowd-${i}`, HarborRole.Guest);
+    const members = await h.client.members.list(name);
+    expect(members).toHaveLength(before + 105);
+    expect(new Set(members.map((m) => m.entity_name)).size).toBe(before + 105);
+  });
+
   it('creates, lists, updates and deletes webhook policies with auth headers in both formats', async () => {
     const name = uniqueName('hooks');
     await h.client.projects.create({ project_name: name });
