@@ -39,13 +39,27 @@ export interface HarborEvent {
   /** Seconds since the epoch, as Harbor's `occur_at`. */
   occurAt: number;
   operator: string | null;
-  /** Project name, or null for events without a repository (e.g. some replication events). */
+  /** Project name: the repository's, a replication's local side, or a retention's project; null when none. */
   namespace: string | null;
   /** Repository name inside the project (the model). */
   repository: string | null;
   resources: { digest: string | null; tag: string | null; scanOverview: Record<string, unknown> | null }[];
   /** Same event, same key: derived from content because Harbor's Default format has no id and its retries repeat it. */
   dedupeKey: string;
+}
+
+const record = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * The project of an event without a repository. Harbor's replication payload names both sides
+ * (`src_resource`, `dest_resource`); the local one is this Harbor's and has no `registry_name`
+ * (src/controller/event/handler/webhook/artifact/replication.go). A retention names its project.
+ */
+function projectWithoutRepository(data: Record<string, unknown>): string | undefined {
+  const replication = record(data.replication);
+  const local = [record(replication?.src_resource), record(replication?.dest_resource)].find((side) => side && !text(side.registry_name));
+  return text(local?.namespace) ?? text(record(data.retention)?.project_name);
 }
 
 export type ParseResult = { ok: true; event: HarborEvent } | { ok: false; issues: { field: string; message: string }[] };
@@ -72,7 +86,9 @@ export function parseHarborEvent(body: unknown): ParseResult {
   }
   const resources = (data.resources ?? []).map((r) => ({ digest: r.digest ?? null, tag: r.tag ?? null, scanOverview: r.scan_overview ?? null }));
   const repository = data.repository ?? null;
-  const keySource = JSON.stringify([type, occurAt, repository?.namespace, repository?.name, resources.map((r) => [r.digest, r.tag])]);
+  // What a replication or retention delivery is about is in its own object: part of its key.
+  const about = data.replication ?? data.retention;
+  const keySource = JSON.stringify([type, occurAt, repository?.namespace, repository?.name, resources.map((r) => [r.digest, r.tag]), ...(about ? [about] : [])]);
   return {
     ok: true,
     event: {
@@ -81,7 +97,7 @@ export function parseHarborEvent(body: unknown): ParseResult {
       known: KNOWN_TYPES.has(type),
       occurAt,
       operator: operator ?? null,
-      namespace: repository?.namespace ?? null,
+      namespace: repository?.namespace ?? projectWithoutRepository(data) ?? null,
       repository: repository?.name ?? null,
       resources,
       dedupeKey: createHash('sha256').update(keySource).digest('hex'),

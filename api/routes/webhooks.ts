@@ -6,7 +6,7 @@ import { markDispatched, storeDelivery } from '../../db/inbox';
 import { projects } from '../../db/schema';
 import { parseHarborEvent } from '../../lib/harbor-events';
 import type { SecretBox } from '../../lib/secrets';
-import { DISPATCHED_TYPES } from '../../lib/webhook-dispatch';
+import { DISPATCHED_TYPES, REPOSITORY_TYPES } from '../../lib/webhook-dispatch';
 import type { WebhookDispatcher } from '../webhook-dispatcher';
 import { problemBody, problemResponse } from '../problem';
 import { problem } from '../schemas/common';
@@ -73,8 +73,14 @@ export function createWebhooksRouter(deps: { db: Db; secrets: SecretBox; dispatc
       return problemResponse(c, problemBody(400, 'bad-request', 'Malformed JSON in webhook body', `kept as inbox row ${stored.id}`));
     }
     const parsed = parseHarborEvent(body);
-    if (!parsed.ok || !parsed.event.namespace || !parsed.event.repository) {
-      const errors = parsed.ok ? [{ field: 'body.event_data.repository', message: 'required', code: 'invalid_type' }] : parsed.issues.map((i) => ({ ...i, code: 'invalid' }));
+    // A project is needed to authenticate; a repository only for the events of one.
+    const needsRepository = parsed.ok && REPOSITORY_TYPES.has(parsed.event.type);
+    if (!parsed.ok || !parsed.event.namespace || (needsRepository && !parsed.event.repository)) {
+      const errors = !parsed.ok
+        ? parsed.issues.map((i) => ({ ...i, code: 'invalid' }))
+        : needsRepository
+          ? [{ field: 'body.event_data.repository', message: 'required', code: 'invalid_type' }]
+          : [{ field: 'body.event_data', message: 'names no project (repository.namespace, the local side of replication, or retention.project_name)', code: 'invalid' }];
       const stored = await storeDelivery(deps.db, { source: 'harbor', dedupeKey: `raw:${digestOf(raw).toString('hex')}`, eventType: null, payload: body, rawBody: raw, status: 'invalid', error: JSON.stringify(errors) });
       return problemResponse(c, problemBody(400, 'validation', 'Not a Harbor webhook payload', `kept as inbox row ${stored.id}`, { errors }));
     }

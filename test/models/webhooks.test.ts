@@ -231,7 +231,16 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
       source: '/projects/1/webhook/policies/1',
       time: '2027-01-15T08:00:00Z',
       operator: 'admin',
-      data: { repository, replication: { job_status: 'Success', trigger_type: 'MANUAL', src_resource: `${project}/llama`, dest_resource: 'remote/llama', successful_artifact: [{ type: 'image', status: 'Success', name_tag: 'llama:1.0.0' }] } },
+      // As Harbor sends it: no repository; the local side (no registry_name) names the project.
+      data: {
+        replication: {
+          job_status: 'Success',
+          trigger_type: 'MANUAL',
+          src_resource: { registry_type: 'harbor', endpoint: 'https://harbor.example', namespace: project },
+          dest_resource: { registry_name: 'dr-site', registry_type: 'harbor', endpoint: 'https://dr.example', namespace: 'mirror' },
+          successful_artifact: [{ type: 'image', status: 'Success', name_tag: 'llama:1.0.0' }],
+        },
+      },
     };
     expect(await readJson(await post(quota))).toMatchObject({ status: 'queued' });
     expect(await readJson(await post(quota))).toMatchObject({ duplicate: true });
@@ -244,7 +253,7 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const events = await readTopic(inject('kafkaBootstrap'), stack.topic, { count: 100, waitMs: 5000, settleMs: 1000 });
     const mine = events.map((e) => JSON.parse(e.value) as { type: string; subject: string; data: { harborType: string } }).filter((e) => e.subject === `projects/${stack.registry}/${project}` && e.data.harborType);
     expect(mine.map((e) => e.type).sort()).toEqual(['modelregistry.quota.exceeded', 'modelregistry.replication.changed']);
-    const inbox = async () => stack.database.sql`select status from modelregistry.webhook_events where event_type in ('QUOTA_EXCEED', 'REPLICATION') and payload::text like ${`%${project}/llama%`}`;
+    const inbox = async () => stack.database.sql`select status from modelregistry.webhook_events where event_type in ('QUOTA_EXCEED', 'REPLICATION') and payload::text like ${`%"${project}"%`}`;
     await eventually(async () => (await inbox()).every((r) => r.status === 'processed'), 'the inbox rows processed');
     expect(await inbox()).toHaveLength(2);
   });

@@ -40,6 +40,46 @@ describe('Harbor webhook payloads', () => {
     expect(later.event.dedupeKey).not.toBe(a.event.dedupeKey);
   });
 
+  // Harbor's replication payload has no repository: both sides, the local one without a registry_name.
+  const replication = (direction: 'push' | 'pull', artifact = 'llama:1.0.0') => {
+    const local = { registry_type: 'harbor', endpoint: 'https://harbor.example', namespace: 'acme' };
+    const remote = { registry_name: 'dr-site', registry_type: 'harbor', endpoint: 'https://dr.example', namespace: 'mirror' };
+    return {
+      type: 'REPLICATION',
+      occur_at: 1755162500,
+      operator: 'MANUAL',
+      event_data: {
+        replication: {
+          harbor_hostname: 'harbor.example',
+          job_status: 'Success',
+          trigger_type: 'MANUAL',
+          src_resource: direction === 'push' ? local : remote,
+          dest_resource: direction === 'push' ? remote : local,
+          successful_artifact: [{ type: 'image', status: 'Success', name_tag: artifact }],
+        },
+      },
+    };
+  };
+
+  it('find the project of a replication on its local side, whichever way it copies, and of a retention', () => {
+    for (const direction of ['push', 'pull'] as const) {
+      const result = parseHarborEvent(replication(direction));
+      expect(result.ok && result.event).toMatchObject({ type: 'REPLICATION', namespace: 'acme', repository: null });
+    }
+    const retention = parseHarborEvent({ type: 'TAG_RETENTION', occur_at: 1, operator: 'admin', event_data: { retention: { total: 3, retained: 2, project_name: 'acme', result: 'SUCCESS' } } });
+    expect(retention.ok && retention.event.namespace).toBe('acme');
+    expect(parseHarborEvent({ type: 'REPLICATION', occur_at: 1, event_data: {} })).toMatchObject({ ok: true, event: { namespace: null } });
+  });
+
+  it('tell apart two replications of the same second by what they copied', () => {
+    const a = parseHarborEvent(replication('push', 'llama:1.0.0'));
+    const b = parseHarborEvent(replication('push', 'llama:1.1.0'));
+    const again = parseHarborEvent(replication('push', 'llama:1.0.0'));
+    if (!a.ok || !b.ok || !again.ok) throw new Error('parse failed');
+    expect(b.event.dedupeKey).not.toBe(a.event.dedupeKey);
+    expect(again.event.dedupeKey).toBe(a.event.dedupeKey);
+  });
+
   it('keep unknown types, flagged', () => {
     const result = parseHarborEvent({ ...defaultPush, type: 'ARTIFACT_LABELED' });
     expect(result.ok && result.event.known).toBe(false);
