@@ -144,17 +144,23 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     expect(audited!.details).toMatchObject({ change: 'unchanged' });
   });
 
-  it('the sweeper dispatches a delivery stored but never handed to Temporal', async () => {
-    const project = await onboard();
+  /** A real push whose webhook is lost, and its delivery as the receiver had committed it before dying. */
+  async function strandedPush(project: string, repository: string, tag: string) {
     stack.harbor.emulator.faults.dropWebhooks(1);
-    const model = await pushModel(stack.harbor.emulator.url, `${project}/stranded`, '2.0.0');
-    // What the receiver had committed when it died before signalling.
-    const payload = { type: 'PUSH_ARTIFACT', occur_at: 1_800_000_000, operator: 'admin', event_data: { resources: [{ digest: model.digest, tag: '2.0.0' }], repository: { name: 'stranded', namespace: project, repo_full_name: `${project}/stranded` } } };
+    const model = await pushModel(stack.harbor.emulator.url, `${project}/${repository}`, tag);
+    const payload = { type: 'PUSH_ARTIFACT', occur_at: 1_800_000_000, operator: 'admin', event_data: { resources: [{ digest: model.digest, tag }], repository: { name: repository, namespace: project, repo_full_name: `${project}/${repository}` } } };
     const parsed = parseHarborEvent(payload);
     if (!parsed.ok) throw new Error('bad payload');
     const stored = await storeDelivery(stack.database.db, { source: `harbor:${stack.registry}`, dedupeKey: parsed.event.dedupeKey, eventType: 'PUSH_ARTIFACT', payload, rawBody: null, status: 'received' });
-    const swept = await stack.client.workflow.execute('webhookSweepWorkflow', { taskQueue: stack.taskQueue, workflowId: uniqueName('sweep'), args: [0, `harbor:${stack.registry}`] });
-    expect(swept).toEqual({ dispatched: 1, orphaned: 0 });
+    return { model, stored };
+  }
+  const sweep = (): Promise<{ dispatched: number; orphaned: number }> =>
+    stack.client.workflow.execute('webhookSweepWorkflow', { taskQueue: stack.taskQueue, workflowId: uniqueName('sweep'), args: [0, `harbor:${stack.registry}`] });
+
+  it('the sweeper dispatches a delivery stored but never handed to Temporal', async () => {
+    const project = await onboard();
+    const { model, stored } = await strandedPush(project, 'stranded', '2.0.0');
+    expect(await sweep()).toEqual({ dispatched: 1, orphaned: 0 });
     await eventually(async () => (await catalogue(project))['stranded:2.0.0'] === model.digest, 'the swept delivery');
     const [row] = await stack.database.sql`select status, dispatched_at from modelregistry.webhook_events where id = ${stored.id}`;
     expect(row!.dispatched_at).not.toBeNull();
@@ -163,20 +169,14 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
 
   it('the sweeper hands over again a repository event dispatched long ago and never applied (its workflow failed)', async () => {
     const project = await onboard();
-    stack.harbor.emulator.faults.dropWebhooks(1);
-    const model = await pushModel(stack.harbor.emulator.url, `${project}/abandoned`, '4.0.0');
-    const payload = { type: 'PUSH_ARTIFACT', occur_at: 1_800_000_300, operator: 'admin', event_data: { resources: [{ digest: model.digest, tag: '4.0.0' }], repository: { name: 'abandoned', namespace: project, repo_full_name: `${project}/abandoned` } } };
-    const parsed = parseHarborEvent(payload);
-    if (!parsed.ok) throw new Error('bad payload');
-    const stored = await storeDelivery(stack.database.db, { source: `harbor:${stack.registry}`, dedupeKey: parsed.event.dedupeKey, eventType: 'PUSH_ARTIFACT', payload, rawBody: null, status: 'received' });
+    const { model, stored } = await strandedPush(project, 'abandoned', '4.0.0');
     // Handed to a workflow 20 minutes ago that ended without applying it.
     await stack.database.sql`update modelregistry.webhook_events set status = 'dispatched', dispatched_at = now() - interval '20 minutes' where id = ${stored.id}`;
-    const recent = await stack.client.workflow.execute('webhookSweepWorkflow', { taskQueue: stack.taskQueue, workflowId: uniqueName('sweep'), args: [0, `harbor:${stack.registry}`] });
-    expect(recent).toEqual({ dispatched: 1, orphaned: 0 });
+    expect(await sweep()).toEqual({ dispatched: 1, orphaned: 0 });
     await eventually(async () => (await catalogue(project))['abandoned:4.0.0'] === model.digest, 'the re-dispatched delivery');
     await eventually(async () => (await stack.database.sql`select status from modelregistry.webhook_events where id = ${stored.id}`)[0]!.status === 'processed', 'the row processed');
     // Applied now: the next sweep leaves it alone.
-    expect(await stack.client.workflow.execute('webhookSweepWorkflow', { taskQueue: stack.taskQueue, workflowId: uniqueName('sweep'), args: [0, `harbor:${stack.registry}`] })).toEqual({ dispatched: 0, orphaned: 0 });
+    expect(await sweep()).toEqual({ dispatched: 0, orphaned: 0 });
   });
 
   it('the sweeper and the reconciliation run as Temporal Schedules', async () => {
@@ -271,8 +271,7 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     await new Promise((r) => setTimeout(r, 1500));
     const [row] = await stack.database.sql`select dispatched_at from modelregistry.webhook_events where id = ${id}`;
     expect(row!.dispatched_at).toBeNull();
-    const swept = await stack.client.workflow.execute('webhookSweepWorkflow', { taskQueue: stack.taskQueue, workflowId: uniqueName('sweep'), args: [0, `harbor:${stack.registry}`] });
-    expect((swept as { dispatched: number }).dispatched).toBeGreaterThanOrEqual(1);
+    expect((await sweep()).dispatched).toBeGreaterThanOrEqual(1);
     await eventually(async () => (await catalogue(project))['offline:3.0.0'] === model.digest, 'the swept delivery');
   });
 });
