@@ -42,6 +42,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
   setHandler(harborEventSignal, receive);
   setHandler(harborEventsSignal, (events) => events.forEach(receive));
   const fullName = `${input.project}/${input.repository}`;
+  const historyLimit = input.continueAsNewAfter ?? CONTINUE_AS_NEW_EVENTS;
   for (;;) {
     const more = await condition(() => pending.length > 0, '10 minutes');
     if (!more) return; // idle: a later delivery starts it again (signal-with-start)
@@ -60,7 +61,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
           data: { registry: input.registry, project: input.project, model: input.repository, digest: c.digest, tags: c.tags, change: c.change },
         }));
       if (drafts.length > 0) await local.publishEvents(drafts);
-      if (workflowInfo().historyLength > CONTINUE_AS_NEW_EVENTS) await continueAsNew<typeof repositoryWorkflow>({ ...input, pending });
+      if (workflowInfo().historyLength > historyLimit) await continueAsNew<typeof repositoryWorkflow>({ ...input, pending });
       continue;
     }
     const event = pending.shift()!;
@@ -99,7 +100,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
       }
     }
     await local.markWebhookEventsProcessed([event.inboxId]);
-    if (workflowInfo().historyLength > CONTINUE_AS_NEW_EVENTS) {
+    if (workflowInfo().historyLength > historyLimit) {
       await continueAsNew<typeof repositoryWorkflow>({ ...input, pending });
     }
   }

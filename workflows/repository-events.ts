@@ -23,4 +23,6 @@ export interface RepositoryWorkflowInput {
   repository: string;
   /** Events received but not yet applied, carried over a continue-as-new. */
   pending?: RepositoryEvent[];
+  /** History length past which a run continues as new; 2,000 unless given (tests give less). */
+  continueAsNewAfter?: number;
 }

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushCosignSignature, pushModel } from '../harbor/oci-push';
+import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
-const eventually = async (check: () => Promise<boolean>, what: string) => {
-  for (let i = 0; i < 150; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`never saw ${what}`);
-};
 
 describe('catalogue read API', () => {
   let stack: TestStack;

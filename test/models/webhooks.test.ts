@@ -8,6 +8,7 @@ import { ensureSchedules, RECONCILIATION_SCHEDULE_ID, SWEEPER_SCHEDULE_ID } from
 import { pushCosignSignature, pushModel } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
+import { eventually } from '../support/eventually';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 describe('Harbor webhooks into the inbox and the repository workflow', () => {
@@ -43,13 +44,6 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
       for (const a of (await stack.harbor.client.artifacts.list(project, short)).items) for (const t of a.tags ?? []) view[`${short}:${t.name}`] = a.digest!;
     }
     return view;
-  };
-  const eventually = async (check: () => Promise<boolean>, what: string) => {
-    for (let i = 0; i < 200; i++) {
-      if (await check()) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`timed out waiting for ${what}`);
   };
 
   it('a push reaches the catalogue with its metadata; a scan and a signature are recorded; a delete archives the image, its tags and the model', async () => {

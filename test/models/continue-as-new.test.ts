@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repositoryWorkflowId } from '../../workflows/ids';
+import { HARBOR_EVENTS_SIGNAL, type RepositoryWorkflowInput } from '../../workflows/repository-events';
+import { eventually } from '../support/eventually';
+import { jsonRequest } from '../support/http';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+
+/** The repository entity is long-lived: it starts afresh before its history grows long, losing nothing. */
+describe('the repository workflow continuing as new', () => {
+  let stack: TestStack;
+  const project = uniqueName('chatty');
+  let projectId: string;
+  beforeAll(async () => {
+    stack = await startTestStack();
+    const tenant = uniqueName('chatty');
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'C', url: 'https://c.example' }))).status).toBe(201);
+    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    const [row] = await stack.database.sql<{ id: string }[]>`select id from modelregistry.projects where name = ${project}`;
+    projectId = row!.id;
+  }, 120_000);
+  afterAll(() => stack?.close());
+
+  it('carries the events still pending into the next run and applies every event once', async () => {
+    const workflowId = repositoryWorkflowId(stack.registry, project, 'busy');
+    const input: RepositoryWorkflowInput = { registry: stack.registry, project, projectId, repository: 'busy', continueAsNewAfter: 40 };
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const events = Array.from({ length: 40 }, (_, i) => ({ inboxId: randomUUID(), type: 'PULL_ARTIFACT', digest, tag: `1.0.${i}`, operator: 'alice', occurAt: 1_800_000_000 + i }));
+    let firstRunId: string | undefined;
+    // One signal per event, as deliveries trickle in: some arrive while a run is continuing as new.
+    for (const event of events) {
+      const handle = await stack.client.workflow.signalWithStart('repositoryWorkflow', { workflowId, taskQueue: stack.taskQueue, args: [input], signal: HARBOR_EVENTS_SIGNAL, signalArgs: [[event]] });
+      firstRunId ??= handle.signaledRunId;
+    }
+    const pulls = () => stack.database.sql<{ tag: string }[]>`select details->>'tag' as tag from modelregistry.audit_events where resource = ${`models/${stack.registry}/${project}/busy`} and action = 'model.pulled'`;
+    await eventually(async () => (await pulls()).length >= events.length, 'every pull audited');
+    expect((await pulls()).map((p) => p.tag).sort()).toEqual(events.map((e) => e.tag).sort());
+    expect((await stack.client.workflow.getHandle(workflowId, firstRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+    const current = await stack.client.workflow.getHandle(workflowId).describe();
+    expect(current.runId).not.toBe(firstRunId);
+  });
+});
