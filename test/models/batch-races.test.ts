@@ -3,8 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepositoryBatchActivities } from '../../activities/repository-batch';
-import { jsonRequest } from '../support/http';
-import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { onboardProject, startTestStack, type TestStack } from '../support/stack';
 
 /**
  * Harbor changes between the reads of one batch. Harbor here is a stand-in that answers the
@@ -12,15 +11,11 @@ import { startTestStack, uniqueName, type TestStack } from '../support/stack';
  */
 describe('repository batch against a Harbor that changes under it', () => {
   let stack: TestStack;
-  const project = uniqueName('races');
+  let project: string;
   let projectId: string;
   beforeAll(async () => {
     stack = await startTestStack();
-    const tenant = uniqueName('races');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'R', url: 'https://r.example' }))).status).toBe(201);
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
-    const [row] = await stack.database.sql<{ id: string }[]>`select id from modelregistry.projects where name = ${project}`;
-    projectId = row!.id;
+    ({ project, projectId } = await onboardProject(stack, 'races'));
   }, 120_000);
   afterAll(() => stack?.close());
 

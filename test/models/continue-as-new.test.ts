@@ -3,21 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryWorkflowId } from '../../workflows/ids';
 import { HARBOR_EVENTS_SIGNAL, type RepositoryWorkflowInput } from '../../workflows/repository-events';
 import { eventually } from '../support/eventually';
-import { jsonRequest } from '../support/http';
-import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { onboardProject, startTestStack, type TestStack } from '../support/stack';
 
 /** The repository entity is long-lived: it starts afresh before its history grows long, losing nothing. */
 describe('the repository workflow continuing as new', () => {
   let stack: TestStack;
-  const project = uniqueName('chatty');
+  let project: string;
   let projectId: string;
   beforeAll(async () => {
     stack = await startTestStack();
-    const tenant = uniqueName('chatty');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'C', url: 'https://c.example' }))).status).toBe(201);
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
-    const [row] = await stack.database.sql<{ id: string }[]>`select id from modelregistry.projects where name = ${project}`;
-    projectId = row!.id;
+    ({ project, projectId } = await onboardProject(stack, 'chatty'));
   }, 120_000);
   afterAll(() => stack?.close());
 
