@@ -258,21 +258,15 @@ export function createCatalogueImportActivities({ db }: { db: Db }) {
     async reconcileRepository(input: { projectId: string; registry: string; repository: ImportedRepository }): Promise<{ added: number; updated: number; archived: number }> {
       return db.transaction(async (tx) => {
         const { repository, model } = await liveRepository(tx, input.projectId, input.registry, input.repository);
-        const result = { added: 0, updated: 0, archived: 0 };
-        for (const added of (await upsertArtifacts(tx, { repositoryId: repository.id, modelId: model.id }, input.repository.artifacts, true)).values()) {
-          if (added.addedImage) result.added++;
-          else if (added.addedTags > 0) result.updated++;
-        }
-        const listed = new Set(input.repository.artifacts.map((a) => a.digest));
-        const live = await tx.select({ id: images.id, digest: images.digest }).from(images).where(and(eq(images.repositoryId, repository.id), eq(images.isArchived, false)));
-        const gone = live.filter((i) => !listed.has(i.digest)).map((i) => i.id);
-        if (gone.length > 0) {
-          await tx.update(images).set({ isArchived: true, deletedAt: sql`now()` }).where(inArray(images.id, gone));
-          await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(and(inArray(tags.imageId, gone), eq(tags.isArchived, false)));
-          result.archived = gone.length;
-        }
-        if (listed.size === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, model.id));
-        return result;
+        // Harbor's view of every digest: what it lists, and null for live images it no longer has.
+        const views = new Map<string, ImportedArtifact | null>(input.repository.artifacts.map((a) => [a.digest, a]));
+        const live = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, repository.id), eq(images.isArchived, false)));
+        for (const { digest } of live) if (!views.has(digest)) views.set(digest, null);
+        const changes = await reconcileArtifactsIn(tx, { repositoryId: repository.id, modelId: model.id }, views);
+        const count = (change: ArtifactChange) => [...changes.values()].filter((c) => c.change === change).length;
+        // A repository Harbor lists with no artifact at all is not a model, even one that never had an image.
+        if (input.repository.artifacts.length === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, model.id));
+        return { added: count('added'), updated: count('updated'), archived: count('archived') };
       });
     },
 
