@@ -21,12 +21,22 @@ export interface ImageMetadata {
   meta: ModelMetadata;
 }
 
+/** A `metadata` row as the INSERT below reads it from JSON (column names). */
+interface MetadataRow {
+  id: string;
+  name: string;
+  value: string | null;
+  model_id: string;
+  image_id: string;
+  parent_id: string | null;
+}
+
 /** An image's metadata tree as rows, parents first, their ids chosen here so one INSERT writes the tree. */
-export function metadataRows(meta: ModelMetadata, ids: { modelId: string; imageId: string }): (typeof metadata.$inferInsert)[] {
-  const rows: (typeof metadata.$inferInsert)[] = [];
+function metadataRows(meta: ModelMetadata, ids: { modelId: string; imageId: string }): MetadataRow[] {
+  const rows: MetadataRow[] = [];
   const add = (name: string, value: string | null, parentId: string | null = null) => {
     const id = randomUUID();
-    rows.push({ id, name, value, modelId: ids.modelId, imageId: ids.imageId, parentId });
+    rows.push({ id, name, value, model_id: ids.modelId, image_id: ids.imageId, parent_id: parentId });
     return id;
   };
   const runtime = add('runtime', null);
@@ -80,7 +90,7 @@ export async function writeImagesMetadata(tx: Tx, modelId: string, entries: Imag
   const byImage = [...new Map(entries.map((e) => [e.imageId, e])).values()];
   const imageIds = byImage.map((e) => e.imageId);
   // One JSON parameter instead of six per row: building a many-row INSERT costs more than running it.
-  const rows = byImage.flatMap((e) => metadataRows(e.meta, { modelId, imageId: e.imageId })).map((r) => ({ id: r.id, name: r.name, value: r.value, model_id: r.modelId, image_id: r.imageId, parent_id: r.parentId }));
+  const rows = byImage.flatMap((e) => metadataRows(e.meta, { modelId, imageId: e.imageId }));
   // Pipelined as above: each delete still runs before the insert that replaces its rows.
   await Promise.all([
     tx.update(models).set(columns).where(eq(models.id, modelId)),
