@@ -22,6 +22,7 @@ import { startOciRegistry } from '../test/servers/oci-registry';
 import { startPostgres } from '../test/servers/postgres';
 import { SEARCH_ATTRIBUTES, temporalExecutable } from '../test/servers/temporal';
 import { bearer, startTestAuth } from '../test/support/auth';
+import { spawnWorker } from '../test/support/worker-process';
 
 export const REGISTRY = 'harbor.bench';
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
@@ -47,7 +48,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const worker = opts.worker
-    ? await startWorkerProcess({
+    ? await spawnWorker({
         DATABASE_URL: postgres.url,
         TEMPORAL_ADDRESS: temporal.address,
         TEMPORAL_TASK_QUEUE: taskQueue,
@@ -59,7 +60,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
         KAFKA_BROKERS: kafka.bootstrap,
         KAFKA_TOPIC: 'bench-events',
         WEBHOOK_RECEIVER_URL: opts.webhooksToApi ? `${base}/api/v1/webhooks/harbor` : 'http://127.0.0.1:9/unused',
-      })
+      }, { nodeArgs: profileArgs() })
     : undefined;
   const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps, webhookDispatchConcurrency: opts.dispatchConcurrency });
   served.fetch = app.fetch;
@@ -104,26 +105,6 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
 
 /** BENCH_CPU_PROFILE=<dir>: the worker and emulator processes write V8 CPU profiles there. */
 const profileArgs = () => (process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []);
-
-/** `worker.ts` with the given environment; resolves once it polls its task queue. */
-async function startWorkerProcess(env: Record<string, string>) {
-  const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', 'worker.ts'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'info', ...env } });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    void exited.then(() => reject(new Error('the worker exited before it started')));
-    const lines = createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      if (line.includes('"worker started"')) resolve();
-      else if (line.includes('"level":50') || line.includes('"level":60')) console.error(line);
-    });
-  });
-  return {
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 /** The Harbor emulator as a separate process (bench/harbor-process.ts). */
 async function startHarborProcess(registryUrl: string) {
