@@ -17,10 +17,13 @@ const cacheOf = (ctx: EmulatorContext) => {
   return cache;
 };
 
-/** The cache key of a GET/DELETE by digest (`<repository>/<manifests|blobs>/<digest>`), or undefined. */
+/** The cache key of a repository's manifest or blob: its path below /v2/. */
+export const contentKey = (repository: string, kind: 'manifests' | 'blobs', digest: string) => `${repository}/${kind}/${digest}`;
+
+/** The cache key of a GET/DELETE by digest, or undefined. */
 export function digestKey(path: string): string | undefined {
   const m = BY_DIGEST.exec(path);
-  return m ? `${m[1]}/${m[2]}/${m[3]}` : undefined;
+  return m ? contentKey(m[1]!, m[2] as 'manifests' | 'blobs', m[3]!) : undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Context, Hono } from 'hono';
-import { CONTENT_CACHE_MAX_BYTES, contentCache, digestKey } from './content-cache';
+import { CONTENT_CACHE_MAX_BYTES, contentCache, contentKey, digestKey } from './content-cache';
 import { type EmulatorContext, now } from './context';
 import { emitArtifactEvent } from './routes/repositories';
 
@@ -71,7 +71,7 @@ function smallBlobUpload(path: string, url: URL, contentLength: string | undefin
   const repository = UPLOAD_PATH.exec(path)?.[1];
   const digest = url.searchParams.get('digest');
   if (!repository || !digest || !(Number(contentLength) <= CONTENT_CACHE_MAX_BYTES)) return undefined;
-  return `${repository}/blobs/${digest}`;
+  return contentKey(repository, 'blobs', digest);
 }
 
 /**
@@ -127,7 +127,7 @@ export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, a
       if (method === 'PUT' || method === 'DELETE') ctx.state.changed(repository);
       if (method === 'PUT') {
         const isTag = !reference.startsWith('sha256:');
-        contentCache.put(ctx, `${repository}/manifests/${digest}`, body as ArrayBuffer, c.req.header('content-type') ?? '');
+        contentCache.put(ctx, contentKey(repository, 'manifests', digest), body as ArrayBuffer, c.req.header('content-type') ?? '');
         const content = JSON.parse(Buffer.from(body as ArrayBuffer).toString('utf8')) as { subject?: unknown };
         ctx.state.repository(repository, p.project.project_id!, stamp).updateTime = stamp;
         ctx.state.artifact(repository, digest, stamp);

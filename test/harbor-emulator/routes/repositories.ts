@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import type { HarborSchemas } from '../../../activities/harbor';
 import { readRepository, toArtifact, type ArtifactOptions } from '../artifacts';
-import { contentCache } from '../content-cache';
+import { contentCache, contentKey } from '../content-cache';
 import { badRequest, conflict, type EmulatorContext, notFound, now, operation, paged } from '../context';
 import { simulatedScan } from '../scanner';
 import type { ProjectState } from '../state';
@@ -11,7 +11,7 @@ import { project } from './projects';
 /** Deletes a manifest from the registry and from what the emulator keeps of it. */
 async function deleteManifest(ctx: EmulatorContext, repository: string, digest: string): Promise<void> {
   await ctx.oci.deleteManifest(repository, digest);
-  contentCache.delete(ctx, `${repository}/manifests/${digest}`);
+  contentCache.delete(ctx, contentKey(repository, 'manifests', digest));
 }
 
 const truthy = (v: string | undefined, fallback: boolean) => (v === undefined ? fallback : v === 'true');
