@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { parseFullName, resourceName, robotDurationDays, robotFullNameTooLong, robotName } from '../../lib/names';
+
+/** The schema refuses the value, and one of its messages says `message`. */
+function expectRejected(schema: z.ZodType, value: unknown, message: string) {
+  const result = schema.safeParse(value);
+  expect(result.success).toBe(false);
+  expect(result.error!.issues.map((i) => i.message).join(' ')).toContain(message);
+}
 
 describe('resource names (seed and runbook rules)', () => {
   it.each(['a', 'my-first-project', 'my_tenant', 'v1.2', '0abc', 'a'.repeat(255)])('accepts %s', (name) => {
@@ -14,11 +22,7 @@ describe('resource names (seed and runbook rules)', () => {
     ['MyProject', 'lowercase'],
     ['my project', 'may contain only'],
     ['proj/x', 'may contain only'],
-  ])('rejects %j', (name, message) => {
-    const result = resourceName.safeParse(name);
-    expect(result.success).toBe(false);
-    expect(result.error!.issues.map((i) => i.message).join(' ')).toContain(message);
-  });
+  ])('rejects %j', (name, message) => expectRejected(resourceName, name, message));
 });
 
 describe('full model names', () => {
@@ -49,11 +53,7 @@ describe('robot names (Harbor: ^[a-z0-9]+(?:[._-][a-z0-9]+)*$, robot$<project>+<
     ['ci+push', "Harbor's robot name rule"],
     ['robot$ci', "Harbor's robot name rule"],
     ['ci push', "Harbor's robot name rule"],
-  ])('rejects %j', (name, message) => {
-    const result = robotName.safeParse(name);
-    expect(result.success).toBe(false);
-    expect(result.error!.issues.map((i) => i.message).join(' ')).toContain(message);
-  });
+  ])('rejects %j', (name, message) => expectRejected(robotName, name, message));
 
   it('counts the robot$<project>+ prefix against the 255 characters', () => {
     const project = 'p'.repeat(200);
