@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { robotFullName } from './robots';
+import { singleLine } from './text';
 
 /**
  * Harbor's and the seed's naming rule for tenants, projects and models: lowercase letters,
@@ -12,7 +13,8 @@ export const resourceName = z
   .min(1, 'must not be empty')
   .max(255, 'must be at most 255 characters')
   .regex(/^[a-z0-9]/, 'must start with a lowercase letter or digit')
-  .regex(/^[a-z0-9._-]*$/, 'may contain only lowercase letters, digits, ".", "_" and "-"');
+  .regex(/^[a-z0-9._-]*$/, 'may contain only lowercase letters, digits, ".", "_" and "-"')
+  .check(singleLine);
 
 /** A model reference as users paste it: `[registry/]project/model[:tag|@sha256:…]`. */
 export interface FullName {
@@ -71,7 +73,8 @@ export const robotName = z
   .string()
   .min(1, 'must not be empty')
   .max(ROBOT_NAME_MAX, `must be at most ${ROBOT_NAME_MAX} characters (robot$<project>+<name> at most ${ROBOT_FULL_NAME_MAX})`)
-  .regex(ROBOT_NAME_PATTERN, 'must be lowercase letters and digits joined by single ".", "_" or "-" (Harbor\'s robot name rule)');
+  .regex(ROBOT_NAME_PATTERN, 'must be lowercase letters and digits joined by single ".", "_" or "-" (Harbor\'s robot name rule)')
+  .check(singleLine);
 
 /** Why `robot$<project>+<name>` is too long for Harbor, or null when it fits. */
 export function robotFullNameTooLong(project: string, name: string): string | null {

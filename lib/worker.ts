@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { toActivityFailure } from './failures';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -19,5 +20,10 @@ export function createWorker({ connection, namespace, taskQueue, deps }: WorkerO
     taskQueue,
     workflowsPath,
     activities: createActivities(deps),
+    // The one seam every activity passes: errors of PostgreSQL, Keycloak and Kafka become
+    // failures that say whether a retry can help, before Temporal records or logs them.
+    interceptors: {
+      activity: [() => ({ inbound: { execute: (input, next) => next(input).catch((err: unknown) => Promise.reject(toActivityFailure(err))) } })],
+    },
   });
 }

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { isPermanentHttpStatus } from '../../lib/failures';
 
 /** Failure types a workflow can branch on; the API maps NotFound/Conflict/ValidationFailed to HTTP. */
 export const HarborFailure = {
@@ -6,6 +7,7 @@ export const HarborFailure = {
   Conflict: 'Conflict',
   BadRequest: 'ValidationFailed',
   Forbidden: 'HarborForbidden',
+  Rejected: 'HarborRejected',
   Unavailable: 'HarborUnavailable',
 } as const;
 
@@ -31,8 +33,9 @@ export function retryAfterMs(header: string | null): number | undefined {
 }
 
 /**
- * Turns a Harbor error response into a Temporal failure: 400/404/409 (and 401/403, which a retry
- * cannot fix) are non-retryable; 429 and 5xx are retryable, honouring Retry-After. The message
+ * Turns a Harbor error response into a Temporal failure: every 4xx but 408 and 429 is
+ * non-retryable (400/404/409 and 401/403 typed for workflows to branch on); 408, 429 and 5xx are
+ * retryable, honouring Retry-After. The message
  * names the operation and Harbor's own message, never a credential.
  */
 export function harborFailure(operation: string, response: Response, body: unknown): ApplicationFailure {
@@ -50,6 +53,7 @@ export function harborFailure(operation: string, response: Response, body: unkno
     case 403:
       return ApplicationFailure.create({ message, type: HarborFailure.Forbidden, nonRetryable: true, details });
     default: {
+      if (isPermanentHttpStatus(response.status)) return ApplicationFailure.create({ message, type: HarborFailure.Rejected, nonRetryable: true, details });
       const delay = response.status === 429 ? retryAfterMs(response.headers.get('retry-after')) : undefined;
       return ApplicationFailure.create({ message, type: HarborFailure.Unavailable, nonRetryable: false, details, nextRetryDelay: delay });
     }

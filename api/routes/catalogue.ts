@@ -14,6 +14,7 @@ import type { MutationDeps } from '../operations';
 import { mutationResponse } from '../respond';
 import { modelUpdateWorkflowId } from '../../workflows/ids';
 import { ModelName, OperationKind, ProjectName } from '../../workflows/search-attributes';
+import { line, singleLine, text } from '../../lib/text';
 
 const ModelSchema = z
   .object({
@@ -40,9 +41,9 @@ const ModelDetailSchema = ModelSchema.extend({
 }).openapi('ModelDetail');
 const ModelPatchSchema = z
   .object({
-    description: z.string().max(4096).optional(),
-    labels: z.array(z.string().min(1).max(255)).max(100).optional().openapi({ example: ['team=nlp', 'approved'] }),
-    customMetadata: z.record(z.string().min(1).max(255), z.string().max(4096)).optional().openapi({ example: { owner: 'ml-platform' } }),
+    description: text().max(4096).optional(),
+    labels: z.array(line().min(1).max(255)).max(100).optional().openapi({ example: ['team=nlp', 'approved'] }),
+    customMetadata: z.record(line().min(1).max(255), text().max(4096)).optional().openapi({ example: { owner: 'ml-platform' } }),
   })
   .strict()
   .refine((b) => b.description !== undefined || b.labels !== undefined || b.customMetadata !== undefined, { message: 'set at least one of description, labels, customMetadata' })
@@ -52,7 +53,7 @@ const patchModel = createRoute({
   path: '/models/{project}/{model}',
   tags: ['Models'],
   summary: 'Change a model\'s description (also in Harbor), labels or custom metadata; kept across pushes and refreshes',
-  request: { params: z.object({ project: z.string().min(1).max(255), model: z.string().min(1).max(255) }), query: z.object({ registry: z.string().max(255).optional() }), headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ModelPatchSchema } } } },
+  request: { params: z.object({ project: line().min(1).max(255), model: line().min(1).max(255) }), query: z.object({ registry: line().max(255).optional() }), headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ModelPatchSchema } } } },
   responses: {
     200: { description: 'The changed model', content: { 'application/json': { schema: ModelDetailSchema } } },
     202: acceptedResponse,
@@ -65,8 +66,8 @@ const VersionDetailSchema = z
   .object({ model: z.string(), project: z.string(), tag: z.string(), digest: z.string(), fullName: z.string(), manifest: z.unknown().nullable(), metadata: z.array(z.unknown()).openapi({ description: 'A tree of {name, value, children}: runtime, layers, datasets, labels' }) })
   .openapi('ModelVersionDetail');
 
-const ModelParams = z.object({ project: z.string().min(1).max(255), model: z.string().min(1).max(255) });
-const RegistryQuery = z.object({ registry: z.string().max(255).optional() });
+const ModelParams = z.object({ project: line().min(1).max(255), model: line().min(1).max(255) });
+const RegistryQuery = z.object({ registry: line().max(255).optional() });
 
 const listModels = createRoute({
   method: 'get',
@@ -74,17 +75,18 @@ const listModels = createRoute({
   tags: ['Models'],
   summary: 'Models of a project',
   request: {
-    params: z.object({ project: z.string().min(1).max(255) }),
+    params: z.object({ project: line().min(1).max(255) }),
     query: PageQuery.merge(RegistryQuery).extend({
-      namePrefix: z.string().max(255).optional(),
-      author: z.string().max(255).optional(),
-      type: z.string().max(150).optional().openapi({ description: 'Model type code, e.g. `text-generation`' }),
-      label: z.string().max(255).optional().openapi({ description: 'Models carrying this label' }),
+      namePrefix: line().max(255).optional(),
+      author: line().max(255).optional(),
+      type: line().max(150).optional().openapi({ description: 'Model type code, e.g. `text-generation`' }),
+      label: line().max(255).optional().openapi({ description: 'Models carrying this label' }),
       hasSignature: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')).openapi({ description: 'Models with (or without) a signed live image' }),
       scanSeverity: z
         .string()
         .max(100)
         .regex(/^(none|unknown|low|medium|high|critical)(,(none|unknown|low|medium|high|critical))*$/i, 'a comma list of none, unknown, low, medium, high, critical')
+        .check(singleLine)
         .optional()
         .openapi({ description: 'Models with a live image whose scan found one of these severities, e.g. `high,critical`' }),
       sort: z.enum(['name', '-name', 'createdAt', '-createdAt']).default('name'),
@@ -106,7 +108,7 @@ const getVersion = createRoute({
   path: '/models/{project}/{model}/versions/{tag}',
   tags: ['Models'],
   summary: 'One version: digest, manifest and metadata (runtime, layers, datasets, labels)',
-  request: { params: ModelParams.extend({ tag: z.string().min(1).max(128) }), query: RegistryQuery },
+  request: { params: ModelParams.extend({ tag: line().min(1).max(128) }), query: RegistryQuery },
   responses: { 200: { description: 'The version', content: { 'application/json': { schema: VersionDetailSchema } } }, 404: problem('No such version') },
 });
 
@@ -127,7 +129,7 @@ const resolveName = createRoute({
   path: '/models/resolve',
   tags: ['Models'],
   summary: 'Resolve a full model name as pasted: `[registry/]project/model[:tag|@sha256:…]`',
-  request: { query: z.object({ name: z.string().min(3).max(1024).openapi({ example: 'harbor.example.com/my-project/llama:1.2.0' }) }) },
+  request: { query: z.object({ name: line().min(3).max(1024).openapi({ example: 'harbor.example.com/my-project/llama:1.2.0' }) }) },
   responses: {
     200: { description: 'What the name refers to, with links to the model and version', content: { 'application/json': { schema: ResolvedSchema } } },
     400: problem('Not a model name'),

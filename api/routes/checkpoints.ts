@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor } from '../pagination';
 import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
+import { line } from '../../lib/text';
 
 const CheckpointSchema = z
   .object({
@@ -30,9 +31,9 @@ const CheckpointSchema = z
   })
   .openapi('Checkpoint');
 
-const versionParams = z.object({ project: z.string().min(1).max(255), model: z.string().min(1).max(255), tag: z.string().min(1).max(128) });
-const checkpointParams = versionParams.extend({ checkpoint: z.string().min(1).max(255) });
-const query = z.object({ registry: z.string().max(255).optional() });
+const versionParams = z.object({ project: line().min(1).max(255), model: line().min(1).max(255), tag: line().min(1).max(128) });
+const checkpointParams = versionParams.extend({ checkpoint: line().min(1).max(255) });
+const query = z.object({ registry: line().max(255).optional() });
 const tags_ = ['Checkpoints'];
 const base = '/models/{project}/{model}/versions/{tag}/checkpoints';
 const one = { 200: { description: 'The checkpoint', content: { 'application/json': { schema: CheckpointSchema } } } };

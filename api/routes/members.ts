@@ -10,8 +10,9 @@ import type { MutationDeps } from '../operations';
 import { problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, problem } from '../schemas/common';
+import { line } from '../../lib/text';
 
-const Usernames = z.array(z.string().min(1).max(255)).max(500);
+const Usernames = z.array(line().min(1).max(255)).max(500);
 const MembersSchema = z
   .object(Object.fromEntries(PROJECT_ROLES.map((role) => [role, Usernames.optional()])) as Record<(typeof PROJECT_ROLES)[number], z.ZodOptional<typeof Usernames>>)
   .strict()
@@ -29,8 +30,8 @@ const ViewSchema = z
   .openapi('ProjectMembership');
 const UpdateResultSchema = z.object({ keycloak: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }), harbor: ChangesSchema }).openapi('MembershipUpdate');
 
-const params = z.object({ name: z.string().min(1).max(255) });
-const query = z.object({ registry: z.string().max(255).optional() });
+const params = z.object({ name: line().min(1).max(255) });
+const query = z.object({ registry: line().max(255).optional() });
 const tags = ['Members'];
 
 const getMembers = createRoute({

@@ -7,11 +7,12 @@ import type { MutationDeps } from '../operations';
 import { unknownRegistryProblem, validationHook } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, problem } from '../schemas/common';
+import { line } from '../../lib/text';
 
 const RefreshResultSchema = z
   .object({ repositories: z.array(z.object({ name: z.string(), added: z.number().int(), updated: z.number().int(), archived: z.number().int() })) })
   .openapi('RefreshResult');
-const RegistryQuery = z.object({ registry: z.string().max(255).optional() });
+const RegistryQuery = z.object({ registry: line().max(255).optional() });
 const responses = {
   200: { description: 'The catalogue now matches Harbor; what changed', content: { 'application/json': { schema: RefreshResultSchema } } },
   202: acceptedResponse,
@@ -25,7 +26,7 @@ const refreshModel = createRoute({
   path: '/models/{project}/{model}',
   tags: ['Models'],
   summary: 'Refresh one model from Harbor (runbook "Refreshing Model Data")',
-  request: { params: z.object({ project: z.string().min(1).max(255), model: z.string().min(1).max(255) }), query: RegistryQuery, headers: IdempotencyKeyHeader },
+  request: { params: z.object({ project: line().min(1).max(255), model: line().min(1).max(255) }), query: RegistryQuery, headers: IdempotencyKeyHeader },
   responses,
 });
 
@@ -34,7 +35,7 @@ const refreshProject = createRoute({
   path: '/projects/{name}/refresh',
   tags: ['Projects'],
   summary: 'Refresh every model of a project from Harbor',
-  request: { params: z.object({ name: z.string().min(1).max(255) }), query: RegistryQuery, headers: IdempotencyKeyHeader },
+  request: { params: z.object({ name: line().min(1).max(255) }), query: RegistryQuery, headers: IdempotencyKeyHeader },
   responses,
 });
 

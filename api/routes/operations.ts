@@ -3,13 +3,14 @@ import type { Client } from '@temporalio/client';
 import { decodeOperationId, readOperation } from '../operations';
 import { problemBody, problemResponse, validationHook } from '../problem';
 import { OperationSchema, problem } from '../schemas/common';
+import { line } from '../../lib/text';
 
 const getOperation = createRoute({
   method: 'get',
   path: '/operations/{id}',
   tags: ['Operations'],
   summary: 'Status, result or failure of a long-running mutation',
-  request: { params: z.object({ id: z.string().min(1).max(4096) }) },
+  request: { params: z.object({ id: line().min(1).max(4096) }) },
   responses: {
     200: { description: 'The operation', content: { 'application/json': { schema: OperationSchema } } },
     404: problem('No such operation'),

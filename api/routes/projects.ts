@@ -6,6 +6,7 @@ import { toProjectRecord, type ProjectRecord, type ProjectSettings } from '../..
 import { projects } from '../../db/schema';
 import { robotFullNameTooLong } from '../../lib/names';
 import type { SecretBox } from '../../lib/secrets';
+import { line } from '../../lib/text';
 import { projectWorkflowId } from '../../workflows/ids';
 import type {
   ProjectDeleteInput,
@@ -65,10 +66,10 @@ const list = createRoute({
   summary: 'List projects',
   request: {
     query: PageQuery.extend({
-      tenantId: z.string().max(255).optional(),
-      namePrefix: z.string().max(255).optional(),
+      tenantId: line().max(255).optional(),
+      namePrefix: line().max(255).optional(),
       archived: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
-      registry: z.string().max(255).optional(),
+      registry: line().max(255).optional(),
       sort: SortSchema,
     }),
   },
@@ -80,7 +81,7 @@ const getOne = createRoute({
   path: '/projects/{name}',
   tags: tag,
   summary: 'Get a project',
-  request: { params: z.object({ name: z.string().min(1).max(255) }), query: z.object({ registry: z.string().max(255).optional() }) },
+  request: { params: z.object({ name: line().min(1).max(255) }), query: z.object({ registry: line().max(255).optional() }) },
   responses: { 200: { description: 'The project, with Harbor\'s quota and repository count (null when Harbor does not answer in time)', content: { 'application/json': { schema: ProjectDetailSchema } } }, 404: problem('No such project') },
 });
 
@@ -102,8 +103,8 @@ const register = createRoute({
   },
 });
 
-const NameParam = z.object({ name: z.string().min(1).max(255) });
-const RegistryQuery = z.object({ registry: z.string().max(255).optional() });
+const NameParam = z.object({ name: line().min(1).max(255) });
+const RegistryQuery = z.object({ registry: line().max(255).optional() });
 
 const patch = createRoute({
   method: 'patch',

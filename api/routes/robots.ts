@@ -14,6 +14,7 @@ import { decodeCursor, encodeCursor } from '../pagination';
 import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook, validationProblem } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
+import { line, text } from '../../lib/text';
 
 const RobotSchema = z
   .object({
@@ -31,16 +32,16 @@ const RevealedSchema = RobotSchema.extend({ secret: z.string().openapi({ descrip
 const RobotCreateSchema = z
   .object({
     name: robotName.openapi({ example: 'ci', description: "Harbor's robot name rule: lowercase letters and digits joined by single `.`, `_` or `-`; `robot$<project>+<name>` at most 255 characters" }),
-    description: z.string().max(1024).optional(),
+    description: text().max(1024).optional(),
     durationDays: robotDurationDays.default(30).openapi({ description: '-1 never expires, else 1–3650 days' }),
     permissions: z.array(z.enum(ROBOT_PERMISSION_NAMES)).min(1).max(ROBOT_PERMISSION_NAMES.length).openapi({ example: ['pull', 'push'] }),
   })
   .strict()
   .openapi('RobotCreate');
 
-const params = z.object({ name: z.string().min(1).max(255) });
-const robotParams = params.extend({ robot: z.string().min(1).max(255) });
-const query = z.object({ registry: z.string().max(255).optional() });
+const params = z.object({ name: line().min(1).max(255) });
+const robotParams = params.extend({ robot: line().min(1).max(255) });
+const query = z.object({ registry: line().max(255).optional() });
 const tags = ['Robots'];
 
 const create = createRoute({

@@ -13,6 +13,7 @@ import { invalidCursorProblem, problemBody, problemResponse, validationHook } fr
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
 import { TenantCreateSchema, TenantPageSchema, TenantSchema } from '../schemas/tenants';
+import { line } from '../../lib/text';
 
 const tag = ['Tenants'];
 
@@ -39,7 +40,7 @@ const listTenants = createRoute({
   path: '/tenants',
   tags: tag,
   summary: 'List tenants by name',
-  request: { query: PageQuery.extend({ namePrefix: z.string().max(255).optional() }) },
+  request: { query: PageQuery.extend({ namePrefix: line().max(255).optional() }) },
   responses: {
     200: { description: 'A page of tenants', content: { 'application/json': { schema: TenantPageSchema } } },
     400: problem('Invalid query'),
@@ -51,7 +52,7 @@ const getTenant = createRoute({
   path: '/tenants/{name}',
   tags: tag,
   summary: 'Get a tenant',
-  request: { params: z.object({ name: z.string().min(1).max(255) }) },
+  request: { params: z.object({ name: line().min(1).max(255) }) },
   responses: {
     200: { description: 'The tenant', content: { 'application/json': { schema: TenantSchema } } },
     404: problem('No such tenant'),

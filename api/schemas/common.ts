@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { line } from '../../lib/text';
 
 export const ProblemSchema = z
   .object({
@@ -36,8 +37,7 @@ export const acceptedResponse = {
 };
 
 export const IdempotencyKeyHeader = z.object({
-  'idempotency-key': z
-    .string()
+  'idempotency-key': line()
     .min(1)
     .max(255)
     .optional()
@@ -47,5 +47,5 @@ export const IdempotencyKeyHeader = z.object({
 /** Cursor pagination shared by every list. */
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: 'Page size (1–500)' }),
-  cursor: z.string().max(512).optional().openapi({ description: 'Opaque cursor from the previous page\'s `nextCursor`' }),
+  cursor: line().max(512).optional().openapi({ description: 'Opaque cursor from the previous page\'s `nextCursor`' }),
 });

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { resourceName, robotDurationDays, robotName } from '../../lib/names';
+import { line, text } from '../../lib/text';
 
 export const ROLE_IDS = { projectAdmin: 1, developer: 2, guest: 3, maintainer: 4, limitedGuest: 5 } as const;
 export const RoleSchema = z.enum(['projectAdmin', 'developer', 'guest', 'maintainer', 'limitedGuest']).openapi({ description: 'Harbor project role' });
@@ -14,14 +15,14 @@ export const SettingsSchema = z
   .strict()
   .openapi('ProjectSettings');
 
-export const MemberSchema = z.object({ group: z.string().min(1).max(255).openapi({ example: 'acme-ml-developers' }), role: RoleSchema }).strict().openapi('ProjectMember');
+export const MemberSchema = z.object({ group: line().min(1).max(255).openapi({ example: 'acme-ml-developers' }), role: RoleSchema }).strict().openapi('ProjectMember');
 
 export const ProjectCreateSchema = z
   .object({
     name: resourceName.openapi({ example: 'my-first-project' }),
-    display_name: z.string().trim().min(1).max(255).openapi({ example: 'My First Project' }),
+    display_name: line().trim().min(1).max(255).openapi({ example: 'My First Project' }),
     tenantId: resourceName.openapi({ example: 'my_tenant', description: 'An existing tenant' }),
-    description: z.string().max(2048).optional(),
+    description: text().max(2048).optional(),
     public: z.boolean().default(false),
     storage_limit: z.number().int().min(-1).optional().openapi({ description: 'Quota in bytes; -1 for unlimited' }),
     members: z.array(MemberSchema).max(100).default([]).openapi({ description: 'OIDC groups and their roles' }),
@@ -29,7 +30,7 @@ export const ProjectCreateSchema = z
       .union([z.boolean(), z.object({ name: robotName.optional(), durationDays: robotDurationDays.optional() }).strict()])
       .optional()
       .openapi({ description: 'Create a project robot; its secret is shown once in this response' }),
-    registry: z.string().min(1).max(255).optional().openapi({ description: 'Harbor instance (registry address); the default one when omitted' }),
+    registry: line().min(1).max(255).optional().openapi({ description: 'Harbor instance (registry address); the default one when omitted' }),
     settings: SettingsSchema.optional(),
   })
   .strict()
@@ -74,8 +75,8 @@ export const ProjectRegisteredSchema = ProjectSchema.extend({
 
 export const ProjectPatchSchema = z
   .object({
-    display_name: z.string().trim().min(1).max(255).optional(),
-    description: z.string().max(2048).nullable().optional(),
+    display_name: line().trim().min(1).max(255).optional(),
+    description: text().max(2048).nullable().optional(),
     public: z.boolean().optional(),
     storage_limit: z.number().int().min(-1).optional(),
     settings: SettingsSchema.optional(),

@@ -1,11 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { resourceName } from '../../lib/names';
+import { line, singleLine } from '../../lib/text';
 
 export const TenantCreateSchema = z
   .object({
     name: resourceName.openapi({ example: 'my_tenant', description: 'Tenant id: lowercase, 1–255, [a-z0-9._-], starting alphanumeric' }),
-    companyName: z.string().trim().min(1).max(255).openapi({ example: 'My Company' }),
-    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).openapi({ example: 'https://my-company.com' }),
+    companyName: line().trim().min(1).max(255).openapi({ example: 'My Company' }),
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).check(singleLine).max(2048).openapi({ example: 'https://my-company.com' }),
   })
   .strict()
   .openapi('TenantCreate');

@@ -83,6 +83,15 @@ describe('Harbor client against the emulator', () => {
     expect(throttled.message).not.toContain(h.emulator.password);
   });
 
+  it('maps every other 4xx but 408 to a non-retryable failure: sending it again cannot help', async () => {
+    h.emulator.faults.failNext('getProject', 405);
+    const rejected = await failureOf(h.client.projects.get('anything'));
+    expect([rejected.type, rejected.nonRetryable]).toEqual(['HarborRejected', true]);
+    h.emulator.faults.failNext('getProject', 408);
+    const timedOut = await failureOf(h.client.projects.get('anything'));
+    expect([timedOut.type, timedOut.nonRetryable]).toEqual(['HarborUnavailable', false]);
+  });
+
   it('maps network errors and time-outs to retryable failures', async () => {
     const dead = createHarborClient({ baseUrl: 'http://127.0.0.1:1', username: 'admin', password: 'secret-pw', timeoutMs: 500 });
     const refused = await failureOf(dead.system.ping());

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/**
+ * C0 control characters (U+0000–U+001F) have no place in names and single-line fields, and
+ * PostgreSQL refuses NUL in text and jsonb: a NUL that passed validation would fail the activity
+ * that writes it, not the request. Free text may keep tab, newline and carriage return.
+ */
+const SINGLE_LINE = /^[^\u0000-\u001f]*$/;
+const FREE_TEXT = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f]*$/;
+
+export const CONTROL_CHARACTER_MESSAGE = 'must not contain control characters';
+
+/** The check every request string carries (also after a stricter pattern, so that one stays the documented one). */
+export const singleLine = z.regex(SINGLE_LINE, CONTROL_CHARACTER_MESSAGE);
+export const freeText = z.regex(FREE_TEXT, `${CONTROL_CHARACTER_MESSAGE} other than tab, newline and carriage return`);
+
+/** A single-line request string: no control character at all. */
+export const line = () => z.string().check(singleLine);
+
+/** A free-text request string (descriptions): tab, newline and carriage return allowed. */
+export const text = () => z.string().check(freeText);

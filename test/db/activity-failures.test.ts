@@ -1,0 +1,108 @@
+import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { connect, type Database } from '../../db/client';
+import { createWorker } from '../../lib/worker';
+import { tenantWorkflowId } from '../../workflows/ids';
+import { eventually } from '../support/eventually';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+
+/**
+ * A TCP proxy in front of the run's PostgreSQL that this file alone can cut (connections dropped,
+ * new ones refused), without stopping the server the other test files share.
+ */
+async function startProxy(target: URL): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = tcpConnect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const stop = () => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    for (const s of sockets) s.destroy();
+  });
+  await listen(0);
+  const port = (server.address() as AddressInfo).port;
+  return { port, cut: stop, restore: () => listen(port), close: () => (server.listening ? stop() : Promise.resolve()) };
+}
+
+/** The failures a workflow's history recorded (activity attempts and the workflow's own), payloads decoded. */
+async function recordedFailures(stack: TestStack, workflowId: string): Promise<string> {
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  const failures = (history.events ?? []).filter((e) => e.activityTaskFailedEventAttributes || e.workflowExecutionFailedEventAttributes);
+  return JSON.stringify(failures, (_, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+}
+
+describe('activity failures from PostgreSQL', () => {
+  let stack: TestStack;
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  let database: Database;
+  let connection: NativeConnection;
+  let worker: Worker;
+  let running: Promise<void>;
+  beforeAll(async () => {
+    stack = await startTestStack({ worker: false });
+    proxy = await startProxy(new URL(inject('databaseUrl')));
+    const url = new URL(inject('databaseUrl'));
+    url.port = String(proxy.port);
+    database = connect(url.toString(), { max: 2 });
+    connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    worker = await createWorker({ connection, namespace: 'default', taskQueue: stack.taskQueue, deps: { ...stack.deps, db: database.db } });
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await database.close();
+    await proxy.close();
+    await stack.close();
+  });
+
+  const startTenant = (input: { name: string; companyName: string; url: string }) =>
+    stack.client.workflow.start('tenantUpsertWorkflow', { args: [input], taskQueue: stack.taskQueue, workflowId: tenantWorkflowId(input.name) });
+
+  it('fails the workflow at once on a data error, with a message that carries no parameter', async () => {
+    const name = uniqueName('poison');
+    const marker = `marker-${name}`;
+    // Past the API (which rejects it) straight to the workflow: PostgreSQL refuses the NUL.
+    const handle = await startTenant({ name, companyName: `${marker}\u0000`, url: `https://${marker}.example` });
+    const failure = await handle.result().then(() => null, (err: Error & { cause?: Error & { cause?: Error & { type?: string; nonRetryable?: boolean } } }) => err);
+    const cause = failure?.cause?.cause;
+    expect(cause).toMatchObject({ type: 'DataRejected', nonRetryable: true });
+    expect(cause?.message).toMatch(/^PostgreSQL 22021 character_not_in_repertoire/);
+
+    const history = await handle.fetchHistory();
+    const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : []));
+    expect(attempts).toEqual([1, 1]); // findTenant, then the one attempt of upsertTenant
+    const recorded = await recordedFailures(stack, handle.workflowId);
+    expect(recorded).toContain('character_not_in_repertoire');
+    for (const leaked of [marker, name, 'insert into', 'params:']) expect(recorded).not.toContain(leaked);
+  });
+
+  it('retries through a database outage mid-activity and completes once the database is back', async () => {
+    const name = uniqueName('outage');
+    await proxy.cut();
+    const handle = await startTenant({ name, companyName: 'Outage Corp', url: 'https://outage.example' });
+    let lastFailure = '';
+    await eventually(async () => {
+      const pending = (await handle.describe()).raw.pendingActivities?.[0];
+      lastFailure = JSON.stringify(pending?.lastFailure ?? null);
+      return (pending?.attempt ?? 0) >= 2;
+    }, 'a second attempt of the activity');
+    expect(lastFailure).toContain('PostgreSQL unavailable');
+    expect(lastFailure).not.toContain(name);
+    await proxy.restore();
+    expect(await handle.result()).toMatchObject({ created: true, tenant: { name, companyName: 'Outage Corp' } });
+  });
+});
