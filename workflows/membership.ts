@@ -15,8 +15,6 @@ export interface MembershipInput {
   project: string;
 }
 
-export type { MembershipChanges };
-
 async function projectOf(input: MembershipInput) {
   const project = await local.findProject(input.registry, input.project);
   if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${input.project}" is not in the catalogue of ${input.registry}`, nonRetryable: true });
@@ -44,6 +42,7 @@ function plan(tenant: string, project: string, keycloak: ProjectMembers, harbor:
   return changes;
 }
 
+/** Harbor's members once the sync's changes are applied: computed, since every change just succeeded. */
 function afterSync(harbor: HarborMember[], changes: MembershipChanges, ids: Map<string, number>): ObservedHarborMember[] {
   const removed = new Set(changes.removed.map((m) => ids.get(m.group)));
   const roles = new Map(changes.updated.map((m) => [m.group, m.toRoleId]));

@@ -1,8 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeycloakActivities } from '../../activities/keycloak';
-import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix } from '../../lib/membership';
-import type { MembershipChanges } from '../../workflows/membership';
+import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix, type MembershipChanges } from '../../lib/membership';
 import { jsonRequest, readJson } from '../support/http';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
