@@ -87,7 +87,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createProjectsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createModelsRouter({ mutations, registries: deps.registries }));
   app.route('/api/v1', createCheckpointsRouter({ db: deps.db, mutations, registries: deps.registries }));
-  app.route('/api/v1', createMembersRouter({ mutations, registries: deps.registries }));
+  app.route('/api/v1', createMembersRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createCatalogueRouter({ db: deps.db, registries: deps.registries, mutations }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));

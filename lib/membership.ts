@@ -12,3 +12,27 @@ export const projectGroupPath = (tenant: string, project: string, role: ProjectR
 export const projectGroupPrefix = (tenant: string, project: string) => `/tenants/${tenant}/projects/${project}/`;
 
 export type ProjectMembers = Partial<Record<ProjectRole, string[]>>;
+
+export interface MembershipChanges {
+  added: { group: string; roleId: number }[];
+  updated: { group: string; fromRoleId: number; toRoleId: number }[];
+  removed: { group: string; roleId: number }[];
+  /** Members the sync leaves alone: users, and groups outside the project's Keycloak groups. */
+  unmanaged: string[];
+}
+
+/** A Harbor project member as the membership workflows saw it (`type` is Harbor's `u` or `g`). */
+export interface ObservedHarborMember {
+  name: string;
+  type: string;
+  roleId: number;
+}
+
+/** A project's membership as last observed by a membership workflow; `observedAt` null when none has run yet. */
+export interface MembershipView {
+  keycloak: ProjectMembers;
+  harbor: ObservedHarborMember[];
+  /** What a sync would change, as of `observedAt`. */
+  drift: MembershipChanges;
+  observedAt: string | null;
+}

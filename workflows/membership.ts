@@ -1,7 +1,7 @@
-import { ApplicationFailure, executeChild, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { HarborMember } from '../activities/harbor/members';
-import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix, type ProjectMembers, type ProjectRole } from '../lib/membership';
+import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix, type MembershipChanges, type ObservedHarborMember, type ProjectMembers, type ProjectRole } from '../lib/membership';
 import { membershipWorkflowId } from './ids';
 
 const remote = proxyActivities<Activities>({
@@ -13,21 +13,6 @@ const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', ret
 export interface MembershipInput {
   registry: string;
   project: string;
-}
-
-export interface MembershipChanges {
-  added: { group: string; roleId: number }[];
-  updated: { group: string; fromRoleId: number; toRoleId: number }[];
-  removed: { group: string; roleId: number }[];
-  /** Members the sync leaves alone: users, and groups outside the project's Keycloak groups. */
-  unmanaged: string[];
-}
-
-export interface MembershipView {
-  keycloak: ProjectMembers;
-  harbor: { name: string; type: string; roleId: number }[];
-  /** What a sync would change now. */
-  drift: MembershipChanges;
 }
 
 async function projectOf(input: MembershipInput) {
@@ -57,6 +42,16 @@ function plan(tenant: string, project: string, keycloak: ProjectMembers, harbor:
   return changes;
 }
 
+/** Harbor's members once the sync's changes are applied: computed, since every change just succeeded. */
+function afterSync(harbor: HarborMember[], changes: MembershipChanges, ids: Map<string, number>): ObservedHarborMember[] {
+  const removed = new Set(changes.removed.map((m) => ids.get(m.group)));
+  const roles = new Map(changes.updated.map((m) => [m.group, m.toRoleId]));
+  return [
+    ...harbor.filter((m) => !removed.has(m.id)).map(({ name, type, roleId }) => ({ name, type, roleId: roles.get(name) ?? roleId })),
+    ...changes.added.map((m) => ({ name: m.group, type: 'g', roleId: m.roleId })),
+  ];
+}
+
 async function syncMembership(input: MembershipInput): Promise<MembershipChanges> {
   const project = await projectOf(input);
   const keycloak = await remote.getKeycloakProjectMembers(project.tenantId, input.project);
@@ -65,6 +60,10 @@ async function syncMembership(input: MembershipInput): Promise<MembershipChanges
   for (const m of changes.added) await remote.addHarborGroupMember(input.registry, input.project, m.group, m.roleId);
   for (const m of changes.updated) await remote.updateHarborMemberRole(input.registry, input.project, ids.get(m.group)!, m.toRoleId);
   for (const m of changes.removed) await remote.removeHarborMember(input.registry, input.project, ids.get(m.group)!);
+  if (patched('membership-read-model')) {
+    // What Harbor holds now that the changes went through; the sync leaves no drift but the unmanaged members.
+    await local.saveMembershipView({ projectId: project.id, keycloak, harbor: afterSync(harbor, changes, ids), drift: { added: [], updated: [], removed: [], unmanaged: changes.unmanaged } });
+  }
   if (changes.added.length + changes.updated.length + changes.removed.length > 0) {
     await local.publishEvent({
       id: uuid4(),
@@ -91,15 +90,6 @@ export async function membershipUpdateWorkflow(input: MembershipInput & { member
   const project = await projectOf(input);
   const keycloak = await remote.setKeycloakProjectMembers(project.tenantId, input.project, input.members);
   return { keycloak, harbor: await syncMembership(input) };
-}
-
-/** `GET …/members`: Keycloak's members per role, Harbor's members, and the drift between them. */
-export async function membershipReadWorkflow(input: MembershipInput): Promise<MembershipView> {
-  const project = await projectOf(input);
-  const keycloak = await remote.getKeycloakProjectMembers(project.tenantId, input.project);
-  const harbor = await remote.listHarborMembers(input.registry, input.project);
-  const { added, updated, removed, unmanaged } = plan(project.tenantId, input.project, keycloak, harbor);
-  return { keycloak, harbor: harbor.map(({ name, type, roleId }) => ({ name, type, roleId })), drift: { added, updated, removed, unmanaged } };
 }
 
 /** Run by the `membership-sync` Schedule: every managed project, one child each; a failure is reported, not fatal. */

@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { recordHarborSummary } from './harbor-summary';
 
 const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
 
@@ -21,7 +22,9 @@ const TELEMETRY_TYPES: Record<string, string> = {
   REPLICATION: 'modelregistry.replication.changed',
 };
 
-/** A project's quota and replication events from Harbor: an audit record and a telemetry event. */
+const QUOTA_TYPES = new Set(['QUOTA_EXCEED', 'QUOTA_WARNING']);
+
+/** A project's quota and replication events from Harbor: an audit record and a telemetry event; a quota event also refreshes the row's Harbor figures. */
 export async function harborProjectEventWorkflow(input: ProjectEventInput): Promise<void> {
   const resource = `projects/${input.registry}/${input.project}`;
   const occurredAt = new Date(input.occurAt * 1000).toISOString();
@@ -33,5 +36,7 @@ export async function harborProjectEventWorkflow(input: ProjectEventInput): Prom
     time: occurredAt,
     data: { registry: input.registry, project: input.project, harborType: input.type, operator: input.operator, details: input.details },
   });
+  // A quota event means the usage moved: the project page should show Harbor's new figures.
+  if (QUOTA_TYPES.has(input.type)) await recordHarborSummary(input.registry, input.project);
   await local.markWebhookEventsProcessed([input.inboxId]);
 }

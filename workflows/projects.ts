@@ -2,6 +2,7 @@ import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow
 import type { Activities } from '../activities';
 import type { MemberSpec } from '../activities/harbor/projects';
 import type { ProjectRecord, ProjectSettings } from '../db/read-models/projects';
+import { recordHarborSummary } from './harbor-summary';
 import { Saga } from './saga';
 
 /**
@@ -129,6 +130,7 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
       );
     }
     await saga.step('publish-event', () => local.publishEvent(projectEvent('modelregistry.project.created', project)));
+    await recordHarborSummary(registry, name);
     return { project, robot: robot ? { name: robot.name, sealedSecret: robot.sealedSecret, expiresAt: robot.expiresAt } : null };
   } catch (err) {
     return saga.fail(err);
@@ -237,10 +239,6 @@ export async function projectRegistrationWorkflow(input: ProjectRegistrationInpu
   const repositories = await harbor.listHarborRepositories(registry, name);
   const imported = await local.importHarborRepositories({ projectId: project.id, registry, repositories });
   await local.publishEvent(projectEvent('modelregistry.project.registered', project));
+  await recordHarborSummary(registry, name);
   return { project, imported };
-}
-
-/** Harbor's quota and repository count for the project page: a read, run as a workflow so the API never calls Harbor itself. */
-export async function projectHarborSummaryWorkflow(registry: string, name: string) {
-  return harbor.harborProjectSummary(registry, name);
 }

@@ -1,4 +1,5 @@
 import { ApplicationFailure, executeChild, ParentClosePolicy, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { recordHarborSummary } from './harbor-summary';
 import { refreshWorkflowId } from './ids';
 import type { Activities } from '../activities';
 
@@ -36,6 +37,7 @@ export async function refreshWorkflow(input: RefreshInput): Promise<RefreshResul
     const change = await local.reconcileRepository({ projectId: project.id, registry: input.registry, repository });
     repositories.push({ name: repository.fullName.slice(input.project.length + 1), ...change });
   }
+  await recordHarborSummary(input.registry, input.project);
   await local.publishEvent({
     id: uuid4(),
     type: 'modelregistry.model.refreshed',

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/client';
 import { createCatalogueImportActivities } from './catalogue-import';
 import { createCheckpointActivities } from './checkpoints';
+import { createMembershipActivities } from './membership';
 import { createModelMetadataActivities } from './model-metadata';
 import { createProjectActivities } from './projects';
 import { createRobotActivities } from './robots';
@@ -11,5 +12,5 @@ export type { ProjectRowInput } from './projects';
 export type { ImportedRepository } from './catalogue-import';
 
 export function createDbActivities(deps: { db: Db }) {
-  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps) };
+  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps), ...createMembershipActivities(deps) };
 }

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { toProjectRecord, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
+import { toProjectRecord, type HarborSummary, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
 import { toRobotRecord } from '../../db/read-models/robots';
 import { auditEvents, projects, robotAccounts } from '../../db/schema';
 
@@ -87,6 +87,19 @@ export function createProjectActivities({ db }: { db: Db }) {
         .where(live(registry, name))
         .returning();
       return row ? toProjectRecord(row) : null;
+    },
+
+    /** Keeps Harbor's figures on the live row; an older fetch that lands late does not overwrite a newer one. */
+    async saveHarborSummary(registry: string, name: string, summary: HarborSummary): Promise<void> {
+      await db
+        .update(projects)
+        .set({
+          harborRepositoryCount: summary.repoCount,
+          harborQuotaHardBytes: summary.quotaHard,
+          harborQuotaUsedBytes: summary.quotaUsed,
+          harborSummaryRefreshedAt: summary.refreshedAt,
+        })
+        .where(and(live(registry, name), or(isNull(projects.harborSummaryRefreshedAt), lte(projects.harborSummaryRefreshedAt, summary.refreshedAt))));
     },
 
     /** Every live managed project, for the periodic reconciliation. */

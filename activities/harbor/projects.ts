@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { ProjectSettings } from '../../db/read-models/projects';
+import type { HarborSummary, ProjectSettings } from '../../db/read-models/projects';
 import type { OciManifest } from '../../lib/model-metadata';
 import type { ImportedArtifact, ImportedRepository } from '../db/catalogue-import';
 import { randomSecret, type SecretBox } from '../../lib/secrets';
@@ -243,11 +243,11 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances; s
       }
     },
 
-    /** Quota and repository count for the project page. */
-    async harborProjectSummary(registry: string, name: string): Promise<{ repoCount: number; quotaHard: number | null; quotaUsed: number | null }> {
+    /** Quota and repository count for the project's read model, with the time Harbor was asked. */
+    async harborProjectSummary(registry: string, name: string): Promise<HarborSummary> {
       const summary = await harbor(registry).projects.summary(name);
       const storage = (r: unknown) => ((r as { storage?: number } | undefined)?.storage ?? null);
-      return { repoCount: summary?.repo_count ?? 0, quotaHard: storage(summary?.quota?.hard), quotaUsed: storage(summary?.quota?.used) };
+      return { repoCount: summary?.repo_count ?? 0, quotaHard: storage(summary?.quota?.hard), quotaUsed: storage(summary?.quota?.used), refreshedAt: new Date().toISOString() };
     },
 
     /** Every repository (or the one named) and its artifacts (all pages) of a project, as the catalogue wants them. */

@@ -1,10 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowFailedError } from '@temporalio/client';
+import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
-import { PROJECT_ROLES, type ProjectMembers } from '../../lib/membership';
+import type { Db } from '../../db/client';
+import { toMembershipView } from '../../db/read-models/membership';
+import { projectMemberships, projects } from '../../db/schema';
+import { PROJECT_ROLES, type MembershipChanges, type ProjectMembers } from '../../lib/membership';
 import { membershipWorkflowId } from '../../workflows/ids';
-import type { MembershipChanges, MembershipView } from '../../workflows/membership';
 import { OperationKind, ProjectName } from '../../workflows/search-attributes';
 import type { MutationDeps } from '../operations';
 import { problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
@@ -26,7 +27,15 @@ const ChangesSchema = z
   })
   .openapi('MembershipChanges');
 const ViewSchema = z
-  .object({ keycloak: MembersSchema, harbor: z.array(z.object({ name: z.string(), type: z.string(), roleId: z.number().int() })), drift: ChangesSchema })
+  .object({
+    keycloak: MembersSchema,
+    harbor: z.array(z.object({ name: z.string(), type: z.string().openapi({ description: '`g` group, `u` user' }), roleId: z.number().int() })),
+    drift: ChangesSchema.openapi({ description: 'What a sync would have changed at `observedAt`: after a sync, nothing but the unmanaged members' }),
+    observedAt: z
+      .string()
+      .nullable()
+      .openapi({ description: 'When a membership workflow (PUT, sync, the membership-sync Schedule) last observed Keycloak and Harbor; null, with empty lists, until one has' }),
+  })
   .openapi('ProjectMembership');
 const UpdateResultSchema = z.object({ keycloak: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }), harbor: ChangesSchema }).openapi('MembershipUpdate');
 
@@ -38,9 +47,9 @@ const getMembers = createRoute({
   method: 'get',
   path: '/projects/{name}/members',
   tags,
-  summary: 'Keycloak users per project role, Harbor\'s members, and the drift a sync would fix',
+  summary: 'Keycloak users per project role and Harbor\'s members, as the last membership workflow observed them',
   request: { params, query },
-  responses: { 200: { description: 'The membership', content: { 'application/json': { schema: ViewSchema } } }, 404: problem('No such project'), 503: problem('Keycloak is not configured') },
+  responses: { 200: { description: 'The membership, from the catalogue', content: { 'application/json': { schema: ViewSchema } } }, 404: problem('No such project') },
 });
 const putMembers = createRoute({
   method: 'put',
@@ -71,7 +80,7 @@ const syncMembers = createRoute({
 });
 
 /** Project membership: Keycloak holds who has which role, Harbor's members follow by a workflow. */
-export function createMembersRouter(deps: { mutations: MutationDeps; registries: string[] }) {
+export function createMembersRouter(deps: { db: Db; mutations: MutationDeps; registries: string[] }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
   const managed = (registry: string | undefined): registry is string => registry !== undefined && deps.registries.includes(registry);
   const unknown = (c: Context, requested: string | undefined) => unknownRegistryProblem(c, deps.registries, requested, 'query.registry');
@@ -85,23 +94,14 @@ export function createMembersRouter(deps: { mutations: MutationDeps; registries:
     const requested = c.req.valid('query').registry;
     const registry = requested ?? deps.registries[0];
     if (!managed(registry)) return unknown(c, requested);
-    try {
-      const view = await deps.mutations.client.workflow.execute('membershipReadWorkflow', {
-        workflowId: `membership-read:${registry}/${name}`,
-        taskQueue: deps.mutations.taskQueue,
-        args: [{ registry, project: name }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        workflowExecutionTimeout: '30 seconds',
-        typedSearchAttributes: searchAttributes(name, 'project.members.read'),
-      });
-      return c.json(view as MembershipView, 200);
-    } catch (err) {
-      const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
-      if (cause instanceof ApplicationFailure && cause.type === 'NotFound') return problemResponse(c, problemBody(404, 'not-found', 'Project not found', cause.message));
-      if (cause instanceof ApplicationFailure && cause.type === 'NotConfigured') return problemResponse(c, problemBody(503, 'not-configured', 'Keycloak is not configured', cause.message));
-      throw err;
-    }
+    const [row] = await deps.db
+      .select({ projectId: projects.id, membership: projectMemberships })
+      .from(projects)
+      .leftJoin(projectMemberships, eq(projectMemberships.projectId, projects.id))
+      .where(and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false)))
+      .limit(1);
+    if (!row) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `project "${name}" is not in the catalogue of ${registry}`));
+    return c.json(toMembershipView(row.membership), 200);
   });
 
   router.openapi(putMembers, async (c) => {

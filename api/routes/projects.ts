@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { and, asc, desc, eq, gt, inArray, like, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { toProjectRecord, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
+import { toHarborSummary, toProjectRecord, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
 import { projects } from '../../db/schema';
 import { robotFullNameTooLong } from '../../lib/names';
 import type { SecretBox } from '../../lib/secrets';
@@ -82,10 +82,8 @@ const getOne = createRoute({
   tags: tag,
   summary: 'Get a project',
   request: { params: z.object({ name: line().min(1).max(255) }), query: z.object({ registry: line().max(255).optional() }) },
-  responses: { 200: { description: 'The project, with Harbor\'s quota and repository count (null when Harbor does not answer in time)', content: { 'application/json': { schema: ProjectDetailSchema } } }, 404: problem('No such project') },
+  responses: { 200: { description: 'The catalogue row, with Harbor\'s quota and repository count as last fetched by a workflow', content: { 'application/json': { schema: ProjectDetailSchema } } }, 404: problem('No such project') },
 });
-
-const SUMMARY_WAIT_MS = 3000;
 
 const register = createRoute({
   method: 'put',
@@ -307,31 +305,6 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     return c.json({ items: page.filter((_, i) => visible[i]).map(toProjectRecord), nextCursor }, 200);
   });
 
-  /** Concurrent readers of one project share a run (USE_EXISTING); a slow Harbor yields null, not a slow page. */
-  async function harborSummary(registry: string, name: string) {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const run = deps.mutations.client.workflow.execute('projectHarborSummaryWorkflow', {
-        workflowId: `project-summary:${registry}/${name}`,
-        taskQueue: deps.mutations.taskQueue,
-        args: [registry, name],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        workflowExecutionTimeout: '30 seconds',
-        typedSearchAttributes: [
-          { key: ProjectName, value: name },
-          { key: OperationKind, value: 'project.summary' },
-        ],
-      });
-      const timeout = new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), SUMMARY_WAIT_MS);
-      });
-      return await Promise.race([run.catch(() => null), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   router.openapi(getOne, async (c) => {
     const { name } = c.req.valid('param');
     const registry = registryOf(c.req.valid('query').registry) ?? '';
@@ -342,9 +315,8 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
       .orderBy(asc(projects.isArchived), desc(projects.deletedAt))
       .limit(1);
     if (!row) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${name}" in ${registry}`));
-    // An archived project may be gone from Harbor: no summary for it.
-    const harbor = row.isArchived ? null : await harborSummary(registry, name);
-    return c.json({ ...toProjectRecord(row), harbor }, 200);
+    // An archived project may be gone from Harbor: no figures for it.
+    return c.json({ ...toProjectRecord(row), harbor: row.isArchived ? null : toHarborSummary(row) }, 200);
   });
 
   return router;

@@ -61,8 +61,17 @@ export const ProjectCreatedSchema = ProjectSchema.extend({
     .optional(),
 }).openapi('ProjectCreated');
 
+export const HarborSummarySchema = z
+  .object({
+    repoCount: z.number().int().openapi({ description: "Harbor's repository (model) count" }),
+    quotaHard: z.number().nullable().openapi({ description: 'Storage quota in bytes; -1 for unlimited' }),
+    quotaUsed: z.number().nullable().openapi({ description: 'Storage used in bytes' }),
+    refreshedAt: z.string().openapi({ description: 'When these figures were fetched from Harbor (onboarding, registration, refresh, the hourly reconciliation, a quota webhook)' }),
+  })
+  .openapi('ProjectHarborSummary');
+
 export const ProjectDetailSchema = ProjectSchema.extend({
-  harbor: z.object({ repoCount: z.number().int(), quotaHard: z.number().nullable(), quotaUsed: z.number().nullable() }).nullable(),
+  harbor: HarborSummarySchema.nullable().openapi({ description: 'Harbor\'s figures as the catalogue last recorded them; null for an archived project or before the first recording' }),
 }).openapi('ProjectDetail');
 
 export const ProjectPageSchema = z.object({ items: z.array(ProjectSchema), nextCursor: z.string().nullable() }).openapi('ProjectPage');

@@ -27,6 +27,21 @@ export interface ProjectRecord {
   updatedAt: string;
 }
 
+/** Harbor's figures for a project as a workflow last fetched them (`refreshedAt`). */
+export interface HarborSummary {
+  repoCount: number;
+  quotaHard: number | null;
+  quotaUsed: number | null;
+  refreshedAt: string;
+}
+
+/** The row's copy of Harbor's figures; null until a workflow first recorded them. */
+export function toHarborSummary(row: typeof projects.$inferSelect): HarborSummary | null {
+  const refreshedAt = isoTime(row.harborSummaryRefreshedAt);
+  if (refreshedAt === null) return null;
+  return { repoCount: row.harborRepositoryCount ?? 0, quotaHard: row.harborQuotaHardBytes, quotaUsed: row.harborQuotaUsedBytes, refreshedAt };
+}
+
 export function toProjectRecord(row: typeof projects.$inferSelect): ProjectRecord {
   return {
     id: row.id,

@@ -49,6 +49,12 @@ export const projects = modelregistry.table(
     webhookPolicyId: integer('webhook_policy_id'),
     /** The webhook policy's auth header, sealed (lib/secrets). */
     webhookSecret: text('webhook_secret'),
+    // Added: Harbor's project summary as last fetched by a workflow (onboarding, registration,
+    // refresh, reconciliation, quota webhooks), so the project page never waits on Harbor.
+    harborQuotaUsedBytes: bigint('harbor_quota_used_bytes', { mode: 'number' }),
+    harborQuotaHardBytes: bigint('harbor_quota_hard_bytes', { mode: 'number' }),
+    harborRepositoryCount: integer('harbor_repository_count'),
+    harborSummaryRefreshedAt: timestamp('harbor_summary_refreshed_at', { withTimezone: true, mode: 'string' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().default(sql`now()`),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().default(sql`now()`),
     ...softDelete(),

@@ -7,3 +7,4 @@ export * from './audit';
 export * from './webhooks';
 export * from './model-overrides';
 export * from './checkpoints';
+export * from './membership';

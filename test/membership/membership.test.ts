@@ -1,6 +1,7 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix } from '../../lib/membership';
-import type { MembershipChanges } from '../../workflows/membership';
+import { createKeycloakActivities } from '../../activities/keycloak';
+import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix, type MembershipChanges } from '../../lib/membership';
 import { jsonRequest, readJson } from '../support/http';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
@@ -23,6 +24,18 @@ describe('project membership: Keycloak groups synced to Harbor members', () => {
   }, 120_000);
   afterAll(() => stack?.close());
 
+  const view = async () => {
+    const res = await stack.app.request(`/api/v1/projects/${project}/members`);
+    expect(res.status).toBe(200);
+    return readJson(res);
+  };
+
+  it('answers a project no membership workflow has observed yet with observedAt null, starting no workflow', async () => {
+    expect(await view()).toEqual({ keycloak: {}, harbor: [], drift: { added: [], updated: [], removed: [], unmanaged: [] }, observedAt: null });
+    await expect(stack.client.workflow.getHandle(`membership-read:${stack.registry}/${project}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect((await stack.app.request(`/api/v1/projects/${uniqueName('none')}/members`)).status).toBe(404);
+  });
+
   it('sets Keycloak role groups and makes Harbor hold them with the right role ids', async () => {
     const res = await members({ members: { developer: ['carol'], guest: ['dave'] } });
     expect(res.status).toBe(200);
@@ -31,9 +44,11 @@ describe('project membership: Keycloak groups synced to Harbor members', () => {
     expect(body.harbor.added).toHaveLength(5);
     expect(body.harbor.unmanaged.sort()).toEqual(['admin', 'ml-team']);
 
-    const view = await readJson(await stack.app.request(`/api/v1/projects/${project}/members`));
-    expect(view.keycloak).toEqual({ admin: [], maintainer: [], developer: ['carol'], guest: ['dave'], 'limited-guest': [] });
-    expect(view.drift).toMatchObject({ added: [], updated: [], removed: [] });
+    const observed = await view();
+    expect(observed.keycloak).toEqual({ admin: [], maintainer: [], developer: ['carol'], guest: ['dave'], 'limited-guest': [] });
+    expect(observed.drift).toMatchObject({ added: [], updated: [], removed: [] });
+    expect(observed.harbor).toContainEqual({ name: group('developer'), type: 'g', roleId: 2 });
+    expect(observed.observedAt).toEqual(expect.any(String));
     expect(await harborGroups()).toEqual({
       'ml-team': HARBOR_ROLE_IDS.guest,
       [group('admin')]: 1,
@@ -50,8 +65,7 @@ describe('project membership: Keycloak groups synced to Harbor members', () => {
     const res = await members({ members: { developer: ['carol', 'nobody-such'] } });
     expect(res.status).toBe(400);
     expect((await readJson(res)).detail).toContain('nobody-such');
-    const view = await readJson(await stack.app.request(`/api/v1/projects/${project}/members`));
-    expect(view.keycloak).toMatchObject({ maintainer: ['carol'], guest: ['dave'], developer: [] });
+    expect((await view()).keycloak).toMatchObject({ maintainer: ['carol'], guest: ['dave'], developer: [] });
   });
 
   it('rejects a body with an unknown role, naming the field', async () => {
@@ -69,8 +83,10 @@ describe('project membership: Keycloak groups synced to Harbor members', () => {
     await client.remove(project, id(group('developer')));
     await client.updateRole(project, id(group('guest')), 1);
 
-    const drift = (await readJson(await stack.app.request(`/api/v1/projects/${project}/members`))).drift as MembershipChanges;
-    expect(drift.added).toEqual([{ group: group('developer'), roleId: 2 }]);
+    // The GET shows the last observation, not Harbor now: the drift appears after the next sync.
+    const before = await view();
+    expect(before.harbor).toContainEqual({ name: group('developer'), type: 'g', roleId: 2 });
+    expect(before.harbor.map((m: { name: string }) => m.name)).not.toContain(extra);
 
     const res = await stack.app.request(`/api/v1/projects/${project}/members/sync`, { method: 'POST' });
     expect(res.status).toBe(200);
@@ -80,6 +96,11 @@ describe('project membership: Keycloak groups synced to Harbor members', () => {
     expect(report.removed).toEqual([{ group: extra, roleId: 1 }]);
     expect(report.unmanaged.sort()).toEqual(['admin', 'ml-team']);
     expect((await harborGroups())[group('guest')]).toBe(3);
+    const after = await view();
+    expect(Date.parse(after.observedAt)).toBeGreaterThan(Date.parse(before.observedAt));
+    expect(after.drift).toMatchObject({ added: [], updated: [], removed: [] });
+    expect(after.harbor).toContainEqual({ name: group('guest'), type: 'g', roleId: 3 });
+    expect(after.harbor.map((m: { name: string }) => m.name)).not.toContain(extra);
 
     const again = (await readJson(await stack.app.request(`/api/v1/projects/${project}/members/sync`, { method: 'POST' }))) as MembershipChanges;
     expect(again).toMatchObject({ added: [], updated: [], removed: [] });
@@ -91,7 +112,18 @@ describe('project membership: Keycloak groups synced to Harbor members', () => {
     const result = await stack.client.workflow.execute('membershipSyncAllWorkflow', { taskQueue: stack.taskQueue, workflowId: uniqueName('membership-sync-all'), args: [] });
     expect((result as { changed: string[] }).changed).toContain(`${stack.registry}/${project}`);
     expect((await harborGroups())[group('admin')]).toBe(1);
+    expect((await view()).harbor).toContainEqual({ name: group('admin'), type: 'g', roleId: 1 });
   }, 60_000);
+
+  it('keeps the last observation until the next sync sees a change made in Keycloak', async () => {
+    const before = await view();
+    await createKeycloakActivities(stack.deps).setKeycloakProjectMembers(tenant, project, { developer: ['dave'] });
+    expect(await view()).toEqual(before);
+    expect((await stack.app.request(`/api/v1/projects/${project}/members/sync`, { method: 'POST' })).status).toBe(200);
+    const after = await view();
+    expect(after.keycloak).toEqual({ admin: [], maintainer: [], developer: ['dave'], guest: [], 'limited-guest': [] });
+    expect(Date.parse(after.observedAt)).toBeGreaterThan(Date.parse(before.observedAt));
+  });
 
   it('needs membership.admin: a developer of the tenant gets 403, another tenant 404', async () => {
     const dev = await stack.auth.token({ username: 'dev', tenant, role: 'developer' });

@@ -1,0 +1,9 @@
+import type { projectMemberships } from '../schema';
+import type { MembershipView } from '../../lib/membership';
+import { isoTime } from '../../lib/time';
+
+/** A project's last observed membership; before any membership workflow observed it, empty with `observedAt` null. */
+export function toMembershipView(row: typeof projectMemberships.$inferSelect | null): MembershipView {
+  if (!row) return { keycloak: {}, harbor: [], drift: { added: [], updated: [], removed: [], unmanaged: [] }, observedAt: null };
+  return { keycloak: row.keycloak, harbor: row.harbor, drift: row.drift, observedAt: isoTime(row.observedAt) };
+}
