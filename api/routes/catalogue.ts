@@ -7,7 +7,7 @@ import { compareTags, isSemver } from '../../lib/model-metadata';
 import { parseFullName } from '../../lib/names';
 import { isoTime } from '../../lib/time';
 import { authOf } from '../auth/middleware';
-import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
+import { decodeSortKey, encodeCursor, escapeLike } from '../pagination';
 import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
 import type { MutationDeps } from '../operations';
@@ -153,14 +153,6 @@ const getAudit = createRoute({
   responses: { 200: { description: 'The audit', content: { 'application/json': { schema: AuditSchema } } }, 404: problem('No such model') },
 });
 
-const safeJson = (raw: string): unknown => {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return null;
-  }
-};
-
 /** Read models of the catalogue: straight from PostgreSQL, no workflow. */
 export function createCatalogueRouter(deps: { db: Db; registries: string[]; mutations: MutationDeps }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
@@ -201,10 +193,9 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[]; muta
     if (!p) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${project}" in ${registry}`));
     let after: { value: string; id: string } | undefined;
     if (q.cursor !== undefined) {
-      const raw = decodeCursor(q.cursor);
-      const parsed = raw === null ? null : (safeJson(raw) as { value?: unknown; id?: unknown } | null);
-      if (!parsed || typeof parsed.value !== 'string' || typeof parsed.id !== 'string') return invalidCursorProblem(c);
-      after = { value: parsed.value, id: parsed.id };
+      const key = decodeSortKey(q.cursor);
+      if (!key) return invalidCursorProblem(c);
+      after = key;
     }
     const descending = q.sort.startsWith('-');
     // Models without a creation date sort as the epoch, so the keyset stays total.

@@ -17,6 +17,12 @@ export const problemContent = { 'application/problem+json': { schema: ProblemSch
 
 export const problem = (description: string) => ({ description, content: problemContent });
 
+/** The same answer in an already generated document, which refers to the Problem component. */
+export const problemInDocument = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
 export const OperationSchema = z
   .object({
     id: z.string(),

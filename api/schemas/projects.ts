@@ -4,15 +4,13 @@ import { resourceName, robotDurationDays, robotName } from '../../lib/names';
 export const ROLE_IDS = { projectAdmin: 1, developer: 2, guest: 3, maintainer: 4, limitedGuest: 5 } as const;
 export const RoleSchema = z.enum(['projectAdmin', 'developer', 'guest', 'maintainer', 'limitedGuest']).openapi({ description: 'Harbor project role' });
 
-export const SettingsSchema = z
-  .object({
-    autoScan: z.boolean().optional().openapi({ description: 'Scan every pushed artifact' }),
-    contentTrustCosign: z.boolean().optional().openapi({ description: 'Only signed (cosign) artifacts may be pulled' }),
-    preventVulnerable: z.boolean().optional().openapi({ description: 'Block pulls of artifacts at or above `severity`' }),
-    severity: z.enum(['none', 'low', 'medium', 'high', 'critical']).optional(),
-  })
-  .strict()
-  .openapi('ProjectSettings');
+const settingsShape = {
+  autoScan: z.boolean().optional().openapi({ description: 'Scan every pushed artifact' }),
+  contentTrustCosign: z.boolean().optional().openapi({ description: 'Only signed (cosign) artifacts may be pulled' }),
+  preventVulnerable: z.boolean().optional().openapi({ description: 'Block pulls of artifacts at or above `severity`' }),
+  severity: z.enum(['none', 'low', 'medium', 'high', 'critical']).optional(),
+};
+export const SettingsSchema = z.object(settingsShape).strict().openapi('ProjectSettings');
 
 export const MemberSchema = z.object({ group: z.string().min(1).max(255).openapi({ example: 'acme-ml-developers' }), role: RoleSchema }).strict().openapi('ProjectMember');
 
@@ -46,7 +44,8 @@ export const ProjectSchema = z
     registry: z.string(),
     harborId: z.number().int().nullable(),
     storageLimit: z.number().int().nullable(),
-    settings: SettingsSchema.nullable(),
+    // Not SettingsSchema.nullable(): that marks the shared component nullable, in requests too.
+    settings: z.object(settingsShape).nullable(),
     archived: z.boolean(),
     deletedAt: z.string().nullable(),
     createdAt: z.string(),
