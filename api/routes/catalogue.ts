@@ -4,7 +4,7 @@ import { and, arrayContains, asc, desc, eq, inArray, like, not, sql } from 'driz
 import type { Db } from '../../db/client';
 import { auditEvents, images, manifests, metadata, modelOverrides, models, modelTypes, projects, repositories, signatures, signatureTypes, tags, validationResults } from '../../db/schema';
 import { compareTags, isSemver } from '../../lib/model-metadata';
-import { parseFullName } from '../../lib/names';
+import { FULL_NAME_PATTERN, parseFullName } from '../../lib/names';
 import { isoTime } from '../../lib/time';
 import { authOf } from '../auth/middleware';
 import { decodeSortKey, encodeCursor, escapeLike } from '../pagination';
@@ -46,6 +46,7 @@ const ModelPatchSchema = z
   })
   .strict()
   .refine((b) => b.description !== undefined || b.labels !== undefined || b.customMetadata !== undefined, { message: 'set at least one of description, labels, customMetadata' })
+  .meta({ minProperties: 1 }) // the refine, in the document
   .openapi('ModelPatch');
 const patchModel = createRoute({
   method: 'patch',
@@ -127,7 +128,7 @@ const resolveName = createRoute({
   path: '/models/resolve',
   tags: ['Models'],
   summary: 'Resolve a full model name as pasted: `[registry/]project/model[:tag|@sha256:…]`',
-  request: { query: z.object({ name: z.string().min(3).max(1024).openapi({ example: 'harbor.example.com/my-project/llama:1.2.0' }) }) },
+  request: { query: z.object({ name: z.string().min(3).max(1024).regex(FULL_NAME_PATTERN).openapi({ example: 'harbor.example.com/my-project/llama:1.2.0' }) }) },
   responses: {
     200: { description: 'What the name refers to, with links to the model and version', content: { 'application/json': { schema: ResolvedSchema } } },
     400: problem('Not a model name'),

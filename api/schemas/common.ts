@@ -53,5 +53,10 @@ export const IdempotencyKeyHeader = z.object({
 /** Cursor pagination shared by every list. */
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: 'Page size (1–500)' }),
-  cursor: z.string().max(512).optional().openapi({ description: 'Opaque cursor from the previous page\'s `nextCursor`' }),
+  cursor: z
+    .string()
+    .max(512)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional()
+    .openapi({ description: 'Opaque cursor from the previous page\'s `nextCursor` (base64url); one this API did not hand out is refused with 400' }),
 });

@@ -82,4 +82,5 @@ export const ProjectPatchSchema = z
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: 'at least one field to change' })
+  .meta({ minProperties: 1 }) // the refine, in the document
   .openapi('ProjectPatch');
