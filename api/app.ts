@@ -8,7 +8,9 @@ import type { Db } from '../db/client';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
 import { createAuthMiddleware, type AuthDeps } from './auth/middleware';
+import { allowedMethodsOf } from './allowed-methods';
 import { withSecurity } from './auth/openapi';
+import { withCommonResponses } from './document';
 import { compileRoutes, ROUTE_POLICIES } from './auth/route-policies';
 import type { MutationDeps } from './operations';
 import { createWebhookDispatcher } from './webhook-dispatcher';
@@ -94,7 +96,7 @@ export function createApp(deps: AppDeps) {
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency });
   app.route('/api/v1', createWebhooksRouter({ db: deps.db, secrets: deps.secrets, dispatcher }));
 
-  const document = withSecurity(
+  const document = withCommonResponses(withSecurity(
     app.getOpenAPIDocument({
       openapi: '3.0.3',
       info: {
@@ -106,11 +108,19 @@ export function createApp(deps: AppDeps) {
       },
     }),
     ROUTE_POLICIES,
-  );
+  ), deps.registries);
   app.get('/openapi.json', (c) => c.json(document));
   app.get('/swagger', swaggerUI({ url: '/openapi.json', persistAuthorization: true }));
 
-  app.notFound((c) => problemResponse(c, problemBody(404, 'not-found', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
+  // A known path asked with a method it does not serve: 405 with the methods it does (OPTIONS: 204).
+  const allowedMethods = allowedMethodsOf(app.routes);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length === 0) return problemResponse(c, problemBody(404, 'not-found', 'Not found', `no route for ${c.req.method} ${c.req.path}`));
+    const allow = allowed.join(', ');
+    if (c.req.method === 'OPTIONS') return c.body(null, 204, { allow });
+    return problemResponse(c, problemBody(405, 'method-not-allowed', 'Method not allowed', `${c.req.path} answers ${allow}`), { allow });
+  });
   app.onError((err, c) => {
     if (err instanceof HTTPException) {
       return problemResponse(c, problemBody(err.status, 'bad-request', err.message || 'Bad request'));

@@ -148,7 +148,7 @@ async function latestRun(client: Client, workflowId: string): Promise<WorkflowEx
 
 /**
  * Starts (or joins) the workflow for a mutation and waits a bounded time for it.
- * - A run that carries the same Idempotency-Key is joined, running or finished.
+ * - A run of the same workflow type that carries the same Idempotency-Key is joined, running or finished.
  * - A running run for the same business key is joined when it was started for the same
  *   request, and refused as busy otherwise, so a different concurrent change is never lost.
  */
@@ -159,7 +159,8 @@ export async function runMutation(deps: MutationDeps, spec: MutationSpec): Promi
     const latest = await latestRun(deps.client, spec.workflowId);
     if (latest) {
       const memo = latest.memo ?? {};
-      const sameKey = spec.idempotencyKey !== undefined && memo.idempotencyKey === spec.idempotencyKey;
+      // The key joins a run of the same kind only: a PUT reusing a POST's key must not answer with the POST's result.
+      const sameKey = spec.idempotencyKey !== undefined && memo.idempotencyKey === spec.idempotencyKey && latest.type === spec.workflowType;
       if (sameKey || (latest.status.name === 'RUNNING' && memo.requestHash === requestHash)) {
         runId = latest.runId;
         break;

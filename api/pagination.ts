@@ -10,3 +10,19 @@ export function decodeCursor(cursor: string): string | null {
 
 /** Escapes LIKE wildcards so a user's prefix matches literally. */
 export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A keyset cursor's `{value, id}` (the last row's sort value and uuid), or null when it holds none. */
+export function decodeSortKey(cursor: string): { value: string; id: string } | null {
+  const raw = decodeCursor(cursor);
+  if (raw === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  const { value, id } = (parsed ?? {}) as { value?: unknown; id?: unknown };
+  return typeof value === 'string' && typeof id === 'string' && UUID.test(id) ? { value, id } : null;
+}

@@ -18,7 +18,8 @@ export const CheckpointCreateSchema = z.object({ name: z.string().min(1).max(255
 export const CheckpointPatchSchema = z
   .object({ uri: fields.uri.optional(), ...Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'uri')) } as { uri: z.ZodOptional<typeof fields.uri> } & Omit<typeof fields, 'uri'>)
   .strict()
-  .refine((b) => Object.keys(b).length > 0, { message: 'set at least one field' });
+  .refine((b) => Object.keys(b).length > 0, { message: 'set at least one field' })
+  .meta({ minProperties: 1 }); // the refine, in the API's document
 
 export type CheckpointCreate = z.infer<typeof CheckpointCreateSchema>;
 export type CheckpointPatch = z.infer<typeof CheckpointPatchSchema>;

@@ -14,7 +14,9 @@ export const resourceName = z
   .max(255, 'must be at most 255 characters')
   .regex(/^[a-z0-9]/, 'must start with a lowercase letter or digit')
   .regex(/^[a-z0-9._-]*$/, 'may contain only lowercase letters, digits, ".", "_" and "-"')
-  .check(singleLine);
+  .check(singleLine)
+  // Two regexes give two messages, but a document holds one `pattern`: the whole rule.
+  .meta({ pattern: RESOURCE_NAME_PATTERN.source });
 
 /** A model reference as users paste it: `[registry/]project/model[:tag|@sha256:…]`. */
 export interface FullName {
@@ -28,6 +30,10 @@ export interface FullName {
 const SEGMENT = /^[a-z0-9][a-z0-9._-]*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** What parseFullName accepts, as one pattern for the API's schema (and so its document). */
+export const FULL_NAME_PATTERN =
+  /^(?:(?:https?|oci):\/\/)?(?:[A-Za-z0-9.-]+(?::\d{1,5})?\/)?[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 /**
  * Parses a full model name. The registry is the first of three path segments (a host, maybe with

@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { problemInDocument as problem } from '../schemas/common';
 import type { RoutePolicy } from './route-policies';
 
 type OpenAPIObject = ReturnType<OpenAPIHono['getOpenAPIDocument']>;
@@ -6,7 +7,7 @@ type OpenAPIObject = ReturnType<OpenAPIHono['getOpenAPIDocument']>;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
 /**
- * Adds the bearer scheme, each operation's security, `x-pbac-action` and the 401/403 answers to the
+ * Adds the bearer scheme, each operation's security, `x-pbac-action` and the 401/403/503 answers to the
  * document, from the same table the middleware enforces. Throws when a documented route has no
  * entry in the table or the table names a route that does not exist: no route goes unguarded.
  */
@@ -31,8 +32,9 @@ export function withSecurity(doc: OpenAPIObject, table: Record<string, RoutePoli
       }
       op.security = [{ bearerAuth: [] }];
       op['x-pbac-action'] = policy.action;
-      op.responses['401'] ??= { description: 'No bearer token, or one that is expired, for another audience or issuer, or badly signed' };
-      op.responses['403'] ??= { description: `The caller may not \`${policy.action}\` here` };
+      op.responses['401'] ??= problem('No bearer token, or one that is expired, for another audience or issuer, or badly signed');
+      op.responses['403'] ??= problem(`The caller may not \`${policy.action}\` here`);
+      op.responses['503'] ??= problem('The token issuer cannot be reached to check the token; retry later');
     }
   }
   for (const key of Object.keys(table)) if (!seen.has(key)) problems.push(`${key} is in api/auth/route-policies.ts but is not a route`);

@@ -4,10 +4,10 @@ import { and, arrayContains, asc, desc, eq, inArray, like, not, sql } from 'driz
 import type { Db } from '../../db/client';
 import { auditEvents, images, manifests, metadata, modelOverrides, models, modelTypes, projects, repositories, signatures, signatureTypes, tags, validationResults } from '../../db/schema';
 import { compareTags, isSemver } from '../../lib/model-metadata';
-import { parseFullName } from '../../lib/names';
+import { FULL_NAME_PATTERN, parseFullName } from '../../lib/names';
 import { isoTime } from '../../lib/time';
 import { authOf } from '../auth/middleware';
-import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
+import { decodeSortKey, encodeCursor, escapeLike } from '../pagination';
 import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
 import type { MutationDeps } from '../operations';
@@ -47,6 +47,7 @@ const ModelPatchSchema = z
   })
   .strict()
   .refine((b) => b.description !== undefined || b.labels !== undefined || b.customMetadata !== undefined, { message: 'set at least one of description, labels, customMetadata' })
+  .meta({ minProperties: 1 }) // the refine, in the document
   .openapi('ModelPatch');
 const patchModel = createRoute({
   method: 'patch',
@@ -129,7 +130,7 @@ const resolveName = createRoute({
   path: '/models/resolve',
   tags: ['Models'],
   summary: 'Resolve a full model name as pasted: `[registry/]project/model[:tag|@sha256:…]`',
-  request: { query: z.object({ name: line().min(3).max(1024).openapi({ example: 'harbor.example.com/my-project/llama:1.2.0' }) }) },
+  request: { query: z.object({ name: z.string().min(3).max(1024).regex(FULL_NAME_PATTERN).check(singleLine).openapi({ example: 'harbor.example.com/my-project/llama:1.2.0' }) }) },
   responses: {
     200: { description: 'What the name refers to, with links to the model and version', content: { 'application/json': { schema: ResolvedSchema } } },
     400: problem('Not a model name'),
@@ -154,14 +155,6 @@ const getAudit = createRoute({
   request: { params: ModelParams, query: RegistryQuery },
   responses: { 200: { description: 'The audit', content: { 'application/json': { schema: AuditSchema } } }, 404: problem('No such model') },
 });
-
-const safeJson = (raw: string): unknown => {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return null;
-  }
-};
 
 /** Read models of the catalogue: straight from PostgreSQL, no workflow. */
 export function createCatalogueRouter(deps: { db: Db; registries: string[]; mutations: MutationDeps }) {
@@ -203,10 +196,9 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[]; muta
     if (!p) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${project}" in ${registry}`));
     let after: { value: string; id: string } | undefined;
     if (q.cursor !== undefined) {
-      const raw = decodeCursor(q.cursor);
-      const parsed = raw === null ? null : (safeJson(raw) as { value?: unknown; id?: unknown } | null);
-      if (!parsed || typeof parsed.value !== 'string' || typeof parsed.id !== 'string') return invalidCursorProblem(c);
-      after = { value: parsed.value, id: parsed.id };
+      const key = decodeSortKey(q.cursor);
+      if (!key) return invalidCursorProblem(c);
+      after = key;
     }
     const descending = q.sort.startsWith('-');
     // Models without a creation date sort as the epoch, so the keyset stays total.

@@ -19,7 +19,7 @@ import type {
 import { OperationKind, ProjectName, TenantName } from '../../workflows/search-attributes';
 import { authOf } from '../auth/middleware';
 import type { MutationDeps } from '../operations';
-import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
+import { decodeSortKey, encodeCursor, escapeLike } from '../pagination';
 import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook, validationProblem } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
@@ -268,12 +268,9 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const column = q.sort.endsWith('createdAt') ? projects.createdAt : projects.name;
     let after: SortKey | undefined;
     if (q.cursor !== undefined) {
-      const raw = decodeCursor(q.cursor);
-      const parsed = raw === null ? null : (JSON.parse(raw) as SortKey | null);
-      if (!parsed || typeof parsed.value !== 'string' || typeof parsed.id !== 'string') {
-        return invalidCursorProblem(c);
-      }
-      after = parsed;
+      const key = decodeSortKey(q.cursor);
+      if (!key) return invalidCursorProblem(c);
+      after = key;
     }
     // Tenant isolation: only projects of tenants the caller may read; per-project rules (public/private) below.
     const auth = authOf(c);

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { line } from '../../lib/text';
+import { line, singleLine } from '../../lib/text';
 
 export const ProblemSchema = z
   .object({
@@ -17,6 +17,12 @@ export const ProblemSchema = z
 export const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
 
 export const problem = (description: string) => ({ description, content: problemContent });
+
+/** The same answer in an already generated document, which refers to the Problem component. */
+export const problemInDocument = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
 
 export const OperationSchema = z
   .object({
@@ -47,5 +53,11 @@ export const IdempotencyKeyHeader = z.object({
 /** Cursor pagination shared by every list. */
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: 'Page size (1–500)' }),
-  cursor: line().max(512).optional().openapi({ description: 'Opaque cursor from the previous page\'s `nextCursor`' }),
+  cursor: z
+    .string()
+    .max(512)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .check(singleLine)
+    .optional()
+    .openapi({ description: 'Opaque cursor from the previous page\'s `nextCursor` (base64url); one this API did not hand out is refused with 400' }),
 });

@@ -5,15 +5,13 @@ import { line, text } from '../../lib/text';
 export const ROLE_IDS = { projectAdmin: 1, developer: 2, guest: 3, maintainer: 4, limitedGuest: 5 } as const;
 export const RoleSchema = z.enum(['projectAdmin', 'developer', 'guest', 'maintainer', 'limitedGuest']).openapi({ description: 'Harbor project role' });
 
-export const SettingsSchema = z
-  .object({
-    autoScan: z.boolean().optional().openapi({ description: 'Scan every pushed artifact' }),
-    contentTrustCosign: z.boolean().optional().openapi({ description: 'Only signed (cosign) artifacts may be pulled' }),
-    preventVulnerable: z.boolean().optional().openapi({ description: 'Block pulls of artifacts at or above `severity`' }),
-    severity: z.enum(['none', 'low', 'medium', 'high', 'critical']).optional(),
-  })
-  .strict()
-  .openapi('ProjectSettings');
+const settingsShape = {
+  autoScan: z.boolean().optional().openapi({ description: 'Scan every pushed artifact' }),
+  contentTrustCosign: z.boolean().optional().openapi({ description: 'Only signed (cosign) artifacts may be pulled' }),
+  preventVulnerable: z.boolean().optional().openapi({ description: 'Block pulls of artifacts at or above `severity`' }),
+  severity: z.enum(['none', 'low', 'medium', 'high', 'critical']).optional(),
+};
+export const SettingsSchema = z.object(settingsShape).strict().openapi('ProjectSettings');
 
 export const MemberSchema = z.object({ group: line().min(1).max(255).openapi({ example: 'acme-ml-developers' }), role: RoleSchema }).strict().openapi('ProjectMember');
 
@@ -47,7 +45,8 @@ export const ProjectSchema = z
     registry: z.string(),
     harborId: z.number().int().nullable(),
     storageLimit: z.number().int().nullable(),
-    settings: SettingsSchema.nullable(),
+    // Not SettingsSchema.nullable(): that marks the shared component nullable, in requests too.
+    settings: z.object(settingsShape).nullable(),
     archived: z.boolean(),
     deletedAt: z.string().nullable(),
     createdAt: z.string(),
@@ -93,4 +92,5 @@ export const ProjectPatchSchema = z
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: 'at least one field to change' })
+  .meta({ minProperties: 1 }) // the refine, in the document
   .openapi('ProjectPatch');

@@ -23,6 +23,8 @@ import { jsonRequest } from './http';
 export interface TestStack {
   /** The API; requests carry a platform administrator's token unless they set Authorization. */
   app: TokenApp;
+  /** With `receiveWebhooks`, where the API listens on loopback (`http://127.0.0.1:<port>`). */
+  apiUrl?: string;
   /** The local issuer the API trusts, to mint tokens for other users, roles and tenants. */
   auth: TestAuth;
   client: Client;
@@ -86,7 +88,8 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
         const s = serve({ fetch: (req) => served.app!.fetch(req), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
       })
     : undefined;
-  const receiverUrl = apiServer ? `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}/api/v1/webhooks/harbor` : webhookSink.url;
+  const apiUrl = apiServer && `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
+  const receiverUrl = apiUrl ? `${apiUrl}/api/v1/webhooks/harbor` : webhookSink.url;
   const secretsKey = randomBytes(32);
   const secrets = createSecretBox(secretsKey);
   const deps: ActivityDeps = {
@@ -127,6 +130,7 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
   served.app = app;
   return {
     app,
+    apiUrl,
     auth,
     logs,
     client,
