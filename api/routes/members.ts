@@ -6,8 +6,8 @@ import { PROJECT_ROLES, type ProjectMembers } from '../../lib/membership';
 import { membershipWorkflowId } from '../../workflows/ids';
 import type { MembershipChanges, MembershipView } from '../../workflows/membership';
 import { OperationKind, ProjectName } from '../../workflows/search-attributes';
-import type { MutationDeps } from '../operations';
-import { problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
+import { failureToProblem, type MutationDeps } from '../operations';
+import { notConfiguredProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, problem } from '../schemas/common';
 
@@ -53,6 +53,7 @@ const putMembers = createRoute({
     400: problem('Invalid body or unknown user'),
     404: problem('No such project'),
     409: problem('A membership change of this project is running'),
+    503: problem('Keycloak is not configured'),
   },
 });
 const syncMembers = createRoute({
@@ -66,14 +67,20 @@ const syncMembers = createRoute({
     202: acceptedResponse,
     404: problem('No such project'),
     409: problem('A membership change of this project is running'),
+    503: problem('Keycloak is not configured'),
   },
 });
 
+export const keycloakMissing = (c: Context) => notConfiguredProblem(c, 'Keycloak', 'KEYCLOAK_URL (and KEYCLOAK_CLIENT_ID, KEYCLOAK_CLIENT_SECRET)');
+
 /** Project membership: Keycloak holds who has which role, Harbor's members follow by a workflow. */
-export function createMembersRouter(deps: { mutations: MutationDeps; registries: string[] }) {
+export function createMembersRouter(deps: { mutations: MutationDeps; registries: string[]; keycloak: boolean }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
   const managed = (registry: string | undefined): registry is string => registry !== undefined && deps.registries.includes(registry);
   const unknown = (c: Context, requested: string | undefined) => unknownRegistryProblem(c, deps.registries, requested, 'query.registry');
+  // Without Keycloak (the light stack) nothing is started: the workflow could only fail.
+  router.use('/projects/:name/members', async (c, next) => (deps.keycloak ? next() : keycloakMissing(c)));
+  router.use('/projects/:name/members/*', async (c, next) => (deps.keycloak ? next() : keycloakMissing(c)));
   const searchAttributes = (project: string, kind: string) => [
     { key: ProjectName, value: project },
     { key: OperationKind, value: kind },
@@ -98,7 +105,9 @@ export function createMembersRouter(deps: { mutations: MutationDeps; registries:
     } catch (err) {
       const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
       if (cause instanceof ApplicationFailure && cause.type === 'NotFound') return problemResponse(c, problemBody(404, 'not-found', 'Project not found', cause.message));
-      if (cause instanceof ApplicationFailure && cause.type === 'NotConfigured') return problemResponse(c, problemBody(503, 'not-configured', 'Keycloak is not configured', cause.message));
+      // An activity's failure arrives wrapped in an ActivityFailure: the same mapping as mutations.
+      const problem = failureToProblem(err);
+      if (problem.status !== 500) return problemResponse(c, problem);
       throw err;
     }
   });
