@@ -23,6 +23,7 @@ import { createModelsRouter } from './routes/models';
 import { createOperationsRouter } from './routes/operations';
 import { createProjectsRouter } from './routes/projects';
 import { createTenantsRouter } from './routes/tenants';
+import { createUsersRouter } from './routes/users';
 import { createWebhooksRouter } from './routes/webhooks';
 
 export interface AppDeps {
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createModelsRouter({ mutations, registries: deps.registries }));
   app.route('/api/v1', createCheckpointsRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createMembersRouter({ mutations, registries: deps.registries, keycloak: deps.keycloak !== undefined }));
+  app.route('/api/v1', createUsersRouter({ mutations, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createCatalogueRouter({ db: deps.db, registries: deps.registries, mutations }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
