@@ -23,7 +23,7 @@ function toTenantUser(tenant: string, user: UserRepresentation, paths: string[])
     lastName: user.lastName ?? null,
     enabled: user.enabled ?? false,
     emailVerified: user.emailVerified ?? false,
-    requiredActions: user.requiredActions ?? [],
+    requiredActions: [...(user.requiredActions ?? [])].sort(),
     ...rolesFromGroupPaths(tenant, paths),
   };
 }

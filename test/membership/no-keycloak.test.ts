@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonRequest, readJson } from '../support/http';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
-/** The light stack (no KEYCLOAK_URL): membership routes answer 503 naming what is missing, never 500. */
+/** The light stack (no KEYCLOAK_URL): membership and users routes answer 503 naming what is missing, never 500. */
 describe('membership without Keycloak', () => {
   let stack: TestStack;
   const tenant = uniqueName('nokc');
@@ -19,9 +19,13 @@ describe('membership without Keycloak', () => {
     [`/api/v1/projects/${project}/members`, {}],
     [`/api/v1/projects/${project}/members`, jsonRequest({ members: { developer: ['carol'] } }, {}, 'PUT')],
     [`/api/v1/projects/${project}/members/sync`, { method: 'POST' }],
+    [`/api/v1/tenants/${tenant}/users`, {}],
+    [`/api/v1/tenants/${tenant}/users`, jsonRequest({ username: 'carol', email: 'carol@nokc.example' })],
+    [`/api/v1/tenants/${tenant}/users/carol`, {}],
+    [`/api/v1/tenants/${tenant}/users/carol`, { method: 'DELETE' }],
   ];
 
-  it('answers 503 problem+json naming KEYCLOAK_URL on every membership route', async () => {
+  it('answers 503 problem+json naming KEYCLOAK_URL on every membership and users route', async () => {
     for (const [path, init] of routes()) {
       const res = await stack.app.request(path, init);
       expect({ route: `${init.method ?? 'GET'} ${path}`, status: res.status }).toEqual({ route: `${init.method ?? 'GET'} ${path}`, status: 503 });
