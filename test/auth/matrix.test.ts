@@ -152,7 +152,8 @@ describe('auth matrix', () => {
           }
         }
       }
-    }, 120_000);
+      // An admin's three read workflows (members, users, a user) each wait out their 30 s on the unpolled queue.
+    }, 240_000);
   });
 
   it('lists only the caller\'s tenants and projects', async () => {
