@@ -9,6 +9,7 @@ import { createHarborRobotActivities } from './harbor/robots';
 import { createInboxActivities } from './inbox/sweeper';
 import { createRepositoryBatchActivities } from './repository-batch';
 import { createKeycloakActivities, type KeycloakConfig } from './keycloak';
+import { createKeycloakUserActivities } from './keycloak/users';
 import { createKafkaActivities, type EventPublisher } from './kafka';
 
 export interface ActivityDeps {
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHarborRobotActivities(deps),
     ...createHarborRepositoryActivities(deps),
     ...createKeycloakActivities(deps),
+    ...createKeycloakUserActivities(deps),
     ...createKafkaActivities(deps),
     ...createInboxActivities(deps),
   };

@@ -1,6 +1,7 @@
 import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
+import type { KeycloakConfig } from '../activities/keycloak';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
@@ -24,6 +25,7 @@ import { createModelsRouter } from './routes/models';
 import { createOperationsRouter } from './routes/operations';
 import { createProjectsRouter } from './routes/projects';
 import { createTenantsRouter } from './routes/tenants';
+import { createUsersRouter } from './routes/users';
 import { createWebhooksRouter } from './routes/webhooks';
 
 export interface AppDeps {
@@ -39,6 +41,8 @@ export interface AppDeps {
   secrets: SecretBox;
   /** Bearer token verification and the policy decision point. */
   auth: AuthDeps;
+  /** Keycloak's admin API, as the worker uses it; unset: membership and users routes answer 503. */
+  keycloak?: KeycloakConfig;
   /** Webhook deliveries handed to Temporal at once, after their answer (default 2). */
   webhookDispatchConcurrency?: number;
 }
@@ -89,7 +93,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createProjectsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createModelsRouter({ mutations, registries: deps.registries }));
   app.route('/api/v1', createCheckpointsRouter({ db: deps.db, mutations, registries: deps.registries }));
-  app.route('/api/v1', createMembersRouter({ db: deps.db, mutations, registries: deps.registries }));
+  app.route('/api/v1', createMembersRouter({ db: deps.db, mutations, registries: deps.registries, keycloak: deps.keycloak !== undefined }));
+  app.route('/api/v1', createUsersRouter({ mutations, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createCatalogueRouter({ db: deps.db, registries: deps.registries, mutations }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));

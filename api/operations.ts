@@ -63,6 +63,8 @@ const STATUS_BY_FAILURE_TYPE: Record<string, number> = {
   Conflict: 409,
   // A step against Harbor, Keycloak or Kafka failed for good (after Temporal's retries); undone.
   OperationFailed: 502,
+  // A system the operation needs is not configured where the worker runs (e.g. Keycloak).
+  NotConfigured: 503,
 };
 
 export function failureToProblem(err: unknown): Problem {

@@ -80,3 +80,7 @@ export const invalidCursorProblem = (c: Context): never =>
   problemResponse(c, problemBody(400, 'validation', 'Invalid cursor', 'query.cursor: not a cursor from this API', {
     errors: [{ field: 'query.cursor', message: 'not a cursor from this API', code: 'invalid_value' }],
   }));
+
+/** 503 for a route whose backing system is not configured in this deployment (e.g. the light stack). */
+export const notConfiguredProblem = (c: Context, system: string, variables: string): never =>
+  problemResponse(c, problemBody(503, 'not-configured', `${system} is not configured`, `set ${variables} to use this route`));

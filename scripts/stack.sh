@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # The whole local stack on one machine: Temporal dev server + Web UI, the embedded database
-# (unless DATABASE_URL is set), the worker and the API. Ctrl-C stops everything.
+# (unless DATABASE_URL is set), Keycloak, the worker and the API. Ctrl-C stops everything.
+#   --no-keycloak (or STACK_KEYCLOAK=0): the lighter stack, a local token issuer and no membership.
 set -euo pipefail
+for arg in "$@"; do
+  case "$arg" in
+    --no-keycloak) export STACK_KEYCLOAK=0 ;;
+    *) echo "usage: bash scripts/stack.sh [--no-keycloak]" >&2; exit 2 ;;
+  esac
+done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/ensure-node-deps.sh
@@ -17,4 +24,7 @@ if [[ -z "${TEMPORAL_ADDRESS:-}" ]]; then
 fi
 
 bash scripts/ensure-registry.sh >/dev/null
+if [[ "${STACK_KEYCLOAK:-1}" != 0 && -z "${AUTH_ISSUER:-}" && -z "${KEYCLOAK_URL:-}" ]]; then
+  bash scripts/ensure-keycloak.sh >/dev/null
+fi
 npx tsx scripts/stack.ts

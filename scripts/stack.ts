@@ -19,13 +19,29 @@ import { ensureSchedules } from '../lib/schedules';
 import { createWorker } from '../lib/worker';
 import { startHarborEmulator } from '../test/harbor-emulator';
 import { startOciRegistry } from '../test/servers/oci-registry';
+import { STACK_ADMIN, STACK_CLI_CLIENT, startStackKeycloak } from './stack-keycloak';
 
 /**
  * The local stack in one process: embedded PostgreSQL (PGlite over its socket server, unless
- * DATABASE_URL is set), migrations, the worker and the API. Temporal is started by stack.sh.
+ * DATABASE_URL is set), migrations, the worker and the API, and Keycloak (unless STACK_KEYCLOAK=0,
+ * AUTH_ISSUER or KEYCLOAK_URL is set). Temporal is started by stack.sh.
  */
 const config = loadConfig();
 const stops: (() => Promise<void>)[] = [];
+const started = performance.now();
+
+// Keycloak takes longest to start: it starts first and is awaited where the worker needs it.
+const keycloakStart =
+  process.env.STACK_KEYCLOAK !== '0' && !config.auth.issuer && !config.keycloak
+    ? startStackKeycloak({ port: Number(process.env.KEYCLOAK_PORT ?? 8180), managementPort: Number(process.env.KEYCLOAK_MANAGEMENT_PORT ?? 8181), dataDir: resolve('.data/keycloak') })
+    : undefined;
+// Failing elsewhere first must not leave the rejection unhandled while the rest starts.
+keycloakStart?.catch(() => undefined);
+
+/** How `npm run token` gets a token from this stack (scripts/token.ts reads it). */
+function writeStackAuth(auth: { mode: 'keycloak'; issuer: string; clientId: string } | { mode: 'local'; issuer: string }) {
+  writeFileSync('.data/stack-auth.json', `${JSON.stringify(auth)}\n`);
+}
 
 async function retry<T>(what: string, fn: () => Promise<T>, attempts = 120): Promise<T> {
   for (let i = 1; ; i++) {
@@ -81,6 +97,15 @@ if (!config.secretsKey) {
   if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
   config.secretsKey = readFileSync(keyFile, 'utf8').trim();
 }
+// Tokens and membership: the stack's Keycloak (its issuer, its admin client), when it runs one.
+let keycloakNote = config.keycloak ? `KEYCLOAK_URL ${config.keycloak.url}` : 'off (STACK_KEYCLOAK=0): membership and users routes answer 503';
+if (keycloakStart) {
+  const keycloak = await keycloakStart;
+  stops.push(keycloak.stop);
+  config.keycloak = keycloak.admin;
+  config.auth.issuer = keycloak.issuer;
+  keycloakNote = `${keycloak.url}/admin/ (admin console: ${STACK_ADMIN.username} / ${STACK_ADMIN.password}; H2 in .data/keycloak${keycloak.created ? ', realm just imported' : ''})`;
+}
 const nativeConnection = await retry('Temporal', () => NativeConnection.connect({ address: config.temporalAddress }));
 const connection = await Connection.connect({ address: config.temporalAddress });
 const client = new Client({ connection, namespace: config.temporalNamespace });
@@ -99,11 +124,15 @@ const workerRun = worker.run();
 
 // Bearer tokens: the configured issuer (Keycloak), else a local issuer whose keys stay in .data.
 let issuerNote = `AUTH_ISSUER ${config.auth.issuer}`;
-if (!config.auth.issuer) {
+if (keycloakStart) {
+  issuerNote = `Keycloak ${config.auth.issuer} (tokens: npm run -s token -- --user alice; demo users alice, bob, carol, dave, password "demo")`;
+  writeStackAuth({ mode: 'keycloak', issuer: config.auth.issuer, clientId: STACK_CLI_CLIENT });
+} else if (!config.auth.issuer) {
   const issuer = await startLocalIssuer({ port: Number(process.env.AUTH_ISSUER_PORT ?? 8091), keyFile: '.data/issuer-keys.json', audience: config.auth.audience });
   stops.push(issuer.stop);
   config.auth.issuer = issuer.issuer;
   issuerNote = `local issuer ${issuer.issuer} (tokens: npm run -s token -- --user alice --tenant my_tenant --role admin)`;
+  writeStackAuth({ mode: 'local', issuer: issuer.issuer });
 }
 const app = createApp({
   db: database.db,
@@ -129,7 +158,8 @@ process.stdout.write(
     `  Database         ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in .data/pglite (${databaseUrl})`}`,
     `  Harbor           ${harborNote}`,
     `  Tokens           ${issuerNote}`,
-    'Ctrl-C stops it.',
+    `  Keycloak         ${keycloakNote}`,
+    `Started in ${((performance.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops it.`,
     '',
   ].join('\n'),
 );

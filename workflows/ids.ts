@@ -8,3 +8,5 @@ export const robotWorkflowId = (registry: string, project: string, robot: string
 export const modelUpdateWorkflowId = (registry: string, project: string, model: string) => `model:${registry}/${project}/${model}`;
 export const checkpointWorkflowId = (registry: string, project: string, model: string, tag: string, name: string) => `checkpoint:${registry}/${project}/${model}:${tag}/${name}`;
 export const harborProjectEventWorkflowId = (inboxId: string) => `harbor-event:${inboxId}`;
+/** Usernames are realm-wide in Keycloak: one key per username, whichever tenant asks. */
+export const userWorkflowId = (username: string) => `user:${username}`;

@@ -8,3 +8,4 @@ export * from './robots';
 export * from './models';
 export * from './checkpoints';
 export * from './project-events';
+export * from './users';

@@ -1,52 +1,24 @@
-import KcAdminClient from '@keycloak/keycloak-admin-client';
+import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { ApplicationFailure } from '@temporalio/common';
 import { PROJECT_ROLES, type ProjectMembers, type ProjectRole } from '../../lib/membership';
+import { childGroup, groupAt, keycloakAdmin, type GroupRef, type KeycloakConfig } from './client';
 
-export interface KeycloakConfig {
-  /** Keycloak's base URL, e.g. https://keycloak.example.com */
-  url: string;
-  realm: string;
-  /** A confidential client whose service account may manage users and groups of the realm. */
-  clientId: string;
-  clientSecret: string;
-}
-
-type GroupRef = { id: string; name: string };
+export type { KeycloakConfig } from './client';
 
 /**
  * Keycloak admin activities (groups per project role and their members) through the admin REST
- * API with the service account's client credentials. Each activity signs in afresh, so an expired
- * token is never reused across retries.
+ * API with the service account's client credentials.
  */
 export function createKeycloakActivities(deps: { keycloak?: KeycloakConfig }) {
-  async function admin() {
-    if (!deps.keycloak) throw ApplicationFailure.create({ type: 'NotConfigured', message: 'Keycloak is not configured (KEYCLOAK_URL, KEYCLOAK_CLIENT_ID, KEYCLOAK_CLIENT_SECRET)', nonRetryable: true });
-    const kc = new KcAdminClient({ baseUrl: deps.keycloak.url, realmName: deps.keycloak.realm });
-    await kc.auth({ grantType: 'client_credentials', clientId: deps.keycloak.clientId, clientSecret: deps.keycloak.clientSecret });
-    return kc;
-  }
-
-  async function child(kc: KcAdminClient, parent: GroupRef | null, name: string, create: boolean): Promise<GroupRef | null> {
-    const found = parent
-      ? await kc.groups.listSubGroups({ parentId: parent.id, search: name, max: 100, briefRepresentation: true })
-      : await kc.groups.find({ search: name, exact: true, max: 100, briefRepresentation: true });
-    const hit = found.find((g) => g.name === name);
-    if (hit?.id) return { id: hit.id, name };
-    if (!create) return null;
-    const { id } = parent ? await kc.groups.createChildGroup({ id: parent.id }, { name }) : await kc.groups.create({ name });
-    return { id, name };
-  }
+  const admin = () => keycloakAdmin(deps.keycloak);
 
   /** The role groups of a project that exist (or all of them, created as needed). */
   async function roleGroups(kc: KcAdminClient, tenant: string, project: string, create: boolean): Promise<Partial<Record<ProjectRole, GroupRef>>> {
-    let node: GroupRef | null = null;
-    for (const name of ['tenants', tenant, 'projects', project]) {
-      node = await child(kc, node, name, create);
-      if (!node) return {};
-    }
+    const node = await groupAt(kc, ['tenants', tenant, 'projects', project], create);
+    if (!node) return {};
     const groups: Partial<Record<ProjectRole, GroupRef>> = {};
     for (const role of PROJECT_ROLES) {
-      const group = await child(kc, node, role, create);
+      const group = await childGroup(kc, node, role, create);
       if (group) groups[role] = group;
     }
     return groups;

@@ -31,6 +31,10 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
   'GET /api/v1/tenants': { action: 'projects.read', resource: { kind: 'list' } },
   'POST /api/v1/tenants': { action: 'projects.write', resource: { kind: 'tenant-body', field: 'name' } },
   'GET /api/v1/tenants/{name}': { action: 'projects.read', resource: { kind: 'tenant-param', param: 'name' } },
+  'GET /api/v1/tenants/{tenant}/users': { action: 'membership.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
+  'POST /api/v1/tenants/{tenant}/users': { action: 'membership.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
+  'GET /api/v1/tenants/{tenant}/users/{username}': { action: 'membership.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
+  'DELETE /api/v1/tenants/{tenant}/users/{username}': { action: 'membership.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
 
   'GET /api/v1/projects': { action: 'projects.read', resource: { kind: 'list' } },
   'POST /api/v1/projects': { action: 'projects.write', resource: { kind: 'tenant-body', field: 'tenantId' } },

@@ -8,7 +8,7 @@ import { PROJECT_ROLES, type MembershipChanges, type ProjectMembers } from '../.
 import { membershipWorkflowId } from '../../workflows/ids';
 import { OperationKind, ProjectName } from '../../workflows/search-attributes';
 import type { MutationDeps } from '../operations';
-import { problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
+import { notConfiguredProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, problem } from '../schemas/common';
 import { line } from '../../lib/text';
@@ -63,6 +63,7 @@ const putMembers = createRoute({
     400: problem('Invalid body or unknown user'),
     404: problem('No such project'),
     409: problem('A membership change of this project is running'),
+    503: problem('Keycloak is not configured'),
   },
 });
 const syncMembers = createRoute({
@@ -76,14 +77,20 @@ const syncMembers = createRoute({
     202: acceptedResponse,
     404: problem('No such project'),
     409: problem('A membership change of this project is running'),
+    503: problem('Keycloak is not configured'),
   },
 });
 
+export const keycloakMissing = (c: Context) => notConfiguredProblem(c, 'Keycloak', 'KEYCLOAK_URL (and KEYCLOAK_CLIENT_ID, KEYCLOAK_CLIENT_SECRET)');
+
 /** Project membership: Keycloak holds who has which role, Harbor's members follow by a workflow. */
-export function createMembersRouter(deps: { db: Db; mutations: MutationDeps; registries: string[] }) {
+export function createMembersRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; keycloak: boolean }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
   const managed = (registry: string | undefined): registry is string => registry !== undefined && deps.registries.includes(registry);
   const unknown = (c: Context, requested: string | undefined) => unknownRegistryProblem(c, deps.registries, requested, 'query.registry');
+  // Without Keycloak (the light stack) nothing is started: the workflow could only fail.
+  router.use('/projects/:name/members', async (c, next) => (deps.keycloak ? next() : keycloakMissing(c)));
+  router.use('/projects/:name/members/*', async (c, next) => (deps.keycloak ? next() : keycloakMissing(c)));
   const searchAttributes = (project: string, kind: string) => [
     { key: ProjectName, value: project },
     { key: OperationKind, value: kind },

@@ -49,13 +49,19 @@ describe('auth matrix', () => {
     key
       .split(' ')[1]!
       .replace('{name}', key.includes('/tenants/') ? t[side] : p[side])
+      .replace('{tenant}', t[side])
+      .replace('{username}', 'some-user')
       .replace('{project}', p[side])
       .replace('{model}', 'some-model')
       .replace('{tag}', '1.0.0')
       .replace('{id}', op[side]!)
       .replace(/\/models\/resolve$/, `/models/resolve?name=${p[side]}/some-model:1.0.0`);
   const bodyFor = (key: string, side: 'own' | 'other') =>
-    key.startsWith('GET') || key.startsWith('DELETE') ? undefined : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
+    key.startsWith('GET') || key.startsWith('DELETE')
+      ? undefined
+      : key.endsWith('/users')
+        ? JSON.stringify({ username: uniqueName('x'), email: 'x@example.com' })
+        : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
   const call = (key: string, side: 'own' | 'other', headers: Record<string, string>) =>
     app.request(pathFor(key, side), { method: key.split(' ')[0], headers: { 'content-type': 'application/json', ...headers }, body: bodyFor(key, side) });
 
@@ -146,7 +152,8 @@ describe('auth matrix', () => {
           }
         }
       }
-    }, 120_000);
+      // An admin's three read workflows (members, users, a user) each wait out their 30 s on the unpolled queue.
+    }, 240_000);
   });
 
   it('lists only the caller\'s tenants and projects', async () => {

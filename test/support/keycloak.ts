@@ -33,3 +33,12 @@ export function keycloakAuth(): AuthDeps {
     pdp: createEmbeddedPdp(),
   };
 }
+
+/** The test realm's admin API, signed in as the service's admin client (to set up and inspect users). */
+export async function keycloakAdminClient() {
+  const { default: KcAdminClient } = await import('@keycloak/keycloak-admin-client');
+  const issuer = inject('keycloakIssuer');
+  const kc = new KcAdminClient({ baseUrl: issuer.replace(/\/realms\/[^/]+$/, ''), realmName: issuer.split('/').at(-1)! });
+  await kc.auth({ grantType: 'client_credentials', clientId: KEYCLOAK_CLIENTS.admin.clientId, clientSecret: KEYCLOAK_CLIENTS.admin.secret });
+  return kc;
+}

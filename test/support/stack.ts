@@ -65,7 +65,7 @@ const safeJson = (v: unknown) => JSON.stringify(v, (_, x: unknown) => (typeof x 
  * The API and a worker on a unique task queue, against the run's real Temporal, PostgreSQL and
  * Kafka (a topic of its own), and a Harbor emulator over a real OCI registry of its own.
  */
-export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?: boolean; captureLogs?: boolean } = {}): Promise<TestStack> {
+export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?: boolean; captureLogs?: boolean; keycloak?: boolean } = {}): Promise<TestStack> {
   const logs: string[] = [];
   installRuntime(opts.captureLogs ? logs : undefined);
   const apiLogger = opts.captureLogs ? createLogger({ write: (line: string) => void logs.push(line) }, 'trace') : quiet;
@@ -99,12 +99,16 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
     secrets,
     webhookReceiverUrl: receiverUrl,
     temporal: { client, taskQueue },
-    keycloak: {
-      url: inject('keycloakIssuer').replace(/\/realms\/[^/]+$/, ''),
-      realm: REALM,
-      clientId: KEYCLOAK_CLIENTS.admin.clientId,
-      clientSecret: KEYCLOAK_CLIENTS.admin.secret,
-    },
+    // keycloak: false is the light stack: no Keycloak admin API for the worker nor the API.
+    keycloak:
+      opts.keycloak === false
+        ? undefined
+        : {
+            url: inject('keycloakIssuer').replace(/\/realms\/[^/]+$/, ''),
+            realm: REALM,
+            clientId: KEYCLOAK_CLIENTS.admin.clientId,
+            clientSecret: KEYCLOAK_CLIENTS.admin.secret,
+          },
   };
   const workers: { worker: Worker; running: Promise<void> }[] = [];
   const startWorker = async () => {
@@ -125,6 +129,7 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
       registries: [registry],
       secrets,
       auth: o.auth ?? auth.deps,
+      keycloak: deps.keycloak,
     }), auth.adminToken);
   const app = appWith({});
   served.app = app;

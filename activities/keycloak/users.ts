@@ -1,0 +1,145 @@
+import { NetworkError, type default as KcAdminClient } from '@keycloak/keycloak-admin-client';
+import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation';
+import { ApplicationFailure } from '@temporalio/common';
+import { rolesFromGroupPaths, tenantGroupPrefix, type TenantRole, type TenantUser } from '../../lib/users';
+import { childGroup, groupAt, keycloakAdmin, PAGE, type KeycloakConfig } from './client';
+
+/** What a new user is created with; never a password (Keycloak asks the user to set one). */
+export interface NewKeycloakUser {
+  username: string;
+  email: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+/** Keycloak asks a new user for these at the first sign-in. */
+export const NEW_USER_REQUIRED_ACTIONS = ['UPDATE_PASSWORD', 'VERIFY_EMAIL'];
+
+function toTenantUser(tenant: string, user: UserRepresentation, paths: string[]): TenantUser {
+  return {
+    username: user.username!,
+    email: user.email ?? null,
+    firstName: user.firstName ?? null,
+    lastName: user.lastName ?? null,
+    enabled: user.enabled ?? false,
+    emailVerified: user.emailVerified ?? false,
+    requiredActions: [...(user.requiredActions ?? [])].sort(),
+    ...rolesFromGroupPaths(tenant, paths),
+  };
+}
+
+/**
+ * Users of a tenant in Keycloak: the users in any group under `/tenants/<tenant>` (its role groups
+ * and its projects' role groups). Accounts are realm-wide, so one user may belong to several tenants.
+ */
+export function createKeycloakUserActivities(deps: { keycloak?: KeycloakConfig }) {
+  const admin = () => keycloakAdmin(deps.keycloak);
+
+  async function userNamed(kc: KcAdminClient, username: string): Promise<UserRepresentation | null> {
+    const [user] = (await kc.users.find({ username, exact: true, max: 1, briefRepresentation: false })).filter((u) => u.username === username);
+    return user ?? null;
+  }
+  const groupPaths = async (kc: KcAdminClient, id: string) => (await kc.users.listGroups({ id, max: PAGE, briefRepresentation: true })).map((g) => g.path!);
+
+  /** Every group under `/tenants/<tenant>`, with its full path. */
+  async function tenantGroups(kc: KcAdminClient, tenant: string): Promise<{ id: string; path: string }[]> {
+    const root = await groupAt(kc, ['tenants', tenant], false);
+    if (!root) return [];
+    const found: { id: string; path: string }[] = [];
+    const walk = async (id: string, path: string) => {
+      for (const sub of await kc.groups.listSubGroups({ parentId: id, max: PAGE, briefRepresentation: true })) {
+        const subPath = `${path}/${sub.name!}`;
+        found.push({ id: sub.id!, path: subPath });
+        await walk(sub.id!, subPath);
+      }
+    };
+    await walk(root.id, `/tenants/${tenant}`);
+    return found;
+  }
+
+  async function tenantUser(kc: KcAdminClient, tenant: string, username: string): Promise<TenantUser | null> {
+    const user = await userNamed(kc, username);
+    if (!user?.id) return null;
+    const paths = await groupPaths(kc, user.id);
+    return paths.some((p) => p.startsWith(tenantGroupPrefix(tenant))) ? toTenantUser(tenant, user, paths) : null;
+  }
+
+  return {
+    /** Whether a Keycloak account has this username (in any tenant or none). */
+    async keycloakUserExists(username: string): Promise<boolean> {
+      return (await userNamed(await admin(), username)) !== null;
+    },
+
+    /**
+     * Creates the account with the required actions "set password" and "verify email". A retry
+     * after the account was made finds it and goes on; an email another account has is a Conflict.
+     */
+    async createKeycloakUser(user: NewKeycloakUser): Promise<void> {
+      const kc = await admin();
+      if (await userNamed(kc, user.username)) return;
+      try {
+        await kc.users.create({ ...user, enabled: true, emailVerified: false, requiredActions: NEW_USER_REQUIRED_ACTIONS });
+      } catch (err) {
+        if (err instanceof NetworkError && err.response.status === 409) throw ApplicationFailure.create({ type: 'Conflict', message: `a Keycloak account with username "${user.username}" or this email exists`, nonRetryable: true });
+        throw err;
+      }
+    },
+
+    /** Puts the user in the tenant's role group (created when absent). */
+    async addKeycloakUserToTenant(tenant: string, username: string, role: TenantRole): Promise<void> {
+      const kc = await admin();
+      const user = await userNamed(kc, username);
+      if (!user?.id) throw ApplicationFailure.create({ type: 'NotFound', message: `no Keycloak user "${username}"`, nonRetryable: true });
+      const group = await groupAt(kc, ['tenants', tenant], true);
+      const roleGroup = await childGroup(kc, group, role, true);
+      await kc.users.addToGroup({ id: user.id, groupId: roleGroup!.id });
+    },
+
+    /** The user with their roles in the tenant, or null when the user is not one of the tenant's. */
+    async getKeycloakTenantUser(tenant: string, username: string): Promise<TenantUser | null> {
+      return tenantUser(await admin(), tenant, username);
+    },
+
+    /** A page of the tenant's users, by username, after `after`; `more` when another page follows. */
+    async listKeycloakTenantUsers(tenant: string, page: { limit: number; after?: string }): Promise<{ items: TenantUser[]; more: boolean }> {
+      const kc = await admin();
+      const users = new Map<string, UserRepresentation>();
+      const paths = new Map<string, string[]>();
+      for (const group of await tenantGroups(kc, tenant)) {
+        for (const member of await kc.groups.listMembers({ id: group.id, max: PAGE, briefRepresentation: false })) {
+          users.set(member.username!, member);
+          paths.set(member.username!, [...(paths.get(member.username!) ?? []), group.path]);
+        }
+      }
+      const names = [...users.keys()].filter((name) => page.after === undefined || name > page.after).sort();
+      return {
+        items: names.slice(0, page.limit).map((name) => toTenantUser(tenant, users.get(name)!, paths.get(name)!)),
+        more: names.length > page.limit,
+      };
+    },
+
+    /** Takes the user out of every group under `/tenants/<tenant>`; the full paths it left. */
+    async removeKeycloakUserFromTenant(tenant: string, username: string): Promise<string[]> {
+      const kc = await admin();
+      const user = await userNamed(kc, username);
+      if (!user?.id) return [];
+      const left: string[] = [];
+      for (const group of await kc.users.listGroups({ id: user.id, max: PAGE, briefRepresentation: true })) {
+        if (!group.path!.startsWith(tenantGroupPrefix(tenant))) continue;
+        await kc.users.delFromGroup({ id: user.id, groupId: group.id! });
+        left.push(group.path!);
+      }
+      return left.sort();
+    },
+
+    /** Deletes the account when no tenant's group holds it any more; whether it was (or already is) gone. */
+    async deleteKeycloakUserWithoutTenant(username: string): Promise<boolean> {
+      const kc = await admin();
+      const user = await userNamed(kc, username);
+      if (!user?.id) return true;
+      if ((await groupPaths(kc, user.id)).some((p) => p.startsWith('/tenants/'))) return false;
+      await kc.users.del({ id: user.id });
+      return true;
+    },
+  };
+}

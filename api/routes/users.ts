@@ -1,0 +1,152 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { TenantUser } from '../../lib/users';
+import { userWorkflowId } from '../../workflows/ids';
+import { OperationKind, TenantName } from '../../workflows/search-attributes';
+import type { UserRemoval } from '../../workflows/users';
+import { authOf } from '../auth/middleware';
+import { failureToProblem, type MutationDeps } from '../operations';
+import { decodeCursor, encodeCursor } from '../pagination';
+import { invalidCursorProblem, problemResponse, validationHook } from '../problem';
+import { mutationResponse } from '../respond';
+import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
+import { UserCreateSchema, Username, UserPageSchema, UserRemovalSchema, UserSchema } from '../schemas/users';
+import { keycloakMissing } from './members';
+
+const tags = ['Users'];
+const tenantParam = z.object({ tenant: z.string().min(1).max(255) });
+const userParams = tenantParam.extend({ username: Username });
+const unconfigured = problem('Keycloak is not configured');
+
+const listUsers = createRoute({
+  method: 'get',
+  path: '/tenants/{tenant}/users',
+  tags,
+  summary: 'The tenant\'s users (in any of its Keycloak groups) with their tenant and project roles, by username',
+  request: { params: tenantParam, query: PageQuery },
+  responses: {
+    200: { description: 'A page of users', content: { 'application/json': { schema: UserPageSchema } } },
+    400: problem('Invalid query'),
+    404: problem('No such tenant'),
+    503: unconfigured,
+  },
+});
+const getUser = createRoute({
+  method: 'get',
+  path: '/tenants/{tenant}/users/{username}',
+  tags,
+  summary: 'A user of the tenant with their roles per project',
+  request: { params: userParams },
+  responses: {
+    200: { description: 'The user', content: { 'application/json': { schema: UserSchema } } },
+    404: problem('No such tenant, or the user is not one of its users'),
+    503: unconfigured,
+  },
+});
+const createUser = createRoute({
+  method: 'post',
+  path: '/tenants/{tenant}/users',
+  tags,
+  summary: 'Create a Keycloak user in a tenant role; Keycloak asks them to set a password and verify the email',
+  request: { params: tenantParam, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: UserCreateSchema } } } },
+  responses: {
+    201: { description: 'Created', content: { 'application/json': { schema: UserSchema } } },
+    202: acceptedResponse,
+    400: problem('Invalid body (a password is never accepted)'),
+    404: problem('No such tenant'),
+    409: problem('A Keycloak user with this username or email exists'),
+    503: unconfigured,
+  },
+});
+const deleteUser = createRoute({
+  method: 'delete',
+  path: '/tenants/{tenant}/users/{username}',
+  tags,
+  summary: 'Remove the user from every group of the tenant; the account is deleted when no other tenant has it',
+  request: { params: userParams, headers: IdempotencyKeyHeader },
+  responses: {
+    200: { description: 'Removed', content: { 'application/json': { schema: UserRemovalSchema } } },
+    202: acceptedResponse,
+    404: problem('No such tenant, or the user is not one of its users'),
+    409: problem('A change of this user is running'),
+    503: unconfigured,
+  },
+});
+
+/** Users and Groups controller: a tenant's Keycloak users, each change a workflow. */
+export function createUsersRouter(deps: { mutations: MutationDeps; keycloak: boolean }) {
+  const router = new OpenAPIHono({ defaultHook: validationHook });
+  router.use('/tenants/:tenant/users', async (c, next) => (deps.keycloak ? next() : keycloakMissing(c)));
+  router.use('/tenants/:tenant/users/*', async (c, next) => (deps.keycloak ? next() : keycloakMissing(c)));
+  const searchAttributes = (tenant: string, kind: string) => [
+    { key: TenantName, value: tenant },
+    { key: OperationKind, value: kind },
+  ];
+
+  /** Reads run as workflows too (Keycloak is only called from activities); the same read joins a running one. */
+  async function read<T>(c: Context, workflowType: string, workflowId: string, tenant: string, input: object): Promise<{ ok: true; value: T } | { ok: false; response: never }> {
+    try {
+      const value = (await deps.mutations.client.workflow.execute(workflowType, {
+        workflowId,
+        taskQueue: deps.mutations.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        workflowExecutionTimeout: '30 seconds',
+        typedSearchAttributes: searchAttributes(tenant, 'tenant.users.read'),
+      })) as T;
+      return { ok: true, value };
+    } catch (err) {
+      const problem = failureToProblem(err);
+      if (problem.status === 500) throw err;
+      return { ok: false, response: problemResponse(c, problem) };
+    }
+  }
+
+  router.openapi(listUsers, async (c) => {
+    const { tenant } = c.req.valid('param');
+    const { limit, cursor } = c.req.valid('query');
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    if (after === null) return invalidCursorProblem(c);
+    const page = await read<{ items: TenantUser[]; more: boolean }>(c, 'userListWorkflow', `users-read:${tenant}?limit=${limit}&after=${cursor ?? ''}`, tenant, { tenant, limit, after });
+    if (!page.ok) return page.response;
+    const last = page.value.items.at(-1);
+    return c.json({ items: page.value.items, nextCursor: page.value.more && last ? encodeCursor(last.username) : null }, 200);
+  });
+
+  router.openapi(getUser, async (c) => {
+    const { tenant, username } = c.req.valid('param');
+    const user = await read<TenantUser>(c, 'userReadWorkflow', `user-read:${tenant}/${username}`, tenant, { tenant, username });
+    if (!user.ok) return user.response;
+    return c.json(user.value, 200);
+  });
+
+  router.openapi(createUser, async (c) => {
+    const { tenant } = c.req.valid('param');
+    const { role, ...user } = c.req.valid('json');
+    const outcome = await mutationResponse(c, deps.mutations, {
+      workflowType: 'userCreateWorkflow',
+      workflowId: userWorkflowId(user.username),
+      args: [{ tenant, user, role, actor: authOf(c).principal.username }],
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+      searchAttributes: searchAttributes(tenant, 'tenant.users.create'),
+    });
+    if (!outcome.done) return outcome.response;
+    return c.json(outcome.result as TenantUser, 201);
+  });
+
+  router.openapi(deleteUser, async (c) => {
+    const { tenant, username } = c.req.valid('param');
+    const outcome = await mutationResponse(c, deps.mutations, {
+      workflowType: 'userRemoveWorkflow',
+      workflowId: userWorkflowId(username),
+      args: [{ tenant, username, actor: authOf(c).principal.username }],
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+      searchAttributes: searchAttributes(tenant, 'tenant.users.remove'),
+    });
+    if (!outcome.done) return outcome.response;
+    return c.json(outcome.result as UserRemoval, 200);
+  });
+
+  return router;
+}

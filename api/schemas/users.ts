@@ -1,0 +1,47 @@
+import { z } from '@hono/zod-openapi';
+import { PROJECT_ROLES } from '../../lib/membership';
+import { TENANT_ROLES } from '../../lib/users';
+
+/** Keycloak keeps usernames in lower case; these are the characters it takes without escaping. */
+export const Username = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[a-z0-9][a-z0-9._@-]*$/, 'lowercase letters, digits and . _ @ -, starting with a letter or digit')
+  .openapi({ example: 'carol' });
+
+export const UserCreateSchema = z
+  .object({
+    username: Username,
+    email: z.email().max(254).openapi({ example: 'carol@my-company.com' }),
+    firstName: z.string().trim().min(1).max(255).optional(),
+    lastName: z.string().trim().min(1).max(255).optional(),
+    role: z.enum(TENANT_ROLES).default('guest').openapi({ description: 'Role in the whole tenant (group `/tenants/<tenant>/<role>`)' }),
+  })
+  // No password: Keycloak asks the user to set one (and verify the email) at the first sign-in.
+  .strict()
+  .openapi('UserCreate');
+
+export const UserSchema = z
+  .object({
+    username: z.string(),
+    email: z.string().nullable(),
+    firstName: z.string().nullable(),
+    lastName: z.string().nullable(),
+    enabled: z.boolean(),
+    emailVerified: z.boolean(),
+    requiredActions: z.array(z.string()).openapi({ description: 'What Keycloak asks at the next sign-in, e.g. UPDATE_PASSWORD, VERIFY_EMAIL' }),
+    roles: z.array(z.enum(TENANT_ROLES)).openapi({ description: 'Roles in the whole tenant' }),
+    projects: z.record(z.string(), z.array(z.enum(PROJECT_ROLES))).openapi({ description: 'Roles per project of the tenant', example: { 'my-first-project': ['developer'] } }),
+  })
+  .openapi('TenantUser');
+
+export const UserPageSchema = z.object({ items: z.array(UserSchema), nextCursor: z.string().nullable() }).openapi('TenantUserPage');
+
+export const UserRemovalSchema = z
+  .object({
+    username: z.string(),
+    removedFrom: z.array(z.string()).openapi({ description: 'The tenant\'s groups the user left' }),
+    accountDeleted: z.boolean().openapi({ description: 'True when no other tenant has the user, so the Keycloak account was deleted' }),
+  })
+  .openapi('TenantUserRemoval');

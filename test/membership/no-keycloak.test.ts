@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonRequest, readJson } from '../support/http';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+
+/** The light stack (no KEYCLOAK_URL): membership and users routes answer 503 naming what is missing, never 500. */
+describe('membership without Keycloak', () => {
+  let stack: TestStack;
+  const tenant = uniqueName('nokc');
+  const project = uniqueName('nokc');
+
+  beforeAll(async () => {
+    stack = await startTestStack({ keycloak: false });
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'No Keycloak', url: 'https://nokc.example' }))).status).toBe(201);
+    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+  }, 120_000);
+  afterAll(() => stack?.close());
+
+  const routes = (): [string, RequestInit][] => [
+    [`/api/v1/projects/${project}/members`, {}],
+    [`/api/v1/projects/${project}/members`, jsonRequest({ members: { developer: ['carol'] } }, {}, 'PUT')],
+    [`/api/v1/projects/${project}/members/sync`, { method: 'POST' }],
+    [`/api/v1/tenants/${tenant}/users`, {}],
+    [`/api/v1/tenants/${tenant}/users`, jsonRequest({ username: 'carol', email: 'carol@nokc.example' })],
+    [`/api/v1/tenants/${tenant}/users/carol`, {}],
+    [`/api/v1/tenants/${tenant}/users/carol`, { method: 'DELETE' }],
+  ];
+
+  it('answers 503 problem+json naming KEYCLOAK_URL on every membership and users route', async () => {
+    for (const [path, init] of routes()) {
+      const res = await stack.app.request(path, init);
+      expect({ route: `${init.method ?? 'GET'} ${path}`, status: res.status }).toEqual({ route: `${init.method ?? 'GET'} ${path}`, status: 503 });
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect((await readJson(res)).detail).toContain('KEYCLOAK_URL');
+    }
+  });
+
+  it('still checks the caller first: unknown project 404, a developer 403', async () => {
+    expect((await stack.app.request('/api/v1/projects/no-such-project/members')).status).toBe(404);
+    const dev = await stack.auth.token({ username: 'dev', tenant, role: 'developer' });
+    expect((await stack.app.request(`/api/v1/projects/${project}/members`, { headers: { authorization: `Bearer ${dev}` } })).status).toBe(403);
+  });
+});

@@ -1,0 +1,89 @@
+import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { NewKeycloakUser } from '../activities/keycloak/users';
+import type { TenantRole, TenantUser } from '../lib/users';
+
+const keycloak = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+
+const notFound = (message: string) => ApplicationFailure.create({ type: 'NotFound', message, nonRetryable: true });
+
+async function requireTenant(tenant: string): Promise<void> {
+  if (!(await local.findTenant(tenant))) throw notFound(`no tenant named "${tenant}"`);
+}
+
+async function requireUser(tenant: string, username: string): Promise<TenantUser> {
+  const user = await keycloak.getKeycloakTenantUser(tenant, username);
+  if (!user) throw notFound(`tenant "${tenant}" has no user "${username}"`);
+  return user;
+}
+
+/** Audited and published as one change, with the same id: the audit row's key is the event's. */
+async function recordChange(type: 'user.created' | 'user.removed', tenant: string, username: string, actor: string | null, data: Record<string, unknown>) {
+  const event = { id: uuid4(), type: `modelregistry.${type}`, subject: `tenants/${tenant}/users/${username}`, time: new Date().toISOString(), data: { tenant, username, ...data } };
+  await local.recordAudit({ eventKey: event.id, actor, action: type, resource: event.subject, details: data });
+  await local.publishEvent(event);
+}
+
+export interface UserCreateInput {
+  tenant: string;
+  user: NewKeycloakUser;
+  role: TenantRole;
+  actor: string | null;
+}
+
+/**
+ * Creates a Keycloak account in the tenant's role group, with the required actions "set password"
+ * and "verify email": no password is given, stored or returned. A username Keycloak knows is a
+ * Conflict, whichever tenant (if any) it belongs to.
+ */
+export async function userCreateWorkflow(input: UserCreateInput): Promise<TenantUser> {
+  await requireTenant(input.tenant);
+  if (await keycloak.keycloakUserExists(input.user.username)) {
+    throw ApplicationFailure.create({ type: 'Conflict', message: `a Keycloak user "${input.user.username}" exists`, nonRetryable: true });
+  }
+  await keycloak.createKeycloakUser(input.user);
+  await keycloak.addKeycloakUserToTenant(input.tenant, input.user.username, input.role);
+  const user = await requireUser(input.tenant, input.user.username);
+  await recordChange('user.created', input.tenant, user.username, input.actor, { role: input.role });
+  return user;
+}
+
+export interface UserRemoveInput {
+  tenant: string;
+  username: string;
+  actor: string | null;
+}
+
+export interface UserRemoval {
+  username: string;
+  /** The tenant's groups the user left. */
+  removedFrom: string[];
+  /** Whether the account was deleted: only when no other tenant's group holds it. */
+  accountDeleted: boolean;
+}
+
+/** Takes the user out of every group of the tenant, and deletes the account if no other tenant has it. */
+export async function userRemoveWorkflow(input: UserRemoveInput): Promise<UserRemoval> {
+  await requireTenant(input.tenant);
+  await requireUser(input.tenant, input.username);
+  const removedFrom = await keycloak.removeKeycloakUserFromTenant(input.tenant, input.username);
+  const accountDeleted = await keycloak.deleteKeycloakUserWithoutTenant(input.username);
+  await recordChange('user.removed', input.tenant, input.username, input.actor, { removedFrom, accountDeleted });
+  return { username: input.username, removedFrom, accountDeleted };
+}
+
+/** `GET /tenants/{tenant}/users`: a page of the tenant's users with their roles. */
+export async function userListWorkflow(input: { tenant: string; limit: number; after?: string }): Promise<{ items: TenantUser[]; more: boolean }> {
+  await requireTenant(input.tenant);
+  return keycloak.listKeycloakTenantUsers(input.tenant, { limit: input.limit, after: input.after });
+}
+
+/** `GET /tenants/{tenant}/users/{username}`: one user with their tenant and project roles. */
+export async function userReadWorkflow(input: { tenant: string; username: string }): Promise<TenantUser> {
+  await requireTenant(input.tenant);
+  return requireUser(input.tenant, input.username);
+}
