@@ -36,10 +36,10 @@ export function createMetrics(deps: { db: Db }) {
     help: 'Inbox rows by source: undispatched (stored, not yet handed to Temporal) and dispatched (handed over, not yet applied)',
     labelNames: ['source', 'state'] as const,
     registers: [registry],
-    // Read at scrape time; both counts walk a partial index of the rows in that state only.
+    // Read at scrape time; both counts walk a partial index of the rows in that state only (invalid rows are never dispatched).
     async collect() {
       const rows = await deps.db.execute<{ source: string; state: string; n: number }>(sql`
-        select source, 'undispatched' as state, count(*)::int as n from modelregistry.webhook_events where dispatched_at is null group by source
+        select source, 'undispatched' as state, count(*)::int as n from modelregistry.webhook_events where dispatched_at is null and status = 'received' group by source
         union all
         select source, 'dispatched', count(*)::int from modelregistry.webhook_events where status = 'dispatched' group by source`);
       this.reset();

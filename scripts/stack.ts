@@ -17,6 +17,7 @@ import { startLocalIssuer } from '../lib/local-issuer';
 import { logger } from '../lib/logger';
 import { ensureSchedules } from '../lib/schedules';
 import { createWorker } from '../lib/worker';
+import { installWorkerMetrics } from '../lib/worker-metrics';
 import { startHarborEmulator } from '../test/harbor-emulator';
 import { startOciRegistry } from '../test/servers/oci-registry';
 
@@ -81,6 +82,8 @@ if (!config.secretsKey) {
   if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
   config.secretsKey = readFileSync(keyFile, 'utf8').trim();
 }
+// The in-process worker's Temporal SDK metrics, on a port of their own (the API's are on /metrics).
+installWorkerMetrics({ ...config.workerMetrics, port: config.workerMetrics.port ?? 9464 });
 const nativeConnection = await retry('Temporal', () => NativeConnection.connect({ address: config.temporalAddress }));
 const connection = await Connection.connect({ address: config.temporalAddress });
 const client = new Client({ connection, namespace: config.temporalNamespace });
@@ -126,6 +129,7 @@ process.stdout.write(
     `  OpenAPI          ${base}/openapi.json`,
     `  Temporal Web UI  ${process.env.TEMPORAL_UI_URL ?? '(external Temporal: see its own UI)'}`,
     `  Temporal         ${config.temporalAddress}`,
+    `  Metrics          ${base}/metrics (API), http://${config.workerMetrics.host}:${config.workerMetrics.port ?? 9464}/metrics (worker)`,
     `  Database         ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in .data/pglite (${databaseUrl})`}`,
     `  Harbor           ${harborNote}`,
     `  Tokens           ${issuerNote}`,
