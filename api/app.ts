@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createCatalogueRouter({ db: deps.db, registries: deps.registries, mutations }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });
-  const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets });
+  const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets, registries: deps.registries, logger: deps.logger });
   app.route('/api/v1', createWebhooksRouter({ db: deps.db, senders, dispatcher, metrics }));
 
   const document = withSecurity(

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { and, eq, isNotNull } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { projects } from '../db/schema';
+import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
 
 /** The project a webhook delivery comes from, as its Authorization header says. */
@@ -15,12 +16,12 @@ const digestOf = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * Which project sent a delivery, by its Authorization header alone: an index from the SHA-256 of
- * the header each live project's webhook policy sends (`Bearer <secret>`; the clear secret is not
+ * the header each live project of the managed registries has its webhook policy send (`Bearer <secret>`; the clear secret is not
  * kept) to the project. Refreshed in the background every `ttlMs`; a header it does not know waits
  * for a reload that starts after it arrived, and reloads start at most once per `minReloadMs`, so
  * a new project is accepted within about a second while bad headers cannot hammer the database.
  */
-export function createWebhookSenders(deps: { db: Db; secrets: SecretBox; ttlMs?: number; minReloadMs?: number }) {
+export function createWebhookSenders(deps: { db: Db; secrets: SecretBox; registries: string[]; logger: Logger; ttlMs?: number; minReloadMs?: number }) {
   const ttlMs = deps.ttlMs ?? 30_000;
   const minReloadMs = deps.minReloadMs ?? 1000;
   let index = new Map<string, Sender & { expected: Buffer }>();
@@ -33,12 +34,21 @@ export function createWebhookSenders(deps: { db: Db; secrets: SecretBox; ttlMs?:
     const rows = await deps.db
       .select({ id: projects.id, name: projects.name, registry: projects.harborAddress, secret: projects.webhookSecret })
       .from(projects)
-      .where(and(eq(projects.isArchived, false), isNotNull(projects.webhookSecret)));
+      .where(and(eq(projects.isArchived, false), isNotNull(projects.webhookSecret), inArray(projects.harborAddress, deps.registries)));
     const next = new Map<string, Sender & { expected: Buffer }>();
+    const unreadable: string[] = [];
     for (const r of rows) {
-      const expected = digestOf(`Bearer ${deps.secrets.open(r.secret!)}`);
+      let header: string;
+      try {
+        header = `Bearer ${deps.secrets.open(r.secret!)}`;
+      } catch {
+        unreadable.push(r.id); // sealed with another key: its deliveries are refused, the others still accepted
+        continue;
+      }
+      const expected = digestOf(header);
       next.set(expected.toString('hex'), { id: r.id, name: r.name, registry: r.registry, expected });
     }
+    if (unreadable.length > 0) deps.logger.warn({ projectIds: unreadable.slice(0, 20), count: unreadable.length }, 'webhook secrets that SECRETS_KEY cannot open');
     index = next;
   }
 

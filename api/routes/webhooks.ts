@@ -61,23 +61,24 @@ export function createWebhooksRouter(deps: { db: Db; senders: WebhookSenders; di
       return reject(400, 'Malformed JSON in webhook body', [{ field: 'body', message: 'malformed JSON', code: 'invalid' }]);
     }
     const parsed = parseHarborEvent(body);
-    // The project is the authenticated one; a repository is needed only for the events of one.
-    const needsRepository = parsed.ok && REPOSITORY_TYPES.has(parsed.event.type);
     if (!parsed.ok) return reject(400, 'Not a Harbor webhook payload', parsed.issues.map((i) => ({ ...i, code: 'invalid' })));
     const event = parsed.event;
-    if (needsRepository && !event.repository) return reject(400, 'Not a Harbor webhook payload', [{ field: 'body.event_data.repository', message: 'required', code: 'invalid_type' }]);
+    // A repository is needed only for the events of one; the project is always the authenticated one.
+    if (REPOSITORY_TYPES.has(event.type) && !event.repository) {
+      return reject(400, 'Not a Harbor webhook payload', [{ field: 'body.event_data.repository', message: 'required', code: 'invalid_type' }]);
+    }
     if (!event.namespace) {
       return reject(400, 'Not a Harbor webhook payload', [{ field: 'body.event_data', message: 'names no project (repository.namespace, the local side of replication, or retention.project_name)', code: 'invalid' }]);
     }
     if (event.namespace !== sender.name) {
-      return reject(403, 'Delivery for another project', [{ field: 'body.event_data.repository.namespace', message: `the Authorization header is the webhook secret of another project than "${event.namespace}"`, code: 'forbidden' }]);
+      const field = event.repository ? 'body.event_data.repository.namespace' : 'body.event_data';
+      return reject(403, 'Delivery for another project', [{ field, message: `the Authorization header is the webhook secret of another project than "${event.namespace}"`, code: 'forbidden' }]);
     }
-    const project = sender;
 
     const dispatch = event.known && DISPATCHED_TYPES.has(event.type);
     const stored = await storeDelivery(deps.db, {
       source,
-      projectId: project.id,
+      projectId: sender.id,
       dedupeKey: event.dedupeKey,
       eventType: event.type,
       payload: body,
@@ -91,7 +92,7 @@ export function createWebhooksRouter(deps: { db: Db; senders: WebhookSenders; di
       return c.json({ id: stored.id, duplicate: stored.duplicate, status: event.known ? 'stored' : 'ignored' }, 200);
     }
     // Committed: answer now. A repeat of a row still queued is not queued twice (the sweeper backs both up).
-    if (!stored.duplicate) deps.dispatcher.enqueue({ target: { registry: project.registry, projectId: project.id }, inboxId: stored.id, event, details: eventData(body) });
+    if (!stored.duplicate) deps.dispatcher.enqueue({ target: { registry: sender.registry, projectId: sender.id }, inboxId: stored.id, event, details: eventData(body) });
     return c.json({ id: stored.id, duplicate: stored.duplicate, status: 'queued' }, 200);
   });
   return router;
