@@ -6,6 +6,7 @@ import { loadConfig } from './lib/config';
 import { logger } from './lib/logger';
 import { ensureSchedules } from './lib/schedules';
 import { createWorker } from './lib/worker';
+import { installWorkerMetrics } from './lib/worker-metrics';
 
 /** Runs the Temporal worker until SIGTERM/SIGINT, then drains in-flight tasks and exits. */
 const config = loadConfig();
@@ -13,6 +14,7 @@ if (!config.databaseUrl) {
   logger.fatal('DATABASE_URL is not set (the local stack sets it: npm run stack)');
   process.exit(2);
 }
+installWorkerMetrics(config.workerMetrics);
 const database = connect(config.databaseUrl);
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
 const clientConnection = await Connection.connect({ address: config.temporalAddress });
@@ -29,7 +31,7 @@ const worker = await createWorker({
   deps,
 });
 // The SDK's default shutdownSignals (SIGINT, SIGTERM, SIGQUIT, SIGUSR2) start a graceful shutdown.
-logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker started');
+logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress, metricsPort: config.workerMetrics.port }, 'worker started');
 try {
   await worker.run();
 } finally {

@@ -13,11 +13,14 @@ import { allowedMethodsOf } from './allowed-methods';
 import { withSecurity } from './auth/openapi';
 import { withCommonResponses } from './document';
 import { compileRoutes, ROUTE_POLICIES } from './auth/route-policies';
+import { createMetrics } from './metrics';
 import type { MutationDeps } from './operations';
 import { createWebhookDispatcher } from './webhook-dispatcher';
+import { createWebhookSenders } from './webhook-senders';
 import { problemBody, problemResponse } from './problem';
 import { createHealthRouter } from './routes/health';
 import { createMembersRouter } from './routes/members';
+import { createMetricsRouter } from './routes/metrics';
 import { createRobotsRouter } from './routes/robots';
 import { createCatalogueRouter } from './routes/catalogue';
 import { createCheckpointsRouter } from './routes/checkpoints';
@@ -55,7 +58,9 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono();
   const mutations: MutationDeps = { client: deps.client, taskQueue: deps.taskQueue, mutationWaitMs: deps.mutationWaitMs };
 
+  const metrics = createMetrics({ db: deps.db });
   app.use(requestId());
+  app.use(metrics.middleware);
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -89,6 +94,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/v1/*', createAuthMiddleware({ ...deps.auth, db: deps.db, client: deps.client, registries: deps.registries, logger: deps.logger, routes }));
 
   app.route('/', createHealthRouter(deps));
+  app.route('/', createMetricsRouter({ metrics }));
   app.route('/api/v1', createTenantsRouter({ db: deps.db, mutations }));
   app.route('/api/v1', createProjectsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createModelsRouter({ mutations, registries: deps.registries }));
@@ -98,8 +104,9 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createCatalogueRouter({ db: deps.db, registries: deps.registries, mutations }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
-  const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency });
-  app.route('/api/v1', createWebhooksRouter({ db: deps.db, secrets: deps.secrets, dispatcher }));
+  const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });
+  const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets, registries: deps.registries, logger: deps.logger });
+  app.route('/api/v1', createWebhooksRouter({ db: deps.db, senders, dispatcher, metrics }));
 
   const document = withCommonResponses(withSecurity(
     app.getOpenAPIDocument({

@@ -12,7 +12,7 @@ const CHUNK = 64;
  * lost here (a crash, Temporal unreachable) leaves its row undispatched, and the
  * webhook-inbox-sweeper Schedule dispatches it: the 2xx only ever follows the inbox commit.
  */
-export function createWebhookDispatcher(deps: { db: Db; client: Client; taskQueue: string; logger: Logger; concurrency?: number }) {
+export function createWebhookDispatcher(deps: { db: Db; client: Client; taskQueue: string; logger: Logger; concurrency?: number; failures?: { inc(): void } }) {
   const queue: Delivery[] = [];
   let running = 0;
   // Few at a time: the receiver's answers come first; the backlog drains when deliveries slow down.
@@ -26,7 +26,10 @@ export function createWebhookDispatcher(deps: { db: Db; client: Client; taskQueu
       running++;
       void dispatchHarborEvents(deps.client, deps.taskQueue, chunk)
         .then(() => markDispatched(deps.db, ids, 'dispatched'))
-        .catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, inboxIds: ids }, 'webhook dispatch failed; the sweeper will retry'))
+        .catch((err: unknown) => {
+          deps.failures?.inc();
+          deps.logger.warn({ err: (err as Error).message, inboxIds: ids }, 'webhook dispatch failed; the sweeper will retry');
+        })
         .finally(() => {
           running--;
           if (running === 0 && queue.length === 0) for (const resolve of idle.splice(0)) resolve();

@@ -1,6 +1,12 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from './client';
 import { webhookEvents } from './schema';
+
+/** How much of a rejected body is kept for inspection; the rest is noted as truncated. */
+export const KEPT_BODY_BYTES = 64 * 1024;
+/** Invalid rows a project keeps; older ones are dropped as new ones arrive. */
+export const INVALID_ROWS_PER_PROJECT = 100;
 
 /**
  * The webhook inbox, the one table the API writes (DESIGN: a delivery is durable before Harbor
@@ -8,7 +14,7 @@ import { webhookEvents } from './schema';
  */
 export async function storeDelivery(
   db: Db,
-  row: { source: string; dedupeKey: string; eventType: string | null; payload: unknown; rawBody: string | null; status: string; error?: string },
+  row: { source: string; projectId?: string; dedupeKey: string; eventType: string | null; payload: unknown; rawBody: string | null; status: string; error?: string },
 ): Promise<{ id: string; duplicate: boolean; dispatched: boolean }> {
   const [inserted] = await db
     .insert(webhookEvents)
@@ -22,6 +28,45 @@ export async function storeDelivery(
     .where(and(eq(webhookEvents.source, row.source), eq(webhookEvents.dedupeKey, row.dedupeKey)))
     .limit(1);
   return { id: existing!.id, duplicate: true, dispatched: existing!.dispatchedAt !== null };
+}
+
+/**
+ * Keeps a rejected delivery of an authenticated sender for inspection: its first KEPT_BODY_BYTES
+ * (the rest noted as truncated), deduplicated on the whole body, and only the project's newest
+ * INVALID_ROWS_PER_PROJECT invalid rows, so that a misbehaving sender cannot fill the database.
+ */
+export async function storeInvalid(
+  db: Db,
+  row: { source: string; projectId: string; raw: string; error: string },
+): Promise<{ id: string; duplicate: boolean }> {
+  const bytes = Buffer.from(row.raw);
+  const truncated = bytes.length > KEPT_BODY_BYTES;
+  // PostgreSQL text holds no NUL; U+FFFD stands in for it (and for a character cut at the cap).
+  const kept = (truncated ? bytes.subarray(0, KEPT_BODY_BYTES).toString() : row.raw).replaceAll('\0', '\uFFFD');
+  const stored = await storeDelivery(db, {
+    source: row.source,
+    projectId: row.projectId,
+    dedupeKey: `raw:${createHash('sha256').update(bytes).digest('hex')}`,
+    eventType: null,
+    payload: null,
+    rawBody: kept,
+    status: 'invalid',
+    error: truncated ? `${row.error} (truncated: ${KEPT_BODY_BYTES} of ${bytes.length} bytes kept)` : row.error,
+  });
+  if (!stored.duplicate) {
+    await db.delete(webhookEvents).where(
+      inArray(
+        webhookEvents.id,
+        db
+          .select({ id: webhookEvents.id })
+          .from(webhookEvents)
+          .where(and(eq(webhookEvents.projectId, row.projectId), eq(webhookEvents.status, 'invalid')))
+          .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
+          .offset(INVALID_ROWS_PER_PROJECT),
+      ),
+    );
+  }
+  return { id: stored.id, duplicate: stored.duplicate };
 }
 
 /** Marks rows whose events the catalogue has applied (in the applying transaction, when given one). */

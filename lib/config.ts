@@ -22,6 +22,8 @@ export interface Config {
   webhookDispatchConcurrency: number;
   /** Period of the membership-sync Schedule. */
   membershipSyncEveryMinutes: number;
+  /** Where the worker serves the Temporal SDK's Prometheus metrics; no endpoint when the port is unset. */
+  workerMetrics: { host: string; port: number | undefined };
   /** Keycloak's admin API (service account) for project membership; unset: membership operations fail clearly. */
   keycloak: { url: string; realm: string; clientId: string; clientSecret: string } | undefined;
   auth: {
@@ -66,6 +68,7 @@ export function loadConfig(): Config {
     reconcileEveryMinutes: int('RECONCILE_INTERVAL_MINUTES', 60),
     membershipSyncEveryMinutes: int('MEMBERSHIP_SYNC_INTERVAL_MINUTES', 15),
     webhookDispatchConcurrency: int('WEBHOOK_DISPATCH_CONCURRENCY', 2),
+    workerMetrics: { host: process.env.WORKER_METRICS_HOST ?? '127.0.0.1', port: process.env.WORKER_METRICS_PORT ? int('WORKER_METRICS_PORT', 0) : undefined },
     keycloak: process.env.KEYCLOAK_URL
       ? {
           url: process.env.KEYCLOAK_URL,

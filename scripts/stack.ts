@@ -17,6 +17,7 @@ import { startLocalIssuer } from '../lib/local-issuer';
 import { logger } from '../lib/logger';
 import { ensureSchedules } from '../lib/schedules';
 import { createWorker } from '../lib/worker';
+import { installWorkerMetrics } from '../lib/worker-metrics';
 import { startHarborEmulator } from '../test/harbor-emulator';
 import { startOciRegistry } from '../test/servers/oci-registry';
 import { STACK_ADMIN, STACK_CLI_CLIENT, startStackKeycloak } from './stack-keycloak';
@@ -106,6 +107,8 @@ if (keycloakStart) {
   config.auth.issuer = keycloak.issuer;
   keycloakNote = `${keycloak.url}/admin/ (admin console: ${STACK_ADMIN.username} / ${STACK_ADMIN.password}; H2 in .data/keycloak${keycloak.created ? ', realm just imported' : ''})`;
 }
+// The in-process worker's Temporal SDK metrics, on a port of their own (the API's are on /metrics).
+installWorkerMetrics({ ...config.workerMetrics, port: config.workerMetrics.port ?? 9464 });
 const nativeConnection = await retry('Temporal', () => NativeConnection.connect({ address: config.temporalAddress }));
 const connection = await Connection.connect({ address: config.temporalAddress });
 const client = new Client({ connection, namespace: config.temporalNamespace });
@@ -155,6 +158,7 @@ process.stdout.write(
     `  OpenAPI          ${base}/openapi.json`,
     `  Temporal Web UI  ${process.env.TEMPORAL_UI_URL ?? '(external Temporal: see its own UI)'}`,
     `  Temporal         ${config.temporalAddress}`,
+    `  Metrics          ${base}/metrics (API), http://${config.workerMetrics.host}:${config.workerMetrics.port ?? 9464}/metrics (worker)`,
     `  Database         ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in .data/pglite (${databaseUrl})`}`,
     `  Harbor           ${harborNote}`,
     `  Tokens           ${issuerNote}`,

@@ -1,13 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { markDispatched, storeDelivery } from '../../db/inbox';
-import { projects } from '../../db/schema';
+import { markDispatched, storeDelivery, storeInvalid } from '../../db/inbox';
 import { parseHarborEvent } from '../../lib/harbor-events';
-import type { SecretBox } from '../../lib/secrets';
 import { DISPATCHED_TYPES, REPOSITORY_TYPES } from '../../lib/webhook-dispatch';
+import type { Metrics } from '../metrics';
 import type { WebhookDispatcher } from '../webhook-dispatcher';
+import type { WebhookSenders } from '../webhook-senders';
 import { problemBody, problemResponse } from '../problem';
 import { problem } from '../schemas/common';
 
@@ -20,12 +18,11 @@ const receive = createRoute({
   description: 'Takes Harbor\'s Default (`application/json`) and CloudEvents (`application/cloudevents+json`) payloads.',
   responses: {
     200: { description: 'Stored (or a repeat of a stored delivery); `queued` ones are handed to Temporal right after', content: { 'application/json': { schema: z.object({ id: z.string(), duplicate: z.boolean(), status: z.string() }) } } },
-    400: problem('Not a Harbor webhook payload (kept in the inbox for inspection)'),
-    401: problem('Missing or wrong Authorization for the project'),
+    400: problem('Not a Harbor webhook payload (its first 64 KiB kept in the inbox for inspection)'),
+    401: problem('The Authorization header is no managed project\'s webhook secret; nothing is stored'),
+    403: problem('The delivery names another project than the one whose secret it carries (kept under the sender)'),
   },
 });
-
-const digestOf = (s: string) => createHash('sha256').update(s).digest();
 
 /** Harbor's `event_data` (Default) or `data` (CloudEvents). */
 const eventData = (body: unknown) => {
@@ -33,85 +30,69 @@ const eventData = (body: unknown) => {
   return b.event_data ?? b.data ?? null;
 };
 
-interface Candidate {
-  id: string;
-  registry: string;
-  /** SHA-256 of the Authorization header Harbor must send: the clear secret is not kept. */
-  expected: Buffer;
-}
-const CANDIDATE_TTL_MS = 30_000;
-
 /**
- * Stores each delivery in the inbox and answers as soon as it is committed (Harbor gives up after
- * 3 tries); the dispatcher then signals the repository's workflow. A crash in between leaves an
- * undispatched row, which the sweeper Schedule dispatches.
+ * Authenticates each delivery by its Authorization header before reading it, stores it in the
+ * inbox and answers as soon as it is committed (Harbor gives up after 3 tries); the dispatcher then
+ * signals the repository's workflow. A crash in between leaves an undispatched row, which the
+ * sweeper Schedule dispatches. Only an authenticated sender's rejected bodies are kept, capped.
  */
-export function createWebhooksRouter(deps: { db: Db; secrets: SecretBox; dispatcher: WebhookDispatcher }) {
+export function createWebhooksRouter(deps: { db: Db; senders: WebhookSenders; dispatcher: WebhookDispatcher; metrics: Metrics }) {
   const router = new OpenAPIHono();
-  // The projects of a name and their expected headers, briefly cached: a delivery costs one insert.
-  const cache = new Map<string, { until: number; candidates: Candidate[] }>();
-  async function candidatesOf(namespace: string, fresh = false): Promise<Candidate[]> {
-    const hit = cache.get(namespace);
-    if (hit && !fresh && hit.until > Date.now()) return hit.candidates;
-    if (fresh && hit && hit.until - CANDIDATE_TTL_MS + 1000 > Date.now()) return hit.candidates; // just reloaded: no DB hammering by bad headers
-    const rows = await deps.db
-      .select({ id: projects.id, registry: projects.harborAddress, secret: projects.webhookSecret })
-      .from(projects)
-      .where(and(eq(projects.name, namespace), eq(projects.isArchived, false)));
-    const candidates = rows.filter((r) => r.secret).map((r) => ({ id: r.id, registry: r.registry, expected: digestOf(`Bearer ${deps.secrets.open(r.secret!)}`) }));
-    if (cache.size > 10_000) cache.clear();
-    cache.set(namespace, { until: Date.now() + CANDIDATE_TTL_MS, candidates });
-    return candidates;
-  }
   router.openapi(receive, async (c) => {
+    const sender = await deps.senders.authenticate(c.req.header('authorization'));
+    if (!sender) {
+      deps.metrics.webhookDeliveries.inc({ outcome: 'rejected', reason: 'unauthorized' });
+      return problemResponse(c, problemBody(401, 'unauthorized', 'Unauthorized', 'the Authorization header is no managed project\'s webhook secret'), {
+        'www-authenticate': 'Bearer realm="harbor-webhooks"',
+      });
+    }
+    const source = `harbor:${sender.registry}`;
     const raw = await c.req.text();
+    const reject = async (status: 400 | 403, title: string, errors: { field: string; message: string; code: string }[]) => {
+      deps.metrics.webhookDeliveries.inc({ outcome: 'rejected', reason: status === 403 ? 'other_project' : 'invalid' });
+      const stored = await storeInvalid(deps.db, { source, projectId: sender.id, raw, error: JSON.stringify(errors).slice(0, 4096) });
+      return problemResponse(c, problemBody(status, status === 403 ? 'forbidden' : 'validation', title, `kept as inbox row ${stored.id}`, { errors }));
+    };
+
     let body: unknown;
     try {
       body = JSON.parse(raw);
     } catch {
-      const stored = await storeDelivery(deps.db, { source: 'harbor', dedupeKey: `raw:${digestOf(raw).toString('hex')}`, eventType: null, payload: null, rawBody: raw, status: 'invalid', error: 'malformed JSON' });
-      return problemResponse(c, problemBody(400, 'bad-request', 'Malformed JSON in webhook body', `kept as inbox row ${stored.id}`));
+      return reject(400, 'Malformed JSON in webhook body', [{ field: 'body', message: 'malformed JSON', code: 'invalid' }]);
     }
     const parsed = parseHarborEvent(body);
-    // A project is needed to authenticate; a repository only for the events of one.
-    const needsRepository = parsed.ok && REPOSITORY_TYPES.has(parsed.event.type);
-    if (!parsed.ok || !parsed.event.namespace || (needsRepository && !parsed.event.repository)) {
-      const errors = !parsed.ok
-        ? parsed.issues.map((i) => ({ ...i, code: 'invalid' }))
-        : needsRepository
-          ? [{ field: 'body.event_data.repository', message: 'required', code: 'invalid_type' }]
-          : [{ field: 'body.event_data', message: 'names no project (repository.namespace, the local side of replication, or retention.project_name)', code: 'invalid' }];
-      const stored = await storeDelivery(deps.db, { source: 'harbor', dedupeKey: `raw:${digestOf(raw).toString('hex')}`, eventType: null, payload: body, rawBody: raw, status: 'invalid', error: JSON.stringify(errors) });
-      return problemResponse(c, problemBody(400, 'validation', 'Not a Harbor webhook payload', `kept as inbox row ${stored.id}`, { errors }));
-    }
+    if (!parsed.ok) return reject(400, 'Not a Harbor webhook payload', parsed.issues.map((i) => ({ ...i, code: 'invalid' })));
     const event = parsed.event;
-
-    // The project's own secret authenticates Harbor; compared in constant time.
-    const presented = digestOf(c.req.header('authorization') ?? '');
-    const matching = (list: Candidate[]) => list.find((p) => timingSafeEqual(presented, p.expected));
-    const project = matching(await candidatesOf(event.namespace!)) ?? matching(await candidatesOf(event.namespace!, true));
-    if (!project) {
-      return problemResponse(c, problemBody(401, 'unauthorized', 'Unauthorized', 'the Authorization header does not match the project\'s webhook secret'), {
-        'www-authenticate': 'Bearer realm="harbor-webhooks"',
-      });
+    // A repository is needed only for the events of one; the project is always the authenticated one.
+    if (REPOSITORY_TYPES.has(event.type) && !event.repository) {
+      return reject(400, 'Not a Harbor webhook payload', [{ field: 'body.event_data.repository', message: 'required', code: 'invalid_type' }]);
+    }
+    if (!event.namespace) {
+      return reject(400, 'Not a Harbor webhook payload', [{ field: 'body.event_data', message: 'names no project (repository.namespace, the local side of replication, or retention.project_name)', code: 'invalid' }]);
+    }
+    if (event.namespace !== sender.name) {
+      const field = event.repository ? 'body.event_data.repository.namespace' : 'body.event_data';
+      return reject(403, 'Delivery for another project', [{ field, message: `the Authorization header is the webhook secret of another project than "${event.namespace}"`, code: 'forbidden' }]);
     }
 
     const dispatch = event.known && DISPATCHED_TYPES.has(event.type);
     const stored = await storeDelivery(deps.db, {
-      source: `harbor:${project.registry}`,
+      source,
+      projectId: sender.id,
       dedupeKey: event.dedupeKey,
       eventType: event.type,
       payload: body,
       rawBody: null,
       status: event.known ? 'received' : 'ignored',
     });
+    deps.metrics.webhookDeliveries.inc({ outcome: stored.duplicate ? 'duplicate' : 'received' });
     if (stored.dispatched) return c.json({ id: stored.id, duplicate: stored.duplicate, status: 'dispatched' }, 200);
     if (!dispatch) {
       await markDispatched(deps.db, [stored.id], event.known ? 'stored' : 'ignored');
       return c.json({ id: stored.id, duplicate: stored.duplicate, status: event.known ? 'stored' : 'ignored' }, 200);
     }
     // Committed: answer now. A repeat of a row still queued is not queued twice (the sweeper backs both up).
-    if (!stored.duplicate) deps.dispatcher.enqueue({ target: { registry: project.registry, projectId: project.id }, inboxId: stored.id, event, details: eventData(body) });
+    if (!stored.duplicate) deps.dispatcher.enqueue({ target: { registry: sender.registry, projectId: sender.id }, inboxId: stored.id, event, details: eventData(body) });
     return c.json({ id: stored.id, duplicate: stored.duplicate, status: 'queued' }, 200);
   });
   return router;

@@ -183,26 +183,26 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     expect(reconciliation.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconcileAllWorkflow' });
   });
 
-  it('refuses a delivery without the project\'s secret (401), keeps malformed ones (400), and stores a repeat once', async () => {
+  it('refuses a delivery without the project\'s secret (401), keeps its malformed ones (400), and stores a repeat once', async () => {
     const project = await onboard();
     const payload = { type: 'PUSH_ARTIFACT', occur_at: 1, operator: 'admin', event_data: { resources: [{ digest: 'sha256:00', tag: 'x' }], repository: { name: 'm', namespace: project, repo_full_name: `${project}/m` } } };
-    const post = (body: string, auth?: string) => stack.app.request('/api/v1/webhooks/harbor', { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body });
+    const post = (body: string, auth?: string) => stack.app.raw.request('/api/v1/webhooks/harbor', { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body });
     const denied = await post(JSON.stringify(payload), 'Bearer wrong');
     expect(denied.status).toBe(401);
     expect(denied.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect((await post(JSON.stringify(payload))).status).toBe(401);
 
-    const malformed = await post('{"type": "PUSH_ARTIFACT", ');
+    const [secretRow] = await stack.database.sql`select webhook_secret from modelregistry.projects where name = ${project}`;
+    const auth = `Bearer ${stack.deps.secrets.open(secretRow!.webhook_secret as string)}`;
+    const malformed = await post('{"type": "PUSH_ARTIFACT", ', auth);
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get('content-type')).toBe('application/problem+json');
-    const [kept] = await stack.database.sql`select status, raw_body from modelregistry.webhook_events where raw_body = ${'{"type": "PUSH_ARTIFACT", '}`;
+    const [kept] = await stack.database.sql`select status, raw_body from modelregistry.webhook_events where source = ${`harbor:${stack.registry}`} and raw_body = ${'{"type": "PUSH_ARTIFACT", '}`;
     expect(kept).toMatchObject({ status: 'invalid' });
-    const invalid = await post(JSON.stringify({ type: 'PUSH_ARTIFACT' }));
+    const invalid = await post(JSON.stringify({ type: 'PUSH_ARTIFACT' }), auth);
     expect(invalid.status).toBe(400);
     expect((await readJson(invalid)).errors.map((e: { field: string }) => e.field)).toContain('body.occur_at');
 
-    const [secretRow] = await stack.database.sql`select webhook_secret from modelregistry.projects where name = ${project}`;
-    const auth = `Bearer ${stack.deps.secrets.open(secretRow!.webhook_secret as string)}`;
     const first = await readJson(await post(JSON.stringify(payload), auth));
     const repeat = await readJson(await post(JSON.stringify(payload), auth));
     expect(first).toMatchObject({ duplicate: false, status: 'queued' });

@@ -43,7 +43,7 @@ export interface TestStack {
   /** Where the emulator's webhooks for onboarded projects arrive unless the stack receives them itself. */
   webhookSink: Awaited<ReturnType<typeof startReceiver>>;
   /** Another app on the same servers, e.g. with a shorter wait or a queue nobody polls. */
-  appWith(overrides: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps }): TokenApp;
+  appWith(overrides: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number }): TokenApp;
   /** Starts a further worker on the stack's task queue (for crash and restart tests). */
   startWorker(): Promise<{ worker: Worker; running: Promise<void> }>;
   close(): Promise<void>;
@@ -118,13 +118,13 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
     return entry;
   };
   if (opts.worker !== false) await startWorker();
-  const appWith = (o: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps }) =>
+  const appWith = (o: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number }) =>
     withToken(createApp({
       db: database.db,
       client,
       taskQueue: o.taskQueue ?? taskQueue,
       mutationWaitMs: o.mutationWaitMs ?? 20_000,
-      bodyLimitBytes: 64 * 1024,
+      bodyLimitBytes: o.bodyLimitBytes ?? 64 * 1024,
       logger: apiLogger,
       registries: [registry],
       secrets,

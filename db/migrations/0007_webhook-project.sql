@@ -1,0 +1,3 @@
+ALTER TABLE "modelregistry"."webhook_events" ADD COLUMN "project_id" uuid;--> statement-breakpoint
+CREATE INDEX "ix_webhook_events_invalid" ON "modelregistry"."webhook_events" USING btree ("project_id","received_at") WHERE "modelregistry"."webhook_events"."status" = 'invalid';--> statement-breakpoint
+CREATE INDEX "ix_webhook_events_dispatched" ON "modelregistry"."webhook_events" USING btree ("source") WHERE "modelregistry"."webhook_events"."status" = 'dispatched';
