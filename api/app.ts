@@ -1,4 +1,3 @@
-import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import { bodyLimit } from 'hono/body-limit';
@@ -16,6 +15,7 @@ import { problemBody, problemResponse } from './problem';
 import { createHealthRouter } from './routes/health';
 import { createMembersRouter } from './routes/members';
 import { createRobotsRouter } from './routes/robots';
+import { createSwaggerUiRouter } from './routes/swagger-ui';
 import { createCatalogueRouter } from './routes/catalogue';
 import { createCheckpointsRouter } from './routes/checkpoints';
 import { createModelsRouter } from './routes/models';
@@ -108,7 +108,7 @@ export function createApp(deps: AppDeps) {
     ROUTE_POLICIES,
   );
   app.get('/openapi.json', (c) => c.json(document));
-  app.get('/swagger', swaggerUI({ url: '/openapi.json', persistAuthorization: true }));
+  app.route('/', createSwaggerUiRouter({ documentUrl: '/openapi.json' }));
 
   app.notFound((c) => problemResponse(c, problemBody(404, 'not-found', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {

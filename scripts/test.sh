@@ -11,6 +11,7 @@ bash scripts/ensure-postgres.sh >/dev/null
 bash scripts/ensure-kafka.sh >/dev/null
 bash scripts/ensure-registry.sh >/dev/null
 bash scripts/ensure-keycloak.sh >/dev/null
+bash scripts/ensure-chromium.sh >/dev/null
 echo "== typecheck"; npx tsc --noEmit
 echo "== lint"; npx eslint --max-warnings 0 .
 echo "== tests"; npx vitest run "$@"
