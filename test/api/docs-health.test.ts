@@ -26,6 +26,10 @@ describe('docs and health', () => {
   it('serves Swagger UI and its assets itself: no URL of another host on the page', async () => {
     const page = await (await stack.app.request('/swagger')).text();
     expect(page).not.toMatch(/https?:\/\//);
+    // Nothing in the document that Swagger UI would fetch: no external $ref, no server elsewhere.
+    const doc = await readJson(await stack.app.request('/openapi.json'));
+    expect(JSON.stringify(doc)).not.toMatch(/"\$ref":"(?!#)/);
+    expect(doc.servers).toBeUndefined();
     const assets = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
     expect(assets).toEqual(expect.arrayContaining(['/swagger/assets/swagger-ui-bundle.js', '/swagger/assets/swagger-ui.css', '/swagger/assets/swagger-initializer.js']));
     const types = { js: 'text/javascript', css: 'text/css', png: 'image/png' };

@@ -83,6 +83,7 @@ describe('Swagger UI in a real browser, offline', () => {
       const status = await page.waitForSelector(`${CREATE_TENANT} .live-responses-table .response .response-col_status`, { timeout: 30_000 });
       expect(await status!.evaluate((el) => el.textContent?.trim())).toBe('201');
       await screenshot('swagger-try-it-out');
+      await (await page.$(CREATE_TENANT))!.screenshot({ path: join(OUTPUT, 'swagger-post-tenants.png') });
 
       const created = await stack.app.request(`/api/v1/tenants/${name}`);
       expect(created.status).toBe(200);
