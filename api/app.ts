@@ -1,4 +1,3 @@
-import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import type { KeycloakConfig } from '../activities/keycloak';
@@ -22,6 +21,7 @@ import { createHealthRouter } from './routes/health';
 import { createMembersRouter } from './routes/members';
 import { createMetricsRouter } from './routes/metrics';
 import { createRobotsRouter } from './routes/robots';
+import { createSwaggerUiRouter } from './routes/swagger-ui';
 import { createCatalogueRouter } from './routes/catalogue';
 import { createCheckpointsRouter } from './routes/checkpoints';
 import { createModelsRouter } from './routes/models';
@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps) {
     ROUTE_POLICIES,
   ), deps.registries);
   app.get('/openapi.json', (c) => c.json(document));
-  app.get('/swagger', swaggerUI({ url: '/openapi.json', persistAuthorization: true }));
+  app.route('/', createSwaggerUiRouter({ documentUrl: '/openapi.json' }));
 
   // A known path asked with a method it does not serve: 405 with the methods it does (OPTIONS: 204).
   const allowedMethods = allowedMethodsOf(app.routes);

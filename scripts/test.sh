@@ -12,6 +12,7 @@ bash scripts/ensure-kafka.sh >/dev/null
 bash scripts/ensure-registry.sh >/dev/null
 bash scripts/ensure-keycloak.sh >/dev/null
 bash scripts/ensure-schemathesis.sh >/dev/null
+bash scripts/ensure-chromium.sh >/dev/null
 echo "== typecheck"; npx tsc --noEmit
 echo "== lint"; npx eslint --max-warnings 0 .
 echo "== tests"; npx vitest run "$@"

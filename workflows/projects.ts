@@ -2,6 +2,7 @@ import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow
 import type { Activities } from '../activities';
 import type { MemberSpec } from '../activities/harbor/projects';
 import type { ProjectRecord, ProjectSettings } from '../db/read-models/projects';
+import type { Actor } from './actor';
 import { recordHarborSummary } from './harbor-summary';
 import { Saga } from './saga';
 
@@ -184,7 +185,8 @@ export interface ProjectDeleteInput {
   purge: boolean;
   /** Purge even when Harbor still holds artifacts (they are deleted). */
   force: boolean;
-  actor: string | null;
+  /** Recorded in the audit row: `actor` is the username, `details.actorSubject` the subject. */
+  actor: Actor;
 }
 
 /**
@@ -208,7 +210,13 @@ export async function projectDeleteWorkflow(input: ProjectDeleteInput): Promise<
   if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${name}" was archived meanwhile`, nonRetryable: true });
   const action = input.purge ? 'project.purged' : 'project.archived';
   const event = projectEvent(`modelregistry.${action}`, project);
-  await local.recordAudit({ eventKey: event.id, actor: input.actor, action, resource: `projects/${registry}/${name}`, details: { purge: input.purge, force: input.force, deletedRepositories } });
+  await local.recordAudit({
+    eventKey: event.id,
+    actor: input.actor.username,
+    action,
+    resource: `projects/${registry}/${name}`,
+    details: { purge: input.purge, force: input.force, deletedRepositories, actorSubject: input.actor.subject },
+  });
   await local.publishEvent(event);
   return project;
 }

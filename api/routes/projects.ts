@@ -247,7 +247,8 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const q = c.req.valid('query');
     const registry = registryOf(q.registry);
     if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, q.registry);
-    const input: ProjectDeleteInput = { registry, name, purge: q.purge, force: q.force, actor: null };
+    const { subject, username } = authOf(c).principal;
+    const input: ProjectDeleteInput = { registry, name, purge: q.purge, force: q.force, actor: { subject, username } };
     const outcome = await mutationResponse(c, deps.mutations, {
       workflowType: 'projectDeleteWorkflow',
       workflowId: projectWorkflowId(registry, name),

@@ -20,7 +20,29 @@ describe('docs and health', () => {
     expect(doc.paths['/api/v1/tenants'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/TenantCreate');
     const ui = await stack.app.request('/swagger');
     expect(ui.status).toBe(200);
-    expect(await ui.text()).toContain('/openapi.json');
+    expect(ui.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+  });
+
+  it('serves Swagger UI and its assets itself: no URL of another host on the page', async () => {
+    const page = await (await stack.app.request('/swagger')).text();
+    expect(page).not.toMatch(/https?:\/\//);
+    // Nothing in the document that Swagger UI would fetch: no external $ref, no server elsewhere.
+    const doc = await readJson(await stack.app.request('/openapi.json'));
+    expect(JSON.stringify(doc)).not.toMatch(/"\$ref":"(?!#)/);
+    expect(doc.servers).toBeUndefined();
+    const assets = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).toEqual(expect.arrayContaining(['/swagger/assets/swagger-ui-bundle.js', '/swagger/assets/swagger-ui.css', '/swagger/assets/swagger-initializer.js']));
+    const types = { js: 'text/javascript', css: 'text/css', png: 'image/png' };
+    for (const path of assets) {
+      const res = await stack.app.request(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type'), path).toContain(types[path.split('.').pop() as keyof typeof types]);
+      expect(res.headers.get('cache-control'), path).toMatch(/max-age=\d+/);
+      const again = await stack.app.request(path, { headers: { 'if-none-match': res.headers.get('etag')! } });
+      expect(again.status, path).toBe(304);
+    }
+    expect(await (await stack.app.request('/swagger/assets/swagger-initializer.js')).text()).toContain('"url":"/openapi.json"');
+    expect((await stack.app.request('/swagger/assets/package.json')).status).toBe(404);
   });
 
   it('healthz answers; readyz checks the database and Temporal', async () => {

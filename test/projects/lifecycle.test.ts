@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushModel } from '../harbor/oci-push';
+import { bearer } from '../support/auth';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
@@ -102,7 +104,10 @@ describe('project registration and lifecycle', () => {
   it('archives (soft delete) and purges, refusing a purge of a project with artifacts unless forced; audited and published', async () => {
     const kept = uniqueName('archive');
     await onboard(kept);
-    const archived = await stack.app.request(`/api/v1/projects/${kept}`, { method: 'DELETE' });
+    // A tenant admin whose subject is not derived from the username: the audit row must name both.
+    const danaSubject = randomUUID();
+    const dana = await stack.auth.issuer.sign({ sub: danaSubject, preferred_username: 'dana', groups: [`/tenants/${tenant}/admin`] });
+    const archived = await stack.app.request(`/api/v1/projects/${kept}`, { method: 'DELETE', headers: bearer(dana) });
     expect(archived.status).toBe(200);
     expect(await readJson(archived)).toMatchObject({ archived: true, deletedAt: expect.any(String) });
     expect(await readJson(await stack.app.request(`/api/v1/projects/${kept}`))).toMatchObject({ archived: true, harbor: null });
@@ -125,9 +130,10 @@ describe('project registration and lifecycle', () => {
     expect(purged.status).toBe(200);
     expect(h().emulator.state.projects.has(full)).toBe(false);
 
-    const audit = await stack.database.sql`select action, details from modelregistry.audit_events where resource in (${`projects/${stack.registry}/${kept}`}, ${`projects/${stack.registry}/${full}`}) order by occurred_at`;
-    expect(audit.map((a) => a.action)).toEqual(['project.archived', 'project.purged']);
-    expect(audit[1]!.details).toMatchObject({ purge: true, force: true, deletedRepositories: 1 });
+    const audit = await stack.database.sql`select action, actor, details from modelregistry.audit_events where resource in (${`projects/${stack.registry}/${kept}`}, ${`projects/${stack.registry}/${full}`}) order by occurred_at`;
+    expect(audit.map((a) => [a.action, a.actor])).toEqual([['project.archived', 'dana'], ['project.purged', 'test-admin']]);
+    expect(audit[0]!.details).toMatchObject({ actorSubject: danaSubject });
+    expect(audit[1]!.details).toMatchObject({ purge: true, force: true, deletedRepositories: 1, actorSubject: 'local:test-admin' });
 
     const events = await readTopic(inject('kafkaBootstrap'), stack.topic, { count: 100, waitMs: 4000, settleMs: 0 });
     const types = (n: string) => events.filter((e) => e.key === `projects/${stack.registry}/${n}`).map((e) => JSON.parse(e.value).type);
