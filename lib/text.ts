@@ -19,3 +19,19 @@ export const line = () => z.string().check(singleLine);
 
 /** A free-text request string (descriptions): tab, newline and carriage return allowed. */
 export const text = () => z.string().check(freeText);
+
+/**
+ * The dotted path (`event_data.resources.0.tag`) of the first key or string holding a NUL in a
+ * parsed JSON value, which PostgreSQL's jsonb and text refuse; undefined when there is none.
+ */
+export function nulPath(value: unknown, path: string[] = []): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const at = [...path, key];
+    if (key.includes('\u0000')) return at.join('.');
+    const found = nulPath(child, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

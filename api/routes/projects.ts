@@ -265,6 +265,8 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
 
   router.openapi(list, async (c) => {
     const q = c.req.valid('query');
+    // A filter by a registry this server does not manage is a mistake, not an empty page.
+    if (q.registry !== undefined && !deps.registries.includes(q.registry)) return unknownRegistry(c, q.registry);
     const descending = q.sort.startsWith('-');
     const column = q.sort.endsWith('createdAt') ? projects.createdAt : projects.name;
     let after: SortKey | undefined;

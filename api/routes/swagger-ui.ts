@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Hono } from 'hono';
+import { problemBody, problemResponse } from '../problem';
 
 const ASSETS = '/swagger/assets';
 
@@ -81,7 +82,8 @@ export function createSwaggerUiRouter(opts: { documentUrl: string }) {
   router.get(`${ASSETS}/:file`, (c) => {
     const file = c.req.param('file');
     const found = file === 'swagger-initializer.js' ? init : loadDist().get(file);
-    if (!found) return c.notFound();
+    // Its own 404: the app's not-found handler would answer 405, the path pattern being known.
+    if (!found) return problemResponse(c, problemBody(404, 'not-found', 'Not found', `no Swagger UI asset ${file}`));
     c.header('etag', found.etag);
     c.header('cache-control', 'public, max-age=86400');
     c.header('x-content-type-options', 'nosniff');

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { line } from '../../lib/text';
 import type { TenantUser } from '../../lib/users';
 import { userWorkflowId } from '../../workflows/ids';
 import { OperationKind, TenantName } from '../../workflows/search-attributes';
@@ -14,7 +15,7 @@ import { UserCreateSchema, Username, UserPageSchema, UserRemovalSchema, UserSche
 import { keycloakMissing } from './members';
 
 const tags = ['Users'];
-const tenantParam = z.object({ tenant: z.string().min(1).max(255) });
+const tenantParam = z.object({ tenant: line().min(1).max(255) });
 const userParams = tenantParam.extend({ username: Username });
 const unconfigured = problem('Keycloak is not configured');
 

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Db } from '../../db/client';
 import { markDispatched, storeDelivery, storeInvalid } from '../../db/inbox';
 import { parseHarborEvent } from '../../lib/harbor-events';
+import { nulPath } from '../../lib/text';
 import { DISPATCHED_TYPES, REPOSITORY_TYPES } from '../../lib/webhook-dispatch';
 import type { Metrics } from '../metrics';
 import type { WebhookDispatcher } from '../webhook-dispatcher';
@@ -60,6 +61,9 @@ export function createWebhooksRouter(deps: { db: Db; senders: WebhookSenders; di
     } catch {
       return reject(400, 'Malformed JSON in webhook body', [{ field: 'body', message: 'malformed JSON', code: 'invalid' }]);
     }
+    // Only when the text escapes a NUL at all: the walk stays off the fast path.
+    const nul = /\\u0000/i.test(raw) ? nulPath(body) : undefined;
+    if (nul !== undefined) return reject(400, 'Not a Harbor webhook payload', [{ field: `body.${nul}`, message: 'must not contain NUL (U+0000)', code: 'invalid' }]);
     const parsed = parseHarborEvent(body);
     if (!parsed.ok) return reject(400, 'Not a Harbor webhook payload', parsed.issues.map((i) => ({ ...i, code: 'invalid' })));
     const event = parsed.event;

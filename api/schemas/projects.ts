@@ -22,7 +22,7 @@ export const ProjectCreateSchema = z
     tenantId: resourceName.openapi({ example: 'my_tenant', description: 'An existing tenant' }),
     description: text().max(2048).optional(),
     public: z.boolean().default(false),
-    storage_limit: z.number().int().min(-1).optional().openapi({ description: 'Quota in bytes; -1 for unlimited' }),
+    storage_limit: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ description: 'Quota in bytes; -1 for unlimited' }),
     members: z.array(MemberSchema).max(100).default([]).openapi({ description: 'OIDC groups and their roles' }),
     robot: z
       .union([z.boolean(), z.object({ name: robotName.optional(), durationDays: robotDurationDays.optional() }).strict()])
@@ -86,7 +86,7 @@ export const ProjectPatchSchema = z
     display_name: line().trim().min(1).max(255).optional(),
     description: text().max(2048).nullable().optional(),
     public: z.boolean().optional(),
-    storage_limit: z.number().int().min(-1).optional(),
+    storage_limit: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER).optional(),
     settings: SettingsSchema.optional(),
     members: z.array(MemberSchema).max(100).optional().openapi({ description: 'Replaces the OIDC group members' }),
   })

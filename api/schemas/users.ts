@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { PROJECT_ROLES } from '../../lib/membership';
+import { line, singleLine } from '../../lib/text';
 import { TENANT_ROLES } from '../../lib/users';
 
 /** Keycloak keeps usernames in lower case; these are the characters it takes without escaping. */
@@ -8,14 +9,15 @@ export const Username = z
   .min(1)
   .max(255)
   .regex(/^[a-z0-9][a-z0-9._@-]*$/, 'lowercase letters, digits and . _ @ -, starting with a letter or digit')
+  .check(singleLine)
   .openapi({ example: 'carol' });
 
 export const UserCreateSchema = z
   .object({
     username: Username,
-    email: z.email().max(254).openapi({ example: 'carol@my-company.com' }),
-    firstName: z.string().trim().min(1).max(255).optional(),
-    lastName: z.string().trim().min(1).max(255).optional(),
+    email: z.email().max(254).check(singleLine).openapi({ example: 'carol@my-company.com', pattern: z.regexes.email.source }),
+    firstName: line().trim().min(1).max(255).optional(),
+    lastName: line().trim().min(1).max(255).optional(),
     role: z.enum(TENANT_ROLES).default('guest').openapi({ description: 'Role in the whole tenant (group `/tenants/<tenant>/<role>`)' }),
   })
   // No password: Keycloak asks the user to set one (and verify the email) at the first sign-in.

@@ -7,10 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardProject, startTestStack, type TestStack } from '../support/stack';
 
 const ensureScript = fileURLToPath(new URL('../../scripts/ensure-schemathesis.sh', import.meta.url));
+const hooksFile = fileURLToPath(new URL('./fuzz-hooks.py', import.meta.url));
+const configFile = fileURLToPath(new URL('./fuzz.toml', import.meta.url));
 
 /** One schemathesis run over the whole document; its exit code and everything it printed. */
 function schemathesis(bin: string, url: string, token: string): Promise<{ code: number; output: string }> {
   const args = [
+    '--config-file', configFile,
     'run', `${url}/openapi.json`,
     '-H', `Authorization: Bearer ${token}`,
     // Every check, ignored_auth included: it sends each secured operation without and with a
@@ -33,7 +36,7 @@ function schemathesis(bin: string, url: string, token: string): Promise<{ code: 
     '--report-dir', mkdtempSync(join(tmpdir(), 'schemathesis-')),
   ];
   return new Promise((resolve) => {
-    execFile(bin, args, { maxBuffer: 64 * 1024 * 1024, timeout: 240_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+    execFile(bin, args, { maxBuffer: 64 * 1024 * 1024, timeout: 240_000, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_HOOKS: hooksFile } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, output: `${stdout}\n${stderr}` });
     });

@@ -68,6 +68,17 @@ describe('the webhook receiver authenticates first', () => {
     expect(await rowsWith(marker)).toBe(2);
   });
 
+  it('a delivery with a NUL in any string is 400 naming the field, kept as raw text (PostgreSQL cannot store NUL)', async () => {
+    const marker = randomUUID();
+    const event = push(project, marker);
+    (event.event_data.resources[0] as Record<string, string>).tag = '1.0.0\u0000x';
+    const res = await post(JSON.stringify(event), auth);
+    expect(res.status).toBe(400);
+    expect((await readJson(res)).errors).toEqual([expect.objectContaining({ field: 'body.event_data.resources.0.tag' })]);
+    const rows = await stack.database.sql`select status, payload from modelregistry.webhook_events where raw_body like ${`%${marker}%`}`;
+    expect(rows).toEqual([{ status: 'invalid', payload: null }]);
+  });
+
   it('a project keeps only its newest invalid rows', async () => {
     const marker = randomUUID();
     for (let i = 0; i < INVALID_ROWS_PER_PROJECT + 20; i++) expect((await post(`{"n": ${i}, "m": "${marker}"`, auth)).status).toBe(400);
