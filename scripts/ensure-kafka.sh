@@ -2,6 +2,7 @@
 # Prints the folder of Apache Kafka's broker jars, resolved once from Maven Central (the only
 # place Kafka can come from here) with a throw-away pom into .tools/kafka/<version>/libs.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/install.sh"
 KAFKA_VERSION=4.1.1 # 4.x brokers need Java 17+ (class files are version 61)
 LOG4J_VERSION=2.24.3
 SLF4J_VERSION=2.0.17
@@ -20,13 +21,7 @@ if ! resolved; then
   if ! resolved; then
     if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
       echo "installing Java 17 and Maven (Debian packages)…" >&2
-      log="$(mktemp)"
-      if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 openjdk-17-jre-headless maven; } >"$log" 2>&1; then
-        cat "$log" >&2
-        echo "ensure-kafka: apt-get could not install openjdk-17-jre-headless maven" >&2
-        exit 1
-      fi
-      rm -f "$log"
+      apt_install ensure-kafka openjdk-17-jre-headless maven
     fi
     echo "resolving Kafka $KAFKA_VERSION from Maven Central into $libs…" >&2
     rm -rf "$dir" && mkdir -p "$dir"

@@ -2,6 +2,7 @@
 # Prints the home of a Keycloak distribution, downloaded once from Maven Central (Keycloak's own
 # download site is not reachable here) into .tools/keycloak-<version>. 26.5 runs on Java 17.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/install.sh"
 KEYCLOAK_VERSION=26.5.6
 SHA1=756c15bb71be020dd4a43a6fdb3c1340cb84d4b5
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,13 +16,7 @@ if [[ ! -x "$home/bin/kc.sh" ]]; then
   if [[ ! -x "$home/bin/kc.sh" ]]; then
     if ! command -v java >/dev/null || ! command -v unzip >/dev/null; then
       echo "installing Java 17 and unzip (Debian packages)…" >&2
-      log="$(mktemp)"
-      if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 openjdk-17-jre-headless unzip; } >"$log" 2>&1; then
-        cat "$log" >&2
-        echo "ensure-keycloak: apt-get could not install openjdk-17-jre-headless unzip" >&2
-        exit 1
-      fi
-      rm -f "$log"
+      apt_install ensure-keycloak openjdk-17-jre-headless unzip
     fi
     echo "downloading Keycloak $KEYCLOAK_VERSION from Maven Central…" >&2
     zip="$(mktemp --suffix=.zip)"
