@@ -91,4 +91,4 @@ export function robotFullNameTooLong(project: string, name: string): string | nu
 /** A robot's lifetime as Harbor takes it: -1 never expires, else whole days (this service allows up to ten years). */
 const DURATION_MESSAGE = 'must be -1 (never expires) or an integer 1–3650';
 // A union, so that the document says what is accepted (a refine excluding 0 would not show).
-export const robotDurationDays = z.union([z.literal(-1), z.number().int().min(1).max(3650)], { error: DURATION_MESSAGE });
+export const robotDurationDays = z.union([z.literal(-1, DURATION_MESSAGE), z.number().int(DURATION_MESSAGE).min(1, DURATION_MESSAGE).max(3650, DURATION_MESSAGE)], { error: DURATION_MESSAGE });

@@ -11,8 +11,9 @@ const FREE_TEXT = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f]*$/;
 export const CONTROL_CHARACTER_MESSAGE = 'must not contain control characters';
 
 /** The check every request string carries (also after a stricter pattern, so that one stays the documented one). */
-export const singleLine = z.regex(SINGLE_LINE, CONTROL_CHARACTER_MESSAGE);
-export const freeText = z.regex(FREE_TEXT, `${CONTROL_CHARACTER_MESSAGE} other than tab, newline and carriage return`);
+// Aborting: a control character is the one thing said about the field, whatever checks follow.
+export const singleLine = z.regex(SINGLE_LINE, { error: CONTROL_CHARACTER_MESSAGE, abort: true });
+export const freeText = z.regex(FREE_TEXT, { error: `${CONTROL_CHARACTER_MESSAGE} other than tab, newline and carriage return`, abort: true });
 
 /** A single-line request string: no control character at all. */
 export const line = () => z.string().check(singleLine);

@@ -12,7 +12,7 @@ export const TenantCreateSchema = z
   .object({
     name: resourceName.openapi({ example: 'my_tenant', description: 'Tenant id: lowercase, 1–255, [a-z0-9._-], starting alphanumeric' }),
     companyName: line().trim().min(1).max(255).openapi({ example: 'My Company' }),
-    url: z.string().max(2048).regex(HTTP_URL, 'must be an http(s) URL').check(singleLine).openapi({ example: 'https://my-company.com' }),
+    url: z.string().max(2048).check(singleLine).regex(HTTP_URL, 'must be an http(s) URL').openapi({ example: 'https://my-company.com', pattern: HTTP_URL.source }),
   })
   .strict()
   .openapi('TenantCreate');
