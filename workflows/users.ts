@@ -2,6 +2,7 @@ import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow
 import type { Activities } from '../activities';
 import type { NewKeycloakUser } from '../activities/keycloak/users';
 import type { TenantRole, TenantUser } from '../lib/users';
+import type { Actor } from './actor';
 
 const keycloak = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -22,9 +23,10 @@ async function requireUser(tenant: string, username: string): Promise<TenantUser
 }
 
 /** Audited and published as one change, with the same id: the audit row's key is the event's. */
-async function recordChange(type: 'user.created' | 'user.removed', tenant: string, username: string, actor: string | null, data: Record<string, unknown>) {
+async function recordChange(type: 'user.created' | 'user.removed', tenant: string, username: string, actor: Actor, data: Record<string, unknown>) {
   const event = { id: uuid4(), type: `modelregistry.${type}`, subject: `tenants/${tenant}/users/${username}`, time: new Date().toISOString(), data: { tenant, username, ...data } };
-  await local.recordAudit({ eventKey: event.id, actor, action: type, resource: event.subject, details: data });
+  // As project delete records it: the username as actor, the subject beside it (not in the event).
+  await local.recordAudit({ eventKey: event.id, actor: actor.username, action: type, resource: event.subject, details: { ...data, actorSubject: actor.subject } });
   await local.publishEvent(event);
 }
 
@@ -32,7 +34,7 @@ export interface UserCreateInput {
   tenant: string;
   user: NewKeycloakUser;
   role: TenantRole;
-  actor: string | null;
+  actor: Actor;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function userCreateWorkflow(input: UserCreateInput): Promise<Tenant
 export interface UserRemoveInput {
   tenant: string;
   username: string;
-  actor: string | null;
+  actor: Actor;
 }
 
 export interface UserRemoval {

@@ -13,6 +13,7 @@ import type { PolicyDecisionPoint } from './pdp';
 import { principalFromClaims, type Principal } from './principal';
 import { compileRoutes, matchRoute, type CompiledRoute, type ResourceSource, type RoutePolicy } from './route-policies';
 import { InvalidToken, IssuerUnavailable, type TokenVerifier } from './verifier';
+import type { Actor } from '../../workflows/actor';
 
 export interface AuthDeps {
   verifier: TokenVerifier;
@@ -29,6 +30,12 @@ export interface AuthContext {
 }
 
 const AUTH_KEY = 'auth';
+
+/** Who asks for a change, as workflows record it in the audit trail. */
+export function actorOf(c: Context): Actor {
+  const { subject, username } = authOf(c).principal;
+  return { subject, username };
+}
 
 export function authOf(c: Context): AuthContext {
   const auth = c.get(AUTH_KEY as never) as AuthContext | undefined;

@@ -8,7 +8,8 @@ import { PROJECT_ROLES, type MembershipChanges, type ProjectMembers } from '../.
 import { membershipWorkflowId } from '../../workflows/ids';
 import { OperationKind, ProjectName } from '../../workflows/search-attributes';
 import type { MutationDeps } from '../operations';
-import { notConfiguredProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
+import { problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
+import { guardKeycloak } from '../keycloak-guard';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, problem } from '../schemas/common';
 import { line } from '../../lib/text';
@@ -81,16 +82,12 @@ const syncMembers = createRoute({
   },
 });
 
-export const keycloakMissing = (c: Context) => notConfiguredProblem(c, 'Keycloak', 'KEYCLOAK_URL (and KEYCLOAK_CLIENT_ID, KEYCLOAK_CLIENT_SECRET)');
-
 /** Project membership: Keycloak holds who has which role, Harbor's members follow by a workflow. */
 export function createMembersRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; keycloak: boolean }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
   const managed = (registry: string | undefined): registry is string => registry !== undefined && deps.registries.includes(registry);
   const unknown = (c: Context, requested: string | undefined) => unknownRegistryProblem(c, deps.registries, requested, 'query.registry');
-  // Without Keycloak (the light stack) nothing is started: the workflow could only fail.
-  router.use('/projects/:name/members', async (c, next) => (deps.keycloak ? next() : keycloakMissing(c)));
-  router.use('/projects/:name/members/*', async (c, next) => (deps.keycloak ? next() : keycloakMissing(c)));
+  guardKeycloak(router, '/projects/:name/members', deps.keycloak);
   const searchAttributes = (project: string, kind: string) => [
     { key: ProjectName, value: project },
     { key: OperationKind, value: kind },

@@ -17,7 +17,7 @@ import type {
   ProjectUpdateInput,
 } from '../../workflows/projects';
 import { OperationKind, ProjectName, TenantName } from '../../workflows/search-attributes';
-import { authOf } from '../auth/middleware';
+import { actorOf, authOf } from '../auth/middleware';
 import type { MutationDeps } from '../operations';
 import { decodeSortKey, encodeCursor, escapeLike } from '../pagination';
 import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook, validationProblem } from '../problem';
@@ -247,8 +247,7 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const q = c.req.valid('query');
     const registry = registryOf(q.registry);
     if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, q.registry);
-    const { subject, username } = authOf(c).principal;
-    const input: ProjectDeleteInput = { registry, name, purge: q.purge, force: q.force, actor: { subject, username } };
+    const input: ProjectDeleteInput = { registry, name, purge: q.purge, force: q.force, actor: actorOf(c) };
     const outcome = await mutationResponse(c, deps.mutations, {
       workflowType: 'projectDeleteWorkflow',
       workflowId: projectWorkflowId(registry, name),

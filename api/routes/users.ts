@@ -5,14 +5,14 @@ import type { TenantUser } from '../../lib/users';
 import { userWorkflowId } from '../../workflows/ids';
 import { OperationKind, TenantName } from '../../workflows/search-attributes';
 import type { UserRemoval } from '../../workflows/users';
-import { authOf } from '../auth/middleware';
+import { actorOf } from '../auth/middleware';
 import { failureToProblem, type MutationDeps } from '../operations';
 import { decodeCursor, encodeCursor } from '../pagination';
 import { invalidCursorProblem, problemResponse, validationHook } from '../problem';
+import { guardKeycloak } from '../keycloak-guard';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
 import { UserCreateSchema, Username, UserPageSchema, UserRemovalSchema, UserSchema } from '../schemas/users';
-import { keycloakMissing } from './members';
 
 const tags = ['Users'];
 const tenantParam = z.object({ tenant: line().min(1).max(255) });
@@ -77,8 +77,7 @@ const deleteUser = createRoute({
 /** Users and Groups controller: a tenant's Keycloak users, each change a workflow. */
 export function createUsersRouter(deps: { mutations: MutationDeps; keycloak: boolean }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
-  router.use('/tenants/:tenant/users', async (c, next) => (deps.keycloak ? next() : keycloakMissing(c)));
-  router.use('/tenants/:tenant/users/*', async (c, next) => (deps.keycloak ? next() : keycloakMissing(c)));
+  guardKeycloak(router, '/tenants/:tenant/users', deps.keycloak);
   const searchAttributes = (tenant: string, kind: string) => [
     { key: TenantName, value: tenant },
     { key: OperationKind, value: kind },
@@ -128,7 +127,7 @@ export function createUsersRouter(deps: { mutations: MutationDeps; keycloak: boo
     const outcome = await mutationResponse(c, deps.mutations, {
       workflowType: 'userCreateWorkflow',
       workflowId: userWorkflowId(user.username),
-      args: [{ tenant, user, role, actor: authOf(c).principal.username }],
+      args: [{ tenant, user, role, actor: actorOf(c) }],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       searchAttributes: searchAttributes(tenant, 'tenant.users.create'),
     });
@@ -141,7 +140,7 @@ export function createUsersRouter(deps: { mutations: MutationDeps; keycloak: boo
     const outcome = await mutationResponse(c, deps.mutations, {
       workflowType: 'userRemoveWorkflow',
       workflowId: userWorkflowId(username),
-      args: [{ tenant, username, actor: authOf(c).principal.username }],
+      args: [{ tenant, username, actor: actorOf(c) }],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       searchAttributes: searchAttributes(tenant, 'tenant.users.remove'),
     });

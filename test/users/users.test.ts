@@ -143,11 +143,11 @@ describe('tenant users (Keycloak)', () => {
   });
 
   it('audits every change with the caller as actor', async () => {
-    const rows = await stack.database.sql<{ action: string; actor: string }[]>`
-      select action, actor from modelregistry.audit_events where resource = ${`tenants/${tenant}/users/${ann}`} order by occurred_at`;
+    const rows = await stack.database.sql<{ action: string; actor: string; subject: string }[]>`
+      select action, actor, details->>'actorSubject' as subject from modelregistry.audit_events where resource = ${`tenants/${tenant}/users/${ann}`} order by occurred_at`;
     expect(rows).toEqual([
-      { action: 'user.created', actor: 'test-admin' },
-      { action: 'user.removed', actor: 'test-admin' },
+      { action: 'user.created', actor: 'test-admin', subject: 'local:test-admin' },
+      { action: 'user.removed', actor: 'test-admin', subject: 'local:test-admin' },
     ]);
   });
 
