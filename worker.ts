@@ -1,12 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { connect } from './db/client';
-import { activityDepsFromConfig } from './lib/activity-deps';
+import { activityDepsFromConfig } from './composition/activity-deps';
 import { loadConfig } from './lib/config';
 import { logger } from './lib/logger';
-import { ensureSchedules } from './lib/schedules';
-import { createWorker } from './lib/worker';
-import { installWorkerMetrics } from './lib/worker-metrics';
+import { ensureSchedules } from './composition/schedules';
+import { createWorker } from './composition/worker';
+import { installWorkerMetrics } from './composition/worker-metrics';
 
 /** Runs the Temporal worker until SIGTERM/SIGINT, then drains in-flight tasks and exits. */
 const config = loadConfig();

@@ -3,7 +3,7 @@ import type { Db } from '../db/client';
 import { markProcessed } from '../db/inbox';
 import { auditEvents } from '../db/schema';
 import { extractModelMetadata, type OciManifest } from '../lib/model-metadata';
-import { ARTIFACT_EVENTS, type RepositoryEvent } from '../workflows/repository-events';
+import { ARTIFACT_EVENTS, type RepositoryEvent } from '../lib/repository-events';
 import { existingLiveRepository, liveRepository, reconcileArtifactsIn, type ArtifactChange, type ImportedArtifact } from './db/catalogue-import';
 import { writeImagesMetadata, type ImageMetadata } from './db/model-metadata';
 import type { createHarborProjectActivities, HarborInstances } from './harbor';

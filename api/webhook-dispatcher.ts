@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { markDispatched } from '../db/inbox';
 import type { Logger } from '../lib/logger';
-import { dispatchHarborEvents, type Delivery } from '../lib/webhook-dispatch';
+import { dispatchHarborEvents, type Delivery } from '../activities/temporal/dispatch';
 
 /** Deliveries handed over in one go: a backlog becomes one signal per repository, not one per delivery. */
 const CHUNK = 64;

@@ -2,7 +2,7 @@ import { ApplicationFailure, executeChild, patched, proxyActivities, uuid4 } fro
 import type { Activities } from '../activities';
 import type { HarborMember } from '../activities/harbor/members';
 import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix, type MembershipChanges, type ObservedHarborMember, type ProjectMembers, type ProjectRole } from '../lib/membership';
-import { membershipWorkflowId } from './ids';
+import { membershipWorkflowId } from '../lib/workflow-ids';
 
 const remote = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

@@ -1,6 +1,6 @@
 import { ApplicationFailure, executeChild, ParentClosePolicy, proxyActivities, uuid4 } from '@temporalio/workflow';
 import { recordHarborSummary } from './harbor-summary';
-import { refreshWorkflowId } from './ids';
+import { refreshWorkflowId } from '../lib/workflow-ids';
 import type { Activities } from '../activities';
 
 const harbor = proxyActivities<Activities>({

@@ -1,8 +1,8 @@
 import { condition, continueAsNew, defineSignal, patched, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ARTIFACT_EVENTS, HARBOR_EVENT_SIGNAL, HARBOR_EVENTS_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from './repository-events';
+import { ARTIFACT_EVENTS, HARBOR_EVENT_SIGNAL, HARBOR_EVENTS_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from '../lib/repository-events';
 
-export type { RepositoryEvent, RepositoryWorkflowInput } from './repository-events';
+export type { RepositoryEvent, RepositoryWorkflowInput } from '../lib/repository-events';
 
 const harbor = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',

@@ -4,7 +4,7 @@ import type { Db } from '../../db/client';
 import { markDispatched } from '../../db/inbox';
 import { projects, webhookEvents } from '../../db/schema';
 import { parseHarborEvent } from '../../lib/harbor-events';
-import { dispatchHarborEvents, REPOSITORY_TYPES, type Delivery } from '../../lib/webhook-dispatch';
+import { dispatchHarborEvents, REPOSITORY_TYPES, type Delivery } from '../temporal/dispatch';
 
 /**
  * Re-dispatches inbox rows that were stored but never handed to Temporal (the API died between

@@ -4,7 +4,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Db } from '../../db/client';
 import { projects, tenants } from '../../db/schema';
 import type { Logger } from '../../lib/logger';
-import { ProjectName, TenantName } from '../../workflows/search-attributes';
+import { ProjectName, TenantName } from '../../lib/search-attributes';
 import { parseFullName } from '../../lib/names';
 import { decodeOperationId } from '../operations';
 import { problemBody, problemResponse, unknownRegistryProblem } from '../problem';

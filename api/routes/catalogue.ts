@@ -12,8 +12,8 @@ import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProb
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
 import type { MutationDeps } from '../operations';
 import { mutationResponse } from '../respond';
-import { modelUpdateWorkflowId } from '../../workflows/ids';
-import { ModelName, OperationKind, ProjectName } from '../../workflows/search-attributes';
+import { modelUpdateWorkflowId } from '../../lib/workflow-ids';
+import { ModelName, OperationKind, ProjectName } from '../../lib/search-attributes';
 import { line, singleLine, text } from '../../lib/text';
 
 const ModelSchema = z

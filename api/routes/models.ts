@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { refreshWorkflowId } from '../../workflows/ids';
+import { refreshWorkflowId } from '../../lib/workflow-ids';
 import type { RefreshInput, RefreshResult } from '../../workflows/refresh';
-import { ModelName, OperationKind, ProjectName } from '../../workflows/search-attributes';
+import { ModelName, OperationKind, ProjectName } from '../../lib/search-attributes';
 import type { MutationDeps } from '../operations';
 import { unknownRegistryProblem, validationHook } from '../problem';
 import { mutationResponse } from '../respond';

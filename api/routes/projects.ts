@@ -7,7 +7,7 @@ import { projects } from '../../db/schema';
 import { robotFullNameTooLong } from '../../lib/names';
 import type { SecretBox } from '../../lib/secrets';
 import { line } from '../../lib/text';
-import { projectWorkflowId } from '../../workflows/ids';
+import { projectWorkflowId } from '../../lib/workflow-ids';
 import type {
   ProjectDeleteInput,
   ProjectOnboardingInput,
@@ -16,7 +16,7 @@ import type {
   ProjectRegistrationResult,
   ProjectUpdateInput,
 } from '../../workflows/projects';
-import { OperationKind, ProjectName, TenantName } from '../../workflows/search-attributes';
+import { OperationKind, ProjectName, TenantName } from '../../lib/search-attributes';
 import { actorOf, authOf } from '../auth/middleware';
 import type { MutationDeps } from '../operations';
 import { decodeSortKey, encodeCursor, escapeLike } from '../pagination';

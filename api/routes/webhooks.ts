@@ -3,7 +3,7 @@ import type { Db } from '../../db/client';
 import { markDispatched, storeDelivery, storeInvalid } from '../../db/inbox';
 import { parseHarborEvent } from '../../lib/harbor-events';
 import { nulPath } from '../../lib/text';
-import { DISPATCHED_TYPES, REPOSITORY_TYPES } from '../../lib/webhook-dispatch';
+import { DISPATCHED_TYPES, REPOSITORY_TYPES } from '../../activities/temporal/dispatch';
 import type { Metrics } from '../metrics';
 import type { WebhookDispatcher } from '../webhook-dispatcher';
 import type { WebhookSenders } from '../webhook-senders';

@@ -4,8 +4,8 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { connect, type Database } from '../../db/client';
-import { createWorker } from '../../lib/worker';
-import { tenantWorkflowId } from '../../workflows/ids';
+import { createWorker } from '../../composition/worker';
+import { tenantWorkflowId } from '../../lib/workflow-ids';
 import { eventually } from '../support/eventually';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 

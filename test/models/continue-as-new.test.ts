@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repositoryWorkflowId } from '../../workflows/ids';
-import { HARBOR_EVENTS_SIGNAL, type RepositoryWorkflowInput } from '../../workflows/repository-events';
+import { repositoryWorkflowId } from '../../lib/workflow-ids';
+import { HARBOR_EVENTS_SIGNAL, type RepositoryWorkflowInput } from '../../lib/repository-events';
 import { eventually } from '../support/eventually';
 import { onboardProject, startTestStack, type TestStack } from '../support/stack';
 

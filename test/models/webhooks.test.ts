@@ -4,7 +4,7 @@ import { createApp } from '../../api/app';
 import { logger } from '../../lib/logger';
 import { storeDelivery } from '../../db/inbox';
 import { parseHarborEvent } from '../../lib/harbor-events';
-import { ensureSchedules, RECONCILIATION_SCHEDULE_ID, SWEEPER_SCHEDULE_ID } from '../../lib/schedules';
+import { ensureSchedules, RECONCILIATION_SCHEDULE_ID, SWEEPER_SCHEDULE_ID } from '../../composition/schedules';
 import { pushCosignSignature, pushModel } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { projectWorkflowId } from '../../workflows/ids';
+import { projectWorkflowId } from '../../lib/workflow-ids';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';

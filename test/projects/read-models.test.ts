@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harborProjectEventWorkflowId } from '../../workflows/ids';
+import { harborProjectEventWorkflowId } from '../../lib/workflow-ids';
 import { pushModel } from '../harbor/oci-push';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { robotAccounts } from '../../db/schema';
-import { robotWorkflowId } from '../../workflows/ids';
+import { robotWorkflowId } from '../../lib/workflow-ids';
 import { pullManifest, pushModel, type RegistryAuth } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';

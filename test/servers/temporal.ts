@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ModelName, OperationKind, ProjectName, TenantName } from '../../workflows/search-attributes';
+import { ModelName, OperationKind, ProjectName, TenantName } from '../../lib/search-attributes';
 
 const ensureScript = fileURLToPath(new URL('../../scripts/ensure-temporal.sh', import.meta.url));
 

@@ -1,7 +1,7 @@
 import type { AuthDeps } from '../../api/auth/middleware';
 import { createEmbeddedPdp } from '../../api/auth/pdp';
 import { createTokenVerifier } from '../../api/auth/verifier';
-import { startLocalIssuer, type LocalIssuer, type TokenRequest } from '../../lib/local-issuer';
+import { startLocalIssuer, type LocalIssuer, type TokenRequest } from '../../scripts/local-issuer';
 
 export interface TestAuth {
   issuer: LocalIssuer;

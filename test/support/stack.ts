@@ -11,7 +11,7 @@ import { createApp } from '../../api/app';
 import { connect, type Database } from '../../db/client';
 import { createLogger, logger } from '../../lib/logger';
 import { createSecretBox } from '../../lib/secrets';
-import { createWorker } from '../../lib/worker';
+import { createWorker } from '../../composition/worker';
 import type { AuthDeps } from '../../api/auth/middleware';
 import { startReceiver } from '../harbor/receiver';
 import { KEYCLOAK_CLIENTS } from './keycloak';

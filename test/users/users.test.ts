@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeOperationId } from '../../api/operations';
-import { userWorkflowId } from '../../workflows/ids';
+import { userWorkflowId } from '../../lib/workflow-ids';
 import { jsonRequest, readJson } from '../support/http';
 import { KEYCLOAK_CLIENTS, keycloakAdminClient } from '../support/keycloak';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';

@@ -3,9 +3,9 @@ import { createHarborInstances, harborConfigFromEnv } from '../activities/harbor
 import { createKafkaPublisher, createLogPublisher } from '../activities/kafka';
 import type { ActivityDeps } from '../activities';
 import type { Db } from '../db/client';
-import type { Config } from './config';
-import type { Logger } from './logger';
-import { createSecretBox, parseKey } from './secrets';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import { createSecretBox, parseKey } from '../lib/secrets';
 
 /** The real clients the worker's activities use, from configuration. */
 export function activityDepsFromConfig(config: Config, db: Db, logger: Logger, client: Client): ActivityDeps {

@@ -1,5 +1,5 @@
 import { Runtime } from '@temporalio/worker';
-import type { Config } from './config';
+import type { Config } from '../lib/config';
 
 /**
  * Serves the Temporal SDK's own metrics (pollers, task slots, latencies; `temporal_*`) in Prometheus
