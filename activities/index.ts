@@ -2,12 +2,14 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import type { SecretBox } from '../lib/secrets';
 import { createDbActivities } from './db';
-import { createHarborProjectActivities, type HarborInstances } from './harbor';
+import { createRepositoryBatchActivities } from './catalogue/repository-batch';
+import type { HarborInstances } from './harbor/instances';
 import { createHarborMemberActivities } from './harbor/members';
+import { createHarborProjectActivities } from './harbor/projects';
 import { createHarborRepositoryActivities } from './harbor/repositories';
 import { createHarborRobotActivities } from './harbor/robots';
+import { createHarborWebhookPolicyActivities } from './harbor/webhook-policies';
 import { createInboxActivities } from './inbox/sweeper';
-import { createRepositoryBatchActivities } from './repository-batch';
 import { createKeycloakActivities, type KeycloakConfig } from './keycloak';
 import { createKeycloakUserActivities } from './keycloak/users';
 import { createKafkaActivities, type EventPublisher } from './kafka';
@@ -27,15 +29,15 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, built from real clients so tests can point them at test servers. */
 export function createActivities(deps: ActivityDeps) {
-  const db = createDbActivities(deps);
-  const harborProjects = createHarborProjectActivities(deps);
+  const harborRepositories = createHarborRepositoryActivities(deps);
   return {
-    ...db,
-    ...harborProjects,
-    ...createRepositoryBatchActivities(deps, harborProjects),
+    ...createDbActivities(deps),
+    ...createHarborProjectActivities(deps),
+    ...createHarborWebhookPolicyActivities(deps),
     ...createHarborMemberActivities(deps),
     ...createHarborRobotActivities(deps),
-    ...createHarborRepositoryActivities(deps),
+    ...harborRepositories,
+    ...createRepositoryBatchActivities(deps, harborRepositories),
     ...createKeycloakActivities(deps),
     ...createKeycloakUserActivities(deps),
     ...createKafkaActivities(deps),

@@ -1,6 +1,6 @@
 import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { MemberSpec } from '../activities/harbor/projects';
+import type { MemberSpec } from '../activities/harbor/members';
 import type { ProjectRecord, ProjectSettings } from '../db/read-models/projects';
 import type { Actor } from './actor';
 import { recordHarborSummary } from './harbor-summary';

@@ -1,4 +1,3 @@
 export * from './client';
 export * from './errors';
 export * from './instances';
-export * from './projects';

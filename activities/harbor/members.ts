@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { HarborFailure } from './errors';
+import { HarborFailure, isNotFound } from './errors';
 import type { HarborInstances } from './instances';
 
 /** A Harbor project member as the membership sync compares it. */
@@ -11,7 +11,15 @@ export interface HarborMember {
   roleId: number;
 }
 
-/** Harbor project members: list, add an OIDC group, change a role, remove. */
+/** An OIDC group member a project should have. */
+export interface MemberSpec {
+  group: string;
+  roleId: number;
+}
+
+const isConflict = (err: unknown) => err instanceof ApplicationFailure && err.type === HarborFailure.Conflict;
+
+/** Harbor project members: list, add an OIDC group, change a role, remove, and make a set of groups match. */
 export function createHarborMemberActivities(deps: { harbor: HarborInstances }) {
   const harbor = (registry: string) => deps.harbor.get(registry);
   return {
@@ -23,7 +31,7 @@ export function createHarborMemberActivities(deps: { harbor: HarborInstances }) 
       try {
         return await harbor(registry).members.addGroup(project, group, roleId);
       } catch (err) {
-        if (!(err instanceof ApplicationFailure && err.type === HarborFailure.Conflict)) throw err;
+        if (!isConflict(err)) throw err;
         const existing = (await harbor(registry).members.list(project)).find((m) => m.entity_type === 'g' && m.entity_name === group);
         if (!existing?.id) throw err;
         await harbor(registry).members.updateRole(project, existing.id, roleId);
@@ -38,7 +46,54 @@ export function createHarborMemberActivities(deps: { harbor: HarborInstances }) 
       try {
         await harbor(registry).members.remove(project, memberId);
       } catch (err) {
-        if (!(err instanceof ApplicationFailure && err.type === HarborFailure.NotFound)) throw err;
+        if (!isNotFound(err)) throw err;
+      }
+    },
+
+    /** Makes the OIDC group members match `members` (adds, re-roles; leaves other members alone unless `exact`). */
+    async syncHarborMembers(registry: string, name: string, members: MemberSpec[], exact = false): Promise<{ added: string[]; updated: string[]; removed: string[] }> {
+      const client = harbor(registry);
+      const current = (await client.members.list(name)).filter((m) => m.entity_type === 'g');
+      const changes = { added: [] as string[], updated: [] as string[], removed: [] as string[] };
+      for (const want of members) {
+        const have = current.find((m) => m.entity_name === want.group);
+        if (!have) {
+          try {
+            await client.members.addGroup(name, want.group, want.roleId);
+          } catch (err) {
+            if (!isConflict(err)) throw err;
+          }
+          changes.added.push(want.group);
+        } else if (have.role_id !== want.roleId) {
+          await client.members.updateRole(name, have.id!, want.roleId);
+          changes.updated.push(want.group);
+        }
+      }
+      if (exact) {
+        for (const extra of current.filter((m) => !members.some((w) => w.group === m.entity_name))) {
+          await client.members.remove(name, extra.id!);
+          changes.removed.push(extra.entity_name!);
+        }
+      }
+      return changes;
+    },
+
+    /** Removes the named groups (compensation of onboarding's members); a project already gone has none. */
+    async removeHarborMembers(registry: string, name: string, groups: string[]): Promise<void> {
+      const client = harbor(registry);
+      let current;
+      try {
+        current = await client.members.list(name);
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw err;
+      }
+      for (const member of current.filter((m) => m.entity_type === 'g' && groups.includes(m.entity_name!))) {
+        try {
+          await client.members.remove(name, member.id!);
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
       }
     },
   };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositoryBatchActivities } from '../../activities/repository-batch';
+import { createRepositoryBatchActivities } from '../../activities/catalogue/repository-batch';
 import { onboardProject, startTestStack, type TestStack } from '../support/stack';
 
 /**

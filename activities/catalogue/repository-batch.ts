@@ -1,15 +1,18 @@
+// The catalogue's composite activity: it reads Harbor and writes PostgreSQL in one activity, so it
+// belongs to neither system's folder; its Harbor reads are the Harbor repository activities'.
 import { heartbeat } from '@temporalio/activity';
-import type { Db } from '../db/client';
-import { markProcessed } from '../db/inbox';
-import { auditEvents } from '../db/schema';
-import { extractModelMetadata, type OciManifest } from '../lib/model-metadata';
-import { ARTIFACT_EVENTS, type RepositoryEvent } from '../lib/repository-events';
-import { existingLiveRepository, liveRepository, reconcileArtifactsIn, type ArtifactChange, type ImportedArtifact } from './db/catalogue-import';
-import { writeImagesMetadata, type ImageMetadata } from './db/model-metadata';
-import type { createHarborProjectActivities, HarborInstances } from './harbor';
-import { isNotFound } from './harbor/errors';
+import type { Db } from '../../db/client';
+import { markProcessed } from '../../db/inbox';
+import { auditEvents } from '../../db/schema';
+import { extractModelMetadata, type OciManifest } from '../../lib/model-metadata';
+import { ARTIFACT_EVENTS, type RepositoryEvent } from '../../lib/repository-events';
+import { existingLiveRepository, liveRepository, reconcileArtifactsIn, type ArtifactChange, type ImportedArtifact } from '../db/catalogue-import';
+import { writeImagesMetadata, type ImageMetadata } from '../db/model-metadata';
+import { isNotFound } from '../harbor/errors';
+import type { HarborInstances } from '../harbor/instances';
+import type { createHarborRepositoryActivities } from '../harbor/repositories';
 
-type HarborReads = Pick<ReturnType<typeof createHarborProjectActivities>, 'fetchHarborArtifact' | 'fetchArtifactManifest'>;
+type HarborReads = Pick<ReturnType<typeof createHarborRepositoryActivities>, 'fetchHarborArtifact' | 'fetchArtifactManifest'>;
 
 /** Harbor reads of one batch in flight at once. */
 const READ_CONCURRENCY = 8;
