@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { createHarborClient, type HarborClient } from './client';
+import { createHarborClient, type HarborClient, type HarborClientOptions } from './client';
 
 const InstanceConfig = z.object({
   /** The registry address users push to, e.g. `harbor.example.com`: the first part of a model's full name. */
@@ -12,15 +12,19 @@ const InstanceConfig = z.object({
 export type HarborInstanceConfig = z.infer<typeof InstanceConfig>;
 
 /** The Harbor instances this service manages (the seed's multi-instance mode), keyed by registry address. */
-export interface HarborInstances {
+export interface HarborInstances<C = HarborClient> {
   addresses(): string[];
   defaultAddress(): string;
-  get(address?: string): HarborClient;
+  get(address?: string): C;
 }
 
-export function createHarborInstances(configs: HarborInstanceConfig[], opts: { timeoutMs?: number } = {}): HarborInstances {
+/** One client per instance; `client` builds another kind of client (the tests' admin client). */
+export function createHarborInstances(configs: HarborInstanceConfig[], opts?: { timeoutMs?: number }): HarborInstances;
+export function createHarborInstances<C>(configs: HarborInstanceConfig[], opts: { timeoutMs?: number; client: (o: HarborClientOptions) => C }): HarborInstances<C>;
+export function createHarborInstances(configs: HarborInstanceConfig[], opts: { timeoutMs?: number; client?: (o: HarborClientOptions) => unknown } = {}): HarborInstances<unknown> {
   if (configs.length === 0) throw new Error('no Harbor instance configured');
-  const clients = new Map(configs.map((c) => [c.address, createHarborClient({ baseUrl: c.url, username: c.username, password: c.password, timeoutMs: opts.timeoutMs })]));
+  const client = opts.client ?? createHarborClient;
+  const clients = new Map(configs.map((c) => [c.address, client({ baseUrl: c.url, username: c.username, password: c.password, timeoutMs: opts.timeoutMs })]));
   const first = configs[0]!.address;
   return {
     addresses: () => [...clients.keys()],

@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHarborClient, createHarborInstances, harborConfigFromEnv, HarborRole, type HarborRetentionPolicy } from '../../activities/harbor';
+import { createHarborInstances, harborConfigFromEnv } from '../../activities/harbor';
 import { startHarbor, type HarborTestbed } from '../support/harbor';
+import { createHarborAdminClient, HarborRole, type HarborRetentionPolicy } from '../support/harbor-admin';
 import { uniqueName } from '../support/stack';
 import { pushModel } from './oci-push';
 
@@ -93,20 +94,20 @@ describe('Harbor client against the emulator', () => {
   });
 
   it('maps network errors and time-outs to retryable failures', async () => {
-    const dead = createHarborClient({ baseUrl: 'http://127.0.0.1:1', username: 'admin', password: 'secret-pw', timeoutMs: 500 });
+    const dead = createHarborAdminClient({ baseUrl: 'http://127.0.0.1:1', username: 'admin', password: 'secret-pw', timeoutMs: 500 });
     const refused = await failureOf(dead.system.ping());
     expect([refused.type, refused.nonRetryable]).toEqual(['HarborUnavailable', false]);
     expect(refused.message).not.toContain('secret-pw');
 
     h.emulator.faults.latencyMs = 800;
-    const slow = createHarborClient({ baseUrl: h.emulator.url, username: 'admin', password: 'Harbor12345', timeoutMs: 200 });
+    const slow = createHarborAdminClient({ baseUrl: h.emulator.url, username: 'admin', password: 'Harbor12345', timeoutMs: 200 });
     const timedOut = await failureOf(slow.system.health());
     expect(timedOut.message).toMatch(/timed out/);
     expect(timedOut.nonRetryable).toBe(false);
   });
 
   it('refuses wrong credentials with a non-retryable failure', async () => {
-    const wrong = createHarborClient({ baseUrl: h.emulator.url, username: 'admin', password: 'nope', timeoutMs: 2000 });
+    const wrong = createHarborAdminClient({ baseUrl: h.emulator.url, username: 'admin', password: 'nope', timeoutMs: 2000 });
     const denied = await failureOf(wrong.projects.list());
     expect([denied.type, denied.nonRetryable]).toEqual(['HarborForbidden', true]);
   });
@@ -290,7 +291,7 @@ describe('Harbor client against the emulator', () => {
         { address: 'harbor-b.local', url: 'http://127.0.0.1:1', username: 'admin', password: 'x' },
       ]),
     })!;
-    const instances = createHarborInstances(configs, { timeoutMs: 500 });
+    const instances = createHarborInstances(configs, { timeoutMs: 500, client: createHarborAdminClient });
     expect(instances.addresses()).toEqual(['harbor-a.local', 'harbor-b.local']);
     expect(await instances.get('harbor-a.local').system.ping()).toBe('Pong');
     expect((await failureOf(instances.get('harbor-b.local').system.ping())).type).toBe('HarborUnavailable');

@@ -1,20 +1,20 @@
-import { createHarborClient, type HarborClient } from '../../activities/harbor';
 import { startHarborEmulator, type HarborEmulator } from '../harbor-emulator';
 import { startOciRegistry } from '../servers/oci-registry';
+import { createHarborAdminClient, type HarborAdminClient } from './harbor-admin';
 
 export interface HarborTestbed {
   emulator: HarborEmulator;
-  client: HarborClient;
+  client: HarborAdminClient;
   /** The OCI registry behind the emulator, to compare with what the emulator answers. */
   registryUrl: string;
   stop(): Promise<void>;
 }
 
-/** A real OCI registry and the Harbor emulator over it, in strict mode, with a client for it. */
+/** A real OCI registry and the Harbor emulator over it, in strict mode, with an admin client for it. */
 export async function startHarbor(opts: { scanDelayMs?: number } = {}): Promise<HarborTestbed> {
   const registry = await startOciRegistry();
   const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'throw', scanDelayMs: opts.scanDelayMs });
-  const client = createHarborClient({ baseUrl: emulator.url, username: emulator.username, password: emulator.password, timeoutMs: 5000 });
+  const client = createHarborAdminClient({ baseUrl: emulator.url, username: emulator.username, password: emulator.password, timeoutMs: 5000 });
   return {
     emulator,
     client,
