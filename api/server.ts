@@ -1,8 +1,7 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { connect } from '../db/client';
-import { harborConfigFromEnv } from '../activities/harbor';
-import { loadConfig } from '../lib/config';
+import { harborConfigFromEnv, loadConfig } from '../lib/config';
 import { createSecretBox, parseKey } from '../lib/secrets';
 import { logger } from '../lib/logger';
 import { createApp } from './app';

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
-import { createHarborInstances, harborConfigFromEnv } from '../activities/harbor';
+import { createHarborInstances } from '../activities/harbor';
 import { createKafkaPublisher, createLogPublisher } from '../activities/kafka';
 import type { ActivityDeps } from '../activities';
 import type { Db } from '../db/client';
-import type { Config } from '../lib/config';
+import { harborConfigFromEnv, type Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { createSecretBox, parseKey } from '../lib/secrets';
 

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Process configuration, read once from the environment. Defaults suit the local stack. */
 export interface Config {
   databaseUrl: string | undefined;
@@ -90,4 +92,35 @@ export function loadConfig(): Config {
       policyFile: process.env.PBAC_POLICY_FILE || undefined,
     },
   };
+}
+
+/** One Harbor instance the service manages. */
+const InstanceConfig = z.object({
+  /** The registry address users push to, e.g. `harbor.example.com`: the first part of a model's full name. */
+  address: z.string().min(1),
+  url: z.url(),
+  username: z.string().min(1),
+  password: z.string().min(1),
+});
+export type HarborInstanceConfig = z.infer<typeof InstanceConfig>;
+
+/**
+ * From `HARBOR_INSTANCES` (a JSON array of {address, url, username, password}) or the single
+ * `HARBOR_URL` / `HARBOR_USERNAME` / `HARBOR_PASSWORD` / `HARBOR_REGISTRY_ADDRESS`. Undefined when none is set.
+ */
+export function harborConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HarborInstanceConfig[] | undefined {
+  if (env.HARBOR_INSTANCES) {
+    const parsed = z.array(InstanceConfig).min(1).safeParse(JSON.parse(env.HARBOR_INSTANCES));
+    if (!parsed.success) throw new Error(`HARBOR_INSTANCES is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    return parsed.data;
+  }
+  if (!env.HARBOR_URL) return undefined;
+  return [
+    InstanceConfig.parse({
+      address: env.HARBOR_REGISTRY_ADDRESS ?? new URL(env.HARBOR_URL).host,
+      url: env.HARBOR_URL,
+      username: env.HARBOR_USERNAME ?? 'admin',
+      password: env.HARBOR_PASSWORD,
+    }),
+  ];
 }

@@ -1,15 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
+import type { HarborInstanceConfig } from '../../lib/config';
 import { createHarborClient, type HarborClient, type HarborClientOptions } from './client';
-
-const InstanceConfig = z.object({
-  /** The registry address users push to, e.g. `harbor.example.com`: the first part of a model's full name. */
-  address: z.string().min(1),
-  url: z.url(),
-  username: z.string().min(1),
-  password: z.string().min(1),
-});
-export type HarborInstanceConfig = z.infer<typeof InstanceConfig>;
 
 /** The Harbor instances this service manages (the seed's multi-instance mode), keyed by registry address. */
 export interface HarborInstances<C = HarborClient> {
@@ -37,25 +28,4 @@ export function createHarborInstances(configs: HarborInstanceConfig[], opts: { t
       return client;
     },
   };
-}
-
-/**
- * From `HARBOR_INSTANCES` (a JSON array of {address, url, username, password}) or the single
- * `HARBOR_URL` / `HARBOR_USERNAME` / `HARBOR_PASSWORD` / `HARBOR_REGISTRY_ADDRESS`. Undefined when none is set.
- */
-export function harborConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HarborInstanceConfig[] | undefined {
-  if (env.HARBOR_INSTANCES) {
-    const parsed = z.array(InstanceConfig).min(1).safeParse(JSON.parse(env.HARBOR_INSTANCES));
-    if (!parsed.success) throw new Error(`HARBOR_INSTANCES is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    return parsed.data;
-  }
-  if (!env.HARBOR_URL) return undefined;
-  return [
-    InstanceConfig.parse({
-      address: env.HARBOR_REGISTRY_ADDRESS ?? new URL(env.HARBOR_URL).host,
-      url: env.HARBOR_URL,
-      username: env.HARBOR_USERNAME ?? 'admin',
-      password: env.HARBOR_PASSWORD,
-    }),
-  ];
 }

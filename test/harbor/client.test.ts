@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHarborInstances, harborConfigFromEnv } from '../../activities/harbor';
+import { createHarborInstances } from '../../activities/harbor';
+import { harborConfigFromEnv } from '../../lib/config';
 import { startHarbor, type HarborTestbed } from '../support/harbor';
 import { createHarborAdminClient, HarborRole, type HarborRetentionPolicy } from '../support/harbor-admin';
 import { uniqueName } from '../support/stack';
