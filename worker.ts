@@ -3,7 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { connect } from './db/client';
 import { activityDepsFromConfig } from './composition/activity-deps';
 import { loadConfig } from './lib/config';
-import { logger } from './lib/logger';
+import { logger } from './composition/logger';
 import { ensureSchedules } from './composition/schedules';
 import { createWorker } from './composition/worker';
 import { installWorkerMetrics } from './composition/worker-metrics';

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { connect } from '../db/client';
 import { harborConfigFromEnv, loadConfig } from '../lib/config';
 import { createSecretBox, parseKey } from '../lib/secrets';
-import { logger } from '../lib/logger';
+import { logger } from '../composition/logger';
 import { createApp } from './app';
 import { authFromConfig } from './auth';
 

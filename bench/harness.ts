@@ -15,7 +15,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../api/app';
 import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
-import { logger } from '../lib/logger';
+import { logger } from '../composition/logger';
 import { createSecretBox } from '../lib/secrets';
 import { startKafka } from '../test/servers/kafka';
 import { startOciRegistry } from '../test/servers/oci-registry';

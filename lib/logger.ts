@@ -2,7 +2,6 @@ import pino from 'pino';
 
 /** JSON logs; credentials are redacted wherever a known header or field carries them. */
 const options: pino.LoggerOptions = {
-  level: process.env.LOG_LEVEL ?? 'info',
   redact: {
     paths: [
       'req.headers.authorization',
@@ -17,8 +16,8 @@ const options: pino.LoggerOptions = {
   },
 };
 
-/** The service's logger writing to `destination` (stdout by default), e.g. to capture logs in tests. */
-export const createLogger = (destination?: pino.DestinationStream, level?: string) => pino({ ...options, ...(level ? { level } : {}) }, destination ?? pino.destination(1));
-export const logger = createLogger();
+/** The service's logger writing to `destination` (stdout by default), e.g. to capture logs in tests; `LOG_LEVEL` unless `level` is given. */
+export const createLogger = (destination?: pino.DestinationStream, level?: string) =>
+  pino({ ...options, level: level || (process.env.LOG_LEVEL ?? 'info') }, destination ?? pino.destination(1));
 
 export type Logger = pino.Logger;

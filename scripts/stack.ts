@@ -13,7 +13,7 @@ import { migrateDatabase } from '../db/migrate';
 import { activityDepsFromConfig } from '../composition/activity-deps';
 import { harborConfigFromEnv, loadConfig } from '../lib/config';
 import { startLocalIssuer } from './local-issuer';
-import { logger } from '../lib/logger';
+import { logger } from '../composition/logger';
 import { ensureSchedules } from '../composition/schedules';
 import { createWorker } from '../composition/worker';
 import { installWorkerMetrics } from '../composition/worker-metrics';

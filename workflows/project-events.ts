@@ -1,20 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { ProjectEventInput } from '../lib/project-events';
 import { recordHarborSummary } from './harbor-summary';
 
 const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
-
-export interface ProjectEventInput {
-  registry: string;
-  project: string;
-  /** The inbox row: the audit key and the CloudEvent id, so a re-run changes nothing. */
-  inboxId: string;
-  type: string;
-  operator: string | null;
-  occurAt: number;
-  /** Harbor's `event_data`. */
-  details: unknown;
-}
 
 const TELEMETRY_TYPES: Record<string, string> = {
   QUOTA_EXCEED: 'modelregistry.quota.exceeded',

@@ -1,9 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { harborProjectEventWorkflowId, repositoryWorkflowId } from '../../lib/workflow-ids';
-import type { ProjectEventInput } from '../../workflows/project-events';
 import { HARBOR_EVENTS_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from '../../lib/repository-events';
 import { ModelName, OperationKind, ProjectName } from '../../lib/search-attributes';
 import type { HarborEvent } from '../../lib/harbor-events';
+import type { ProjectEventInput } from '../../lib/project-events';
 
 /** Event types the repository workflow applies. */
 export const REPOSITORY_TYPES = new Set(['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'SCANNING_COMPLETED', 'SCANNING_FAILED', 'SCANNING_STOPPED']);

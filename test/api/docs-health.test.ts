@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { connect } from '../../db/client';
-import { logger } from '../../lib/logger';
+import { logger } from '../../composition/logger';
 import { readJson } from '../support/http';
 import { startTestStack, type TestStack } from '../support/stack';
 

@@ -2,7 +2,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
-import { logger } from '../../lib/logger';
+import { logger } from '../../composition/logger';
 import { eventually } from '../support/eventually';
 import { readJson } from '../support/http';
 import { onboardProject, startTestStack, uniqueName, type TestStack } from '../support/stack';

@@ -9,7 +9,7 @@ import { SERVICE_NAME, type Action, type Resource } from '../../api/auth/actions
 import { createEmbeddedPdp, globMatch, loadPolicy, type DecisionInput } from '../../api/auth/pdp';
 import { principalFromClaims } from '../../api/auth/principal';
 import { createRemotePdp } from '../../api/auth/remote-pdp';
-import { logger } from '../../lib/logger';
+import { logger } from '../../composition/logger';
 
 const subject = (roles: string[], tenantRoles: Record<string, string[]> = {}): DecisionInput['subject'] => ({ subject: 's', username: 'u', roles, tenantRoles, groups: [] });
 const ask = (s: DecisionInput['subject'], action: Action, resource: Omit<Resource, 'service'> = {}): DecisionInput => ({ subject: s, action, resource: { service: SERVICE_NAME, ...resource } });

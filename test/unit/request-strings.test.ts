@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import type { AuthDeps } from '../../api/auth/middleware';
 import { connect } from '../../db/client';
-import { logger } from '../../lib/logger';
+import { logger } from '../../composition/logger';
 import { createSecretBox } from '../../lib/secrets';
 
 interface Def {
