@@ -1,6 +1,6 @@
 import { heartbeat } from '@temporalio/activity';
 import type { Db } from '../db/client';
-import { markProcessed } from '../db/inbox';
+import { markProcessed } from '../db/inbox/deliveries';
 import { auditEvents } from '../db/schema';
 import { extractModelMetadata, type OciManifest } from '../lib/model-metadata';
 import { ARTIFACT_EVENTS, type RepositoryEvent } from '../lib/repository-events';

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
 import { images, models, repositories, signatures, tags, validationResults } from '../../db/schema';
-import { markProcessed } from '../../db/inbox';
+import { markProcessed } from '../../db/inbox/deliveries';
 
 export interface ImportedScan {
   reportId: string;

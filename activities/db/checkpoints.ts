@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
-import { toCheckpointRecord, type CheckpointRecord } from '../../db/read-models/checkpoints';
+import { toCheckpointRecord, type CheckpointRecord } from '../../db/queries/checkpoints';
 import { checkpoints, images, models, projects, tags } from '../../db/schema';
 import type { CheckpointCreate, CheckpointPatch, VersionRef } from '../../lib/checkpoints';
 

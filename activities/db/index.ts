@@ -7,7 +7,7 @@ import { createProjectActivities } from './projects';
 import { createRobotActivities } from './robots';
 import { createTenantActivities } from './tenants';
 
-export type { TenantInput, TenantRecord } from '../../db/read-models/tenants';
+export type { TenantInput, TenantRecord } from '../../db/queries/tenants';
 export type { ProjectRowInput } from './projects';
 export type { ImportedRepository } from './catalogue-import';
 

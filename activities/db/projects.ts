@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { toProjectRecord, type HarborSummary, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
-import { toRobotRecord } from '../../db/read-models/robots';
+import { toProjectRecord, type HarborSummary, type ProjectRecord, type ProjectSettings } from '../../db/queries/projects';
+import { toRobotRecord } from '../../db/queries/robots';
 import { auditEvents, projects, robotAccounts } from '../../db/schema';
 
 export interface ProjectRowInput {

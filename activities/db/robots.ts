@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { toRobotRecord, type RobotRecord } from '../../db/read-models/robots';
+import { toRobotRecord, type RobotRecord } from '../../db/queries/robots';
 import { robotAccounts } from '../../db/schema';
 
 export function createRobotActivities({ db }: { db: Db }) {

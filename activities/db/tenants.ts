@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { toTenantRecord, type TenantInput, type TenantRecord } from '../../db/read-models/tenants';
+import { toTenantRecord, type TenantInput, type TenantRecord } from '../../db/queries/tenants';
 import { tenants } from '../../db/schema';
 
 export function createTenantActivities({ db }: { db: Db }) {

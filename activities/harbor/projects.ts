@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { HarborSummary, ProjectSettings } from '../../db/read-models/projects';
+import type { HarborSummary, ProjectSettings } from '../../db/queries/projects';
 import type { OciManifest } from '../../lib/model-metadata';
 import type { ImportedArtifact, ImportedRepository } from '../db/catalogue-import';
 import { randomSecret, type SecretBox } from '../../lib/secrets';

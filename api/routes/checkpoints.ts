@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Db } from '../../db/client';
-import { toCheckpointRecord, type CheckpointRecord } from '../../db/read-models/checkpoints';
+import { toCheckpointRecord, type CheckpointRecord } from '../../db/queries/checkpoints';
 import { checkpoints, images, models, projects, tags } from '../../db/schema';
 import { CheckpointCreateSchema, CheckpointPatchSchema, type VersionRef } from '../../lib/checkpoints';
 import { checkpointWorkflowId } from '../../lib/workflow-ids';

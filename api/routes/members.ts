@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Db } from '../../db/client';
-import { toMembershipView } from '../../db/read-models/membership';
+import { toMembershipView } from '../../db/queries/membership';
 import { projectMemberships, projects } from '../../db/schema';
 import { PROJECT_ROLES, type MembershipChanges, type ProjectMembers } from '../../lib/membership';
 import { membershipWorkflowId } from '../../lib/workflow-ids';

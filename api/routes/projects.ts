@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { and, asc, desc, eq, gt, inArray, like, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { toHarborSummary, toProjectRecord, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
+import { toHarborSummary, toProjectRecord, type ProjectRecord, type ProjectSettings } from '../../db/queries/projects';
 import { projects } from '../../db/schema';
 import { robotFullNameTooLong } from '../../lib/names';
 import type { SecretBox } from '../../lib/secrets';

@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Db } from '../../db/client';
-import { toRobotRecord, type RobotRecord } from '../../db/read-models/robots';
+import { toRobotRecord, type RobotRecord } from '../../db/queries/robots';
 import { projects, robotAccounts } from '../../db/schema';
 import { robotDurationDays, robotFullNameTooLong, robotName } from '../../lib/names';
 import { ROBOT_PERMISSION_NAMES, robotFullName, type RobotSpec } from '../../lib/robots';

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, inArray, like } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { tenants } from '../../db/schema';
 import { authOf } from '../auth/middleware';
-import { toTenantRecord } from '../../db/read-models/tenants';
+import { toTenantRecord } from '../../db/queries/tenants';
 import { tenantWorkflowId } from '../../lib/workflow-ids';
 import { OperationKind, TenantName } from '../../lib/search-attributes';
 import type { TenantUpsertResult } from '../../workflows/tenants';
