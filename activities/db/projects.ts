@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { toProjectRecord, type HarborSummary, type ProjectRecord, type ProjectSettings } from '../../db/queries/projects';
+import { findLiveProject, toProjectRecord, type HarborSummary, type ProjectRecord, type ProjectSettings } from '../../db/queries/projects';
 import { toRobotRecord } from '../../db/queries/robots';
 import { auditEvents, projects, robotAccounts } from '../../db/schema';
 
@@ -27,9 +27,8 @@ const live = (registry: string, name: string) =>
 
 export function createProjectActivities({ db }: { db: Db }) {
   return {
-    async findProject(registry: string, name: string): Promise<ProjectRecord | null> {
-      const [row] = await db.select().from(projects).where(live(registry, name)).limit(1);
-      return row ? toProjectRecord(row) : null;
+    findProject(registry: string, name: string): Promise<ProjectRecord | null> {
+      return findLiveProject(db, registry, name);
     },
 
     /** Insert, or update the live row of that name: a retry converges on the same row. */

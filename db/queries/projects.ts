@@ -1,5 +1,8 @@
-import type { projects } from '../schema';
+import { and, asc, desc, eq, gt, inArray, isNotNull, like, lt, or } from 'drizzle-orm';
+import type { Db, Tx } from '../client';
+import { projects } from '../schema';
 import { isoTime } from '../../lib/time';
+import { escapeLike, pageOf, sortKeyOf, type Page, type SortKey } from './page';
 
 /** Harbor project settings the service manages (Harbor's project `metadata`). */
 export interface ProjectSettings {
@@ -59,4 +62,76 @@ export function toProjectRecord(row: typeof projects.$inferSelect): ProjectRecor
     createdAt: isoTime(row.createdAt)!,
     updatedAt: isoTime(row.updatedAt)!,
   };
+}
+
+/** A project with Harbor's figures as a workflow last fetched them (none for an archived one, which may be gone from Harbor). */
+export type ProjectDetail = ProjectRecord & { harbor: HarborSummary | null };
+
+const liveWhere = (registry: string, name: string) => and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false));
+
+/** The live project of that name in that registry: the one lookup routes, auth and activities share. */
+export async function findLiveProject(db: Db | Tx, registry: string, name: string): Promise<ProjectRecord | null> {
+  const [row] = await db.select().from(projects).where(liveWhere(registry, name)).limit(1);
+  return row ? toProjectRecord(row) : null;
+}
+
+/** The project of that name, live or else the one archived last. */
+export async function findProject(db: Db, registry: string, name: string): Promise<ProjectDetail | null> {
+  const [row] = await db
+    .select()
+    .from(projects)
+    .where(and(eq(projects.harborAddress, registry), eq(projects.name, name)))
+    .orderBy(asc(projects.isArchived), desc(projects.deletedAt))
+    .limit(1);
+  return row ? { ...toProjectRecord(row), harbor: row.isArchived ? null : toHarborSummary(row) } : null;
+}
+
+/** The tenant of a project known by name alone (an operation's search attribute), in any registry. */
+export async function findTenantOfProject(db: Db, name: string): Promise<string | null> {
+  const [row] = await db.select({ tenant: projects.tenantId }).from(projects).where(eq(projects.name, name)).limit(1);
+  return row?.tenant ?? null;
+}
+
+export interface ProjectListQuery {
+  /** Tenant isolation: projects of these tenants only. */
+  tenants: string[];
+  tenantId?: string;
+  registry?: string;
+  namePrefix?: string;
+  archived: boolean;
+  sort: 'name' | '-name' | 'createdAt' | '-createdAt';
+  after?: SortKey;
+  limit: number;
+}
+
+export async function listProjects(db: Db, q: ProjectListQuery): Promise<Page<ProjectRecord>> {
+  const descending = q.sort.startsWith('-');
+  const column = q.sort.endsWith('createdAt') ? projects.createdAt : projects.name;
+  const beyond = (key: SortKey) =>
+    descending ? or(lt(column, key.value), and(eq(column, key.value), lt(projects.id, key.id))) : or(gt(column, key.value), and(eq(column, key.value), gt(projects.id, key.id)));
+  const rows = await db
+    .select()
+    .from(projects)
+    .where(
+      and(
+        eq(projects.isArchived, q.archived),
+        inArray(projects.tenantId, q.tenants),
+        q.tenantId ? eq(projects.tenantId, q.tenantId) : undefined,
+        q.registry ? eq(projects.harborAddress, q.registry) : undefined,
+        q.namePrefix ? like(projects.name, `${escapeLike(q.namePrefix)}%`) : undefined,
+        q.after ? beyond(q.after) : undefined,
+      ),
+    )
+    .orderBy(descending ? desc(column) : asc(column), descending ? desc(projects.id) : asc(projects.id))
+    .limit(q.limit + 1);
+  return pageOf(rows, q.limit, (r) => sortKeyOf(column === projects.name ? r.name : r.createdAt, r.id), toProjectRecord);
+}
+
+/** Live projects of the managed registries that have a webhook secret (sealed), for authenticating deliveries. */
+export async function listWebhookSecrets(db: Db, registries: string[]): Promise<{ id: string; name: string; registry: string; secret: string }[]> {
+  const rows = await db
+    .select({ id: projects.id, name: projects.name, registry: projects.harborAddress, secret: projects.webhookSecret })
+    .from(projects)
+    .where(and(eq(projects.isArchived, false), isNotNull(projects.webhookSecret), inArray(projects.harborAddress, registries)));
+  return rows.map((r) => ({ ...r, secret: r.secret! }));
 }
