@@ -3,7 +3,7 @@ import type { Db, Tx } from '../client';
 import { images, modelOverrides, models, modelTypes, projects, signatures, tags, validationResults } from '../schema';
 import { isoTime } from '../../lib/time';
 import { escapeLike, pageOf, sortKeyOf, type Page, type SortKey } from './page';
-import { toProjectRecord, type ProjectRecord } from './projects';
+import { liveProjectWhere, toProjectRecord, type ProjectRecord } from './projects';
 
 /** A model as the API shows it. */
 export interface ModelRecord {
@@ -68,7 +68,7 @@ export async function findLiveModelRow(db: Db | Tx, ref: ModelRef, opts: { forUp
     .select({ project: projects, model: models })
     .from(models)
     .innerJoin(projects, eq(projects.id, models.projectId))
-    .where(and(eq(projects.harborAddress, ref.registry), eq(projects.name, ref.project), eq(projects.isArchived, false), eq(models.name, ref.model), eq(models.isArchived, false)))
+    .where(and(liveProjectWhere(ref.registry, ref.project), eq(models.name, ref.model), eq(models.isArchived, false)))
     .limit(1)
     .$dynamic();
   const [row] = await (opts.forUpdate ? query.for('update') : query);

@@ -67,11 +67,12 @@ export function toProjectRecord(row: typeof projects.$inferSelect): ProjectRecor
 /** A project with Harbor's figures as a workflow last fetched them (none for an archived one, which may be gone from Harbor). */
 export type ProjectDetail = ProjectRecord & { harbor: HarborSummary | null };
 
-const liveWhere = (registry: string, name: string) => and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false));
+/** The live project of that name in that registry, as a condition (writes use it too). */
+export const liveProjectWhere = (registry: string, name: string) => and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false));
 
 /** The live project of that name in that registry: the one lookup routes, auth and activities share. */
 export async function findLiveProject(db: Db | Tx, registry: string, name: string): Promise<ProjectRecord | null> {
-  const [row] = await db.select().from(projects).where(liveWhere(registry, name)).limit(1);
+  const [row] = await db.select().from(projects).where(liveProjectWhere(registry, name)).limit(1);
   return row ? toProjectRecord(row) : null;
 }
 

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
 import { images, manifests, metadata, models, projects, tags } from '../schema';
 import type { VersionRef } from '../../lib/checkpoints';
+import { liveProjectWhere } from './projects';
 
 /** A live version (tag) of a live model of a live project: the one lookup routes and activities share. */
 export async function findLiveVersion(db: Db | Tx, ref: VersionRef): Promise<{ modelId: string; imageId: string; digest: string } | null> {
@@ -13,9 +14,7 @@ export async function findLiveVersion(db: Db | Tx, ref: VersionRef): Promise<{ m
     .innerJoin(projects, eq(projects.id, models.projectId))
     .where(
       and(
-        eq(projects.harborAddress, ref.registry),
-        eq(projects.name, ref.project),
-        eq(projects.isArchived, false),
+        liveProjectWhere(ref.registry, ref.project),
         eq(models.name, ref.model),
         eq(models.isArchived, false),
         eq(tags.name, ref.tag),
