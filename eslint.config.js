@@ -36,4 +36,20 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The API reads through db/queries and writes through workflows: no SQL of its own.
+    files: ['api/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'drizzle-orm', message: 'The API reads through db/queries; no SQL in api/.' }],
+          patterns: [
+            { group: ['drizzle-orm/*'], message: 'The API reads through db/queries; no SQL in api/.' },
+            { group: ['**/db/schema', '**/db/schema/**'], message: 'The API reads through db/queries, which return records; no tables in api/.' },
+          ],
+        },
+      ],
+    },
+  },
 );

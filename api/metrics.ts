@@ -1,8 +1,8 @@
-import { sql } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../db/client';
+import { inboxBacklog } from '../db/queries/inbox';
 
 /**
  * The API's Prometheus metrics, in a registry of its own (not prom-client's global one), so that
@@ -36,12 +36,9 @@ export function createMetrics(deps: { db: Db }) {
     help: 'Inbox rows by source: undispatched (stored, not yet handed to Temporal) and dispatched (handed over, not yet applied)',
     labelNames: ['source', 'state'] as const,
     registers: [registry],
-    // Read at scrape time; both counts walk a partial index of the rows in that state only (invalid rows are never dispatched).
+    // Read at scrape time (invalid rows are never dispatched).
     async collect() {
-      const rows = await deps.db.execute<{ source: string; state: string; n: number }>(sql`
-        select source, 'undispatched' as state, count(*)::int as n from modelregistry.webhook_events where dispatched_at is null and status = 'received' group by source
-        union all
-        select source, 'dispatched', count(*)::int from modelregistry.webhook_events where status = 'dispatched' group by source`);
+      const rows = await inboxBacklog(deps.db);
       this.reset();
       for (const r of rows) this.set({ source: r.source, state: r.state }, r.n);
     },

@@ -1,3 +1,5 @@
+import type { Page } from '../db/queries/page';
+
 /** Cursors are the last row's sort key, base64url-encoded so clients treat them as opaque. */
 export const encodeCursor = (key: string) => Buffer.from(key, 'utf8').toString('base64url');
 
@@ -8,8 +10,8 @@ export function decodeCursor(cursor: string): string | null {
   return encodeCursor(key) === cursor ? key : null;
 }
 
-/** Escapes LIKE wildcards so a user's prefix matches literally. */
-export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+/** A page as every list answers it: the next page's key as an opaque cursor. */
+export const pageResponse = <T>(page: Page<T>) => ({ items: page.items, nextCursor: page.next === null ? null : encodeCursor(page.next) });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

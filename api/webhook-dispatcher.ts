@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
-import { markDispatched } from '../db/inbox';
+import { markDispatched } from '../db/inbox/deliveries';
 import type { Logger } from '../lib/logger';
 import { dispatchHarborEvents, type Delivery } from '../activities/temporal/dispatch';
 

@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { projects } from '../db/schema';
+import { listWebhookSecrets } from '../db/queries/projects';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
 
@@ -31,16 +30,13 @@ export function createWebhookSenders(deps: { db: Db; secrets: SecretBox; registr
   let running: Promise<void> | undefined;
 
   async function load() {
-    const rows = await deps.db
-      .select({ id: projects.id, name: projects.name, registry: projects.harborAddress, secret: projects.webhookSecret })
-      .from(projects)
-      .where(and(eq(projects.isArchived, false), isNotNull(projects.webhookSecret), inArray(projects.harborAddress, deps.registries)));
+    const rows = await listWebhookSecrets(deps.db, deps.registries);
     const next = new Map<string, Sender & { expected: Buffer }>();
     const unreadable: string[] = [];
     for (const r of rows) {
       let header: string;
       try {
-        header = `Bearer ${deps.secrets.open(r.secret!)}`;
+        header = `Bearer ${deps.secrets.open(r.secret)}`;
       } catch {
         unreadable.push(r.id); // sealed with another key: its deliveries are refused, the others still accepted
         continue;

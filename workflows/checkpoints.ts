@@ -1,6 +1,6 @@
 import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CheckpointRecord } from '../db/read-models/checkpoints';
+import type { CheckpointRecord } from '../db/queries/checkpoints';
 import type { CheckpointCreate, CheckpointPatch, VersionRef } from '../lib/checkpoints';
 
 const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });

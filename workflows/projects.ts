@@ -1,7 +1,7 @@
 import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { MemberSpec } from '../activities/harbor/members';
-import type { ProjectRecord, ProjectSettings } from '../db/read-models/projects';
+import type { ProjectRecord, ProjectSettings } from '../db/queries/projects';
 import type { Actor } from './actor';
 import { recordHarborSummary } from './harbor-summary';
 import { Saga } from './saga';

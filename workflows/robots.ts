@@ -1,6 +1,6 @@
 import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { RobotRecord } from '../db/read-models/robots';
+import type { RobotRecord } from '../db/queries/robots';
 import { robotFullName, type RobotSpec } from '../lib/robots';
 
 const harbor = proxyActivities<Activities>({

@@ -2,7 +2,7 @@
 // belongs to neither system's folder; its Harbor reads are the Harbor repository activities'.
 import { heartbeat } from '@temporalio/activity';
 import type { Db } from '../../db/client';
-import { markProcessed } from '../../db/inbox';
+import { markProcessed } from '../../db/inbox/deliveries';
 import { auditEvents } from '../../db/schema';
 import { extractModelMetadata, type OciManifest } from '../../lib/model-metadata';
 import { ARTIFACT_EVENTS, type RepositoryEvent } from '../../lib/repository-events';

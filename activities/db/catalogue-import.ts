@@ -1,7 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
 import { images, models, repositories, signatures, tags, validationResults } from '../../db/schema';
-import { markProcessed } from '../../db/inbox';
 
 export interface ImportedScan {
   reportId: string;
@@ -268,10 +267,6 @@ export function createCatalogueImportActivities({ db }: { db: Db }) {
         if (input.repository.artifacts.length === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, model.id));
         return { added: count('added'), updated: count('updated'), archived: count('archived') };
       });
-    },
-
-    async markWebhookEventsProcessed(ids: string[]): Promise<void> {
-      await markProcessed(db, ids);
     },
   };
 }

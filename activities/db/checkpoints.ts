@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
-import { toCheckpointRecord, type CheckpointRecord } from '../../db/read-models/checkpoints';
-import { checkpoints, images, models, projects, tags } from '../../db/schema';
+import { liveCheckpointWhere, toCheckpointRecord, type CheckpointRecord } from '../../db/queries/checkpoints';
+import { findLiveVersion } from '../../db/queries/versions';
+import { checkpoints } from '../../db/schema';
 import type { CheckpointCreate, CheckpointPatch, VersionRef } from '../../lib/checkpoints';
 
 const UNIQUE_VIOLATION = '23505';
@@ -10,30 +11,11 @@ const notFound = (message: string) => ApplicationFailure.create({ type: 'NotFoun
 
 /** The live version (tag) of a live model, or NotFound. */
 async function version(tx: Tx, ref: VersionRef) {
-  const [row] = await tx
-    .select({ modelId: models.id, imageId: images.id })
-    .from(tags)
-    .innerJoin(images, eq(images.id, tags.imageId))
-    .innerJoin(models, eq(models.id, images.modelId))
-    .innerJoin(projects, eq(projects.id, models.projectId))
-    .where(
-      and(
-        eq(projects.harborAddress, ref.registry),
-        eq(projects.name, ref.project),
-        eq(projects.isArchived, false),
-        eq(models.name, ref.model),
-        eq(models.isArchived, false),
-        eq(tags.name, ref.tag),
-        eq(tags.isArchived, false),
-        eq(images.isArchived, false),
-      ),
-    )
-    .limit(1);
+  const row = await findLiveVersion(tx, ref);
   if (!row) throw notFound(`no version "${ref.tag}" of "${ref.project}/${ref.model}" in ${ref.registry}`);
   return row;
 }
 
-const live = (modelId: string, tag: string, name: string) => and(eq(checkpoints.modelId, modelId), eq(checkpoints.tag, tag), eq(checkpoints.name, name), eq(checkpoints.isArchived, false));
 
 /** Checkpoint rows, written by the checkpoint workflows; each write is one transaction. */
 export function createCheckpointActivities({ db }: { db: Db }) {
@@ -42,7 +24,7 @@ export function createCheckpointActivities({ db }: { db: Db }) {
     async createCheckpoint(ref: VersionRef, input: CheckpointCreate): Promise<CheckpointRecord> {
       return db.transaction(async (tx) => {
         const v = await version(tx, ref);
-        const [existing] = await tx.select().from(checkpoints).where(live(v.modelId, ref.tag, input.name));
+        const [existing] = await tx.select().from(checkpoints).where(liveCheckpointWhere(v.modelId, ref.tag, input.name));
         if (existing) {
           if (existing.uri === input.uri) return toCheckpointRecord(existing);
           throw ApplicationFailure.create({ type: 'Conflict', message: `version "${ref.tag}" already has a checkpoint "${input.name}"`, nonRetryable: true });
@@ -60,7 +42,7 @@ export function createCheckpointActivities({ db }: { db: Db }) {
     async updateCheckpoint(ref: VersionRef, name: string, patch: CheckpointPatch): Promise<CheckpointRecord> {
       return db.transaction(async (tx) => {
         const v = await version(tx, ref);
-        const [row] = await tx.update(checkpoints).set({ ...patch, updatedAt: sql`now()` }).where(live(v.modelId, ref.tag, name)).returning();
+        const [row] = await tx.update(checkpoints).set({ ...patch, updatedAt: sql`now()` }).where(liveCheckpointWhere(v.modelId, ref.tag, name)).returning();
         if (!row) throw notFound(`version "${ref.tag}" of "${ref.project}/${ref.model}" has no checkpoint "${name}"`);
         return toCheckpointRecord(row);
       });
@@ -69,7 +51,7 @@ export function createCheckpointActivities({ db }: { db: Db }) {
     async archiveCheckpoint(ref: VersionRef, name: string): Promise<CheckpointRecord> {
       return db.transaction(async (tx) => {
         const v = await version(tx, ref);
-        const [row] = await tx.update(checkpoints).set({ isArchived: true, deletedAt: sql`now()`, updatedAt: sql`now()` }).where(live(v.modelId, ref.tag, name)).returning();
+        const [row] = await tx.update(checkpoints).set({ isArchived: true, deletedAt: sql`now()`, updatedAt: sql`now()` }).where(liveCheckpointWhere(v.modelId, ref.tag, name)).returning();
         if (!row) throw notFound(`version "${ref.tag}" of "${ref.project}/${ref.model}" has no checkpoint "${name}"`);
         return toCheckpointRecord(row);
       });

@@ -1,16 +1,18 @@
 import type { Db } from '../../db/client';
+import { createAuditActivities } from './audit';
 import { createCatalogueImportActivities } from './catalogue-import';
 import { createCheckpointActivities } from './checkpoints';
+import { createInboxActivities } from './inbox';
 import { createMembershipActivities } from './membership';
 import { createModelMetadataActivities } from './model-metadata';
 import { createProjectActivities } from './projects';
 import { createRobotActivities } from './robots';
 import { createTenantActivities } from './tenants';
 
-export type { TenantInput, TenantRecord } from '../../db/read-models/tenants';
+export type { TenantInput, TenantRecord } from '../../db/queries/tenants';
 export type { ProjectRowInput } from './projects';
 export type { ImportedRepository } from './catalogue-import';
 
 export function createDbActivities(deps: { db: Db }) {
-  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps), ...createMembershipActivities(deps) };
+  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps), ...createMembershipActivities(deps), ...createAuditActivities(deps), ...createInboxActivities(deps) };
 }

@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
-import { images, manifests, metadata, modelOverrides, models, modelTypes, projects, repositories } from '../../db/schema';
+import { findLiveModelRow } from '../../db/queries/models';
+import { images, manifests, metadata, modelOverrides, models, modelTypes, repositories } from '../../db/schema';
 import { extractModelMetadata, modelTypeCode, type ModelMetadata, type OciManifest } from '../../lib/model-metadata';
 
 export interface ModelUpdate {
@@ -108,13 +109,7 @@ export async function writeImagesMetadata(tx: Tx, modelId: string, entries: Imag
 export function createModelMetadataActivities({ db }: { db: Db }) {
   return {
     async modelExists(registry: string, project: string, model: string): Promise<boolean> {
-      const [row] = await db
-        .select({ id: models.id })
-        .from(models)
-        .innerJoin(projects, eq(projects.id, models.projectId))
-        .where(and(eq(projects.harborAddress, registry), eq(projects.name, project), eq(projects.isArchived, false), eq(models.name, model), eq(models.isArchived, false)))
-        .limit(1);
-      return row !== undefined;
+      return (await findLiveModelRow(db, { registry, project, model })) !== null;
     },
 
     /**
@@ -123,13 +118,7 @@ export function createModelMetadataActivities({ db }: { db: Db }) {
      */
     async applyModelUpdate(input: ModelUpdate): Promise<{ modelId: string }> {
       return db.transaction(async (tx) => {
-        const [model] = await tx
-          .select({ id: models.id })
-          .from(models)
-          .innerJoin(projects, eq(projects.id, models.projectId))
-          .where(and(eq(projects.harborAddress, input.registry), eq(projects.name, input.project), eq(projects.isArchived, false), eq(models.name, input.model), eq(models.isArchived, false)))
-          .for('update')
-          .limit(1);
+        const model = (await findLiveModelRow(tx, input, { forUpdate: true }))?.model;
         if (!model) throw ApplicationFailure.create({ type: 'NotFound', message: `no model "${input.project}/${input.model}" in ${input.registry}`, nonRetryable: true });
         const changes = {
           ...(input.description !== undefined ? { description: input.description } : {}),

@@ -1,9 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { toProjectRecord, type HarborSummary, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
-import { toRobotRecord } from '../../db/read-models/robots';
-import { auditEvents, projects, robotAccounts } from '../../db/schema';
+import { findLiveProject, liveProjectWhere, toProjectRecord, type HarborSummary, type ProjectRecord, type ProjectSettings } from '../../db/queries/projects';
+import { projects } from '../../db/schema';
 
 export interface ProjectRowInput {
   name: string;
@@ -22,14 +21,10 @@ export interface ProjectRowInput {
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
-const live = (registry: string, name: string) =>
-  and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false));
-
 export function createProjectActivities({ db }: { db: Db }) {
   return {
-    async findProject(registry: string, name: string): Promise<ProjectRecord | null> {
-      const [row] = await db.select().from(projects).where(live(registry, name)).limit(1);
-      return row ? toProjectRecord(row) : null;
+    findProject(registry: string, name: string): Promise<ProjectRecord | null> {
+      return findLiveProject(db, registry, name);
     },
 
     /** Insert, or update the live row of that name: a retry converges on the same row. */
@@ -84,7 +79,7 @@ export function createProjectActivities({ db }: { db: Db }) {
           ...(patch.settings === undefined ? {} : { settings: patch.settings as unknown as Record<string, unknown> }),
           updatedAt: sql`now()`,
         })
-        .where(live(registry, name))
+        .where(liveProjectWhere(registry, name))
         .returning();
       return row ? toProjectRecord(row) : null;
     },
@@ -99,7 +94,7 @@ export function createProjectActivities({ db }: { db: Db }) {
           harborQuotaUsedBytes: summary.quotaUsed,
           harborSummaryRefreshedAt: summary.refreshedAt,
         })
-        .where(and(live(registry, name), or(isNull(projects.harborSummaryRefreshedAt), lte(projects.harborSummaryRefreshedAt, summary.refreshedAt))));
+        .where(and(liveProjectWhere(registry, name), or(isNull(projects.harborSummaryRefreshedAt), lte(projects.harborSummaryRefreshedAt, summary.refreshedAt))));
     },
 
     /** Every live managed project, for the periodic reconciliation. */
@@ -109,41 +104,16 @@ export function createProjectActivities({ db }: { db: Db }) {
 
     /** Compensation of onboarding: the row never became visible as a finished project. */
     async deleteProjectRow(registry: string, name: string): Promise<void> {
-      await db.delete(projects).where(live(registry, name));
+      await db.delete(projects).where(liveProjectWhere(registry, name));
     },
 
     async archiveProject(registry: string, name: string): Promise<ProjectRecord | null> {
       const [row] = await db
         .update(projects)
         .set({ isArchived: true, deletedAt: sql`now()`, updatedAt: sql`now()` })
-        .where(live(registry, name))
+        .where(liveProjectWhere(registry, name))
         .returning();
       return row ? toProjectRecord(row) : null;
-    },
-
-    async saveRobotAccount(input: { projectId: string; harborRobotId: number; name: string; sealedSecret: string; expiresAt: string | null; description?: string | null; permissions?: string[] }) {
-      const [row] = await db
-        .insert(robotAccounts)
-        .values({
-          projectId: input.projectId,
-          harborRobotId: input.harborRobotId,
-          name: input.name,
-          secret: input.sealedSecret,
-          expiresAt: input.expiresAt,
-          description: input.description ?? null,
-          permissions: input.permissions ?? null,
-        })
-        .onConflictDoUpdate({
-          target: [robotAccounts.projectId, robotAccounts.harborRobotId],
-          set: { secret: input.sealedSecret, expiresAt: input.expiresAt },
-        })
-        .returning();
-      return toRobotRecord(row!);
-    },
-
-    /** One row per event key, so a retried activity does not audit twice. */
-    async recordAudit(input: { eventKey: string; actor: string | null; action: string; resource: string; details: Record<string, unknown> }) {
-      await db.insert(auditEvents).values(input).onConflictDoNothing({ target: auditEvents.eventKey });
     },
   };
 }

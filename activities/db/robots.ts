@@ -1,17 +1,32 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { toRobotRecord, type RobotRecord } from '../../db/read-models/robots';
+import { findLiveRobot, toRobotRecord, type RobotRecord } from '../../db/queries/robots';
 import { robotAccounts } from '../../db/schema';
 
 export function createRobotActivities({ db }: { db: Db }) {
   return {
-    async findRobotAccount(projectId: string, fullName: string): Promise<RobotRecord | null> {
+    async saveRobotAccount(input: { projectId: string; harborRobotId: number; name: string; sealedSecret: string; expiresAt: string | null; description?: string | null; permissions?: string[] }) {
       const [row] = await db
-        .select()
-        .from(robotAccounts)
-        .where(and(eq(robotAccounts.projectId, projectId), eq(robotAccounts.name, fullName), eq(robotAccounts.isArchived, false)))
-        .limit(1);
-      return row ? toRobotRecord(row) : null;
+        .insert(robotAccounts)
+        .values({
+          projectId: input.projectId,
+          harborRobotId: input.harborRobotId,
+          name: input.name,
+          secret: input.sealedSecret,
+          expiresAt: input.expiresAt,
+          description: input.description ?? null,
+          permissions: input.permissions ?? null,
+        })
+        .onConflictDoUpdate({
+          target: [robotAccounts.projectId, robotAccounts.harborRobotId],
+          set: { secret: input.sealedSecret, expiresAt: input.expiresAt },
+        })
+        .returning();
+      return toRobotRecord(row!);
+    },
+
+    findRobotAccount(projectId: string, fullName: string): Promise<RobotRecord | null> {
+      return findLiveRobot(db, projectId, fullName);
     },
 
     async updateRobotSecret(id: string, sealedSecret: string): Promise<void> {

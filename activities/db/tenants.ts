@@ -1,13 +1,12 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { toTenantRecord, type TenantInput, type TenantRecord } from '../../db/read-models/tenants';
+import { findTenant, toTenantRecord, type TenantInput, type TenantRecord } from '../../db/queries/tenants';
 import { tenants } from '../../db/schema';
 
 export function createTenantActivities({ db }: { db: Db }) {
   return {
-    async findTenant(name: string): Promise<TenantRecord | null> {
-      const [row] = await db.select().from(tenants).where(eq(tenants.name, name)).limit(1);
-      return row ? toTenantRecord(row) : null;
+    findTenant(name: string): Promise<TenantRecord | null> {
+      return findTenant(db, name);
     },
 
     /** Insert or update by name; a retry writes the same values again, so it is idempotent. */

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { HarborSummary, ProjectSettings } from '../../db/read-models/projects';
+import type { HarborSummary, ProjectSettings } from '../../db/queries/projects';
 import { isNotFound } from './errors';
 import type { HarborInstances } from './instances';
 

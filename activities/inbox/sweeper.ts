@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { markDispatched } from '../../db/inbox';
+import { markDispatched } from '../../db/inbox/deliveries';
 import { projects, webhookEvents } from '../../db/schema';
 import { parseHarborEvent } from '../../lib/harbor-events';
 import { dispatchHarborEvents, REPOSITORY_TYPES, type Delivery } from '../temporal/dispatch';

@@ -1,8 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { and, eq } from 'drizzle-orm';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Db } from '../../db/client';
-import { projects, tenants } from '../../db/schema';
+import { findProject, findTenantOfProject } from '../../db/queries/projects';
+import { listTenantNames } from '../../db/queries/tenants';
 import type { Logger } from '../../lib/logger';
 import { ProjectName, TenantName } from '../../lib/search-attributes';
 import { parseFullName } from '../../lib/names';
@@ -69,16 +69,12 @@ interface Resolved {
  */
 export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; registries: string[]; logger: Logger; routes: CompiledRoute[] }): MiddlewareHandler {
   async function projectResource(registry: string, name: string, model: string | undefined, version: string | undefined): Promise<Resolved> {
-    const [row] = await deps.db
-      .select({ tenant: projects.tenantId, isPublic: projects.isPublic })
-      .from(projects)
-      .where(and(eq(projects.name, name), eq(projects.harborAddress, registry)))
-      .limit(1);
+    const project = await findProject(deps.db, registry, name);
     const hidden = { title: 'Project not found', detail: `no project "${name}" in ${registry}` };
-    if (!row) return { missing: true, hidden };
+    if (!project) return { missing: true, hidden };
     return {
       hidden,
-      resource: { tenant: row.tenant, accessType: row.isPublic ? 'public' : 'private', ...(model ? { model } : {}), ...(version ? { version } : {}) },
+      resource: { tenant: project.tenantId, accessType: project.public ? 'public' : 'private', ...(model ? { model } : {}), ...(version ? { version } : {}) },
     };
   }
 
@@ -122,8 +118,8 @@ export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; 
         if (tenant) return { resource: { tenant }, hidden };
         const project = attrs.get(ProjectName);
         if (project) {
-          const [row] = await deps.db.select({ tenant: projects.tenantId }).from(projects).where(eq(projects.name, project)).limit(1);
-          if (row) return { resource: { tenant: row.tenant }, hidden };
+          const owner = await findTenantOfProject(deps.db, project);
+          if (owner) return { resource: { tenant: owner }, hidden };
         }
         return { resource: {}, hidden }; // a service-wide operation: only roles held in every tenant decide
       }
@@ -157,7 +153,7 @@ export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; 
       principal,
       can,
       async tenantsAllowed(action) {
-        const names = (await deps.db.select({ name: tenants.name }).from(tenants)).map((t) => t.name);
+        const names = await listTenantNames(deps.db);
         const allowed = await Promise.all(names.map((tenant) => can(action, { tenant })));
         return names.filter((_, i) => allowed[i]);
       },

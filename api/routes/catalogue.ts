@@ -1,13 +1,14 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { and, arrayContains, asc, desc, eq, inArray, like, not, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { auditEvents, images, manifests, metadata, modelOverrides, models, modelTypes, projects, repositories, signatures, signatureTypes, tags, validationResults } from '../../db/schema';
+import { modelAudit } from '../../db/queries/model-audit';
+import { customMetadataOf, findLiveModel, listModels as modelsPage, liveTagsOf } from '../../db/queries/models';
+import { findLiveProject } from '../../db/queries/projects';
+import { findLiveVersion, imageContent } from '../../db/queries/versions';
 import { compareTags, isSemver } from '../../lib/model-metadata';
 import { FULL_NAME_PATTERN, parseFullName } from '../../lib/names';
-import { isoTime } from '../../lib/time';
 import { authOf } from '../auth/middleware';
-import { decodeSortKey, encodeCursor, escapeLike } from '../pagination';
+import { decodeSortKey, pageResponse } from '../pagination';
 import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
 import type { MutationDeps } from '../operations';
@@ -160,39 +161,15 @@ const getAudit = createRoute({
 export function createCatalogueRouter(deps: { db: Db; registries: string[]; mutations: MutationDeps }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
   const registryOf = (q: { registry?: string }) => q.registry ?? deps.registries[0] ?? '';
-  // The model types are lookup rows fixed by migration: read once.
-  let typeCodes: Promise<Map<number, string>> | undefined;
-  const typeCode = async (id: number) => (await (typeCodes ??= deps.db.select().from(modelTypes).then((rows) => new Map(rows.map((r) => [r.id, r.code]))))).get(id) ?? 'unknown';
-  const toModel = async (m: typeof models.$inferSelect, project: string, registry: string) => ({
-    id: m.id,
-    name: m.name,
-    type: await typeCode(m.typeId),
-    project,
-    registry,
-    displayName: m.displayName,
-    description: m.description,
-    author: m.author,
-    organization: m.organization,
-    license: m.license,
-    url: m.url,
-    labels: m.tags ?? [],
-    archived: m.isArchived,
-    createdAt: isoTime(m.creationDate),
-  });
   const readable = (c: Context, tenant: string, isPublic: boolean, resources: { model: string; version?: string }[]) => {
     const auth = authOf(c);
     return Promise.all(resources.map((r) => auth.can('models.read', { tenant, accessType: isPublic ? 'public' : 'private', ...r })));
   };
-  const liveProject = async (registry: string, name: string) =>
-    (await deps.db.select({ id: projects.id, tenant: projects.tenantId, isPublic: projects.isPublic }).from(projects).where(and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false))).limit(1))[0];
-  const liveModel = async (projectId: string, name: string) =>
-    (await deps.db.select().from(models).where(and(eq(models.projectId, projectId), eq(models.name, name), eq(models.isArchived, false))).limit(1))[0];
-
   router.openapi(listModels, async (c) => {
     const { project } = c.req.valid('param');
     const q = c.req.valid('query');
     const registry = registryOf(q);
-    const p = await liveProject(registry, project);
+    const p = await findLiveProject(deps.db, registry, project);
     if (!p) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${project}" in ${registry}`));
     let after: { value: string; id: string } | undefined;
     if (q.cursor !== undefined) {
@@ -200,40 +177,10 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[]; muta
       if (!key) return invalidCursorProblem(c);
       after = key;
     }
-    const descending = q.sort.startsWith('-');
-    // Models without a creation date sort as the epoch, so the keyset stays total.
-    const column = q.sort.endsWith('createdAt') ? sql<string>`coalesce(${models.creationDate}, 'epoch'::timestamptz)` : sql<string>`${models.name}`;
-    const beyond = (key: { value: string; id: string }) =>
-      descending ? sql`(${column}, ${models.id}) < (${key.value}, ${key.id})` : sql`(${column}, ${models.id}) > (${key.value}, ${key.id})`;
-    const severities = q.scanSeverity?.toLowerCase().split(',');
-    const signed = sql`exists (select 1 from ${signatures} join ${images} on ${images.id} = ${signatures.imageId} where ${images.modelId} = ${models.id} and not ${images.isArchived} and not ${signatures.isArchived})`;
-    const rows = await deps.db
-      .select({ model: models, sortValue: sql<string>`${column}::text` })
-      .from(models)
-      .where(
-        and(
-          eq(models.projectId, p.id),
-          eq(models.isArchived, q.archived),
-          q.namePrefix ? like(models.name, `${escapeLike(q.namePrefix)}%`) : undefined,
-          q.author ? eq(models.author, q.author) : undefined,
-          q.type ? sql`${models.typeId} = (select ${modelTypes.id} from ${modelTypes} where ${modelTypes.code} = ${q.type})` : undefined,
-          q.label ? arrayContains(models.tags, [q.label]) : undefined,
-          q.hasSignature === undefined ? undefined : q.hasSignature ? signed : not(signed),
-          severities
-            ? sql`exists (select 1 from ${validationResults} join ${images} on ${images.id} = ${validationResults.imageId} where ${images.modelId} = ${models.id} and not ${images.isArchived} and lower(${validationResults.scanSeverity}) in ${severities})`
-            : undefined,
-          after ? beyond(after) : undefined,
-        ),
-      )
-      .orderBy(descending ? desc(column) : asc(column), descending ? desc(models.id) : asc(models.id))
-      .limit(q.limit + 1)
-      .then((r) => r.map((x) => ({ ...x.model, sortValue: x.sortValue })));
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
+    const page = await modelsPage(deps.db, p, { ...q, severities: q.scanSeverity?.toLowerCase().split(','), after });
     // Rules may name models: keep the ones the caller may read (the cursor follows the page as read).
-    const visible = await readable(c, p.tenant, p.isPublic, page.map((m) => ({ model: m.name })));
-    const nextCursor = rows.length > q.limit && last ? encodeCursor(JSON.stringify({ value: last.sortValue, id: last.id })) : null;
-    return c.json({ items: await Promise.all(page.filter((_, i) => visible[i]).map((m) => toModel(m, project, registry))), nextCursor }, 200);
+    const visible = await readable(c, p.tenantId, p.public, page.items.map((m) => ({ model: m.name })));
+    return c.json(pageResponse({ ...page, items: page.items.filter((_, i) => visible[i]) }), 200);
   });
 
   router.openapi(resolveName, async (c) => {
@@ -250,14 +197,9 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[]; muta
     const registry = ref.registry ?? deps.registries[0] ?? '';
     const missing = (what: string) => problemResponse(c, problemBody(404, 'not-found', 'Not found', `${what} (from "${text}")`));
     if (!deps.registries.includes(registry)) return missing(`registry ${registry} is not managed here`);
-    const p = await liveProject(registry, ref.project);
-    const m = p && (await liveModel(p.id, ref.model));
-    if (!m) return missing(`no model "${ref.project}/${ref.model}" in ${registry}`);
-    const live = await deps.db
-      .select({ tag: tags.name, digest: images.digest })
-      .from(tags)
-      .innerJoin(images, eq(images.id, tags.imageId))
-      .where(and(eq(images.modelId, m.id), eq(images.isArchived, false), eq(tags.isArchived, false)));
+    const found = await findLiveModel(deps.db, { registry, project: ref.project, model: ref.model });
+    if (!found) return missing(`no model "${ref.project}/${ref.model}" in ${registry}`);
+    const live = await liveTagsOf(deps.db, found.model.id);
     const digest = ref.digest ?? (ref.tag ? live.find((v) => v.tag === ref.tag)?.digest : undefined);
     if ((ref.tag || ref.digest) && (!digest || !live.some((v) => v.digest === digest))) return missing(`no version ${ref.tag ? `"${ref.tag}"` : ref.digest} of "${ref.project}/${ref.model}" in ${registry}`);
     const sameImage = digest ? live.filter((v) => v.digest === digest).map((v) => v.tag).sort(compareTags) : [];
@@ -280,22 +222,13 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[]; muta
   });
 
   const modelDetail = async (c: Context, registry: string, project: string, model: string) => {
-    const p = await liveProject(registry, project);
-    const m = p && (await liveModel(p.id, model));
-    if (!m) return problemResponse(c, problemBody(404, 'not-found', 'Model not found', `no model "${project}/${model}" in ${registry}`));
-    const [override] = await deps.db.select({ customMetadata: modelOverrides.customMetadata }).from(modelOverrides).where(eq(modelOverrides.modelId, m.id));
-    const versions = await deps.db
-      .select({ tag: tags.name, digest: images.digest })
-      .from(tags)
-      .innerJoin(images, eq(images.id, tags.imageId))
-      .where(and(eq(images.modelId, m.id), eq(images.isArchived, false), eq(tags.isArchived, false)));
-    versions.sort((a, b) => compareTags(a.tag, b.tag));
+    const found = await findLiveModel(deps.db, { registry, project, model });
+    if (!found) return problemResponse(c, problemBody(404, 'not-found', 'Model not found', `no model "${project}/${model}" in ${registry}`));
+    const customMetadata = await customMetadataOf(deps.db, found.model.id);
+    const versions = (await liveTagsOf(deps.db, found.model.id)).sort((a, b) => compareTags(a.tag, b.tag));
     // Rules may name versions (`0.1.*`, `latest`): list only those the caller may read.
-    const visible = await readable(c, p.tenant, p.isPublic, versions.map((v) => ({ model, version: v.tag })));
-    return c.json(
-      { ...(await toModel(m, project, registry)), versions: versions.filter((_, i) => visible[i]).map((v) => ({ ...v, semver: isSemver(v.tag) })), customMetadata: override?.customMetadata ?? {} },
-      200,
-    );
+    const visible = await readable(c, found.project.tenantId, found.project.public, versions.map((v) => ({ model, version: v.tag })));
+    return c.json({ ...found.model, versions: versions.filter((_, i) => visible[i]).map((v) => ({ ...v, semver: isSemver(v.tag) })), customMetadata }, 200);
   };
 
   router.openapi(getModel, (c) => modelDetail(c, registryOf(c.req.valid('query')), c.req.valid('param').project, c.req.valid('param').model));
@@ -323,62 +256,17 @@ export function createCatalogueRouter(deps: { db: Db; registries: string[]; muta
   router.openapi(getVersion, async (c) => {
     const { project, model, tag } = c.req.valid('param');
     const registry = registryOf(c.req.valid('query'));
-    const p = await liveProject(registry, project);
-    const m = p && (await liveModel(p.id, model));
-    const [version] = m
-      ? await deps.db
-          .select({ imageId: images.id, digest: images.digest })
-          .from(tags)
-          .innerJoin(images, eq(images.id, tags.imageId))
-          .innerJoin(repositories, eq(repositories.id, images.repositoryId))
-          .where(and(eq(images.modelId, m.id), eq(tags.name, tag), eq(tags.isArchived, false), eq(images.isArchived, false)))
-          .limit(1)
-      : [];
+    const version = await findLiveVersion(deps.db, { registry, project, model, tag });
     if (!version) return problemResponse(c, problemBody(404, 'not-found', 'Version not found', `no version "${tag}" of "${project}/${model}" in ${registry}`));
-    const [manifest] = await deps.db.select({ content: manifests.content }).from(manifests).where(eq(manifests.imageId, version.imageId)).limit(1);
-    const rows = await deps.db.select().from(metadata).where(inArray(metadata.imageId, [version.imageId]));
-    type Node = { name: string; value: string | null; children: Node[] };
-    const nodes = new Map(rows.map((r) => [r.id, { name: r.name, value: r.value, children: [] as Node[] }]));
-    const roots: Node[] = [];
-    for (const r of rows) (r.parentId ? nodes.get(r.parentId)?.children : roots)?.push(nodes.get(r.id)!);
-    return c.json(
-      { model, project, tag, digest: version.digest, fullName: `${registry}/${project}/${model}:${tag}`, manifest: manifest ? (JSON.parse(manifest.content) as unknown) : null, metadata: roots },
-      200,
-    );
+    return c.json({ model, project, tag, digest: version.digest, fullName: `${registry}/${project}/${model}:${tag}`, ...(await imageContent(deps.db, version.imageId)) }, 200);
   });
   router.openapi(getAudit, async (c) => {
     const { project, model } = c.req.valid('param');
     const registry = registryOf(c.req.valid('query'));
-    const p = await liveProject(registry, project);
-    const m = p && (await liveModel(p.id, model));
-    if (!m) return problemResponse(c, problemBody(404, 'not-found', 'Model not found', `no model "${project}/${model}" in ${registry}`));
-    const scans = await deps.db
-      .select({ digest: images.digest, tag: validationResults.tag, scanner: validationResults.scannerName, status: validationResults.scanStatus, severity: validationResults.scanSeverity, summary: validationResults.scanSummary, endTime: validationResults.endTime })
-      .from(validationResults)
-      .innerJoin(images, eq(images.id, validationResults.imageId))
-      .where(eq(images.modelId, m.id))
-      .orderBy(desc(validationResults.endTime));
-    const signed = await deps.db
-      .select({ digest: images.digest, signature: signatures.digest, type: signatureTypes.code })
-      .from(signatures)
-      .innerJoin(images, eq(images.id, signatures.imageId))
-      .innerJoin(signatureTypes, eq(signatureTypes.id, signatures.typeId))
-      .where(eq(images.modelId, m.id));
-    const events = await deps.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.resource, `models/${registry}/${project}/${model}`))
-      .orderBy(desc(auditEvents.occurredAt))
-      .limit(500);
-    return c.json(
-      {
-        model: `${registry}/${project}/${model}`,
-        scans: scans.map((x) => ({ ...x, summary: x.summary ? (JSON.parse(x.summary) as unknown) : null, endTime: isoTime(x.endTime) })),
-        signatures: signed,
-        events: events.map((e) => ({ action: e.action, actor: e.actor, occurredAt: isoTime(e.occurredAt)!, details: e.details })),
-      },
-      200,
-    );
+    const found = await findLiveModel(deps.db, { registry, project, model });
+    if (!found) return problemResponse(c, problemBody(404, 'not-found', 'Model not found', `no model "${project}/${model}" in ${registry}`));
+    const resource = `models/${registry}/${project}/${model}`;
+    return c.json({ model: `${registry}/${project}/${model}`, ...(await modelAudit(deps.db, found.model.id, resource)) }, 200);
   });
   return router;
 }

@@ -1,14 +1,13 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Db } from '../../db/client';
-import { toCheckpointRecord, type CheckpointRecord } from '../../db/read-models/checkpoints';
-import { checkpoints, images, models, projects, tags } from '../../db/schema';
+import { findLiveCheckpoint, listCheckpoints, type CheckpointRecord } from '../../db/queries/checkpoints';
+import { findLiveVersion } from '../../db/queries/versions';
 import { CheckpointCreateSchema, CheckpointPatchSchema, type VersionRef } from '../../lib/checkpoints';
 import { checkpointWorkflowId } from '../../lib/workflow-ids';
 import { ModelName, OperationKind, ProjectName } from '../../lib/search-attributes';
 import type { MutationDeps } from '../operations';
-import { decodeCursor, encodeCursor } from '../pagination';
+import { decodeCursor, pageResponse } from '../pagination';
 import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
@@ -81,17 +80,6 @@ export function createCheckpointsRouter(deps: { db: Db; mutations: MutationDeps;
     if (!deps.registries.includes(registry)) return unknownRegistryProblem(c, deps.registries, requested, 'query.registry');
     return { registry, project: p.project, model: p.model, tag: p.tag };
   };
-  const versionModelId = async (ref: VersionRef) =>
-    (
-      await deps.db
-        .select({ modelId: models.id })
-        .from(tags)
-        .innerJoin(images, eq(images.id, tags.imageId))
-        .innerJoin(models, eq(models.id, images.modelId))
-        .innerJoin(projects, eq(projects.id, models.projectId))
-        .where(and(eq(projects.harborAddress, ref.registry), eq(projects.name, ref.project), eq(projects.isArchived, false), eq(models.name, ref.model), eq(models.isArchived, false), eq(tags.name, ref.tag), eq(tags.isArchived, false)))
-        .limit(1)
-    )[0]?.modelId;
   const noVersion = (c: Context, ref: VersionRef) => problemResponse(c, problemBody(404, 'not-found', 'Version not found', `no version "${ref.tag}" of "${ref.project}/${ref.model}" in ${ref.registry}`));
   const run = (c: Context, ref: VersionRef, kind: string, workflowType: string, name: string, args: unknown[], idempotencyKey: string | undefined) =>
     mutationResponse(c, deps.mutations, {
@@ -110,31 +98,21 @@ export function createCheckpointsRouter(deps: { db: Db; mutations: MutationDeps;
     const q = c.req.valid('query');
     const ref = refOf(c, c.req.valid('param'), q.registry);
     if (ref instanceof Response) return ref as never;
-    const modelId = await versionModelId(ref);
-    if (!modelId) return noVersion(c, ref);
+    const version = await findLiveVersion(deps.db, ref);
+    if (!version) return noVersion(c, ref);
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     if (after === null) return invalidCursorProblem(c);
-    const rows = await deps.db
-      .select()
-      .from(checkpoints)
-      .where(and(eq(checkpoints.modelId, modelId), eq(checkpoints.tag, ref.tag), eq(checkpoints.isArchived, false), after === undefined ? undefined : gt(checkpoints.name, after)))
-      .orderBy(asc(checkpoints.name))
-      .limit(q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return c.json({ items: page.map(toCheckpointRecord), nextCursor: rows.length > q.limit && last ? encodeCursor(last.name) : null }, 200);
+    return c.json(pageResponse(await listCheckpoints(deps.db, { modelId: version.modelId, tag: ref.tag }, { after, limit: q.limit })), 200);
   });
 
   router.openapi(getOne, async (c) => {
     const params = c.req.valid('param');
     const ref = refOf(c, params, c.req.valid('query').registry);
     if (ref instanceof Response) return ref as never;
-    const modelId = await versionModelId(ref);
-    const [row] = modelId
-      ? await deps.db.select().from(checkpoints).where(and(eq(checkpoints.modelId, modelId), eq(checkpoints.tag, ref.tag), eq(checkpoints.name, params.checkpoint), eq(checkpoints.isArchived, false)))
-      : [];
-    if (!row) return problemResponse(c, problemBody(404, 'not-found', 'Checkpoint not found', `version "${ref.tag}" of "${ref.project}/${ref.model}" has no checkpoint "${params.checkpoint}"`));
-    return c.json(toCheckpointRecord(row), 200);
+    const version = await findLiveVersion(deps.db, ref);
+    const found = version && (await findLiveCheckpoint(deps.db, { modelId: version.modelId, tag: ref.tag }, params.checkpoint));
+    if (!found) return problemResponse(c, problemBody(404, 'not-found', 'Checkpoint not found', `version "${ref.tag}" of "${ref.project}/${ref.model}" has no checkpoint "${params.checkpoint}"`));
+    return c.json(found, 200);
   });
 
   router.openapi(create, async (c) => {

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
-import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
+import { pingDatabase } from '../../db/queries/health';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -48,7 +48,7 @@ export function createHealthRouter(deps: { db: Db; client: Client }) {
   router.openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200));
   router.openapi(readyz, async (c) => {
     const [database, temporal] = await Promise.all([
-      probe(() => deps.db.execute(sql`select 1`)),
+      probe(() => pingDatabase(deps.db)),
       probe(() => deps.client.workflowService.getSystemInfo({})),
     ]);
     const ready = database === 'ok' && temporal === 'ok';

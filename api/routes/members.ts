@@ -1,9 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Db } from '../../db/client';
-import { toMembershipView } from '../../db/read-models/membership';
-import { projectMemberships, projects } from '../../db/schema';
+import { findMembership } from '../../db/queries/membership';
+import { findLiveProject } from '../../db/queries/projects';
 import { PROJECT_ROLES, type MembershipChanges, type ProjectMembers } from '../../lib/membership';
 import { membershipWorkflowId } from '../../lib/workflow-ids';
 import { OperationKind, ProjectName } from '../../lib/search-attributes';
@@ -98,14 +97,9 @@ export function createMembersRouter(deps: { db: Db; mutations: MutationDeps; reg
     const requested = c.req.valid('query').registry;
     const registry = requested ?? deps.registries[0];
     if (!managed(registry)) return unknown(c, requested);
-    const [row] = await deps.db
-      .select({ projectId: projects.id, membership: projectMemberships })
-      .from(projects)
-      .leftJoin(projectMemberships, eq(projectMemberships.projectId, projects.id))
-      .where(and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false)))
-      .limit(1);
-    if (!row) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `project "${name}" is not in the catalogue of ${registry}`));
-    return c.json(toMembershipView(row.membership), 200);
+    const project = await findLiveProject(deps.db, registry, name);
+    if (!project) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `project "${name}" is not in the catalogue of ${registry}`));
+    return c.json(await findMembership(deps.db, project.id), 200);
   });
 
   router.openapi(putMembers, async (c) => {

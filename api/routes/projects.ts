@@ -1,9 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { and, asc, desc, eq, gt, inArray, like, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { toHarborSummary, toProjectRecord, type ProjectRecord, type ProjectSettings } from '../../db/read-models/projects';
-import { projects } from '../../db/schema';
+import { findProject, listProjects, type ProjectRecord, type ProjectSettings } from '../../db/queries/projects';
 import { robotFullNameTooLong } from '../../lib/names';
 import type { SecretBox } from '../../lib/secrets';
 import { line } from '../../lib/text';
@@ -19,7 +17,7 @@ import type {
 import { OperationKind, ProjectName, TenantName } from '../../lib/search-attributes';
 import { actorOf, authOf } from '../auth/middleware';
 import type { MutationDeps } from '../operations';
-import { decodeSortKey, encodeCursor, escapeLike } from '../pagination';
+import { decodeSortKey, pageResponse } from '../pagination';
 import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook, validationProblem } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
@@ -164,11 +162,6 @@ const projectAttributes = (tenantId: string, name: string, kind: string) => [
   { key: OperationKind, value: kind },
 ];
 
-interface SortKey {
-  value: string;
-  id: string;
-}
-
 export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
   const registryOf = (requested: string | undefined) => requested ?? deps.registries[0];
@@ -266,9 +259,7 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const q = c.req.valid('query');
     // A filter by a registry this server does not manage is a mistake, not an empty page.
     if (q.registry !== undefined && !deps.registries.includes(q.registry)) return unknownRegistry(c, q.registry);
-    const descending = q.sort.startsWith('-');
-    const column = q.sort.endsWith('createdAt') ? projects.createdAt : projects.name;
-    let after: SortKey | undefined;
+    let after: { value: string; id: string } | undefined;
     if (q.cursor !== undefined) {
       const key = decodeSortKey(q.cursor);
       if (!key) return invalidCursorProblem(c);
@@ -278,44 +269,18 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const auth = authOf(c);
     const readable = await auth.tenantsAllowed('projects.read');
     if (readable.length === 0) return c.json({ items: [], nextCursor: null }, 200);
-    const beyond = (col: typeof column, key: SortKey) =>
-      descending ? or(lt(col, key.value), and(eq(col, key.value), lt(projects.id, key.id))) : or(gt(col, key.value), and(eq(col, key.value), gt(projects.id, key.id)));
-    const rows = await deps.db
-      .select()
-      .from(projects)
-      .where(
-        and(
-          eq(projects.isArchived, q.archived),
-          inArray(projects.tenantId, readable),
-          q.tenantId ? eq(projects.tenantId, q.tenantId) : undefined,
-          q.registry ? eq(projects.harborAddress, q.registry) : undefined,
-          q.namePrefix ? like(projects.name, `${escapeLike(q.namePrefix)}%`) : undefined,
-          after ? beyond(column, after) : undefined,
-        ),
-      )
-      .orderBy(descending ? desc(column) : asc(column), descending ? desc(projects.id) : asc(projects.id))
-      .limit(q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    const nextCursor =
-      rows.length > q.limit && last ? encodeCursor(JSON.stringify({ value: column === projects.name ? last.name : last.createdAt, id: last.id })) : null;
+    const page = await listProjects(deps.db, { ...q, tenants: readable, after });
     // The cursor follows the page as read, so a project hidden here never shifts the next page.
-    const visible = await Promise.all(page.map((p) => auth.can('projects.read', { tenant: p.tenantId, accessType: p.isPublic ? 'public' : 'private' })));
-    return c.json({ items: page.filter((_, i) => visible[i]).map(toProjectRecord), nextCursor }, 200);
+    const visible = await Promise.all(page.items.map((p) => auth.can('projects.read', { tenant: p.tenantId, accessType: p.public ? 'public' : 'private' })));
+    return c.json(pageResponse({ ...page, items: page.items.filter((_, i) => visible[i]) }), 200);
   });
 
   router.openapi(getOne, async (c) => {
     const { name } = c.req.valid('param');
     const registry = registryOf(c.req.valid('query').registry) ?? '';
-    const [row] = await deps.db
-      .select()
-      .from(projects)
-      .where(and(eq(projects.harborAddress, registry), eq(projects.name, name)))
-      .orderBy(asc(projects.isArchived), desc(projects.deletedAt))
-      .limit(1);
-    if (!row) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${name}" in ${registry}`));
-    // An archived project may be gone from Harbor: no figures for it.
-    return c.json({ ...toProjectRecord(row), harbor: row.isArchived ? null : toHarborSummary(row) }, 200);
+    const project = await findProject(deps.db, registry, name);
+    if (!project) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${name}" in ${registry}`));
+    return c.json(project, 200);
   });
 
   return router;

@@ -1,16 +1,15 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Db } from '../../db/client';
-import { toRobotRecord, type RobotRecord } from '../../db/read-models/robots';
-import { projects, robotAccounts } from '../../db/schema';
+import { findLiveProject } from '../../db/queries/projects';
+import { findLiveRobot, listRobots, type RobotRecord } from '../../db/queries/robots';
 import { robotDurationDays, robotFullNameTooLong, robotName } from '../../lib/names';
 import { ROBOT_PERMISSION_NAMES, robotFullName, type RobotSpec } from '../../lib/robots';
 import type { SecretBox } from '../../lib/secrets';
 import { robotWorkflowId } from '../../lib/workflow-ids';
 import { OperationKind, ProjectName } from '../../lib/search-attributes';
 import type { MutationDeps } from '../operations';
-import { decodeCursor, encodeCursor } from '../pagination';
+import { decodeCursor, pageResponse } from '../pagination';
 import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook, validationProblem } from '../problem';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
@@ -95,8 +94,6 @@ const refresh = createRoute({
 export function createRobotsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
   const registryOf = (requested: string | undefined) => requested ?? deps.registries[0] ?? '';
-  const liveProject = async (registry: string, name: string) =>
-    (await deps.db.select({ id: projects.id }).from(projects).where(and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, false))).limit(1))[0];
   const noProject = (c: Context, name: string, registry: string) => problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${name}" in ${registry}`));
   const reveal = (result: { robot: RobotRecord; sealedSecret: string }) => ({ ...result.robot, secret: deps.secrets.open(result.sealedSecret) });
   const attributes = (project: string, kind: string) => [
@@ -128,33 +125,21 @@ export function createRobotsRouter(deps: { db: Db; mutations: MutationDeps; regi
     const { name } = c.req.valid('param');
     const q = c.req.valid('query');
     const registry = registryOf(q.registry);
-    const project = await liveProject(registry, name);
+    const project = await findLiveProject(deps.db, registry, name);
     if (!project) return noProject(c, name, registry);
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     if (after === null) return invalidCursorProblem(c);
-    const rows = await deps.db
-      .select()
-      .from(robotAccounts)
-      .where(and(eq(robotAccounts.projectId, project.id), eq(robotAccounts.isArchived, false), after === undefined ? undefined : gt(robotAccounts.name, after)))
-      .orderBy(asc(robotAccounts.name))
-      .limit(q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return c.json({ items: page.map(toRobotRecord), nextCursor: rows.length > q.limit && last ? encodeCursor(last.name) : null }, 200);
+    return c.json(pageResponse(await listRobots(deps.db, project.id, { after, limit: q.limit })), 200);
   });
 
   router.openapi(getOne, async (c) => {
     const { name, robot } = c.req.valid('param');
     const registry = registryOf(c.req.valid('query').registry);
-    const project = await liveProject(registry, name);
+    const project = await findLiveProject(deps.db, registry, name);
     if (!project) return noProject(c, name, registry);
-    const [row] = await deps.db
-      .select()
-      .from(robotAccounts)
-      .where(and(eq(robotAccounts.projectId, project.id), eq(robotAccounts.name, robotFullName(name, robot)), eq(robotAccounts.isArchived, false)))
-      .limit(1);
-    if (!row) return problemResponse(c, problemBody(404, 'not-found', 'Robot not found', `project "${name}" has no robot "${robot}"`));
-    return c.json(toRobotRecord(row), 200);
+    const found = await findLiveRobot(deps.db, project.id, robotFullName(name, robot));
+    if (!found) return problemResponse(c, problemBody(404, 'not-found', 'Robot not found', `project "${name}" has no robot "${robot}"`));
+    return c.json(found, 200);
   });
 
   /** A change of one existing robot: its workflow, keyed like the robot. */

@@ -1,13 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { and, asc, eq, gt, inArray, like } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { tenants } from '../../db/schema';
 import { authOf } from '../auth/middleware';
-import { toTenantRecord } from '../../db/read-models/tenants';
+import { findTenant, listTenants } from '../../db/queries/tenants';
 import { tenantWorkflowId } from '../../lib/workflow-ids';
 import { OperationKind, TenantName } from '../../lib/search-attributes';
 import type { TenantUpsertResult } from '../../workflows/tenants';
-import { decodeCursor, encodeCursor, escapeLike } from '../pagination';
+import { decodeCursor, pageResponse } from '../pagination';
 import { type MutationDeps } from '../operations';
 import { invalidCursorProblem, problemBody, problemResponse, validationHook } from '../problem';
 import { mutationResponse } from '../respond';
@@ -17,7 +15,7 @@ import { line } from '../../lib/text';
 
 const tag = ['Tenants'];
 
-const createTenant = createRoute({
+const create = createRoute({
   method: 'post',
   path: '/tenants',
   tags: tag,
@@ -35,7 +33,7 @@ const createTenant = createRoute({
   },
 });
 
-const listTenants = createRoute({
+const list = createRoute({
   method: 'get',
   path: '/tenants',
   tags: tag,
@@ -47,7 +45,7 @@ const listTenants = createRoute({
   },
 });
 
-const getTenant = createRoute({
+const getOne = createRoute({
   method: 'get',
   path: '/tenants/{name}',
   tags: tag,
@@ -63,7 +61,7 @@ const getTenant = createRoute({
 export function createTenantsRouter(deps: { db: Db; mutations: MutationDeps }) {
   const router = new OpenAPIHono({ defaultHook: validationHook });
 
-  router.openapi(createTenant, async (c) => {
+  router.openapi(create, async (c) => {
     const body = c.req.valid('json');
     const outcome = await mutationResponse(c, deps.mutations, {
       workflowType: 'tenantUpsertWorkflow',
@@ -84,36 +82,21 @@ export function createTenantsRouter(deps: { db: Db; mutations: MutationDeps }) {
     );
   });
 
-  router.openapi(listTenants, async (c) => {
+  router.openapi(list, async (c) => {
     const { limit, cursor, namePrefix } = c.req.valid('query');
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     if (after === null) return invalidCursorProblem(c);
     // Tenant isolation: only the tenants the caller may read are listed, counted or paged through.
     const readable = await authOf(c).tenantsAllowed('projects.read');
     if (readable.length === 0) return c.json({ items: [], nextCursor: null }, 200);
-    const rows = await deps.db
-      .select()
-      .from(tenants)
-      .where(
-        and(
-          eq(tenants.isArchived, false),
-          inArray(tenants.name, readable),
-          after === undefined ? undefined : gt(tenants.name, after),
-          namePrefix ? like(tenants.name, `${escapeLike(namePrefix)}%`) : undefined,
-        ),
-      )
-      .orderBy(asc(tenants.name))
-      .limit(limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return c.json({ items: page.map(toTenantRecord), nextCursor: rows.length > limit && last ? encodeCursor(last.name) : null }, 200);
+    return c.json(pageResponse(await listTenants(deps.db, { names: readable, namePrefix, after, limit })), 200);
   });
 
-  router.openapi(getTenant, async (c) => {
+  router.openapi(getOne, async (c) => {
     const { name } = c.req.valid('param');
-    const [row] = await deps.db.select().from(tenants).where(eq(tenants.name, name)).limit(1);
-    if (!row) return problemResponse(c, problemBody(404, 'not-found', 'Tenant not found', `no tenant named "${name}"`));
-    return c.json(toTenantRecord(row), 200);
+    const tenant = await findTenant(deps.db, name);
+    if (!tenant) return problemResponse(c, problemBody(404, 'not-found', 'Tenant not found', `no tenant named "${name}"`));
+    return c.json(tenant, 200);
   });
 
   return router;

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Db } from '../../db/client';
-import { markDispatched, storeDelivery, storeInvalid } from '../../db/inbox';
+import { markDispatched, storeDelivery, storeInvalid } from '../../db/inbox/deliveries';
 import { parseHarborEvent } from '../../lib/harbor-events';
 import { nulPath } from '../../lib/text';
 import { DISPATCHED_TYPES, REPOSITORY_TYPES } from '../../activities/temporal/dispatch';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INVALID_ROWS_PER_PROJECT, KEPT_BODY_BYTES } from '../../db/inbox';
+import { INVALID_ROWS_PER_PROJECT, KEPT_BODY_BYTES } from '../../db/inbox/deliveries';
 import { readJson } from '../support/http';
 import { onboardProject, startTestStack, type TestStack } from '../support/stack';
 

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { logger } from '../../composition/logger';
-import { storeDelivery } from '../../db/inbox';
+import { storeDelivery } from '../../db/inbox/deliveries';
 import { parseHarborEvent } from '../../lib/harbor-events';
 import { ensureSchedules, RECONCILIATION_SCHEDULE_ID, SWEEPER_SCHEDULE_ID } from '../../composition/schedules';
 import { pushCosignSignature, pushModel } from '../harbor/oci-push';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeOperationId, encodeOperationId } from '../../api/operations';
-import { decodeCursor, encodeCursor, escapeLike } from '../../api/pagination';
+import { decodeCursor, encodeCursor } from '../../api/pagination';
+import { escapeLike } from '../../db/queries/page';
 
 describe('operation ids', () => {
   it('round-trip a business-key workflow id and run id', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db, Tx } from './client';
-import { webhookEvents } from './schema';
+import type { Db, Tx } from '../client';
+import { webhookEvents } from '../schema';
 
 /** How much of a rejected body is kept for inspection; the rest is noted as truncated. */
 export const KEPT_BODY_BYTES = 64 * 1024;

@@ -1,0 +1,140 @@
+import { and, arrayContains, asc, desc, eq, like, not, sql } from 'drizzle-orm';
+import type { Db, Tx } from '../client';
+import { images, modelOverrides, models, modelTypes, projects, signatures, tags, validationResults } from '../schema';
+import { isoTime } from '../../lib/time';
+import { escapeLike, pageOf, sortKeyOf, type Page, type SortKey } from './page';
+import { liveProjectWhere, toProjectRecord, type ProjectRecord } from './projects';
+
+/** A model as the API shows it. */
+export interface ModelRecord {
+  id: string;
+  name: string;
+  /** Model type code, `unknown` when the artifact does not say. */
+  type: string;
+  project: string;
+  registry: string;
+  displayName: string | null;
+  description: string | null;
+  author: string | null;
+  organization: string | null;
+  license: string | null;
+  url: string | null;
+  labels: string[];
+  archived: boolean;
+  createdAt: string | null;
+}
+
+export interface ModelRef {
+  registry: string;
+  project: string;
+  model: string;
+}
+
+type ModelRow = typeof models.$inferSelect;
+
+/** The model types are lookup rows fixed by migration: read once per database. */
+const typeCodes = new WeakMap<Db, Promise<Map<number, string>>>();
+async function typeCode(db: Db, id: number): Promise<string> {
+  let codes = typeCodes.get(db);
+  if (!codes) typeCodes.set(db, (codes = db.select().from(modelTypes).then((rows) => new Map(rows.map((r) => [r.id, r.code])))));
+  return (await codes).get(id) ?? 'unknown';
+}
+
+async function toModelRecord(db: Db, m: ModelRow, project: string, registry: string): Promise<ModelRecord> {
+  return {
+    id: m.id,
+    name: m.name,
+    type: await typeCode(db, m.typeId),
+    project,
+    registry,
+    displayName: m.displayName,
+    description: m.description,
+    author: m.author,
+    organization: m.organization,
+    license: m.license,
+    url: m.url,
+    labels: m.tags ?? [],
+    archived: m.isArchived,
+    createdAt: isoTime(m.creationDate),
+  };
+}
+
+/**
+ * The live model of a live project, with its project: the one lookup routes and activities share.
+ * `forUpdate` locks both rows for the caller's transaction.
+ */
+export async function findLiveModelRow(db: Db | Tx, ref: ModelRef, opts: { forUpdate?: boolean } = {}): Promise<{ project: ProjectRecord; model: ModelRow } | null> {
+  const query = db
+    .select({ project: projects, model: models })
+    .from(models)
+    .innerJoin(projects, eq(projects.id, models.projectId))
+    .where(and(liveProjectWhere(ref.registry, ref.project), eq(models.name, ref.model), eq(models.isArchived, false)))
+    .limit(1)
+    .$dynamic();
+  const [row] = await (opts.forUpdate ? query.for('update') : query);
+  return row ? { project: toProjectRecord(row.project), model: row.model } : null;
+}
+
+export async function findLiveModel(db: Db, ref: ModelRef): Promise<{ project: ProjectRecord; model: ModelRecord } | null> {
+  const row = await findLiveModelRow(db, ref);
+  return row && { project: row.project, model: await toModelRecord(db, row.model, ref.project, ref.registry) };
+}
+
+/** A model's live tags with their images' digests, in no particular order. */
+export async function liveTagsOf(db: Db, modelId: string): Promise<{ tag: string; digest: string }[]> {
+  return db
+    .select({ tag: tags.name, digest: images.digest })
+    .from(tags)
+    .innerJoin(images, eq(images.id, tags.imageId))
+    .where(and(eq(images.modelId, modelId), eq(images.isArchived, false), eq(tags.isArchived, false)));
+}
+
+/** What users set on a model (PATCH), kept across pushes and refreshes. */
+export async function customMetadataOf(db: Db, modelId: string): Promise<Record<string, string>> {
+  const [override] = await db.select({ customMetadata: modelOverrides.customMetadata }).from(modelOverrides).where(eq(modelOverrides.modelId, modelId));
+  return override?.customMetadata ?? {};
+}
+
+export interface ModelListQuery {
+  archived: boolean;
+  namePrefix?: string;
+  author?: string;
+  type?: string;
+  label?: string;
+  hasSignature?: boolean;
+  /** Lower-case scan severities. */
+  severities?: string[];
+  sort: 'name' | '-name' | 'createdAt' | '-createdAt';
+  after?: SortKey;
+  limit: number;
+}
+
+export async function listModels(db: Db, project: { id: string; name: string; registry: string }, q: ModelListQuery): Promise<Page<ModelRecord>> {
+  const descending = q.sort.startsWith('-');
+  // Models without a creation date sort as the epoch, so the keyset stays total.
+  const column = q.sort.endsWith('createdAt') ? sql<string>`coalesce(${models.creationDate}, 'epoch'::timestamptz)` : sql<string>`${models.name}`;
+  const beyond = (key: SortKey) => (descending ? sql`(${column}, ${models.id}) < (${key.value}, ${key.id})` : sql`(${column}, ${models.id}) > (${key.value}, ${key.id})`);
+  const signed = sql`exists (select 1 from ${signatures} join ${images} on ${images.id} = ${signatures.imageId} where ${images.modelId} = ${models.id} and not ${images.isArchived} and not ${signatures.isArchived})`;
+  const rows = await db
+    .select({ model: models, sortValue: sql<string>`${column}::text` })
+    .from(models)
+    .where(
+      and(
+        eq(models.projectId, project.id),
+        eq(models.isArchived, q.archived),
+        q.namePrefix ? like(models.name, `${escapeLike(q.namePrefix)}%`) : undefined,
+        q.author ? eq(models.author, q.author) : undefined,
+        q.type ? sql`${models.typeId} = (select ${modelTypes.id} from ${modelTypes} where ${modelTypes.code} = ${q.type})` : undefined,
+        q.label ? arrayContains(models.tags, [q.label]) : undefined,
+        q.hasSignature === undefined ? undefined : q.hasSignature ? signed : not(signed),
+        q.severities
+          ? sql`exists (select 1 from ${validationResults} join ${images} on ${images.id} = ${validationResults.imageId} where ${images.modelId} = ${models.id} and not ${images.isArchived} and lower(${validationResults.scanSeverity}) in ${q.severities})`
+          : undefined,
+        q.after ? beyond(q.after) : undefined,
+      ),
+    )
+    .orderBy(descending ? desc(column) : asc(column), descending ? desc(models.id) : asc(models.id))
+    .limit(q.limit + 1);
+  const page = pageOf(rows, q.limit, (r) => sortKeyOf(r.sortValue, r.model.id), (r) => r.model);
+  return { items: await Promise.all(page.items.map((m) => toModelRecord(db, m, project.name, project.registry))), next: page.next };
+}
