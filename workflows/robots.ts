@@ -2,12 +2,11 @@ import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow
 import type { Activities } from '../activities';
 import type { RobotRecord } from '../db/read-models/robots';
 import { robotFullName, type RobotSpec } from '../lib/robots';
+import { profiles } from './activity-options';
 
-const harbor = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
-const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+const harbor = proxyActivities<Activities>(profiles.harbor);
+const db = proxyActivities<Activities>(profiles.database);
+const events = proxyActivities<Activities>(profiles.events);
 
 export interface RobotRef {
   registry: string;
@@ -18,14 +17,14 @@ export interface RobotRef {
 const notFound = (message: string) => ApplicationFailure.create({ type: 'NotFound', message, nonRetryable: true });
 
 async function liveProject(registry: string, name: string) {
-  const project = await local.findProject(registry, name);
+  const project = await db.findProject(registry, name);
   if (!project) throw notFound(`project "${name}" is not in the catalogue of ${registry}`);
   return project;
 }
 
 async function liveRobot(ref: RobotRef) {
   const project = await liveProject(ref.registry, ref.project);
-  const robot = await local.findRobotAccount(project.id, robotFullName(ref.project, ref.name));
+  const robot = await db.findRobotAccount(project.id, robotFullName(ref.project, ref.name));
   if (!robot) throw notFound(`project "${ref.project}" has no robot "${ref.name}"`);
   return { project, robot };
 }
@@ -41,13 +40,13 @@ const robotEvent = (type: string, ref: RobotRef, robot: RobotRecord) => ({
 /** A project robot in Harbor with the named permissions; its secret comes back sealed, for a one-time reveal. */
 export async function robotCreateWorkflow(spec: RobotSpec): Promise<{ robot: RobotRecord; sealedSecret: string }> {
   const project = await liveProject(spec.registry, spec.project);
-  if ((await local.findRobotAccount(project.id, robotFullName(spec.project, spec.name))) || (await harbor.harborRobotExists(spec.registry, spec.project, spec.name))) {
+  if ((await db.findRobotAccount(project.id, robotFullName(spec.project, spec.name))) || (await harbor.harborRobotExists(spec.registry, spec.project, spec.name))) {
     throw ApplicationFailure.create({ type: 'Conflict', message: `project "${spec.project}" already has a robot "${spec.name}"`, nonRetryable: true });
   }
   const created = await harbor.createHarborRobot(spec);
   let robot: RobotRecord;
   try {
-    robot = await local.saveRobotAccount({
+    robot = await db.saveRobotAccount({
       projectId: project.id,
       harborRobotId: created.robotId,
       name: created.name,
@@ -61,7 +60,7 @@ export async function robotCreateWorkflow(spec: RobotSpec): Promise<{ robot: Rob
     await harbor.deleteProjectRobot(spec.registry, spec.project, spec.name);
     throw err;
   }
-  await local.publishEvent(robotEvent('modelregistry.robot.created', spec, robot));
+  await events.publishEvent(robotEvent('modelregistry.robot.created', spec, robot));
   return { robot, sealedSecret: created.sealedSecret };
 }
 
@@ -69,8 +68,8 @@ export async function robotCreateWorkflow(spec: RobotSpec): Promise<{ robot: Rob
 export async function robotDeleteWorkflow(ref: RobotRef): Promise<RobotRecord> {
   const { robot } = await liveRobot(ref);
   await harbor.deleteProjectRobot(ref.registry, ref.project, ref.name);
-  await local.archiveRobotAccount(robot.id);
-  await local.publishEvent(robotEvent('modelregistry.robot.deleted', ref, robot));
+  await db.archiveRobotAccount(robot.id);
+  await events.publishEvent(robotEvent('modelregistry.robot.deleted', ref, robot));
   return { ...robot, archived: true };
 }
 
@@ -78,7 +77,7 @@ export async function robotDeleteWorkflow(ref: RobotRef): Promise<RobotRecord> {
 export async function robotSecretRefreshWorkflow(ref: RobotRef): Promise<{ robot: RobotRecord; sealedSecret: string }> {
   const { robot } = await liveRobot(ref);
   const { sealedSecret } = await harbor.refreshHarborRobotSecret(ref.registry, robot.harborRobotId);
-  await local.updateRobotSecret(robot.id, sealedSecret);
-  await local.publishEvent(robotEvent('modelregistry.robot.refreshed', ref, robot));
+  await db.updateRobotSecret(robot.id, sealedSecret);
+  await events.publishEvent(robotEvent('modelregistry.robot.refreshed', ref, robot));
   return { robot, sealedSecret };
 }

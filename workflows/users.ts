@@ -3,17 +3,16 @@ import type { Activities } from '../activities';
 import type { NewKeycloakUser } from '../activities/keycloak/users';
 import type { TenantRole, TenantUser } from '../lib/users';
 import type { Actor } from './actor';
+import { profiles } from './activity-options';
 
-const keycloak = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
-const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+const keycloak = proxyActivities<Activities>(profiles.keycloak);
+const db = proxyActivities<Activities>(profiles.database);
+const events = proxyActivities<Activities>(profiles.events);
 
 const notFound = (message: string) => ApplicationFailure.create({ type: 'NotFound', message, nonRetryable: true });
 
 async function requireTenant(tenant: string): Promise<void> {
-  if (!(await local.findTenant(tenant))) throw notFound(`no tenant named "${tenant}"`);
+  if (!(await db.findTenant(tenant))) throw notFound(`no tenant named "${tenant}"`);
 }
 
 async function requireUser(tenant: string, username: string): Promise<TenantUser> {
@@ -26,8 +25,8 @@ async function requireUser(tenant: string, username: string): Promise<TenantUser
 async function recordChange(type: 'user.created' | 'user.removed', tenant: string, username: string, actor: Actor, data: Record<string, unknown>) {
   const event = { id: uuid4(), type: `modelregistry.${type}`, subject: `tenants/${tenant}/users/${username}`, time: new Date().toISOString(), data: { tenant, username, ...data } };
   // As project delete records it: the username as actor, the subject beside it (not in the event).
-  await local.recordAudit({ eventKey: event.id, actor: actor.username, action: type, resource: event.subject, details: { ...data, actorSubject: actor.subject } });
-  await local.publishEvent(event);
+  await db.recordAudit({ eventKey: event.id, actor: actor.username, action: type, resource: event.subject, details: { ...data, actorSubject: actor.subject } });
+  await events.publishEvent(event);
 }
 
 export interface UserCreateInput {
