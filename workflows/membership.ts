@@ -1,9 +1,10 @@
-import { ApplicationFailure, executeChild, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { executeChild, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { HarborMember } from '../activities/harbor/members';
 import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix, type MembershipChanges, type ObservedHarborMember, type ProjectMembers, type ProjectRole } from '../lib/membership';
 import { membershipWorkflowId } from '../lib/workflow-ids';
 import { profiles } from './activity-options';
+import { requireProject } from './lookups';
 
 const keycloakApi = proxyActivities<Activities>(profiles.keycloak);
 const harborApi = proxyActivities<Activities>(profiles.harbor);
@@ -13,12 +14,6 @@ const events = proxyActivities<Activities>(profiles.events);
 export interface MembershipInput {
   registry: string;
   project: string;
-}
-
-async function projectOf(input: MembershipInput) {
-  const project = await db.findProject(input.registry, input.project);
-  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${input.project}" is not in the catalogue of ${input.registry}`, nonRetryable: true });
-  return project;
 }
 
 /** Harbor's group members of the project's prefix must be exactly the Keycloak role groups, with their roles. */
@@ -53,7 +48,7 @@ function afterSync(harbor: HarborMember[], changes: MembershipChanges, ids: Map<
 }
 
 async function syncMembership(input: MembershipInput): Promise<MembershipChanges> {
-  const project = await projectOf(input);
+  const project = await requireProject(input.registry, input.project);
   const keycloak = await keycloakApi.getKeycloakProjectMembers(project.tenantId, input.project);
   const harbor = await harborApi.listHarborMembers(input.registry, input.project);
   const { ids, ...changes } = plan(project.tenantId, input.project, keycloak, harbor);
@@ -87,7 +82,7 @@ export async function membershipSyncWorkflow(input: MembershipInput): Promise<Me
 
 /** `PUT …/members`: sets the users of each role group in Keycloak, then syncs Harbor. */
 export async function membershipUpdateWorkflow(input: MembershipInput & { members: ProjectMembers }): Promise<{ keycloak: { added: string[]; removed: string[] }; harbor: MembershipChanges }> {
-  const project = await projectOf(input);
+  const project = await requireProject(input.registry, input.project);
   const keycloak = await keycloakApi.setKeycloakProjectMembers(project.tenantId, input.project, input.members);
   return { keycloak, harbor: await syncMembership(input) };
 }

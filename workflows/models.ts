@@ -1,6 +1,7 @@
-import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ModelUpdate } from '../activities/db/model-metadata';
+import { notFound } from '../lib/failure-types';
 import { profiles } from './activity-options';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
@@ -14,7 +15,7 @@ const events = proxyActivities<Activities>(profiles.events);
  */
 export async function modelUpdateWorkflow(input: ModelUpdate): Promise<{ modelId: string }> {
   if (!(await db.modelExists(input.registry, input.project, input.model))) {
-    throw ApplicationFailure.create({ type: 'NotFound', message: `no model "${input.project}/${input.model}" in ${input.registry}`, nonRetryable: true });
+    throw notFound(`no model "${input.project}/${input.model}" in ${input.registry}`);
   }
   if (input.description !== undefined) await harbor.setHarborRepositoryDescription(input.registry, input.project, input.model, input.description);
   const updated = await db.applyModelUpdate(input);

@@ -1,10 +1,12 @@
-import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { MemberSpec } from '../activities/harbor/projects';
 import type { ProjectRecord, ProjectSettings } from '../db/read-models/projects';
+import { conflict, notFound } from '../lib/failure-types';
 import { profiles } from './activity-options';
 import type { Actor } from './actor';
 import { recordHarborSummary } from './harbor-summary';
+import { requireProject, requireTenant } from './lookups';
 import { Saga } from './saga';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
@@ -49,12 +51,6 @@ function catalogueRow(input: ProjectRegistrationInput, harborId: number, webhook
   };
 }
 
-async function requireTenant(tenantId: string): Promise<void> {
-  if (!(await db.findTenant(tenantId))) {
-    throw ApplicationFailure.create({ type: 'NotFound', message: `tenant "${tenantId}" does not exist`, nonRetryable: true });
-  }
-}
-
 function projectEvent(type: string, project: ProjectRecord) {
   return {
     id: uuid4(),
@@ -75,7 +71,7 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
   const { registry, name } = input;
   await requireTenant(input.tenantId);
   if ((await db.findProject(registry, name)) || (await harbor.harborProjectExists(registry, name))) {
-    throw ApplicationFailure.create({ type: 'Conflict', message: `project "${name}" already exists in ${registry}`, nonRetryable: true });
+    throw conflict(`project "${name}" already exists in ${registry}`);
   }
 
   const saga = new Saga();
@@ -122,12 +118,6 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
   }
 }
 
-async function requireProject(registry: string, name: string): Promise<ProjectRecord> {
-  const project = await db.findProject(registry, name);
-  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${name}" is not in the catalogue of ${registry}`, nonRetryable: true });
-  return project;
-}
-
 export interface ProjectUpdateInput {
   registry: string;
   name: string;
@@ -157,7 +147,7 @@ export async function projectUpdateWorkflow(input: ProjectUpdateInput): Promise<
     storageLimit: input.storageLimit,
     settings: input.settings === undefined ? undefined : settings,
   });
-  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${name}" was archived meanwhile`, nonRetryable: true });
+  if (!project) throw notFound(`project "${name}" was archived meanwhile`);
   await events.publishEvent(projectEvent('modelregistry.project.updated', project));
   return project;
 }
@@ -185,13 +175,13 @@ export async function projectDeleteWorkflow(input: ProjectDeleteInput): Promise<
   if (input.purge && (await harbor.harborProjectExists(registry, name))) {
     const artifacts = await harbor.harborArtifactCount(registry, name);
     if (artifacts > 0 && !input.force) {
-      throw ApplicationFailure.create({ type: 'Conflict', message: `project "${name}" still holds ${artifacts} artifacts in Harbor; purge with force=true to delete them`, nonRetryable: true });
+      throw conflict(`project "${name}" still holds ${artifacts} artifacts in Harbor; purge with force=true to delete them`);
     }
     if (artifacts > 0) deletedRepositories = await harborBulk.deleteHarborRepositories(registry, name);
     await harbor.deleteHarborProject(registry, name);
   }
   const project = await db.archiveProject(registry, name);
-  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${name}" was archived meanwhile`, nonRetryable: true });
+  if (!project) throw notFound(`project "${name}" was archived meanwhile`);
   const action = input.purge ? 'project.purged' : 'project.archived';
   const event = projectEvent(`modelregistry.${action}`, project);
   await db.recordAudit({
@@ -221,7 +211,7 @@ export async function projectRegistrationWorkflow(input: ProjectRegistrationInpu
   const { registry, name } = input;
   await requireTenant(input.tenantId);
   if (!(await harbor.harborProjectExists(registry, name))) {
-    throw ApplicationFailure.create({ type: 'NotFound', message: `Harbor ${registry} has no project "${name}" to register`, nonRetryable: true });
+    throw notFound(`Harbor ${registry} has no project "${name}" to register`);
   }
   const spec = { registry, name, public: input.public, storageLimit: input.storageLimit, settings: input.settings };
   const harborId = await harbor.configureHarborProject(spec);

@@ -1,8 +1,10 @@
-import { ApplicationFailure, executeChild, ParentClosePolicy, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { executeChild, ParentClosePolicy, proxyActivities, uuid4 } from '@temporalio/workflow';
 import { recordHarborSummary } from './harbor-summary';
 import { refreshWorkflowId } from '../lib/workflow-ids';
 import type { Activities } from '../activities';
+import { notFound } from '../lib/failure-types';
 import { profiles } from './activity-options';
+import { requireProject } from './lookups';
 
 const harborBulk = proxyActivities<Activities>(profiles.harborBulk);
 const db = proxyActivities<Activities>(profiles.database);
@@ -25,11 +27,10 @@ export interface RefreshResult {
  * It repairs whatever a lost webhook missed.
  */
 export async function refreshWorkflow(input: RefreshInput): Promise<RefreshResult> {
-  const project = await db.findProject(input.registry, input.project);
-  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${input.project}" is not in the catalogue of ${input.registry}`, nonRetryable: true });
+  const project = await requireProject(input.registry, input.project);
   const listed = await harborBulk.listHarborRepositories(input.registry, input.project, input.model);
   if (input.model && listed.length === 0) {
-    throw ApplicationFailure.create({ type: 'NotFound', message: `Harbor has no repository "${input.project}/${input.model}"`, nonRetryable: true });
+    throw notFound(`Harbor has no repository "${input.project}/${input.model}"`);
   }
   const repositories: RefreshResult['repositories'] = [];
   for (const repository of listed) {

@@ -1,8 +1,10 @@
-import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RobotRecord } from '../db/read-models/robots';
 import { robotFullName, type RobotSpec } from '../lib/robots';
+import { conflict, notFound } from '../lib/failure-types';
 import { profiles } from './activity-options';
+import { requireProject } from './lookups';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
 const db = proxyActivities<Activities>(profiles.database);
@@ -14,16 +16,8 @@ export interface RobotRef {
   name: string;
 }
 
-const notFound = (message: string) => ApplicationFailure.create({ type: 'NotFound', message, nonRetryable: true });
-
-async function liveProject(registry: string, name: string) {
-  const project = await db.findProject(registry, name);
-  if (!project) throw notFound(`project "${name}" is not in the catalogue of ${registry}`);
-  return project;
-}
-
 async function liveRobot(ref: RobotRef) {
-  const project = await liveProject(ref.registry, ref.project);
+  const project = await requireProject(ref.registry, ref.project);
   const robot = await db.findRobotAccount(project.id, robotFullName(ref.project, ref.name));
   if (!robot) throw notFound(`project "${ref.project}" has no robot "${ref.name}"`);
   return { project, robot };
@@ -39,9 +33,9 @@ const robotEvent = (type: string, ref: RobotRef, robot: RobotRecord) => ({
 
 /** A project robot in Harbor with the named permissions; its secret comes back sealed, for a one-time reveal. */
 export async function robotCreateWorkflow(spec: RobotSpec): Promise<{ robot: RobotRecord; sealedSecret: string }> {
-  const project = await liveProject(spec.registry, spec.project);
+  const project = await requireProject(spec.registry, spec.project);
   if ((await db.findRobotAccount(project.id, robotFullName(spec.project, spec.name))) || (await harbor.harborRobotExists(spec.registry, spec.project, spec.name))) {
-    throw ApplicationFailure.create({ type: 'Conflict', message: `project "${spec.project}" already has a robot "${spec.name}"`, nonRetryable: true });
+    throw conflict(`project "${spec.project}" already has a robot "${spec.name}"`);
   }
   const created = await harbor.createHarborRobot(spec);
   let robot: RobotRecord;

@@ -1,19 +1,15 @@
-import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { NewKeycloakUser } from '../activities/keycloak/users';
 import type { TenantRole, TenantUser } from '../lib/users';
 import type { Actor } from './actor';
+import { conflict, notFound } from '../lib/failure-types';
 import { profiles } from './activity-options';
+import { requireTenant } from './lookups';
 
 const keycloak = proxyActivities<Activities>(profiles.keycloak);
 const db = proxyActivities<Activities>(profiles.database);
 const events = proxyActivities<Activities>(profiles.events);
-
-const notFound = (message: string) => ApplicationFailure.create({ type: 'NotFound', message, nonRetryable: true });
-
-async function requireTenant(tenant: string): Promise<void> {
-  if (!(await db.findTenant(tenant))) throw notFound(`no tenant named "${tenant}"`);
-}
 
 async function requireUser(tenant: string, username: string): Promise<TenantUser> {
   const user = await keycloak.getKeycloakTenantUser(tenant, username);
@@ -44,7 +40,7 @@ export interface UserCreateInput {
 export async function userCreateWorkflow(input: UserCreateInput): Promise<TenantUser> {
   await requireTenant(input.tenant);
   if (await keycloak.keycloakUserExists(input.user.username)) {
-    throw ApplicationFailure.create({ type: 'Conflict', message: `a Keycloak user "${input.user.username}" exists`, nonRetryable: true });
+    throw conflict(`a Keycloak user "${input.user.username}" exists`);
   }
   await keycloak.createKeycloakUser(input.user);
   await keycloak.addKeycloakUserToTenant(input.tenant, input.user.username, input.role);
