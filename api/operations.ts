@@ -7,6 +7,7 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
+import { httpStatusOf } from '../lib/failure-types';
 import { problemBody, type Problem } from './problem';
 
 /** What a route needs to run a mutation as a workflow. */
@@ -56,17 +57,6 @@ export function decodeOperationId(id: string): { workflowId: string; runId: stri
 
 export const operationLocation = (operationId: string) => `/api/v1/operations/${operationId}`;
 
-/** HTTP status for a business failure type thrown by an activity or workflow. */
-const STATUS_BY_FAILURE_TYPE: Record<string, number> = {
-  ValidationFailed: 400,
-  NotFound: 404,
-  Conflict: 409,
-  // A step against Harbor, Keycloak or Kafka failed for good (after Temporal's retries); undone.
-  OperationFailed: 502,
-  // A system the operation needs is not configured where the worker runs (e.g. Keycloak).
-  NotConfigured: 503,
-};
-
 export function failureToProblem(err: unknown): Problem {
   const cause = err instanceof WorkflowFailedError ? err.cause : err;
   let failure: unknown = cause;
@@ -74,8 +64,9 @@ export function failureToProblem(err: unknown): Problem {
   while (failure && !(failure instanceof ApplicationFailure) && failure instanceof Error && failure.cause) {
     failure = failure.cause;
   }
-  if (failure instanceof ApplicationFailure && failure.type && STATUS_BY_FAILURE_TYPE[failure.type]) {
-    const status = STATUS_BY_FAILURE_TYPE[failure.type]!;
+  // The HTTP status of a failure type comes from the one table of them (lib/failure-types).
+  const status = failure instanceof ApplicationFailure ? httpStatusOf(failure.type) : undefined;
+  if (failure instanceof ApplicationFailure && failure.type && status) {
     return problemBody(status, failure.type.toLowerCase(), failure.type, failure.message, {
       ...(failure.details?.[0] && typeof failure.details[0] === 'object' ? (failure.details[0] as object) : {}),
     });

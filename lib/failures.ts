@@ -1,18 +1,5 @@
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
-
-/**
- * Failure types for errors of the external systems that reach an activity's edge. A retry cannot
- * fix a `…Rejected` one, so it fails the workflow at once; `…Unavailable` ones are retried.
- */
-export const SystemFailure = {
-  DataRejected: 'DataRejected',
-  DatabaseUnavailable: 'DatabaseUnavailable',
-  DatabaseError: 'DatabaseError',
-  KeycloakRejected: 'KeycloakRejected',
-  KeycloakUnavailable: 'KeycloakUnavailable',
-  KafkaRejected: 'KafkaRejected',
-  KafkaUnavailable: 'KafkaUnavailable',
-} as const;
+import { FailureType } from './failure-types';
 
 /** Condition names of the SQLSTATEs worth naming (PostgreSQL manual, appendix A). */
 const CONDITIONS: Record<string, string> = {
@@ -64,9 +51,9 @@ function postgresFailure(e: Fields): ApplicationFailure {
   const where = [str(e.table_name) && `table ${e.table_name}`, str(e.column_name) && `column ${e.column_name}`, str(e.constraint_name) && `constraint ${e.constraint_name}`].filter(Boolean).join(', ');
   const message = `PostgreSQL ${code} ${CONDITIONS[code] ?? 'error'}${where ? ` (${where})` : ''}`;
   const dataClass = code.startsWith('22') || code.startsWith('23');
-  if (dataClass) return ApplicationFailure.create({ type: SystemFailure.DataRejected, message, nonRetryable: true, details: [{ sqlstate: code }] });
+  if (dataClass) return ApplicationFailure.create({ type: FailureType.DataRejected, message, nonRetryable: true, details: [{ sqlstate: code }] });
   const unavailable = /^(08|53|57)/.test(code);
-  return ApplicationFailure.create({ type: unavailable ? SystemFailure.DatabaseUnavailable : SystemFailure.DatabaseError, message, nonRetryable: false, details: [{ sqlstate: code }] });
+  return ApplicationFailure.create({ type: unavailable ? FailureType.DatabaseUnavailable : FailureType.DatabaseError, message, nonRetryable: false, details: [{ sqlstate: code }] });
 }
 
 const isPostgresError = (e: Fields) => e.name === 'PostgresError' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
@@ -79,8 +66,8 @@ function databaseFailure(err: unknown): ApplicationFailure | undefined {
   if (pg) return postgresFailure(pg);
   if (!errors.some(isQueryError)) return undefined;
   const code = errors.map((e) => str(e.code)).find(Boolean);
-  if (code && CONNECTION_CODES.has(code)) return ApplicationFailure.create({ type: SystemFailure.DatabaseUnavailable, message: `PostgreSQL unavailable: ${code}`, nonRetryable: false });
-  return ApplicationFailure.create({ type: SystemFailure.DatabaseError, message: `PostgreSQL query failed${code ? `: ${code}` : ''}`, nonRetryable: false });
+  if (code && CONNECTION_CODES.has(code)) return ApplicationFailure.create({ type: FailureType.DatabaseUnavailable, message: `PostgreSQL unavailable: ${code}`, nonRetryable: false });
+  return ApplicationFailure.create({ type: FailureType.DatabaseError, message: `PostgreSQL query failed${code ? `: ${code}` : ''}`, nonRetryable: false });
 }
 
 /** A 4xx other than 408 and 429 is the request's fault: sending it again cannot help. */
@@ -92,8 +79,8 @@ function keycloakFailure(err: unknown): ApplicationFailure | undefined {
   const status = err.response.status;
   const message = `Keycloak answered ${status} ${str(err.response.statusText) ?? ''}`.trim();
   return isPermanentHttpStatus(status)
-    ? ApplicationFailure.create({ type: SystemFailure.KeycloakRejected, message, nonRetryable: true, details: [{ keycloakStatus: status }] })
-    : ApplicationFailure.create({ type: SystemFailure.KeycloakUnavailable, message, nonRetryable: false, details: [{ keycloakStatus: status }] });
+    ? ApplicationFailure.create({ type: FailureType.KeycloakRejected, message, nonRetryable: true, details: [{ keycloakStatus: status }] })
+    : ApplicationFailure.create({ type: FailureType.KeycloakUnavailable, message, nonRetryable: false, details: [{ keycloakStatus: status }] });
 }
 
 /**
@@ -111,8 +98,8 @@ function kafkaFailure(err: unknown): ApplicationFailure | undefined {
   const names = [...new Set(leaves.map((e) => str(e.apiId) ?? str(e.code)))].join(', ');
   const message = `Kafka: ${names}`;
   return permanent.length > 0
-    ? ApplicationFailure.create({ type: SystemFailure.KafkaRejected, message, nonRetryable: true })
-    : ApplicationFailure.create({ type: SystemFailure.KafkaUnavailable, message, nonRetryable: false });
+    ? ApplicationFailure.create({ type: FailureType.KafkaRejected, message, nonRetryable: true })
+    : ApplicationFailure.create({ type: FailureType.KafkaUnavailable, message, nonRetryable: false });
 }
 
 /**

@@ -1,12 +1,10 @@
 import { isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
-const harbor = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  scheduleToCloseTimeout: '3 minutes',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '15 seconds' },
-});
-const local = proxyActivities<Activities>({ startToCloseTimeout: '15 seconds', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+import { profiles } from './activity-options';
+
+const harbor = proxyActivities<Activities>(profiles.harbor);
+const db = proxyActivities<Activities>(profiles.database);
 
 /** Histories recorded before workflows kept Harbor's figures in the catalogue replay without these two activities. */
 export const HARBOR_SUMMARY_PATCH = 'harbor-summary-read-model';
@@ -19,7 +17,7 @@ export const HARBOR_SUMMARY_PATCH = 'harbor-summary-read-model';
 export async function recordHarborSummary(registry: string, name: string): Promise<void> {
   if (!patched(HARBOR_SUMMARY_PATCH)) return;
   try {
-    await local.saveHarborSummary(registry, name, await harbor.harborProjectSummary(registry, name));
+    await db.saveHarborSummary(registry, name, await harbor.harborProjectSummary(registry, name));
   } catch (err) {
     // Nothing to undo; the failure stays in the history for the operator.
     if (isCancellation(err)) throw err;

@@ -1,7 +1,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { profiles } from './activity-options';
 
-const { redispatchWebhookEvents } = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } });
+const { redispatchWebhookEvents } = proxyActivities<Activities>(profiles.sweep);
 
 /**
  * Run by the `webhook-inbox-sweeper` Schedule: hands stranded inbox rows (older than

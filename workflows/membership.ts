@@ -1,24 +1,19 @@
-import { ApplicationFailure, executeChild, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { executeChild, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { HarborMember } from '../activities/harbor/members';
 import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix, type MembershipChanges, type ObservedHarborMember, type ProjectMembers, type ProjectRole } from '../lib/membership';
 import { membershipWorkflowId } from '../lib/workflow-ids';
+import { profiles } from './activity-options';
+import { requireProject } from './lookups';
 
-const remote = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
-const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+const keycloakApi = proxyActivities<Activities>(profiles.keycloak);
+const harborApi = proxyActivities<Activities>(profiles.harbor);
+const db = proxyActivities<Activities>(profiles.database);
+const events = proxyActivities<Activities>(profiles.events);
 
 export interface MembershipInput {
   registry: string;
   project: string;
-}
-
-async function projectOf(input: MembershipInput) {
-  const project = await local.findProject(input.registry, input.project);
-  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${input.project}" is not in the catalogue of ${input.registry}`, nonRetryable: true });
-  return project;
 }
 
 /** Harbor's group members of the project's prefix must be exactly the Keycloak role groups, with their roles. */
@@ -53,19 +48,19 @@ function afterSync(harbor: HarborMember[], changes: MembershipChanges, ids: Map<
 }
 
 async function syncMembership(input: MembershipInput): Promise<MembershipChanges> {
-  const project = await projectOf(input);
-  const keycloak = await remote.getKeycloakProjectMembers(project.tenantId, input.project);
-  const harbor = await remote.listHarborMembers(input.registry, input.project);
+  const project = await requireProject(input.registry, input.project);
+  const keycloak = await keycloakApi.getKeycloakProjectMembers(project.tenantId, input.project);
+  const harbor = await harborApi.listHarborMembers(input.registry, input.project);
   const { ids, ...changes } = plan(project.tenantId, input.project, keycloak, harbor);
-  for (const m of changes.added) await remote.addHarborGroupMember(input.registry, input.project, m.group, m.roleId);
-  for (const m of changes.updated) await remote.updateHarborMemberRole(input.registry, input.project, ids.get(m.group)!, m.toRoleId);
-  for (const m of changes.removed) await remote.removeHarborMember(input.registry, input.project, ids.get(m.group)!);
+  for (const m of changes.added) await harborApi.addHarborGroupMember(input.registry, input.project, m.group, m.roleId);
+  for (const m of changes.updated) await harborApi.updateHarborMemberRole(input.registry, input.project, ids.get(m.group)!, m.toRoleId);
+  for (const m of changes.removed) await harborApi.removeHarborMember(input.registry, input.project, ids.get(m.group)!);
   if (patched('membership-read-model')) {
     // What Harbor holds now that the changes went through; the sync leaves no drift but the unmanaged members.
-    await local.saveMembershipView({ projectId: project.id, keycloak, harbor: afterSync(harbor, changes, ids), drift: { added: [], updated: [], removed: [], unmanaged: changes.unmanaged } });
+    await db.saveMembershipView({ projectId: project.id, keycloak, harbor: afterSync(harbor, changes, ids), drift: { added: [], updated: [], removed: [], unmanaged: changes.unmanaged } });
   }
   if (changes.added.length + changes.updated.length + changes.removed.length > 0) {
-    await local.publishEvent({
+    await events.publishEvent({
       id: uuid4(),
       type: 'modelregistry.membership.synced',
       subject: `projects/${input.registry}/${input.project}`,
@@ -87,14 +82,14 @@ export async function membershipSyncWorkflow(input: MembershipInput): Promise<Me
 
 /** `PUT …/members`: sets the users of each role group in Keycloak, then syncs Harbor. */
 export async function membershipUpdateWorkflow(input: MembershipInput & { members: ProjectMembers }): Promise<{ keycloak: { added: string[]; removed: string[] }; harbor: MembershipChanges }> {
-  const project = await projectOf(input);
-  const keycloak = await remote.setKeycloakProjectMembers(project.tenantId, input.project, input.members);
+  const project = await requireProject(input.registry, input.project);
+  const keycloak = await keycloakApi.setKeycloakProjectMembers(project.tenantId, input.project, input.members);
   return { keycloak, harbor: await syncMembership(input) };
 }
 
 /** Run by the `membership-sync` Schedule: every managed project, one child each; a failure is reported, not fatal. */
 export async function membershipSyncAllWorkflow(): Promise<{ synced: number; changed: string[]; failed: string[] }> {
-  const managed = await local.listManagedProjects();
+  const managed = await db.listManagedProjects();
   const changed: string[] = [];
   const failed: string[] = [];
   for (const p of managed) {

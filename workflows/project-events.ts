@@ -1,9 +1,11 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ProjectEventInput } from '../lib/project-events';
+import { profiles } from './activity-options';
 import { recordHarborSummary } from './harbor-summary';
 
-const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+const db = proxyActivities<Activities>(profiles.database);
+const events = proxyActivities<Activities>(profiles.events);
 
 const TELEMETRY_TYPES: Record<string, string> = {
   QUOTA_EXCEED: 'modelregistry.quota.exceeded',
@@ -17,8 +19,8 @@ const QUOTA_TYPES = new Set(['QUOTA_EXCEED', 'QUOTA_WARNING']);
 export async function harborProjectEventWorkflow(input: ProjectEventInput): Promise<void> {
   const resource = `projects/${input.registry}/${input.project}`;
   const occurredAt = new Date(input.occurAt * 1000).toISOString();
-  await local.recordAudit({ eventKey: `harbor:${input.inboxId}`, actor: input.operator, action: input.type.toLowerCase(), resource, details: { occurredAt, harbor: input.details } });
-  await local.publishEvent({
+  await db.recordAudit({ eventKey: `harbor:${input.inboxId}`, actor: input.operator, action: input.type.toLowerCase(), resource, details: { occurredAt, harbor: input.details } });
+  await events.publishEvent({
     id: input.inboxId,
     type: TELEMETRY_TYPES[input.type] ?? 'modelregistry.project.notified',
     subject: resource,
@@ -27,5 +29,5 @@ export async function harborProjectEventWorkflow(input: ProjectEventInput): Prom
   });
   // A quota event means the usage moved: the project page should show Harbor's new figures.
   if (QUOTA_TYPES.has(input.type)) await recordHarborSummary(input.registry, input.project);
-  await local.markWebhookEventsProcessed([input.inboxId]);
+  await db.markWebhookEventsProcessed([input.inboxId]);
 }

@@ -1,33 +1,19 @@
-import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { MemberSpec } from '../activities/harbor/members';
 import type { ProjectRecord, ProjectSettings } from '../db/queries/projects';
+import { conflict, notFound } from '../lib/failure-types';
+import { profiles } from './activity-options';
 import type { Actor } from './actor';
 import { recordHarborSummary } from './harbor-summary';
+import { requireProject, requireTenant } from './lookups';
 import { Saga } from './saga';
 
-/**
- * Harbor calls: Temporal retries transient failures (5xx, 429, network) for a while. The time-out
- * is also how a crashed worker's attempt is noticed, so it is kept short (the client's own
- * request time-out is 8 s).
- */
-const harbor = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  scheduleToCloseTimeout: '3 minutes',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '15 seconds' },
-});
-/** Database and Kafka: local and quick, retried until they come back. */
-const local = proxyActivities<Activities>({
-  startToCloseTimeout: '15 seconds',
-  scheduleToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
-});
-/** Compensations must get through: retried longer. */
-const undo = proxyActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
-  scheduleToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const harbor = proxyActivities<Activities>(profiles.harbor);
+const harborBulk = proxyActivities<Activities>(profiles.harborBulk);
+const db = proxyActivities<Activities>(profiles.database);
+const events = proxyActivities<Activities>(profiles.events);
+const undo = proxyActivities<Activities>(profiles.compensation);
 
 export interface ProjectOnboardingInput {
   registry: string;
@@ -65,12 +51,6 @@ function catalogueRow(input: ProjectRegistrationInput, harborId: number, webhook
   };
 }
 
-async function requireTenant(tenantId: string): Promise<void> {
-  if (!(await local.findTenant(tenantId))) {
-    throw ApplicationFailure.create({ type: 'NotFound', message: `tenant "${tenantId}" does not exist`, nonRetryable: true });
-  }
-}
-
 function projectEvent(type: string, project: ProjectRecord) {
   return {
     id: uuid4(),
@@ -90,8 +70,8 @@ function projectEvent(type: string, project: ProjectRecord) {
 export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): Promise<ProjectOnboardingResult> {
   const { registry, name } = input;
   await requireTenant(input.tenantId);
-  if ((await local.findProject(registry, name)) || (await harbor.harborProjectExists(registry, name))) {
-    throw ApplicationFailure.create({ type: 'Conflict', message: `project "${name}" already exists in ${registry}`, nonRetryable: true });
+  if ((await db.findProject(registry, name)) || (await harbor.harborProjectExists(registry, name))) {
+    throw conflict(`project "${name}" already exists in ${registry}`);
   }
 
   const saga = new Saga();
@@ -122,26 +102,20 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
     const project = await saga.step(
       'write-catalogue',
       () =>
-        local.upsertProject(catalogueRow(input, harborId, webhook)),
+        db.upsertProject(catalogueRow(input, harborId, webhook)),
       () => undo.deleteProjectRow(registry, name),
     );
     if (robot) {
       await saga.step('save-robot', () =>
-        local.saveRobotAccount({ projectId: project.id, harborRobotId: robot.robotId, name: robot.name, sealedSecret: robot.sealedSecret, expiresAt: robot.expiresAt > 0 ? new Date(robot.expiresAt * 1000).toISOString() : null }),
+        db.saveRobotAccount({ projectId: project.id, harborRobotId: robot.robotId, name: robot.name, sealedSecret: robot.sealedSecret, expiresAt: robot.expiresAt > 0 ? new Date(robot.expiresAt * 1000).toISOString() : null }),
       );
     }
-    await saga.step('publish-event', () => local.publishEvent(projectEvent('modelregistry.project.created', project)));
+    await saga.step('publish-event', () => events.publishEvent(projectEvent('modelregistry.project.created', project)));
     await recordHarborSummary(registry, name);
     return { project, robot: robot ? { name: robot.name, sealedSecret: robot.sealedSecret, expiresAt: robot.expiresAt } : null };
   } catch (err) {
     return saga.fail(err);
   }
-}
-
-async function requireProject(registry: string, name: string): Promise<ProjectRecord> {
-  const project = await local.findProject(registry, name);
-  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${name}" is not in the catalogue of ${registry}`, nonRetryable: true });
-  return project;
 }
 
 export interface ProjectUpdateInput {
@@ -166,15 +140,15 @@ export async function projectUpdateWorkflow(input: ProjectUpdateInput): Promise<
     await harbor.configureHarborProject({ registry, name, public: isPublic, storageLimit: input.storageLimit === undefined ? null : input.storageLimit ?? -1, settings });
   }
   if (input.members) await harbor.syncHarborMembers(registry, name, input.members, true);
-  const project = await local.updateProjectRow(registry, name, {
+  const project = await db.updateProjectRow(registry, name, {
     displayName: input.displayName,
     description: input.description,
     public: input.public,
     storageLimit: input.storageLimit,
     settings: input.settings === undefined ? undefined : settings,
   });
-  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${name}" was archived meanwhile`, nonRetryable: true });
-  await local.publishEvent(projectEvent('modelregistry.project.updated', project));
+  if (!project) throw notFound(`project "${name}" was archived meanwhile`);
+  await events.publishEvent(projectEvent('modelregistry.project.updated', project));
   return project;
 }
 
@@ -201,23 +175,23 @@ export async function projectDeleteWorkflow(input: ProjectDeleteInput): Promise<
   if (input.purge && (await harbor.harborProjectExists(registry, name))) {
     const artifacts = await harbor.harborArtifactCount(registry, name);
     if (artifacts > 0 && !input.force) {
-      throw ApplicationFailure.create({ type: 'Conflict', message: `project "${name}" still holds ${artifacts} artifacts in Harbor; purge with force=true to delete them`, nonRetryable: true });
+      throw conflict(`project "${name}" still holds ${artifacts} artifacts in Harbor; purge with force=true to delete them`);
     }
-    if (artifacts > 0) deletedRepositories = await harbor.deleteHarborRepositories(registry, name);
+    if (artifacts > 0) deletedRepositories = await harborBulk.deleteHarborRepositories(registry, name);
     await harbor.deleteHarborProject(registry, name);
   }
-  const project = await local.archiveProject(registry, name);
-  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${name}" was archived meanwhile`, nonRetryable: true });
+  const project = await db.archiveProject(registry, name);
+  if (!project) throw notFound(`project "${name}" was archived meanwhile`);
   const action = input.purge ? 'project.purged' : 'project.archived';
   const event = projectEvent(`modelregistry.${action}`, project);
-  await local.recordAudit({
+  await db.recordAudit({
     eventKey: event.id,
     actor: input.actor.username,
     action,
     resource: `projects/${registry}/${name}`,
     details: { purge: input.purge, force: input.force, deletedRepositories, actorSubject: input.actor.subject },
   });
-  await local.publishEvent(event);
+  await events.publishEvent(event);
   return project;
 }
 
@@ -237,16 +211,16 @@ export async function projectRegistrationWorkflow(input: ProjectRegistrationInpu
   const { registry, name } = input;
   await requireTenant(input.tenantId);
   if (!(await harbor.harborProjectExists(registry, name))) {
-    throw ApplicationFailure.create({ type: 'NotFound', message: `Harbor ${registry} has no project "${name}" to register`, nonRetryable: true });
+    throw notFound(`Harbor ${registry} has no project "${name}" to register`);
   }
   const spec = { registry, name, public: input.public, storageLimit: input.storageLimit, settings: input.settings };
   const harborId = await harbor.configureHarborProject(spec);
   await harbor.syncHarborMembers(registry, name, input.members, true);
   const webhook = await harbor.ensureWebhookPolicy(registry, name);
-  const project = await local.upsertProject(catalogueRow(input, harborId, webhook));
-  const repositories = await harbor.listHarborRepositories(registry, name);
-  const imported = await local.importHarborRepositories({ projectId: project.id, registry, repositories });
-  await local.publishEvent(projectEvent('modelregistry.project.registered', project));
+  const project = await db.upsertProject(catalogueRow(input, harborId, webhook));
+  const repositories = await harborBulk.listHarborRepositories(registry, name);
+  const imported = await db.importHarborRepositories({ projectId: project.id, registry, repositories });
+  await events.publishEvent(projectEvent('modelregistry.project.registered', project));
   await recordHarborSummary(registry, name);
   return { project, imported };
 }

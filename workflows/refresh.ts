@@ -1,13 +1,14 @@
-import { ApplicationFailure, executeChild, ParentClosePolicy, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { executeChild, ParentClosePolicy, proxyActivities, uuid4 } from '@temporalio/workflow';
 import { recordHarborSummary } from './harbor-summary';
 import { refreshWorkflowId } from '../lib/workflow-ids';
 import type { Activities } from '../activities';
+import { notFound } from '../lib/failure-types';
+import { profiles } from './activity-options';
+import { requireProject } from './lookups';
 
-const harbor = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
-const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+const harborBulk = proxyActivities<Activities>(profiles.harborBulk);
+const db = proxyActivities<Activities>(profiles.database);
+const events = proxyActivities<Activities>(profiles.events);
 
 export interface RefreshInput {
   registry: string;
@@ -26,19 +27,18 @@ export interface RefreshResult {
  * It repairs whatever a lost webhook missed.
  */
 export async function refreshWorkflow(input: RefreshInput): Promise<RefreshResult> {
-  const project = await local.findProject(input.registry, input.project);
-  if (!project) throw ApplicationFailure.create({ type: 'NotFound', message: `project "${input.project}" is not in the catalogue of ${input.registry}`, nonRetryable: true });
-  const listed = await harbor.listHarborRepositories(input.registry, input.project, input.model);
+  const project = await requireProject(input.registry, input.project);
+  const listed = await harborBulk.listHarborRepositories(input.registry, input.project, input.model);
   if (input.model && listed.length === 0) {
-    throw ApplicationFailure.create({ type: 'NotFound', message: `Harbor has no repository "${input.project}/${input.model}"`, nonRetryable: true });
+    throw notFound(`Harbor has no repository "${input.project}/${input.model}"`);
   }
   const repositories: RefreshResult['repositories'] = [];
   for (const repository of listed) {
-    const change = await local.reconcileRepository({ projectId: project.id, registry: input.registry, repository });
+    const change = await db.reconcileRepository({ projectId: project.id, registry: input.registry, repository });
     repositories.push({ name: repository.fullName.slice(input.project.length + 1), ...change });
   }
   await recordHarborSummary(input.registry, input.project);
-  await local.publishEvent({
+  await events.publishEvent({
     id: uuid4(),
     type: 'modelregistry.model.refreshed',
     subject: `projects/${input.registry}/${input.project}${input.model ? `/${input.model}` : ''}`,
@@ -54,7 +54,7 @@ export async function refreshWorkflow(input: RefreshInput): Promise<RefreshResul
  * never run twice at once for a project). A project that fails is reported, not fatal.
  */
 export async function reconcileAllWorkflow(): Promise<{ refreshed: number; failed: string[] }> {
-  const managed = await local.listManagedProjects();
+  const managed = await db.listManagedProjects();
   const failed: string[] = [];
   for (const p of managed) {
     try {

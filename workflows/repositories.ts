@@ -1,24 +1,14 @@
 import { condition, continueAsNew, defineSignal, patched, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ARTIFACT_EVENTS, HARBOR_EVENT_SIGNAL, HARBOR_EVENTS_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from '../lib/repository-events';
+import { profiles } from './activity-options';
 
 export type { RepositoryEvent, RepositoryWorkflowInput } from '../lib/repository-events';
 
-const harbor = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-const local = proxyActivities<Activities>({
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
-});
-
-const batch = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  // The batch heartbeats after each Harbor read: a killed worker's batch is retried this soon.
-  heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+const harbor = proxyActivities<Activities>(profiles.harbor);
+const db = proxyActivities<Activities>(profiles.database);
+const events = proxyActivities<Activities>(profiles.events);
+const batch = proxyActivities<Activities>(profiles.batch);
 /** Events applied by one activity: bounded so that one attempt stays short. */
 const BATCH_SIZE = 25;
 
@@ -48,9 +38,9 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     if (!more) return; // idle: a later delivery starts it again (signal-with-start)
     // Runs started before batching replay the one-event-at-a-time path below.
     if (patched('repository-event-batches')) {
-      const events = pending.splice(0, BATCH_SIZE);
-      for (const e of events) seen.add(e.inboxId);
-      const changes = await batch.applyRepositoryEvents({ registry: input.registry, project: input.project, projectId: input.projectId, repository: input.repository, events });
+      const taken = pending.splice(0, BATCH_SIZE);
+      for (const e of taken) seen.add(e.inboxId);
+      const changes = await batch.applyRepositoryEvents({ registry: input.registry, project: input.project, projectId: input.projectId, repository: input.repository, events: taken });
       const drafts = changes
         .filter((c) => c.change !== 'unchanged')
         .map((c) => ({
@@ -60,7 +50,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
           time: new Date().toISOString(),
           data: { registry: input.registry, project: input.project, model: input.repository, digest: c.digest, tags: c.tags, change: c.change },
         }));
-      if (drafts.length > 0) await local.publishEvents(drafts);
+      if (drafts.length > 0) await events.publishEvents(drafts);
       if (workflowInfo().historyLength > historyLimit) await continueAsNew<typeof repositoryWorkflow>({ ...input, pending });
       continue;
     }
@@ -68,7 +58,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     seen.add(event.inboxId);
     if (event.type === 'PULL_ARTIFACT' && event.digest) {
       // Pulls change nothing in the catalogue; they are the model's usage history.
-      await local.recordAudit({
+      await db.recordAudit({
         eventKey: `webhook:${event.inboxId}:${event.digest}`,
         actor: event.operator ?? null,
         action: 'model.pulled',
@@ -77,8 +67,8 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
       });
     } else if (ARTIFACT_EVENTS.has(event.type) && event.digest) {
       const artifact = await harbor.fetchHarborArtifact(input.registry, input.project, input.repository, event.digest);
-      const change = await local.reconcileArtifact({ projectId: input.projectId, registry: input.registry, fullName, digest: event.digest, artifact });
-      await local.recordAudit({
+      const change = await db.reconcileArtifact({ projectId: input.projectId, registry: input.registry, fullName, digest: event.digest, artifact });
+      await db.recordAudit({
         eventKey: `webhook:${event.inboxId}:${event.digest}`,
         actor: event.operator ?? null,
         action: `model.${event.type.toLowerCase()}`,
@@ -87,10 +77,10 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
       });
       if (artifact && event.type === 'PUSH_ARTIFACT') {
         const { manifest, config } = await harbor.fetchArtifactManifest(input.registry, input.project, input.repository, event.digest);
-        await local.recordArtifactMetadata({ projectId: input.projectId, fullName, digest: event.digest, tag: artifact.tags[0]?.name ?? '', manifest, config });
+        await db.recordArtifactMetadata({ projectId: input.projectId, fullName, digest: event.digest, tag: artifact.tags[0]?.name ?? '', manifest, config });
       }
       if (change !== 'unchanged') {
-        await local.publishEvent({
+        await events.publishEvent({
           id: uuid4(),
           type: change === 'archived' ? 'modelregistry.model.image_archived' : 'modelregistry.model.image_synced',
           subject: `models/${input.registry}/${fullName}`,
@@ -99,7 +89,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
         });
       }
     }
-    await local.markWebhookEventsProcessed([event.inboxId]);
+    await db.markWebhookEventsProcessed([event.inboxId]);
     if (workflowInfo().historyLength > historyLimit) {
       await continueAsNew<typeof repositoryWorkflow>({ ...input, pending });
     }

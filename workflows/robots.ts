@@ -1,13 +1,14 @@
-import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RobotRecord } from '../db/queries/robots';
 import { robotFullName, type RobotSpec } from '../lib/robots';
+import { conflict, notFound } from '../lib/failure-types';
+import { profiles } from './activity-options';
+import { requireProject } from './lookups';
 
-const harbor = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
-const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
+const harbor = proxyActivities<Activities>(profiles.harbor);
+const db = proxyActivities<Activities>(profiles.database);
+const events = proxyActivities<Activities>(profiles.events);
 
 export interface RobotRef {
   registry: string;
@@ -15,17 +16,9 @@ export interface RobotRef {
   name: string;
 }
 
-const notFound = (message: string) => ApplicationFailure.create({ type: 'NotFound', message, nonRetryable: true });
-
-async function liveProject(registry: string, name: string) {
-  const project = await local.findProject(registry, name);
-  if (!project) throw notFound(`project "${name}" is not in the catalogue of ${registry}`);
-  return project;
-}
-
 async function liveRobot(ref: RobotRef) {
-  const project = await liveProject(ref.registry, ref.project);
-  const robot = await local.findRobotAccount(project.id, robotFullName(ref.project, ref.name));
+  const project = await requireProject(ref.registry, ref.project);
+  const robot = await db.findRobotAccount(project.id, robotFullName(ref.project, ref.name));
   if (!robot) throw notFound(`project "${ref.project}" has no robot "${ref.name}"`);
   return { project, robot };
 }
@@ -40,14 +33,14 @@ const robotEvent = (type: string, ref: RobotRef, robot: RobotRecord) => ({
 
 /** A project robot in Harbor with the named permissions; its secret comes back sealed, for a one-time reveal. */
 export async function robotCreateWorkflow(spec: RobotSpec): Promise<{ robot: RobotRecord; sealedSecret: string }> {
-  const project = await liveProject(spec.registry, spec.project);
-  if ((await local.findRobotAccount(project.id, robotFullName(spec.project, spec.name))) || (await harbor.harborRobotExists(spec.registry, spec.project, spec.name))) {
-    throw ApplicationFailure.create({ type: 'Conflict', message: `project "${spec.project}" already has a robot "${spec.name}"`, nonRetryable: true });
+  const project = await requireProject(spec.registry, spec.project);
+  if ((await db.findRobotAccount(project.id, robotFullName(spec.project, spec.name))) || (await harbor.harborRobotExists(spec.registry, spec.project, spec.name))) {
+    throw conflict(`project "${spec.project}" already has a robot "${spec.name}"`);
   }
   const created = await harbor.createHarborRobot(spec);
   let robot: RobotRecord;
   try {
-    robot = await local.saveRobotAccount({
+    robot = await db.saveRobotAccount({
       projectId: project.id,
       harborRobotId: created.robotId,
       name: created.name,
@@ -61,7 +54,7 @@ export async function robotCreateWorkflow(spec: RobotSpec): Promise<{ robot: Rob
     await harbor.deleteProjectRobot(spec.registry, spec.project, spec.name);
     throw err;
   }
-  await local.publishEvent(robotEvent('modelregistry.robot.created', spec, robot));
+  await events.publishEvent(robotEvent('modelregistry.robot.created', spec, robot));
   return { robot, sealedSecret: created.sealedSecret };
 }
 
@@ -69,8 +62,8 @@ export async function robotCreateWorkflow(spec: RobotSpec): Promise<{ robot: Rob
 export async function robotDeleteWorkflow(ref: RobotRef): Promise<RobotRecord> {
   const { robot } = await liveRobot(ref);
   await harbor.deleteProjectRobot(ref.registry, ref.project, ref.name);
-  await local.archiveRobotAccount(robot.id);
-  await local.publishEvent(robotEvent('modelregistry.robot.deleted', ref, robot));
+  await db.archiveRobotAccount(robot.id);
+  await events.publishEvent(robotEvent('modelregistry.robot.deleted', ref, robot));
   return { ...robot, archived: true };
 }
 
@@ -78,7 +71,7 @@ export async function robotDeleteWorkflow(ref: RobotRef): Promise<RobotRecord> {
 export async function robotSecretRefreshWorkflow(ref: RobotRef): Promise<{ robot: RobotRecord; sealedSecret: string }> {
   const { robot } = await liveRobot(ref);
   const { sealedSecret } = await harbor.refreshHarborRobotSecret(ref.registry, robot.harborRobotId);
-  await local.updateRobotSecret(robot.id, sealedSecret);
-  await local.publishEvent(robotEvent('modelregistry.robot.refreshed', ref, robot));
+  await db.updateRobotSecret(robot.id, sealedSecret);
+  await events.publishEvent(robotEvent('modelregistry.robot.refreshed', ref, robot));
   return { robot, sealedSecret };
 }

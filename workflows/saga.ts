@@ -1,7 +1,5 @@
 import { ApplicationFailure, log } from '@temporalio/workflow';
-
-/** Failure types that describe the request, not the run: they pass through to the caller as they are. */
-const CALLER_FAILURES = new Set(['ValidationFailed', 'NotFound', 'Conflict']);
+import { failure, FailureType, isCallerFailure } from '../lib/failure-types';
 
 /**
  * A list of compensations, run in reverse order of registration when a later step fails for good.
@@ -33,13 +31,9 @@ export class Saga {
       }
     }
     const cause = err instanceof ApplicationFailure ? err : (err as { cause?: unknown }).cause;
-    const type = cause instanceof ApplicationFailure && cause.type && CALLER_FAILURES.has(cause.type) ? cause.type : 'OperationFailed';
+    // A failure of the request (the tenant vanished meanwhile) stays the caller's; any other is the operation's.
+    const type = cause instanceof ApplicationFailure && isCallerFailure(cause.type) ? (cause.type as FailureType) : FailureType.OperationFailed;
     const message = cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err);
-    throw ApplicationFailure.create({
-      type,
-      message: `failed at step "${this.current}": ${message}`,
-      nonRetryable: true,
-      details: [{ failedStep: this.current, compensated: undone, notCompensated: notUndone }],
-    });
+    throw failure(type, `failed at step "${this.current}": ${message}`, { failedStep: this.current, compensated: undone, notCompensated: notUndone });
   }
 }

@@ -1,11 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TenantInput, TenantRecord } from '../activities/db';
+import { profiles } from './activity-options';
 
-const { findTenant, upsertTenant } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
-});
+const { findTenant, upsertTenant } = proxyActivities<Activities>(profiles.database);
 
 export interface TenantUpsertResult {
   tenant: TenantRecord;

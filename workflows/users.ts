@@ -1,20 +1,15 @@
-import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { NewKeycloakUser } from '../activities/keycloak/users';
 import type { TenantRole, TenantUser } from '../lib/users';
 import type { Actor } from './actor';
+import { conflict, notFound } from '../lib/failure-types';
+import { profiles } from './activity-options';
+import { requireTenant } from './lookups';
 
-const keycloak = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
-const local = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' } });
-
-const notFound = (message: string) => ApplicationFailure.create({ type: 'NotFound', message, nonRetryable: true });
-
-async function requireTenant(tenant: string): Promise<void> {
-  if (!(await local.findTenant(tenant))) throw notFound(`no tenant named "${tenant}"`);
-}
+const keycloak = proxyActivities<Activities>(profiles.keycloak);
+const db = proxyActivities<Activities>(profiles.database);
+const events = proxyActivities<Activities>(profiles.events);
 
 async function requireUser(tenant: string, username: string): Promise<TenantUser> {
   const user = await keycloak.getKeycloakTenantUser(tenant, username);
@@ -26,8 +21,8 @@ async function requireUser(tenant: string, username: string): Promise<TenantUser
 async function recordChange(type: 'user.created' | 'user.removed', tenant: string, username: string, actor: Actor, data: Record<string, unknown>) {
   const event = { id: uuid4(), type: `modelregistry.${type}`, subject: `tenants/${tenant}/users/${username}`, time: new Date().toISOString(), data: { tenant, username, ...data } };
   // As project delete records it: the username as actor, the subject beside it (not in the event).
-  await local.recordAudit({ eventKey: event.id, actor: actor.username, action: type, resource: event.subject, details: { ...data, actorSubject: actor.subject } });
-  await local.publishEvent(event);
+  await db.recordAudit({ eventKey: event.id, actor: actor.username, action: type, resource: event.subject, details: { ...data, actorSubject: actor.subject } });
+  await events.publishEvent(event);
 }
 
 export interface UserCreateInput {
@@ -45,7 +40,7 @@ export interface UserCreateInput {
 export async function userCreateWorkflow(input: UserCreateInput): Promise<TenantUser> {
   await requireTenant(input.tenant);
   if (await keycloak.keycloakUserExists(input.user.username)) {
-    throw ApplicationFailure.create({ type: 'Conflict', message: `a Keycloak user "${input.user.username}" exists`, nonRetryable: true });
+    throw conflict(`a Keycloak user "${input.user.username}" exists`);
   }
   await keycloak.createKeycloakUser(input.user);
   await keycloak.addKeycloakUserToTenant(input.tenant, input.user.username, input.role);
