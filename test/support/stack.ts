@@ -19,6 +19,7 @@ import { REALM } from '../servers/keycloak';
 import { startTestAuth, withToken, type TestAuth, type TokenApp } from './auth';
 import { startHarbor, type HarborTestbed } from './harbor';
 import { jsonRequest } from './http';
+import { workflowBundle } from './workflow-bundle';
 
 export interface TestStack {
   /** The API; requests carry a platform administrator's token unless they set Authorization. */
@@ -112,7 +113,7 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
   };
   const workers: { worker: Worker; running: Promise<void> }[] = [];
   const startWorker = async () => {
-    const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps });
+    const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle: workflowBundle() });
     const entry = { worker, running: worker.run() };
     workers.push(entry);
     return entry;
