@@ -4,6 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectWorkflowId, refreshWorkflowId, repositoryWorkflowId, tenantWorkflowId } from '../../lib/workflow-ids';
 import { pushModel } from '../harbor/oci-push';
+import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 import { jsonRequest } from '../support/http';
 import { workflowBundle } from '../support/workflow-bundle';
@@ -42,8 +43,7 @@ describe('workflow replay', () => {
   });
 
   it('replays a project onboarding run (the saga) recorded just now', async () => {
-    const tenant = uniqueName('replay-tenant');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'R', url: 'https://r.example' }))).status).toBe(201);
+    const tenant = await createTenant(stack, { name: uniqueName('replay-tenant') });
     const name = uniqueName('replay-project');
     const res = await stack.app.request(
       '/api/v1/projects',
@@ -59,10 +59,9 @@ describe('workflow replay', () => {
   });
 
   it('replays a refresh and a repository entity run (webhook-fed) recorded just now', async () => {
-    const tenant = uniqueName('replay-tenant');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'R', url: 'https://r.example' }))).status).toBe(201);
+    const tenant = await createTenant(stack, { name: uniqueName('replay-tenant') });
     const project = uniqueName('replay-models');
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: 'R', tenantId: tenant }))).status).toBe(201);
+    await onboardProject(stack, tenant, { name: project, display_name: 'R' });
     await pushModel(stack.harbor.emulator.url, `${project}/m`, '1.0.0');
     expect((await stack.app.request(`/api/v1/projects/${project}/refresh`, { method: 'POST' })).status).toBe(200);
     const refreshId = refreshWorkflowId(stack.registry, project);
