@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { toActivityFailure } from '../lib/failures';
 
@@ -10,15 +10,17 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /** Workflow code bundled beforehand (the tests bundle once per run); else bundled from `workflowsPath`. */
+  workflowBundle?: WorkflowBundleOption;
 }
 
 /** The one worker shape used by worker.ts, the local stack and the workflow tests. */
-export function createWorker({ connection, namespace, taskQueue, deps }: WorkerOptions): Promise<Worker> {
+export function createWorker({ connection, namespace, taskQueue, deps, workflowBundle }: WorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
-    workflowsPath,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: createActivities(deps),
     // The one seam every activity passes: errors of PostgreSQL, Keycloak and Kafka become
     // failures that say whether a retry can help, before Temporal records or logs them.

@@ -1,7 +1,11 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
+import { workflowsPath } from '../composition/worker';
 import { startKafka } from './servers/kafka';
 import { startKeycloak } from './servers/keycloak';
 import { startPostgres } from './servers/postgres';
@@ -14,23 +18,32 @@ declare module 'vitest' {
     kafkaBootstrap: string;
     /** The issuer URL of the test realm (test/keycloak/realm.json). */
     keycloakIssuer: string;
+    /** The workflow code bundled once for the run (test/support/workflow-bundle.ts hands it to workers). */
+    workflowBundlePath: string;
   }
 }
 
 /**
  * One real Temporal dev server, one throw-away PostgreSQL (migrated), one Kafka broker and one
  * Keycloak (the test realm imported) for the whole run;
- * test files isolate themselves with their own task queues and resource names.
+ * test files isolate themselves with their own task queues and resource names. The workflow code
+ * is bundled once here (webpack, seconds of CPU) instead of by every worker a test file starts.
  */
 export default async function setup(project: TestProject) {
-  const [postgres, kafka, keycloak, temporal] = await Promise.all([
+  const [postgres, kafka, keycloak, temporal, bundle] = await Promise.all([
     startPostgres(),
     startKafka(),
     startKeycloak(),
     TestWorkflowEnvironment.createLocal({
       server: { executable: { type: 'existing-path', path: temporalExecutable() }, ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES },
     }),
+    bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
   ]);
+  // A file per run: a path is all `provide` needs to carry, and runs in other worktrees never share it.
+  const bundleDir = fileURLToPath(new URL('../test-output/', import.meta.url));
+  const bundlePath = `${bundleDir}workflow-bundle-${process.pid}.js`;
+  mkdirSync(bundleDir, { recursive: true });
+  writeFileSync(bundlePath, bundle.code);
   const database = connect(postgres.url, { max: 1 });
   await migrateDatabase(database);
   await database.close();
@@ -38,7 +51,9 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', temporal.address);
   project.provide('kafkaBootstrap', kafka.bootstrap);
   project.provide('keycloakIssuer', keycloak.issuer);
+  project.provide('workflowBundlePath', bundlePath);
   return async () => {
+    rmSync(bundlePath, { force: true });
     await temporal.teardown();
     await kafka.stop();
     await keycloak.stop();

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onboardProject, startTestStack, type TestStack } from '../support/stack';
+import { createTenant, onboardProject } from '../support/fixtures';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 const ensureScript = fileURLToPath(new URL('../../scripts/ensure-schemathesis.sh', import.meta.url));
 const hooksFile = fileURLToPath(new URL('./fuzz-hooks.py', import.meta.url));
@@ -52,9 +53,8 @@ describe('the OpenAPI document and the server agree (schemathesis, every check)'
     stack = await startTestStack({ receiveWebhooks: true });
     // Something to hit: a tenant with an onboarded project (names the fuzzer meets only by chance,
     // but the lists and the tenant user's reads have rows to return).
-    const { project } = await onboardProject(stack, 'fuzz');
-    const [row] = await stack.database.sql<{ tenant: string }[]>`select tenant_id as tenant from modelregistry.projects where name = ${project}`;
-    tenant = row!.tenant;
+    tenant = await createTenant(stack, { name: uniqueName('fuzz') });
+    await onboardProject(stack, tenant, { name: uniqueName('fuzz') });
   });
   afterAll(() => stack?.close());
 

@@ -5,7 +5,8 @@ import { createApp } from '../../api/app';
 import { logger } from '../../composition/logger';
 import { eventually } from '../support/eventually';
 import { readJson } from '../support/http';
-import { onboardProject, startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { createTenant, onboardProject } from '../support/fixtures';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 import { spawnWorker } from '../support/worker-process';
 
 /** The value of the sample `name` whose labels include `labels` (0 when there is none). */
@@ -53,10 +54,10 @@ describe('Prometheus metrics', () => {
     app.request('/api/v1/webhooks/harbor', { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(body) });
 
   it('counts requests by route pattern and status, with latencies, and webhook deliveries by outcome', async () => {
-    const { project } = await onboardProject(stack, 'metrics');
-    const [tenant] = await stack.database.sql`select tenant_id as name from modelregistry.projects where name = ${project}`;
-    for (let i = 0; i < 3; i++) expect((await stack.app.request(`/api/v1/tenants/${tenant!.name as string}`)).status).toBe(200);
-    expect((await stack.app.raw.request(`/api/v1/tenants/${tenant!.name as string}`)).status).toBe(401);
+    const tenant = await createTenant(stack, { name: uniqueName('metrics') });
+    const { project } = await onboardProject(stack, tenant, { name: uniqueName('metrics') });
+    for (let i = 0; i < 3; i++) expect((await stack.app.request(`/api/v1/tenants/${tenant}`)).status).toBe(200);
+    expect((await stack.app.raw.request(`/api/v1/tenants/${tenant}`)).status).toBe(401);
     expect((await stack.app.request(`/no/such/${uniqueName('path')}`)).status).toBe(404);
 
     const [row] = await stack.database.sql`select webhook_secret from modelregistry.projects where name = ${project}`;
@@ -76,7 +77,7 @@ describe('Prometheus metrics', () => {
     expect(sample(text, 'modelregistry_http_request_duration_seconds_count', { method: 'GET', route, status: '200' })).toBe(3);
     expect(sample(text, 'modelregistry_http_request_duration_seconds_bucket', { method: 'GET', route, status: '200', le: '+Inf' })).toBe(3);
     // Patterns, never raw paths: no label holds a tenant's or a path's own name.
-    expect(text).not.toContain(tenant!.name as string);
+    expect(text).not.toContain(tenant);
     expect(text).not.toContain('/no/such/');
     expect(sample(text, 'modelregistry_webhook_deliveries_total', { outcome: 'received' })).toBe(1);
     expect(sample(text, 'modelregistry_webhook_deliveries_total', { outcome: 'duplicate' })).toBe(1);
@@ -85,7 +86,7 @@ describe('Prometheus metrics', () => {
   });
 
   it('shows the inbox backlog and dispatcher failures', async () => {
-    const { project } = await onboardProject(stack, 'backlog');
+    const { project } = await onboardProject(stack, await createTenant(stack), { name: uniqueName('backlog') });
     const [row] = await stack.database.sql`select webhook_secret from modelregistry.projects where name = ${project}`;
     const auth = `Bearer ${stack.deps.secrets.open(row!.webhook_secret as string)}`;
     // An API whose Temporal is unreachable: the delivery is stored, its hand-over fails.

@@ -5,6 +5,7 @@ import { ROUTE_POLICIES, type RoutePolicy } from '../../api/auth/route-policies'
 import { encodeOperationId } from '../../api/operations';
 import { bearer, withToken } from '../support/auth';
 import { jsonRequest, readJson } from '../support/http';
+import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 /**
@@ -36,9 +37,8 @@ describe('auth matrix', () => {
     stack = await startTestStack();
     app = stack.appWith({ mutationWaitMs: 0, taskQueue: uniqueName('nobody') });
     for (const side of ['own', 'other'] as const) {
-      expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: t[side], companyName: side, url: 'https://example.com' }))).status).toBe(201);
-      const res = await stack.app.request('/api/v1/projects', jsonRequest({ name: p[side], display_name: side, tenantId: t[side], public: true }));
-      expect(res.status).toBe(201);
+      await createTenant(stack, { name: t[side] });
+      await onboardProject(stack, t[side], { name: p[side], display_name: side, public: true });
       const run = await stack.client.workflow.getHandle(`project:${stack.registry}/${p[side]}`).describe();
       op[side] = encodeOperationId(run.workflowId, run.runId);
     }

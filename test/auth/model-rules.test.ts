@@ -1,19 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushModel } from '../harbor/oci-push';
 import { bearer } from '../support/auth';
-import { jsonRequest, readJson } from '../support/http';
-import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { readJson } from '../support/http';
+import { startStackWithProject } from '../support/fixtures';
+import type { TestStack } from '../support/stack';
 
 /** Rules that name versions (policy/pbac.yaml: `evaluator` reads `0.*` only) apply inside a model too. */
 describe('version-scoped rules', () => {
-  let stack: TestStack;
-  const tenant = uniqueName('rules');
-  const project = uniqueName('rules');
-
+  let stack: TestStack, tenant: string, project: string;
   beforeAll(async () => {
-    stack = await startTestStack({ receiveWebhooks: true });
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'Rules', url: 'https://rules.example' }))).status).toBe(201);
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    ({ stack, tenant, project } = await startStackWithProject('rules', { receiveWebhooks: true }));
     await pushModel(stack.harbor.emulator.url, `${project}/llm`, '0.1.0', { seed: 'a' });
     await pushModel(stack.harbor.emulator.url, `${project}/llm`, '1.0.0', { seed: 'b' });
     for (let i = 0; i < 100; i++) {

@@ -8,6 +8,7 @@ import { createWorker } from '../../composition/worker';
 import { tenantWorkflowId } from '../../lib/workflow-ids';
 import { eventually } from '../support/eventually';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { workflowBundle } from '../support/workflow-bundle';
 
 /**
  * A TCP proxy in front of the run's PostgreSQL that this file alone can cut (connections dropped,
@@ -57,7 +58,7 @@ describe('activity failures from PostgreSQL', () => {
     url.port = String(proxy.port);
     database = connect(url.toString(), { max: 2 });
     connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-    worker = await createWorker({ connection, namespace: 'default', taskQueue: stack.taskQueue, deps: { ...stack.deps, db: database.db } });
+    worker = await createWorker({ connection, namespace: 'default', taskQueue: stack.taskQueue, deps: { ...stack.deps, db: database.db }, workflowBundle: workflowBundle() });
     running = worker.run();
   });
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeycloakActivities } from '../../activities/keycloak';
 import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix, type MembershipChanges } from '../../lib/membership';
 import { jsonRequest, readJson } from '../support/http';
+import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 /** Project membership against the real Keycloak (test realm: users carol, dave) and the Harbor emulator. */
@@ -19,8 +20,8 @@ describe('project membership: Keycloak groups synced to Harbor members', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'Members', url: 'https://members.example' }))).status).toBe(201);
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant, members: [{ group: 'ml-team', role: 'guest' }] }))).status).toBe(201);
+    await createTenant(stack, { name: tenant });
+    await onboardProject(stack, tenant, { name: project, members: [{ group: 'ml-team', role: 'guest' }] });
   }, 120_000);
   afterAll(() => stack?.close());
 

@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonRequest, readJson } from '../support/http';
-import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { startStackWithProject } from '../support/fixtures';
+import type { TestStack } from '../support/stack';
 
 /** The light stack (no KEYCLOAK_URL): membership and users routes answer 503 naming what is missing, never 500. */
 describe('membership without Keycloak', () => {
-  let stack: TestStack;
-  const tenant = uniqueName('nokc');
-  const project = uniqueName('nokc');
-
-  beforeAll(async () => {
-    stack = await startTestStack({ keycloak: false });
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'No Keycloak', url: 'https://nokc.example' }))).status).toBe(201);
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
-  }, 120_000);
+  let stack: TestStack, tenant: string, project: string;
+  beforeAll(async () => { ({ stack, tenant, project } = await startStackWithProject('nokc', { keycloak: false })); }, 120_000);
   afterAll(() => stack?.close());
 
   const routes = (): [string, RequestInit][] => [

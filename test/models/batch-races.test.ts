@@ -3,20 +3,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepositoryBatchActivities } from '../../activities/catalogue/repository-batch';
-import { onboardProject, startTestStack, type TestStack } from '../support/stack';
+import { startStackWithProject } from '../support/fixtures';
+import type { TestStack } from '../support/stack';
 
 /**
  * Harbor changes between the reads of one batch. Harbor here is a stand-in that answers the
  * race deterministically; the database is the real one.
  */
 describe('repository batch against a Harbor that changes under it', () => {
-  let stack: TestStack;
-  let project: string;
-  let projectId: string;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    ({ project, projectId } = await onboardProject(stack, 'races'));
-  }, 120_000);
+  let stack: TestStack, project: string, projectId: string;
+  beforeAll(async () => { ({ stack, project, projectId } = await startStackWithProject('races')); }, 120_000);
   afterAll(() => stack?.close());
 
   it('an artifact deleted between its read and its manifest read counts as gone, not as a failed batch', async () => {

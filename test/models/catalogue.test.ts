@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushCosignSignature, pushModel } from '../harbor/oci-push';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
+import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 
@@ -11,10 +12,9 @@ describe('catalogue read API', () => {
   let digests: Record<string, string>;
   beforeAll(async () => {
     stack = await startTestStack({ receiveWebhooks: true });
-    const tenant = uniqueName('tenant');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'A', url: 'https://a.example' }))).status).toBe(201);
+    const tenant = await createTenant(stack);
     project = uniqueName('cat');
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    await onboardProject(stack, tenant, { name: project });
     digests = {};
     for (const tag of ['1.10.0', '1.2.0', '1.2.0-rc.1', 'nightly']) digests[tag] = (await pushModel(stack.harbor.emulator.url, `${project}/llama`, tag)).digest;
     const bert = await pushModel(stack.harbor.emulator.url, `${project}/bert`, '0.1.0', { labels: { team: 'nlp' } });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushModel } from '../harbor/oci-push';
 import { bearer } from '../support/auth';
 import { jsonRequest, readJson } from '../support/http';
+import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 describe('checkpoints of a model version', () => {
@@ -12,8 +13,8 @@ describe('checkpoints of a model version', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ receiveWebhooks: true });
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'C', url: 'https://c.example' }))).status).toBe(201);
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    await createTenant(stack, { name: tenant });
+    await onboardProject(stack, tenant, { name: project });
     await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
     expect((await stack.app.request(`/api/v1/projects/${project}/refresh`, { method: 'POST' })).status).toBe(200);
   }, 120_000);

@@ -3,17 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryWorkflowId } from '../../lib/workflow-ids';
 import { HARBOR_EVENTS_SIGNAL, type RepositoryWorkflowInput } from '../../lib/repository-events';
 import { eventually } from '../support/eventually';
-import { onboardProject, startTestStack, type TestStack } from '../support/stack';
+import { startStackWithProject } from '../support/fixtures';
+import type { TestStack } from '../support/stack';
 
 /** The repository entity is long-lived: it starts afresh before its history grows long, losing nothing. */
 describe('the repository workflow continuing as new', () => {
-  let stack: TestStack;
-  let project: string;
-  let projectId: string;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    ({ project, projectId } = await onboardProject(stack, 'chatty'));
-  }, 120_000);
+  let stack: TestStack, project: string, projectId: string;
+  beforeAll(async () => { ({ stack, project, projectId } = await startStackWithProject('chatty')); }, 120_000);
   afterAll(() => stack?.close());
 
   it('carries the events still pending into the next run and applies every event once', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushModel } from '../harbor/oci-push';
-import { jsonRequest } from '../support/http';
+import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 import { spawnWorker } from '../support/worker-process';
 
@@ -19,8 +19,8 @@ describe('a worker killed during a burst of pushes', () => {
     const worker = await spawnWorker(stack.workerEnv);
     const tenant = uniqueName('burst');
     const project = uniqueName('burst');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'B', url: 'https://b.example' }))).status).toBe(201);
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    await createTenant(stack, { name: tenant });
+    await onboardProject(stack, tenant, { name: project });
 
     const pushes = Array.from({ length: PUSHES }, (_, i) => ({ repository: REPOSITORIES[i % REPOSITORIES.length]!, tag: `1.0.${Math.floor(i / REPOSITORIES.length)}` }));
     let done = 0;

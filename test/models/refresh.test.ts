@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushModel } from '../harbor/oci-push';
-import { jsonRequest, readJson } from '../support/http';
-import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { readJson } from '../support/http';
+import { onboardProject, startStackWithTenant } from '../support/fixtures';
+import { uniqueName, type TestStack } from '../support/stack';
 
 describe('refresh from Harbor repairs what lost webhooks missed', () => {
-  let stack: TestStack;
-  let tenant: string;
-  beforeAll(async () => {
-    stack = await startTestStack({ receiveWebhooks: true });
-    tenant = uniqueName('tenant');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'A', url: 'https://a.example' }))).status).toBe(201);
-  });
+  let stack: TestStack, tenant: string;
+  beforeAll(async () => { ({ stack, tenant } = await startStackWithTenant({ receiveWebhooks: true })); });
   afterAll(() => stack.close());
 
   const catalogue = async (project: string) =>
@@ -24,8 +20,7 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     ).map((r) => r.v);
 
   it('converges a project and a single model on Harbor after dropped webhooks', async () => {
-    const project = uniqueName('refresh');
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    const { project } = await onboardProject(stack, tenant, { name: uniqueName('refresh') });
     const first = await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
     for (let i = 0; i < 100 && (await catalogue(project)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await catalogue(project)).toEqual([`llama:1.0.0@${first.digest}`]);
@@ -56,8 +51,7 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
   });
 
   it('the reconciliation of every managed project (the Schedule\'s workflow) refreshes this one too', async () => {
-    const project = uniqueName('reconcile');
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    const { project } = await onboardProject(stack, tenant, { name: uniqueName('reconcile') });
     stack.harbor.emulator.faults.dropWebhooks(10);
     const model = await pushModel(stack.harbor.emulator.url, `${project}/vit`, '3.0.0');
     await stack.harbor.emulator.webhooks.idle();
@@ -71,8 +65,7 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
 
   it('answers 404 for an unknown project or model', async () => {
     expect((await stack.app.request(`/api/v1/projects/${uniqueName('none')}/refresh`, { method: 'POST' })).status).toBe(404);
-    const project = uniqueName('refresh');
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    const { project } = await onboardProject(stack, tenant, { name: uniqueName('refresh') });
     const missing = await stack.app.request(`/api/v1/models/${project}/ghost`, { method: 'POST' });
     expect(missing.status).toBe(404);
     expect((await stack.app.request(`/api/v1/models/${project}/ghost?registry=elsewhere`, { method: 'POST' })).status).toBe(400);

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INVALID_ROWS_PER_PROJECT, KEPT_BODY_BYTES } from '../../db/inbox/deliveries';
 import { readJson } from '../support/http';
-import { onboardProject, startTestStack, type TestStack } from '../support/stack';
+import { createTenant, onboardProject, startStackWithProject } from '../support/fixtures';
+import { uniqueName, type TestStack } from '../support/stack';
 
 /** The receiver authenticates a delivery by its Authorization header before it stores anything. */
 describe('the webhook receiver authenticates first', () => {
@@ -11,8 +12,7 @@ describe('the webhook receiver authenticates first', () => {
   let projectId: string;
   let auth: string;
   beforeAll(async () => {
-    stack = await startTestStack({ receiveWebhooks: true });
-    ({ project, projectId } = await onboardProject(stack, 'hooks'));
+    ({ stack, project, projectId } = await startStackWithProject('hooks', { receiveWebhooks: true }));
     auth = await secretOf(project);
   });
   afterAll(() => stack.close());
@@ -89,7 +89,7 @@ describe('the webhook receiver authenticates first', () => {
   });
 
   it('a valid secret for project A with a body naming project B is refused and not stored under B', async () => {
-    const other = await onboardProject(stack, 'hooks-b');
+    const other = await onboardProject(stack, await createTenant(stack), { name: uniqueName('hooks-b') });
     const marker = randomUUID();
     const res = await post(JSON.stringify(push(other.project, marker)), auth);
     expect(res.status).toBe(403);

@@ -9,23 +9,15 @@ import { pushCosignSignature, pushModel } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
 import { eventually } from '../support/eventually';
-import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { onboardProject, startStackWithTenant } from '../support/fixtures';
+import { uniqueName, type TestStack } from '../support/stack';
 
 describe('Harbor webhooks into the inbox and the repository workflow', () => {
-  let stack: TestStack;
-  let tenant: string;
-  beforeAll(async () => {
-    stack = await startTestStack({ receiveWebhooks: true });
-    tenant = uniqueName('tenant');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'A', url: 'https://a.example' }))).status).toBe(201);
-  });
+  let stack: TestStack, tenant: string;
+  beforeAll(async () => { ({ stack, tenant } = await startStackWithTenant({ receiveWebhooks: true })); });
   afterAll(() => stack.close());
 
-  const onboard = async () => {
-    const name = uniqueName('models');
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name, display_name: name, tenantId: tenant }))).status).toBe(201);
-    return name;
-  };
+  const onboard = async () => (await onboardProject(stack, tenant, { name: uniqueName('models') })).project;
 
   /** The catalogue's live view of a project: `model:tag` → digest. */
   const catalogue = async (project: string) => {

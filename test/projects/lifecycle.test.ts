@@ -4,23 +4,15 @@ import { pushModel } from '../harbor/oci-push';
 import { bearer } from '../support/auth';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
-import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { onboardProject, startStackWithTenant } from '../support/fixtures';
+import { uniqueName, type TestStack } from '../support/stack';
 
 describe('project registration and lifecycle', () => {
-  let stack: TestStack;
-  let tenant: string;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    tenant = uniqueName('tenant');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'Acme', url: 'https://acme.example' }))).status).toBe(201);
-  });
+  let stack: TestStack, tenant: string;
+  beforeAll(async () => { ({ stack, tenant } = await startStackWithTenant()); });
   afterAll(() => stack.close());
 
-  const onboard = async (name: string, extra: Record<string, unknown> = {}) => {
-    const res = await stack.app.request('/api/v1/projects', jsonRequest({ name, display_name: name, tenantId: tenant, ...extra }));
-    expect(res.status).toBe(201);
-    return readJson(res);
-  };
+  const onboard = async (name: string, extra: Record<string, unknown> = {}) => (await onboardProject(stack, tenant, { name, ...extra })).body;
   const h = () => stack.harbor;
 
   it('registers an existing Harbor project: resets settings, members and webhook, imports its models; again changes nothing', async () => {

@@ -2,17 +2,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectWorkflowId } from '../../lib/workflow-ids';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
-import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { createTenant, startStackWithTenant } from '../support/fixtures';
+import { uniqueName, type TestStack } from '../support/stack';
 
 describe('project onboarding as a saga (real Temporal, PostgreSQL, Kafka; Harbor emulator)', () => {
-  let stack: TestStack;
-  let tenant: string;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    tenant = uniqueName('tenant');
-    const res = await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'Acme', url: 'https://acme.example' }));
-    expect(res.status).toBe(201);
-  });
+  let stack: TestStack, tenant: string;
+  beforeAll(async () => { ({ stack, tenant } = await startStackWithTenant()); });
   afterAll(() => stack.close());
 
   const onboard = (body: Record<string, unknown>, app = stack.app) => app.request('/api/v1/projects', jsonRequest({ display_name: 'A project', tenantId: tenant, ...body }));
@@ -163,8 +158,7 @@ describe('project onboarding as a saga (real Temporal, PostgreSQL, Kafka; Harbor
   });
 
   it('undoes every Harbor step when the catalogue write fails for good (the tenant vanished meanwhile)', async () => {
-    const doomed = uniqueName('doomed');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: doomed, companyName: 'D', url: 'https://d.example' }))).status).toBe(201);
+    const doomed = await createTenant(stack, { name: uniqueName('doomed') });
     const name = uniqueName('saga');
     // Hold Harbor's answer to the webhook step long enough to remove the tenant underneath.
     stack.harbor.emulator.faults.delayResponse('CreateWebhookPolicyOfProject', 1500);

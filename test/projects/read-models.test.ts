@@ -4,24 +4,16 @@ import { harborProjectEventWorkflowId } from '../../lib/workflow-ids';
 import { pushModel } from '../harbor/oci-push';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
-import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { onboardProject, startStackWithTenant } from '../support/fixtures';
+import { uniqueName, type TestStack } from '../support/stack';
 
 /** `GET /projects/{name}` answers from the catalogue row; Harbor's figures are written by the workflows that talk to Harbor. */
 describe('project reads from the read model', () => {
-  let stack: TestStack;
-  let tenant: string;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    tenant = uniqueName('tenant');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'Acme', url: 'https://acme.example' }))).status).toBe(201);
-  });
+  let stack: TestStack, tenant: string;
+  beforeAll(async () => { ({ stack, tenant } = await startStackWithTenant()); });
   afterAll(() => stack.close());
 
-  const onboard = async (extra: Record<string, unknown> = {}) => {
-    const name = uniqueName('rm');
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name, display_name: name, tenantId: tenant, ...extra }))).status).toBe(201);
-    return name;
-  };
+  const onboard = async (extra: Record<string, unknown> = {}) => (await onboardProject(stack, tenant, { name: uniqueName('rm'), ...extra })).project;
   const read = async (name: string) => {
     const res = await stack.app.request(`/api/v1/projects/${name}`);
     expect(res.status).toBe(200);

@@ -6,6 +6,7 @@ import { robotWorkflowId } from '../../lib/workflow-ids';
 import { pullManifest, pushModel, type RegistryAuth } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
+import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 describe('robot accounts', () => {
@@ -38,8 +39,8 @@ describe('robot accounts', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'Robots', url: 'https://robots.example' }))).status).toBe(201);
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant, robot: { name: 'onboarding' } }))).status).toBe(201);
+    await createTenant(stack, { name: tenant });
+    await onboardProject(stack, tenant, { name: project, robot: { name: 'onboarding' } });
   }, 120_000);
   afterAll(() => stack?.close());
 

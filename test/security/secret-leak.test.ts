@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { projects, robotAccounts } from '../../db/schema';
 import { pushModel } from '../harbor/oci-push';
-import { jsonRequest, readJson } from '../support/http';
+import { jsonRequest } from '../support/http';
 import { readTopic } from '../support/kafka';
 import { KEYCLOAK_CLIENTS } from '../support/keycloak';
+import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 /**
@@ -23,10 +24,8 @@ describe('secrets stay sealed', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ receiveWebhooks: true, captureLogs: true });
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'Leak', url: 'https://leak.example' }))).status).toBe(201);
-    const created = await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant, robot: true }));
-    expect(created.status).toBe(201);
-    robotSecret = (await readJson(created)).robot.secret;
+    await createTenant(stack, { name: tenant });
+    robotSecret = (await onboardProject(stack, tenant, { name: project, robot: true })).body.robot.secret;
     const [row] = await stack.database.db.select({ webhookSecret: projects.webhookSecret }).from(projects).where(eq(projects.name, project));
     webhookHeader = stack.deps.secrets.open(row!.webhookSecret!);
     // Membership runs the Keycloak admin activities with the service's client secret.

@@ -19,7 +19,7 @@ import { KEYCLOAK_CLIENTS } from './keycloak';
 import { REALM } from '../servers/keycloak';
 import { startTestAuth, withToken, type TestAuth, type TokenApp } from './auth';
 import { startHarbor, type HarborTestbed } from './harbor';
-import { jsonRequest } from './http';
+import { workflowBundle } from './workflow-bundle';
 
 export interface TestStack {
   /** The API; requests carry a platform administrator's token unless they set Authorization. */
@@ -113,7 +113,7 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
   };
   const workers: { worker: Worker; running: Promise<void> }[] = [];
   const startWorker = async () => {
-    const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps });
+    const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle: workflowBundle() });
     const entry = { worker, running: worker.run() };
     workers.push(entry);
     return entry;
@@ -182,16 +182,3 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
 
 /** A name no other test or run uses. */
 export const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
-
-/** A fresh tenant and an onboarded project in it, through the API; the project's catalogue id. */
-export async function onboardProject(stack: TestStack, prefix: string): Promise<{ project: string; projectId: string }> {
-  const tenant = uniqueName(prefix);
-  const project = uniqueName(prefix);
-  const post = (path: string, body: unknown) => stack.app.request(path, jsonRequest(body));
-  const created = await post('/api/v1/tenants', { name: tenant, companyName: prefix, url: 'https://tenant.example' });
-  if (created.status !== 201) throw new Error(`tenant ${tenant}: ${created.status} ${await created.text()}`);
-  const onboarded = await post('/api/v1/projects', { name: project, display_name: project, tenantId: tenant });
-  if (onboarded.status !== 201) throw new Error(`project ${project}: ${onboarded.status} ${await onboarded.text()}`);
-  const [row] = await stack.database.sql<{ id: string }[]>`select id from modelregistry.projects where name = ${project}`;
-  return { project, projectId: row!.id };
-}

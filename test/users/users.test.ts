@@ -3,6 +3,7 @@ import { decodeOperationId } from '../../api/operations';
 import { userWorkflowId } from '../../lib/workflow-ids';
 import { jsonRequest, readJson } from '../support/http';
 import { KEYCLOAK_CLIENTS, keycloakAdminClient } from '../support/keycloak';
+import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 /** The Users controller against the real test Keycloak: a tenant's users, their roles, create and remove. */
@@ -23,9 +24,9 @@ describe('tenant users (Keycloak)', () => {
     stack = await startTestStack();
     kc = await keycloakAdminClient();
     for (const name of [tenant, other]) {
-      expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name, companyName: 'Users', url: 'https://users.example' }))).status).toBe(201);
+      await createTenant(stack, { name });
     }
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }))).status).toBe(201);
+    await onboardProject(stack, tenant, { name: project });
   }, 120_000);
   afterAll(() => stack?.close());
 

@@ -2,11 +2,12 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../composition/worker';
 import { projectWorkflowId, refreshWorkflowId, repositoryWorkflowId, tenantWorkflowId } from '../../lib/workflow-ids';
 import { pushModel } from '../harbor/oci-push';
+import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 import { jsonRequest } from '../support/http';
+import { workflowBundle } from '../support/workflow-bundle';
 
 const historiesDir = new URL('../histories/', import.meta.url);
 
@@ -25,7 +26,7 @@ describe('workflow replay', () => {
     const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(0);
     const histories = files.map((f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(readFileSync(new URL(f, historiesDir), 'utf8'))) }));
-    for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories)) {
       expect(result.error, result.workflowId).toBeUndefined();
     }
   });
@@ -35,15 +36,14 @@ describe('workflow replay', () => {
     const res = await stack.app.request('/api/v1/tenants', jsonRequest({ name, companyName: 'Replay', url: 'https://replay.example' }));
     expect(res.status).toBe(201);
     const history = await stack.client.workflow.getHandle(tenantWorkflowId(name)).fetchHistory();
-    await expect(Worker.runReplayHistory({ workflowsPath }, history, tenantWorkflowId(name))).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, tenantWorkflowId(name))).resolves.toBeUndefined();
     if (process.env.RECORD_HISTORIES === '1') {
       writeFileSync(new URL('tenant-upsert.json', historiesDir), historyToJSON(history));
     }
   });
 
   it('replays a project onboarding run (the saga) recorded just now', async () => {
-    const tenant = uniqueName('replay-tenant');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'R', url: 'https://r.example' }))).status).toBe(201);
+    const tenant = await createTenant(stack, { name: uniqueName('replay-tenant') });
     const name = uniqueName('replay-project');
     const res = await stack.app.request(
       '/api/v1/projects',
@@ -52,22 +52,21 @@ describe('workflow replay', () => {
     expect(res.status).toBe(201);
     const workflowId = projectWorkflowId(stack.registry, name);
     const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
-    await expect(Worker.runReplayHistory({ workflowsPath }, history, workflowId)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId)).resolves.toBeUndefined();
     if (process.env.RECORD_HISTORIES === '1') {
       writeFileSync(new URL('project-onboarding.json', historiesDir), historyToJSON(history));
     }
   });
 
   it('replays a refresh and a repository entity run (webhook-fed) recorded just now', async () => {
-    const tenant = uniqueName('replay-tenant');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'R', url: 'https://r.example' }))).status).toBe(201);
+    const tenant = await createTenant(stack, { name: uniqueName('replay-tenant') });
     const project = uniqueName('replay-models');
-    expect((await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: 'R', tenantId: tenant }))).status).toBe(201);
+    await onboardProject(stack, tenant, { name: project, display_name: 'R' });
     await pushModel(stack.harbor.emulator.url, `${project}/m`, '1.0.0');
     expect((await stack.app.request(`/api/v1/projects/${project}/refresh`, { method: 'POST' })).status).toBe(200);
     const refreshId = refreshWorkflowId(stack.registry, project);
     const refresh = await stack.client.workflow.getHandle(refreshId).fetchHistory();
-    await expect(Worker.runReplayHistory({ workflowsPath }, refresh, refreshId)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, refresh, refreshId)).resolves.toBeUndefined();
 
     const repositoryId = repositoryWorkflowId(stack.registry, project, 'm');
     let entity = await stack.client.workflow.getHandle(repositoryId).fetchHistory().catch(() => null);
@@ -75,7 +74,7 @@ describe('workflow replay', () => {
       await new Promise((r) => setTimeout(r, 100));
       entity = await stack.client.workflow.getHandle(repositoryId).fetchHistory().catch(() => null);
     }
-    await expect(Worker.runReplayHistory({ workflowsPath }, entity!, repositoryId)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, entity!, repositoryId)).resolves.toBeUndefined();
     if (process.env.RECORD_HISTORIES === '1') {
       writeFileSync(new URL('refresh.json', historiesDir), historyToJSON(refresh));
       writeFileSync(new URL('repository.json', historiesDir), historyToJSON(entity!));
@@ -88,6 +87,6 @@ describe('workflow replay', () => {
     const scheduled = json.events.find((e: { activityTaskScheduledEventAttributes?: unknown }) => e.activityTaskScheduledEventAttributes);
     scheduled.activityTaskScheduledEventAttributes.activityType.name = 'upsertTenant';
     const history = historyFromJSON(json);
-    await expect(Worker.runReplayHistory({ workflowsPath }, history, 'mismatch')).rejects.toThrow();
+    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, 'mismatch')).rejects.toThrow();
   });
 });
