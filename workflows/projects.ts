@@ -1,4 +1,4 @@
-import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { MemberSpec } from '../activities/harbor/members';
 import type { ProjectRecord, ProjectSettings } from '../db/read-models/projects';
@@ -96,10 +96,16 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
 
   const saga = new Saga();
   try {
+    // Creation refused as a Conflict met someone else's project (createHarborProject): never undone.
+    let theirs = false;
     const harborId = await saga.step(
       'create-harbor-project',
-      () => harbor.createHarborProject({ registry, name, public: input.public, storageLimit: input.storageLimit, settings: input.settings }),
-      () => undo.deleteHarborProject(registry, name),
+      () =>
+        harbor.createHarborProject({ registry, name, public: input.public, storageLimit: input.storageLimit, settings: input.settings }).catch((err: unknown) => {
+          theirs = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'Conflict';
+          throw err;
+        }),
+      () => (theirs ? Promise.resolve() : undo.deleteHarborProject(registry, name)),
     );
     await saga.step(
       'add-members',

@@ -1,6 +1,8 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { HarborSummary, ProjectSettings } from '../../db/read-models/projects';
-import { isNotFound } from './errors';
+import type { HarborSchemas } from './client';
+import { HarborFailure, isNotFound } from './errors';
 import type { HarborInstances } from './instances';
 
 export interface HarborProjectSpec {
@@ -11,9 +13,25 @@ export interface HarborProjectSpec {
   settings: ProjectSettings;
 }
 
-const isConflict = (err: unknown) => err instanceof ApplicationFailure && err.type === 'Conflict';
+/**
+ * Proof of creation: the project metadata key naming the onboarding run that created the project.
+ * The emulator keeps it. A real Harbor keeps only the metadata keys it knows (its CreateProject
+ * copies the typed ProjectMetadata), so there no 409 is ever adopted: a retry whose first answer
+ * was lost fails as a conflict, leaving the project for registration (PUT /projects) — never
+ * deleting a project it cannot prove is its own.
+ */
+export const CREATED_BY_KEY = 'modelregistry_created_by';
 
-function metadata(spec: { public: boolean; settings: ProjectSettings }) {
+/** The mark of the workflow run this activity works for: the same for every attempt of it. */
+function thisRunsMark(): Record<string, string> {
+  // Activities here always run for a workflow.
+  const { workflowId, runId } = Context.current().info.workflowExecution!;
+  return { [CREATED_BY_KEY]: `${workflowId}/${runId}` };
+}
+
+const isConflict = (err: unknown) => err instanceof ApplicationFailure && err.type === HarborFailure.Conflict;
+
+function metadata(spec: { public: boolean; settings: ProjectSettings }): HarborSchemas['ProjectMetadata'] {
   return {
     public: String(spec.public),
     auto_scan: String(spec.settings.autoScan),
@@ -36,20 +54,26 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances })
       return harbor(registry).projects.exists(name);
     },
 
-    /** Creates the project; on a retry after it was created, returns the existing id. */
+    /**
+     * Creates the project marked as this run's. A 409 is adopted only when the project there
+     * carries this run's mark (an earlier attempt whose answer was lost); any other project of that
+     * name is someone else's: a non-retryable Conflict, which the onboarding does not compensate.
+     */
     async createHarborProject(spec: HarborProjectSpec): Promise<number> {
       const client = harbor(spec.registry);
+      const mark = thisRunsMark();
       try {
         return await client.projects.create({
           project_name: spec.name,
           public: spec.public,
           storage_limit: spec.storageLimit ?? -1,
-          metadata: metadata(spec),
+          metadata: { ...metadata(spec), ...mark },
         });
       } catch (err) {
         if (!isConflict(err)) throw err;
         const existing = await client.projects.get(spec.name);
-        return existing!.project_id!;
+        if ((existing?.metadata as Record<string, string> | undefined)?.[CREATED_BY_KEY] === mark[CREATED_BY_KEY]) return existing!.project_id!;
+        throw ApplicationFailure.create({ type: 'Conflict', message: `project "${spec.name}" already exists in ${spec.registry}, created by someone else`, nonRetryable: true });
       }
     },
 
