@@ -2,6 +2,8 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+/** A no-restricted-imports pattern forbidding relative imports that climb to these top-level folders (or files) of ours. */
+const above = (folders, message) => ({ regex: `^(\\.\\./)+(${folders.join('|')})(/|$)`, message });
 
 export default tseslint.config(
   { ignores: ['eslint.config.js', 'node_modules/**', '.tools/**', '.data/**', 'activities/harbor/generated/**', 'vendor/**'] },
@@ -16,9 +18,33 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  // The arrows point down: api/, composition/, worker.ts, scripts/, test/, bench/ → workflows/ and
+  // activities/ → db/ → lib/. Each layer's block forbids the folders above it (type imports included
+  // unless said otherwise).
+  {
+    files: ['lib/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [above(['api', 'composition', 'worker', 'scripts', 'test', 'bench', 'workflows', 'activities', 'db'], 'lib/ is below everything: it imports nothing of ours outside lib/.')] }],
+    },
+  },
+  {
+    files: ['db/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [above(['api', 'composition', 'worker', 'scripts', 'test', 'bench', 'workflows', 'activities'], 'db/ may import only db/ and lib/.')] }],
+    },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [above(['api', 'composition', 'worker', 'scripts', 'test', 'bench', 'workflows'], 'Activities sit below the API, the composition root and the workflows (types included): move what both need to lib/.')] },
+      ],
+    },
+  },
   {
     // Workflow code is replayed deterministically inside Temporal's sandbox: no Node built-ins,
-    // and activities only as types.
+    // activities only as types, and nothing above it.
     files: ['workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -31,6 +57,9 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'Workflows may import activities only with `import type`.',
             },
+            above(['api', 'composition', 'worker', 'scripts', 'test', 'bench'], 'Workflows sit below the API and the composition root.'),
+            // The records workflows return are db/'s types; the database itself is an activity's.
+            { ...above(['db'], 'Workflows reach the database through activities; db/ only with `import type`.'), allowTypeImports: true },
           ],
         },
       ],

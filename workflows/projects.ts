@@ -2,7 +2,7 @@ import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { MemberSpec } from '../activities/harbor/members';
 import type { ProjectRecord, ProjectSettings } from '../db/queries/projects';
-import { conflict, notFound } from '../lib/failure-types';
+import { conflict, FailureType, isFailure, notFound } from '../lib/failure-types';
 import { profiles } from './activity-options';
 import type { Actor } from './actor';
 import { recordHarborSummary } from './harbor-summary';
@@ -76,10 +76,16 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
 
   const saga = new Saga();
   try {
+    // Creation refused as a Conflict met someone else's project (createHarborProject): never undone.
+    let theirs = false;
     const harborId = await saga.step(
       'create-harbor-project',
-      () => harbor.createHarborProject({ registry, name, public: input.public, storageLimit: input.storageLimit, settings: input.settings }),
-      () => undo.deleteHarborProject(registry, name),
+      () =>
+        harbor.createHarborProject({ registry, name, public: input.public, storageLimit: input.storageLimit, settings: input.settings }).catch((err: unknown) => {
+          theirs = isFailure(err, FailureType.Conflict);
+          throw err;
+        }),
+      () => (theirs ? Promise.resolve() : undo.deleteHarborProject(registry, name)),
     );
     await saga.step(
       'add-members',

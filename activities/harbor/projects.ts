@@ -1,6 +1,8 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { applicationFailureIn, conflict } from '../../lib/failure-types';
 import type { HarborSummary, ProjectSettings } from '../../db/queries/projects';
-import { isNotFound } from './errors';
+import type { HarborSchemas } from './client';
+import { HarborFailure, isNotFound } from './errors';
 import type { HarborInstances } from './instances';
 
 export interface HarborProjectSpec {
@@ -11,9 +13,23 @@ export interface HarborProjectSpec {
   settings: ProjectSettings;
 }
 
-const isConflict = (err: unknown) => err instanceof ApplicationFailure && err.type === 'Conflict';
+/**
+ * Proof of creation, from what any Harbor keeps (it drops metadata keys it does not know): a
+ * project this service created carries our account as its owner and was created after this
+ * activity was first scheduled. Onboarding runs one at a time per project name (its workflow id
+ * is the name), so such a project can only be an earlier attempt's whose answer was lost. A small
+ * allowance covers the clocks of Harbor and Temporal disagreeing.
+ */
+const CLOCK_SKEW_MS = 2_000;
 
-function metadata(spec: { public: boolean; settings: ProjectSettings }) {
+function createdByThisActivity(project: HarborSchemas['Project'] | undefined, username: string): boolean {
+  const created = Date.parse(project?.creation_time ?? '');
+  return project?.owner_name === username && Number.isFinite(created) && created >= Context.current().info.scheduledTimestampMs - CLOCK_SKEW_MS;
+}
+
+const isConflict = (err: unknown) => applicationFailureIn(err)?.type === HarborFailure.Conflict;
+
+function metadata(spec: { public: boolean; settings: ProjectSettings }): HarborSchemas['ProjectMetadata'] {
   return {
     public: String(spec.public),
     auto_scan: String(spec.settings.autoScan),
@@ -36,7 +52,11 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances })
       return harbor(registry).projects.exists(name);
     },
 
-    /** Creates the project; on a retry after it was created, returns the existing id. */
+    /**
+     * Creates the project. A 409 is adopted only when the project there is provably an earlier
+     * attempt's (see createdByThisActivity); any other project of that name is someone else's: a
+     * non-retryable Conflict, which the onboarding does not compensate.
+     */
     async createHarborProject(spec: HarborProjectSpec): Promise<number> {
       const client = harbor(spec.registry);
       try {
@@ -49,7 +69,8 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances })
       } catch (err) {
         if (!isConflict(err)) throw err;
         const existing = await client.projects.get(spec.name);
-        return existing!.project_id!;
+        if (createdByThisActivity(existing, client.username)) return existing!.project_id!;
+        throw conflict(`project "${spec.name}" already exists in ${spec.registry}, created by someone else`);
       }
     },
 

@@ -1,20 +1,10 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHarborInstances } from '../../activities/harbor';
 import { harborConfigFromEnv } from '../../lib/config';
-import { startHarbor, type HarborTestbed } from '../support/harbor';
+import { failureOf, startHarbor, type HarborTestbed } from '../support/harbor';
 import { createHarborAdminClient, HarborRole, type HarborRetentionPolicy } from '../support/harbor-admin';
 import { uniqueName } from '../support/stack';
 import { pushModel } from './oci-push';
-
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 describe('Harbor client against the emulator', () => {
   let h: HarborTestbed;

@@ -180,4 +180,18 @@ describe('project onboarding as a saga (real Temporal, PostgreSQL, Kafka; Harbor
     expect(emulated(name)?.webhookPolicies).toHaveLength(1);
     expect(stack.harbor.emulator.state.projects.has(name)).toBe(true);
   });
+
+  it('refuses, and leaves alone, a Harbor project of the same name that someone else created meanwhile', async () => {
+    const name = uniqueName('theirs');
+    await stack.harbor.client.projects.create({ project_name: name });
+    const theirs = emulated(name)!.project.project_id;
+    // Harbor's existence check answers as if before the other project appeared: onboarding meets it only at creation (409).
+    stack.harbor.emulator.faults.failNext('headProject', 404);
+    const res = await onboard({ name });
+    expect(res.status).toBe(409);
+    expect(await readJson(res)).toMatchObject({ failedStep: 'create-harbor-project' });
+    expect(emulated(name)?.project.project_id).toBe(theirs);
+    expect(await stack.database.sql`select 1 from modelregistry.projects where name = ${name}`).toHaveLength(0);
+    stack.harbor.emulator.faults.reset();
+  });
 });

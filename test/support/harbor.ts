@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { expect } from 'vitest';
 import { startHarborEmulator, type HarborEmulator } from '../harbor-emulator';
 import { startOciRegistry } from '../servers/oci-registry';
 import { createHarborAdminClient, type HarborAdminClient } from './harbor-admin';
@@ -24,4 +26,14 @@ export async function startHarbor(opts: { scanDelayMs?: number } = {}): Promise<
       await registry.stop();
     },
   };
+}
+
+/** The failure a Harbor call was rejected with, which must be a Temporal ApplicationFailure. */
+export async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
 }
