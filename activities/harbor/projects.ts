@@ -17,14 +17,14 @@ export interface HarborProjectSpec {
  * Proof of creation, from what any Harbor keeps (it drops metadata keys it does not know): a
  * project this service created carries our account as its owner and was created after this
  * activity was first scheduled. Onboarding runs one at a time per project name (its workflow id
- * is the name), so such a project can only be an earlier attempt's whose answer was lost. A small
- * allowance covers the clocks of Harbor and Temporal disagreeing.
+ * is the name), so such a project can only be an earlier attempt's whose answer was lost. No
+ * allowance for the clocks of Harbor and Temporal disagreeing: one behind makes such a retry fail
+ * as a conflict (the project left for registration), which is safe; an allowance would adopt a
+ * project someone created just before.
  */
-const CLOCK_SKEW_MS = 2_000;
-
 function createdByThisActivity(project: HarborSchemas['Project'] | undefined, username: string): boolean {
   const created = Date.parse(project?.creation_time ?? '');
-  return project?.owner_name === username && Number.isFinite(created) && created >= Context.current().info.scheduledTimestampMs - CLOCK_SKEW_MS;
+  return project?.owner_name === username && Number.isFinite(created) && created >= Context.current().info.scheduledTimestampMs;
 }
 
 const isConflict = (err: unknown) => applicationFailureIn(err)?.type === HarborFailure.Conflict;
