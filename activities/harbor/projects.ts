@@ -1,10 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { HarborSummary, ProjectSettings } from '../../db/read-models/projects';
 import type { OciManifest } from '../../lib/model-metadata';
 import type { ImportedArtifact, ImportedRepository } from '../db/catalogue-import';
 import { randomSecret, type SecretBox } from '../../lib/secrets';
 import type { HarborArtifact, HarborClient } from './client';
-import { isNotFound } from './errors';
+import { isConflict, isNotFound } from './errors';
 import type { HarborInstances } from './instances';
 
 /** The one webhook policy the service owns in each managed project. */
@@ -64,8 +63,6 @@ function toImportedArtifact(a: HarborArtifact): ImportedArtifact {
     signatures: (a.accessories ?? []).filter((x) => x.type?.startsWith('signature.')).map((x) => ({ digest: x.digest!, harborId: x.id!, type: x.type! })),
   };
 }
-
-const isConflict = (err: unknown) => err instanceof ApplicationFailure && err.type === 'Conflict';
 
 function metadata(spec: { public: boolean; settings: ProjectSettings }) {
   return {
