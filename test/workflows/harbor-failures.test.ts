@@ -5,16 +5,14 @@ import { onboardProject, startTestStack, uniqueName, type TestStack } from '../s
 /** Harbor's 404 is Harbor's: the caller hears of an upstream failure, not that their resource does not exist. */
 describe("a Harbor 404 is not the caller's 404", () => {
   let stack: TestStack;
-  let tenant: string;
   beforeAll(async () => {
     stack = await startTestStack();
-    tenant = uniqueName('tenant');
-    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'H', url: 'https://h.example' }))).status).toBe(201);
   }, 120_000);
   afterAll(() => stack?.close());
 
   it('mid-saga: the onboarding fails as an operation (502) and is undone', async () => {
-    const name = uniqueName('saga-404');
+    const [tenant, name] = [uniqueName('tenant'), uniqueName('saga-404')];
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name: tenant, companyName: 'H', url: 'https://h.example' }))).status).toBe(201);
     stack.harbor.emulator.faults.failNext('CreateWebhookPolicyOfProject', 404);
     const res = await stack.app.request('/api/v1/projects', jsonRequest({ name, display_name: 'H', tenantId: tenant }));
     expect(res.status).toBe(502);
