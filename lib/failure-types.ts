@@ -12,7 +12,9 @@ interface FailureKind {
 }
 
 /**
- * Every failure type a workflow or activity throws, with what the API answers for it.
+ * Every failure type a workflow or activity throws, with what the API answers for it. Harbor's
+ * answers have their own types: a Harbor 404 is Harbor's, not "your resource does not exist"; a
+ * workflow that means the caller's resource translates it (`translateFailure`).
  */
 const FAILURES = {
   // The caller's: the request was wrong, or names what is not there or clashes with what is.
@@ -23,6 +25,13 @@ const FAILURES = {
   OperationFailed: { http: 502, grpc: 'UNAVAILABLE' },
   // A system the operation needs is not configured where the worker runs (e.g. Keycloak).
   NotConfigured: { http: 503, grpc: 'UNIMPLEMENTED' },
+  // Harbor answered (activities/harbor/errors.ts): upstream problems, whatever the status.
+  HarborBadRequest: { http: 502, grpc: 'UNAVAILABLE' },
+  HarborNotFound: { http: 502, grpc: 'UNAVAILABLE' },
+  HarborConflict: { http: 502, grpc: 'UNAVAILABLE' },
+  HarborForbidden: { http: 502, grpc: 'UNAVAILABLE' },
+  HarborRejected: { http: 502, grpc: 'UNAVAILABLE' },
+  HarborUnavailable: { http: 502, grpc: 'UNAVAILABLE' },
   // Our own systems (lib/failures.ts): `…Rejected` cannot succeed on a retry, `…Unavailable` can.
   DataRejected: { grpc: 'INTERNAL' },
   DatabaseUnavailable: { grpc: 'UNAVAILABLE' },

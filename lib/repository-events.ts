@@ -1,6 +1,8 @@
-/** The contract between the webhook receiver and the repository workflow (no workflow imports, so the API can use it). */
-export const HARBOR_EVENT_SIGNAL = 'harborEvent';
-/** Several deliveries for one repository in one signal, in arrival order (the dispatcher groups a backlog). */
+/**
+ * The contract between the webhook receiver and the repository workflow (no workflow imports, so
+ * the API can use it): deliveries for one repository in one signal, in arrival order (the
+ * dispatcher groups a backlog).
+ */
 export const HARBOR_EVENTS_SIGNAL = 'harborEvents';
 
 /** Events about one artifact, each reconciled with what Harbor holds for its digest. */
@@ -23,6 +25,6 @@ export interface RepositoryWorkflowInput {
   repository: string;
   /** Events received but not yet applied, carried over a continue-as-new. */
   pending?: RepositoryEvent[];
-  /** History length past which a run continues as new; 2,000 unless given (tests give less). */
+  /** History length past which a run continues as new, besides when the server suggests it (tests give a short one). */
   continueAsNewAfter?: number;
 }

@@ -24,7 +24,7 @@ export const profiles = {
   /** One Harbor call (a request or two; the client's own request time-out is 8 s). */
   harbor: { startToCloseTimeout: '10 seconds', scheduleToCloseTimeout: '3 minutes', retry: upstream },
 
-  /** Harbor calls that page through a whole project (list every repository and artifact, delete them all). */
+  /** Harbor calls that page through a whole project (list, count or delete every repository and artifact). */
   harborBulk: { startToCloseTimeout: '2 minutes', scheduleToCloseTimeout: '10 minutes', retry: upstream },
 
   /** Keycloak's admin API: one activity makes several calls (token, lookups, group changes). */

@@ -179,7 +179,7 @@ export async function projectDeleteWorkflow(input: ProjectDeleteInput): Promise<
   await requireProject(registry, name);
   let deletedRepositories = 0;
   if (input.purge && (await harbor.harborProjectExists(registry, name))) {
-    const artifacts = await harbor.harborArtifactCount(registry, name);
+    const artifacts = await harborBulk.harborArtifactCount(registry, name);
     if (artifacts > 0 && !input.force) {
       throw conflict(`project "${name}" still holds ${artifacts} artifacts in Harbor; purge with force=true to delete them`);
     }

@@ -2,7 +2,7 @@ import { executeChild, ParentClosePolicy, proxyActivities, uuid4 } from '@tempor
 import { recordHarborSummary } from './harbor-summary';
 import { refreshWorkflowId } from '../lib/workflow-ids';
 import type { Activities } from '../activities';
-import { notFound } from '../lib/failure-types';
+import { FailureType, notFound, translateFailure } from '../lib/failure-types';
 import { profiles } from './activity-options';
 import { requireProject } from './lookups';
 
@@ -28,10 +28,11 @@ export interface RefreshResult {
  */
 export async function refreshWorkflow(input: RefreshInput): Promise<RefreshResult> {
   const project = await requireProject(input.registry, input.project);
-  const listed = await harborBulk.listHarborRepositories(input.registry, input.project, input.model);
-  if (input.model && listed.length === 0) {
-    throw notFound(`Harbor has no repository "${input.project}/${input.model}"`);
-  }
+  const missing = () => notFound(`Harbor has no repository "${input.project}/${input.model}"`);
+  const listing = harborBulk.listHarborRepositories(input.registry, input.project, input.model);
+  // Harbor's 404 for the model the caller named is the caller's NotFound; for a whole project, Harbor's own.
+  const listed = input.model ? await translateFailure(listing, FailureType.HarborNotFound, missing) : await listing;
+  if (input.model && listed.length === 0) throw missing();
   const repositories: RefreshResult['repositories'] = [];
   for (const repository of listed) {
     const change = await db.reconcileRepository({ projectId: project.id, registry: input.registry, repository });

@@ -1,27 +1,34 @@
-import { condition, continueAsNew, defineSignal, patched, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineSignal, deprecatePatch, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ARTIFACT_EVENTS, HARBOR_EVENT_SIGNAL, HARBOR_EVENTS_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from '../lib/repository-events';
+import { HARBOR_EVENTS_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from '../lib/repository-events';
 import { profiles } from './activity-options';
 
 export type { RepositoryEvent, RepositoryWorkflowInput } from '../lib/repository-events';
 
-const harbor = proxyActivities<Activities>(profiles.harbor);
-const db = proxyActivities<Activities>(profiles.database);
 const events = proxyActivities<Activities>(profiles.events);
 const batch = proxyActivities<Activities>(profiles.batch);
 /** Events applied by one activity: bounded so that one attempt stays short. */
 const BATCH_SIZE = 25;
 
-export const harborEventSignal = defineSignal<[RepositoryEvent]>(HARBOR_EVENT_SIGNAL);
 export const harborEventsSignal = defineSignal<[RepositoryEvent[]]>(HARBOR_EVENTS_SIGNAL);
 
-/** Well below Temporal's suggested history limit; the entity starts afresh with what is pending. */
-const CONTINUE_AS_NEW_EVENTS = 2_000;
+/**
+ * Runs that applied events one at a time (before this patch) are all closed: the patch is
+ * deprecated, so histories with its marker and without it both replay. Once no open run has the
+ * marker, this call goes too.
+ */
+const EVENT_BATCHES_PATCH = 'repository-event-batches';
+
+/** The server suggests a new run as the history grows long; a test may ask for one sooner. */
+function historyIsLong(input: RepositoryWorkflowInput): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || (input.continueAsNewAfter !== undefined && info.historyLength > input.continueAsNewAfter);
+}
 
 /**
  * The entity workflow of one repository (a model), fed by webhook signals. Every artifact event
  * reconciles that digest with what Harbor holds now, so duplicated, lost-then-replayed or
- * reordered deliveries end in the same catalogue. Events are applied one at a time, in arrival order.
+ * reordered deliveries end in the same catalogue. Events are applied in arrival order, a batch at a time.
  */
 export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promise<void> {
   const pending: RepositoryEvent[] = [...(input.pending ?? [])];
@@ -29,69 +36,25 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
   const receive = (event: RepositoryEvent) => {
     if (!seen.has(event.inboxId)) pending.push(event);
   };
-  setHandler(harborEventSignal, receive);
-  setHandler(harborEventsSignal, (events) => events.forEach(receive));
+  setHandler(harborEventsSignal, (delivered) => delivered.forEach(receive));
   const fullName = `${input.project}/${input.repository}`;
-  const historyLimit = input.continueAsNewAfter ?? CONTINUE_AS_NEW_EVENTS;
   for (;;) {
     const more = await condition(() => pending.length > 0, '10 minutes');
     if (!more) return; // idle: a later delivery starts it again (signal-with-start)
-    // Runs started before batching replay the one-event-at-a-time path below.
-    if (patched('repository-event-batches')) {
-      const taken = pending.splice(0, BATCH_SIZE);
-      for (const e of taken) seen.add(e.inboxId);
-      const changes = await batch.applyRepositoryEvents({ registry: input.registry, project: input.project, projectId: input.projectId, repository: input.repository, events: taken });
-      const drafts = changes
-        .filter((c) => c.change !== 'unchanged')
-        .map((c) => ({
-          id: uuid4(),
-          type: c.change === 'archived' ? 'modelregistry.model.image_archived' : 'modelregistry.model.image_synced',
-          subject: `models/${input.registry}/${fullName}`,
-          time: new Date().toISOString(),
-          data: { registry: input.registry, project: input.project, model: input.repository, digest: c.digest, tags: c.tags, change: c.change },
-        }));
-      if (drafts.length > 0) await events.publishEvents(drafts);
-      if (workflowInfo().historyLength > historyLimit) await continueAsNew<typeof repositoryWorkflow>({ ...input, pending });
-      continue;
-    }
-    const event = pending.shift()!;
-    seen.add(event.inboxId);
-    if (event.type === 'PULL_ARTIFACT' && event.digest) {
-      // Pulls change nothing in the catalogue; they are the model's usage history.
-      await db.recordAudit({
-        eventKey: `webhook:${event.inboxId}:${event.digest}`,
-        actor: event.operator ?? null,
-        action: 'model.pulled',
-        resource: `models/${input.registry}/${fullName}`,
-        details: { digest: event.digest, tag: event.tag ?? null, occurAt: event.occurAt },
-      });
-    } else if (ARTIFACT_EVENTS.has(event.type) && event.digest) {
-      const artifact = await harbor.fetchHarborArtifact(input.registry, input.project, input.repository, event.digest);
-      const change = await db.reconcileArtifact({ projectId: input.projectId, registry: input.registry, fullName, digest: event.digest, artifact });
-      await db.recordAudit({
-        eventKey: `webhook:${event.inboxId}:${event.digest}`,
-        actor: event.operator ?? null,
-        action: `model.${event.type.toLowerCase()}`,
-        resource: `models/${input.registry}/${fullName}`,
-        details: { digest: event.digest, tag: event.tag ?? null, occurAt: event.occurAt, change },
-      });
-      if (artifact && event.type === 'PUSH_ARTIFACT') {
-        const { manifest, config } = await harbor.fetchArtifactManifest(input.registry, input.project, input.repository, event.digest);
-        await db.recordArtifactMetadata({ projectId: input.projectId, fullName, digest: event.digest, tag: artifact.tags[0]?.name ?? '', manifest, config });
-      }
-      if (change !== 'unchanged') {
-        await events.publishEvent({
-          id: uuid4(),
-          type: change === 'archived' ? 'modelregistry.model.image_archived' : 'modelregistry.model.image_synced',
-          subject: `models/${input.registry}/${fullName}`,
-          time: new Date().toISOString(),
-          data: { registry: input.registry, project: input.project, model: input.repository, digest: event.digest, tags: artifact?.tags.map((t) => t.name) ?? [], change },
-        });
-      }
-    }
-    await db.markWebhookEventsProcessed([event.inboxId]);
-    if (workflowInfo().historyLength > historyLimit) {
-      await continueAsNew<typeof repositoryWorkflow>({ ...input, pending });
-    }
+    deprecatePatch(EVENT_BATCHES_PATCH);
+    const taken = pending.splice(0, BATCH_SIZE);
+    for (const e of taken) seen.add(e.inboxId);
+    const changes = await batch.applyRepositoryEvents({ registry: input.registry, project: input.project, projectId: input.projectId, repository: input.repository, events: taken });
+    const drafts = changes
+      .filter((c) => c.change !== 'unchanged')
+      .map((c) => ({
+        id: uuid4(),
+        type: c.change === 'archived' ? 'modelregistry.model.image_archived' : 'modelregistry.model.image_synced',
+        subject: `models/${input.registry}/${fullName}`,
+        time: new Date().toISOString(),
+        data: { registry: input.registry, project: input.project, model: input.repository, digest: c.digest, tags: c.tags, change: c.change },
+      }));
+    if (drafts.length > 0) await events.publishEvents(drafts);
+    if (historyIsLong(input)) await continueAsNew<typeof repositoryWorkflow>({ ...input, pending });
   }
 }

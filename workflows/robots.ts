@@ -5,10 +5,12 @@ import { robotFullName, type RobotSpec } from '../lib/robots';
 import { conflict, notFound } from '../lib/failure-types';
 import { profiles } from './activity-options';
 import { requireProject } from './lookups';
+import { Saga } from './saga';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
 const db = proxyActivities<Activities>(profiles.database);
 const events = proxyActivities<Activities>(profiles.events);
+const undo = proxyActivities<Activities>(profiles.compensation);
 
 export interface RobotRef {
   registry: string;
@@ -31,31 +33,37 @@ const robotEvent = (type: string, ref: RobotRef, robot: RobotRecord) => ({
   data: { registry: ref.registry, project: ref.project, robot: robot.name, permissions: robot.permissions, expiresAt: robot.expiresAt },
 });
 
+/** Creates the robot in Harbor and records it; a robot not recorded could be managed by nobody, so it is undone. */
+async function createRecorded(projectId: string, spec: RobotSpec): Promise<{ robot: RobotRecord; sealedSecret: string }> {
+  const saga = new Saga();
+  try {
+    const created = await saga.step('create-harbor-robot', () => harbor.createHarborRobot(spec), () => undo.deleteProjectRobot(spec.registry, spec.project, spec.name));
+    const robot = await saga.step('save-robot', () =>
+      db.saveRobotAccount({
+        projectId,
+        harborRobotId: created.robotId,
+        name: created.name,
+        sealedSecret: created.sealedSecret,
+        expiresAt: created.expiresAt > 0 ? new Date(created.expiresAt * 1000).toISOString() : null,
+        description: spec.description ?? null,
+        permissions: spec.permissions,
+      }),
+    );
+    return { robot, sealedSecret: created.sealedSecret };
+  } catch (err) {
+    return saga.fail(err);
+  }
+}
+
 /** A project robot in Harbor with the named permissions; its secret comes back sealed, for a one-time reveal. */
 export async function robotCreateWorkflow(spec: RobotSpec): Promise<{ robot: RobotRecord; sealedSecret: string }> {
   const project = await requireProject(spec.registry, spec.project);
   if ((await db.findRobotAccount(project.id, robotFullName(spec.project, spec.name))) || (await harbor.harborRobotExists(spec.registry, spec.project, spec.name))) {
     throw conflict(`project "${spec.project}" already has a robot "${spec.name}"`);
   }
-  const created = await harbor.createHarborRobot(spec);
-  let robot: RobotRecord;
-  try {
-    robot = await db.saveRobotAccount({
-      projectId: project.id,
-      harborRobotId: created.robotId,
-      name: created.name,
-      sealedSecret: created.sealedSecret,
-      expiresAt: created.expiresAt > 0 ? new Date(created.expiresAt * 1000).toISOString() : null,
-      description: spec.description ?? null,
-      permissions: spec.permissions,
-    });
-  } catch (err) {
-    // Not recorded, so nobody could manage it: it must not stay in Harbor.
-    await harbor.deleteProjectRobot(spec.registry, spec.project, spec.name);
-    throw err;
-  }
-  await events.publishEvent(robotEvent('modelregistry.robot.created', spec, robot));
-  return { robot, sealedSecret: created.sealedSecret };
+  const created = await createRecorded(project.id, spec);
+  await events.publishEvent(robotEvent('modelregistry.robot.created', spec, created.robot));
+  return created;
 }
 
 /** Deletes the robot in Harbor (already gone is fine) and archives its row. */

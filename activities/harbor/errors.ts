@@ -1,18 +1,25 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { failure, FailureType, isFailure } from '../../lib/failure-types';
 import { isPermanentHttpStatus } from '../../lib/failures';
 
-/** Failure types a workflow can branch on; the API maps NotFound/Conflict/ValidationFailed to HTTP. */
+/**
+ * Harbor's answers as failure types of their own (lib/failure-types): a Harbor 404 is not the
+ * caller's NotFound, so unless a workflow translates it the API answers an upstream 502.
+ */
 export const HarborFailure = {
-  NotFound: 'NotFound',
-  Conflict: 'Conflict',
-  BadRequest: 'ValidationFailed',
-  Forbidden: 'HarborForbidden',
-  Rejected: 'HarborRejected',
-  Unavailable: 'HarborUnavailable',
+  NotFound: FailureType.HarborNotFound,
+  Conflict: FailureType.HarborConflict,
+  BadRequest: FailureType.HarborBadRequest,
+  Forbidden: FailureType.HarborForbidden,
+  Rejected: FailureType.HarborRejected,
+  Unavailable: FailureType.HarborUnavailable,
 } as const;
 
 /** Harbor answered 404 (after the client turned it into a typed failure). */
-export const isNotFound = (err: unknown) => err instanceof ApplicationFailure && err.type === HarborFailure.NotFound;
+export const isNotFound = (err: unknown) => isFailure(err, HarborFailure.NotFound);
+
+/** Harbor answered 409: what was to be created is there already. */
+export const isConflict = (err: unknown) => isFailure(err, HarborFailure.Conflict);
 
 interface HarborErrorBody {
   errors?: { code?: string; message?: string }[];
@@ -32,32 +39,28 @@ export function retryAfterMs(header: string | null): number | undefined {
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 5 * 60_000) : undefined;
 }
 
+/** The type of a Harbor answer no retry can fix; undefined for those a retry may (408, 429, 5xx). */
+function permanentType(status: number): FailureType | undefined {
+  if (status === 400 || status === 422) return HarborFailure.BadRequest;
+  if (status === 404) return HarborFailure.NotFound;
+  if (status === 409) return HarborFailure.Conflict;
+  if (status === 401 || status === 403) return HarborFailure.Forbidden;
+  return isPermanentHttpStatus(status) ? HarborFailure.Rejected : undefined;
+}
+
 /**
  * Turns a Harbor error response into a Temporal failure: every 4xx but 408 and 429 is
- * non-retryable (400/404/409 and 401/403 typed for workflows to branch on); 408, 429 and 5xx are
- * retryable, honouring Retry-After. The message
- * names the operation and Harbor's own message, never a credential.
+ * non-retryable (400/404/409 and 401/403 typed for activities to branch on); 408, 429 and 5xx are
+ * retryable, honouring Retry-After. The message names the operation and Harbor's own message,
+ * never a credential.
  */
 export function harborFailure(operation: string, response: Response, body: unknown): ApplicationFailure {
   const message = `Harbor ${operation}: ${response.status} ${harborMessage(body) ?? response.statusText}`;
-  const details = [{ harborStatus: response.status, operation }];
-  switch (response.status) {
-    case 400:
-    case 422:
-      return ApplicationFailure.create({ message, type: HarborFailure.BadRequest, nonRetryable: true, details });
-    case 404:
-      return ApplicationFailure.create({ message, type: HarborFailure.NotFound, nonRetryable: true, details });
-    case 409:
-      return ApplicationFailure.create({ message, type: HarborFailure.Conflict, nonRetryable: true, details });
-    case 401:
-    case 403:
-      return ApplicationFailure.create({ message, type: HarborFailure.Forbidden, nonRetryable: true, details });
-    default: {
-      if (isPermanentHttpStatus(response.status)) return ApplicationFailure.create({ message, type: HarborFailure.Rejected, nonRetryable: true, details });
-      const delay = response.status === 429 ? retryAfterMs(response.headers.get('retry-after')) : undefined;
-      return ApplicationFailure.create({ message, type: HarborFailure.Unavailable, nonRetryable: false, details, nextRetryDelay: delay });
-    }
-  }
+  const details = { harborStatus: response.status, operation };
+  const permanent = permanentType(response.status);
+  if (permanent) return failure(permanent, message, details);
+  const delay = response.status === 429 ? retryAfterMs(response.headers.get('retry-after')) : undefined;
+  return ApplicationFailure.create({ message, type: HarborFailure.Unavailable, nonRetryable: false, details: [details], nextRetryDelay: delay });
 }
 
 /** A request that never got an answer (refused, reset, timed out): retryable. */

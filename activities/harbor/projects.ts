@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
-import { applicationFailureIn, conflict } from '../../lib/failure-types';
+import { conflict } from '../../lib/failure-types';
 import type { HarborSummary, ProjectSettings } from '../../db/queries/projects';
 import type { HarborSchemas } from './client';
-import { HarborFailure, isNotFound } from './errors';
+import { isConflict, isNotFound } from './errors';
 import type { HarborInstances } from './instances';
 
 export interface HarborProjectSpec {
@@ -26,8 +26,6 @@ function createdByThisActivity(project: HarborSchemas['Project'] | undefined, us
   const created = Date.parse(project?.creation_time ?? '');
   return project?.owner_name === username && Number.isFinite(created) && created >= Context.current().info.scheduledTimestampMs;
 }
-
-const isConflict = (err: unknown) => applicationFailureIn(err)?.type === HarborFailure.Conflict;
 
 function metadata(spec: { public: boolean; settings: ProjectSettings }): HarborSchemas['ProjectMetadata'] {
   return {

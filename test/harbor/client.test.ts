@@ -48,18 +48,18 @@ describe('Harbor client against the emulator', () => {
 
   it('maps Harbor errors: 400 invalid name, 409 duplicate, 404 missing are non-retryable with Harbor\'s message', async () => {
     const bad = await failureOf(h.client.projects.create({ project_name: 'Bad_Name!' }));
-    expect(bad.type).toBe('ValidationFailed');
+    expect(bad.type).toBe('HarborBadRequest');
     expect(bad.nonRetryable).toBe(true);
     expect(bad.message).toMatch(/illegal characters/);
 
     const name = uniqueName('dup');
     await h.client.projects.create({ project_name: name });
     const dup = await failureOf(h.client.projects.create({ project_name: name }));
-    expect([dup.type, dup.nonRetryable]).toEqual(['Conflict', true]);
+    expect([dup.type, dup.nonRetryable]).toEqual(['HarborConflict', true]);
     expect(dup.message).toContain('already exists');
 
     const missing = await failureOf(h.client.projects.get(uniqueName('missing')));
-    expect([missing.type, missing.nonRetryable]).toEqual(['NotFound', true]);
+    expect([missing.type, missing.nonRetryable]).toEqual(['HarborNotFound', true]);
   });
 
   it('maps 5xx and 429 to retryable failures, honouring Retry-After, and never leaks credentials', async () => {
@@ -125,7 +125,7 @@ describe('Harbor client against the emulator', () => {
     await h.client.members.updateRole(name, groupId, HarborRole.Maintainer);
     members = await h.client.members.list(name);
     expect(members.find((m) => m.id === groupId)?.role_id).toBe(4);
-    expect((await failureOf(h.client.members.addGroup(name, 'acme-ml-developers', 1))).type).toBe('Conflict');
+    expect((await failureOf(h.client.members.addGroup(name, 'acme-ml-developers', 1))).type).toBe('HarborConflict');
     await h.client.members.remove(name, groupId);
     expect((await h.client.members.list(name)).some((m) => m.id === groupId)).toBe(false);
     expect((await h.client.userGroups.list()).some((g) => g.group_name === 'acme-ml-developers')).toBe(true);
@@ -156,7 +156,7 @@ describe('Harbor client against the emulator', () => {
     expect((await h.client.webhooks.list(name))[0]?.targets?.[0]?.payload_format).toBe('CloudEvents');
     await h.client.webhooks.delete(name, id);
     expect(await h.client.webhooks.list(name)).toEqual([]);
-    expect((await failureOf(h.client.webhooks.create(name, { name: 'x', targets: [], event_types: [] }))).type).toBe('ValidationFailed');
+    expect((await failureOf(h.client.webhooks.create(name, { name: 'x', targets: [], event_types: [] }))).type).toBe('HarborBadRequest');
   });
 
   it('creates, lists, refreshes and deletes project robot accounts', async () => {
@@ -185,7 +185,7 @@ describe('Harbor client against the emulator', () => {
     const registryId = await h.client.registries.create({ name, type: 'docker-registry', url: h.emulator.url, insecure: true, credential: { type: 'basic', access_key: 'u', access_secret: 'p' } });
     await h.client.registries.ping({ id: registryId });
     expect((await h.client.registries.list()).find((r) => r.id === registryId)?.credential?.access_secret).toBe('*****');
-    expect((await failureOf(h.client.registries.ping({ url: 'http://127.0.0.1:1' }))).type).toBe('ValidationFailed');
+    expect((await failureOf(h.client.registries.ping({ url: 'http://127.0.0.1:1' }))).type).toBe('HarborBadRequest');
     const policyId = await h.client.replication.createPolicy({ name: `${name}-push`, dest_registry: { id: registryId }, dest_namespace: 'mirror', trigger: { type: 'manual' }, enabled: true, override: true });
     expect((await h.client.replication.listPolicies(`${name}-push`)).map((p) => p.id)).toEqual([policyId]);
     const executionId = await h.client.replication.startExecution(policyId);
@@ -209,7 +209,7 @@ describe('Harbor client against the emulator', () => {
     await h.client.retention.update(id, { ...policy, rules: [{ ...policy.rules![0]!, params: { latestPushedK: 3 } }] } as unknown as HarborRetentionPolicy);
     expect((await h.client.retention.get(id))?.rules?.[0]?.params).toEqual({ latestPushedK: 3 });
     await h.client.retention.delete(id);
-    expect((await failureOf(h.client.retention.get(id))).type).toBe('NotFound');
+    expect((await failureOf(h.client.retention.get(id))).type).toBe('HarborNotFound');
   });
 
   it('manages OIDC user groups', async () => {
@@ -240,7 +240,7 @@ describe('Harbor client against the emulator', () => {
     expect(all.map((a) => a.digest).sort()).toEqual(pushed.map((p) => p.digest).sort());
 
     await h.client.repositories.delete(project, 'other');
-    expect((await failureOf(h.client.repositories.get(project, 'other'))).type).toBe('NotFound');
+    expect((await failureOf(h.client.repositories.get(project, 'other'))).type).toBe('HarborNotFound');
   });
 
   it('gets artifacts by tag and digest, adds and deletes tags, deletes artifacts', async () => {
@@ -251,11 +251,11 @@ describe('Harbor client against the emulator', () => {
     expect(byTag?.digest).toBe(model.digest);
     await h.client.artifacts.addTag(project, 'bert', model.digest, 'latest');
     expect((await h.client.artifacts.get(project, 'bert', model.digest))?.tags?.map((t) => t.name).sort()).toEqual(['1.0.0', 'latest']);
-    expect((await failureOf(h.client.artifacts.addTag(project, 'bert', model.digest, 'latest'))).type).toBe('Conflict');
+    expect((await failureOf(h.client.artifacts.addTag(project, 'bert', model.digest, 'latest'))).type).toBe('HarborConflict');
     await h.client.artifacts.deleteTag(project, 'bert', model.digest, 'latest');
     expect((await h.client.artifacts.get(project, 'bert', model.digest))?.tags?.map((t) => t.name)).toEqual(['1.0.0']);
     await h.client.artifacts.delete(project, 'bert', model.digest);
-    expect((await failureOf(h.client.artifacts.get(project, 'bert', model.digest))).type).toBe('NotFound');
+    expect((await failureOf(h.client.artifacts.get(project, 'bert', model.digest))).type).toBe('HarborNotFound');
   });
 
   it('scans an artifact: 202, then a scan overview and a vulnerability report', async () => {

@@ -19,7 +19,7 @@ describe('repository batch against a Harbor that changes under it', () => {
     const digest = `sha256:${'cd'.repeat(32)}`;
     const { applyRepositoryEvents } = createRepositoryBatchActivities(stack.deps, {
       fetchHarborArtifact: () => Promise.resolve({ digest, harborId: 1, tags: [{ name: '1.0.0', harborId: 2 }] }),
-      fetchArtifactManifest: () => Promise.reject(ApplicationFailure.create({ type: 'NotFound', message: 'Harbor get manifest: 404 manifest unknown', nonRetryable: true })),
+      fetchArtifactManifest: () => Promise.reject(ApplicationFailure.create({ type: 'HarborNotFound', message: 'Harbor get manifest: 404 manifest unknown', nonRetryable: true })),
     });
     const input = { registry: stack.registry, project, projectId, repository: 'vanishing', events: [{ inboxId: randomUUID(), type: 'PUSH_ARTIFACT', digest, tag: '1.0.0', occurAt: 1 }] };
     const changes = await new MockActivityEnvironment().run(applyRepositoryEvents, input);
