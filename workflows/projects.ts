@@ -76,16 +76,12 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
 
   const saga = new Saga();
   try {
-    // Creation refused as a Conflict met someone else's project (createHarborProject): never undone.
-    let theirs = false;
     const harborId = await saga.step(
       'create-harbor-project',
-      () =>
-        harbor.createHarborProject({ registry, name, public: input.public, storageLimit: input.storageLimit, settings: input.settings }).catch((err: unknown) => {
-          theirs = isFailure(err, FailureType.Conflict);
-          throw err;
-        }),
-      () => (theirs ? Promise.resolve() : undo.deleteHarborProject(registry, name)),
+      () => harbor.createHarborProject({ registry, name, public: input.public, storageLimit: input.storageLimit, settings: input.settings }),
+      () => undo.deleteHarborProject(registry, name),
+      // A Conflict met someone else's project of that name (createHarborProject): never undone.
+      { didNothing: (err) => isFailure(err, FailureType.Conflict) },
     );
     await saga.step(
       'add-members',

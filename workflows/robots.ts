@@ -2,7 +2,7 @@ import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RobotRecord } from '../db/queries/robots';
 import { robotFullName, type RobotSpec } from '../lib/robots';
-import { conflict, notFound } from '../lib/failure-types';
+import { conflict, FailureType, isFailure, notFound, translateFailure } from '../lib/failure-types';
 import { profiles } from './activity-options';
 import { requireProject } from './lookups';
 import { Saga } from './saga';
@@ -37,7 +37,13 @@ const robotEvent = (type: string, ref: RobotRef, robot: RobotRecord) => ({
 async function createRecorded(projectId: string, spec: RobotSpec): Promise<{ robot: RobotRecord; sealedSecret: string }> {
   const saga = new Saga();
   try {
-    const created = await saga.step('create-harbor-robot', () => harbor.createHarborRobot(spec), () => undo.deleteProjectRobot(spec.registry, spec.project, spec.name));
+    const created = await saga.step(
+      'create-harbor-robot',
+      // A robot of that name appeared in Harbor after the check: someone else's, the caller's conflict, never undone.
+      () => translateFailure(harbor.createHarborRobot(spec), FailureType.HarborConflict, () => conflict(`project "${spec.project}" already has a robot "${spec.name}"`)),
+      () => undo.deleteProjectRobot(spec.registry, spec.project, spec.name),
+      { didNothing: (err) => isFailure(err, FailureType.Conflict) },
+    );
     const robot = await saga.step('save-robot', () =>
       db.saveRobotAccount({
         projectId,

@@ -4,16 +4,24 @@ import { failure, FailureType, isCallerFailure } from '../lib/failure-types';
 /**
  * A list of compensations, run in reverse order of registration when a later step fails for good.
  * Each step registers its compensation *before* it runs: a step that timed out may still have
- * happened, and every compensation tolerates what is already gone.
+ * happened, and every compensation tolerates what is already gone. A step whose failure proves it
+ * did nothing (`didNothing`, e.g. a conflict with someone else's resource of that name) drops its
+ * compensation, so the saga never undoes what another party made.
  */
 export class Saga {
   private readonly compensations: { step: string; undo: () => Promise<unknown> }[] = [];
   private current = 'start';
 
-  async step<T>(name: string, run: () => Promise<T>, undo?: () => Promise<unknown>): Promise<T> {
+  async step<T>(name: string, run: () => Promise<T>, undo?: () => Promise<unknown>, opts: { didNothing?: (err: unknown) => boolean } = {}): Promise<T> {
     this.current = name;
-    if (undo) this.compensations.unshift({ step: name, undo });
-    return run();
+    const compensation = undo && { step: name, undo };
+    if (compensation) this.compensations.unshift(compensation);
+    try {
+      return await run();
+    } catch (err) {
+      if (compensation && opts.didNothing?.(err)) this.compensations.splice(this.compensations.indexOf(compensation), 1);
+      throw err;
+    }
   }
 
   /** Compensates and rethrows as a failure naming the step that failed. */

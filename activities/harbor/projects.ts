@@ -1,8 +1,8 @@
-import { Context } from '@temporalio/activity';
 import { conflict } from '../../lib/failure-types';
 import type { HarborSummary, ProjectSettings } from '../../db/queries/projects';
 import type { HarborSchemas } from './client';
 import { isConflict, isNotFound } from './errors';
+import { createdDuringThisActivity } from './provenance';
 import type { HarborInstances } from './instances';
 
 export interface HarborProjectSpec {
@@ -13,19 +13,8 @@ export interface HarborProjectSpec {
   settings: ProjectSettings;
 }
 
-/**
- * Proof of creation, from what any Harbor keeps (it drops metadata keys it does not know): a
- * project this service created carries our account as its owner and was created after this
- * activity was first scheduled. Onboarding runs one at a time per project name (its workflow id
- * is the name), so such a project can only be an earlier attempt's whose answer was lost. No
- * allowance for the clocks of Harbor and Temporal disagreeing: one behind makes such a retry fail
- * as a conflict (the project left for registration), which is safe; an allowance would adopt a
- * project someone created just before.
- */
-function createdByThisActivity(project: HarborSchemas['Project'] | undefined, username: string): boolean {
-  const created = Date.parse(project?.creation_time ?? '');
-  return project?.owner_name === username && Number.isFinite(created) && created >= Context.current().info.scheduledTimestampMs;
-}
+/** An earlier attempt's project: created by our account while this activity ran (see provenance.ts). */
+const ours = (project: HarborSchemas['Project'] | undefined, username: string) => project?.owner_name === username && createdDuringThisActivity(project.creation_time);
 
 function metadata(spec: { public: boolean; settings: ProjectSettings }): HarborSchemas['ProjectMetadata'] {
   return {
@@ -52,7 +41,7 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances })
 
     /**
      * Creates the project. A 409 is adopted only when the project there is provably an earlier
-     * attempt's (see createdByThisActivity); any other project of that name is someone else's: a
+     * attempt's (provenance.ts); any other project of that name is someone else's: a
      * non-retryable Conflict, which the onboarding does not compensate.
      */
     async createHarborProject(spec: HarborProjectSpec): Promise<number> {
@@ -67,7 +56,7 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances })
       } catch (err) {
         if (!isConflict(err)) throw err;
         const existing = await client.projects.get(spec.name);
-        if (createdByThisActivity(existing, client.username)) return existing!.project_id!;
+        if (ours(existing, client.username)) return existing!.project_id!;
         throw conflict(`project "${spec.name}" already exists in ${spec.registry}, created by someone else`);
       }
     },

@@ -1,8 +1,10 @@
 import { ROBOT_PERMISSIONS, robotFullName, type RobotSpec } from '../../lib/robots';
 import type { SecretBox } from '../../lib/secrets';
 import type { HarborRobotCreate } from './client';
+import { conflict } from '../../lib/failure-types';
 import { isNotFound } from './errors';
 import type { HarborInstances } from './instances';
+import { createdDuringThisActivity } from './provenance';
 
 export interface CreatedRobot {
   robotId: number;
@@ -25,13 +27,14 @@ export function createHarborRobotActivities(deps: { harbor: HarborInstances; sec
   const find = async (registry: string, project: string, name: string) => (await inProject(registry, project)).find((r) => r.name === robotFullName(project, name));
 
   /**
-   * Creates the robot. Harbor shows a secret only at creation: one found here is this activity's
-   * own earlier attempt (the workflow checked it did not exist), so its secret is refreshed to
-   * hand one back.
+   * Creates the robot. Harbor shows a secret only at creation: one found here that Harbor created
+   * while this activity ran is its own earlier attempt, so its secret is refreshed to hand one back;
+   * an older one is someone else's, never taken over.
    */
   async function createOrRefresh(registry: string, project: string, body: HarborRobotCreate & { name: string }): Promise<CreatedRobot> {
     const client = harbor(registry);
     const existing = await find(registry, project, body.name);
+    if (existing && !createdDuringThisActivity(existing.creation_time)) throw conflict(`project "${project}" already has a robot "${body.name}"`);
     if (existing) {
       const refreshed = await client.robots.refreshSecret(existing.id!);
       return { robotId: existing.id!, name: existing.name!, sealedSecret: deps.secrets.seal(refreshed!.secret!), expiresAt: existing.expires_at ?? -1 };

@@ -1,7 +1,10 @@
 import { eq } from 'drizzle-orm';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { createHarborRobotActivities } from '../../activities/harbor/robots';
 import { robotAccounts } from '../../db/schema';
+import type { RobotSpec } from '../../lib/robots';
 import { robotWorkflowId } from '../../lib/workflow-ids';
 import { pullManifest, pushModel, type RegistryAuth } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
@@ -224,5 +227,23 @@ describe('robot accounts', () => {
     const denied = await stack.app.request(base, jsonRequest({ name: 'nope', permissions: ['pull'] }, headers));
     expect(denied.status).toBe(403);
     expect((await readJson(denied)).action).toBe('projects.write');
+  });
+
+  it('takes over a robot of its name only when Harbor made it while the activity ran (a lost answer), never an older one', async () => {
+    const { createHarborRobot } = createHarborRobotActivities(stack.deps);
+    const spec: RobotSpec = { registry: stack.registry, project, name: 'theirs', durationDays: 1, permissions: ['pull'] };
+    const projectId = (await stack.harbor.client.projects.get(project))!.project_id!;
+    await stack.harbor.client.robots.create({ name: 'theirs', level: 'project', duration: 1, permissions: [{ kind: 'project', namespace: project, access: [{ resource: 'repository', action: 'pull' }] }] });
+    const theirs = await harborRobot('theirs');
+    // Scheduled after Harbor made it: someone else's robot, refused and left as it was.
+    const later = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() + 1_000 });
+    await expect(later.run(createHarborRobot, spec)).rejects.toMatchObject({ type: 'Conflict' });
+    expect((await harborRobot('theirs'))?.id).toBe(theirs!.id);
+    // Scheduled before: the activity's own earlier attempt, its secret refreshed to hand one back.
+    const earlier = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() - 60_000 });
+    const adopted = (await earlier.run(createHarborRobot, spec)) as Awaited<ReturnType<typeof createHarborRobot>>;
+    expect(adopted.robotId).toBe(theirs!.id);
+    expect(stack.deps.secrets.open(adopted.sealedSecret).length).toBeGreaterThan(8);
+    expect((await stack.harbor.client.robots.listForProject(projectId)).filter((r) => r.name === theirs!.name)).toHaveLength(1);
   });
 });
