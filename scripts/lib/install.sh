@@ -19,12 +19,15 @@ apt_install() {
 pip_tool() {
   local who="$1" root="$2" venv="$3" package="$4" version="$5" bin="$6"
   local marker="$venv/.$package-version"
-  [[ -x "$bin" && "$(cat "$marker" 2>/dev/null)" == "$version" ]] && return 0
+  # A venv moved or copied from elsewhere keeps scripts whose #! names the old path: it must run.
+  local ready='[[ -x "$bin" && "$(cat "$marker" 2>/dev/null)" == "$version" ]] && "$bin" --version >/dev/null 2>&1'
+  eval "$ready" && return 0
   mkdir -p "$root/.tools"
   exec 9>"$root/.tools/.$package.lock"
   flock 9
-  if [[ ! -x "$bin" || "$(cat "$marker" 2>/dev/null)" != "$version" ]]; then
+  if ! eval "$ready"; then
     echo "installing $package==$version into $venv…" >&2
+    rm -rf "$venv"
     # Debian splits ensurepip (needed by venv) into python3-venv.
     python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_install "$who" python3-venv
     [[ -x "$venv/bin/pip" ]] || python3 -m venv "$venv"
