@@ -1,5 +1,4 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import { createRoute, type z } from '@hono/zod-openapi';
 import type { Db } from '../../db/client';
 import { findProject, listProjects, type ProjectRecord, type ProjectSettings } from '../../db/queries/projects';
 import { robotFullNameTooLong } from '../../lib/names';
@@ -15,12 +14,14 @@ import type {
   ProjectUpdateInput,
 } from '../../workflows/projects';
 import { OperationKind, ProjectName, TenantName } from '../../lib/search-attributes';
-import { actorOf, authOf } from '../auth/middleware';
+import { actorOf, authOf } from '../auth/context';
 import type { MutationDeps } from '../operations';
 import { decodeSortKey, pageResponse } from '../pagination';
-import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook, validationProblem } from '../problem';
+import { invalidCursorProblem, notFoundProblem, validationProblem } from '../problem';
+import { managedRegistry } from '../registry';
+import { createRouter } from '../router';
 import { mutationResponse } from '../respond';
-import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
+import { acceptedResponse, IdempotencyKeyHeader, NameParams, PageQuery, problem, queryFlag, RegistryQuery, SortQuery } from '../schemas/common';
 import {
   ProjectCreatedSchema,
   ProjectCreateSchema,
@@ -55,8 +56,6 @@ const onboard = createRoute({
   },
 });
 
-const SortSchema = z.enum(['name', '-name', 'createdAt', '-createdAt']).default('name');
-
 const list = createRoute({
   method: 'get',
   path: '/projects',
@@ -66,9 +65,9 @@ const list = createRoute({
     query: PageQuery.extend({
       tenantId: line().max(255).optional(),
       namePrefix: line().max(255).optional(),
-      archived: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+      archived: queryFlag(),
       registry: line().max(255).optional(),
-      sort: SortSchema,
+      sort: SortQuery,
     }),
   },
   responses: { 200: { description: 'A page of projects', content: { 'application/json': { schema: ProjectPageSchema } } }, 400: problem('Invalid query') },
@@ -79,7 +78,7 @@ const getOne = createRoute({
   path: '/projects/{name}',
   tags: tag,
   summary: 'Get a project',
-  request: { params: z.object({ name: line().min(1).max(255) }), query: z.object({ registry: line().max(255).optional() }) },
+  request: { params: NameParams, query: RegistryQuery },
   responses: { 200: { description: 'The catalogue row, with Harbor\'s quota and repository count as last fetched by a workflow', content: { 'application/json': { schema: ProjectDetailSchema } } }, 404: problem('No such project') },
 });
 
@@ -99,15 +98,12 @@ const register = createRoute({
   },
 });
 
-const NameParam = z.object({ name: line().min(1).max(255) });
-const RegistryQuery = z.object({ registry: line().max(255).optional() });
-
 const patch = createRoute({
   method: 'patch',
   path: '/projects/{name}',
   tags: tag,
   summary: 'Change description, visibility, settings, quota or members (applied to Harbor and the catalogue)',
-  request: { params: NameParam, query: RegistryQuery, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ProjectPatchSchema } } } },
+  request: { params: NameParams, query: RegistryQuery, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ProjectPatchSchema } } } },
   responses: {
     200: { description: 'Changed', content: { 'application/json': { schema: ProjectSchema } } },
     202: acceptedResponse,
@@ -124,10 +120,10 @@ const remove = createRoute({
   tags: tag,
   summary: 'Archive a project (soft delete); purge=true deletes it in Harbor too',
   request: {
-    params: NameParam,
+    params: NameParams,
     query: RegistryQuery.extend({
-      purge: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
-      force: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').openapi({ description: 'With purge: delete its artifacts too' }),
+      purge: queryFlag(),
+      force: queryFlag().openapi({ description: 'With purge: delete its artifacts too' }),
     }),
     headers: IdempotencyKeyHeader,
   },
@@ -163,14 +159,12 @@ const projectAttributes = (tenantId: string, name: string, kind: string) => [
 ];
 
 export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {
-  const router = new OpenAPIHono({ defaultHook: validationHook });
-  const registryOf = (requested: string | undefined) => requested ?? deps.registries[0];
-  const unknownRegistry = (c: Context, requested: string | undefined, field = 'query.registry') => unknownRegistryProblem(c, deps.registries, requested, field);
+  const router = createRouter();
+  const registryOf = (requested: string | undefined, field?: string) => managedRegistry(deps.registries, requested, field);
 
   router.openapi(onboard, async (c) => {
     const body = c.req.valid('json');
-    const registry = registryOf(body.registry);
-    if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, body.registry, 'body.registry');
+    const registry = registryOf(body.registry, 'body.registry');
     const robot = body.robot === undefined || body.robot === false ? null : { name: (body.robot === true ? undefined : body.robot.name) ?? 'ci', durationDays: (body.robot === true ? undefined : body.robot.durationDays) ?? 90 };
     const robotTooLong = robot && robotFullNameTooLong(body.name, robot.name);
     if (robotTooLong) return validationProblem(c, [{ field: typeof body.robot === 'object' && body.robot.name !== undefined ? 'body.robot.name' : 'body.robot', message: robotTooLong, code: 'too_big' }]);
@@ -190,8 +184,7 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
 
   router.openapi(register, async (c) => {
     const body = c.req.valid('json');
-    const registry = registryOf(body.registry);
-    if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, body.registry, 'body.registry');
+    const registry = registryOf(body.registry, 'body.registry');
     const input = registrationInput(body, registry);
     const outcome = await mutationResponse(c, deps.mutations, {
       workflowType: 'projectRegistrationWorkflow',
@@ -209,7 +202,6 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const { name } = c.req.valid('param');
     const requested = c.req.valid('query').registry;
     const registry = registryOf(requested);
-    if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, requested);
     const body = c.req.valid('json');
     const input: ProjectUpdateInput = {
       registry,
@@ -239,7 +231,6 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const { name } = c.req.valid('param');
     const q = c.req.valid('query');
     const registry = registryOf(q.registry);
-    if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, q.registry);
     const input: ProjectDeleteInput = { registry, name, purge: q.purge, force: q.force, actor: actorOf(c) };
     const outcome = await mutationResponse(c, deps.mutations, {
       workflowType: 'projectDeleteWorkflow',
@@ -258,13 +249,9 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
   router.openapi(list, async (c) => {
     const q = c.req.valid('query');
     // A filter by a registry this server does not manage is a mistake, not an empty page.
-    if (q.registry !== undefined && !deps.registries.includes(q.registry)) return unknownRegistry(c, q.registry);
-    let after: { value: string; id: string } | undefined;
-    if (q.cursor !== undefined) {
-      const key = decodeSortKey(q.cursor);
-      if (!key) return invalidCursorProblem(c);
-      after = key;
-    }
+    if (q.registry !== undefined) registryOf(q.registry);
+    const after = q.cursor === undefined ? undefined : decodeSortKey(q.cursor);
+    if (after === null) return invalidCursorProblem(c);
     // Tenant isolation: only projects of tenants the caller may read; per-project rules (public/private) below.
     const auth = authOf(c);
     const readable = await auth.tenantsAllowed('projects.read');
@@ -277,9 +264,9 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
 
   router.openapi(getOne, async (c) => {
     const { name } = c.req.valid('param');
-    const registry = registryOf(c.req.valid('query').registry) ?? '';
+    const registry = registryOf(c.req.valid('query').registry);
     const project = await findProject(deps.db, registry, name);
-    if (!project) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${name}" in ${registry}`));
+    if (!project) return notFoundProblem(c, 'Project not found', `no project "${name}" in ${registry}`);
     return c.json(project, 200);
   });
 

@@ -1,22 +1,22 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { line } from '../../lib/text';
 import type { TenantUser } from '../../lib/users';
 import { userWorkflowId } from '../../lib/workflow-ids';
 import { OperationKind, TenantName } from '../../lib/search-attributes';
 import type { UserRemoval } from '../../workflows/users';
-import { actorOf } from '../auth/middleware';
+import { actorOf, type AppEnv } from '../auth/context';
 import { failureToProblem, type MutationDeps } from '../operations';
 import { decodeCursor, encodeCursor } from '../pagination';
-import { invalidCursorProblem, problemResponse, validationHook } from '../problem';
+import { invalidCursorProblem, problemResponse } from '../problem';
+import { createRouter } from '../router';
 import { guardKeycloak } from '../keycloak-guard';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
-import { UserCreateSchema, Username, UserPageSchema, UserRemovalSchema, UserSchema } from '../schemas/users';
+import { UserCreateSchema, UserPageSchema, UserParams, UserRemovalSchema, UserSchema } from '../schemas/users';
 
 const tags = ['Users'];
-const tenantParam = z.object({ tenant: line().min(1).max(255) });
-const userParams = tenantParam.extend({ username: Username });
+const tenantParam = UserParams.pick({ tenant: true });
+const userParams = UserParams;
 const unconfigured = problem('Keycloak is not configured');
 
 const listUsers = createRoute({
@@ -76,7 +76,7 @@ const deleteUser = createRoute({
 
 /** Users and Groups controller: a tenant's Keycloak users, each change a workflow. */
 export function createUsersRouter(deps: { mutations: MutationDeps; keycloak: boolean }) {
-  const router = new OpenAPIHono({ defaultHook: validationHook });
+  const router = createRouter();
   guardKeycloak(router, '/tenants/:tenant/users', deps.keycloak);
   const searchAttributes = (tenant: string, kind: string) => [
     { key: TenantName, value: tenant },
@@ -84,7 +84,7 @@ export function createUsersRouter(deps: { mutations: MutationDeps; keycloak: boo
   ];
 
   /** Reads run as workflows too (Keycloak is only called from activities); the same read joins a running one. */
-  async function read<T>(c: Context, workflowType: string, workflowId: string, tenant: string, input: object): Promise<{ ok: true; value: T } | { ok: false; response: never }> {
+  async function read<T>(c: Context<AppEnv>, workflowType: string, workflowId: string, tenant: string, input: object): Promise<{ ok: true; value: T } | { ok: false; response: never }> {
     try {
       const value = (await deps.mutations.client.workflow.execute(workflowType, {
         workflowId,
