@@ -1,9 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Db } from '../../db/client';
-import { findLiveCheckpoint, listCheckpoints, type CheckpointRecord } from '../../db/queries/checkpoints';
+import type { Workflow } from '@temporalio/common';
+import { findLiveCheckpoint, listCheckpoints } from '../../db/queries/checkpoints';
 import { findLiveVersion } from '../../db/queries/versions';
 import type { VersionRef } from '../../lib/checkpoints';
+import { checkpointCreateWorkflow, checkpointDeleteWorkflow, checkpointUpdateWorkflow } from '../../workflows';
 import { checkpointWorkflowId } from '../../lib/workflow-ids';
 import { ModelName, OperationKind, ProjectName } from '../../lib/search-attributes';
 import type { MutationDeps } from '../operations';
@@ -67,9 +69,8 @@ export function createCheckpointsRouter(deps: { db: Db; mutations: MutationDeps;
     tag: p.tag,
   });
   const noVersion = (c: Context, ref: VersionRef) => notFoundProblem(c, 'Version not found', `no version "${ref.tag}" of "${ref.project}/${ref.model}" in ${ref.registry}`);
-  const run = (c: Context, ref: VersionRef, kind: string, workflowType: string, name: string, args: unknown[], idempotencyKey: string | undefined) =>
-    mutationResponse(c, deps.mutations, {
-      workflowType,
+  const run = <W extends Workflow>(c: Context, ref: VersionRef, kind: string, workflowFn: W, name: string, args: Parameters<W>, idempotencyKey: string | undefined) =>
+    mutationResponse(c, deps.mutations, workflowFn, {
       workflowId: checkpointWorkflowId(ref.registry, ref.project, ref.model, ref.tag, name),
       args,
       idempotencyKey,
@@ -102,25 +103,25 @@ export function createCheckpointsRouter(deps: { db: Db; mutations: MutationDeps;
   router.openapi(create, async (c) => {
     const ref = refOf(c.req.valid('param'), c.req.valid('query').registry);
     const body = c.req.valid('json');
-    const outcome = await run(c, ref, 'checkpoint.create', 'checkpointCreateWorkflow', body.name, [ref, body], c.req.valid('header')['idempotency-key']);
+    const outcome = await run(c, ref, 'checkpoint.create', checkpointCreateWorkflow, body.name, [ref, body], c.req.valid('header')['idempotency-key']);
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as CheckpointRecord, 201);
+    return c.json(outcome.result, 201);
   });
 
   router.openapi(patch, async (c) => {
     const params = c.req.valid('param');
     const ref = refOf(params, c.req.valid('query').registry);
-    const outcome = await run(c, ref, 'checkpoint.update', 'checkpointUpdateWorkflow', params.checkpoint, [ref, params.checkpoint, c.req.valid('json')], c.req.valid('header')['idempotency-key']);
+    const outcome = await run(c, ref, 'checkpoint.update', checkpointUpdateWorkflow, params.checkpoint, [ref, params.checkpoint, c.req.valid('json')], c.req.valid('header')['idempotency-key']);
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as CheckpointRecord, 200);
+    return c.json(outcome.result, 200);
   });
 
   router.openapi(remove, async (c) => {
     const params = c.req.valid('param');
     const ref = refOf(params, c.req.valid('query').registry);
-    const outcome = await run(c, ref, 'checkpoint.delete', 'checkpointDeleteWorkflow', params.checkpoint, [ref, params.checkpoint], c.req.valid('header')['idempotency-key']);
+    const outcome = await run(c, ref, 'checkpoint.delete', checkpointDeleteWorkflow, params.checkpoint, [ref, params.checkpoint], c.req.valid('header')['idempotency-key']);
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as CheckpointRecord, 200);
+    return c.json(outcome.result, 200);
   });
 
   return router;

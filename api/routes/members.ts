@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Db } from '../../db/client';
 import { findMembership } from '../../db/queries/membership';
 import { findLiveProject } from '../../db/queries/projects';
-import type { MembershipChanges, ProjectMembers } from '../../lib/membership';
+import type { ProjectMembers } from '../../lib/membership';
 import { membershipWorkflowId } from '../../lib/workflow-ids';
 import { OperationKind, ProjectName } from '../../lib/search-attributes';
 import type { MutationDeps } from '../operations';
@@ -13,6 +13,7 @@ import { guardKeycloak } from '../keycloak-guard';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, NameParams, problem, RegistryQuery } from '../schemas/common';
 import { ChangesSchema, MembersPutSchema, UpdateResultSchema, ViewSchema } from '../schemas/members';
+import { membershipSyncWorkflow, membershipUpdateWorkflow } from '../../workflows';
 
 const params = NameParams;
 const query = RegistryQuery;
@@ -78,29 +79,27 @@ export function createMembersRouter(deps: { db: Db; mutations: MutationDeps; reg
     const { name } = c.req.valid('param');
     const registry = registryOf(c.req.valid('query').registry);
     const members: ProjectMembers = c.req.valid('json').members;
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'membershipUpdateWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, membershipUpdateWorkflow, {
       workflowId: membershipWorkflowId(registry, name),
       args: [{ registry, project: name, members }],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       searchAttributes: searchAttributes(name, 'project.members.update'),
     });
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as { keycloak: { added: string[]; removed: string[] }; harbor: MembershipChanges }, 200);
+    return c.json(outcome.result, 200);
   });
 
   router.openapi(syncMembers, async (c) => {
     const { name } = c.req.valid('param');
     const registry = registryOf(c.req.valid('query').registry);
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'membershipSyncWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, membershipSyncWorkflow, {
       workflowId: membershipWorkflowId(registry, name),
       args: [{ registry, project: name }],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       searchAttributes: searchAttributes(name, 'project.members.sync'),
     });
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as MembershipChanges, 200);
+    return c.json(outcome.result, 200);
   });
 
   return router;

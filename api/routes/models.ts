@@ -9,7 +9,7 @@ import { compareTags, isSemver } from '../../lib/model-metadata';
 import { parseFullName } from '../../lib/names';
 import { ModelName, OperationKind, ProjectName } from '../../lib/search-attributes';
 import { modelUpdateWorkflowId, refreshWorkflowId } from '../../lib/workflow-ids';
-import type { RefreshInput, RefreshResult } from '../../workflows/refresh';
+import type { RefreshInput } from '../../workflows/refresh';
 import { authOf, type AppEnv } from '../auth/context';
 import type { MutationDeps } from '../operations';
 import { decodeSortKey, pageResponse } from '../pagination';
@@ -19,6 +19,7 @@ import { mutationResponse } from '../respond';
 import { createRouter } from '../router';
 import { acceptedResponse, IdempotencyKeyHeader, ModelParams, NameParams, problem, RegistryQuery, VersionParams } from '../schemas/common';
 import { AuditSchema, ModelDetailSchema, ModelListQuery, ModelPageSchema, ModelPatchSchema, RefreshResultSchema, ResolvedSchema, ResolveQuery, VersionDetailSchema } from '../schemas/models';
+import { modelUpdateWorkflow, refreshWorkflow } from '../../workflows';
 
 const tags = ['Models'];
 const json = <S>(description: string, schema: S) => ({ description, content: { 'application/json': { schema } } });
@@ -185,8 +186,7 @@ export function createModelsRouter(deps: { db: Db; registries: string[]; mutatio
   router.openapi(patch, async (c) => {
     const { project, model } = c.req.valid('param');
     const registry = registryOf(c.req.valid('query').registry);
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'modelUpdateWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, modelUpdateWorkflow, {
       workflowId: modelUpdateWorkflowId(registry, project, model),
       args: [{ registry, project, model, ...c.req.valid('json') }],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -219,15 +219,14 @@ export function createModelsRouter(deps: { db: Db; registries: string[]; mutatio
   async function refresh(c: Context<AppEnv>, requested: string | undefined, project: string, model: string | undefined, idempotencyKey: string | undefined) {
     const registry = registryOf(requested);
     const input: RefreshInput = { registry, project, ...(model ? { model } : {}) };
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'refreshWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, refreshWorkflow, {
       workflowId: refreshWorkflowId(registry, project, model),
       args: [input],
       idempotencyKey,
       searchAttributes: [{ key: ProjectName, value: project }, ...(model ? [{ key: ModelName, value: model }] : []), { key: OperationKind, value: model ? 'model.refresh' : 'project.refresh' }],
     });
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as RefreshResult, 200);
+    return c.json(outcome.result, 200);
   }
 
   router.openapi(refreshModel, (c) => refresh(c, c.req.valid('query').registry, c.req.valid('param').project, c.req.valid('param').model, c.req.valid('header')['idempotency-key']));

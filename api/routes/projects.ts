@@ -1,6 +1,6 @@
 import { createRoute, type z } from '@hono/zod-openapi';
 import type { Db } from '../../db/client';
-import { findProject, listProjects, type ProjectRecord, type ProjectSettings } from '../../db/queries/projects';
+import { findProject, listProjects, type ProjectSettings } from '../../db/queries/projects';
 import { robotFullNameTooLong } from '../../lib/names';
 import type { SecretBox } from '../../lib/secrets';
 import { line } from '../../lib/text';
@@ -8,11 +8,10 @@ import { projectWorkflowId } from '../../lib/workflow-ids';
 import type {
   ProjectDeleteInput,
   ProjectOnboardingInput,
-  ProjectOnboardingResult,
   ProjectRegistrationInput,
-  ProjectRegistrationResult,
   ProjectUpdateInput,
 } from '../../workflows/projects';
+import { projectDeleteWorkflow, projectOnboardingWorkflow, projectRegistrationWorkflow, projectUpdateWorkflow } from '../../workflows';
 import { OperationKind, ProjectName, TenantName } from '../../lib/search-attributes';
 import { actorOf, authOf } from '../auth/context';
 import type { MutationDeps } from '../operations';
@@ -169,15 +168,14 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const robotTooLong = robot && robotFullNameTooLong(body.name, robot.name);
     if (robotTooLong) return validationProblem(c, [{ field: typeof body.robot === 'object' && body.robot.name !== undefined ? 'body.robot.name' : 'body.robot', message: robotTooLong, code: 'too_big' }]);
     const input: ProjectOnboardingInput = { ...registrationInput(body, registry), robot };
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'projectOnboardingWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, projectOnboardingWorkflow, {
       workflowId: projectWorkflowId(registry, body.name),
       args: [input],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       searchAttributes: projectAttributes(body.tenantId, body.name, 'project.onboard'),
     });
     if (!outcome.done) return outcome.response;
-    const result = outcome.result as ProjectOnboardingResult;
+    const result = outcome.result;
     const revealed = result.robot ? { robot: { name: result.robot.name, secret: deps.secrets.open(result.robot.sealedSecret), expiresAt: result.robot.expiresAt } } : {};
     return c.json({ ...result.project, ...revealed }, 201);
   });
@@ -186,15 +184,14 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const body = c.req.valid('json');
     const registry = registryOf(body.registry, 'body.registry');
     const input = registrationInput(body, registry);
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'projectRegistrationWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, projectRegistrationWorkflow, {
       workflowId: projectWorkflowId(registry, body.name),
       args: [input],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       searchAttributes: projectAttributes(body.tenantId, body.name, 'project.register'),
     });
     if (!outcome.done) return outcome.response;
-    const result = outcome.result as ProjectRegistrationResult;
+    const result = outcome.result;
     return c.json({ ...result.project, imported: result.imported }, 200);
   });
 
@@ -213,8 +210,7 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
       settings: body.settings,
       members: body.members?.map((m) => ({ group: m.group, roleId: ROLE_IDS[m.role] })),
     };
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'projectUpdateWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, projectUpdateWorkflow, {
       workflowId: projectWorkflowId(registry, name),
       args: [input],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -224,7 +220,7 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
       ],
     });
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as ProjectRecord, 200);
+    return c.json(outcome.result, 200);
   });
 
   router.openapi(remove, async (c) => {
@@ -232,8 +228,7 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const q = c.req.valid('query');
     const registry = registryOf(q.registry);
     const input: ProjectDeleteInput = { registry, name, purge: q.purge, force: q.force, actor: actorOf(c) };
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'projectDeleteWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, projectDeleteWorkflow, {
       workflowId: projectWorkflowId(registry, name),
       args: [input],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -243,7 +238,7 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
       ],
     });
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as ProjectRecord, 200);
+    return c.json(outcome.result, 200);
   });
 
   router.openapi(list, async (c) => {

@@ -16,6 +16,8 @@ import { createRouter } from '../router';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, NameParams, PageQuery, pathName, problem, RegistryQuery } from '../schemas/common';
 import { RevealedSchema, RobotCreateSchema, RobotPageSchema, RobotSchema } from '../schemas/robots';
+import { robotCreateWorkflow, robotDeleteWorkflow, robotSecretRefreshWorkflow } from '../../workflows';
+import type { RobotRef } from '../../workflows/robots';
 
 const params = NameParams;
 const robotParams = NameParams.extend({ robot: pathName() });
@@ -87,15 +89,14 @@ export function createRobotsRouter(deps: { db: Db; mutations: MutationDeps; regi
     const tooLong = robotFullNameTooLong(name, body.name);
     if (tooLong) return validationProblem(c, [{ field: 'body.name', message: tooLong, code: 'too_big' }]);
     const spec: RobotSpec = { registry, project: name, ...body };
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'robotCreateWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, robotCreateWorkflow, {
       workflowId: robotWorkflowId(registry, name, body.name),
       args: [spec],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       searchAttributes: attributes(name, 'robot.create'),
     });
     if (!outcome.done) return outcome.response;
-    return c.json(reveal(outcome.result as { robot: RobotRecord; sealedSecret: string }), 201);
+    return c.json(reveal(outcome.result), 201);
   });
 
   router.openapi(list, async (c) => {
@@ -119,28 +120,25 @@ export function createRobotsRouter(deps: { db: Db; mutations: MutationDeps; regi
     return c.json(found, 200);
   });
 
-  /** A change of one existing robot: its workflow, keyed like the robot. */
-  const robotChange = (c: Context, params: { name: string; robot: string }, requested: string | undefined, idempotencyKey: string | undefined, workflowType: string, kind: string) => {
-    const registry = registryOf(requested);
-    return mutationResponse(c, deps.mutations, {
-      workflowType,
-      workflowId: robotWorkflowId(registry, params.name, params.robot),
-      args: [{ registry, project: params.name, name: params.robot }],
-      idempotencyKey,
-      searchAttributes: attributes(params.name, kind),
-    });
+  /** A change of one existing robot: its workflow's spec, keyed like the robot. */
+  const robotChange = (params: { name: string; robot: string }, requested: string | undefined, idempotencyKey: string | undefined, kind: string) => {
+    const ref: RobotRef = { registry: registryOf(requested), project: params.name, name: params.robot };
+    const args: [RobotRef] = [ref];
+    return { workflowId: robotWorkflowId(ref.registry, ref.project, ref.name), args, idempotencyKey, searchAttributes: attributes(params.name, kind) };
   };
 
   router.openapi(remove, async (c) => {
-    const outcome = await robotChange(c, c.req.valid('param'), c.req.valid('query').registry, c.req.valid('header')['idempotency-key'], 'robotDeleteWorkflow', 'robot.delete');
+    const spec = robotChange(c.req.valid('param'), c.req.valid('query').registry, c.req.valid('header')['idempotency-key'], 'robot.delete');
+    const outcome = await mutationResponse(c, deps.mutations, robotDeleteWorkflow, spec);
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as RobotRecord, 200);
+    return c.json(outcome.result, 200);
   });
 
   router.openapi(refresh, async (c) => {
-    const outcome = await robotChange(c, c.req.valid('param'), c.req.valid('query').registry, c.req.valid('header')['idempotency-key'], 'robotSecretRefreshWorkflow', 'robot.refresh');
+    const spec = robotChange(c.req.valid('param'), c.req.valid('query').registry, c.req.valid('header')['idempotency-key'], 'robot.refresh');
+    const outcome = await mutationResponse(c, deps.mutations, robotSecretRefreshWorkflow, spec);
     if (!outcome.done) return outcome.response;
-    return c.json(reveal(outcome.result as { robot: RobotRecord; sealedSecret: string }), 200);
+    return c.json(reveal(outcome.result), 200);
   });
 
   return router;

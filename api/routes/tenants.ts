@@ -4,7 +4,6 @@ import { authOf } from '../auth/context';
 import { findTenant, listTenants } from '../../db/queries/tenants';
 import { tenantWorkflowId } from '../../lib/workflow-ids';
 import { OperationKind, TenantName } from '../../lib/search-attributes';
-import type { TenantUpsertResult } from '../../workflows/tenants';
 import { decodeCursor, pageResponse } from '../pagination';
 import { type MutationDeps } from '../operations';
 import { conflictProblem, invalidCursorProblem, notFoundProblem } from '../problem';
@@ -13,6 +12,7 @@ import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, NameParams, PageQuery, problem } from '../schemas/common';
 import { TenantCreateSchema, TenantPageSchema, TenantSchema } from '../schemas/tenants';
 import { line } from '../../lib/text';
+import { tenantUpsertWorkflow } from '../../workflows';
 
 const tag = ['Tenants'];
 
@@ -64,8 +64,7 @@ export function createTenantsRouter(deps: { db: Db; mutations: MutationDeps }) {
 
   router.openapi(create, async (c) => {
     const body = c.req.valid('json');
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'tenantUpsertWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, tenantUpsertWorkflow, {
       workflowId: tenantWorkflowId(body.name),
       args: [body],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -75,7 +74,7 @@ export function createTenantsRouter(deps: { db: Db; mutations: MutationDeps }) {
       ],
     });
     if (!outcome.done) return outcome.response;
-    const { tenant, created } = outcome.result as TenantUpsertResult;
+    const { tenant, created } = outcome.result;
     if (created) return c.json(tenant, 201);
     return conflictProblem(c, 'Tenant already exists', `tenant "${tenant.name}" existed; its data was updated`, { tenant });
   });
