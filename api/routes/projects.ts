@@ -175,9 +175,9 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
       searchAttributes: projectAttributes(body.tenantId, body.name, 'project.onboard'),
     });
     if (!outcome.done) return outcome.response;
-    const result = outcome.result;
-    const revealed = result.robot ? { robot: { name: result.robot.name, secret: deps.secrets.open(result.robot.sealedSecret), expiresAt: result.robot.expiresAt } } : {};
-    return c.json({ ...result.project, ...revealed }, 201);
+    const { project, robot: created } = outcome.result;
+    const revealed = created ? { robot: { name: created.name, secret: deps.secrets.open(created.sealedSecret), expiresAt: created.expiresAt } } : {};
+    return c.json({ ...project, ...revealed }, 201);
   });
 
   router.openapi(register, async (c) => {
@@ -191,14 +191,12 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
       searchAttributes: projectAttributes(body.tenantId, body.name, 'project.register'),
     });
     if (!outcome.done) return outcome.response;
-    const result = outcome.result;
-    return c.json({ ...result.project, imported: result.imported }, 200);
+    return c.json({ ...outcome.result.project, imported: outcome.result.imported }, 200);
   });
 
   router.openapi(patch, async (c) => {
     const { name } = c.req.valid('param');
-    const requested = c.req.valid('query').registry;
-    const registry = registryOf(requested);
+    const registry = registryOf(c.req.valid('query').registry);
     const body = c.req.valid('json');
     const input: ProjectUpdateInput = {
       registry,
