@@ -7,6 +7,7 @@ import { requestId } from 'hono/request-id';
 import type { Db } from '../db/client';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
+import type { AppEnv } from './auth/context';
 import { createAuthMiddleware, type AuthDeps } from './auth/middleware';
 import { allowedMethodsOf } from './allowed-methods';
 import { withSecurity } from './auth/openapi';
@@ -16,13 +17,12 @@ import { createMetrics } from './metrics';
 import type { MutationDeps } from './operations';
 import { createWebhookDispatcher } from './webhook-dispatcher';
 import { createWebhookSenders } from './webhook-senders';
-import { problemBody, problemResponse } from './problem';
+import { problemBody, problemResponse, ProblemError } from './problem';
 import { createHealthRouter } from './routes/health';
 import { createMembersRouter } from './routes/members';
 import { createMetricsRouter } from './routes/metrics';
 import { createRobotsRouter } from './routes/robots';
 import { createSwaggerUiRouter } from './routes/swagger-ui';
-import { createCatalogueRouter } from './routes/catalogue';
 import { createCheckpointsRouter } from './routes/checkpoints';
 import { createModelsRouter } from './routes/models';
 import { createOperationsRouter } from './routes/operations';
@@ -55,7 +55,7 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /** The whole HTTP API: routers per resource under /api/v1, docs, health, and problem+json errors. */
 export function createApp(deps: AppDeps) {
-  const app = new OpenAPIHono();
+  const app = new OpenAPIHono<AppEnv>();
   const mutations: MutationDeps = { client: deps.client, taskQueue: deps.taskQueue, mutationWaitMs: deps.mutationWaitMs };
 
   const metrics = createMetrics({ db: deps.db });
@@ -97,12 +97,11 @@ export function createApp(deps: AppDeps) {
   app.route('/', createMetricsRouter({ metrics }));
   app.route('/api/v1', createTenantsRouter({ db: deps.db, mutations }));
   app.route('/api/v1', createProjectsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
-  app.route('/api/v1', createModelsRouter({ mutations, registries: deps.registries }));
+  app.route('/api/v1', createModelsRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createCheckpointsRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createMembersRouter({ db: deps.db, mutations, registries: deps.registries, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createUsersRouter({ mutations, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
-  app.route('/api/v1', createCatalogueRouter({ db: deps.db, registries: deps.registries, mutations }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });
   const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets, registries: deps.registries, logger: deps.logger });
@@ -134,6 +133,7 @@ export function createApp(deps: AppDeps) {
     return problemResponse(c, problemBody(405, 'method-not-allowed', 'Method not allowed', `${c.req.path} answers ${allow}`), { allow });
   });
   app.onError((err, c) => {
+    if (err instanceof ProblemError) return problemResponse(c, err.problem);
     if (err instanceof HTTPException) {
       return problemResponse(c, problemBody(err.status, 'bad-request', err.message || 'Bad request'));
     }

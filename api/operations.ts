@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
+import { ApplicationFailure, type SearchAttributePair, type Workflow, type WorkflowResultType } from '@temporalio/common';
 import {
   type Client,
+  isGrpcDeadlineError,
   type WorkflowExecutionDescription,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -17,10 +18,10 @@ export interface MutationDeps {
   mutationWaitMs: number;
 }
 
-export interface MutationSpec {
-  workflowType: string;
+/** One mutation: its workflow's business-key id and the workflow's own arguments. */
+export interface MutationSpec<W extends Workflow> {
   workflowId: string;
-  args: unknown[];
+  args: Parameters<W>;
   idempotencyKey?: string;
   searchAttributes?: SearchAttributePair[];
 }
@@ -37,8 +38,8 @@ export interface OperationView {
   problem?: Problem;
 }
 
-export type MutationOutcome =
-  | { state: 'completed'; operationId: string; result: unknown }
+export type MutationOutcome<R> =
+  | { state: 'completed'; operationId: string; result: R }
   | { state: 'failed'; operationId: string; problem: Problem }
   | { state: 'running'; operationId: string; operation: OperationView }
   | { state: 'busy'; operationId: string; problem: Problem };
@@ -127,8 +128,7 @@ export async function readOperation(client: Client, workflowId: string, runId: s
 }
 
 /** Which request started a run: its kind as well as its input, so a different mutation never joins it. */
-const requestHashOf = (spec: MutationSpec) =>
-  createHash('sha256').update(JSON.stringify([spec.workflowType, spec.args])).digest('base64url');
+const requestHashOf = (workflowType: string, args: unknown[]) => createHash('sha256').update(JSON.stringify([workflowType, args])).digest('base64url');
 
 async function latestRun(client: Client, workflowId: string): Promise<WorkflowExecutionDescription | null> {
   try {
@@ -140,20 +140,22 @@ async function latestRun(client: Client, workflowId: string): Promise<WorkflowEx
 }
 
 /**
- * Starts (or joins) the workflow for a mutation and waits a bounded time for it.
+ * Starts (or joins) the workflow for a mutation and waits a bounded time for it; the workflow type
+ * is the function's name, its arguments and result typed by it.
  * - A run of the same workflow type that carries the same Idempotency-Key is joined, running or finished.
  * - A running run for the same business key is joined when it was started for the same
  *   request, and refused as busy otherwise, so a different concurrent change is never lost.
  */
-export async function runMutation(deps: MutationDeps, spec: MutationSpec): Promise<MutationOutcome> {
-  const requestHash = requestHashOf(spec);
+export async function runMutation<W extends Workflow>(deps: MutationDeps, workflowFn: W, spec: MutationSpec<W>): Promise<MutationOutcome<WorkflowResultType<W>>> {
+  const workflowType = workflowFn.name;
+  const requestHash = requestHashOf(workflowType, spec.args);
   let runId: string | undefined;
   for (let attempt = 0; attempt < 3 && !runId; attempt++) {
     const latest = await latestRun(deps.client, spec.workflowId);
     if (latest) {
       const memo = latest.memo ?? {};
       // The key joins a run of the same kind only: a PUT reusing a POST's key must not answer with the POST's result.
-      const sameKey = spec.idempotencyKey !== undefined && memo.idempotencyKey === spec.idempotencyKey && latest.type === spec.workflowType;
+      const sameKey = spec.idempotencyKey !== undefined && memo.idempotencyKey === spec.idempotencyKey && latest.type === workflowType;
       if (sameKey || (latest.status.name === 'RUNNING' && memo.requestHash === requestHash)) {
         runId = latest.runId;
         break;
@@ -170,7 +172,9 @@ export async function runMutation(deps: MutationDeps, spec: MutationSpec): Promi
       }
     }
     try {
-      const handle = await deps.client.workflow.start(spec.workflowType, {
+      // Started as any workflow (TypeScript cannot resolve the options' `args` for a generic W): the spec checked them.
+      const workflow: Workflow = workflowFn;
+      const handle = await deps.client.workflow.start(workflow, {
         workflowId: spec.workflowId,
         taskQueue: deps.taskQueue,
         args: spec.args,
@@ -188,27 +192,15 @@ export async function runMutation(deps: MutationDeps, spec: MutationSpec): Promi
   if (!runId) throw new Error(`could not start or join workflow ${spec.workflowId}`);
 
   const operationId = encodeOperationId(spec.workflowId, runId);
-  const handle = deps.client.workflow.getHandle(spec.workflowId, runId, { followRuns: false });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), deps.mutationWaitMs);
-  });
+  const handle = deps.client.workflow.getHandle<W>(spec.workflowId, runId, { followRuns: false });
   try {
-    const outcome = await Promise.race([
-      handle.result().then(
-        (result: unknown) => ({ ok: true as const, result }),
-        (err: unknown) => ({ ok: false as const, err }),
-      ),
-      timeout,
-    ]);
-    if (outcome === 'timeout') {
-      const operation = await readOperation(deps.client, spec.workflowId, runId);
-      if (!operation) throw new Error(`workflow ${spec.workflowId} vanished`);
-      return { state: 'running', operationId, operation };
-    }
-    if (outcome.ok) return { state: 'completed', operationId, result: outcome.result };
-    return { state: 'failed', operationId, problem: failureToProblem(outcome.err) };
-  } finally {
-    clearTimeout(timer);
+    // The deadline bounds every call of the long poll: past it the poll fails with DEADLINE_EXCEEDED.
+    const result = await deps.client.withDeadline(Date.now() + deps.mutationWaitMs, () => handle.result());
+    return { state: 'completed', operationId, result };
+  } catch (err) {
+    if (!isGrpcDeadlineError(err)) return { state: 'failed', operationId, problem: failureToProblem(err) };
+    const operation = await readOperation(deps.client, spec.workflowId, runId);
+    if (!operation) throw new Error(`workflow ${spec.workflowId} vanished`);
+    return { state: 'running', operationId, operation };
   }
 }

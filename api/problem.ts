@@ -65,15 +65,25 @@ export function validationProblem(c: Context, errors: FieldIssue[]): never {
   return problemResponse(c, problemBody(400, 'validation', 'Request validation failed', detail, { errors }));
 }
 
-/** 400 for a registry address that is not one of the managed Harbor instances. */
-export function unknownRegistryProblem(c: Context, registries: string[], requested: string | undefined, field: string): never {
-  return problemResponse(
-    c,
-    problemBody(400, 'validation', 'Unknown registry', `${field}: "${requested ?? ''}" is not a managed Harbor instance`, {
-      errors: [{ field, message: `must be one of: ${registries.join(', ')}`, code: 'invalid_value' }],
-    }),
-  );
+/** A problem raised inside a handler's helper; the app answers it as if the handler had returned it. */
+export class ProblemError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail ?? problem.title);
+  }
 }
+
+/** 400 for a registry address that is not one of the managed Harbor instances. */
+export const unknownRegistry = (registries: readonly string[], requested: string | undefined, field: string): Problem =>
+  problemBody(400, 'validation', 'Unknown registry', `${field}: "${requested ?? ''}" is not a managed Harbor instance`, {
+    errors: [{ field, message: `must be one of: ${registries.join(', ')}`, code: 'invalid_value' }],
+  });
+
+/** 404: the thing asked for does not exist (or the caller may not know it does). */
+export const notFoundProblem = (c: Context, title: string, detail: string): never => problemResponse(c, problemBody(404, 'not-found', title, detail));
+
+/** 409: the request conflicts with what exists; `extra` says with what. */
+export const conflictProblem = (c: Context, title: string, detail: string, extra: Record<string, unknown> = {}): never =>
+  problemResponse(c, problemBody(409, 'conflict', title, detail, extra));
 
 /** 400 for a `cursor` this API did not hand out. */
 export const invalidCursorProblem = (c: Context): never =>

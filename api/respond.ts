@@ -1,3 +1,4 @@
+import type { Workflow, WorkflowResultType } from '@temporalio/common';
 import type { Context } from 'hono';
 import { operationLocation, runMutation, type MutationDeps, type MutationSpec } from './operations';
 import { problemResponse } from './problem';
@@ -6,12 +7,13 @@ import { problemResponse } from './problem';
  * Runs a mutation and answers for every outcome but success: 202 + Location while it runs,
  * the problem when it failed or another one is busy. On success the route shapes the result.
  */
-export async function mutationResponse(
+export async function mutationResponse<W extends Workflow>(
   c: Context,
   deps: MutationDeps,
-  spec: MutationSpec,
-): Promise<{ done: true; result: unknown } | { done: false; response: never }> {
-  const outcome = await runMutation(deps, spec);
+  workflowFn: W,
+  spec: MutationSpec<W>,
+): Promise<{ done: true; result: WorkflowResultType<W> } | { done: false; response: never }> {
+  const outcome = await runMutation(deps, workflowFn, spec);
   const location = operationLocation(outcome.operationId);
   switch (outcome.state) {
     case 'completed':

@@ -1,28 +1,20 @@
-import { z } from 'zod';
-import { line, singleLine, text } from './text';
-
 /** Where checkpoint files may live: object stores, web, Hugging Face, OCI, or the Assets service. */
 export const CHECKPOINT_URI = /^(s3|gs|az|https?|hf|oci|asset):\/\/[^\s]+$/;
 
-const fields = {
-  uri: z.string().max(2048).regex(CHECKPOINT_URI, 'must be an s3://, gs://, az://, http(s)://, hf://, oci:// or asset:// URI').check(singleLine),
-  format: line().min(1).max(100).optional(),
-  framework: line().min(1).max(100).optional(),
-  step: z.number().int().min(0).optional(),
-  epoch: z.number().int().min(0).optional(),
-  metrics: z.record(line().min(1).max(100), z.number()).optional(),
-  description: text().max(4096).optional(),
-};
+/** A checkpoint of a model version as recorded (its files stay where `uri` points). */
+export interface CheckpointCreate {
+  name: string;
+  uri: string;
+  format?: string;
+  framework?: string;
+  step?: number;
+  epoch?: number;
+  metrics?: Record<string, number>;
+  description?: string;
+}
 
-export const CheckpointCreateSchema = z.object({ name: z.string().min(1).max(255).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_", "-"').check(singleLine), ...fields }).strict();
-export const CheckpointPatchSchema = z
-  .object({ uri: fields.uri.optional(), ...Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'uri')) } as { uri: z.ZodOptional<typeof fields.uri> } & Omit<typeof fields, 'uri'>)
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, { message: 'set at least one field' })
-  .meta({ minProperties: 1 }); // the refine, in the API's document
-
-export type CheckpointCreate = z.infer<typeof CheckpointCreateSchema>;
-export type CheckpointPatch = z.infer<typeof CheckpointPatchSchema>;
+/** A change of a checkpoint: any field but its name. */
+export type CheckpointPatch = Partial<Omit<CheckpointCreate, 'name'>>;
 
 export interface VersionRef {
   registry: string;

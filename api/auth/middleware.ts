@@ -7,40 +7,19 @@ import type { Logger } from '../../lib/logger';
 import { ProjectName, TenantName } from '../../lib/search-attributes';
 import { parseFullName } from '../../lib/names';
 import { decodeOperationId } from '../operations';
-import { problemBody, problemResponse, unknownRegistryProblem } from '../problem';
+import { notFoundProblem, problemBody, problemResponse } from '../problem';
+import { managedRegistry } from '../registry';
 import { SERVICE_NAME, type Action, type Resource } from './actions';
+import type { AppEnv, AuthContext } from './context';
 import type { PolicyDecisionPoint } from './pdp';
 import { principalFromClaims, type Principal } from './principal';
 import { compileRoutes, matchRoute, type CompiledRoute, type ResourceSource, type RoutePolicy } from './route-policies';
 import { InvalidToken, IssuerUnavailable, type TokenVerifier } from './verifier';
-import type { Actor } from '../../workflows/actor';
 
 export interface AuthDeps {
   verifier: TokenVerifier;
   pdp: PolicyDecisionPoint;
   audience: string;
-}
-
-/** What a handler knows about the caller: who, and a way to ask for more decisions (list filtering). */
-export interface AuthContext {
-  principal: Principal;
-  can(action: Action, resource: Omit<Resource, 'service'>): Promise<boolean>;
-  /** Tenants in which the caller may do `action` (for lists: tenant isolation). */
-  tenantsAllowed(action: Action): Promise<string[]>;
-}
-
-const AUTH_KEY = 'auth';
-
-/** Who asks for a change, as workflows record it in the audit trail. */
-export function actorOf(c: Context): Actor {
-  const { subject, username } = authOf(c).principal;
-  return { subject, username };
-}
-
-export function authOf(c: Context): AuthContext {
-  const auth = c.get(AUTH_KEY as never) as AuthContext | undefined;
-  if (!auth) throw new Error(`no auth context on ${c.req.method} ${c.req.path}: the route is missing from ROUTE_POLICIES`);
-  return auth;
 }
 
 const REALM = 'Bearer realm="model-registry"';
@@ -56,8 +35,6 @@ interface Resolved {
   resource?: Omit<Resource, 'service'>;
   /** The thing asked for does not exist: 404 whoever asks. */
   missing?: boolean;
-  /** The `registry` query names no managed Harbor instance: 400 before anything is looked up. */
-  unknownRegistry?: string;
   /** The 404 detail for a caller who may not see the resource: the same words as for a missing one. */
   hidden?: { title: string; detail: string };
 }
@@ -67,7 +44,7 @@ interface Resolved {
  * A caller who may not even read the resource's tenant gets the same 404 as for a missing
  * resource, so other tenants' names cannot be probed; one who may read but not act gets 403.
  */
-export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; registries: string[]; logger: Logger; routes: CompiledRoute[] }): MiddlewareHandler {
+export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; registries: string[]; logger: Logger; routes: CompiledRoute[] }): MiddlewareHandler<AppEnv> {
   async function projectResource(registry: string, name: string, model: string | undefined, version: string | undefined): Promise<Resolved> {
     const project = await findProject(deps.db, registry, name);
     const hidden = { title: 'Project not found', detail: `no project "${name}" in ${registry}` };
@@ -78,7 +55,7 @@ export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; 
     };
   }
 
-  async function resolve(c: Context, source: ResourceSource, params: Record<string, string>): Promise<Resolved | 'defer'> {
+  async function resolve(c: Context<AppEnv>, source: ResourceSource, params: Record<string, string>): Promise<Resolved | 'defer'> {
     switch (source.kind) {
       case 'list':
         return {};
@@ -99,8 +76,8 @@ export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; 
       }
       case 'project': {
         const name = params[source.param]!;
-        const registry = c.req.query('registry') ?? deps.registries[0] ?? '';
-        if (!deps.registries.includes(registry)) return { unknownRegistry: registry };
+        // A `registry` naming no managed Harbor instance: 400 before anything is looked up.
+        const registry = managedRegistry(deps.registries, c.req.query('registry'));
         return projectResource(registry, name, source.model && params[source.model], source.version && params[source.version]);
       }
       case 'operation': {
@@ -158,18 +135,15 @@ export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; 
         return names.filter((_, i) => allowed[i]);
       },
     };
-    c.set(AUTH_KEY as never, auth as never);
+    c.set('auth', auth);
 
     const resolved = await resolve(c, policy.resource, match.params);
     if (resolved === 'defer' || policy.resource.kind === 'list') return next();
-    if (resolved.unknownRegistry !== undefined) return unknownRegistryProblem(c, deps.registries, resolved.unknownRegistry, 'query.registry');
-    if (resolved.missing && resolved.hidden) return problemResponse(c, problemBody(404, 'not-found', resolved.hidden.title, resolved.hidden.detail));
+    if (resolved.missing && resolved.hidden) return notFoundProblem(c, resolved.hidden.title, resolved.hidden.detail);
     const resource = resolved.resource!;
     if (await can(policy.action, resource)) return next();
     const visible = resource.tenant !== undefined && (await can('projects.read', { tenant: resource.tenant }));
-    if (!visible && resolved.hidden) {
-      return problemResponse(c, problemBody(404, 'not-found', resolved.hidden.title, resolved.hidden.detail));
-    }
+    if (!visible && resolved.hidden) return notFoundProblem(c, resolved.hidden.title, resolved.hidden.detail);
     return problemResponse(
       c,
       problemBody(403, 'forbidden', 'Forbidden', `${principal.username} may not ${policy.action} here`, { action: policy.action }),

@@ -1,38 +1,25 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Db } from '../../db/client';
-import { findLiveCheckpoint, listCheckpoints, type CheckpointRecord } from '../../db/queries/checkpoints';
+import type { Workflow } from '@temporalio/common';
+import { findLiveCheckpoint, listCheckpoints } from '../../db/queries/checkpoints';
 import { findLiveVersion } from '../../db/queries/versions';
-import { CheckpointCreateSchema, CheckpointPatchSchema, type VersionRef } from '../../lib/checkpoints';
+import type { VersionRef } from '../../lib/checkpoints';
+import { checkpointCreateWorkflow, checkpointDeleteWorkflow, checkpointUpdateWorkflow } from '../../workflows';
 import { checkpointWorkflowId } from '../../lib/workflow-ids';
 import { ModelName, OperationKind, ProjectName } from '../../lib/search-attributes';
 import type { MutationDeps } from '../operations';
 import { decodeCursor, pageResponse } from '../pagination';
-import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook } from '../problem';
+import { invalidCursorProblem, notFoundProblem } from '../problem';
+import { managedRegistry } from '../registry';
+import { createRouter } from '../router';
 import { mutationResponse } from '../respond';
-import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
-import { line } from '../../lib/text';
+import { CheckpointCreateSchema, CheckpointPageSchema, CheckpointPatchSchema, CheckpointSchema } from '../schemas/checkpoints';
+import { acceptedResponse, IdempotencyKeyHeader, PageQuery, pathName, problem, RegistryQuery, VersionParams } from '../schemas/common';
 
-const CheckpointSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    tag: z.string(),
-    uri: z.string(),
-    format: z.string().nullable(),
-    framework: z.string().nullable(),
-    step: z.number().int().nullable(),
-    epoch: z.number().int().nullable(),
-    metrics: z.record(z.string(), z.number()).nullable(),
-    description: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi('Checkpoint');
-
-const versionParams = z.object({ project: line().min(1).max(255), model: line().min(1).max(255), tag: line().min(1).max(128) });
-const checkpointParams = versionParams.extend({ checkpoint: line().min(1).max(255) });
-const query = z.object({ registry: line().max(255).optional() });
+const versionParams = VersionParams;
+const checkpointParams = VersionParams.extend({ checkpoint: pathName() });
+const query = RegistryQuery;
 const tags_ = ['Checkpoints'];
 const base = '/models/{project}/{model}/versions/{tag}/checkpoints';
 const one = { 200: { description: 'The checkpoint', content: { 'application/json': { schema: CheckpointSchema } } } };
@@ -44,14 +31,14 @@ const list = createRoute({
   tags: tags_,
   summary: 'Checkpoints of a model version',
   request: { params: versionParams, query: PageQuery.merge(query) },
-  responses: { 200: { description: 'A page of checkpoints', content: { 'application/json': { schema: z.object({ items: z.array(CheckpointSchema), nextCursor: z.string().nullable() }) } } }, 404: problem('No such version') },
+  responses: { 200: { description: 'A page of checkpoints', content: { 'application/json': { schema: CheckpointPageSchema } } }, 404: problem('No such version') },
 });
 const create = createRoute({
   method: 'post',
   path: base,
   tags: tags_,
   summary: 'Record a checkpoint of a model version (its files stay where the URI points)',
-  request: { params: versionParams, query, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: CheckpointCreateSchema.openapi('CheckpointCreate') } } } },
+  request: { params: versionParams, query, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: CheckpointCreateSchema } } } },
   responses: { 201: { description: 'Recorded', content: { 'application/json': { schema: CheckpointSchema } } }, ...writes },
 });
 const getOne = createRoute({ method: 'get', path: `${base}/{checkpoint}`, tags: tags_, summary: 'A checkpoint', request: { params: checkpointParams, query }, responses: { ...one, 404: problem('No such checkpoint') } });
@@ -60,7 +47,7 @@ const patch = createRoute({
   path: `${base}/{checkpoint}`,
   tags: tags_,
   summary: 'Change a checkpoint',
-  request: { params: checkpointParams, query, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: CheckpointPatchSchema.openapi('CheckpointPatch') } } } },
+  request: { params: checkpointParams, query, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: CheckpointPatchSchema } } } },
   responses: { ...one, ...writes },
 });
 const remove = createRoute({
@@ -74,16 +61,16 @@ const remove = createRoute({
 
 /** Checkpoints of model versions: writes by workflows, reads from the catalogue. */
 export function createCheckpointsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[] }) {
-  const router = new OpenAPIHono({ defaultHook: validationHook });
-  const refOf = (c: Context, p: { project: string; model: string; tag: string }, requested: string | undefined): VersionRef | Response => {
-    const registry = requested ?? deps.registries[0] ?? '';
-    if (!deps.registries.includes(registry)) return unknownRegistryProblem(c, deps.registries, requested, 'query.registry');
-    return { registry, project: p.project, model: p.model, tag: p.tag };
-  };
-  const noVersion = (c: Context, ref: VersionRef) => problemResponse(c, problemBody(404, 'not-found', 'Version not found', `no version "${ref.tag}" of "${ref.project}/${ref.model}" in ${ref.registry}`));
-  const run = (c: Context, ref: VersionRef, kind: string, workflowType: string, name: string, args: unknown[], idempotencyKey: string | undefined) =>
-    mutationResponse(c, deps.mutations, {
-      workflowType,
+  const router = createRouter();
+  const refOf = (p: { project: string; model: string; tag: string }, requested: string | undefined): VersionRef => ({
+    registry: managedRegistry(deps.registries, requested),
+    project: p.project,
+    model: p.model,
+    tag: p.tag,
+  });
+  const noVersion = (c: Context, ref: VersionRef) => notFoundProblem(c, 'Version not found', `no version "${ref.tag}" of "${ref.project}/${ref.model}" in ${ref.registry}`);
+  const run = <W extends Workflow>(c: Context, ref: VersionRef, kind: string, workflowFn: W, name: string, args: Parameters<W>, idempotencyKey: string | undefined) =>
+    mutationResponse(c, deps.mutations, workflowFn, {
       workflowId: checkpointWorkflowId(ref.registry, ref.project, ref.model, ref.tag, name),
       args,
       idempotencyKey,
@@ -96,8 +83,7 @@ export function createCheckpointsRouter(deps: { db: Db; mutations: MutationDeps;
 
   router.openapi(list, async (c) => {
     const q = c.req.valid('query');
-    const ref = refOf(c, c.req.valid('param'), q.registry);
-    if (ref instanceof Response) return ref as never;
+    const ref = refOf(c.req.valid('param'), q.registry);
     const version = await findLiveVersion(deps.db, ref);
     if (!version) return noVersion(c, ref);
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
@@ -107,39 +93,35 @@ export function createCheckpointsRouter(deps: { db: Db; mutations: MutationDeps;
 
   router.openapi(getOne, async (c) => {
     const params = c.req.valid('param');
-    const ref = refOf(c, params, c.req.valid('query').registry);
-    if (ref instanceof Response) return ref as never;
+    const ref = refOf(params, c.req.valid('query').registry);
     const version = await findLiveVersion(deps.db, ref);
     const found = version && (await findLiveCheckpoint(deps.db, { modelId: version.modelId, tag: ref.tag }, params.checkpoint));
-    if (!found) return problemResponse(c, problemBody(404, 'not-found', 'Checkpoint not found', `version "${ref.tag}" of "${ref.project}/${ref.model}" has no checkpoint "${params.checkpoint}"`));
+    if (!found) return notFoundProblem(c, 'Checkpoint not found', `version "${ref.tag}" of "${ref.project}/${ref.model}" has no checkpoint "${params.checkpoint}"`);
     return c.json(found, 200);
   });
 
   router.openapi(create, async (c) => {
-    const ref = refOf(c, c.req.valid('param'), c.req.valid('query').registry);
-    if (ref instanceof Response) return ref as never;
+    const ref = refOf(c.req.valid('param'), c.req.valid('query').registry);
     const body = c.req.valid('json');
-    const outcome = await run(c, ref, 'checkpoint.create', 'checkpointCreateWorkflow', body.name, [ref, body], c.req.valid('header')['idempotency-key']);
+    const outcome = await run(c, ref, 'checkpoint.create', checkpointCreateWorkflow, body.name, [ref, body], c.req.valid('header')['idempotency-key']);
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as CheckpointRecord, 201);
+    return c.json(outcome.result, 201);
   });
 
   router.openapi(patch, async (c) => {
     const params = c.req.valid('param');
-    const ref = refOf(c, params, c.req.valid('query').registry);
-    if (ref instanceof Response) return ref as never;
-    const outcome = await run(c, ref, 'checkpoint.update', 'checkpointUpdateWorkflow', params.checkpoint, [ref, params.checkpoint, c.req.valid('json')], c.req.valid('header')['idempotency-key']);
+    const ref = refOf(params, c.req.valid('query').registry);
+    const outcome = await run(c, ref, 'checkpoint.update', checkpointUpdateWorkflow, params.checkpoint, [ref, params.checkpoint, c.req.valid('json')], c.req.valid('header')['idempotency-key']);
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as CheckpointRecord, 200);
+    return c.json(outcome.result, 200);
   });
 
   router.openapi(remove, async (c) => {
     const params = c.req.valid('param');
-    const ref = refOf(c, params, c.req.valid('query').registry);
-    if (ref instanceof Response) return ref as never;
-    const outcome = await run(c, ref, 'checkpoint.delete', 'checkpointDeleteWorkflow', params.checkpoint, [ref, params.checkpoint], c.req.valid('header')['idempotency-key']);
+    const ref = refOf(params, c.req.valid('query').registry);
+    const outcome = await run(c, ref, 'checkpoint.delete', checkpointDeleteWorkflow, params.checkpoint, [ref, params.checkpoint], c.req.valid('header')['idempotency-key']);
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as CheckpointRecord, 200);
+    return c.json(outcome.result, 200);
   });
 
   return router;

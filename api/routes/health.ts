@@ -1,7 +1,8 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { pingDatabase } from '../../db/queries/health';
+import { createRouter } from '../router';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -44,7 +45,7 @@ async function probe(check: () => Promise<unknown>): Promise<string> {
 }
 
 export function createHealthRouter(deps: { db: Db; client: Client }) {
-  const router = new OpenAPIHono();
+  const router = createRouter();
   router.openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200));
   router.openapi(readyz, async (c) => {
     const [database, temporal] = await Promise.all([

@@ -1,5 +1,6 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Metrics } from '../metrics';
+import { createRouter } from '../router';
 
 const scrape = createRoute({
   method: 'get',
@@ -10,7 +11,7 @@ const scrape = createRoute({
 });
 
 export function createMetricsRouter(deps: { metrics: Metrics }) {
-  const router = new OpenAPIHono();
+  const router = createRouter();
   router.openapi(scrape, async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
   return router;
 }

@@ -1,7 +1,8 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import { decodeOperationId, readOperation } from '../operations';
-import { problemBody, problemResponse, validationHook } from '../problem';
+import { notFoundProblem } from '../problem';
+import { createRouter } from '../router';
 import { OperationSchema, problem } from '../schemas/common';
 import { line } from '../../lib/text';
 
@@ -18,12 +19,12 @@ const getOperation = createRoute({
 });
 
 export function createOperationsRouter(deps: { client: Client }) {
-  const router = new OpenAPIHono({ defaultHook: validationHook });
+  const router = createRouter();
   router.openapi(getOperation, async (c) => {
     const { id } = c.req.valid('param');
     const ids = decodeOperationId(id);
     const operation = ids && (await readOperation(deps.client, ids.workflowId, ids.runId));
-    if (!operation) return problemResponse(c, problemBody(404, 'not-found', 'Operation not found', `no operation "${id}"`));
+    if (!operation) return notFoundProblem(c, 'Operation not found', `no operation "${id}"`);
     return c.json(operation, 200);
   });
   return router;

@@ -1,7 +1,6 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import { createRoute, type z } from '@hono/zod-openapi';
 import type { Db } from '../../db/client';
-import { findProject, listProjects, type ProjectRecord, type ProjectSettings } from '../../db/queries/projects';
+import { findProject, listProjects, type ProjectSettings } from '../../db/queries/projects';
 import { robotFullNameTooLong } from '../../lib/names';
 import type { SecretBox } from '../../lib/secrets';
 import { line } from '../../lib/text';
@@ -9,18 +8,19 @@ import { projectWorkflowId } from '../../lib/workflow-ids';
 import type {
   ProjectDeleteInput,
   ProjectOnboardingInput,
-  ProjectOnboardingResult,
   ProjectRegistrationInput,
-  ProjectRegistrationResult,
   ProjectUpdateInput,
 } from '../../workflows/projects';
+import { projectDeleteWorkflow, projectOnboardingWorkflow, projectRegistrationWorkflow, projectUpdateWorkflow } from '../../workflows';
 import { OperationKind, ProjectName, TenantName } from '../../lib/search-attributes';
-import { actorOf, authOf } from '../auth/middleware';
+import { actorOf, authOf } from '../auth/context';
 import type { MutationDeps } from '../operations';
 import { decodeSortKey, pageResponse } from '../pagination';
-import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook, validationProblem } from '../problem';
+import { invalidCursorProblem, notFoundProblem, validationProblem } from '../problem';
+import { managedRegistry } from '../registry';
+import { createRouter } from '../router';
 import { mutationResponse } from '../respond';
-import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
+import { acceptedResponse, IdempotencyKeyHeader, NameParams, PageQuery, problem, queryFlag, RegistryQuery, SortQuery } from '../schemas/common';
 import {
   ProjectCreatedSchema,
   ProjectCreateSchema,
@@ -55,8 +55,6 @@ const onboard = createRoute({
   },
 });
 
-const SortSchema = z.enum(['name', '-name', 'createdAt', '-createdAt']).default('name');
-
 const list = createRoute({
   method: 'get',
   path: '/projects',
@@ -66,9 +64,9 @@ const list = createRoute({
     query: PageQuery.extend({
       tenantId: line().max(255).optional(),
       namePrefix: line().max(255).optional(),
-      archived: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+      archived: queryFlag(),
       registry: line().max(255).optional(),
-      sort: SortSchema,
+      sort: SortQuery,
     }),
   },
   responses: { 200: { description: 'A page of projects', content: { 'application/json': { schema: ProjectPageSchema } } }, 400: problem('Invalid query') },
@@ -79,7 +77,7 @@ const getOne = createRoute({
   path: '/projects/{name}',
   tags: tag,
   summary: 'Get a project',
-  request: { params: z.object({ name: line().min(1).max(255) }), query: z.object({ registry: line().max(255).optional() }) },
+  request: { params: NameParams, query: RegistryQuery },
   responses: { 200: { description: 'The catalogue row, with Harbor\'s quota and repository count as last fetched by a workflow', content: { 'application/json': { schema: ProjectDetailSchema } } }, 404: problem('No such project') },
 });
 
@@ -99,15 +97,12 @@ const register = createRoute({
   },
 });
 
-const NameParam = z.object({ name: line().min(1).max(255) });
-const RegistryQuery = z.object({ registry: line().max(255).optional() });
-
 const patch = createRoute({
   method: 'patch',
   path: '/projects/{name}',
   tags: tag,
   summary: 'Change description, visibility, settings, quota or members (applied to Harbor and the catalogue)',
-  request: { params: NameParam, query: RegistryQuery, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ProjectPatchSchema } } } },
+  request: { params: NameParams, query: RegistryQuery, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ProjectPatchSchema } } } },
   responses: {
     200: { description: 'Changed', content: { 'application/json': { schema: ProjectSchema } } },
     202: acceptedResponse,
@@ -124,10 +119,10 @@ const remove = createRoute({
   tags: tag,
   summary: 'Archive a project (soft delete); purge=true deletes it in Harbor too',
   request: {
-    params: NameParam,
+    params: NameParams,
     query: RegistryQuery.extend({
-      purge: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
-      force: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').openapi({ description: 'With purge: delete its artifacts too' }),
+      purge: queryFlag(),
+      force: queryFlag().openapi({ description: 'With purge: delete its artifacts too' }),
     }),
     headers: IdempotencyKeyHeader,
   },
@@ -163,53 +158,45 @@ const projectAttributes = (tenantId: string, name: string, kind: string) => [
 ];
 
 export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {
-  const router = new OpenAPIHono({ defaultHook: validationHook });
-  const registryOf = (requested: string | undefined) => requested ?? deps.registries[0];
-  const unknownRegistry = (c: Context, requested: string | undefined, field = 'query.registry') => unknownRegistryProblem(c, deps.registries, requested, field);
+  const router = createRouter();
+  const registryOf = (requested: string | undefined, field?: string) => managedRegistry(deps.registries, requested, field);
 
   router.openapi(onboard, async (c) => {
     const body = c.req.valid('json');
-    const registry = registryOf(body.registry);
-    if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, body.registry, 'body.registry');
+    const registry = registryOf(body.registry, 'body.registry');
     const robot = body.robot === undefined || body.robot === false ? null : { name: (body.robot === true ? undefined : body.robot.name) ?? 'ci', durationDays: (body.robot === true ? undefined : body.robot.durationDays) ?? 90 };
     const robotTooLong = robot && robotFullNameTooLong(body.name, robot.name);
     if (robotTooLong) return validationProblem(c, [{ field: typeof body.robot === 'object' && body.robot.name !== undefined ? 'body.robot.name' : 'body.robot', message: robotTooLong, code: 'too_big' }]);
     const input: ProjectOnboardingInput = { ...registrationInput(body, registry), robot };
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'projectOnboardingWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, projectOnboardingWorkflow, {
       workflowId: projectWorkflowId(registry, body.name),
       args: [input],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       searchAttributes: projectAttributes(body.tenantId, body.name, 'project.onboard'),
     });
     if (!outcome.done) return outcome.response;
-    const result = outcome.result as ProjectOnboardingResult;
-    const revealed = result.robot ? { robot: { name: result.robot.name, secret: deps.secrets.open(result.robot.sealedSecret), expiresAt: result.robot.expiresAt } } : {};
-    return c.json({ ...result.project, ...revealed }, 201);
+    const { project, robot: created } = outcome.result;
+    const revealed = created ? { robot: { name: created.name, secret: deps.secrets.open(created.sealedSecret), expiresAt: created.expiresAt } } : {};
+    return c.json({ ...project, ...revealed }, 201);
   });
 
   router.openapi(register, async (c) => {
     const body = c.req.valid('json');
-    const registry = registryOf(body.registry);
-    if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, body.registry, 'body.registry');
+    const registry = registryOf(body.registry, 'body.registry');
     const input = registrationInput(body, registry);
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'projectRegistrationWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, projectRegistrationWorkflow, {
       workflowId: projectWorkflowId(registry, body.name),
       args: [input],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       searchAttributes: projectAttributes(body.tenantId, body.name, 'project.register'),
     });
     if (!outcome.done) return outcome.response;
-    const result = outcome.result as ProjectRegistrationResult;
-    return c.json({ ...result.project, imported: result.imported }, 200);
+    return c.json({ ...outcome.result.project, imported: outcome.result.imported }, 200);
   });
 
   router.openapi(patch, async (c) => {
     const { name } = c.req.valid('param');
-    const requested = c.req.valid('query').registry;
-    const registry = registryOf(requested);
-    if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, requested);
+    const registry = registryOf(c.req.valid('query').registry);
     const body = c.req.valid('json');
     const input: ProjectUpdateInput = {
       registry,
@@ -221,8 +208,7 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
       settings: body.settings,
       members: body.members?.map((m) => ({ group: m.group, roleId: ROLE_IDS[m.role] })),
     };
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'projectUpdateWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, projectUpdateWorkflow, {
       workflowId: projectWorkflowId(registry, name),
       args: [input],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -232,17 +218,15 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
       ],
     });
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as ProjectRecord, 200);
+    return c.json(outcome.result, 200);
   });
 
   router.openapi(remove, async (c) => {
     const { name } = c.req.valid('param');
     const q = c.req.valid('query');
     const registry = registryOf(q.registry);
-    if (!registry || !deps.registries.includes(registry)) return unknownRegistry(c, q.registry);
     const input: ProjectDeleteInput = { registry, name, purge: q.purge, force: q.force, actor: actorOf(c) };
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'projectDeleteWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, projectDeleteWorkflow, {
       workflowId: projectWorkflowId(registry, name),
       args: [input],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -252,19 +236,15 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
       ],
     });
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as ProjectRecord, 200);
+    return c.json(outcome.result, 200);
   });
 
   router.openapi(list, async (c) => {
     const q = c.req.valid('query');
     // A filter by a registry this server does not manage is a mistake, not an empty page.
-    if (q.registry !== undefined && !deps.registries.includes(q.registry)) return unknownRegistry(c, q.registry);
-    let after: { value: string; id: string } | undefined;
-    if (q.cursor !== undefined) {
-      const key = decodeSortKey(q.cursor);
-      if (!key) return invalidCursorProblem(c);
-      after = key;
-    }
+    if (q.registry !== undefined) registryOf(q.registry);
+    const after = q.cursor === undefined ? undefined : decodeSortKey(q.cursor);
+    if (after === null) return invalidCursorProblem(c);
     // Tenant isolation: only projects of tenants the caller may read; per-project rules (public/private) below.
     const auth = authOf(c);
     const readable = await auth.tenantsAllowed('projects.read');
@@ -277,9 +257,9 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
 
   router.openapi(getOne, async (c) => {
     const { name } = c.req.valid('param');
-    const registry = registryOf(c.req.valid('query').registry) ?? '';
+    const registry = registryOf(c.req.valid('query').registry);
     const project = await findProject(deps.db, registry, name);
-    if (!project) return problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${name}" in ${registry}`));
+    if (!project) return notFoundProblem(c, 'Project not found', `no project "${name}" in ${registry}`);
     return c.json(project, 200);
   });
 

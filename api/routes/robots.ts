@@ -1,46 +1,27 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Db } from '../../db/client';
 import { findLiveProject } from '../../db/queries/projects';
 import { findLiveRobot, listRobots, type RobotRecord } from '../../db/queries/robots';
-import { robotDurationDays, robotFullNameTooLong, robotName } from '../../lib/names';
-import { ROBOT_PERMISSION_NAMES, robotFullName, type RobotSpec } from '../../lib/robots';
+import { robotFullNameTooLong } from '../../lib/names';
+import { robotFullName, type RobotSpec } from '../../lib/robots';
 import type { SecretBox } from '../../lib/secrets';
 import { robotWorkflowId } from '../../lib/workflow-ids';
 import { OperationKind, ProjectName } from '../../lib/search-attributes';
 import type { MutationDeps } from '../operations';
 import { decodeCursor, pageResponse } from '../pagination';
-import { invalidCursorProblem, problemBody, problemResponse, unknownRegistryProblem, validationHook, validationProblem } from '../problem';
+import { invalidCursorProblem, notFoundProblem, validationProblem } from '../problem';
+import { managedRegistry } from '../registry';
+import { createRouter } from '../router';
 import { mutationResponse } from '../respond';
-import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
-import { line, text } from '../../lib/text';
+import { acceptedResponse, IdempotencyKeyHeader, NameParams, PageQuery, pathName, problem, RegistryQuery } from '../schemas/common';
+import { RevealedSchema, RobotCreateSchema, RobotPageSchema, RobotSchema } from '../schemas/robots';
+import { robotCreateWorkflow, robotDeleteWorkflow, robotSecretRefreshWorkflow } from '../../workflows';
+import type { RobotRef } from '../../workflows/robots';
 
-const RobotSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string().openapi({ example: 'robot$my-project+ci' }),
-    harborRobotId: z.number().int(),
-    description: z.string().nullable(),
-    permissions: z.array(z.string()).nullable().openapi({ description: 'null for robots made before permissions were recorded (onboarding robots: push, pull, delete)' }),
-    expiresAt: z.string().nullable(),
-    createdAt: z.string(),
-    archived: z.boolean(),
-  })
-  .openapi('Robot');
-const RevealedSchema = RobotSchema.extend({ secret: z.string().openapi({ description: 'Shown in this answer only; stored encrypted' }) }).openapi('RobotWithSecret');
-const RobotCreateSchema = z
-  .object({
-    name: robotName.openapi({ example: 'ci', description: "Harbor's robot name rule: lowercase letters and digits joined by single `.`, `_` or `-`; `robot$<project>+<name>` at most 255 characters" }),
-    description: text().max(1024).optional(),
-    durationDays: robotDurationDays.default(30).openapi({ description: '-1 never expires, else 1–3650 days' }),
-    permissions: z.array(z.enum(ROBOT_PERMISSION_NAMES)).min(1).max(ROBOT_PERMISSION_NAMES.length).openapi({ example: ['pull', 'push'] }),
-  })
-  .strict()
-  .openapi('RobotCreate');
-
-const params = z.object({ name: line().min(1).max(255) });
-const robotParams = params.extend({ robot: line().min(1).max(255) });
-const query = z.object({ registry: line().max(255).optional() });
+const params = NameParams;
+const robotParams = NameParams.extend({ robot: pathName() });
+const query = RegistryQuery;
 const tags = ['Robots'];
 
 const create = createRoute({
@@ -63,7 +44,7 @@ const list = createRoute({
   tags,
   summary: 'Robot accounts of a project (never their secrets)',
   request: { params, query: PageQuery.merge(query) },
-  responses: { 200: { description: 'A page of robots', content: { 'application/json': { schema: z.object({ items: z.array(RobotSchema), nextCursor: z.string().nullable() }) } } }, 404: problem('No such project') },
+  responses: { 200: { description: 'A page of robots', content: { 'application/json': { schema: RobotPageSchema } } }, 404: problem('No such project') },
 });
 const getOne = createRoute({
   method: 'get',
@@ -92,9 +73,9 @@ const refresh = createRoute({
 
 /** Project robot accounts: writes by workflows, reads from the catalogue, secrets revealed once. */
 export function createRobotsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {
-  const router = new OpenAPIHono({ defaultHook: validationHook });
-  const registryOf = (requested: string | undefined) => requested ?? deps.registries[0] ?? '';
-  const noProject = (c: Context, name: string, registry: string) => problemResponse(c, problemBody(404, 'not-found', 'Project not found', `no project "${name}" in ${registry}`));
+  const router = createRouter();
+  const registryOf = (requested: string | undefined) => managedRegistry(deps.registries, requested);
+  const noProject = (c: Context, name: string, registry: string) => notFoundProblem(c, 'Project not found', `no project "${name}" in ${registry}`);
   const reveal = (result: { robot: RobotRecord; sealedSecret: string }) => ({ ...result.robot, secret: deps.secrets.open(result.sealedSecret) });
   const attributes = (project: string, kind: string) => [
     { key: ProjectName, value: project },
@@ -103,22 +84,19 @@ export function createRobotsRouter(deps: { db: Db; mutations: MutationDeps; regi
 
   router.openapi(create, async (c) => {
     const { name } = c.req.valid('param');
-    const requested = c.req.valid('query').registry;
-    const registry = registryOf(requested);
-    if (!deps.registries.includes(registry)) return unknownRegistryProblem(c, deps.registries, requested, 'query.registry');
+    const registry = registryOf(c.req.valid('query').registry);
     const body = c.req.valid('json');
     const tooLong = robotFullNameTooLong(name, body.name);
     if (tooLong) return validationProblem(c, [{ field: 'body.name', message: tooLong, code: 'too_big' }]);
     const spec: RobotSpec = { registry, project: name, ...body };
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'robotCreateWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, robotCreateWorkflow, {
       workflowId: robotWorkflowId(registry, name, body.name),
       args: [spec],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       searchAttributes: attributes(name, 'robot.create'),
     });
     if (!outcome.done) return outcome.response;
-    return c.json(reveal(outcome.result as { robot: RobotRecord; sealedSecret: string }), 201);
+    return c.json(reveal(outcome.result), 201);
   });
 
   router.openapi(list, async (c) => {
@@ -138,32 +116,29 @@ export function createRobotsRouter(deps: { db: Db; mutations: MutationDeps; regi
     const project = await findLiveProject(deps.db, registry, name);
     if (!project) return noProject(c, name, registry);
     const found = await findLiveRobot(deps.db, project.id, robotFullName(name, robot));
-    if (!found) return problemResponse(c, problemBody(404, 'not-found', 'Robot not found', `project "${name}" has no robot "${robot}"`));
+    if (!found) return notFoundProblem(c, 'Robot not found', `project "${name}" has no robot "${robot}"`);
     return c.json(found, 200);
   });
 
-  /** A change of one existing robot: its workflow, keyed like the robot. */
-  const robotChange = (c: Context, params: { name: string; robot: string }, requested: string | undefined, idempotencyKey: string | undefined, workflowType: string, kind: string) => {
-    const registry = registryOf(requested);
-    return mutationResponse(c, deps.mutations, {
-      workflowType,
-      workflowId: robotWorkflowId(registry, params.name, params.robot),
-      args: [{ registry, project: params.name, name: params.robot }],
-      idempotencyKey,
-      searchAttributes: attributes(params.name, kind),
-    });
+  /** A change of one existing robot: its workflow's spec, keyed like the robot. */
+  const robotChange = (params: { name: string; robot: string }, requested: string | undefined, idempotencyKey: string | undefined, kind: string) => {
+    const ref: RobotRef = { registry: registryOf(requested), project: params.name, name: params.robot };
+    const args: [RobotRef] = [ref];
+    return { workflowId: robotWorkflowId(ref.registry, ref.project, ref.name), args, idempotencyKey, searchAttributes: attributes(params.name, kind) };
   };
 
   router.openapi(remove, async (c) => {
-    const outcome = await robotChange(c, c.req.valid('param'), c.req.valid('query').registry, c.req.valid('header')['idempotency-key'], 'robotDeleteWorkflow', 'robot.delete');
+    const spec = robotChange(c.req.valid('param'), c.req.valid('query').registry, c.req.valid('header')['idempotency-key'], 'robot.delete');
+    const outcome = await mutationResponse(c, deps.mutations, robotDeleteWorkflow, spec);
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as RobotRecord, 200);
+    return c.json(outcome.result, 200);
   });
 
   router.openapi(refresh, async (c) => {
-    const outcome = await robotChange(c, c.req.valid('param'), c.req.valid('query').registry, c.req.valid('header')['idempotency-key'], 'robotSecretRefreshWorkflow', 'robot.refresh');
+    const spec = robotChange(c.req.valid('param'), c.req.valid('query').registry, c.req.valid('header')['idempotency-key'], 'robot.refresh');
+    const outcome = await mutationResponse(c, deps.mutations, robotSecretRefreshWorkflow, spec);
     if (!outcome.done) return outcome.response;
-    return c.json(reveal(outcome.result as { robot: RobotRecord; sealedSecret: string }), 200);
+    return c.json(reveal(outcome.result), 200);
   });
 
   return router;

@@ -1,17 +1,18 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Db } from '../../db/client';
-import { authOf } from '../auth/middleware';
+import { authOf } from '../auth/context';
 import { findTenant, listTenants } from '../../db/queries/tenants';
 import { tenantWorkflowId } from '../../lib/workflow-ids';
 import { OperationKind, TenantName } from '../../lib/search-attributes';
-import type { TenantUpsertResult } from '../../workflows/tenants';
 import { decodeCursor, pageResponse } from '../pagination';
 import { type MutationDeps } from '../operations';
-import { invalidCursorProblem, problemBody, problemResponse, validationHook } from '../problem';
+import { conflictProblem, invalidCursorProblem, notFoundProblem } from '../problem';
+import { createRouter } from '../router';
 import { mutationResponse } from '../respond';
-import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
+import { acceptedResponse, IdempotencyKeyHeader, NameParams, PageQuery, problem } from '../schemas/common';
 import { TenantCreateSchema, TenantPageSchema, TenantSchema } from '../schemas/tenants';
 import { line } from '../../lib/text';
+import { tenantUpsertWorkflow } from '../../workflows';
 
 const tag = ['Tenants'];
 
@@ -50,7 +51,7 @@ const getOne = createRoute({
   path: '/tenants/{name}',
   tags: tag,
   summary: 'Get a tenant',
-  request: { params: z.object({ name: line().min(1).max(255) }) },
+  request: { params: NameParams },
   responses: {
     200: { description: 'The tenant', content: { 'application/json': { schema: TenantSchema } } },
     404: problem('No such tenant'),
@@ -59,12 +60,11 @@ const getOne = createRoute({
 
 
 export function createTenantsRouter(deps: { db: Db; mutations: MutationDeps }) {
-  const router = new OpenAPIHono({ defaultHook: validationHook });
+  const router = createRouter();
 
   router.openapi(create, async (c) => {
     const body = c.req.valid('json');
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'tenantUpsertWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, tenantUpsertWorkflow, {
       workflowId: tenantWorkflowId(body.name),
       args: [body],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -74,12 +74,9 @@ export function createTenantsRouter(deps: { db: Db; mutations: MutationDeps }) {
       ],
     });
     if (!outcome.done) return outcome.response;
-    const { tenant, created } = outcome.result as TenantUpsertResult;
+    const { tenant, created } = outcome.result;
     if (created) return c.json(tenant, 201);
-    return problemResponse(
-      c,
-      problemBody(409, 'conflict', 'Tenant already exists', `tenant "${tenant.name}" existed; its data was updated`, { tenant }),
-    );
+    return conflictProblem(c, 'Tenant already exists', `tenant "${tenant.name}" existed; its data was updated`, { tenant });
   });
 
   router.openapi(list, async (c) => {
@@ -95,7 +92,7 @@ export function createTenantsRouter(deps: { db: Db; mutations: MutationDeps }) {
   router.openapi(getOne, async (c) => {
     const { name } = c.req.valid('param');
     const tenant = await findTenant(deps.db, name);
-    if (!tenant) return problemResponse(c, problemBody(404, 'not-found', 'Tenant not found', `no tenant named "${name}"`));
+    if (!tenant) return notFoundProblem(c, 'Tenant not found', `no tenant named "${name}"`);
     return c.json(tenant, 200);
   });
 

@@ -1,22 +1,22 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { line } from '../../lib/text';
-import type { TenantUser } from '../../lib/users';
 import { userWorkflowId } from '../../lib/workflow-ids';
 import { OperationKind, TenantName } from '../../lib/search-attributes';
-import type { UserRemoval } from '../../workflows/users';
-import { actorOf } from '../auth/middleware';
+import { actorOf, type AppEnv } from '../auth/context';
 import { failureToProblem, type MutationDeps } from '../operations';
 import { decodeCursor, encodeCursor } from '../pagination';
-import { invalidCursorProblem, problemResponse, validationHook } from '../problem';
+import { invalidCursorProblem, problemResponse } from '../problem';
+import { createRouter } from '../router';
 import { guardKeycloak } from '../keycloak-guard';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
-import { UserCreateSchema, Username, UserPageSchema, UserRemovalSchema, UserSchema } from '../schemas/users';
+import { UserCreateSchema, UserPageSchema, UserParams, UserRemovalSchema, UserSchema } from '../schemas/users';
+import type { Workflow, WorkflowResultType } from '@temporalio/common';
+import { userCreateWorkflow, userListWorkflow, userReadWorkflow, userRemoveWorkflow } from '../../workflows';
 
 const tags = ['Users'];
-const tenantParam = z.object({ tenant: line().min(1).max(255) });
-const userParams = tenantParam.extend({ username: Username });
+const tenantParam = UserParams.pick({ tenant: true });
+const userParams = UserParams;
 const unconfigured = problem('Keycloak is not configured');
 
 const listUsers = createRoute({
@@ -76,7 +76,7 @@ const deleteUser = createRoute({
 
 /** Users and Groups controller: a tenant's Keycloak users, each change a workflow. */
 export function createUsersRouter(deps: { mutations: MutationDeps; keycloak: boolean }) {
-  const router = new OpenAPIHono({ defaultHook: validationHook });
+  const router = createRouter();
   guardKeycloak(router, '/tenants/:tenant/users', deps.keycloak);
   const searchAttributes = (tenant: string, kind: string) => [
     { key: TenantName, value: tenant },
@@ -84,9 +84,17 @@ export function createUsersRouter(deps: { mutations: MutationDeps; keycloak: boo
   ];
 
   /** Reads run as workflows too (Keycloak is only called from activities); the same read joins a running one. */
-  async function read<T>(c: Context, workflowType: string, workflowId: string, tenant: string, input: object): Promise<{ ok: true; value: T } | { ok: false; response: never }> {
+  async function read<W extends typeof userListWorkflow | typeof userReadWorkflow>(
+    c: Context<AppEnv>,
+    workflowFn: W,
+    workflowId: string,
+    tenant: string,
+    input: Parameters<W>[0],
+  ): Promise<{ ok: true; value: WorkflowResultType<W> } | { ok: false; response: never }> {
     try {
-      const value = (await deps.mutations.client.workflow.execute(workflowType, {
+      // Run as any workflow (TypeScript cannot resolve the options' `args` for a generic W); `input` is W's.
+      const workflow: Workflow = workflowFn;
+      const value: WorkflowResultType<W> = await deps.mutations.client.workflow.execute(workflow, {
         workflowId,
         taskQueue: deps.mutations.taskQueue,
         args: [input],
@@ -94,7 +102,7 @@ export function createUsersRouter(deps: { mutations: MutationDeps; keycloak: boo
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         workflowExecutionTimeout: '30 seconds',
         typedSearchAttributes: searchAttributes(tenant, 'tenant.users.read'),
-      })) as T;
+      });
       return { ok: true, value };
     } catch (err) {
       const problem = failureToProblem(err);
@@ -108,7 +116,7 @@ export function createUsersRouter(deps: { mutations: MutationDeps; keycloak: boo
     const { limit, cursor } = c.req.valid('query');
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     if (after === null) return invalidCursorProblem(c);
-    const page = await read<{ items: TenantUser[]; more: boolean }>(c, 'userListWorkflow', `users-read:${tenant}?limit=${limit}&after=${cursor ?? ''}`, tenant, { tenant, limit, after });
+    const page = await read(c, userListWorkflow, `users-read:${tenant}?limit=${limit}&after=${cursor ?? ''}`, tenant, { tenant, limit, after });
     if (!page.ok) return page.response;
     const last = page.value.items.at(-1);
     return c.json({ items: page.value.items, nextCursor: page.value.more && last ? encodeCursor(last.username) : null }, 200);
@@ -116,7 +124,7 @@ export function createUsersRouter(deps: { mutations: MutationDeps; keycloak: boo
 
   router.openapi(getUser, async (c) => {
     const { tenant, username } = c.req.valid('param');
-    const user = await read<TenantUser>(c, 'userReadWorkflow', `user-read:${tenant}/${username}`, tenant, { tenant, username });
+    const user = await read(c, userReadWorkflow, `user-read:${tenant}/${username}`, tenant, { tenant, username });
     if (!user.ok) return user.response;
     return c.json(user.value, 200);
   });
@@ -124,28 +132,26 @@ export function createUsersRouter(deps: { mutations: MutationDeps; keycloak: boo
   router.openapi(createUser, async (c) => {
     const { tenant } = c.req.valid('param');
     const { role, ...user } = c.req.valid('json');
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'userCreateWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, userCreateWorkflow, {
       workflowId: userWorkflowId(user.username),
       args: [{ tenant, user, role, actor: actorOf(c) }],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       searchAttributes: searchAttributes(tenant, 'tenant.users.create'),
     });
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as TenantUser, 201);
+    return c.json(outcome.result, 201);
   });
 
   router.openapi(deleteUser, async (c) => {
     const { tenant, username } = c.req.valid('param');
-    const outcome = await mutationResponse(c, deps.mutations, {
-      workflowType: 'userRemoveWorkflow',
+    const outcome = await mutationResponse(c, deps.mutations, userRemoveWorkflow, {
       workflowId: userWorkflowId(username),
       args: [{ tenant, username, actor: actorOf(c) }],
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       searchAttributes: searchAttributes(tenant, 'tenant.users.remove'),
     });
     if (!outcome.done) return outcome.response;
-    return c.json(outcome.result as UserRemoval, 200);
+    return c.json(outcome.result, 200);
   });
 
   return router;

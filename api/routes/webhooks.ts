@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Db } from '../../db/client';
 import { markDispatched, storeDelivery, storeInvalid } from '../../db/inbox/deliveries';
 import { parseHarborEvent } from '../../lib/harbor-events';
@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics';
 import type { WebhookDispatcher } from '../webhook-dispatcher';
 import type { WebhookSenders } from '../webhook-senders';
 import { problemBody, problemResponse } from '../problem';
+import { createRouter } from '../router';
 import { problem } from '../schemas/common';
 
 const receive = createRoute({
@@ -38,7 +39,7 @@ const eventData = (body: unknown) => {
  * sweeper Schedule dispatches. Only an authenticated sender's rejected bodies are kept, capped.
  */
 export function createWebhooksRouter(deps: { db: Db; senders: WebhookSenders; dispatcher: WebhookDispatcher; metrics: Metrics }) {
-  const router = new OpenAPIHono();
+  const router = createRouter();
   router.openapi(receive, async (c) => {
     const sender = await deps.senders.authenticate(c.req.header('authorization'));
     if (!sender) {

@@ -61,3 +61,18 @@ export const PageQuery = z.object({
     .optional()
     .openapi({ description: 'Opaque cursor from the previous page\'s `nextCursor` (base64url); one this API did not hand out is refused with 400' }),
 });
+
+/** `?registry=`: a managed Harbor instance, the first one when absent (the document lists them). */
+export const RegistryQuery = z.object({ registry: line().max(255).optional() });
+
+/** A name in a path: tenant, project, model, robot, checkpoint. */
+export const pathName = () => line().min(1).max(255);
+export const NameParams = z.object({ name: pathName() });
+export const ModelParams = z.object({ project: pathName(), model: pathName() });
+export const VersionParams = ModelParams.extend({ tag: line().min(1).max(128) });
+
+/** A `true`/`false` query flag, false when absent. */
+export const queryFlag = () => z.enum(['true', 'false']).default('false').transform((v) => v === 'true');
+
+/** The order of a keyset list. */
+export const SortQuery = z.enum(['name', '-name', 'createdAt', '-createdAt']).default('name');

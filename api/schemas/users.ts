@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { PROJECT_ROLES } from '../../lib/membership';
 import { line, singleLine } from '../../lib/text';
 import { TENANT_ROLES } from '../../lib/users';
+import { pathName } from './common';
 
 /** Keycloak keeps usernames in lower case; these are the characters it takes without escaping. */
 export const Username = z
@@ -47,3 +48,5 @@ export const UserRemovalSchema = z
     accountDeleted: z.boolean().openapi({ description: 'True when no other tenant has the user, so the Keycloak account was deleted' }),
   })
   .openapi('TenantUserRemoval');
+
+export const UserParams = z.object({ tenant: pathName(), username: Username });
