@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually';
 import { createHarborClient, createHarborInstances, harborConfigFromEnv, HarborRole, type HarborRetentionPolicy } from '../../activities/harbor';
 import { startHarbor, type HarborTestbed } from '../support/harbor';
 import { uniqueName } from '../support/stack';
@@ -271,12 +272,10 @@ describe('Harbor client against the emulator', () => {
     await h.client.projects.create({ project_name: project });
     const model = await pushModel(h.emulator.url, `${project}/vit`, '1.0.0');
     await h.client.artifacts.scan(project, 'vit', '1.0.0');
-    let overview: Record<string, { scan_status?: string; severity?: string }> | undefined;
-    for (let i = 0; i < 50 && !overview; i++) {
-      overview = (await h.client.artifacts.get(project, 'vit', model.digest, { withScanOverview: true }))?.scan_overview as typeof overview;
-      if (!overview) await new Promise((r) => setTimeout(r, 50));
-    }
-    const report = Object.values(overview!)[0]!;
+    const overview = await eventually('the scan overview', async () =>
+      (await h.client.artifacts.get(project, 'vit', model.digest, { withScanOverview: true }))?.scan_overview as Record<string, { scan_status?: string; severity?: string }> | undefined,
+    { timeoutMs: 2500, intervalMs: 50 });
+    const report = Object.values(overview)[0]!;
     expect(report.scan_status).toBe('Success');
     expect(['None', 'Low', 'Medium', 'High', 'Critical']).toContain(report.severity);
     const vulnerabilities = (await h.client.artifacts.vulnerabilities(project, 'vit', model.digest)) as unknown as Record<string, { severity: string }>;
