@@ -7,10 +7,7 @@ import { uniqueName } from '../support/stack';
 import { pushModel } from './oci-push';
 
 async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const err = await p.then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(ApplicationFailure);
   return err as ApplicationFailure;
 }
@@ -272,9 +269,8 @@ describe('Harbor client against the emulator', () => {
     await h.client.projects.create({ project_name: project });
     const model = await pushModel(h.emulator.url, `${project}/vit`, '1.0.0');
     await h.client.artifacts.scan(project, 'vit', '1.0.0');
-    const overview = await eventually('the scan overview', async () =>
-      (await h.client.artifacts.get(project, 'vit', model.digest, { withScanOverview: true }))?.scan_overview as Record<string, { scan_status?: string; severity?: string }> | undefined,
-    { timeoutMs: 2500, intervalMs: 50 });
+    const scanOverview = async () => (await h.client.artifacts.get(project, 'vit', model.digest, { withScanOverview: true }))?.scan_overview as Record<string, { scan_status?: string; severity?: string }> | undefined;
+    const overview = await eventually('the scan overview', scanOverview, { timeoutMs: 2500, intervalMs: 50 });
     const report = Object.values(overview)[0]!;
     expect(report.scan_status).toBe('Success');
     expect(['None', 'Low', 'Medium', 'High', 'Critical']).toContain(report.severity);
