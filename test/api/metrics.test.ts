@@ -99,7 +99,7 @@ describe('Prometheus metrics', () => {
     const { id } = await readJson(await hook(push, auth, offline));
     expect(await backlog('undispatched')).toBe(1);
     // The client retries an unreachable Temporal for about 20 s before the hand-over fails.
-    await eventually(async () => sample(await scrape(offline), 'modelregistry_webhook_dispatch_failures_total') === 1, 'the failed hand-over counted', 50_000);
+    await eventually('the failed hand-over counted', async () => sample(await scrape(offline), 'modelregistry_webhook_dispatch_failures_total') === 1, { timeoutMs: 50_000 });
 
     // Handed over and not yet applied.
     await stack.database.sql`update modelregistry.webhook_events set status = 'dispatched', dispatched_at = now() where id = ${id}`;
@@ -109,11 +109,11 @@ describe('Prometheus metrics', () => {
 
   it('the worker serves the Temporal SDK\'s metrics on its own port', async () => {
     let text = '';
-    await eventually(async () => {
+    await eventually('temporal_ series from the worker', async () => {
       const res = await fetch(workerMetrics).catch(() => undefined);
       text = res?.ok ? await res.text() : '';
       return /^temporal_\w+/m.test(text);
-    }, 'temporal_ series from the worker');
+    });
     expect(text).toMatch(new RegExp(`^temporal_\\w+\\{[^}]*task_queue="${stack.taskQueue}"`, 'm'));
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually';
 import { tenantWorkflowId } from '../../lib/workflow-ids';
 import { jsonRequest, readJson } from '../support/http';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
@@ -70,11 +71,10 @@ describe('tenants over HTTP, on real Temporal and PostgreSQL', () => {
     expect(location).toMatch(/^\/api\/v1\/operations\/[A-Za-z0-9_-]+$/);
     expect((await readJson(res)).status).toBe('running');
 
-    let operation: { status: string; result?: { created: boolean; tenant: { name: string } } } = { status: 'running' };
-    for (let i = 0; i < 100 && operation.status === 'running'; i++) {
-      operation = await readJson(await stack.app.request(location!));
-      if (operation.status === 'running') await new Promise((r) => setTimeout(r, 100));
-    }
+    const operation: { status: string; result?: { created: boolean; tenant: { name: string } } } = await eventually('the operation to finish', async () => {
+      const op = await readJson(await stack.app.request(location!));
+      return op.status !== 'running' && op;
+    }, { timeoutMs: 10_000 });
     expect(operation.status).toBe('completed');
     expect(operation.result).toMatchObject({ created: true, tenant: { name } });
   });

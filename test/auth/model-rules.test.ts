@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually';
 import { pushModel } from '../harbor/oci-push';
 import { bearer } from '../support/auth';
 import { readJson } from '../support/http';
@@ -12,11 +13,10 @@ describe('version-scoped rules', () => {
     ({ stack, tenant, project } = await startStackWithProject('rules', { receiveWebhooks: true }));
     await pushModel(stack.harbor.emulator.url, `${project}/llm`, '0.1.0', { seed: 'a' });
     await pushModel(stack.harbor.emulator.url, `${project}/llm`, '1.0.0', { seed: 'b' });
-    for (let i = 0; i < 100; i++) {
+    await eventually('both versions of the model in the catalogue', async () => {
       const res = await stack.app.request(`/api/v1/models/${project}/llm`);
-      if (res.status === 200 && (await readJson(res)).versions.length === 2) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+      return res.status === 200 && (await readJson(res)).versions.length === 2;
+    }, { timeoutMs: 20_000, intervalMs: 200 });
   }, 120_000);
   afterAll(() => stack?.close());
 

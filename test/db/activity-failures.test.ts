@@ -96,11 +96,11 @@ describe('activity failures from PostgreSQL', () => {
     await proxy.cut();
     const handle = await startTenant({ name, companyName: 'Outage Corp', url: 'https://outage.example' });
     let lastFailure = '';
-    await eventually(async () => {
+    await eventually('a second attempt of the activity', async () => {
       const pending = (await handle.describe()).raw.pendingActivities?.[0];
       lastFailure = JSON.stringify(pending?.lastFailure ?? null);
       return (pending?.attempt ?? 0) >= 2;
-    }, 'a second attempt of the activity');
+    });
     expect(lastFailure).toContain('PostgreSQL unavailable');
     expect(lastFailure).not.toContain(name);
     await proxy.restore();

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually';
 import { createHarborInstances } from '../../activities/harbor';
 import { harborConfigFromEnv } from '../../lib/config';
 import { failureOf, startHarbor, type HarborTestbed } from '../support/harbor';
@@ -263,12 +264,9 @@ describe('Harbor client against the emulator', () => {
     await h.client.projects.create({ project_name: project });
     const model = await pushModel(h.emulator.url, `${project}/vit`, '1.0.0');
     await h.client.artifacts.scan(project, 'vit', '1.0.0');
-    let overview: Record<string, { scan_status?: string; severity?: string }> | undefined;
-    for (let i = 0; i < 50 && !overview; i++) {
-      overview = (await h.client.artifacts.get(project, 'vit', model.digest, { withScanOverview: true }))?.scan_overview as typeof overview;
-      if (!overview) await new Promise((r) => setTimeout(r, 50));
-    }
-    const report = Object.values(overview!)[0]!;
+    const scanOverview = async () => (await h.client.artifacts.get(project, 'vit', model.digest, { withScanOverview: true }))?.scan_overview as Record<string, { scan_status?: string; severity?: string }> | undefined;
+    const overview = await eventually('the scan overview', scanOverview, { timeoutMs: 2500, intervalMs: 50 });
+    const report = Object.values(overview)[0]!;
     expect(report.scan_status).toBe('Success');
     expect(['None', 'Low', 'Medium', 'High', 'Critical']).toContain(report.severity);
     const vulnerabilities = (await h.client.artifacts.vulnerabilities(project, 'vit', model.digest)) as unknown as Record<string, { severity: string }>;

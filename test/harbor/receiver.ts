@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
+import { eventually } from '../support/eventually';
 
 export interface ReceivedWebhook {
   headers: Record<string, string>;
@@ -24,9 +25,9 @@ export async function startReceiver(opts: { status?: number } = {}) {
   return {
     url: `http://127.0.0.1:${port}/hooks`,
     received,
+    /** Every delivery so far, once there are `count` (or fails after `timeoutMs`). */
     async waitFor(count: number, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (received.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await eventually(`${count} webhook deliveries`, () => received.length >= count, { timeoutMs, intervalMs: 25 });
       return received;
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushCosignSignature, pushModel } from '../harbor/oci-push';
-import { eventually } from '../support/eventually';
+import { eventually, expectNever } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
@@ -39,15 +39,15 @@ describe('catalogue read API', () => {
       expect(res.status, query).toBe(200);
       return (await readJson(res)).items.map((m: { name: string }) => m.name);
     };
-    await eventually(async () => (await names('label=team%3Dnlp')).length === 1, 'bert\'s labels');
+    await eventually('bert\'s labels', async () => (await names('label=team%3Dnlp')).length === 1);
     expect(await names('type=text-generation')).toEqual(['bert', 'llama']);
     expect(await names('type=text-to-image')).toEqual([]);
     expect(await names('label=team%3Dnlp')).toEqual(['bert']);
-    await eventually(async () => (await names('hasSignature=true')).length === 1, 'the signature');
+    await eventually('the signature', async () => (await names('hasSignature=true')).length === 1);
     expect(await names('hasSignature=true')).toEqual(['bert']);
     expect(await names('hasSignature=false')).toEqual(['llama']);
     await stack.harbor.client.artifacts.scan(project, 'llama', '1.2.0');
-    await eventually(async () => (await names('scanSeverity=none,unknown,low,medium,high,critical')).length === 1, 'the scan result');
+    await eventually('the scan result', async () => (await names('scanSeverity=none,unknown,low,medium,high,critical')).length === 1);
     expect(await names('scanSeverity=none,unknown,low,medium,high,critical')).toEqual(['llama']);
     expect(await names('sort=-name')).toEqual(['llama', 'bert']);
     const first = await readJson(await stack.app.request(`/api/v1/projects/${project}/models?sort=-name&limit=1`));
@@ -67,9 +67,10 @@ describe('catalogue read API', () => {
     // A new push and a refresh bring the artifact's own description and labels: the user's stay.
     await pushModel(stack.harbor.emulator.url, `${project}/bert`, '0.2.0', { labels: { team: 'other' } });
     expect((await stack.app.request(`/api/v1/projects/${project}/refresh`, { method: 'POST' })).status).toBe(200);
-    await eventually(async () => (await readJson(await stack.app.request(`/api/v1/models/${project}/bert`))).versions.length === 2, 'the new version');
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await readJson(await stack.app.request(`/api/v1/models/${project}/bert`))).toMatchObject({ description: 'Our BERT', labels: ['approved', 'team=nlp'], customMetadata: { owner: 'ml-platform' } });
+    await eventually('the new version', async () => (await readJson(await stack.app.request(`/api/v1/models/${project}/bert`))).versions.length === 2);
+    await expectNever("the push's description or labels replacing the user's", async () => {
+      expect(await readJson(await stack.app.request(`/api/v1/models/${project}/bert`))).toMatchObject({ description: 'Our BERT', labels: ['approved', 'team=nlp'], customMetadata: { owner: 'ml-platform' } });
+    }, { forMs: 500 });
     const partial = await readJson(await patch({ customMetadata: { owner: 'ml-platform', stage: 'prod' } }));
     expect(partial).toMatchObject({ description: 'Our BERT', customMetadata: { owner: 'ml-platform', stage: 'prod' } });
     expect((await patch({})).status).toBe(400);
@@ -93,11 +94,7 @@ describe('catalogue read API', () => {
   });
 
   it('shows a model with versions in semantic-version order, non-semver tags kept and flagged', async () => {
-    for (let i = 0; i < 100; i++) {
-      const m = await readJson(await stack.app.request(`/api/v1/models/${project}/llama`));
-      if (m.license) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually("llama's license from its metadata", async () => (await readJson(await stack.app.request(`/api/v1/models/${project}/llama`))).license, { timeoutMs: 10_000 });
     const model = await readJson(await stack.app.request(`/api/v1/models/${project}/llama`));
     expect(model).toMatchObject({ name: 'llama', author: 'ML Team <ml@acme.example>', license: 'Apache-2.0' });
     expect(model.versions).toEqual([
@@ -110,12 +107,11 @@ describe('catalogue read API', () => {
   });
 
   it('shows one version with its manifest and metadata tree', async () => {
-    let version = await readJson(await stack.app.request(`/api/v1/models/${project}/llama/versions/1.2.0`));
     // Metadata and manifest are written together by the repository workflow; wait until both are in.
-    for (let i = 0; i < 100 && (version.metadata.length === 0 || version.manifest === null); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      version = await readJson(await stack.app.request(`/api/v1/models/${project}/llama/versions/1.2.0`));
-    }
+    const version = await eventually("the version's metadata and manifest", async () => {
+      const v = await readJson(await stack.app.request(`/api/v1/models/${project}/llama/versions/1.2.0`));
+      return v.metadata.length > 0 && v.manifest !== null && v;
+    }, { timeoutMs: 10_000 });
     expect(version).toMatchObject({ tag: '1.2.0', digest: digests['1.2.0'], fullName: `${stack.registry}/${project}/llama:1.2.0`, manifest: { artifactType: 'application/vnd.cncf.model.manifest.v1+json' } });
     const runtime = version.metadata.find((n: { name: string }) => n.name === 'runtime');
     expect(runtime.children).toEqual(expect.arrayContaining([{ name: 'format', value: 'safetensors', children: [] }]));

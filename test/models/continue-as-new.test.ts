@@ -24,7 +24,7 @@ describe('the repository workflow continuing as new', () => {
       firstRunId ??= handle.signaledRunId;
     }
     const pulls = () => stack.database.sql<{ tag: string }[]>`select details->>'tag' as tag from modelregistry.audit_events where resource = ${`models/${stack.registry}/${project}/busy`} and action = 'model.pulled'`;
-    await eventually(async () => (await pulls()).length >= events.length, 'every pull audited');
+    await eventually('every pull audited', async () => (await pulls()).length >= events.length);
     expect((await pulls()).map((p) => p.tag).sort()).toEqual(events.map((e) => e.tag).sort());
     expect((await stack.client.workflow.getHandle(workflowId, firstRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
     const current = await stack.client.workflow.getHandle(workflowId).describe();

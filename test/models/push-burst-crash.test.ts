@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually';
 import { pushModel } from '../harbor/oci-push';
 import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
@@ -50,7 +51,7 @@ describe('a worker killed during a burst of pushes', () => {
           join modelregistry.repositories r on r.id = i.repository_id join modelregistry.projects p on p.id = r.project_id
           where p.name = ${project} and not t.is_archived and not i.is_archived`
       )[0] as { tags: number; digests: number };
-    for (let i = 0; i < 600 && (await live()).tags < PUSHES; i++) await new Promise((r) => setTimeout(r, 250));
+    await eventually(`all ${PUSHES} tags in the catalogue`, async () => (await live()).tags >= PUSHES, { timeoutMs: 150_000, intervalMs: 250 });
     expect(await live()).toEqual({ tags: PUSHES, digests: PUSHES });
 
     // No row twice: one image per digest, one tag per (image, name), one model per repository.

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually';
 import { pushModel } from '../harbor/oci-push';
 import { readJson } from '../support/http';
 import { onboardProject, startStackWithTenant } from '../support/fixtures';
@@ -22,7 +23,7 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
   it('converges a project and a single model on Harbor after dropped webhooks', async () => {
     const { project } = await onboardProject(stack, tenant, { name: uniqueName('refresh') });
     const first = await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
-    for (let i = 0; i < 100 && (await catalogue(project)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await eventually('the pushed model in the catalogue', async () => (await catalogue(project)).length > 0, { timeoutMs: 10_000 });
     expect(await catalogue(project)).toEqual([`llama:1.0.0@${first.digest}`]);
 
     // Harbor changes while every webhook is lost.

@@ -7,8 +7,8 @@ import { parseHarborEvent } from '../../lib/harbor-events';
 import { ensureSchedules, RECONCILIATION_SCHEDULE_ID, SWEEPER_SCHEDULE_ID } from '../../composition/schedules';
 import { pushCosignSignature, pushModel } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
-import { readTopic } from '../support/kafka';
-import { eventually } from '../support/eventually';
+import { readTopic, type ConsumedRecord } from '../support/kafka';
+import { eventually, expectNever } from '../support/eventually';
 import { onboardProject, startStackWithTenant } from '../support/fixtures';
 import { uniqueName, type TestStack } from '../support/stack';
 
@@ -41,14 +41,14 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
   it('a push reaches the catalogue with its metadata; a scan and a signature are recorded; a delete archives the image, its tags and the model', async () => {
     const project = await onboard();
     const model = await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
-    await eventually(async () => (await catalogue(project))['llama:1.0.0'] === model.digest, 'the pushed model');
+    await eventually('the pushed model', async () => (await catalogue(project))['llama:1.0.0'] === model.digest);
     const [inbox] = await stack.database.sql`select status, event_type, dispatched_at from modelregistry.webhook_events where payload->'event_data'->'repository'->>'namespace' = ${project} order by received_at limit 1`;
     expect(inbox).toMatchObject({ event_type: 'PUSH_ARTIFACT' });
     expect(inbox!.dispatched_at).not.toBeNull();
 
     // What the manifest and the ModelPack config say, in the model and its metadata tree.
     const readModel = async () => (await stack.database.sql`select m.author, m.license, m.display_name, m.tags from modelregistry.models m join modelregistry.projects p on p.id = m.project_id where p.name = ${project}`)[0];
-    await eventually(async () => (await readModel())?.license === 'Apache-2.0', 'model metadata');
+    await eventually('model metadata', async () => (await readModel())?.license === 'Apache-2.0');
     expect(await readModel()).toMatchObject({ author: 'ML Team <ml@acme.example>', display_name: 'llama' });
     const tree = await stack.database.sql<{ name: string; value: string | null; parent: string | null }[]>`
       select m.name, m.value, parent.name as parent from modelregistry.metadata m
@@ -69,7 +69,7 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     await stack.harbor.client.artifacts.scan(project, 'llama', '1.0.0');
     const scanRow = async () =>
       (await stack.database.sql`select v.scan_status, v.scan_severity, v.scanner_name, v.status_id, v.tag from modelregistry.validation_results v join modelregistry.images i on i.id = v.image_id where i.digest = ${model.digest}`)[0];
-    await eventually(async () => (await scanRow()) !== undefined, 'the scan result');
+    await eventually('the scan result', async () => (await scanRow()) !== undefined);
     const harborScan = Object.values((await stack.harbor.client.artifacts.get(project, 'llama', model.digest))!.scan_overview as Record<string, { severity: string }>)[0]!;
     expect(await scanRow()).toMatchObject({ scan_status: 'Success', scan_severity: harborScan.severity, scanner_name: 'Trivy v0.50.0', status_id: 2, tag: '1.0.0' });
 
@@ -85,7 +85,7 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const audit = async () => readJson(await stack.app.request(`/api/v1/models/${project}/llama/audit`));
     // (Harbor reports the service's own manifest reads as pulls too, by digest; this one is the user's, by tag.)
     const userPull = (e: { action: string; details: { tag: string | null } }) => e.action === 'model.pulled' && e.details.tag === '1.0.0';
-    await eventually(async () => (await audit()).events.some(userPull), 'the pull in the audit');
+    await eventually('the pull in the audit', async () => (await audit()).events.some(userPull));
     const trail = await audit();
     // The service's own reads (arrived before the user's pull, applied in order) are not usage.
     expect(trail.events.filter((e: { action: string }) => e.action === 'model.pulled').map((e: { actor: string | null }) => e.actor)).not.toContain(stack.harbor.emulator.username);
@@ -95,7 +95,7 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     expect(trail.events.find(userPull).details).toMatchObject({ digest: model.digest, tag: '1.0.0', occurAt: expect.any(Number) });
 
     await stack.harbor.client.artifacts.delete(project, 'llama', model.digest);
-    await eventually(async () => Object.keys(await catalogue(project)).length === 0, 'the archived image');
+    await eventually('the archived image', async () => Object.keys(await catalogue(project)).length === 0);
     const [row] = await stack.database.sql`select m.is_archived from modelregistry.models m join modelregistry.projects p on p.id = m.project_id where p.name = ${project}`;
     expect(row!.is_archived).toBe(true);
   });
@@ -111,7 +111,7 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const expected = await harborView(project);
     expect(Object.keys(expected).sort()).toEqual(['bert:1.1.0', 'vit:0.1.0']);
     const canonical = (view: Record<string, string>) => JSON.stringify(Object.entries(view).sort());
-    await eventually(async () => canonical(await catalogue(project)) === canonical(expected), 'convergence');
+    await eventually('convergence', async () => canonical(await catalogue(project)) === canonical(expected));
     stack.harbor.emulator.faults.reset();
   });
 
@@ -123,7 +123,7 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const res = await stack.app.request('/api/v1/webhooks/harbor', { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(payload) });
     expect(res.status).toBe(200);
     const { id } = await readJson(res);
-    await eventually(async () => (await stack.database.sql`select status from modelregistry.webhook_events where id = ${id}`)[0]?.status === 'processed', 'the delete applied');
+    await eventually('the delete applied', async () => (await stack.database.sql`select status from modelregistry.webhook_events where id = ${id}`)[0]?.status === 'processed');
     const models = await stack.database.sql`select m.name from modelregistry.models m join modelregistry.projects p on p.id = m.project_id where p.name = ${project}`;
     expect(models).toHaveLength(0);
     const [audited] = await stack.database.sql`select details from modelregistry.audit_events where event_key = ${`webhook:${id}:sha256:${'ab'.repeat(32)}`}`;
@@ -147,7 +147,7 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const project = await onboard();
     const { model, stored } = await strandedPush(project, 'stranded', '2.0.0');
     expect(await sweep()).toEqual({ dispatched: 1, orphaned: 0 });
-    await eventually(async () => (await catalogue(project))['stranded:2.0.0'] === model.digest, 'the swept delivery');
+    await eventually('the swept delivery', async () => (await catalogue(project))['stranded:2.0.0'] === model.digest);
     const [row] = await stack.database.sql`select status, dispatched_at from modelregistry.webhook_events where id = ${stored.id}`;
     expect(row!.dispatched_at).not.toBeNull();
     expect(['dispatched', 'processed']).toContain(row!.status);
@@ -159,8 +159,8 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     // Handed to a workflow 20 minutes ago that ended without applying it.
     await stack.database.sql`update modelregistry.webhook_events set status = 'dispatched', dispatched_at = now() - interval '20 minutes' where id = ${stored.id}`;
     expect(await sweep()).toEqual({ dispatched: 1, orphaned: 0 });
-    await eventually(async () => (await catalogue(project))['abandoned:4.0.0'] === model.digest, 'the re-dispatched delivery');
-    await eventually(async () => (await stack.database.sql`select status from modelregistry.webhook_events where id = ${stored.id}`)[0]!.status === 'processed', 'the row processed');
+    await eventually('the re-dispatched delivery', async () => (await catalogue(project))['abandoned:4.0.0'] === model.digest);
+    await eventually('the row processed', async () => (await stack.database.sql`select status from modelregistry.webhook_events where id = ${stored.id}`)[0]!.status === 'processed');
     // Applied now: the next sweep leaves it alone. (Asserted on the row, not the sweep's count: a
     // sweep of age 0 also hands over whatever delivery of this stack is in flight right then.)
     const dispatchedAt = async () => (await stack.database.sql`select status, dispatched_at from modelregistry.webhook_events where id = ${stored.id}`)[0];
@@ -236,15 +236,20 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     expect(await readJson(await post(quota))).toMatchObject({ duplicate: true });
     expect(await readJson(await post(replication))).toMatchObject({ status: 'queued' });
     const audit = async () => stack.database.sql`select action, actor, details from modelregistry.audit_events where resource = ${`projects/${stack.registry}/${project}`} order by action`;
-    await eventually(async () => (await audit()).length === 2, 'the audit records');
+    await eventually('the audit records', async () => (await audit()).length === 2);
     const rows = await audit();
     expect(rows.map((r) => r.action)).toEqual(['quota_exceed', 'replication']);
     expect(JSON.stringify(rows[0]!.details)).toContain('exceed the configured upper limit');
-    const events = await readTopic(inject('kafkaBootstrap'), stack.topic, { count: 100, waitMs: 5000, settleMs: 1000 });
-    const mine = events.map((e) => JSON.parse(e.value) as { type: string; subject: string; data: { harborType: string } }).filter((e) => e.subject === `projects/${stack.registry}/${project}` && e.data.harborType);
+    const harborEvents = (records: ConsumedRecord[]) =>
+      records.map((e) => JSON.parse(e.value) as { type: string; subject: string; data: { harborType: string } }).filter((e) => e.subject === `projects/${stack.registry}/${project}` && e.data.harborType);
+    const mine = harborEvents(await readTopic(inject('kafkaBootstrap'), stack.topic, {
+      what: 'the two Harbor events',
+      until: (records) => harborEvents(records).length >= 2,
+      never: { what: 'a third Harbor event', check: (records) => harborEvents(records).length > 2 && harborEvents(records), forMs: 1000 },
+    }));
     expect(mine.map((e) => e.type).sort()).toEqual(['modelregistry.quota.exceeded', 'modelregistry.replication.changed']);
     const inbox = async () => stack.database.sql`select status from modelregistry.webhook_events where event_type in ('QUOTA_EXCEED', 'REPLICATION') and payload::text like ${`%"${project}"%`}`;
-    await eventually(async () => (await inbox()).every((r) => r.status === 'processed'), 'the inbox rows processed');
+    await eventually('the inbox rows processed', async () => (await inbox()).every((r) => r.status === 'processed'));
     expect(await inbox()).toHaveLength(2);
   });
 
@@ -258,10 +263,11 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     const res = await cut.request('/api/v1/webhooks/harbor', jsonRequest(payload, { authorization: `Bearer ${stack.deps.secrets.open(secretRow!.webhook_secret as string)}` }));
     expect(res.status).toBe(200);
     const { id } = await readJson(res);
-    await new Promise((r) => setTimeout(r, 1500));
-    const [row] = await stack.database.sql`select dispatched_at from modelregistry.webhook_events where id = ${id}`;
-    expect(row!.dispatched_at).toBeNull();
+    await expectNever('the delivery handed over with Temporal unreachable', async () => {
+      const [row] = await stack.database.sql`select dispatched_at from modelregistry.webhook_events where id = ${id}`;
+      expect(row!.dispatched_at).toBeNull();
+    }, { forMs: 1500 });
     expect((await sweep()).dispatched).toBeGreaterThanOrEqual(1);
-    await eventually(async () => (await catalogue(project))['offline:3.0.0'] === model.digest, 'the swept delivery');
+    await eventually('the swept delivery', async () => (await catalogue(project))['offline:3.0.0'] === model.digest);
   });
 });

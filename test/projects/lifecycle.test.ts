@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushModel } from '../harbor/oci-push';
 import { bearer } from '../support/auth';
 import { jsonRequest, readJson } from '../support/http';
-import { readTopic } from '../support/kafka';
+import { readTopic, type ConsumedRecord } from '../support/kafka';
 import { onboardProject, startStackWithTenant } from '../support/fixtures';
 import { uniqueName, type TestStack } from '../support/stack';
 
@@ -127,8 +127,13 @@ describe('project registration and lifecycle', () => {
     expect(audit[0]!.details).toMatchObject({ actorSubject: danaSubject });
     expect(audit[1]!.details).toMatchObject({ purge: true, force: true, deletedRepositories: 1, actorSubject: 'local:test-admin' });
 
-    const events = await readTopic(inject('kafkaBootstrap'), stack.topic, { count: 100, waitMs: 4000, settleMs: 0 });
-    const types = (n: string) => events.filter((e) => e.key === `projects/${stack.registry}/${n}`).map((e) => JSON.parse(e.value).type);
+    const typesOf = (records: ConsumedRecord[], n: string) => records.filter((e) => e.key === `projects/${stack.registry}/${n}`).map((e) => JSON.parse(e.value).type);
+    const events = await readTopic(inject('kafkaBootstrap'), stack.topic, {
+      what: 'the events of both projects',
+      until: (records) => typesOf(records, kept).length >= 2 && typesOf(records, full).length >= 3,
+      never: { what: 'a further event of either project', check: (records) => typesOf(records, kept).length > 2 || typesOf(records, full).length > 3, forMs: 1000 },
+    });
+    const types = (n: string) => typesOf(events, n);
     expect(types(kept)).toEqual(['modelregistry.project.created', 'modelregistry.project.archived']);
     expect(types(full)).toEqual(['modelregistry.project.created', 'modelregistry.model.refreshed', 'modelregistry.project.purged']);
   });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eventually } from '../support/eventually';
 import { projectWorkflowId } from '../../lib/workflow-ids';
 import { jsonRequest, readJson } from '../support/http';
-import { readTopic } from '../support/kafka';
+import { readTopic, type ConsumedRecord } from '../support/kafka';
 import { createTenant, startStackWithTenant } from '../support/fixtures';
 import { uniqueName, type TestStack } from '../support/stack';
 
@@ -75,7 +76,12 @@ describe('project onboarding as a saga (real Temporal, PostgreSQL, Kafka; Harbor
     expect(history).not.toContain(target!.auth_header!.slice('Bearer '.length));
 
     // Exactly one CloudEvent, without secrets.
-    const events = (await readTopic(inject('kafkaBootstrap'), stack.topic, { count: 1, settleMs: 1000 })).filter((e) => e.key === `projects/${stack.registry}/${name}`);
+    const mine = (records: ConsumedRecord[]) => records.filter((e) => e.key === `projects/${stack.registry}/${name}`);
+    const events = mine(await readTopic(inject('kafkaBootstrap'), stack.topic, {
+      what: 'the onboarding event',
+      until: (records) => mine(records).length >= 1,
+      never: { what: 'a second event of the project', check: (records) => mine(records).length > 1 && mine(records), forMs: 1000 },
+    }));
     expect(events).toHaveLength(1);
     const event = JSON.parse(events[0]!.value);
     expect(event).toMatchObject({ specversion: '1.0', type: 'modelregistry.project.created', subject: `projects/${stack.registry}/${name}`, data: { name, tenantId: tenant } });
@@ -163,7 +169,7 @@ describe('project onboarding as a saga (real Temporal, PostgreSQL, Kafka; Harbor
     // Hold Harbor's answer to the webhook step long enough to remove the tenant underneath.
     stack.harbor.emulator.faults.delayResponse('CreateWebhookPolicyOfProject', 1500);
     const pending = onboard({ name, tenantId: doomed, members: [{ group: `${name}-devs`, role: 'developer' }] });
-    for (let i = 0; i < 100 && !emulated(name); i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually('the project in Harbor', () => emulated(name), { timeoutMs: 2000, intervalMs: 20 });
     await stack.database.sql`delete from modelregistry.tenants where name = ${doomed}`;
     const res = await pending;
     expect(res.status).toBe(404);

@@ -27,7 +27,7 @@ describe('project reads from the read model', () => {
 
   it('starts no workflow for a read', async () => {
     const name = await onboard();
-    await eventually(async () => (await workflowsOf(name)).length === 1, 'the onboarding in the visibility store');
+    await eventually('the onboarding in the visibility store', async () => (await workflowsOf(name)).length === 1);
     const before = await workflowsOf(name);
     for (let i = 0; i < 3; i++) await read(name);
     await expect(stack.client.workflow.getHandle(`project-summary:${stack.registry}/${name}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
@@ -65,9 +65,8 @@ describe('project reads from the read model', () => {
     };
     const delivery = await readJson(await stack.app.request('/api/v1/webhooks/harbor', jsonRequest(warning, { authorization })));
     expect(delivery).toMatchObject({ status: 'queued' });
-    await eventually(
-      () => stack.client.workflow.getHandle(harborProjectEventWorkflowId(delivery.id)).describe().then((d) => d.status.name === 'COMPLETED', () => false),
-      'the quota event workflow',
+    await eventually('the quota event workflow completed', () =>
+      stack.client.workflow.getHandle(harborProjectEventWorkflowId(delivery.id)).describe().then((d) => d.status.name === 'COMPLETED'),
     );
     const after = (await read(name)).harbor;
     expect(after).toMatchObject({ repoCount: 1, quotaHard: 1024 ** 3 });

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually';
 import { projectWorkflowId, refreshWorkflowId, repositoryWorkflowId, tenantWorkflowId } from '../../lib/workflow-ids';
 import { pushModel } from '../harbor/oci-push';
 import { createTenant, onboardProject } from '../support/fixtures';
@@ -69,15 +70,14 @@ describe('workflow replay', () => {
     await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, refresh, refreshId)).resolves.toBeUndefined();
 
     const repositoryId = repositoryWorkflowId(stack.registry, project, 'm');
-    let entity = await stack.client.workflow.getHandle(repositoryId).fetchHistory().catch(() => null);
-    for (let i = 0; i < 100 && !entity?.events?.some((e) => e.activityTaskCompletedEventAttributes); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      entity = await stack.client.workflow.getHandle(repositoryId).fetchHistory().catch(() => null);
-    }
-    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, entity!, repositoryId)).resolves.toBeUndefined();
+    const entity = await eventually('the repository entity\'s first completed activity', async () => {
+      const history = await stack.client.workflow.getHandle(repositoryId).fetchHistory();
+      return history.events?.some((e) => e.activityTaskCompletedEventAttributes) && history;
+    }, { timeoutMs: 10_000 });
+    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, entity, repositoryId)).resolves.toBeUndefined();
     if (process.env.RECORD_HISTORIES === '1') {
       writeFileSync(new URL('refresh.json', historiesDir), historyToJSON(refresh));
-      writeFileSync(new URL('repository.json', historiesDir), historyToJSON(entity!));
+      writeFileSync(new URL('repository.json', historiesDir), historyToJSON(entity));
     }
   });
 
