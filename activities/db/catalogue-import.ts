@@ -238,19 +238,6 @@ export function createCatalogueImportActivities({ db }: { db: Db }) {
     },
 
     /**
-     * Converges one artifact of one repository on what Harbor says now: present → image and tags
-     * as Harbor has them; absent → image and its tags archived, the model too when no image is
-     * left. Harbor is the reference, so duplicated or reordered events end in the same state.
-     */
-    async reconcileArtifact(input: { projectId: string; registry: string; fullName: string; digest: string; artifact: ImportedArtifact | null }): Promise<ArtifactChange> {
-      return db.transaction(async (tx) => {
-        const { repository, model } = await liveRepository(tx, input.projectId, input.registry, { fullName: input.fullName, harborId: null, description: '' });
-        const changes = await reconcileArtifactsIn(tx, { repositoryId: repository.id, modelId: model.id }, new Map([[input.digest, input.artifact]]));
-        return changes.get(input.digest)!.change;
-      });
-    },
-
-    /**
      * Converges one repository on Harbor's full list of its artifacts: adds and re-tags what is
      * listed, archives live images Harbor no longer has (repairing lost webhooks).
      */

@@ -1,13 +1,12 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
 import { liveCheckpointWhere, toCheckpointRecord, type CheckpointRecord } from '../../db/queries/checkpoints';
 import { findLiveVersion } from '../../db/queries/versions';
 import { checkpoints } from '../../db/schema';
 import type { CheckpointCreate, CheckpointPatch, VersionRef } from '../../lib/checkpoints';
+import { conflict, notFound } from '../../lib/failure-types';
 
 const UNIQUE_VIOLATION = '23505';
-const notFound = (message: string) => ApplicationFailure.create({ type: 'NotFound', message, nonRetryable: true });
 
 /** The live version (tag) of a live model, or NotFound. */
 async function version(tx: Tx, ref: VersionRef) {
@@ -27,13 +26,13 @@ export function createCheckpointActivities({ db }: { db: Db }) {
         const [existing] = await tx.select().from(checkpoints).where(liveCheckpointWhere(v.modelId, ref.tag, input.name));
         if (existing) {
           if (existing.uri === input.uri) return toCheckpointRecord(existing);
-          throw ApplicationFailure.create({ type: 'Conflict', message: `version "${ref.tag}" already has a checkpoint "${input.name}"`, nonRetryable: true });
+          throw conflict(`version "${ref.tag}" already has a checkpoint "${input.name}"`);
         }
         try {
           const [row] = await tx.insert(checkpoints).values({ modelId: v.modelId, imageId: v.imageId, tag: ref.tag, ...input }).returning();
           return toCheckpointRecord(row!);
         } catch (err) {
-          if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw ApplicationFailure.create({ type: 'Conflict', message: `version "${ref.tag}" already has a checkpoint "${input.name}"`, nonRetryable: true });
+          if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw conflict(`version "${ref.tag}" already has a checkpoint "${input.name}"`);
           throw err;
         }
       });

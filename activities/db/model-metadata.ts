@@ -1,10 +1,10 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
 import { findLiveModelRow } from '../../db/queries/models';
-import { images, manifests, metadata, modelOverrides, models, modelTypes, repositories } from '../../db/schema';
-import { extractModelMetadata, modelTypeCode, type ModelMetadata, type OciManifest } from '../../lib/model-metadata';
+import { manifests, metadata, modelOverrides, models, modelTypes } from '../../db/schema';
+import { modelTypeCode, type ModelMetadata, type OciManifest } from '../../lib/model-metadata';
+import { notFound } from '../../lib/failure-types';
 
 export interface ModelUpdate {
   registry: string;
@@ -119,7 +119,7 @@ export function createModelMetadataActivities({ db }: { db: Db }) {
     async applyModelUpdate(input: ModelUpdate): Promise<{ modelId: string }> {
       return db.transaction(async (tx) => {
         const model = (await findLiveModelRow(tx, input, { forUpdate: true }))?.model;
-        if (!model) throw ApplicationFailure.create({ type: 'NotFound', message: `no model "${input.project}/${input.model}" in ${input.registry}`, nonRetryable: true });
+        if (!model) throw notFound(`no model "${input.project}/${input.model}" in ${input.registry}`);
         const changes = {
           ...(input.description !== undefined ? { description: input.description } : {}),
           ...(input.labels !== undefined ? { labels: input.labels } : {}),
@@ -135,19 +135,5 @@ export function createModelMetadataActivities({ db }: { db: Db }) {
       });
     },
 
-    async recordArtifactMetadata(input: { projectId: string; fullName: string; digest: string; tag: string; manifest: OciManifest; config: unknown }): Promise<boolean> {
-      const name = input.fullName.split('/').slice(1).join('/');
-      return db.transaction(async (tx) => {
-        const [row] = await tx
-          .select({ imageId: images.id, modelId: images.modelId })
-          .from(images)
-          .innerJoin(repositories, eq(repositories.id, images.repositoryId))
-          .where(and(eq(repositories.projectId, input.projectId), eq(repositories.name, name), eq(images.digest, input.digest), eq(images.isArchived, false)))
-          .limit(1);
-        if (!row) return false;
-        await writeImagesMetadata(tx, row.modelId, [{ imageId: row.imageId, tag: input.tag, manifest: input.manifest, meta: extractModelMetadata(input.manifest, input.config) }]);
-        return true;
-      });
-    },
   };
 }

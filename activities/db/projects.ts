@@ -1,8 +1,8 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { findLiveProject, liveProjectWhere, toProjectRecord, type HarborSummary, type ProjectRecord, type ProjectSettings } from '../../db/queries/projects';
 import { projects } from '../../db/schema';
+import { notFound } from '../../lib/failure-types';
 
 export interface ProjectRowInput {
   name: string;
@@ -55,7 +55,7 @@ export function createProjectActivities({ db }: { db: Db }) {
       } catch (err) {
         // The tenant went away since the workflow checked it: no retry can fix that.
         if ((err as { cause?: { code?: string } }).cause?.code === FOREIGN_KEY_VIOLATION) {
-          throw ApplicationFailure.create({ type: 'NotFound', message: `tenant "${input.tenantId}" no longer exists`, nonRetryable: true });
+          throw notFound(`tenant "${input.tenantId}" no longer exists`);
         }
         throw err;
       }

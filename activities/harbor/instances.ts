@@ -1,6 +1,6 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { HarborInstanceConfig } from '../../lib/config';
 import { createHarborClient, type HarborClient, type HarborClientOptions } from './client';
+import { validationFailed } from '../../lib/failure-types';
 
 /** The Harbor instances this service manages (the seed's multi-instance mode), keyed by registry address. */
 export interface HarborInstances<C = HarborClient> {
@@ -23,7 +23,7 @@ export function createHarborInstances(configs: HarborInstanceConfig[], opts: { t
     get(address = first) {
       const client = clients.get(address);
       if (!client) {
-        throw ApplicationFailure.create({ message: `unknown registry "${address}"; known: ${[...clients.keys()].join(', ')}`, type: 'ValidationFailed', nonRetryable: true });
+        throw validationFailed(`unknown registry "${address}"; known: ${[...clients.keys()].join(', ')}`);
       }
       return client;
     },

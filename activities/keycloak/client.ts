@@ -1,5 +1,5 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
-import { ApplicationFailure } from '@temporalio/common';
+import { notConfigured } from '../../lib/failure-types';
 
 export interface KeycloakConfig {
   /** Keycloak's base URL, e.g. https://keycloak.example.com */
@@ -20,7 +20,7 @@ export const PAGE = 1000;
  * across retries.
  */
 export async function keycloakAdmin(config: KeycloakConfig | undefined): Promise<KcAdminClient> {
-  if (!config) throw ApplicationFailure.create({ type: 'NotConfigured', message: 'Keycloak is not configured (KEYCLOAK_URL, KEYCLOAK_CLIENT_ID, KEYCLOAK_CLIENT_SECRET)', nonRetryable: true });
+  if (!config) throw notConfigured('Keycloak is not configured (KEYCLOAK_URL, KEYCLOAK_CLIENT_ID, KEYCLOAK_CLIENT_SECRET)');
   const kc = new KcAdminClient({ baseUrl: config.url, realmName: config.realm });
   await kc.auth({ grantType: 'client_credentials', clientId: config.clientId, clientSecret: config.clientSecret });
   return kc;

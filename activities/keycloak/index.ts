@@ -1,7 +1,7 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
-import { ApplicationFailure } from '@temporalio/common';
 import { PROJECT_ROLES, type ProjectMembers, type ProjectRole } from '../../lib/membership';
 import { childGroup, groupAt, keycloakAdmin, type GroupRef, type KeycloakConfig } from './client';
+import { validationFailed } from '../../lib/failure-types';
 
 export type { KeycloakConfig } from './client';
 
@@ -51,7 +51,7 @@ export function createKeycloakActivities(deps: { keycloak?: KeycloakConfig }) {
         else unknown.push(username);
       }
       if (unknown.length > 0) {
-        throw ApplicationFailure.create({ type: 'ValidationFailed', message: `body.members: unknown Keycloak user(s): ${unknown.sort().join(', ')}`, nonRetryable: true });
+        throw validationFailed(`body.members: unknown Keycloak user(s): ${unknown.sort().join(', ')}`);
       }
       const groups = await roleGroups(kc, tenant, project, true);
       const added: string[] = [];

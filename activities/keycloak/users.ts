@@ -1,8 +1,8 @@
 import { NetworkError, type default as KcAdminClient } from '@keycloak/keycloak-admin-client';
 import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation';
-import { ApplicationFailure } from '@temporalio/common';
 import { rolesFromGroupPaths, tenantGroupPrefix, type TenantRole, type TenantUser } from '../../lib/users';
 import { childGroup, groupAt, keycloakAdmin, PAGE, type KeycloakConfig } from './client';
+import { conflict, notFound } from '../../lib/failure-types';
 
 /** What a new user is created with; never a password (Keycloak asks the user to set one). */
 export interface NewKeycloakUser {
@@ -80,7 +80,7 @@ export function createKeycloakUserActivities(deps: { keycloak?: KeycloakConfig }
       try {
         await kc.users.create({ ...user, enabled: true, emailVerified: false, requiredActions: NEW_USER_REQUIRED_ACTIONS });
       } catch (err) {
-        if (err instanceof NetworkError && err.response.status === 409) throw ApplicationFailure.create({ type: 'Conflict', message: `a Keycloak account with username "${user.username}" or this email exists`, nonRetryable: true });
+        if (err instanceof NetworkError && err.response.status === 409) throw conflict(`a Keycloak account with username "${user.username}" or this email exists`);
         throw err;
       }
     },
@@ -89,7 +89,7 @@ export function createKeycloakUserActivities(deps: { keycloak?: KeycloakConfig }
     async addKeycloakUserToTenant(tenant: string, username: string, role: TenantRole): Promise<void> {
       const kc = await admin();
       const user = await userNamed(kc, username);
-      if (!user?.id) throw ApplicationFailure.create({ type: 'NotFound', message: `no Keycloak user "${username}"`, nonRetryable: true });
+      if (!user?.id) throw notFound(`no Keycloak user "${username}"`);
       const group = await groupAt(kc, ['tenants', tenant], true);
       const roleGroup = await childGroup(kc, group, role, true);
       await kc.users.addToGroup({ id: user.id, groupId: roleGroup!.id });
