@@ -2,11 +2,11 @@ import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { MemberSpec } from '../activities/harbor/members';
 import type { ProjectRecord, ProjectSettings } from '../db/queries/projects';
-import { conflict, FailureType, isFailure, notFound } from '../lib/failure-types';
+import { conflict, FailureType, isFailure, notFound, translateFailure } from '../lib/failure-types';
 import { profiles } from './activity-options';
 import type { Actor } from './actor';
 import { recordHarborSummary } from './harbor-summary';
-import { requireProject, requireTenant } from './lookups';
+import { onCataloguedProject, requireProject, requireTenant } from './lookups';
 import { Saga } from './saga';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
@@ -139,9 +139,10 @@ export async function projectUpdateWorkflow(input: ProjectUpdateInput): Promise<
   const settings: ProjectSettings = { ...(current.settings ?? { autoScan: false, contentTrustCosign: false, preventVulnerable: false, severity: 'none' }), ...input.settings };
   const isPublic = input.public ?? current.public;
   if (input.public !== undefined || input.settings !== undefined || input.storageLimit !== undefined) {
-    await harbor.configureHarborProject({ registry, name, public: isPublic, storageLimit: input.storageLimit === undefined ? null : input.storageLimit ?? -1, settings });
+    const spec = { registry, name, public: isPublic, storageLimit: input.storageLimit === undefined ? null : input.storageLimit ?? -1, settings };
+    await onCataloguedProject(harbor.configureHarborProject(spec), registry, name);
   }
-  if (input.members) await harbor.syncHarborMembers(registry, name, input.members, true);
+  if (input.members) await onCataloguedProject(harbor.syncHarborMembers(registry, name, input.members, true), registry, name);
   const project = await db.updateProjectRow(registry, name, {
     displayName: input.displayName,
     description: input.description,
@@ -165,6 +166,24 @@ export interface ProjectDeleteInput {
   actor: Actor;
 }
 
+/** Deletes the project in Harbor, its repositories too with `force`; the repositories deleted. */
+async function purgeInHarbor({ registry, name, force }: ProjectDeleteInput): Promise<number> {
+  try {
+    if (!(await harbor.harborProjectExists(registry, name))) return 0;
+    const artifacts = await harborBulk.harborArtifactCount(registry, name);
+    if (artifacts > 0 && !force) {
+      throw conflict(`project "${name}" still holds ${artifacts} artifacts in Harbor; purge with force=true to delete them`);
+    }
+    const deleted = artifacts > 0 ? await harborBulk.deleteHarborRepositories(registry, name) : 0;
+    await harbor.deleteHarborProject(registry, name);
+    return deleted;
+  } catch (err) {
+    // Deleted in Harbor meanwhile (by someone else, or a concurrent purge): what purging wants.
+    if (isFailure(err, FailureType.HarborNotFound)) return 0;
+    throw err;
+  }
+}
+
 /**
  * Archives the project in the catalogue (soft delete); with `purge` deletes it in Harbor too,
  * refused while it holds artifacts unless `force`. Audited, and published as
@@ -173,15 +192,7 @@ export interface ProjectDeleteInput {
 export async function projectDeleteWorkflow(input: ProjectDeleteInput): Promise<ProjectRecord> {
   const { registry, name } = input;
   await requireProject(registry, name);
-  let deletedRepositories = 0;
-  if (input.purge && (await harbor.harborProjectExists(registry, name))) {
-    const artifacts = await harborBulk.harborArtifactCount(registry, name);
-    if (artifacts > 0 && !input.force) {
-      throw conflict(`project "${name}" still holds ${artifacts} artifacts in Harbor; purge with force=true to delete them`);
-    }
-    if (artifacts > 0) deletedRepositories = await harborBulk.deleteHarborRepositories(registry, name);
-    await harbor.deleteHarborProject(registry, name);
-  }
+  const deletedRepositories = input.purge ? await purgeInHarbor(input) : 0;
   const project = await db.archiveProject(registry, name);
   if (!project) throw notFound(`project "${name}" was archived meanwhile`);
   const action = input.purge ? 'project.purged' : 'project.archived';
@@ -212,15 +223,16 @@ export interface ProjectRegistrationResult {
 export async function projectRegistrationWorkflow(input: ProjectRegistrationInput): Promise<ProjectRegistrationResult> {
   const { registry, name } = input;
   await requireTenant(input.tenantId);
-  if (!(await harbor.harborProjectExists(registry, name))) {
-    throw notFound(`Harbor ${registry} has no project "${name}" to register`);
-  }
+  const missing = () => notFound(`Harbor ${registry} has no project "${name}" to register`);
+  // The caller named a Harbor project: Harbor's 404 at any step (deleted meanwhile) is the caller's NotFound.
+  const inHarbor = <T>(step: Promise<T>) => translateFailure(step, FailureType.HarborNotFound, missing);
+  if (!(await harbor.harborProjectExists(registry, name))) throw missing();
   const spec = { registry, name, public: input.public, storageLimit: input.storageLimit, settings: input.settings };
-  const harborId = await harbor.configureHarborProject(spec);
-  await harbor.syncHarborMembers(registry, name, input.members, true);
-  const webhook = await harbor.ensureWebhookPolicy(registry, name);
+  const harborId = await inHarbor(harbor.configureHarborProject(spec));
+  await inHarbor(harbor.syncHarborMembers(registry, name, input.members, true));
+  const webhook = await inHarbor(harbor.ensureWebhookPolicy(registry, name));
   const project = await db.upsertProject(catalogueRow(input, harborId, webhook));
-  const repositories = await harborBulk.listHarborRepositories(registry, name);
+  const repositories = await inHarbor(harborBulk.listHarborRepositories(registry, name));
   const imported = await db.importHarborRepositories({ projectId: project.id, registry, repositories });
   await events.publishEvent(projectEvent('modelregistry.project.registered', project));
   await recordHarborSummary(registry, name);

@@ -4,7 +4,7 @@ import { refreshWorkflowId } from '../lib/workflow-ids';
 import type { Activities } from '../activities';
 import { FailureType, notFound, translateFailure } from '../lib/failure-types';
 import { profiles } from './activity-options';
-import { requireProject } from './lookups';
+import { onCataloguedProject, requireProject } from './lookups';
 
 const harborBulk = proxyActivities<Activities>(profiles.harborBulk);
 const db = proxyActivities<Activities>(profiles.database);
@@ -30,8 +30,10 @@ export async function refreshWorkflow(input: RefreshInput): Promise<RefreshResul
   const project = await requireProject(input.registry, input.project);
   const missing = () => notFound(`Harbor has no repository "${input.project}/${input.model}"`);
   const listing = harborBulk.listHarborRepositories(input.registry, input.project, input.model);
-  // Harbor's 404 for the model the caller named is the caller's NotFound; for a whole project, Harbor's own.
-  const listed = input.model ? await translateFailure(listing, FailureType.HarborNotFound, missing) : await listing;
+  // Harbor's 404 for the model the caller named is the caller's NotFound; for the whole project, the catalogue's conflict with Harbor.
+  const listed = input.model
+    ? await translateFailure(listing, FailureType.HarborNotFound, missing)
+    : await onCataloguedProject(listing, input.registry, input.project);
   if (input.model && listed.length === 0) throw missing();
   const repositories: RefreshResult['repositories'] = [];
   for (const repository of listed) {

@@ -23,11 +23,30 @@ describe("a Harbor 404 is not the caller's 404", () => {
     stack.harbor.emulator.faults.reset();
   });
 
-  it('outside a saga: a project Harbor lost answers 502 HarborNotFound, not 404', async () => {
+  it('a project Harbor lost while the catalogue has it: a conflict saying so, not a 404 for a project GET still shows', async () => {
     const { project } = await onboardProject(stack, await createTenant(stack), { name: uniqueName('lost') });
     stack.harbor.emulator.state.projects.delete(project);
-    const res = await stack.app.request(`/api/v1/projects/${project}`, jsonRequest({ public: true }, {}, 'PATCH'));
-    expect(res.status).toBe(502);
-    expect(await readJson(res)).toMatchObject({ status: 502, title: 'HarborNotFound', harborStatus: 404 });
+    for (const [path, init] of [
+      [`/api/v1/projects/${project}`, jsonRequest({ public: true }, {}, 'PATCH')],
+      [`/api/v1/projects/${project}/refresh`, { method: 'POST' }],
+    ] as const) {
+      const res = await stack.app.request(path, init);
+      expect(res.status, path).toBe(409);
+      expect((await readJson(res)).detail).toContain('gone from Harbor');
+    }
+    expect((await stack.app.request(`/api/v1/projects/${project}`)).status).toBe(200);
+    // Purging converges: what Harbor lost is what purging wants.
+    const purged = await stack.app.request(`/api/v1/projects/${project}?purge=true&force=true`, { method: 'DELETE' });
+    expect(purged.status).toBe(200);
+  });
+
+  it('registration: the Harbor project the caller named vanishing midway is their 404', async () => {
+    const name = uniqueName('vanishing');
+    await stack.harbor.client.projects.create({ project_name: name });
+    stack.harbor.emulator.faults.failNext('updateProject', 404);
+    const res = await stack.app.request('/api/v1/projects', jsonRequest({ name, display_name: name, tenantId: await createTenant(stack) }, {}, 'PUT'));
+    expect(res.status).toBe(404);
+    expect((await readJson(res)).detail).toContain(`has no project "${name}" to register`);
+    stack.harbor.emulator.faults.reset();
   });
 });
