@@ -15,14 +15,14 @@ import { managedRegistry } from '../registry';
 import { createRouter } from '../router';
 import { mutationResponse } from '../respond';
 import { CheckpointCreateSchema, CheckpointPageSchema, CheckpointPatchSchema, CheckpointSchema } from '../schemas/checkpoints';
-import { acceptedResponse, IdempotencyKeyHeader, PageQuery, pathName, problem, RegistryQuery, VersionParams } from '../schemas/common';
+import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, PageQuery, pathName, problem, RegistryQuery, VersionParams } from '../schemas/common';
 
 const versionParams = VersionParams;
 const checkpointParams = VersionParams.extend({ checkpoint: pathName() });
 const query = RegistryQuery;
 const tags_ = ['Checkpoints'];
 const base = '/models/{project}/{model}/versions/{tag}/checkpoints';
-const one = { 200: { description: 'The checkpoint', content: { 'application/json': { schema: CheckpointSchema } } } };
+const one = { 200: json('The checkpoint', CheckpointSchema) };
 const writes = { 202: acceptedResponse, 400: problem('Invalid body'), 404: problem('No such version or checkpoint'), 409: problem('A checkpoint of that name exists, or a change of it is running') };
 
 const list = createRoute({
@@ -31,15 +31,15 @@ const list = createRoute({
   tags: tags_,
   summary: 'Checkpoints of a model version',
   request: { params: versionParams, query: PageQuery.merge(query) },
-  responses: { 200: { description: 'A page of checkpoints', content: { 'application/json': { schema: CheckpointPageSchema } } }, 404: problem('No such version') },
+  responses: { 200: json('A page of checkpoints', CheckpointPageSchema), 404: problem('No such version') },
 });
 const create = createRoute({
   method: 'post',
   path: base,
   tags: tags_,
   summary: 'Record a checkpoint of a model version (its files stay where the URI points)',
-  request: { params: versionParams, query, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: CheckpointCreateSchema } } } },
-  responses: { 201: { description: 'Recorded', content: { 'application/json': { schema: CheckpointSchema } } }, ...writes },
+  request: { params: versionParams, query, headers: IdempotencyKeyHeader, body: jsonBody(CheckpointCreateSchema) },
+  responses: { 201: json('Recorded', CheckpointSchema), ...writes },
 });
 const getOne = createRoute({ method: 'get', path: `${base}/{checkpoint}`, tags: tags_, summary: 'A checkpoint', request: { params: checkpointParams, query }, responses: { ...one, 404: problem('No such checkpoint') } });
 const patch = createRoute({
@@ -47,7 +47,7 @@ const patch = createRoute({
   path: `${base}/{checkpoint}`,
   tags: tags_,
   summary: 'Change a checkpoint',
-  request: { params: checkpointParams, query, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: CheckpointPatchSchema } } } },
+  request: { params: checkpointParams, query, headers: IdempotencyKeyHeader, body: jsonBody(CheckpointPatchSchema) },
   responses: { ...one, ...writes },
 });
 const remove = createRoute({

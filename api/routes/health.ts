@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { pingDatabase } from '../../db/queries/health';
 import { createRouter } from '../router';
+import { json } from '../schemas/common';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -13,7 +14,7 @@ const healthz = createRoute({
   path: '/healthz',
   tags: ['Health'],
   summary: 'The process is up',
-  responses: { 200: { description: 'Up', content: { 'application/json': { schema: Health } } } },
+  responses: { 200: json('Up', Health) },
 });
 
 const readyz = createRoute({
@@ -22,8 +23,8 @@ const readyz = createRoute({
   tags: ['Health'],
   summary: 'The database and Temporal are reachable; says which one is not',
   responses: {
-    200: { description: 'Ready', content: { 'application/json': { schema: Health } } },
-    503: { description: 'Not ready', content: { 'application/json': { schema: Health } } },
+    200: json('Ready', Health),
+    503: json('Not ready', Health),
   },
 });
 

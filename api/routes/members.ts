@@ -11,7 +11,7 @@ import { managedRegistry } from '../registry';
 import { createRouter } from '../router';
 import { guardKeycloak } from '../keycloak-guard';
 import { mutationResponse } from '../respond';
-import { acceptedResponse, IdempotencyKeyHeader, NameParams, problem, RegistryQuery } from '../schemas/common';
+import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, problem, RegistryQuery } from '../schemas/common';
 import { ChangesSchema, MembersPutSchema, UpdateResultSchema, ViewSchema } from '../schemas/members';
 import { membershipSyncWorkflow, membershipUpdateWorkflow } from '../../workflows';
 
@@ -25,16 +25,16 @@ const getMembers = createRoute({
   tags,
   summary: 'Keycloak users per project role and Harbor\'s members, as the last membership workflow observed them',
   request: { params, query },
-  responses: { 200: { description: 'The membership, from the catalogue', content: { 'application/json': { schema: ViewSchema } } }, 404: problem('No such project') },
+  responses: { 200: json('The membership, from the catalogue', ViewSchema), 404: problem('No such project') },
 });
 const putMembers = createRoute({
   method: 'put',
   path: '/projects/{name}/members',
   tags,
   summary: 'Set the users of each project role (Keycloak groups), then sync Harbor\'s members',
-  request: { params, query, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: MembersPutSchema } } } },
+  request: { params, query, headers: IdempotencyKeyHeader, body: jsonBody(MembersPutSchema) },
   responses: {
-    200: { description: 'Keycloak and Harbor changed as reported', content: { 'application/json': { schema: UpdateResultSchema } } },
+    200: json('Keycloak and Harbor changed as reported', UpdateResultSchema),
     202: acceptedResponse,
     400: problem('Invalid body or unknown user'),
     404: problem('No such project'),
@@ -49,7 +49,7 @@ const syncMembers = createRoute({
   summary: 'Make Harbor\'s members match the project\'s Keycloak groups now (the membership-sync Schedule does it periodically)',
   request: { params, query, headers: IdempotencyKeyHeader },
   responses: {
-    200: { description: 'What the sync changed', content: { 'application/json': { schema: ChangesSchema } } },
+    200: json('What the sync changed', ChangesSchema),
     202: acceptedResponse,
     404: problem('No such project'),
     409: problem('A membership change of this project is running'),

@@ -17,12 +17,11 @@ import { invalidCursorProblem, notFoundProblem, problemBody, problemResponse } f
 import { managedRegistry } from '../registry';
 import { mutationResponse } from '../respond';
 import { createRouter } from '../router';
-import { acceptedResponse, IdempotencyKeyHeader, ModelParams, NameParams, problem, RegistryQuery, VersionParams } from '../schemas/common';
+import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, ModelParams, NameParams, problem, RegistryQuery, VersionParams } from '../schemas/common';
 import { AuditSchema, ModelDetailSchema, ModelListQuery, ModelPageSchema, ModelPatchSchema, RefreshResultSchema, ResolvedSchema, ResolveQuery, VersionDetailSchema } from '../schemas/models';
 import { modelUpdateWorkflow, refreshWorkflow } from '../../workflows';
 
 const tags = ['Models'];
-const json = <S>(description: string, schema: S) => ({ description, content: { 'application/json': { schema } } });
 
 const list = createRoute({
   method: 'get',
@@ -45,7 +44,7 @@ const patch = createRoute({
   path: '/models/{project}/{model}',
   tags,
   summary: 'Change a model\'s description (also in Harbor), labels or custom metadata; kept across pushes and refreshes',
-  request: { params: ModelParams, query: RegistryQuery, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ModelPatchSchema } } } },
+  request: { params: ModelParams, query: RegistryQuery, headers: IdempotencyKeyHeader, body: jsonBody(ModelPatchSchema) },
   responses: {
     200: json('The changed model', ModelDetailSchema),
     202: acceptedResponse,

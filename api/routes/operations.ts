@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { decodeOperationId, readOperation } from '../operations';
 import { notFoundProblem } from '../problem';
 import { createRouter } from '../router';
-import { OperationSchema, problem } from '../schemas/common';
+import { json, OperationSchema, problem } from '../schemas/common';
 import { line } from '../../lib/text';
 
 const getOperation = createRoute({
@@ -13,7 +13,7 @@ const getOperation = createRoute({
   summary: 'Status, result or failure of a long-running mutation',
   request: { params: z.object({ id: line().min(1).max(4096) }) },
   responses: {
-    200: { description: 'The operation', content: { 'application/json': { schema: OperationSchema } } },
+    200: json('The operation', OperationSchema),
     404: problem('No such operation'),
   },
 });

@@ -20,7 +20,7 @@ import { invalidCursorProblem, notFoundProblem, validationProblem } from '../pro
 import { managedRegistry } from '../registry';
 import { createRouter } from '../router';
 import { mutationResponse } from '../respond';
-import { acceptedResponse, IdempotencyKeyHeader, NameParams, PageQuery, problem, queryFlag, RegistryQuery, SortQuery } from '../schemas/common';
+import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, problem, queryFlag, RegistryQuery, SortQuery } from '../schemas/common';
 import {
   ProjectCreatedSchema,
   ProjectCreateSchema,
@@ -43,9 +43,9 @@ const onboard = createRoute({
   path: '/projects',
   tags: tag,
   summary: 'Onboard a project: Harbor project, members, webhook, optional robot, catalogue row',
-  request: { headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ProjectCreateSchema } } } },
+  request: { headers: IdempotencyKeyHeader, body: jsonBody(ProjectCreateSchema) },
   responses: {
-    201: { description: 'Onboarded', content: { 'application/json': { schema: ProjectCreatedSchema } } },
+    201: json('Onboarded', ProjectCreatedSchema),
     202: acceptedResponse,
     400: problem('Invalid body or unknown registry'),
     404: problem('Unknown tenant'),
@@ -69,7 +69,7 @@ const list = createRoute({
       sort: SortQuery,
     }),
   },
-  responses: { 200: { description: 'A page of projects', content: { 'application/json': { schema: ProjectPageSchema } } }, 400: problem('Invalid query') },
+  responses: { 200: json('A page of projects', ProjectPageSchema), 400: problem('Invalid query') },
 });
 
 const getOne = createRoute({
@@ -78,7 +78,7 @@ const getOne = createRoute({
   tags: tag,
   summary: 'Get a project',
   request: { params: NameParams, query: RegistryQuery },
-  responses: { 200: { description: 'The catalogue row, with Harbor\'s quota and repository count as last fetched by a workflow', content: { 'application/json': { schema: ProjectDetailSchema } } }, 404: problem('No such project') },
+  responses: { 200: json('The catalogue row, with Harbor\'s quota and repository count as last fetched by a workflow', ProjectDetailSchema), 404: problem('No such project') },
 });
 
 const register = createRoute({
@@ -86,9 +86,9 @@ const register = createRoute({
   path: '/projects',
   tags: tag,
   summary: 'Register an existing Harbor project: reset its settings, members and webhook to ours, import its models',
-  request: { headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ProjectRegisterSchema } } } },
+  request: { headers: IdempotencyKeyHeader, body: jsonBody(ProjectRegisterSchema) },
   responses: {
-    200: { description: 'Registered (created or updated in the catalogue)', content: { 'application/json': { schema: ProjectRegisteredSchema } } },
+    200: json('Registered (created or updated in the catalogue)', ProjectRegisteredSchema),
     202: acceptedResponse,
     400: problem('Invalid body or unknown registry'),
     404: problem('Unknown tenant, or no such project in Harbor'),
@@ -102,9 +102,9 @@ const patch = createRoute({
   path: '/projects/{name}',
   tags: tag,
   summary: 'Change description, visibility, settings, quota or members (applied to Harbor and the catalogue)',
-  request: { params: NameParams, query: RegistryQuery, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ProjectPatchSchema } } } },
+  request: { params: NameParams, query: RegistryQuery, headers: IdempotencyKeyHeader, body: jsonBody(ProjectPatchSchema) },
   responses: {
-    200: { description: 'Changed', content: { 'application/json': { schema: ProjectSchema } } },
+    200: json('Changed', ProjectSchema),
     202: acceptedResponse,
     400: problem('Invalid body'),
     404: problem('No such project'),
@@ -127,7 +127,7 @@ const remove = createRoute({
     headers: IdempotencyKeyHeader,
   },
   responses: {
-    200: { description: 'Archived (and purged)', content: { 'application/json': { schema: ProjectSchema } } },
+    200: json('Archived (and purged)', ProjectSchema),
     202: acceptedResponse,
     404: problem('No such project'),
     409: problem('Harbor still holds artifacts (use force=true), or another operation is running'),

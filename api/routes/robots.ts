@@ -14,7 +14,7 @@ import { invalidCursorProblem, notFoundProblem, validationProblem } from '../pro
 import { managedRegistry } from '../registry';
 import { createRouter } from '../router';
 import { mutationResponse } from '../respond';
-import { acceptedResponse, IdempotencyKeyHeader, NameParams, PageQuery, pathName, problem, RegistryQuery } from '../schemas/common';
+import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, pathName, problem, RegistryQuery } from '../schemas/common';
 import { RevealedSchema, RobotCreateSchema, RobotPageSchema, RobotSchema } from '../schemas/robots';
 import { robotCreateWorkflow, robotDeleteWorkflow, robotSecretRefreshWorkflow } from '../../workflows';
 import type { RobotRef } from '../../workflows/robots';
@@ -29,9 +29,9 @@ const create = createRoute({
   path: '/projects/{name}/robots',
   tags,
   summary: 'Create a project robot account; its secret is in this answer only',
-  request: { params, query, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: RobotCreateSchema } } } },
+  request: { params, query, headers: IdempotencyKeyHeader, body: jsonBody(RobotCreateSchema) },
   responses: {
-    201: { description: 'Created', content: { 'application/json': { schema: RevealedSchema } } },
+    201: json('Created', RevealedSchema),
     202: acceptedResponse,
     400: problem('Invalid body'),
     404: problem('No such project'),
@@ -44,7 +44,7 @@ const list = createRoute({
   tags,
   summary: 'Robot accounts of a project (never their secrets)',
   request: { params, query: PageQuery.merge(query) },
-  responses: { 200: { description: 'A page of robots', content: { 'application/json': { schema: RobotPageSchema } } }, 404: problem('No such project') },
+  responses: { 200: json('A page of robots', RobotPageSchema), 404: problem('No such project') },
 });
 const getOne = createRoute({
   method: 'get',
@@ -52,7 +52,7 @@ const getOne = createRoute({
   tags,
   summary: 'A robot account',
   request: { params: robotParams, query },
-  responses: { 200: { description: 'The robot', content: { 'application/json': { schema: RobotSchema } } }, 404: problem('No such robot') },
+  responses: { 200: json('The robot', RobotSchema), 404: problem('No such robot') },
 });
 const remove = createRoute({
   method: 'delete',
@@ -60,7 +60,7 @@ const remove = createRoute({
   tags,
   summary: 'Delete a robot account in Harbor and archive it here',
   request: { params: robotParams, query, headers: IdempotencyKeyHeader },
-  responses: { 200: { description: 'Deleted', content: { 'application/json': { schema: RobotSchema } } }, 202: acceptedResponse, 404: problem('No such robot') },
+  responses: { 200: json('Deleted', RobotSchema), 202: acceptedResponse, 404: problem('No such robot') },
 });
 const refresh = createRoute({
   method: 'post',
@@ -68,7 +68,7 @@ const refresh = createRoute({
   tags,
   summary: 'A new secret for the robot (the old one stops working); shown in this answer only',
   request: { params: robotParams, query, headers: IdempotencyKeyHeader },
-  responses: { 200: { description: 'Refreshed', content: { 'application/json': { schema: RevealedSchema } } }, 202: acceptedResponse, 404: problem('No such robot') },
+  responses: { 200: json('Refreshed', RevealedSchema), 202: acceptedResponse, 404: problem('No such robot') },
 });
 
 /** Project robot accounts: writes by workflows, reads from the catalogue, secrets revealed once. */

@@ -9,7 +9,7 @@ import { type MutationDeps } from '../operations';
 import { conflictProblem, invalidCursorProblem, notFoundProblem } from '../problem';
 import { createRouter } from '../router';
 import { mutationResponse } from '../respond';
-import { acceptedResponse, IdempotencyKeyHeader, NameParams, PageQuery, problem } from '../schemas/common';
+import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, problem } from '../schemas/common';
 import { TenantCreateSchema, TenantPageSchema, TenantSchema } from '../schemas/tenants';
 import { line } from '../../lib/text';
 import { tenantUpsertWorkflow } from '../../workflows';
@@ -23,10 +23,10 @@ const create = createRoute({
   summary: 'Create a tenant (or update it: 409 with the updated tenant)',
   request: {
     headers: IdempotencyKeyHeader,
-    body: { required: true, content: { 'application/json': { schema: TenantCreateSchema } } },
+    body: jsonBody(TenantCreateSchema),
   },
   responses: {
-    201: { description: 'Created', content: { 'application/json': { schema: TenantSchema } } },
+    201: json('Created', TenantSchema),
     202: acceptedResponse,
     400: problem('Invalid body'),
     409: problem('The tenant existed: its data was updated; `tenant` holds the current tenant'),
@@ -41,7 +41,7 @@ const list = createRoute({
   summary: 'List tenants by name',
   request: { query: PageQuery.extend({ namePrefix: line().max(255).optional() }) },
   responses: {
-    200: { description: 'A page of tenants', content: { 'application/json': { schema: TenantPageSchema } } },
+    200: json('A page of tenants', TenantPageSchema),
     400: problem('Invalid query'),
   },
 });
@@ -53,7 +53,7 @@ const getOne = createRoute({
   summary: 'Get a tenant',
   request: { params: NameParams },
   responses: {
-    200: { description: 'The tenant', content: { 'application/json': { schema: TenantSchema } } },
+    200: json('The tenant', TenantSchema),
     404: problem('No such tenant'),
   },
 });

@@ -9,7 +9,7 @@ import { invalidCursorProblem, problemResponse } from '../problem';
 import { createRouter } from '../router';
 import { guardKeycloak } from '../keycloak-guard';
 import { mutationResponse } from '../respond';
-import { acceptedResponse, IdempotencyKeyHeader, PageQuery, problem } from '../schemas/common';
+import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, PageQuery, problem } from '../schemas/common';
 import { UserCreateSchema, UserPageSchema, UserParams, UserRemovalSchema, UserSchema } from '../schemas/users';
 import type { Workflow, WorkflowResultType } from '@temporalio/common';
 import { userCreateWorkflow, userListWorkflow, userReadWorkflow, userRemoveWorkflow } from '../../workflows';
@@ -26,7 +26,7 @@ const listUsers = createRoute({
   summary: 'The tenant\'s users (in any of its Keycloak groups) with their tenant and project roles, by username',
   request: { params: tenantParam, query: PageQuery },
   responses: {
-    200: { description: 'A page of users', content: { 'application/json': { schema: UserPageSchema } } },
+    200: json('A page of users', UserPageSchema),
     400: problem('Invalid query'),
     404: problem('No such tenant'),
     503: unconfigured,
@@ -39,7 +39,7 @@ const getUser = createRoute({
   summary: 'A user of the tenant with their roles per project',
   request: { params: userParams },
   responses: {
-    200: { description: 'The user', content: { 'application/json': { schema: UserSchema } } },
+    200: json('The user', UserSchema),
     404: problem('No such tenant, or the user is not one of its users'),
     503: unconfigured,
   },
@@ -49,9 +49,9 @@ const createUser = createRoute({
   path: '/tenants/{tenant}/users',
   tags,
   summary: 'Create a Keycloak user in a tenant role; Keycloak asks them to set a password and verify the email',
-  request: { params: tenantParam, headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: UserCreateSchema } } } },
+  request: { params: tenantParam, headers: IdempotencyKeyHeader, body: jsonBody(UserCreateSchema) },
   responses: {
-    201: { description: 'Created', content: { 'application/json': { schema: UserSchema } } },
+    201: json('Created', UserSchema),
     202: acceptedResponse,
     400: problem('Invalid body (a password is never accepted)'),
     404: problem('No such tenant'),
@@ -66,7 +66,7 @@ const deleteUser = createRoute({
   summary: 'Remove the user from every group of the tenant; the account is deleted when no other tenant has it',
   request: { params: userParams, headers: IdempotencyKeyHeader },
   responses: {
-    200: { description: 'Removed', content: { 'application/json': { schema: UserRemovalSchema } } },
+    200: json('Removed', UserRemovalSchema),
     202: acceptedResponse,
     404: problem('No such tenant, or the user is not one of its users'),
     409: problem('A change of this user is running'),

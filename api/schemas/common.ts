@@ -18,6 +18,12 @@ export const problemContent = { 'application/problem+json': { schema: ProblemSch
 
 export const problem = (description: string) => ({ description, content: problemContent });
 
+/** A JSON answer of a route definition. */
+export const json = <S>(description: string, schema: S) => ({ description, content: { 'application/json': { schema } } });
+
+/** A required JSON request body of a route definition. */
+export const jsonBody = <S>(schema: S) => ({ required: true, content: { 'application/json': { schema } } });
+
 /** The same answer in an already generated document, which refers to the Problem component. */
 export const problemInDocument = (description: string) => ({
   description,
