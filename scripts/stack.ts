@@ -77,13 +77,13 @@ const database = connect(databaseUrl, { max: poolSize });
 stops.unshift(() => database.close());
 await migrateDatabase(database);
 
-// Harbor: the configured instance(s), else the emulator over a real OCI registry (state in memory).
+// Harbor: the configured instance(s), else the emulator over a real OCI registry, both keeping their state in .data.
 let harborNote = 'HARBOR_URL / HARBOR_INSTANCES';
 if (!harborConfigFromEnv()) {
   const registryDir = resolve('.data/registry');
   mkdirSync(registryDir, { recursive: true });
   const registry = await startOciRegistry({ port: Number(process.env.OCI_REGISTRY_PORT ?? 5005), dataDir: registryDir });
-  const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'record', port: Number(process.env.HARBOR_EMULATOR_PORT ?? 8090) });
+  const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'record', port: Number(process.env.HARBOR_EMULATOR_PORT ?? 8090), stateFile: resolve('.data/harbor-state.json') });
   stops.push(emulator.stop, registry.stop);
   process.env.HARBOR_URL = emulator.url;
   process.env.HARBOR_USERNAME = emulator.username;

@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { type EmulatorContext, ResponseViolationError } from './context';
 import { Faults } from './faults';
@@ -26,6 +27,8 @@ export interface HarborEmulatorOptions {
   port?: number;
   host?: string;
   scanDelayMs?: number;
+  /** Where the state outlives a run (the local stack keeps it beside its registry's data); in memory without. */
+  stateFile?: string;
 }
 
 export interface HarborEmulator {
@@ -61,6 +64,13 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
     scanDelayMs: opts.scanDelayMs ?? 200,
   };
 
+  const persist = opts.stateFile ? persistState(ctx.state, opts.stateFile) : undefined;
+  const app = new Hono();
+  // Any request but a read may change the state (API writes and registry pushes alike).
+  if (persist) app.use(async (c, next) => {
+    await next();
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') persist.soon();
+  });
   const api = new Hono();
   api.use(async (c, next) => {
     if (ANONYMOUS.has(`${c.req.method} ${c.req.path}`)) return next();
@@ -78,7 +88,6 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
   retentionRoutes(api, ctx);
   systemRoutes(api, ctx);
 
-  const app = new Hono();
   app.route('/api/v2.0', api);
   ociProxy(app, ctx, opts.registryUrl.replace(/\/+$/, ''), { username, password });
   app.notFound((c) => c.json({ errors: [{ code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` }] }, 404));
@@ -105,6 +114,20 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
     async stop() {
       await ctx.webhooks.idle();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      persist?.now();
     },
   };
+}
+
+/** Loads the state from `file` when it exists, and writes it back shortly after changes (atomically: a temp file renamed). */
+function persistState(state: EmulatorState, file: string) {
+  if (existsSync(file)) state.restore(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
+  let timer: NodeJS.Timeout | undefined;
+  const now = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    writeFileSync(`${file}.tmp`, JSON.stringify(state.snapshot()));
+    renameSync(`${file}.tmp`, file);
+  };
+  return { now, soon: () => void (timer ??= setTimeout(now, 200)) };
 }

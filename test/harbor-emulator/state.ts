@@ -30,7 +30,10 @@ export interface RepositoryState {
   pullCount: number;
 }
 
-/** Harbor's state that is not in the OCI registry, in memory for one emulator run. */
+/** The maps a snapshot keeps, by name. */
+const SNAPSHOT_MAPS = ['generations', 'projects', 'repositories', 'artifacts', 'tagPushTimes', 'robots', 'registries', 'replicationPolicies', 'replicationExecutions', 'retentions', 'userGroups'] as const;
+
+/** Harbor's state that is not in the OCI registry: in memory, or carried across runs by snapshots (the local stack). */
 export class EmulatorState {
   private seq = 0;
   /** Bumped by every change to a repository's manifests or tags, so reads of it can be cached. */
@@ -84,5 +87,21 @@ export class EmulatorState {
       this.artifacts.set(key, artifact);
     }
     return artifact;
+  }
+
+  /** Everything, as JSON-ready data (Maps as entry lists). */
+  snapshot(): unknown {
+    const maps = Object.fromEntries(SNAPSHOT_MAPS.map((name) => [name, [...(this[name] as Map<unknown, unknown>).entries()]]));
+    return { seq: this.seq, deletedTags: [...this.deletedTags], ...maps };
+  }
+
+  /** Takes over a snapshot() of an earlier run. */
+  restore(snapshot: Record<string, unknown>): void {
+    this.seq = Number(snapshot.seq ?? 0);
+    for (const tag of (snapshot.deletedTags as string[] | undefined) ?? []) this.deletedTags.add(tag);
+    for (const name of SNAPSHOT_MAPS) {
+      const map = this[name] as Map<unknown, unknown>;
+      for (const [k, v] of (snapshot[name] as [unknown, unknown][] | undefined) ?? []) map.set(k, v);
+    }
   }
 }
