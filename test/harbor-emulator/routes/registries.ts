@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { HarborSchemas } from '../../../activities/harbor';
-import { badRequest, conflict, type EmulatorContext, notFound, now, operation, paged } from '../context';
+import { badRequest, conflict, type EmulatorContext, HarborError, notFound, now, operation, paged } from '../context';
 
 /** Remote registries (replication endpoints) and replication policies and executions. */
 export function registryRoutes(app: Hono, ctx: EmulatorContext) {
@@ -35,8 +35,34 @@ export function registryRoutes(app: Hono, ctx: EmulatorContext) {
     return { status: 200, body: view(r) };
   }));
 
+  app.put('/registries/:id', operation(ctx, 'updateRegistry', async (c) => {
+    const id = Number(c.req.param('id'));
+    const r = ctx.state.registries.get(id);
+    if (!r) throw notFound(`registry ${c.req.param('id')} not found`);
+    const req = (await c.req.json()) as HarborSchemas['RegistryUpdate'];
+    if (req.name && req.name !== r.name && [...ctx.state.registries.values()].some((x) => x.name === req.name)) throw conflict(`registry ${req.name} already exists`);
+    const credential = req.access_key != null || req.access_secret != null || req.credential_type != null
+      ? { type: req.credential_type ?? r.credential?.type ?? 'basic', access_key: req.access_key ?? r.credential?.access_key, access_secret: req.access_secret ?? r.credential?.access_secret }
+      : r.credential;
+    ctx.state.registries.set(id, {
+      ...r,
+      name: req.name ?? r.name,
+      description: req.description ?? r.description,
+      url: req.url ?? r.url,
+      insecure: req.insecure ?? r.insecure,
+      credential,
+      update_time: now(),
+    });
+    return { status: 200 };
+  }));
+
   app.delete('/registries/:id', operation(ctx, 'deleteRegistry', (c) => {
-    if (!ctx.state.registries.delete(Number(c.req.param('id')))) throw notFound(`registry ${c.req.param('id')} not found`);
+    const id = Number(c.req.param('id'));
+    // Harbor refuses to delete an endpoint a replication policy uses.
+    if ([...ctx.state.replicationPolicies.values()].some((p) => p.src_registry?.id === id || p.dest_registry?.id === id)) {
+      throw new HarborError(412, 'PRECONDITION', `the registry ${id} is referenced by replication policies, cannot delete it`);
+    }
+    if (!ctx.state.registries.delete(id)) throw notFound(`registry ${c.req.param('id')} not found`);
     return { status: 200 };
   }));
 
