@@ -2,7 +2,7 @@ import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RemoteRegistryRecord } from '../db/queries/registries';
 import type { PingResult, RemoteRegistryPatch, RemoteRegistryRef, RemoteRegistrySpec, SealedCredential } from '../lib/registries';
-import { conflict, FailureType, isFailure, notFound, validationFailed } from '../lib/failure-types';
+import { conflict, FailureType, isFailure, notFound } from '../lib/failure-types';
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
 import { Saga } from './saga';
@@ -43,7 +43,7 @@ async function announce(change: 'created' | 'updated' | 'deleted', actor: Actor,
 }
 
 /**
- * Harbor endpoint → ping → catalogue row. An endpoint Harbor cannot reach is refused (400 naming
+ * Harbor endpoint → ping → catalogue row. An endpoint Harbor cannot reach is refused (409 naming
  * `url`), and so is one whose row cannot be written: either way the Harbor endpoint is deleted.
  */
 export async function registryCreateWorkflow(input: { spec: RemoteRegistrySpec; actor: Actor }): Promise<RemoteRegistryResult> {
@@ -60,7 +60,8 @@ export async function registryCreateWorkflow(input: { spec: RemoteRegistrySpec; 
       { didNothing: (err) => isFailure(err, FailureType.Conflict) },
     );
     const ping = await saga.step('ping', () => harbor.pingHarborRegistry(spec.registry, harborId));
-    if (!ping.reachable) throw validationFailed(`url: Harbor cannot reach ${spec.url} (${ping.status})`, { field: 'body.url' });
+    // The request is well-formed; it conflicts with where the endpoint is: 409 naming url.
+    if (!ping.reachable) throw conflict(`url: Harbor cannot reach ${spec.url} (${ping.status})`);
     const remoteRegistry = await saga.step('save-remote-registry', () => db.saveRemoteRegistry(spec, harborId));
     await announce('created', input.actor, remoteRegistry);
     return { remoteRegistry, ping };

@@ -13,7 +13,7 @@ import type { RemoteRegistryResult } from '../../workflows/registries';
 import { actorOf, authOf } from '../auth/context';
 import type { MutationDeps } from '../operations';
 import { decodeCursor, pageResponse } from '../pagination';
-import { invalidCursorProblem, notFoundProblem, problemBody, problemResponse, validationProblem } from '../problem';
+import { invalidCursorProblem, notFoundProblem, problemBody, problemResponse } from '../problem';
 import { managedRegistry } from '../registry';
 import { createRouter } from '../router';
 import { mutationResponse } from '../respond';
@@ -46,14 +46,14 @@ const create = createRoute({
   method: 'post',
   path: '/registries',
   tags,
-  summary: 'Create a remote registry in Harbor; refused when Harbor cannot reach it',
+  summary: 'Create a remote registry in Harbor; refused (409 naming url) when Harbor cannot reach it',
   request: { query, headers, body: jsonBody(RemoteRegistryCreateSchema) },
   responses: {
     201: json('Created and reachable', RemoteRegistryWithPingSchema),
     202: acceptedResponse,
-    400: problem('Invalid body, or Harbor cannot reach the URL'),
+    400: problem('Invalid body'),
     404: problem('No such tenant'),
-    409: problem('A remote registry of that name exists'),
+    409: problem('A remote registry of that name exists, or Harbor cannot reach its url'),
   },
 });
 const getOne = createRoute({ method: 'get', path: '/registries/{name}', tags, summary: 'A remote registry', request: { params, query }, responses: { 200: json('The remote registry', RemoteRegistrySchema), 404: problem('No such remote registry') } });
@@ -130,7 +130,7 @@ export function createRegistriesRouter(deps: { db: Db; mutations: MutationDeps; 
     if (tenant === undefined && !(await authOf(c).can('registries.write', {}))) {
       return problemResponse(c, problemBody(403, 'forbidden', 'Forbidden', 'only a platform administrator creates a shared remote registry; name a tenant', { action: 'registries.write' }));
     }
-    if (tenant !== undefined && !(await findTenant(deps.db, tenant))) return validationProblem(c, [{ field: 'body.tenant', message: `no tenant named "${tenant}"`, code: 'invalid_value' }]);
+    if (tenant !== undefined && !(await findTenant(deps.db, tenant))) return notFoundProblem(c, 'Tenant not found', `no tenant named "${tenant}"`);
     const spec = { registry, ...body, ...(tenant ? { tenant } : {}), ...(credential ? { credential: { accessKey: credential.access_key, sealedSecret: deps.secrets.seal(credential.access_secret) } } : {}) };
     const outcome = await run(c, remoteRegistryWorkflowId(registry, body.name), 'registry.create', tenant, registryCreateWorkflow, [{ spec, actor: actorOf(c) }]);
     if (!outcome.done) return outcome.response;

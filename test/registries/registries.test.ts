@@ -98,12 +98,12 @@ describe('remote registries (Harbor registry endpoints)', () => {
     expect(JSON.stringify(await readJson(await stack.app.request('/api/v1/registries?limit=200')))).not.toContain('s3cr3t');
   });
 
-  it('refuses an endpoint Harbor cannot reach, naming url, and deletes it in Harbor again', async () => {
+  it('refuses (409) an endpoint Harbor cannot reach, naming url, and deletes it in Harbor again', async () => {
     const closed = uniqueName('closed');
     const res = await stack.app.request('/api/v1/registries', jsonRequest({ name: closed, tenant, type: 'harbor', url: CLOSED }));
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(409);
     const problem = await readJson(res);
-    expect(problem.detail).toMatch(/url/);
+    expect(problem.detail).toMatch(/url: Harbor cannot reach http:\/\/127\.0\.0\.1:1/);
     expect(problem.compensated).toEqual(['create-harbor-registry']);
     await eventually('the Harbor endpoint compensated', async () => !(await harborEndpoints()).some((r) => r.name === closed));
     expect((await stack.app.request(path(closed))).status).toBe(404);
@@ -146,6 +146,8 @@ describe('remote registries (Harbor registry endpoints)', () => {
     expect(await fieldsOf({ name: 'a', type: 'harbor', url: 'https://user:pw@example.com' })).toEqual(['body.url']);
     expect(await fieldsOf({ name: 'a\u0007b', type: 'harbor', url: 'https://example.com', description: 'nul \u0000' })).toEqual(['body.description', 'body.name']);
     expect(await fieldsOf({ name: 'a', type: 'harbor', url: 'https://example.com', credential: { access_key: 'k\n', access_secret: 'x' } })).toEqual(['body.credential.access_key']);
-    expect(await fieldsOf({ name: 'a', type: 'harbor', url: 'https://example.com', tenant: uniqueName('ghost') })).toEqual(['body.tenant']);
+    const ghost = await stack.app.request('/api/v1/registries', jsonRequest({ name: 'a', type: 'harbor', url: 'https://example.com', tenant: uniqueName('ghost') }));
+    expect(ghost.status).toBe(404);
+    expect((await readJson(ghost)).title).toBe('Tenant not found');
   });
 });

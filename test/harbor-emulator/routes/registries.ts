@@ -2,6 +2,15 @@ import type { Hono } from 'hono';
 import type { HarborSchemas } from '../../../activities/harbor';
 import { badRequest, conflict, type EmulatorContext, HarborError, notFound, now, operation, paged } from '../context';
 
+const isLoopback = (url: string) => {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+};
+
 /** Remote registries (replication endpoints) and replication policies and executions. */
 export function registryRoutes(app: Hono, ctx: EmulatorContext) {
   /** Harbor hides the stored secret of an endpoint. */
@@ -23,7 +32,9 @@ export function registryRoutes(app: Hono, ctx: EmulatorContext) {
     const req = (await c.req.json()) as HarborSchemas['RegistryPing'];
     const url = req.id ? ctx.state.registries.get(req.id)?.url : req.url;
     if (!url) throw notFound(`registry ${req.id ?? ''} not found`);
-    // Harbor pings the remote's /v2/ endpoint; 401 still proves a registry is there.
+    // Harbor pings the remote's /v2/ endpoint; 401 still proves a registry is there. Tests reach
+    // loopback only: any other host is as unreachable as from an offline Harbor, and never contacted.
+    if (!isLoopback(url)) throw badRequest(`failed to ping endpoint ${url}`);
     const res = await fetch(`${url.replace(/\/+$/, '')}/v2/`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
     if (!res || (res.status !== 200 && res.status !== 401)) throw badRequest(`failed to ping endpoint ${url}`);
     return { status: 200 };
