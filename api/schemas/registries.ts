@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { REGISTRY_TYPES } from '../../lib/registries';
-import { line, text } from '../../lib/text';
+import { line, singleLine, text } from '../../lib/text';
 
 export const RemoteRegistrySchema = z
   .object({
@@ -26,9 +26,11 @@ export const PingSchema = z
 export const RemoteRegistryWithPingSchema = RemoteRegistrySchema.extend({ ping: PingSchema }).openapi('RemoteRegistryWithPing');
 
 /** An http(s) URL without user or password, as Harbor takes an endpoint's; a pattern only, so the API's document says it all. */
-const url = line()
+const url = z
+  .string()
   .max(2048)
-  .regex(/^https?:\/\/[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?(?:\/[\x21-\x7e]*)?$/, 'must be an http:// or https:// URL without user or password in it');
+  .regex(/^https?:\/\/[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?(?:\/[\x21-\x7e]*)?$/, 'must be an http:// or https:// URL without user or password in it')
+  .check(singleLine); // the document's pattern is the first regex: the URL's
 
 export const CredentialsSchema = z
   .object({
