@@ -42,7 +42,7 @@ export const CredentialsSchema = z
 
 export const RemoteRegistryCreateSchema = z
   .object({
-    name: line().min(1).max(255).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_", "-"'),
+    name: z.string().min(1).max(255).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_", "-"').check(singleLine),
     tenant: line().min(1).max(255).optional().openapi({ description: 'The owning tenant; absent: shared (platform administrators only)' }),
     type: z.enum(REGISTRY_TYPES),
     url,
