@@ -6,6 +6,7 @@ import { createRepositoryBatchActivities } from './catalogue/repository-batch';
 import type { HarborInstances } from './harbor/instances';
 import { createHarborMemberActivities } from './harbor/members';
 import { createHarborProjectActivities } from './harbor/projects';
+import { createHarborRegistryActivities } from './harbor/registries';
 import { createHarborRepositoryActivities } from './harbor/repositories';
 import { createHarborRobotActivities } from './harbor/robots';
 import { createHarborWebhookPolicyActivities } from './harbor/webhook-policies';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHarborWebhookPolicyActivities(deps),
     ...createHarborMemberActivities(deps),
     ...createHarborRobotActivities(deps),
+    ...createHarborRegistryActivities(deps),
     ...harborRepositories,
     ...createRepositoryBatchActivities(deps, harborRepositories),
     ...createKeycloakActivities(deps),

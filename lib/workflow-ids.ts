@@ -10,3 +10,5 @@ export const checkpointWorkflowId = (registry: string, project: string, model: s
 export const harborProjectEventWorkflowId = (inboxId: string) => `harbor-event:${inboxId}`;
 /** Usernames are realm-wide in Keycloak: one key per username, whichever tenant asks. */
 export const userWorkflowId = (username: string) => `user:${username}`;
+export const remoteRegistryWorkflowId = (registry: string, name: string) => `remote-registry:${registry}/${name}`;
+export const remoteRegistryPingWorkflowId = (registry: string, name: string) => `remote-registry-ping:${registry}/${name}`;

@@ -9,3 +9,4 @@ export * from './models';
 export * from './checkpoints';
 export * from './project-events';
 export * from './users';
+export * from './registries';

@@ -6,6 +6,7 @@ import { createInboxActivities } from './inbox';
 import { createMembershipActivities } from './membership';
 import { createModelMetadataActivities } from './model-metadata';
 import { createProjectActivities } from './projects';
+import { createRemoteRegistryActivities } from './registries';
 import { createRobotActivities } from './robots';
 import { createTenantActivities } from './tenants';
 
@@ -14,5 +15,5 @@ export type { ProjectRowInput } from './projects';
 export type { ImportedRepository } from './catalogue-import';
 
 export function createDbActivities(deps: { db: Db }) {
-  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps), ...createMembershipActivities(deps), ...createAuditActivities(deps), ...createInboxActivities(deps) };
+  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps), ...createRemoteRegistryActivities(deps), ...createMembershipActivities(deps), ...createAuditActivities(deps), ...createInboxActivities(deps) };
 }

@@ -10,13 +10,15 @@ export type HarborRepository = HarborSchemas['Repository'];
 export type HarborArtifact = HarborSchemas['Artifact'];
 export type HarborRobot = HarborSchemas['Robot'];
 export type HarborRobotCreate = HarborSchemas['RobotCreate'];
+export type HarborRegistry = HarborSchemas['Registry'];
+export type HarborRegistryUpdate = HarborSchemas['RegistryUpdate'];
 
 /** `member_group.group_type` of an OIDC group. */
 export const OIDC_GROUP_TYPE = 3;
 
 /**
  * The Harbor API v2.0 calls the activities make, for one Harbor instance. Calls only tests make
- * (system, registries, replication, retention, user groups, scans, …) are in test/support/harbor-admin.ts.
+ * (system, replication, retention, user groups, scans, …) are in test/support/harbor-admin.ts.
  */
 export function createHarborClient(opts: HarborClientOptions) {
   const { api, call, all, everyPage, registryGet } = createHarborTransport(opts);
@@ -177,6 +179,25 @@ export function createHarborClient(opts: HarborClientOptions) {
       async refreshSecret(id: number) {
         return (await call('refresh robot secret', () => api.PATCH('/robots/{robot_id}', { params: { path: { robot_id: id } }, body: {} }))).data;
       },
+    },
+
+    /** Registry endpoints (remote registries), by Harbor's id. */
+    registries: {
+      async create(body: HarborRegistry): Promise<number> {
+        const { response } = await call('create registry', () => api.POST('/registries', { body }));
+        return idFromLocation(response);
+      },
+      get: async (id: number) => (await call('get registry', () => api.GET('/registries/{id}', { params: { path: { id } } }))).data,
+      async update(id: number, body: HarborRegistryUpdate) {
+        await call('update registry', () => api.PUT('/registries/{id}', { params: { path: { id } }, body }));
+      },
+      async delete(id: number) {
+        await call('delete registry', () => api.DELETE('/registries/{id}', { params: { path: { id } } }));
+      },
+      async ping(body: HarborSchemas['RegistryPing']) {
+        await call('ping registry', () => api.POST('/registries/ping', { body }));
+      },
+      list: () => everyPage('list registries', (page, pageSize) => api.GET('/registries', { params: { query: { page, page_size: pageSize } } })),
     },
   };
 }

@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Db } from '../../db/client';
 import { findProject, findTenantOfProject } from '../../db/queries/projects';
+import { findLiveRemoteRegistry } from '../../db/queries/registries';
 import { listTenantNames } from '../../db/queries/tenants';
 import type { Logger } from '../../lib/logger';
 import { ProjectName, TenantName } from '../../lib/search-attributes';
@@ -37,6 +38,8 @@ interface Resolved {
   missing?: boolean;
   /** The 404 detail for a caller who may not see the resource: the same words as for a missing one. */
   hidden?: { title: string; detail: string };
+  /** A shared resource (no tenant): whoever holds the action in any tenant reads it. */
+  shared?: boolean;
 }
 
 /**
@@ -79,6 +82,14 @@ export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; 
         // A `registry` naming no managed Harbor instance: 400 before anything is looked up.
         const registry = managedRegistry(deps.registries, c.req.query('registry'));
         return projectResource(registry, name, source.model && params[source.model], source.version && params[source.version]);
+      }
+      case 'remote-registry': {
+        const registry = managedRegistry(deps.registries, c.req.query('registry'));
+        const name = params[source.param]!;
+        const found = await findLiveRemoteRegistry(deps.db, registry, name);
+        const hidden = { title: 'Remote registry not found', detail: `no remote registry "${name}" in ${registry}` };
+        if (!found) return { missing: true, hidden };
+        return found.tenant === null ? { resource: {}, hidden, shared: true } : { resource: { tenant: found.tenant }, hidden };
       }
       case 'operation': {
         const ids = decodeOperationId(params[source.param]!);
@@ -142,7 +153,10 @@ export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; 
     if (resolved.missing && resolved.hidden) return notFoundProblem(c, resolved.hidden.title, resolved.hidden.detail);
     const resource = resolved.resource!;
     if (await can(policy.action, resource)) return next();
-    const visible = resource.tenant !== undefined && (await can('projects.read', { tenant: resource.tenant }));
+    // A shared resource: read by anyone who reads such resources in some tenant, changed by nobody else.
+    const readsShared = resolved.shared === true && (await auth.tenantsAllowed(policy.action.replace(/\.\w+$/, '.read') as Action)).length > 0;
+    if (readsShared && policy.action.endsWith('.read')) return next();
+    const visible = readsShared || (resource.tenant !== undefined && (await can('projects.read', { tenant: resource.tenant })));
     if (!visible && resolved.hidden) return notFoundProblem(c, resolved.hidden.title, resolved.hidden.detail);
     return problemResponse(
       c,

@@ -12,6 +12,8 @@ export type ResourceSource =
   | { kind: 'project'; param: string; model?: string; version?: string }
   /** The project, model and version of a full model name in a query parameter. */
   | { kind: 'full-name'; query: string }
+  /** The owner of the remote registry named by a path parameter; a shared one (no owner) is readable by all who read registries. */
+  | { kind: 'remote-registry'; param: string }
   /** The tenant of the workflow behind an operation id. */
   | { kind: 'operation'; param: string };
 
@@ -77,6 +79,16 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
     ]),
   ),
   'GET /api/v1/models/{project}/{model}/audit': { action: 'audit.read', resource: { kind: 'project', param: 'project', model: 'model' } },
+
+  // Remote registries: a tenant's, or shared (created and changed by platform administrators only).
+  'GET /api/v1/registries': { action: 'registries.read', resource: { kind: 'list' } },
+  'POST /api/v1/registries': { action: 'registries.write', resource: { kind: 'tenant-body', field: 'tenant' } },
+  'GET /api/v1/registries/{name}': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
+  'PATCH /api/v1/registries/{name}': { action: 'registries.write', resource: { kind: 'remote-registry', param: 'name' } },
+  'DELETE /api/v1/registries/{name}': { action: 'registries.write', resource: { kind: 'remote-registry', param: 'name' } },
+  'PUT /api/v1/registries/{name}/credentials': { action: 'registries.write', resource: { kind: 'remote-registry', param: 'name' } },
+  // Pinging is reading: it changes nothing.
+  'POST /api/v1/registries/{name}/ping': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
 
   'GET /api/v1/operations/{id}': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
 };

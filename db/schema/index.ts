@@ -8,3 +8,4 @@ export * from './webhooks';
 export * from './model-overrides';
 export * from './checkpoints';
 export * from './membership';
+export * from './registries';

@@ -29,6 +29,7 @@ describe('auth matrix', () => {
   let stack: TestStack;
   const t = { own: uniqueName('acme'), other: uniqueName('beta') };
   const p = { own: uniqueName('proj-a'), other: uniqueName('proj-b') };
+  const r = { own: uniqueName('remote-a'), other: uniqueName('remote-b') };
   const op: { own?: string; other?: string } = {};
   // Mutations the matrix allows go to a task queue nobody polls: they are accepted (202), never run.
   let app: ReturnType<TestStack['appWith']>;
@@ -41,6 +42,8 @@ describe('auth matrix', () => {
       await onboardProject(stack, t[side], { name: p[side], display_name: side, public: true });
       const run = await stack.client.workflow.getHandle(`project:${stack.registry}/${p[side]}`).describe();
       op[side] = encodeOperationId(run.workflowId, run.runId);
+      const remote = await stack.app.request('/api/v1/registries', jsonRequest({ name: r[side], tenant: t[side], type: 'docker-registry', url: stack.harbor.registryUrl }));
+      expect(remote.status, await remote.clone().text()).toBe(201);
     }
   }, 120_000);
   afterAll(() => stack?.close());
@@ -48,7 +51,7 @@ describe('auth matrix', () => {
   const pathFor = (key: string, side: 'own' | 'other') =>
     key
       .split(' ')[1]!
-      .replace('{name}', key.includes('/tenants/') ? t[side] : p[side])
+      .replace('{name}', key.includes('/tenants/') ? t[side] : key.includes('/registries/') ? r[side] : p[side])
       .replace('{tenant}', t[side])
       .replace('{username}', 'some-user')
       .replace('{project}', p[side])
@@ -61,7 +64,9 @@ describe('auth matrix', () => {
       ? undefined
       : key.endsWith('/users')
         ? JSON.stringify({ username: uniqueName('x'), email: 'x@example.com' })
-        : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
+        : key.endsWith(' /api/v1/registries')
+          ? JSON.stringify({ name: uniqueName('x'), tenant: t[side], type: 'docker-registry', url: 'http://127.0.0.1:1' })
+          : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
   const call = (key: string, side: 'own' | 'other', headers: Record<string, string>) =>
     app.request(pathFor(key, side), { method: key.split(' ')[0], headers: { 'content-type': 'application/json', ...headers }, body: bodyFor(key, side) });
 
@@ -135,12 +140,13 @@ describe('auth matrix', () => {
             const names = JSON.stringify(body.items);
             expect(names, where).not.toContain(t.other);
             expect(names, where).not.toContain(p.other);
+            expect(names, where).not.toContain(r.other);
             continue;
           }
           const granted = side === 'own' && allowed.has(policy.action);
           if (granted) {
             expect([401, 403], where).not.toContain(res.status);
-            expect(['Tenant not found', 'Project not found', 'Operation not found'], where).not.toContain(body?.title);
+            expect(['Tenant not found', 'Project not found', 'Remote registry not found', 'Operation not found'], where).not.toContain(body?.title);
           } else if (policy.resource.kind === 'tenant-body') {
             expect(res.status, where).toBe(403);
             expect(body.action, where).toBe(policy.action);
@@ -157,7 +163,7 @@ describe('auth matrix', () => {
     }, 240_000);
   });
 
-  it('lists only the caller\'s tenants and projects', async () => {
+  it('lists only the caller\'s tenants, projects and remote registries', async () => {
     const token = await stack.auth.token({ username: 'beta-dev', tenant: t.other, role: 'developer' });
     const scoped = withToken(stack.app.raw, token);
     const tenants = await readJson(await scoped.request('/api/v1/tenants?limit=200'));
@@ -166,5 +172,7 @@ describe('auth matrix', () => {
     expect(projects.items.map((x: { name: string }) => x.name)).toEqual([p.other]);
     const filtered = await readJson(await scoped.request(`/api/v1/projects?tenantId=${t.own}`));
     expect(filtered.items).toEqual([]);
+    const remotes = await readJson(await scoped.request('/api/v1/registries?limit=200'));
+    expect(remotes.items.filter((x: { tenant: string | null }) => x.tenant !== null).map((x: { name: string }) => x.name)).toEqual([r.other]);
   });
 });

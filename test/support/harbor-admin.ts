@@ -1,7 +1,7 @@
 import { createHarborClient, OIDC_GROUP_TYPE, type HarborClientOptions, type HarborSchemas } from '../../activities/harbor';
 import { byName, createHarborTransport, idFromLocation, repo, totalCount, type Page } from '../../activities/harbor/transport';
 
-export type HarborRegistry = HarborSchemas['Registry'];
+export type { HarborRegistry } from '../../activities/harbor';
 export type HarborReplicationPolicy = HarborSchemas['ReplicationPolicy'];
 export type HarborRetentionPolicy = HarborSchemas['RetentionPolicy'];
 export type HarborUserGroup = HarborSchemas['UserGroup'];
@@ -11,7 +11,7 @@ export const HarborRole = { ProjectAdmin: 1, Developer: 2, Guest: 3, Maintainer:
 
 /**
  * The activities' Harbor client plus the calls only tests make: they drive Harbor (or the emulator)
- * as an administrator would (system, listing projects, user members, tags, scans, registries,
+ * as an administrator would (system, listing projects, user members, tags, scans,
  * replication, retention, user groups) and reach the raw typed API. Same transport as the activities'.
  */
 export function createHarborAdminClient(opts: HarborClientOptions) {
@@ -86,17 +86,6 @@ export function createHarborAdminClient(opts: HarborClientOptions) {
             params: { path: { project_name: project, repository_name: repo(repository), reference } },
           }),
         )).data,
-    },
-
-    registries: {
-      async create(body: HarborRegistry): Promise<number> {
-        const { response } = await call('create registry', () => api.POST('/registries', { body }));
-        return idFromLocation(response);
-      },
-      async ping(body: HarborSchemas['RegistryPing']) {
-        await call('ping registry', () => api.POST('/registries/ping', { body }));
-      },
-      list: () => everyPage('list registries', (page, pageSize) => api.GET('/registries', { params: { query: { page, page_size: pageSize } } })),
     },
 
     replication: {

@@ -1,6 +1,15 @@
 import type { Hono } from 'hono';
 import type { HarborSchemas } from '../../../activities/harbor';
-import { badRequest, conflict, type EmulatorContext, notFound, now, operation, paged } from '../context';
+import { badRequest, conflict, type EmulatorContext, HarborError, notFound, now, operation, paged } from '../context';
+
+const isLoopback = (url: string) => {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+};
 
 /** Remote registries (replication endpoints) and replication policies and executions. */
 export function registryRoutes(app: Hono, ctx: EmulatorContext) {
@@ -23,7 +32,9 @@ export function registryRoutes(app: Hono, ctx: EmulatorContext) {
     const req = (await c.req.json()) as HarborSchemas['RegistryPing'];
     const url = req.id ? ctx.state.registries.get(req.id)?.url : req.url;
     if (!url) throw notFound(`registry ${req.id ?? ''} not found`);
-    // Harbor pings the remote's /v2/ endpoint; 401 still proves a registry is there.
+    // Harbor pings the remote's /v2/ endpoint; 401 still proves a registry is there. Tests reach
+    // loopback only: any other host is as unreachable as from an offline Harbor, and never contacted.
+    if (!isLoopback(url)) throw badRequest(`failed to ping endpoint ${url}`);
     const res = await fetch(`${url.replace(/\/+$/, '')}/v2/`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
     if (!res || (res.status !== 200 && res.status !== 401)) throw badRequest(`failed to ping endpoint ${url}`);
     return { status: 200 };
@@ -35,8 +46,34 @@ export function registryRoutes(app: Hono, ctx: EmulatorContext) {
     return { status: 200, body: view(r) };
   }));
 
+  app.put('/registries/:id', operation(ctx, 'updateRegistry', async (c) => {
+    const id = Number(c.req.param('id'));
+    const r = ctx.state.registries.get(id);
+    if (!r) throw notFound(`registry ${c.req.param('id')} not found`);
+    const req = (await c.req.json()) as HarborSchemas['RegistryUpdate'];
+    if (req.name && req.name !== r.name && [...ctx.state.registries.values()].some((x) => x.name === req.name)) throw conflict(`registry ${req.name} already exists`);
+    const credential = req.access_key != null || req.access_secret != null || req.credential_type != null
+      ? { type: req.credential_type ?? r.credential?.type ?? 'basic', access_key: req.access_key ?? r.credential?.access_key, access_secret: req.access_secret ?? r.credential?.access_secret }
+      : r.credential;
+    ctx.state.registries.set(id, {
+      ...r,
+      name: req.name ?? r.name,
+      description: req.description ?? r.description,
+      url: req.url ?? r.url,
+      insecure: req.insecure ?? r.insecure,
+      credential,
+      update_time: now(),
+    });
+    return { status: 200 };
+  }));
+
   app.delete('/registries/:id', operation(ctx, 'deleteRegistry', (c) => {
-    if (!ctx.state.registries.delete(Number(c.req.param('id')))) throw notFound(`registry ${c.req.param('id')} not found`);
+    const id = Number(c.req.param('id'));
+    // Harbor refuses to delete an endpoint a replication policy uses.
+    if ([...ctx.state.replicationPolicies.values()].some((p) => p.src_registry?.id === id || p.dest_registry?.id === id)) {
+      throw new HarborError(412, 'PRECONDITION', `the registry ${id} is referenced by replication policies, cannot delete it`);
+    }
+    if (!ctx.state.registries.delete(id)) throw notFound(`registry ${c.req.param('id')} not found`);
     return { status: 200 };
   }));
 
