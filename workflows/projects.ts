@@ -76,10 +76,12 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
 
   const saga = new Saga();
   try {
+    // Undone only if Harbor created it since this step began: never someone else's project of the name.
+    const since = Date.now();
     const harborId = await saga.step(
       'create-harbor-project',
       () => harbor.createHarborProject({ registry, name, public: input.public, storageLimit: input.storageLimit, settings: input.settings }),
-      () => undo.deleteHarborProject(registry, name),
+      () => undo.deleteHarborProject(registry, name, since),
       // A Conflict met someone else's project of that name (createHarborProject): never undone.
       { didNothing: (err) => isFailure(err, FailureType.Conflict) },
     );

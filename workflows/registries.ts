@@ -51,12 +51,12 @@ export async function registryCreateWorkflow(input: { spec: RemoteRegistrySpec; 
   if (await db.findRemoteRegistry(spec)) throw conflict(`a remote registry "${spec.name}" exists in ${spec.registry}`);
   const saga = new Saga();
   try {
-    let harborId = -1;
-    harborId = await saga.step(
+    // By name, as the id is unknown when the create timed out; only what Harbor created since this step began.
+    const since = Date.now();
+    const harborId = await saga.step(
       'create-harbor-registry',
       () => harbor.createHarborRegistry(spec),
-      // Before the id is known nothing of ours can be there to undo.
-      () => (harborId < 0 ? Promise.resolve() : undo.deleteHarborRegistry(spec.registry, harborId)),
+      () => undo.deleteHarborRegistryNamed(spec.registry, spec.name, since),
       { didNothing: (err) => isFailure(err, FailureType.Conflict) },
     );
     const ping = await saga.step('ping', () => harbor.pingHarborRegistry(spec.registry, harborId));

@@ -2,7 +2,7 @@ import { conflict } from '../../lib/failure-types';
 import type { HarborSummary, ProjectSettings } from '../../db/queries/projects';
 import type { HarborSchemas } from './client';
 import { isConflict, isNotFound } from './errors';
-import { createdDuringThisActivity } from './provenance';
+import { createdDuringThisActivity, createdSince } from './provenance';
 import type { HarborInstances } from './instances';
 
 export interface HarborProjectSpec {
@@ -68,9 +68,14 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances })
       return (await client.projects.get(spec.name))!.project_id!;
     },
 
-    async deleteHarborProject(registry: string, name: string): Promise<void> {
+    /** With `createdSinceMs` (a compensation), only a project of ours Harbor created since then. */
+    async deleteHarborProject(registry: string, name: string, createdSinceMs?: number): Promise<void> {
       const client = harbor(registry);
       try {
+        if (createdSinceMs !== undefined) {
+          const project = await client.projects.get(name);
+          if (!(project?.owner_name === client.username && createdSince(project.creation_time, createdSinceMs))) return;
+        }
         // Robots of a project go with it in Harbor; policies and members too.
         await client.projects.delete(name);
       } catch (err) {

@@ -9,6 +9,14 @@ import { Context } from '@temporalio/activity';
  * adopt what someone created just before.
  */
 export function createdDuringThisActivity(creationTime: string | undefined): boolean {
+  return createdSince(creationTime, Context.current().info.scheduledTimestampMs);
+}
+
+/**
+ * Whether Harbor created it at or after `sinceMs`: a compensation given the time its saga step
+ * began deletes only what that step can have made, never what someone else made of the name.
+ */
+export function createdSince(creationTime: string | undefined, sinceMs: number): boolean {
   const created = Date.parse(creationTime ?? '');
-  return Number.isFinite(created) && created >= Context.current().info.scheduledTimestampMs;
+  return Number.isFinite(created) && created >= sinceMs;
 }

@@ -4,7 +4,7 @@ import { applicationFailureIn, conflict } from '../../lib/failure-types';
 import type { HarborRegistryUpdate } from './client';
 import { isConflict, isNotFound } from './errors';
 import type { HarborInstances } from './instances';
-import { createdDuringThisActivity } from './provenance';
+import { createdDuringThisActivity, createdSince } from './provenance';
 
 /** Harbor answers 412 when a replication policy still uses the endpoint. */
 const isInUse = (err: unknown) => (applicationFailureIn(err)?.details?.[0] as { harborStatus?: number } | undefined)?.harborStatus === 412;
@@ -57,6 +57,13 @@ export function createHarborRegistryActivities(deps: { harbor: HarborInstances; 
         if (isInUse(err)) throw conflict(`registry endpoint ${id} is used by replication rules; delete them first`);
         throw err;
       }
+    },
+
+    /** A compensation: deletes the endpoint of this name only when Harbor created it since `createdSinceMs`. */
+    async deleteHarborRegistryNamed(registry: string, name: string, createdSinceMs: number): Promise<void> {
+      const existing = (await harbor(registry).registries.list()).find((r) => r.name === name);
+      if (existing?.id === undefined || !createdSince(existing.creation_time, createdSinceMs)) return;
+      await harbor(registry).registries.delete(existing.id);
     },
 
     /** Harbor pings the endpoint; an endpoint it cannot reach is an answer, not a failure. */
