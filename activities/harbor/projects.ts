@@ -1,8 +1,7 @@
-import { conflict } from '../../lib/failure-types';
 import type { HarborSummary, ProjectSettings } from '../../db/queries/projects';
 import type { HarborSchemas } from './client';
-import { isConflict, isNotFound } from './errors';
-import { createdDuringThisActivity, createdSince } from './provenance';
+import { isNotFound } from './errors';
+import { createdDuringThisActivity, createOrAdopt, createdSince } from './provenance';
 import type { HarborInstances } from './instances';
 
 export interface HarborProjectSpec {
@@ -46,19 +45,14 @@ export function createHarborProjectActivities(deps: { harbor: HarborInstances })
      */
     async createHarborProject(spec: HarborProjectSpec): Promise<number> {
       const client = harbor(spec.registry);
-      try {
-        return await client.projects.create({
-          project_name: spec.name,
-          public: spec.public,
-          storage_limit: spec.storageLimit ?? -1,
-          metadata: metadata(spec),
-        });
-      } catch (err) {
-        if (!isConflict(err)) throw err;
-        const existing = await client.projects.get(spec.name);
-        if (ours(existing, client.username)) return existing!.project_id!;
-        throw conflict(`project "${spec.name}" already exists in ${spec.registry}, created by someone else`);
-      }
+      return createOrAdopt(
+        () => client.projects.create({ project_name: spec.name, public: spec.public, storage_limit: spec.storageLimit ?? -1, metadata: metadata(spec) }),
+        async () => {
+          const existing = await client.projects.get(spec.name);
+          return ours(existing, client.username) ? existing!.project_id! : undefined;
+        },
+        `project "${spec.name}" already exists in ${spec.registry}, created by someone else`,
+      );
     },
 
     /** Resets an existing project's settings to ours (registration) or applies a change. */

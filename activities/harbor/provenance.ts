@@ -1,4 +1,6 @@
 import { Context } from '@temporalio/activity';
+import { conflict } from '../../lib/failure-types';
+import { isConflict } from './errors';
 
 /**
  * Whether Harbor created something (per its `creation_time`) after the running activity was first
@@ -19,4 +21,19 @@ export function createdDuringThisActivity(creationTime: string | undefined): boo
 export function createdSince(creationTime: string | undefined, sinceMs: number): boolean {
   const created = Date.parse(creationTime ?? '');
   return Number.isFinite(created) && created >= sinceMs;
+}
+
+/**
+ * Creates through `create`; on Harbor's 409, the id `earlierAttempt` finds when the one there is
+ * provably an earlier attempt's, otherwise the caller's Conflict saying `theirs`.
+ */
+export async function createOrAdopt(create: () => Promise<number>, earlierAttempt: () => Promise<number | undefined>, theirs: string): Promise<number> {
+  try {
+    return await create();
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+    const id = await earlierAttempt();
+    if (id === undefined) throw conflict(theirs);
+    return id;
+  }
 }

@@ -2,9 +2,9 @@ import type { PingResult, RemoteRegistryPatch, RemoteRegistrySpec, SealedCredent
 import type { SecretBox } from '../../lib/secrets';
 import { applicationFailureIn, conflict } from '../../lib/failure-types';
 import type { HarborRegistryUpdate } from './client';
-import { isConflict, isNotFound } from './errors';
+import { isNotFound } from './errors';
 import type { HarborInstances } from './instances';
-import { createdDuringThisActivity, createdSince } from './provenance';
+import { createdDuringThisActivity, createOrAdopt, createdSince } from './provenance';
 
 /** Harbor answers 412 when a replication policy still uses the endpoint. */
 const isInUse = (err: unknown) => (applicationFailureIn(err)?.details?.[0] as { harborStatus?: number } | undefined)?.harborStatus === 412;
@@ -24,21 +24,22 @@ export function createHarborRegistryActivities(deps: { harbor: HarborInstances; 
      */
     async createHarborRegistry(spec: RemoteRegistrySpec): Promise<number> {
       const client = harbor(spec.registry);
-      try {
-        return await client.registries.create({
-          name: spec.name,
-          type: spec.type,
-          url: spec.url,
-          insecure: spec.insecure,
-          description: spec.description ?? '',
-          ...(spec.credential ? { credential: credentialOf(spec.credential) } : {}),
-        });
-      } catch (err) {
-        if (!isConflict(err)) throw err;
-        const existing = (await client.registries.list()).find((r) => r.name === spec.name);
-        if (existing?.id !== undefined && createdDuringThisActivity(existing.creation_time)) return existing.id;
-        throw conflict(`Harbor ${spec.registry} already has a registry endpoint "${spec.name}"`);
-      }
+      return createOrAdopt(
+        () =>
+          client.registries.create({
+            name: spec.name,
+            type: spec.type,
+            url: spec.url,
+            insecure: spec.insecure,
+            description: spec.description ?? '',
+            ...(spec.credential ? { credential: credentialOf(spec.credential) } : {}),
+          }),
+        async () => {
+          const existing = (await client.registries.list()).find((r) => r.name === spec.name);
+          return existing?.id !== undefined && createdDuringThisActivity(existing.creation_time) ? existing.id : undefined;
+        },
+        `Harbor ${spec.registry} already has a registry endpoint "${spec.name}"`,
+      );
     },
 
     async updateHarborRegistry(registry: string, id: number, patch: RemoteRegistryPatch & { credential?: SealedCredential }): Promise<void> {
