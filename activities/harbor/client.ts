@@ -12,13 +12,16 @@ export type HarborRobot = HarborSchemas['Robot'];
 export type HarborRobotCreate = HarborSchemas['RobotCreate'];
 export type HarborRegistry = HarborSchemas['Registry'];
 export type HarborRegistryUpdate = HarborSchemas['RegistryUpdate'];
+export type HarborReplicationPolicy = HarborSchemas['ReplicationPolicy'];
+export type HarborReplicationExecution = HarborSchemas['ReplicationExecution'];
+export type HarborReplicationTask = HarborSchemas['ReplicationTask'];
 
 /** `member_group.group_type` of an OIDC group. */
 export const OIDC_GROUP_TYPE = 3;
 
 /**
  * The Harbor API v2.0 calls the activities make, for one Harbor instance. Calls only tests make
- * (system, replication, retention, user groups, scans, …) are in test/support/harbor-admin.ts.
+ * (system, retention, user groups, scans, …) are in test/support/harbor-admin.ts.
  */
 export function createHarborClient(opts: HarborClientOptions) {
   const { api, call, all, everyPage, registryGet } = createHarborTransport(opts);
@@ -198,6 +201,35 @@ export function createHarborClient(opts: HarborClientOptions) {
         await call('ping registry', () => api.POST('/registries/ping', { body }));
       },
       list: () => everyPage('list registries', (page, pageSize) => api.GET('/registries', { params: { query: { page, page_size: pageSize } } })),
+    },
+
+    /** Replication policies, their executions and tasks, by Harbor's ids. */
+    replication: {
+      async createPolicy(body: HarborReplicationPolicy): Promise<number> {
+        const { response } = await call('create replication policy', () => api.POST('/replication/policies', { body }));
+        return idFromLocation(response);
+      },
+      getPolicy: async (id: number) => (await call('get replication policy', () => api.GET('/replication/policies/{id}', { params: { path: { id } } }))).data,
+      listPolicies: (name?: string) =>
+        everyPage('list replication policies', (page, pageSize) => api.GET('/replication/policies', { params: { query: { name, page, page_size: pageSize } } })),
+      async updatePolicy(id: number, body: HarborReplicationPolicy) {
+        await call('update replication policy', () => api.PUT('/replication/policies/{id}', { params: { path: { id } }, body }));
+      },
+      async deletePolicy(id: number) {
+        await call('delete replication policy', () => api.DELETE('/replication/policies/{id}', { params: { path: { id } } }));
+      },
+      async startExecution(policyId: number): Promise<number> {
+        const { response } = await call('start replication', () => api.POST('/replication/executions', { body: { policy_id: policyId } }));
+        return idFromLocation(response);
+      },
+      getExecution: async (id: number) => (await call('get replication execution', () => api.GET('/replication/executions/{id}', { params: { path: { id } } }))).data,
+      listExecutions: (policyId: number) =>
+        everyPage('list replication executions', (page, pageSize) => api.GET('/replication/executions', { params: { query: { policy_id: policyId, page, page_size: pageSize } } })),
+      async stopExecution(id: number) {
+        await call('stop replication', () => api.PUT('/replication/executions/{id}', { params: { path: { id } } }));
+      },
+      listTasks: (executionId: number) =>
+        everyPage('list replication tasks', (page, pageSize) => api.GET('/replication/executions/{id}/tasks', { params: { path: { id: executionId }, query: { page, page_size: pageSize } } })),
     },
   };
 }

@@ -124,6 +124,10 @@ export const images = modelregistry.table(
     modelId: uuid('model_id').notNull(),
     repositoryId: uuid('repository_id').notNull(),
     isApproved: boolean('is_approved').notNull().default(false),
+    // Added: who approved the image for promotion (username and subject) and when; null while not approved.
+    approvedBy: varchar('approved_by'),
+    approvedBySubject: varchar('approved_by_subject'),
+    approvedAt: timestamp('approved_at', { withTimezone: true, mode: 'string' }),
     isVerified: boolean('is_verified').notNull().default(false),
     ...softDelete(),
   },

@@ -9,3 +9,4 @@ export * from './model-overrides';
 export * from './checkpoints';
 export * from './membership';
 export * from './registries';
+export * from './replication';

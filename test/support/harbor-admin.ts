@@ -1,8 +1,7 @@
 import { createHarborClient, OIDC_GROUP_TYPE, type HarborClientOptions, type HarborSchemas } from '../../activities/harbor';
 import { byName, createHarborTransport, idFromLocation, repo, totalCount, type Page } from '../../activities/harbor/transport';
 
-export type { HarborRegistry } from '../../activities/harbor';
-export type HarborReplicationPolicy = HarborSchemas['ReplicationPolicy'];
+export type { HarborRegistry, HarborReplicationPolicy } from '../../activities/harbor';
 export type HarborRetentionPolicy = HarborSchemas['RetentionPolicy'];
 export type HarborUserGroup = HarborSchemas['UserGroup'];
 
@@ -12,7 +11,7 @@ export const HarborRole = { ProjectAdmin: 1, Developer: 2, Guest: 3, Maintainer:
 /**
  * The activities' Harbor client plus the calls only tests make: they drive Harbor (or the emulator)
  * as an administrator would (system, listing projects, user members, tags, scans,
- * replication, retention, user groups) and reach the raw typed API. Same transport as the activities'.
+ * retention, user groups) and reach the raw typed API. Same transport as the activities'.
  */
 export function createHarborAdminClient(opts: HarborClientOptions) {
   const client = createHarborClient(opts);
@@ -86,24 +85,6 @@ export function createHarborAdminClient(opts: HarborClientOptions) {
             params: { path: { project_name: project, repository_name: repo(repository), reference } },
           }),
         )).data,
-    },
-
-    replication: {
-      async createPolicy(body: HarborReplicationPolicy): Promise<number> {
-        const { response } = await call('create replication policy', () => api.POST('/replication/policies', { body }));
-        return idFromLocation(response);
-      },
-      listPolicies: (name?: string) =>
-        everyPage('list replication policies', (page, pageSize) => api.GET('/replication/policies', { params: { query: { name, page, page_size: pageSize } } })),
-      async deletePolicy(id: number) {
-        await call('delete replication policy', () => api.DELETE('/replication/policies/{id}', { params: { path: { id } } }));
-      },
-      async startExecution(policyId: number): Promise<number> {
-        const { response } = await call('start replication', () => api.POST('/replication/executions', { body: { policy_id: policyId } }));
-        return idFromLocation(response);
-      },
-      listExecutions: (policyId: number) =>
-        everyPage('list replication executions', (page, pageSize) => api.GET('/replication/executions', { params: { query: { policy_id: policyId, page, page_size: pageSize } } })),
     },
 
     retention: {
