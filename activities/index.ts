@@ -7,6 +7,7 @@ import type { HarborInstances } from './harbor/instances';
 import { createHarborMemberActivities } from './harbor/members';
 import { createHarborProjectActivities } from './harbor/projects';
 import { createHarborRegistryActivities } from './harbor/registries';
+import { createHarborReplicationActivities } from './harbor/replication';
 import { createHarborRepositoryActivities } from './harbor/repositories';
 import { createHarborRobotActivities } from './harbor/robots';
 import { createHarborWebhookPolicyActivities } from './harbor/webhook-policies';
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHarborMemberActivities(deps),
     ...createHarborRobotActivities(deps),
     ...createHarborRegistryActivities(deps),
+    ...createHarborReplicationActivities(deps),
     ...harborRepositories,
     ...createRepositoryBatchActivities(deps, harborRepositories),
     ...createKeycloakActivities(deps),

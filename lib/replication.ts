@@ -50,3 +50,26 @@ export interface ExecutionTask {
   startedAt?: string;
   endedAt?: string;
 }
+
+/** A replication policy as the service asks Harbor for it, between a local project and a remote endpoint. */
+export interface ReplicationPolicySpec {
+  /** Harbor's policy name, unique on the instance. */
+  name: string;
+  description?: string;
+  direction: ReplicationDirection;
+  /** The managed Harbor instance (registry address). */
+  registry: string;
+  /** The endpoint's id in Harbor. */
+  harborRegistryId: number;
+  localProject: string;
+  /** The remote side's namespace; absent: the local project's name. */
+  remoteNamespace?: string;
+  trigger: ReplicationTrigger;
+  cron?: string;
+  filters: ReplicationFilters;
+  replicateDeletion: boolean;
+  override: boolean;
+  /** KB/s, -1 unlimited. */
+  speedKbps: number;
+  enabled: boolean;
+}

@@ -1,0 +1,107 @@
+import type { ExecutionReport, ReplicationPolicySpec } from '../../lib/replication';
+import type { HarborReplicationPolicy } from './client';
+import { isNotFound } from './errors';
+import type { HarborInstances } from './instances';
+import { createdDuringThisActivity, createdSince, createOrAdopt } from './provenance';
+
+/**
+ * Harbor's body for a policy. Harbor matches the name filter against the source repository's full
+ * name, so the project (push) or remote namespace (pull) leads it; the destination namespace
+ * replaces one level (`dest_namespace_replace_count: 1`): `proj/model` → `<namespace>/model`.
+ */
+export function harborPolicyBody(spec: ReplicationPolicySpec): HarborReplicationPolicy {
+  const remoteNamespace = spec.remoteNamespace ?? spec.localProject;
+  const push = spec.direction === 'push';
+  const sourceNamespace = push ? spec.localProject : remoteNamespace;
+  const filters: NonNullable<HarborReplicationPolicy['filters']> = [{ type: 'name', value: `${sourceNamespace}/${spec.filters.name ?? '**'}` }];
+  if (spec.filters.tag) filters.push({ type: 'tag', value: spec.filters.tag, decoration: 'matches' });
+  if (spec.filters.label) filters.push({ type: 'label', value: [spec.filters.label], decoration: 'matches' });
+  return {
+    name: spec.name,
+    description: spec.description ?? '',
+    ...(push ? { dest_registry: { id: spec.harborRegistryId } } : { src_registry: { id: spec.harborRegistryId } }),
+    dest_namespace: push ? remoteNamespace : spec.localProject,
+    dest_namespace_replace_count: 1,
+    trigger: { type: spec.trigger, trigger_settings: { cron: spec.trigger === 'scheduled' ? (spec.cron ?? '') : '' } },
+    filters,
+    replicate_deletion: spec.replicateDeletion,
+    override: spec.override,
+    speed: spec.speedKbps,
+    enabled: spec.enabled,
+  };
+}
+
+/** Harbor replication policies and executions: what rules, promotions and syncs start and watch. */
+export function createHarborReplicationActivities(deps: { harbor: HarborInstances }) {
+  const harbor = (registry: string) => deps.harbor.get(registry);
+
+  return {
+    /** Creates the policy; one of that name Harbor created while this activity ran is an earlier attempt's. */
+    async createHarborReplicationPolicy(spec: ReplicationPolicySpec): Promise<number> {
+      const client = harbor(spec.registry);
+      return createOrAdopt(
+        () => client.replication.createPolicy(harborPolicyBody(spec)),
+        async () => {
+          const existing = (await client.replication.listPolicies(spec.name)).find((p) => p.name === spec.name);
+          return existing?.id !== undefined && createdDuringThisActivity(existing.creation_time) ? existing.id : undefined;
+        },
+        `Harbor ${spec.registry} already has a replication policy "${spec.name}"`,
+      );
+    },
+
+    async updateHarborReplicationPolicy(id: number, spec: ReplicationPolicySpec): Promise<void> {
+      await harbor(spec.registry).replication.updatePolicy(id, harborPolicyBody(spec));
+    },
+
+    /** Already gone is fine. */
+    async deleteHarborReplicationPolicy(registry: string, id: number): Promise<void> {
+      try {
+        await harbor(registry).replication.deletePolicy(id);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    },
+
+    /** A compensation: deletes the policy of this name only when Harbor created it since `createdSinceMs`. */
+    async deleteHarborReplicationPolicyNamed(registry: string, name: string, createdSinceMs: number): Promise<void> {
+      const existing = (await harbor(registry).replication.listPolicies(name)).find((p) => p.name === name);
+      if (existing?.id === undefined || !createdSince(existing.creation_time, createdSinceMs)) return;
+      await harbor(registry).replication.deletePolicy(existing.id);
+    },
+
+    /** Starts an execution of the policy now; its id. */
+    async startHarborReplication(registry: string, policyId: number): Promise<number> {
+      return harbor(registry).replication.startExecution(policyId);
+    },
+
+    /** The execution and its tasks as Harbor reports them now. */
+    async readHarborReplication(registry: string, executionId: number): Promise<ExecutionReport> {
+      const client = harbor(registry);
+      const [e, tasks] = await Promise.all([client.replication.getExecution(executionId), client.replication.listTasks(executionId)]);
+      return {
+        harborExecutionId: executionId,
+        harborPolicyId: e?.policy_id ?? 0,
+        status: e?.status ?? 'InProgress',
+        statusText: e?.status_text || undefined,
+        trigger: e?.trigger,
+        total: e?.total ?? 0,
+        succeed: e?.succeed ?? 0,
+        failed: e?.failed ?? 0,
+        inProgress: e?.in_progress ?? 0,
+        stopped: e?.stopped ?? 0,
+        startedAt: e?.start_time,
+        endedAt: e?.end_time || undefined,
+        tasks: tasks.map((t) => ({
+          id: t.id ?? 0,
+          resourceType: t.resource_type,
+          srcResource: t.src_resource,
+          dstResource: t.dst_resource,
+          operation: t.operation,
+          status: t.status ?? 'Pending',
+          startedAt: t.start_time,
+          endedAt: t.end_time || undefined,
+        })),
+      };
+    },
+  };
+}
