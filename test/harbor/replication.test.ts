@@ -30,7 +30,8 @@ describe('replication between the emulator and real remote registries', () => {
   let remote: OciRegistry;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   beforeAll(async () => {
-    h = await startHarbor({ replication: { retryBackoffMs: 10, blobRetries: 2, chunkSize: 1024 } });
+    // No job retries here: a failed execution stays failed (the retries have their own test).
+    h = await startHarbor({ replication: { retryBackoffMs: 10, blobRetries: 2, chunkSize: 1024, jobRetryDelaysMs: [] } });
     remote = await startRemoteRegistry(REMOTE_AUTH);
     receiver = await startReceiver();
   });
@@ -308,6 +309,40 @@ describe('replication between the emulator and real remote registries', () => {
     expect(rerun.execution).toMatchObject({ status: 'Succeed', succeed: 1 });
     expect(await taskLog(rerun.id, rerun.tasks[0]!.id!)).toContain('already exists on the destination registry, skip');
     await expectOnRemote(`${ns}/llama`, '1.0.0', model);
+  });
+
+  it('runs a failed task\'s job again as Harbor\'s job service does: the Failed execution goes back to InProgress and succeeds', async () => {
+    const retrying = await startHarbor({ replication: { retryBackoffMs: 10, blobRetries: 1, jobRetryDelaysMs: [1500, 1500] } });
+    try {
+      const local = uniqueName('retry');
+      await retrying.client.projects.create({ project_name: local });
+      await retrying.client.webhooks.create(local, { name: 'registry', enabled: true, event_types: ['REPLICATION'], targets: [{ type: 'http', address: receiver.url, skip_cert_verify: false, payload_format: 'Default' }] });
+      const model = await pushModel(retrying.emulator.url, `${local}/llama`, '1.0.0');
+      const registryId = await addEndpoint(retrying, uniqueName('remote'), { url: remote.url, type: 'docker-registry', ...REMOTE_AUTH });
+      const ns = uniqueName('mirror');
+      const policyId = await retrying.client.replication.createPolicy(harborPolicyBody(spec({ direction: 'push', localProject: local, remoteNamespace: ns, harborRegistryId: registryId })));
+
+      retrying.emulator.faults.failReplicationBlobAfter(0);
+      const id = await retrying.client.replication.startExecution(policyId);
+      const failed = await eventually('the first run fails', async () => {
+        const e = await retrying.client.replication.getExecution(id);
+        return e?.status === 'Failed' && e;
+      }, { intervalMs: 25 });
+      expect(failed).toMatchObject({ failed: 1, in_progress: 0 });
+      expect(failed.end_time).not.toBe('0001-01-01T00:00:00.000Z');
+      retrying.emulator.faults.reset();
+      const retried = await eventually('the retried run succeeds', async () => {
+        const e = await retrying.client.replication.getExecution(id);
+        return e?.status === 'Succeed' && e;
+      }, { timeoutMs: 10_000 });
+      expect(retried).toMatchObject({ total: 1, succeed: 1, failed: 0 });
+      expect(await remoteDigest(`${ns}/llama`, '1.0.0')).toBe(model.digest);
+      const hooks = await replicationHooks(4);
+      expect(hooks.map((b) => b.event_data.replication?.job_status)).toEqual(['Running', 'Error', 'Running', 'Success']);
+      expect(retrying.emulator.violations).toEqual([]);
+    } finally {
+      await retrying.stop();
+    }
   });
 
   it('starts an event-based push policy when a matching tag is pushed, and not for another', async () => {
