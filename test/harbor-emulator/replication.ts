@@ -66,12 +66,10 @@ const FOREIGN_LAYER = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip
 
 const filterOf = (policy: Policy, type: string) => (policy.filters ?? []).find((f) => f.type === type && f.value !== undefined && f.value !== '');
 
-/** Harbor's repository filter: the name pattern against the full source repository name. */
+/** Harbor's repository filter: the name pattern against the full source repository name (no decoration). */
 function nameMatches(policy: Policy, repository: string): boolean {
   const filter = filterOf(policy, 'name');
-  if (!filter) return true;
-  const match = doublestarMatch(String(filter.value), repository);
-  return filter.decoration === 'excludes' ? !match : match;
+  return !filter || doublestarMatch(String(filter.value), repository);
 }
 
 /** Harbor's tag then label filters (src/pkg/reg/filter/artifact.go): only the matching tags of an artifact are kept. */

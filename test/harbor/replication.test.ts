@@ -235,6 +235,28 @@ describe('replication between the emulator and real remote registries', () => {
     await expectOnRemote(`${ns}/llama`, '1.0.0', ours);
   });
 
+  it('refuses (400) the policies Harbor refuses, naming the problem as Harbor does', async () => {
+    const registryId = await endpoint();
+    const valid = harborPolicyBody(spec({ direction: 'push', localProject: 'proj', harborRegistryId: registryId }));
+    const refused = async (body: Json, message: string) => {
+      const res = await fetch(`${h.emulator.url}/api/v2.0/replication/policies`, { method: 'POST', headers: { authorization: basic(h.emulator), 'content-type': 'application/json' }, body: JSON.stringify({ ...valid, ...body }) });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ errors: [{ code: 'BAD_REQUEST', message }] });
+    };
+    await refused({ src_registry: { id: registryId } }, "either src_registry or dest_registry should be empty and the other one shouldn't be empty");
+    await refused({ dest_registry: undefined }, "either src_registry or dest_registry should be empty and the other one shouldn't be empty");
+    await refused({ filters: [{ type: 'name', value: 'proj/**', decoration: 'excludes' }] }, 'only tag and label filter support decoration');
+    await refused({ filters: [{ type: 'label', value: 'approved' }] }, "the type of label filter value isn't string slice");
+    await refused({ filters: [{ type: 'tag', value: '1.*', decoration: 'maybe' }] }, 'invalid filter decoration, :maybe');
+    await refused({ filters: [{ type: 'size', value: '1' }] }, 'invalid filter type');
+    await refused({ dest_namespace: 'Bad Namespace' }, 'invalid destination namespace: Bad Namespace');
+    await refused({ trigger: { type: 'sometimes' } }, 'invalid trigger type');
+    await refused({ trigger: { type: 'scheduled', trigger_settings: { cron: '' } } }, 'the cron string cannot be empty when the trigger type is scheduled');
+    await refused({ trigger: { type: 'scheduled', trigger_settings: { cron: '5 0 * * * *' } } }, 'the 1st field (indicating Seconds of time) of the cron setting must be 0');
+    await refused({ trigger: { type: 'scheduled', trigger_settings: { cron: '0 * * * * *' } } }, '* is not allowed for the Minutes field of the cron setting of replication policy');
+    expect(await h.client.replication.createPolicy({ ...valid, trigger: { type: 'scheduled', trigger_settings: { cron: '0 30 2 * * *' } } })).toBeGreaterThan(0);
+  });
+
   it('fails the tasks while the remote is down, and a rerun copies once it is up', async () => {
     const local = await project([]);
     const model = await pushModel(h.emulator.url, `${local}/llama`, '1.0.0');
