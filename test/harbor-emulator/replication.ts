@@ -243,7 +243,7 @@ export class Replicator {
       const src = registryClient(push ? { base: this.opts.registryUrl } : remoteEndpoint, signal);
       const dst = registryClient(push ? remoteEndpoint : { base: self, auth: this.opts.jobservice }, signal);
 
-      const resources = given ?? (push ? await this.localResources(policy) : await this.remoteResources(src, policy));
+      const resources = given ?? (push ? await this.localResources(policy) : remote.type === 'harbor' ? await this.harborResources(src, policy) : await this.remoteResources(src, policy));
       if (signal.aborted) return this.end(execution, 'Stopped', '');
       if (resources.length === 0) return this.end(execution, 'Succeed', 'no resources need to be replicated');
       const destinations = resources.map((r) => replaceNamespace(r.repository, policy.dest_namespace ?? '', policy.dest_namespace_replace_count ?? -1));
@@ -292,13 +292,34 @@ export class Replicator {
     return resources;
   }
 
-  /** A remote registry's repositories (its catalog) and tags the policy selects; a plain registry has no labels. */
+  /** A plain remote registry's repositories (its catalog) and tags the policy selects; it has no labels. */
   private async remoteResources(src: RegistryClient, policy: Policy): Promise<Resource[]> {
     const resources: Resource[] = [];
     for (const repository of await src.catalog()) {
       if (!nameMatches(policy, repository)) continue;
       const selected = filterArtifacts(policy, (await src.tags(repository)).map((tag) => ({ tags: [tag], labels: [] })));
       if (selected.length > 0) resources.push({ repository, artifacts: selected });
+    }
+    return resources;
+  }
+
+  /** A remote Harbor's artifacts the policy selects, listed through its API as Harbor's adapter does: labels and untagged artifacts included. */
+  private async harborResources(src: RegistryClient, policy: Policy): Promise<Resource[]> {
+    type S = HarborSchemas;
+    const resources: Resource[] = [];
+    for (const project of await src.harborList<S['Project']>('/api/v2.0/projects?page_size=100', 'list the projects')) {
+      const repositories = await src.harborList<S['Repository']>(`/api/v2.0/projects/${project.name}/repositories?page_size=100`, `list the repositories of ${project.name}`);
+      for (const { name = '' } of repositories) {
+        if (!nameMatches(policy, name)) continue;
+        const inProject = encodeURIComponent(encodeURIComponent(name.slice(`${project.name}/`.length)));
+        const artifacts = await src.harborList<S['Artifact']>(
+          `/api/v2.0/projects/${project.name}/repositories/${inProject}/artifacts?with_tag=true&with_label=true&page_size=100`,
+          `list the artifacts of ${name}`,
+        );
+        const candidates = artifacts.map((a) => ({ digest: a.digest, tags: (a.tags ?? []).map((t) => t.name ?? ''), labels: (a.labels ?? []).map((l) => l.name ?? '') }));
+        const selected = filterArtifacts(policy, candidates);
+        if (selected.length > 0) resources.push({ repository: name, artifacts: selected });
+      }
     }
     return resources;
   }

@@ -446,6 +446,28 @@ describe('replication between the emulator and real remote registries', () => {
     }
   });
 
+  it('pulls from a remote Harbor (another emulator) what its API lists, labels included', async () => {
+    const remoteHarbor = await startHarbor();
+    try {
+      const upstream = uniqueName('upstream');
+      await remoteHarbor.client.projects.create({ project_name: upstream });
+      const approved = await pushModel(remoteHarbor.emulator.url, `${upstream}/llama`, '1.0.0');
+      await pushModel(remoteHarbor.emulator.url, `${upstream}/llama`, '1.1.0');
+      remoteHarbor.emulator.state.artifacts.get(`${upstream}/llama@${approved.digest}`)!.labels.push({ id: 1, name: 'approved' });
+      const local = await project([]);
+      const registryId = await addEndpoint(h, uniqueName('harbor'), { url: remoteHarbor.emulator.url, type: 'harbor', username: remoteHarbor.emulator.username, password: remoteHarbor.emulator.password });
+      const policyId = await createPolicy(spec({ direction: 'pull', localProject: local, remoteNamespace: upstream, harborRegistryId: registryId, filters: { label: 'approved' } }));
+      const { execution, tasks } = await run(policyId);
+      expect(execution).toMatchObject({ status: 'Succeed', succeed: 1 });
+      expect(tasks.map((t) => [t.src_resource, t.dst_resource])).toEqual([[`${upstream}/llama [1 item(s) in total]`, `${local}/llama [1 item(s) in total]`]]);
+      const listed = (await h.client.artifacts.list(local, 'llama', { withTag: true })).items;
+      expect(listed.map((a) => [a.digest, a.tags?.map((t) => t.name)])).toEqual([[approved.digest, ['1.0.0']]]);
+      expect(remoteHarbor.emulator.violations).toEqual([]);
+    } finally {
+      await remoteHarbor.stop();
+    }
+  });
+
   it('copies a 200 MB blob with flat memory: the body streams from the source into the upload', async () => {
     const local = await project([]);
     const repository = `${local}/big`;
