@@ -33,11 +33,15 @@ export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = { blobRetries: 5,
 /** The user Harbor's job service writes to the local registry as (src/common/secret: `JobserviceUser`). */
 export const JOBSERVICE_USER = 'harbor-jobservice';
 
-/** One artifact to copy: its tags, or its digest when it has none; labels for the label filter. */
+/**
+ * One artifact to copy: its tags, or its digest when it has none; labels for the label filter. An
+ * accessory (a signature) carries its subject's tags and labels, which the filters match instead.
+ */
 interface SourceArtifact {
   digest?: string;
   tags: string[];
   labels: string[];
+  parentTags?: string[];
 }
 
 /** A repository and the artifacts of it to copy: Harbor's unit of a task. */
@@ -80,9 +84,12 @@ function filterArtifacts(policy: Policy, artifacts: SourceArtifact[]): SourceArt
     const pattern = String(tag.value);
     const keep = (name: string) => doublestarMatch(pattern, name) !== (tag.decoration === 'excludes');
     kept = kept.flatMap((a) => {
-      if (a.tags.length === 0) return keep('') ? [a] : [];
-      const tags = a.tags.filter(keep);
-      return tags.length > 0 ? [{ ...a, tags }] : [];
+      const matched = a.parentTags ?? a.tags;
+      if (matched.length === 0) return keep('') ? [a] : [];
+      const tags = matched.filter(keep);
+      if (tags.length === 0) return [];
+      // An accessory goes with all of its own tags; an artifact with the matching ones only.
+      return a.parentTags ? [a] : [{ ...a, tags }];
     });
   }
   const label = filterOf(policy, 'label');
@@ -280,12 +287,21 @@ export class Replicator {
     const resources: Resource[] = [];
     for (const repository of await this.ctx.oci.repositories()) {
       if (!this.ctx.state.projects.has(repository.split('/')[0]!) || !nameMatches(policy, repository)) continue;
-      const { artifacts } = await readRepository(this.ctx, repository);
-      const candidates = artifacts.map(({ manifest, tags }) => ({
-        digest: manifest.digest,
-        tags,
-        labels: (this.ctx.state.artifacts.get(`${repository}@${manifest.digest}`)?.labels ?? []).map((l) => l.name ?? ''),
-      }));
+      const { artifacts, accessories } = await readRepository(this.ctx, repository);
+      // Each artifact, then its accessories (Harbor lists them `with_accessory`): a cosign signature by its tag, a referrer by digest.
+      const candidates = artifacts.flatMap(({ manifest, tags }): SourceArtifact[] => {
+        const labels = (this.ctx.state.artifacts.get(`${repository}@${manifest.digest}`)?.labels ?? []).map((l) => l.name ?? '');
+        const signatureTag = `${manifest.digest.replace(':', '-')}.sig`;
+        return [
+          { digest: manifest.digest, tags, labels },
+          ...(accessories.get(manifest.digest) ?? []).map(({ manifest: accessory }) => ({
+            digest: accessory.digest,
+            tags: accessory.manifest.subject ? [] : [signatureTag],
+            labels,
+            parentTags: tags,
+          })),
+        ];
+      });
       const selected = filterArtifacts(policy, candidates);
       if (selected.length > 0) resources.push({ repository, artifacts: selected });
     }

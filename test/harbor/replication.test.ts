@@ -14,7 +14,7 @@ import { eventually, expectNever } from '../support/eventually';
 import { addEndpoint, startHarbor, startRemoteRegistry, type HarborTestbed } from '../support/harbor';
 import { createHarborAdminClient } from '../support/harbor-admin';
 import { uniqueName } from '../support/stack';
-import { type ModelArtifact, pushBlob, pushModel, putManifest } from './oci-push';
+import { type ModelArtifact, pushBlob, pushCosignSignature, pushModel, putManifest } from './oci-push';
 import { startReceiver } from './receiver';
 
 const REMOTE_AUTH = { username: 'mirror', password: 'mirror-s3cret' };
@@ -411,6 +411,24 @@ describe('replication between the emulator and real remote registries', () => {
     const log = await taskLog(id, tasks[0]!.id!);
     expect(log).toContain(`by chunk(chunkSize: 1024)`);
     expect(log).toContain(`copy ${repository}:v1(source registry) to ${ns}/multi:v1(destination registry) completed`);
+  });
+
+  it('takes a selected artifact\'s cosign signature along, as Harbor replicates accessories', async () => {
+    const local = await project([]);
+    const signed = await pushModel(h.emulator.url, `${local}/llama`, '1.0.0');
+    const signature = await pushCosignSignature(h.emulator.url, `${local}/llama`, signed.digest);
+    const unsigned = await pushModel(h.emulator.url, `${local}/llama`, '2.0.0');
+    await pushCosignSignature(h.emulator.url, `${local}/llama`, unsigned.digest);
+    const registryId = await endpoint();
+    const ns = uniqueName('mirror');
+    const policyId = await createPolicy(spec({ direction: 'push', localProject: local, remoteNamespace: ns, harborRegistryId: registryId, filters: { tag: '1.*' } }));
+    const { tasks } = await run(policyId);
+    expect(tasks.map((t) => [t.src_resource, t.status])).toEqual([[`${local}/llama [2 item(s) in total]`, 'Succeed']]);
+    const signatureTag = `${signed.digest.replace(':', '-')}.sig`;
+    expect(await remoteDigest(`${ns}/llama`, '1.0.0')).toBe(signed.digest);
+    expect(await remoteDigest(`${ns}/llama`, signatureTag)).toBe(signature.digest);
+    const remoteTags = (await (await remoteGet(`/v2/${ns}/llama/tags/list`)).json()) as { tags: string[] };
+    expect(remoteTags.tags.sort()).toEqual(['1.0.0', signatureTag].sort());
   });
 
   it('selects artifacts by label', async () => {
