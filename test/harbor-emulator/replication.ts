@@ -65,7 +65,7 @@ const JOB_STATUS: Record<TaskStatus, string> = { Pending: 'Pending', InProgress:
 /** Harbor's execution triggers, as its REPLICATION webhook reports them (src/pkg/task/model.go). */
 const TRIGGER_TYPE: Record<string, string> = { manual: 'MANUAL', event_based: 'EVENT', scheduled: 'SCHEDULE' };
 /** Harbor writes a zero time where a time is not set yet (Go's zero `strfmt.DateTime`). */
-const ZERO_TIME = '0001-01-01T00:00:00.000Z';
+export const ZERO_TIME = '0001-01-01T00:00:00.000Z';
 const FOREIGN_LAYER = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';
 
 const filterOf = (policy: Policy, type: string) => (policy.filters ?? []).find((f) => f.type === type && f.value !== undefined && f.value !== '');

@@ -11,7 +11,7 @@ import type { OciRegistry } from '../servers/oci-registry';
 import { startOciRegistry } from '../servers/oci-registry';
 import { freePort } from '../servers/ports';
 import { eventually, expectNever } from '../support/eventually';
-import { addEndpoint, startHarbor, startRemoteRegistry, type HarborTestbed } from '../support/harbor';
+import { addEndpoint, failureOf, startHarbor, startRemoteRegistry, type HarborTestbed } from '../support/harbor';
 import { createHarborAdminClient } from '../support/harbor-admin';
 import { uniqueName } from '../support/stack';
 import { type ModelArtifact, pushBlob, pushCosignSignature, pushModel, putManifest } from './oci-push';
@@ -255,6 +255,29 @@ describe('replication between the emulator and real remote registries', () => {
     await refused({ trigger: { type: 'scheduled', trigger_settings: { cron: '5 0 * * * *' } } }, 'the 1st field (indicating Seconds of time) of the cron setting must be 0');
     await refused({ trigger: { type: 'scheduled', trigger_settings: { cron: '0 * * * * *' } } }, '* is not allowed for the Minutes field of the cron setting of replication policy');
     expect(await h.client.replication.createPolicy({ ...valid, trigger: { type: 'scheduled', trigger_settings: { cron: '0 30 2 * * *' } } })).toBeGreaterThan(0);
+  });
+
+  it('keeps a policy as Harbor does: `deletion` sets the deletion flag, left-out booleans are false, both sides answered whole', async () => {
+    const registryId = await endpoint();
+    const registry = await h.client.registries.get(registryId);
+    const base = { dest_registry: { id: registryId }, trigger: { type: 'manual' }, filters: [{ type: 'name', value: 'proj/**' }] };
+    const withDeletion = await h.client.replication.createPolicy({ ...base, name: uniqueName('rule'), deletion: true, enabled: true });
+    expect(await h.client.replication.getPolicy(withDeletion)).toMatchObject({
+      deletion: true,
+      replicate_deletion: true,
+      enabled: true,
+      override: false,
+      speed: 0,
+      copy_by_chunk: false,
+      single_active_replication: false,
+      dest_namespace_replace_count: -1,
+      src_registry: { id: 0, name: 'Local', type: 'harbor', url: h.emulator.url, credential: { type: 'secret', access_secret: '*****' } },
+      dest_registry: { id: registryId, name: registry?.name, type: 'docker-registry', url: remote.url, credential: { type: 'basic', access_key: REMOTE_AUTH.username, access_secret: '*****' } },
+    });
+    // Harbor v2.15's handler reads the deprecated `deletion` only: `replicate_deletion` alone leaves the flag off.
+    const withoutDeletion = await h.client.replication.createPolicy({ ...base, name: uniqueName('rule'), replicate_deletion: true });
+    expect(await h.client.replication.getPolicy(withoutDeletion)).toMatchObject({ deletion: false, replicate_deletion: false, enabled: false });
+    expect((await failureOf(h.client.replication.startExecution(withoutDeletion))).message).toContain(`the policy ${withoutDeletion} is disabled`);
   });
 
   it('fails the tasks while the remote is down, and a rerun copies once it is up', async () => {
