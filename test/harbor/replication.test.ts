@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -551,12 +551,13 @@ describe('replication between the emulator and real remote registries', () => {
 });
 
 describe('replication in the state file', () => {
-  it('keeps executions, tasks and their logs across a restart', async () => {
+  it('keeps executions, tasks and their logs across a restart, and fails what a crash interrupted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelregistry-replication-state-'));
+    const stateFile = join(dir, 'harbor-state.json');
     const registry = await startOciRegistry({ dataDir: join(dir, 'registry') });
     const remote = await startOciRegistry();
     const start = async () => {
-      const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'throw', stateFile: join(dir, 'harbor-state.json') });
+      const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'throw', stateFile });
       return { emulator, client: createHarborAdminClient({ baseUrl: emulator.url, username: emulator.username, password: emulator.password, timeoutMs: 5000 }) };
     };
     try {
@@ -584,6 +585,20 @@ describe('replication in the state file', () => {
         expect(second.emulator.violations).toEqual([]);
       } finally {
         await second.emulator.stop();
+      }
+
+      // As if the process had died mid-copy: the file says running; the next start fails it.
+      const snapshot = JSON.parse(readFileSync(stateFile, 'utf8')) as { replicationExecutions: [number, Json][]; replicationTasks: [number, { task: Json }][] };
+      for (const [, e] of snapshot.replicationExecutions) if (e.id === id) Object.assign(e, { status: 'InProgress', succeed: 0, in_progress: 1 });
+      for (const [, t] of snapshot.replicationTasks) if (t.task.execution_id === id) t.task.status = 'InProgress';
+      writeFileSync(stateFile, JSON.stringify(snapshot));
+      const third = await start();
+      try {
+        expect(await third.client.replication.getExecution(id)).toMatchObject({ status: 'Failed', failed: 1, in_progress: 0 });
+        const log = await fetch(`${third.emulator.url}/api/v2.0/replication/executions/${id}/tasks/${tasks[0]!.id}/log`, { headers: { authorization: basic(third.emulator) } });
+        expect(await log.text()).toContain('the job was interrupted: the emulator stopped while it ran');
+      } finally {
+        await third.emulator.stop();
       }
     } finally {
       await registry.stop();
