@@ -130,6 +130,25 @@ function breakMidway(body: ReadableStream<Uint8Array>, size: number): ReadableSt
   );
 }
 
+/** Harbor's per-blob speed limit (src/lib/iothrottler.go): `speed` Kb/s (128 bytes/s each), a 1000 KiB burst. */
+function throttle(body: ReadableStream<Uint8Array>, speed: number): ReadableStream<Uint8Array> {
+  const burst = 1000 * 1024;
+  const bytesPerMs = (speed * 128) / 1000;
+  let tokens = burst;
+  let last = Date.now();
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      async transform(chunk, controller) {
+        const at = Date.now();
+        tokens = Math.min(burst, tokens + (at - last) * bytesPerMs) - chunk.byteLength;
+        last = at;
+        if (tokens < 0) await sleep(-tokens / bytesPerMs);
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+}
+
 /**
  * Harbor's replication, run in the emulator as Harbor's job service runs it: an execution lists
  * what the policy's filters select on the source, makes one task per repository, and each task
@@ -427,7 +446,7 @@ export class Replicator {
     for (const child of content.manifests ?? []) await this.copyArtifact(src, srcRepo, child.digest, dst, dstRepo, child.digest, { ...policy, override: true }, log, signal);
     for (const blob of [...(content.config ? [content.config] : []), ...(content.layers ?? [])]) {
       if (blob.mediaType === FOREIGN_LAYER) continue;
-      await this.copyBlobWithRetry(src, srcRepo, dst, dstRepo, blob, policy.copy_by_chunk ?? false, log, signal);
+      await this.copyBlobWithRetry(src, srcRepo, dst, dstRepo, blob, policy, log, signal);
     }
     await dst.putManifest(dstRepo, dstRef, manifest);
     log('INFO', `copy ${srcRepo}:${srcRef}(source registry) to ${dstRepo}:${dstRef}(destination registry) completed`);
@@ -439,14 +458,15 @@ export class Replicator {
     dst: RegistryClient,
     dstRepo: string,
     blob: Descriptor,
-    byChunk: boolean,
+    policy: Policy,
     log: (level: string, message: string) => void,
     signal: AbortSignal,
   ): Promise<void> {
+    const byChunk = policy.copy_by_chunk ?? false;
     for (let attempt = 1, backoff = this.opts.retryBackoffMs; ; attempt++, backoff *= 2) {
       log('INFO', `copying the blob ${blob.digest}${byChunk ? ` by chunk(chunkSize: ${this.opts.chunkSize})` : ''}(the ${attempt}th running)...`);
       try {
-        await this.copyBlob(src, srcRepo, dst, dstRepo, blob, byChunk, log);
+        await this.copyBlob(src, srcRepo, dst, dstRepo, blob, policy, log);
         log('INFO', `copy the blob ${blob.digest} completed`);
         return;
       } catch (err) {
@@ -458,15 +478,16 @@ export class Replicator {
     }
   }
 
-  /** One blob, unless the destination has it: its body streams from the source's GET into the upload. */
-  private async copyBlob(src: RegistryClient, srcRepo: string, dst: RegistryClient, dstRepo: string, blob: Descriptor, byChunk: boolean, log: (level: string, message: string) => void): Promise<void> {
+  /** One blob, unless the destination has it: its body streams from the source's GET into the upload, at the policy's speed. */
+  private async copyBlob(src: RegistryClient, srcRepo: string, dst: RegistryClient, dstRepo: string, blob: Descriptor, policy: Policy, log: (level: string, message: string) => void): Promise<void> {
     if (await dst.blobExists(dstRepo, blob.digest)) {
       log('INFO', `the blob ${blob.digest} already exists on the destination registry, skip`);
       return;
     }
     const breaks = this.ctx.faults.takeReplicationBlobFailure();
-    const body = (stream: ReadableStream<Uint8Array>, size: number) => (breaks ? breakMidway(stream, size) : stream);
-    if (byChunk && blob.size > this.opts.chunkSize) {
+    const limited = (stream: ReadableStream<Uint8Array>) => (policy.speed ? throttle(stream, policy.speed) : stream);
+    const body = (stream: ReadableStream<Uint8Array>, size: number) => limited(breaks ? breakMidway(stream, size) : stream);
+    if (policy.copy_by_chunk && blob.size > this.opts.chunkSize) {
       await dst.pushBlobChunked(dstRepo, blob.digest, blob.size, this.opts.chunkSize, async ([from, to]) => body(await src.blob(srcRepo, blob.digest, [from, to]), to - from + 1));
     } else {
       await dst.pushBlob(dstRepo, blob.digest, body(await src.blob(srcRepo, blob.digest), blob.size));

@@ -454,6 +454,21 @@ describe('replication between the emulator and real remote registries', () => {
     expect(remoteTags.tags.sort()).toEqual(['1.0.0', signatureTag].sort());
   });
 
+  it('copies no faster than the policy\'s speed (Kb/s, after Harbor\'s 1000 KiB burst)', async () => {
+    const local = await project([]);
+    const config = await pushBlob(h.emulator.url, `${local}/slow`, Buffer.from('{}'), 'application/vnd.cncf.model.config.v1+json');
+    const weights = await pushBlob(h.emulator.url, `${local}/slow`, Buffer.alloc(2 * 1024 * 1024, 7), 'application/vnd.cncf.model.weight.v1.raw');
+    await putManifest(h.emulator.url, `${local}/slow`, '1.0.0', { schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [weights] });
+    const registryId = await endpoint();
+    const ns = uniqueName('mirror');
+    // 8192 Kb/s is 1 MiB/s: the 2 MiB blob takes about a second once the burst is spent.
+    const policyId = await createPolicy(spec({ direction: 'push', localProject: local, remoteNamespace: ns, harborRegistryId: registryId, speedKbps: 8192 }));
+    const { execution } = await run(policyId);
+    expect(execution).toMatchObject({ status: 'Succeed' });
+    expect(Date.parse(execution.end_time!) - Date.parse(execution.start_time!)).toBeGreaterThanOrEqual(900);
+    expect((await remoteGet(`/v2/${ns}/slow/blobs/${weights.digest}`, undefined)).status).toBe(200);
+  });
+
   it('selects artifacts by label', async () => {
     const local = await project([]);
     const labelled = await pushModel(h.emulator.url, `${local}/llama`, '1.0.0');
