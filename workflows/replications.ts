@@ -158,7 +158,8 @@ export async function replicationRuleUpdateWorkflow(input: { ref: ReplicationRul
     throw validationFailed(`body.cron: ${message}`, { errors: [{ field: 'body.cron', message, code: 'invalid_value' }] });
   }
   const project = await requireProject(current.registry, current.project);
-  const remote = await requireVisibleRemoteRegistry(project, current.remoteRegistry, 'registry');
+  const remote = await db.findVisibleRemoteRegistry(project.registry, project.tenantId, current.remoteRegistry);
+  if (!remote) throw conflict(`remote registry "${current.remoteRegistry}" of replication rule "${current.name}" is gone: delete the rule`);
   await onCataloguedRule(harbor.updateHarborReplicationPolicy(current.harborPolicyId, policySpecOf(merged, remote.harborRegistryId)), current);
   const rule = await db.updateReplicationRule(current, patch);
   await announceReplicationRule('updated', input.actor, rule, { fields: Object.keys(patch) });
@@ -214,8 +215,7 @@ export async function replicationExecutionWorkflow(ref: ExecutionRef, waitMs = F
   let wait = waitMs;
   for (;;) {
     nudged = false;
-    last = await harbor.readHarborReplication(ref.registry, ref.harborExecutionId);
-    const observed = await db.observeReplicationExecution(ref.registry, last);
+    const observed = await observe(ref, (report) => (last = report));
     // Not one the service records (no rule, promotion or sync of ours): nothing to follow.
     if (!observed) return null;
     if (isFinalExecutionStatus(observed.execution.status)) {
@@ -225,6 +225,18 @@ export async function replicationExecutionWorkflow(ref: ExecutionRef, waitMs = F
     await condition(() => nudged, wait);
     wait = Math.min(wait * 2, LONGEST_WAIT_MS);
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof replicationExecutionWorkflow>(ref, wait);
+  }
+}
+
+/** Harbor's execution now, onto its row; one Harbor no longer has is stopped rather than followed for ever. */
+async function observe(ref: ExecutionRef, onRead: (report: ExecutionReport) => void) {
+  try {
+    const report = await harbor.readHarborReplication(ref.registry, ref.harborExecutionId);
+    onRead(report);
+    return await db.observeReplicationExecution(ref.registry, report);
+  } catch (err) {
+    if (!isFailure(err, FailureType.HarborNotFound)) throw err;
+    return db.markReplicationExecutionGone(ref.registry, ref.harborExecutionId);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { HarborSchemas } from '../../activities/harbor';
+import { ensureSchedules, REPLICATION_POLLER_SCHEDULE_ID } from '../../composition/schedules';
 import { replicationExecutionWorkflowId } from '../../lib/workflow-ids';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
@@ -133,18 +134,28 @@ describe('replication executions', () => {
   it('the poller refreshes an execution still in progress that nobody asked Harbor about lately', async () => {
     const stale = harborStarts();
     const fresh = harborStarts();
-    for (const id of [stale, fresh]) {
+    const gone = harborStarts();
+    for (const id of [stale, fresh, gone]) {
       await stack.database.sql`insert into modelregistry.replication_executions (harbor_instance, harbor_execution_id, harbor_policy_id, rule_id, project_id, purpose, status, total, in_progress)
         values (${stack.registry}, ${id}, ${rule.harborPolicyId}, ${rule.id}, ${projectId}, 'rule', 'InProgress', 2, 2)`;
     }
-    await stack.database.sql`update modelregistry.replication_executions set observed_at = now() - interval '10 minutes' where harbor_instance = ${stack.registry} and harbor_execution_id = ${stale}`;
+    await stack.database.sql`update modelregistry.replication_executions set observed_at = now() - interval '10 minutes' where harbor_instance = ${stack.registry} and harbor_execution_id in ${stack.database.sql([stale, gone])}`;
     harborFinishes(stale);
+    // Deleted in Harbor meanwhile: stopped, not followed for ever.
+    stack.harbor.emulator.state.replicationExecutions.delete(gone);
     harborFinishes(fresh);
 
+    await ensureSchedules(stack.client, stack.taskQueue);
+    const schedule = await stack.client.schedule.getHandle(REPLICATION_POLLER_SCHEDULE_ID).describe();
+    expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'replicationPollWorkflow' });
+    expect(schedule.spec.intervals?.[0]?.every).toBe(60_000);
+    // One run of what the Schedule runs every minute, here and now.
     const polled = await stack.client.workflow.execute('replicationPollWorkflow', { workflowId: uniqueName('poll'), taskQueue: stack.taskQueue, args: [300] });
     expect(polled).toMatchObject({ nudged: expect.any(Number) });
     await eventually('the stale execution refreshed', async () => (await rowOf(stale))?.status === 'Succeed');
     expect(await rowOf(stale)).toMatchObject({ succeed: 2, in_progress: 0 });
+    await eventually('the vanished execution stopped', async () => (await rowOf(gone))?.status === 'Stopped');
+    expect((await rowOf(gone))!.status_text).toMatch(/no longer in Harbor/);
     // Observed moments ago: not the poller's business (a follower or a webhook has it).
     expect(await rowOf(fresh)).toMatchObject({ status: 'InProgress' });
   });
