@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { HarborSchemas } from '../../activities/harbor';
 import { ensureSchedules, REPLICATION_POLLER_SCHEDULE_ID } from '../../composition/schedules';
 import { replicationExecutionWorkflowId } from '../../lib/workflow-ids';
+import { pushModel, type ModelArtifact } from '../harbor/oci-push';
+import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
@@ -16,6 +18,9 @@ describe('replication executions', () => {
   let projectId: string;
   let rule: { id: string; harborPolicyId: number };
   const remote = uniqueName('dr');
+  /** The remote registry rules push to: a second real OCI registry. */
+  let dr: OciRegistry;
+  let model: ModelArtifact;
   const base = () => `/api/v1/projects/${project}/replications/to-dr`;
   const harborExecution = (id: number) => stack.harbor.emulator.state.replicationExecutions.get(id);
   const rowOf = async (harborExecutionId: number) =>
@@ -56,13 +61,18 @@ describe('replication executions', () => {
 
   beforeAll(async () => {
     ({ stack, tenant, project, projectId } = await startStackWithProject('exec'));
-    const made = await stack.app.request('/api/v1/registries', jsonRequest({ name: remote, tenant, type: 'docker-registry', url: stack.harbor.registryUrl }));
+    dr = await startOciRegistry();
+    model = await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
+    const made = await stack.app.request('/api/v1/registries', jsonRequest({ name: remote, tenant, type: 'docker-registry', url: dr.url }));
     expect(made.status, await made.clone().text()).toBe(201);
     const res = await stack.app.request(`/api/v1/projects/${project}/replications`, jsonRequest({ name: 'to-dr', direction: 'push', registry: remote }));
     expect(res.status, await res.clone().text()).toBe(201);
     rule = await readJson(res);
   }, 120_000);
-  afterAll(() => stack?.close());
+  afterAll(async () => {
+    await stack?.close();
+    await dr?.stop();
+  });
 
   it('runs a rule now: the execution as Harbor reports it, recorded, listed, followed to its end and published', async () => {
     const res = await stack.app.request(`${base()}/executions`, { method: 'POST' });
@@ -85,6 +95,11 @@ describe('replication executions', () => {
       counts: { total: final!.total, succeed: final!.succeed, failed: final!.failed, inProgress: final!.in_progress, stopped: final!.stopped },
     });
     expect(done.tasks.map((t: { id: number; status: string }) => [t.id, t.status])).toEqual(tasks.map((t) => [t.id, t.status]));
+    // The emulator copies for real: one task for the model, which is on the remote side under the project's name.
+    expect(done).toMatchObject({ status: 'Succeed', counts: { total: 1, succeed: 1 } });
+    expect(done.tasks[0]).toMatchObject({ status: 'Succeed', srcResource: expect.stringContaining(`${project}/llama`), dstResource: expect.stringContaining(`${project}/llama`) });
+    const manifest = await fetch(`${dr.url}/v2/${project}/llama/manifests/1.0.0`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    expect(manifest.headers.get('docker-content-digest')).toBe(model.digest);
 
     const again = await readJson(await stack.app.request(`${base()}/executions`, { method: 'POST' }));
     expect(again.harborExecutionId).not.toBe(started.harborExecutionId);
