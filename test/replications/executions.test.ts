@@ -36,7 +36,7 @@ describe('replication executions', () => {
   };
   const harborFinishes = (id: number) => stack.harbor.emulator.state.replicationExecutions.set(id, { ...harborExecution(id)!, status: 'Succeed', succeed: 2, in_progress: 0, end_time: new Date().toISOString() });
 
-  /** A REPLICATION delivery as Harbor sends it (no execution id), each one distinct. */
+  /** A REPLICATION delivery of a push to namespace `mirror` as Harbor sends it (no execution id relied on), each one distinct. */
   let occurAt = 1_900_000_000;
   const deliverReplicationWebhook = async () => {
     const [row] = await stack.database.sql`select webhook_secret from modelregistry.projects where name = ${project}`;
@@ -50,8 +50,9 @@ describe('replication executions', () => {
           harbor_hostname: 'harbor.example',
           job_status: 'InProgress',
           trigger_type: 'SCHEDULE',
-          src_resource: { registry_type: 'harbor', endpoint: 'https://harbor.example', namespace: project },
-          dest_resource: { registry_name: remote, registry_type: 'docker-registry', endpoint: stack.harbor.registryUrl, namespace: project },
+          // Harbor's push payload: the local side carries the destination's namespace, the remote side the project's.
+          src_resource: { registry_type: 'harbor', endpoint: 'https://harbor.example', namespace: 'mirror' },
+          dest_resource: { registry_name: remote, registry_type: 'docker-registry', endpoint: dr.url, namespace: project },
         },
       },
     };
