@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { VisibleRemoteRegistry } from '../activities/db/replications';
 import type { ProjectRecord } from '../db/queries/projects';
 import type { ReplicationExecutionRecord, ReplicationRuleRecord } from '../db/queries/replications';
-import { conflict, FailureType, isFailure, notFound, translateFailure, validationFailed } from '../lib/failure-types';
+import { applicationFailureIn, conflict, FailureType, isFailure, notFound, translateFailure, validationFailed } from '../lib/failure-types';
 import {
   isFinalExecutionStatus,
   REPLICATION_REFRESH_SIGNAL,
@@ -109,6 +109,8 @@ async function requireRule(ref: ReplicationRuleRef): Promise<ReplicationRuleReco
   return rule;
 }
 
+const harborStatusOf = (err: unknown) => (applicationFailureIn(err)?.details?.[0] as { harborStatus?: number } | undefined)?.harborStatus;
+
 /** Harbor's 404 of a catalogued rule's policy: gone from Harbor, which the caller resolves by deleting the rule. */
 const onCataloguedRule = <T>(step: Promise<T>, rule: ReplicationRuleRecord) =>
   translateFailure(step, FailureType.HarborNotFound, () =>
@@ -168,7 +170,13 @@ export async function replicationRuleUpdateWorkflow(input: { ref: ReplicationRul
 
 /** Deletes the rule's Harbor policy (already gone is fine) and archives the row; audited. */
 export async function removeReplicationRule(rule: ReplicationRuleRecord, actor: Actor, details: Record<string, unknown> = {}): Promise<ReplicationRuleRecord> {
-  await harbor.deleteHarborReplicationPolicy(rule.registry, rule.harborPolicyId);
+  try {
+    await harbor.deleteHarborReplicationPolicy(rule.registry, rule.harborPolicyId);
+  } catch (err) {
+    // Harbor deletes a policy with its executions, and refuses (412) while one still runs.
+    if (harborStatusOf(err) !== 412) throw err;
+    throw conflict(`Harbor keeps the policy of replication rule "${rule.name}" while one of its executions runs; try again once it has ended`);
+  }
   const archived = await db.archiveReplicationRule(rule);
   await announceReplicationRule('deleted', actor, archived, details);
   return archived;
@@ -184,6 +192,8 @@ export async function replicationRuleDeleteWorkflow(input: { ref: ReplicationRul
  */
 export async function replicationRunWorkflow(input: { ref: ReplicationRuleRef; actor: Actor }): Promise<ReplicationExecutionRecord> {
   const rule = await requireRule(input.ref);
+  // Harbor refuses (412) to start a disabled policy: the caller's to resolve.
+  if (!rule.enabled) throw conflict(`replication rule "${rule.name}" is disabled: enable it (PATCH enabled=true) to run it`);
   const harborExecutionId = await onCataloguedRule(harbor.startHarborReplication(rule.registry, rule.harborPolicyId), rule);
   const report = await harbor.readHarborReplication(rule.registry, harborExecutionId);
   const { execution, created } = await db.recordReplicationExecution({ registry: rule.registry, projectId: rule.projectId, ruleId: rule.id, purpose: 'rule', report });

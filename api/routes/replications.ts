@@ -73,7 +73,7 @@ const remove = createRoute({
   tags,
   summary: 'Delete the Harbor policy and archive the rule',
   request: { params: ruleParams, query, headers },
-  responses: { 200: json('Deleted', ReplicationRuleSchema), 202: acceptedResponse, 404: noRule },
+  responses: { 200: json('Deleted', ReplicationRuleSchema), 202: acceptedResponse, 404: noRule, 409: problem('Harbor runs one of its executions') },
 });
 const run = createRoute({
   method: 'post',
@@ -81,7 +81,7 @@ const run = createRoute({
   tags,
   summary: 'Run the rule now: Harbor starts an execution, followed to its end',
   request: { params: ruleParams, query, headers },
-  responses: { 201: json('Started: the execution as Harbor reported it', ReplicationExecutionSchema), 202: acceptedResponse, 404: noRule, 409: problem('The Harbor policy is gone') },
+  responses: { 201: json('Started: the execution as Harbor reported it', ReplicationExecutionSchema), 202: acceptedResponse, 404: noRule, 409: problem('The rule is disabled, or its Harbor policy is gone') },
 });
 const executions = createRoute({
   method: 'get',

@@ -175,4 +175,15 @@ describe('replication executions', () => {
     // Observed moments ago: not the poller's business (a follower or a webhook has it).
     expect(await rowOf(fresh)).toMatchObject({ status: 'InProgress' });
   });
+
+  it('refuses (409) deleting a rule while Harbor runs one of its executions, and deletes it once that has ended', async () => {
+    const running = harborStarts();
+    const refused = await stack.app.request(base(), { method: 'DELETE' });
+    expect(refused.status).toBe(409);
+    expect((await readJson(refused)).detail).toMatch(/while one of its executions runs/);
+    expect((await stack.app.request(base())).status).toBe(200);
+    harborFinishes(running);
+    expect((await stack.app.request(base(), { method: 'DELETE' })).status).toBe(200);
+    expect(await stack.harbor.client.replication.listPolicies(`${project}.to-dr`)).toEqual([]);
+  });
 });
