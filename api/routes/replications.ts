@@ -208,7 +208,7 @@ export function createReplicationsRouter(deps: { db: Db; mutations: MutationDeps
  * Why a project may not use the remote registry of that name (the 400 naming `field`): there is
  * none on the project's Harbor instance, or it is another tenant's. Undefined when it may.
  */
-export async function remoteRegistryIssue(db: Db, project: Pick<ProjectRecord, 'registry' | 'tenantId'>, name: string, field: string): Promise<FieldIssue | undefined> {
+async function remoteRegistryIssue(db: Db, project: Pick<ProjectRecord, 'registry' | 'tenantId'>, name: string, field: string): Promise<FieldIssue | undefined> {
   const remote = await findLiveRemoteRegistry(db, project.registry, name);
   if (remote && (remote.tenant === null || remote.tenant === project.tenantId)) return undefined;
   return { field, message: `no remote registry "${name}" in ${project.registry} that tenant "${project.tenantId}" may use (its own or a shared one)`, code: 'invalid_value' };
