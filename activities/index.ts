@@ -15,6 +15,7 @@ import { createInboxActivities } from './inbox/sweeper';
 import { createKeycloakActivities, type KeycloakConfig } from './keycloak';
 import { createKeycloakUserActivities } from './keycloak/users';
 import { createKafkaActivities, type EventPublisher } from './kafka';
+import { createReplicationFollowerActivities } from './temporal/replication-followers';
 
 export interface ActivityDeps {
   db: Db;
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createKeycloakUserActivities(deps),
     ...createKafkaActivities(deps),
     ...createInboxActivities(deps),
+    ...createReplicationFollowerActivities(deps),
   };
 }
 

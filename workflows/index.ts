@@ -10,3 +10,4 @@ export * from './checkpoints';
 export * from './project-events';
 export * from './users';
 export * from './registries';
+export * from './replications';
