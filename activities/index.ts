@@ -15,6 +15,8 @@ import { createInboxActivities } from './inbox/sweeper';
 import { createKeycloakActivities, type KeycloakConfig } from './keycloak';
 import { createKeycloakUserActivities } from './keycloak/users';
 import { createKafkaActivities, type EventPublisher } from './kafka';
+import { createRemoteOciActivities } from './oci/remote';
+import { createPromotionSignalActivities } from './temporal/promotions';
 
 export interface ActivityDeps {
   db: Db;
@@ -46,6 +48,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createKeycloakUserActivities(deps),
     ...createKafkaActivities(deps),
     ...createInboxActivities(deps),
+    ...createRemoteOciActivities(deps),
+    ...createPromotionSignalActivities(deps),
   };
 }
 

@@ -28,6 +28,7 @@ import { createCheckpointsRouter } from './routes/checkpoints';
 import { createModelsRouter } from './routes/models';
 import { createOperationsRouter } from './routes/operations';
 import { createProjectsRouter } from './routes/projects';
+import { createPromotionsRouter } from './routes/promotions';
 import { createTenantsRouter } from './routes/tenants';
 import { createUsersRouter } from './routes/users';
 import { createWebhooksRouter } from './routes/webhooks';
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createUsersRouter({ mutations, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createRegistriesRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
+  app.route('/api/v1', createPromotionsRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });
   const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets, registries: deps.registries, logger: deps.logger });

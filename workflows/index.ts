@@ -10,3 +10,5 @@ export * from './checkpoints';
 export * from './project-events';
 export * from './users';
 export * from './registries';
+export * from './approval';
+export * from './promotion';

@@ -1,0 +1,190 @@
+import { condition, defineQuery, defineSignal, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { RemoteRegistryRecord } from '../db/queries/registries';
+import { conflict, notFound, operationFailed } from '../lib/failure-types';
+import {
+  APPROVAL_CHANGED_SIGNAL,
+  PROGRESS_QUERY,
+  REPLICATION_CHANGED_SIGNAL,
+  type PromotionFacts,
+  type PromotionProgress,
+  type PromotionRequest,
+  type PromotionResult,
+} from '../lib/promotion';
+import { isFinalExecutionStatus, type ExecutionReport } from '../lib/replication';
+import { profiles } from './activity-options';
+import { Saga } from './saga';
+
+const harbor = proxyActivities<Activities>(profiles.harbor);
+const db = proxyActivities<Activities>(profiles.database);
+const events = proxyActivities<Activities>(profiles.events);
+const undo = proxyActivities<Activities>(profiles.compensation);
+
+export const approvalChangedSignal = defineSignal(APPROVAL_CHANGED_SIGNAL);
+export const replicationChangedSignal = defineSignal(REPLICATION_CHANGED_SIGNAL);
+export const promotionProgressQuery = defineQuery<PromotionProgress>(PROGRESS_QUERY);
+
+/** How long a replication may run before the promotion gives up on it; polled with back-off up to a minute. */
+const REPLICATION_LIMIT_MS = 6 * 3600_000;
+const MAX_POLL_MS = 60_000;
+
+/** A failed scan or signature gate refuses the promotion at once: 409 naming every failed gate. */
+function refuseFailedGates(facts: PromotionFacts): void {
+  const failed = facts.gates.filter((g) => !g.passed);
+  if (failed.length === 0) return;
+  throw conflict(`the version fails the promotion gates: ${failed.map((g) => `${g.gate} (${g.detail})`).join('; ')}`, { failedGates: failed.map((g) => g.gate), gates: facts.gates });
+}
+
+/**
+ * Promotes an approved, scanned and signed version to a remote registry: gates first (a failed
+ * scan or signature refuses at once; a missing approval is waited for until the deadline), then
+ * the remote's manifest is read: the same digest there completes without copying; else a one-off
+ * Harbor push policy for exactly that repository and tag is run, watched, and always deleted, and
+ * the digest the remote then serves is verified. The location is recorded either way and
+ * `modelregistry.model.promoted` published. A failure names the step it stopped at.
+ */
+export async function modelPromotionWorkflow(input: PromotionRequest): Promise<PromotionResult> {
+  const { ref } = input;
+  const progress: PromotionProgress = { stage: 'checking-gates' };
+  setHandler(promotionProgressQuery, () => progress);
+  let approvalSignals = 0;
+  let replicationSignals = 0;
+  setHandler(approvalChangedSignal, () => void approvalSignals++);
+  setHandler(replicationChangedSignal, () => void replicationSignals++);
+  const failed = (failedStep: string, err: unknown): never => {
+    progress.stage = 'failed';
+    progress.failedStep = failedStep;
+    throw err;
+  };
+
+  const remoteRef = { registry: ref.registry, name: input.remote };
+  const remote: RemoteRegistryRecord | null = await db.findRemoteRegistry(remoteRef);
+  let facts = await db.promotionFacts(ref);
+  // Another tenant's remote registry is not there for this project.
+  if (!remote || (remote.tenant !== null && remote.tenant !== facts.tenant)) failed('check-remote-registry', notFound(`no remote registry "${input.remote}" in ${ref.registry}`));
+  try {
+    refuseFailedGates(facts);
+  } catch (err) {
+    failed('check-gates', err);
+  }
+
+  if (!facts.approved) {
+    const deadline = Date.now() + input.approvalTimeoutSeconds * 1000;
+    progress.stage = 'waiting-for-approval';
+    progress.approvalDeadline = new Date(deadline).toISOString();
+    while (!facts.approved && Date.now() < deadline) {
+      const seen = approvalSignals;
+      await condition(() => approvalSignals !== seen, deadline - Date.now());
+      facts = await db.promotionFacts(ref);
+    }
+    if (!facts.approved) {
+      failed(
+        'wait-for-approval',
+        conflict(`no approval of ${ref.project}/${ref.model}:${ref.tag} arrived before the deadline ${progress.approvalDeadline} (${input.approvalTimeoutSeconds} s)`, {
+          failedStep: 'wait-for-approval',
+          approvalDeadline: progress.approvalDeadline,
+        }),
+      );
+    }
+    delete progress.approvalDeadline;
+    // The tag may have moved, or a new scan arrived, while it waited: the gates again.
+    try {
+      refuseFailedGates(facts);
+    } catch (err) {
+      failed('check-gates', err);
+    }
+  }
+
+  const remoteRegistry = remote!;
+  const remoteRepository = `${input.namespace ?? ref.project}/${ref.model}`;
+  const location = { projectId: facts.projectId, model: ref.model, tag: ref.tag, remoteRegistryId: remoteRegistry.id, remoteRepository, localDigest: facts.digest };
+  const saga = new Saga();
+  try {
+    progress.stage = 'checking-remote';
+    const before = await saga.step('check-remote', () => harbor.readRemoteManifest(remoteRef, remoteRepository, ref.tag));
+    let executionId: string | null = null;
+    let copied = false;
+    if (before?.digest === facts.digest) {
+      // Already there (an earlier promotion, or someone else's copy): keep the execution that put it there.
+      executionId = (await db.findVersionLocation(location))?.executionId ?? null;
+    } else {
+      if (before) {
+        await db.recordVersionLocation({ ...location, remoteDigest: before.digest, status: 'mismatch', executionId: null, detail: `the remote serves ${ref.tag} as ${before.digest}, not ${facts.digest}; never overwritten` });
+        throw conflict(`${remoteRegistry.name} already serves ${remoteRepository}:${ref.tag} with another digest (${before.digest}, here ${facts.digest}); a promotion never overwrites it`, { remoteDigest: before.digest, digest: facts.digest });
+      }
+      progress.stage = 'replicating';
+      const policy = {
+        name: `promotion-${uuid4()}`,
+        description: `one-off promotion of ${ref.project}/${ref.model}:${ref.tag} to ${remoteRegistry.name}`,
+        direction: 'push' as const,
+        registry: ref.registry,
+        harborRegistryId: remoteRegistry.harborRegistryId,
+        localProject: ref.project,
+        remoteNamespace: input.namespace ?? ref.project,
+        trigger: 'manual' as const,
+        filters: { name: ref.model, tag: ref.tag },
+        replicateDeletion: false,
+        override: false,
+        speedKbps: -1,
+        enabled: true,
+      };
+      const since = Date.now();
+      const policyId = await saga.step(
+        'create-policy',
+        () => harbor.createHarborReplicationPolicy(policy),
+        () => undo.deleteHarborReplicationPolicyNamed(ref.registry, policy.name, since),
+      );
+      const harborExecutionId = await saga.step('start-replication', () => harbor.startHarborReplication(ref.registry, policyId));
+      progress.harborExecutionId = harborExecutionId;
+      await saga.step('replicate', async () => {
+        const started = Date.now();
+        let wait = 1_000;
+        for (;;) {
+          const report: ExecutionReport = await harbor.readHarborReplication(ref.registry, harborExecutionId);
+          executionId = await db.recordReplicationExecution({ registry: ref.registry, projectId: facts.projectId, purpose: 'promotion', report });
+          if (report.status === 'Succeed') return;
+          if (isFinalExecutionStatus(report.status)) {
+            const detail = `Harbor's replication ${harborExecutionId} ended ${report.status}${report.statusText ? `: ${report.statusText}` : ''}`;
+            await db.recordVersionLocation({ ...location, remoteDigest: null, status: 'failed', executionId, detail });
+            throw operationFailed(detail, { harborExecutionId });
+          }
+          if (Date.now() - started > REPLICATION_LIMIT_MS) throw operationFailed(`Harbor's replication ${harborExecutionId} still runs after ${REPLICATION_LIMIT_MS / 3600_000} h`);
+          const seen = replicationSignals;
+          await condition(() => replicationSignals !== seen, wait);
+          wait = Math.min(wait * 2, MAX_POLL_MS);
+        }
+      });
+      // The one-off policy goes once it ran (a failure's compensation deletes it by name).
+      await saga.step('delete-policy', () => undo.deleteHarborReplicationPolicy(ref.registry, policyId));
+      copied = true;
+      progress.stage = 'verifying';
+      await saga.step('verify', async () => {
+        const after = await harbor.readRemoteManifest(remoteRef, remoteRepository, ref.tag);
+        if (after?.digest === facts.digest) return;
+        const detail = after ? `the remote serves ${after.digest}, not ${facts.digest}` : `the remote does not serve ${remoteRepository}:${ref.tag} after the replication`;
+        await db.recordVersionLocation({ ...location, remoteDigest: after?.digest ?? null, status: after ? 'mismatch' : 'failed', executionId, detail });
+        throw operationFailed(detail, { remoteDigest: after?.digest ?? null, digest: facts.digest });
+      });
+    }
+    progress.stage = 'recording';
+    await saga.step('record-location', () => db.recordVersionLocation({ ...location, remoteDigest: facts.digest, status: 'present', executionId, detail: null }));
+    const result: PromotionResult = { ref, remote: remoteRegistry.name, remoteRepository, digest: facts.digest, copied, executionId, status: 'present' };
+    const event = {
+      id: uuid4(),
+      type: 'modelregistry.model.promoted',
+      subject: `models/${ref.registry}/${ref.project}/${ref.model}/versions/${ref.tag}`,
+      time: new Date().toISOString(),
+      data: { ...result, actor: input.actor.username },
+    };
+    await db.recordAudit({ eventKey: event.id, actor: input.actor.username, action: 'model.promoted', resource: `models/${ref.registry}/${ref.project}/${ref.model}`, details: { tag: ref.tag, digest: facts.digest, remote: remoteRegistry.name, remoteRepository, copied, actorSubject: input.actor.subject } });
+    await events.publishEvent(event);
+    progress.stage = 'completed';
+    return result;
+  } catch (err) {
+    progress.stage = 'failed';
+    return saga.fail(err).catch((failure: unknown) => {
+      progress.failedStep = (failure as { details?: { failedStep?: string }[] }).details?.[0]?.failedStep;
+      throw failure;
+    });
+  }
+}
