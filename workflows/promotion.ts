@@ -104,9 +104,12 @@ export async function modelPromotionWorkflow(input: PromotionRequest): Promise<P
     const before = await saga.step('check-remote', () => harbor.readRemoteManifest(remoteRef, remoteRepository, ref.tag));
     let executionId: string | null = null;
     let copied = false;
+    const known = await db.findVersionLocation(location);
+    // Recorded there already with this digest: an earlier promotion; nothing changes, nothing is announced.
+    const unchanged = known?.status === 'present' && known.remoteDigest === facts.digest && before?.digest === facts.digest;
     if (before?.digest === facts.digest) {
       // Already there (an earlier promotion, or someone else's copy): keep the execution that put it there.
-      executionId = (await db.findVersionLocation(location))?.executionId ?? null;
+      executionId = known?.executionId ?? null;
     } else {
       if (before) {
         await db.recordVersionLocation({ ...location, remoteDigest: before.digest, status: 'mismatch', executionId: null, detail: `the remote serves ${ref.tag} as ${before.digest}, not ${facts.digest}; never overwritten` });
@@ -169,6 +172,8 @@ export async function modelPromotionWorkflow(input: PromotionRequest): Promise<P
     progress.stage = 'recording';
     await saga.step('record-location', () => db.recordVersionLocation({ ...location, remoteDigest: facts.digest, status: 'present', executionId, detail: null }));
     const result: PromotionResult = { ref, remote: remoteRegistry.name, remoteRepository, digest: facts.digest, copied, executionId, status: 'present' };
+    progress.stage = 'completed';
+    if (unchanged) return result;
     const event = {
       id: uuid4(),
       type: 'modelregistry.model.promoted',
@@ -178,7 +183,6 @@ export async function modelPromotionWorkflow(input: PromotionRequest): Promise<P
     };
     await db.recordAudit({ eventKey: event.id, actor: input.actor.username, action: 'model.promoted', resource: `models/${ref.registry}/${ref.project}/${ref.model}`, details: { tag: ref.tag, digest: facts.digest, remote: remoteRegistry.name, remoteRepository, copied, actorSubject: input.actor.subject } });
     await events.publishEvent(event);
-    progress.stage = 'completed';
     return result;
   } catch (err) {
     progress.stage = 'failed';
