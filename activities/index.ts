@@ -17,6 +17,7 @@ import { createKeycloakUserActivities } from './keycloak/users';
 import { createKafkaActivities, type EventPublisher } from './kafka';
 import { createRemoteOciActivities } from './oci/remote';
 import { createPromotionSignalActivities } from './temporal/promotions';
+import { createReplicationFollowerActivities } from './temporal/replication-followers';
 
 export interface ActivityDeps {
   db: Db;
@@ -50,6 +51,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInboxActivities(deps),
     ...createRemoteOciActivities(deps),
     ...createPromotionSignalActivities(deps),
+    ...createReplicationFollowerActivities(deps),
   };
 }
 

@@ -22,6 +22,7 @@ import { createHealthRouter } from './routes/health';
 import { createMembersRouter } from './routes/members';
 import { createMetricsRouter } from './routes/metrics';
 import { createRegistriesRouter } from './routes/registries';
+import { createReplicationsRouter } from './routes/replications';
 import { createRobotsRouter } from './routes/robots';
 import { createSwaggerUiRouter } from './routes/swagger-ui';
 import { createCheckpointsRouter } from './routes/checkpoints';
@@ -106,6 +107,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createRegistriesRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createPromotionsRouter({ db: deps.db, mutations, registries: deps.registries }));
+  app.route('/api/v1', createReplicationsRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });
   const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets, registries: deps.registries, logger: deps.logger });

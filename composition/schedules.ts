@@ -3,6 +3,7 @@ import { type Client, ScheduleAlreadyRunning, type ScheduleOptions, ScheduleOver
 export const SWEEPER_SCHEDULE_ID = 'webhook-inbox-sweeper';
 export const RECONCILIATION_SCHEDULE_ID = 'catalogue-reconciliation';
 export const MEMBERSHIP_SCHEDULE_ID = 'membership-sync';
+export const REPLICATION_POLLER_SCHEDULE_ID = 'replication-execution-poller';
 
 /** The periodic work of the service as Temporal Schedules (visible and pausable in the Web UI); creating one that exists is a no-op. */
 export async function ensureSchedules(client: Client, taskQueue: string, opts: { reconcileEveryMinutes?: number; membershipSyncEveryMinutes?: number } = {}): Promise<void> {
@@ -19,6 +20,13 @@ export async function ensureSchedules(client: Client, taskQueue: string, opts: {
     action: { type: 'startWorkflow', workflowType: 'webhookSweepWorkflow', args: [30], taskQueue, workflowId: 'webhook-inbox-sweep' },
     policies: { overlap: ScheduleOverlapPolicy.SKIP },
     memo: { purpose: 'Re-dispatch Harbor webhook deliveries stored but not handed to Temporal' },
+  });
+  await createOnce(client, {
+    scheduleId: REPLICATION_POLLER_SCHEDULE_ID,
+    spec: { intervals: [{ every: '1 minute' }] },
+    action: { type: 'startWorkflow', workflowType: 'replicationPollWorkflow', args: [180], taskQueue, workflowId: 'replication-execution-poll' },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP },
+    memo: { purpose: 'Refresh replication executions still in progress that Harbor was not asked about for 3 minutes (a lost webhook, a dead follower)' },
   });
   // Without Keycloak there is no membership to sync.
   if (opts.membershipSyncEveryMinutes === undefined) return;

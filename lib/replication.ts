@@ -73,3 +73,98 @@ export interface ReplicationPolicySpec {
   speedKbps: number;
   enabled: boolean;
 }
+
+/** A rule by name in a project of a managed Harbor instance. */
+export interface ReplicationRuleRef {
+  registry: string;
+  project: string;
+  name: string;
+}
+
+/** A rule as the API asks for it: the remote side named by the remote registry's name. */
+export interface ReplicationRuleSpec extends ReplicationRuleRef {
+  direction: ReplicationDirection;
+  /** A remote registry of the project's tenant, or a shared one, on the same Harbor instance. */
+  remoteRegistry: string;
+  remoteNamespace?: string;
+  trigger: ReplicationTrigger;
+  cron?: string;
+  filters: ReplicationFilters;
+  replicateDeletion: boolean;
+  override: boolean;
+  speedKbps: number;
+  enabled: boolean;
+  description?: string;
+}
+
+/** What PATCH may change; the remote registry and the direction stay (a new rule is a new policy). */
+export type ReplicationRulePatch = Partial<Pick<ReplicationRuleSpec, 'remoteNamespace' | 'trigger' | 'cron' | 'filters' | 'replicateDeletion' | 'override' | 'speedKbps' | 'enabled' | 'description'>>;
+
+/** A rule's name: no `.`, so that `<project>.<rule>` names one policy only. */
+export const RULE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** FNV-1a, 32 bits, hex: a short deterministic digest for names that would be too long (no Node built-ins: workflows use it). */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * The Harbor policy of a rule: `<project>.<rule>`, unique on the instance since a project's name
+ * is and a rule's holds no dot; past Harbor's 255 characters the project part is cut and a digest
+ * of the whole keeps it unique.
+ */
+export function replicationPolicyName(project: string, rule: string): string {
+  const full = `${project}.${rule}`;
+  if (full.length <= 255) return full;
+  const digest = fnv1a(full);
+  return `${project.slice(0, 255 - rule.length - digest.length - 2)}~${digest}.${rule}`;
+}
+
+const CRON_FIELDS = [
+  { name: 'seconds', min: 0, max: 59 },
+  { name: 'minutes', min: 0, max: 59 },
+  { name: 'hours', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  { name: 'day of week', min: 0, max: 6, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+] as const;
+
+/**
+ * Why a cron expression is not Harbor's six-field one (seconds first, as its robfig/cron parser
+ * takes them: `*`, `?`, values, `a-b` ranges, `/step`, `,` lists, month and weekday names);
+ * undefined when it is.
+ */
+export function cronProblem(expression: string): string | undefined {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 6) return `must have 6 fields (seconds minutes hours day-of-month month day-of-week), not ${fields.length}`;
+  for (const [i, field] of fields.entries()) {
+    const spec = CRON_FIELDS[i]!;
+    const names: readonly string[] = 'names' in spec ? spec.names : [];
+    const value = (v: string) => {
+      const named = names.indexOf(v.toUpperCase());
+      if (named >= 0) return named + spec.min;
+      return /^\d{1,2}$/.test(v) ? Number(v) : NaN;
+    };
+    for (const part of field.split(',')) {
+      const m = /^(\*|\?|[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)(?:\/(\d{1,2}))?$/.exec(part);
+      const bad = `${spec.name} "${field}" is not a value, range, list or step between ${spec.min} and ${spec.max}`;
+      if (!m) return bad;
+      if ((m[1] === '?' && i !== 3 && i !== 5) || (m[2] !== undefined && Number(m[2]) < 1)) return bad;
+      if (m[1] === '*' || m[1] === '?') continue;
+      const [from, to = from] = m[1]!.split('-').map(value) as [number, number?];
+      if (!(from >= spec.min && to! <= spec.max && from <= to!)) return bad;
+    }
+  }
+  return undefined;
+}
+
+/** The signal that tells an execution's follower to read Harbor now (a webhook, the poller). */
+export const REPLICATION_REFRESH_SIGNAL = 'refresh';
+
+/** One Harbor execution to follow. */
+export interface ExecutionRef {
+  registry: string;
+  harborExecutionId: number;
+}

@@ -12,6 +12,10 @@ export const harborProjectEventWorkflowId = (inboxId: string) => `harbor-event:$
 export const userWorkflowId = (username: string) => `user:${username}`;
 export const remoteRegistryWorkflowId = (registry: string, name: string) => `remote-registry:${registry}/${name}`;
 export const remoteRegistryPingWorkflowId = (registry: string, name: string) => `remote-registry-ping:${registry}/${name}`;
+export const replicationRuleWorkflowId = (registry: string, project: string, rule: string) => `replication-rule:${registry}/${project}/${rule}`;
+export const replicationRunWorkflowId = (registry: string, project: string, rule: string) => `replication-run:${registry}/${project}/${rule}`;
+/** The follower of one Harbor execution, whoever started it (a run, a trigger in Harbor, a promotion). */
+export const replicationExecutionWorkflowId = (registry: string, harborExecutionId: number) => `replication-execution:${registry}/${harborExecutionId}`;
 export const approvalWorkflowId = (registry: string, project: string, model: string, tag: string) => `approval:${registry}/${project}/${model}:${tag}`;
 export const promotionWorkflowId = (registry: string, project: string, model: string, tag: string, remote: string) => `promotion:${registry}/${project}/${model}:${tag}→${remote}`;
 export const registrySyncWorkflowId = (registry: string, project: string, rule: string) => `sync:${registry}/${project}/${rule}`;

@@ -18,6 +18,9 @@ export const profiles = {
   /** Catalogue reads and writes: milliseconds each; the largest, a refresh's or a registration's import, stays well under this. */
   database: { startToCloseTimeout: '30 seconds', retry: untilBack },
 
+  /** Temporal itself (signal-with-start of another workflow): ours, so retried until it is back. */
+  temporal: { startToCloseTimeout: '30 seconds', retry: untilBack },
+
   /** Kafka publishing: a broker restart or a leader election passes, so it waits like the database. */
   events: { startToCloseTimeout: '30 seconds', retry: untilBack },
 

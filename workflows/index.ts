@@ -12,3 +12,4 @@ export * from './users';
 export * from './registries';
 export * from './approval';
 export * from './promotion';
+export * from './replications';

@@ -2,11 +2,13 @@ import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { MemberSpec } from '../activities/harbor/members';
 import type { ProjectRecord, ProjectSettings } from '../db/queries/projects';
+import type { ReplicationRuleSpec } from '../lib/replication';
 import { conflict, FailureType, isFailure, notFound, translateFailure } from '../lib/failure-types';
 import { profiles } from './activity-options';
 import type { Actor } from './actor';
 import { recordHarborSummary } from './harbor-summary';
 import { onCataloguedProject, requireProject, requireTenant } from './lookups';
+import { announceReplicationRule, createPolicyStep, policySpecOf, requireVisibleRemoteRegistry } from './replications';
 import { Saga } from './saga';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
@@ -26,6 +28,10 @@ export interface ProjectOnboardingInput {
   settings: ProjectSettings;
   members: MemberSpec[];
   robot: { name: string; durationDays: number } | null;
+  /** Replication rules created with the project (after its webhook policy); absent or empty: none. */
+  replications?: ReplicationRuleSpec[];
+  /** Who asked: the audit rows of the rules. */
+  actor?: Actor;
 }
 
 export interface ProjectOnboardingResult {
@@ -74,6 +80,10 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
     throw conflict(`project "${name}" already exists in ${registry}`);
   }
 
+  // Only with rules: histories of onboardings without them replay unchanged.
+  const rules = input.replications ?? [];
+  const remotes = rules.length > 0 ? await Promise.all(rules.map((r, i) => requireVisibleRemoteRegistry(input, r.remoteRegistry, `body.replications.${i}.registry`))) : [];
+
   const saga = new Saga();
   try {
     // Undone only if Harbor created it since this step began: never someone else's project of the name.
@@ -95,6 +105,10 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
       () => harbor.ensureWebhookPolicy(registry, name),
       () => undo.deleteWebhookPolicy(registry, name),
     );
+    const policyIds: number[] = [];
+    for (const [i, rule] of rules.entries()) {
+      policyIds.push(await createPolicyStep(saga, `create-replication-policy:${rule.name}`, policySpecOf(rule, remotes[i]!.harborRegistryId)));
+    }
     const robotSpec = input.robot;
     const robot = robotSpec
       ? await saga.step(
@@ -114,7 +128,13 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
         db.saveRobotAccount({ projectId: project.id, harborRobotId: robot.robotId, name: robot.name, sealedSecret: robot.sealedSecret, expiresAt: robot.expiresAt > 0 ? new Date(robot.expiresAt * 1000).toISOString() : null }),
       );
     }
+    const saved = rules.length > 0
+      ? await saga.step('save-replication-rules', () =>
+          Promise.all(rules.map((rule, i) => db.saveReplicationRule(rule, { projectId: project.id, remoteRegistryId: remotes[i]!.id, harborPolicyId: policyIds[i]! }))),
+        )
+      : [];
     await saga.step('publish-event', () => events.publishEvent(projectEvent('modelregistry.project.created', project)));
+    for (const rule of saved) await announceReplicationRule('created', input.actor, rule, { onboarding: true });
     await recordHarborSummary(registry, name);
     return { project, robot: robot ? { name: robot.name, sealedSecret: robot.sealedSecret, expiresAt: robot.expiresAt } : null };
   } catch (err) {
@@ -210,7 +230,7 @@ export async function projectDeleteWorkflow(input: ProjectDeleteInput): Promise<
   return project;
 }
 
-export type ProjectRegistrationInput = Omit<ProjectOnboardingInput, 'robot'>;
+export type ProjectRegistrationInput = Omit<ProjectOnboardingInput, 'robot' | 'replications' | 'actor'>;
 
 export interface ProjectRegistrationResult {
   project: ProjectRecord;

@@ -142,9 +142,9 @@ export async function modelPromotionWorkflow(input: PromotionRequest): Promise<P
       await saga.step('replicate', async () => {
         const started = Date.now();
         let wait = 1_000;
+        let report: ExecutionReport = await harbor.readHarborReplication(ref.registry, harborExecutionId);
+        executionId = (await db.recordReplicationExecution({ registry: ref.registry, projectId: facts.projectId, ruleId: null, purpose: 'promotion', report })).execution.id;
         for (;;) {
-          const report: ExecutionReport = await harbor.readHarborReplication(ref.registry, harborExecutionId);
-          executionId = await db.recordReplicationExecution({ registry: ref.registry, projectId: facts.projectId, purpose: 'promotion', report });
           if (report.status === 'Succeed') return;
           if (isFinalExecutionStatus(report.status)) {
             const detail = `Harbor's replication ${harborExecutionId} ended ${report.status}${report.statusText ? `: ${report.statusText}` : ''}`;
@@ -155,6 +155,8 @@ export async function modelPromotionWorkflow(input: PromotionRequest): Promise<P
           const seen = replicationSignals;
           await condition(() => replicationSignals !== seen, wait);
           wait = Math.min(wait * 2, MAX_POLL_MS);
+          report = await harbor.readHarborReplication(ref.registry, harborExecutionId);
+          await db.observeReplicationExecution(ref.registry, report);
         }
       });
       // The one-off policy goes once it ran (a failure's compensation deletes it by name).

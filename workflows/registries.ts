@@ -5,6 +5,7 @@ import type { PingResult, RemoteRegistryPatch, RemoteRegistryRef, RemoteRegistry
 import { conflict, FailureType, isFailure, notFound } from '../lib/failure-types';
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
+import { removeReplicationRule } from './replications';
 import { Saga } from './saga';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
@@ -90,9 +91,19 @@ export async function registryCredentialsWorkflow(input: { ref: RemoteRegistryRe
   return { remoteRegistry, ping };
 }
 
-/** Deletes the endpoint in Harbor (409 while replication rules use it), then archives the row. */
-export async function registryDeleteWorkflow(input: { ref: RemoteRegistryRef; actor: Actor }): Promise<RemoteRegistryRecord> {
+/**
+ * Deletes the endpoint in Harbor, then archives the row. Refused (409) while our replication rules
+ * use it, unless `force`: then those rules go first (their Harbor policies deleted, rows archived,
+ * audited). Harbor's own refusal (policies not ours) is a 409 too.
+ */
+export async function registryDeleteWorkflow(input: { ref: RemoteRegistryRef; actor: Actor; force?: boolean }): Promise<RemoteRegistryRecord> {
   const current = await liveRemoteRegistry(input.ref);
+  const rules = await db.liveReplicationRulesOfRemoteRegistry(current.id);
+  if (rules.length > 0 && !input.force) {
+    const names = rules.map((r) => `${r.project}/${r.name}`);
+    throw conflict(`replication rules use remote registry "${input.ref.name}": ${names.join(', ')}; delete them first, or delete with force=true to delete them too`, { rules: names });
+  }
+  for (const rule of rules) await removeReplicationRule(rule, input.actor, { forcedBy: `registries/${input.ref.registry}/${input.ref.name}` });
   await harbor.deleteHarborRegistry(input.ref.registry, current.harborRegistryId);
   const remoteRegistry = await db.archiveRemoteRegistry(input.ref);
   await announce('deleted', input.actor, remoteRegistry);

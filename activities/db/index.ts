@@ -9,6 +9,7 @@ import { createMembershipActivities } from './membership';
 import { createModelMetadataActivities } from './model-metadata';
 import { createProjectActivities } from './projects';
 import { createRemoteRegistryActivities } from './registries';
+import { createReplicationActivities } from './replications';
 import { createRobotActivities } from './robots';
 import { createTenantActivities } from './tenants';
 
@@ -17,5 +18,5 @@ export type { ProjectRowInput } from './projects';
 export type { ImportedRepository } from './catalogue-import';
 
 export function createDbActivities(deps: { db: Db }) {
-  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps), ...createRemoteRegistryActivities(deps), ...createMembershipActivities(deps), ...createAuditActivities(deps), ...createInboxActivities(deps), ...createApprovalActivities(deps), ...createLocationActivities(deps) };
+  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps), ...createRemoteRegistryActivities(deps), ...createReplicationActivities(deps), ...createMembershipActivities(deps), ...createAuditActivities(deps), ...createInboxActivities(deps), ...createApprovalActivities(deps), ...createLocationActivities(deps) };
 }

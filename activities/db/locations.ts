@@ -2,11 +2,11 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { findLiveProject } from '../../db/queries/projects';
 import { findLiveVersion } from '../../db/queries/versions';
-import { images, modelVersionLocations, replicationExecutions, signatures, validationResults } from '../../db/schema';
+import { images, modelVersionLocations, signatures, validationResults } from '../../db/schema';
 import type { VersionRef } from '../../lib/checkpoints';
 import { notFound } from '../../lib/failure-types';
 import { severityPasses, type GateResult, type PromotionFacts } from '../../lib/promotion';
-import type { ExecutionPurpose, ExecutionReport, LocationStatus } from '../../lib/replication';
+import type { LocationStatus } from '../../lib/replication';
 
 export interface LocationInput {
   projectId: string;
@@ -21,7 +21,7 @@ export interface LocationInput {
   detail: string | null;
 }
 
-/** Promotion gates from the catalogue, replication executions and where versions live. */
+/** Promotion gates from the catalogue, and where versions live. */
 export function createLocationActivities({ db }: { db: Db }) {
   return {
     /**
@@ -50,31 +50,6 @@ export function createLocationActivities({ db }: { db: Db }) {
             : { gate: 'scan', passed: false, detail: `severity ${scan.severity} is at or above the project's threshold ${threshold}` };
       const signatureGate: GateResult = signature ? { gate: 'signature', passed: true, detail: 'signed' } : { gate: 'signature', passed: false, detail: 'no cosign or notation signature' };
       return { projectId: project.id, tenant: project.tenantId, digest: version.digest, gates: [scanGate, signatureGate], approved: image?.approved ?? false };
-    },
-
-    /** One row per Harbor execution: a repeated call (a retry, a later poll) updates it; its id. */
-    async recordReplicationExecution(input: { registry: string; projectId: string; purpose: ExecutionPurpose; ruleId?: string; report: ExecutionReport }): Promise<string> {
-      const r = input.report;
-      const values = {
-        status: r.status,
-        statusText: r.statusText ?? null,
-        trigger: r.trigger ?? null,
-        total: r.total,
-        succeed: r.succeed,
-        failed: r.failed,
-        inProgress: r.inProgress,
-        stopped: r.stopped,
-        tasks: r.tasks as unknown as Record<string, unknown>[],
-        startedAt: r.startedAt ?? null,
-        endedAt: r.endedAt ?? null,
-        observedAt: sql`now()`,
-      };
-      const [row] = await db
-        .insert(replicationExecutions)
-        .values({ ...values, harborInstance: input.registry, harborExecutionId: r.harborExecutionId, harborPolicyId: r.harborPolicyId, projectId: input.projectId, purpose: input.purpose, ruleId: input.ruleId ?? null })
-        .onConflictDoUpdate({ target: [replicationExecutions.harborInstance, replicationExecutions.harborExecutionId], set: values })
-        .returning({ id: replicationExecutions.id });
-      return row!.id;
     },
 
     /** Where a version lives on one remote repository: inserted or brought up to date. */

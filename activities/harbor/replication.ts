@@ -1,5 +1,5 @@
 import type { ExecutionReport, ReplicationPolicySpec } from '../../lib/replication';
-import type { HarborReplicationPolicy } from './client';
+import type { HarborReplicationExecution, HarborReplicationPolicy } from './client';
 import { isNotFound } from './errors';
 import type { HarborInstances } from './instances';
 import { createdDuringThisActivity, createdSince, createOrAdopt } from './provenance';
@@ -74,23 +74,18 @@ export function createHarborReplicationActivities(deps: { harbor: HarborInstance
       return harbor(registry).replication.startExecution(policyId);
     },
 
+    /** Every execution of a policy Harbor keeps (their tasks not read): to learn of runs its triggers started. */
+    async listHarborReplicationExecutions(registry: string, policyId: number): Promise<ExecutionReport[]> {
+      const executions = await harbor(registry).replication.listExecutions(policyId);
+      return executions.filter((e) => e.id !== undefined).map((e) => ({ ...reportOf(e.id!, e), tasks: [] }));
+    },
+
     /** The execution and its tasks as Harbor reports them now. */
     async readHarborReplication(registry: string, executionId: number): Promise<ExecutionReport> {
       const client = harbor(registry);
       const [e, tasks] = await Promise.all([client.replication.getExecution(executionId), client.replication.listTasks(executionId)]);
       return {
-        harborExecutionId: executionId,
-        harborPolicyId: e?.policy_id ?? 0,
-        status: e?.status ?? 'InProgress',
-        statusText: e?.status_text || undefined,
-        trigger: e?.trigger,
-        total: e?.total ?? 0,
-        succeed: e?.succeed ?? 0,
-        failed: e?.failed ?? 0,
-        inProgress: e?.in_progress ?? 0,
-        stopped: e?.stopped ?? 0,
-        startedAt: e?.start_time,
-        endedAt: e?.end_time || undefined,
+        ...reportOf(executionId, e),
         tasks: tasks.map((t) => ({
           id: t.id ?? 0,
           resourceType: t.resource_type,
@@ -103,5 +98,23 @@ export function createHarborReplicationActivities(deps: { harbor: HarborInstance
         })),
       };
     },
+  };
+}
+
+/** Harbor's execution as the service's report, without tasks. */
+function reportOf(executionId: number, e: HarborReplicationExecution | undefined): Omit<ExecutionReport, 'tasks'> {
+  return {
+    harborExecutionId: executionId,
+    harborPolicyId: e?.policy_id ?? 0,
+    status: e?.status ?? 'InProgress',
+    statusText: e?.status_text || undefined,
+    trigger: e?.trigger,
+    total: e?.total ?? 0,
+    succeed: e?.succeed ?? 0,
+    failed: e?.failed ?? 0,
+    inProgress: e?.in_progress ?? 0,
+    stopped: e?.stopped ?? 0,
+    startedAt: e?.start_time,
+    endedAt: e?.end_time || undefined,
   };
 }

@@ -93,6 +93,21 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
   // The versions there; the list keeps those of projects the caller may read.
   'GET /api/v1/registries/{name}/models': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
   'PUT /api/v1/registries/{name}/credentials': { action: 'registries.write', resource: { kind: 'remote-registry', param: 'name' } },
+  // A project's replication rules and executions: guarded like the remote registries they use, in the project's tenant.
+  ...Object.fromEntries(
+    (
+      [
+        ['GET', '', 'registries.read'],
+        ['POST', '', 'registries.write'],
+        ['GET', '/{rule}', 'registries.read'],
+        ['PATCH', '/{rule}', 'registries.write'],
+        ['DELETE', '/{rule}', 'registries.write'],
+        ['GET', '/{rule}/executions', 'registries.read'],
+        ['POST', '/{rule}/executions', 'registries.write'],
+        ['GET', '/{rule}/executions/{id}', 'registries.read'],
+      ] as const
+    ).map(([method, tail, action]) => [`${method} /api/v1/projects/{name}/replications${tail}`, { action, resource: { kind: 'project', param: 'name' } } satisfies RoutePolicy]),
+  ),
   // Pinging is reading: it changes nothing.
   'POST /api/v1/registries/{name}/ping': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
 

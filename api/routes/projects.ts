@@ -167,7 +167,8 @@ export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; re
     const robot = body.robot === undefined || body.robot === false ? null : { name: (body.robot === true ? undefined : body.robot.name) ?? 'ci', durationDays: (body.robot === true ? undefined : body.robot.durationDays) ?? 90 };
     const robotTooLong = robot && robotFullNameTooLong(body.name, robot.name);
     if (robotTooLong) return validationProblem(c, [{ field: typeof body.robot === 'object' && body.robot.name !== undefined ? 'body.robot.name' : 'body.robot', message: robotTooLong, code: 'too_big' }]);
-    const input: ProjectOnboardingInput = { ...registrationInput(body, registry), robot };
+    const replications = (body.replications ?? []).map(({ registry: remoteRegistry, bandwidthKbps, ...rule }) => ({ ...rule, registry, project: body.name, remoteRegistry, speedKbps: bandwidthKbps }));
+    const input: ProjectOnboardingInput = { ...registrationInput(body, registry), robot, ...(replications.length > 0 ? { replications, actor: actorOf(c) } : {}) };
     const outcome = await mutationResponse(c, deps.mutations, projectOnboardingWorkflow, {
       workflowId: projectWorkflowId(registry, body.name),
       args: [input],

@@ -17,7 +17,7 @@ import { invalidCursorProblem, notFoundProblem, problemBody, problemResponse } f
 import { managedRegistry } from '../registry';
 import { createRouter } from '../router';
 import { mutationResponse } from '../respond';
-import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, problem, RegistryQuery } from '../schemas/common';
+import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, problem, queryFlag, RegistryQuery } from '../schemas/common';
 import {
   CredentialsSchema,
   PingSchema,
@@ -77,9 +77,9 @@ const remove = createRoute({
   method: 'delete',
   path: '/registries/{name}',
   tags,
-  summary: 'Delete the endpoint in Harbor and archive it here',
-  request: { params, query, headers },
-  responses: { 200: json('Deleted', RemoteRegistrySchema), 202: acceptedResponse, 404: problem('No such remote registry'), 409: problem('Replication rules use it') },
+  summary: 'Delete the endpoint in Harbor and archive it here; with force=true the replication rules using it first',
+  request: { params, query: query.extend({ force: queryFlag().openapi({ description: "Delete the replication rules that use it first (their Harbor policies too)" }) }), headers },
+  responses: { 200: json('Deleted', RemoteRegistrySchema), 202: acceptedResponse, 404: problem('No such remote registry'), 409: problem('Replication rules use it (ours: unless force=true)') },
 });
 const ping = createRoute({
   method: 'post',
@@ -155,7 +155,8 @@ export function createRegistriesRouter(deps: { db: Db; mutations: MutationDeps; 
 
   router.openapi(remove, async (c) => {
     const ref = refOf(c.req.valid('param').name, c.req.valid('query').registry);
-    const outcome = await run(c, remoteRegistryWorkflowId(ref.registry, ref.name), 'registry.delete', await tenantOf(ref), registryDeleteWorkflow, [{ ref, actor: actorOf(c) }]);
+    const { force } = c.req.valid('query');
+    const outcome = await run(c, remoteRegistryWorkflowId(ref.registry, ref.name), 'registry.delete', await tenantOf(ref), registryDeleteWorkflow, [{ ref, actor: actorOf(c), ...(force ? { force } : {}) }]);
     if (!outcome.done) return outcome.response;
     return c.json(outcome.result, 200);
   });

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { resourceName, robotDurationDays, robotName } from '../../lib/names';
 import { line, text } from '../../lib/text';
+import { ReplicationRuleCreateSchema } from './replications';
 
 export const ROLE_IDS = { projectAdmin: 1, developer: 2, guest: 3, maintainer: 4, limitedGuest: 5 } as const;
 export const RoleSchema = z.enum(['projectAdmin', 'developer', 'guest', 'maintainer', 'limitedGuest']).openapi({ description: 'Harbor project role' });
@@ -30,6 +31,16 @@ export const ProjectCreateSchema = z
       .openapi({ description: 'Create a project robot; its secret is shown once in this response' }),
     registry: line().min(1).max(255).optional().openapi({ description: 'Harbor instance (registry address); the default one when omitted' }),
     settings: SettingsSchema.optional(),
+    replications: z
+      .array(ReplicationRuleCreateSchema)
+      .max(20)
+      .superRefine((rules, ctx) => {
+        rules.forEach((r, i) => {
+          if (rules.findIndex((o) => o.name === r.name) < i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `a rule "${r.name}" is named twice` });
+        });
+      })
+      .optional()
+      .openapi({ description: 'Replication rules created with the project, after its webhook policy (as `POST /projects/{name}/replications` takes them)' }),
   })
   .strict()
   .openapi('ProjectCreate');
@@ -75,7 +86,7 @@ export const ProjectDetailSchema = ProjectSchema.extend({
 
 export const ProjectPageSchema = z.object({ items: z.array(ProjectSchema), nextCursor: z.string().nullable() }).openapi('ProjectPage');
 
-export const ProjectRegisterSchema = ProjectCreateSchema.omit({ robot: true }).openapi('ProjectRegister');
+export const ProjectRegisterSchema = ProjectCreateSchema.omit({ robot: true, replications: true }).openapi('ProjectRegister');
 
 export const ProjectRegisteredSchema = ProjectSchema.extend({
   imported: z.object({ models: z.number().int(), images: z.number().int(), tags: z.number().int() }),

@@ -100,6 +100,18 @@ export function registryRoutes(app: Hono, ctx: EmulatorContext) {
     return { status: 200, body: p };
   }));
 
+  app.put('/replication/policies/:id', operation(ctx, 'updateReplicationPolicy', async (c) => {
+    const id = Number(c.req.param('id'));
+    const p = ctx.state.replicationPolicies.get(id);
+    if (!p) throw notFound(`policy ${c.req.param('id')} not found`);
+    const req = (await c.req.json()) as HarborSchemas['ReplicationPolicy'];
+    if (req.name && req.name !== p.name && [...ctx.state.replicationPolicies.values()].some((x) => x.name === req.name)) throw conflict(`policy ${req.name} already exists`);
+    for (const r of [req.src_registry, req.dest_registry]) if (r?.id && !ctx.state.registries.has(r.id)) throw badRequest(`registry ${r.id} not found`);
+    // Harbor replaces the policy with the body, keeping its id and creation time.
+    ctx.state.replicationPolicies.set(id, { ...req, id, name: req.name ?? p.name, enabled: req.enabled ?? true, creation_time: p.creation_time, update_time: now() });
+    return { status: 200 };
+  }));
+
   app.delete('/replication/policies/:id', operation(ctx, 'deleteReplicationPolicy', (c) => {
     if (!ctx.state.replicationPolicies.delete(Number(c.req.param('id')))) throw notFound(`policy ${c.req.param('id')} not found`);
     return { status: 200 };
@@ -118,6 +130,12 @@ export function registryRoutes(app: Hono, ctx: EmulatorContext) {
     // The emulator does not copy artifacts between registries: the execution succeeds with nothing to do.
     ctx.state.replicationExecutions.set(id, { id, policy_id, status: 'Succeed', trigger: 'manual', start_time: stamp, end_time: stamp, status_text: '', total: 0, failed: 0, succeed: 0, in_progress: 0, stopped: 0 });
     return { status: 201, headers: { location: `/api/v2.0/replication/executions/${id}` } };
+  }));
+
+  // The emulator copies nothing, so an execution has no tasks.
+  app.get('/replication/executions/:id/tasks', operation(ctx, 'listReplicationTasks', (c) => {
+    if (!ctx.state.replicationExecutions.has(Number(c.req.param('id')))) throw notFound(`execution ${c.req.param('id')} not found`);
+    return paged(c, []);
   }));
 
   app.get('/replication/executions/:id', operation(ctx, 'getReplicationExecution', (c) => {

@@ -1,0 +1,24 @@
+import type { Client } from '@temporalio/client';
+import { REPLICATION_REFRESH_SIGNAL, type ExecutionRef } from '../../lib/replication';
+import { OperationKind } from '../../lib/search-attributes';
+import { replicationExecutionWorkflowId } from '../../lib/workflow-ids';
+
+/** Nudges executions' followers: signal-with-start, so a follower that ended or died is started again. */
+export function createReplicationFollowerActivities(deps: { temporal: { client: Client; taskQueue: string } }) {
+  const { client, taskQueue } = deps.temporal;
+  return {
+    async followReplicationExecutions(executions: ExecutionRef[]): Promise<void> {
+      await Promise.all(
+        executions.map((e) =>
+          client.workflow.signalWithStart('replicationExecutionWorkflow', {
+            workflowId: replicationExecutionWorkflowId(e.registry, e.harborExecutionId),
+            taskQueue,
+            args: [e],
+            signal: REPLICATION_REFRESH_SIGNAL,
+            typedSearchAttributes: [{ key: OperationKind, value: 'replication.follow' }],
+          }),
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,253 @@
+import { condition, continueAsNew, defineQuery, defineSignal, log, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { VisibleRemoteRegistry } from '../activities/db/replications';
+import type { ProjectRecord } from '../db/queries/projects';
+import type { ReplicationExecutionRecord, ReplicationRuleRecord } from '../db/queries/replications';
+import { conflict, FailureType, isFailure, notFound, translateFailure, validationFailed } from '../lib/failure-types';
+import {
+  isFinalExecutionStatus,
+  REPLICATION_REFRESH_SIGNAL,
+  replicationPolicyName,
+  type ExecutionReport,
+  type ExecutionRef,
+  type ReplicationPolicySpec,
+  type ReplicationRulePatch,
+  type ReplicationRuleRef,
+  type ReplicationRuleSpec,
+} from '../lib/replication';
+import type { Actor } from './actor';
+import { profiles } from './activity-options';
+import { requireProject } from './lookups';
+import { Saga } from './saga';
+
+const harbor = proxyActivities<Activities>(profiles.harbor);
+const db = proxyActivities<Activities>(profiles.database);
+const events = proxyActivities<Activities>(profiles.events);
+const temporal = proxyActivities<Activities>(profiles.temporal);
+const undo = proxyActivities<Activities>(profiles.compensation);
+
+export const refreshSignal = defineSignal(REPLICATION_REFRESH_SIGNAL);
+/** What the follower last read from Harbor (undefined before its first read). */
+export const progressQuery = defineQuery<ExecutionReport | undefined>('progress');
+
+const ruleResource = (r: { registry: string; project: string; name: string }) => `replications/${r.registry}/${r.project}/${r.name}`;
+
+/** Audits a rule's change and publishes its CloudEvent (a rule holds no secret). */
+export async function announceReplicationRule(change: 'created' | 'updated' | 'deleted', actor: Actor | undefined, rule: ReplicationRuleRecord, details: Record<string, unknown> = {}) {
+  const event = { id: uuid4(), type: `modelregistry.replication.${change}`, subject: ruleResource(rule), time: new Date().toISOString(), data: { rule } };
+  await db.recordAudit({
+    eventKey: event.id,
+    actor: actor?.username ?? null,
+    action: `replication.${change}`,
+    resource: event.subject,
+    details: { ...details, project: rule.project, remoteRegistry: rule.remoteRegistry, ...(actor ? { actorSubject: actor.subject } : {}) },
+  });
+  await events.publishEvent(event);
+}
+
+/** An execution reached a final status: published once, by whoever saw the change. */
+async function announceFinished(execution: ReplicationExecutionRecord) {
+  await events.publishEvent({
+    id: `replication-execution:${execution.registry}/${execution.harborExecutionId}:finished`,
+    type: 'modelregistry.replication.execution.finished',
+    subject: `replication-executions/${execution.registry}/${execution.harborExecutionId}`,
+    time: new Date().toISOString(),
+    data: { execution },
+  });
+}
+
+/** The Harbor policy of a rule. */
+export function policySpecOf(spec: ReplicationRuleSpec, harborRegistryId: number): ReplicationPolicySpec {
+  return {
+    name: replicationPolicyName(spec.project, spec.name),
+    description: spec.description,
+    direction: spec.direction,
+    registry: spec.registry,
+    harborRegistryId,
+    localProject: spec.project,
+    remoteNamespace: spec.remoteNamespace,
+    trigger: spec.trigger,
+    cron: spec.trigger === 'scheduled' ? spec.cron : undefined,
+    filters: spec.filters,
+    replicateDeletion: spec.replicateDeletion,
+    override: spec.override,
+    speedKbps: spec.speedKbps,
+    enabled: spec.enabled,
+  };
+}
+
+function specOf(rule: ReplicationRuleRecord): ReplicationRuleSpec {
+  return {
+    registry: rule.registry,
+    project: rule.project,
+    name: rule.name,
+    direction: rule.direction,
+    remoteRegistry: rule.remoteRegistry,
+    remoteNamespace: rule.remoteNamespace,
+    trigger: rule.trigger,
+    cron: rule.cron ?? undefined,
+    filters: rule.filters,
+    replicateDeletion: rule.replicateDeletion,
+    override: rule.override,
+    speedKbps: rule.bandwidthKbps,
+    enabled: rule.enabled,
+    description: rule.description ?? undefined,
+  };
+}
+
+/** The remote registry a project of `project.tenantId` may use, or the caller's 400 naming `field`. */
+export async function requireVisibleRemoteRegistry(project: Pick<ProjectRecord, 'registry' | 'tenantId'>, name: string, field: string): Promise<VisibleRemoteRegistry> {
+  const remote = await db.findVisibleRemoteRegistry(project.registry, project.tenantId, name);
+  if (remote) return remote;
+  const message = `no remote registry "${name}" in ${project.registry} that tenant "${project.tenantId}" may use (its own or a shared one)`;
+  throw validationFailed(`${field}: ${message}`, { errors: [{ field, message, code: 'invalid_value' }] });
+}
+
+async function requireRule(ref: ReplicationRuleRef): Promise<ReplicationRuleRecord> {
+  const rule = await db.findReplicationRule(ref);
+  if (!rule) throw notFound(`project "${ref.project}" in ${ref.registry} has no replication rule "${ref.name}"`);
+  return rule;
+}
+
+/** Harbor's 404 of a catalogued rule's policy: gone from Harbor, which the caller resolves by deleting the rule. */
+const onCataloguedRule = <T>(step: Promise<T>, rule: ReplicationRuleRecord) =>
+  translateFailure(step, FailureType.HarborNotFound, () =>
+    conflict(`the Harbor policy of replication rule "${rule.name}" is gone from ${rule.registry}: delete the rule and create it again`),
+  );
+
+/** Creates a rule's Harbor policy as a saga step: undone by name, only when Harbor created it since the step began. */
+export async function createPolicyStep(saga: Saga, step: string, policy: ReplicationPolicySpec): Promise<number> {
+  const since = Date.now();
+  return saga.step(
+    step,
+    () => harbor.createHarborReplicationPolicy(policy),
+    () => undo.deleteHarborReplicationPolicyNamed(policy.registry, policy.name, since),
+    // Harbor has someone else's policy of that name: nothing of ours to undo.
+    { didNothing: (err) => isFailure(err, FailureType.Conflict) },
+  );
+}
+
+/**
+ * Harbor policy → catalogue row, as a saga: a row that cannot be written deletes the policy again.
+ * Refused (400 naming `body.registry`) when the remote registry is not one the project's tenant may use.
+ */
+export async function replicationRuleCreateWorkflow(input: { spec: ReplicationRuleSpec; actor: Actor }): Promise<ReplicationRuleRecord> {
+  const { spec } = input;
+  const project = await requireProject(spec.registry, spec.project);
+  if (await db.findReplicationRule(spec)) throw conflict(`project "${spec.project}" has a replication rule "${spec.name}"`);
+  const remote = await requireVisibleRemoteRegistry(project, spec.remoteRegistry, 'body.registry');
+  const saga = new Saga();
+  try {
+    const harborPolicyId = await createPolicyStep(saga, 'create-harbor-policy', policySpecOf(spec, remote.harborRegistryId));
+    const rule = await saga.step('save-rule', () => db.saveReplicationRule(spec, { projectId: project.id, remoteRegistryId: remote.id, harborPolicyId }));
+    // A pull rule's synchronization Schedule (issue #14's sync) is created here, once that exists.
+    await announceReplicationRule('created', input.actor, rule);
+    return rule;
+  } catch (err) {
+    return saga.fail(err);
+  }
+}
+
+/** Changes the Harbor policy, then the row. */
+export async function replicationRuleUpdateWorkflow(input: { ref: ReplicationRuleRef; patch: ReplicationRulePatch; actor: Actor }): Promise<ReplicationRuleRecord> {
+  const { patch } = input;
+  const current = await requireRule(input.ref);
+  const merged: ReplicationRuleSpec = { ...specOf(current), ...patch };
+  if (merged.trigger === 'scheduled' && !merged.cron) {
+    const message = 'required when trigger is scheduled';
+    throw validationFailed(`body.cron: ${message}`, { errors: [{ field: 'body.cron', message, code: 'invalid_value' }] });
+  }
+  const project = await requireProject(current.registry, current.project);
+  const remote = await requireVisibleRemoteRegistry(project, current.remoteRegistry, 'registry');
+  await onCataloguedRule(harbor.updateHarborReplicationPolicy(current.harborPolicyId, policySpecOf(merged, remote.harborRegistryId)), current);
+  const rule = await db.updateReplicationRule(current, patch);
+  await announceReplicationRule('updated', input.actor, rule, { fields: Object.keys(patch) });
+  return rule;
+}
+
+/** Deletes the rule's Harbor policy (already gone is fine) and archives the row; audited. */
+export async function removeReplicationRule(rule: ReplicationRuleRecord, actor: Actor, details: Record<string, unknown> = {}): Promise<ReplicationRuleRecord> {
+  await harbor.deleteHarborReplicationPolicy(rule.registry, rule.harborPolicyId);
+  const archived = await db.archiveReplicationRule(rule);
+  await announceReplicationRule('deleted', actor, archived, details);
+  return archived;
+}
+
+export async function replicationRuleDeleteWorkflow(input: { ref: ReplicationRuleRef; actor: Actor }): Promise<ReplicationRuleRecord> {
+  return removeReplicationRule(await requireRule(input.ref), input.actor);
+}
+
+/**
+ * Runs a rule now: Harbor starts an execution, its row is recorded and a follower watches it to
+ * the end. The answer is the execution as Harbor reported it just after the start.
+ */
+export async function replicationRunWorkflow(input: { ref: ReplicationRuleRef; actor: Actor }): Promise<ReplicationExecutionRecord> {
+  const rule = await requireRule(input.ref);
+  const harborExecutionId = await onCataloguedRule(harbor.startHarborReplication(rule.registry, rule.harborPolicyId), rule);
+  const report = await harbor.readHarborReplication(rule.registry, harborExecutionId);
+  const { execution, created } = await db.recordReplicationExecution({ registry: rule.registry, projectId: rule.projectId, ruleId: rule.id, purpose: 'rule', report });
+  await db.recordAudit({
+    eventKey: `replication-execution:${rule.registry}/${harborExecutionId}:started`,
+    actor: input.actor.username,
+    action: 'replication.run',
+    resource: ruleResource(rule),
+    details: { harborExecutionId, actorSubject: input.actor.subject },
+  });
+  if (!isFinalExecutionStatus(execution.status)) await temporal.followReplicationExecutions([{ registry: rule.registry, harborExecutionId }]);
+  else if (created) await announceFinished(execution);
+  return execution;
+}
+
+const FIRST_WAIT_MS = 2_000;
+const LONGEST_WAIT_MS = 60_000;
+
+/**
+ * Follows one Harbor execution to a final status: reads Harbor on a backing-off timer, and at once
+ * when signalled (`refresh`: a REPLICATION webhook, the poller), copying status, counts and tasks
+ * onto its row; publishes `modelregistry.replication.execution.finished` when it sees the end.
+ */
+export async function replicationExecutionWorkflow(ref: ExecutionRef, waitMs = FIRST_WAIT_MS): Promise<ReplicationExecutionRecord | null> {
+  let nudged = false;
+  let last: ExecutionReport | undefined;
+  setHandler(refreshSignal, () => void (nudged = true));
+  setHandler(progressQuery, () => last);
+  let wait = waitMs;
+  for (;;) {
+    nudged = false;
+    last = await harbor.readHarborReplication(ref.registry, ref.harborExecutionId);
+    const observed = await db.observeReplicationExecution(ref.registry, last);
+    // Not one the service records (no rule, promotion or sync of ours): nothing to follow.
+    if (!observed) return null;
+    if (isFinalExecutionStatus(observed.execution.status)) {
+      if (!isFinalExecutionStatus(observed.previousStatus)) await announceFinished(observed.execution);
+      return observed.execution;
+    }
+    await condition(() => nudged, wait);
+    wait = Math.min(wait * 2, LONGEST_WAIT_MS);
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof replicationExecutionWorkflow>(ref, wait);
+  }
+}
+
+/**
+ * A REPLICATION webhook of a project: records the executions Harbor's own triggers started for the
+ * project's rules (Harbor's payload may carry no execution id, so each rule's policy is listed),
+ * and nudges the followers of every execution still in progress to read Harbor now.
+ */
+export async function followProjectReplications(registry: string, project: string): Promise<void> {
+  const rules = await db.liveReplicationRulesOfProject(registry, project);
+  for (const rule of rules) {
+    const reports = await harbor.listHarborReplicationExecutions(registry, rule.harborPolicyId);
+    const found = await db.recordDiscoveredReplicationExecutions({ registry, projectId: rule.projectId, ruleId: rule.id, reports });
+    for (const execution of found.filter((e) => isFinalExecutionStatus(e.status))) await announceFinished(execution);
+  }
+  const running = await db.runningReplicationExecutions(registry, project);
+  if (running.length > 0) await temporal.followReplicationExecutions(running.map((harborExecutionId) => ({ registry, harborExecutionId })));
+  log.info('replication followers nudged', { registry, project, running: running.length });
+}
+
+/** Run by the `replication-execution-poller` Schedule: executions in progress nobody has asked Harbor about lately (a lost webhook, a dead follower). */
+export async function replicationPollWorkflow(staleAfterSeconds = 180): Promise<{ nudged: number }> {
+  const stale = await db.staleReplicationExecutions(staleAfterSeconds);
+  if (stale.length > 0) await temporal.followReplicationExecutions(stale);
+  return { nudged: stale.length };
+}
