@@ -17,6 +17,7 @@ import { createKeycloakUserActivities } from './keycloak/users';
 import { createKafkaActivities, type EventPublisher } from './kafka';
 import { createRemoteOciActivities } from './oci/remote';
 import { createPromotionSignalActivities } from './temporal/promotions';
+import { createSyncScheduleActivities } from './temporal/sync-schedules';
 import { createReplicationFollowerActivities } from './temporal/replication-followers';
 
 export interface ActivityDeps {
@@ -51,6 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInboxActivities(deps),
     ...createRemoteOciActivities(deps),
     ...createPromotionSignalActivities(deps),
+    ...createSyncScheduleActivities(deps),
     ...createReplicationFollowerActivities(deps),
   };
 }

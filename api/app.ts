@@ -30,6 +30,7 @@ import { createModelsRouter } from './routes/models';
 import { createOperationsRouter } from './routes/operations';
 import { createProjectsRouter } from './routes/projects';
 import { createPromotionsRouter } from './routes/promotions';
+import { createSyncRouter } from './routes/sync';
 import { createTenantsRouter } from './routes/tenants';
 import { createUsersRouter } from './routes/users';
 import { createWebhooksRouter } from './routes/webhooks';
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createRegistriesRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createPromotionsRouter({ db: deps.db, mutations, registries: deps.registries }));
+  app.route('/api/v1', createSyncRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createReplicationsRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });

@@ -13,3 +13,4 @@ export * from './registries';
 export * from './approval';
 export * from './promotion';
 export * from './replications';
+export * from './sync';

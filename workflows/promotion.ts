@@ -11,22 +11,17 @@ import {
   type PromotionRequest,
   type PromotionResult,
 } from '../lib/promotion';
-import { isFinalExecutionStatus, type ExecutionReport } from '../lib/replication';
 import { profiles } from './activity-options';
+import { executionFailure, failAt, runOneOffReplication } from './one-off-replication';
 import { Saga } from './saga';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
 const db = proxyActivities<Activities>(profiles.database);
 const events = proxyActivities<Activities>(profiles.events);
-const undo = proxyActivities<Activities>(profiles.compensation);
 
 export const approvalChangedSignal = defineSignal(APPROVAL_CHANGED_SIGNAL);
 export const replicationChangedSignal = defineSignal(REPLICATION_CHANGED_SIGNAL);
 export const promotionProgressQuery = defineQuery<PromotionProgress>(PROGRESS_QUERY);
-
-/** How long a replication may run before the promotion gives up on it; polled with back-off up to a minute. */
-const REPLICATION_LIMIT_MS = 6 * 3600_000;
-const MAX_POLL_MS = 60_000;
 
 /** A failed scan or signature gate refuses the promotion at once: 409 naming every failed gate. */
 function refuseFailedGates(facts: PromotionFacts): void {
@@ -131,36 +126,15 @@ export async function modelPromotionWorkflow(input: PromotionRequest): Promise<P
         speedKbps: -1,
         enabled: true,
       };
-      const since = Date.now();
-      const policyId = await saga.step(
-        'create-policy',
-        () => harbor.createHarborReplicationPolicy(policy),
-        () => undo.deleteHarborReplicationPolicyNamed(ref.registry, policy.name, since),
-      );
-      const harborExecutionId = await saga.step('start-replication', () => harbor.startHarborReplication(ref.registry, policyId));
-      progress.harborExecutionId = harborExecutionId;
-      await saga.step('replicate', async () => {
-        const started = Date.now();
-        let wait = 1_000;
-        let report: ExecutionReport = await harbor.readHarborReplication(ref.registry, harborExecutionId);
-        executionId = (await db.recordReplicationExecution({ registry: ref.registry, projectId: facts.projectId, ruleId: null, purpose: 'promotion', report })).execution.id;
-        for (;;) {
-          if (report.status === 'Succeed') return;
-          if (isFinalExecutionStatus(report.status)) {
-            const detail = `Harbor's replication ${harborExecutionId} ended ${report.status}${report.statusText ? `: ${report.statusText}` : ''}`;
-            await db.recordVersionLocation({ ...location, remoteDigest: null, status: 'failed', executionId, detail });
-            throw operationFailed(detail, { harborExecutionId });
-          }
-          if (Date.now() - started > REPLICATION_LIMIT_MS) throw operationFailed(`Harbor's replication ${harborExecutionId} still runs after ${REPLICATION_LIMIT_MS / 3600_000} h`);
-          const seen = replicationSignals;
-          await condition(() => replicationSignals !== seen, wait);
-          wait = Math.min(wait * 2, MAX_POLL_MS);
-          report = await harbor.readHarborReplication(ref.registry, harborExecutionId);
-          await db.observeReplicationExecution(ref.registry, report);
-        }
+      const run = await runOneOffReplication(saga, policy, { projectId: facts.projectId, ruleId: null, purpose: 'promotion' }, {
+        nudges: () => replicationSignals,
+        started: (id) => void (progress.harborExecutionId = id),
       });
-      // The one-off policy goes once it ran (a failure's compensation deletes it by name).
-      await saga.step('delete-policy', () => undo.deleteHarborReplicationPolicy(ref.registry, policyId));
+      executionId = run.executionId;
+      if (run.report.status !== 'Succeed') {
+        await db.recordVersionLocation({ ...location, remoteDigest: null, status: 'failed', executionId, detail: executionFailure(run) });
+        await failAt(saga, 'replicate', operationFailed(executionFailure(run), { harborExecutionId: run.harborExecutionId }));
+      }
       copied = true;
       progress.stage = 'verifying';
       await saga.step('verify', async () => {

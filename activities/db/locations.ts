@@ -1,8 +1,8 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { findLiveProject } from '../../db/queries/projects';
 import { findLiveVersion } from '../../db/queries/versions';
-import { images, modelVersionLocations, signatures, validationResults } from '../../db/schema';
+import { images, models, modelVersionLocations, signatures, tags, validationResults } from '../../db/schema';
 import type { VersionRef } from '../../lib/checkpoints';
 import { notFound } from '../../lib/failure-types';
 import { severityPasses, type GateResult, type PromotionFacts } from '../../lib/promotion';
@@ -69,6 +69,17 @@ export function createLocationActivities({ db }: { db: Db }) {
           target: [modelVersionLocations.projectId, modelVersionLocations.modelName, modelVersionLocations.tag, modelVersionLocations.remoteRegistryId, modelVersionLocations.remoteRepository],
           set: values,
         });
+    },
+
+    /** The live tags of a project's models, with their digests: what a sync compares the remote's with. */
+    async localVersions(projectId: string, modelNames: string[]): Promise<{ model: string; tag: string; digest: string }[]> {
+      if (modelNames.length === 0) return [];
+      return db
+        .select({ model: models.name, tag: tags.name, digest: images.digest })
+        .from(tags)
+        .innerJoin(images, eq(images.id, tags.imageId))
+        .innerJoin(models, eq(models.id, images.modelId))
+        .where(and(eq(models.projectId, projectId), inArray(models.name, modelNames), eq(models.isArchived, false), eq(images.isArchived, false), eq(tags.isArchived, false)));
     },
 
     /** The recorded location of a version on a remote repository, if any. */

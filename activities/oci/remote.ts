@@ -1,9 +1,11 @@
+import { heartbeat } from '@temporalio/activity';
 import type { Db } from '../../db/client';
 import { liveRemoteRegistryWhere } from '../../db/queries/registries';
 import { remoteRegistries } from '../../db/schema';
 import { notFound, operationFailed } from '../../lib/failure-types';
 import type { RemoteManifest } from '../../lib/promotion';
 import type { RemoteRegistryRef } from '../../lib/registries';
+import { globMatches, type RemoteVersion, type ReplicationFilters } from '../../lib/replication';
 import type { SecretBox } from '../../lib/secrets';
 
 /** What a manifest read accepts: OCI and Docker manifests and indexes. */
@@ -103,16 +105,27 @@ export function createRemoteOciActivities(deps: { db: Db; secrets: SecretBox }) 
       throw operationFailed(`remote registry ${endpoint.url}${path} answered without Docker-Content-Digest`);
     },
 
-    /** Repositories of the remote's catalogue under `<namespace>/` (`/v2/_catalog`). */
-    async listRemoteRepositories(ref: RemoteRegistryRef, namespace: string): Promise<string[]> {
+    /**
+     * The versions under `<namespace>/` whose model and tag match the filters (Harbor's globs), with
+     * the digest each tag has there: the catalogue, each repository's tags, a manifest HEAD per tag.
+     */
+    async readRemoteVersions(ref: RemoteRegistryRef, namespace: string, filters: ReplicationFilters): Promise<RemoteVersion[]> {
       const endpoint = await endpointOf(ref);
-      const all = (await listAll<string>(endpoint, '/v2/_catalog', 'repositories')) ?? [];
-      return all.filter((r) => r.startsWith(`${namespace}/`));
-    },
-
-    /** Tags of a remote repository; none when it does not exist. */
-    async listRemoteTags(ref: RemoteRegistryRef, repository: string): Promise<string[]> {
-      return (await listAll<string>(await endpointOf(ref), `/v2/${repository}/tags/list`, 'tags')) ?? [];
+      const repositories = ((await listAll<string>(endpoint, '/v2/_catalog', 'repositories')) ?? []).filter(
+        (r) => r.startsWith(`${namespace}/`) && globMatches(filters.name ?? '**', r.slice(namespace.length + 1)),
+      );
+      const versions: RemoteVersion[] = [];
+      for (const repository of repositories) {
+        const tags = ((await listAll<string>(endpoint, `/v2/${repository}/tags/list`, 'tags')) ?? []).filter((t) => globMatches(filters.tag ?? '**', t));
+        for (const tag of tags) {
+          const res = await request(endpoint, `/v2/${repository}/manifests/${encodeURIComponent(tag)}`, { method: 'HEAD', accept: MANIFEST_ACCEPT });
+          const digest = res.ok ? res.headers.get('docker-content-digest') : null;
+          if (digest) versions.push({ repository, model: repository.slice(namespace.length + 1), tag, digest });
+          // A large namespace takes a while: a dead worker's attempt is noticed by the heartbeat time-out.
+          heartbeat();
+        }
+      }
+      return versions;
     },
   };
 }

@@ -108,6 +108,8 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
       ] as const
     ).map(([method, tail, action]) => [`${method} /api/v1/projects/{name}/replications${tail}`, { action, resource: { kind: 'project', param: 'name' } } satisfies RoutePolicy]),
   ),
+  // A pull rule's synchronization now: like running the rule.
+  'POST /api/v1/projects/{name}/replications/{rule}/sync': { action: 'registries.write', resource: { kind: 'project', param: 'name' } },
   // Pinging is reading: it changes nothing.
   'POST /api/v1/registries/{name}/ping': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
 

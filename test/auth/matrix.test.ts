@@ -57,6 +57,7 @@ describe('auth matrix', () => {
       .replace('{project}', p[side])
       .replace('{model}', 'some-model')
       .replace('{tag}', '1.0.0')
+      .replace('{rule}', 'some-rule')
       .replace('{id}', op[side]!)
       .replace(/\/models\/resolve$/, `/models/resolve?name=${p[side]}/some-model:1.0.0`);
   const bodyFor = (key: string, side: 'own' | 'other') =>
