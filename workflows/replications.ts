@@ -49,7 +49,7 @@ export async function announceReplicationRule(change: 'created' | 'updated' | 'd
 async function announceFinished(execution: ReplicationExecutionRecord) {
   await events.publishEvent({
     id: `replication-execution:${execution.registry}/${execution.harborExecutionId}:finished`,
-    type: 'modelregistry.replication.execution.finished',
+    type: 'modelregistry.replication_execution.finished',
     subject: `replication-executions/${execution.registry}/${execution.harborExecutionId}`,
     time: new Date().toISOString(),
     data: { execution },
@@ -204,7 +204,7 @@ const LONGEST_WAIT_MS = 60_000;
 /**
  * Follows one Harbor execution to a final status: reads Harbor on a backing-off timer, and at once
  * when signalled (`refresh`: a REPLICATION webhook, the poller), copying status, counts and tasks
- * onto its row; publishes `modelregistry.replication.execution.finished` when it sees the end.
+ * onto its row; publishes `modelregistry.replication_execution.finished` when it sees the end.
  */
 export async function replicationExecutionWorkflow(ref: ExecutionRef, waitMs = FIRST_WAIT_MS): Promise<ReplicationExecutionRecord | null> {
   let nudged = false;

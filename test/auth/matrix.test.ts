@@ -44,6 +44,8 @@ describe('auth matrix', () => {
       op[side] = encodeOperationId(run.workflowId, run.runId);
       const remote = await stack.app.request('/api/v1/registries', jsonRequest({ name: r[side], tenant: t[side], type: 'docker-registry', url: stack.harbor.registryUrl }));
       expect(remote.status, await remote.clone().text()).toBe(201);
+      const rule = await stack.app.request(`/api/v1/projects/${p[side]}/replications`, jsonRequest({ name: 'rule', direction: 'push', registry: r[side] }));
+      expect(rule.status, await rule.clone().text()).toBe(201);
     }
   }, 120_000);
   afterAll(() => stack?.close());
@@ -57,7 +59,7 @@ describe('auth matrix', () => {
       .replace('{project}', p[side])
       .replace('{model}', 'some-model')
       .replace('{tag}', '1.0.0')
-      .replace('{rule}', 'some-rule')
+      .replace('{rule}', 'rule')
       .replace('{id}', op[side]!)
       .replace(/\/models\/resolve$/, `/models/resolve?name=${p[side]}/some-model:1.0.0`);
   const bodyFor = (key: string, side: 'own' | 'other') =>
@@ -67,7 +69,11 @@ describe('auth matrix', () => {
         ? JSON.stringify({ username: uniqueName('x'), email: 'x@example.com' })
         : key.endsWith(' /api/v1/registries')
           ? JSON.stringify({ name: uniqueName('x'), tenant: t[side], type: 'docker-registry', url: 'http://127.0.0.1:1' })
-          : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
+          : key.endsWith('/replications')
+            ? JSON.stringify({ name: 'other-rule', direction: 'push', registry: r[side] })
+            : key.endsWith('/replications/{rule}')
+              ? JSON.stringify({ description: 'changed' })
+              : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
   const call = (key: string, side: 'own' | 'other', headers: Record<string, string>) =>
     app.request(pathFor(key, side), { method: key.split(' ')[0], headers: { 'content-type': 'application/json', ...headers }, body: bodyFor(key, side) });
 

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { HarborSchemas } from '../../activities/harbor';
+import { replicationExecutionWorkflowId } from '../../lib/workflow-ids';
+import { eventually } from '../support/eventually';
+import { jsonRequest, readJson } from '../support/http';
+import { readTopic } from '../support/kafka';
+import { startStackWithProject } from '../support/fixtures';
+import { uniqueName, type TestStack } from '../support/stack';
+
+describe('replication executions', () => {
+  let stack: TestStack;
+  let tenant: string;
+  let project: string;
+  let projectId: string;
+  let rule: { id: string; harborPolicyId: number };
+  const remote = uniqueName('dr');
+  const base = () => `/api/v1/projects/${project}/replications/to-dr`;
+  const harborExecution = (id: number) => stack.harbor.emulator.state.replicationExecutions.get(id);
+  const rowOf = async (harborExecutionId: number) =>
+    (await stack.database.sql`select * from modelregistry.replication_executions where harbor_instance = ${stack.registry} and harbor_execution_id = ${harborExecutionId}`)[0];
+
+  /** An execution as one of Harbor's own triggers starts it, still running. */
+  const harborStarts = (overrides: Partial<HarborSchemas['ReplicationExecution']> = {}) => {
+    const id = stack.harbor.emulator.state.nextId();
+    stack.harbor.emulator.state.replicationExecutions.set(id, {
+      id, policy_id: rule.harborPolicyId, status: 'InProgress', trigger: 'scheduled', start_time: new Date().toISOString(), status_text: '', total: 2, failed: 0, succeed: 0, in_progress: 2, stopped: 0, ...overrides,
+    });
+    return id;
+  };
+  const harborFinishes = (id: number) => stack.harbor.emulator.state.replicationExecutions.set(id, { ...harborExecution(id)!, status: 'Succeed', succeed: 2, in_progress: 0, end_time: new Date().toISOString() });
+
+  /** A REPLICATION delivery as Harbor sends it (no execution id), each one distinct. */
+  let occurAt = 1_900_000_000;
+  const deliverReplicationWebhook = async () => {
+    const [row] = await stack.database.sql`select webhook_secret from modelregistry.projects where name = ${project}`;
+    const auth = `Bearer ${stack.deps.secrets.open(row!.webhook_secret as string)}`;
+    const payload = {
+      type: 'REPLICATION',
+      occur_at: occurAt++,
+      operator: 'admin',
+      event_data: {
+        replication: {
+          harbor_hostname: 'harbor.example',
+          job_status: 'InProgress',
+          trigger_type: 'SCHEDULE',
+          src_resource: { registry_type: 'harbor', endpoint: 'https://harbor.example', namespace: project },
+          dest_resource: { registry_name: remote, registry_type: 'docker-registry', endpoint: stack.harbor.registryUrl, namespace: project },
+        },
+      },
+    };
+    const res = await stack.app.request('/api/v1/webhooks/harbor', jsonRequest(payload, { authorization: auth }));
+    expect(res.status, await res.clone().text()).toBe(200);
+  };
+
+  beforeAll(async () => {
+    ({ stack, tenant, project, projectId } = await startStackWithProject('exec'));
+    const made = await stack.app.request('/api/v1/registries', jsonRequest({ name: remote, tenant, type: 'docker-registry', url: stack.harbor.registryUrl }));
+    expect(made.status, await made.clone().text()).toBe(201);
+    const res = await stack.app.request(`/api/v1/projects/${project}/replications`, jsonRequest({ name: 'to-dr', direction: 'push', registry: remote }));
+    expect(res.status, await res.clone().text()).toBe(201);
+    rule = await readJson(res);
+  }, 120_000);
+  afterAll(() => stack?.close());
+
+  it('runs a rule now: the execution as Harbor reports it, recorded, listed, followed to its end and published', async () => {
+    const res = await stack.app.request(`${base()}/executions`, { method: 'POST' });
+    const started = await readJson(res);
+    expect(res.status, JSON.stringify(started)).toBe(201);
+    expect(started).toMatchObject({ harborPolicyId: rule.harborPolicyId, ruleId: rule.id, purpose: 'rule', registry: stack.registry });
+    const harbor = await stack.harbor.client.replication.getExecution(started.harborExecutionId);
+    expect(harbor?.policy_id).toBe(rule.harborPolicyId);
+
+    // Whatever Harbor does with it (the emulator may finish at once or copy for a while), the row ends where Harbor does.
+    const done = await eventually('the execution final', async () => {
+      const one = await readJson(await stack.app.request(`${base()}/executions/${started.id}`));
+      return one.status !== 'InProgress' && one;
+    });
+    const final = await stack.harbor.client.replication.getExecution(started.harborExecutionId);
+    const tasks = await stack.harbor.client.replication.listTasks(started.harborExecutionId);
+    expect(done).toMatchObject({
+      id: started.id,
+      status: final!.status,
+      counts: { total: final!.total, succeed: final!.succeed, failed: final!.failed, inProgress: final!.in_progress, stopped: final!.stopped },
+    });
+    expect(done.tasks.map((t: { id: number; status: string }) => [t.id, t.status])).toEqual(tasks.map((t) => [t.id, t.status]));
+
+    const again = await readJson(await stack.app.request(`${base()}/executions`, { method: 'POST' }));
+    expect(again.harborExecutionId).not.toBe(started.harborExecutionId);
+    const page = await readJson(await stack.app.request(`${base()}/executions?limit=1`));
+    expect(page.items.map((e: { id: string }) => e.id)).toEqual([again.id]);
+    const older = await readJson(await stack.app.request(`${base()}/executions?limit=1&cursor=${page.nextCursor}`));
+    expect(older.items.map((e: { id: string }) => e.id)).toEqual([started.id]);
+    expect((await stack.app.request(`${base()}/executions/${randomUUID()}`)).status).toBe(404);
+    expect((await stack.app.request(`${base()}/executions/not-a-uuid`)).status).toBe(400);
+
+    const subject = `replication-executions/${stack.registry}/${started.harborExecutionId}`;
+    const finished = (records: { value: string }[]) => records.map((r) => JSON.parse(r.value)).filter((e) => e.type === 'modelregistry.replication_execution.finished' && e.subject === subject);
+    const events = finished(await readTopic(inject('kafkaBootstrap'), stack.topic, {
+      what: 'the finished event',
+      until: (records) => finished(records).length >= 1,
+      never: { what: 'a second finished event', check: (records) => finished(records).length > 1, forMs: 1000 },
+    }));
+    expect(events[0].data.execution).toMatchObject({ harborExecutionId: started.harborExecutionId, status: final!.status });
+    const [audit] = await stack.database.sql`select actor from modelregistry.audit_events where action = 'replication.run' and details->>'harborExecutionId' = ${String(started.harborExecutionId)}`;
+    expect(audit).toBeDefined();
+  });
+
+  it("learns of an execution Harbor's trigger started from a REPLICATION webhook, and the webhook nudges its follower to read Harbor now", async () => {
+    const id = harborStarts();
+    await deliverReplicationWebhook();
+    const discovered = await eventually('the execution discovered', async () => rowOf(id));
+    expect(discovered).toMatchObject({ rule_id: rule.id, project_id: projectId, purpose: 'rule', status: 'InProgress', in_progress: 2, trigger: 'scheduled' });
+
+    // The webhook started a follower; in its place one that would not look again for ten minutes: only a nudge makes it read Harbor soon.
+    const workflowId = replicationExecutionWorkflowId(stack.registry, id);
+    await eventually('the webhook started a follower', () => stack.client.workflow.getHandle(workflowId).describe().catch(() => false));
+    await stack.client.workflow.getHandle(workflowId).terminate('the test follows it with a long wait').catch(() => undefined);
+    const follower = await stack.client.workflow.start('replicationExecutionWorkflow', { workflowId, taskQueue: stack.taskQueue, args: [{ registry: stack.registry, harborExecutionId: id }, 600_000] });
+    await eventually('the follower read Harbor once', async () => (await follower.query<{ status: string } | undefined>('progress'))?.status === 'InProgress');
+
+    harborFinishes(id);
+    const nudgedAt = Date.now();
+    await deliverReplicationWebhook();
+    const result = await follower.result();
+    expect(Date.now() - nudgedAt).toBeLessThan(20_000);
+    expect(result).toMatchObject({ harborExecutionId: id, status: 'Succeed', counts: { total: 2, succeed: 2, inProgress: 0 } });
+    expect(await rowOf(id)).toMatchObject({ status: 'Succeed', succeed: 2, in_progress: 0 });
+    const listed = await readJson(await stack.app.request(`${base()}/executions?limit=50`));
+    expect(listed.items.find((e: { harborExecutionId: number }) => e.harborExecutionId === id)).toMatchObject({ status: 'Succeed', trigger: 'scheduled' });
+  });
+
+  it('the poller refreshes an execution still in progress that nobody asked Harbor about lately', async () => {
+    const stale = harborStarts();
+    const fresh = harborStarts();
+    for (const id of [stale, fresh]) {
+      await stack.database.sql`insert into modelregistry.replication_executions (harbor_instance, harbor_execution_id, harbor_policy_id, rule_id, project_id, purpose, status, total, in_progress)
+        values (${stack.registry}, ${id}, ${rule.harborPolicyId}, ${rule.id}, ${projectId}, 'rule', 'InProgress', 2, 2)`;
+    }
+    await stack.database.sql`update modelregistry.replication_executions set observed_at = now() - interval '10 minutes' where harbor_instance = ${stack.registry} and harbor_execution_id = ${stale}`;
+    harborFinishes(stale);
+    harborFinishes(fresh);
+
+    const polled = await stack.client.workflow.execute('replicationPollWorkflow', { workflowId: uniqueName('poll'), taskQueue: stack.taskQueue, args: [300] });
+    expect(polled).toMatchObject({ nudged: expect.any(Number) });
+    await eventually('the stale execution refreshed', async () => (await rowOf(stale))?.status === 'Succeed');
+    expect(await rowOf(stale)).toMatchObject({ succeed: 2, in_progress: 0 });
+    // Observed moments ago: not the poller's business (a follower or a webhook has it).
+    expect(await rowOf(fresh)).toMatchObject({ status: 'InProgress' });
+  });
+});
