@@ -2,6 +2,7 @@ import type { Context, Handler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Faults } from './faults';
 import type { OciReader } from './oci';
+import type { Replicator } from './replication';
 import type { EmulatorState } from './state';
 import type { ResponseValidator, ResponseViolation } from './validate';
 import type { WebhookSender } from './webhooks';
@@ -18,6 +19,9 @@ export interface EmulatorContext {
   mode: 'throw' | 'record';
   /** How long the simulated scanner takes. */
   scanDelayMs: number;
+  replication: Replicator;
+  /** The job service's credentials for /v2/ (replication writing into this Harbor), as the admin's. */
+  jobservice: { username: string; password: string };
 }
 
 export class ResponseViolationError extends Error {

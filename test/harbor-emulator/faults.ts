@@ -1,4 +1,4 @@
-/** Faults a test injects into the emulator: latency, failing operations, webhook mishaps. */
+/** Faults a test injects into the emulator: latency, failing operations, webhook mishaps, broken replication uploads. */
 export class Faults {
   latencyMs = 0;
   private failures: { operationId: string; status: number; times: number; retryAfterSeconds?: number }[] = [];
@@ -7,6 +7,7 @@ export class Faults {
   webhookDuplicates = 0;
   /** While > 0, deliveries are held; when it reaches 0 the held ones go out in reverse order. */
   webhookReorder = 0;
+  private replicationBlobs?: { after: number; uploads: number };
 
   /** The next `times` calls of `operationId` answer `status` (e.g. 500, 503, 429) instead. */
   failNext(operationId: string, status: number, times = 1, retryAfterSeconds?: number): this {
@@ -35,6 +36,22 @@ export class Faults {
     return delay.ms;
   }
 
+  /**
+   * Replication jobs' blob uploads: the first `n` from now succeed, every later one breaks halfway
+   * through its body (as a dropped connection would) until reset(). Harbor retries a blob
+   * (`replication.blobRetries`), so the task fails once the tries run out.
+   */
+  failReplicationBlobAfter(n: number): this {
+    this.replicationBlobs = { after: n, uploads: 0 };
+    return this;
+  }
+
+  /** Whether this replication blob upload is to break; counts it. */
+  takeReplicationBlobFailure(): boolean {
+    if (!this.replicationBlobs) return false;
+    return ++this.replicationBlobs.uploads > this.replicationBlobs.after;
+  }
+
   dropWebhooks(count: number): this {
     this.webhookDrops += count;
     return this;
@@ -54,6 +71,7 @@ export class Faults {
     this.latencyMs = 0;
     this.failures = [];
     this.delays = [];
+    this.replicationBlobs = undefined;
     this.webhookDrops = this.webhookDuplicates = this.webhookReorder = 0;
   }
 }

@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { type EmulatorContext, ResponseViolationError } from './context';
@@ -7,7 +8,9 @@ import { Faults } from './faults';
 import { createOciReader } from './oci';
 import { ociProxy } from './proxy';
 import { projectRoutes } from './routes/projects';
+import { DEFAULT_REPLICATION_OPTIONS, JOBSERVICE_USER, type ReplicationOptions, Replicator } from './replication';
 import { registryRoutes } from './routes/registries';
+import { replicationRoutes } from './routes/replication';
 import { repositoryRoutes } from './routes/repositories';
 import { retentionRoutes } from './routes/retention';
 import { robotRoutes } from './routes/robots';
@@ -29,6 +32,8 @@ export interface HarborEmulatorOptions {
   scanDelayMs?: number;
   /** Where the state outlives a run (the local stack keeps it beside its registry's data); in memory without. */
   stateFile?: string;
+  /** Replication jobs' retries and chunk size; Harbor's defaults without (tests shorten the back-off). */
+  replication?: Partial<ReplicationOptions>;
 }
 
 export interface HarborEmulator {
@@ -40,6 +45,8 @@ export interface HarborEmulator {
   faults: Faults;
   state: EmulatorState;
   webhooks: WebhookSender;
+  /** Replication executions running in the background; `idle()` waits for them. */
+  replication: Replicator;
   violations: ResponseViolation[];
   stop(): Promise<void>;
 }
@@ -52,8 +59,11 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
   const password = opts.password ?? 'Harbor12345';
   let address = '';
   const faults = new Faults();
-  const ctx: EmulatorContext = {
-    state: new EmulatorState(),
+  const state = new EmulatorState();
+  const persist = opts.stateFile ? persistState(state, opts.stateFile) : undefined;
+  // The replicator needs the context it belongs to: it is set right below.
+  const ctx = {
+    state,
     oci: createOciReader(opts.registryUrl),
     faults,
     webhooks: new WebhookSender(faults),
@@ -62,9 +72,17 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
     violations: [],
     mode: opts.validate ?? 'throw',
     scanDelayMs: opts.scanDelayMs ?? 200,
-  };
-
-  const persist = opts.stateFile ? persistState(ctx.state, opts.stateFile) : undefined;
+    jobservice: { username: JOBSERVICE_USER, password: randomBytes(16).toString('hex') },
+  } as Omit<EmulatorContext, 'replication'> as EmulatorContext;
+  ctx.replication = new Replicator(ctx, {
+    ...DEFAULT_REPLICATION_OPTIONS,
+    ...opts.replication,
+    registryUrl: opts.registryUrl.replace(/\/+$/, ''),
+    admin: { username, password },
+    jobservice: ctx.jobservice,
+    changed: () => persist?.soon(),
+  });
+  ctx.replication.failInterrupted();
   const app = new Hono();
   // Any request but a read may change the state (API writes and registry pushes alike).
   if (persist) app.use(async (c, next) => {
@@ -85,6 +103,7 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
   repositoryRoutes(api, ctx);
   robotRoutes(api, ctx);
   registryRoutes(api, ctx);
+  replicationRoutes(api, ctx);
   retentionRoutes(api, ctx);
   systemRoutes(api, ctx);
 
@@ -110,8 +129,10 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
     faults,
     state: ctx.state,
     webhooks: ctx.webhooks,
+    replication: ctx.replication,
     violations: ctx.violations,
     async stop() {
+      await ctx.replication.close();
       await ctx.webhooks.idle();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
       persist?.now();

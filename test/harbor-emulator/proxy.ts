@@ -51,6 +51,7 @@ function authorize(c: Context, ctx: EmulatorContext, admin: { username: string; 
   if (credentials === null) return undefined;
   if (credentials === 'malformed') return unauthorized(c, 'unauthorized: malformed Basic credentials');
   if (credentials.username === admin.username) return credentials.password === admin.password ? undefined : unauthorized(c, 'unauthorized: invalid username or password');
+  if (credentials.username === ctx.jobservice.username) return credentials.password === ctx.jobservice.password ? undefined : unauthorized(c, 'unauthorized: invalid username or password');
   const robot = [...ctx.state.robots.values()].find((r) => r.name === credentials.username);
   if (!robot || robot.secret !== credentials.password) return unauthorized(c, 'unauthorized: invalid username or password');
   if (robot.disable) return unauthorized(c, `unauthorized: robot ${robot.name} is disabled`);
@@ -138,6 +139,7 @@ export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, a
         // Signatures and other accessories attach to their subject; Harbor sends no push for them.
         if (!COSIGN_TAG.test(reference) && !content.subject) {
           emitArtifactEvent(ctx, p, 'PUSH_ARTIFACT', repository, [resource(isTag ? reference : '')], {}, operatorOf(c));
+          ctx.replication.artifactPushed(repository, digest, isTag ? [reference] : [], operatorOf(c));
         }
       } else if (method === 'GET') {
         const known = ctx.state.artifact(repository, digest, stamp);

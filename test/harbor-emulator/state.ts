@@ -30,8 +30,31 @@ export interface RepositoryState {
   pullCount: number;
 }
 
+/** A replication execution as Harbor's API shows it, and who started it (Harbor's `operator`, sent in its webhooks). */
+export type ReplicationExecutionState = S['ReplicationExecution'] & { id: number; operator: string };
+
+/** A replication task as Harbor's API shows it, with what its job keeps beside: the references it copies and its log. */
+export interface ReplicationTaskState {
+  task: S['ReplicationTask'];
+  references: string[];
+  log: string[];
+}
+
 /** The maps a snapshot keeps, by name. */
-const SNAPSHOT_MAPS = ['generations', 'projects', 'repositories', 'artifacts', 'tagPushTimes', 'robots', 'registries', 'replicationPolicies', 'replicationExecutions', 'retentions', 'userGroups'] as const;
+const SNAPSHOT_MAPS = [
+  'generations',
+  'projects',
+  'repositories',
+  'artifacts',
+  'tagPushTimes',
+  'robots',
+  'registries',
+  'replicationPolicies',
+  'replicationExecutions',
+  'replicationTasks',
+  'retentions',
+  'userGroups',
+] as const;
 
 /** Harbor's state that is not in the OCI registry: in memory, or carried across runs by snapshots (the local stack). */
 export class EmulatorState {
@@ -49,7 +72,8 @@ export class EmulatorState {
   readonly robots = new Map<number, S['Robot'] & { projectId: number }>();
   readonly registries = new Map<number, S['Registry']>();
   readonly replicationPolicies = new Map<number, S['ReplicationPolicy']>();
-  readonly replicationExecutions = new Map<number, S['ReplicationExecution']>();
+  readonly replicationExecutions = new Map<number, ReplicationExecutionState>();
+  readonly replicationTasks = new Map<number, ReplicationTaskState>();
   readonly retentions = new Map<number, S['RetentionPolicy']>();
   readonly userGroups = new Map<number, S['UserGroup']>();
 

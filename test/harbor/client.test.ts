@@ -187,10 +187,25 @@ describe('Harbor client against the emulator', () => {
     await h.client.registries.ping({ id: registryId });
     expect((await h.client.registries.list()).find((r) => r.id === registryId)?.credential?.access_secret).toBe('*****');
     expect((await failureOf(h.client.registries.ping({ url: 'http://127.0.0.1:1' }))).type).toBe('HarborBadRequest');
-    const policyId = await h.client.replication.createPolicy({ name: `${name}-push`, dest_registry: { id: registryId }, dest_namespace: 'mirror', trigger: { type: 'manual' }, enabled: true, override: true });
+    // A name filter no repository matches: the execution ends at once with nothing to copy, as Harbor's does.
+    const policyId = await h.client.replication.createPolicy({
+      name: `${name}-push`,
+      dest_registry: { id: registryId },
+      dest_namespace: 'mirror',
+      trigger: { type: 'manual' },
+      filters: [{ type: 'name', value: `${name}/**` }],
+      enabled: true,
+      override: true,
+    });
     expect((await h.client.replication.listPolicies(`${name}-push`)).map((p) => p.id)).toEqual([policyId]);
     const executionId = await h.client.replication.startExecution(policyId);
-    expect((await h.client.replication.listExecutions(policyId)).map((e) => [e.id, e.status])).toEqual([[executionId, 'Succeed']]);
+    const ended = await eventually('the execution ends', async () => {
+      const e = await h.client.replication.getExecution(executionId);
+      return e?.status !== 'InProgress' && e;
+    });
+    expect(ended).toMatchObject({ id: executionId, policy_id: policyId, status: 'Succeed', status_text: 'no resources need to be replicated', total: 0, trigger: 'manual' });
+    expect((await h.client.replication.listExecutions(policyId)).map((e) => e.id)).toEqual([executionId]);
+    expect(await h.client.replication.listTasks(executionId)).toEqual([]);
     await h.client.replication.deletePolicy(policyId);
   });
 

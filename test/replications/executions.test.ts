@@ -24,7 +24,7 @@ describe('replication executions', () => {
   const harborStarts = (overrides: Partial<HarborSchemas['ReplicationExecution']> = {}) => {
     const id = stack.harbor.emulator.state.nextId();
     stack.harbor.emulator.state.replicationExecutions.set(id, {
-      id, policy_id: rule.harborPolicyId, status: 'InProgress', trigger: 'scheduled', start_time: new Date().toISOString(), status_text: '', total: 2, failed: 0, succeed: 0, in_progress: 2, stopped: 0, ...overrides,
+      id, operator: 'admin', policy_id: rule.harborPolicyId, status: 'InProgress', trigger: 'scheduled', start_time: new Date().toISOString(), status_text: '', total: 2, failed: 0, succeed: 0, in_progress: 2, stopped: 0, ...overrides,
     });
     return id;
   };

@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,15 +8,38 @@ import { freePort, waitForPort } from './ports';
 
 const ensureScript = fileURLToPath(new URL('../../scripts/ensure-registry.sh', import.meta.url));
 
+const BCRYPT_SALT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A bcrypt hash of `password`, as distribution's htpasswd accepts, made by the system's crypt(3)
+ * (libxcrypt, through perl, which every Debian has): Node has no bcrypt of its own.
+ */
+export function bcryptHash(password: string): string {
+  const salt = [...randomBytes(22)].map((b) => BCRYPT_SALT_ALPHABET[b % 64]).join('');
+  const hash = execFileSync('perl', ['-e', 'print crypt($ARGV[0], $ARGV[1])', password, `$2b$10$${salt}`], { encoding: 'utf8' });
+  if (!hash.startsWith('$2b$10$')) throw new Error('crypt(3) made no bcrypt hash (libxcrypt without bcrypt?)');
+  return hash;
+}
+
+export interface OciRegistry {
+  url: string;
+  address: string;
+  stop(): Promise<void>;
+}
+
 /**
  * A real OCI distribution registry (Debian's docker-registry) on loopback, deletes enabled; by default
  * on a free port with storage in a temp dir that `stop()` removes, or in `dataDir` (kept) for the local stack.
+ * With `auth`, every request needs those HTTP Basic credentials (distribution's htpasswd auth), as a
+ * remote registry replicated to or from would.
  */
-export async function startOciRegistry(opts: { port?: number; dataDir?: string } = {}): Promise<{ url: string; address: string; stop(): Promise<void> }> {
+export async function startOciRegistry(opts: { port?: number; dataDir?: string; auth?: { username: string; password: string } } = {}): Promise<OciRegistry> {
   const bin = execFileSync('bash', [ensureScript], { encoding: 'utf8' }).trim();
   const dir = mkdtempSync(join(tmpdir(), 'modelregistry-oci-'));
   const port = opts.port ?? (await freePort());
   const config = join(dir, 'config.yml');
+  const htpasswd = join(dir, 'htpasswd');
+  if (opts.auth) writeFileSync(htpasswd, `${opts.auth.username}:${bcryptHash(opts.auth.password)}\n`);
   writeFileSync(
     config,
     [
@@ -34,6 +58,7 @@ export async function startOciRegistry(opts: { port?: number; dataDir?: string }
       '    enabled: true',
       'http:',
       `  addr: 127.0.0.1:${port}`,
+      ...(opts.auth ? ['auth:', '  htpasswd:', '    realm: basic-realm', `    path: ${htpasswd}`] : []),
     ].join('\n'),
   );
   const child = spawn(bin, ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { expect } from 'vitest';
 import { startHarborEmulator, type HarborEmulator } from '../harbor-emulator';
-import { startOciRegistry } from '../servers/oci-registry';
+import type { ReplicationOptions } from '../harbor-emulator/replication';
+import { type OciRegistry, startOciRegistry } from '../servers/oci-registry';
 import { createHarborAdminClient, type HarborAdminClient } from './harbor-admin';
 
 export interface HarborTestbed {
@@ -12,10 +13,13 @@ export interface HarborTestbed {
   stop(): Promise<void>;
 }
 
-/** A real OCI registry and the Harbor emulator over it, in strict mode, with an admin client for it. */
-export async function startHarbor(opts: { scanDelayMs?: number } = {}): Promise<HarborTestbed> {
+/**
+ * A real OCI registry and the Harbor emulator over it, in strict mode, with an admin client for it.
+ * A second one is a remote Harbor to replicate with (an endpoint of type `harbor`, see `addEndpoint`).
+ */
+export async function startHarbor(opts: { scanDelayMs?: number; replication?: Partial<ReplicationOptions> } = {}): Promise<HarborTestbed> {
   const registry = await startOciRegistry();
-  const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'throw', scanDelayMs: opts.scanDelayMs });
+  const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'throw', scanDelayMs: opts.scanDelayMs, replication: opts.replication });
   const client = createHarborAdminClient({ baseUrl: emulator.url, username: emulator.username, password: emulator.password, timeoutMs: 5000 });
   return {
     emulator,
@@ -26,6 +30,30 @@ export async function startHarbor(opts: { scanDelayMs?: number } = {}): Promise<
       await registry.stop();
     },
   };
+}
+
+/** A plain remote registry (Debian's docker-registry) that wants these Basic credentials: an endpoint of type `docker-registry`. */
+export function startRemoteRegistry(auth: { username: string; password: string }): Promise<OciRegistry> {
+  return startOciRegistry({ auth });
+}
+
+export interface RemoteEndpoint {
+  url: string;
+  type: 'harbor' | 'docker-registry';
+  /** Basic credentials Harbor sends the remote; none: anonymous. */
+  username?: string;
+  password?: string;
+}
+
+/** Registers a remote (another emulator, or a registry) as an endpoint of `h`'s Harbor; its id. */
+export function addEndpoint(h: HarborTestbed, name: string, remote: RemoteEndpoint): Promise<number> {
+  return h.client.registries.create({
+    name,
+    type: remote.type,
+    url: remote.url,
+    insecure: true,
+    ...(remote.username ? { credential: { type: 'basic', access_key: remote.username, access_secret: remote.password ?? '' } } : {}),
+  });
 }
 
 /** The failure a Harbor call was rejected with, which must be a Temporal ApplicationFailure. */

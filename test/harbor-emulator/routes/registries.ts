@@ -11,7 +11,7 @@ const isLoopback = (url: string) => {
   }
 };
 
-/** Remote registries (replication endpoints) and replication policies and executions. */
+/** Remote registries: the endpoints replication policies copy to or from. */
 export function registryRoutes(app: Hono, ctx: EmulatorContext) {
   /** Harbor hides the stored secret of an endpoint. */
   const view = (r: HarborSchemas['Registry']): HarborSchemas['Registry'] => ({ ...r, credential: r.credential ? { ...r.credential, access_secret: '*****' } : undefined });
@@ -75,72 +75,5 @@ export function registryRoutes(app: Hono, ctx: EmulatorContext) {
     }
     if (!ctx.state.registries.delete(id)) throw notFound(`registry ${c.req.param('id')} not found`);
     return { status: 200 };
-  }));
-
-  app.get('/replication/policies', operation(ctx, 'listReplicationPolicies', (c) => {
-    const name = c.req.query('name');
-    return paged(c, [...ctx.state.replicationPolicies.values()].filter((p) => !name || p.name === name));
-  }));
-
-  app.post('/replication/policies', operation(ctx, 'createReplicationPolicy', async (c) => {
-    const req = (await c.req.json()) as HarborSchemas['ReplicationPolicy'];
-    if (!req.name) throw badRequest('name is required');
-    if (!req.src_registry && !req.dest_registry) throw badRequest('src_registry or dest_registry is required');
-    for (const r of [req.src_registry, req.dest_registry]) if (r?.id && !ctx.state.registries.has(r.id)) throw badRequest(`registry ${r.id} not found`);
-    if ([...ctx.state.replicationPolicies.values()].some((p) => p.name === req.name)) throw conflict(`policy ${req.name} already exists`);
-    const id = ctx.state.nextId();
-    const stamp = now();
-    ctx.state.replicationPolicies.set(id, { ...req, id, enabled: req.enabled ?? true, creation_time: stamp, update_time: stamp });
-    return { status: 201, headers: { location: `/api/v2.0/replication/policies/${id}` } };
-  }));
-
-  app.get('/replication/policies/:id', operation(ctx, 'getReplicationPolicy', (c) => {
-    const p = ctx.state.replicationPolicies.get(Number(c.req.param('id')));
-    if (!p) throw notFound(`policy ${c.req.param('id')} not found`);
-    return { status: 200, body: p };
-  }));
-
-  app.put('/replication/policies/:id', operation(ctx, 'updateReplicationPolicy', async (c) => {
-    const id = Number(c.req.param('id'));
-    const p = ctx.state.replicationPolicies.get(id);
-    if (!p) throw notFound(`policy ${c.req.param('id')} not found`);
-    const req = (await c.req.json()) as HarborSchemas['ReplicationPolicy'];
-    if (req.name && req.name !== p.name && [...ctx.state.replicationPolicies.values()].some((x) => x.name === req.name)) throw conflict(`policy ${req.name} already exists`);
-    for (const r of [req.src_registry, req.dest_registry]) if (r?.id && !ctx.state.registries.has(r.id)) throw badRequest(`registry ${r.id} not found`);
-    // Harbor replaces the policy with the body, keeping its id and creation time.
-    ctx.state.replicationPolicies.set(id, { ...req, id, name: req.name ?? p.name, enabled: req.enabled ?? true, creation_time: p.creation_time, update_time: now() });
-    return { status: 200 };
-  }));
-
-  app.delete('/replication/policies/:id', operation(ctx, 'deleteReplicationPolicy', (c) => {
-    if (!ctx.state.replicationPolicies.delete(Number(c.req.param('id')))) throw notFound(`policy ${c.req.param('id')} not found`);
-    return { status: 200 };
-  }));
-
-  app.get('/replication/executions', operation(ctx, 'listReplicationExecutions', (c) => {
-    const policyId = c.req.query('policy_id');
-    return paged(c, [...ctx.state.replicationExecutions.values()].filter((e) => !policyId || e.policy_id === Number(policyId)));
-  }));
-
-  app.post('/replication/executions', operation(ctx, 'startReplication', async (c) => {
-    const { policy_id } = (await c.req.json()) as HarborSchemas['StartReplicationExecution'];
-    if (!policy_id || !ctx.state.replicationPolicies.has(policy_id)) throw badRequest(`policy ${policy_id} not found`);
-    const id = ctx.state.nextId();
-    const stamp = now();
-    // The emulator does not copy artifacts between registries: the execution succeeds with nothing to do.
-    ctx.state.replicationExecutions.set(id, { id, policy_id, status: 'Succeed', trigger: 'manual', start_time: stamp, end_time: stamp, status_text: '', total: 0, failed: 0, succeed: 0, in_progress: 0, stopped: 0 });
-    return { status: 201, headers: { location: `/api/v2.0/replication/executions/${id}` } };
-  }));
-
-  // The emulator copies nothing, so an execution has no tasks.
-  app.get('/replication/executions/:id/tasks', operation(ctx, 'listReplicationTasks', (c) => {
-    if (!ctx.state.replicationExecutions.has(Number(c.req.param('id')))) throw notFound(`execution ${c.req.param('id')} not found`);
-    return paged(c, []);
-  }));
-
-  app.get('/replication/executions/:id', operation(ctx, 'getReplicationExecution', (c) => {
-    const e = ctx.state.replicationExecutions.get(Number(c.req.param('id')));
-    if (!e) throw notFound(`execution ${c.req.param('id')} not found`);
-    return { status: 200, body: e };
   }));
 }

@@ -1,0 +1,105 @@
+import type { Context, Hono } from 'hono';
+import type { HarborSchemas } from '../../../activities/harbor';
+import { badRequest, conflict, type EmulatorContext, HarborError, notFound, now, operation, paged } from '../context';
+import type { ReplicationExecutionState } from '../state';
+
+type Policy = HarborSchemas['ReplicationPolicy'];
+
+/** The API's execution: who started it stays inside (Harbor sends it in webhooks only). */
+function executionView(e: ReplicationExecutionState): HarborSchemas['ReplicationExecution'] {
+  const view: Partial<ReplicationExecutionState> = { ...e };
+  delete view.operator;
+  return view;
+}
+
+/** The user of the request's Basic credentials (the API lets only the admin in). */
+const requester = (c: Context) => Buffer.from((c.req.header('authorization') ?? '').slice(6), 'base64').toString('utf8').split(':')[0] ?? '';
+
+/** Replication policies, executions (run by ../replication.ts), their tasks and the tasks' logs. */
+export function replicationRoutes(app: Hono, ctx: EmulatorContext) {
+  const policies = ctx.state.replicationPolicies;
+  const policyOf = (c: Context) => {
+    const p = policies.get(Number(c.req.param('id')));
+    if (!p) throw notFound(`policy ${c.req.param('id')} not found`);
+    return p;
+  };
+  const executionOf = (c: Context) => {
+    const e = ctx.state.replicationExecutions.get(Number(c.req.param('id')));
+    if (!e) throw notFound(`execution ${c.req.param('id')} not found`);
+    return e;
+  };
+  const validate = (req: Policy, id?: number) => {
+    if (!req.name) throw badRequest('name is required');
+    if (!req.src_registry?.id && !req.dest_registry?.id) throw badRequest('src_registry or dest_registry is required');
+    for (const r of [req.src_registry, req.dest_registry]) if (r?.id && !ctx.state.registries.has(r.id)) throw badRequest(`registry ${r.id} not found`);
+    if ([...policies.values()].some((p) => p.name === req.name && p.id !== id)) throw conflict(`policy ${req.name} already exists`);
+  };
+  const running = (policyId: number) => [...ctx.state.replicationExecutions.values()].some((e) => e.policy_id === policyId && e.status === 'InProgress');
+
+  app.get('/replication/policies', operation(ctx, 'listReplicationPolicies', (c) => {
+    const name = c.req.query('name');
+    return paged(c, [...policies.values()].filter((p) => !name || p.name === name));
+  }));
+
+  app.post('/replication/policies', operation(ctx, 'createReplicationPolicy', async (c) => {
+    const req = (await c.req.json()) as Policy;
+    validate(req);
+    const id = ctx.state.nextId();
+    const stamp = now();
+    // Harbor's legacy mode when the replace count is left out.
+    policies.set(id, { ...req, id, enabled: req.enabled ?? true, dest_namespace_replace_count: req.dest_namespace_replace_count ?? -1, creation_time: stamp, update_time: stamp });
+    return { status: 201, headers: { location: `/api/v2.0/replication/policies/${id}` } };
+  }));
+
+  app.get('/replication/policies/:id', operation(ctx, 'getReplicationPolicy', (c) => ({ status: 200, body: policyOf(c) })));
+
+  app.put('/replication/policies/:id', operation(ctx, 'updateReplicationPolicy', async (c) => {
+    const existing = policyOf(c);
+    const req = (await c.req.json()) as Policy;
+    validate(req, existing.id);
+    policies.set(existing.id!, { ...req, id: existing.id, enabled: req.enabled ?? true, dest_namespace_replace_count: req.dest_namespace_replace_count ?? -1, creation_time: existing.creation_time, update_time: now() });
+    return { status: 200 };
+  }));
+
+  app.delete('/replication/policies/:id', operation(ctx, 'deleteReplicationPolicy', (c) => {
+    const p = policyOf(c);
+    if (running(p.id!)) throw new HarborError(412, 'PRECONDITION', `the policy ${p.id} has running executions, can not be deleted`);
+    policies.delete(p.id!);
+    return { status: 200 };
+  }));
+
+  app.get('/replication/executions', operation(ctx, 'listReplicationExecutions', (c) => {
+    const policyId = c.req.query('policy_id');
+    const all = [...ctx.state.replicationExecutions.values()].filter((e) => !policyId || e.policy_id === Number(policyId));
+    // Harbor lists the newest first.
+    return paged(c, all.reverse().map(executionView));
+  }));
+
+  app.post('/replication/executions', operation(ctx, 'startReplication', async (c) => {
+    const { policy_id } = (await c.req.json()) as HarborSchemas['StartReplicationExecution'];
+    const policy = policy_id === undefined ? undefined : policies.get(policy_id);
+    if (!policy) throw badRequest(`policy ${policy_id} not found`);
+    if (policy.enabled === false) throw new HarborError(412, 'PRECONDITION', `the policy ${policy_id} is disabled`);
+    const id = ctx.replication.start(policy, 'manual', requester(c));
+    return { status: 201, headers: { location: `/api/v2.0/replication/executions/${id}` } };
+  }));
+
+  app.get('/replication/executions/:id', operation(ctx, 'getReplicationExecution', (c) => ({ status: 200, body: executionView(executionOf(c)) })));
+
+  app.put('/replication/executions/:id', operation(ctx, 'stopReplication', (c) => {
+    ctx.replication.stop(executionOf(c).id!);
+    return { status: 200 };
+  }));
+
+  app.get('/replication/executions/:id/tasks', operation(ctx, 'listReplicationTasks', (c) => {
+    const e = executionOf(c);
+    const status = c.req.query('status');
+    return paged(c, ctx.replication.tasksOf(e.id!).map((t) => t.task).filter((t) => !status || t.status === status));
+  }));
+
+  app.get('/replication/executions/:id/tasks/:task_id/log', operation(ctx, 'getReplicationLog', (c) => {
+    const t = ctx.state.replicationTasks.get(Number(c.req.param('task_id')));
+    if (!t || t.task.execution_id !== Number(c.req.param('id'))) throw notFound(`task ${c.req.param('task_id')} not found`);
+    return { status: 200, body: t.log.map((line) => `${line}\n`).join('') };
+  }));
+}
