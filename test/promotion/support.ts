@@ -60,28 +60,30 @@ export async function createRemote(stack: TestStack, tenant: string, name: strin
 
 const MANIFEST_ACCEPT = 'application/vnd.oci.image.manifest.v1+json';
 
+const basic = (auth?: RegistryAuth): Record<string, string> => (auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {});
+
 /** The digest a registry serves for `repository:tag` (HEAD), null when it serves none. */
-export async function servedDigest(base: string, repository: string, tag: string): Promise<string | null> {
-  const res = await fetch(`${base}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { accept: MANIFEST_ACCEPT } });
+export async function servedDigest(base: string, repository: string, tag: string, auth?: RegistryAuth): Promise<string | null> {
+  const res = await fetch(`${base}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { accept: MANIFEST_ACCEPT, ...basic(auth) } });
   if (res.status === 404) return null;
   expect(res.status).toBe(200);
   return res.headers.get('docker-content-digest');
 }
 
 /** Copies an artifact between two registries as `skopeo copy` would (blobs, then the manifest's own bytes): someone else's copy. */
-export async function copyArtifact(from: string, fromRepository: string, to: string, toRepository: string, tag: string, toTag = tag): Promise<void> {
+export async function copyArtifact(from: string, fromRepository: string, to: string, toRepository: string, tag: string, toTag = tag, toAuth?: RegistryAuth): Promise<void> {
   const manifestRes = await fetch(`${from}/v2/${fromRepository}/manifests/${tag}`, { headers: { accept: MANIFEST_ACCEPT } });
   expect(manifestRes.status).toBe(200);
   const bytes = Buffer.from(await manifestRes.arrayBuffer());
   const manifest = JSON.parse(bytes.toString('utf8')) as { config: { digest: string }; layers: { digest: string }[] };
   for (const { digest } of [manifest.config, ...manifest.layers]) {
     const blob = Buffer.from(await (await fetch(`${from}/v2/${fromRepository}/blobs/${digest}`)).arrayBuffer());
-    const start = await fetch(`${to}/v2/${toRepository}/blobs/uploads/`, { method: 'POST' });
+    const start = await fetch(`${to}/v2/${toRepository}/blobs/uploads/`, { method: 'POST', headers: basic(toAuth) });
     const location = new URL(start.headers.get('location')!, to);
     location.searchParams.set('digest', digest);
-    expect((await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: blob })).status).toBe(201);
+    expect((await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', ...basic(toAuth) }, body: blob })).status).toBe(201);
   }
-  const put = await fetch(`${to}/v2/${toRepository}/manifests/${toTag}`, { method: 'PUT', headers: { 'content-type': MANIFEST_ACCEPT }, body: bytes });
+  const put = await fetch(`${to}/v2/${toRepository}/manifests/${toTag}`, { method: 'PUT', headers: { 'content-type': MANIFEST_ACCEPT, ...basic(toAuth) }, body: bytes });
   expect(put.status, await put.clone().text()).toBe(201);
 }
 
