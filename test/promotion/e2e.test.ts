@@ -5,7 +5,8 @@ import { readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
 import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
-import { approve, createRemote, promote, pushVersion, servedDigest, versionDetail } from './support';
+import { approvalWorkflowId, promotionWorkflowId } from '../../lib/workflow-ids';
+import { approve, createRemote, promote, pushVersion, replayAndRecord, servedDigest, versionDetail } from './support';
 
 /**
  * Push (signed, scanned) → approve → promote: Harbor (the emulator, copying for real) pushes the
@@ -56,6 +57,9 @@ describe('promotion end to end', () => {
     ]);
     const listed = await readJson(await stack.app.request(`/api/v1/registries/${remote}/models`));
     expect(listed.items).toEqual([expect.objectContaining({ project, model, tag: v.tag, digest: v.digest, status: 'present', remoteRepository: `released/${model}` })]);
+
+    await replayAndRecord(stack, promotionWorkflowId(stack.registry, project, model, v.tag, remote), 'promotion.json');
+    await replayAndRecord(stack, approvalWorkflowId(stack.registry, project, model, v.tag), 'approval.json');
 
     const executions = stack.harbor.emulator.state.replicationExecutions.size;
     const again = await promote(stack, project, model, v.tag, { registry: remote, namespace: 'released' });

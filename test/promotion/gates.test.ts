@@ -8,7 +8,7 @@ import { readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
 import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
-import { approve, copyArtifact, createRemote, promote, pushVersion, servedDigest, versionDetail } from './support';
+import { approve, copyArtifact, createRemote, promote, pushVersion, replayAndRecord, servedDigest, versionDetail } from './support';
 
 /**
  * Approval and the promotion's gates, its wait for an approval and the remote already serving the
@@ -118,6 +118,7 @@ describe('approval and promotion gates', () => {
     expect(result).toMatchObject({ remote, remoteRepository: `${project}/${model}`, digest: v.digest, copied: false, executionId: null, status: 'present' });
     expect((await handle.query<{ stage: string }>('progress')).stage).toBe('completed');
     expect(stack.harbor.emulator.state.replicationExecutions.size).toBe(0);
+    await replayAndRecord(stack, handle.workflowId, 'promotion-approval-wait.json');
     expect((await versionDetail(stack, project, model, v.tag)).locations).toEqual([
       expect.objectContaining({ remoteRegistry: remote, remoteRepository: `${project}/${model}`, digest: v.digest, status: 'present', harborExecutionId: null }),
     ]);

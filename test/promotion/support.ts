@@ -1,9 +1,13 @@
+import { writeFileSync } from 'node:fs';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
 import { expect } from 'vitest';
 import { pushCosignSignature, pushModel, type RegistryAuth } from '../harbor/oci-push';
 import { REPORT_MIME, simulatedScan } from '../harbor-emulator/scanner';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import type { TestStack } from '../support/stack';
+import { workflowBundle } from '../support/workflow-bundle';
 
 /** Severities the emulator's scanner derives from a digest that pass a project's default threshold (`high`). */
 const PASSING = new Set(['None', 'Low', 'Medium']);
@@ -95,3 +99,13 @@ export const approve = (stack: TestStack, project: string, model: string, tag: s
   stack.app.request(`/api/v1/models/${project}/${model}/versions/${tag}/approval`, { method, headers });
 
 export const versionDetail = async (stack: TestStack, project: string, model: string, tag: string) => readJson(await stack.app.request(`/api/v1/models/${project}/${model}/versions/${tag}`));
+
+/**
+ * Replays the latest run of a workflow id against today's code; with `RECORD_HISTORIES=1` it is
+ * written to test/histories/<file>, which test/workflows/replay.test.ts replays with every other.
+ */
+export async function replayAndRecord(stack: TestStack, workflowId: string, file: string): Promise<void> {
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId)).resolves.toBeUndefined();
+  if (process.env.RECORD_HISTORIES === '1') writeFileSync(new URL(`../histories/${file}`, import.meta.url), historyToJSON(history));
+}

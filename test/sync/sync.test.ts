@@ -9,7 +9,8 @@ import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
 import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
-import { copyArtifact, createRemote, servedDigest, versionDetail } from '../promotion/support';
+import { registrySyncWorkflowId } from '../../lib/workflow-ids';
+import { copyArtifact, createRemote, replayAndRecord, servedDigest, versionDetail } from '../promotion/support';
 
 /**
  * A pull rule's synchronization against a second real OCI registry (Basic auth): versions only
@@ -89,6 +90,8 @@ describe('pull synchronization', () => {
     expect(mismatch.data.conflicts).toEqual([{ model: 'llama', tag: '1.1.0', localDigest: digests.oursConflicting, remoteDigest: digests.theirsConflicting }]);
     expect(JSON.stringify(records.map((r) => r.value))).not.toContain(auth.password);
     expect(stack.logs.join('\n')).not.toContain(auth.password);
+
+    await replayAndRecord(stack, registrySyncWorkflowId(stack.registry, project, rule), 'registry-sync.json');
 
     // Again: nothing left to pull, no new execution.
     const executions = stack.harbor.emulator.state.replicationExecutions.size;
