@@ -52,6 +52,8 @@ export interface AppDeps {
   keycloak?: KeycloakConfig;
   /** Webhook deliveries handed to Temporal at once, after their answer (default 2). */
   webhookDispatchConcurrency?: number;
+  /** How long a promotion waits for an approval unless the request says (default 7 days). */
+  promotionApprovalTimeoutSeconds?: number;
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
@@ -107,7 +109,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createUsersRouter({ mutations, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createRegistriesRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
-  app.route('/api/v1', createPromotionsRouter({ db: deps.db, mutations, registries: deps.registries }));
+  app.route('/api/v1', createPromotionsRouter({ db: deps.db, mutations, registries: deps.registries, approvalTimeoutSeconds: deps.promotionApprovalTimeoutSeconds }));
   app.route('/api/v1', createSyncRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createReplicationsRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
