@@ -25,7 +25,8 @@ export const ApprovalSchema = z
 
 export const PromotionCreateSchema = z
   .object({
-    registry: line().min(1).max(255).openapi({ description: 'The remote registry (endpoint) to promote to', example: 'prod-registry' }),
+    // Marked: a body's `registry` is otherwise documented as a managed Harbor instance (api/document.ts).
+    registry: line().min(1).max(255).openapi({ description: 'The remote registry (endpoint) to promote to', example: 'prod-registry', 'x-remote-registry': true }),
     namespace: line()
       .min(1)
       .max(255)
