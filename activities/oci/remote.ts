@@ -73,7 +73,7 @@ export function createRemoteOciActivities(deps: { db: Db; secrets: SecretBox }) 
     return res;
   }
 
-  /** Every page of a `/v2/` list (`n` and the `Link` header's `last`). */
+  /** Every page of a `/v2/` list (`n` and the `Link` header's `last`), heartbeating per page (a sync's activity). */
   async function listAll<T>(endpoint: Endpoint, path: string, key: 'repositories' | 'tags'): Promise<T[] | null> {
     const items: T[] = [];
     let next: string | null = `${path}?n=${PAGE}`;
@@ -85,6 +85,7 @@ export function createRemoteOciActivities(deps: { db: Db; secrets: SecretBox }) 
       items.push(...(body[key] ?? []));
       const link = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '');
       next = link ? link[1]!.replace(/^https?:\/\/[^/]+/, '') : null;
+      heartbeat();
     }
     return items;
   }
