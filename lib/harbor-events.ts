@@ -53,13 +53,15 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' && v !==
 
 /**
  * The project of an event without a repository. Harbor's replication payload names both sides
- * (`src_resource`, `dest_resource`); the local one is this Harbor's and has no `registry_name`
- * (src/controller/event/handler/webhook/artifact/replication.go). A retention names its project.
+ * (`src_resource`, `dest_resource`) and fills the namespaces crosswise: the remote side (with a
+ * `registry_name`) carries the task's source namespace, the local side its destination's
+ * (src/controller/event/handler/webhook/artifact/replication.go). So the project, the local end of
+ * the copy, is `dest_resource`'s namespace either way: a pull's local destination, a push's remote
+ * side holding the local source. A retention names its project.
  */
 function projectWithoutRepository(data: Record<string, unknown>): string | undefined {
   const replication = record(data.replication);
-  const local = [record(replication?.src_resource), record(replication?.dest_resource)].find((side) => side && !text(side.registry_name));
-  return text(local?.namespace) ?? text(record(data.retention)?.project_name);
+  return text(record(replication?.dest_resource)?.namespace) ?? text(record(data.retention)?.project_name);
 }
 
 export type ParseResult = { ok: true; event: HarborEvent } | { ok: false; issues: { field: string; message: string }[] };

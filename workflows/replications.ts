@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { VisibleRemoteRegistry } from '../activities/db/replications';
 import type { ProjectRecord } from '../db/queries/projects';
 import type { ReplicationExecutionRecord, ReplicationRuleRecord } from '../db/queries/replications';
-import { conflict, FailureType, isFailure, notFound, translateFailure, validationFailed } from '../lib/failure-types';
+import { applicationFailureIn, conflict, FailureType, isFailure, notFound, translateFailure, validationFailed } from '../lib/failure-types';
 import {
   isFinalExecutionStatus,
   REPLICATION_REFRESH_SIGNAL,
@@ -109,6 +109,8 @@ async function requireRule(ref: ReplicationRuleRef): Promise<ReplicationRuleReco
   return rule;
 }
 
+const harborStatusOf = (err: unknown) => (applicationFailureIn(err)?.details?.[0] as { harborStatus?: number } | undefined)?.harborStatus;
+
 /** Harbor's 404 of a catalogued rule's policy: gone from Harbor, which the caller resolves by deleting the rule. */
 const onCataloguedRule = <T>(step: Promise<T>, rule: ReplicationRuleRecord) =>
   translateFailure(step, FailureType.HarborNotFound, () =>
@@ -158,7 +160,8 @@ export async function replicationRuleUpdateWorkflow(input: { ref: ReplicationRul
     throw validationFailed(`body.cron: ${message}`, { errors: [{ field: 'body.cron', message, code: 'invalid_value' }] });
   }
   const project = await requireProject(current.registry, current.project);
-  const remote = await requireVisibleRemoteRegistry(project, current.remoteRegistry, 'registry');
+  const remote = await db.findVisibleRemoteRegistry(project.registry, project.tenantId, current.remoteRegistry);
+  if (!remote) throw conflict(`remote registry "${current.remoteRegistry}" of replication rule "${current.name}" is gone: delete the rule`);
   await onCataloguedRule(harbor.updateHarborReplicationPolicy(current.harborPolicyId, policySpecOf(merged, remote.harborRegistryId)), current);
   const rule = await db.updateReplicationRule(current, patch);
   await announceReplicationRule('updated', input.actor, rule, { fields: Object.keys(patch) });
@@ -167,7 +170,13 @@ export async function replicationRuleUpdateWorkflow(input: { ref: ReplicationRul
 
 /** Deletes the rule's Harbor policy (already gone is fine) and archives the row; audited. */
 export async function removeReplicationRule(rule: ReplicationRuleRecord, actor: Actor, details: Record<string, unknown> = {}): Promise<ReplicationRuleRecord> {
-  await harbor.deleteHarborReplicationPolicy(rule.registry, rule.harborPolicyId);
+  try {
+    await harbor.deleteHarborReplicationPolicy(rule.registry, rule.harborPolicyId);
+  } catch (err) {
+    // Harbor deletes a policy with its executions, and refuses (412) while one still runs.
+    if (harborStatusOf(err) !== 412) throw err;
+    throw conflict(`Harbor keeps the policy of replication rule "${rule.name}" while one of its executions runs; try again once it has ended`);
+  }
   const archived = await db.archiveReplicationRule(rule);
   await announceReplicationRule('deleted', actor, archived, details);
   return archived;
@@ -183,6 +192,8 @@ export async function replicationRuleDeleteWorkflow(input: { ref: ReplicationRul
  */
 export async function replicationRunWorkflow(input: { ref: ReplicationRuleRef; actor: Actor }): Promise<ReplicationExecutionRecord> {
   const rule = await requireRule(input.ref);
+  // Harbor refuses (412) to start a disabled policy: the caller's to resolve.
+  if (!rule.enabled) throw conflict(`replication rule "${rule.name}" is disabled: enable it (PATCH enabled=true) to run it`);
   const harborExecutionId = await onCataloguedRule(harbor.startHarborReplication(rule.registry, rule.harborPolicyId), rule);
   const report = await harbor.readHarborReplication(rule.registry, harborExecutionId);
   const { execution, created } = await db.recordReplicationExecution({ registry: rule.registry, projectId: rule.projectId, ruleId: rule.id, purpose: 'rule', report });
@@ -214,8 +225,7 @@ export async function replicationExecutionWorkflow(ref: ExecutionRef, waitMs = F
   let wait = waitMs;
   for (;;) {
     nudged = false;
-    last = await harbor.readHarborReplication(ref.registry, ref.harborExecutionId);
-    const observed = await db.observeReplicationExecution(ref.registry, last);
+    const observed = await observe(ref, (report) => (last = report));
     // Not one the service records (no rule, promotion or sync of ours): nothing to follow.
     if (!observed) return null;
     if (isFinalExecutionStatus(observed.execution.status)) {
@@ -225,6 +235,18 @@ export async function replicationExecutionWorkflow(ref: ExecutionRef, waitMs = F
     await condition(() => nudged, wait);
     wait = Math.min(wait * 2, LONGEST_WAIT_MS);
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof replicationExecutionWorkflow>(ref, wait);
+  }
+}
+
+/** Harbor's execution now, onto its row; one Harbor no longer has is stopped rather than followed for ever. */
+async function observe(ref: ExecutionRef, onRead: (report: ExecutionReport) => void) {
+  try {
+    const report = await harbor.readHarborReplication(ref.registry, ref.harborExecutionId);
+    onRead(report);
+    return await db.observeReplicationExecution(ref.registry, report);
+  } catch (err) {
+    if (!isFailure(err, FailureType.HarborNotFound)) throw err;
+    return db.markReplicationExecutionGone(ref.registry, ref.harborExecutionId);
   }
 }
 

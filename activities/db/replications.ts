@@ -175,6 +175,21 @@ export function createReplicationActivities({ db }: { db: Db }) {
       });
     },
 
+    /** An execution Harbor no longer has (deleted with its policy, or by an administrator): stopped as far as anyone can tell. */
+    async markReplicationExecutionGone(registry: string, harborExecutionId: number): Promise<{ execution: ReplicationExecutionRecord; previousStatus: string } | null> {
+      return db.transaction(async (tx) => {
+        const [before] = await tx.select({ status: replicationExecutions.status }).from(replicationExecutions).where(executionWhere(registry, harborExecutionId)).for('update');
+        if (!before) return null;
+        const final = before.status !== 'InProgress';
+        const [row] = await tx
+          .update(replicationExecutions)
+          .set({ ...(final ? {} : { status: 'Stopped', statusText: 'the execution is no longer in Harbor' }), observedAt: sql`now()` })
+          .where(executionWhere(registry, harborExecutionId))
+          .returning();
+        return { execution: toReplicationExecutionRecord(row!), previousStatus: before.status };
+      });
+    },
+
     /** Harbor ids of a project's executions still in progress. */
     async runningReplicationExecutions(registry: string, project: string): Promise<number[]> {
       const rows = await db

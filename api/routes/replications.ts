@@ -73,7 +73,7 @@ const remove = createRoute({
   tags,
   summary: 'Delete the Harbor policy and archive the rule',
   request: { params: ruleParams, query, headers },
-  responses: { 200: json('Deleted', ReplicationRuleSchema), 202: acceptedResponse, 404: noRule },
+  responses: { 200: json('Deleted', ReplicationRuleSchema), 202: acceptedResponse, 404: noRule, 409: problem('Harbor runs one of its executions') },
 });
 const run = createRoute({
   method: 'post',
@@ -81,7 +81,7 @@ const run = createRoute({
   tags,
   summary: 'Run the rule now: Harbor starts an execution, followed to its end',
   request: { params: ruleParams, query, headers },
-  responses: { 201: json('Started: the execution as Harbor reported it', ReplicationExecutionSchema), 202: acceptedResponse, 404: noRule, 409: problem('The Harbor policy is gone') },
+  responses: { 201: json('Started: the execution as Harbor reported it', ReplicationExecutionSchema), 202: acceptedResponse, 404: noRule, 409: problem('The rule is disabled, or its Harbor policy is gone') },
 });
 const executions = createRoute({
   method: 'get',
@@ -208,7 +208,7 @@ export function createReplicationsRouter(deps: { db: Db; mutations: MutationDeps
  * Why a project may not use the remote registry of that name (the 400 naming `field`): there is
  * none on the project's Harbor instance, or it is another tenant's. Undefined when it may.
  */
-export async function remoteRegistryIssue(db: Db, project: Pick<ProjectRecord, 'registry' | 'tenantId'>, name: string, field: string): Promise<FieldIssue | undefined> {
+async function remoteRegistryIssue(db: Db, project: Pick<ProjectRecord, 'registry' | 'tenantId'>, name: string, field: string): Promise<FieldIssue | undefined> {
   const remote = await findLiveRemoteRegistry(db, project.registry, name);
   if (remote && (remote.tenant === null || remote.tenant === project.tenantId)) return undefined;
   return { field, message: `no remote registry "${name}" in ${project.registry} that tenant "${project.tenantId}" may use (its own or a shared one)`, code: 'invalid_value' };

@@ -20,9 +20,15 @@ export interface ReplicationOptions {
   retryBackoffMs: number;
   /** Chunk size of a policy's `copy_by_chunk` uploads (Harbor's REPLICATION_CHUNK_SIZE, 10 MiB). */
   chunkSize: number;
+  /**
+   * When the job service runs a failed task's job again, one wait per retry. Harbor's replication
+   * job may fail 3 times (`MaxFails`), retried after gocraft/work's back-off (at least 16 s, then
+   * 31 s): a Failed execution goes back to InProgress meanwhile.
+   */
+  jobRetryDelaysMs: number[];
 }
 
-export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = { blobRetries: 5, retryBackoffMs: 2000, chunkSize: 10 * 1024 * 1024 };
+export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = { blobRetries: 5, retryBackoffMs: 2000, chunkSize: 10 * 1024 * 1024, jobRetryDelaysMs: [16_000, 31_000] };
 
 /** The user Harbor's job service writes to the local registry as (src/common/secret: `JobserviceUser`). */
 export const JOBSERVICE_USER = 'harbor-jobservice';
@@ -40,6 +46,16 @@ interface Resource {
   artifacts: SourceArtifact[];
 }
 
+/** What the tasks of one execution share. */
+interface Job {
+  execution: ReplicationExecutionState;
+  policy: Policy;
+  remote: Registry;
+  src: RegistryClient;
+  dst: RegistryClient;
+  signal: AbortSignal;
+}
+
 /** Harbor's job statuses, as its REPLICATION webhook reports a task's (the API shows converted ones). */
 const JOB_STATUS: Record<TaskStatus, string> = { Pending: 'Pending', InProgress: 'Running', Succeed: 'Success', Failed: 'Error', Stopped: 'Stopped' };
 /** Harbor's execution triggers, as its REPLICATION webhook reports them (src/pkg/task/model.go). */
@@ -50,12 +66,10 @@ const FOREIGN_LAYER = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip
 
 const filterOf = (policy: Policy, type: string) => (policy.filters ?? []).find((f) => f.type === type && f.value !== undefined && f.value !== '');
 
-/** Harbor's repository filter: the name pattern against the full source repository name. */
+/** Harbor's repository filter: the name pattern against the full source repository name (no decoration). */
 function nameMatches(policy: Policy, repository: string): boolean {
   const filter = filterOf(policy, 'name');
-  if (!filter) return true;
-  const match = doublestarMatch(String(filter.value), repository);
-  return filter.decoration === 'excludes' ? !match : match;
+  return !filter || doublestarMatch(String(filter.value), repository);
 }
 
 /** Harbor's tag then label filters (src/pkg/reg/filter/artifact.go): only the matching tags of an artifact are kept. */
@@ -246,11 +260,15 @@ export class Replicator {
 
       const tasks = resources.map((r, i) => this.createTask(execution, r, destinations[i]!));
       this.refresh(execution);
+      const job: Job = { execution, policy, remote, src, dst, signal };
+      // A failed task's job runs again later on its own, while the next tasks go on.
+      const retries: Promise<void>[] = [];
       for (const [i, t] of tasks.entries()) {
         if (t.task.status !== 'Pending') continue;
-        await this.runTask(execution, policy, remote, t, resources[i]!, destinations[i]!, src, dst, signal);
+        if (!(await this.runTask(job, t, resources[i]!, destinations[i]!))) retries.push(this.retryTask(job, t, resources[i]!, destinations[i]!));
       }
       this.refresh(execution);
+      await Promise.all(retries);
     } catch (err) {
       if (signal.aborted) this.end(execution, 'Stopped', '');
       else this.end(execution, 'Failed', (err as Error).message);
@@ -307,19 +325,21 @@ export class Replicator {
     return t;
   }
 
-  private async runTask(
-    execution: ReplicationExecutionState,
-    policy: Policy,
-    remote: Registry,
-    t: ReplicationTaskState,
-    resource: Resource,
-    destination: string,
-    src: RegistryClient,
-    dst: RegistryClient,
-    signal: AbortSignal,
-  ): Promise<void> {
+  /** The job service's retries of a failed task's job, each after its wait, until one succeeds. */
+  private async retryTask(job: Job, t: ReplicationTaskState, resource: Resource, destination: string): Promise<void> {
+    for (const delay of this.opts.jobRetryDelaysMs) {
+      t.log.push(`${now()} [INFO] the job failed; the job service runs it again in ${delay} ms`);
+      await sleep(delay, undefined, { signal: job.signal }).catch(() => undefined);
+      if (job.signal.aborted || (await this.runTask(job, t, resource, destination))) return;
+    }
+  }
+
+  /** One run of a task's job; whether it did not fail. */
+  private async runTask(job: Job, t: ReplicationTaskState, resource: Resource, destination: string): Promise<boolean> {
+    const { execution, policy, remote, src, dst, signal } = job;
     const log = (level: string, message: string) => t.log.push(`${now()} [${level}] ${message}`);
     this.setTaskStatus(t, 'InProgress');
+    this.refresh(execution);
     this.notify(execution, policy, remote, t);
     log('INFO', `copying ${resource.repository}:[${t.references.join(',')}](source registry) to ${destination}:[${t.references.join(',')}](destination registry)...`);
     let failed = false;
@@ -338,6 +358,7 @@ export class Replicator {
     this.setTaskStatus(t, signal.aborted ? 'Stopped' : failed ? 'Failed' : 'Succeed');
     this.refresh(execution);
     this.notify(execution, policy, remote, t);
+    return !failed;
   }
 
   /** Harbor's `copyArtifact`: an existing equal artifact is skipped, a different one kept unless `override`, children and blobs before the manifest. */
@@ -417,7 +438,7 @@ export class Replicator {
 
   private setTaskStatus(t: ReplicationTaskState, status: TaskStatus): void {
     const stamp = now();
-    t.task = { ...t.task, status, ...(status === 'InProgress' ? { start_time: stamp } : {}), ...(status !== 'InProgress' && status !== 'Pending' ? { end_time: stamp } : {}) };
+    t.task = { ...t.task, status, ...(status === 'InProgress' ? { start_time: stamp, end_time: ZERO_TIME } : {}), ...(status !== 'InProgress' && status !== 'Pending' ? { end_time: stamp } : {}) };
     this.opts.changed();
   }
 
@@ -429,7 +450,11 @@ export class Replicator {
     Object.assign(execution, { total: statuses.length, succeed: count('Succeed'), failed: count('Failed'), stopped: count('Stopped'), in_progress: count('Pending', 'InProgress') });
     const status = execution.in_progress! > 0 ? 'InProgress' : execution.failed! > 0 ? 'Failed' : execution.stopped! > 0 ? 'Stopped' : 'Succeed';
     if (status !== 'InProgress') this.end(execution, status, execution.status_text ?? '');
-    else this.opts.changed();
+    else {
+      // A retried job takes an ended execution back: Harbor clears its end time then.
+      Object.assign(execution, { status, end_time: ZERO_TIME });
+      this.opts.changed();
+    }
   }
 
   private end(execution: ReplicationExecutionState, status: 'Succeed' | 'Failed' | 'Stopped', statusText: string): void {

@@ -30,7 +30,8 @@ describe('replication between the emulator and real remote registries', () => {
   let remote: OciRegistry;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   beforeAll(async () => {
-    h = await startHarbor({ replication: { retryBackoffMs: 10, blobRetries: 2, chunkSize: 1024 } });
+    // No job retries here: a failed execution stays failed (the retries have their own test).
+    h = await startHarbor({ replication: { retryBackoffMs: 10, blobRetries: 2, chunkSize: 1024, jobRetryDelaysMs: [] } });
     remote = await startRemoteRegistry(REMOTE_AUTH);
     receiver = await startReceiver();
   });
@@ -234,6 +235,28 @@ describe('replication between the emulator and real remote registries', () => {
     await expectOnRemote(`${ns}/llama`, '1.0.0', ours);
   });
 
+  it('refuses (400) the policies Harbor refuses, naming the problem as Harbor does', async () => {
+    const registryId = await endpoint();
+    const valid = harborPolicyBody(spec({ direction: 'push', localProject: 'proj', harborRegistryId: registryId }));
+    const refused = async (body: Json, message: string) => {
+      const res = await fetch(`${h.emulator.url}/api/v2.0/replication/policies`, { method: 'POST', headers: { authorization: basic(h.emulator), 'content-type': 'application/json' }, body: JSON.stringify({ ...valid, ...body }) });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ errors: [{ code: 'BAD_REQUEST', message }] });
+    };
+    await refused({ src_registry: { id: registryId } }, "either src_registry or dest_registry should be empty and the other one shouldn't be empty");
+    await refused({ dest_registry: undefined }, "either src_registry or dest_registry should be empty and the other one shouldn't be empty");
+    await refused({ filters: [{ type: 'name', value: 'proj/**', decoration: 'excludes' }] }, 'only tag and label filter support decoration');
+    await refused({ filters: [{ type: 'label', value: 'approved' }] }, "the type of label filter value isn't string slice");
+    await refused({ filters: [{ type: 'tag', value: '1.*', decoration: 'maybe' }] }, 'invalid filter decoration, :maybe');
+    await refused({ filters: [{ type: 'size', value: '1' }] }, 'invalid filter type');
+    await refused({ dest_namespace: 'Bad Namespace' }, 'invalid destination namespace: Bad Namespace');
+    await refused({ trigger: { type: 'sometimes' } }, 'invalid trigger type');
+    await refused({ trigger: { type: 'scheduled', trigger_settings: { cron: '' } } }, 'the cron string cannot be empty when the trigger type is scheduled');
+    await refused({ trigger: { type: 'scheduled', trigger_settings: { cron: '5 0 * * * *' } } }, 'the 1st field (indicating Seconds of time) of the cron setting must be 0');
+    await refused({ trigger: { type: 'scheduled', trigger_settings: { cron: '0 * * * * *' } } }, '* is not allowed for the Minutes field of the cron setting of replication policy');
+    expect(await h.client.replication.createPolicy({ ...valid, trigger: { type: 'scheduled', trigger_settings: { cron: '0 30 2 * * *' } } })).toBeGreaterThan(0);
+  });
+
   it('fails the tasks while the remote is down, and a rerun copies once it is up', async () => {
     const local = await project([]);
     const model = await pushModel(h.emulator.url, `${local}/llama`, '1.0.0');
@@ -308,6 +331,40 @@ describe('replication between the emulator and real remote registries', () => {
     expect(rerun.execution).toMatchObject({ status: 'Succeed', succeed: 1 });
     expect(await taskLog(rerun.id, rerun.tasks[0]!.id!)).toContain('already exists on the destination registry, skip');
     await expectOnRemote(`${ns}/llama`, '1.0.0', model);
+  });
+
+  it('runs a failed task\'s job again as Harbor\'s job service does: the Failed execution goes back to InProgress and succeeds', async () => {
+    const retrying = await startHarbor({ replication: { retryBackoffMs: 10, blobRetries: 1, jobRetryDelaysMs: [1500, 1500] } });
+    try {
+      const local = uniqueName('retry');
+      await retrying.client.projects.create({ project_name: local });
+      await retrying.client.webhooks.create(local, { name: 'registry', enabled: true, event_types: ['REPLICATION'], targets: [{ type: 'http', address: receiver.url, skip_cert_verify: false, payload_format: 'Default' }] });
+      const model = await pushModel(retrying.emulator.url, `${local}/llama`, '1.0.0');
+      const registryId = await addEndpoint(retrying, uniqueName('remote'), { url: remote.url, type: 'docker-registry', ...REMOTE_AUTH });
+      const ns = uniqueName('mirror');
+      const policyId = await retrying.client.replication.createPolicy(harborPolicyBody(spec({ direction: 'push', localProject: local, remoteNamespace: ns, harborRegistryId: registryId })));
+
+      retrying.emulator.faults.failReplicationBlobAfter(0);
+      const id = await retrying.client.replication.startExecution(policyId);
+      const failed = await eventually('the first run fails', async () => {
+        const e = await retrying.client.replication.getExecution(id);
+        return e?.status === 'Failed' && e;
+      }, { intervalMs: 25 });
+      expect(failed).toMatchObject({ failed: 1, in_progress: 0 });
+      expect(failed.end_time).not.toBe('0001-01-01T00:00:00.000Z');
+      retrying.emulator.faults.reset();
+      const retried = await eventually('the retried run succeeds', async () => {
+        const e = await retrying.client.replication.getExecution(id);
+        return e?.status === 'Succeed' && e;
+      }, { timeoutMs: 10_000 });
+      expect(retried).toMatchObject({ total: 1, succeed: 1, failed: 0 });
+      expect(await remoteDigest(`${ns}/llama`, '1.0.0')).toBe(model.digest);
+      const hooks = await replicationHooks(4);
+      expect(hooks.map((b) => b.event_data.replication?.job_status)).toEqual(['Running', 'Error', 'Running', 'Success']);
+      expect(retrying.emulator.violations).toEqual([]);
+    } finally {
+      await retrying.stop();
+    }
   });
 
   it('starts an event-based push policy when a matching tag is pushed, and not for another', async () => {

@@ -221,13 +221,13 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
       source: '/projects/1/webhook/policies/1',
       time: '2027-01-15T08:00:00Z',
       operator: 'admin',
-      // As Harbor sends it: no repository; the local side (no registry_name) names the project.
+      // As Harbor sends it: no repository; the project is dest_resource's namespace (Harbor fills them crosswise).
       data: {
         replication: {
           job_status: 'Success',
           trigger_type: 'MANUAL',
-          src_resource: { registry_type: 'harbor', endpoint: 'https://harbor.example', namespace: project },
-          dest_resource: { registry_name: 'dr-site', registry_type: 'harbor', endpoint: 'https://dr.example', namespace: 'mirror' },
+          src_resource: { registry_type: 'harbor', endpoint: 'https://harbor.example', namespace: 'mirror' },
+          dest_resource: { registry_name: 'dr-site', registry_type: 'harbor', endpoint: 'https://dr.example', namespace: project },
           successful_artifact: [{ type: 'image', status: 'Success', name_tag: 'llama:1.0.0' }],
         },
       },

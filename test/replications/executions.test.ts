@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { HarborSchemas } from '../../activities/harbor';
+import { ensureSchedules, REPLICATION_POLLER_SCHEDULE_ID } from '../../composition/schedules';
 import { replicationExecutionWorkflowId } from '../../lib/workflow-ids';
+import { pushModel, type ModelArtifact } from '../harbor/oci-push';
+import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
@@ -15,6 +18,9 @@ describe('replication executions', () => {
   let projectId: string;
   let rule: { id: string; harborPolicyId: number };
   const remote = uniqueName('dr');
+  /** The remote registry rules push to: a second real OCI registry. */
+  let dr: OciRegistry;
+  let model: ModelArtifact;
   const base = () => `/api/v1/projects/${project}/replications/to-dr`;
   const harborExecution = (id: number) => stack.harbor.emulator.state.replicationExecutions.get(id);
   const rowOf = async (harborExecutionId: number) =>
@@ -30,7 +36,7 @@ describe('replication executions', () => {
   };
   const harborFinishes = (id: number) => stack.harbor.emulator.state.replicationExecutions.set(id, { ...harborExecution(id)!, status: 'Succeed', succeed: 2, in_progress: 0, end_time: new Date().toISOString() });
 
-  /** A REPLICATION delivery as Harbor sends it (no execution id), each one distinct. */
+  /** A REPLICATION delivery of a push to namespace `mirror` as Harbor sends it (no execution id relied on), each one distinct. */
   let occurAt = 1_900_000_000;
   const deliverReplicationWebhook = async () => {
     const [row] = await stack.database.sql`select webhook_secret from modelregistry.projects where name = ${project}`;
@@ -44,8 +50,9 @@ describe('replication executions', () => {
           harbor_hostname: 'harbor.example',
           job_status: 'InProgress',
           trigger_type: 'SCHEDULE',
-          src_resource: { registry_type: 'harbor', endpoint: 'https://harbor.example', namespace: project },
-          dest_resource: { registry_name: remote, registry_type: 'docker-registry', endpoint: stack.harbor.registryUrl, namespace: project },
+          // Harbor's push payload: the local side carries the destination's namespace, the remote side the project's.
+          src_resource: { registry_type: 'harbor', endpoint: 'https://harbor.example', namespace: 'mirror' },
+          dest_resource: { registry_name: remote, registry_type: 'docker-registry', endpoint: dr.url, namespace: project },
         },
       },
     };
@@ -55,13 +62,18 @@ describe('replication executions', () => {
 
   beforeAll(async () => {
     ({ stack, tenant, project, projectId } = await startStackWithProject('exec'));
-    const made = await stack.app.request('/api/v1/registries', jsonRequest({ name: remote, tenant, type: 'docker-registry', url: stack.harbor.registryUrl }));
+    dr = await startOciRegistry();
+    model = await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
+    const made = await stack.app.request('/api/v1/registries', jsonRequest({ name: remote, tenant, type: 'docker-registry', url: dr.url }));
     expect(made.status, await made.clone().text()).toBe(201);
     const res = await stack.app.request(`/api/v1/projects/${project}/replications`, jsonRequest({ name: 'to-dr', direction: 'push', registry: remote }));
     expect(res.status, await res.clone().text()).toBe(201);
     rule = await readJson(res);
   }, 120_000);
-  afterAll(() => stack?.close());
+  afterAll(async () => {
+    await stack?.close();
+    await dr?.stop();
+  });
 
   it('runs a rule now: the execution as Harbor reports it, recorded, listed, followed to its end and published', async () => {
     const res = await stack.app.request(`${base()}/executions`, { method: 'POST' });
@@ -84,6 +96,11 @@ describe('replication executions', () => {
       counts: { total: final!.total, succeed: final!.succeed, failed: final!.failed, inProgress: final!.in_progress, stopped: final!.stopped },
     });
     expect(done.tasks.map((t: { id: number; status: string }) => [t.id, t.status])).toEqual(tasks.map((t) => [t.id, t.status]));
+    // The emulator copies for real: one task for the model, which is on the remote side under the project's name.
+    expect(done).toMatchObject({ status: 'Succeed', counts: { total: 1, succeed: 1 } });
+    expect(done.tasks[0]).toMatchObject({ status: 'Succeed', srcResource: expect.stringContaining(`${project}/llama`), dstResource: expect.stringContaining(`${project}/llama`) });
+    const manifest = await fetch(`${dr.url}/v2/${project}/llama/manifests/1.0.0`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    expect(manifest.headers.get('docker-content-digest')).toBe(model.digest);
 
     const again = await readJson(await stack.app.request(`${base()}/executions`, { method: 'POST' }));
     expect(again.harborExecutionId).not.toBe(started.harborExecutionId);
@@ -133,19 +150,40 @@ describe('replication executions', () => {
   it('the poller refreshes an execution still in progress that nobody asked Harbor about lately', async () => {
     const stale = harborStarts();
     const fresh = harborStarts();
-    for (const id of [stale, fresh]) {
+    const gone = harborStarts();
+    for (const id of [stale, fresh, gone]) {
       await stack.database.sql`insert into modelregistry.replication_executions (harbor_instance, harbor_execution_id, harbor_policy_id, rule_id, project_id, purpose, status, total, in_progress)
         values (${stack.registry}, ${id}, ${rule.harborPolicyId}, ${rule.id}, ${projectId}, 'rule', 'InProgress', 2, 2)`;
     }
-    await stack.database.sql`update modelregistry.replication_executions set observed_at = now() - interval '10 minutes' where harbor_instance = ${stack.registry} and harbor_execution_id = ${stale}`;
+    await stack.database.sql`update modelregistry.replication_executions set observed_at = now() - interval '10 minutes' where harbor_instance = ${stack.registry} and harbor_execution_id in ${stack.database.sql([stale, gone])}`;
     harborFinishes(stale);
+    // Deleted in Harbor meanwhile: stopped, not followed for ever.
+    stack.harbor.emulator.state.replicationExecutions.delete(gone);
     harborFinishes(fresh);
 
+    await ensureSchedules(stack.client, stack.taskQueue);
+    const schedule = await stack.client.schedule.getHandle(REPLICATION_POLLER_SCHEDULE_ID).describe();
+    expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'replicationPollWorkflow' });
+    expect(schedule.spec.intervals?.[0]?.every).toBe(60_000);
+    // One run of what the Schedule runs every minute, here and now.
     const polled = await stack.client.workflow.execute('replicationPollWorkflow', { workflowId: uniqueName('poll'), taskQueue: stack.taskQueue, args: [300] });
     expect(polled).toMatchObject({ nudged: expect.any(Number) });
     await eventually('the stale execution refreshed', async () => (await rowOf(stale))?.status === 'Succeed');
     expect(await rowOf(stale)).toMatchObject({ succeed: 2, in_progress: 0 });
+    await eventually('the vanished execution stopped', async () => (await rowOf(gone))?.status === 'Stopped');
+    expect((await rowOf(gone))!.status_text).toMatch(/no longer in Harbor/);
     // Observed moments ago: not the poller's business (a follower or a webhook has it).
     expect(await rowOf(fresh)).toMatchObject({ status: 'InProgress' });
+  });
+
+  it('refuses (409) deleting a rule while Harbor runs one of its executions, and deletes it once that has ended', async () => {
+    const running = harborStarts();
+    const refused = await stack.app.request(base(), { method: 'DELETE' });
+    expect(refused.status).toBe(409);
+    expect((await readJson(refused)).detail).toMatch(/while one of its executions runs/);
+    expect((await stack.app.request(base())).status).toBe(200);
+    harborFinishes(running);
+    expect((await stack.app.request(base(), { method: 'DELETE' })).status).toBe(200);
+    expect(await stack.harbor.client.replication.listPolicies(`${project}.to-dr`)).toEqual([]);
   });
 });

@@ -83,6 +83,9 @@ describe('replication rules', () => {
       dest_namespace: 'mirror',
       enabled: false,
     });
+    const disabled = await stack.app.request(`${rules()}/to-dr/executions`, { method: 'POST' });
+    expect(disabled.status).toBe(409);
+    expect((await readJson(disabled)).detail).toMatch(/disabled/);
 
     const removed = await stack.app.request(`${rules()}/from-upstream`, { method: 'DELETE' });
     expect(removed.status).toBe(200);

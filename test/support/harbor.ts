@@ -16,10 +16,12 @@ export interface HarborTestbed {
 /**
  * A real OCI registry and the Harbor emulator over it, in strict mode, with an admin client for it.
  * A second one is a remote Harbor to replicate with (an endpoint of type `harbor`, see `addEndpoint`).
+ * Replication keeps Harbor's behaviour with a shorter blob back-off (100 ms, not 2 s); the job
+ * service's retries of a failed task keep Harbor's waits (16 s, 31 s) unless `replication` says.
  */
 export async function startHarbor(opts: { scanDelayMs?: number; replication?: Partial<ReplicationOptions> } = {}): Promise<HarborTestbed> {
   const registry = await startOciRegistry();
-  const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'throw', scanDelayMs: opts.scanDelayMs, replication: opts.replication });
+  const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'throw', scanDelayMs: opts.scanDelayMs, replication: { retryBackoffMs: 100, ...opts.replication } });
   const client = createHarborAdminClient({ baseUrl: emulator.url, username: emulator.username, password: emulator.password, timeoutMs: 5000 });
   return {
     emulator,

@@ -40,10 +40,11 @@ describe('Harbor webhook payloads', () => {
     expect(later.event.dedupeKey).not.toBe(a.event.dedupeKey);
   });
 
-  // Harbor's replication payload has no repository: both sides, the local one without a registry_name.
+  // Harbor's replication payload has no repository: both sides, the local one without a registry_name,
+  // their namespaces crosswise (the remote side the task's source, the local side its destination).
   const replication = (direction: 'push' | 'pull', artifact = 'llama:1.0.0') => {
-    const local = { registry_type: 'harbor', endpoint: 'https://harbor.example', namespace: 'acme' };
-    const remote = { registry_name: 'dr-site', registry_type: 'harbor', endpoint: 'https://dr.example', namespace: 'mirror' };
+    const local = { registry_type: 'harbor', endpoint: 'https://harbor.example', namespace: direction === 'push' ? 'mirror' : 'acme' };
+    const remote = { registry_name: 'dr-site', registry_type: 'harbor', endpoint: 'https://dr.example', namespace: direction === 'push' ? 'acme' : 'mirror' };
     return {
       type: 'REPLICATION',
       occur_at: 1755162500,
@@ -61,7 +62,7 @@ describe('Harbor webhook payloads', () => {
     };
   };
 
-  it('find the project of a replication on its local side, whichever way it copies, and of a retention', () => {
+  it('find the project of a replication, the local end of the copy, whichever way it copies, and of a retention', () => {
     for (const direction of ['push', 'pull'] as const) {
       const result = parseHarborEvent(replication(direction));
       expect(result.ok && result.event).toMatchObject({ type: 'REPLICATION', namespace: 'acme', repository: null });

@@ -12,6 +12,40 @@ function executionView(e: ReplicationExecutionState): HarborSchemas['Replication
   return view;
 }
 
+/** distribution's repository name (`reference.NameRegexp`, path components only), Harbor's rule for `dest_namespace`. */
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*';
+const NAMESPACE = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
+
+/** Harbor's `Policy.Validate` and `Filter.Validate` (src/controller/replication/model, src/pkg/reg/model/policy.go). */
+function validatePolicy(req: Policy): void {
+  if (!req.name) throw badRequest('empty name');
+  if (Boolean(req.src_registry?.id) === Boolean(req.dest_registry?.id)) throw badRequest("either src_registry or dest_registry should be empty and the other one shouldn't be empty");
+  for (const f of req.filters ?? []) {
+    if (f.type === 'name' || f.type === 'tag' || f.type === 'resource') {
+      if (typeof f.value !== 'string') throw badRequest("the type of filter value isn't string");
+      if (f.type === 'resource' && f.value !== 'artifact' && f.value !== 'image') throw badRequest(`invalid resource filter: ${f.value}`);
+      if (f.type !== 'tag' && f.decoration) throw badRequest('only tag and label filter support decoration');
+    } else if (f.type === 'label') {
+      if (!Array.isArray(f.value) || f.value.some((l) => typeof l !== 'string')) throw badRequest("the type of label filter value isn't string slice");
+    } else {
+      throw badRequest('invalid filter type');
+    }
+    if (f.decoration && f.decoration !== 'matches' && f.decoration !== 'excludes') throw badRequest(`invalid filter decoration, :${f.decoration}`);
+  }
+  if (req.dest_namespace && !NAMESPACE.test(req.dest_namespace)) throw badRequest(`invalid destination namespace: ${req.dest_namespace}`);
+  const trigger = req.trigger;
+  if (trigger && trigger.type !== 'manual' && trigger.type !== 'event_based') {
+    if (trigger.type !== 'scheduled') throw badRequest('invalid trigger type');
+    const cron = trigger.trigger_settings?.cron ?? '';
+    if (!cron) throw badRequest('the cron string cannot be empty when the trigger type is scheduled');
+    // Harbor's cron has seconds first (6 fields).
+    const fields = cron.split(' ');
+    if (fields.length !== 6 || fields.some((x) => !/^[\w*/,?-]+$/.test(x))) throw badRequest(`invalid cron string for scheduled trigger: ${cron}`);
+    if (fields[0] !== '0') throw badRequest('the 1st field (indicating Seconds of time) of the cron setting must be 0');
+    if (fields[1] === '*') throw badRequest('* is not allowed for the Minutes field of the cron setting of replication policy');
+  }
+}
+
 /** The user of the request's Basic credentials (the API lets only the admin in). */
 const requester = (c: Context) => Buffer.from((c.req.header('authorization') ?? '').slice(6), 'base64').toString('utf8').split(':')[0] ?? '';
 
@@ -29,8 +63,7 @@ export function replicationRoutes(app: Hono, ctx: EmulatorContext) {
     return e;
   };
   const validate = (req: Policy, id?: number) => {
-    if (!req.name) throw badRequest('name is required');
-    if (!req.src_registry?.id && !req.dest_registry?.id) throw badRequest('src_registry or dest_registry is required');
+    validatePolicy(req);
     for (const r of [req.src_registry, req.dest_registry]) if (r?.id && !ctx.state.registries.has(r.id)) throw badRequest(`registry ${r.id} not found`);
     if ([...policies.values()].some((p) => p.name === req.name && p.id !== id)) throw conflict(`policy ${req.name} already exists`);
   };
