@@ -132,6 +132,9 @@ export function registryClient(endpoint: RegistryEndpoint, signal: AbortSignal) 
       await res.body?.cancel();
     },
 
+    /** Every item of a Harbor API list (`/api/v2.0/…`), following its `Link` pages. */
+    harborList: <T>(path: string, what: string) => paged<T>(path, what, (b) => b as T[]),
+
     /** A Harbor endpoint's project, created when missing (Harbor's adapter prepares the namespaces it pushes to). */
     async ensureHarborProject(name: string): Promise<void> {
       const head = await request('HEAD', `/api/v2.0/projects?project_name=${encodeURIComponent(name)}`);

@@ -33,11 +33,15 @@ export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = { blobRetries: 5,
 /** The user Harbor's job service writes to the local registry as (src/common/secret: `JobserviceUser`). */
 export const JOBSERVICE_USER = 'harbor-jobservice';
 
-/** One artifact to copy: its tags, or its digest when it has none; labels for the label filter. */
+/**
+ * One artifact to copy: its tags, or its digest when it has none; labels for the label filter. An
+ * accessory (a signature) carries its subject's tags and labels, which the filters match instead.
+ */
 interface SourceArtifact {
   digest?: string;
   tags: string[];
   labels: string[];
+  parentTags?: string[];
 }
 
 /** A repository and the artifacts of it to copy: Harbor's unit of a task. */
@@ -61,7 +65,7 @@ const JOB_STATUS: Record<TaskStatus, string> = { Pending: 'Pending', InProgress:
 /** Harbor's execution triggers, as its REPLICATION webhook reports them (src/pkg/task/model.go). */
 const TRIGGER_TYPE: Record<string, string> = { manual: 'MANUAL', event_based: 'EVENT', scheduled: 'SCHEDULE' };
 /** Harbor writes a zero time where a time is not set yet (Go's zero `strfmt.DateTime`). */
-const ZERO_TIME = '0001-01-01T00:00:00.000Z';
+export const ZERO_TIME = '0001-01-01T00:00:00.000Z';
 const FOREIGN_LAYER = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';
 
 const filterOf = (policy: Policy, type: string) => (policy.filters ?? []).find((f) => f.type === type && f.value !== undefined && f.value !== '');
@@ -80,9 +84,12 @@ function filterArtifacts(policy: Policy, artifacts: SourceArtifact[]): SourceArt
     const pattern = String(tag.value);
     const keep = (name: string) => doublestarMatch(pattern, name) !== (tag.decoration === 'excludes');
     kept = kept.flatMap((a) => {
-      if (a.tags.length === 0) return keep('') ? [a] : [];
-      const tags = a.tags.filter(keep);
-      return tags.length > 0 ? [{ ...a, tags }] : [];
+      const matched = a.parentTags ?? a.tags;
+      if (matched.length === 0) return keep('') ? [a] : [];
+      const tags = matched.filter(keep);
+      if (tags.length === 0) return [];
+      // An accessory goes with all of its own tags; an artifact with the matching ones only.
+      return a.parentTags ? [a] : [{ ...a, tags }];
     });
   }
   const label = filterOf(policy, 'label');
@@ -118,6 +125,25 @@ function breakMidway(body: ReadableStream<Uint8Array>, size: number): ReadableSt
         sent += chunk.byteLength;
         if (sent >= size / 2) controller.error(new Error('injected fault: the connection broke halfway through the blob upload'));
         else controller.enqueue(chunk);
+      },
+    }),
+  );
+}
+
+/** Harbor's per-blob speed limit (src/lib/iothrottler.go): `speed` Kb/s (128 bytes/s each), a 1000 KiB burst. */
+function throttle(body: ReadableStream<Uint8Array>, speed: number): ReadableStream<Uint8Array> {
+  const burst = 1000 * 1024;
+  const bytesPerMs = (speed * 128) / 1000;
+  let tokens = burst;
+  let last = Date.now();
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      async transform(chunk, controller) {
+        const at = Date.now();
+        tokens = Math.min(burst, tokens + (at - last) * bytesPerMs) - chunk.byteLength;
+        last = at;
+        if (tokens < 0) await sleep(-tokens / bytesPerMs);
+        controller.enqueue(chunk);
       },
     }),
   );
@@ -243,7 +269,7 @@ export class Replicator {
       const src = registryClient(push ? { base: this.opts.registryUrl } : remoteEndpoint, signal);
       const dst = registryClient(push ? remoteEndpoint : { base: self, auth: this.opts.jobservice }, signal);
 
-      const resources = given ?? (push ? await this.localResources(policy) : await this.remoteResources(src, policy));
+      const resources = given ?? (push ? await this.localResources(policy) : remote.type === 'harbor' ? await this.harborResources(src, policy) : await this.remoteResources(src, policy));
       if (signal.aborted) return this.end(execution, 'Stopped', '');
       if (resources.length === 0) return this.end(execution, 'Succeed', 'no resources need to be replicated');
       const destinations = resources.map((r) => replaceNamespace(r.repository, policy.dest_namespace ?? '', policy.dest_namespace_replace_count ?? -1));
@@ -280,25 +306,55 @@ export class Replicator {
     const resources: Resource[] = [];
     for (const repository of await this.ctx.oci.repositories()) {
       if (!this.ctx.state.projects.has(repository.split('/')[0]!) || !nameMatches(policy, repository)) continue;
-      const { artifacts } = await readRepository(this.ctx, repository);
-      const candidates = artifacts.map(({ manifest, tags }) => ({
-        digest: manifest.digest,
-        tags,
-        labels: (this.ctx.state.artifacts.get(`${repository}@${manifest.digest}`)?.labels ?? []).map((l) => l.name ?? ''),
-      }));
+      const { artifacts, accessories } = await readRepository(this.ctx, repository);
+      // Each artifact, then its accessories (Harbor lists them `with_accessory`): a cosign signature by its tag, a referrer by digest.
+      const candidates = artifacts.flatMap(({ manifest, tags }): SourceArtifact[] => {
+        const labels = (this.ctx.state.artifacts.get(`${repository}@${manifest.digest}`)?.labels ?? []).map((l) => l.name ?? '');
+        const signatureTag = `${manifest.digest.replace(':', '-')}.sig`;
+        return [
+          { digest: manifest.digest, tags, labels },
+          ...(accessories.get(manifest.digest) ?? []).map(({ manifest: accessory }) => ({
+            digest: accessory.digest,
+            tags: accessory.manifest.subject ? [] : [signatureTag],
+            labels,
+            parentTags: tags,
+          })),
+        ];
+      });
       const selected = filterArtifacts(policy, candidates);
       if (selected.length > 0) resources.push({ repository, artifacts: selected });
     }
     return resources;
   }
 
-  /** A remote registry's repositories (its catalog) and tags the policy selects; a plain registry has no labels. */
+  /** A plain remote registry's repositories (its catalog) and tags the policy selects; it has no labels. */
   private async remoteResources(src: RegistryClient, policy: Policy): Promise<Resource[]> {
     const resources: Resource[] = [];
     for (const repository of await src.catalog()) {
       if (!nameMatches(policy, repository)) continue;
       const selected = filterArtifacts(policy, (await src.tags(repository)).map((tag) => ({ tags: [tag], labels: [] })));
       if (selected.length > 0) resources.push({ repository, artifacts: selected });
+    }
+    return resources;
+  }
+
+  /** A remote Harbor's artifacts the policy selects, listed through its API as Harbor's adapter does: labels and untagged artifacts included. */
+  private async harborResources(src: RegistryClient, policy: Policy): Promise<Resource[]> {
+    type S = HarborSchemas;
+    const resources: Resource[] = [];
+    for (const project of await src.harborList<S['Project']>('/api/v2.0/projects?page_size=100', 'list the projects')) {
+      const repositories = await src.harborList<S['Repository']>(`/api/v2.0/projects/${project.name}/repositories?page_size=100`, `list the repositories of ${project.name}`);
+      for (const { name = '' } of repositories) {
+        if (!nameMatches(policy, name)) continue;
+        const inProject = encodeURIComponent(encodeURIComponent(name.slice(`${project.name}/`.length)));
+        const artifacts = await src.harborList<S['Artifact']>(
+          `/api/v2.0/projects/${project.name}/repositories/${inProject}/artifacts?with_tag=true&with_label=true&page_size=100`,
+          `list the artifacts of ${name}`,
+        );
+        const candidates = artifacts.map((a) => ({ digest: a.digest, tags: (a.tags ?? []).map((t) => t.name ?? ''), labels: (a.labels ?? []).map((l) => l.name ?? '') }));
+        const selected = filterArtifacts(policy, candidates);
+        if (selected.length > 0) resources.push({ repository: name, artifacts: selected });
+      }
     }
     return resources;
   }
@@ -390,7 +446,7 @@ export class Replicator {
     for (const child of content.manifests ?? []) await this.copyArtifact(src, srcRepo, child.digest, dst, dstRepo, child.digest, { ...policy, override: true }, log, signal);
     for (const blob of [...(content.config ? [content.config] : []), ...(content.layers ?? [])]) {
       if (blob.mediaType === FOREIGN_LAYER) continue;
-      await this.copyBlobWithRetry(src, srcRepo, dst, dstRepo, blob, policy.copy_by_chunk ?? false, log, signal);
+      await this.copyBlobWithRetry(src, srcRepo, dst, dstRepo, blob, policy, log, signal);
     }
     await dst.putManifest(dstRepo, dstRef, manifest);
     log('INFO', `copy ${srcRepo}:${srcRef}(source registry) to ${dstRepo}:${dstRef}(destination registry) completed`);
@@ -402,14 +458,15 @@ export class Replicator {
     dst: RegistryClient,
     dstRepo: string,
     blob: Descriptor,
-    byChunk: boolean,
+    policy: Policy,
     log: (level: string, message: string) => void,
     signal: AbortSignal,
   ): Promise<void> {
+    const byChunk = policy.copy_by_chunk ?? false;
     for (let attempt = 1, backoff = this.opts.retryBackoffMs; ; attempt++, backoff *= 2) {
       log('INFO', `copying the blob ${blob.digest}${byChunk ? ` by chunk(chunkSize: ${this.opts.chunkSize})` : ''}(the ${attempt}th running)...`);
       try {
-        await this.copyBlob(src, srcRepo, dst, dstRepo, blob, byChunk, log);
+        await this.copyBlob(src, srcRepo, dst, dstRepo, blob, policy, log);
         log('INFO', `copy the blob ${blob.digest} completed`);
         return;
       } catch (err) {
@@ -421,15 +478,16 @@ export class Replicator {
     }
   }
 
-  /** One blob, unless the destination has it: its body streams from the source's GET into the upload. */
-  private async copyBlob(src: RegistryClient, srcRepo: string, dst: RegistryClient, dstRepo: string, blob: Descriptor, byChunk: boolean, log: (level: string, message: string) => void): Promise<void> {
+  /** One blob, unless the destination has it: its body streams from the source's GET into the upload, at the policy's speed. */
+  private async copyBlob(src: RegistryClient, srcRepo: string, dst: RegistryClient, dstRepo: string, blob: Descriptor, policy: Policy, log: (level: string, message: string) => void): Promise<void> {
     if (await dst.blobExists(dstRepo, blob.digest)) {
       log('INFO', `the blob ${blob.digest} already exists on the destination registry, skip`);
       return;
     }
     const breaks = this.ctx.faults.takeReplicationBlobFailure();
-    const body = (stream: ReadableStream<Uint8Array>, size: number) => (breaks ? breakMidway(stream, size) : stream);
-    if (byChunk && blob.size > this.opts.chunkSize) {
+    const limited = (stream: ReadableStream<Uint8Array>) => (policy.speed ? throttle(stream, policy.speed) : stream);
+    const body = (stream: ReadableStream<Uint8Array>, size: number) => limited(breaks ? breakMidway(stream, size) : stream);
+    if (policy.copy_by_chunk && blob.size > this.opts.chunkSize) {
       await dst.pushBlobChunked(dstRepo, blob.digest, blob.size, this.opts.chunkSize, async ([from, to]) => body(await src.blob(srcRepo, blob.digest, [from, to]), to - from + 1));
     } else {
       await dst.pushBlob(dstRepo, blob.digest, body(await src.blob(srcRepo, blob.digest), blob.size));

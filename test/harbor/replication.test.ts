@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,10 +11,10 @@ import type { OciRegistry } from '../servers/oci-registry';
 import { startOciRegistry } from '../servers/oci-registry';
 import { freePort } from '../servers/ports';
 import { eventually, expectNever } from '../support/eventually';
-import { addEndpoint, startHarbor, startRemoteRegistry, type HarborTestbed } from '../support/harbor';
+import { addEndpoint, failureOf, startHarbor, startRemoteRegistry, type HarborTestbed } from '../support/harbor';
 import { createHarborAdminClient } from '../support/harbor-admin';
 import { uniqueName } from '../support/stack';
-import { type ModelArtifact, pushBlob, pushModel, putManifest } from './oci-push';
+import { type ModelArtifact, pushBlob, pushCosignSignature, pushModel, putManifest } from './oci-push';
 import { startReceiver } from './receiver';
 
 const REMOTE_AUTH = { username: 'mirror', password: 'mirror-s3cret' };
@@ -257,6 +257,29 @@ describe('replication between the emulator and real remote registries', () => {
     expect(await h.client.replication.createPolicy({ ...valid, trigger: { type: 'scheduled', trigger_settings: { cron: '0 30 2 * * *' } } })).toBeGreaterThan(0);
   });
 
+  it('keeps a policy as Harbor does: `deletion` sets the deletion flag, left-out booleans are false, both sides answered whole', async () => {
+    const registryId = await endpoint();
+    const registry = await h.client.registries.get(registryId);
+    const base = { dest_registry: { id: registryId }, trigger: { type: 'manual' }, filters: [{ type: 'name', value: 'proj/**' }] };
+    const withDeletion = await h.client.replication.createPolicy({ ...base, name: uniqueName('rule'), deletion: true, enabled: true });
+    expect(await h.client.replication.getPolicy(withDeletion)).toMatchObject({
+      deletion: true,
+      replicate_deletion: true,
+      enabled: true,
+      override: false,
+      speed: 0,
+      copy_by_chunk: false,
+      single_active_replication: false,
+      dest_namespace_replace_count: -1,
+      src_registry: { id: 0, name: 'Local', type: 'harbor', url: h.emulator.url, credential: { type: 'secret', access_secret: '*****' } },
+      dest_registry: { id: registryId, name: registry?.name, type: 'docker-registry', url: remote.url, credential: { type: 'basic', access_key: REMOTE_AUTH.username, access_secret: '*****' } },
+    });
+    // Harbor v2.15's handler reads the deprecated `deletion` only: `replicate_deletion` alone leaves the flag off.
+    const withoutDeletion = await h.client.replication.createPolicy({ ...base, name: uniqueName('rule'), replicate_deletion: true });
+    expect(await h.client.replication.getPolicy(withoutDeletion)).toMatchObject({ deletion: false, replicate_deletion: false, enabled: false });
+    expect((await failureOf(h.client.replication.startExecution(withoutDeletion))).message).toContain(`the policy ${withoutDeletion} is disabled`);
+  });
+
   it('fails the tasks while the remote is down, and a rerun copies once it is up', async () => {
     const local = await project([]);
     const model = await pushModel(h.emulator.url, `${local}/llama`, '1.0.0');
@@ -413,6 +436,39 @@ describe('replication between the emulator and real remote registries', () => {
     expect(log).toContain(`copy ${repository}:v1(source registry) to ${ns}/multi:v1(destination registry) completed`);
   });
 
+  it('takes a selected artifact\'s cosign signature along, as Harbor replicates accessories', async () => {
+    const local = await project([]);
+    const signed = await pushModel(h.emulator.url, `${local}/llama`, '1.0.0');
+    const signature = await pushCosignSignature(h.emulator.url, `${local}/llama`, signed.digest);
+    const unsigned = await pushModel(h.emulator.url, `${local}/llama`, '2.0.0');
+    await pushCosignSignature(h.emulator.url, `${local}/llama`, unsigned.digest);
+    const registryId = await endpoint();
+    const ns = uniqueName('mirror');
+    const policyId = await createPolicy(spec({ direction: 'push', localProject: local, remoteNamespace: ns, harborRegistryId: registryId, filters: { tag: '1.*' } }));
+    const { tasks } = await run(policyId);
+    expect(tasks.map((t) => [t.src_resource, t.status])).toEqual([[`${local}/llama [2 item(s) in total]`, 'Succeed']]);
+    const signatureTag = `${signed.digest.replace(':', '-')}.sig`;
+    expect(await remoteDigest(`${ns}/llama`, '1.0.0')).toBe(signed.digest);
+    expect(await remoteDigest(`${ns}/llama`, signatureTag)).toBe(signature.digest);
+    const remoteTags = (await (await remoteGet(`/v2/${ns}/llama/tags/list`)).json()) as { tags: string[] };
+    expect(remoteTags.tags.sort()).toEqual(['1.0.0', signatureTag].sort());
+  });
+
+  it('copies no faster than the policy\'s speed (Kb/s, after Harbor\'s 1000 KiB burst)', async () => {
+    const local = await project([]);
+    const config = await pushBlob(h.emulator.url, `${local}/slow`, Buffer.from('{}'), 'application/vnd.cncf.model.config.v1+json');
+    const weights = await pushBlob(h.emulator.url, `${local}/slow`, Buffer.alloc(2 * 1024 * 1024, 7), 'application/vnd.cncf.model.weight.v1.raw');
+    await putManifest(h.emulator.url, `${local}/slow`, '1.0.0', { schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [weights] });
+    const registryId = await endpoint();
+    const ns = uniqueName('mirror');
+    // 8192 Kb/s is 1 MiB/s: the 2 MiB blob takes about a second once the burst is spent.
+    const policyId = await createPolicy(spec({ direction: 'push', localProject: local, remoteNamespace: ns, harborRegistryId: registryId, speedKbps: 8192 }));
+    const { execution } = await run(policyId);
+    expect(execution).toMatchObject({ status: 'Succeed' });
+    expect(Date.parse(execution.end_time!) - Date.parse(execution.start_time!)).toBeGreaterThanOrEqual(900);
+    expect((await remoteGet(`/v2/${ns}/slow/blobs/${weights.digest}`, undefined)).status).toBe(200);
+  });
+
   it('selects artifacts by label', async () => {
     const local = await project([]);
     const labelled = await pushModel(h.emulator.url, `${local}/llama`, '1.0.0');
@@ -440,6 +496,28 @@ describe('replication between the emulator and real remote registries', () => {
       expect((await run(policyId)).execution).toMatchObject({ status: 'Succeed', succeed: 1 });
       expect(await remoteHarbor.client.projects.get(ns)).toMatchObject({ name: ns });
       expect((await remoteHarbor.client.artifacts.list(ns, 'llama', { withTag: true })).items.map((a) => [a.digest, a.tags?.map((t) => t.name)])).toEqual([[model.digest, ['1.0.0']]]);
+      expect(remoteHarbor.emulator.violations).toEqual([]);
+    } finally {
+      await remoteHarbor.stop();
+    }
+  });
+
+  it('pulls from a remote Harbor (another emulator) what its API lists, labels included', async () => {
+    const remoteHarbor = await startHarbor();
+    try {
+      const upstream = uniqueName('upstream');
+      await remoteHarbor.client.projects.create({ project_name: upstream });
+      const approved = await pushModel(remoteHarbor.emulator.url, `${upstream}/llama`, '1.0.0');
+      await pushModel(remoteHarbor.emulator.url, `${upstream}/llama`, '1.1.0');
+      remoteHarbor.emulator.state.artifacts.get(`${upstream}/llama@${approved.digest}`)!.labels.push({ id: 1, name: 'approved' });
+      const local = await project([]);
+      const registryId = await addEndpoint(h, uniqueName('harbor'), { url: remoteHarbor.emulator.url, type: 'harbor', username: remoteHarbor.emulator.username, password: remoteHarbor.emulator.password });
+      const policyId = await createPolicy(spec({ direction: 'pull', localProject: local, remoteNamespace: upstream, harborRegistryId: registryId, filters: { label: 'approved' } }));
+      const { execution, tasks } = await run(policyId);
+      expect(execution).toMatchObject({ status: 'Succeed', succeed: 1 });
+      expect(tasks.map((t) => [t.src_resource, t.dst_resource])).toEqual([[`${upstream}/llama [1 item(s) in total]`, `${local}/llama [1 item(s) in total]`]]);
+      const listed = (await h.client.artifacts.list(local, 'llama', { withTag: true })).items;
+      expect(listed.map((a) => [a.digest, a.tags?.map((t) => t.name)])).toEqual([[approved.digest, ['1.0.0']]]);
       expect(remoteHarbor.emulator.violations).toEqual([]);
     } finally {
       await remoteHarbor.stop();
@@ -488,12 +566,13 @@ describe('replication between the emulator and real remote registries', () => {
 });
 
 describe('replication in the state file', () => {
-  it('keeps executions, tasks and their logs across a restart', async () => {
+  it('keeps executions, tasks and their logs across a restart, and fails what a crash interrupted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelregistry-replication-state-'));
+    const stateFile = join(dir, 'harbor-state.json');
     const registry = await startOciRegistry({ dataDir: join(dir, 'registry') });
     const remote = await startOciRegistry();
     const start = async () => {
-      const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'throw', stateFile: join(dir, 'harbor-state.json') });
+      const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'throw', stateFile });
       return { emulator, client: createHarborAdminClient({ baseUrl: emulator.url, username: emulator.username, password: emulator.password, timeoutMs: 5000 }) };
     };
     try {
@@ -521,6 +600,20 @@ describe('replication in the state file', () => {
         expect(second.emulator.violations).toEqual([]);
       } finally {
         await second.emulator.stop();
+      }
+
+      // As if the process had died mid-copy: the file says running; the next start fails it.
+      const snapshot = JSON.parse(readFileSync(stateFile, 'utf8')) as { replicationExecutions: [number, Json][]; replicationTasks: [number, { task: Json }][] };
+      for (const [, e] of snapshot.replicationExecutions) if (e.id === id) Object.assign(e, { status: 'InProgress', succeed: 0, in_progress: 1 });
+      for (const [, t] of snapshot.replicationTasks) if (t.task.execution_id === id) t.task.status = 'InProgress';
+      writeFileSync(stateFile, JSON.stringify(snapshot));
+      const third = await start();
+      try {
+        expect(await third.client.replication.getExecution(id)).toMatchObject({ status: 'Failed', failed: 1, in_progress: 0 });
+        const log = await fetch(`${third.emulator.url}/api/v2.0/replication/executions/${id}/tasks/${tasks[0]!.id}/log`, { headers: { authorization: basic(third.emulator) } });
+        expect(await log.text()).toContain('the job was interrupted: the emulator stopped while it ran');
+      } finally {
+        await third.emulator.stop();
       }
     } finally {
       await registry.stop();

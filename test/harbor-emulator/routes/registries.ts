@@ -11,12 +11,13 @@ const isLoopback = (url: string) => {
   }
 };
 
+/** Harbor hides the stored secret of an endpoint. */
+export const registryView = (r: HarborSchemas['Registry']): HarborSchemas['Registry'] => ({ ...r, credential: r.credential ? { ...r.credential, access_secret: '*****' } : undefined });
+
 /** Remote registries: the endpoints replication policies copy to or from. */
 export function registryRoutes(app: Hono, ctx: EmulatorContext) {
-  /** Harbor hides the stored secret of an endpoint. */
-  const view = (r: HarborSchemas['Registry']): HarborSchemas['Registry'] => ({ ...r, credential: r.credential ? { ...r.credential, access_secret: '*****' } : undefined });
 
-  app.get('/registries', operation(ctx, 'listRegistries', (c) => paged(c, [...ctx.state.registries.values()].map(view))));
+  app.get('/registries', operation(ctx, 'listRegistries', (c) => paged(c, [...ctx.state.registries.values()].map(registryView))));
 
   app.post('/registries', operation(ctx, 'createRegistry', async (c) => {
     const req = (await c.req.json()) as HarborSchemas['Registry'];
@@ -43,7 +44,7 @@ export function registryRoutes(app: Hono, ctx: EmulatorContext) {
   app.get('/registries/:id', operation(ctx, 'getRegistry', (c) => {
     const r = ctx.state.registries.get(Number(c.req.param('id')));
     if (!r) throw notFound(`registry ${c.req.param('id')} not found`);
-    return { status: 200, body: view(r) };
+    return { status: 200, body: registryView(r) };
   }));
 
   app.put('/registries/:id', operation(ctx, 'updateRegistry', async (c) => {

@@ -1,7 +1,9 @@
 import type { Context, Hono } from 'hono';
 import type { HarborSchemas } from '../../../activities/harbor';
 import { badRequest, conflict, type EmulatorContext, HarborError, notFound, now, operation, paged } from '../context';
+import { ZERO_TIME } from '../replication';
 import type { ReplicationExecutionState } from '../state';
+import { registryView } from './registries';
 
 type Policy = HarborSchemas['ReplicationPolicy'];
 
@@ -46,6 +48,34 @@ function validatePolicy(req: Policy): void {
   }
 }
 
+/**
+ * What Harbor keeps of a policy body (src/server/v2.0/handler/replication.go): `deletion`, not
+ * `replicate_deletion`, sets the deletion flag (the handler reads the deprecated field only);
+ * booleans left out are false (`enabled` too); a negative speed is 0; no replace count is -1.
+ */
+function stored(req: Policy, id: number, creationTime: string): Policy {
+  return {
+    id,
+    name: req.name,
+    description: req.description ?? '',
+    src_registry: req.src_registry,
+    dest_registry: req.dest_registry,
+    dest_namespace: req.dest_namespace ?? '',
+    dest_namespace_replace_count: req.dest_namespace_replace_count ?? -1,
+    trigger: req.trigger,
+    filters: req.filters,
+    deletion: req.deletion ?? false,
+    replicate_deletion: req.deletion ?? false,
+    override: req.override ?? false,
+    enabled: req.enabled ?? false,
+    speed: Math.max(0, req.speed ?? 0),
+    copy_by_chunk: req.copy_by_chunk ?? false,
+    single_active_replication: req.single_active_replication ?? false,
+    creation_time: creationTime,
+    update_time: now(),
+  };
+}
+
 /** The user of the request's Basic credentials (the API lets only the admin in). */
 const requester = (c: Context) => Buffer.from((c.req.header('authorization') ?? '').slice(6), 'base64').toString('utf8').split(':')[0] ?? '';
 
@@ -67,30 +97,37 @@ export function replicationRoutes(app: Hono, ctx: EmulatorContext) {
     for (const r of [req.src_registry, req.dest_registry]) if (r?.id && !ctx.state.registries.has(r.id)) throw badRequest(`registry ${r.id} not found`);
     if ([...policies.values()].some((p) => p.name === req.name && p.id !== id)) throw conflict(`policy ${req.name} already exists`);
   };
+  /** Harbor answers both sides as whole registries: the endpoint (secret hidden), and itself as `Local` (id 0) on the other. */
+  const policyView = (p: Policy): Policy => {
+    const side = (id: number | undefined): HarborSchemas['Registry'] => {
+      const endpoint = id ? ctx.state.registries.get(id) : undefined;
+      if (endpoint) return registryView(endpoint);
+      return { id: 0, name: 'Local', type: 'harbor', url: `http://${ctx.registryAddress()}`, insecure: true, status: 'healthy', description: '', credential: { type: 'secret', access_key: '', access_secret: '*****' }, creation_time: ZERO_TIME, update_time: ZERO_TIME };
+    };
+    return { ...p, src_registry: side(p.src_registry?.id), dest_registry: side(p.dest_registry?.id) };
+  };
   const running = (policyId: number) => [...ctx.state.replicationExecutions.values()].some((e) => e.policy_id === policyId && e.status === 'InProgress');
 
   app.get('/replication/policies', operation(ctx, 'listReplicationPolicies', (c) => {
     const name = c.req.query('name');
-    return paged(c, [...policies.values()].filter((p) => !name || p.name === name));
+    return paged(c, [...policies.values()].filter((p) => !name || p.name === name).map(policyView));
   }));
 
   app.post('/replication/policies', operation(ctx, 'createReplicationPolicy', async (c) => {
     const req = (await c.req.json()) as Policy;
     validate(req);
     const id = ctx.state.nextId();
-    const stamp = now();
-    // Harbor's legacy mode when the replace count is left out.
-    policies.set(id, { ...req, id, enabled: req.enabled ?? true, dest_namespace_replace_count: req.dest_namespace_replace_count ?? -1, creation_time: stamp, update_time: stamp });
+    policies.set(id, stored(req, id, now()));
     return { status: 201, headers: { location: `/api/v2.0/replication/policies/${id}` } };
   }));
 
-  app.get('/replication/policies/:id', operation(ctx, 'getReplicationPolicy', (c) => ({ status: 200, body: policyOf(c) })));
+  app.get('/replication/policies/:id', operation(ctx, 'getReplicationPolicy', (c) => ({ status: 200, body: policyView(policyOf(c)) })));
 
   app.put('/replication/policies/:id', operation(ctx, 'updateReplicationPolicy', async (c) => {
     const existing = policyOf(c);
     const req = (await c.req.json()) as Policy;
     validate(req, existing.id);
-    policies.set(existing.id!, { ...req, id: existing.id, enabled: req.enabled ?? true, dest_namespace_replace_count: req.dest_namespace_replace_count ?? -1, creation_time: existing.creation_time, update_time: now() });
+    policies.set(existing.id!, stored(req, existing.id!, existing.creation_time!));
     return { status: 200 };
   }));
 
