@@ -15,6 +15,9 @@ import { createInboxActivities } from './inbox/sweeper';
 import { createKeycloakActivities, type KeycloakConfig } from './keycloak';
 import { createKeycloakUserActivities } from './keycloak/users';
 import { createKafkaActivities, type EventPublisher } from './kafka';
+import { createRemoteOciActivities } from './oci/remote';
+import { createPromotionSignalActivities } from './temporal/promotions';
+import { createSyncScheduleActivities } from './temporal/sync-schedules';
 import { createReplicationFollowerActivities } from './temporal/replication-followers';
 
 export interface ActivityDeps {
@@ -47,6 +50,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createKeycloakUserActivities(deps),
     ...createKafkaActivities(deps),
     ...createInboxActivities(deps),
+    ...createRemoteOciActivities(deps),
+    ...createPromotionSignalActivities(deps),
+    ...createSyncScheduleActivities(deps),
     ...createReplicationFollowerActivities(deps),
   };
 }

@@ -29,6 +29,8 @@ import { createCheckpointsRouter } from './routes/checkpoints';
 import { createModelsRouter } from './routes/models';
 import { createOperationsRouter } from './routes/operations';
 import { createProjectsRouter } from './routes/projects';
+import { createPromotionsRouter } from './routes/promotions';
+import { createSyncRouter } from './routes/sync';
 import { createTenantsRouter } from './routes/tenants';
 import { createUsersRouter } from './routes/users';
 import { createWebhooksRouter } from './routes/webhooks';
@@ -50,6 +52,8 @@ export interface AppDeps {
   keycloak?: KeycloakConfig;
   /** Webhook deliveries handed to Temporal at once, after their answer (default 2). */
   webhookDispatchConcurrency?: number;
+  /** How long a promotion waits for an approval unless the request says (default 7 days). */
+  promotionApprovalTimeoutSeconds?: number;
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
@@ -105,6 +109,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createUsersRouter({ mutations, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createRegistriesRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
+  app.route('/api/v1', createPromotionsRouter({ db: deps.db, mutations, registries: deps.registries, approvalTimeoutSeconds: deps.promotionApprovalTimeoutSeconds }));
+  app.route('/api/v1', createSyncRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createReplicationsRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });

@@ -37,7 +37,8 @@ export function withCommonResponses(doc: OpenAPIObject, registries: string[]): O
   const schemas = (doc.components?.schemas ?? {}) as Record<string, Schema>;
   for (const name of requestSchemas) {
     const registry = schemas[name]?.properties?.registry;
-    if (registry && !registry.$ref) registry.enum = [...registries];
+    // A remote registry's name (`x-remote-registry`) is not one of the managed instances.
+    if (registry && !registry.$ref && !(registry as Record<string, unknown>)['x-remote-registry']) registry.enum = [...registries];
   }
   return doc;
 }

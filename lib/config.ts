@@ -24,6 +24,8 @@ export interface Config {
   webhookDispatchConcurrency: number;
   /** Period of the membership-sync Schedule. */
   membershipSyncEveryMinutes: number;
+  /** How long a promotion waits for its version's approval unless the request says otherwise. */
+  promotionApprovalTimeoutSeconds: number;
   /** Where the worker serves the Temporal SDK's Prometheus metrics; no endpoint when the port is unset. */
   workerMetrics: { host: string; port: number | undefined };
   /** Keycloak's admin API (service account) for project membership; unset: membership operations fail clearly. */
@@ -69,6 +71,7 @@ export function loadConfig(): Config {
     kafkaTopic: process.env.KAFKA_TOPIC ?? 'modelregistry.events',
     reconcileEveryMinutes: int('RECONCILE_INTERVAL_MINUTES', 60),
     membershipSyncEveryMinutes: int('MEMBERSHIP_SYNC_INTERVAL_MINUTES', 15),
+    promotionApprovalTimeoutSeconds: int('PROMOTION_APPROVAL_TIMEOUT_SECONDS', 7 * 24 * 3600),
     webhookDispatchConcurrency: int('WEBHOOK_DISPATCH_CONCURRENCY', 2),
     workerMetrics: { host: process.env.WORKER_METRICS_HOST ?? '127.0.0.1', port: process.env.WORKER_METRICS_PORT ? int('WORKER_METRICS_PORT', 0) : undefined },
     keycloak: process.env.KEYCLOAK_URL

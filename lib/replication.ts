@@ -168,3 +168,61 @@ export interface ExecutionRef {
   registry: string;
   harborExecutionId: number;
 }
+
+/**
+ * Whether a name matches one of Harbor's filter globs (doublestar): `**` any run of characters,
+ * `*` any run without `/`, `?` one character but `/`, `{a,b}` alternatives, `[…]` a class.
+ */
+export function globMatches(pattern: string, value: string): boolean {
+  let source = '';
+  let depth = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '*' && pattern[i + 1] === '*') {
+      source += '.*';
+      i++;
+    } else if (ch === '*') source += '[^/]*';
+    else if (ch === '?') source += '[^/]';
+    else if (ch === '{') {
+      source += '(?:';
+      depth++;
+    } else if (ch === '}' && depth > 0) {
+      source += ')';
+      depth--;
+    } else if (ch === ',' && depth > 0) source += '|';
+    else if (ch === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) source += '\\[';
+      else {
+        source += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else source += ch.replace(/[.+^$()|\\\]]/g, '\\$&');
+  }
+  if (depth > 0) return false;
+  return new RegExp(`^${source}$`).test(value);
+}
+
+/** A version on a remote registry, as a sync reads it. */
+export interface RemoteVersion {
+  /** `<namespace>/<model>`. */
+  repository: string;
+  model: string;
+  tag: string;
+  digest: string;
+}
+
+/** What a sync of a pull rule found and did. */
+export interface SyncResult {
+  rule: string;
+  project: string;
+  remoteRegistry: string;
+  /** Absent here, pulled by Harbor and now in the catalogue. */
+  pulled: { model: string; tag: string; digest: string }[];
+  /** Here with the same digest already. */
+  skipped: { model: string; tag: string; digest: string }[];
+  /** The same tag with another digest on each side: reported, left alone unless the rule overrides. */
+  conflicts: { model: string; tag: string; localDigest: string; remoteDigest: string }[];
+  /** Harbor's execution of the one-off pull policy, when one ran. */
+  harborExecutionId: number | null;
+}

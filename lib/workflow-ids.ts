@@ -16,3 +16,6 @@ export const replicationRuleWorkflowId = (registry: string, project: string, rul
 export const replicationRunWorkflowId = (registry: string, project: string, rule: string) => `replication-run:${registry}/${project}/${rule}`;
 /** The follower of one Harbor execution, whoever started it (a run, a trigger in Harbor, a promotion). */
 export const replicationExecutionWorkflowId = (registry: string, harborExecutionId: number) => `replication-execution:${registry}/${harborExecutionId}`;
+export const approvalWorkflowId = (registry: string, project: string, model: string, tag: string) => `approval:${registry}/${project}/${model}:${tag}`;
+export const promotionWorkflowId = (registry: string, project: string, model: string, tag: string, remote: string) => `promotion:${registry}/${project}/${model}:${tag}→${remote}`;
+export const registrySyncWorkflowId = (registry: string, project: string, rule: string) => `sync:${registry}/${project}/${rule}`;

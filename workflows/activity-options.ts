@@ -43,6 +43,9 @@ export const profiles = {
    */
   batch: { startToCloseTimeout: '2 minutes', heartbeatTimeout: '15 seconds', retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' } },
 
+  /** Reading a remote registry's catalogue, tags and manifests (a sync): heartbeats per manifest. */
+  remoteScan: { startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', scheduleToCloseTimeout: '15 minutes', retry: upstream },
+
   /** The inbox sweep runs on a Schedule: a few attempts, then the next run tries again. */
   sweep: { startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } },
 } satisfies Record<string, ActivityOptions>;

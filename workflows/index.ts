@@ -10,4 +10,7 @@ export * from './checkpoints';
 export * from './project-events';
 export * from './users';
 export * from './registries';
+export * from './approval';
+export * from './promotion';
 export * from './replications';
+export * from './sync';

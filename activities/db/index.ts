@@ -1,8 +1,10 @@
 import type { Db } from '../../db/client';
+import { createApprovalActivities } from './approvals';
 import { createAuditActivities } from './audit';
 import { createCatalogueImportActivities } from './catalogue-import';
 import { createCheckpointActivities } from './checkpoints';
 import { createInboxActivities } from './inbox';
+import { createLocationActivities } from './locations';
 import { createMembershipActivities } from './membership';
 import { createModelMetadataActivities } from './model-metadata';
 import { createProjectActivities } from './projects';
@@ -16,5 +18,5 @@ export type { ProjectRowInput } from './projects';
 export type { ImportedRepository } from './catalogue-import';
 
 export function createDbActivities(deps: { db: Db }) {
-  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps), ...createRemoteRegistryActivities(deps), ...createReplicationActivities(deps), ...createMembershipActivities(deps), ...createAuditActivities(deps), ...createInboxActivities(deps) };
+  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps), ...createRemoteRegistryActivities(deps), ...createReplicationActivities(deps), ...createMembershipActivities(deps), ...createAuditActivities(deps), ...createInboxActivities(deps), ...createApprovalActivities(deps), ...createLocationActivities(deps) };
 }

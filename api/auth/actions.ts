@@ -4,6 +4,8 @@ export const ACTIONS = [
   'projects.write',
   'models.read',
   'models.write',
+  /** Approving a model version for promotion: never the account that pushed it. */
+  'models.approve',
   'registries.read',
   'registries.write',
   'checkpoints.read',

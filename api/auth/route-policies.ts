@@ -78,6 +78,10 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
       { action, resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } } satisfies RoutePolicy,
     ]),
   ),
+  // Approval is its own action (never granted to developers), and never by the version's pusher (checked by the route).
+  'POST /api/v1/models/{project}/{model}/versions/{tag}/approval': { action: 'models.approve', resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } },
+  'DELETE /api/v1/models/{project}/{model}/versions/{tag}/approval': { action: 'models.approve', resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } },
+  'POST /api/v1/models/{project}/{model}/versions/{tag}/promotions': { action: 'models.write', resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } },
   'GET /api/v1/models/{project}/{model}/audit': { action: 'audit.read', resource: { kind: 'project', param: 'project', model: 'model' } },
 
   // Remote registries: a tenant's, or shared (created and changed by platform administrators only).
@@ -86,6 +90,8 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
   'GET /api/v1/registries/{name}': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
   'PATCH /api/v1/registries/{name}': { action: 'registries.write', resource: { kind: 'remote-registry', param: 'name' } },
   'DELETE /api/v1/registries/{name}': { action: 'registries.write', resource: { kind: 'remote-registry', param: 'name' } },
+  // The versions there; the list keeps those of projects the caller may read.
+  'GET /api/v1/registries/{name}/models': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
   'PUT /api/v1/registries/{name}/credentials': { action: 'registries.write', resource: { kind: 'remote-registry', param: 'name' } },
   // A project's replication rules and executions: guarded like the remote registries they use, in the project's tenant.
   ...Object.fromEntries(
@@ -102,6 +108,8 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
       ] as const
     ).map(([method, tail, action]) => [`${method} /api/v1/projects/{name}/replications${tail}`, { action, resource: { kind: 'project', param: 'name' } } satisfies RoutePolicy]),
   ),
+  // A pull rule's synchronization now: like running the rule.
+  'POST /api/v1/projects/{name}/replications/{rule}/sync': { action: 'registries.write', resource: { kind: 'project', param: 'name' } },
   // Pinging is reading: it changes nothing.
   'POST /api/v1/registries/{name}/ping': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
 

@@ -5,6 +5,7 @@ import { modelAudit } from '../../db/queries/model-audit';
 import { customMetadataOf, findLiveModel, listModels, liveTagsOf } from '../../db/queries/models';
 import { findLiveProject } from '../../db/queries/projects';
 import { findLiveVersion, imageContent } from '../../db/queries/versions';
+import { imageApproval, versionLocations } from '../../db/queries/locations';
 import { compareTags, isSemver } from '../../lib/model-metadata';
 import { parseFullName } from '../../lib/names';
 import { ModelName, OperationKind, ProjectName } from '../../lib/search-attributes';
@@ -203,8 +204,10 @@ export function createModelsRouter(deps: { db: Db; registries: string[]; mutatio
     const { project, model, tag } = c.req.valid('param');
     const registry = registryOf(c.req.valid('query').registry);
     const version = await findLiveVersion(deps.db, { registry, project, model, tag });
-    if (!version) return notFoundProblem(c, 'Version not found', `no version "${tag}" of "${project}/${model}" in ${registry}`);
-    return c.json({ model, project, tag, digest: version.digest, fullName: `${registry}/${project}/${model}:${tag}`, ...(await imageContent(deps.db, version.imageId)) }, 200);
+    const p = version && (await findLiveProject(deps.db, registry, project));
+    if (!version || !p) return notFoundProblem(c, 'Version not found', `no version "${tag}" of "${project}/${model}" in ${registry}`);
+    const [content, approval, locations] = await Promise.all([imageContent(deps.db, version.imageId), imageApproval(deps.db, version.imageId), versionLocations(deps.db, { projectId: p.id, model, tag })]);
+    return c.json({ model, project, tag, digest: version.digest, fullName: `${registry}/${project}/${model}:${tag}`, ...content, approval, locations }, 200);
   });
 
   router.openapi(getAudit, async (c) => {

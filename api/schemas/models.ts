@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ApprovalSchema, VersionLocationSchema } from './promotions';
 import { FULL_NAME_PATTERN } from '../../lib/names';
 import { line, singleLine, text } from '../../lib/text';
 import { PageQuery, RegistryQuery, SortQuery, queryFlag } from './common';
@@ -57,7 +58,17 @@ export const ModelListQuery = PageQuery.merge(RegistryQuery).extend({
 });
 
 export const VersionDetailSchema = z
-  .object({ model: z.string(), project: z.string(), tag: z.string(), digest: z.string(), fullName: z.string(), manifest: z.unknown().nullable(), metadata: z.array(z.unknown()).openapi({ description: 'A tree of {name, value, children}: runtime, layers, datasets, labels' }) })
+  .object({
+    model: z.string(),
+    project: z.string(),
+    tag: z.string(),
+    digest: z.string(),
+    fullName: z.string(),
+    manifest: z.unknown().nullable(),
+    metadata: z.array(z.unknown()).openapi({ description: 'A tree of {name, value, children}: runtime, layers, datasets, labels' }),
+    approval: ApprovalSchema.openapi({ description: 'Whether the image the tag points to is approved for promotion, by whom and when' }),
+    locations: z.array(VersionLocationSchema).openapi({ description: 'Where the version lives on remote registries (promoted or synchronized)' }),
+  })
   .openapi('ModelVersionDetail');
 
 export const ResolveQuery = z.object({ name: z.string().min(3).max(1024).regex(FULL_NAME_PATTERN).check(singleLine).openapi({ example: 'harbor.example.com/my-project/llama:1.2.0' }) });

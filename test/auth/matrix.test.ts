@@ -14,8 +14,8 @@ import { startTestStack, uniqueName, type TestStack } from '../support/stack';
  * independently of policy/pbac.yaml, so a change to either that breaks access shows here.
  */
 const ROLE_ACTIONS: Record<string, Action[]> = {
-  admin: ['projects.read', 'projects.write', 'models.read', 'models.write', 'checkpoints.read', 'checkpoints.write', 'registries.read', 'registries.write', 'cleanup.read', 'cleanup.admin', 'audit.read', 'membership.admin'],
-  maintainer: ['projects.read', 'models.read', 'models.write', 'checkpoints.read', 'checkpoints.write', 'registries.read', 'cleanup.read', 'cleanup.admin', 'audit.read'],
+  admin: ['projects.read', 'projects.write', 'models.read', 'models.write', 'models.approve', 'checkpoints.read', 'checkpoints.write', 'registries.read', 'registries.write', 'cleanup.read', 'cleanup.admin', 'audit.read', 'membership.admin'],
+  maintainer: ['projects.read', 'models.read', 'models.write', 'models.approve', 'checkpoints.read', 'checkpoints.write', 'registries.read', 'cleanup.read', 'cleanup.admin', 'audit.read'],
   developer: ['projects.read', 'models.read', 'models.write', 'checkpoints.read', 'checkpoints.write', 'registries.read'],
   guest: ['projects.read', 'models.read', 'checkpoints.read'],
   // The tenant's project is public in this test, so limited guests read it.

@@ -42,6 +42,16 @@ describe('embedded PDP (policy/pbac.yaml)', () => {
     expect(await pdp.decide(ask(dev, 'models.read', {}))).toBe(false);
   });
 
+  it('lets maintainers, tenant and platform admins approve versions, not developers', async () => {
+    const approve = (s: ReturnType<typeof subject>) => pdp.decide(ask(s, 'models.approve', { tenant: 'acme', model: 'm', version: '1.0.0' }));
+    expect(await approve(subject([], { acme: ['developer'] }))).toBe(false);
+    expect(await approve(subject([], { acme: ['guest'] }))).toBe(false);
+    expect(await approve(subject([], { acme: ['maintainer'] }))).toBe(true);
+    expect(await approve(subject([], { acme: ['admin'] }))).toBe(true);
+    expect(await approve(subject([], { beta: ['admin'] }))).toBe(false);
+    expect(await approve(subject(['platform-admin']))).toBe(true);
+  });
+
   it('grants realm roles everywhere', async () => {
     expect(await pdp.decide(ask(subject(['platform-admin']), 'cleanup.admin', { tenant: 'any' }))).toBe(true);
     expect(await pdp.decide(ask(subject(['platform-admin']), 'projects.write', {}))).toBe(true);

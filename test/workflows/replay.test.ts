@@ -14,7 +14,9 @@ const historiesDir = new URL('../histories/', import.meta.url);
 
 /**
  * Replays recorded histories against today's workflow code: a change that would break
- * running workflows (non-determinism) fails here. `RECORD_HISTORIES=1` re-records them.
+ * running workflows (non-determinism) fails here. `RECORD_HISTORIES=1` re-records them; the
+ * approval, promotion (a copy, a wait for an approval) and sync histories are recorded by
+ * test/promotion and test/sync, which set up what they need (`replayAndRecord`).
  */
 describe('workflow replay', () => {
   let stack: TestStack;

@@ -1,0 +1,63 @@
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
+import type { ReplicationRuleRecord } from '../../db/queries/replications';
+import { OperationKind, ProjectName } from '../../lib/search-attributes';
+import { registrySyncWorkflowId } from '../../lib/workflow-ids';
+
+/** One Schedule per pull rule, keyed by the rule's id (a rule's name may be reused after a delete). */
+export const ruleSyncScheduleId = (ruleId: string) => `registry-sync:${ruleId}`;
+
+/**
+ * When a rule's sync runs: a `scheduled` rule's Harbor cron (six fields, seconds first) without its
+ * seconds and with `?` as `*` (Temporal takes the five classic fields); any other every `everyMinutes`.
+ */
+export function syncScheduleSpec(rule: Pick<ReplicationRuleRecord, 'trigger' | 'cron'>, everyMinutes: number): ScheduleSpec {
+  if (rule.trigger === 'scheduled' && rule.cron) return { cronExpressions: [rule.cron.trim().split(/\s+/).slice(1).join(' ').replace(/\?/g, '*')] };
+  return { intervals: [{ every: `${everyMinutes} minutes` }] };
+}
+
+/** Temporal Schedules that run `registrySyncWorkflow` for pull rules: the rule workflows keep them in step with the rules. */
+export function createSyncScheduleActivities(deps: { temporal: { client: Client; taskQueue: string }; syncEveryMinutes?: number }) {
+  const { client, taskQueue } = deps.temporal;
+  const every = deps.syncEveryMinutes ?? 60;
+
+  async function deleteRuleSyncSchedule(ruleId: string): Promise<void> {
+    try {
+      await client.schedule.getHandle(ruleSyncScheduleId(ruleId)).delete();
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    }
+  }
+
+  return {
+    /** Creates or updates the rule's Schedule; a push or disabled rule has none (deleted). */
+    async upsertRuleSyncSchedule(rule: ReplicationRuleRecord): Promise<void> {
+      if (rule.direction !== 'pull' || !rule.enabled) return deleteRuleSyncSchedule(rule.id);
+      const spec = syncScheduleSpec(rule, every);
+      const action = {
+        type: 'startWorkflow' as const,
+        workflowType: 'registrySyncWorkflow',
+        args: [{ ref: { registry: rule.registry, project: rule.project, name: rule.name } }],
+        taskQueue,
+        workflowId: registrySyncWorkflowId(rule.registry, rule.project, rule.name),
+        typedSearchAttributes: [
+          { key: ProjectName, value: rule.project },
+          { key: OperationKind, value: 'registry.sync' },
+        ],
+      };
+      try {
+        await client.schedule.create({
+          scheduleId: ruleSyncScheduleId(rule.id),
+          spec,
+          action,
+          policies: { overlap: ScheduleOverlapPolicy.SKIP },
+          memo: { purpose: `Synchronize ${rule.project} from ${rule.remoteRegistry} (pull rule ${rule.name})` },
+        });
+      } catch (err) {
+        if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+        await client.schedule.getHandle(ruleSyncScheduleId(rule.id)).update((previous) => ({ ...previous, spec, action }));
+      }
+    },
+
+    deleteRuleSyncSchedule,
+  };
+}

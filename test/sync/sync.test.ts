@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createActivities } from '../../activities';
+import { ruleSyncScheduleId } from '../../activities/temporal/sync-schedules';
+import { findLiveReplicationRule } from '../../db/queries/replications';
+import { pushModel } from '../harbor/oci-push';
+import { startOciRegistry } from '../servers/oci-registry';
+import { eventually } from '../support/eventually';
+import { jsonRequest, readJson } from '../support/http';
+import { readTopic } from '../support/kafka';
+import { createTenant, onboardProject } from '../support/fixtures';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { registrySyncWorkflowId } from '../../lib/workflow-ids';
+import { copyArtifact, createRemote, replayAndRecord, servedDigest, versionDetail } from '../promotion/support';
+
+/**
+ * A pull rule's synchronization against a second real OCI registry (Basic auth): versions only
+ * there are pulled by Harbor (the emulator copies for real) and catalogued, the same ones are
+ * skipped, a tag with another digest on each side is reported and left alone unless the rule
+ * overrides.
+ */
+describe('pull synchronization', () => {
+  let stack: TestStack;
+  let remoteRegistry: Awaited<ReturnType<typeof startOciRegistry>>;
+  let project: string;
+  let projectId: string;
+  let remote: string;
+  const rule = 'from-upstream';
+  const auth = { username: 'syncer', password: `s3cr3t-${uniqueName('pw')}` };
+  const digests: Record<string, string> = {};
+  const sync = () => stack.app.request(`/api/v1/projects/${project}/replications/${rule}/sync`, { method: 'POST' });
+  const localDigest = async (tag: string) => (await versionDetail(stack, project, 'llama', tag)).digest as string | undefined;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ receiveWebhooks: true, captureLogs: true });
+    remoteRegistry = await startOciRegistry({ auth });
+    const tenant = await createTenant(stack);
+    ({ project, projectId } = await onboardProject(stack, tenant, { name: uniqueName('pull') }));
+    remote = await createRemote(stack, tenant, uniqueName('upstream'), remoteRegistry.url, { access_key: auth.username, access_secret: auth.password });
+    const created = await stack.app.request(`/api/v1/projects/${project}/replications`, jsonRequest({ name: rule, direction: 'pull', registry: remote, remoteNamespace: 'team', filters: { name: 'll*' } }));
+    expect(created.status, await created.clone().text()).toBe(201);
+
+    const local = stack.harbor.emulator.url;
+    // 1.0.0 on both sides (the same artifact); 1.1.0 on both with different artifacts; 2.0.0, `latest` and another model only there.
+    digests.same = (await pushModel(local, `${project}/llama`, '1.0.0')).digest;
+    await copyArtifact(local, `${project}/llama`, remoteRegistry.url, 'team/llama', '1.0.0', '1.0.0', auth);
+    digests.oursConflicting = (await pushModel(local, `${project}/llama`, '1.1.0')).digest;
+    digests.theirsConflicting = (await pushModel(remoteRegistry.url, 'team/llama', '1.1.0', { auth })).digest;
+    digests.newer = (await pushModel(remoteRegistry.url, 'team/llama', '2.0.0', { auth })).digest;
+    await pushModel(remoteRegistry.url, 'team/llama', 'latest', { auth });
+    await pushModel(remoteRegistry.url, 'team/bert', '0.1.0', { auth });
+    await eventually('the local versions catalogued', async () => (await localDigest('1.1.0')) === digests.oursConflicting && (await localDigest('1.0.0')) === digests.same);
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.close();
+    await remoteRegistry?.stop();
+  });
+
+  it('pulls a newer version only the remote has, with its catalogue entry, and reports the conflicting tag without touching it', async () => {
+    const res = await sync();
+    const body = await readJson(res);
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body).toMatchObject({
+      rule,
+      project,
+      remoteRegistry: remote,
+      pulled: [{ model: 'llama', tag: '2.0.0', digest: digests.newer }],
+      skipped: [{ model: 'llama', tag: '1.0.0', digest: digests.same }],
+      conflicts: [{ model: 'llama', tag: '1.1.0', localDigest: digests.oursConflicting, remoteDigest: digests.theirsConflicting }],
+    });
+    expect(body.harborExecutionId).toEqual(expect.any(Number));
+    // In Harbor and in the catalogue, with the remote's digest; the conflicting tag kept its own.
+    expect(await servedDigest(stack.harbor.emulator.url, `${project}/llama`, '2.0.0')).toBe(digests.newer);
+    expect(await localDigest('2.0.0')).toBe(digests.newer);
+    expect((await readJson(await stack.app.request(`/api/v1/models/${project}/llama`))).versions.map((v: { tag: string }) => v.tag)).toEqual(expect.arrayContaining(['1.0.0', '1.1.0', '2.0.0']));
+    expect(await servedDigest(stack.harbor.emulator.url, `${project}/llama`, '1.1.0')).toBe(digests.oursConflicting);
+    expect(await localDigest('1.1.0')).toBe(digests.oursConflicting);
+    // Neither the filtered-out model nor the non-semver tag came.
+    expect(await servedDigest(stack.harbor.emulator.url, `${project}/llama`, 'latest')).toBeNull();
+    expect((await stack.app.request(`/api/v1/models/${project}/bert`)).status).toBe(404);
+
+    expect((await versionDetail(stack, project, 'llama', '1.1.0')).locations).toEqual([expect.objectContaining({ remoteRegistry: remote, remoteRepository: 'team/llama', status: 'mismatch', digest: digests.theirsConflicting })]);
+    expect((await versionDetail(stack, project, 'llama', '2.0.0')).locations).toEqual([expect.objectContaining({ remoteRegistry: remote, status: 'present', digest: digests.newer, harborExecutionId: body.harborExecutionId })]);
+    const [execution] = await stack.database.sql<{ purpose: string; rule_id: string | null }[]>`select purpose, rule_id from modelregistry.replication_executions where harbor_execution_id = ${body.harborExecutionId}`;
+    expect(execution!.purpose).toBe('sync');
+    expect(execution!.rule_id).toBeTruthy();
+    expect([...stack.harbor.emulator.state.replicationPolicies.values()].filter((p) => /^sync-[0-9a-f-]{36}$/.test(p.name ?? ''))).toEqual([]);
+
+    const records = await readTopic(inject('kafkaBootstrap'), stack.topic, { what: 'the mismatch event', until: (rs) => rs.some((r) => JSON.parse(r.value).type === 'modelregistry.registry.mismatch') });
+    const mismatch = records.map((r) => JSON.parse(r.value)).find((e) => e.type === 'modelregistry.registry.mismatch');
+    expect(mismatch.data.conflicts).toEqual([{ model: 'llama', tag: '1.1.0', localDigest: digests.oursConflicting, remoteDigest: digests.theirsConflicting }]);
+    expect(JSON.stringify(records.map((r) => r.value))).not.toContain(auth.password);
+    expect(stack.logs.join('\n')).not.toContain(auth.password);
+
+    await replayAndRecord(stack, registrySyncWorkflowId(stack.registry, project, rule), 'registry-sync.json');
+
+    // Again: nothing left to pull, no new execution.
+    const executions = stack.harbor.emulator.state.replicationExecutions.size;
+    const again = await readJson(await sync());
+    expect(again).toMatchObject({ pulled: [], harborExecutionId: null, conflicts: [{ tag: '1.1.0' }] });
+    expect(again.skipped.map((v: { tag: string }) => v.tag)).toEqual(['1.0.0', '2.0.0']);
+    expect(stack.harbor.emulator.state.replicationExecutions.size).toBe(executions);
+  });
+
+  it('overwrites the conflicting tag only once the rule says override', async () => {
+    const patched = await stack.app.request(`/api/v1/projects/${project}/replications/${rule}`, jsonRequest({ override: true }, {}, 'PATCH'));
+    expect(patched.status, await patched.clone().text()).toBe(200);
+    const body = await readJson(await sync());
+    expect(body).toMatchObject({ pulled: [{ model: 'llama', tag: '1.1.0', digest: digests.theirsConflicting }], conflicts: [] });
+    expect(await localDigest('1.1.0')).toBe(digests.theirsConflicting);
+    expect((await versionDetail(stack, project, 'llama', '1.1.0')).locations).toEqual([expect.objectContaining({ status: 'present', digest: digests.theirsConflicting })]);
+  });
+
+  it('refuses a push rule and an unknown one', async () => {
+    const push = await stack.app.request(`/api/v1/projects/${project}/replications`, jsonRequest({ name: 'to-upstream', direction: 'push', registry: remote }));
+    expect(push.status).toBe(201);
+    const refused = await stack.app.request(`/api/v1/projects/${project}/replications/to-upstream/sync`, { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect((await stack.app.request(`/api/v1/projects/${project}/replications/nothing/sync`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('keeps one Temporal Schedule per pull rule', async () => {
+    const activities = createActivities(stack.deps);
+    const record = (await findLiveReplicationRule(stack.database.db, projectId, rule))!;
+    await activities.upsertRuleSyncSchedule(record);
+    const handle = stack.client.schedule.getHandle(ruleSyncScheduleId(record.id));
+    const described = await handle.describe();
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'registrySyncWorkflow', workflowId: `sync:${stack.registry}/${project}/${rule}` });
+    expect(described.spec.intervals?.[0]?.every).toBe(3_600_000);
+    await activities.upsertRuleSyncSchedule({ ...record, trigger: 'scheduled', cron: '0 30 2 * * ?' });
+    // Harbor's seconds dropped: 02:30 every day, as Temporal's calendar.
+    expect((await handle.describe()).spec.calendars).toEqual([expect.objectContaining({ hour: [{ start: 2, end: 2, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] })]);
+    // A disabled rule has none.
+    await activities.upsertRuleSyncSchedule({ ...record, enabled: false });
+    await expect(handle.describe()).rejects.toThrow();
+    await activities.upsertRuleSyncSchedule(record);
+    await activities.deleteRuleSyncSchedule(record.id);
+    await activities.deleteRuleSyncSchedule(record.id);
+    await expect(handle.describe()).rejects.toThrow();
+  });
+});

@@ -1,0 +1,118 @@
+import { defineSignal, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { conflict, notFound, operationFailed } from '../lib/failure-types';
+import { compareTags, isSemver } from '../lib/model-metadata';
+import { REPLICATION_CHANGED_SIGNAL } from '../lib/promotion';
+import type { RemoteVersion, ReplicationRuleRef, SyncResult } from '../lib/replication';
+import type { Actor } from './actor';
+import { profiles } from './activity-options';
+import { executionFailure, failAt, runOneOffReplication } from './one-off-replication';
+import { Saga } from './saga';
+
+const db = proxyActivities<Activities>(profiles.database);
+const harborBulk = proxyActivities<Activities>(profiles.harborBulk);
+const remoteScan = proxyActivities<Activities>(profiles.remoteScan);
+const events = proxyActivities<Activities>(profiles.events);
+
+export const syncReplicationChangedSignal = defineSignal(REPLICATION_CHANGED_SIGNAL);
+
+const byVersion = (a: { model: string; tag: string }, b: { model: string; tag: string }) => a.model.localeCompare(b.model) || compareTags(a.tag, b.tag);
+
+/**
+ * Synchronizes a `pull` rule's project with its remote registry: reads the remote's versions under
+ * the rule's namespace matching its filters (semantic-version tags), compares them with the
+ * catalogue's, pulls what is absent here with a one-off Harbor pull policy for exactly those
+ * repositories and tags, imports them into the catalogue and records where each lives. The same
+ * tag with another digest on each side is a conflict: recorded as a `mismatch` location and
+ * announced (`modelregistry.registry.mismatch`), never overwritten unless the rule says `override`.
+ */
+export async function registrySyncWorkflow(input: { ref: ReplicationRuleRef; actor?: Actor }): Promise<SyncResult> {
+  let nudges = 0;
+  setHandler(syncReplicationChangedSignal, () => void nudges++);
+  const rule = await db.findReplicationRule(input.ref);
+  if (!rule) throw notFound(`project "${input.ref.project}" in ${input.ref.registry} has no replication rule "${input.ref.name}"`);
+  if (rule.direction !== 'pull') throw conflict(`replication rule "${rule.name}" pushes to ${rule.remoteRegistry}; only a pull rule synchronizes from it`);
+  const remote = await db.findRemoteRegistry({ registry: rule.registry, name: rule.remoteRegistry });
+  if (!remote) throw notFound(`no remote registry "${rule.remoteRegistry}" in ${rule.registry}`);
+  const remoteRef = { registry: rule.registry, name: rule.remoteRegistry };
+
+  const saga = new Saga();
+  try {
+    const found: RemoteVersion[] = (await saga.step('read-remote', () => remoteScan.readRemoteVersions(remoteRef, rule.remoteNamespace, rule.filters))).filter((v) => isSemver(v.tag));
+    const local = await db.localVersions(rule.projectId, [...new Set(found.map((v) => v.model))]);
+    const here = new Map(local.map((v) => [`${v.model}:${v.tag}`, v.digest]));
+    const result: SyncResult = { rule: rule.name, project: rule.project, remoteRegistry: rule.remoteRegistry, pulled: [], skipped: [], conflicts: [], harborExecutionId: null };
+    const toPull: RemoteVersion[] = [];
+    for (const v of found.sort(byVersion)) {
+      const digest = here.get(`${v.model}:${v.tag}`);
+      if (digest === v.digest) result.skipped.push({ model: v.model, tag: v.tag, digest });
+      else if (digest === undefined || rule.override) toPull.push(v);
+      else result.conflicts.push({ model: v.model, tag: v.tag, localDigest: digest, remoteDigest: v.digest });
+    }
+    const locate = (v: { model: string; tag: string }, localDigest: string | null, remoteDigest: string, status: 'present' | 'mismatch', executionId: string | null, detail: string | null) =>
+      db.recordVersionLocation({ projectId: rule.projectId, model: v.model, tag: v.tag, remoteRegistryId: remote.id, remoteRepository: `${rule.remoteNamespace}/${v.model}`, localDigest, remoteDigest, status, executionId, detail });
+
+    let executionId: string | null = null;
+    if (toPull.length > 0) {
+      const braces = (xs: string[]) => (xs.length === 1 ? xs[0]! : `{${xs.join(',')}}`);
+      const run = await runOneOffReplication(
+        saga,
+        {
+          name: `sync-${uuid4()}`,
+          description: `one-off sync of ${rule.project} from ${rule.remoteRegistry} (rule ${rule.name})`,
+          direction: 'pull',
+          registry: rule.registry,
+          harborRegistryId: remote.harborRegistryId,
+          localProject: rule.project,
+          remoteNamespace: rule.remoteNamespace,
+          trigger: 'manual',
+          filters: { name: braces([...new Set(toPull.map((v) => v.model))]), tag: braces([...new Set(toPull.map((v) => v.tag))]) },
+          replicateDeletion: false,
+          override: rule.override,
+          speedKbps: rule.bandwidthKbps,
+          enabled: true,
+        },
+        { projectId: rule.projectId, ruleId: rule.id, purpose: 'sync' },
+        { nudges: () => nudges },
+      );
+      executionId = run.executionId;
+      result.harborExecutionId = run.harborExecutionId;
+      if (run.report.status !== 'Succeed') await failAt(saga, 'replicate', operationFailed(executionFailure(run), { harborExecutionId: run.harborExecutionId }));
+      // Harbor's push events may lag or be lost: the pulled repositories are imported now.
+      await saga.step('import', async () => {
+        for (const model of new Set(toPull.map((v) => v.model))) {
+          for (const repository of await harborBulk.listHarborRepositories(rule.registry, rule.project, model)) {
+            await db.reconcileRepository({ projectId: rule.projectId, registry: rule.registry, repository });
+          }
+        }
+      });
+      const imported = new Map((await db.localVersions(rule.projectId, [...new Set(toPull.map((v) => v.model))])).map((v) => [`${v.model}:${v.tag}`, v.digest]));
+      const missing = toPull.filter((v) => imported.get(`${v.model}:${v.tag}`) !== v.digest);
+      if (missing.length > 0) {
+        await failAt(saga, 'verify', operationFailed(`after Harbor's replication ${run.harborExecutionId} the project lacks ${missing.map((v) => `${v.model}:${v.tag}@${v.digest}`).join(', ')}`, { missing: missing.map((v) => `${v.model}:${v.tag}`) }));
+      }
+      result.pulled = toPull.map((v) => ({ model: v.model, tag: v.tag, digest: v.digest }));
+    }
+
+    await saga.step('record-locations', async () => {
+      for (const v of [...result.pulled, ...result.skipped]) await locate(v, v.digest, v.digest, 'present', result.pulled.includes(v) ? executionId : null, null);
+      for (const c of result.conflicts) await locate(c, c.localDigest, c.remoteDigest, 'mismatch', null, `the remote serves ${c.tag} as ${c.remoteDigest}, here ${c.localDigest}; left alone (the rule does not override)`);
+    });
+    const subject = `registries/${rule.registry}/${rule.remoteRegistry}`;
+    const announced = [
+      ...(result.conflicts.length > 0 ? [{ id: uuid4(), type: 'modelregistry.registry.mismatch', subject, time: new Date().toISOString(), data: { rule: rule.name, project: rule.project, remoteRegistry: rule.remoteRegistry, conflicts: result.conflicts } }] : []),
+      ...(result.pulled.length > 0 ? [{ id: uuid4(), type: 'modelregistry.registry.synchronized', subject, time: new Date().toISOString(), data: { ...result } }] : []),
+    ];
+    await db.recordAudit({
+      eventKey: `sync:${uuid4()}`,
+      actor: input.actor?.username ?? null,
+      action: 'registry.synchronized',
+      resource: `replications/${rule.registry}/${rule.project}/${rule.name}`,
+      details: { pulled: result.pulled.length, skipped: result.skipped.length, conflicts: result.conflicts.length, harborExecutionId: result.harborExecutionId, actorSubject: input.actor?.subject ?? null },
+    });
+    await events.publishEvents(announced);
+    return result;
+  } catch (err) {
+    return saga.fail(err);
+  }
+}
