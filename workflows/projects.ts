@@ -8,7 +8,7 @@ import { profiles } from './activity-options';
 import type { Actor } from './actor';
 import { recordHarborSummary } from './harbor-summary';
 import { onCataloguedProject, requireProject, requireTenant } from './lookups';
-import { announceReplicationRule, createPolicyStep, policySpecOf, requireVisibleRemoteRegistry } from './replications';
+import { announceReplicationRule, createPolicyStep, policySpecOf, requireVisibleRemoteRegistry, syncScheduleStep } from './replications';
 import { Saga } from './saga';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
@@ -133,6 +133,7 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
           Promise.all(rules.map((rule, i) => db.saveReplicationRule(rule, { projectId: project.id, remoteRegistryId: remotes[i]!.id, harborPolicyId: policyIds[i]! }))),
         )
       : [];
+    for (const rule of saved) await syncScheduleStep(saga, rule);
     await saga.step('publish-event', () => events.publishEvent(projectEvent('modelregistry.project.created', project)));
     for (const rule of saved) await announceReplicationRule('created', input.actor, rule, { onboarding: true });
     await recordHarborSummary(registry, name);

@@ -129,6 +129,11 @@ export async function createPolicyStep(saga: Saga, step: string, policy: Replica
   );
 }
 
+/** A pull rule's synchronization Schedule (none for a push rule), as a saga step undone with the rule. */
+export async function syncScheduleStep(saga: Saga, rule: ReplicationRuleRecord): Promise<void> {
+  await saga.step(`sync-schedule:${rule.name}`, () => temporal.upsertRuleSyncSchedule(rule), () => undo.deleteRuleSyncSchedule(rule.id));
+}
+
 /**
  * Harbor policy → catalogue row, as a saga: a row that cannot be written deletes the policy again.
  * Refused (400 naming `body.registry`) when the remote registry is not one the project's tenant may use.
@@ -142,7 +147,7 @@ export async function replicationRuleCreateWorkflow(input: { spec: ReplicationRu
   try {
     const harborPolicyId = await createPolicyStep(saga, 'create-harbor-policy', policySpecOf(spec, remote.harborRegistryId));
     const rule = await saga.step('save-rule', () => db.saveReplicationRule(spec, { projectId: project.id, remoteRegistryId: remote.id, harborPolicyId }));
-    // A pull rule's synchronization Schedule (issue #14's sync) is created here, once that exists.
+    await syncScheduleStep(saga, rule);
     await announceReplicationRule('created', input.actor, rule);
     return rule;
   } catch (err) {
@@ -164,6 +169,8 @@ export async function replicationRuleUpdateWorkflow(input: { ref: ReplicationRul
   if (!remote) throw conflict(`remote registry "${current.remoteRegistry}" of replication rule "${current.name}" is gone: delete the rule`);
   await onCataloguedRule(harbor.updateHarborReplicationPolicy(current.harborPolicyId, policySpecOf(merged, remote.harborRegistryId)), current);
   const rule = await db.updateReplicationRule(current, patch);
+  // Direction, trigger, cron or enabled may have changed: the Schedule follows the rule.
+  await temporal.upsertRuleSyncSchedule(rule);
   await announceReplicationRule('updated', input.actor, rule, { fields: Object.keys(patch) });
   return rule;
 }
@@ -177,6 +184,7 @@ export async function removeReplicationRule(rule: ReplicationRuleRecord, actor: 
     if (harborStatusOf(err) !== 412) throw err;
     throw conflict(`Harbor keeps the policy of replication rule "${rule.name}" while one of its executions runs; try again once it has ended`);
   }
+  await temporal.deleteRuleSyncSchedule(rule.id);
   const archived = await db.archiveReplicationRule(rule);
   await announceReplicationRule('deleted', actor, archived, details);
   return archived;

@@ -24,7 +24,9 @@ export function harborPolicyBody(spec: ReplicationPolicySpec): HarborReplication
     dest_namespace_replace_count: 1,
     trigger: { type: spec.trigger, trigger_settings: { cron: spec.trigger === 'scheduled' ? (spec.cron ?? '') : '' } },
     filters,
+    // Harbor v2.15's handler reads the deprecated `deletion`; `replicate_deletion` is what it answers.
     replicate_deletion: spec.replicateDeletion,
+    deletion: spec.replicateDeletion,
     override: spec.override,
     speed: spec.speedKbps,
     enabled: spec.enabled,
@@ -94,12 +96,15 @@ export function createHarborReplicationActivities(deps: { harbor: HarborInstance
           operation: t.operation,
           status: t.status ?? 'Pending',
           startedAt: t.start_time,
-          endedAt: t.end_time || undefined,
+          endedAt: endTime(t.end_time),
         })),
       };
     },
   };
 }
+
+/** Harbor answers Go's zero time (`0001-01-01T00:00:00Z`) for an end that has not come. */
+const endTime = (t: string | undefined) => (t && !t.startsWith('0001-') ? t : undefined);
 
 /** Harbor's execution as the service's report, without tasks. */
 function reportOf(executionId: number, e: HarborReplicationExecution | undefined): Omit<ExecutionReport, 'tasks'> {
@@ -115,6 +120,6 @@ function reportOf(executionId: number, e: HarborReplicationExecution | undefined
     inProgress: e?.in_progress ?? 0,
     stopped: e?.stopped ?? 0,
     startedAt: e?.start_time,
-    endedAt: e?.end_time || undefined,
+    endedAt: endTime(e?.end_time),
   };
 }

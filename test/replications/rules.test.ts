@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ruleSyncScheduleId } from '../../activities/temporal/sync-schedules';
 import { bearer } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
@@ -62,7 +63,8 @@ describe('replication rules', () => {
     expect(pulled).toMatchObject({ remoteNamespace: project, trigger: 'scheduled', cron: '0 0 2 * * *', bandwidthKbps: -1, replicateDeletion: false, override: false });
     const pullPolicy = await stack.harbor.client.replication.getPolicy(pulled.harborPolicyId);
     expect(pullPolicy).toMatchObject({ src_registry: { id: harborRegistryId }, dest_namespace: project, trigger: { type: 'scheduled', trigger_settings: { cron: '0 0 2 * * *' } }, filters: [{ type: 'name', value: `${project}/**` }, { type: 'tag', value: 'latest' }] });
-    expect(pullPolicy?.dest_registry).toBeUndefined();
+    // Harbor answers the local side of a policy as the registry `Local` (id 0).
+    expect(pullPolicy?.dest_registry).toMatchObject({ id: 0, name: 'Local' });
 
     expect((await stack.app.request(rules(), jsonRequest({ name: 'to-dr', direction: 'push', registry: remote }))).status).toBe(409);
     const page = await readJson(await stack.app.request(`${rules()}?limit=1`));
@@ -174,6 +176,10 @@ describe('replication rules', () => {
     expect(await policyNamed(`${withRules}.dr`)).toMatchObject({ id: rows[0]!.harbor_policy_id, dest_namespace: withRules, filters: [{ type: 'name', value: `${withRules}/**` }, { type: 'tag', value: '1.*' }] });
     expect(await policyNamed(`${withRules}.up`)).toMatchObject({ src_registry: { id: harborRegistryId }, trigger: { type: 'event_based' } });
     expect((await readJson(await stack.app.request(`/api/v1/projects/${withRules}/replications`))).items).toHaveLength(2);
+    // The pull rule has its synchronization Schedule, the push rule none.
+    const ruleRows = await stack.database.sql<{ id: string }[]>`select id from modelregistry.replication_rules where project_id = ${projectId} and not is_archived order by name`;
+    expect((await stack.client.schedule.getHandle(ruleSyncScheduleId(ruleRows[1]!.id)).describe()).action).toMatchObject({ workflowType: 'registrySyncWorkflow' });
+    await expect(stack.client.schedule.getHandle(ruleSyncScheduleId(ruleRows[0]!.id)).describe()).rejects.toThrow();
 
     const failing = uniqueName('saga');
     stack.harbor.emulator.faults.failNext('CreateRobot', 403);

@@ -118,23 +118,25 @@ describe('pull synchronization', () => {
     expect((await stack.app.request(`/api/v1/projects/${project}/replications/nothing/sync`, { method: 'POST' })).status).toBe(404);
   });
 
-  it('keeps one Temporal Schedule per pull rule', async () => {
-    const activities = createActivities(stack.deps);
+  it('keeps one Temporal Schedule per pull rule, in step with the rule through its workflows', async () => {
     const record = (await findLiveReplicationRule(stack.database.db, projectId, rule))!;
-    await activities.upsertRuleSyncSchedule(record);
     const handle = stack.client.schedule.getHandle(ruleSyncScheduleId(record.id));
+    const patch = (body: Record<string, unknown>) => stack.app.request(`/api/v1/projects/${project}/replications/${rule}`, jsonRequest(body, {}, 'PATCH'));
+    // Created with the rule.
     const described = await handle.describe();
     expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'registrySyncWorkflow', workflowId: `sync:${stack.registry}/${project}/${rule}` });
     expect(described.spec.intervals?.[0]?.every).toBe(3_600_000);
-    await activities.upsertRuleSyncSchedule({ ...record, trigger: 'scheduled', cron: '0 30 2 * * ?' });
+    expect((await patch({ trigger: 'scheduled', cron: '0 30 2 * * ?' })).status).toBe(200);
     // Harbor's seconds dropped: 02:30 every day, as Temporal's calendar.
     expect((await handle.describe()).spec.calendars).toEqual([expect.objectContaining({ hour: [{ start: 2, end: 2, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] })]);
-    // A disabled rule has none.
-    await activities.upsertRuleSyncSchedule({ ...record, enabled: false });
+    // A disabled rule has none; enabled again, it has one.
+    expect((await patch({ enabled: false })).status).toBe(200);
     await expect(handle.describe()).rejects.toThrow();
-    await activities.upsertRuleSyncSchedule(record);
-    await activities.deleteRuleSyncSchedule(record.id);
-    await activities.deleteRuleSyncSchedule(record.id);
+    expect((await patch({ enabled: true, trigger: 'manual' })).status).toBe(200);
+    expect((await handle.describe()).spec.intervals?.[0]?.every).toBe(3_600_000);
+    // A deleted rule has none; deleting a Schedule that is gone is fine.
+    expect((await stack.app.request(`/api/v1/projects/${project}/replications/${rule}`, { method: 'DELETE' })).status).toBe(200);
     await expect(handle.describe()).rejects.toThrow();
+    await createActivities(stack.deps).deleteRuleSyncSchedule(record.id);
   });
 });
