@@ -70,6 +70,10 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
   return {
     base,
     headers,
+    /** The worker process's pid, to read its memory from /proc. */
+    workerPid: worker?.child.pid,
+    /** The OCI registry behind the emulator. */
+    registryUrl: registry.url,
     call,
     database,
     harbor,
@@ -116,6 +120,7 @@ async function startHarborProcess(registryUrl: string) {
   const info = JSON.parse(first) as { url: string; username: string; password: string };
   return {
     ...info,
+    pid: child.pid!,
     stop: () => new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');

@@ -91,6 +91,13 @@ if (!harborConfigFromEnv()) {
   harborNote = `emulator ${emulator.url} (push to ${emulator.registryAddress})`;
 }
 
+// A second real OCI registry behind Basic auth, to create as a remote registry and promote or sync models with.
+const remoteAuth = { username: 'remote', password: 'remote-demo' };
+const remoteDir = resolve('.data/remote-registry');
+mkdirSync(remoteDir, { recursive: true });
+const remoteRegistry = await startOciRegistry({ port: Number(process.env.REMOTE_REGISTRY_PORT ?? 5006), dataDir: remoteDir, auth: remoteAuth });
+stops.push(remoteRegistry.stop);
+
 // Secrets at rest need a key; the local stack keeps one in .data (never commit it).
 if (!config.secretsKey) {
   const keyFile = '.data/secrets.key';
@@ -160,6 +167,7 @@ process.stdout.write(
     `  Metrics          ${base}/metrics (API), http://${config.workerMetrics.host}:${config.workerMetrics.port ?? 9464}/metrics (worker)`,
     `  Database         ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in .data/pglite (${databaseUrl})`}`,
     `  Harbor           ${harborNote}`,
+    `  Remote registry  ${remoteRegistry.url} (Basic ${remoteAuth.username} / ${remoteAuth.password}: POST /api/v1/registries with it as url and credential)`,
     `  Tokens           ${issuerNote}`,
     `  Keycloak         ${keycloakNote}`,
     `Started in ${((performance.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops it.`,

@@ -54,7 +54,7 @@ export const ReplicationRuleCreateSchema = z
       .check(singleLine)
       .openapi({ example: 'to-dr-site' }),
     direction: z.enum(REPLICATION_DIRECTIONS).openapi({ description: '`push`: this project → the remote registry; `pull`: the remote registry → this project' }),
-    registry: line().min(1).max(255).openapi({ description: "A remote registry's name: the project's tenant's or a shared one, on the project's Harbor instance" }),
+    registry: line().min(1).max(255).openapi({ description: "A remote registry's name: the project's tenant's or a shared one, on the project's Harbor instance", 'x-remote-registry': true }),
     remoteNamespace: ruleFields.remoteNamespace.optional(),
     trigger: ruleFields.trigger.default('manual'),
     cron: cron.optional(),
