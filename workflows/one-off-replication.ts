@@ -9,9 +9,14 @@ const harbor = proxyActivities<Activities>(profiles.harbor);
 const db = proxyActivities<Activities>(profiles.database);
 const undo = proxyActivities<Activities>(profiles.compensation);
 
-/** How long a one-off replication may run before the workflow gives up on it; polled with back-off up to a minute. */
+/**
+ * How long a one-off replication may run before the workflow gives up on it. It is polled from
+ * half a second, growing by half up to 15 s: nothing signals a promotion when Harbor's execution
+ * ends, and a doubling back-off to a minute made a 3 s copy take 8 s (bench/promotion.ts).
+ */
 const REPLICATION_LIMIT_MS = 6 * 3600_000;
-const MAX_POLL_MS = 60_000;
+const FIRST_POLL_MS = 500;
+const MAX_POLL_MS = 15_000;
 
 export interface OneOffReplication {
   harborExecutionId: number;
@@ -43,14 +48,14 @@ export async function runOneOffReplication(
   hooks.started?.(harborExecutionId);
   const { report, executionId } = await saga.step('replicate', async () => {
     const started = Date.now();
-    let wait = 1_000;
+    let wait = FIRST_POLL_MS;
     let report = await harbor.readHarborReplication(policy.registry, harborExecutionId);
     const { execution } = await db.recordReplicationExecution({ registry: policy.registry, ...record, report });
     while (!isFinalExecutionStatus(report.status)) {
       if (Date.now() - started > REPLICATION_LIMIT_MS) throw operationFailed(`Harbor's replication ${harborExecutionId} still runs after ${REPLICATION_LIMIT_MS / 3600_000} h`, { harborExecutionId });
       const seen = hooks.nudges();
       await condition(() => hooks.nudges() !== seen, wait);
-      wait = Math.min(wait * 2, MAX_POLL_MS);
+      wait = Math.min(Math.round(wait * 1.5), MAX_POLL_MS);
       report = await harbor.readHarborReplication(policy.registry, harborExecutionId);
       await db.observeReplicationExecution(policy.registry, report);
     }
