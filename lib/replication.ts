@@ -51,8 +51,20 @@ export interface ExecutionTask {
   endedAt?: string;
 }
 
+/** What a rule and its Harbor policy both say: when it runs, what it selects, how it copies. */
+export interface ReplicationSettings {
+  trigger: ReplicationTrigger;
+  cron?: string;
+  filters: ReplicationFilters;
+  replicateDeletion: boolean;
+  override: boolean;
+  /** KB/s, -1 unlimited. */
+  speedKbps: number;
+  enabled: boolean;
+}
+
 /** A replication policy as the service asks Harbor for it, between a local project and a remote endpoint. */
-export interface ReplicationPolicySpec {
+export interface ReplicationPolicySpec extends ReplicationSettings {
   /** Harbor's policy name, unique on the instance. */
   name: string;
   description?: string;
@@ -64,14 +76,6 @@ export interface ReplicationPolicySpec {
   localProject: string;
   /** The remote side's namespace; absent: the local project's name. */
   remoteNamespace?: string;
-  trigger: ReplicationTrigger;
-  cron?: string;
-  filters: ReplicationFilters;
-  replicateDeletion: boolean;
-  override: boolean;
-  /** KB/s, -1 unlimited. */
-  speedKbps: number;
-  enabled: boolean;
 }
 
 /** A rule by name in a project of a managed Harbor instance. */
@@ -82,18 +86,11 @@ export interface ReplicationRuleRef {
 }
 
 /** A rule as the API asks for it: the remote side named by the remote registry's name. */
-export interface ReplicationRuleSpec extends ReplicationRuleRef {
+export interface ReplicationRuleSpec extends ReplicationRuleRef, ReplicationSettings {
   direction: ReplicationDirection;
   /** A remote registry of the project's tenant, or a shared one, on the same Harbor instance. */
   remoteRegistry: string;
   remoteNamespace?: string;
-  trigger: ReplicationTrigger;
-  cron?: string;
-  filters: ReplicationFilters;
-  replicateDeletion: boolean;
-  override: boolean;
-  speedKbps: number;
-  enabled: boolean;
   description?: string;
 }
 
