@@ -18,6 +18,7 @@ import { startReceiver } from '../harbor/receiver';
 import { KEYCLOAK_CLIENTS } from './keycloak';
 import { REALM } from '../servers/keycloak';
 import { startTestAuth, withToken, type TestAuth, type TokenApp } from './auth';
+import type { ReplicationOptions } from '../harbor-emulator/replication';
 import { startHarbor, type HarborTestbed } from './harbor';
 import { workflowBundle } from './workflow-bundle';
 
@@ -66,7 +67,9 @@ const safeJson = (v: unknown) => JSON.stringify(v, (_, x: unknown) => (typeof x 
  * The API and a worker on a unique task queue, against the run's real Temporal, PostgreSQL and
  * Kafka (a topic of its own), and a Harbor emulator over a real OCI registry of its own.
  */
-export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?: boolean; captureLogs?: boolean; keycloak?: boolean } = {}): Promise<TestStack> {
+export async function startTestStack(
+  opts: { worker?: boolean; receiveWebhooks?: boolean; captureLogs?: boolean; keycloak?: boolean; harborReplication?: Partial<ReplicationOptions> } = {},
+): Promise<TestStack> {
   const logs: string[] = [];
   installRuntime(opts.captureLogs ? logs : undefined);
   const apiLogger = opts.captureLogs ? createLogger({ write: (line: string) => void logs.push(line) }, 'trace') : quiet;
@@ -76,7 +79,7 @@ export async function startTestStack(opts: { worker?: boolean; receiveWebhooks?:
   const client = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomUUID()}`;
-  const harbor = await startHarbor({ scanDelayMs: 50 });
+  const harbor = await startHarbor({ scanDelayMs: 50, replication: opts.harborReplication });
   // One registry address per stack: inbox rows (source harbor:<registry>) never mix between test files.
   const registry = `harbor-${randomUUID().slice(0, 8)}.test`;
   const topic = `events-${randomUUID()}`;
