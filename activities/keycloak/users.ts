@@ -2,7 +2,7 @@ import { NetworkError, type default as KcAdminClient } from '@keycloak/keycloak-
 import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation';
 import { rolesFromGroupPaths, tenantGroupPrefix, type TenantRole, type TenantUser } from '../../lib/users';
 import { childGroup, groupAt, keycloakAdmin, PAGE, type KeycloakConfig } from './client';
-import { conflict, notFound } from '../../lib/failure-types';
+import { conflict, notFound, validationFailed } from '../../lib/failure-types';
 
 /** What a new user is created with; never a password (Keycloak asks the user to set one). */
 export interface NewKeycloakUser {
@@ -81,6 +81,7 @@ export function createKeycloakUserActivities(deps: { keycloak?: KeycloakConfig }
         await kc.users.create({ ...user, enabled: true, emailVerified: false, requiredActions: NEW_USER_REQUIRED_ACTIONS });
       } catch (err) {
         if (err instanceof NetworkError && err.response.status === 409) throw conflict(`a Keycloak account with username "${user.username}" or this email exists`);
+        if (err instanceof NetworkError && err.response.status === 400) throw refusedByUserProfile(err.responseData);
         throw err;
       }
     },
@@ -142,4 +143,19 @@ export function createKeycloakUserActivities(deps: { keycloak?: KeycloakConfig }
       return true;
     },
   };
+}
+
+/**
+ * Keycloak's user profile refused a field (`{field, errorMessage}`, or `{errors: [...]}` for
+ * several): the caller's 400 naming it. Only the field and Keycloak's message key are kept, never
+ * the value.
+ */
+function refusedByUserProfile(body: unknown) {
+  const one = (e: unknown) => {
+    const { field, errorMessage } = (e ?? {}) as { field?: unknown; errorMessage?: unknown };
+    return { field: `body.${typeof field === 'string' ? field : 'user'}`, message: `Keycloak refused it: ${typeof errorMessage === 'string' ? errorMessage : 'invalid'}`, code: 'invalid_value' };
+  };
+  const list = (body as { errors?: unknown[] } | undefined)?.errors;
+  const errors = Array.isArray(list) ? list.map(one) : [one(body)];
+  return validationFailed(errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
 }

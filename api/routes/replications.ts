@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Workflow } from '@temporalio/common';
 import type { Db } from '../../db/client';
@@ -9,7 +9,7 @@ import type { ReplicationRuleRef, ReplicationRuleSpec } from '../../lib/replicat
 import { OperationKind, ProjectName, TenantName } from '../../lib/search-attributes';
 import { replicationRuleWorkflowId, replicationRunWorkflowId } from '../../lib/workflow-ids';
 import { replicationRuleCreateWorkflow, replicationRuleDeleteWorkflow, replicationRuleUpdateWorkflow, replicationRunWorkflow } from '../../workflows';
-import { line } from '../../lib/text';
+import { singleLine } from '../../lib/text';
 import { actorOf } from '../auth/context';
 import type { MutationDeps } from '../operations';
 import { decodeCursor, pageResponse } from '../pagination';
@@ -29,8 +29,8 @@ import {
 
 const params = NameParams;
 const ruleParams = NameParams.extend({ rule: pathName() });
-// Our row's uuid; the control-character check first, as on every request string.
-const executionParams = ruleParams.extend({ id: line().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a uuid') });
+// Our row's uuid: the pattern first, so the document states it, then the check every request string carries.
+const executionParams = ruleParams.extend({ id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a uuid').check(singleLine) });
 const query = RegistryQuery;
 const headers = IdempotencyKeyHeader;
 const tags = ['Replication rules'];

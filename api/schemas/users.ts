@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { PROJECT_ROLES } from '../../lib/membership';
-import { line, singleLine } from '../../lib/text';
+import { singleLine } from '../../lib/text';
 import { TENANT_ROLES } from '../../lib/users';
 import { pathName } from './common';
 
@@ -13,12 +13,24 @@ export const Username = z
   .check(singleLine)
   .openapi({ example: 'carol' });
 
+/**
+ * Keycloak's user profile refuses these characters in first and last names (its validator
+ * person-name-prohibited-characters); refused here first, naming the field, instead of by Keycloak.
+ */
+const PersonName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .regex(/^[^<>&"\v$%!#?§;*~/\\|^=[\]{}()\u0000-\u001f\u007f]+$/, 'must not contain any of < > & " $ % ! # ? § ; * ~ / \\ | ^ = [ ] { } ( ) nor control characters')
+  .check(singleLine);
+
 export const UserCreateSchema = z
   .object({
     username: Username,
     email: z.email().max(254).check(singleLine).openapi({ example: 'carol@my-company.com', pattern: z.regexes.email.source }),
-    firstName: line().trim().min(1).max(255).optional(),
-    lastName: line().trim().min(1).max(255).optional(),
+    firstName: PersonName.optional(),
+    lastName: PersonName.optional(),
     role: z.enum(TENANT_ROLES).default('guest').openapi({ description: 'Role in the whole tenant (group `/tenants/<tenant>/<role>`)' }),
   })
   // No password: Keycloak asks the user to set one (and verify the email) at the first sign-in.

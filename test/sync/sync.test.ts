@@ -80,7 +80,8 @@ describe('pull synchronization', () => {
 
     expect((await versionDetail(stack, project, 'llama', '1.1.0')).locations).toEqual([expect.objectContaining({ remoteRegistry: remote, remoteRepository: 'team/llama', status: 'mismatch', digest: digests.theirsConflicting })]);
     expect((await versionDetail(stack, project, 'llama', '2.0.0')).locations).toEqual([expect.objectContaining({ remoteRegistry: remote, status: 'present', digest: digests.newer, harborExecutionId: body.harborExecutionId })]);
-    const [execution] = await stack.database.sql<{ purpose: string; rule_id: string | null }[]>`select purpose, rule_id from modelregistry.replication_executions where harbor_execution_id = ${body.harborExecutionId}`;
+    // Harbor's ids are per instance: other test files' emulators use the same numbers.
+    const [execution] = await stack.database.sql<{ purpose: string; rule_id: string | null }[]>`select purpose, rule_id from modelregistry.replication_executions where harbor_instance = ${stack.registry} and harbor_execution_id = ${body.harborExecutionId}`;
     expect(execution!.purpose).toBe('sync');
     expect(execution!.rule_id).toBeTruthy();
     expect([...stack.harbor.emulator.state.replicationPolicies.values()].filter((p) => /^sync-[0-9a-f-]{36}$/.test(p.name ?? ''))).toEqual([]);

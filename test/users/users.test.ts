@@ -74,6 +74,12 @@ describe('tenant users (Keycloak)', () => {
     const bad = await create({ username: 'Not Valid', email: 'not-an-email' });
     expect(bad.status).toBe(400);
     expect((await readJson(bad)).errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.email', 'body.username']);
+    // Characters Keycloak's user profile refuses in names (the fuzzer met its 400 as a 500).
+    const oddName = uniqueName('eve');
+    const names = await create({ username: oddName, email: `${oddName}@users.example`, firstName: '~7', lastName: 'a*b>c' });
+    expect(names.status).toBe(400);
+    expect((await readJson(names)).errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.firstName', 'body.lastName']);
+    expect(await keycloakUser(oddName)).toBeUndefined();
 
     const nowhere = uniqueName('none');
     expect((await create({ username: nowhere, email: `${nowhere}@users.example` }, uniqueName('no-tenant'))).status).toBe(404);
