@@ -1,4 +1,4 @@
-import { condition, continueAsNew, defineQuery, defineSignal, log, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineQuery, defineSignal, log, patched, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { VisibleRemoteRegistry } from '../activities/db/replications';
 import type { ProjectRecord } from '../db/queries/projects';
@@ -25,6 +25,7 @@ const db = proxyActivities<Activities>(profiles.database);
 const events = proxyActivities<Activities>(profiles.events);
 const temporal = proxyActivities<Activities>(profiles.temporal);
 const undo = proxyActivities<Activities>(profiles.compensation);
+const remoteScan = proxyActivities<Activities>(profiles.remoteScan);
 
 export const refreshSignal = defineSignal(REPLICATION_REFRESH_SIGNAL);
 /** What the follower last read from Harbor (undefined before its first read). */
@@ -45,8 +46,19 @@ export async function announceReplicationRule(change: 'created' | 'updated' | 'd
   await events.publishEvent(event);
 }
 
-/** An execution reached a final status: published once, by whoever saw the change. */
+/**
+ * An execution reached a final status, seen once by whoever saw the change: a rule's run records
+ * where its versions now live (promotions and syncs record their own), then the event is published.
+ */
 async function announceFinished(execution: ReplicationExecutionRecord) {
+  if (patched('rule-execution-locations') && execution.purpose === 'rule') {
+    try {
+      await remoteScan.recordRuleExecutionLocations({ registry: execution.registry, harborExecutionId: execution.harborExecutionId });
+    } catch (err) {
+      // The execution's end is news on its own: locations a later run or sync records again.
+      log.warn('locations of a finished execution not recorded', { registry: execution.registry, harborExecutionId: execution.harborExecutionId, error: String(err) });
+    }
+  }
   await events.publishEvent({
     id: `replication-execution:${execution.registry}/${execution.harborExecutionId}:finished`,
     type: 'modelregistry.replication_execution.finished',
