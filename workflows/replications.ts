@@ -1,15 +1,18 @@
-import { condition, continueAsNew, defineQuery, defineSignal, log, patched, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { VisibleRemoteRegistry } from '../activities/db/replications';
 import type { ProjectRecord } from '../db/queries/projects';
 import type { ReplicationExecutionRecord, ReplicationRuleRecord } from '../db/queries/replications';
 import { applicationFailureIn, conflict, FailureType, isFailure, notFound, translateFailure, validationFailed } from '../lib/failure-types';
+import { REPLICATION_CHANGED_SIGNAL } from '../lib/promotion';
 import {
   isFinalExecutionStatus,
+  JOB_RETRY_WINDOW_MS,
   REPLICATION_REFRESH_SIGNAL,
   replicationPolicyName,
   type ExecutionReport,
   type ExecutionRef,
+  type RefreshRequest,
   type ReplicationPolicySpec,
   type ReplicationRulePatch,
   type ReplicationRuleRef,
@@ -27,7 +30,7 @@ const temporal = proxyActivities<Activities>(profiles.temporal);
 const undo = proxyActivities<Activities>(profiles.compensation);
 const remoteScan = proxyActivities<Activities>(profiles.remoteScan);
 
-export const refreshSignal = defineSignal(REPLICATION_REFRESH_SIGNAL);
+export const refreshSignal = defineSignal<[RefreshRequest?]>(REPLICATION_REFRESH_SIGNAL);
 /** What the follower last read from Harbor (undefined before its first read). */
 export const progressQuery = defineQuery<ExecutionReport | undefined>('progress');
 
@@ -60,7 +63,8 @@ async function announceFinished(execution: ReplicationExecutionRecord) {
     }
   }
   await events.publishEvent({
-    id: `replication-execution:${execution.registry}/${execution.harborExecutionId}:finished`,
+    // One per final status: a Failed execution Harbor's job service retries may end again, Succeed.
+    id: `replication-execution:${execution.registry}/${execution.harborExecutionId}:${execution.status}`,
     type: 'modelregistry.replication_execution.finished',
     subject: `replication-executions/${execution.registry}/${execution.harborExecutionId}`,
     time: new Date().toISOString(),
@@ -233,29 +237,48 @@ const FIRST_WAIT_MS = 2_000;
 const LONGEST_WAIT_MS = 60_000;
 
 /**
- * Follows one Harbor execution to a final status: reads Harbor on a backing-off timer, and at once
- * when signalled (`refresh`: a REPLICATION webhook, the poller), copying status, counts and tasks
- * onto its row; publishes `modelregistry.replication_execution.finished` when it sees the end.
+ * Follows one Harbor execution until it settles: reads Harbor on a backing-off timer, and at once
+ * when signalled (`refresh`: a REPLICATION webhook, the poller, a promotion or sync that waits for
+ * it), copying status, counts and tasks onto its row. Each change to a final status is announced
+ * (`modelregistry.replication_execution.finished`); a `Failed` one is read on while Harbor's job
+ * service may still retry it. Then the watchers are told (`replicationChanged`).
  */
-export async function replicationExecutionWorkflow(ref: ExecutionRef, waitMs = FIRST_WAIT_MS): Promise<ReplicationExecutionRecord | null> {
+export async function replicationExecutionWorkflow(ref: ExecutionRef, waitMs = FIRST_WAIT_MS, watchers: string[] = []): Promise<ReplicationExecutionRecord | null> {
   let nudged = false;
   let last: ExecutionReport | undefined;
-  setHandler(refreshSignal, () => void (nudged = true));
+  const watching = new Set(watchers);
+  setHandler(refreshSignal, (request?: RefreshRequest) => {
+    nudged = true;
+    if (request?.watcher) watching.add(request.watcher);
+  });
   setHandler(progressQuery, () => last);
   let wait = waitMs;
+  let failedSince: number | undefined;
   for (;;) {
     nudged = false;
     const observed = await observe(ref, (report) => (last = report));
     // Not one the service records (no rule, promotion or sync of ours): nothing to follow.
-    if (!observed) return null;
-    if (isFinalExecutionStatus(observed.execution.status)) {
-      if (!isFinalExecutionStatus(observed.previousStatus)) await announceFinished(observed.execution);
-      return observed.execution;
-    }
-    await condition(() => nudged, wait);
+    if (!observed) return settle(null, watching);
+    const { execution, previousStatus } = observed;
+    const final = isFinalExecutionStatus(execution.status);
+    if (final && execution.status !== previousStatus) await announceFinished(execution);
+    failedSince = execution.status === 'Failed' ? (failedSince ?? Date.now()) : undefined;
+    const retryWindowLeft = failedSince === undefined ? 0 : JOB_RETRY_WINDOW_MS - (Date.now() - failedSince);
+    if (final && retryWindowLeft <= 0) return settle(execution, watching);
+    await condition(() => nudged, final ? Math.min(wait, retryWindowLeft) : wait);
     wait = Math.min(wait * 2, LONGEST_WAIT_MS);
-    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof replicationExecutionWorkflow>(ref, wait);
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof replicationExecutionWorkflow>(ref, wait, [...watching]);
   }
+}
+
+/** Tells the workflows waiting for the execution that it settled; one that has ended meanwhile is skipped. */
+async function settle(execution: ReplicationExecutionRecord | null, watching: Set<string>): Promise<ReplicationExecutionRecord | null> {
+  for (const watcher of watching) {
+    await getExternalWorkflowHandle(watcher)
+      .signal(REPLICATION_CHANGED_SIGNAL)
+      .catch(() => log.info('a watcher of the execution has ended', { watcher }));
+  }
+  return execution;
 }
 
 /** Harbor's execution now, onto its row; one Harbor no longer has is stopped rather than followed for ever. */
