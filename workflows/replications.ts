@@ -171,7 +171,7 @@ export async function replicationRuleCreateWorkflow(input: { spec: ReplicationRu
   }
 }
 
-/** Changes the Harbor policy, then the row. */
+/** Changes the Harbor policy, then the row, as a saga: a row that cannot follow puts Harbor's policy back. */
 export async function replicationRuleUpdateWorkflow(input: { ref: ReplicationRuleRef; patch: ReplicationRulePatch; actor: Actor }): Promise<ReplicationRuleRecord> {
   const { patch } = input;
   const current = await requireRule(input.ref);
@@ -183,12 +183,24 @@ export async function replicationRuleUpdateWorkflow(input: { ref: ReplicationRul
   const project = await requireProject(current.registry, current.project);
   const remote = await db.findVisibleRemoteRegistry(project.registry, project.tenantId, current.remoteRegistry);
   if (!remote) throw conflict(`remote registry "${current.remoteRegistry}" of replication rule "${current.name}" is gone: delete the rule`);
-  await onCataloguedRule(harbor.updateHarborReplicationPolicy(current.harborPolicyId, policySpecOf(merged, remote.harborRegistryId)), current);
-  const rule = await db.updateReplicationRule(current, patch);
-  // Direction, trigger, cron or enabled may have changed: the Schedule follows the rule.
-  await temporal.upsertRuleSyncSchedule(rule);
-  await announceReplicationRule('updated', input.actor, rule, { fields: Object.keys(patch) });
-  return rule;
+  const saga = new Saga();
+  try {
+    await saga.step(
+      'update-harbor-policy',
+      () => onCataloguedRule(harbor.updateHarborReplicationPolicy(current.harborPolicyId, policySpecOf(merged, remote.harborRegistryId)), current),
+      // The row could not follow: Harbor's policy goes back to what the row still says.
+      () => undo.updateHarborReplicationPolicy(current.harborPolicyId, policySpecOf(specOf(current), remote.harborRegistryId)),
+      // The policy is gone from Harbor: nothing to put back.
+      { didNothing: (err) => isFailure(err, FailureType.Conflict) },
+    );
+    const rule = await saga.step('save-rule', () => db.updateReplicationRule(current, patch));
+    // Trigger, cron or enabled may have changed: the Schedule follows the rule.
+    await saga.step('sync-schedule', () => temporal.upsertRuleSyncSchedule(rule));
+    await announceReplicationRule('updated', input.actor, rule, { fields: Object.keys(patch) });
+    return rule;
+  } catch (err) {
+    return saga.fail(err);
+  }
 }
 
 /** Deletes the rule's Harbor policy (already gone is fine) and archives the row; audited. */
