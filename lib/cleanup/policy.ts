@@ -31,6 +31,8 @@ export function globProblem(pattern: string): string | undefined {
     const ch = pattern[i];
     if (ch === '{') depth++;
     else if (ch === '}' && --depth < 0) return 'closes a } that was not opened';
+    // No model name holds a comma, and the Harbor retention mirror joins globs as {a,b}.
+    else if (ch === ',' && depth === 0) return 'has a , outside {…} alternatives';
     else if (ch === '[') {
       const end = pattern.indexOf(']', i + 1);
       if (end < 0) return 'opens a [ that is not closed';

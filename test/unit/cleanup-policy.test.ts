@@ -49,6 +49,7 @@ describe('cleanup policy validation', () => {
     ['unclosed class', withRule({ kind: 'not_pulled', days: 5, models: 'a[bc' }), `body.${at}.models`, 'opens a ['],
     ['empty class', withRule({ kind: 'not_pulled', days: 5, models: 'a[]' }), `body.${at}.models`, 'empty [] class'],
     ['reversed range', withRule({ kind: 'not_pulled', days: 5, models: '[z-a]' }), `body.${at}.models`, 'not one'],
+    ['comma outside braces', withRule({ kind: 'not_pulled', days: 5, models: 'a,b' }), `body.${at}.models`, 'outside {…}'],
     ['empty glob', withRule({ kind: 'not_pulled', days: 5, models: '' }), `body.${at}.models`, 'must be 1 to 255 characters'],
     ['empty keep label', withPolicy({ keepLabel: '  ' }), 'body.keepLabel', 'must be 1 to 255 characters'],
     ['long keep label', withPolicy({ keepLabel: 'k'.repeat(256) }), 'body.keepLabel', 'must be 1 to 255 characters'],
