@@ -173,7 +173,8 @@ export function selectCleanup(input: CleanupInput): CleanupReport {
   const protectedVersions: ProtectedVersion[] = [];
   let kept = 0;
   for (const artifact of artifacts) {
-    const sizeBytes = [...artifact.blobs.values()].reduce((sum, size) => sum + size, 0);
+    let sizeBytes = 0;
+    for (const size of artifact.blobs.values()) sizeBytes += size;
     const goes = artifact.versions.filter(isCandidate);
     // Only when every tag goes does the artifact go; until then each goes by an untag.
     const deletes = goes.length === artifact.versions.length;
@@ -196,8 +197,13 @@ export function selectCleanup(input: CleanupInput): CleanupReport {
   for (const artifact of artifacts) {
     const goes = deleted.has(artifact);
     for (const [digest, size] of artifact.blobs) {
-      const h = holders.get(digest) ?? { size: 0, deleted: 0, stays: false };
-      holders.set(digest, { size: Math.max(h.size, size), deleted: h.deleted + (goes ? 1 : 0), stays: h.stays || !goes });
+      const h = holders.get(digest);
+      if (h === undefined) holders.set(digest, { size, deleted: goes ? 1 : 0, stays: !goes });
+      else {
+        h.size = Math.max(h.size, size);
+        if (goes) h.deleted++;
+        else h.stays = true;
+      }
     }
   }
   let freesBytes = 0;
