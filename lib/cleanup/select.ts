@@ -225,7 +225,7 @@ export function selectCleanup(input: CleanupInput): CleanupReport {
       candidates: candidates.length,
       protected: protectedVersions.length,
       kept,
-      // The deleted artifacts' bytes, each once (an untagged tag's artifact stays).
+      // The deleted artifacts' bytes, each once (an artifact that only loses tags stays).
       sizeBytes: candidates.reduce((sum, c) => sum + (c.action === 'delete' ? c.sizeBytes : 0), 0),
       freesBytes,
     },

@@ -103,6 +103,7 @@ describe('prereleases: once a release of the same or a higher version exists, an
     ['a higher pre-release is no release', [['1.0.0-alpha', 40], ['1.0.0-beta', 35]], 30, []],
     ['pushed too recently: kept', [['1.0.0-rc.1', 20], ['1.0.0', 10]], 30, []],
     ['every pre-release of the line', [['2.0.0-alpha', 50], ['2.0.0-alpha.1', 49], ['2.0.0-beta', 48], ['2.0.0-rc.1', 47], ['2.0.0', 46], ['2.1.0-rc.1', 45]], 30, ['2.0.0-alpha', '2.0.0-alpha.1', '2.0.0-beta', '2.0.0-rc.1']],
+    ['non-semver tags are never pre-releases', [['1.0-rc1', 40], ['1.0.0rc1', 40], ['01.0.0-rc.1', 40], ['1.0.0', 35]], 30, []],
     ['zero days: any superseded one', [['1.0.0-rc.1', 0.5], ['1.0.0', 0.1]], 0, ['1.0.0-rc.1']],
   ])('%s', (_name, tags, olderThanDays, expected) => {
     const artifacts = tags.map(([tag, days]) => artifact('m', { tags: [tag], pushedDaysAgo: days }));
