@@ -52,10 +52,13 @@ const TAGGED_ONLY = tags('matches', '**', false);
 /** Every tag matches `**`, so `excludes` selects no tagged artifact; `untagged: false` lets the untagged in. */
 const UNTAGGED_ONLY = tags('excludes', '**', false);
 
-/** A glob matching any of the globs (an absent one: every model). */
+/**
+ * A glob matching any of the globs (an absent one: every model), in Harbor's doublestar (v1), which
+ * negates a class with `^` only: our globs' `[!…]` is written `[^…]`.
+ */
 function anyOf(globs: (string | undefined)[]): string {
   if (globs.includes(undefined) || globs.includes('**')) return '**';
-  const patterns = [...new Set(globs as string[])].sort();
+  const patterns = [...new Set((globs as string[]).map((g) => g.replace(/\[!/g, '[^')))].sort();
   return patterns.length === 1 ? patterns[0]! : `{${patterns.join(',')}}`;
 }
 const repositories = (pattern: string, decoration: 'repoMatches' | 'repoExcludes' = 'repoMatches'): HarborRetentionSelector[] => [{ kind: 'doublestar', decoration, pattern }];

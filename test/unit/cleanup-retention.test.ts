@@ -41,6 +41,11 @@ describe('mirroring a policy into Harbor tag retention', () => {
       [`always() repoMatches ** | ${TAGGED}`, `nDaysSinceLastPush(1) repoMatches {a,b} | ${UNTAGGED}`, `always() repoExcludes {a,b} | ${UNTAGGED}`],
     ],
     [
+      'a negated class in Harbor’s doublestar syntax',
+      [{ kind: 'untagged', olderThanHours: 24, models: '[!x]*' }],
+      [`always() repoMatches ** | ${TAGGED}`, `nDaysSinceLastPush(1) repoMatches [^x]* | ${UNTAGGED}`, `always() repoExcludes [^x]* | ${UNTAGGED}`],
+    ],
+    [
       'per-line keep_newest is not mirrored beside a per-model one',
       [
         { kind: 'keep_newest', count: 1, per: 'minor', models: 'x' },
