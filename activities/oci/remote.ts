@@ -1,4 +1,5 @@
 import { heartbeat } from '@temporalio/activity';
+import { Agent, fetch, type Response } from 'undici';
 import type { Db } from '../../db/client';
 import { liveRemoteRegistryWhere } from '../../db/queries/registries';
 import { remoteRegistries } from '../../db/schema';
@@ -24,7 +25,12 @@ interface Endpoint {
   url: string;
   /** `Basic …`, or undefined for anonymous access. */
   basic?: string;
+  /** The endpoint's `insecure`: its TLS certificate is not verified (self-signed, as Harbor's flag means). */
+  insecure: boolean;
 }
+
+/** One connection pool for the endpoints whose certificates are not verified. */
+const unverified = new Agent({ connect: { rejectUnauthorized: false } });
 
 /** `Bearer realm="…",service="…",scope="…"` → its parameters. */
 function challengeOf(header: string | null): Record<string, string> | null {
@@ -42,14 +48,15 @@ export function createRemoteOciActivities(deps: { db: Db; secrets: SecretBox }) 
     const [row] = await deps.db.select().from(remoteRegistries).where(liveRemoteRegistryWhere(ref.registry, ref.name)).limit(1);
     if (!row) throw notFound(`no remote registry "${ref.name}" in ${ref.registry}`);
     const basic = row.accessKey && row.sealedSecret ? `Basic ${Buffer.from(`${row.accessKey}:${deps.secrets.open(row.sealedSecret)}`).toString('base64')}` : undefined;
-    return { url: row.url.replace(/\/+$/, ''), basic };
+    return { url: row.url.replace(/\/+$/, ''), basic, insecure: row.insecure };
   }
 
   /** One request; a token challenge is answered once (Docker's token flow) with the credential. */
   async function request(endpoint: Endpoint, path: string, init: { method: string; accept?: string }): Promise<Response> {
     const target = `${endpoint.url}${path}`;
+    const dispatcher = endpoint.insecure ? unverified : undefined;
     const send = (authorization?: string) =>
-      fetch(target, { method: init.method, headers: { ...(init.accept ? { accept: init.accept } : {}), ...(authorization ? { authorization } : {}) }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      fetch(target, { method: init.method, headers: { ...(init.accept ? { accept: init.accept } : {}), ...(authorization ? { authorization } : {}) }, signal: AbortSignal.timeout(TIMEOUT_MS), dispatcher });
     let res: Response;
     try {
       res = await send(endpoint.basic);
@@ -58,7 +65,7 @@ export function createRemoteOciActivities(deps: { db: Db; secrets: SecretBox }) 
         const tokenUrl = new URL(challenge.realm);
         if (challenge.service) tokenUrl.searchParams.set('service', challenge.service);
         if (challenge.scope) tokenUrl.searchParams.set('scope', challenge.scope);
-        const tokenRes = await fetch(tokenUrl, { headers: endpoint.basic ? { authorization: endpoint.basic } : {}, signal: AbortSignal.timeout(TIMEOUT_MS) });
+        const tokenRes = await fetch(tokenUrl, { headers: endpoint.basic ? { authorization: endpoint.basic } : {}, signal: AbortSignal.timeout(TIMEOUT_MS), dispatcher });
         if (tokenRes.ok) {
           const body = (await tokenRes.json()) as { token?: string; access_token?: string };
           const token = body.token ?? body.access_token;
@@ -66,8 +73,12 @@ export function createRemoteOciActivities(deps: { db: Db; secrets: SecretBox }) 
         }
       }
     } catch (err) {
+      const code = (err as { cause?: { code?: unknown } }).cause?.code;
+      if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+        throw operationFailed(`remote registry ${init.method} ${target}: its TLS certificate is not trusted (${code}); mark the remote registry insecure if it is meant to be self-signed`, { tls: code });
+      }
       // Retried by Temporal: the remote may come back. The message names the URL, never a credential.
-      throw new Error(`remote registry ${init.method} ${target}: ${err instanceof Error ? err.name : 'network error'}`);
+      throw new Error(`remote registry ${init.method} ${target}: ${err instanceof Error ? err.name : 'network error'}${typeof code === 'string' ? ` (${code})` : ''}`);
     }
     if (res.status === 401 || res.status === 403) throw operationFailed(`remote registry refused ${init.method} ${target} (${res.status}): check the remote registry's credential`, { remoteStatus: res.status });
     if (res.status >= 500 || res.status === 429) throw new Error(`remote registry ${init.method} ${target}: ${res.status}`);

@@ -33,13 +33,16 @@ export interface OciRegistry {
  * With `auth`, every request needs those HTTP Basic credentials (distribution's htpasswd auth), as a
  * remote registry replicated to or from would.
  */
-export async function startOciRegistry(opts: { port?: number; dataDir?: string; auth?: { username: string; password: string } } = {}): Promise<OciRegistry> {
+export async function startOciRegistry(opts: { port?: number; dataDir?: string; auth?: { username: string; password: string }; tls?: boolean } = {}): Promise<OciRegistry> {
   const bin = execFileSync('bash', [ensureScript], { encoding: 'utf8' }).trim();
   const dir = mkdtempSync(join(tmpdir(), 'modelregistry-oci-'));
   const port = opts.port ?? (await freePort());
   const config = join(dir, 'config.yml');
   const htpasswd = join(dir, 'htpasswd');
   if (opts.auth) writeFileSync(htpasswd, `${opts.auth.username}:${bcryptHash(opts.auth.password)}\n`);
+  // With `tls`, a self-signed certificate nobody trusts: what a remote registry marked `insecure` is.
+  const [cert, key] = [join(dir, 'tls.crt'), join(dir, 'tls.key')];
+  if (opts.tls) execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
   writeFileSync(
     config,
     [
@@ -58,6 +61,7 @@ export async function startOciRegistry(opts: { port?: number; dataDir?: string; 
       '    enabled: true',
       'http:',
       `  addr: 127.0.0.1:${port}`,
+      ...(opts.tls ? ['  tls:', `    certificate: ${cert}`, `    key: ${key}`] : []),
       ...(opts.auth ? ['auth:', '  htpasswd:', '    realm: basic-realm', `    path: ${htpasswd}`] : []),
     ].join('\n'),
   );
@@ -71,7 +75,7 @@ export async function startOciRegistry(opts: { port?: number; dataDir?: string; 
     throw new Error(`${(err as Error).message}\n${stderr}`);
   }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     address: `127.0.0.1:${port}`,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));

@@ -1,3 +1,4 @@
+import { Agent, fetch } from 'undici';
 import type { Hono } from 'hono';
 import type { HarborSchemas } from '../../../activities/harbor';
 import { badRequest, conflict, type EmulatorContext, HarborError, notFound, now, operation, paged } from '../context';
@@ -15,6 +16,8 @@ const isLoopback = (url: string) => {
 export const registryView = (r: HarborSchemas['Registry']): HarborSchemas['Registry'] => ({ ...r, credential: r.credential ? { ...r.credential, access_secret: '*****' } : undefined });
 
 /** Remote registries: the endpoints replication policies copy to or from. */
+const unverified = new Agent({ connect: { rejectUnauthorized: false } });
+
 export function registryRoutes(app: Hono, ctx: EmulatorContext) {
 
   app.get('/registries', operation(ctx, 'listRegistries', (c) => paged(c, [...ctx.state.registries.values()].map(registryView))));
@@ -31,12 +34,15 @@ export function registryRoutes(app: Hono, ctx: EmulatorContext) {
 
   app.post('/registries/ping', operation(ctx, 'pingRegistry', async (c) => {
     const req = (await c.req.json()) as HarborSchemas['RegistryPing'];
-    const url = req.id ? ctx.state.registries.get(req.id)?.url : req.url;
+    const known = req.id ? ctx.state.registries.get(req.id) : undefined;
+    const url = req.id ? known?.url : req.url;
     if (!url) throw notFound(`registry ${req.id ?? ''} not found`);
+    // `insecure`: the remote's certificate is not verified (a self-signed one), as Harbor's flag means.
+    const dispatcher = (known?.insecure ?? req.insecure) ? unverified : undefined;
     // Harbor pings the remote's /v2/ endpoint; 401 still proves a registry is there. Tests reach
     // loopback only: any other host is as unreachable as from an offline Harbor, and never contacted.
     if (!isLoopback(url)) throw badRequest(`failed to ping endpoint ${url}`);
-    const res = await fetch(`${url.replace(/\/+$/, '')}/v2/`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
+    const res = await fetch(`${url.replace(/\/+$/, '')}/v2/`, { signal: AbortSignal.timeout(3000), dispatcher }).catch(() => null);
     if (!res || (res.status !== 200 && res.status !== 401)) throw badRequest(`failed to ping endpoint ${url}`);
     return { status: 200 };
   }));
