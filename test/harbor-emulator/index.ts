@@ -94,7 +94,7 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
     mode: opts.validate ?? 'throw',
     scanDelayMs: opts.scanDelayMs ?? 200,
     clock: new EmulatorClock(state),
-    jobs: new BackgroundJobs(),
+    jobs: new BackgroundJobs(() => persist?.soon()),
     pullTimeFlushMs: opts.pullTimeFlushMs ?? 0,
     gcTimeWindowHours: opts.gcTimeWindowHours ?? 2,
     jobservice: { username: JOBSERVICE_USER, password: randomBytes(16).toString('hex') },
@@ -108,6 +108,7 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
     changed: () => persist?.soon(),
   });
   ctx.replication.failInterrupted();
+  state.failInterruptedJobs(ctx.clock.now());
   const app = new Hono();
   // Any request but a read may change the state (API writes and registry pushes alike).
   if (persist) app.use(async (c, next) => {

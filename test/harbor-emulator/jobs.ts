@@ -2,8 +2,14 @@
 export class BackgroundJobs {
   private readonly running = new Set<Promise<void>>();
 
+  /** `settled` runs after each job (the state file is written then). */
+  constructor(private readonly settled: () => void = () => {}) {}
+
   run(job: () => Promise<void>): void {
-    const p = job().finally(() => this.running.delete(p));
+    const p = job().finally(() => {
+      this.running.delete(p);
+      this.settled();
+    });
     this.running.add(p);
   }
 

@@ -178,6 +178,18 @@ export class EmulatorState {
     return artifact;
   }
 
+  /** Retention and GC executions that were running when the emulator stopped end in error, as a lost job does. */
+  failInterruptedJobs(now: string): void {
+    for (const e of this.retentionExecutions.values()) if (e.status === 'Running') Object.assign(e, { status: 'Error', end_time: now });
+    for (const t of this.retentionTasks.values()) if (t.task.status === 'Running' || t.task.status === 'Pending') t.task = { ...t.task, status: 'Error', status_code: 3, end_time: now };
+    for (const e of this.gcExecutions.values()) {
+      if (e.status !== 'Running') continue;
+      e.status = 'Error';
+      e.updateTime = now;
+      e.log.push(`${now} [ERROR] [gc] interrupted: the emulator stopped while it ran`);
+    }
+  }
+
   /** Everything, as JSON-ready data (Maps as entry lists). */
   snapshot(): unknown {
     const maps = Object.fromEntries(SNAPSHOT_MAPS.map((name) => [name, [...(this[name] as Map<unknown, unknown>).entries()]]));
