@@ -191,6 +191,8 @@ function recordPull(ctx: EmulatorContext, repository: string, digest: string, ta
 /** A manifest PUT that would move an immutable tag, or a DELETE of an artifact one holds: Harbor's 412. */
 async function immutableRefusal(c: Context, ctx: EmulatorContext, projectId: number, repository: string, reference: string): Promise<Response | undefined> {
   if (c.req.method !== 'PUT' && c.req.method !== 'DELETE') return undefined;
+  // Most projects have no rules: their pushes need no read of the repository.
+  if (![...ctx.state.immutableRules.values()].some((r) => r.projectId === projectId && !r.disabled)) return undefined;
   const { artifacts } = await readRepository(ctx, repository);
   const tags =
     c.req.method === 'PUT'

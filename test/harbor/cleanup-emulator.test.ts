@@ -172,6 +172,11 @@ describe('the emulator reports and deletes what cleanup reads', () => {
     // An untagged artifact: Harbor's `untagged: false` leaves it to no rule, so it goes.
     const untagged = await pushModel(h.emulator.url, `${project}/llm`, 'scratch');
     await h.client.tags.delete(project, 'llm', untagged.digest, 'scratch');
+    // 1.0.0 is not retained but immutable: Harbor keeps it and marks it so.
+    await h.client.api.POST('/projects/{project_name_or_id}/immutabletagrules', {
+      params: { path: { project_name_or_id: project }, header: { 'X-Is-Resource-Name': true } },
+      body: { tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: '1.0.0' }], scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: 'llm' }] } },
+    });
     const projectId = (await h.client.projects.get(project))!.project_id!;
     const policyId = await h.client.retention.create({
       algorithm: 'or',
@@ -182,30 +187,32 @@ describe('the emulator reports and deletes what cleanup reads', () => {
     const finished = async (id: number) => eventually('retention execution ended', async () => (await h.client.retention.listExecutions(policyId)).find((e) => e.id === id && e.status !== 'Running'));
     const tasksOf = async (id: number) => (await h.client.api.GET('/retentions/{id}/executions/{eid}/tasks', { params: { path: { id: policyId, eid: id } } })).data ?? [];
     const logOf = async (eid: number, tid: number) => (await h.client.api.GET('/retentions/{id}/executions/{eid}/tasks/{tid}', { params: { path: { id: policyId, eid, tid } }, parseAs: 'text' })).data as string;
-    const expectedGone = [pushed[0]!.digest, pushed[1]!.digest, untagged.digest].sort();
+    const expectedGone = [pushed[1]!.digest, untagged.digest].sort();
+    const expectedKept = [pushed[0]!.digest, pushed[2]!.digest, pushed[3]!.digest].sort();
 
     const dry = await h.client.retention.createExecution(policyId, true);
     expect(await finished(dry)).toMatchObject({ dry_run: true, status: 'Success', trigger: 'MANUAL' });
     const [dryTask] = await tasksOf(dry);
-    expect(dryTask).toMatchObject({ repository: 'llm', status: 'Success', total: 5, retained: 2 });
+    expect(dryTask).toMatchObject({ repository: 'llm', status: 'Success', total: 5, retained: 3 });
     const dryLog = await logOf(dry, dryTask!.id!);
     const marked = (mark: string) => dryLog.split('\n').filter((l) => l.trim().endsWith(`| ${mark} |`)).map((l) => l.split('|')[1]!.trim()).sort();
     expect(marked('DEL')).toEqual(expectedGone);
     expect(marked('RETAIN')).toEqual([pushed[2]!.digest, pushed[3]!.digest].sort());
+    expect(marked('IMMUTABLE')).toEqual([pushed[0]!.digest]);
     expect((await h.client.artifacts.list(project, 'llm')).total).toBe(5);
 
     const real = await h.client.retention.createExecution(policyId, false);
     expect(await finished(real)).toMatchObject({ dry_run: false, status: 'Success' });
     const [realTask] = await tasksOf(real);
-    expect(realTask).toMatchObject({ total: 5, retained: 2 });
-    expect((await h.client.artifacts.list(project, 'llm')).items.map((a) => a.digest).sort()).toEqual([pushed[2]!.digest, pushed[3]!.digest].sort());
+    expect(realTask).toMatchObject({ total: 5, retained: 3 });
+    expect((await h.client.artifacts.list(project, 'llm')).items.map((a) => a.digest).sort()).toEqual(expectedKept);
     for (const digest of expectedGone) expect(await registryStatus(h, `${project}/llm/manifests/${digest}`)).toBe(404);
 
-    const deliveries = await receiver.waitFor(4);
+    const deliveries = await receiver.waitFor(3);
     const retention = deliveries.map((d) => d.body as { type: string; event_data: { retention?: Record<string, unknown> } }).find((b) => b.type === 'TAG_RETENTION');
-    expect(retention?.event_data.retention).toMatchObject({ total: 5, retained: 2, project_name: project, retention_policy_id: policyId, result: 'SUCCESS' });
-    expect((retention?.event_data.retention?.deleted_artifact as { name_tag: string }[]).map((a) => a.name_tag).sort()).toEqual(['llm:1.0.0', 'llm:1.1.0', `llm@${untagged.digest}`].sort());
-    expect(deliveries.filter((d) => (d.body as { type: string }).type === 'DELETE_ARTIFACT')).toHaveLength(3);
+    expect(retention?.event_data.retention).toMatchObject({ total: 5, retained: 3, project_name: project, retention_policy_id: policyId, result: 'SUCCESS' });
+    expect((retention?.event_data.retention?.deleted_artifact as { name_tag: string }[]).map((a) => a.name_tag).sort()).toEqual(['llm:1.1.0', `llm@${untagged.digest}`].sort());
+    expect(deliveries.filter((d) => (d.body as { type: string }).type === 'DELETE_ARTIFACT')).toHaveLength(2);
   });
 });
 
@@ -297,5 +304,25 @@ describe('garbage collection over the real registry', () => {
     expect((await failureOf(h.client.gc.schedule('Manual', { workers: 11 }))).type).toBe('HarborBadRequest');
     await h.client.gc.schedule('None');
     expect((await h.client.api.GET('/system/gc/schedule')).data).toEqual({});
+  });
+});
+
+describe('pull times flushed later, as Harbor buffers them', () => {
+  let h: HarborTestbed;
+  beforeAll(async () => {
+    h = await startHarbor({ pullTimeFlushMs: 400 });
+  });
+  afterAll(async () => {
+    expect(h.emulator.violations).toEqual([]);
+    await h.stop();
+  });
+
+  it('shows the pull time only after the flush interval', async () => {
+    const project = uniqueName('flush');
+    await h.client.projects.create({ project_name: project });
+    const model = await pushModel(h.emulator.url, `${project}/t5`, '1.0.0');
+    expect((await pullManifest(h.emulator.url, `${project}/t5`, '1.0.0')).status).toBe(200);
+    expect((await h.client.artifacts.get(project, 't5', model.digest))?.pull_time).toBe(NEVER);
+    await eventually('pull time flushed', async () => (await h.client.artifacts.get(project, 't5', model.digest))?.pull_time !== NEVER);
   });
 });

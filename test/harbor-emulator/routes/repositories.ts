@@ -36,7 +36,7 @@ export function emitArtifactEvent(ctx: EmulatorContext, p: ProjectState, type: s
  * (tagged only), as src/pkg/artifact/dao builds them; other keys are not filtered on.
  */
 function tagQuery(q: string | undefined): (a: { tags: string[] }) => boolean {
-  const tags = /(?:^|,)tags=([^,]*)/.exec(decodeURIComponent(q ?? ''))?.[1];
+  const tags = /(?:^|,)tags=([^,]*)/.exec(q ?? '')?.[1];
   if (tags === 'nil') return (a) => a.tags.length === 0;
   if (tags === '*') return (a) => a.tags.length > 0;
   return () => true;
