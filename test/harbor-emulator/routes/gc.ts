@@ -80,7 +80,8 @@ export function gcRoutes(app: Hono, ctx: EmulatorContext) {
 
   app.get('/system/gc/schedule', operation(ctx, 'getGCSchedule', () => {
     const s = ctx.state.gcSchedule;
-    if (!s) return { status: 200, body: {} };
+    // Harbor answers 200 with no body when there is no schedule.
+    if (!s) return { status: 200 };
     // As GCSchedule.ToSwagger: no job name, the cron as kind. Scheduled runs never fire in the emulator.
     return { status: 200, body: { id: s.id, job_name: '', job_kind: s.cron, job_parameters: JSON.stringify(s.parameters), job_status: 'Scheduled', deleted: false, schedule: { type: s.type, cron: s.cron }, creation_time: s.creationTime, update_time: s.updateTime } };
   }));
