@@ -15,6 +15,17 @@ export type HarborRegistryUpdate = HarborSchemas['RegistryUpdate'];
 export type HarborReplicationPolicy = HarborSchemas['ReplicationPolicy'];
 export type HarborReplicationExecution = HarborSchemas['ReplicationExecution'];
 export type HarborReplicationTask = HarborSchemas['ReplicationTask'];
+export type HarborImmutableRule = HarborSchemas['ImmutableRule'];
+export type HarborRetentionExecution = HarborSchemas['RetentionExecution'];
+export type HarborGcHistory = HarborSchemas['GCHistory'];
+
+/** A GC run's or schedule's parameters (the definition types them as a map of objects; Harbor takes these). */
+export interface HarborGcParameters {
+  delete_untagged?: boolean;
+  dry_run?: boolean;
+  /** 1–10. */
+  workers?: number;
+}
 
 /** `member_group.group_type` of an OIDC group. */
 export const OIDC_GROUP_TYPE = 3;
@@ -167,6 +178,55 @@ export function createHarborClient(opts: HarborClientOptions) {
             },
           }),
         )).data,
+      /** Deletes the artifact with its tags and accessories (412 when one of its tags is immutable, 404 when already gone). */
+      async delete(project: string, repository: string, reference: string) {
+        await call('delete artifact', () =>
+          api.DELETE('/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}', { params: { path: { project_name: project, repository_name: repo(repository), reference } } }),
+        );
+      },
+    },
+
+    tags: {
+      /** Removes one tag of an artifact, which stays (412 when the tag is immutable, 404 when already gone). */
+      async delete(project: string, repository: string, reference: string, tag: string) {
+        await call('delete tag', () =>
+          api.DELETE('/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags/{tag_name}', {
+            params: { path: { project_name: project, repository_name: repo(repository), reference, tag_name: tag } },
+          }),
+        );
+      },
+    },
+
+    /** A project's tag immutability rules. */
+    immutableRules: {
+      list: (project: string): Promise<HarborImmutableRule[]> =>
+        everyPage('list immutable tag rules', (page, pageSize) =>
+          api.GET('/projects/{project_name_or_id}/immutabletagrules', { params: { path: { project_name_or_id: project }, header: byName, query: { page, page_size: pageSize } } }),
+        ),
+    },
+
+    /** Executions of a tag retention policy, by Harbor's ids. */
+    retention: {
+      async createExecution(policyId: number, dryRun: boolean): Promise<number> {
+        const { response } = await call('start retention', () => api.POST('/retentions/{id}/executions', { params: { path: { id: policyId } }, body: { dry_run: dryRun } }));
+        return idFromLocation(response);
+      },
+      listExecutions: (policyId: number): Promise<HarborRetentionExecution[]> =>
+        everyPage('list retention executions', (page, pageSize) => api.GET('/retentions/{id}/executions', { params: { path: { id: policyId }, query: { page, page_size: pageSize } } })),
+    },
+
+    /** Garbage collection: a `Manual` schedule runs it now (its id), any other type sets the schedule. */
+    gc: {
+      async schedule(type: 'Manual' | 'None' | 'Hourly' | 'Daily' | 'Weekly' | 'Custom', parameters: HarborGcParameters = {}, cron?: string): Promise<number | undefined> {
+        const { response } = await call('schedule gc', () =>
+          api.POST('/system/gc/schedule', { body: { schedule: { type, cron }, parameters: parameters as HarborSchemas['Schedule']['parameters'] } }),
+        );
+        return type === 'Manual' ? idFromLocation(response) : undefined;
+      },
+      history: (): Promise<HarborGcHistory[]> => everyPage('gc history', (page, pageSize) => api.GET('/system/gc', { params: { query: { page, page_size: pageSize } } })),
+      /** One run; its `job_parameters` (JSON) carry `freed_space`, `purged_blobs`, `purged_manifests` once it ends. */
+      get: async (id: number) => (await call('get gc', () => api.GET('/system/gc/{gc_id}', { params: { path: { gc_id: id } } }))).data,
+      log: async (id: number) => (await call('gc log', () => api.GET('/system/gc/{gc_id}/log', { params: { path: { gc_id: id } }, parseAs: 'text' }))).data as string,
     },
 
     robots: {

@@ -1,5 +1,7 @@
 import type { HarborSchemas } from '../../activities/harbor';
-import { type EmulatorContext, now } from './context';
+import type { EmulatorContext } from './context';
+import { isImmutable } from './immutable';
+import { NEVER_PULLED } from './state';
 import type { FetchedManifest } from './oci';
 
 type Artifact = HarborSchemas['Artifact'];
@@ -83,7 +85,7 @@ async function readFromRegistry(ctx: EmulatorContext, repository: string): Promi
     }
     artifacts.push({ manifest: m, tags: digests.get(digest) ?? [] });
   }
-  const stamp = now();
+  const stamp = ctx.clock.now();
   artifacts.sort((a, b) => ctx.state.artifact(repository, b.manifest.digest, stamp).pushTime.localeCompare(ctx.state.artifact(repository, a.manifest.digest, stamp).pushTime));
   return { artifacts, accessories };
 }
@@ -104,7 +106,7 @@ export function toArtifact(
   accessories: RepositoryContents['accessories'],
   opts: ArtifactOptions,
 ): Artifact {
-  const stamp = now();
+  const stamp = ctx.clock.now();
   const repo = ctx.state.repository(repository, project.project_id!, stamp);
   const known = ctx.state.artifact(repository, entry.manifest.digest, stamp);
   const m = entry.manifest;
@@ -136,8 +138,8 @@ export function toArtifact(
       artifact_id: known.id,
       name,
       push_time: ctx.state.tagPushTimes.get(`${repository}:${name}`) ?? known.pushTime,
-      pull_time: known.pullTime,
-      immutable: false,
+      pull_time: ctx.state.tagPullTimes.get(`${repository}:${name}`) ?? NEVER_PULLED,
+      immutable: isImmutable(ctx.state, project.project_id!, repository, name),
     }));
   }
   if (opts.withLabel) artifact.labels = known.labels;

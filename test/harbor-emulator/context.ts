@@ -1,6 +1,8 @@
 import type { Context, Handler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { EmulatorClock } from './clock';
 import type { Faults } from './faults';
+import type { BackgroundJobs } from './jobs';
 import type { OciReader } from './oci';
 import type { Replicator } from './replication';
 import type { EmulatorState } from './state';
@@ -20,6 +22,14 @@ export interface EmulatorContext {
   /** How long the simulated scanner takes. */
   scanDelayMs: number;
   replication: Replicator;
+  /** The time artifacts age by (tests move it forward). */
+  clock: EmulatorClock;
+  /** Retention and GC executions running after their request was answered. */
+  jobs: BackgroundJobs;
+  /** Harbor's async pull-time flush (ARTIFACT_PULL_ASYNC_FLUSH_DURATION); 0: written at the pull. */
+  pullTimeFlushMs: number;
+  /** Harbor's GC `time_window`: blobs pushed less than this long ago are not collected. */
+  gcTimeWindowHours: number;
   /** The job service's credentials for /v2/ (replication writing into this Harbor), as the admin's. */
   jobservice: { username: string; password: string };
 }

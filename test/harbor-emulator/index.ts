@@ -3,10 +3,14 @@ import { Hono } from 'hono';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { EmulatorClock } from './clock';
 import { type EmulatorContext, ResponseViolationError } from './context';
 import { Faults } from './faults';
+import { BackgroundJobs } from './jobs';
 import { createOciReader } from './oci';
 import { ociProxy } from './proxy';
+import { gcRoutes } from './routes/gc';
+import { immutableRoutes } from './routes/immutable';
 import { projectRoutes } from './routes/projects';
 import { DEFAULT_REPLICATION_OPTIONS, JOBSERVICE_USER, type ReplicationOptions, Replicator } from './replication';
 import { registryRoutes } from './routes/registries';
@@ -34,6 +38,17 @@ export interface HarborEmulatorOptions {
   stateFile?: string;
   /** Replication jobs' retries and chunk size; Harbor's defaults without (tests shorten the back-off). */
   replication?: Partial<ReplicationOptions>;
+  /** Harbor's ARTIFACT_PULL_ASYNC_FLUSH_DURATION in ms (Harbor: 10 s); 0 (default): pull times are written at the pull. */
+  pullTimeFlushMs?: number;
+  /** Harbor's GC time window: blobs pushed less than this many hours ago are not collected (Harbor's default: 2). */
+  gcTimeWindowHours?: number;
+}
+
+/** Times to give an artifact, ISO strings; a tag's apply to that tag only. */
+export interface ArtifactTimes {
+  pushTime?: string;
+  pullTime?: string;
+  tags?: Record<string, { pushTime?: string; pullTime?: string }>;
 }
 
 export interface HarborEmulator {
@@ -47,6 +62,12 @@ export interface HarborEmulator {
   webhooks: WebhookSender;
   /** Replication executions running in the background; `idle()` waits for them. */
   replication: Replicator;
+  /** The time artifacts age by: `clock.advance(ms)` ages everything without waiting. */
+  clock: EmulatorClock;
+  /** Sets an artifact's (and its tags') push and pull times, as if it had been pushed or pulled then. */
+  setArtifactTimes(repository: string, digest: string, times: ArtifactTimes): void;
+  /** Retention and GC executions running in the background; `idle()` waits for them. */
+  jobs: BackgroundJobs;
   violations: ResponseViolation[];
   stop(): Promise<void>;
 }
@@ -72,6 +93,10 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
     violations: [],
     mode: opts.validate ?? 'throw',
     scanDelayMs: opts.scanDelayMs ?? 200,
+    clock: new EmulatorClock(state),
+    jobs: new BackgroundJobs(() => persist?.soon()),
+    pullTimeFlushMs: opts.pullTimeFlushMs ?? 0,
+    gcTimeWindowHours: opts.gcTimeWindowHours ?? 2,
     jobservice: { username: JOBSERVICE_USER, password: randomBytes(16).toString('hex') },
   } as Omit<EmulatorContext, 'replication'> as EmulatorContext;
   ctx.replication = new Replicator(ctx, {
@@ -83,6 +108,7 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
     changed: () => persist?.soon(),
   });
   ctx.replication.failInterrupted();
+  state.failInterruptedJobs(ctx.clock.now());
   const app = new Hono();
   // Any request but a read may change the state (API writes and registry pushes alike).
   if (persist) app.use(async (c, next) => {
@@ -105,6 +131,8 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
   registryRoutes(api, ctx);
   replicationRoutes(api, ctx);
   retentionRoutes(api, ctx);
+  immutableRoutes(api, ctx);
+  gcRoutes(api, ctx);
   systemRoutes(api, ctx);
 
   app.route('/api/v2.0', api);
@@ -130,8 +158,24 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
     state: ctx.state,
     webhooks: ctx.webhooks,
     replication: ctx.replication,
+    clock: ctx.clock,
+    jobs: ctx.jobs,
+    setArtifactTimes(repository, digest, times) {
+      const known = state.artifacts.get(`${repository}@${digest}`);
+      if (!known) throw new Error(`the emulator knows no artifact ${repository}@${digest}`);
+      if (times.pushTime) known.pushTime = times.pushTime;
+      if (times.pullTime) known.pullTime = times.pullTime;
+      for (const [tag, t] of Object.entries(times.tags ?? {})) {
+        if (t.pushTime) state.tagPushTimes.set(`${repository}:${tag}`, t.pushTime);
+        if (t.pullTime) state.tagPullTimes.set(`${repository}:${tag}`, t.pullTime);
+      }
+      // Reads of the repository list artifacts newest push first.
+      state.changed(repository);
+      persist?.soon();
+    },
     violations: ctx.violations,
     async stop() {
+      await ctx.jobs.idle();
       await ctx.replication.close();
       await ctx.webhooks.idle();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));

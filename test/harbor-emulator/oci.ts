@@ -83,6 +83,12 @@ export function createOciReader(registryUrl: string) {
       if (!res.ok) throw new Error(`registry blob ${repository}@${digest}: ${res.status}`);
       return res.json();
     },
+    /** Removes the blob's link from the repository (distribution's blob DELETE); a GET there then 404s. */
+    async deleteBlob(repository: string, digest: string): Promise<void> {
+      const res = await fetch(`${base}/v2/${repository}/blobs/${digest}`, { method: 'DELETE' });
+      if (!res.ok && res.status !== 404) throw new Error(`registry delete blob ${repository}@${digest}: ${res.status}`);
+      await res.body?.cancel();
+    },
     async deleteManifest(repository: string, digest: string): Promise<void> {
       const res = await fetch(`${base}/v2/${repository}/manifests/${digest}`, { method: 'DELETE' });
       if (!res.ok && res.status !== 404) throw new Error(`registry delete ${repository}@${digest}: ${res.status}`);

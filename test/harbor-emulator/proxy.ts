@@ -1,6 +1,9 @@
 import type { Context, Hono } from 'hono';
 import { CONTENT_CACHE_MAX_BYTES, contentCache, contentKey, digestKey } from './content-cache';
-import { type EmulatorContext, now } from './context';
+import { readRepository } from './artifacts';
+import type { EmulatorContext } from './context';
+import { deleteArtifact } from './deletion';
+import { isImmutable } from './immutable';
 import { emitArtifactEvent } from './routes/repositories';
 
 const MANIFEST_PATH = /^\/v2\/(.+)\/manifests\/([^/]+)$/;
@@ -97,12 +100,23 @@ export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, a
     const refused = authorize(c, ctx, admin, needs);
     if (refused) return refused;
 
+    const manifestRef = MANIFEST_PATH.exec(path) as [string, string, string] | null;
+    if (manifestRef && p) {
+      const [, repository, reference] = manifestRef;
+      const refused = await immutableRefusal(c, ctx, p.project.project_id!, repository, reference);
+      if (refused) return refused;
+      if (c.req.method === 'DELETE') {
+        const deleted = await deleteThroughHarbor(ctx, p, repository, reference, operatorOf(c));
+        if (deleted) return deleted;
+      }
+    }
+
     const headers = new Headers();
     c.req.raw.headers.forEach((value, key) => {
       if (!HOP_HEADERS.has(key)) headers.set(key, value);
     });
     const method = c.req.method;
-    const manifest = MANIFEST_PATH.exec(path);
+    const manifest = manifestRef;
     // Manifests are small and the push event needs their content; a small monolithic blob upload
     // (a model config) is kept for later reads by digest; other blobs stream through.
     const uploaded = method === 'PUT' ? smallBlobUpload(path, url, c.req.header('content-length')) : undefined;
@@ -121,9 +135,9 @@ export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, a
     if (location?.startsWith(registryUrl)) outHeaders.set('location', location.slice(registryUrl.length));
 
     if (manifest && p && upstream.ok) {
-      const [, repository, reference] = manifest as unknown as [string, string, string];
+      const [, repository, reference] = manifest;
       const digest = upstream.headers.get('docker-content-digest') ?? reference;
-      const stamp = now();
+      const stamp = ctx.clock.now();
       const resource = (tag: string) => ({ digest, tag, resource_url: `${ctx.registryAddress()}/${repository}:${tag || digest}` });
       if (method === 'PUT' || method === 'DELETE') ctx.state.changed(repository);
       if (method === 'PUT') {
@@ -133,6 +147,7 @@ export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, a
         ctx.state.repository(repository, p.project.project_id!, stamp).updateTime = stamp;
         ctx.state.artifact(repository, digest, stamp);
         if (isTag) {
+          ctx.state.tagPullTimes.delete(`${repository}:${reference}`);
           ctx.state.tagPushTimes.set(`${repository}:${reference}`, stamp);
           ctx.state.deletedTags.delete(`${repository}:${reference}`);
         }
@@ -142,8 +157,8 @@ export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, a
           ctx.replication.artifactPushed(repository, digest, isTag ? [reference] : [], operatorOf(c));
         }
       } else if (method === 'GET') {
-        const known = ctx.state.artifact(repository, digest, stamp);
-        known.pullTime = stamp;
+        // As src/server/registry/manifest.go: a GET is a pull (a HEAD is not).
+        recordPull(ctx, repository, digest, reference.startsWith('sha256:') ? undefined : reference, stamp);
         ctx.state.repository(repository, p.project.project_id!, stamp).pullCount++;
         emitArtifactEvent(ctx, p, 'PULL_ARTIFACT', repository, [resource(reference.startsWith('sha256:') ? '' : reference)], {}, operatorOf(c));
       } else if (method === 'DELETE') {
@@ -153,4 +168,47 @@ export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, a
     }
     return new Response(method === 'HEAD' ? null : upstream.body, { status: upstream.status, headers: outHeaders });
   });
+}
+
+/**
+ * Harbor's pull time, as src/controller/event/handler/internal/artifact.go keeps it: the artifact's,
+ * and the tag's when pulled by tag. Harbor buffers them and flushes every 10 s
+ * (ARTIFACT_PULL_ASYNC_FLUSH_DURATION); `pullTimeFlushMs` does the same, 0 writes them at once
+ * (Harbor's synchronous mode).
+ */
+function recordPull(ctx: EmulatorContext, repository: string, digest: string, tag: string | undefined, stamp: string): void {
+  const write = () => {
+    const known = ctx.state.artifacts.get(`${repository}@${digest}`);
+    if (!known) return;
+    known.pullTime = stamp;
+    if (tag) ctx.state.tagPullTimes.set(`${repository}:${tag}`, stamp);
+  };
+  ctx.state.artifact(repository, digest, stamp);
+  if (ctx.pullTimeFlushMs > 0) setTimeout(write, ctx.pullTimeFlushMs).unref();
+  else write();
+}
+
+/** A manifest PUT that would move an immutable tag, or a DELETE of an artifact one holds: Harbor's 412. */
+async function immutableRefusal(c: Context, ctx: EmulatorContext, projectId: number, repository: string, reference: string): Promise<Response | undefined> {
+  if (c.req.method !== 'PUT' && c.req.method !== 'DELETE') return undefined;
+  // Most projects have no rules: their pushes need no read of the repository.
+  if (![...ctx.state.immutableRules.values()].some((r) => r.projectId === projectId && !r.disabled)) return undefined;
+  const { artifacts } = await readRepository(ctx, repository);
+  const tags =
+    c.req.method === 'PUT'
+      ? artifacts.some((a) => a.tags.includes(reference)) ? [reference] : []
+      : (artifacts.find((a) => a.manifest.digest === reference)?.tags ?? []);
+  const tag = tags.find((t) => isImmutable(ctx.state, projectId, repository, t));
+  if (!tag) return undefined;
+  const shortName = repository.slice(repository.indexOf('/') + 1);
+  return c.json({ errors: [{ code: 'PRECONDITION', message: `Failed to process request due to '${shortName}:${tag}' configured as immutable.` }] }, 412);
+}
+
+/** A manifest DELETE through /v2/ deletes the artifact as the API does (accessories, trash, webhook); undefined when there is none. */
+async function deleteThroughHarbor(ctx: EmulatorContext, p: Parameters<typeof deleteArtifact>[1], repository: string, reference: string, operator: string): Promise<Response | undefined> {
+  const contents = await readRepository(ctx, repository);
+  const entry = contents.artifacts.find((a) => a.manifest.digest === reference);
+  if (!entry) return undefined;
+  await deleteArtifact(ctx, p, repository, entry, contents, operator);
+  return new Response(null, { status: 202, headers: { 'docker-distribution-api-version': 'registry/2.0' } });
 }

@@ -20,6 +20,40 @@ export interface ArtifactState {
   labels: S['Label'][];
 }
 
+/** A tag immutability rule and the project it belongs to (Harbor keeps them per project). */
+export type ImmutableRuleState = S['ImmutableRule'] & { id: number; projectId: number };
+
+/** What Harbor's artifact trash and blob table tell GC of a deleted manifest: where it was linked and what it referenced. */
+export interface TrashEntry {
+  repository: string;
+  digest: string;
+  manifestSize: number;
+  blobs: { digest: string; size: number }[];
+  deletedAt: string;
+  /** When the artifact was pushed: Harbor's GC leaves blobs younger than its time window alone. */
+  pushedAt: string;
+}
+
+/** A retention execution as Harbor's API shows it, and who started it. */
+export type RetentionExecutionState = S['RetentionExecution'] & { id: number; operator: string };
+
+/** A retention task (one per repository) and its job log. */
+export interface RetentionTaskState {
+  task: S['RetentionExecutionTask'] & { id: number; execution_id: number };
+  log: string[];
+}
+
+/** A GC execution: Harbor's history row, its parameters as a map, and its job log. */
+export interface GcExecutionState {
+  id: number;
+  trigger: 'MANUAL' | 'SCHEDULE';
+  status: 'Pending' | 'Running' | 'Success' | 'Error' | 'Stopped';
+  parameters: Record<string, unknown>;
+  creationTime: string;
+  updateTime: string;
+  log: string[];
+}
+
 export interface RepositoryState {
   id: number;
   name: string;
@@ -40,6 +74,19 @@ export interface ReplicationTaskState {
   log: string[];
 }
 
+/** Go's zero time: Harbor's pull time of what was never pulled. */
+export const NEVER_PULLED = '0001-01-01T00:00:00.000Z';
+
+/** A periodic GC schedule: Harbor's scheduler row (type, cron) and the job's parameters. */
+export interface GcScheduleState {
+  id: number;
+  type: 'Hourly' | 'Daily' | 'Weekly' | 'Custom' | 'Schedule';
+  cron: string;
+  parameters: Record<string, unknown>;
+  creationTime: string;
+  updateTime: string;
+}
+
 /** The maps a snapshot keeps, by name. */
 const SNAPSHOT_MAPS = [
   'generations',
@@ -54,6 +101,12 @@ const SNAPSHOT_MAPS = [
   'replicationTasks',
   'retentions',
   'userGroups',
+  'tagPullTimes',
+  'immutableRules',
+  'trash',
+  'retentionExecutions',
+  'retentionTasks',
+  'gcExecutions',
 ] as const;
 
 /** Harbor's state that is not in the OCI registry: in memory, or carried across runs by snapshots (the local stack). */
@@ -76,6 +129,18 @@ export class EmulatorState {
   readonly replicationTasks = new Map<number, ReplicationTaskState>();
   readonly retentions = new Map<number, S['RetentionPolicy']>();
   readonly userGroups = new Map<number, S['UserGroup']>();
+  /** Tag → pull time, keyed by `<repository>:<tag>` (a pull by tag updates the tag's too). */
+  readonly tagPullTimes = new Map<string, string>();
+  readonly immutableRules = new Map<number, ImmutableRuleState>();
+  /** Deleted manifests whose blobs GC has not swept yet, keyed by `<repository>@<digest>`. */
+  readonly trash = new Map<string, TrashEntry>();
+  readonly retentionExecutions = new Map<number, RetentionExecutionState>();
+  readonly retentionTasks = new Map<number, RetentionTaskState>();
+  readonly gcExecutions = new Map<number, GcExecutionState>();
+  /** The GC schedule (`GET /system/gc/schedule`); absent: none. */
+  gcSchedule: GcScheduleState | undefined;
+  /** How far the emulator's clock is ahead of the wall clock (clock.ts), kept across restarts. */
+  clockOffsetMs = 0;
 
   changed(repository: string): void {
     this.generations.set(repository, this.generation(repository) + 1);
@@ -107,22 +172,36 @@ export class EmulatorState {
     const key = `${repository}@${digest}`;
     let artifact = this.artifacts.get(key);
     if (!artifact) {
-      artifact = { id: this.nextId(), repository, digest, pushTime: now, pullTime: '0001-01-01T00:00:00.000Z', labels: [] };
+      artifact = { id: this.nextId(), repository, digest, pushTime: now, pullTime: NEVER_PULLED, labels: [] };
       this.artifacts.set(key, artifact);
     }
     return artifact;
   }
 
+  /** Retention and GC executions that were running when the emulator stopped end in error, as a lost job does. */
+  failInterruptedJobs(now: string): void {
+    for (const e of this.retentionExecutions.values()) if (e.status === 'Running') Object.assign(e, { status: 'Error', end_time: now });
+    for (const t of this.retentionTasks.values()) if (t.task.status === 'Running' || t.task.status === 'Pending') t.task = { ...t.task, status: 'Error', status_code: 3, end_time: now };
+    for (const e of this.gcExecutions.values()) {
+      if (e.status !== 'Running') continue;
+      e.status = 'Error';
+      e.updateTime = now;
+      e.log.push(`${now} [ERROR] [gc] interrupted: the emulator stopped while it ran`);
+    }
+  }
+
   /** Everything, as JSON-ready data (Maps as entry lists). */
   snapshot(): unknown {
     const maps = Object.fromEntries(SNAPSHOT_MAPS.map((name) => [name, [...(this[name] as Map<unknown, unknown>).entries()]]));
-    return { seq: this.seq, deletedTags: [...this.deletedTags], ...maps };
+    return { seq: this.seq, deletedTags: [...this.deletedTags], gcSchedule: this.gcSchedule, clockOffsetMs: this.clockOffsetMs, ...maps };
   }
 
   /** Takes over a snapshot() of an earlier run. */
   restore(snapshot: Record<string, unknown>): void {
     this.seq = Number(snapshot.seq ?? 0);
     for (const tag of (snapshot.deletedTags as string[] | undefined) ?? []) this.deletedTags.add(tag);
+    this.gcSchedule = snapshot.gcSchedule as GcScheduleState | undefined;
+    this.clockOffsetMs = Number(snapshot.clockOffsetMs ?? 0);
     for (const name of SNAPSHOT_MAPS) {
       const map = this[name] as Map<unknown, unknown>;
       for (const [k, v] of (snapshot[name] as [unknown, unknown][] | undefined) ?? []) map.set(k, v);

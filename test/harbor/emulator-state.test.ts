@@ -43,4 +43,44 @@ describe('the emulator keeps its state in a file when given one', () => {
       await second.emulator.stop();
     }
   });
+
+  it('keeps what cleanup reads: the clock, pull times, immutability rules, retention executions, GC history and the trash GC sweeps', async () => {
+    const project = uniqueName('cleanup');
+    const first = await start();
+    await first.client.projects.create({ project_name: project });
+    const kept = await pushModel(first.emulator.url, `${project}/llm`, '1.0.0');
+    const gone = await pushModel(first.emulator.url, `${project}/llm`, '2.0.0');
+    await (await fetch(`${first.emulator.url}/v2/${project}/llm/manifests/1.0.0`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).arrayBuffer();
+    first.emulator.clock.advance(3 * 3600_000);
+    await first.client.api.POST('/projects/{project_name_or_id}/immutabletagrules', {
+      params: { path: { project_name_or_id: project }, header: { 'X-Is-Resource-Name': true } },
+      body: { tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: '1.*' }], scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] } },
+    });
+    const policyId = await first.client.retention.create({
+      algorithm: 'or',
+      rules: [{ action: 'retain', template: 'always', params: {}, tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: '**' }], scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] } }],
+      scope: { level: 'project', ref: (await first.client.projects.get(project))!.project_id! },
+    });
+    const executionId = await first.client.retention.createExecution(policyId, true);
+    await first.emulator.jobs.idle();
+    await first.client.artifacts.delete(project, 'llm', gone.digest);
+    const before = (await first.client.artifacts.get(project, 'llm', kept.digest))!;
+    await first.emulator.stop();
+
+    const second = await start();
+    try {
+      const after = (await second.client.artifacts.get(project, 'llm', kept.digest))!;
+      expect([after.push_time, after.pull_time, after.tags?.[0]?.pull_time, after.tags?.[0]?.immutable]).toEqual([before.push_time, before.pull_time, before.tags?.[0]?.pull_time, true]);
+      expect(Date.parse(second.emulator.clock.now())).toBeGreaterThan(Date.now() + 2.9 * 3600_000);
+      expect((await second.client.retention.listExecutions(policyId)).map((e) => [e.id, e.status])).toEqual([[executionId, 'Success']]);
+      const gcId = (await second.client.gc.schedule('Manual', { dry_run: true }))!;
+      await second.emulator.jobs.idle();
+      const gc = (await second.client.gc.get(gcId))!;
+      expect(JSON.parse(gc.job_parameters!)).toMatchObject({ freed_space: gone.config.size + gone.layers[0]!.size + gone.layers[1]!.size + gone.manifestSize });
+      expect((await second.client.gc.history()).map((g) => g.id)).toEqual([gcId]);
+      expect(second.emulator.violations).toEqual([]);
+    } finally {
+      await second.emulator.stop();
+    }
+  });
 });

@@ -52,11 +52,6 @@ export function createHarborAdminClient(opts: HarborClientOptions) {
 
     artifacts: {
       ...client.artifacts,
-      async delete(project: string, repository: string, reference: string) {
-        await call('delete artifact', () =>
-          api.DELETE('/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}', { params: { path: { project_name: project, repository_name: repo(repository), reference } } }),
-        );
-      },
       async addTag(project: string, repository: string, reference: string, tag: string) {
         await call('create tag', () =>
           api.POST('/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags', {
@@ -88,6 +83,7 @@ export function createHarborAdminClient(opts: HarborClientOptions) {
     },
 
     retention: {
+      ...client.retention,
       async create(body: HarborRetentionPolicy): Promise<number> {
         const { response } = await call('create retention policy', () => api.POST('/retentions', { body }));
         return idFromLocation(response);

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { expect } from 'vitest';
-import { startHarborEmulator, type HarborEmulator } from '../harbor-emulator';
+import { startHarborEmulator, type HarborEmulator, type HarborEmulatorOptions } from '../harbor-emulator';
 import type { ReplicationOptions } from '../harbor-emulator/replication';
 import { type OciRegistry, startOciRegistry } from '../servers/oci-registry';
 import { createHarborAdminClient, type HarborAdminClient } from './harbor-admin';
@@ -18,10 +18,21 @@ export interface HarborTestbed {
  * A second one is a remote Harbor to replicate with (an endpoint of type `harbor`, see `addEndpoint`).
  * Replication keeps Harbor's behaviour with a shorter blob back-off (100 ms, not 2 s); the job
  * service's retries of a failed task keep Harbor's waits (16 s, 31 s) unless `replication` says.
+ * Pull times are written at the pull and GC keeps Harbor's 2-hour time window unless told
+ * (`pullTimeFlushMs`, `gcTimeWindowHours`; the emulator's clock moves past the window).
  */
-export async function startHarbor(opts: { scanDelayMs?: number; replication?: Partial<ReplicationOptions> } = {}): Promise<HarborTestbed> {
+export async function startHarbor(
+  opts: { scanDelayMs?: number; replication?: Partial<ReplicationOptions> } & Pick<HarborEmulatorOptions, 'pullTimeFlushMs' | 'gcTimeWindowHours'> = {},
+): Promise<HarborTestbed> {
   const registry = await startOciRegistry();
-  const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'throw', scanDelayMs: opts.scanDelayMs, replication: { retryBackoffMs: 100, ...opts.replication } });
+  const emulator = await startHarborEmulator({
+    registryUrl: registry.url,
+    validate: 'throw',
+    scanDelayMs: opts.scanDelayMs,
+    replication: { retryBackoffMs: 100, ...opts.replication },
+    pullTimeFlushMs: opts.pullTimeFlushMs,
+    gcTimeWindowHours: opts.gcTimeWindowHours,
+  });
   const client = createHarborAdminClient({ baseUrl: emulator.url, username: emulator.username, password: emulator.password, timeoutMs: 5000 });
   return {
     emulator,

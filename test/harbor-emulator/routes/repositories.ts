@@ -1,18 +1,13 @@
 import type { Context, Hono } from 'hono';
 import type { HarborSchemas } from '../../../activities/harbor';
 import { readRepository, toArtifact, type ArtifactOptions } from '../artifacts';
-import { contentCache, contentKey } from '../content-cache';
 import { badRequest, conflict, type EmulatorContext, notFound, now, operation, paged } from '../context';
+import { deleteArtifact, immutableTagError } from '../deletion';
+import { isImmutable } from '../immutable';
 import { simulatedScan } from '../scanner';
 import type { ProjectState } from '../state';
 import type { EventData } from '../webhooks';
 import { project } from './projects';
-
-/** Deletes a manifest from the registry and from what the emulator keeps of it. */
-async function deleteManifest(ctx: EmulatorContext, repository: string, digest: string): Promise<void> {
-  await ctx.oci.deleteManifest(repository, digest);
-  contentCache.delete(ctx, contentKey(repository, 'manifests', digest));
-}
 
 const truthy = (v: string | undefined, fallback: boolean) => (v === undefined ? fallback : v === 'true');
 
@@ -34,6 +29,17 @@ export function emitArtifactEvent(ctx: EmulatorContext, p: ProjectState, type: s
     repository: eventRepository(p, fullName, repo.creationTime),
     ...extra,
   });
+}
+
+/**
+ * The part of Harbor's `q` the artifact list honours here: `tags=nil` (untagged only) and `tags=*`
+ * (tagged only), as src/pkg/artifact/dao builds them; other keys are not filtered on.
+ */
+function tagQuery(q: string | undefined): (a: { tags: string[] }) => boolean {
+  const tags = /(?:^|,)tags=([^,]*)/.exec(q ?? '')?.[1];
+  if (tags === 'nil') return (a) => a.tags.length === 0;
+  if (tags === '*') return (a) => a.tags.length > 0;
+  return () => true;
 }
 
 export function repositoryRoutes(app: Hono, ctx: EmulatorContext) {
@@ -97,14 +103,9 @@ export function repositoryRoutes(app: Hono, ctx: EmulatorContext) {
   app.delete(`${repoBase}/:repository_name`, operation(ctx, 'deleteRepository', async (c) => {
     const p = project(ctx, c);
     const name = repoName(c, p);
-    const { artifacts, accessories } = await readRepository(ctx, name);
-    if (artifacts.length === 0) throw notFound(`repository ${name} not found`);
-    for (const a of artifacts) {
-      for (const acc of accessories.get(a.manifest.digest) ?? []) await deleteManifest(ctx, name, acc.manifest.digest);
-      await deleteManifest(ctx, name, a.manifest.digest);
-      ctx.state.artifacts.delete(`${name}@${a.manifest.digest}`);
-      emitArtifactEvent(ctx, p, 'DELETE_ARTIFACT', name, [{ digest: a.manifest.digest, tag: a.tags[0] ?? '', resource_url: `${ctx.registryAddress()}/${name}@${a.manifest.digest}` }]);
-    }
+    const contents = await readRepository(ctx, name);
+    if (contents.artifacts.length === 0) throw notFound(`repository ${name} not found`);
+    for (const a of contents.artifacts) await deleteArtifact(ctx, p, name, a, contents);
     ctx.state.repositories.delete(name);
     ctx.state.changed(name);
     return { status: 200 };
@@ -116,7 +117,8 @@ export function repositoryRoutes(app: Hono, ctx: EmulatorContext) {
     const name = repoName(c, p);
     const contents = await readRepository(ctx, name);
     const opts = options(c, false);
-    return paged(c, contents.artifacts.map((a) => toArtifact(ctx, p.project, name, a, contents.accessories, opts)));
+    const selected = contents.artifacts.filter(tagQuery(c.req.query('q')));
+    return paged(c, selected.map((a) => toArtifact(ctx, p.project, name, a, contents.accessories, opts)));
   }));
 
   app.get(`${artBase}/:reference`, operation(ctx, 'getArtifact', async (c) => {
@@ -126,11 +128,7 @@ export function repositoryRoutes(app: Hono, ctx: EmulatorContext) {
 
   app.delete(`${artBase}/:reference`, operation(ctx, 'deleteArtifact', async (c) => {
     const { p, name, contents, entry } = await findArtifact(c);
-    for (const acc of contents.accessories.get(entry.manifest.digest) ?? []) await deleteManifest(ctx, name, acc.manifest.digest);
-    await deleteManifest(ctx, name, entry.manifest.digest);
-    ctx.state.artifacts.delete(`${name}@${entry.manifest.digest}`);
-    ctx.state.changed(name);
-    emitArtifactEvent(ctx, p, 'DELETE_ARTIFACT', name, [{ digest: entry.manifest.digest, tag: entry.tags[0] ?? '', resource_url: `${ctx.registryAddress()}/${name}@${entry.manifest.digest}` }]);
+    await deleteArtifact(ctx, p, name, entry, contents);
     return { status: 200 };
   }));
 
@@ -148,16 +146,18 @@ export function repositoryRoutes(app: Hono, ctx: EmulatorContext) {
     if (!raw) throw notFound(`artifact ${entry.manifest.digest} not found`);
     await ctx.oci.putManifest(name, tag, raw);
     ctx.state.deletedTags.delete(`${name}:${tag}`);
-    ctx.state.tagPushTimes.set(`${name}:${tag}`, now());
+    ctx.state.tagPushTimes.set(`${name}:${tag}`, ctx.clock.now());
     ctx.state.changed(name);
     return { status: 201, headers: { location: `/api/v2.0/projects/${c.req.param('project_name')}/repositories/${c.req.param('repository_name')}/artifacts/${entry.manifest.digest}/tags/${tag}` } };
   }));
 
   app.delete(`${artBase}/:reference/tags/:tag_name`, operation(ctx, 'deleteTag', async (c) => {
-    const { name, entry } = await findArtifact(c);
+    const { p, name, entry } = await findArtifact(c);
     const tag = c.req.param('tag_name') ?? '';
-    if (!entry.tags.includes(tag)) throw notFound(`tag ${tag} not found`);
+    if (!entry.tags.includes(tag)) throw notFound(`tag ${tag} attached to artifact ${ctx.state.artifact(name, entry.manifest.digest, now()).id} not found`);
+    if (isImmutable(ctx.state, p.project.project_id!, name, tag)) throw immutableTagError(tag, 'deleted');
     ctx.state.deletedTags.add(`${name}:${tag}`);
+    ctx.state.tagPullTimes.delete(`${name}:${tag}`);
     ctx.state.changed(name);
     return { status: 200 };
   }));
