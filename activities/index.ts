@@ -4,6 +4,7 @@ import type { SecretBox } from '../lib/secrets';
 import { createDbActivities } from './db';
 import { createRepositoryBatchActivities } from './catalogue/repository-batch';
 import type { HarborInstances } from './harbor/instances';
+import { createHarborCleanupActivities } from './harbor/cleanup';
 import { createHarborMemberActivities } from './harbor/members';
 import { createHarborProjectActivities } from './harbor/projects';
 import { createHarborRegistryActivities } from './harbor/registries';
@@ -17,6 +18,7 @@ import { createKeycloakUserActivities } from './keycloak/users';
 import { createKafkaActivities, type EventPublisher } from './kafka';
 import { createRemoteOciActivities } from './oci/remote';
 import { createPromotionSignalActivities } from './temporal/promotions';
+import { createCleanupScheduleActivities } from './temporal/cleanup-schedules';
 import { createSyncScheduleActivities } from './temporal/sync-schedules';
 import { createReplicationFollowerActivities } from './temporal/replication-followers';
 
@@ -44,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHarborRobotActivities(deps),
     ...createHarborRegistryActivities(deps),
     ...createHarborReplicationActivities(deps),
+    ...createHarborCleanupActivities(deps),
     ...harborRepositories,
     ...createRepositoryBatchActivities(deps, harborRepositories),
     ...createKeycloakActivities(deps),
@@ -53,6 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRemoteOciActivities(deps),
     ...createPromotionSignalActivities(deps),
     ...createSyncScheduleActivities(deps),
+    ...createCleanupScheduleActivities(deps),
     ...createReplicationFollowerActivities(deps),
   };
 }

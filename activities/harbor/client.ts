@@ -138,7 +138,7 @@ export function createHarborClient(opts: HarborClientOptions) {
       async list(
         project: string,
         repository: string,
-        query: { page?: number; pageSize?: number; withTag?: boolean; withLabel?: boolean; withScanOverview?: boolean; withAccessory?: boolean; q?: string } = {},
+        query: { page?: number; pageSize?: number; withTag?: boolean; withLabel?: boolean; withScanOverview?: boolean; withAccessory?: boolean; withImmutableStatus?: boolean; q?: string } = {},
       ): Promise<Page<HarborArtifact>> {
         const { data, response } = await call('list artifacts', () =>
           api.GET('/projects/{project_name}/repositories/{repository_name}/artifacts', {
@@ -151,6 +151,7 @@ export function createHarborClient(opts: HarborClientOptions) {
                 with_label: query.withLabel ?? false,
                 with_scan_overview: query.withScanOverview ?? false,
                 with_accessory: query.withAccessory ?? false,
+                with_immutable_status: query.withImmutableStatus ?? false,
                 q: query.q,
               },
             },
@@ -167,6 +168,32 @@ export function createHarborClient(opts: HarborClientOptions) {
             },
           }),
         )).data,
+      async delete(project: string, repository: string, reference: string) {
+        await call('delete artifact', () =>
+          api.DELETE('/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}', { params: { path: { project_name: project, repository_name: repo(repository), reference } } }),
+        );
+      },
+      async deleteTag(project: string, repository: string, reference: string, tag: string) {
+        await call('delete tag', () =>
+          api.DELETE('/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags/{tag_name}', {
+            params: { path: { project_name: project, repository_name: repo(repository), reference, tag_name: tag } },
+          }),
+        );
+      },
+    },
+
+    /** Tag retention policies (one per project, linked by the project's `retention_id` metadata). */
+    retentions: {
+      async create(body: HarborSchemas['RetentionPolicy']): Promise<number> {
+        const { response } = await call('create retention', () => api.POST('/retentions', { body }));
+        return idFromLocation(response);
+      },
+      async update(id: number, body: HarborSchemas['RetentionPolicy']) {
+        await call('update retention', () => api.PUT('/retentions/{id}', { params: { path: { id } }, body }));
+      },
+      async delete(id: number) {
+        await call('delete retention', () => api.DELETE('/retentions/{id}', { params: { path: { id } } }));
+      },
     },
 
     robots: {

@@ -11,6 +11,7 @@ CREATE TABLE "modelregistry"."cleanup_policies" (
 --> statement-breakpoint
 CREATE TABLE "modelregistry"."cleanup_runs" (
 	"id" uuid PRIMARY KEY NOT NULL,
+	"workflow_id" varchar(512) NOT NULL,
 	"project_id" uuid NOT NULL,
 	"trigger" varchar(16) NOT NULL,
 	"dry_run" boolean NOT NULL,

@@ -45,6 +45,8 @@ export const cleanupRuns = modelregistry.table(
   'cleanup_runs',
   {
     id: uuid('id').primaryKey(),
+    /** The run's workflow (a scheduled one's id carries the Schedule's timestamp), for its progress, approval and cancel. */
+    workflowId: varchar('workflow_id', { length: 512 }).notNull(),
     projectId: uuid('project_id').notNull(),
     /** `manual` | `schedule`. */
     trigger: varchar('trigger', { length: 16 }).notNull(),
