@@ -1,13 +1,19 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Tests of pure functions: they need no servers, so they run without the global set-up (seconds, not a minute). */
+const PURE = ['test/unit/cleanup-*.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
     reporters: ['default', './test/summary-reporter.ts'],
     // Two cores: files run two at a time, each with its own task queue and names.
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 300_000,
+    // A project's global set-up runs only when one of its files is in the run.
+    projects: [
+      { extends: true, test: { name: 'pure', include: PURE } },
+      { extends: true, test: { name: 'stack', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...PURE], globalSetup: ['test/global-setup.ts'] } },
+    ],
   },
 });

@@ -16,6 +16,8 @@ import { createInboxActivities } from './inbox/sweeper';
 import { createKeycloakActivities, type KeycloakConfig } from './keycloak';
 import { createKeycloakUserActivities } from './keycloak/users';
 import { createKafkaActivities, type EventPublisher } from './kafka';
+import { createLocationActivities } from './db/locations';
+import { createExecutionLocationActivities } from './oci/execution-locations';
 import { createRemoteOciActivities } from './oci/remote';
 import { createPromotionSignalActivities } from './temporal/promotions';
 import { createCleanupScheduleActivities } from './temporal/cleanup-schedules';
@@ -38,6 +40,7 @@ export interface ActivityDeps {
 /** Every activity the worker registers, built from real clients so tests can point them at test servers. */
 export function createActivities(deps: ActivityDeps) {
   const harborRepositories = createHarborRepositoryActivities(deps);
+  const remoteOci = createRemoteOciActivities(deps);
   return {
     ...createDbActivities(deps),
     ...createHarborProjectActivities(deps),
@@ -53,7 +56,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createKeycloakUserActivities(deps),
     ...createKafkaActivities(deps),
     ...createInboxActivities(deps),
-    ...createRemoteOciActivities(deps),
+    ...remoteOci,
+    ...createExecutionLocationActivities(deps, { remote: remoteOci, locations: createLocationActivities(deps) }),
     ...createPromotionSignalActivities(deps),
     ...createSyncScheduleActivities(deps),
     ...createCleanupScheduleActivities(deps),

@@ -11,6 +11,13 @@ export const EXECUTION_STATUSES = ['InProgress', 'Succeed', 'Failed', 'Stopped']
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 export const isFinalExecutionStatus = (status: string) => status !== 'InProgress';
 
+/**
+ * Harbor's job service runs a failed replication job again (`MaxFails` 3, gocraft/work's back-off:
+ * 16–76 s, then 31–121 s), and the execution goes back from `Failed` to `InProgress` meanwhile:
+ * a `Failed` execution is only settled once it has stayed so this long.
+ */
+export const JOB_RETRY_WINDOW_MS = 150_000;
+
 export type ExecutionPurpose = 'rule' | 'promotion' | 'sync';
 
 export const LOCATION_STATUSES = ['present', 'replicating', 'failed', 'mismatch'] as const;
@@ -157,14 +164,23 @@ export function cronProblem(expression: string): string | undefined {
   return undefined;
 }
 
-/** The signal that tells an execution's follower to read Harbor now (a webhook, the poller). */
+/**
+ * The signal that tells an execution's follower to read Harbor now (a webhook, the poller); a
+ * `watcher` (a promotion or sync waiting for its one-off execution) is signalled once it settles.
+ */
 export const REPLICATION_REFRESH_SIGNAL = 'refresh';
+export interface RefreshRequest {
+  watcher?: string;
+}
 
 /** One Harbor execution to follow. */
 export interface ExecutionRef {
   registry: string;
   harborExecutionId: number;
 }
+
+/** An execution to follow, and the workflow to tell when it settles. */
+export interface FollowRequest extends ExecutionRef, RefreshRequest {}
 
 /**
  * Whether a name matches one of Harbor's filter globs (doublestar): `**` any run of characters,

@@ -1,18 +1,19 @@
-import { condition, proxyActivities } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { operationFailed } from '../lib/failure-types';
-import { isFinalExecutionStatus, type ExecutionPurpose, type ExecutionReport, type ReplicationPolicySpec } from '../lib/replication';
+import { isFinalExecutionStatus, JOB_RETRY_WINDOW_MS, type ExecutionPurpose, type ExecutionReport, type ReplicationPolicySpec } from '../lib/replication';
 import { profiles } from './activity-options';
 import type { Saga } from './saga';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
 const db = proxyActivities<Activities>(profiles.database);
 const undo = proxyActivities<Activities>(profiles.compensation);
+const temporal = proxyActivities<Activities>(profiles.temporal);
 
 /**
- * How long a one-off replication may run before the workflow gives up on it. It is polled from
- * half a second, growing by half up to 15 s: nothing signals a promotion when Harbor's execution
- * ends, and a doubling back-off to a minute made a 3 s copy take 8 s (bench/promotion.ts).
+ * How long a one-off replication may run before the workflow gives up on it. Its follower signals
+ * when it settles; it is also polled from half a second, growing by half up to 15 s, since a short
+ * copy ends before a webhook has made its way to the follower (bench/promotion.ts).
  */
 const REPLICATION_LIMIT_MS = 6 * 3600_000;
 const FIRST_POLL_MS = 500;
@@ -28,8 +29,9 @@ export interface OneOffReplication {
 
 /**
  * A promotion's or a sync's own Harbor policy, run once: created (undone by name if a later step
- * fails), started, its execution recorded and read on a backing-off timer (or at once when
- * `nudges()` changes: a signal) to a final status, then deleted whatever that status. Steps:
+ * fails), started, its execution recorded and handed to its follower, read on a backing-off timer
+ * (or at once when `nudges()` changes: the follower's signal) until it settles (a `Failed` one
+ * once Harbor's job retries are over), then deleted whatever its status. Steps:
  * `create-policy`, `start-replication`, `replicate`, `delete-policy`.
  */
 export async function runOneOffReplication(
@@ -47,11 +49,20 @@ export async function runOneOffReplication(
   const harborExecutionId = await saga.step('start-replication', () => harbor.startHarborReplication(policy.registry, policyId));
   hooks.started?.(harborExecutionId);
   const { report, executionId } = await saga.step('replicate', async () => {
+    // Its follower (the one webhooks nudge) signals this workflow when the execution settles.
+    const followed = patched('one-off-follower');
     const started = Date.now();
     let wait = FIRST_POLL_MS;
+    let failedSince: number | undefined;
     let report = await harbor.readHarborReplication(policy.registry, harborExecutionId);
     const { execution } = await db.recordReplicationExecution({ registry: policy.registry, ...record, report });
-    while (!isFinalExecutionStatus(report.status)) {
+    if (followed && report.status !== 'Succeed') await temporal.followReplicationExecutions([{ registry: policy.registry, harborExecutionId, watcher: workflowInfo().workflowId }]);
+    const settled = () => {
+      if (!followed) return isFinalExecutionStatus(report.status);
+      failedSince = report.status === 'Failed' ? (failedSince ?? Date.now()) : undefined;
+      return isFinalExecutionStatus(report.status) && (failedSince === undefined || Date.now() - failedSince >= JOB_RETRY_WINDOW_MS);
+    };
+    while (!settled()) {
       if (Date.now() - started > REPLICATION_LIMIT_MS) throw operationFailed(`Harbor's replication ${harborExecutionId} still runs after ${REPLICATION_LIMIT_MS / 3600_000} h`, { harborExecutionId });
       const seen = hooks.nudges();
       await condition(() => hooks.nudges() !== seen, wait);

@@ -1,15 +1,18 @@
-import { condition, continueAsNew, defineQuery, defineSignal, log, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { VisibleRemoteRegistry } from '../activities/db/replications';
 import type { ProjectRecord } from '../db/queries/projects';
 import type { ReplicationExecutionRecord, ReplicationRuleRecord } from '../db/queries/replications';
 import { applicationFailureIn, conflict, FailureType, isFailure, notFound, translateFailure, validationFailed } from '../lib/failure-types';
+import { REPLICATION_CHANGED_SIGNAL } from '../lib/promotion';
 import {
   isFinalExecutionStatus,
+  JOB_RETRY_WINDOW_MS,
   REPLICATION_REFRESH_SIGNAL,
   replicationPolicyName,
   type ExecutionReport,
   type ExecutionRef,
+  type RefreshRequest,
   type ReplicationPolicySpec,
   type ReplicationRulePatch,
   type ReplicationRuleRef,
@@ -25,8 +28,9 @@ const db = proxyActivities<Activities>(profiles.database);
 const events = proxyActivities<Activities>(profiles.events);
 const temporal = proxyActivities<Activities>(profiles.temporal);
 const undo = proxyActivities<Activities>(profiles.compensation);
+const remoteScan = proxyActivities<Activities>(profiles.remoteScan);
 
-export const refreshSignal = defineSignal(REPLICATION_REFRESH_SIGNAL);
+export const refreshSignal = defineSignal<[RefreshRequest?]>(REPLICATION_REFRESH_SIGNAL);
 /** What the follower last read from Harbor (undefined before its first read). */
 export const progressQuery = defineQuery<ExecutionReport | undefined>('progress');
 
@@ -45,10 +49,22 @@ export async function announceReplicationRule(change: 'created' | 'updated' | 'd
   await events.publishEvent(event);
 }
 
-/** An execution reached a final status: published once, by whoever saw the change. */
+/**
+ * An execution reached a final status, seen once by whoever saw the change: a rule's run records
+ * where its versions now live (promotions and syncs record their own), then the event is published.
+ */
 async function announceFinished(execution: ReplicationExecutionRecord) {
+  if (patched('rule-execution-locations') && execution.purpose === 'rule') {
+    try {
+      await remoteScan.recordRuleExecutionLocations({ registry: execution.registry, harborExecutionId: execution.harborExecutionId });
+    } catch (err) {
+      // The execution's end is news on its own: locations a later run or sync records again.
+      log.warn('locations of a finished execution not recorded', { registry: execution.registry, harborExecutionId: execution.harborExecutionId, error: String(err) });
+    }
+  }
   await events.publishEvent({
-    id: `replication-execution:${execution.registry}/${execution.harborExecutionId}:finished`,
+    // One per final status: a Failed execution Harbor's job service retries may end again, Succeed.
+    id: `replication-execution:${execution.registry}/${execution.harborExecutionId}:${execution.status}`,
     type: 'modelregistry.replication_execution.finished',
     subject: `replication-executions/${execution.registry}/${execution.harborExecutionId}`,
     time: new Date().toISOString(),
@@ -155,7 +171,7 @@ export async function replicationRuleCreateWorkflow(input: { spec: ReplicationRu
   }
 }
 
-/** Changes the Harbor policy, then the row. */
+/** Changes the Harbor policy, then the row, as a saga: a row that cannot follow puts Harbor's policy back. */
 export async function replicationRuleUpdateWorkflow(input: { ref: ReplicationRuleRef; patch: ReplicationRulePatch; actor: Actor }): Promise<ReplicationRuleRecord> {
   const { patch } = input;
   const current = await requireRule(input.ref);
@@ -167,12 +183,24 @@ export async function replicationRuleUpdateWorkflow(input: { ref: ReplicationRul
   const project = await requireProject(current.registry, current.project);
   const remote = await db.findVisibleRemoteRegistry(project.registry, project.tenantId, current.remoteRegistry);
   if (!remote) throw conflict(`remote registry "${current.remoteRegistry}" of replication rule "${current.name}" is gone: delete the rule`);
-  await onCataloguedRule(harbor.updateHarborReplicationPolicy(current.harborPolicyId, policySpecOf(merged, remote.harborRegistryId)), current);
-  const rule = await db.updateReplicationRule(current, patch);
-  // Direction, trigger, cron or enabled may have changed: the Schedule follows the rule.
-  await temporal.upsertRuleSyncSchedule(rule);
-  await announceReplicationRule('updated', input.actor, rule, { fields: Object.keys(patch) });
-  return rule;
+  const saga = new Saga();
+  try {
+    await saga.step(
+      'update-harbor-policy',
+      () => onCataloguedRule(harbor.updateHarborReplicationPolicy(current.harborPolicyId, policySpecOf(merged, remote.harborRegistryId)), current),
+      // The row could not follow: Harbor's policy goes back to what the row still says.
+      () => undo.updateHarborReplicationPolicy(current.harborPolicyId, policySpecOf(specOf(current), remote.harborRegistryId)),
+      // The policy is gone from Harbor: nothing to put back.
+      { didNothing: (err) => isFailure(err, FailureType.Conflict) },
+    );
+    const rule = await saga.step('save-rule', () => db.updateReplicationRule(current, patch));
+    // Trigger, cron or enabled may have changed: the Schedule follows the rule.
+    await saga.step('sync-schedule', () => temporal.upsertRuleSyncSchedule(rule));
+    await announceReplicationRule('updated', input.actor, rule, { fields: Object.keys(patch) });
+    return rule;
+  } catch (err) {
+    return saga.fail(err);
+  }
 }
 
 /** Deletes the rule's Harbor policy (already gone is fine) and archives the row; audited. */
@@ -221,29 +249,48 @@ const FIRST_WAIT_MS = 2_000;
 const LONGEST_WAIT_MS = 60_000;
 
 /**
- * Follows one Harbor execution to a final status: reads Harbor on a backing-off timer, and at once
- * when signalled (`refresh`: a REPLICATION webhook, the poller), copying status, counts and tasks
- * onto its row; publishes `modelregistry.replication_execution.finished` when it sees the end.
+ * Follows one Harbor execution until it settles: reads Harbor on a backing-off timer, and at once
+ * when signalled (`refresh`: a REPLICATION webhook, the poller, a promotion or sync that waits for
+ * it), copying status, counts and tasks onto its row. Each change to a final status is announced
+ * (`modelregistry.replication_execution.finished`); a `Failed` one is read on while Harbor's job
+ * service may still retry it. Then the watchers are told (`replicationChanged`).
  */
-export async function replicationExecutionWorkflow(ref: ExecutionRef, waitMs = FIRST_WAIT_MS): Promise<ReplicationExecutionRecord | null> {
+export async function replicationExecutionWorkflow(ref: ExecutionRef, waitMs = FIRST_WAIT_MS, watchers: string[] = []): Promise<ReplicationExecutionRecord | null> {
   let nudged = false;
   let last: ExecutionReport | undefined;
-  setHandler(refreshSignal, () => void (nudged = true));
+  const watching = new Set(watchers);
+  setHandler(refreshSignal, (request?: RefreshRequest) => {
+    nudged = true;
+    if (request?.watcher) watching.add(request.watcher);
+  });
   setHandler(progressQuery, () => last);
   let wait = waitMs;
+  let failedSince: number | undefined;
   for (;;) {
     nudged = false;
     const observed = await observe(ref, (report) => (last = report));
     // Not one the service records (no rule, promotion or sync of ours): nothing to follow.
-    if (!observed) return null;
-    if (isFinalExecutionStatus(observed.execution.status)) {
-      if (!isFinalExecutionStatus(observed.previousStatus)) await announceFinished(observed.execution);
-      return observed.execution;
-    }
-    await condition(() => nudged, wait);
+    if (!observed) return settle(null, watching);
+    const { execution, previousStatus } = observed;
+    const final = isFinalExecutionStatus(execution.status);
+    if (final && execution.status !== previousStatus) await announceFinished(execution);
+    failedSince = execution.status === 'Failed' ? (failedSince ?? Date.now()) : undefined;
+    const retryWindowLeft = failedSince === undefined ? 0 : JOB_RETRY_WINDOW_MS - (Date.now() - failedSince);
+    if (final && retryWindowLeft <= 0) return settle(execution, watching);
+    await condition(() => nudged, final ? Math.min(wait, retryWindowLeft) : wait);
     wait = Math.min(wait * 2, LONGEST_WAIT_MS);
-    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof replicationExecutionWorkflow>(ref, wait);
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof replicationExecutionWorkflow>(ref, wait, [...watching]);
   }
+}
+
+/** Tells the workflows waiting for the execution that it settled; one that has ended meanwhile is skipped. */
+async function settle(execution: ReplicationExecutionRecord | null, watching: Set<string>): Promise<ReplicationExecutionRecord | null> {
+  for (const watcher of watching) {
+    await getExternalWorkflowHandle(watcher)
+      .signal(REPLICATION_CHANGED_SIGNAL)
+      .catch(() => log.info('a watcher of the execution has ended', { watcher }));
+  }
+  return execution;
 }
 
 /** Harbor's execution now, onto its row; one Harbor no longer has is stopped rather than followed for ever. */

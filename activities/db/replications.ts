@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { liveProjectWhere } from '../../db/queries/projects';
 import { liveRemoteRegistryWhere } from '../../db/queries/registries';
@@ -12,7 +12,7 @@ import {
 } from '../../db/queries/replications';
 import { projects, remoteRegistries, replicationExecutions, replicationRules } from '../../db/schema';
 import { conflict, notFound } from '../../lib/failure-types';
-import type { ExecutionPurpose, ExecutionReport, ReplicationRulePatch, ReplicationRuleRef, ReplicationRuleSpec } from '../../lib/replication';
+import { JOB_RETRY_WINDOW_MS, type ExecutionPurpose, type ExecutionReport, type ReplicationRulePatch, type ReplicationRuleRef, type ReplicationRuleSpec } from '../../lib/replication';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -190,13 +190,14 @@ export function createReplicationActivities({ db }: { db: Db }) {
       });
     },
 
-    /** Harbor ids of a project's executions still in progress. */
+    /** Harbor ids of a project's executions still in progress, or failed so lately that Harbor's job service may retry them. */
     async runningReplicationExecutions(registry: string, project: string): Promise<number[]> {
+      const retryable = and(eq(replicationExecutions.status, 'Failed'), gt(replicationExecutions.observedAt, sql`now() - make_interval(secs => ${JOB_RETRY_WINDOW_MS / 1000})`));
       const rows = await db
         .select({ id: replicationExecutions.harborExecutionId })
         .from(replicationExecutions)
         .innerJoin(projects, eq(projects.id, replicationExecutions.projectId))
-        .where(and(eq(replicationExecutions.harborInstance, registry), eq(projects.harborAddress, registry), eq(projects.name, project), eq(replicationExecutions.status, 'InProgress')));
+        .where(and(eq(replicationExecutions.harborInstance, registry), eq(projects.harborAddress, registry), eq(projects.name, project), or(eq(replicationExecutions.status, 'InProgress'), retryable)));
       return rows.map((r) => r.id);
     },
 

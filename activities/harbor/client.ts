@@ -250,8 +250,10 @@ export function createHarborClient(opts: HarborClientOptions) {
         return idFromLocation(response);
       },
       getExecution: async (id: number) => (await call('get replication execution', () => api.GET('/replication/executions/{id}', { params: { path: { id } } }))).data,
-      listExecutions: (policyId: number) =>
-        everyPage('list replication executions', (page, pageSize) => api.GET('/replication/executions', { params: { query: { policy_id: policyId, page, page_size: pageSize } } })),
+      /** The policy's newest executions, one page. */
+      async listRecentExecutions(policyId: number, pageSize: number) {
+        return (await call('list replication executions', () => api.GET('/replication/executions', { params: { query: { policy_id: policyId, sort: '-id', page: 1, page_size: pageSize } } }))).data ?? [];
+      },
       async stopExecution(id: number) {
         await call('stop replication', () => api.PUT('/replication/executions/{id}', { params: { path: { id } } }));
       },

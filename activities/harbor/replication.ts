@@ -34,6 +34,9 @@ export function harborPolicyBody(spec: ReplicationPolicySpec): HarborReplication
 }
 
 /** Harbor replication policies and executions: what rules, promotions and syncs start and watch. */
+/** How many of a policy's newest executions a REPLICATION webhook reads. */
+const RECENT_EXECUTIONS = 25;
+
 export function createHarborReplicationActivities(deps: { harbor: HarborInstances }) {
   const harbor = (registry: string) => deps.harbor.get(registry);
 
@@ -76,9 +79,13 @@ export function createHarborReplicationActivities(deps: { harbor: HarborInstance
       return harbor(registry).replication.startExecution(policyId);
     },
 
-    /** Every execution of a policy Harbor keeps (their tasks not read): to learn of runs its triggers started. */
+    /**
+     * A policy's newest executions (their tasks not read): to learn of runs its triggers started.
+     * One page per webhook, however long the policy's history: more runs than that between two of
+     * its webhooks are not expected, and the ones already known are skipped by id anyway.
+     */
     async listHarborReplicationExecutions(registry: string, policyId: number): Promise<ExecutionReport[]> {
-      const executions = await harbor(registry).replication.listExecutions(policyId);
+      const executions = await harbor(registry).replication.listRecentExecutions(policyId, RECENT_EXECUTIONS);
       return executions.filter((e) => e.id !== undefined).map((e) => ({ ...reportOf(e.id!, e), tasks: [] }));
     },
 

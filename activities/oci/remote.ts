@@ -7,6 +7,7 @@ import type { RemoteManifest } from '../../lib/promotion';
 import type { RemoteRegistryRef } from '../../lib/registries';
 import { globMatches, type RemoteVersion, type ReplicationFilters } from '../../lib/replication';
 import type { SecretBox } from '../../lib/secrets';
+import type { SideVersion } from '../../lib/execution-locations';
 
 /** What a manifest read accepts: OCI and Docker manifests and indexes. */
 const MANIFEST_ACCEPT = [
@@ -90,7 +91,26 @@ export function createRemoteOciActivities(deps: { db: Db; secrets: SecretBox }) 
     return items;
   }
 
+  /** A repository's tags matching `tagFilter` with the digest each has (a manifest HEAD per tag); none when the repository is not there. */
+  async function tagDigests(endpoint: Endpoint, repository: string, tagFilter = '**'): Promise<SideVersion[]> {
+    const tags = ((await listAll<string>(endpoint, `/v2/${repository}/tags/list`, 'tags')) ?? []).filter((t) => globMatches(tagFilter, t));
+    const found: SideVersion[] = [];
+    for (const tag of tags) {
+      const res = await request(endpoint, `/v2/${repository}/manifests/${encodeURIComponent(tag)}`, { method: 'HEAD', accept: MANIFEST_ACCEPT });
+      const digest = res.ok ? res.headers.get('docker-content-digest') : null;
+      if (digest) found.push({ tag, digest });
+      // A large namespace takes a while: a dead worker's attempt is noticed by the heartbeat time-out.
+      heartbeat();
+    }
+    return found;
+  }
+
   return {
+    /** The tags of one remote repository matching `tagFilter`, with their digests there. */
+    async readRemoteTags(ref: RemoteRegistryRef, repository: string, tagFilter?: string): Promise<SideVersion[]> {
+      return tagDigests(await endpointOf(ref), repository, tagFilter);
+    },
+
     /** The digest the remote serves for `<repository>:<reference>` (HEAD, GET when HEAD gives none); null: not there. */
     async readRemoteManifest(ref: RemoteRegistryRef, repository: string, reference: string): Promise<RemoteManifest | null> {
       const endpoint = await endpointOf(ref);
@@ -117,14 +137,7 @@ export function createRemoteOciActivities(deps: { db: Db; secrets: SecretBox }) 
       );
       const versions: RemoteVersion[] = [];
       for (const repository of repositories) {
-        const tags = ((await listAll<string>(endpoint, `/v2/${repository}/tags/list`, 'tags')) ?? []).filter((t) => globMatches(filters.tag ?? '**', t));
-        for (const tag of tags) {
-          const res = await request(endpoint, `/v2/${repository}/manifests/${encodeURIComponent(tag)}`, { method: 'HEAD', accept: MANIFEST_ACCEPT });
-          const digest = res.ok ? res.headers.get('docker-content-digest') : null;
-          if (digest) versions.push({ repository, model: repository.slice(namespace.length + 1), tag, digest });
-          // A large namespace takes a while: a dead worker's attempt is noticed by the heartbeat time-out.
-          heartbeat();
-        }
+        for (const v of await tagDigests(endpoint, repository, filters.tag)) versions.push({ repository, model: repository.slice(namespace.length + 1), ...v });
       }
       return versions;
     },

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { REPLICATION_REFRESH_SIGNAL, type ExecutionRef } from '../../lib/replication';
+import { REPLICATION_REFRESH_SIGNAL, type FollowRequest, type RefreshRequest } from '../../lib/replication';
 import { OperationKind } from '../../lib/search-attributes';
 import { replicationExecutionWorkflowId } from '../../lib/workflow-ids';
 
@@ -7,14 +7,15 @@ import { replicationExecutionWorkflowId } from '../../lib/workflow-ids';
 export function createReplicationFollowerActivities(deps: { temporal: { client: Client; taskQueue: string } }) {
   const { client, taskQueue } = deps.temporal;
   return {
-    async followReplicationExecutions(executions: ExecutionRef[]): Promise<void> {
+    async followReplicationExecutions(executions: FollowRequest[]): Promise<void> {
       await Promise.all(
         executions.map((e) =>
           client.workflow.signalWithStart('replicationExecutionWorkflow', {
             workflowId: replicationExecutionWorkflowId(e.registry, e.harborExecutionId),
             taskQueue,
-            args: [e],
+            args: [{ registry: e.registry, harborExecutionId: e.harborExecutionId }],
             signal: REPLICATION_REFRESH_SIGNAL,
+            signalArgs: [e.watcher ? { watcher: e.watcher } : {}] as [RefreshRequest],
             typedSearchAttributes: [{ key: OperationKind, value: 'replication.follow' }],
           }),
         ),

@@ -80,6 +80,12 @@ export async function findLiveReplicationRule(db: Db | Tx, projectId: string, na
   return row ? toReplicationRuleRecord(row) : null;
 }
 
+/** A rule by id, archived or not (an execution outlives its rule's deletion in the catalogue). */
+export async function findReplicationRuleById(db: Db | Tx, id: string): Promise<ReplicationRuleRecord | null> {
+  const [row] = await selectRules(db).where(eq(replicationRules.id, id)).limit(1);
+  return row ? toReplicationRuleRecord(row) : null;
+}
+
 /** A project's live rules by name, after `after`. */
 export async function listReplicationRules(db: Db, projectId: string, q: { after?: string; limit: number }): Promise<Page<ReplicationRuleRecord>> {
   const rows = await selectRules(db)

@@ -204,7 +204,7 @@ describe('Harbor client against the emulator', () => {
       return e?.status !== 'InProgress' && e;
     });
     expect(ended).toMatchObject({ id: executionId, policy_id: policyId, status: 'Succeed', status_text: 'no resources need to be replicated', total: 0, trigger: 'manual' });
-    expect((await h.client.replication.listExecutions(policyId)).map((e) => e.id)).toEqual([executionId]);
+    expect((await h.client.replication.listRecentExecutions(policyId, 10)).map((e) => e.id)).toEqual([executionId]);
     expect(await h.client.replication.listTasks(executionId)).toEqual([]);
     await h.client.replication.deletePolicy(policyId);
   });

@@ -397,9 +397,9 @@ describe('replication between the emulator and real remote registries', () => {
     const policyId = await createPolicy(spec({ direction: 'push', localProject: local, remoteNamespace: ns, harborRegistryId: registryId, trigger: 'event_based', filters: { tag: 'release-*' } }));
 
     await pushModel(h.emulator.url, `${local}/llama`, 'dev');
-    await expectNever('an execution for a tag the filter excludes', async () => (await h.client.replication.listExecutions(policyId)).length > 0, { forMs: 500 });
+    await expectNever('an execution for a tag the filter excludes', async () => (await h.client.replication.listRecentExecutions(policyId, 10)).length > 0, { forMs: 500 });
     const model = await pushModel(h.emulator.url, `${local}/llama`, 'release-1');
-    const execution = await eventually('an event-based execution', async () => (await h.client.replication.listExecutions(policyId))[0]);
+    const execution = await eventually('an event-based execution', async () => (await h.client.replication.listRecentExecutions(policyId, 10))[0]);
     expect(execution.trigger).toBe('event_based');
     expect(await ended(execution.id!)).toMatchObject({ status: 'Succeed', total: 1 });
     expect((await h.client.replication.listTasks(execution.id!)).map((t) => t.src_resource)).toEqual([`${local}/llama [1 item(s) in total]`]);

@@ -107,7 +107,7 @@ describe('approval and promotion gates', () => {
     await copyArtifact(stack.harbor.emulator.url, `${project}/${model}`, remoteRegistry.url, `${project}/${model}`, v.tag);
     const quick = stack.appWith({ mutationWaitMs: 300 });
     const started = await quick.request(`/api/v1/models/${project}/${model}/versions/${v.tag}/promotions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ registry: remote, approvalTimeoutSeconds: 600 }) });
-    expect(started.status).toBe(202);
+    expect(started.status, await started.clone().text()).toBe(202);
     const handle = stack.client.workflow.getHandle(promotionWorkflowId(stack.registry, project, model, v.tag, remote));
     await eventually('the promotion waiting for an approval', async () => (await handle.query<{ stage: string; approvalDeadline?: string }>('progress')).stage === 'waiting-for-approval');
     expect((await handle.query<{ approvalDeadline: string }>('progress')).approvalDeadline).toBeTruthy();

@@ -123,6 +123,21 @@ describe('replication executions', () => {
     expect(audit).toBeDefined();
   });
 
+  it("a pull rule's run records where what it pulled lives: present on the remote registry with the digest both sides serve", async () => {
+    const pulled = await pushModel(dr.url, `${project}/pulled`, '2.0.0');
+    const made = await stack.app.request(`/api/v1/projects/${project}/replications`, jsonRequest({ name: 'from-dr', direction: 'pull', registry: remote, filters: { name: 'pulled' } }));
+    expect(made.status, await made.clone().text()).toBe(201);
+    const started = await readJson(await stack.app.request(`/api/v1/projects/${project}/replications/from-dr/executions`, { method: 'POST' }));
+    const listed = await eventually('the pulled version located', async () => {
+      const page = await readJson(await stack.app.request(`/api/v1/registries/${remote}/models?limit=100`));
+      return page.items.find((l: { model: string }) => l.model === 'pulled');
+    });
+    expect(listed).toMatchObject({ project, tag: '2.0.0', digest: pulled.digest, status: 'present', remoteRepository: `${project}/pulled`, harborExecutionId: started.harborExecutionId });
+    // Harbor copied it into the project: the local registry serves the same digest.
+    const here = await fetch(`${stack.harbor.emulator.url}/v2/${project}/pulled/manifests/2.0.0`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    expect(here.headers.get('docker-content-digest')).toBe(pulled.digest);
+  });
+
   it("learns of an execution Harbor's trigger started from a REPLICATION webhook, and the webhook nudges its follower to read Harbor now", async () => {
     const id = harborStarts();
     await deliverReplicationWebhook();

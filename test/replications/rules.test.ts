@@ -197,4 +197,19 @@ describe('replication rules', () => {
     expect(await fieldsOf(twice)).toEqual(['body.replications.1.name']);
     await eventually('no policy left of the refused onboardings', async () => (await stack.harbor.client.replication.listPolicies()).every((p) => !p.name?.endsWith('.dr') || p.name === `${withRules}.dr`));
   });
+
+  it("puts Harbor's policy back when a rule's row cannot follow a change", async () => {
+    const made = await stack.app.request(rules(), jsonRequest({ name: 'undo-me', direction: 'push', registry: remote, description: 'before', filters: { tag: '1.*' } }));
+    expect(made.status, await made.clone().text()).toBe(201);
+    const { harborPolicyId, id } = await readJson(made);
+    // Harbor takes its time with the update; meanwhile the rule is deleted in the catalogue, so the row cannot follow.
+    stack.harbor.emulator.faults.delayResponse('updateReplicationPolicy', 1_500);
+    const patching = stack.app.request(`${rules()}/undo-me`, jsonRequest({ description: 'after', filters: { tag: '2.*' } }, {}, 'PATCH'));
+    await eventually("Harbor's policy changed", async () => (await stack.harbor.client.replication.getPolicy(harborPolicyId))?.description === 'after');
+    await stack.database.sql`update modelregistry.replication_rules set is_archived = true where id = ${id}`;
+    const res = await patching;
+    expect(res.status, await res.clone().text()).toBe(404);
+    expect(await readJson(res)).toMatchObject({ failedStep: 'save-rule', compensated: ['update-harbor-policy'] });
+    expect(await stack.harbor.client.replication.getPolicy(harborPolicyId)).toMatchObject({ description: 'before', filters: expect.arrayContaining([expect.objectContaining({ type: 'tag', value: '1.*' })]) });
+  });
 });
