@@ -1,9 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
+import type { Db, Tx } from '../../db/client';
 import { findActiveCleanupRun, findCleanupRun, findProjectCleanupPolicy, findTenantCleanupPolicy, tenantProjects, toCleanupRunRecord, type CleanupPolicyRecord, type CleanupRunRecord } from '../../db/queries/cleanup';
 import { findLiveProject } from '../../db/queries/projects';
-import { cleanupPolicies, cleanupRuns, images, tags, type CleanupRunStatus, type CleanupRunSummary } from '../../db/schema';
-import type { CleanupPolicy, CleanupReport } from '../../lib/cleanup/types';
+import { auditEvents, cleanupPolicies, cleanupRuns, images, tags, type CleanupRunStatus, type CleanupRunSummary } from '../../db/schema';
+import type { CleanupMode, CleanupPolicy, CleanupReport } from '../../lib/cleanup/types';
 import { notFound } from '../../lib/failure-types';
 import { existingLiveRepository, reconcileArtifactsIn } from './catalogue-import';
 
@@ -22,12 +22,13 @@ export interface CleanupRunClaim {
   projectId: string;
   trigger: 'manual' | 'schedule';
   dryRun: boolean;
-  mode: string;
+  mode: CleanupMode;
   requestedBy: string | null;
 }
 
 export interface CleanupRunPatch {
   status?: CleanupRunStatus;
+  dryRun?: boolean;
   approvedBy?: string;
   total?: number;
   done?: number;
@@ -37,6 +38,28 @@ export interface CleanupRunPatch {
   detail?: string;
   /** A final status: the run's end time is set. */
   ended?: boolean;
+}
+
+export interface ArchivedVersion {
+  projectId: string;
+  project: string;
+  model: string;
+  digest: string;
+  tag: string | null;
+  action: 'untag' | 'delete';
+}
+
+/** Already archived (or never catalogued): nothing to do. */
+async function archiveVersion(tx: Tx, v: ArchivedVersion): Promise<void> {
+  const live = await existingLiveRepository(tx, v.projectId, `${v.project}/${v.model}`);
+  if (!live) return;
+  if (v.action === 'delete') {
+    await reconcileArtifactsIn(tx, { repositoryId: live.repository.id, modelId: live.model.id }, new Map([[v.digest, null]]));
+    return;
+  }
+  const [image] = await tx.select({ id: images.id }).from(images).where(and(eq(images.repositoryId, live.repository.id), eq(images.digest, v.digest), eq(images.isArchived, false))).limit(1);
+  if (!image || v.tag === null) return;
+  await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(and(eq(tags.imageId, image.id), eq(tags.name, v.tag), eq(tags.isArchived, false)));
 }
 
 /** Cleanup policies and runs in the catalogue, and the catalogue's side of a removed version. */
@@ -93,20 +116,20 @@ export function createCleanupActivities({ db }: { db: Db }) {
     },
 
     /**
-     * The catalogue's side of a removed version: an untagged tag is archived; a deleted artifact's
-     * image and tags are (its model too when no image is left). Already archived: nothing to do.
+     * A removed version in one transaction: the catalogue's side (an untagged tag archived; a deleted
+     * artifact's image and tags, its model too when no image is left), its audit row (once per event
+     * key) and the run's progress. A dry run's item only moves the progress.
      */
-    async archiveCleanedVersion(input: { projectId: string; project: string; model: string; digest: string; tag: string | null; action: 'untag' | 'delete' }): Promise<void> {
+    async recordCleanedVersion(input: {
+      runId: string;
+      progress: { done: number; bytesFreed: number };
+      archive?: ArchivedVersion;
+      audit?: { eventKey: string; actor: string | null; action: string; resource: string; details: Record<string, unknown> };
+    }): Promise<void> {
       await db.transaction(async (tx) => {
-        const live = await existingLiveRepository(tx, input.projectId, `${input.project}/${input.model}`);
-        if (!live) return;
-        if (input.action === 'delete') {
-          await reconcileArtifactsIn(tx, { repositoryId: live.repository.id, modelId: live.model.id }, new Map([[input.digest, null]]));
-          return;
-        }
-        const [image] = await tx.select({ id: images.id }).from(images).where(and(eq(images.repositoryId, live.repository.id), eq(images.digest, input.digest), eq(images.isArchived, false))).limit(1);
-        if (!image || input.tag === null) return;
-        await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(and(eq(tags.imageId, image.id), eq(tags.name, input.tag), eq(tags.isArchived, false)));
+        if (input.archive) await archiveVersion(tx, input.archive);
+        if (input.audit) await tx.insert(auditEvents).values(input.audit).onConflictDoNothing({ target: auditEvents.eventKey });
+        await tx.update(cleanupRuns).set(input.progress).where(eq(cleanupRuns.id, input.runId));
       });
     },
   };

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client';
 import { cleanupCatalogueFacts, type CleanupCatalogueFacts } from '../../db/queries/cleanup';
+import type { HarborRetentionPolicy } from '../../lib/cleanup/retention';
 import type { CleanupArtifact, CleanupBlob } from '../../lib/cleanup/types';
 import type { OciManifest } from '../../lib/model-metadata';
 import type { HarborArtifact, HarborSchemas } from './client';
@@ -90,8 +91,10 @@ export function createHarborCleanupActivities(deps: { harbor: HarborInstances; d
      * Makes the project's Harbor retention policy (linked by its `retention_id` metadata) `body`:
      * updated or created; deleted when `body` is null. Its id, or null.
      */
-    async syncHarborRetention(registry: string, project: string, body: HarborSchemas['RetentionPolicy'] | null): Promise<number | null> {
+    async syncHarborRetention(registry: string, project: string, policy: HarborRetentionPolicy | null): Promise<number | null> {
       const client = harbor(registry);
+      // Harbor's definition types a rule's params as objects; Harbor takes numbers (`latestPushedK: 3`).
+      const body = policy as HarborSchemas['RetentionPolicy'] | null;
       const linked = Number((await client.projects.get(project))?.metadata?.retention_id ?? NaN);
       const existing = Number.isInteger(linked) ? linked : null;
       if (body === null) {

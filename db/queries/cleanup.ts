@@ -1,9 +1,11 @@
 import { and, desc, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
 import { ACTIVE_CLEANUP_RUN_STATUSES, auditEvents, cleanupPolicies, cleanupRuns, images, manifests, models, modelVersionLocations, projects, type CleanupRunStatus, type CleanupRunSummary } from '../schema';
-import type { CleanupPolicy, CleanupReport } from '../../lib/cleanup/types';
+import type { CleanupMode, CleanupPolicy, CleanupReport } from '../../lib/cleanup/types';
 import { isoTime } from '../../lib/time';
 import { escapeLike, pageOf, sortKeyOf, type Page, type SortKey } from './page';
+
+export { CLEANUP_RUN_STATUSES, type CleanupRunStatus, type CleanupRunSummary } from '../schema/cleanup';
 
 /** A stored cleanup policy: a project's own, or its tenant's default (`project` null). */
 export interface CleanupPolicyRecord {
@@ -52,7 +54,7 @@ export interface CleanupRunRecord {
   projectId: string;
   trigger: 'manual' | 'schedule';
   dryRun: boolean;
-  mode: string;
+  mode: CleanupMode;
   status: CleanupRunStatus;
   requestedBy: string | null;
   approvedBy: string | null;
@@ -70,7 +72,7 @@ export const toCleanupRunRecord = (row: typeof cleanupRuns.$inferSelect): Cleanu
   id: row.id,
   workflowId: row.workflowId,
   projectId: row.projectId,
-  trigger: row.trigger as CleanupRunRecord['trigger'],
+  trigger: row.trigger,
   dryRun: row.dryRun,
   mode: row.mode,
   status: row.status,

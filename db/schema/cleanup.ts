@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, foreignKey, index, integer, jsonb, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
-import type { CleanupPolicy, CleanupReport } from '../../lib/cleanup/types';
+import type { CleanupMode, CleanupPolicy, CleanupReport } from '../../lib/cleanup/types';
 import { projects } from './catalogue';
 import { modelregistry } from './common';
 import { tenants } from './tenants';
@@ -35,7 +35,8 @@ export const ACTIVE_CLEANUP_RUN_STATUSES = ['preparing', 'awaiting_approval', 'r
 
 /** What a run did: the versions removed, those skipped and why, the failures. */
 export interface CleanupRunSummary {
-  removed: { model: string; tag: string | null; digest: string; action: 'untag' | 'delete'; freesBytes: number }[];
+  /** `alreadyGone`: Harbor answered 404 (a retried step whose first answer was lost, or removed meanwhile). */
+  removed: { model: string; tag: string | null; digest: string; action: 'untag' | 'delete'; freesBytes: number; alreadyGone?: true }[];
   skipped: { model: string; tag: string | null; digest: string; reason: string }[];
   failures: { model: string; tag: string | null; digest: string; error: string }[];
 }
@@ -49,9 +50,9 @@ export const cleanupRuns = modelregistry.table(
     workflowId: varchar('workflow_id', { length: 512 }).notNull(),
     projectId: uuid('project_id').notNull(),
     /** `manual` | `schedule`. */
-    trigger: varchar('trigger', { length: 16 }).notNull(),
+    trigger: varchar('trigger', { length: 16 }).$type<'manual' | 'schedule'>().notNull(),
     dryRun: boolean('dry_run').notNull(),
-    mode: varchar('mode', { length: 16 }).notNull(),
+    mode: varchar('mode', { length: 16 }).$type<CleanupMode>().notNull(),
     status: varchar('status', { length: 24 }).$type<CleanupRunStatus>().notNull(),
     requestedBy: varchar('requested_by', { length: 255 }),
     approvedBy: varchar('approved_by', { length: 255 }),
