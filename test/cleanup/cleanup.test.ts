@@ -1,5 +1,6 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { bearer } from '../support/auth';
 import { eventually, expectNever } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
@@ -108,9 +109,17 @@ describe('cleanup: policies, candidates and runs', () => {
     expect((await readJson(await stack.app.request(`/api/v1/projects/${project}/cleanup/policy`))).policy.rules).toEqual([keepOne]);
     expect(await harborVersions(stack, project)).toEqual(all);
 
+    // An approved version is protected from then on, by name.
+    const maintainer = bearer(await stack.auth.token({ username: 'mia', tenant, role: 'maintainer' }));
+    const approval = await stack.app.request(`/api/v1/models/${project}/beta/versions/0.1.0/approval`, { method: 'POST', headers: maintainer });
+    expect(approval.status, await approval.clone().text()).toBe(200);
+    const after = await readJson(await stack.app.request(`/api/v1/projects/${project}/cleanup/candidates`));
+    expect(versionsOf(after.items)).toEqual(['alpha:1.1.0', 'alpha:1.2.0']);
+    expect(after.protected.find((p: { model: string; tag: string }) => p.model === 'beta' && p.tag === '0.1.0')).toMatchObject({ protections: ['approved'] });
+
     const perTenant = await readJson(await stack.app.request(`/api/v1/tenants/${tenant}/cleanup/candidates`));
-    expect(perTenant.projects.find((p: { project: string }) => p.project === project)).toMatchObject({ source: 'project', totals: { candidates: 3 } });
-    expect(perTenant.totals.candidates).toBeGreaterThanOrEqual(3);
+    expect(perTenant.projects.find((p: { project: string }) => p.project === project)).toMatchObject({ source: 'project', totals: { candidates: 2, protected: expect.any(Number) } });
+    expect(perTenant.totals.candidates).toBeGreaterThanOrEqual(2);
   });
 
   it('a dry run changes nothing; a real run removes exactly the candidates, untags, archives, audits and announces each once', async () => {
