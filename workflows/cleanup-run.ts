@@ -112,10 +112,10 @@ export async function cleanupRunWorkflow(input: CleanupRunInput): Promise<Cleanu
       const active = claim.active;
       throw conflict(`a cleanup run of ${input.project} is active${active ? `: ${active.id} (${active.status})` : ''}`, active ? { activeRun: active.id } : {});
     }
-    const { report } = await computeCleanup(ctx, policy);
-    state = { runId, projectId: ctx.project.id, dryRun, cap: policy.maxDeletionsPerRun, candidates: report.candidates, next: 0, bytesFreed: 0, summary: { removed: [], skipped: [], failures: [] } };
-    progress.total = report.candidates.length;
-    await db.updateCleanupRun(runId, { report, total: progress.total });
+    // The whole report goes onto the row; the run carries the candidates up to its cap only.
+    const work = await computeCleanup(ctx, policy, { offset: 0, limit: policy.maxDeletionsPerRun, run: runId });
+    state = { runId, projectId: ctx.project.id, dryRun, cap: policy.maxDeletionsPerRun, candidates: work.candidates, next: 0, bytesFreed: 0, summary: { removed: [], skipped: [], failures: [] } };
+    progress.total = work.totals.candidates;
 
     if (await awaitsApprovalThatNeverCame(policy.mode, dryRun, (input.approvalTimeoutSeconds ?? policy.approvalTimeoutHours * 3_600) * 1_000, progress, () => approvedBy, () => cancelled)) {
       return finish(state, progress, cancelled ? 'cancelled' : 'expired');
@@ -126,7 +126,6 @@ export async function cleanupRunWorkflow(input: CleanupRunInput): Promise<Cleanu
 
   for (; state.next < state.candidates.length; state.next++) {
     if (cancelled) return finish(state, progress, 'cancelled');
-    if (state.next >= state.cap) return finish(state, progress, 'capped');
     await removeOne(input, state, progress);
     if (workflowInfo().continueAsNewSuggested && state.next + 1 < state.candidates.length) {
       await condition(allHandlersFinished);
@@ -134,6 +133,9 @@ export async function cleanupRunWorkflow(input: CleanupRunInput): Promise<Cleanu
       return continueAsNew<typeof cleanupRunWorkflow>({ ...input, carried: state });
     }
   }
+  if (cancelled) return finish(state, progress, 'cancelled');
+  // More candidates than the cap: the run stops there, never past it.
+  if (progress.total > state.cap) return finish(state, progress, 'capped');
   return finish(state, progress, state.summary.failures.length > 0 ? 'failed' : 'succeeded');
 }
 

@@ -1,10 +1,10 @@
 import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CleanupProjectContext } from '../activities/db/cleanup';
+import type { CleanupReportPage } from '../activities/harbor/cleanup';
 import type { CleanupPolicyRecord } from '../db/queries/cleanup';
 import { cleanupPolicyProblems, effectivePolicy } from '../lib/cleanup/policy';
 import { harborRetentionPolicy } from '../lib/cleanup/retention';
-import { selectCleanup } from '../lib/cleanup/select';
 import type { CleanupPolicy, CleanupReport } from '../lib/cleanup/types';
 import { validationFailed } from '../lib/failure-types';
 import type { Actor } from './actor';
@@ -84,30 +84,32 @@ export async function cleanupTenantPolicyWorkflow(input: { tenant: string; polic
   return { ...policyInForce({ own: null, tenantDefault }), inheritedBy: heirs.map((p) => `${p.registry}/${p.name}`) };
 }
 
-export interface CleanupCandidatesResult {
+export interface CleanupCandidatesResult extends CleanupReportPage {
   registry: string;
   project: string;
   policy: CleanupPolicy;
   source: CleanupPolicySource;
   /** The time the ages were measured from. */
   now: string;
-  report: CleanupReport;
 }
 
-/** Harbor's artifacts of the project and the catalogue's facts about them, through `selectCleanup`. */
-export async function computeCleanup(ctx: CleanupProjectContext, policy: CleanupPolicy): Promise<{ now: string; report: CleanupReport }> {
-  const artifacts = await harborBulk.gatherCleanupArtifacts(ctx.project.registry, { id: ctx.project.id, name: ctx.project.name });
+/** The project's report under `policy` now, a window of it (the activity reads Harbor and the catalogue and selects). */
+export async function computeCleanup(ctx: CleanupProjectContext, policy: CleanupPolicy, window: { offset: number; limit: number; run?: string }): Promise<CleanupReportPage & { now: string }> {
   const now = new Date().toISOString();
-  return { now, report: selectCleanup({ now, policy, artifacts }) };
+  const page = await harborBulk.cleanupReport({ registry: ctx.project.registry, project: { id: ctx.project.id, name: ctx.project.name }, policy, now, ...window });
+  return { now, ...page };
 }
 
-/** What the project's policy in force (or `policy`, "what would this policy do") selects and protects now. Reads only. */
-export async function cleanupCandidatesWorkflow(input: { registry: string; project: string; policy?: CleanupPolicy }): Promise<CleanupCandidatesResult> {
+/**
+ * What the project's policy in force (or `policy`, "what would this policy do") selects and protects
+ * now: a window of candidates and protected versions, totals of all. Reads only.
+ */
+export async function cleanupCandidatesWorkflow(input: { registry: string; project: string; policy?: CleanupPolicy; offset?: number; limit?: number }): Promise<CleanupCandidatesResult> {
   if (input.policy) refuseInvalidPolicy(input.policy);
   const ctx = await db.cleanupProjectContext(input.registry, input.project);
   const { policy, source } = input.policy ? { policy: input.policy, source: 'inline' as const } : policyInForce(ctx);
-  const { now, report } = await computeCleanup(ctx, policy);
-  return { registry: input.registry, project: input.project, policy, source, now, report };
+  const page = await computeCleanup(ctx, policy, { offset: input.offset ?? 0, limit: input.limit ?? 50 });
+  return { registry: input.registry, project: input.project, policy, source, ...page };
 }
 
 export interface TenantCleanupCandidates {
@@ -125,9 +127,9 @@ export async function cleanupTenantCandidatesWorkflow(input: { tenant: string })
     if (p.harborId === null) continue; // not in Harbor (yet): nothing to clean
     const ctx = await db.cleanupProjectContext(p.registry, p.name);
     const { policy, source } = policyInForce(ctx);
-    const { report } = await computeCleanup(ctx, policy);
-    rows.push({ registry: p.registry, project: p.name, source, totals: report.totals });
-    for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += report.totals[k];
+    const page = await computeCleanup(ctx, policy, { offset: 0, limit: 0 });
+    rows.push({ registry: p.registry, project: p.name, source, totals: page.totals });
+    for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += page.totals[k];
   }
   return { tenant: input.tenant, projects: rows, totals };
 }

@@ -1,7 +1,10 @@
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { cleanupCatalogueFacts, type CleanupCatalogueFacts } from '../../db/queries/cleanup';
+import { cleanupRuns } from '../../db/schema';
+import { selectCleanup } from '../../lib/cleanup/select';
 import type { HarborRetentionPolicy } from '../../lib/cleanup/retention';
-import type { CleanupArtifact, CleanupBlob } from '../../lib/cleanup/types';
+import type { CleanupArtifact, CleanupBlob, CleanupCandidate, CleanupPolicy, CleanupReport } from '../../lib/cleanup/types';
 import type { OciManifest } from '../../lib/model-metadata';
 import type { HarborArtifact, HarborSchemas } from './client';
 import { isNotFound } from './errors';
@@ -47,6 +50,15 @@ function toCleanupArtifact(model: string, a: HarborArtifact, facts: CleanupCatal
   };
 }
 
+/** A window of a report: what crosses into a workflow stays small however many versions a project has. */
+export interface CleanupReportPage {
+  totals: CleanupReport['totals'];
+  candidates: CleanupCandidate[];
+  protected: CleanupReport['protected'];
+  /** Where the next window starts (candidates and protected versions alike); null: none follows. */
+  nextOffset: number | null;
+}
+
 /**
  * Cleanup's Harbor side: what exists (Harbor is the truth, the catalogue adds approvals, promotions,
  * manifests and pulls), the idempotent removal of one version, and the mirrored retention policy.
@@ -54,21 +66,41 @@ function toCleanupArtifact(model: string, a: HarborArtifact, facts: CleanupCatal
 export function createHarborCleanupActivities(deps: { harbor: HarborInstances; db: Db }) {
   const harbor = (registry: string) => deps.harbor.get(registry);
 
+  /** Every artifact of every repository of the project (all pages), with what the rules and protections read. */
+  async function gatherCleanupArtifacts(registry: string, project: { id: string; name: string }): Promise<CleanupArtifact[]> {
+    const client = harbor(registry);
+    const [repos, facts] = await Promise.all([
+      client.all((page, pageSize) => client.repositories.list(project.name, { page, pageSize })),
+      cleanupCatalogueFacts(deps.db, { ...project, registry }),
+    ]);
+    const result: CleanupArtifact[] = [];
+    for (const repo of repos) {
+      const model = repo.name!.slice(project.name.length + 1);
+      const artifacts = await client.all((page, pageSize) => client.artifacts.list(project.name, model, { page, pageSize, withTag: true, withLabel: true, withImmutableStatus: true }));
+      for (const a of artifacts) result.push(toCleanupArtifact(model, a, facts));
+    }
+    return result;
+  }
+
   return {
-    /** Every artifact of every repository of the project (all pages), with what the rules and protections read. */
-    async gatherCleanupArtifacts(registry: string, project: { id: string; name: string }): Promise<CleanupArtifact[]> {
-      const client = harbor(registry);
-      const [repos, facts] = await Promise.all([
-        client.all((page, pageSize) => client.repositories.list(project.name, { page, pageSize })),
-        cleanupCatalogueFacts(deps.db, { ...project, registry }),
-      ]);
-      const result: CleanupArtifact[] = [];
-      for (const repo of repos) {
-        const model = repo.name!.slice(project.name.length + 1);
-        const artifacts = await client.all((page, pageSize) => client.artifacts.list(project.name, model, { page, pageSize, withTag: true, withLabel: true, withImmutableStatus: true }));
-        for (const a of artifacts) result.push(toCleanupArtifact(model, a, facts));
-      }
-      return result;
+    gatherCleanupArtifacts,
+
+    /**
+     * The project's report under `policy` at `now` (`selectCleanup` on what `gatherCleanupArtifacts`
+     * reads), answered as a window `[offset, offset + limit)` of its candidates and protected versions
+     * with the totals of all: a report of 10,000 versions does not fit a workflow's payloads. With
+     * `run`, the whole report is stored on the run's row and the window is the run's work.
+     */
+    async cleanupReport(input: { registry: string; project: { id: string; name: string }; policy: CleanupPolicy; now: string; offset: number; limit: number; run?: string }): Promise<CleanupReportPage> {
+      const report = selectCleanup({ now: input.now, policy: input.policy, artifacts: await gatherCleanupArtifacts(input.registry, input.project) });
+      if (input.run) await deps.db.update(cleanupRuns).set({ report, total: report.candidates.length }).where(eq(cleanupRuns.id, input.run));
+      const end = input.offset + input.limit;
+      return {
+        totals: report.totals,
+        candidates: report.candidates.slice(input.offset, end),
+        protected: report.protected.slice(input.offset, end),
+        nextOffset: end < Math.max(report.candidates.length, report.protected.length) ? end : null,
+      };
     },
 
     /**

@@ -96,7 +96,7 @@ const candidates = createRoute({
   tags,
   summary: 'What the policy in force selects now: every candidate with its rules, size and freed bytes, and every protected version with its protections',
   request: { params, query: PageQuery.merge(query) },
-  responses: { 200: json('The report (candidates paged; totals cover all)', CleanupCandidatesSchema), 202: acceptedResponse, 404: noProject },
+  responses: { 200: json('The report (candidates and protected versions paged; totals cover all)', CleanupCandidatesSchema), 202: acceptedResponse, 404: noProject },
 });
 const candidatesOf = createRoute({
   method: 'post',
@@ -104,7 +104,7 @@ const candidatesOf = createRoute({
   tags,
   summary: 'What this policy would select now (changes nothing)',
   request: { params, query: PageQuery.merge(query), body: jsonBody(CleanupPolicySchema) },
-  responses: { 200: json('The report (candidates paged; totals cover all)', CleanupCandidatesSchema), 202: acceptedResponse, 400: problem('Invalid policy, naming the field'), 404: noProject },
+  responses: { 200: json('The report (candidates and protected versions paged; totals cover all)', CleanupCandidatesSchema), 202: acceptedResponse, 400: problem('Invalid policy, naming the field'), 404: noProject },
 });
 const tenantCandidates = createRoute({
   method: 'get',
@@ -260,18 +260,17 @@ export function createCleanupRouter(deps: { db: Db; mutations: MutationDeps; reg
     return c.json(outcome.result, 200);
   });
 
-  /** The report with its candidates paged by position (the cursor), its totals and protections whole. */
+  /** A window of the report: candidates and protected versions paged by position (the cursor), totals of all. */
   async function candidatesResponse(c: Context, name: string, q: { registry?: string; limit: number; cursor?: string }, policy?: CleanupPolicy) {
     const offset = q.cursor === undefined ? 0 : Number(decodeCursor(q.cursor) ?? NaN);
     if (!Number.isInteger(offset) || offset < 0) return invalidCursorProblem(c);
     const { project, registry } = await projectOf(name, q.registry);
     const outcome = await run(c, cleanupCandidatesWorkflowId(registry, project.name, randomUUID()), attributes(project, 'cleanup.candidates'), cleanupCandidatesWorkflow, [
-      { registry, project: project.name, ...(policy ? { policy } : {}) },
+      { registry, project: project.name, offset, limit: q.limit, ...(policy ? { policy } : {}) },
     ]);
     if (!outcome.done) return outcome.response;
-    const { report, ...rest } = outcome.result;
-    const end = offset + q.limit;
-    return c.json({ ...rest, totals: report.totals, items: report.candidates.slice(offset, end), nextCursor: end < report.candidates.length ? encodeCursor(String(end)) : null, protected: report.protected }, 200);
+    const { candidates: items, nextOffset, ...rest } = outcome.result;
+    return c.json({ ...rest, items, nextCursor: nextOffset === null ? null : encodeCursor(String(nextOffset)) }, 200);
   }
 
   router.openapi(candidates, (c) => candidatesResponse(c, c.req.valid('param').name, c.req.valid('query')));

@@ -86,7 +86,7 @@ export const CleanupCandidatesSchema = z
     totals: Totals,
     items: z.array(CleanupCandidateSchema).openapi({ description: 'A page of the candidates, in the order a run removes them' }),
     nextCursor: z.string().nullable(),
-    protected: z.array(Protected),
+    protected: z.array(Protected).openapi({ description: 'The same page of the protected versions' }),
   })
   .openapi('CleanupCandidates');
 
