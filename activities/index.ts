@@ -4,6 +4,7 @@ import type { SecretBox } from '../lib/secrets';
 import { createDbActivities } from './db';
 import { createRepositoryBatchActivities } from './catalogue/repository-batch';
 import type { HarborInstances } from './harbor/instances';
+import { createHarborCleanupActivities } from './harbor/cleanup';
 import { createHarborMemberActivities } from './harbor/members';
 import { createHarborProjectActivities } from './harbor/projects';
 import { createHarborRegistryActivities } from './harbor/registries';
@@ -19,6 +20,7 @@ import { createLocationActivities } from './db/locations';
 import { createExecutionLocationActivities } from './oci/execution-locations';
 import { createRemoteOciActivities } from './oci/remote';
 import { createPromotionSignalActivities } from './temporal/promotions';
+import { createCleanupScheduleActivities } from './temporal/cleanup-schedules';
 import { createSyncScheduleActivities } from './temporal/sync-schedules';
 import { createReplicationFollowerActivities } from './temporal/replication-followers';
 
@@ -47,6 +49,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHarborRobotActivities(deps),
     ...createHarborRegistryActivities(deps),
     ...createHarborReplicationActivities(deps),
+    ...createHarborCleanupActivities(deps),
     ...harborRepositories,
     ...createRepositoryBatchActivities(deps, harborRepositories),
     ...createKeycloakActivities(deps),
@@ -57,6 +60,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExecutionLocationActivities(deps, { remote: remoteOci, locations: createLocationActivities(deps) }),
     ...createPromotionSignalActivities(deps),
     ...createSyncScheduleActivities(deps),
+    ...createCleanupScheduleActivities(deps),
     ...createReplicationFollowerActivities(deps),
   };
 }

@@ -19,3 +19,11 @@ export const replicationExecutionWorkflowId = (registry: string, harborExecution
 export const approvalWorkflowId = (registry: string, project: string, model: string, tag: string) => `approval:${registry}/${project}/${model}:${tag}`;
 export const promotionWorkflowId = (registry: string, project: string, model: string, tag: string, remote: string) => `promotion:${registry}/${project}/${model}:${tag}→${remote}`;
 export const registrySyncWorkflowId = (registry: string, project: string, rule: string) => `sync:${registry}/${project}/${rule}`;
+export const cleanupPolicyWorkflowId = (registry: string, project: string) => `cleanup-policy:${registry}/${project}`;
+export const cleanupTenantPolicyWorkflowId = (tenant: string) => `cleanup-policy:tenant/${tenant}`;
+/** A project's cleanup Schedule; its runs are `cleanupRunWorkflowId(…, 'scheduled')` plus the Schedule's timestamp. */
+export const cleanupScheduleId = (registry: string, project: string) => `cleanup:${registry}/${project}`;
+export const cleanupRunWorkflowId = (registry: string, project: string, run: string) => `cleanup:${registry}/${project}/${run}`;
+/** Read-only: each request its own run (an inline policy is part of the question). */
+export const cleanupCandidatesWorkflowId = (registry: string, project: string, request: string) => `cleanup-candidates:${registry}/${project}/${request}`;
+export const cleanupTenantCandidatesWorkflowId = (tenant: string, request: string) => `cleanup-candidates:tenant/${tenant}/${request}`;

@@ -14,3 +14,5 @@ export * from './approval';
 export * from './promotion';
 export * from './replications';
 export * from './sync';
+export * from './cleanup';
+export * from './cleanup-run';

@@ -60,7 +60,7 @@ describe('auth matrix', () => {
       .replace('{model}', 'some-model')
       .replace('{tag}', '1.0.0')
       .replace('{rule}', 'rule')
-      .replace('{id}', op[side]!)
+      .replace('{id}', key.includes('/cleanup/runs/') ? '00000000-0000-4000-8000-000000000000' : op[side]!)
       .replace(/\/models\/resolve$/, `/models/resolve?name=${p[side]}/some-model:1.0.0`);
   const bodyFor = (key: string, side: 'own' | 'other') =>
     key.startsWith('GET') || key.startsWith('DELETE')
@@ -73,7 +73,9 @@ describe('auth matrix', () => {
             ? JSON.stringify({ name: 'other-rule', direction: 'push', registry: r[side] })
             : key.endsWith('/replications/{rule}')
               ? JSON.stringify({ description: 'changed' })
-              : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
+              : key.includes('/cleanup/')
+                ? JSON.stringify({}) // a default policy; a dry run
+                : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
   const call = (key: string, side: 'own' | 'other', headers: Record<string, string>) =>
     app.request(pathFor(key, side), { method: key.split(' ')[0], headers: { 'content-type': 'application/json', ...headers }, body: bodyFor(key, side) });
 
