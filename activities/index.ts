@@ -4,6 +4,7 @@ import type { SecretBox } from '../lib/secrets';
 import { createDbActivities } from './db';
 import { createRepositoryBatchActivities } from './catalogue/repository-batch';
 import type { HarborInstances } from './harbor/instances';
+import { createHarborGcActivities } from './harbor/gc';
 import { createHarborMemberActivities } from './harbor/members';
 import { createHarborProjectActivities } from './harbor/projects';
 import { createHarborRegistryActivities } from './harbor/registries';
@@ -47,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHarborRobotActivities(deps),
     ...createHarborRegistryActivities(deps),
     ...createHarborReplicationActivities(deps),
+    ...createHarborGcActivities(deps),
     ...harborRepositories,
     ...createRepositoryBatchActivities(deps, harborRepositories),
     ...createKeycloakActivities(deps),

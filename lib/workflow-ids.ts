@@ -19,3 +19,4 @@ export const replicationExecutionWorkflowId = (registry: string, harborExecution
 export const approvalWorkflowId = (registry: string, project: string, model: string, tag: string) => `approval:${registry}/${project}/${model}:${tag}`;
 export const promotionWorkflowId = (registry: string, project: string, model: string, tag: string, remote: string) => `promotion:${registry}/${project}/${model}:${tag}→${remote}`;
 export const registrySyncWorkflowId = (registry: string, project: string, rule: string) => `sync:${registry}/${project}/${rule}`;
+export const storageReclaimWorkflowId = (registry: string) => `storage-reclaim:${registry}`;
