@@ -18,6 +18,8 @@ const versions = Number(process.argv[2] ?? 1000);
 const project = 'bench-cleanup';
 /** One in ten versions carries a second tag: deleting that tag is an untag, the artifact stays. */
 const EXTRA_TAG_EVERY = 10;
+/** Ten versions per model, as a project's models keep a few dozen at most: the emulator reads a changed repository whole. */
+const repositories = Math.max(1, Math.ceil(versions / 10));
 
 const registry = await startOciRegistry();
 const harbor = await startHarborProcess(registry.url);
@@ -26,7 +28,7 @@ try {
   await client.projects.create({ project_name: project });
 
   const pushStart = performance.now();
-  const pushed = await pushMany(harbor.url, project, versions, 10, 4);
+  const pushed = await pushMany(harbor.url, project, versions, repositories, 4);
   const extraTags: { repository: string; digest: string; tag: string }[] = [];
   for (const [i, p] of pushed.entries()) {
     if (i % EXTRA_TAG_EVERY !== 0) continue;
@@ -54,13 +56,14 @@ try {
   for (const p of pushed) await timed(() => client.artifacts.delete(project, p.repository, p.digest));
   const seconds = (performance.now() - start) / 1000;
 
-  const remaining = (await Promise.all(Array.from({ length: 10 }, (_, i) => client.artifacts.list(project, `model-${i}`).then((l) => l.total, () => 0)))).reduce((a, b) => a + b, 0);
+  const remaining = (await Promise.all(Array.from({ length: repositories }, (_, i) => client.artifacts.list(project, `model-${i}`).then((l) => l.total, () => 0)))).reduce((a, b) => a + b, 0);
   if (remaining !== 0) throw new Error(`${remaining} artifacts left after the loop`);
 
   latencies.sort((a, b) => a - b);
   const deletes = latencies.length;
   const result = {
     versions,
+    repositories,
     untags: extraTags.length,
     deletes,
     pushSeconds: Number(pushSeconds.toFixed(1)),
