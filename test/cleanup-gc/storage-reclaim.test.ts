@@ -106,6 +106,20 @@ describe('storage reclaim (Harbor garbage collection)', () => {
     }
   });
 
+  it('a GC Harbor is already running (started elsewhere) stops the reclaim at the dry run, saying so', async () => {
+    const state = stack.harbor.emulator.state;
+    const id = state.nextId();
+    const stamp = stack.harbor.emulator.clock.now();
+    state.gcExecutions.set(id, { id, trigger: 'SCHEDULE', status: 'Running', parameters: { dry_run: false }, creationTime: stamp, updateTime: stamp, log: [] });
+    try {
+      const { status } = await start({ dryRun: true });
+      const view = await finished(status);
+      expect(view, JSON.stringify(view)).toMatchObject({ state: 'failed', stage: null, dryRun: null, run: null, problem: { status: 409, stage: 'dry-run' } });
+    } finally {
+      state.gcExecutions.delete(id);
+    }
+  });
+
   it('is for platform administrators only: a tenant admin gets 403', async () => {
     const token = await stack.auth.token({ username: uniqueName('tadmin'), tenant: uniqueName('acme'), role: 'admin' });
     const post = await stack.app.request('/api/v1/cleanup/gc', jsonRequest({}, bearer(token)));
