@@ -23,6 +23,7 @@ const deps = activityDepsFromConfig(config, database.db, logger, client);
 await ensureSchedules(client, config.taskQueue, {
   reconcileEveryMinutes: config.reconcileEveryMinutes,
   membershipSyncEveryMinutes: config.keycloak ? config.membershipSyncEveryMinutes : undefined,
+  storageReclaim: { ...config.storageReclaim, registries: deps.harbor.addresses() },
 });
 const worker = await createWorker({
   connection,

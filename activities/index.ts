@@ -5,6 +5,7 @@ import { createDbActivities } from './db';
 import { createRepositoryBatchActivities } from './catalogue/repository-batch';
 import type { HarborInstances } from './harbor/instances';
 import { createHarborCleanupActivities } from './harbor/cleanup';
+import { createHarborGcActivities } from './harbor/gc';
 import { createHarborMemberActivities } from './harbor/members';
 import { createHarborProjectActivities } from './harbor/projects';
 import { createHarborRegistryActivities } from './harbor/registries';
@@ -50,6 +51,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHarborRegistryActivities(deps),
     ...createHarborReplicationActivities(deps),
     ...createHarborCleanupActivities(deps),
+    ...createHarborGcActivities(deps),
     ...harborRepositories,
     ...createRepositoryBatchActivities(deps, harborRepositories),
     ...createKeycloakActivities(deps),

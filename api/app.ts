@@ -32,6 +32,7 @@ import { createOperationsRouter } from './routes/operations';
 import { createProjectsRouter } from './routes/projects';
 import { createPromotionsRouter } from './routes/promotions';
 import { createSyncRouter } from './routes/sync';
+import { createStorageReclaimRouter } from './routes/storage-reclaim';
 import { createTenantsRouter } from './routes/tenants';
 import { createUsersRouter } from './routes/users';
 import { createWebhooksRouter } from './routes/webhooks';
@@ -114,6 +115,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createSyncRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createReplicationsRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createCleanupRouter({ db: deps.db, mutations, registries: deps.registries }));
+  app.route('/api/v1', createStorageReclaimRouter({ mutations, registries: deps.registries }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });
   const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets, registries: deps.registries, logger: deps.logger });

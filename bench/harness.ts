@@ -111,7 +111,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
 const profileArgs = () => (process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []);
 
 /** The Harbor emulator as a separate process (bench/harbor-process.ts). */
-async function startHarborProcess(registryUrl: string) {
+export async function startHarborProcess(registryUrl: string) {
   const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', 'bench/harbor-process.ts', registryUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
   const first = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the Harbor emulator exited (${code})`)));

@@ -1,12 +1,28 @@
 import { type Client, ScheduleAlreadyRunning, type ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
+import { storageReclaimWorkflowId } from '../lib/workflow-ids';
+import type { StorageReclaimRequest } from '../workflows/storage-reclaim';
 
 export const SWEEPER_SCHEDULE_ID = 'webhook-inbox-sweeper';
 export const RECONCILIATION_SCHEDULE_ID = 'catalogue-reconciliation';
 export const MEMBERSHIP_SCHEDULE_ID = 'membership-sync';
 export const REPLICATION_POLLER_SCHEDULE_ID = 'replication-execution-poller';
+/** One per Harbor instance, named like the workflow it starts. */
+export const storageReclaimScheduleId = storageReclaimWorkflowId;
+
+export interface StorageReclaimScheduleOptions {
+  /** The Harbor instances to reclaim, one Schedule each. */
+  registries: string[];
+  cron: string;
+  /** Paused unless enabled: visible in the Web UI, run by hand there or unpaused there. */
+  enabled: boolean;
+}
 
 /** The periodic work of the service as Temporal Schedules (visible and pausable in the Web UI); creating one that exists is a no-op. */
-export async function ensureSchedules(client: Client, taskQueue: string, opts: { reconcileEveryMinutes?: number; membershipSyncEveryMinutes?: number } = {}): Promise<void> {
+export async function ensureSchedules(
+  client: Client,
+  taskQueue: string,
+  opts: { reconcileEveryMinutes?: number; membershipSyncEveryMinutes?: number; storageReclaim?: StorageReclaimScheduleOptions } = {},
+): Promise<void> {
   await createOnce(client, {
     scheduleId: RECONCILIATION_SCHEDULE_ID,
     spec: { intervals: [{ every: `${opts.reconcileEveryMinutes ?? 60} minutes` }] },
@@ -28,6 +44,7 @@ export async function ensureSchedules(client: Client, taskQueue: string, opts: {
     policies: { overlap: ScheduleOverlapPolicy.SKIP },
     memo: { purpose: 'Refresh replication executions still in progress that Harbor was not asked about for 3 minutes (a lost webhook, a dead follower)' },
   });
+  for (const registry of opts.storageReclaim?.registries ?? []) await ensureStorageReclaimSchedule(client, taskQueue, registry, opts.storageReclaim!);
   // Without Keycloak there is no membership to sync.
   if (opts.membershipSyncEveryMinutes === undefined) return;
   await createOnce(client, {
@@ -37,6 +54,28 @@ export async function ensureSchedules(client: Client, taskQueue: string, opts: {
     policies: { overlap: ScheduleOverlapPolicy.SKIP },
     memo: { purpose: "Make every managed project's Harbor members match its Keycloak groups" },
   });
+}
+
+/**
+ * Harbor's garbage collection (untagged artifacts deleted, dry run first) on the configured cron.
+ * An existing Schedule takes a changed cron; its paused state is the operator's and stays.
+ */
+async function ensureStorageReclaimSchedule(client: Client, taskQueue: string, registry: string, opts: StorageReclaimScheduleOptions): Promise<void> {
+  const spec = { cronExpressions: [opts.cron] };
+  const request: StorageReclaimRequest = { registry, deleteUntagged: true, dryRun: false };
+  try {
+    await client.schedule.create({
+      scheduleId: storageReclaimScheduleId(registry),
+      spec,
+      action: { type: 'startWorkflow', workflowType: 'storageReclaimWorkflow', args: [request], taskQueue, workflowId: storageReclaimWorkflowId(registry) },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      state: { paused: !opts.enabled, note: opts.enabled ? undefined : 'paused until STORAGE_RECLAIM_ENABLED=true, or unpaused here' },
+      memo: { purpose: `Reclaim ${registry}'s storage: Harbor's garbage collection, dry run first` },
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(storageReclaimScheduleId(registry)).update((current) => ({ ...current, spec }));
+  }
 }
 
 async function createOnce(client: Client, options: ScheduleOptions): Promise<void> {

@@ -24,6 +24,8 @@ export interface Config {
   webhookDispatchConcurrency: number;
   /** Period of the membership-sync Schedule. */
   membershipSyncEveryMinutes: number;
+  /** The storage-reclaim Schedule of each Harbor instance (Harbor's GC, dry run first): its cron, and whether it runs (paused otherwise). */
+  storageReclaim: { cron: string; enabled: boolean };
   /** How long a promotion waits for its version's approval unless the request says otherwise. */
   promotionApprovalTimeoutSeconds: number;
   /** Where the worker serves the Temporal SDK's Prometheus metrics; no endpoint when the port is unset. */
@@ -71,6 +73,8 @@ export function loadConfig(): Config {
     kafkaTopic: process.env.KAFKA_TOPIC ?? 'modelregistry.events',
     reconcileEveryMinutes: int('RECONCILE_INTERVAL_MINUTES', 60),
     membershipSyncEveryMinutes: int('MEMBERSHIP_SYNC_INTERVAL_MINUTES', 15),
+    // Weekly, Sunday 03:00 UTC; created paused unless enabled, so an operator sees it before it deletes.
+    storageReclaim: { cron: process.env.STORAGE_RECLAIM_CRON || '0 3 * * 0', enabled: process.env.STORAGE_RECLAIM_ENABLED === 'true' },
     promotionApprovalTimeoutSeconds: int('PROMOTION_APPROVAL_TIMEOUT_SECONDS', 7 * 24 * 3600),
     webhookDispatchConcurrency: int('WEBHOOK_DISPATCH_CONCURRENCY', 2),
     workerMetrics: { host: process.env.WORKER_METRICS_HOST ?? '127.0.0.1', port: process.env.WORKER_METRICS_PORT ? int('WORKER_METRICS_PORT', 0) : undefined },

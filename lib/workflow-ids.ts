@@ -27,3 +27,4 @@ export const cleanupRunWorkflowId = (registry: string, project: string, run: str
 /** Read-only: each request its own run (an inline policy is part of the question). */
 export const cleanupCandidatesWorkflowId = (registry: string, project: string, request: string) => `cleanup-candidates:${registry}/${project}/${request}`;
 export const cleanupTenantCandidatesWorkflowId = (tenant: string, request: string) => `cleanup-candidates:tenant/${tenant}/${request}`;
+export const storageReclaimWorkflowId = (registry: string) => `storage-reclaim:${registry}`;

@@ -16,3 +16,4 @@ export * from './replications';
 export * from './sync';
 export * from './cleanup';
 export * from './cleanup-run';
+export * from './storage-reclaim';

@@ -111,6 +111,9 @@ export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; 
         }
         return { resource: {}, hidden }; // a service-wide operation: only roles held in every tenant decide
       }
+      case 'platform':
+        return { resource: {} }; // no tenant: a tenant's roles never reach it, so others get 403
+
     }
   }
 

@@ -15,7 +15,9 @@ export type ResourceSource =
   /** The owner of the remote registry named by a path parameter; a shared one (no owner) is readable by all who read registries. */
   | { kind: 'remote-registry'; param: string }
   /** The tenant of the workflow behind an operation id. */
-  | { kind: 'operation'; param: string };
+  | { kind: 'operation'; param: string }
+  /** The whole platform (no tenant): only roles held outside any one tenant (platform administrators) decide. */
+  | { kind: 'platform' };
 
 export interface RoutePolicy {
   action: Action;
@@ -132,6 +134,9 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
   'GET /api/v1/tenants/{tenant}/cleanup/policy': { action: 'cleanup.read', resource: { kind: 'tenant-param', param: 'tenant' } },
   'PUT /api/v1/tenants/{tenant}/cleanup/policy': { action: 'cleanup.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
   'GET /api/v1/tenants/{tenant}/cleanup/candidates': { action: 'cleanup.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  // Storage reclaim (Harbor's GC) spans every tenant's storage: platform administrators only.
+  'POST /api/v1/cleanup/gc': { action: 'cleanup.admin', resource: { kind: 'platform' } },
+  'GET /api/v1/cleanup/gc/{id}': { action: 'cleanup.admin', resource: { kind: 'platform' } },
 
   'GET /api/v1/operations/{id}': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
 };

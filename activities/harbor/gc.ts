@@ -1,0 +1,75 @@
+import { conflict } from '../../lib/failure-types';
+import type { HarborGcHistory } from './client';
+import { isConflict } from './errors';
+import type { HarborInstances } from './instances';
+import { createdDuringThisActivity } from './provenance';
+
+/** One Harbor GC run as the storage-reclaim workflow reports it. */
+export interface GcRunReport {
+  /** Harbor's id of the run (`/system/gc/{id}`). */
+  gcId: number;
+  dryRun: boolean;
+  /** Harbor's job status: `Pending`, `Running`, then `Success`, `Error` or `Stopped`. */
+  status: string;
+  /** Whether the status is final. */
+  finished: boolean;
+  /** What Harbor freed (a dry run: would free), from the run's `job_parameters`; 0 until it ends. */
+  freedBytes: number;
+  purgedBlobs: number;
+  purgedManifests: number;
+}
+
+/** Job statuses after which a GC run changes no more (src/jobservice/job/status.go). */
+const FINAL_STATUSES = new Set(['Success', 'Error', 'Stopped']);
+
+const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+/** Harbor's check-in writes the result into the run's `job_parameters` JSON string. */
+export function gcRunReport(run: HarborGcHistory): GcRunReport {
+  let params: Record<string, unknown> = {};
+  try {
+    params = JSON.parse(run.job_parameters ?? '{}') as Record<string, unknown>;
+  } catch {
+    // Harbor keeps what it was given; an unreadable one reports nothing freed.
+  }
+  const status = run.job_status ?? 'Pending';
+  return {
+    gcId: run.id ?? 0,
+    dryRun: params.dry_run === true,
+    status,
+    finished: FINAL_STATUSES.has(status),
+    freedBytes: count(params.freed_space),
+    purgedBlobs: count(params.purged_blobs),
+    purgedManifests: count(params.purged_manifests),
+  };
+}
+
+/** Harbor's garbage collection: start one run, read it. Each is one short call, so polling needs no heartbeat. */
+export function createHarborGcActivities(deps: { harbor: HarborInstances }) {
+  return {
+    /**
+     * Starts a manual GC now; its id. Harbor runs one GC at a time (409): one it started while this
+     * activity ran, with the same dry-run flag, is an earlier attempt's whose answer was lost;
+     * any other is someone else's, a Conflict.
+     */
+    async startHarborGc(registry: string, opts: { dryRun: boolean; deleteUntagged: boolean }): Promise<number> {
+      const client = deps.harbor.get(registry);
+      try {
+        const id = await client.gc.schedule('Manual', { delete_untagged: opts.deleteUntagged, dry_run: opts.dryRun, workers: 1 });
+        if (id === undefined) throw new Error('Harbor started a GC without saying its id');
+        return id;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+        const ours = (await client.gc.history()).find(
+          (run) => !gcRunReport(run).finished && gcRunReport(run).dryRun === opts.dryRun && createdDuringThisActivity(run.creation_time),
+        );
+        if (ours?.id !== undefined) return ours.id;
+        throw conflict(`Harbor ${registry} is already running a garbage collection; retry once it has finished`);
+      }
+    },
+
+    async readHarborGc(registry: string, gcId: number): Promise<GcRunReport> {
+      return gcRunReport(await deps.harbor.get(registry).gc.get(gcId));
+    },
+  };
+}
