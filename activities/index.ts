@@ -18,6 +18,7 @@ import { createKafkaActivities, type EventPublisher } from './kafka';
 import { createLocationActivities } from './db/locations';
 import { createExecutionLocationActivities } from './oci/execution-locations';
 import { createRemoteOciActivities } from './oci/remote';
+import { createUpstreamCheckActivities } from './oci/upstream-check';
 import { createPromotionSignalActivities } from './temporal/promotions';
 import { createSyncScheduleActivities } from './temporal/sync-schedules';
 import { createReplicationFollowerActivities } from './temporal/replication-followers';
@@ -54,6 +55,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createKafkaActivities(deps),
     ...createInboxActivities(deps),
     ...remoteOci,
+    ...createUpstreamCheckActivities(deps),
     ...createExecutionLocationActivities(deps, { remote: remoteOci, locations: createLocationActivities(deps) }),
     ...createPromotionSignalActivities(deps),
     ...createSyncScheduleActivities(deps),

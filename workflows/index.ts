@@ -14,3 +14,4 @@ export * from './approval';
 export * from './promotion';
 export * from './replications';
 export * from './sync';
+export * from './virtual-registries';

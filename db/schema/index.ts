@@ -10,3 +10,4 @@ export * from './checkpoints';
 export * from './membership';
 export * from './registries';
 export * from './replication';
+export * from './virtual-registries';
