@@ -113,6 +113,26 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
   // Pinging is reading: it changes nothing.
   'POST /api/v1/registries/{name}/ping': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
 
+  // Upstreams and virtual registries (issue #16): a tenant's own; checking an upstream changes nothing, so it is a read.
+  ...Object.fromEntries(
+    (
+      [
+        ['GET', '/upstreams', 'registries.read'],
+        ['POST', '/upstreams', 'registries.write'],
+        ['GET', '/upstreams/{upstream}', 'registries.read'],
+        ['PATCH', '/upstreams/{upstream}', 'registries.write'],
+        ['DELETE', '/upstreams/{upstream}', 'registries.write'],
+        ['POST', '/upstreams/{upstream}/check', 'registries.read'],
+        ['GET', '/virtual-registries', 'registries.read'],
+        ['POST', '/virtual-registries', 'registries.write'],
+        ['GET', '/virtual-registries/{registry}', 'registries.read'],
+        ['PATCH', '/virtual-registries/{registry}', 'registries.write'],
+        ['DELETE', '/virtual-registries/{registry}', 'registries.write'],
+        ['PUT', '/virtual-registries/{registry}/upstreams', 'registries.write'],
+      ] as const
+    ).map(([method, tail, action]) => [`${method} /api/v1/tenants/{tenant}${tail}`, { action, resource: { kind: 'tenant-param', param: 'tenant' } } satisfies RoutePolicy]),
+  ),
+
   'GET /api/v1/operations/{id}': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
 };
 
