@@ -43,8 +43,9 @@ export function createUpstreamCheckActivities(deps: { db: Db; secrets: SecretBox
         }
         await res.arrayBuffer();
       } catch (err) {
-        const code = (err as { cause?: { code?: unknown } }).cause?.code;
-        const why = typeof code === 'string' ? code : err instanceof Error ? err.name : 'network error';
+        // The cause names what failed (ECONNREFUSED, a time-out, a port fetch refuses); never a credential.
+        const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+        const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : err instanceof Error ? err.name : 'network error';
         return { reachable: false, authenticated: false, status: null, latencyMs: elapsed(), message: `${target} is not reachable (${why})` };
       }
       const latencyMs = elapsed();

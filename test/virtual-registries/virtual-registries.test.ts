@@ -6,8 +6,8 @@ import { readTopic } from '../support/kafka';
 import { createTenant, startStackWithTenant } from '../support/fixtures';
 import { uniqueName, type TestStack } from '../support/stack';
 import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
+import { freePort } from '../servers/ports';
 
-const CLOSED = 'http://127.0.0.1:1';
 
 /** The histories of every run of a workflow id, payloads decoded, so that a secret in any of them shows in the text. */
 async function historiesText(stack: TestStack, workflowId: string, runs: number): Promise<string> {
@@ -95,7 +95,7 @@ describe('upstreams and virtual registries', () => {
     const anonymous = await check({ url: open.url });
     expect(anonymous).toMatchObject({ reachable: true, authenticated: true, status: 200 });
     expect(anonymous.latencyMs).toBeGreaterThanOrEqual(0);
-    expect(await check({ url: CLOSED })).toMatchObject({ reachable: false, authenticated: false, status: null, message: expect.stringMatching(/not reachable \(ECONNREFUSED\)/) });
+    expect(await check({ url: `http://127.0.0.1:${await freePort()}` })).toMatchObject({ reachable: false, authenticated: false, status: null, message: expect.stringMatching(/not reachable \(ECONNREFUSED\)/) });
     expect((await stack.app.request(`${upstreams()}/${uniqueName('ghost')}/check`, { method: 'POST' })).status).toBe(404);
   });
 
