@@ -47,7 +47,7 @@ const registryTags = ['Virtual registries'];
 const upstreamsPath = '/tenants/{tenant}/upstreams';
 const upstreamPath = `${upstreamsPath}/{upstream}`;
 const registriesPath = '/tenants/{tenant}/virtual-registries';
-const registryPath = `${registriesPath}/{registry}`;
+const registryPath = `${registriesPath}/{virtualRegistry}`;
 const noUpstream = problem('No such tenant or upstream');
 const noRegistry = problem('No such tenant or virtual registry');
 
@@ -193,7 +193,7 @@ export function createVirtualRegistriesRouter(deps: { db: Db; mutations: Mutatio
   });
 
   router.openapi(registryGet, async (c) => {
-    const { tenant, registry } = c.req.valid('param');
+    const { tenant, virtualRegistry: registry } = c.req.valid('param');
     const found = await findLiveVirtualRegistry(deps.db, tenant, registry);
     if (!found) return notFoundProblem(c, 'Virtual registry not found', `no virtual registry "${registry}" in tenant ${tenant}`);
     return c.json(found, 200);
@@ -209,21 +209,21 @@ export function createVirtualRegistriesRouter(deps: { db: Db; mutations: Mutatio
   });
 
   router.openapi(registryPatch, async (c) => {
-    const { tenant, registry: name } = c.req.valid('param');
+    const { tenant, virtualRegistry: name } = c.req.valid('param');
     const outcome = await run(c, virtualRegistryWorkflowId(tenant, name), 'virtual-registry.update', tenant, virtualRegistryUpdateWorkflow, [{ ref: { tenant, name }, patch: c.req.valid('json'), actor: actorOf(c) }]);
     if (!outcome.done) return outcome.response;
     return c.json(outcome.result, 200);
   });
 
   router.openapi(registryDelete, async (c) => {
-    const { tenant, registry: name } = c.req.valid('param');
+    const { tenant, virtualRegistry: name } = c.req.valid('param');
     const outcome = await run(c, virtualRegistryWorkflowId(tenant, name), 'virtual-registry.delete', tenant, virtualRegistryDeleteWorkflow, [{ ref: { tenant, name }, actor: actorOf(c) }]);
     if (!outcome.done) return outcome.response;
     return c.json(outcome.result, 200);
   });
 
   router.openapi(registryUpstreams, async (c) => {
-    const { tenant, registry: name } = c.req.valid('param');
+    const { tenant, virtualRegistry: name } = c.req.valid('param');
     const outcome = await run(c, virtualRegistryWorkflowId(tenant, name), 'virtual-registry.upstreams', tenant, virtualRegistryUpstreamsWorkflow, [{ ref: { tenant, name }, upstreams: c.req.valid('json'), actor: actorOf(c) }]);
     if (!outcome.done) return outcome.response;
     return c.json(outcome.result, 200);

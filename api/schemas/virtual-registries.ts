@@ -16,7 +16,7 @@ const cacheValidityHours = z.number().int().min(0).max(87_600).openapi({ descrip
 
 export const TenantParams = z.object({ tenant: pathName() });
 export const UpstreamParams = TenantParams.extend({ upstream: pathName() });
-export const VirtualRegistryParams = TenantParams.extend({ registry: pathName() });
+export const VirtualRegistryParams = TenantParams.extend({ virtualRegistry: pathName() });
 
 export const UpstreamCredentialSchema = z
   .object({

@@ -67,7 +67,7 @@ describe('auth matrix', () => {
       .replace('{tag}', '1.0.0')
       .replace('{rule}', 'rule')
       .replace('{upstream}', u[side])
-      .replace('{registry}', v[side])
+      .replace('{virtualRegistry}', v[side])
       .replace('{id}', op[side]!)
       .replace(/\/models\/resolve$/, `/models/resolve?name=${p[side]}/some-model:1.0.0`);
   const bodyFor = (key: string, side: 'own' | 'other') =>
@@ -79,13 +79,13 @@ describe('auth matrix', () => {
           ? JSON.stringify({ name: uniqueName('x'), tenant: t[side], type: 'docker-registry', url: 'http://127.0.0.1:1' })
           : key.endsWith('/replications')
             ? JSON.stringify({ name: 'other-rule', direction: 'push', registry: r[side] })
-            : key.endsWith('/replications/{rule}') || key.endsWith('/upstreams/{upstream}') || key.endsWith('/virtual-registries/{registry}')
+            : key.endsWith('/replications/{rule}') || key.endsWith('/upstreams/{upstream}') || key.endsWith('/virtual-registries/{virtualRegistry}')
               ? JSON.stringify({ description: 'changed' })
               : key.endsWith('/{tenant}/upstreams')
                 ? JSON.stringify({ name: uniqueName('x'), url: 'http://127.0.0.1:1' })
                 : key.endsWith('/{tenant}/virtual-registries')
                   ? JSON.stringify({ name: uniqueName('x') })
-                  : key.endsWith('/{registry}/upstreams')
+                  : key.endsWith('/{virtualRegistry}/upstreams')
                     ? JSON.stringify([{ upstream: u[side], position: 1 }])
                     : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
   const call = (key: string, side: 'own' | 'other', headers: Record<string, string>) =>
