@@ -4,6 +4,7 @@ import type { SecretBox } from '../lib/secrets';
 import { createDbActivities } from './db';
 import { createRepositoryBatchActivities } from './catalogue/repository-batch';
 import type { HarborInstances } from './harbor/instances';
+import { createHarborCleanupActivities } from './harbor/cleanup';
 import { createHarborMemberActivities } from './harbor/members';
 import { createHarborProjectActivities } from './harbor/projects';
 import { createHarborRegistryActivities } from './harbor/registries';
@@ -20,6 +21,7 @@ import { createExecutionLocationActivities } from './oci/execution-locations';
 import { createRemoteOciActivities } from './oci/remote';
 import { createUpstreamCheckActivities } from './oci/upstream-check';
 import { createPromotionSignalActivities } from './temporal/promotions';
+import { createCleanupScheduleActivities } from './temporal/cleanup-schedules';
 import { createSyncScheduleActivities } from './temporal/sync-schedules';
 import { createReplicationFollowerActivities } from './temporal/replication-followers';
 
@@ -48,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHarborRobotActivities(deps),
     ...createHarborRegistryActivities(deps),
     ...createHarborReplicationActivities(deps),
+    ...createHarborCleanupActivities(deps),
     ...harborRepositories,
     ...createRepositoryBatchActivities(deps, harborRepositories),
     ...createKeycloakActivities(deps),
@@ -59,6 +62,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExecutionLocationActivities(deps, { remote: remoteOci, locations: createLocationActivities(deps) }),
     ...createPromotionSignalActivities(deps),
     ...createSyncScheduleActivities(deps),
+    ...createCleanupScheduleActivities(deps),
     ...createReplicationFollowerActivities(deps),
   };
 }

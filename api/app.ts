@@ -27,6 +27,7 @@ import { createReplicationsRouter } from './routes/replications';
 import { createRobotsRouter } from './routes/robots';
 import { createSwaggerUiRouter } from './routes/swagger-ui';
 import { createCheckpointsRouter } from './routes/checkpoints';
+import { createCleanupRouter } from './routes/cleanup';
 import { createModelsRouter } from './routes/models';
 import { createOperationsRouter } from './routes/operations';
 import { createProjectsRouter } from './routes/projects';
@@ -114,6 +115,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createPromotionsRouter({ db: deps.db, mutations, registries: deps.registries, approvalTimeoutSeconds: deps.promotionApprovalTimeoutSeconds }));
   app.route('/api/v1', createSyncRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createReplicationsRouter({ db: deps.db, mutations, registries: deps.registries }));
+  app.route('/api/v1', createCleanupRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createOperationsRouter({ client: deps.client }));
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });
   const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets, registries: deps.registries, logger: deps.logger });

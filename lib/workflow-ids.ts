@@ -22,3 +22,11 @@ export const registrySyncWorkflowId = (registry: string, project: string, rule: 
 export const upstreamWorkflowId = (tenant: string, name: string) => `upstream:${tenant}/${name}`;
 export const upstreamCheckWorkflowId = (tenant: string, name: string) => `upstream-check:${tenant}/${name}`;
 export const virtualRegistryWorkflowId = (tenant: string, name: string) => `virtual-registry:${tenant}/${name}`;
+export const cleanupPolicyWorkflowId = (registry: string, project: string) => `cleanup-policy:${registry}/${project}`;
+export const cleanupTenantPolicyWorkflowId = (tenant: string) => `cleanup-policy:tenant/${tenant}`;
+/** A project's cleanup Schedule; its runs are `cleanupRunWorkflowId(…, 'scheduled')` plus the Schedule's timestamp. */
+export const cleanupScheduleId = (registry: string, project: string) => `cleanup:${registry}/${project}`;
+export const cleanupRunWorkflowId = (registry: string, project: string, run: string) => `cleanup:${registry}/${project}/${run}`;
+/** Read-only: each request its own run (an inline policy is part of the question). */
+export const cleanupCandidatesWorkflowId = (registry: string, project: string, request: string) => `cleanup-candidates:${registry}/${project}/${request}`;
+export const cleanupTenantCandidatesWorkflowId = (tenant: string, request: string) => `cleanup-candidates:tenant/${tenant}/${request}`;

@@ -15,3 +15,5 @@ export * from './promotion';
 export * from './replications';
 export * from './sync';
 export * from './virtual-registries';
+export * from './cleanup';
+export * from './cleanup-run';

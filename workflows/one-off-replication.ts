@@ -46,7 +46,7 @@ export async function runOneOffReplication(
     () => harbor.createHarborReplicationPolicy(policy),
     () => undo.deleteHarborReplicationPolicyNamed(policy.registry, policy.name, since),
   );
-  const harborExecutionId = await saga.step('start-replication', () => harbor.startHarborReplication(policy.registry, policyId));
+  const harborExecutionId = await saga.step('start-replication', () => harbor.startHarborReplication(policy.registry, policyId, { once: true }));
   hooks.started?.(harborExecutionId);
   const { report, executionId } = await saga.step('replicate', async () => {
     // Its follower (the one webhooks nudge) signals this workflow when the execution settles.

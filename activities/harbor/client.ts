@@ -149,7 +149,7 @@ export function createHarborClient(opts: HarborClientOptions) {
       async list(
         project: string,
         repository: string,
-        query: { page?: number; pageSize?: number; withTag?: boolean; withLabel?: boolean; withScanOverview?: boolean; withAccessory?: boolean; q?: string } = {},
+        query: { page?: number; pageSize?: number; withTag?: boolean; withLabel?: boolean; withScanOverview?: boolean; withAccessory?: boolean; withImmutableStatus?: boolean; q?: string } = {},
       ): Promise<Page<HarborArtifact>> {
         const { data, response } = await call('list artifacts', () =>
           api.GET('/projects/{project_name}/repositories/{repository_name}/artifacts', {
@@ -162,6 +162,7 @@ export function createHarborClient(opts: HarborClientOptions) {
                 with_label: query.withLabel ?? false,
                 with_scan_overview: query.withScanOverview ?? false,
                 with_accessory: query.withAccessory ?? false,
+                with_immutable_status: query.withImmutableStatus ?? false,
                 q: query.q,
               },
             },
@@ -205,8 +206,18 @@ export function createHarborClient(opts: HarborClientOptions) {
         ),
     },
 
-    /** Executions of a tag retention policy, by Harbor's ids. */
+    /** Tag retention policies (one per project, linked by the project's `retention_id` metadata) and their executions. */
     retention: {
+      async create(body: HarborSchemas['RetentionPolicy']): Promise<number> {
+        const { response } = await call('create retention', () => api.POST('/retentions', { body }));
+        return idFromLocation(response);
+      },
+      async update(id: number, body: HarborSchemas['RetentionPolicy']) {
+        await call('update retention', () => api.PUT('/retentions/{id}', { params: { path: { id } }, body }));
+      },
+      async delete(id: number) {
+        await call('delete retention', () => api.DELETE('/retentions/{id}', { params: { path: { id } } }));
+      },
       async createExecution(policyId: number, dryRun: boolean): Promise<number> {
         const { response } = await call('start retention', () => api.POST('/retentions/{id}/executions', { params: { path: { id: policyId } }, body: { dry_run: dryRun } }));
         return idFromLocation(response);

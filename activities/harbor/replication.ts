@@ -74,9 +74,18 @@ export function createHarborReplicationActivities(deps: { harbor: HarborInstance
       await harbor(registry).replication.deletePolicy(existing.id);
     },
 
-    /** Starts an execution of the policy now; its id. */
-    async startHarborReplication(registry: string, policyId: number): Promise<number> {
-      return harbor(registry).replication.startExecution(policyId);
+    /**
+     * Starts an execution of the policy now; its id. With `once` (a one-off policy, this caller's
+     * alone), an execution the policy already has is the one an earlier attempt started before its
+     * answer was lost (a worker killed meanwhile): that one is returned rather than a second copy.
+     */
+    async startHarborReplication(registry: string, policyId: number, opts: { once?: boolean } = {}): Promise<number> {
+      const client = harbor(registry);
+      if (opts.once) {
+        const [started] = await client.replication.listRecentExecutions(policyId, 1);
+        if (started?.id !== undefined) return started.id;
+      }
+      return client.replication.startExecution(policyId);
     },
 
     /**

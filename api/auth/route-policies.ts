@@ -132,6 +132,25 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
       ] as const
     ).map(([method, tail, action]) => [`${method} /api/v1/tenants/{tenant}${tail}`, { action, resource: { kind: 'tenant-param', param: 'tenant' } } satisfies RoutePolicy]),
   ),
+  // Cleanup: reading candidates and runs is cleanup.read (tenant admins and maintainers); policies and runs are cleanup.admin.
+  ...Object.fromEntries(
+    (
+      [
+        ['GET', '/policy', 'cleanup.read'],
+        ['PUT', '/policy', 'cleanup.admin'],
+        ['GET', '/candidates', 'cleanup.read'],
+        ['POST', '/candidates', 'cleanup.read'],
+        ['GET', '/runs', 'cleanup.read'],
+        ['POST', '/runs', 'cleanup.admin'],
+        ['GET', '/runs/{id}', 'cleanup.read'],
+        ['POST', '/runs/{id}/approve', 'cleanup.admin'],
+        ['POST', '/runs/{id}/cancel', 'cleanup.admin'],
+      ] as const
+    ).map(([method, tail, action]) => [`${method} /api/v1/projects/{name}/cleanup${tail}`, { action, resource: { kind: 'project', param: 'name' } } satisfies RoutePolicy]),
+  ),
+  'GET /api/v1/tenants/{tenant}/cleanup/policy': { action: 'cleanup.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  'PUT /api/v1/tenants/{tenant}/cleanup/policy': { action: 'cleanup.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
+  'GET /api/v1/tenants/{tenant}/cleanup/candidates': { action: 'cleanup.read', resource: { kind: 'tenant-param', param: 'tenant' } },
 
   'GET /api/v1/operations/{id}': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
 };

@@ -11,3 +11,4 @@ export * from './membership';
 export * from './registries';
 export * from './replication';
 export * from './virtual-registries';
+export * from './cleanup';

@@ -68,7 +68,7 @@ describe('auth matrix', () => {
       .replace('{rule}', 'rule')
       .replace('{upstream}', u[side])
       .replace('{virtualRegistry}', v[side])
-      .replace('{id}', op[side]!)
+      .replace('{id}', key.includes('/cleanup/runs/') ? '00000000-0000-4000-8000-000000000000' : op[side]!)
       .replace(/\/models\/resolve$/, `/models/resolve?name=${p[side]}/some-model:1.0.0`);
   const bodyFor = (key: string, side: 'own' | 'other') =>
     key.startsWith('GET') || key.startsWith('DELETE')
@@ -87,7 +87,9 @@ describe('auth matrix', () => {
                   ? JSON.stringify({ name: uniqueName('x') })
                   : key.endsWith('/{virtualRegistry}/upstreams')
                     ? JSON.stringify([{ upstream: u[side], position: 1 }])
-                    : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
+                    : key.includes('/cleanup/')
+                      ? JSON.stringify({}) // a default policy; a dry run
+                      : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
   const call = (key: string, side: 'own' | 'other', headers: Record<string, string>) =>
     app.request(pathFor(key, side), { method: key.split(' ')[0], headers: { 'content-type': 'application/json', ...headers }, body: bodyFor(key, side) });
 

@@ -10,8 +10,9 @@ import { spawnWorker } from '../support/worker-process';
 import { approve, createRemote, promote, pushVersion, servedDigest } from './support';
 
 /**
- * worker.ts killed (SIGKILL) while a promotion reads Harbor's execution: another worker takes the
- * workflow over and it completes once — one Harbor execution, one location, one promoted event.
+ * worker.ts killed (SIGKILL) while Harbor's answer to the promotion's start of its copy is on the
+ * way: another worker takes the workflow over and it completes once — one Harbor execution, one
+ * location, one promoted event.
  */
 describe('a worker killed in the middle of a promotion', () => {
   let stack: TestStack;
@@ -34,8 +35,9 @@ describe('a worker killed in the middle of a promotion', () => {
     const v = await pushVersion(stack, project, 'llama', { passing: true, signed: true });
     expect((await approve(stack, project, 'llama', v.tag, bearer(await stack.auth.token({ username: 'mia', tenant, role: 'maintainer' })))).status).toBe(200);
 
-    // Harbor starts the copy, but the promotion's first read of it is held until the worker is dead.
-    stack.harbor.emulator.faults.delayResponse('getReplicationExecution', 6_000);
+    // Harbor starts the copy, but its answer to the start is held until the worker is dead: the
+    // retried start must meet the execution Harbor already runs, not start a second copy.
+    stack.harbor.emulator.faults.delayResponse('startReplication', 6_000);
     const app = stack.appWith({ mutationWaitMs: 0 });
     const res = await promote({ ...stack, app }, project, 'llama', v.tag, { registry: remote });
     expect(res.status).toBe(202);
