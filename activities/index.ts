@@ -20,6 +20,7 @@ import { createKafkaActivities, type EventPublisher } from './kafka';
 import { createLocationActivities } from './db/locations';
 import { createExecutionLocationActivities } from './oci/execution-locations';
 import { createRemoteOciActivities } from './oci/remote';
+import { createUpstreamCheckActivities } from './oci/upstream-check';
 import { createPromotionSignalActivities } from './temporal/promotions';
 import { createCleanupScheduleActivities } from './temporal/cleanup-schedules';
 import { createSyncScheduleActivities } from './temporal/sync-schedules';
@@ -59,6 +60,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createKafkaActivities(deps),
     ...createInboxActivities(deps),
     ...remoteOci,
+    ...createUpstreamCheckActivities(deps),
     ...createExecutionLocationActivities(deps, { remote: remoteOci, locations: createLocationActivities(deps) }),
     ...createPromotionSignalActivities(deps),
     ...createSyncScheduleActivities(deps),

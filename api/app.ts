@@ -22,6 +22,7 @@ import { createHealthRouter } from './routes/health';
 import { createMembersRouter } from './routes/members';
 import { createMetricsRouter } from './routes/metrics';
 import { createRegistriesRouter } from './routes/registries';
+import { createVirtualRegistriesRouter } from './routes/virtual-registries';
 import { createReplicationsRouter } from './routes/replications';
 import { createRobotsRouter } from './routes/robots';
 import { createSwaggerUiRouter } from './routes/swagger-ui';
@@ -111,6 +112,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createUsersRouter({ mutations, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createRegistriesRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
+  app.route('/api/v1', createVirtualRegistriesRouter({ db: deps.db, mutations, secrets: deps.secrets }));
   app.route('/api/v1', createPromotionsRouter({ db: deps.db, mutations, registries: deps.registries, approvalTimeoutSeconds: deps.promotionApprovalTimeoutSeconds }));
   app.route('/api/v1', createSyncRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createReplicationsRouter({ db: deps.db, mutations, registries: deps.registries }));

@@ -14,6 +14,7 @@ export * from './approval';
 export * from './promotion';
 export * from './replications';
 export * from './sync';
+export * from './virtual-registries';
 export * from './cleanup';
 export * from './cleanup-run';
 export * from './storage-reclaim';

@@ -13,11 +13,12 @@ import { createRemoteRegistryActivities } from './registries';
 import { createReplicationActivities } from './replications';
 import { createRobotActivities } from './robots';
 import { createTenantActivities } from './tenants';
+import { createVirtualRegistryActivities } from './virtual-registries';
 
 export type { TenantInput, TenantRecord } from '../../db/queries/tenants';
 export type { ProjectRowInput } from './projects';
 export type { ImportedRepository } from './catalogue-import';
 
 export function createDbActivities(deps: { db: Db }) {
-  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps), ...createRemoteRegistryActivities(deps), ...createReplicationActivities(deps), ...createMembershipActivities(deps), ...createAuditActivities(deps), ...createInboxActivities(deps), ...createApprovalActivities(deps), ...createLocationActivities(deps), ...createCleanupActivities(deps) };
+  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps), ...createRemoteRegistryActivities(deps), ...createReplicationActivities(deps), ...createMembershipActivities(deps), ...createAuditActivities(deps), ...createInboxActivities(deps), ...createApprovalActivities(deps), ...createLocationActivities(deps), ...createCleanupActivities(deps), ...createVirtualRegistryActivities(deps) };
 }

@@ -115,6 +115,25 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
   // Pinging is reading: it changes nothing.
   'POST /api/v1/registries/{name}/ping': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
 
+  // Upstreams and virtual registries (issue #16): a tenant's own; checking an upstream changes nothing, so it is a read.
+  ...Object.fromEntries(
+    (
+      [
+        ['GET', '/upstreams', 'registries.read'],
+        ['POST', '/upstreams', 'registries.write'],
+        ['GET', '/upstreams/{upstream}', 'registries.read'],
+        ['PATCH', '/upstreams/{upstream}', 'registries.write'],
+        ['DELETE', '/upstreams/{upstream}', 'registries.write'],
+        ['POST', '/upstreams/{upstream}/check', 'registries.read'],
+        ['GET', '/virtual-registries', 'registries.read'],
+        ['POST', '/virtual-registries', 'registries.write'],
+        ['GET', '/virtual-registries/{virtualRegistry}', 'registries.read'],
+        ['PATCH', '/virtual-registries/{virtualRegistry}', 'registries.write'],
+        ['DELETE', '/virtual-registries/{virtualRegistry}', 'registries.write'],
+        ['PUT', '/virtual-registries/{virtualRegistry}/upstreams', 'registries.write'],
+      ] as const
+    ).map(([method, tail, action]) => [`${method} /api/v1/tenants/{tenant}${tail}`, { action, resource: { kind: 'tenant-param', param: 'tenant' } } satisfies RoutePolicy]),
+  ),
   // Cleanup: reading candidates and runs is cleanup.read (tenant admins and maintainers); policies and runs are cleanup.admin.
   ...Object.fromEntries(
     (

@@ -10,4 +10,5 @@ export * from './checkpoints';
 export * from './membership';
 export * from './registries';
 export * from './replication';
+export * from './virtual-registries';
 export * from './cleanup';

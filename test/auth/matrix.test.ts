@@ -30,6 +30,8 @@ describe('auth matrix', () => {
   const t = { own: uniqueName('acme'), other: uniqueName('beta') };
   const p = { own: uniqueName('proj-a'), other: uniqueName('proj-b') };
   const r = { own: uniqueName('remote-a'), other: uniqueName('remote-b') };
+  const u = { own: uniqueName('upstream-a'), other: uniqueName('upstream-b') };
+  const v = { own: uniqueName('virtual-a'), other: uniqueName('virtual-b') };
   const op: { own?: string; other?: string } = {};
   // Mutations the matrix allows go to a task queue nobody polls: they are accepted (202), never run.
   let app: ReturnType<TestStack['appWith']>;
@@ -46,6 +48,10 @@ describe('auth matrix', () => {
       expect(remote.status, await remote.clone().text()).toBe(201);
       const rule = await stack.app.request(`/api/v1/projects/${p[side]}/replications`, jsonRequest({ name: 'rule', direction: 'push', registry: r[side] }));
       expect(rule.status, await rule.clone().text()).toBe(201);
+      const upstream = await stack.app.request(`/api/v1/tenants/${t[side]}/upstreams`, jsonRequest({ name: u[side], url: stack.harbor.registryUrl }));
+      expect(upstream.status, await upstream.clone().text()).toBe(201);
+      const virtual = await stack.app.request(`/api/v1/tenants/${t[side]}/virtual-registries`, jsonRequest({ name: v[side] }));
+      expect(virtual.status, await virtual.clone().text()).toBe(201);
     }
   }, 120_000);
   afterAll(() => stack?.close());
@@ -60,6 +66,8 @@ describe('auth matrix', () => {
       .replace('{model}', 'some-model')
       .replace('{tag}', '1.0.0')
       .replace('{rule}', 'rule')
+      .replace('{upstream}', u[side])
+      .replace('{virtualRegistry}', v[side])
       .replace('{id}', key.includes('/cleanup/runs/') ? '00000000-0000-4000-8000-000000000000' : op[side]!)
       .replace(/\/models\/resolve$/, `/models/resolve?name=${p[side]}/some-model:1.0.0`);
   const bodyFor = (key: string, side: 'own' | 'other') =>
@@ -71,11 +79,17 @@ describe('auth matrix', () => {
           ? JSON.stringify({ name: uniqueName('x'), tenant: t[side], type: 'docker-registry', url: 'http://127.0.0.1:1' })
           : key.endsWith('/replications')
             ? JSON.stringify({ name: 'other-rule', direction: 'push', registry: r[side] })
-            : key.endsWith('/replications/{rule}')
+            : key.endsWith('/replications/{rule}') || key.endsWith('/upstreams/{upstream}') || key.endsWith('/virtual-registries/{virtualRegistry}')
               ? JSON.stringify({ description: 'changed' })
-              : key.includes('/cleanup/')
-                ? JSON.stringify({}) // a default policy; a dry run
-                : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
+              : key.endsWith('/{tenant}/upstreams')
+                ? JSON.stringify({ name: uniqueName('x'), url: 'http://127.0.0.1:1' })
+                : key.endsWith('/{tenant}/virtual-registries')
+                  ? JSON.stringify({ name: uniqueName('x') })
+                  : key.endsWith('/{virtualRegistry}/upstreams')
+                    ? JSON.stringify([{ upstream: u[side], position: 1 }])
+                    : key.includes('/cleanup/')
+                      ? JSON.stringify({}) // a default policy; a dry run
+                      : JSON.stringify({ name: key.includes('tenants') ? t[side] : uniqueName('x'), tenantId: t[side] });
   const call = (key: string, side: 'own' | 'other', headers: Record<string, string>) =>
     app.request(pathFor(key, side), { method: key.split(' ')[0], headers: { 'content-type': 'application/json', ...headers }, body: bodyFor(key, side) });
 
@@ -159,7 +173,7 @@ describe('auth matrix', () => {
             expect(body.action, where).toBe(policy.action);
           } else if (granted) {
             expect([401, 403], where).not.toContain(res.status);
-            expect(['Tenant not found', 'Project not found', 'Remote registry not found', 'Operation not found'], where).not.toContain(body?.title);
+            expect(['Tenant not found', 'Project not found', 'Remote registry not found', 'Upstream not found', 'Virtual registry not found', 'Operation not found'], where).not.toContain(body?.title);
           } else if (policy.resource.kind === 'tenant-body') {
             expect(res.status, where).toBe(403);
             expect(body.action, where).toBe(policy.action);
