@@ -3,7 +3,7 @@ import type { Db, Tx } from '../../db/client';
 import { findActiveCleanupRun, findCleanupRun, findProjectCleanupPolicy, findTenantCleanupPolicy, tenantProjects, toCleanupRunRecord, type CleanupPolicyRecord, type CleanupRunRecord } from '../../db/queries/cleanup';
 import { findLiveProject } from '../../db/queries/projects';
 import { auditEvents, cleanupPolicies, cleanupRuns, images, tags, type CleanupRunStatus, type CleanupRunSummary } from '../../db/schema';
-import type { CleanupMode, CleanupPolicy, CleanupReport } from '../../lib/cleanup/types';
+import type { CleanupPolicy, CleanupReport } from '../../lib/cleanup/types';
 import { notFound } from '../../lib/failure-types';
 import { existingLiveRepository, reconcileArtifactsIn } from './catalogue-import';
 
@@ -16,15 +16,8 @@ export interface CleanupProjectContext {
   tenantDefault: CleanupPolicyRecord | null;
 }
 
-export interface CleanupRunClaim {
-  id: string;
-  workflowId: string;
-  projectId: string;
-  trigger: 'manual' | 'schedule';
-  dryRun: boolean;
-  mode: CleanupMode;
-  requestedBy: string | null;
-}
+/** What a run's first step writes of its row. */
+export type CleanupRunClaim = Pick<CleanupRunRecord, 'id' | 'workflowId' | 'projectId' | 'trigger' | 'dryRun' | 'mode' | 'requestedBy'>;
 
 export interface CleanupRunPatch {
   status?: CleanupRunStatus;
