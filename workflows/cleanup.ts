@@ -6,7 +6,7 @@ import type { CleanupPolicyRecord } from '../db/queries/cleanup';
 import { cleanupPolicyProblems, effectivePolicy } from '../lib/cleanup/policy';
 import { harborRetentionPolicy } from '../lib/cleanup/retention';
 import type { CleanupPolicy, CleanupReport } from '../lib/cleanup/types';
-import { validationFailed } from '../lib/failure-types';
+import { notFound, validationFailed } from '../lib/failure-types';
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
 
@@ -68,6 +68,20 @@ export async function cleanupPolicyWorkflow(input: { registry: string; project: 
   await applyToProject(ctx.project, own.policy, own);
   await announce(input.actor, `projects/${input.registry}/${input.project}/cleanup-policy`, { tenant: ctx.project.tenant, project: input.project, policy: own.policy });
   return policyInForce({ own, tenantDefault: ctx.tenantDefault });
+}
+
+/**
+ * Deletes a project's own policy: the project inherits its tenant's default (or the built-in one)
+ * again, and its Schedule and Harbor retention policy follow that. 404 when it has none of its own.
+ */
+export async function cleanupPolicyDeleteWorkflow(input: { registry: string; project: string; actor: Actor }): Promise<CleanupPolicyView> {
+  const ctx = await db.cleanupProjectContext(input.registry, input.project);
+  if (!ctx.own) throw notFound(`project "${input.project}" has no cleanup policy of its own (it inherits one)`);
+  await db.deleteCleanupPolicy(ctx.own.id);
+  const inherited = policyInForce({ own: null, tenantDefault: ctx.tenantDefault });
+  await applyToProject(ctx.project, inherited.policy, null);
+  await announce(input.actor, `projects/${input.registry}/${input.project}/cleanup-policy`, { tenant: ctx.project.tenant, project: input.project, deleted: true, inherits: inherited.source });
+  return inherited;
 }
 
 /**

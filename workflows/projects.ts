@@ -16,6 +16,7 @@ const harborBulk = proxyActivities<Activities>(profiles.harborBulk);
 const db = proxyActivities<Activities>(profiles.database);
 const events = proxyActivities<Activities>(profiles.events);
 const undo = proxyActivities<Activities>(profiles.compensation);
+const temporal = proxyActivities<Activities>(profiles.temporal);
 
 export interface ProjectOnboardingInput {
   registry: string;
@@ -209,13 +210,17 @@ async function purgeInHarbor({ registry, name, force }: ProjectDeleteInput): Pro
 
 /**
  * Archives the project in the catalogue (soft delete); with `purge` deletes it in Harbor too,
- * refused while it holds artifacts unless `force`. Audited, and published as
+ * refused while it holds artifacts unless `force`. Its Schedules (pull rules' syncs, cleanup) are
+ * deleted first. Audited, and published as
  * `project.archived` or `project.purged`.
  */
 export async function projectDeleteWorkflow(input: ProjectDeleteInput): Promise<ProjectRecord> {
   const { registry, name } = input;
   await requireProject(registry, name);
   const deletedRepositories = input.purge ? await purgeInHarbor(input) : 0;
+  // Nothing runs on schedule for a project that is gone: its rules' syncs and its cleanup.
+  for (const rule of await db.liveReplicationRulesOfProject(registry, name)) await temporal.deleteRuleSyncSchedule(rule.id);
+  await temporal.deleteCleanupSchedule(registry, name);
   const project = await db.archiveProject(registry, name);
   if (!project) throw notFound(`project "${name}" was archived meanwhile`);
   const action = input.purge ? 'project.purged' : 'project.archived';

@@ -83,6 +83,11 @@ export function createCleanupActivities({ db }: { db: Db }) {
       return (await findProjectCleanupPolicy(db, input.projectId))!;
     },
 
+    /** Deletes a project's own policy (the project then inherits); already gone is fine. */
+    async deleteCleanupPolicy(policyId: string): Promise<void> {
+      await db.delete(cleanupPolicies).where(eq(cleanupPolicies.id, policyId));
+    },
+
     async setCleanupPolicyRetention(policyId: string, harborRetentionId: number | null): Promise<void> {
       await db.update(cleanupPolicies).set({ harborRetentionId }).where(eq(cleanupPolicies.id, policyId));
     },

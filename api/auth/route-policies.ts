@@ -140,6 +140,7 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
       [
         ['GET', '/policy', 'cleanup.read'],
         ['PUT', '/policy', 'cleanup.admin'],
+        ['DELETE', '/policy', 'cleanup.admin'],
         ['GET', '/candidates', 'cleanup.read'],
         ['POST', '/candidates', 'cleanup.read'],
         ['GET', '/runs', 'cleanup.read'],

@@ -16,6 +16,7 @@ import {
   cleanupCancelSignal,
   cleanupCandidatesWorkflow,
   cleanupClaimUpdate,
+  cleanupPolicyDeleteWorkflow,
   cleanupPolicyWorkflow,
   cleanupProgressQuery,
   cleanupRunWorkflow,
@@ -68,6 +69,14 @@ const putPolicy = createRoute({
   summary: "Replace the project's cleanup policy; its Schedule `cleanup:<registry>/<project>` and mirrored Harbor retention follow",
   request: { params, query, headers, body: jsonBody(CleanupPolicySchema) },
   responses: { 200: json('Stored', CleanupPolicyViewSchema), 202: acceptedResponse, 400: problem('Invalid policy, naming the field'), 404: noProject },
+});
+const deletePolicy = createRoute({
+  method: 'delete',
+  path: `${base}/policy`,
+  tags,
+  summary: "Delete the project's own cleanup policy: it inherits its tenant's default (or the built-in one) again, Schedule and retention following",
+  request: { params, query, headers },
+  responses: { 200: json('The policy now in force', CleanupPolicyViewSchema), 202: acceptedResponse, 404: problem('No such project, or no policy of its own') },
 });
 const getTenantPolicy = createRoute({
   method: 'get',
@@ -236,6 +245,13 @@ export function createCleanupRouter(deps: { db: Db; mutations: MutationDeps; reg
     const { project, registry } = await projectOf(c.req.valid('param').name, c.req.valid('query').registry);
     const policy = c.req.valid('json') as CleanupPolicy;
     const outcome = await run(c, cleanupPolicyWorkflowId(registry, project.name), attributes(project, 'cleanup.policy'), cleanupPolicyWorkflow, [{ registry, project: project.name, policy, actor: actorOf(c) }]);
+    if (!outcome.done) return outcome.response;
+    return c.json(outcome.result, 200);
+  });
+
+  router.openapi(deletePolicy, async (c) => {
+    const { project, registry } = await projectOf(c.req.valid('param').name, c.req.valid('query').registry);
+    const outcome = await run(c, cleanupPolicyWorkflowId(registry, project.name), attributes(project, 'cleanup.policy'), cleanupPolicyDeleteWorkflow, [{ registry, project: project.name, actor: actorOf(c) }]);
     if (!outcome.done) return outcome.response;
     return c.json(outcome.result, 200);
   });

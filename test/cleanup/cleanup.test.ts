@@ -85,6 +85,30 @@ describe('cleanup: policies, candidates and runs', () => {
     expect(audit.map((a) => a.action)).toEqual(['cleanup.policy_updated', 'cleanup.policy_updated', 'cleanup.policy_updated']);
   });
 
+  it("deleting a project's own policy makes it inherit again; archiving a project deletes its Schedule", async () => {
+    const { project } = await onboardProject(stack, tenant, { name: uniqueName('inherit') });
+    const path = `/api/v1/projects/${project}/cleanup/policy`;
+    const scheduleId = `cleanup:${stack.registry}/${project}`;
+    expect((await stack.app.request(path, { method: 'DELETE' })).status).toBe(404);
+    expect((await putPolicy(stack, project, { mode: 'automatic', schedule: '0 0 5 * * *', rules: [keepOne] })).status).toBe(200);
+    expect((await stack.client.schedule.getHandle(scheduleId).describe()).action).toMatchObject({ args: [{ dryRun: false }] });
+
+    const deleted = await stack.app.request(path, { method: 'DELETE' });
+    expect(deleted.status, await deleted.clone().text()).toBe(200);
+    const inherited = await readJson(deleted);
+    expect(['tenant', 'default']).toContain(inherited.source);
+    expect(await readJson(await stack.app.request(path))).toMatchObject({ source: inherited.source });
+    // The Schedule follows what it inherits: the tenant default's schedule, or none.
+    const schedule = await stack.client.schedule.getHandle(scheduleId).describe().catch((err: unknown) => err);
+    if (inherited.policy.schedule) expect(schedule).not.toBeInstanceOf(Error);
+    else expect(schedule).toBeInstanceOf(ScheduleNotFoundError);
+
+    expect((await putPolicy(stack, project, { mode: 'automatic', schedule: '0 0 5 * * *', rules: [keepOne] })).status).toBe(200);
+    const archived = await stack.app.request(`/api/v1/projects/${project}`, { method: 'DELETE' });
+    expect(archived.status, await archived.clone().text()).toBeLessThan(300);
+    await expect(stack.client.schedule.getHandle(scheduleId).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  });
+
   it('answers the candidates of the policy in force, of an inline policy, and per tenant', async () => {
     const { project, all } = await seededProject();
     await putPolicy(stack, project, { rules: [keepOne] });
