@@ -11,6 +11,7 @@ import { managedRegistry } from '../registry';
 import { createRouter } from '../router';
 import { IdempotencyKeyHeader, json, jsonBody, problem } from '../schemas/common';
 import { StorageReclaimAcceptedSchema, StorageReclaimRequestSchema, StorageReclaimSchema } from '../schemas/storage-reclaim';
+import { line } from '../../lib/text';
 
 const tags = ['Cleanup'];
 const statusUrl = (id: string) => `/api/v1/cleanup/gc/${id}`;
@@ -34,7 +35,7 @@ const read = createRoute({
   path: '/cleanup/gc/{id}',
   tags,
   summary: 'A storage reclaim: its stage and GC runs while running, what Harbor freed once done, or where it stopped',
-  request: { params: z.object({ id: z.string().min(1).max(2048) }) },
+  request: { params: z.object({ id: line().min(1).max(2048) }) },
   responses: { 200: json('The storage reclaim', StorageReclaimSchema), 404: problem('No such storage reclaim') },
 });
 
