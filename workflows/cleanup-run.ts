@@ -112,8 +112,13 @@ export async function cleanupRunWorkflow(input: CleanupRunInput): Promise<Cleanu
       const active = claim.active;
       throw conflict(`a cleanup run of ${input.project} is active${active ? `: ${active.id} (${active.status})` : ''}`, active ? { activeRun: active.id } : {});
     }
-    // The whole report goes onto the row; the run carries the candidates up to its cap only.
-    const work = await computeCleanup(ctx, policy, { offset: 0, limit: policy.maxDeletionsPerRun, run: runId });
+    // The whole report goes onto the row; the run carries the candidates up to its cap only. A run
+    // that cannot read its project ends `failed` on its row, or its claim would hold the project.
+    const work = await computeCleanup(ctx, policy, { offset: 0, limit: policy.maxDeletionsPerRun, run: runId }).catch(async (err: unknown) => {
+      const detail = (err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)).slice(0, 2000);
+      await db.updateCleanupRun(runId, { status: 'failed', detail, ended: true });
+      throw err;
+    });
     state = { runId, projectId: ctx.project.id, dryRun, cap: policy.maxDeletionsPerRun, candidates: work.candidates, next: 0, bytesFreed: 0, summary: { removed: [], skipped: [], failures: [] } };
     progress.total = work.totals.candidates;
 

@@ -99,13 +99,14 @@ const putTenantPolicy = createRoute({
     404: problem('No such tenant'),
   },
 });
+const notInHarbor = problem('The project is not in Harbor');
 const candidates = createRoute({
   method: 'get',
   path: `${base}/candidates`,
   tags,
   summary: 'What the policy in force selects now: every candidate with its rules, size and freed bytes, and every protected version with its protections',
   request: { params, query: PageQuery.merge(query) },
-  responses: { 200: json('The report (candidates and protected versions paged; totals cover all)', CleanupCandidatesSchema), 202: acceptedResponse, 404: noProject },
+  responses: { 200: json('The report (candidates and protected versions paged; totals cover all)', CleanupCandidatesSchema), 202: acceptedResponse, 404: noProject, 409: notInHarbor },
 });
 const candidatesOf = createRoute({
   method: 'post',
@@ -113,7 +114,7 @@ const candidatesOf = createRoute({
   tags,
   summary: 'What this policy would select now (changes nothing)',
   request: { params, query: PageQuery.merge(query), body: jsonBody(CleanupPolicySchema) },
-  responses: { 200: json('The report (candidates and protected versions paged; totals cover all)', CleanupCandidatesSchema), 202: acceptedResponse, 400: problem('Invalid policy, naming the field'), 404: noProject },
+  responses: { 200: json('The report (candidates and protected versions paged; totals cover all)', CleanupCandidatesSchema), 202: acceptedResponse, 400: problem('Invalid policy, naming the field'), 404: noProject, 409: notInHarbor },
 });
 const tenantCandidates = createRoute({
   method: 'get',

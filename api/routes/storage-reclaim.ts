@@ -9,7 +9,7 @@ import { decodeOperationId, encodeOperationId, failureToProblem, runMutation, ty
 import { notFoundProblem, problemResponse } from '../problem';
 import { managedRegistry } from '../registry';
 import { createRouter } from '../router';
-import { IdempotencyKeyHeader, json, jsonBody, problem } from '../schemas/common';
+import { IdempotencyKeyHeader, json, problem } from '../schemas/common';
 import { StorageReclaimAcceptedSchema, StorageReclaimRequestSchema, StorageReclaimSchema } from '../schemas/storage-reclaim';
 import { line } from '../../lib/text';
 
@@ -23,7 +23,7 @@ const start = createRoute({
   summary: "Reclaim a Harbor instance's storage: Harbor's garbage collection, dry run first, then (unless dryRun) the real run",
   description:
     'Platform administrators only. One at a time per Harbor instance: the same request while one runs joins it (202 with its id), a different one gets 409 naming the running one.',
-  request: { headers: IdempotencyKeyHeader, body: jsonBody(StorageReclaimRequestSchema) },
+  request: { headers: IdempotencyKeyHeader, body: { required: false, content: { 'application/json': { schema: StorageReclaimRequestSchema } } } },
   responses: {
     202: { ...json('Started (or joined): follow `status`', StorageReclaimAcceptedSchema), headers: z.object({ Location: z.string() }) },
     400: problem('Invalid body'),
@@ -77,7 +77,8 @@ export function createStorageReclaimRouter(deps: { mutations: MutationDeps; regi
   const router = createRouter();
 
   router.openapi(start, async (c) => {
-    const body = c.req.valid('json');
+    // The body is optional: without one, its defaults (a real run after the dry run, untagged deleted).
+    const body = StorageReclaimRequestSchema.parse(c.req.valid('json') ?? {});
     const registry = managedRegistry(deps.registries, body.registry, 'body.registry');
     // Answered at once: a GC takes minutes to hours; the status URL follows it.
     const outcome = await runMutation({ ...deps.mutations, mutationWaitMs: 0 }, storageReclaimWorkflow, {

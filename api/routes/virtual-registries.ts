@@ -51,7 +51,7 @@ const registryPath = `${registriesPath}/{virtualRegistry}`;
 const noUpstream = problem('No such tenant or upstream');
 const noRegistry = problem('No such tenant or virtual registry');
 
-const upstreamList = createRoute({ method: 'get', path: upstreamsPath, tags: upstreamTags, summary: "A tenant's upstreams (remote OCI registries virtual registries pull from)", request: { params: TenantParams, query: PageQuery }, responses: { 200: json('A page of upstreams', UpstreamPageSchema), 400: problem('Invalid cursor') } });
+const upstreamList = createRoute({ method: 'get', path: upstreamsPath, tags: upstreamTags, summary: "A tenant's upstreams (remote OCI registries virtual registries pull from)", request: { params: TenantParams, query: PageQuery }, responses: { 200: json('A page of upstreams', UpstreamPageSchema), 400: problem('Invalid cursor'), 404: problem('No such tenant') } });
 const upstreamCreate = createRoute({
   method: 'post',
   path: upstreamsPath,
@@ -86,7 +86,7 @@ const upstreamCheck = createRoute({
   responses: { 200: json('What the check saw', UpstreamCheckSchema), 202: acceptedResponse, 404: noUpstream },
 });
 
-const registryList = createRoute({ method: 'get', path: registriesPath, tags: registryTags, summary: "A tenant's virtual registries, each with its ordered upstreams", request: { params: TenantParams, query: PageQuery }, responses: { 200: json('A page of virtual registries', VirtualRegistryPageSchema), 400: problem('Invalid cursor') } });
+const registryList = createRoute({ method: 'get', path: registriesPath, tags: registryTags, summary: "A tenant's virtual registries, each with its ordered upstreams", request: { params: TenantParams, query: PageQuery }, responses: { 200: json('A page of virtual registries', VirtualRegistryPageSchema), 400: problem('Invalid cursor'), 404: problem('No such tenant') } });
 const registryCreate = createRoute({
   method: 'post',
   path: registriesPath,
