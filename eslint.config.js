@@ -28,6 +28,13 @@ export default tseslint.config(
     },
   },
   {
+    // Object stores (the virtual registries' cache): below the API and the activities, beside db/.
+    files: ['storage/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [above(['api', 'composition', 'worker', 'scripts', 'test', 'bench', 'workflows', 'activities', 'db'], 'storage/ may import only storage/ and lib/.')] }],
+    },
+  },
+  {
     files: ['db/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: [above(['api', 'composition', 'worker', 'scripts', 'test', 'bench', 'workflows', 'activities'], 'db/ may import only db/ and lib/.')] }],

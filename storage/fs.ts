@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, opendir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ObjectStore } from '../lib/object-store';
+
+const TMP = '.tmp';
+
+/** The cache on the local filesystem under `root`: written to `.tmp/` first, renamed into place when whole. */
+export function createFsObjectStore(root: string): ObjectStore {
+  const base = resolve(root);
+  const path = (key: string) => {
+    const full = resolve(base, key);
+    // Keys come from digests and names the pull path has validated; refuse anything escaping the root anyway.
+    if (!full.startsWith(base + sep) || relative(base, full).split(sep)[0] === TMP) throw new Error(`object key outside the store: ${key}`);
+    return full;
+  };
+  const sizeOf = async (file: string) => {
+    try {
+      return (await stat(file)).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  };
+
+  return {
+    kind: 'fs',
+    async put(key, body) {
+      const target = path(key);
+      const tmp = join(base, TMP, randomUUID());
+      await mkdir(dirname(tmp), { recursive: true });
+      try {
+        await pipeline(body, createWriteStream(tmp));
+        await mkdir(dirname(target), { recursive: true });
+        await rename(tmp, target);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+    },
+    async get(key, range) {
+      const file = path(key);
+      const size = await sizeOf(file);
+      if (size === null) return null;
+      return { body: createReadStream(file, range ? { start: range.start, end: range.end } : {}) as Readable, size };
+    },
+    async head(key) {
+      const size = await sizeOf(path(key));
+      return size === null ? null : { size };
+    },
+    async delete(key) {
+      await rm(path(key), { force: true });
+    },
+    async *list(prefix) {
+      async function* walk(dir: string): AsyncIterable<string> {
+        let entries;
+        try {
+          entries = await opendir(dir);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+          throw err;
+        }
+        for await (const entry of entries) {
+          const full = join(dir, entry.name);
+          if (entry.isDirectory()) {
+            if (full !== join(base, TMP)) yield* walk(full);
+          } else {
+            const key = relative(base, full).split(sep).join('/');
+            if (key.startsWith(prefix)) yield key;
+          }
+        }
+      }
+      // Walk from the deepest directory the prefix names whole, then filter by the rest.
+      const dir = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+      yield* walk(dir ? path(dir) : base);
+    },
+  };
+}
