@@ -17,7 +17,8 @@ import { createMetrics } from './metrics';
 import type { MutationDeps } from './operations';
 import { createWebhookDispatcher } from './webhook-dispatcher';
 import { createWebhookSenders } from './webhook-senders';
-import { problemBody, problemResponse, ProblemError } from './problem';
+import { problemBody, problemResponse, ProblemError, validationProblem } from './problem';
+import { requiredBodyOf } from './required-body';
 import { createHealthRouter } from './routes/health';
 import { createMembersRouter } from './routes/members';
 import { createMetricsRouter } from './routes/metrics';
@@ -101,6 +102,17 @@ export function createApp(deps: AppDeps) {
 
   const routes = compileRoutes(ROUTE_POLICIES);
   app.use('/api/v1/*', createAuthMiddleware({ ...deps.auth, db: deps.db, client: deps.client, registries: deps.registries, logger: deps.logger, routes }));
+  // After authentication, as the routes' own validation is. Built at the first request, once every router has registered its routes.
+  let requiresBody: ReturnType<typeof requiredBodyOf> | undefined;
+  app.use('/api/v1/*', async (c, next) => {
+    requiresBody ??= requiredBodyOf(app.openAPIRegistry.definitions as Parameters<typeof requiredBodyOf>[0]);
+    // Neither a type nor a length: no body (a body without a type got its 415 above).
+    const noBody = !c.req.header('content-type') && !(c.req.header('content-length') && c.req.header('content-length') !== '0') && !c.req.header('transfer-encoding');
+    if (BODY_METHODS.has(c.req.method) && noBody && requiresBody(c.req.method, c.req.path)) {
+      return validationProblem(c, [{ field: 'body', message: 'a JSON body is required', code: 'invalid_type' }]);
+    }
+    await next();
+  });
 
   app.route('/', createHealthRouter(deps));
   app.route('/', createMetricsRouter({ metrics }));
