@@ -28,6 +28,10 @@ export interface Config {
   storageReclaim: { cron: string; enabled: boolean };
   /** How long a promotion waits for its version's approval unless the request says otherwise. */
   promotionApprovalTimeoutSeconds: number;
+  /** The virtual registries' cache on the local filesystem (the default store). */
+  cacheDir: string;
+  /** The cache's maintenance Schedule: entries unused this many days expire; it runs every `everyHours`. */
+  cacheMaintenance: { everyHours: number; unusedDays: number };
   /** Where the worker serves the Temporal SDK's Prometheus metrics; no endpoint when the port is unset. */
   workerMetrics: { host: string; port: number | undefined };
   /** Keycloak's admin API (service account) for project membership; unset: membership operations fail clearly. */
@@ -74,6 +78,8 @@ export function loadConfig(): Config {
     reconcileEveryMinutes: int('RECONCILE_INTERVAL_MINUTES', 60),
     membershipSyncEveryMinutes: int('MEMBERSHIP_SYNC_INTERVAL_MINUTES', 15),
     // Weekly, Sunday 03:00 UTC; created paused unless enabled, so an operator sees it before it deletes.
+    cacheDir: process.env.CACHE_DIR ?? '.data/cache',
+    cacheMaintenance: { everyHours: int('CACHE_MAINTENANCE_EVERY_HOURS', 24), unusedDays: int('CACHE_UNUSED_DAYS', 30) },
     storageReclaim: { cron: process.env.STORAGE_RECLAIM_CRON || '0 3 * * 0', enabled: process.env.STORAGE_RECLAIM_ENABLED === 'true' },
     promotionApprovalTimeoutSeconds: int('PROMOTION_APPROVAL_TIMEOUT_SECONDS', 7 * 24 * 3600),
     webhookDispatchConcurrency: int('WEBHOOK_DISPATCH_CONCURRENCY', 2),

@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
@@ -13,6 +16,7 @@ import { logger } from '../../composition/logger';
 import { createLogger } from '../../lib/logger';
 import { createSecretBox } from '../../lib/secrets';
 import { createWorker } from '../../composition/worker';
+import { createFsObjectStore } from '../../storage/fs';
 import type { AuthDeps } from '../../api/auth/middleware';
 import { startReceiver } from '../harbor/receiver';
 import { KEYCLOAK_CLIENTS } from './keycloak';
@@ -38,6 +42,8 @@ export interface TestStack {
   /** The Kafka topic this stack's events go to. */
   topic: string;
   deps: ActivityDeps;
+  /** The virtual registries' cache on disk (the worker's object store), removed on close. */
+  cacheDir: string;
   /** Environment for a worker process (worker.ts) on this stack's servers and task queue. */
   workerEnv: Record<string, string>;
   /** Every log line of the API and the worker (Temporal runtime, activities, workflows) with `captureLogs`. */
@@ -96,8 +102,10 @@ export async function startTestStack(
   const receiverUrl = apiUrl ? `${apiUrl}/api/v1/webhooks/harbor` : webhookSink.url;
   const secretsKey = randomBytes(32);
   const secrets = createSecretBox(secretsKey);
+  const cacheDir = mkdtempSync(join(tmpdir(), 'vr-cache-'));
   const deps: ActivityDeps = {
     db: database.db,
+    cache: createFsObjectStore(cacheDir),
     harbor: createHarborInstances([{ address: registry, url: harbor.emulator.url, username: harbor.emulator.username, password: harbor.emulator.password }], { timeoutMs: 5000 }),
     events: createKafkaPublisher({ bootstrapBrokers: [inject('kafkaBootstrap')], topic }),
     secrets,
@@ -149,6 +157,7 @@ export async function startTestStack(
     registry,
     topic,
     deps,
+    cacheDir,
     workerEnv: {
       DATABASE_URL: inject('databaseUrl'),
       TEMPORAL_ADDRESS: address,
@@ -161,6 +170,7 @@ export async function startTestStack(
       KAFKA_BROKERS: inject('kafkaBootstrap'),
       KAFKA_TOPIC: topic,
       WEBHOOK_RECEIVER_URL: receiverUrl,
+      CACHE_DIR: cacheDir,
       LOG_LEVEL: 'info',
     },
     webhookSink,
@@ -179,6 +189,7 @@ export async function startTestStack(
       await webhookSink.stop();
       await auth.stop();
       await database.close();
+      rmSync(cacheDir, { recursive: true, force: true });
     },
   };
 }
