@@ -54,7 +54,7 @@ MOD
         echo "ensure-seaweedfs: could not cache the build in $cache (the next fresh clone rebuilds)" >&2
       fi
     fi
-    "$bin" version >/dev/null || { echo "ensure-seaweedfs: $bin does not run" >&2; exit 1; }
+    "$bin" version >/dev/null 2>&1 || { echo "ensure-seaweedfs: $bin does not run" >&2; exit 1; }
     echo "$SEAWEEDFS_VERSION" >"$marker"
   fi
 fi

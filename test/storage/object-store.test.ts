@@ -191,6 +191,12 @@ describe('the s3 object store on its own', () => {
     }
   });
 
+  it('treats a bucket that is not there as an error on get and list, not as an empty cache', async () => {
+    const store = createS3ObjectStore(s3Options({ bucket: 'no-such-bucket' }));
+    await expect(store.get('blobs/anything')).rejects.toThrow(/^S3 get of "blobs\/anything" in bucket no-such-bucket failed: NoSuchBucket/);
+    await expect(listed(store, 'blobs/')).rejects.toThrow(/^S3 list of "blobs\/" in bucket no-such-bucket failed: NoSuchBucket/);
+  });
+
   it('refuses keys with empty, . or .. segments, which the filesystem store would resolve', async () => {
     const store = createS3ObjectStore(s3Options());
     for (const key of ['/abs', 'a//b', 'a/./b', 'a/../b', '']) await expect(store.head(key)).rejects.toThrow(/invalid object key/);
