@@ -28,6 +28,8 @@ export interface Config {
   storageReclaim: { cron: string; enabled: boolean };
   /** How long a promotion waits for its version's approval unless the request says otherwise. */
   promotionApprovalTimeoutSeconds: number;
+  /** Where the virtual registries' cache keeps its files (the local-filesystem store). */
+  cacheDir: string;
   /** Where the worker serves the Temporal SDK's Prometheus metrics; no endpoint when the port is unset. */
   workerMetrics: { host: string; port: number | undefined };
   /** Keycloak's admin API (service account) for project membership; unset: membership operations fail clearly. */
@@ -77,6 +79,7 @@ export function loadConfig(): Config {
     storageReclaim: { cron: process.env.STORAGE_RECLAIM_CRON || '0 3 * * 0', enabled: process.env.STORAGE_RECLAIM_ENABLED === 'true' },
     promotionApprovalTimeoutSeconds: int('PROMOTION_APPROVAL_TIMEOUT_SECONDS', 7 * 24 * 3600),
     webhookDispatchConcurrency: int('WEBHOOK_DISPATCH_CONCURRENCY', 2),
+    cacheDir: process.env.CACHE_DIR || '.data/cache',
     workerMetrics: { host: process.env.WORKER_METRICS_HOST ?? '127.0.0.1', port: process.env.WORKER_METRICS_PORT ? int('WORKER_METRICS_PORT', 0) : undefined },
     keycloak: process.env.KEYCLOAK_URL
       ? {

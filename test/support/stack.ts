@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
@@ -12,6 +15,7 @@ import { connect, type Database } from '../../db/client';
 import { logger } from '../../composition/logger';
 import { createLogger } from '../../lib/logger';
 import { createSecretBox } from '../../lib/secrets';
+import { createFsObjectStore } from '../../storage/fs';
 import { createWorker } from '../../composition/worker';
 import type { AuthDeps } from '../../api/auth/middleware';
 import { startReceiver } from '../harbor/receiver';
@@ -25,7 +29,7 @@ import { workflowBundle } from './workflow-bundle';
 export interface TestStack {
   /** The API; requests carry a platform administrator's token unless they set Authorization. */
   app: TokenApp;
-  /** With `receiveWebhooks`, where the API listens on loopback (`http://127.0.0.1:<port>`). */
+  /** With `receiveWebhooks` or `listen`, where the API listens on loopback (`http://127.0.0.1:<port>`). */
   apiUrl?: string;
   /** The local issuer the API trusts, to mint tokens for other users, roles and tenants. */
   auth: TestAuth;
@@ -35,6 +39,8 @@ export interface TestStack {
   harbor: HarborTestbed;
   /** The registry address of the emulated Harbor instance. */
   registry: string;
+  /** The virtual registries' cache (the filesystem store) of this stack's API: a temp dir removed on close. */
+  cacheDir: string;
   /** The Kafka topic this stack's events go to. */
   topic: string;
   deps: ActivityDeps;
@@ -68,7 +74,7 @@ const safeJson = (v: unknown) => JSON.stringify(v, (_, x: unknown) => (typeof x 
  * Kafka (a topic of its own), and a Harbor emulator over a real OCI registry of its own.
  */
 export async function startTestStack(
-  opts: { worker?: boolean; receiveWebhooks?: boolean; captureLogs?: boolean; keycloak?: boolean; harborReplication?: Partial<ReplicationOptions> } = {},
+  opts: { worker?: boolean; receiveWebhooks?: boolean; listen?: boolean; captureLogs?: boolean; keycloak?: boolean; harborReplication?: Partial<ReplicationOptions> } = {},
 ): Promise<TestStack> {
   const logs: string[] = [];
   installRuntime(opts.captureLogs ? logs : undefined);
@@ -87,7 +93,7 @@ export async function startTestStack(
   const auth = await startTestAuth();
   // With receiveWebhooks the API listens on loopback and Harbor's policies point at its receiver.
   const served: { app?: TokenApp } = {};
-  const apiServer = opts.receiveWebhooks
+  const apiServer = opts.receiveWebhooks || opts.listen
     ? await new Promise<ReturnType<typeof serve>>((resolve) => {
         const s = serve({ fetch: (req) => served.app!.fetch(req), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
       })
@@ -114,6 +120,8 @@ export async function startTestStack(
             clientSecret: KEYCLOAK_CLIENTS.admin.secret,
           },
   };
+  const cacheDir = mkdtempSync(join(tmpdir(), 'modelregistry-cache-'));
+  const cacheStore = createFsObjectStore(cacheDir);
   const workers: { worker: Worker; running: Promise<void> }[] = [];
   const startWorker = async () => {
     const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle: workflowBundle() });
@@ -134,6 +142,7 @@ export async function startTestStack(
       secrets,
       auth: o.auth ?? auth.deps,
       keycloak: deps.keycloak,
+      cacheStore,
     }), auth.adminToken);
   const app = appWith({});
   served.app = app;
@@ -147,6 +156,7 @@ export async function startTestStack(
     taskQueue,
     harbor,
     registry,
+    cacheDir,
     topic,
     deps,
     workerEnv: {
@@ -179,6 +189,7 @@ export async function startTestStack(
       await webhookSink.stop();
       await auth.stop();
       await database.close();
+      rmSync(cacheDir, { recursive: true, force: true });
     },
   };
 }
