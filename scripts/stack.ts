@@ -20,6 +20,7 @@ import { installWorkerMetrics } from '../composition/worker-metrics';
 import { startHarborEmulator } from '../test/harbor-emulator';
 import { startOciRegistry } from '../test/servers/oci-registry';
 import { STACK_ADMIN, STACK_CLI_CLIENT, startStackKeycloak } from './stack-keycloak';
+import { createFsObjectStore } from '../storage/fs';
 
 /**
  * The local stack in one process: embedded PostgreSQL (PGlite over its socket server, unless
@@ -152,6 +153,7 @@ const app = createApp({
   registries: deps.harbor.addresses(),
   secrets: deps.secrets,
   auth: authFromConfig(config.auth, logger),
+  cacheStore: createFsObjectStore(config.cacheDir),
 });
 const api = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost });
 
@@ -162,6 +164,7 @@ process.stdout.write(
     'Model Registry local stack is up:',
     `  API              ${base}/api/v1`,
     `  Swagger UI       ${base}/swagger`,
+    `  Pull (OCI)       ${config.apiHost}:${config.apiPort}/<tenant>/<virtual registry>/<model>:<tag> (plain HTTP; log in with any user and a token as password; cache in ${config.cacheDir})`,
     `  OpenAPI          ${base}/openapi.json`,
     `  Temporal Web UI  ${process.env.TEMPORAL_UI_URL ?? '(external Temporal: see its own UI)'}`,
     `  Temporal         ${config.temporalAddress}`,

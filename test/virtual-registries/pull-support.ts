@@ -82,7 +82,7 @@ export async function setUpstreams(stack: TestStack, tenant: string, registry: s
 
 /** The cache entries of an upstream (by name, in a tenant), as the database holds them. */
 export async function cacheEntriesOf(stack: TestStack, tenant: string, upstream: string) {
-  return stack.database.sql<{ relative_path: string; digest: string; size: string; status: number; object_storage_key: string; upstream_etag: string | null; content_type: string | null; file_md5: Buffer | null; file_sha1: Buffer; upstream_checked_at: Date }[]>`
+  return stack.database.sql<{ relative_path: string; digest: string; size: string; status: number; object_storage_key: string; upstream_etag: string | null; content_type: string | null; file_md5: Buffer | null; file_sha1: Buffer; upstream_checked_at: string }[]>`
     select e.relative_path, e.digest, e.size, e.status, e.object_storage_key, e.upstream_etag, e.content_type, e.file_md5, e.file_sha1, e.upstream_checked_at
     from modelregistry.cache_entries e join modelregistry.upstreams u on u.id = e.upstream_id
     where u.tenant_id = ${tenant} and u.name = ${upstream} and not u.is_archived order by e.relative_path`;

@@ -88,8 +88,10 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
       const oras = await ensureTool('oras');
       const out = join(work, 'oras');
       const pulled = await runTool(oras, ['pull', '--plain-http', '-u', 'anyone', '-p', token, '-o', out, ref]);
-      expect(pulled.stdout).toContain(model.digest);
+      expect(pulled.stdout).toMatch(/Downloaded .* model\.safetensors/);
       for (const [name, data] of Object.entries(model.files)) expect(readFileSync(join(out, name)).equals(data)).toBe(true);
+      const descriptor = await runTool(oras, ['manifest', 'fetch', '--plain-http', '-u', 'anyone', '-p', token, '--descriptor', ref]);
+      expect(JSON.parse(descriptor.stdout)).toMatchObject({ mediaType: MANIFEST, digest: model.digest });
 
       // Recorded as cache entries of upstream 2 (none of upstream 1), objects under <tenant>/<upstreamId>/….
       const [row] = await stack.database.sql<{ id: string }[]>`select id from modelregistry.upstreams where tenant_id = ${tenant} and name = ${second} and not is_archived`;
@@ -160,7 +162,7 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
       expect(await pull()).toEqual({ digest: pushed.digest, cache: 'hit' });
       expect([manifestGets(), manifestHeads()]).toEqual([1, 1]); // asked, not downloaded
       const [checked] = (await cacheEntriesOf(stack, tenant, upstream)).filter((e) => e.relative_path.endsWith('/manifests/stable'));
-      expect(Date.now() - checked!.upstream_checked_at.getTime()).toBeLessThan(60_000);
+      expect(Date.now() - new Date(checked!.upstream_checked_at).getTime()).toBeLessThan(60_000);
 
       const moved = await pushModel(mirror.url, repository, 'stable');
       expect(await pull()).toEqual({ digest: pushed.digest, cache: 'hit' }); // still valid: not asked
