@@ -220,6 +220,11 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
     const developer = await stack.auth.token({ username: 'dev', tenant, role: 'developer' });
     expect((await v2(path, bearer(developer))).status).toBe(200);
     expect((await v2(path, {})).status).toBe(401);
+    // One who may see the tenant but not read its models is told so (a policy where that holds: the embedded one has no such role).
+    const seesOnly = stack.appWith({ auth: { ...stack.auth.deps, pdp: { decide: (input) => Promise.resolve(input.action === 'projects.read') } } });
+    const denied = await seesOnly.raw.request(`/v2/${path}`, { headers: bearer(developer) });
+    expect(denied.status).toBe(403);
+    expect((await readJson(denied)).errors[0]).toMatchObject({ code: 'DENIED', message: 'dev may not models.read in tenant ' + tenant });
   });
 
   it('answers bad names, references and digests with the spec error codes, never a 500; lists tags with n/last pagination', async () => {
