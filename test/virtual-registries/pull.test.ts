@@ -31,6 +31,8 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
   let token: string;
   let mirror: OciRegistry;
   let guarded: OciRegistry;
+  let skopeo: string;
+  let oras: string;
   const password = `pw-${uniqueName('s3cr3t')}`;
   const creds = { username: 'puller', password };
   const v2 = (path: string, headers: Record<string, string> = bearer(token), method = 'GET') => fetch(`http://${host}/v2/${path}`, { method, headers });
@@ -40,7 +42,9 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
     host = stack.apiUrl!.replace(/^http:\/\//, '');
     token = await stack.auth.token({ username: 'reader', tenant, role: 'guest' });
     [mirror, guarded] = await Promise.all([startOciRegistry(), startOciRegistry({ auth: creds })]);
-  }, 120_000);
+    // Installed here, not in the test: on a fresh machine apt and a go build take minutes.
+    [skopeo, oras] = await Promise.all([ensureTool('skopeo'), ensureTool('oras')]);
+  }, 300_000);
   afterAll(async () => {
     await Promise.all([mirror?.stop(), guarded?.stop()]);
     await stack?.close();
@@ -75,7 +79,6 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
       const registry = await createVirtualRegistry(stack, tenant, [first, second]);
       const ref = `${host}/${tenant}/${registry}/${repository}:1.2.0`;
 
-      const skopeo = await ensureTool('skopeo');
       const layout = join(work, 'layout');
       await runTool(skopeo, ['copy', '--insecure-policy', '--src-tls-verify=false', '--src-creds', `anyone:${token}`, `docker://${ref}`, `oci:${layout}:1.2.0`]);
       const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
@@ -85,7 +88,6 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
         expect(sha256(copied)).toBe(sha256(data));
       }
 
-      const oras = await ensureTool('oras');
       const out = join(work, 'oras');
       const pulled = await runTool(oras, ['pull', '--plain-http', '-u', 'anyone', '-p', token, '-o', out, ref]);
       expect(pulled.stdout).toMatch(/Downloaded .* model\.safetensors/);
