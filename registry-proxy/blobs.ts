@@ -144,7 +144,13 @@ export function createBlobPulls(deps: BlobDeps) {
           const flight = new Promise<Flight>((resolve) => (settle = resolve));
           flights.set(key, flight);
           void flight.then(() => flights.delete(key));
-          const led = await lead(target, u, name, digest, settle);
+          let led;
+          try {
+            led = await lead(target, u, name, digest, settle);
+          } catch (err) {
+            settle({ upstream: u.name, status: null, reason: `could not be fetched: ${(err as Error).message}` }); // never leave followers waiting
+            throw err;
+          }
           // A ranged pull of a miss: the whole blob is fetched into the cache, the range served from there.
           if (typeof led === 'object' && 'status' in led && 'headers' in led && opts.range !== undefined) {
             (led.body as Readable).resume();
