@@ -6,6 +6,8 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Db } from '../db/client';
 import type { Logger } from '../lib/logger';
+import type { ObjectStore } from '../lib/object-store';
+import { createPullService } from '../registry-proxy';
 import type { SecretBox } from '../lib/secrets';
 import type { AppEnv } from './auth/context';
 import { createAuthMiddleware, type AuthDeps } from './auth/middleware';
@@ -32,6 +34,7 @@ import { createCleanupRouter } from './routes/cleanup';
 import { createModelsRouter } from './routes/models';
 import { createOperationsRouter } from './routes/operations';
 import { createProjectsRouter } from './routes/projects';
+import { createPullRouter } from './routes/pull';
 import { createPromotionsRouter } from './routes/promotions';
 import { createSyncRouter } from './routes/sync';
 import { createStorageReclaimRouter } from './routes/storage-reclaim';
@@ -58,6 +61,8 @@ export interface AppDeps {
   webhookDispatchConcurrency?: number;
   /** How long a promotion waits for an approval unless the request says (default 7 days). */
   promotionApprovalTimeoutSeconds?: number;
+  /** The virtual registries' cache; with it the app serves their pull endpoint (`/v2/`), without it not at all. */
+  cacheStore?: ObjectStore;
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
@@ -134,6 +139,10 @@ export function createApp(deps: AppDeps) {
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });
   const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets, registries: deps.registries, logger: deps.logger });
   app.route('/api/v1', createWebhooksRouter({ db: deps.db, senders, dispatcher, metrics }));
+  if (deps.cacheStore) {
+    const pull = createPullService({ db: deps.db, store: deps.cacheStore, secrets: deps.secrets, logger: deps.logger });
+    app.route('/', createPullRouter({ auth: deps.auth, pull, logger: deps.logger }));
+  }
 
   const document = withCommonResponses(withSecurity(
     app.getOpenAPIDocument({

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { connect } from '../db/client';
 import { harborConfigFromEnv, loadConfig } from '../lib/config';
 import { createSecretBox, parseKey } from '../lib/secrets';
+import { createObjectStore } from '../storage';
 import { logger } from '../composition/logger';
 import { createApp } from './app';
 import { authFromConfig } from './auth';
@@ -33,6 +34,7 @@ const app = createApp({
   registries,
   secrets: createSecretBox(parseKey(config.secretsKey)),
   auth: authFromConfig(config.auth, logger),
+  cacheStore: createObjectStore(config),
 });
 const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost }, (info) =>
   logger.info({ port: info.port }, 'api listening'),

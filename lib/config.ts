@@ -85,7 +85,7 @@ export function loadConfig(): Config {
     promotionApprovalTimeoutSeconds: int('PROMOTION_APPROVAL_TIMEOUT_SECONDS', 7 * 24 * 3600),
     webhookDispatchConcurrency: int('WEBHOOK_DISPATCH_CONCURRENCY', 2),
     workerMetrics: { host: process.env.WORKER_METRICS_HOST ?? '127.0.0.1', port: process.env.WORKER_METRICS_PORT ? int('WORKER_METRICS_PORT', 0) : undefined },
-    cacheDir: process.env.CACHE_DIR ?? '.data/cache',
+    cacheDir: process.env.CACHE_DIR || '.data/cache',
     cacheStorage: cacheStorageFromEnv(),
     keycloak: process.env.KEYCLOAK_URL
       ? {

@@ -20,6 +20,7 @@ import { installWorkerMetrics } from '../composition/worker-metrics';
 import { startHarborEmulator } from '../test/harbor-emulator';
 import { startOciRegistry } from '../test/servers/oci-registry';
 import { STACK_ADMIN, STACK_CLI_CLIENT, startStackKeycloak } from './stack-keycloak';
+import { createObjectStore } from '../storage';
 
 /**
  * The local stack in one process: embedded PostgreSQL (PGlite over its socket server, unless
@@ -153,6 +154,7 @@ const app = createApp({
   registries: deps.harbor.addresses(),
   secrets: deps.secrets,
   auth: authFromConfig(config.auth, logger),
+  cacheStore: createObjectStore(config),
 });
 const api = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost });
 
@@ -163,6 +165,7 @@ process.stdout.write(
     'Model Registry local stack is up:',
     `  API              ${base}/api/v1`,
     `  Swagger UI       ${base}/swagger`,
+    `  Pull (OCI)       ${config.apiHost}:${config.apiPort}/<tenant>/<virtual registry>/<model>:<tag> (plain HTTP; log in with any user and a token as password; cache ${config.cacheStorage.kind === 's3' ? `in bucket ${config.cacheStorage.s3.bucket}` : `in ${config.cacheDir}`})`,
     `  OpenAPI          ${base}/openapi.json`,
     `  Temporal Web UI  ${process.env.TEMPORAL_UI_URL ?? '(external Temporal: see its own UI)'}`,
     `  Temporal         ${config.temporalAddress}`,

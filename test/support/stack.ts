@@ -29,7 +29,7 @@ import { workflowBundle } from './workflow-bundle';
 export interface TestStack {
   /** The API; requests carry a platform administrator's token unless they set Authorization. */
   app: TokenApp;
-  /** With `receiveWebhooks`, where the API listens on loopback (`http://127.0.0.1:<port>`). */
+  /** With `receiveWebhooks` or `listen`, where the API listens on loopback (`http://127.0.0.1:<port>`). */
   apiUrl?: string;
   /** The local issuer the API trusts, to mint tokens for other users, roles and tenants. */
   auth: TestAuth;
@@ -42,7 +42,7 @@ export interface TestStack {
   /** The Kafka topic this stack's events go to. */
   topic: string;
   deps: ActivityDeps;
-  /** The virtual registries' cache on disk (the worker's object store), removed on close. */
+  /** The virtual registries' cache on disk, shared by the API's pull path and the worker (a temp dir removed on close). */
   cacheDir: string;
   /** Environment for a worker process (worker.ts) on this stack's servers and task queue. */
   workerEnv: Record<string, string>;
@@ -74,7 +74,7 @@ const safeJson = (v: unknown) => JSON.stringify(v, (_, x: unknown) => (typeof x 
  * Kafka (a topic of its own), and a Harbor emulator over a real OCI registry of its own.
  */
 export async function startTestStack(
-  opts: { worker?: boolean; receiveWebhooks?: boolean; captureLogs?: boolean; keycloak?: boolean; harborReplication?: Partial<ReplicationOptions> } = {},
+  opts: { worker?: boolean; receiveWebhooks?: boolean; listen?: boolean; captureLogs?: boolean; keycloak?: boolean; harborReplication?: Partial<ReplicationOptions> } = {},
 ): Promise<TestStack> {
   const logs: string[] = [];
   installRuntime(opts.captureLogs ? logs : undefined);
@@ -93,7 +93,7 @@ export async function startTestStack(
   const auth = await startTestAuth();
   // With receiveWebhooks the API listens on loopback and Harbor's policies point at its receiver.
   const served: { app?: TokenApp } = {};
-  const apiServer = opts.receiveWebhooks
+  const apiServer = opts.receiveWebhooks || opts.listen
     ? await new Promise<ReturnType<typeof serve>>((resolve) => {
         const s = serve({ fetch: (req) => served.app!.fetch(req), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
       })
@@ -102,10 +102,12 @@ export async function startTestStack(
   const receiverUrl = apiUrl ? `${apiUrl}/api/v1/webhooks/harbor` : webhookSink.url;
   const secretsKey = randomBytes(32);
   const secrets = createSecretBox(secretsKey);
-  const cacheDir = mkdtempSync(join(tmpdir(), 'vr-cache-'));
+  // One cache directory for the API's pull path and the worker's housekeeping, as in a deployment.
+  const cacheDir = mkdtempSync(join(tmpdir(), 'modelregistry-cache-'));
+  const cacheStore = createFsObjectStore(cacheDir);
   const deps: ActivityDeps = {
     db: database.db,
-    cache: createFsObjectStore(cacheDir),
+    cache: cacheStore,
     harbor: createHarborInstances([{ address: registry, url: harbor.emulator.url, username: harbor.emulator.username, password: harbor.emulator.password }], { timeoutMs: 5000 }),
     events: createKafkaPublisher({ bootstrapBrokers: [inject('kafkaBootstrap')], topic }),
     secrets,
@@ -142,6 +144,7 @@ export async function startTestStack(
       secrets,
       auth: o.auth ?? auth.deps,
       keycloak: deps.keycloak,
+      cacheStore,
     }), auth.adminToken);
   const app = appWith({});
   served.app = app;
