@@ -302,12 +302,12 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
         select extract(epoch from now() - updated_at) / 3600 as hours from modelregistry.cache_entries where relative_path = ${`v2/${repository}/blobs/${blob.digest}`}`;
       return Number(row!.hours);
     };
-    const age = (hours: number) => stack.database.sql`
-      update modelregistry.cache_entries set updated_at = now() - make_interval(hours => ${hours}) where relative_path = ${`v2/${repository}/blobs/${blob.digest}`}`;
-    await age(0.5);
+    const age = (minutes: number) => stack.database.sql`
+      update modelregistry.cache_entries set updated_at = now() - make_interval(mins => ${minutes}) where relative_path = ${`v2/${repository}/blobs/${blob.digest}`}`;
+    await age(30);
     expect((await v2(path, bearer(token))).headers.get('x-cache')).toBe('hit');
     expect(await usedHoursAgo()).toBeGreaterThan(0.4); // used within the hour: no write
-    await age(48);
+    await age(48 * 60);
     expect((await v2(path, bearer(token), 'HEAD')).headers.get('x-cache')).toBe('hit');
     expect(await usedHoursAgo()).toBeLessThan(0.1);
   });
