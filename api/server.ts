@@ -6,6 +6,7 @@ import { createSecretBox, parseKey } from '../lib/secrets';
 import { logger } from '../composition/logger';
 import { createApp } from './app';
 import { authFromConfig } from './auth';
+import { startGrpcServer } from './grpc/server';
 
 /** Serves the API until SIGTERM/SIGINT. */
 const config = loadConfig();
@@ -25,21 +26,18 @@ if (!config.auth.issuer) {
   process.exit(2);
 }
 const registries = (harborConfigFromEnv() ?? []).map((h) => h.address);
-const app = createApp({
-  db: database.db,
-  client,
-  logger,
-  ...config,
-  registries,
-  secrets: createSecretBox(parseKey(config.secretsKey)),
-  auth: authFromConfig(config.auth, logger),
-});
+// One verifier (and its JWKS cache) and one PDP for both transports.
+const shared = { db: database.db, client, logger, ...config, registries, secrets: createSecretBox(parseKey(config.secretsKey)), auth: authFromConfig(config.auth, logger) };
+const app = createApp(shared);
 const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost }, (info) =>
   logger.info({ port: info.port }, 'api listening'),
 );
+const grpc = await startGrpcServer(shared, { port: config.grpcPort, host: config.apiHost });
+logger.info({ port: grpc.port }, 'grpc listening');
 
 async function shutdown() {
   server.close();
+  await grpc.close();
   await connection.close();
   await database.close();
 }

@@ -3,7 +3,7 @@ import { operationLocation, runMutation, type MutationDeps, type MutationSpec, t
 import { ProblemError } from '../problem';
 
 /** A mutation as the services answer it, whatever the transport: done with its answer, or still running. */
-export type Mutation<T> = { done: true; operationId: string; value: T } | { done: false; operationId: string; operation: OperationView };
+export type Mutation<T> = { done: true; operationId: string; kind: string; value: T } | { done: false; operationId: string; operation: OperationView };
 
 /**
  * Runs a mutation's workflow (runMutation: joins, idempotency keys, the bounded wait) and shapes
@@ -18,7 +18,7 @@ export async function mutate<W extends Workflow, T>(
   const outcome = await runMutation(deps, workflowFn, spec);
   switch (outcome.state) {
     case 'completed':
-      return { done: true, operationId: outcome.operationId, value: await answer(outcome.result, outcome.operationId) };
+      return { done: true, operationId: outcome.operationId, kind: workflowFn.name, value: await answer(outcome.result, outcome.operationId) };
     case 'running':
       return { done: false, operationId: outcome.operationId, operation: outcome.operation };
     case 'failed':
