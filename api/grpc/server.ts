@@ -1,3 +1,6 @@
+// First: the extension that gives zod schemas .openapi(); the REST schemas the handlers parse with
+// call it as they are built, and zod 4 schemas built before it lack it (api/app.ts imports it first too).
+import '@hono/zod-openapi';
 import http2 from 'node:http2';
 import type { DescFile, DescService } from '@bufbuild/protobuf';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
@@ -101,11 +104,14 @@ export async function startGrpcServer(deps: GrpcDeps, listen: { port: number; ho
     port,
     /** `host:port`, as grpcurl and grpc-js take it. */
     address: `${listen.host}:${port}`,
-    /** Stops listening and ends the clients' connections (a closing HTTP/2 server waits for them otherwise). */
+    /**
+     * Stops listening and ends the clients' connections: a closing HTTP/2 server waits for them,
+     * and Watch streams never end by themselves.
+     */
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const session of sessions) session.close();
+        for (const session of sessions) session.destroy();
       }),
   };
 }

@@ -55,7 +55,11 @@ describe('gRPC API: the runbook', () => {
     expect(again.findDetails(TenantSchema)[0]).toMatchObject({ name: tenant, companyName: 'Acme Corp' });
     // The same row REST reads.
     expect((await readJson(await stack.app.request(`/api/v1/tenants/${tenant}`))).companyName).toBe('Acme Corp');
-    expect((await rpc.tenants.getTenant({ name: tenant })).companyName).toBe('Acme Corp');
+    // A request id as REST's: the caller's when it gives one, answered in the headers.
+    let requestId: string | null = null;
+    const got = await rpc.tenants.getTenant({ name: tenant }, { headers: { 'x-request-id': `grpc-${tenant}` }, onHeader: (h) => (requestId = h.get('x-request-id')) });
+    expect(got.companyName).toBe('Acme Corp');
+    expect(requestId).toBe(`grpc-${tenant}`);
   });
 
   it('names the same fields as REST in INVALID_ARGUMENT field violations, never UNKNOWN', async () => {

@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../../db/client';
 import { HealthCheckResponse_ServingStatus as Serving, HealthCheckResponseSchema, type Health } from '../../../gen/grpc/health/v1/health_pb';
 import { readiness } from '../../services/health';
+import { pause } from './pause';
 
 /** How often Watch looks again. */
 const WATCH_EVERY_MS = 5000;
@@ -31,7 +31,7 @@ export function healthRpcs(deps: { db: Db; client: Client; services: readonly st
         const s = await status(req.service);
         if (s !== last) yield create(HealthCheckResponseSchema, { status: s });
         last = s;
-        await sleep(WATCH_EVERY_MS, undefined, { signal: ctx.signal });
+        if (!(await pause(WATCH_EVERY_MS, ctx.signal))) return;
       }
     },
   };

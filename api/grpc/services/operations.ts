@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { OperationService } from '../../../gen/modelregistry/v1/operations_pb';
 import type { Services } from '../../services';
 import { operationMessage } from '../convert';
+import { pause } from './pause';
 
 /** How often WatchOperation looks at a running operation. */
 const WATCH_POLL_MS = 500;
@@ -21,7 +21,7 @@ export function operationRpcs(services: Services): ServiceImpl<typeof OperationS
         if (view.status !== last) yield operationMessage(view);
         last = view.status;
         if (view.status !== 'running') return;
-        await sleep(WATCH_POLL_MS, undefined, { signal: ctx.signal });
+        if (!(await pause(WATCH_POLL_MS, ctx.signal))) return;
       }
     },
   };
