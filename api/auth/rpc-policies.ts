@@ -28,6 +28,13 @@ export const RPC_POLICIES: Record<string, RoutePolicy | 'public'> = {
   '/modelregistry.v1.ModelService/GetModelAudit': { action: 'audit.read', resource: { kind: 'project', param: 'project', model: 'model' } },
   '/modelregistry.v1.ModelService/RefreshModel': { action: 'models.write', resource: { kind: 'project', param: 'project', model: 'model' } },
 
+  // Robots are credentials into the project: managing them is a project write.
+  '/modelregistry.v1.RobotService/CreateRobot': { action: 'projects.write', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.RobotService/GetRobot': { action: 'projects.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.RobotService/ListRobots': { action: 'projects.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.RobotService/DeleteRobot': { action: 'projects.write', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.RobotService/RefreshRobotSecret': { action: 'projects.write', resource: { kind: 'project', param: 'project' } },
+
   '/modelregistry.v1.OperationService/GetOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
   '/modelregistry.v1.OperationService/WatchOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
 

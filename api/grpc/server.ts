@@ -12,6 +12,7 @@ import { file_grpc_reflection_v1alpha_reflection, ServerReflection as Reflection
 import { file_modelregistry_v1_models, ModelService } from '../../gen/modelregistry/v1/models_pb';
 import { file_modelregistry_v1_operations, OperationService } from '../../gen/modelregistry/v1/operations_pb';
 import { file_modelregistry_v1_projects, ProjectService } from '../../gen/modelregistry/v1/projects_pb';
+import { file_modelregistry_v1_robots, RobotService } from '../../gen/modelregistry/v1/robots_pb';
 import { file_modelregistry_v1_tenants, TenantService } from '../../gen/modelregistry/v1/tenants_pb';
 import type { Logger } from '../../lib/logger';
 import type { SecretBox } from '../../lib/secrets';
@@ -25,6 +26,7 @@ import { modelRpcs } from './services/models';
 import { operationRpcs } from './services/operations';
 import { projectRpcs } from './services/projects';
 import { reflectionRpcs } from './services/reflection';
+import { robotRpcs } from './services/robots';
 import { tenantRpcs } from './services/tenants';
 
 export interface GrpcDeps {
@@ -39,12 +41,13 @@ export interface GrpcDeps {
 }
 
 /** The API's own services, and the standard ones. */
-export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, OperationService];
+export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, OperationService];
 export const STANDARD_SERVICES: readonly DescService[] = [Health, ReflectionV1, ReflectionV1alpha];
 const FILES: readonly DescFile[] = [
   file_modelregistry_v1_tenants,
   file_modelregistry_v1_projects,
   file_modelregistry_v1_models,
+  file_modelregistry_v1_robots,
   file_modelregistry_v1_operations,
   file_grpc_health_v1_health,
   file_grpc_reflection_v1_reflection,
@@ -78,6 +81,7 @@ export function createGrpcHandler(deps: GrpcDeps) {
       router.service(TenantService, tenantRpcs(services));
       router.service(ProjectService, projectRpcs(services));
       router.service(ModelService, modelRpcs(services));
+      router.service(RobotService, robotRpcs(services));
       router.service(OperationService, operationRpcs(services));
       router.service(Health, healthRpcs({ db: deps.db, client: deps.client, services: names }));
       router.service(ReflectionV1, reflection.v1);

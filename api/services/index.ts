@@ -5,6 +5,7 @@ import type { MutationDeps } from '../operations';
 import { createModelService } from './models';
 import { createOperationService } from './operations';
 import { createProjectService } from './projects';
+import { createRobotService } from './robots';
 import { createTenantService } from './tenants';
 
 export interface ServiceDeps {
@@ -21,6 +22,7 @@ export function createServices(deps: ServiceDeps) {
     tenants: createTenantService(deps),
     projects: createProjectService(deps),
     models: createModelService(deps),
+    robots: createRobotService(deps),
     operations: createOperationService(deps),
   };
 }

@@ -73,10 +73,13 @@ describe('gRPC auth matrix', () => {
       project: p[side],
       model: 'some-model',
       tag: '1.0.0',
+      // OnboardProject's `robot` is a RobotRequest: left unset there.
+      robot: service === 'RobotService' ? 'ci' : undefined,
+      permissions: ['pull'],
       id: op[side],
       description: 'changed',
     };
-    return create(method.input, Object.fromEntries(method.input.fields.filter((f) => f.localName in fields).map((f) => [f.localName, fields[f.localName]])));
+    return create(method.input, Object.fromEntries(method.input.fields.filter((f) => fields[f.localName] !== undefined).map((f) => [f.localName, fields[f.localName]])));
   };
 
   /** The RPC's answer (a list's JSON text) or its error; a stream's messages until its end. */

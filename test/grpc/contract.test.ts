@@ -22,6 +22,11 @@ const TWINS: Record<string, string> = {
   'POST /api/v1/models/{project}/{model}': '/modelregistry.v1.ModelService/RefreshModel',
   'GET /api/v1/models/{project}/{model}/versions/{tag}': '/modelregistry.v1.ModelService/GetModelVersion',
   'GET /api/v1/models/{project}/{model}/audit': '/modelregistry.v1.ModelService/GetModelAudit',
+  'GET /api/v1/projects/{name}/robots': '/modelregistry.v1.RobotService/ListRobots',
+  'POST /api/v1/projects/{name}/robots': '/modelregistry.v1.RobotService/CreateRobot',
+  'GET /api/v1/projects/{name}/robots/{robot}': '/modelregistry.v1.RobotService/GetRobot',
+  'DELETE /api/v1/projects/{name}/robots/{robot}': '/modelregistry.v1.RobotService/DeleteRobot',
+  'POST /api/v1/projects/{name}/robots/{robot}/secret': '/modelregistry.v1.RobotService/RefreshRobotSecret',
   'GET /api/v1/operations/{id}': '/modelregistry.v1.OperationService/GetOperation',
 };
 
@@ -30,7 +35,6 @@ const NOT_OVER_GRPC: [RegExp, string][] = [
   [/^POST \/api\/v1\/webhooks\/harbor$/, "Harbor's webhook receiver: Harbor calls it over HTTP only"],
   [/\/users(\/|$)/, 'tenant users (Keycloak): not yet over gRPC, the next services to add'],
   [/\/members(\/|$)/, 'project members and their sync: not yet over gRPC'],
-  [/\/robots(\/|$)/, 'robots (their secret in the create/refresh answer): not yet over gRPC'],
   [/\/checkpoints(\/|$)/, 'checkpoints: not yet over gRPC'],
   [/\/versions\/\{tag\}\/(approval|promotions)$/, 'approvals and promotions: not yet over gRPC'],
   [/ \/api\/v1\/registries(\/|$)/, 'remote registries: not yet over gRPC'],

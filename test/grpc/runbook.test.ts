@@ -5,6 +5,7 @@ import { BadRequestSchema } from '../../gen/google/rpc/error_details_pb';
 import { ModelSchema, RefreshResultSchema } from '../../gen/modelregistry/v1/models_pb';
 import type { Operation } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectSchema } from '../../gen/modelregistry/v1/projects_pb';
+import { RobotSchema } from '../../gen/modelregistry/v1/robots_pb';
 import { TenantSchema } from '../../gen/modelregistry/v1/tenants_pb';
 import { pushModel } from '../harbor/oci-push';
 import { eventually } from '../support/eventually';
@@ -100,6 +101,18 @@ describe('gRPC API: the runbook', () => {
     const got = await rpc.projects.getProject({ name: project });
     expect(got).toMatchObject({ name: project, tenantId: tenant, archived: false });
     expect(got.robot).toBeUndefined(); // the secret is in the onboarding's answer only
+
+    // A robot: its secret in the create and refresh answers only.
+    const robot = responseOf(await rpc.robots.createRobot({ project, name: 'deployer', permissions: ['pull'] }), RobotSchema);
+    expect(robot).toMatchObject({ name: `robot$${project}+deployer`, permissions: ['pull'], archived: false });
+    expect(robot.secret).toMatch(/.{8,}/);
+    expect((await rpc.robots.getRobot({ project, robot: 'deployer' })).secret).toBe('');
+    expect((await rpc.robots.listRobots({ project })).robots.map((r) => r.name)).toEqual(expect.arrayContaining([`robot$${project}+deployer`]));
+    const renewed = responseOf(await rpc.robots.refreshRobotSecret({ project, robot: 'deployer' }), RobotSchema);
+    expect(renewed.secret).not.toBe(robot.secret);
+    expect(responseOf(await rpc.robots.deleteRobot({ project, robot: 'deployer' }), RobotSchema).archived).toBe(true);
+    const badRobot = await failureOf(rpc.robots.createRobot({ project, name: 'Bad Name', permissions: [] }));
+    expect(violationsOf(badRobot)).toEqual(['name', 'permissions']);
 
     const { digest } = await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
     const listed = await eventually('the pushed model in ListModels', async () => {

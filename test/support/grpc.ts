@@ -4,6 +4,7 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { ModelService } from '../../gen/modelregistry/v1/models_pb';
 import { OperationService } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectService } from '../../gen/modelregistry/v1/projects_pb';
+import { RobotService } from '../../gen/modelregistry/v1/robots_pb';
 import { TenantService } from '../../gen/modelregistry/v1/tenants_pb';
 import type { TestStack } from './stack';
 
@@ -23,6 +24,6 @@ export function grpcClients(stack: TestStack, token: string = stack.auth.adminTo
     ],
   });
   const client = <S extends DescService>(service: S): Client<S> => createClient(service, transport);
-  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), operations: client(OperationService) };
+  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), operations: client(OperationService) };
 }
 export type GrpcClients = ReturnType<typeof grpcClients>;
