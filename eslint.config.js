@@ -6,7 +6,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 const above = (folders, message) => ({ regex: `^(\\.\\./)+(${folders.join('|')})(/|$)`, message });
 
 export default tseslint.config(
-  { ignores: ['eslint.config.js', 'node_modules/**', '.tools/**', '.data/**', 'activities/harbor/generated/**', 'vendor/**', 'gen/**'] },
+  { ignores: ['eslint.config.js', 'node_modules/**', '.tools/**', '.data/**', 'activities/harbor/generated/**', 'vendor/**', 'gen/**', 'test-output/**'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -18,8 +18,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
-  // The arrows point down: api/, composition/, worker.ts, scripts/, test/, bench/ → workflows/ and
-  // activities/ → db/ → lib/. Each layer's block forbids the folders above it (type imports included
+  // The arrows point down: api/, composition/, worker.ts, scripts/, test/, bench/ → workflows/,
+  // activities/ and registry-proxy/ → db/ and storage/ → lib/. Each layer's block forbids the folders above it (type imports included
   // unless said otherwise).
   {
     files: ['lib/**/*.ts'],
@@ -32,6 +32,14 @@ export default tseslint.config(
     files: ['storage/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: [above(['api', 'composition', 'worker', 'scripts', 'test', 'bench', 'workflows', 'activities', 'db'], 'storage/ may import only storage/ and lib/.')] }],
+    },
+  },
+  {
+    // The virtual registries' pull path (data plane, served by the API): below the API, beside the
+    // activities; it reads and writes through db/ and talks to upstreams itself.
+    files: ['registry-proxy/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [above(['api', 'composition', 'worker', 'scripts', 'test', 'bench', 'workflows', 'activities'], 'registry-proxy/ may import only registry-proxy/, storage/, db/ and lib/.')] }],
     },
   },
   {

@@ -2,6 +2,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Tests of pure functions: they need no servers, so they run without the global set-up (seconds, not a minute). */
 const PURE = ['test/unit/cleanup-*.test.ts'];
+/** The cache's object stores: their files start what they need (SeaweedFS) themselves. */
+const STORAGE = ['test/storage/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -13,7 +15,8 @@ export default defineConfig({
     // A project's global set-up runs only when one of its files is in the run.
     projects: [
       { extends: true, test: { name: 'pure', include: PURE } },
-      { extends: true, test: { name: 'stack', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...PURE], globalSetup: ['test/global-setup.ts'] } },
+      { extends: true, test: { name: 'storage', include: STORAGE } },
+      { extends: true, test: { name: 'stack', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...PURE, ...STORAGE], globalSetup: ['test/global-setup.ts'] } },
     ],
   },
 });

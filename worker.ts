@@ -24,6 +24,7 @@ await ensureSchedules(client, config.taskQueue, {
   reconcileEveryMinutes: config.reconcileEveryMinutes,
   membershipSyncEveryMinutes: config.keycloak ? config.membershipSyncEveryMinutes : undefined,
   storageReclaim: { ...config.storageReclaim, registries: deps.harbor.addresses() },
+  cacheMaintenance: config.cacheMaintenance,
 });
 const worker = await createWorker({
   connection,

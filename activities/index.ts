@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
+import type { ObjectStore } from '../lib/object-store';
 import type { SecretBox } from '../lib/secrets';
+import { createCacheMaintenanceActivities } from './cache/maintenance';
 import { createDbActivities } from './db';
 import { createRepositoryBatchActivities } from './catalogue/repository-batch';
 import type { HarborInstances } from './harbor/instances';
@@ -37,6 +39,8 @@ export interface ActivityDeps {
   temporal: { client: Client; taskQueue: string };
   /** Keycloak's admin API for project membership; membership operations fail clearly without it. */
   keycloak?: KeycloakConfig;
+  /** The virtual registries' cache (objects); its housekeeping fails clearly without it. */
+  cache?: ObjectStore;
 }
 
 /** Every activity the worker registers, built from real clients so tests can point them at test servers. */
@@ -66,6 +70,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSyncScheduleActivities(deps),
     ...createCleanupScheduleActivities(deps),
     ...createReplicationFollowerActivities(deps),
+    ...createCacheMaintenanceActivities(deps),
   };
 }
 

@@ -6,6 +6,8 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Db } from '../db/client';
 import type { Logger } from '../lib/logger';
+import type { ObjectStore } from '../lib/object-store';
+import { createPullService } from '../registry-proxy';
 import type { SecretBox } from '../lib/secrets';
 import type { AppEnv } from './auth/context';
 import { createAuthMiddleware, type AuthDeps } from './auth/middleware';
@@ -18,7 +20,8 @@ import type { MutationDeps } from './operations';
 import { createServices } from './services';
 import { createWebhookDispatcher } from './webhook-dispatcher';
 import { createWebhookSenders } from './webhook-senders';
-import { problemBody, problemResponse, ProblemError } from './problem';
+import { problemBody, problemResponse, ProblemError, validationProblem } from './problem';
+import { requiredBodyOf } from './required-body';
 import { createHealthRouter } from './routes/health';
 import { createMembersRouter } from './routes/members';
 import { createMetricsRouter } from './routes/metrics';
@@ -32,6 +35,7 @@ import { createCleanupRouter } from './routes/cleanup';
 import { createModelsRouter } from './routes/models';
 import { createOperationsRouter } from './routes/operations';
 import { createProjectsRouter } from './routes/projects';
+import { createPullRouter } from './routes/pull';
 import { createPromotionsRouter } from './routes/promotions';
 import { createSyncRouter } from './routes/sync';
 import { createStorageReclaimRouter } from './routes/storage-reclaim';
@@ -58,6 +62,8 @@ export interface AppDeps {
   webhookDispatchConcurrency?: number;
   /** How long a promotion waits for an approval unless the request says (default 7 days). */
   promotionApprovalTimeoutSeconds?: number;
+  /** The virtual registries' cache; with it the app serves their pull endpoint (`/v2/`), without it not at all. */
+  cacheStore?: ObjectStore;
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
@@ -103,6 +109,17 @@ export function createApp(deps: AppDeps) {
 
   const routes = compileRoutes(ROUTE_POLICIES);
   app.use('/api/v1/*', createAuthMiddleware({ ...deps.auth, db: deps.db, client: deps.client, registries: deps.registries, logger: deps.logger, routes }));
+  // After authentication, as the routes' own validation is. Built at the first request, once every router has registered its routes.
+  let requiresBody: ReturnType<typeof requiredBodyOf> | undefined;
+  app.use('/api/v1/*', async (c, next) => {
+    requiresBody ??= requiredBodyOf(app.openAPIRegistry.definitions as Parameters<typeof requiredBodyOf>[0]);
+    // Neither a type nor a length: no body (a body without a type got its 415 above).
+    const noBody = !c.req.header('content-type') && !(c.req.header('content-length') && c.req.header('content-length') !== '0') && !c.req.header('transfer-encoding');
+    if (BODY_METHODS.has(c.req.method) && noBody && requiresBody(c.req.method, c.req.path)) {
+      return validationProblem(c, [{ field: 'body', message: 'a JSON body is required', code: 'invalid_type' }]);
+    }
+    await next();
+  });
 
   app.route('/', createHealthRouter(deps));
   app.route('/', createMetricsRouter({ metrics }));
@@ -124,6 +141,10 @@ export function createApp(deps: AppDeps) {
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });
   const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets, registries: deps.registries, logger: deps.logger });
   app.route('/api/v1', createWebhooksRouter({ db: deps.db, senders, dispatcher, metrics }));
+  if (deps.cacheStore) {
+    const pull = createPullService({ db: deps.db, store: deps.cacheStore, secrets: deps.secrets, logger: deps.logger });
+    app.route('/', createPullRouter({ auth: deps.auth, pull, logger: deps.logger }));
+  }
 
   const document = withCommonResponses(withSecurity(
     app.getOpenAPIDocument({

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { connect } from '../db/client';
 import { harborConfigFromEnv, loadConfig } from '../lib/config';
 import { createSecretBox, parseKey } from '../lib/secrets';
+import { createObjectStore } from '../storage';
 import { logger } from '../composition/logger';
 import { createApp } from './app';
 import { authFromConfig } from './auth';
@@ -27,7 +28,7 @@ if (!config.auth.issuer) {
 }
 const registries = (harborConfigFromEnv() ?? []).map((h) => h.address);
 // One verifier (and its JWKS cache) and one PDP for both transports.
-const shared = { db: database.db, client, logger, ...config, registries, secrets: createSecretBox(parseKey(config.secretsKey)), auth: authFromConfig(config.auth, logger) };
+const shared = { db: database.db, client, logger, ...config, registries, secrets: createSecretBox(parseKey(config.secretsKey)), auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config) };
 const app = createApp(shared);
 const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost }, (info) =>
   logger.info({ port: info.port }, 'api listening'),

@@ -6,6 +6,7 @@ import type { Db } from '../db/client';
 import { harborConfigFromEnv, type Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { createSecretBox, parseKey } from '../lib/secrets';
+import { createObjectStore } from '../storage';
 
 /** The real clients the worker's activities use, from configuration. */
 export function activityDepsFromConfig(config: Config, db: Db, logger: Logger, client: Client): ActivityDeps {
@@ -20,5 +21,6 @@ export function activityDepsFromConfig(config: Config, db: Db, logger: Logger, c
     webhookReceiverUrl: config.webhookReceiverUrl,
     temporal: { client, taskQueue: config.taskQueue },
     keycloak: config.keycloak,
+    cache: createObjectStore(config),
   };
 }

@@ -1,11 +1,13 @@
 import { type Client, ScheduleAlreadyRunning, type ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import { storageReclaimWorkflowId } from '../lib/workflow-ids';
 import type { StorageReclaimRequest } from '../workflows/storage-reclaim';
+import type { CacheMaintenanceInput } from '../workflows/virtual-registry-cache';
 
 export const SWEEPER_SCHEDULE_ID = 'webhook-inbox-sweeper';
 export const RECONCILIATION_SCHEDULE_ID = 'catalogue-reconciliation';
 export const MEMBERSHIP_SCHEDULE_ID = 'membership-sync';
 export const REPLICATION_POLLER_SCHEDULE_ID = 'replication-execution-poller';
+export const CACHE_MAINTENANCE_SCHEDULE_ID = 'virtual-registry-cache-maintenance';
 /** One per Harbor instance, named like the workflow it starts. */
 export const storageReclaimScheduleId = storageReclaimWorkflowId;
 
@@ -21,7 +23,7 @@ export interface StorageReclaimScheduleOptions {
 export async function ensureSchedules(
   client: Client,
   taskQueue: string,
-  opts: { reconcileEveryMinutes?: number; membershipSyncEveryMinutes?: number; storageReclaim?: StorageReclaimScheduleOptions } = {},
+  opts: { reconcileEveryMinutes?: number; membershipSyncEveryMinutes?: number; storageReclaim?: StorageReclaimScheduleOptions; cacheMaintenance?: { everyHours: number; unusedDays: number } } = {},
 ): Promise<void> {
   await createOnce(client, {
     scheduleId: RECONCILIATION_SCHEDULE_ID,
@@ -43,6 +45,14 @@ export async function ensureSchedules(
     action: { type: 'startWorkflow', workflowType: 'replicationPollWorkflow', args: [180], taskQueue, workflowId: 'replication-execution-poll' },
     policies: { overlap: ScheduleOverlapPolicy.SKIP },
     memo: { purpose: 'Refresh replication executions still in progress that Harbor was not asked about for 3 minutes (a lost webhook, a dead follower)' },
+  });
+  const maintenance: CacheMaintenanceInput = { unusedDays: opts.cacheMaintenance?.unusedDays ?? 30, orphanGraceSeconds: 300 };
+  await createOnce(client, {
+    scheduleId: CACHE_MAINTENANCE_SCHEDULE_ID,
+    spec: { intervals: [{ every: `${opts.cacheMaintenance?.everyHours ?? 24} hours` }] },
+    action: { type: 'startWorkflow', workflowType: 'cacheMaintenanceWorkflow', args: [maintenance], taskQueue, workflowId: 'virtual-registry-cache-maintenance' },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP },
+    memo: { purpose: `Expire virtual-registry cache entries unused for ${maintenance.unusedDays} days, then delete objects no entry points to` },
   });
   for (const registry of opts.storageReclaim?.registries ?? []) await ensureStorageReclaimSchedule(client, taskQueue, registry, opts.storageReclaim!);
   // Without Keycloak there is no membership to sync.

@@ -30,8 +30,14 @@ export interface Config {
   storageReclaim: { cron: string; enabled: boolean };
   /** How long a promotion waits for its version's approval unless the request says otherwise. */
   promotionApprovalTimeoutSeconds: number;
+  /** The cache's maintenance Schedule: entries unused this many days expire; it runs every `everyHours`. */
+  cacheMaintenance: { everyHours: number; unusedDays: number };
   /** Where the worker serves the Temporal SDK's Prometheus metrics; no endpoint when the port is unset. */
   workerMetrics: { host: string; port: number | undefined };
+  /** Where virtual registries' cache keeps its files when `cacheStorage` is the filesystem. */
+  cacheDir: string;
+  /** The cache's storage (issue #16): the local filesystem under `cacheDir` (default), or an S3-compatible bucket. */
+  cacheStorage: CacheStorageConfig;
   /** Keycloak's admin API (service account) for project membership; unset: membership operations fail clearly. */
   keycloak: { url: string; realm: string; clientId: string; clientSecret: string } | undefined;
   auth: {
@@ -77,10 +83,13 @@ export function loadConfig(): Config {
     reconcileEveryMinutes: int('RECONCILE_INTERVAL_MINUTES', 60),
     membershipSyncEveryMinutes: int('MEMBERSHIP_SYNC_INTERVAL_MINUTES', 15),
     // Weekly, Sunday 03:00 UTC; created paused unless enabled, so an operator sees it before it deletes.
+    cacheMaintenance: { everyHours: int('CACHE_MAINTENANCE_EVERY_HOURS', 24), unusedDays: int('CACHE_UNUSED_DAYS', 30) },
     storageReclaim: { cron: process.env.STORAGE_RECLAIM_CRON || '0 3 * * 0', enabled: process.env.STORAGE_RECLAIM_ENABLED === 'true' },
     promotionApprovalTimeoutSeconds: int('PROMOTION_APPROVAL_TIMEOUT_SECONDS', 7 * 24 * 3600),
     webhookDispatchConcurrency: int('WEBHOOK_DISPATCH_CONCURRENCY', 2),
     workerMetrics: { host: process.env.WORKER_METRICS_HOST ?? '127.0.0.1', port: process.env.WORKER_METRICS_PORT ? int('WORKER_METRICS_PORT', 0) : undefined },
+    cacheDir: process.env.CACHE_DIR || '.data/cache',
+    cacheStorage: cacheStorageFromEnv(),
     keycloak: process.env.KEYCLOAK_URL
       ? {
           url: process.env.KEYCLOAK_URL,
@@ -100,6 +109,59 @@ export function loadConfig(): Config {
       pbacTimeoutMs: int('PBAC_TIMEOUT_MS', 2000),
       pbacCacheTtlMs: int('PBAC_CACHE_TTL_MS', 5000),
       policyFile: process.env.PBAC_POLICY_FILE || undefined,
+    },
+  };
+}
+
+/** An S3-compatible bucket for the cache. */
+export interface S3StorageConfig {
+  /** The server's URL; unset: AWS S3 itself. */
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  /** Prepended to every key, so the bucket can hold other things too. */
+  prefix?: string;
+  /** Both or neither: without them the AWS SDK's default chain (AWS_* variables, an instance or pod role) applies. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** `endpoint/bucket/key` addressing rather than `bucket.endpoint/key`: what most S3-compatible servers need. */
+  forcePathStyle: boolean;
+}
+
+export type CacheStorageConfig = { kind: 'fs' } | { kind: 's3'; s3: S3StorageConfig };
+
+/**
+ * From `CACHE_STORAGE` (`fs`, the default, or `s3`) and, for s3, the `CACHE_S3_*` variables. A bad
+ * value fails start-up with an error naming the variable (never echoing a secret's value).
+ */
+export function cacheStorageFromEnv(env: NodeJS.ProcessEnv = process.env): CacheStorageConfig {
+  const kind = env.CACHE_STORAGE || 'fs';
+  if (kind === 'fs') return { kind };
+  if (kind !== 's3') throw new Error(`CACHE_STORAGE must be fs or s3, got "${kind}"`);
+  const bucket = env.CACHE_S3_BUCKET;
+  if (!bucket) throw new Error('CACHE_S3_BUCKET is required when CACHE_STORAGE=s3');
+  // S3's bucket naming rules: what a typo (a URL, an uppercase name) would otherwise only show as a 400 on first pull.
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new Error(`CACHE_S3_BUCKET must be an S3 bucket name (3–63 lowercase letters, digits, dots, hyphens), got "${bucket}"`);
+  const endpoint = env.CACHE_S3_ENDPOINT || undefined;
+  if (endpoint && !/^https?:\/\/[^/]/.test(endpoint)) throw new Error(`CACHE_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  const accessKeyId = env.CACHE_S3_ACCESS_KEY_ID || undefined;
+  const secretAccessKey = env.CACHE_S3_SECRET_ACCESS_KEY || undefined;
+  if (!!accessKeyId !== !!secretAccessKey) throw new Error('CACHE_S3_ACCESS_KEY_ID and CACHE_S3_SECRET_ACCESS_KEY go together: set both, or neither for the AWS SDK\'s default credentials');
+  const prefix = env.CACHE_S3_PREFIX || undefined;
+  if (prefix?.startsWith('/')) throw new Error(`CACHE_S3_PREFIX must not start with "/", got "${prefix}"`);
+  const pathStyle = env.CACHE_S3_FORCE_PATH_STYLE || undefined;
+  if (pathStyle !== undefined && pathStyle !== 'true' && pathStyle !== 'false') throw new Error(`CACHE_S3_FORCE_PATH_STYLE must be true or false, got "${pathStyle}"`);
+  return {
+    kind,
+    s3: {
+      endpoint,
+      region: env.CACHE_S3_REGION || 'us-east-1',
+      bucket,
+      prefix,
+      accessKeyId,
+      secretAccessKey,
+      // S3-compatible servers rarely have wildcard DNS for virtual-hosted buckets; AWS itself prefers it.
+      forcePathStyle: pathStyle === undefined ? endpoint !== undefined : pathStyle === 'true',
     },
   };
 }

@@ -18,6 +18,13 @@ export const freeText = z.regex(FREE_TEXT, { error: `${CONTROL_CHARACTER_MESSAGE
 /** A single-line request string: no control character at all. */
 export const line = () => z.string().check(singleLine);
 
+/**
+ * An object of user-chosen keys (single-line, 1…maxKey characters): the document states the keys'
+ * rule too (`propertyNames`), which a record's key schema alone leaves out of it.
+ */
+export const keyedRecord = <V extends z.ZodType>(maxKey: number, value: V) =>
+  z.record(line().min(1).max(maxKey), value).meta({ propertyNames: { type: 'string', minLength: 1, maxLength: maxKey, pattern: SINGLE_LINE.source } });
+
 /** A free-text request string (descriptions): tab, newline and carriage return allowed. */
 export const text = () => z.string().check(freeText);
 

@@ -22,6 +22,8 @@ export const registrySyncWorkflowId = (registry: string, project: string, rule: 
 export const upstreamWorkflowId = (tenant: string, name: string) => `upstream:${tenant}/${name}`;
 export const upstreamCheckWorkflowId = (tenant: string, name: string) => `upstream-check:${tenant}/${name}`;
 export const virtualRegistryWorkflowId = (tenant: string, name: string) => `virtual-registry:${tenant}/${name}`;
+/** One purge of a virtual registry's cache at a time. */
+export const virtualRegistryCacheWorkflowId = (tenant: string, name: string) => `virtual-registry-cache:${tenant}/${name}`;
 export const cleanupPolicyWorkflowId = (registry: string, project: string) => `cleanup-policy:${registry}/${project}`;
 export const cleanupTenantPolicyWorkflowId = (tenant: string) => `cleanup-policy:tenant/${tenant}`;
 /** A project's cleanup Schedule; its runs are `cleanupRunWorkflowId(…, 'scheduled')` plus the Schedule's timestamp. */

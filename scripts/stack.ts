@@ -21,6 +21,7 @@ import { installWorkerMetrics } from '../composition/worker-metrics';
 import { startHarborEmulator } from '../test/harbor-emulator';
 import { startOciRegistry } from '../test/servers/oci-registry';
 import { STACK_ADMIN, STACK_CLI_CLIENT, startStackKeycloak } from './stack-keycloak';
+import { createObjectStore } from '../storage';
 
 /**
  * The local stack in one process: embedded PostgreSQL (PGlite over its socket server, unless
@@ -124,6 +125,7 @@ await ensureSchedules(client, config.taskQueue, {
   reconcileEveryMinutes: config.reconcileEveryMinutes,
   membershipSyncEveryMinutes: config.keycloak ? config.membershipSyncEveryMinutes : undefined,
   storageReclaim: { ...config.storageReclaim, registries: deps.harbor.addresses() },
+  cacheMaintenance: config.cacheMaintenance,
 });
 const worker = await createWorker({
   connection: nativeConnection,
@@ -146,7 +148,7 @@ if (keycloakStart) {
   writeStackAuth({ mode: 'local', issuer: issuer.issuer });
 }
 // One verifier and PDP for both transports, as api/server.ts.
-const apiDeps = { db: database.db, client, logger, ...config, registries: deps.harbor.addresses(), secrets: deps.secrets, auth: authFromConfig(config.auth, logger) };
+const apiDeps = { db: database.db, client, logger, ...config, registries: deps.harbor.addresses(), secrets: deps.secrets, auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config) };
 const app = createApp(apiDeps);
 const api = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost });
 const grpc = await startGrpcServer(apiDeps, { port: config.grpcPort, host: config.apiHost });
@@ -158,6 +160,7 @@ process.stdout.write(
     'Model Registry local stack is up:',
     `  API              ${base}/api/v1`,
     `  Swagger UI       ${base}/swagger`,
+    `  Pull (OCI)       ${config.apiHost}:${config.apiPort}/<tenant>/<virtual registry>/<model>:<tag> (plain HTTP; log in with any user and a token as password; cache ${config.cacheStorage.kind === 's3' ? `in bucket ${config.cacheStorage.s3.bucket}` : `in ${config.cacheDir}`})`,
     `  OpenAPI          ${base}/openapi.json`,
     `  gRPC             ${grpc.address} (h2c; reflection: grpcurl -plaintext ${grpc.address} list)`,
     `  Temporal Web UI  ${process.env.TEMPORAL_UI_URL ?? '(external Temporal: see its own UI)'}`,

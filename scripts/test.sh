@@ -13,6 +13,10 @@ bash scripts/ensure-registry.sh >/dev/null
 bash scripts/ensure-keycloak.sh >/dev/null
 bash scripts/ensure-schemathesis.sh >/dev/null
 bash scripts/ensure-chromium.sh >/dev/null
+# A 9-minute build the first time on a machine (then cached outside the checkout).
+bash scripts/ensure-seaweedfs.sh >/dev/null
+bash scripts/ensure-skopeo.sh >/dev/null
+bash scripts/ensure-oras.sh >/dev/null
 echo "== typecheck"; npx tsc --noEmit
 echo "== lint"; npx eslint --max-warnings 0 .
 echo "== tests"; npx vitest run "$@"

@@ -46,6 +46,9 @@ export const profiles = {
   /** Reading a remote registry's catalogue, tags and manifests (a sync): heartbeats per manifest. */
   remoteScan: { startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', scheduleToCloseTimeout: '15 minutes', retry: upstream },
 
+  /** The virtual registries' cache: a batch of rows and the objects they free, in our PostgreSQL and object store. */
+  cache: { startToCloseTimeout: '2 minutes', retry: untilBack },
+
   /** The inbox sweep runs on a Schedule: a few attempts, then the next run tries again. */
   sweep: { startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } },
 } satisfies Record<string, ActivityOptions>;

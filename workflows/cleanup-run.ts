@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CleanupRunRecord } from '../db/queries/cleanup';
-import type { CleanupRunStatus, CleanupRunSummary } from '../db/schema';
+import type { CleanupRunStatus } from '../db/schema';
 import type { CleanupCandidate, CleanupMode } from '../lib/cleanup/types';
 import { conflict } from '../lib/failure-types';
 import { profiles } from './activity-options';
@@ -10,6 +10,9 @@ import { computeCleanup, policyInForce } from './cleanup';
 const harbor = proxyActivities<Activities>(profiles.harbor);
 const db = proxyActivities<Activities>(profiles.database);
 const events = proxyActivities<Activities>(profiles.events);
+
+/** Candidates read from the run's row per step: thousands of them do not fit a workflow's payloads. */
+const WINDOW = 200;
 
 export interface CleanupProgress {
   runId: string;
@@ -51,10 +54,18 @@ interface CarriedRun {
   projectId: string;
   dryRun: boolean;
   cap: number;
-  candidates: CleanupCandidate[];
+  /** Every candidate of the report; more than the cap: the run ends `capped`. */
+  total: number;
+  /** How many candidates the run goes through: all of them, up to the cap. */
+  end: number;
+  /** The candidates from position `windowStart` (the report itself stays on the row). */
+  window: CleanupCandidate[];
+  windowStart: number;
   next: number;
   bytesFreed: number;
-  summary: CleanupRunSummary;
+  /** Positions of the candidates that failed, and of those Harbor no longer had: the summary is made from them and the report at the end. */
+  failed: { at: number; error: string }[];
+  alreadyGone: number[];
 }
 
 /**
@@ -70,7 +81,7 @@ interface CarriedRun {
 export async function cleanupRunWorkflow(input: CleanupRunInput): Promise<CleanupProgress> {
   const info = workflowInfo();
   const runId = input.carried?.runId ?? input.runId ?? uuid4();
-  const progress: CleanupProgress = { runId, status: 'preparing', done: input.carried?.next ?? 0, total: input.carried?.candidates.length ?? 0, bytesFreed: input.carried?.bytesFreed ?? 0, current: null };
+  const progress: CleanupProgress = { runId, status: 'preparing', done: input.carried?.next ?? 0, total: input.carried?.total ?? 0, bytesFreed: input.carried?.bytesFreed ?? 0, current: null };
   let claim: CleanupClaim | undefined;
   let approvedBy: string | null = null;
   let cancelled = false;
@@ -112,14 +123,15 @@ export async function cleanupRunWorkflow(input: CleanupRunInput): Promise<Cleanu
       const active = claim.active;
       throw conflict(`a cleanup run of ${input.project} is active${active ? `: ${active.id} (${active.status})` : ''}`, active ? { activeRun: active.id } : {});
     }
-    // The whole report goes onto the row; the run carries the candidates up to its cap only. A run
-    // that cannot read its project ends `failed` on its row, or its claim would hold the project.
-    const work = await computeCleanup(ctx, policy, { offset: 0, limit: policy.maxDeletionsPerRun, run: runId }).catch(async (err: unknown) => {
+    // The whole report goes onto the row, and the run reads its candidates from there. A run that
+    // cannot read its project ends `failed` on its row, or its claim would hold the project.
+    const work = await computeCleanup(ctx, policy, { offset: 0, limit: 0, run: runId }).catch(async (err: unknown) => {
       const detail = (err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)).slice(0, 2000);
       await db.updateCleanupRun(runId, { status: 'failed', detail, ended: true });
       throw err;
     });
-    state = { runId, projectId: ctx.project.id, dryRun, cap: policy.maxDeletionsPerRun, candidates: work.candidates, next: 0, bytesFreed: 0, summary: { removed: [], skipped: [], failures: [] } };
+    const end = Math.min(work.totals.candidates, policy.maxDeletionsPerRun);
+    state = { runId, projectId: ctx.project.id, dryRun, cap: policy.maxDeletionsPerRun, total: work.totals.candidates, end, window: [], windowStart: 0, next: 0, bytesFreed: 0, failed: [], alreadyGone: [] };
     progress.total = work.totals.candidates;
 
     if (await awaitsApprovalThatNeverCame(policy.mode, dryRun, (input.approvalTimeoutSeconds ?? policy.approvalTimeoutHours * 3_600) * 1_000, progress, () => approvedBy, () => cancelled)) {
@@ -129,10 +141,14 @@ export async function cleanupRunWorkflow(input: CleanupRunInput): Promise<Cleanu
     await db.updateCleanupRun(runId, { status: 'running', ...(approvedBy ? { approvedBy } : {}) });
   }
 
-  for (; state.next < state.candidates.length; state.next++) {
+  for (; state.next < state.end; state.next++) {
     if (cancelled) return finish(state, progress, 'cancelled');
+    if (state.next >= state.windowStart + state.window.length) {
+      state.window = await db.cleanupRunCandidates(state.runId, state.next, WINDOW);
+      state.windowStart = state.next;
+    }
     await removeOne(input, state, progress);
-    if (workflowInfo().continueAsNewSuggested && state.next + 1 < state.candidates.length) {
+    if (workflowInfo().continueAsNewSuggested && state.next + 1 < state.end) {
       await condition(allHandlersFinished);
       state.next++;
       return continueAsNew<typeof cleanupRunWorkflow>({ ...input, carried: state });
@@ -140,8 +156,8 @@ export async function cleanupRunWorkflow(input: CleanupRunInput): Promise<Cleanu
   }
   if (cancelled) return finish(state, progress, 'cancelled');
   // More candidates than the cap: the run stops there, never past it.
-  if (progress.total > state.cap) return finish(state, progress, 'capped');
-  return finish(state, progress, state.summary.failures.length > 0 ? 'failed' : 'succeeded');
+  if (state.total > state.cap) return finish(state, progress, 'capped');
+  return finish(state, progress, state.failed.length > 0 ? 'failed' : 'succeeded');
 }
 
 /** A semi-automatic run that deletes waits for its approval; true when it ends without one (expired or cancelled). */
@@ -156,7 +172,7 @@ async function awaitsApprovalThatNeverCame(mode: CleanupMode, dryRun: boolean, w
 
 /** One candidate: Harbor, then the catalogue with its audit row and the run's progress, then the event. Failures are recorded, not thrown. */
 async function removeOne(input: CleanupRunInput, state: CarriedRun, progress: CleanupProgress): Promise<void> {
-  const c = state.candidates[state.next]!;
+  const c = state.window[state.next - state.windowStart]!;
   const version = { model: c.model, tag: c.tag, digest: c.digest };
   progress.current = version;
   const key = `cleanup:${state.runId}:${c.model}:${c.tag ?? c.digest}`;
@@ -164,7 +180,7 @@ async function removeOne(input: CleanupRunInput, state: CarriedRun, progress: Cl
     // Already gone: an earlier attempt's delete whose answer was lost, or someone else's; gone either way.
     const existed = state.dryRun || (await harbor.removeHarborVersion(input.registry, { project: input.project, ...version, action: c.action }));
     state.bytesFreed += c.freesBytes;
-    state.summary.removed.push({ ...version, action: c.action, freesBytes: c.freesBytes, ...(existed ? {} : { alreadyGone: true }) });
+    if (!existed) state.alreadyGone.push(state.next);
     await db.recordCleanedVersion({
       runId: state.runId,
       progress: { done: state.next + 1, bytesFreed: state.bytesFreed },
@@ -185,7 +201,7 @@ async function removeOne(input: CleanupRunInput, state: CarriedRun, progress: Cl
       });
     }
   } catch (err) {
-    state.summary.failures.push({ ...version, error: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err) });
+    state.failed.push({ at: state.next, error: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err) });
   }
   progress.done = state.next + 1;
   progress.bytesFreed = state.bytesFreed;
@@ -195,7 +211,7 @@ async function removeOne(input: CleanupRunInput, state: CarriedRun, progress: Cl
 async function finish(state: CarriedRun, progress: CleanupProgress, status: CleanupRunStatus): Promise<CleanupProgress> {
   progress.status = status;
   progress.current = null;
-  await db.updateCleanupRun(state.runId, { status, done: progress.done, bytesFreed: state.bytesFreed, summary: state.summary, ended: true });
+  await db.endCleanupRun({ runId: state.runId, status, done: progress.done, bytesFreed: state.bytesFreed, failed: state.failed, alreadyGone: state.alreadyGone });
   await condition(allHandlersFinished);
   return progress;
 }

@@ -15,6 +15,7 @@ export * from './promotion';
 export * from './replications';
 export * from './sync';
 export * from './virtual-registries';
+export * from './virtual-registry-cache';
 export * from './cleanup';
 export * from './cleanup-run';
 export * from './storage-reclaim';

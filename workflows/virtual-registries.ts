@@ -1,10 +1,11 @@
-import { proxyActivities, uuid4 } from '@temporalio/workflow';
+import { patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { UpstreamRecord, VirtualRegistryRecord } from '../db/queries/virtual-registries';
 import { conflict, notFound } from '../lib/failure-types';
 import type { TenantResourceRef, UpstreamCheck, UpstreamPatch, UpstreamPosition, UpstreamSpec, VirtualRegistryPatch, VirtualRegistrySpec } from '../lib/virtual-registries';
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
+import { removeAllCacheEntries } from './virtual-registry-cache';
 
 const db = proxyActivities<Activities>(profiles.database);
 const events = proxyActivities<Activities>(profiles.events);
@@ -42,9 +43,13 @@ export async function upstreamUpdateWorkflow(input: { ref: TenantResourceRef; pa
   return upstream;
 }
 
-/** Refused (409 naming the virtual registries) while one uses it, unless `force`: then it leaves their lists, each audited. */
+/**
+ * Refused (409 naming the virtual registries) while one uses it, unless `force`: then it leaves their
+ * lists, each audited. Its cache entries and the objects only they used go with it.
+ */
 export async function upstreamDeleteWorkflow(input: { ref: TenantResourceRef; actor: Actor; force?: boolean }): Promise<UpstreamRecord> {
   const { upstream, removedFrom } = await db.archiveUpstream(input.ref, input.force === true);
+  if (patched('upstream-delete-purges-cache')) await removeAllCacheEntries({ upstreamId: upstream.id });
   for (const name of removedFrom) {
     const registry = await db.findVirtualRegistry({ tenant: input.ref.tenant, name });
     if (registry) await announce('virtual_registry', 'updated', input.actor, input.ref.tenant, name, { virtualRegistry: registry }, { fields: ['upstreams'], removedUpstream: input.ref.name });

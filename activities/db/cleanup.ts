@@ -3,7 +3,7 @@ import type { Db, Tx } from '../../db/client';
 import { findActiveCleanupRun, findCleanupRun, findProjectCleanupPolicy, findTenantCleanupPolicy, tenantProjects, toCleanupRunRecord, type CleanupPolicyRecord, type CleanupRunRecord } from '../../db/queries/cleanup';
 import { findLiveProject } from '../../db/queries/projects';
 import { auditEvents, cleanupPolicies, cleanupRuns, images, tags, type CleanupRunStatus, type CleanupRunSummary } from '../../db/schema';
-import type { CleanupPolicy, CleanupReport } from '../../lib/cleanup/types';
+import type { CleanupCandidate, CleanupPolicy, CleanupReport } from '../../lib/cleanup/types';
 import { notFound } from '../../lib/failure-types';
 import { existingLiveRepository, reconcileArtifactsIn } from './catalogue-import';
 
@@ -111,6 +111,36 @@ export function createCleanupActivities({ db }: { db: Db }) {
     async updateCleanupRun(id: string, patch: CleanupRunPatch): Promise<void> {
       const { ended, ...fields } = patch;
       await db.update(cleanupRuns).set({ ...fields, ...(ended ? { endedAt: sql`now()` } : {}) }).where(eq(cleanupRuns.id, id));
+    },
+
+    /**
+     * Candidates `[offset, offset + limit)` of the report stored on the run's row: a run reads its
+     * work a window at a time, as thousands of candidates do not fit a workflow's payloads.
+     */
+    async cleanupRunCandidates(runId: string, offset: number, limit: number): Promise<CleanupCandidate[]> {
+      const rows = await db.execute<{ c: CleanupCandidate }>(sql`
+        select t.c from ${cleanupRuns} r cross join lateral jsonb_array_elements(r.report->'candidates') with ordinality as t(c, n)
+        where r.id = ${runId} and t.n > ${offset} and t.n <= ${offset + limit} order by t.n`);
+      return rows.map((r) => r.c);
+    },
+
+    /**
+     * Ends a run: its final status and counts, and its summary made from the stored report's first
+     * `done` candidates (those the run went through, in order) less the failed ones; the workflow
+     * carries only the positions of failures and of versions Harbor no longer had.
+     */
+    async endCleanupRun(input: { runId: string; status: CleanupRunStatus; done: number; bytesFreed: number; failed: { at: number; error: string }[]; alreadyGone: number[] }): Promise<void> {
+      const [row] = await db.select({ report: cleanupRuns.report }).from(cleanupRuns).where(eq(cleanupRuns.id, input.runId));
+      const candidates = row?.report?.candidates.slice(0, input.done) ?? [];
+      const failed = new Map(input.failed.map((f) => [f.at, f.error]));
+      const gone = new Set(input.alreadyGone);
+      const version = (c: CleanupCandidate) => ({ model: c.model, tag: c.tag, digest: c.digest });
+      const summary: CleanupRunSummary = {
+        removed: candidates.flatMap((c, at) => (failed.has(at) ? [] : [{ ...version(c), action: c.action, freesBytes: c.freesBytes, ...(gone.has(at) ? { alreadyGone: true as const } : {}) }])),
+        skipped: [],
+        failures: input.failed.flatMap((f) => (candidates[f.at] ? [{ ...version(candidates[f.at]!), error: f.error }] : [])),
+      };
+      await db.update(cleanupRuns).set({ status: input.status, done: input.done, bytesFreed: input.bytesFreed, summary, endedAt: sql`now()` }).where(eq(cleanupRuns.id, input.runId));
     },
 
     /**

@@ -33,11 +33,12 @@ export function createExecutionLocationActivities(
         if (!localRepository?.startsWith(`${rule.project}/`) || !remoteRepository) continue;
         const model = localRepository.slice(rule.project.length + 1);
         const succeeded = task.status === 'Succeed';
+        const local = (await locations.localVersions(rule.projectId, [model])).map((v) => ({ tag: v.tag, digest: v.digest }));
         const remoteTags = remote.readRemoteTags({ registry: rule.registry, name: rule.remoteRegistry }, remoteRepository, rule.filters.tag);
         const found = locationsOfTask({
           direction: rule.direction,
           succeeded,
-          local: (await locations.localVersions(rule.projectId, [model])).map((v) => ({ tag: v.tag, digest: v.digest })),
+          local,
           // A task that failed because the remote is down or refuses us: nothing there is known.
           remote: succeeded ? await remoteTags : await remoteTags.catch(() => []),
           tagFilter: rule.filters.tag,

@@ -4,19 +4,12 @@ import type { Db } from '../../db/client';
 import { liveRemoteRegistryWhere } from '../../db/queries/registries';
 import { remoteRegistries } from '../../db/schema';
 import { notFound, operationFailed } from '../../lib/failure-types';
+import { bearerChallenge, MANIFEST_ACCEPT } from '../../lib/oci-distribution';
 import type { RemoteManifest } from '../../lib/promotion';
 import type { RemoteRegistryRef } from '../../lib/registries';
 import { globMatches, type RemoteVersion, type ReplicationFilters } from '../../lib/replication';
 import type { SecretBox } from '../../lib/secrets';
 import type { SideVersion } from '../../lib/execution-locations';
-
-/** What a manifest read accepts: OCI and Docker manifests and indexes. */
-const MANIFEST_ACCEPT = [
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-].join(', ');
 
 const TIMEOUT_MS = 8_000;
 const PAGE = 100;
@@ -31,12 +24,6 @@ interface Endpoint {
 
 /** One connection pool for the endpoints whose certificates are not verified. */
 const unverified = new Agent({ connect: { rejectUnauthorized: false } });
-
-/** `Bearer realm="…",service="…",scope="…"` → its parameters. */
-function challengeOf(header: string | null): Record<string, string> | null {
-  if (!header || !/^bearer /i.test(header)) return null;
-  return Object.fromEntries([...header.slice(7).matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
-}
 
 /**
  * Reads of a remote registry's OCI distribution API (`/v2/`), with the remote registry endpoint's
@@ -60,7 +47,7 @@ export function createRemoteOciActivities(deps: { db: Db; secrets: SecretBox }) 
     let res: Response;
     try {
       res = await send(endpoint.basic);
-      const challenge = res.status === 401 ? challengeOf(res.headers.get('www-authenticate')) : null;
+      const challenge = res.status === 401 ? bearerChallenge(res.headers.get('www-authenticate')) : null;
       if (challenge?.realm) {
         const tokenUrl = new URL(challenge.realm);
         if (challenge.service) tokenUrl.searchParams.set('service', challenge.service);

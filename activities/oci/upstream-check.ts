@@ -3,16 +3,11 @@ import type { Db } from '../../db/client';
 import { liveUpstreamWhere } from '../../db/queries/virtual-registries';
 import { upstreams } from '../../db/schema';
 import { notFound } from '../../lib/failure-types';
+import { bearerChallenge } from '../../lib/oci-distribution';
 import type { SecretBox } from '../../lib/secrets';
 import type { TenantResourceRef, UpstreamCheck } from '../../lib/virtual-registries';
 
 const TIMEOUT_MS = 8_000;
-
-/** `Bearer realm="…",service="…"` → its parameters (as activities/oci/remote.ts reads them). */
-function bearerChallenge(header: string | null): Record<string, string> | null {
-  if (!header || !/^bearer /i.test(header)) return null;
-  return Object.fromEntries([...header.slice(7).matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
-}
 
 /**
  * Reaching an upstream's `/v2/` with its credential: HTTP Basic, and a token challenge answered once

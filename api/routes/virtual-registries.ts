@@ -7,12 +7,13 @@ import { findLiveUpstream, findLiveVirtualRegistry, listUpstreams, listVirtualRe
 import type { SecretBox } from '../../lib/secrets';
 import { OperationKind, TenantName } from '../../lib/search-attributes';
 import type { SealedUpstreamCredential } from '../../lib/virtual-registries';
-import { upstreamCheckWorkflowId, upstreamWorkflowId, virtualRegistryWorkflowId } from '../../lib/workflow-ids';
+import { upstreamCheckWorkflowId, upstreamWorkflowId, virtualRegistryCacheWorkflowId, virtualRegistryWorkflowId } from '../../lib/workflow-ids';
 import {
   upstreamCheckWorkflow,
   upstreamCreateWorkflow,
   upstreamDeleteWorkflow,
   upstreamUpdateWorkflow,
+  virtualRegistryCachePurgeWorkflow,
   virtualRegistryCreateWorkflow,
   virtualRegistryDeleteWorkflow,
   virtualRegistryUpdateWorkflow,
@@ -26,6 +27,8 @@ import { createRouter } from '../router';
 import { mutationResponse } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, PageQuery, problem, queryFlag } from '../schemas/common';
 import {
+  CachePurgeQuery,
+  CacheRemovalSchema,
   TenantParams,
   UpstreamCheckSchema,
   UpstreamCreateSchema,
@@ -111,6 +114,16 @@ const registryDelete = createRoute({
   summary: 'Delete a virtual registry (its upstreams stay)',
   request: { params: VirtualRegistryParams, headers },
   responses: { 200: json('Deleted', VirtualRegistrySchema), 202: acceptedResponse, 404: noRegistry },
+});
+const registryCachePurge = createRoute({
+  method: 'delete',
+  path: `${registryPath}/cache`,
+  tags: registryTags,
+  summary: "Purge a virtual registry's cache, or one model's part of it",
+  description:
+    "Removes the cache entries of the registry's upstreams (shared by every virtual registry that uses them) and the stored objects no other entry needs; the next pull fetches from the upstreams again. A workflow (`virtual-registry-cache:<tenant>/<registry>`): 202 with the operation when it takes longer than the wait.",
+  request: { params: VirtualRegistryParams, query: CachePurgeQuery, headers },
+  responses: { 200: json('Purged', CacheRemovalSchema), 202: acceptedResponse, 404: noRegistry },
 });
 const registryUpstreams = createRoute({
   method: 'put',
@@ -218,6 +231,14 @@ export function createVirtualRegistriesRouter(deps: { db: Db; mutations: Mutatio
   router.openapi(registryDelete, async (c) => {
     const { tenant, virtualRegistry: name } = c.req.valid('param');
     const outcome = await run(c, virtualRegistryWorkflowId(tenant, name), 'virtual-registry.delete', tenant, virtualRegistryDeleteWorkflow, [{ ref: { tenant, name }, actor: actorOf(c) }]);
+    if (!outcome.done) return outcome.response;
+    return c.json(outcome.result, 200);
+  });
+
+  router.openapi(registryCachePurge, async (c) => {
+    const { tenant, virtualRegistry } = c.req.valid('param');
+    const { name } = c.req.valid('query');
+    const outcome = await run(c, virtualRegistryCacheWorkflowId(tenant, virtualRegistry), 'virtual-registry.cache-purge', tenant, virtualRegistryCachePurgeWorkflow, [{ tenant, virtualRegistry, ...(name ? { name } : {}), actor: actorOf(c) }]);
     if (!outcome.done) return outcome.response;
     return c.json(outcome.result, 200);
   });

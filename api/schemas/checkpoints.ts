@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CHECKPOINT_URI } from '../../lib/checkpoints';
-import { line, singleLine, text } from '../../lib/text';
+import { keyedRecord, line, singleLine, text } from '../../lib/text';
 
 export const CheckpointSchema = z
   .object({
@@ -26,7 +26,7 @@ const fields = {
   framework: line().min(1).max(100).optional(),
   step: z.number().int().min(0).optional(),
   epoch: z.number().int().min(0).optional(),
-  metrics: z.record(line().min(1).max(100), z.number()).optional(),
+  metrics: keyedRecord(100, z.number()).optional(),
   description: text().max(4096).optional(),
 };
 

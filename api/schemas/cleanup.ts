@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { CLEANUP_POLICY_LIMITS as LIMITS } from '../../lib/cleanup/policy';
 import { CLEANUP_MODES, CLEANUP_PROTECTIONS, CLEANUP_RULE_KINDS, DEFAULT_CLEANUP_POLICY } from '../../lib/cleanup/types';
 import { line } from '../../lib/text';
 import { CLEANUP_RUN_STATUSES } from '../../db/queries/cleanup';
@@ -11,7 +12,7 @@ const KeepNewest = z
   .object({
     kind: z.literal('keep_newest'),
     models,
-    count: z.number().int().min(1).max(10_000).openapi({ description: 'Releases kept (semver order, newest first)' }),
+    count: z.number().int().min(LIMITS.count[0]).max(LIMITS.count[1]).openapi({ description: 'Releases kept (semver order, newest first)' }),
     per: z.enum(['model', 'major', 'minor']).default('model').openapi({ description: 'Kept per model, per major line (`1.x`) or per major.minor line' }),
   })
   .strict()
@@ -46,8 +47,8 @@ export const CleanupPolicySchema = z
       .openapi({ description: 'Cron of the Temporal Schedule `cleanup:<registry>/<project>` (six fields, seconds first); absent: no schedule', example: '0 0 3 * * *' }),
     rules: z.array(CleanupRuleSchema).max(50).default([]),
     keepLabel: line().min(1).max(255).default(DEFAULT_CLEANUP_POLICY.keepLabel).openapi({ description: 'Versions carrying this Harbor label are never selected' }),
-    maxDeletionsPerRun: z.number().int().min(1).max(100_000).default(DEFAULT_CLEANUP_POLICY.maxDeletionsPerRun).openapi({ description: 'A run stops once it removed this many (never more)' }),
-    approvalTimeoutHours: z.number().int().min(1).max(8_760).default(DEFAULT_CLEANUP_POLICY.approvalTimeoutHours).openapi({ description: 'How long a semi-automatic run waits for its approval before it expires' }),
+    maxDeletionsPerRun: z.number().int().min(LIMITS.maxDeletionsPerRun[0]).max(LIMITS.maxDeletionsPerRun[1]).default(DEFAULT_CLEANUP_POLICY.maxDeletionsPerRun).openapi({ description: 'A run stops once it removed this many (never more)' }),
+    approvalTimeoutHours: z.number().int().min(LIMITS.approvalTimeoutHours[0]).max(LIMITS.approvalTimeoutHours[1]).default(DEFAULT_CLEANUP_POLICY.approvalTimeoutHours).openapi({ description: 'How long a semi-automatic run waits for its approval before it expires' }),
     mirrorToHarborRetention: z.boolean().default(DEFAULT_CLEANUP_POLICY.mirrorToHarborRetention).openapi({ description: "Mirror `keep_newest` (per model) and `untagged` into the project's Harbor tag retention policy" }),
   })
   .strict()

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ApprovalSchema, VersionLocationSchema } from './promotions';
 import { FULL_NAME_PATTERN } from '../../lib/names';
-import { line, singleLine, text } from '../../lib/text';
+import { keyedRecord, line, singleLine, text } from '../../lib/text';
 import { PageQuery, RegistryQuery, SortQuery, queryFlag } from './common';
 
 export const ModelSchema = z
@@ -33,7 +33,7 @@ export const ModelPatchSchema = z
   .object({
     description: text().max(4096).optional(),
     labels: z.array(line().min(1).max(255)).max(100).optional().openapi({ example: ['team=nlp', 'approved'] }),
-    customMetadata: z.record(line().min(1).max(255), text().max(4096)).optional().openapi({ example: { owner: 'ml-platform' } }),
+    customMetadata: keyedRecord(255, text().max(4096)).optional().openapi({ example: { owner: 'ml-platform' } }),
   })
   .strict()
   .refine((b) => b.description !== undefined || b.labels !== undefined || b.customMetadata !== undefined, { message: 'set at least one of description, labels, customMetadata' })

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { LOCATION_STATUSES } from '../../lib/replication';
-import { line } from '../../lib/text';
+import { line, singleLine } from '../../lib/text';
 
 export const VersionLocationSchema = z
   .object({
@@ -27,10 +27,13 @@ export const PromotionCreateSchema = z
   .object({
     // Marked: a body's `registry` is otherwise documented as a managed Harbor instance (api/document.ts).
     registry: line().min(1).max(255).openapi({ description: 'The remote registry (endpoint) to promote to', example: 'prod-registry', 'x-remote-registry': true }),
-    namespace: line()
+    // The namespace's pattern first, so that it is the documented one (it has no control character either).
+    namespace: z
+      .string()
       .min(1)
       .max(255)
       .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'a lower-case repository namespace')
+      .check(singleLine)
       .optional()
       .openapi({ description: "The namespace on the remote side; default: the project's name" }),
     approvalTimeoutSeconds: z

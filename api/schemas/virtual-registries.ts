@@ -109,3 +109,15 @@ export const UpstreamListSchema = z
   })
   .meta({ maxItems: MAX_UPSTREAMS }) // the per-entry check above, in the API's document
   .openapi('VirtualRegistryUpstreams', { description: `Up to ${MAX_UPSTREAMS} upstreams of the tenant, positions 1–${MAX_UPSTREAMS}` });
+
+export const CachePurgeQuery = z.object({
+  name: line().min(1).max(255).optional().openapi({ description: "Only this model's entries (its manifests and blobs), e.g. `llm/llama-ft`" }),
+});
+
+export const CacheRemovalSchema = z
+  .object({
+    entries: z.number().int().min(0).openapi({ description: 'Cache entries removed' }),
+    bytes: z.number().int().min(0).openapi({ description: 'The bytes those entries recorded' }),
+    objects: z.number().int().min(0).openapi({ description: 'Stored objects deleted (those no remaining entry points to)' }),
+  })
+  .openapi('CacheRemoval');

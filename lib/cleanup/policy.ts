@@ -9,7 +9,8 @@ export interface PolicyProblem {
 
 /** Ages above a century are typing mistakes, and would overflow the dates they are compared with. */
 const MAX_DAYS = 36_500;
-const LIMITS = {
+/** Inclusive bounds of a policy's numbers; the API's schema states the same. */
+export const CLEANUP_POLICY_LIMITS = {
   count: [1, 10_000],
   olderThanDays: [0, MAX_DAYS],
   days: [0, MAX_DAYS],
@@ -70,20 +71,20 @@ export function cleanupPolicyProblems(policy: CleanupPolicy, at = 'body'): Polic
     if (rule.models !== undefined) problem(`${field}.models`, globProblem(rule.models));
     switch (rule.kind) {
       case 'keep_newest':
-        problem(`${field}.count`, integerProblem(rule.count, LIMITS.count));
+        problem(`${field}.count`, integerProblem(rule.count, CLEANUP_POLICY_LIMITS.count));
         if (!['model', 'major', 'minor'].includes(rule.per)) problem(`${field}.per`, 'must be one of model, major, minor');
         break;
       case 'prereleases':
-        problem(`${field}.olderThanDays`, integerProblem(rule.olderThanDays, LIMITS.olderThanDays));
+        problem(`${field}.olderThanDays`, integerProblem(rule.olderThanDays, CLEANUP_POLICY_LIMITS.olderThanDays));
         break;
       case 'not_pulled':
-        problem(`${field}.days`, integerProblem(rule.days, LIMITS.days));
+        problem(`${field}.days`, integerProblem(rule.days, CLEANUP_POLICY_LIMITS.days));
         break;
       case 'untagged':
-        problem(`${field}.olderThanHours`, integerProblem(rule.olderThanHours, LIMITS.olderThanHours));
+        problem(`${field}.olderThanHours`, integerProblem(rule.olderThanHours, CLEANUP_POLICY_LIMITS.olderThanHours));
         break;
       case 'archived_models':
-        problem(`${field}.afterDays`, integerProblem(rule.afterDays, LIMITS.afterDays));
+        problem(`${field}.afterDays`, integerProblem(rule.afterDays, CLEANUP_POLICY_LIMITS.afterDays));
         break;
     }
     // No models and `**` are the same scope.
@@ -93,8 +94,8 @@ export function cleanupPolicyProblems(policy: CleanupPolicy, at = 'body'): Polic
     else seen.set(key, i);
   }
   if (policy.keepLabel.trim().length === 0 || policy.keepLabel.length > 255) problem('keepLabel', 'must be 1 to 255 characters, not only spaces');
-  problem('maxDeletionsPerRun', integerProblem(policy.maxDeletionsPerRun, LIMITS.maxDeletionsPerRun));
-  problem('approvalTimeoutHours', integerProblem(policy.approvalTimeoutHours, LIMITS.approvalTimeoutHours));
+  problem('maxDeletionsPerRun', integerProblem(policy.maxDeletionsPerRun, CLEANUP_POLICY_LIMITS.maxDeletionsPerRun));
+  problem('approvalTimeoutHours', integerProblem(policy.approvalTimeoutHours, CLEANUP_POLICY_LIMITS.approvalTimeoutHours));
   return problems;
 }
 

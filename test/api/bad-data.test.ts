@@ -38,4 +38,10 @@ describe('control characters in requests', () => {
     const ok = await stack.appWith({ mutationWaitMs: 0 }).request('/api/v1/projects', body('line one\n\tline two\r\n'));
     expect(ok.status).toBe(202);
   });
+
+  it('refuses a request without the body its route requires, rather than reading none as all defaults', async () => {
+    // Before: the validator read no body as `{}`, so a schema of defaults (a cleanup policy) took it.
+    expect(await fields(await stack.app.request('/api/v1/tenants', { method: 'POST' }))).toEqual(['body']);
+    expect(await fields(await stack.app.request('/api/v1/tenants', { method: 'POST', headers: { 'content-length': '0' } }))).toEqual(['body']);
+  });
 });

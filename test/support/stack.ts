@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
@@ -14,6 +17,7 @@ import { logger } from '../../composition/logger';
 import { createLogger } from '../../lib/logger';
 import { createSecretBox } from '../../lib/secrets';
 import { createWorker } from '../../composition/worker';
+import { createFsObjectStore } from '../../storage/fs';
 import type { AuthDeps } from '../../api/auth/middleware';
 import { startReceiver } from '../harbor/receiver';
 import { KEYCLOAK_CLIENTS } from './keycloak';
@@ -26,7 +30,7 @@ import { workflowBundle } from './workflow-bundle';
 export interface TestStack {
   /** The API; requests carry a platform administrator's token unless they set Authorization. */
   app: TokenApp;
-  /** With `receiveWebhooks`, where the API listens on loopback (`http://127.0.0.1:<port>`). */
+  /** With `receiveWebhooks` or `listen`, where the API listens on loopback (`http://127.0.0.1:<port>`). */
   apiUrl?: string;
   /** The gRPC API on loopback (h2c, the same services, auth and token issuer as `app`): `127.0.0.1:<port>`. */
   grpcAddress: string;
@@ -41,6 +45,8 @@ export interface TestStack {
   /** The Kafka topic this stack's events go to. */
   topic: string;
   deps: ActivityDeps;
+  /** The virtual registries' cache on disk, shared by the API's pull path and the worker (a temp dir removed on close). */
+  cacheDir: string;
   /** Environment for a worker process (worker.ts) on this stack's servers and task queue. */
   workerEnv: Record<string, string>;
   /** Every log line of the API and the worker (Temporal runtime, activities, workflows) with `captureLogs`. */
@@ -73,7 +79,7 @@ const safeJson = (v: unknown) => JSON.stringify(v, (_, x: unknown) => (typeof x 
  * Kafka (a topic of its own), and a Harbor emulator over a real OCI registry of its own.
  */
 export async function startTestStack(
-  opts: { worker?: boolean; receiveWebhooks?: boolean; captureLogs?: boolean; keycloak?: boolean; harborReplication?: Partial<ReplicationOptions> } = {},
+  opts: { worker?: boolean; receiveWebhooks?: boolean; listen?: boolean; captureLogs?: boolean; keycloak?: boolean; harborReplication?: Partial<ReplicationOptions> } = {},
 ): Promise<TestStack> {
   const logs: string[] = [];
   installRuntime(opts.captureLogs ? logs : undefined);
@@ -92,7 +98,7 @@ export async function startTestStack(
   const auth = await startTestAuth();
   // With receiveWebhooks the API listens on loopback and Harbor's policies point at its receiver.
   const served: { app?: TokenApp } = {};
-  const apiServer = opts.receiveWebhooks
+  const apiServer = opts.receiveWebhooks || opts.listen
     ? await new Promise<ReturnType<typeof serve>>((resolve) => {
         const s = serve({ fetch: (req) => served.app!.fetch(req), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
       })
@@ -101,8 +107,12 @@ export async function startTestStack(
   const receiverUrl = apiUrl ? `${apiUrl}/api/v1/webhooks/harbor` : webhookSink.url;
   const secretsKey = randomBytes(32);
   const secrets = createSecretBox(secretsKey);
+  // One cache directory for the API's pull path and the worker's housekeeping, as in a deployment.
+  const cacheDir = mkdtempSync(join(tmpdir(), 'modelregistry-cache-'));
+  const cacheStore = createFsObjectStore(cacheDir);
   const deps: ActivityDeps = {
     db: database.db,
+    cache: cacheStore,
     harbor: createHarborInstances([{ address: registry, url: harbor.emulator.url, username: harbor.emulator.username, password: harbor.emulator.password }], { timeoutMs: 5000 }),
     events: createKafkaPublisher({ bootstrapBrokers: [inject('kafkaBootstrap')], topic }),
     secrets,
@@ -139,6 +149,7 @@ export async function startTestStack(
       secrets,
       auth: o.auth ?? auth.deps,
       keycloak: deps.keycloak,
+      cacheStore,
     }), auth.adminToken);
   const app = appWith({});
   served.app = app;
@@ -161,6 +172,7 @@ export async function startTestStack(
     registry,
     topic,
     deps,
+    cacheDir,
     workerEnv: {
       DATABASE_URL: inject('databaseUrl'),
       TEMPORAL_ADDRESS: address,
@@ -173,6 +185,7 @@ export async function startTestStack(
       KAFKA_BROKERS: inject('kafkaBootstrap'),
       KAFKA_TOPIC: topic,
       WEBHOOK_RECEIVER_URL: receiverUrl,
+      CACHE_DIR: cacheDir,
       LOG_LEVEL: 'info',
     },
     webhookSink,
@@ -193,6 +206,7 @@ export async function startTestStack(
       await webhookSink.stop();
       await auth.stop();
       await database.close();
+      rmSync(cacheDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cleanupPolicyProblems, effectivePolicy, globProblem } from '../../lib/cleanup/policy';
+import { CleanupPolicySchema } from '../../api/schemas/cleanup';
+import { CLEANUP_POLICY_LIMITS, cleanupPolicyProblems, effectivePolicy, globProblem } from '../../lib/cleanup/policy';
 import { DEFAULT_CLEANUP_POLICY, type CleanupPolicy, type CleanupRule } from '../../lib/cleanup/types';
 
 const valid: CleanupPolicy = {
@@ -89,5 +90,18 @@ describe('the effective policy', () => {
     const { policy } = effectivePolicy(undefined, undefined);
     policy.rules.push({ kind: 'untagged', olderThanHours: 1 });
     expect(DEFAULT_CLEANUP_POLICY.rules).toEqual([]);
+  });
+});
+
+describe("the API's policy schema", () => {
+  it('bounds numbers where the rules do, so what the documentation admits is stored', () => {
+    const parses = (change: Partial<CleanupPolicy>) => CleanupPolicySchema.safeParse(withPolicy(change)).success;
+    for (const [key, [min, max]] of [['maxDeletionsPerRun', CLEANUP_POLICY_LIMITS.maxDeletionsPerRun], ['approvalTimeoutHours', CLEANUP_POLICY_LIMITS.approvalTimeoutHours]] as const) {
+      expect([parses({ [key]: min }), parses({ [key]: max }), parses({ [key]: min - 1 }), parses({ [key]: max + 1 })], key).toEqual([true, true, false, false]);
+      expect(cleanupPolicyProblems(withPolicy({ [key]: max })), key).toEqual([]);
+    }
+    const count = CLEANUP_POLICY_LIMITS.count[1];
+    expect(parses({ rules: [{ kind: 'keep_newest', count, per: 'model' }] })).toBe(true);
+    expect(parses({ rules: [{ kind: 'keep_newest', count: count + 1, per: 'model' }] })).toBe(false);
   });
 });

@@ -1,0 +1,115 @@
+import { Readable } from 'node:stream';
+import { Hono, type Context } from 'hono';
+import type { Logger } from '../../lib/logger';
+import { ociError, REPOSITORY_NAME, SHA256_DIGEST, TAG, type OciError } from '../../lib/oci-distribution';
+import { errorResponse, type PullResponse, type PullService } from '../../registry-proxy';
+import { SERVICE_NAME } from '../auth/actions';
+import type { AuthDeps } from '../auth/middleware';
+import { principalFromClaims, type Principal } from '../auth/principal';
+import { InvalidToken, IssuerUnavailable } from '../auth/verifier';
+
+const API_VERSION = { 'docker-distribution-api-version': 'registry/2.0' };
+/** Clients log in with Basic (any username, the password a token of this service) or send the token as Bearer. */
+const CHALLENGE = 'Basic realm="model-registry"';
+
+const CONTENT = /^\/v2\/([^/]+)\/([^/]+)\/(.+)\/(manifests|blobs)\/([^/]+)$/;
+const TAGS = /^\/v2\/([^/]+)\/([^/]+)\/(.+)\/tags\/list$/;
+
+/** The bearer token a request carries: `Authorization: Bearer <JWT>`, or the password of `Basic` (the username is not checked). */
+function tokenOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (bearer) return bearer;
+  const basic = /^Basic\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
+}
+
+function send(c: Context, answer: PullResponse): Response {
+  const headers = { ...answer.headers, ...API_VERSION };
+  if (c.req.method === 'HEAD' || answer.body === undefined) {
+    if (answer.body instanceof Readable) answer.body.destroy();
+    return new Response(null, { status: answer.status, headers });
+  }
+  const body = answer.body instanceof Readable ? (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>) : new Uint8Array(answer.body);
+  return new Response(body, { status: answer.status, headers });
+}
+
+const fail = (c: Context, e: OciError, headers: Record<string, string> = {}) => {
+  const answer = errorResponse(e);
+  return send(c, { ...answer, headers: { ...answer.headers, ...headers } });
+};
+
+/**
+ * The virtual registries' pull endpoint (issue #16), read-only OCI distribution outside the OpenAPI
+ * document: `GET /v2/`, and under `/v2/<tenant>/<virtual registry>/<name>`: `manifests/<reference>`,
+ * `blobs/<digest>` (GET/HEAD) and `tags/list`. The caller needs `models.read` in the tenant; one who may
+ * not even see the tenant gets the same `NAME_UNKNOWN` as for a registry that does not exist.
+ */
+export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logger: Logger }) {
+  const router = new Hono();
+
+  async function authenticate(c: Context): Promise<Principal | Response> {
+    const token = tokenOf(c.req.header('authorization'));
+    if (!token) return fail(c, ociError(401, 'UNAUTHORIZED', 'authentication required: log in with any username and a token of this service as the password'), { 'www-authenticate': CHALLENGE });
+    try {
+      return principalFromClaims(await deps.auth.verifier.verify(token), deps.auth.audience);
+    } catch (err) {
+      if (err instanceof InvalidToken) return fail(c, ociError(401, 'UNAUTHORIZED', `the token is not accepted: ${err.message}`), { 'www-authenticate': CHALLENGE });
+      if (err instanceof IssuerUnavailable) {
+        deps.logger.error({ err: err.message }, 'token issuer unavailable');
+        return fail(c, ociError(503, 'UNAVAILABLE', 'the token cannot be checked now; retry later'), { 'retry-after': '5' });
+      }
+      throw err;
+    }
+  }
+
+  const can = (p: Principal, action: 'models.read' | 'projects.read', tenant: string) =>
+    deps.auth.pdp.decide({ subject: p, action, resource: { service: SERVICE_NAME, tenant } });
+
+  router.all('/v2', (c) => c.redirect('/v2/', 301));
+  router.all('/v2/*', async (c) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      return fail(c, ociError(405, 'UNSUPPORTED', `this registry is read-only: ${c.req.method} is not served`), { allow: 'GET, HEAD' });
+    }
+    const principal = await authenticate(c);
+    if (principal instanceof Response) return principal;
+    const path = c.req.path;
+    if (path === '/v2/') return send(c, { status: 200, headers: { 'content-type': 'application/json', 'content-length': '2' }, body: Buffer.from('{}') });
+
+    const content = CONTENT.exec(path);
+    const tagList = content ? null : TAGS.exec(path);
+    const m = content ?? tagList;
+    if (!m) return fail(c, ociError(404, 'NAME_UNKNOWN', `no registry resource at ${path}: expected /v2/<tenant>/<virtual registry>/<name>/(manifests|blobs)/<reference> or …/tags/list`));
+    const [tenant, registry, name] = [m[1]!, m[2]!, m[3]!];
+    if (!REPOSITORY_NAME.test(`${tenant}/${registry}/${name}`)) return fail(c, ociError(400, 'NAME_INVALID', `"${tenant}/${registry}/${name}" is not a valid repository name`));
+
+    if (!(await can(principal, 'models.read', tenant))) {
+      // As the REST API: who may see the tenant learns they may not read; anyone else cannot tell it exists.
+      if (await can(principal, 'projects.read', tenant)) return fail(c, ociError(403, 'DENIED', `${principal.username} may not models.read in tenant ${tenant}`));
+      return fail(c, ociError(404, 'NAME_UNKNOWN', `no virtual registry "${registry}" in tenant ${tenant}`));
+    }
+    const target = await deps.pull.findTarget(tenant, registry);
+    if (!target) return fail(c, ociError(404, 'NAME_UNKNOWN', `no virtual registry "${registry}" in tenant ${tenant}`));
+
+    if (tagList) {
+      const n = c.req.query('n');
+      if (n !== undefined && !/^\d{1,9}$/.test(n)) return fail(c, ociError(400, 'PAGINATION_NUMBER_INVALID', `n must be a non-negative integer, got "${n}"`));
+      return send(c, await deps.pull.tags.list(target, name, { n: n === undefined ? undefined : Number(n), last: c.req.query('last'), self: path }));
+    }
+    const reference = m[5]!;
+    if (m[4] === 'blobs') {
+      if (!SHA256_DIGEST.test(reference)) return fail(c, ociError(400, 'DIGEST_INVALID', `"${reference}" is not a sha256 digest (sha256:<64 lowercase hex>)`));
+      return send(c, await deps.pull.blobs.pull(target, name, reference, { range: c.req.header('range'), headOnly: c.req.method === 'HEAD' }));
+    }
+    if (reference.includes(':')) {
+      if (!SHA256_DIGEST.test(reference)) return fail(c, ociError(400, 'DIGEST_INVALID', `"${reference}" is not a sha256 digest (sha256:<64 lowercase hex>)`));
+    } else if (!TAG.test(reference)) {
+      return fail(c, ociError(404, 'MANIFEST_UNKNOWN', `"${reference}" is neither a tag nor a digest, so no manifest has it`));
+    }
+    return send(c, await deps.pull.manifests.pull(target, name, reference));
+  });
+  return router;
+}

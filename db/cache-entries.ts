@@ -1,0 +1,100 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from './client';
+import { cacheEntries, upstreams, virtualRegistries, virtualRegistryUpstreams } from './schema';
+
+/**
+ * The pull path's own reads and writes (issue #16): like the webhook inbox it is data plane, so it
+ * records cache entries directly instead of through a workflow. Every lookup names the upstream, so
+ * PostgreSQL prunes `cache_entries` to one hash partition.
+ */
+
+/** An upstream as the pull path uses it: the sealed secret stays sealed until a request needs it. */
+export interface PullUpstream {
+  id: string;
+  name: string;
+  url: string;
+  position: number;
+  cacheValidityHours: number;
+  username: string | null;
+  sealedSecret: string | null;
+}
+
+export interface PullTarget {
+  registryId: string;
+  tenant: string;
+  /** In position order. */
+  upstreams: PullUpstream[];
+}
+
+export type CacheEntry = typeof cacheEntries.$inferSelect;
+export type NewCacheEntry = Omit<typeof cacheEntries.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
+
+/** A live virtual registry of a tenant with its upstreams, or null. */
+export async function findPullTarget(db: Db, tenant: string, name: string): Promise<PullTarget | null> {
+  const [registry] = await db
+    .select({ id: virtualRegistries.id })
+    .from(virtualRegistries)
+    .where(and(eq(virtualRegistries.tenantId, tenant), eq(virtualRegistries.name, name), eq(virtualRegistries.isArchived, false)))
+    .limit(1);
+  if (!registry) return null;
+  const list = await db
+    .select({
+      id: upstreams.id,
+      name: upstreams.name,
+      url: upstreams.url,
+      position: virtualRegistryUpstreams.position,
+      cacheValidityHours: upstreams.cacheValidityHours,
+      credentialKind: upstreams.credentialKind,
+      username: upstreams.username,
+      sealedSecret: upstreams.sealedSecret,
+    })
+    .from(virtualRegistryUpstreams)
+    .innerJoin(upstreams, eq(upstreams.id, virtualRegistryUpstreams.upstreamId))
+    .where(and(eq(virtualRegistryUpstreams.registryId, registry.id), eq(upstreams.isArchived, false)))
+    .orderBy(asc(virtualRegistryUpstreams.position));
+  return {
+    registryId: registry.id,
+    tenant,
+    upstreams: list.map(({ credentialKind, ...u }) => (credentialKind === 'basic' ? u : { ...u, username: null, sealedSecret: null })),
+  };
+}
+
+/** The entry of one upstream for one OCI path (a tag, a manifest digest or a blob). */
+export async function findCacheEntry(db: Db, upstreamId: string, relativePath: string): Promise<CacheEntry | null> {
+  const [row] = await db.select().from(cacheEntries).where(and(eq(cacheEntries.upstreamId, upstreamId), eq(cacheEntries.relativePath, relativePath))).limit(1);
+  return row ?? null;
+}
+
+/** Entries of these upstreams for one path, any of them: content by digest is the same bytes whichever upstream gave it. */
+export async function findCacheEntries(db: Db, upstreamIds: string[], relativePath: string): Promise<CacheEntry[]> {
+  if (upstreamIds.length === 0) return [];
+  return db.select().from(cacheEntries).where(and(inArray(cacheEntries.upstreamId, upstreamIds), eq(cacheEntries.relativePath, relativePath)));
+}
+
+/** Records (or replaces) the entry for an upstream's path, once its object is in the store. */
+export async function upsertCacheEntry(db: Db, entry: NewCacheEntry): Promise<void> {
+  const changed = Object.fromEntries(Object.entries(entry).filter(([k]) => k !== 'upstreamId' && k !== 'relativePath'));
+  await db
+    .insert(cacheEntries)
+    .values(entry)
+    .onConflictDoUpdate({ target: [cacheEntries.upstreamId, cacheEntries.relativePath], set: { ...changed, updatedAt: sql`now()` } });
+}
+
+/** The upstream answered that the entry is unchanged: valid for another `cache_validity_hours`. */
+export async function markCacheEntryChecked(db: Db, upstreamId: string, relativePath: string): Promise<void> {
+  await db
+    .update(cacheEntries)
+    .set({ upstreamCheckedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(cacheEntries.upstreamId, upstreamId), eq(cacheEntries.relativePath, relativePath)));
+}
+
+/**
+ * A served entry is in use: `updated_at` is what the maintenance Schedule expires unused entries by.
+ * At most once an hour per entry, so a hot blob does not cost a write per pull.
+ */
+export async function noteCacheEntryUsed(db: Db, entry: Pick<CacheEntry, 'upstreamId' | 'relativePath'>): Promise<void> {
+  await db
+    .update(cacheEntries)
+    .set({ updatedAt: sql`now()` })
+    .where(and(eq(cacheEntries.upstreamId, entry.upstreamId), eq(cacheEntries.relativePath, entry.relativePath), sql`${cacheEntries.updatedAt} < now() - interval '1 hour'`));
+}

@@ -1,0 +1,178 @@
+import { Readable } from 'node:stream';
+import type { Db } from '../db/client';
+import { findCacheEntries, noteCacheEntryUsed, upsertCacheEntry, type PullTarget, type PullUpstream } from '../db/cache-entries';
+import { cacheObjectKey } from '../lib/cache-keys';
+import type { Logger } from '../lib/logger';
+import { blobPath, CACHE_ENTRY_STATUS, ociError } from '../lib/oci-distribution';
+import type { ObjectStore } from '../lib/object-store';
+import { cacheHeaders, errorResponse, failureOf, notFoundOrFailed, type PullResponse, type UpstreamFailure } from './answers';
+import { teeVerified } from './blob-tee';
+import { UpstreamUnreachable, type UpstreamClient } from './upstream-client';
+
+export interface BlobDeps {
+  db: Db;
+  store: ObjectStore;
+  upstreams: UpstreamClient;
+  logger: Logger;
+}
+
+/** `bytes=a-b`, `bytes=a-`, `bytes=-n` against `size`; null when unsatisfiable or not one range. */
+export function parseRange(header: string, size: number): { start: number; end: number } | null {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  const [start, end] = m[1] === '' ? [Math.max(0, size - Number(m[2])), size - 1] : [Number(m[1]), m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)];
+  return start <= end && start < size ? { start, end } : null;
+}
+
+/** How a fetch of one (upstream, digest) ended, for the pulls that waited on it. */
+type Flight = 'committed' | 'absent' | UpstreamFailure;
+
+/**
+ * Blobs through a virtual registry. Content by digest never changes: a cached copy from any of the
+ * registry's upstreams serves, and is never re-checked. A miss streams from the first upstream that
+ * has it to the client and into the store at once (blob-tee.ts), then records the entry once the
+ * digest is verified. Pulls of the same uncached (upstream, digest) in this process share one upstream
+ * fetch: the first streams it, the others wait for its commit and read the store.
+ */
+export function createBlobPulls(deps: BlobDeps) {
+  const flights = new Map<string, Promise<Flight>>();
+
+  async function fromCache(target: PullTarget, name: string, digest: string, range: string | undefined, headOnly: boolean): Promise<PullResponse | null> {
+    for (const entry of await findCacheEntries(deps.db, target.upstreams.map((u) => u.id), blobPath(name, digest))) {
+      const head = await deps.store.head(entry.objectStorageKey);
+      if (!head) continue;
+      await noteCacheEntryUsed(deps.db, entry);
+      const base = { 'content-type': 'application/octet-stream', 'docker-content-digest': digest, 'accept-ranges': 'bytes', ...cacheHeaders('hit') };
+      const wanted = range === undefined ? undefined : parseRange(range, head.size);
+      if (wanted === null) return { status: 416, headers: { ...base, 'content-range': `bytes */${head.size}`, 'content-length': '0' } };
+      if (headOnly) return { status: 200, headers: { ...base, 'content-length': String(head.size) } };
+      const object = await deps.store.get(entry.objectStorageKey, wanted);
+      if (!object) continue;
+      const length = wanted ? wanted.end - wanted.start + 1 : object.size;
+      const ranged: Record<string, string> = wanted ? { 'content-range': `bytes ${wanted.start}-${wanted.end}/${object.size}` } : {};
+      return { status: wanted ? 206 : 200, headers: { ...base, ...ranged, 'content-length': String(length) }, body: object.body };
+    }
+    return null;
+  }
+
+  /**
+   * Leads the fetch of (u, digest): asks the upstream, and on a 200 tees its body to the client and the
+   * store. `flight` settles when the entry is committed (or the fetch ends otherwise).
+   */
+  async function lead(target: PullTarget, u: PullUpstream, name: string, digest: string, settle: (f: Flight) => void): Promise<PullResponse | UpstreamFailure | 'absent'> {
+    let res;
+    try {
+      res = await deps.upstreams.request(u, `/v2/${name}/blobs/${digest}`, { method: 'GET' });
+    } catch (err) {
+      if (!(err instanceof UpstreamUnreachable)) throw err;
+      const failure = { upstream: u.name, status: null, reason: `is not reachable (${err.message.replace(/^.*: /, '')})` };
+      settle(failure);
+      return failure;
+    }
+    if (res.status !== 200 || !res.body) {
+      await res.body?.cancel();
+      const outcome = res.status === 404 ? 'absent' : failureOf(u, res.status);
+      settle(outcome);
+      return outcome;
+    }
+    const declared = res.headers.get('content-length');
+    const objectStorageKey = cacheObjectKey(target.tenant, u.id, 'blobs', digest);
+    const { client, store, done } = teeVerified(Readable.fromWeb(res.body), digest);
+    const put = deps.store.put(objectStorageKey, store, declared ? Number(declared) : undefined);
+    const commit = (async () => {
+      const [file] = await Promise.all([done, put]);
+      await upsertCacheEntry(deps.db, {
+        upstreamId: u.id,
+        registryId: target.registryId,
+        tenantId: target.tenant,
+        relativePath: blobPath(name, digest),
+        digest,
+        size: file.size,
+        status: CACHE_ENTRY_STATUS.default,
+        objectStorageKey,
+        upstreamEtag: res.headers.get('etag'),
+        contentType: res.headers.get('content-type'),
+        fileMd5: file.md5,
+        fileSha1: file.sha1,
+        upstreamCheckedAt: new Date().toISOString(),
+      });
+    })();
+    commit.then(
+      () => settle('committed'),
+      async (err: unknown) => {
+        // Nothing half-written stays: the store's put left no object; a mismatch is the upstream's fault.
+        await put.catch(() => undefined);
+        await deps.store.delete(objectStorageKey).catch(() => undefined);
+        deps.logger.warn({ upstream: u.name, name, digest, err: (err as Error).message }, 'blob not cached');
+        settle({ upstream: u.name, status: 200, reason: `could not be cached: ${(err as Error).message}` });
+      },
+    );
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'docker-content-digest': digest, ...cacheHeaders('miss') };
+    if (declared) headers['content-length'] = declared;
+    return { status: 200, headers, body: client };
+  }
+
+  return {
+    async pull(target: PullTarget, name: string, digest: string, opts: { range?: string; headOnly: boolean }): Promise<PullResponse> {
+      const cached = await fromCache(target, name, digest, opts.range, opts.headOnly);
+      if (cached) return cached;
+      const failures: UpstreamFailure[] = [];
+      for (const u of target.upstreams) {
+        if (opts.headOnly) {
+          // A HEAD caches nothing: it asks whether the upstream has the blob, and how big it is.
+          try {
+            const res = await deps.upstreams.request(u, `/v2/${name}/blobs/${digest}`, { method: 'HEAD' });
+            await res.body?.cancel();
+            if (res.status === 404) continue;
+            if (res.status !== 200) {
+              failures.push(failureOf(u, res.status));
+              continue;
+            }
+            const length = res.headers.get('content-length');
+            return { status: 200, headers: { 'content-type': 'application/octet-stream', 'docker-content-digest': digest, ...(length ? { 'content-length': length } : {}), ...cacheHeaders('miss') } };
+          } catch (err) {
+            if (!(err instanceof UpstreamUnreachable)) throw err;
+            failures.push({ upstream: u.name, status: null, reason: 'is not reachable' });
+            continue;
+          }
+        }
+        const key = `${u.id}/${digest}`;
+        const running = flights.get(key);
+        let outcome: Flight | PullResponse;
+        if (running) {
+          outcome = await running;
+        } else {
+          let settle!: (f: Flight) => void;
+          const flight = new Promise<Flight>((resolve) => (settle = resolve));
+          flights.set(key, flight);
+          void flight.then(() => flights.delete(key));
+          let led;
+          try {
+            led = await lead(target, u, name, digest, settle);
+          } catch (err) {
+            settle({ upstream: u.name, status: null, reason: `could not be fetched: ${(err as Error).message}` }); // never leave followers waiting
+            throw err;
+          }
+          // A ranged pull of a miss: the whole blob is fetched into the cache, the range served from there.
+          if (typeof led === 'object' && 'status' in led && 'headers' in led && opts.range !== undefined) {
+            (led.body as Readable).resume();
+            outcome = await flight;
+          } else outcome = led;
+        }
+        if (outcome === 'absent') continue;
+        if (outcome === 'committed') {
+          const served = await fromCache(target, name, digest, opts.range, false);
+          if (served) return served;
+          continue;
+        }
+        if ('upstream' in outcome) {
+          failures.push(outcome);
+          continue;
+        }
+        return outcome;
+      }
+      if (target.upstreams.length === 0) return errorResponse(ociError(404, 'NAME_UNKNOWN', 'the virtual registry has no upstreams'));
+      return notFoundOrFailed('BLOB_UNKNOWN', `blob ${digest} of ${name}`, failures);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { Agent, fetch, type Response } from 'undici';
+import { bearerChallenge } from '../lib/oci-distribution';
+import type { SecretBox } from '../lib/secrets';
+import type { PullUpstream } from '../db/cache-entries';
+
+/**
+ * Headers within 10 s; a body may take as long as it needs while bytes keep coming (a multi-GB layer),
+ * but 30 s without one is a dead upstream.
+ */
+const agent = new Agent({ connect: { timeout: 5_000 }, headersTimeout: 10_000, bodyTimeout: 30_000 });
+/** Tokens an upstream's token service issued, reused for a while (Docker's default lifetime is 60 s). */
+const TOKEN_REUSE_MS = 50_000;
+
+/** The upstream could not be asked: unreachable, timed out. The pull tries the next upstream. */
+export class UpstreamUnreachable extends Error {}
+
+/**
+ * Requests to an upstream's `/v2/` API with its credential, as activities/oci/remote.ts reads remote
+ * registries: HTTP Basic, and a Bearer token challenge answered with the same credential at the realm
+ * it names. The password is opened per request, sent only to that upstream and its realm, and never
+ * logged or put in an error.
+ */
+export function createUpstreamClient(deps: { secrets: SecretBox }) {
+  const tokens = new Map<string, { token: string; until: number }>();
+
+  const basicOf = (u: PullUpstream) =>
+    u.username && u.sealedSecret ? `Basic ${Buffer.from(`${u.username}:${deps.secrets.open(u.sealedSecret)}`).toString('base64')}` : undefined;
+
+  async function tokenFor(u: PullUpstream, challenge: Record<string, string>, basic: string | undefined): Promise<string | undefined> {
+    const key = `${u.id} ${challenge.realm} ${challenge.service ?? ''} ${challenge.scope ?? ''}`;
+    const cached = tokens.get(key);
+    if (cached && cached.until > Date.now()) return cached.token;
+    const url = new URL(challenge.realm!);
+    if (challenge.service) url.searchParams.set('service', challenge.service);
+    if (challenge.scope) url.searchParams.set('scope', challenge.scope);
+    const res = await fetch(url, { headers: basic ? { authorization: basic } : {}, dispatcher: agent });
+    if (!res.ok) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (token) tokens.set(key, { token, until: Date.now() + TOKEN_REUSE_MS });
+    return token;
+  }
+
+  return {
+    /** One request; 401 with a Bearer challenge is answered once. The answer's body is the caller's to read or cancel. */
+    async request(u: PullUpstream, path: string, init: { method: 'GET' | 'HEAD'; accept?: string; signal?: AbortSignal }): Promise<Response> {
+      const target = `${u.url.replace(/\/+$/, '')}${path}`;
+      const basic = basicOf(u);
+      const send = (authorization?: string) =>
+        fetch(target, { method: init.method, headers: { ...(init.accept ? { accept: init.accept } : {}), ...(authorization ? { authorization } : {}) }, dispatcher: agent, signal: init.signal });
+      try {
+        let res = await send(basic);
+        const challenge = res.status === 401 ? bearerChallenge(res.headers.get('www-authenticate')) : null;
+        if (challenge?.realm) {
+          const token = await tokenFor(u, challenge, basic);
+          if (token) {
+            await res.body?.cancel();
+            res = await send(`Bearer ${token}`);
+          }
+        }
+        return res;
+      } catch (err) {
+        const code = (err as { cause?: { code?: unknown } }).cause?.code;
+        throw new UpstreamUnreachable(`upstream "${u.name}" (${init.method} ${target}): ${typeof code === 'string' ? code : err instanceof Error ? err.name : 'network error'}`);
+      }
+    },
+  };
+}
+export type UpstreamClient = ReturnType<typeof createUpstreamClient>;

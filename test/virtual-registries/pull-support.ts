@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { expect } from 'vitest';
+import { jsonRequest, readJson } from '../support/http';
+import { uniqueName, type TestStack } from '../support/stack';
+
+const run = promisify(execFile);
+
+/** Installs (once) and finds a real OCI client through its scripts/ensure-*.sh, as a fresh clone would. */
+export async function ensureTool(tool: 'skopeo' | 'oras'): Promise<string> {
+  const script = fileURLToPath(new URL(`../../scripts/ensure-${tool}.sh`, import.meta.url));
+  const { stdout } = await run('bash', [script], { maxBuffer: 1 << 20 });
+  return stdout.trim();
+}
+
+/** Runs a client; its output on failure, in the error, to read why. */
+export async function runTool(bin: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await run(bin, args, { maxBuffer: 16 << 20, timeout: 120_000 });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${bin} ${args[0]} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
+}
+
+export const sha256 = (data: Buffer | string) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+export interface CountingProxy {
+  url: string;
+  /** Every request that reached the upstream through the proxy: method and path. */
+  requests: { method: string; path: string }[];
+  count(method: string, pattern: RegExp): number;
+  stop(): Promise<void>;
+}
+
+/** An HTTP proxy in front of a registry that counts what the pull path asks the upstream. */
+export async function startCountingProxy(target: string): Promise<CountingProxy> {
+  const base = new URL(target);
+  const requests: { method: string; path: string }[] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push({ method: req.method ?? '', path: req.url ?? '' });
+    const upstream = httpRequest({ host: base.hostname, port: base.port, method: req.method, path: req.url, headers: { ...req.headers, host: base.host } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    count: (method, pattern) => requests.filter((r) => r.method === method && pattern.test(r.path)).length,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** An upstream of `tenant` through the API (201 asserted); its name. */
+export async function createUpstream(stack: TestStack, tenant: string, body: Record<string, unknown>): Promise<string> {
+  const name = uniqueName('up');
+  const res = await stack.app.request(`/api/v1/tenants/${tenant}/upstreams`, jsonRequest({ name, ...body }));
+  expect(res.status, JSON.stringify(await readJson(res.clone()))).toBe(201);
+  return name;
+}
+
+/** A virtual registry of `tenant` in front of `upstreams` (position = index + 1); its name. */
+export async function createVirtualRegistry(stack: TestStack, tenant: string, upstreams: string[]): Promise<string> {
+  const name = uniqueName('vr');
+  expect((await stack.app.request(`/api/v1/tenants/${tenant}/virtual-registries`, jsonRequest({ name }))).status).toBe(201);
+  await setUpstreams(stack, tenant, name, upstreams);
+  return name;
+}
+
+export async function setUpstreams(stack: TestStack, tenant: string, registry: string, upstreams: string[]) {
+  const res = await stack.app.request(`/api/v1/tenants/${tenant}/virtual-registries/${registry}/upstreams`, jsonRequest(upstreams.map((upstream, i) => ({ upstream, position: i + 1 })), {}, 'PUT'));
+  expect(res.status, JSON.stringify(await readJson(res.clone()))).toBe(200);
+}
+
+/** The cache entries of an upstream (by name, in a tenant), as the database holds them. */
+export async function cacheEntriesOf(stack: TestStack, tenant: string, upstream: string) {
+  return stack.database.sql<{ relative_path: string; digest: string; size: string; status: number; object_storage_key: string; upstream_etag: string | null; content_type: string | null; file_md5: Buffer | null; file_sha1: Buffer; upstream_checked_at: string }[]>`
+    select e.relative_path, e.digest, e.size, e.status, e.object_storage_key, e.upstream_etag, e.content_type, e.file_md5, e.file_sha1, e.upstream_checked_at
+    from modelregistry.cache_entries e join modelregistry.upstreams u on u.id = e.upstream_id
+    where u.tenant_id = ${tenant} and u.name = ${upstream} and not u.is_archived order by e.relative_path`;
+}
+
+/** Makes an upstream's entries older than its validity, as time passing would. */
+export async function ageCacheEntries(stack: TestStack, tenant: string, upstream: string, hours: number) {
+  await stack.database.sql`
+    update modelregistry.cache_entries e set upstream_checked_at = now() - make_interval(hours => ${hours})
+    from modelregistry.upstreams u where u.id = e.upstream_id and u.tenant_id = ${tenant} and u.name = ${upstream} and not u.is_archived`;
+}
