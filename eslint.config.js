@@ -6,7 +6,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 const above = (folders, message) => ({ regex: `^(\\.\\./)+(${folders.join('|')})(/|$)`, message });
 
 export default tseslint.config(
-  { ignores: ['eslint.config.js', 'node_modules/**', '.tools/**', '.data/**', 'activities/harbor/generated/**', 'vendor/**', 'test-output/**'] },
+  { ignores: ['eslint.config.js', 'node_modules/**', '.tools/**', '.data/**', 'activities/harbor/generated/**', 'vendor/**', 'gen/**', 'test-output/**'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -17,6 +17,7 @@ import { withCommonResponses } from './document';
 import { compileRoutes, ROUTE_POLICIES } from './auth/route-policies';
 import { createMetrics } from './metrics';
 import type { MutationDeps } from './operations';
+import { createServices } from './services';
 import { createWebhookDispatcher } from './webhook-dispatcher';
 import { createWebhookSenders } from './webhook-senders';
 import { problemBody, problemResponse, ProblemError, validationProblem } from './problem';
@@ -72,6 +73,7 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
   const mutations: MutationDeps = { client: deps.client, taskQueue: deps.taskQueue, mutationWaitMs: deps.mutationWaitMs };
+  const services = createServices({ ...deps, mutations });
 
   const metrics = createMetrics({ db: deps.db });
   app.use(requestId());
@@ -121,13 +123,13 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', createHealthRouter(deps));
   app.route('/', createMetricsRouter({ metrics }));
-  app.route('/api/v1', createTenantsRouter({ db: deps.db, mutations }));
-  app.route('/api/v1', createProjectsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
-  app.route('/api/v1', createModelsRouter({ db: deps.db, mutations, registries: deps.registries }));
+  app.route('/api/v1', createTenantsRouter({ tenants: services.tenants }));
+  app.route('/api/v1', createProjectsRouter({ projects: services.projects }));
+  app.route('/api/v1', createModelsRouter({ models: services.models }));
   app.route('/api/v1', createCheckpointsRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createMembersRouter({ db: deps.db, mutations, registries: deps.registries, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createUsersRouter({ mutations, keycloak: deps.keycloak !== undefined }));
-  app.route('/api/v1', createRobotsRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
+  app.route('/api/v1', createRobotsRouter({ robots: services.robots }));
   app.route('/api/v1', createRegistriesRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
   app.route('/api/v1', createVirtualRegistriesRouter({ db: deps.db, mutations, secrets: deps.secrets }));
   app.route('/api/v1', createPromotionsRouter({ db: deps.db, mutations, registries: deps.registries, approvalTimeoutSeconds: deps.promotionApprovalTimeoutSeconds }));
@@ -135,7 +137,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createReplicationsRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createCleanupRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createStorageReclaimRouter({ mutations, registries: deps.registries }));
-  app.route('/api/v1', createOperationsRouter({ client: deps.client }));
+  app.route('/api/v1', createOperationsRouter({ operations: services.operations }));
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });
   const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets, registries: deps.registries, logger: deps.logger });
   app.route('/api/v1', createWebhooksRouter({ db: deps.db, senders, dispatcher, metrics }));
@@ -170,7 +172,7 @@ export function createApp(deps: AppDeps) {
     return problemResponse(c, problemBody(405, 'method-not-allowed', 'Method not allowed', `${c.req.path} answers ${allow}`), { allow });
   });
   app.onError((err, c) => {
-    if (err instanceof ProblemError) return problemResponse(c, err.problem);
+    if (err instanceof ProblemError) return problemResponse(c, err.problem, err.headers);
     if (err instanceof HTTPException) {
       return problemResponse(c, problemBody(err.status, 'bad-request', err.message || 'Bad request'));
     }

@@ -67,7 +67,11 @@ export function validationProblem(c: Context, errors: FieldIssue[]): never {
 
 /** A problem raised inside a handler's helper; the app answers it as if the handler had returned it. */
 export class ProblemError extends Error {
-  constructor(readonly problem: Problem) {
+  /** `headers`: what REST sends with it (the operation's id or Location); gRPC puts them in trailers. */
+  constructor(
+    readonly problem: Problem,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(problem.detail ?? problem.title);
   }
 }
@@ -86,10 +90,11 @@ export const conflictProblem = (c: Context, title: string, detail: string, extra
   problemResponse(c, problemBody(409, 'conflict', title, detail, extra));
 
 /** 400 for a `cursor` this API did not hand out. */
-export const invalidCursorProblem = (c: Context): never =>
-  problemResponse(c, problemBody(400, 'validation', 'Invalid cursor', 'query.cursor: not a cursor from this API', {
+export const invalidCursor = (): Problem =>
+  problemBody(400, 'validation', 'Invalid cursor', 'query.cursor: not a cursor from this API', {
     errors: [{ field: 'query.cursor', message: 'not a cursor from this API', code: 'invalid_value' }],
-  }));
+  });
+export const invalidCursorProblem = (c: Context): never => problemResponse(c, invalidCursor());
 
 /** 503 for a route whose backing system is not configured in this deployment (e.g. the light stack). */
 export const notConfiguredProblem = (c: Context, system: string, variables: string): never =>

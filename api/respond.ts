@@ -2,6 +2,7 @@ import type { Workflow, WorkflowResultType } from '@temporalio/common';
 import type { Context } from 'hono';
 import { operationLocation, runMutation, type MutationDeps, type MutationSpec } from './operations';
 import { problemResponse } from './problem';
+import type { Mutation } from './services/mutation';
 
 /**
  * Runs a mutation and answers for every outcome but success: 202 + Location while it runs,
@@ -27,4 +28,12 @@ export async function mutationResponse<W extends Workflow>(
     case 'busy':
       return { done: false, response: problemResponse(c, outcome.problem, { Location: location }) };
   }
+}
+
+/** A service's mutation over REST: 202 + Location while it runs; once done, X-Operation-Id and the route's answer. */
+export function answerMutation<T, R>(c: Context, mutation: Mutation<T>, done: (value: T) => R): R {
+  // Typed `never` like problemResponse: each route documents its 202 separately.
+  if (!mutation.done) return c.json(mutation.operation, 202, { Location: operationLocation(mutation.operationId) }) as never;
+  c.header('X-Operation-Id', mutation.operationId);
+  return done(mutation.value);
 }

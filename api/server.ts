@@ -7,6 +7,7 @@ import { createObjectStore } from '../storage';
 import { logger } from '../composition/logger';
 import { createApp } from './app';
 import { authFromConfig } from './auth';
+import { startGrpcServer } from './grpc/server';
 
 /** Serves the API until SIGTERM/SIGINT. */
 const config = loadConfig();
@@ -26,22 +27,18 @@ if (!config.auth.issuer) {
   process.exit(2);
 }
 const registries = (harborConfigFromEnv() ?? []).map((h) => h.address);
-const app = createApp({
-  db: database.db,
-  client,
-  logger,
-  ...config,
-  registries,
-  secrets: createSecretBox(parseKey(config.secretsKey)),
-  auth: authFromConfig(config.auth, logger),
-  cacheStore: createObjectStore(config),
-});
+// One verifier (and its JWKS cache) and one PDP for both transports.
+const shared = { db: database.db, client, logger, ...config, registries, secrets: createSecretBox(parseKey(config.secretsKey)), auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config) };
+const app = createApp(shared);
 const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost }, (info) =>
   logger.info({ port: info.port }, 'api listening'),
 );
+const grpc = await startGrpcServer(shared, { port: config.grpcPort, host: config.apiHost });
+logger.info({ port: grpc.port }, 'grpc listening');
 
 async function shutdown() {
   server.close();
+  await grpc.close();
   await connection.close();
   await database.close();
 }

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../api/app';
+import { startGrpcServer } from '../api/grpc/server';
 import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { logger } from '../composition/logger';
@@ -27,7 +28,7 @@ import { spawnWorker } from '../test/support/worker-process';
 export const REGISTRY = 'harbor.bench';
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
-export async function startBench(opts: { worker: boolean; webhooksToApi?: boolean; pool?: number; dispatchConcurrency?: number }) {
+export async function startBench(opts: { worker: boolean; webhooksToApi?: boolean; pool?: number; dispatchConcurrency?: number; grpc?: boolean }) {
   const quiet = logger.child({}, { level: 'silent' });
   const [postgres, kafka, registry, temporal] = await Promise.all([
     startPostgres(),
@@ -64,11 +65,19 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     : undefined;
   const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps, webhookDispatchConcurrency: opts.dispatchConcurrency });
   served.fetch = app.fetch;
+  // The gRPC API beside it, as the API process serves it: the same database, Temporal, token issuer.
+  const grpc = opts.grpc
+    ? await startGrpcServer({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps }, { port: 0, host: '127.0.0.1' })
+    : undefined;
   const headers = { 'content-type': 'application/json', ...bearer(auth.adminToken) };
   const call = (method: string, path: string, body?: unknown) => fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 
   return {
     base,
+    /** With `grpc`: the gRPC API's `127.0.0.1:<port>`. */
+    grpcAddress: grpc?.address,
+    /** The platform administrator's token the requests carry. */
+    token: auth.adminToken,
     headers,
     /** The worker process's pid, to read its memory from /proc. */
     workerPid: worker?.child.pid,
@@ -97,6 +106,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     },
     async stop() {
       server.close();
+      await grpc?.close();
       await worker?.stop();
       await auth.stop();
       await database.close();

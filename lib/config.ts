@@ -8,6 +8,8 @@ export interface Config {
   taskQueue: string;
   apiPort: number;
   apiHost: string;
+  /** The gRPC API's port (HTTP/2 without TLS), on apiHost, in the API process. */
+  grpcPort: number;
   /** How long a mutation waits for its workflow before answering 202. */
   mutationWaitMs: number;
   /** Largest request body accepted, in bytes. */
@@ -71,6 +73,7 @@ export function loadConfig(): Config {
     taskQueue: process.env.TEMPORAL_TASK_QUEUE ?? 'model-registry',
     apiPort: int('API_PORT', 8080),
     apiHost: process.env.API_HOST ?? '127.0.0.1',
+    grpcPort: int('GRPC_PORT', 9090),
     mutationWaitMs: int('MUTATION_WAIT_MS', 5000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024),
     webhookReceiverUrl: process.env.WEBHOOK_RECEIVER_URL ?? `http://127.0.0.1:${int('API_PORT', 8080)}/api/v1/webhooks/harbor`,

@@ -7,6 +7,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { startGrpcServer } from '../api/grpc/server';
 import { authFromConfig } from '../api/auth';
 import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
@@ -146,17 +147,11 @@ if (keycloakStart) {
   issuerNote = `local issuer ${issuer.issuer} (tokens: npm run -s token -- --user alice --tenant my_tenant --role admin)`;
   writeStackAuth({ mode: 'local', issuer: issuer.issuer });
 }
-const app = createApp({
-  db: database.db,
-  client,
-  logger,
-  ...config,
-  registries: deps.harbor.addresses(),
-  secrets: deps.secrets,
-  auth: authFromConfig(config.auth, logger),
-  cacheStore: createObjectStore(config),
-});
+// One verifier and PDP for both transports, as api/server.ts.
+const apiDeps = { db: database.db, client, logger, ...config, registries: deps.harbor.addresses(), secrets: deps.secrets, auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config) };
+const app = createApp(apiDeps);
 const api = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost });
+const grpc = await startGrpcServer(apiDeps, { port: config.grpcPort, host: config.apiHost });
 
 const base = `http://${config.apiHost}:${config.apiPort}`;
 process.stdout.write(
@@ -167,6 +162,7 @@ process.stdout.write(
     `  Swagger UI       ${base}/swagger`,
     `  Pull (OCI)       ${config.apiHost}:${config.apiPort}/<tenant>/<virtual registry>/<model>:<tag> (plain HTTP; log in with any user and a token as password; cache ${config.cacheStorage.kind === 's3' ? `in bucket ${config.cacheStorage.s3.bucket}` : `in ${config.cacheDir}`})`,
     `  OpenAPI          ${base}/openapi.json`,
+    `  gRPC             ${grpc.address} (h2c; reflection: grpcurl -plaintext ${grpc.address} list)`,
     `  Temporal Web UI  ${process.env.TEMPORAL_UI_URL ?? '(external Temporal: see its own UI)'}`,
     `  Temporal         ${config.temporalAddress}`,
     `  Metrics          ${base}/metrics (API), http://${config.workerMetrics.host}:${config.workerMetrics.port ?? 9464}/metrics (worker)`,
@@ -183,6 +179,7 @@ process.stdout.write(
 async function shutdown() {
   logger.info('stopping');
   api.close();
+  await grpc.close();
   worker.shutdown();
   await workerRun;
   await connection.close();

@@ -1,10 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Client } from '@temporalio/client';
-import { decodeOperationId, readOperation } from '../operations';
-import { notFoundProblem } from '../problem';
 import { createRouter } from '../router';
 import { json, OperationSchema, problem } from '../schemas/common';
 import { line } from '../../lib/text';
+import type { OperationService } from '../services/operations';
 
 const getOperation = createRoute({
   method: 'get',
@@ -18,14 +16,8 @@ const getOperation = createRoute({
   },
 });
 
-export function createOperationsRouter(deps: { client: Client }) {
+export function createOperationsRouter(deps: { operations: OperationService }) {
   const router = createRouter();
-  router.openapi(getOperation, async (c) => {
-    const { id } = c.req.valid('param');
-    const ids = decodeOperationId(id);
-    const operation = ids && (await readOperation(deps.client, ids.workflowId, ids.runId));
-    if (!operation) return notFoundProblem(c, 'Operation not found', `no operation "${id}"`);
-    return c.json(operation, 200);
-  });
+  router.openapi(getOperation, async (c) => c.json(await deps.operations.get(c.req.valid('param').id), 200));
   return router;
 }

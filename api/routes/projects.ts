@@ -1,42 +1,23 @@
-import { createRoute, type z } from '@hono/zod-openapi';
-import type { Db } from '../../db/client';
-import { findProject, listProjects, type ProjectSettings } from '../../db/queries/projects';
-import { robotFullNameTooLong } from '../../lib/names';
-import type { SecretBox } from '../../lib/secrets';
-import { line } from '../../lib/text';
-import { projectWorkflowId } from '../../lib/workflow-ids';
-import type {
-  ProjectDeleteInput,
-  ProjectOnboardingInput,
-  ProjectRegistrationInput,
-  ProjectUpdateInput,
-} from '../../workflows/projects';
-import { projectDeleteWorkflow, projectOnboardingWorkflow, projectRegistrationWorkflow, projectUpdateWorkflow } from '../../workflows';
-import { OperationKind, ProjectName, TenantName } from '../../lib/search-attributes';
+import { createRoute } from '@hono/zod-openapi';
 import { actorOf, authOf } from '../auth/context';
-import type { MutationDeps } from '../operations';
-import { decodeSortKey, pageResponse } from '../pagination';
-import { invalidCursorProblem, notFoundProblem, validationProblem } from '../problem';
-import { managedRegistry } from '../registry';
 import { createRouter } from '../router';
-import { mutationResponse } from '../respond';
-import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, problem, queryFlag, RegistryQuery, SortQuery } from '../schemas/common';
+import { answerMutation } from '../respond';
+import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, problem, RegistryQuery } from '../schemas/common';
 import {
   ProjectCreatedSchema,
   ProjectCreateSchema,
+  ProjectDeleteQuery,
   ProjectDetailSchema,
+  ProjectListQuery,
   ProjectPageSchema,
   ProjectPatchSchema,
   ProjectRegisteredSchema,
   ProjectRegisterSchema,
   ProjectSchema,
-  ROLE_IDS,
 } from '../schemas/projects';
+import type { ProjectService } from '../services/projects';
 
 const tag = ['Projects'];
-
-/** Defaults for a new project's Harbor security settings (the service design: scanning and signing on). */
-export const DEFAULT_SETTINGS: ProjectSettings = { autoScan: true, contentTrustCosign: true, preventVulnerable: true, severity: 'high' };
 
 const onboard = createRoute({
   method: 'post',
@@ -61,13 +42,7 @@ const list = createRoute({
   tags: tag,
   summary: 'List projects',
   request: {
-    query: PageQuery.extend({
-      tenantId: line().max(255).optional(),
-      namePrefix: line().max(255).optional(),
-      archived: queryFlag(),
-      registry: line().max(255).optional(),
-      sort: SortQuery,
-    }),
+    query: ProjectListQuery,
   },
   responses: { 200: json('A page of projects', ProjectPageSchema), 400: problem('Invalid query') },
 });
@@ -120,10 +95,7 @@ const remove = createRoute({
   summary: 'Archive a project (soft delete); purge=true deletes it in Harbor too',
   request: {
     params: NameParams,
-    query: RegistryQuery.extend({
-      purge: queryFlag(),
-      force: queryFlag().openapi({ description: 'With purge: delete its artifacts too' }),
-    }),
+    query: ProjectDeleteQuery,
     headers: IdempotencyKeyHeader,
   },
   responses: {
@@ -135,134 +107,33 @@ const remove = createRoute({
   },
 });
 
-/** The workflow input shared by onboarding and registration, from the request body. */
-function registrationInput(body: z.infer<typeof ProjectRegisterSchema>, registry: string): ProjectRegistrationInput {
-  return {
-    registry,
-    name: body.name,
-    displayName: body.display_name,
-    description: body.description ?? null,
-    public: body.public,
-    tenantId: body.tenantId,
-    storageLimit: body.storage_limit ?? null,
-    settings: { ...DEFAULT_SETTINGS, ...body.settings },
-    members: body.members.map((m) => ({ group: m.group, roleId: ROLE_IDS[m.role] })),
-  };
-}
-
-/** Search attributes of a project operation. */
-const projectAttributes = (tenantId: string, name: string, kind: string) => [
-  { key: TenantName, value: tenantId },
-  { key: ProjectName, value: name },
-  { key: OperationKind, value: kind },
-];
-
-export function createProjectsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {
+export function createProjectsRouter(deps: { projects: ProjectService }) {
   const router = createRouter();
-  const registryOf = (requested: string | undefined, field?: string) => managedRegistry(deps.registries, requested, field);
 
   router.openapi(onboard, async (c) => {
-    const body = c.req.valid('json');
-    const registry = registryOf(body.registry, 'body.registry');
-    const robot = body.robot === undefined || body.robot === false ? null : { name: (body.robot === true ? undefined : body.robot.name) ?? 'ci', durationDays: (body.robot === true ? undefined : body.robot.durationDays) ?? 90 };
-    const robotTooLong = robot && robotFullNameTooLong(body.name, robot.name);
-    if (robotTooLong) return validationProblem(c, [{ field: typeof body.robot === 'object' && body.robot.name !== undefined ? 'body.robot.name' : 'body.robot', message: robotTooLong, code: 'too_big' }]);
-    const replications = (body.replications ?? []).map(({ registry: remoteRegistry, bandwidthKbps, ...rule }) => ({ ...rule, registry, project: body.name, remoteRegistry, speedKbps: bandwidthKbps }));
-    const input: ProjectOnboardingInput = { ...registrationInput(body, registry), robot, ...(replications.length > 0 ? { replications, actor: actorOf(c) } : {}) };
-    const outcome = await mutationResponse(c, deps.mutations, projectOnboardingWorkflow, {
-      workflowId: projectWorkflowId(registry, body.name),
-      args: [input],
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: projectAttributes(body.tenantId, body.name, 'project.onboard'),
-    });
-    if (!outcome.done) return outcome.response;
-    const { project, robot: created } = outcome.result;
-    const revealed = created ? { robot: { name: created.name, secret: deps.secrets.open(created.sealedSecret), expiresAt: created.expiresAt } } : {};
-    return c.json({ ...project, ...revealed }, 201);
+    const mutation = await deps.projects.onboard(c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (project) => c.json(project, 201));
   });
 
   router.openapi(register, async (c) => {
-    const body = c.req.valid('json');
-    const registry = registryOf(body.registry, 'body.registry');
-    const input = registrationInput(body, registry);
-    const outcome = await mutationResponse(c, deps.mutations, projectRegistrationWorkflow, {
-      workflowId: projectWorkflowId(registry, body.name),
-      args: [input],
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: projectAttributes(body.tenantId, body.name, 'project.register'),
-    });
-    if (!outcome.done) return outcome.response;
-    return c.json({ ...outcome.result.project, imported: outcome.result.imported }, 200);
+    const mutation = await deps.projects.register(c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (project) => c.json(project, 200));
   });
 
   router.openapi(patch, async (c) => {
-    const { name } = c.req.valid('param');
-    const registry = registryOf(c.req.valid('query').registry);
-    const body = c.req.valid('json');
-    const input: ProjectUpdateInput = {
-      registry,
-      name,
-      displayName: body.display_name,
-      description: body.description,
-      public: body.public,
-      storageLimit: body.storage_limit,
-      settings: body.settings,
-      members: body.members?.map((m) => ({ group: m.group, roleId: ROLE_IDS[m.role] })),
-    };
-    const outcome = await mutationResponse(c, deps.mutations, projectUpdateWorkflow, {
-      workflowId: projectWorkflowId(registry, name),
-      args: [input],
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: [
-        { key: ProjectName, value: name },
-        { key: OperationKind, value: 'project.update' },
-      ],
-    });
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const ref = { name: c.req.valid('param').name, registry: c.req.valid('query').registry };
+    const mutation = await deps.projects.update(ref, c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (project) => c.json(project, 200));
   });
 
   router.openapi(remove, async (c) => {
-    const { name } = c.req.valid('param');
-    const q = c.req.valid('query');
-    const registry = registryOf(q.registry);
-    const input: ProjectDeleteInput = { registry, name, purge: q.purge, force: q.force, actor: actorOf(c) };
-    const outcome = await mutationResponse(c, deps.mutations, projectDeleteWorkflow, {
-      workflowId: projectWorkflowId(registry, name),
-      args: [input],
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: [
-        { key: ProjectName, value: name },
-        { key: OperationKind, value: q.purge ? 'project.purge' : 'project.archive' },
-      ],
-    });
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await deps.projects.remove(c.req.valid('param').name, c.req.valid('query'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (project) => c.json(project, 200));
   });
 
-  router.openapi(list, async (c) => {
-    const q = c.req.valid('query');
-    // A filter by a registry this server does not manage is a mistake, not an empty page.
-    if (q.registry !== undefined) registryOf(q.registry);
-    const after = q.cursor === undefined ? undefined : decodeSortKey(q.cursor);
-    if (after === null) return invalidCursorProblem(c);
-    // Tenant isolation: only projects of tenants the caller may read; per-project rules (public/private) below.
-    const auth = authOf(c);
-    const readable = await auth.tenantsAllowed('projects.read');
-    if (readable.length === 0) return c.json({ items: [], nextCursor: null }, 200);
-    const page = await listProjects(deps.db, { ...q, tenants: readable, after });
-    // The cursor follows the page as read, so a project hidden here never shifts the next page.
-    const visible = await Promise.all(page.items.map((p) => auth.can('projects.read', { tenant: p.tenantId, accessType: p.public ? 'public' : 'private' })));
-    return c.json(pageResponse({ ...page, items: page.items.filter((_, i) => visible[i]) }), 200);
-  });
+  router.openapi(list, async (c) => c.json(await deps.projects.list(authOf(c), c.req.valid('query')), 200));
 
-  router.openapi(getOne, async (c) => {
-    const { name } = c.req.valid('param');
-    const registry = registryOf(c.req.valid('query').registry);
-    const project = await findProject(deps.db, registry, name);
-    if (!project) return notFoundProblem(c, 'Project not found', `no project "${name}" in ${registry}`);
-    return c.json(project, 200);
-  });
+  router.openapi(getOne, async (c) => c.json(await deps.projects.get(c.req.valid('param').name, c.req.valid('query').registry), 200));
 
   return router;
 }

@@ -1,23 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import type { Db } from '../../db/client';
-import { findLiveProject } from '../../db/queries/projects';
-import { findLiveRobot, listRobots, type RobotRecord } from '../../db/queries/robots';
-import { robotFullNameTooLong } from '../../lib/names';
-import { robotFullName, type RobotSpec } from '../../lib/robots';
-import type { SecretBox } from '../../lib/secrets';
-import { robotWorkflowId } from '../../lib/workflow-ids';
-import { OperationKind, ProjectName } from '../../lib/search-attributes';
-import type { MutationDeps } from '../operations';
-import { decodeCursor, pageResponse } from '../pagination';
-import { invalidCursorProblem, notFoundProblem, validationProblem } from '../problem';
-import { managedRegistry } from '../registry';
 import { createRouter } from '../router';
-import { mutationResponse } from '../respond';
+import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, pathName, problem, RegistryQuery } from '../schemas/common';
 import { RevealedSchema, RobotCreateSchema, RobotPageSchema, RobotSchema } from '../schemas/robots';
-import { robotCreateWorkflow, robotDeleteWorkflow, robotSecretRefreshWorkflow } from '../../workflows';
-import type { RobotRef } from '../../workflows/robots';
+import type { RobotService } from '../services/robots';
 
 const params = NameParams;
 const robotParams = NameParams.extend({ robot: pathName() });
@@ -72,73 +58,35 @@ const refresh = createRoute({
 });
 
 /** Project robot accounts: writes by workflows, reads from the catalogue, secrets revealed once. */
-export function createRobotsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {
+export function createRobotsRouter(deps: { robots: RobotService }) {
   const router = createRouter();
-  const registryOf = (requested: string | undefined) => managedRegistry(deps.registries, requested);
-  const noProject = (c: Context, name: string, registry: string) => notFoundProblem(c, 'Project not found', `no project "${name}" in ${registry}`);
-  const reveal = (result: { robot: RobotRecord; sealedSecret: string }) => ({ ...result.robot, secret: deps.secrets.open(result.sealedSecret) });
-  const attributes = (project: string, kind: string) => [
-    { key: ProjectName, value: project },
-    { key: OperationKind, value: kind },
-  ];
 
   router.openapi(create, async (c) => {
-    const { name } = c.req.valid('param');
-    const registry = registryOf(c.req.valid('query').registry);
-    const body = c.req.valid('json');
-    const tooLong = robotFullNameTooLong(name, body.name);
-    if (tooLong) return validationProblem(c, [{ field: 'body.name', message: tooLong, code: 'too_big' }]);
-    const spec: RobotSpec = { registry, project: name, ...body };
-    const outcome = await mutationResponse(c, deps.mutations, robotCreateWorkflow, {
-      workflowId: robotWorkflowId(registry, name, body.name),
-      args: [spec],
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: attributes(name, 'robot.create'),
-    });
-    if (!outcome.done) return outcome.response;
-    return c.json(reveal(outcome.result), 201);
+    const ref = { project: c.req.valid('param').name, registry: c.req.valid('query').registry };
+    const mutation = await deps.robots.create(ref, c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (robot) => c.json(robot, 201));
   });
 
   router.openapi(list, async (c) => {
-    const { name } = c.req.valid('param');
     const q = c.req.valid('query');
-    const registry = registryOf(q.registry);
-    const project = await findLiveProject(deps.db, registry, name);
-    if (!project) return noProject(c, name, registry);
-    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (after === null) return invalidCursorProblem(c);
-    return c.json(pageResponse(await listRobots(deps.db, project.id, { after, limit: q.limit })), 200);
+    return c.json(await deps.robots.list({ project: c.req.valid('param').name, registry: q.registry }, q), 200);
   });
 
   router.openapi(getOne, async (c) => {
     const { name, robot } = c.req.valid('param');
-    const registry = registryOf(c.req.valid('query').registry);
-    const project = await findLiveProject(deps.db, registry, name);
-    if (!project) return noProject(c, name, registry);
-    const found = await findLiveRobot(deps.db, project.id, robotFullName(name, robot));
-    if (!found) return notFoundProblem(c, 'Robot not found', `project "${name}" has no robot "${robot}"`);
-    return c.json(found, 200);
+    return c.json(await deps.robots.get({ project: name, robot, registry: c.req.valid('query').registry }), 200);
   });
 
-  /** A change of one existing robot: its workflow's spec, keyed like the robot. */
-  const robotChange = (params: { name: string; robot: string }, requested: string | undefined, idempotencyKey: string | undefined, kind: string) => {
-    const ref: RobotRef = { registry: registryOf(requested), project: params.name, name: params.robot };
-    const args: [RobotRef] = [ref];
-    return { workflowId: robotWorkflowId(ref.registry, ref.project, ref.name), args, idempotencyKey, searchAttributes: attributes(params.name, kind) };
-  };
-
   router.openapi(remove, async (c) => {
-    const spec = robotChange(c.req.valid('param'), c.req.valid('query').registry, c.req.valid('header')['idempotency-key'], 'robot.delete');
-    const outcome = await mutationResponse(c, deps.mutations, robotDeleteWorkflow, spec);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const { name, robot } = c.req.valid('param');
+    const mutation = await deps.robots.remove({ project: name, robot, registry: c.req.valid('query').registry }, c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (archived) => c.json(archived, 200));
   });
 
   router.openapi(refresh, async (c) => {
-    const spec = robotChange(c.req.valid('param'), c.req.valid('query').registry, c.req.valid('header')['idempotency-key'], 'robot.refresh');
-    const outcome = await mutationResponse(c, deps.mutations, robotSecretRefreshWorkflow, spec);
-    if (!outcome.done) return outcome.response;
-    return c.json(reveal(outcome.result), 200);
+    const { name, robot } = c.req.valid('param');
+    const mutation = await deps.robots.refreshSecret({ project: name, robot, registry: c.req.valid('query').registry }, c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (revealed) => c.json(revealed, 200));
   });
 
   return router;

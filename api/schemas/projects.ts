@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { resourceName, robotDurationDays, robotName } from '../../lib/names';
 import { line, text } from '../../lib/text';
+import { PageQuery, queryFlag, RegistryQuery, SortQuery } from './common';
 import { ReplicationRuleCreateSchema } from './replications';
 
 export const ROLE_IDS = { projectAdmin: 1, developer: 2, guest: 3, maintainer: 4, limitedGuest: 5 } as const;
@@ -105,3 +106,16 @@ export const ProjectPatchSchema = z
   .refine((v) => Object.keys(v).length > 0, { message: 'at least one field to change' })
   .meta({ minProperties: 1 }) // the refine, in the document
   .openapi('ProjectPatch');
+
+export const ProjectListQuery = PageQuery.extend({
+  tenantId: line().max(255).optional(),
+  namePrefix: line().max(255).optional(),
+  archived: queryFlag(),
+  registry: line().max(255).optional(),
+  sort: SortQuery,
+});
+
+export const ProjectDeleteQuery = RegistryQuery.extend({
+  purge: queryFlag(),
+  force: queryFlag().openapi({ description: 'With purge: delete its artifacts too' }),
+});

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { resourceName } from '../../lib/names';
 import { line, singleLine } from '../../lib/text';
+import { PageQuery } from './common';
 
 /**
  * An http(s) URL with a host name (ASCII labels), an optional port and path: one pattern that the
@@ -31,3 +32,5 @@ export const TenantSchema = z
 export const TenantPageSchema = z
   .object({ items: z.array(TenantSchema), nextCursor: z.string().nullable() })
   .openapi('TenantPage');
+
+export const TenantListQuery = PageQuery.extend({ namePrefix: line().max(255).optional() });

@@ -11,6 +11,7 @@ import type { ActivityDeps } from '../../activities';
 import { createHarborInstances } from '../../activities/harbor';
 import { createKafkaPublisher } from '../../activities/kafka';
 import { createApp } from '../../api/app';
+import { startGrpcServer } from '../../api/grpc/server';
 import { connect, type Database } from '../../db/client';
 import { logger } from '../../composition/logger';
 import { createLogger } from '../../lib/logger';
@@ -31,6 +32,8 @@ export interface TestStack {
   app: TokenApp;
   /** With `receiveWebhooks` or `listen`, where the API listens on loopback (`http://127.0.0.1:<port>`). */
   apiUrl?: string;
+  /** The gRPC API on loopback (h2c, the same services, auth and token issuer as `app`): `127.0.0.1:<port>`. */
+  grpcAddress: string;
   /** The local issuer the API trusts, to mint tokens for other users, roles and tenants. */
   auth: TestAuth;
   client: Client;
@@ -52,6 +55,8 @@ export interface TestStack {
   webhookSink: Awaited<ReturnType<typeof startReceiver>>;
   /** Another app on the same servers, e.g. with a shorter wait or a queue nobody polls. */
   appWith(overrides: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number }): TokenApp;
+  /** Another gRPC server on the same servers, e.g. with a shorter wait; the caller closes it. */
+  grpcWith(overrides: { mutationWaitMs?: number; taskQueue?: string }): Promise<{ address: string; close(): Promise<void> }>;
   /** Starts a further worker on the stack's task queue (for crash and restart tests). */
   startWorker(): Promise<{ worker: Worker; running: Promise<void> }>;
   close(): Promise<void>;
@@ -148,9 +153,16 @@ export async function startTestStack(
     }), auth.adminToken);
   const app = appWith({});
   served.app = app;
+  const grpcWith = (o: { mutationWaitMs?: number; taskQueue?: string }) =>
+    startGrpcServer(
+      { db: database.db, client, taskQueue: o.taskQueue ?? taskQueue, mutationWaitMs: o.mutationWaitMs ?? 20_000, logger: apiLogger, registries: [registry], secrets, auth: auth.deps },
+      { port: 0, host: '127.0.0.1' },
+    );
+  const grpc = await grpcWith({});
   return {
     app,
     apiUrl,
+    grpcAddress: grpc.address,
     auth,
     logs,
     client,
@@ -178,6 +190,7 @@ export async function startTestStack(
     },
     webhookSink,
     appWith,
+    grpcWith,
     startWorker,
     async close() {
       for (const { worker, running } of workers) {
@@ -185,6 +198,7 @@ export async function startTestStack(
         await running.catch(() => undefined);
       }
       apiServer?.close();
+      await grpc.close();
       await nativeConnection.close();
       await connection.close();
       await deps.events.close();

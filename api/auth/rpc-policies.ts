@@ -1,0 +1,46 @@
+import type { RoutePolicy } from './route-policies';
+
+/**
+ * Every RPC of the gRPC API, as `/<package.Service>/<Method>`, with the action and resource of
+ * its REST twin (route-policies.ts), or `public`. Resource sources name request fields (their
+ * proto3 JSON names): `param` and `query` read a field, `tenant-body` a field of the message.
+ * The server refuses to start when a served RPC is missing here (api/grpc/server.ts), and
+ * test/grpc/auth-matrix.test.ts runs over this table.
+ */
+export const RPC_POLICIES: Record<string, RoutePolicy | 'public'> = {
+  '/modelregistry.v1.TenantService/CreateTenant': { action: 'projects.write', resource: { kind: 'tenant-body', field: 'name' } },
+  '/modelregistry.v1.TenantService/GetTenant': { action: 'projects.read', resource: { kind: 'tenant-param', param: 'name' } },
+  '/modelregistry.v1.TenantService/ListTenants': { action: 'projects.read', resource: { kind: 'list' } },
+
+  '/modelregistry.v1.ProjectService/OnboardProject': { action: 'projects.write', resource: { kind: 'tenant-body', field: 'tenantId' } },
+  '/modelregistry.v1.ProjectService/RegisterProject': { action: 'projects.write', resource: { kind: 'tenant-body', field: 'tenantId' } },
+  '/modelregistry.v1.ProjectService/GetProject': { action: 'projects.read', resource: { kind: 'project', param: 'name' } },
+  '/modelregistry.v1.ProjectService/ListProjects': { action: 'projects.read', resource: { kind: 'list' } },
+  '/modelregistry.v1.ProjectService/UpdateProject': { action: 'projects.write', resource: { kind: 'project', param: 'name' } },
+  '/modelregistry.v1.ProjectService/DeleteProject': { action: 'projects.write', resource: { kind: 'project', param: 'name' } },
+  '/modelregistry.v1.ProjectService/RefreshProject': { action: 'models.write', resource: { kind: 'project', param: 'name' } },
+
+  '/modelregistry.v1.ModelService/ListModels': { action: 'models.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.ModelService/GetModel': { action: 'models.read', resource: { kind: 'project', param: 'project', model: 'model' } },
+  '/modelregistry.v1.ModelService/UpdateModel': { action: 'models.write', resource: { kind: 'project', param: 'project', model: 'model' } },
+  '/modelregistry.v1.ModelService/GetModelVersion': { action: 'models.read', resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } },
+  '/modelregistry.v1.ModelService/ResolveModel': { action: 'models.read', resource: { kind: 'full-name', query: 'name' } },
+  '/modelregistry.v1.ModelService/GetModelAudit': { action: 'audit.read', resource: { kind: 'project', param: 'project', model: 'model' } },
+  '/modelregistry.v1.ModelService/RefreshModel': { action: 'models.write', resource: { kind: 'project', param: 'project', model: 'model' } },
+
+  // Robots are credentials into the project: managing them is a project write.
+  '/modelregistry.v1.RobotService/CreateRobot': { action: 'projects.write', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.RobotService/GetRobot': { action: 'projects.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.RobotService/ListRobots': { action: 'projects.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.RobotService/DeleteRobot': { action: 'projects.write', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.RobotService/RefreshRobotSecret': { action: 'projects.write', resource: { kind: 'project', param: 'project' } },
+
+  '/modelregistry.v1.OperationService/GetOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
+  '/modelregistry.v1.OperationService/WatchOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
+
+  // Infrastructure, like /readyz and /openapi.json: tools and load balancers ask them without a token.
+  '/grpc.health.v1.Health/Check': 'public',
+  '/grpc.health.v1.Health/Watch': 'public',
+  '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo': 'public',
+  '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo': 'public',
+};

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { DescMessage } from '@bufbuild/protobuf';
+import { toJson } from '@bufbuild/protobuf';
+import { Code, ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from '@connectrpc/connect';
+import type { Logger } from '../../lib/logger';
+import type { Authorizer, RequestView } from '../auth/middleware';
+import type { RoutePolicy } from '../auth/route-policies';
+import { ProblemError } from '../problem';
+import { authKey } from './context';
+import { problemError } from './errors';
+
+export const rpcKeyOf = (req: { service: { typeName: string }; method: { name: string } }) => `/${req.service.typeName}/${req.method.name}`;
+
+/** The canonical name of a code (INVALID_ARGUMENT), as gRPC tools print it. */
+const codeName = (code: Code) => Code[code].replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+
+/** The same ids as hono/request-id: the caller's `x-request-id` when it is a plain token, else a new one. */
+const REQUEST_ID = /^[\w\-=]{1,255}$/;
+
+/**
+ * Outermost: a request id (answered in `x-request-id`) and the request log line REST writes
+ * (`request` with requestId, method, path, status, ms), the status a gRPC code name.
+ */
+export function requestLog(logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    const started = performance.now();
+    const given = req.header.get('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    const log = (status: string) =>
+      logger.info({ requestId, method: req.requestMethod, path: rpcKeyOf(req), status, ms: Math.round(performance.now() - started), transport: 'grpc' }, 'request');
+    try {
+      const res = await next(req);
+      res.header.set('x-request-id', requestId);
+      if (!res.stream) {
+        log('OK');
+        return res;
+      }
+      // A stream's status is known when it ends.
+      const messages = res.message;
+      return {
+        ...res,
+        message: (async function* () {
+          try {
+            yield* messages;
+            log('OK');
+          } catch (err) {
+            log(codeName(ConnectError.from(err).code));
+            throw err;
+          }
+        })(),
+      };
+    } catch (err) {
+      const error = ConnectError.from(err);
+      error.metadata.set('x-request-id', requestId);
+      log(codeName(error.code));
+      throw error;
+    }
+  };
+}
+
+/**
+ * Problems as gRPC statuses (api/grpc/errors.ts) and anything unexpected as INTERNAL naming the
+ * request id, never UNKNOWN; in streams too.
+ */
+export function problemsAsStatuses(logger: Logger): Interceptor {
+  const convert = (err: unknown, input: DescMessage, rpc: string): ConnectError => {
+    if (err instanceof ProblemError) return problemError(err.problem, input, err.headers);
+    if (err instanceof ConnectError) return err;
+    logger.error({ err, rpc }, 'unhandled error');
+    return new ConnectError('Internal server error', Code.Internal);
+  };
+  return (next) => async (req) => {
+    try {
+      const res = await next(req);
+      if (!res.stream) return res;
+      const messages = res.message;
+      return {
+        ...res,
+        message: (async function* () {
+          try {
+            yield* messages;
+          } catch (err) {
+            throw convert(err, req.method.input, rpcKeyOf(req));
+          }
+        })(),
+      };
+    } catch (err) {
+      throw convert(err, req.method.input, rpcKeyOf(req));
+    }
+  };
+}
+
+/** What a policy's resource source reads: request fields by their JSON names (`tenantId`, `registry`). */
+function messageView(input: DescMessage, message: unknown): RequestView {
+  const json = toJson(input, message as never) as Record<string, unknown>;
+  const field = (name: string) => {
+    const value = json[name];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  return { param: field, query: field, body: async () => json };
+}
+
+/**
+ * Authentication (`authorization: Bearer <JWT>` metadata, the REST verifier) and the PBAC decision
+ * of the RPC's entry in RPC_POLICIES, as api/auth/middleware.ts decides for REST. A server-streaming
+ * request is decided on its one message.
+ */
+export function authorization(authorizer: Authorizer, policies: Record<string, RoutePolicy | 'public'>): Interceptor {
+  return (next) => async (req) => {
+    const policy = policies[rpcKeyOf(req)];
+    // The server checks the table against its services at start: this is a bug, not the caller's.
+    if (!policy) throw new ConnectError(`${rpcKeyOf(req)} declares no PBAC action`, Code.Internal);
+    if (policy === 'public') return next(req);
+    const authentication = await authorizer.authenticate(req.header.get('authorization'));
+    if ('problem' in authentication) throw new ProblemError(authentication.problem, authentication.headers);
+    const auth = authorizer.contextFor(authentication.principal);
+    req.contextValues.set(authKey, auth);
+    const decide = async (message: unknown) => {
+      const problem = await authorizer.authorize(auth, policy, messageView(req.method.input, message));
+      if (problem) throw new ProblemError(problem);
+    };
+    if (!req.stream) {
+      await decide((req as UnaryRequest).message);
+      return next(req);
+    }
+    const iterator = (req as StreamRequest).message[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (!first.done) await decide(first.value);
+    const message = (async function* () {
+      if (first.done) return;
+      yield first.value;
+      for (let item = await iterator.next(); !item.done; item = await iterator.next()) yield item.value;
+    })();
+    return next({ ...req, message } as StreamRequest);
+  };
+}

@@ -1,0 +1,29 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../../db/client';
+import type { SecretBox } from '../../lib/secrets';
+import type { MutationDeps } from '../operations';
+import { createModelService } from './models';
+import { createOperationService } from './operations';
+import { createProjectService } from './projects';
+import { createRobotService } from './robots';
+import { createTenantService } from './tenants';
+
+export interface ServiceDeps {
+  db: Db;
+  client: Client;
+  mutations: MutationDeps;
+  registries: string[];
+  secrets: SecretBox;
+}
+
+/** The transport-free service layer REST (api/routes) and gRPC (api/grpc) both call. */
+export function createServices(deps: ServiceDeps) {
+  return {
+    tenants: createTenantService(deps),
+    projects: createProjectService(deps),
+    models: createModelService(deps),
+    robots: createRobotService(deps),
+    operations: createOperationService(deps),
+  };
+}
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,53 @@
+import { Code } from '@connectrpc/connect';
+import { describe, expect, it } from 'vitest';
+import { codeOf, fieldPathOf, problemError } from '../../api/grpc/errors';
+import { problemBody } from '../../api/problem';
+import { BadRequestSchema } from '../../gen/google/rpc/error_details_pb';
+import { ListProjectsRequestSchema, OnboardProjectRequestSchema, UpdateProjectRequestSchema } from '../../gen/modelregistry/v1/projects_pb';
+import { UpdateModelRequestSchema } from '../../gen/modelregistry/v1/models_pb';
+
+describe('problems as gRPC statuses', () => {
+  it('maps each problem to its code, never UNKNOWN', () => {
+    const cases: [number, string, Code][] = [
+      [400, 'validation', Code.InvalidArgument],
+      [401, 'unauthorized', Code.Unauthenticated],
+      [403, 'forbidden', Code.PermissionDenied],
+      [404, 'not-found', Code.NotFound],
+      [404, 'notfound', Code.NotFound], // a workflow's NotFound failure
+      [409, 'conflict', Code.AlreadyExists],
+      [409, 'operation-in-progress', Code.Aborted],
+      [409, 'state', Code.FailedPrecondition],
+      [412, 'precondition', Code.FailedPrecondition],
+      [413, 'payload-too-large', Code.ResourceExhausted],
+      [502, 'operationfailed', Code.Unavailable],
+      [502, 'harborunavailable', Code.Unavailable],
+      [503, 'issuer-unavailable', Code.Unavailable],
+      [500, 'operation-failed', Code.Internal],
+      [418, 'teapot', Code.Internal],
+    ];
+    for (const [status, slug, code] of cases) expect(codeOf(problemBody(status, slug, 't')), `${status} ${slug}`).toBe(code);
+  });
+
+  it("names REST's fields as the request's proto field paths", () => {
+    expect(fieldPathOf('body.display_name', OnboardProjectRequestSchema)).toBe('display_name');
+    expect(fieldPathOf('body.tenantId', OnboardProjectRequestSchema)).toBe('tenant_id');
+    expect(fieldPathOf('body.robot.durationDays', OnboardProjectRequestSchema)).toBe('robot.duration_days');
+    expect(fieldPathOf('body.members.0.role', OnboardProjectRequestSchema)).toBe('members.0.role');
+    expect(fieldPathOf('body.settings.autoScan', UpdateProjectRequestSchema)).toBe('settings.auto_scan');
+    expect(fieldPathOf('query.limit', ListProjectsRequestSchema)).toBe('page_size');
+    expect(fieldPathOf('query.cursor', ListProjectsRequestSchema)).toBe('page_token');
+    expect(fieldPathOf('query.namePrefix', ListProjectsRequestSchema)).toBe('name_prefix');
+    expect(fieldPathOf('body.customMetadata.Some Key', UpdateModelRequestSchema)).toBe('custom_metadata.Some Key');
+    expect(fieldPathOf('header.idempotency-key', OnboardProjectRequestSchema)).toBe('idempotency-key');
+  });
+
+  it('carries field violations, the title and detail, the problem type and the REST headers', () => {
+    const problem = problemBody(400, 'validation', 'Request validation failed', 'body.tenantId: required', { errors: [{ field: 'body.tenantId', message: 'required', code: 'invalid_type' }] });
+    const error = problemError(problem, OnboardProjectRequestSchema, { 'X-Operation-Id': 'op-1' });
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toBe('Request validation failed: body.tenantId: required');
+    expect(error.metadata.get('problem-type')).toBe(problem.type);
+    expect(error.metadata.get('x-operation-id')).toBe('op-1');
+    expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations).toEqual([expect.objectContaining({ field: 'tenant_id', description: 'required', reason: 'invalid_type' })]);
+  });
+});

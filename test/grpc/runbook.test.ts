@@ -1,0 +1,174 @@
+import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BadRequestSchema } from '../../gen/google/rpc/error_details_pb';
+import { ModelSchema, RefreshResultSchema } from '../../gen/modelregistry/v1/models_pb';
+import type { Operation } from '../../gen/modelregistry/v1/operations_pb';
+import { ProjectSchema } from '../../gen/modelregistry/v1/projects_pb';
+import { RobotSchema } from '../../gen/modelregistry/v1/robots_pb';
+import { TenantSchema } from '../../gen/modelregistry/v1/tenants_pb';
+import { pushModel } from '../harbor/oci-push';
+import { eventually } from '../support/eventually';
+import { grpcClients, type GrpcClients } from '../support/grpc';
+import { readJson } from '../support/http';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+
+/** The RPC's failure, which it must have. */
+async function failureOf(call: Promise<unknown>): Promise<ConnectError> {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, 'the call should have failed').toBeInstanceOf(ConnectError);
+  return err as ConnectError;
+}
+
+/** The fields named by an error's google.rpc.BadRequest, each once, sorted. */
+const violationsOf = (err: ConnectError) => [...new Set(err.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations.map((v) => v.field)))].sort();
+
+/** The typed answer of an operation the RPC waited out. */
+function responseOf<S extends Parameters<typeof anyUnpack>[1]>(op: Operation, schema: S) {
+  expect(op.done, 'the RPC waited the operation out').toBe(true);
+  const message = op.result.case === 'response' ? anyUnpack(op.result.value, schema) : undefined;
+  if (!message) throw new Error(`no ${schema.typeName} in operation ${op.id}: ${op.result.case ?? 'no result'}`);
+  return message;
+}
+
+/** The runbook (tenant, project, push, list, resolve, refresh) over a real gRPC client, against the stack's services. */
+describe('gRPC API: the runbook', () => {
+  let stack: TestStack;
+  let rpc: GrpcClients;
+  const tenant = uniqueName('grpc-tenant');
+  const project = uniqueName('grpc-proj');
+
+  beforeAll(async () => {
+    stack = await startTestStack({ receiveWebhooks: true });
+    rpc = grpcClients(stack);
+  }, 120_000);
+  afterAll(() => stack?.close());
+
+  it('creates a tenant, and on repeat answers ALREADY_EXISTS with the updated tenant (REST: 409)', async () => {
+    const op = await rpc.tenants.createTenant({ name: tenant, companyName: 'Acme', url: 'https://acme.example' });
+    expect(op.id).not.toBe('');
+    expect(responseOf(op, TenantSchema)).toMatchObject({ name: tenant, companyName: 'Acme' });
+    const again = await failureOf(rpc.tenants.createTenant({ name: tenant, companyName: 'Acme Corp', url: 'https://acme.example' }));
+    expect(again.code).toBe(Code.AlreadyExists);
+    expect(again.findDetails(TenantSchema)[0]).toMatchObject({ name: tenant, companyName: 'Acme Corp' });
+    // The same row REST reads.
+    expect((await readJson(await stack.app.request(`/api/v1/tenants/${tenant}`))).companyName).toBe('Acme Corp');
+    // A request id as REST's: the caller's when it gives one, answered in the headers.
+    let requestId: string | null = null;
+    const got = await rpc.tenants.getTenant({ name: tenant }, { headers: { 'x-request-id': `grpc-${tenant}` }, onHeader: (h) => (requestId = h.get('x-request-id')) });
+    expect(got.companyName).toBe('Acme Corp');
+    expect(requestId).toBe(`grpc-${tenant}`);
+  });
+
+  it('names the same fields as REST in INVALID_ARGUMENT field violations, never UNKNOWN', async () => {
+    const bad = await failureOf(rpc.tenants.createTenant({ name: 'Not A Name', companyName: 'x', url: 'ftp://x' }));
+    expect(bad.code).toBe(Code.InvalidArgument);
+    expect(violationsOf(bad)).toEqual(['name', 'url']);
+    const rest = await readJson(await stack.app.request('/api/v1/tenants', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Not A Name', companyName: 'x', url: 'ftp://x' }) }));
+    expect([...new Set(rest.errors.map((e: { field: string }) => e.field))].sort()).toEqual(['body.name', 'body.url']);
+
+    // REST's body.display_name, body.tenantId, body.members.0.role: the request's proto fields.
+    const project = await failureOf(rpc.projects.onboardProject({ name: 'ok-name', displayName: '', tenantId: '', members: [{ group: 'g', role: 'king' }] }));
+    expect(project.code).toBe(Code.InvalidArgument);
+    expect(violationsOf(project)).toEqual(['display_name', 'members.0.role', 'tenant_id']);
+    // Page parameters are AIP-158's: REST's query.limit is page_size, query.cursor page_token.
+    const page = await failureOf(rpc.projects.listProjects({ pageSize: 501, pageToken: 'not-a-cursor!' }));
+    expect(violationsOf(page)).toEqual(['page_size', 'page_token']);
+    const cursor = await failureOf(rpc.tenants.listTenants({ pageToken: 'bm90LWEtY3Vyc29y' + 'x' }));
+    expect(cursor.code).toBe(Code.InvalidArgument);
+    expect(violationsOf(cursor)).toEqual(['page_token']);
+    const key = await failureOf(rpc.tenants.createTenant({ name: uniqueName('t'), companyName: 'x', url: 'https://x.example' }, { headers: { 'idempotency-key': 'k'.repeat(300) } }));
+    expect(violationsOf(key)).toEqual(['idempotency-key']);
+    const name = await failureOf(rpc.models.resolveModel({ name: 'not a name' }));
+    expect(name.code).toBe(Code.InvalidArgument);
+    expect(violationsOf(name)).toEqual(['name']);
+  });
+
+  it('onboards a project, lists a pushed model, resolves it and refreshes', async () => {
+    const op = await rpc.projects.onboardProject({ name: project, displayName: 'gRPC project', tenantId: tenant, robot: {} }, { headers: { 'idempotency-key': `onboard-${project}` } });
+    const onboarded = responseOf(op, ProjectSchema);
+    expect(onboarded).toMatchObject({ name: project, tenantId: tenant, displayName: 'gRPC project', registry: stack.registry });
+    expect(onboarded.robot?.secret).toMatch(/.{8,}/);
+    // The same key joins the finished onboarding instead of starting another.
+    const joined = await rpc.projects.onboardProject({ name: project, displayName: 'gRPC project', tenantId: tenant, robot: {} }, { headers: { 'idempotency-key': `onboard-${project}` } });
+    expect(joined.id).toBe(op.id);
+    const repeat = await failureOf(rpc.projects.onboardProject({ name: project, displayName: 'gRPC project', tenantId: tenant }));
+    expect(repeat.code).toBe(Code.AlreadyExists);
+
+    const got = await rpc.projects.getProject({ name: project });
+    expect(got).toMatchObject({ name: project, tenantId: tenant, archived: false });
+    expect(got.robot).toBeUndefined(); // the secret is in the onboarding's answer only
+
+    // A robot: its secret in the create and refresh answers only.
+    const robot = responseOf(await rpc.robots.createRobot({ project, name: 'deployer', permissions: ['pull'] }), RobotSchema);
+    expect(robot).toMatchObject({ name: `robot$${project}+deployer`, permissions: ['pull'], archived: false });
+    expect(robot.secret).toMatch(/.{8,}/);
+    expect((await rpc.robots.getRobot({ project, robot: 'deployer' })).secret).toBe('');
+    expect((await rpc.robots.listRobots({ project })).robots.map((r) => r.name)).toEqual(expect.arrayContaining([`robot$${project}+deployer`]));
+    const renewed = responseOf(await rpc.robots.refreshRobotSecret({ project, robot: 'deployer' }), RobotSchema);
+    expect(renewed.secret).not.toBe(robot.secret);
+    expect(responseOf(await rpc.robots.deleteRobot({ project, robot: 'deployer' }), RobotSchema).archived).toBe(true);
+    const badRobot = await failureOf(rpc.robots.createRobot({ project, name: 'Bad Name', permissions: [] }));
+    expect(violationsOf(badRobot)).toEqual(['name', 'permissions']);
+
+    const { digest } = await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
+    const listed = await eventually('the pushed model in ListModels', async () => {
+      const page = await rpc.models.listModels({ project });
+      return page.models.find((m) => m.name === 'llama');
+    });
+    expect(listed).toMatchObject({ project, registry: stack.registry });
+    const model = await rpc.models.getModel({ project, model: 'llama' });
+    expect(model.versions.map((v) => [v.tag, v.digest, v.semver])).toEqual([['1.0.0', digest, true]]);
+    const resolved = await rpc.models.resolveModel({ name: `${stack.registry}/${project}/llama:1.0.0` });
+    expect(resolved).toMatchObject({ registry: stack.registry, project, model: 'llama', tag: '1.0.0', digest, tags: ['1.0.0'] });
+    const version = await rpc.models.getModelVersion({ project, model: 'llama', tag: '1.0.0' });
+    expect(version.fullName).toBe(`${stack.registry}/${project}/llama:1.0.0`);
+
+    // The runbook's "Refreshing Model Data": the catalogue made to match Harbor, model or project.
+    const refreshed = responseOf(await rpc.models.refreshModel({ project, model: 'llama' }), RefreshResultSchema);
+    expect(refreshed.repositories.map((r) => r.name)).toEqual(['llama']);
+    const project2 = responseOf(await rpc.projects.refreshProject({ name: project }), RefreshResultSchema);
+    expect(project2.repositories.map((r) => r.name)).toContain('llama');
+
+    const updated = responseOf(await rpc.models.updateModel({ project, model: 'llama', labels: ['team=nlp'], customMetadata: { owner: 'ml' } }), ModelSchema);
+    expect(updated).toMatchObject({ labels: ['team=nlp'], customMetadata: { owner: 'ml' } });
+    const cleared = responseOf(await rpc.models.updateModel({ project, model: 'llama', updateMask: { paths: ['labels'] } }), ModelSchema);
+    expect(cleared.labels).toEqual([]);
+    expect(cleared.customMetadata).toEqual({ owner: 'ml' });
+  }, 120_000);
+
+  it('maps a missing resource to NOT_FOUND and a paged list to AIP-158 tokens', async () => {
+    expect((await failureOf(rpc.projects.getProject({ name: uniqueName('nope') }))).code).toBe(Code.NotFound);
+    expect((await failureOf(rpc.models.getModel({ project, model: 'nope' }))).code).toBe(Code.NotFound);
+    expect((await failureOf(rpc.operations.getOperation({ id: 'bm9uZQ' }))).code).toBe(Code.NotFound);
+    await rpc.tenants.createTenant({ name: uniqueName('grpc-second'), companyName: 'Beta', url: 'https://beta.example' });
+    const first = await rpc.tenants.listTenants({ pageSize: 1 });
+    expect(first.tenants).toHaveLength(1);
+    expect(first.nextPageToken).not.toBe('');
+    const second = await rpc.tenants.listTenants({ pageSize: 1, pageToken: first.nextPageToken });
+    expect(second.tenants[0]?.name).not.toBe(first.tenants[0]?.name);
+  });
+
+  it('watches an onboarding to its end', async () => {
+    // A server that does not wait: the RPC answers the running operation, WatchOperation follows it.
+    const server = await stack.grpcWith({ mutationWaitMs: 0 });
+    const name = uniqueName('grpc-watch');
+    const quick = grpcClients({ ...stack, grpcAddress: server.address });
+    const started = await quick.projects.onboardProject({ name, displayName: name, tenantId: tenant });
+    expect(started.done).toBe(false);
+    expect(started.metadata?.status).toBe('running');
+    const seen: Operation[] = [];
+    for await (const op of rpc.operations.watchOperation({ id: started.id })) seen.push(op);
+    expect(seen.length).toBeGreaterThan(0);
+    const last = seen.at(-1)!;
+    expect(last.done).toBe(true);
+    expect(last.metadata?.status).toBe('completed');
+    expect(last.result.case).toBe('response');
+    expect(seen.slice(0, -1).every((op) => !op.done)).toBe(true);
+    expect((await rpc.operations.getOperation({ id: started.id })).done).toBe(true);
+    await server.close();
+  }, 60_000);
+});

@@ -1,0 +1,29 @@
+import { createClient, type Client } from '@connectrpc/connect';
+import type { DescService } from '@bufbuild/protobuf';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { ModelService } from '../../gen/modelregistry/v1/models_pb';
+import { OperationService } from '../../gen/modelregistry/v1/operations_pb';
+import { ProjectService } from '../../gen/modelregistry/v1/projects_pb';
+import { RobotService } from '../../gen/modelregistry/v1/robots_pb';
+import { TenantService } from '../../gen/modelregistry/v1/tenants_pb';
+import type { TestStack } from './stack';
+
+/**
+ * Clients of the stack's gRPC API over the gRPC protocol (HTTP/2, not Connect), sending `token`
+ * as `authorization: Bearer` metadata unless a call sets its own (an empty one sends none).
+ */
+export function grpcClients(stack: TestStack, token: string = stack.auth.adminToken) {
+  const transport = createGrpcTransport({
+    baseUrl: `http://${stack.grpcAddress}`,
+    interceptors: [
+      (next) => (req) => {
+        if (!req.header.has('authorization')) req.header.set('authorization', `Bearer ${token}`);
+        else if (req.header.get('authorization') === '') req.header.delete('authorization');
+        return next(req);
+      },
+    ],
+  });
+  const client = <S extends DescService>(service: S): Client<S> => createClient(service, transport);
+  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), operations: client(OperationService) };
+}
+export type GrpcClients = ReturnType<typeof grpcClients>;
