@@ -3,6 +3,7 @@ import type { Db } from '../db/client';
 import type { ObjectStore } from '../lib/object-store';
 import type { SecretBox } from '../lib/secrets';
 import { createCacheMaintenanceActivities } from './cache/maintenance';
+import { createCacheWarmActivities } from './cache/warm';
 import { createDbActivities } from './db';
 import { createRepositoryBatchActivities } from './catalogue/repository-batch';
 import type { HarborInstances } from './harbor/instances';
@@ -71,6 +72,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCleanupScheduleActivities(deps),
     ...createReplicationFollowerActivities(deps),
     ...createCacheMaintenanceActivities(deps),
+    ...createCacheWarmActivities(deps),
   };
 }
 

@@ -36,6 +36,8 @@ export interface OperationView {
   closedAt: string | null;
   result?: unknown;
   problem?: Problem;
+  /** How far a running operation is, for workflows that answer a `progress` query. */
+  progress?: unknown;
 }
 
 export type MutationOutcome<R> =
@@ -99,7 +101,10 @@ function withoutSealedSecrets(value: unknown): unknown {
   return value;
 }
 
-/** The operation resource for one workflow run, with its result or problem once closed. */
+/** Workflow types that answer a `progress` query: a running operation of theirs shows how far it is. */
+const REPORTS_PROGRESS = new Set(['virtualRegistryWarmWorkflow', 'virtualRegistryCachePurgeWorkflow', 'cleanupRunWorkflow', 'storageReclaimWorkflow', 'replicationExecutionWorkflow']);
+
+/** The operation resource for one workflow run, with its result or problem once closed, its progress while running. */
 export async function readOperation(client: Client, workflowId: string, runId: string): Promise<OperationView | null> {
   const handle = client.workflow.getHandle(workflowId, runId);
   let description: WorkflowExecutionDescription;
@@ -117,6 +122,10 @@ export async function readOperation(client: Client, workflowId: string, runId: s
     startedAt: description.startTime.toISOString(),
     closedAt: description.closeTime?.toISOString() ?? null,
   };
+  // A query needs a worker: with none (or a slow one), the operation still answers, without its progress.
+  if (status === 'running' && REPORTS_PROGRESS.has(description.type)) {
+    view.progress = await client.withDeadline(Date.now() + 2_000, () => handle.query('progress')).catch(() => undefined);
+  }
   if (status === 'completed') view.result = withoutSealedSecrets(await handle.result());
   if (status === 'failed' || status === 'timed_out' || status === 'terminated' || status === 'canceled') {
     view.problem = await handle.result().then(

@@ -24,6 +24,8 @@ export const upstreamCheckWorkflowId = (tenant: string, name: string) => `upstre
 export const virtualRegistryWorkflowId = (tenant: string, name: string) => `virtual-registry:${tenant}/${name}`;
 /** One purge of a virtual registry's cache at a time. */
 export const virtualRegistryCacheWorkflowId = (tenant: string, name: string) => `virtual-registry-cache:${tenant}/${name}`;
+/** One warm of a version at a time: a second request for it joins the running one. */
+export const virtualRegistryWarmWorkflowId = (tenant: string, registry: string, name: string, reference: string) => `virtual-registry-warm:${tenant}/${registry}/${name}@${reference}`;
 export const cleanupPolicyWorkflowId = (registry: string, project: string) => `cleanup-policy:${registry}/${project}`;
 export const cleanupTenantPolicyWorkflowId = (tenant: string) => `cleanup-policy:tenant/${tenant}`;
 /** A project's cleanup Schedule; its runs are `cleanupRunWorkflowId(…, 'scheduled')` plus the Schedule's timestamp. */

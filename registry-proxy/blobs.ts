@@ -13,7 +13,7 @@ export interface BlobDeps {
   db: Db;
   store: ObjectStore;
   upstreams: UpstreamClient;
-  logger: Logger;
+  logger: Pick<Logger, 'warn'>;
 }
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` against `size`; null when unsatisfiable or not one range. */
@@ -23,6 +23,8 @@ export function parseRange(header: string, size: number): { start: number; end: 
   const [start, end] = m[1] === '' ? [Math.max(0, size - Number(m[2])), size - 1] : [Number(m[1]), m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)];
   return start <= end && start < size ? { start, end } : null;
 }
+
+const isResponse = (x: PullResponse | UpstreamFailure | 'absent'): x is PullResponse => typeof x === 'object' && 'headers' in x;
 
 /** How a fetch of one (upstream, digest) ended, for the pulls that waited on it. */
 type Flight = 'committed' | 'absent' | UpstreamFailure;
@@ -112,7 +114,60 @@ export function createBlobPulls(deps: BlobDeps) {
     return { status: 200, headers, body: client };
   }
 
+  /** Joins the running fetch of (u, digest), or leads a new one: only a leader gets the upstream's answer. */
+  async function join(target: PullTarget, u: PullUpstream, name: string, digest: string): Promise<{ led: PullResponse | UpstreamFailure | 'absent' | null; flight: Promise<Flight> }> {
+    const key = `${u.id}/${digest}`;
+    const running = flights.get(key);
+    if (running) return { led: null, flight: running };
+    let settle!: (f: Flight) => void;
+    const flight = new Promise<Flight>((resolve) => (settle = resolve));
+    flights.set(key, flight);
+    void flight.then(() => flights.delete(key));
+    try {
+      return { led: await lead(target, u, name, digest, settle), flight };
+    } catch (err) {
+      settle({ upstream: u.name, status: null, reason: `could not be fetched: ${(err as Error).message}` }); // never leave followers waiting
+      throw err;
+    }
+  }
+
   return {
+    /**
+     * Fetches a blob into the cache with no client (a warm): from the first upstream that has it, as a
+     * pull would, joining a pull already fetching it; `onBytes` sees the bytes go by. Its size, and
+     * whether it was cached already; else the error answer a pull would have had.
+     */
+    async fill(target: PullTarget, name: string, digest: string, onBytes: (n: number) => void): Promise<{ size: number; cached: boolean } | PullResponse> {
+      const cachedSize = async () => {
+        const cached = await fromCache(target, name, digest, undefined, true);
+        return cached ? Number(cached.headers['content-length']) : null;
+      };
+      const already = await cachedSize();
+      if (already !== null) return { size: already, cached: true };
+      const failures: UpstreamFailure[] = [];
+      for (const u of target.upstreams) {
+        const { led, flight } = await join(target, u, name, digest);
+        if (led && isResponse(led)) {
+          // A digest mismatch cuts this stream; the flight says why.
+          try {
+            for await (const chunk of led.body as Readable) onBytes((chunk as Buffer).length);
+          } catch {
+            /* the flight's outcome below */
+          }
+        }
+        const outcome = await flight;
+        if (outcome === 'absent') continue;
+        if (outcome === 'committed') {
+          const size = await cachedSize();
+          if (size !== null) return { size, cached: false };
+          continue;
+        }
+        failures.push(outcome);
+      }
+      if (target.upstreams.length === 0) return errorResponse(ociError(404, 'NAME_UNKNOWN', 'the virtual registry has no upstreams'));
+      return notFoundOrFailed('BLOB_UNKNOWN', `blob ${digest} of ${name}`, failures);
+    },
+
     async pull(target: PullTarget, name: string, digest: string, opts: { range?: string; headOnly: boolean }): Promise<PullResponse> {
       const cached = await fromCache(target, name, digest, opts.range, opts.headOnly);
       if (cached) return cached;
@@ -136,29 +191,13 @@ export function createBlobPulls(deps: BlobDeps) {
             continue;
           }
         }
-        const key = `${u.id}/${digest}`;
-        const running = flights.get(key);
+        const { led, flight } = await join(target, u, name, digest);
         let outcome: Flight | PullResponse;
-        if (running) {
-          outcome = await running;
-        } else {
-          let settle!: (f: Flight) => void;
-          const flight = new Promise<Flight>((resolve) => (settle = resolve));
-          flights.set(key, flight);
-          void flight.then(() => flights.delete(key));
-          let led;
-          try {
-            led = await lead(target, u, name, digest, settle);
-          } catch (err) {
-            settle({ upstream: u.name, status: null, reason: `could not be fetched: ${(err as Error).message}` }); // never leave followers waiting
-            throw err;
-          }
-          // A ranged pull of a miss: the whole blob is fetched into the cache, the range served from there.
-          if (typeof led === 'object' && 'status' in led && 'headers' in led && opts.range !== undefined) {
-            (led.body as Readable).resume();
-            outcome = await flight;
-          } else outcome = led;
-        }
+        // A ranged pull of a miss: the whole blob is fetched into the cache, the range served from there.
+        if (led && isResponse(led) && opts.range !== undefined) {
+          (led.body as Readable).resume();
+          outcome = await flight;
+        } else outcome = led ?? (await flight);
         if (outcome === 'absent') continue;
         if (outcome === 'committed') {
           const served = await fromCache(target, name, digest, opts.range, false);

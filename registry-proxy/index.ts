@@ -16,7 +16,7 @@ export interface PullDeps {
   /** Where cached manifests and blobs live (storage/: the filesystem, or S3). */
   store: ObjectStore;
   secrets: SecretBox;
-  logger: Logger;
+  logger: Pick<Logger, 'warn'>;
 }
 
 /** The virtual registries' read-only OCI distribution service (issue #16), for the API's `/v2/` routes. */

@@ -49,6 +49,13 @@ export const profiles = {
   /** The virtual registries' cache: a batch of rows and the objects they free, in our PostgreSQL and object store. */
   cache: { startToCloseTimeout: '2 minutes', retry: untilBack },
 
+  /**
+   * Fetching a model version into the virtual registries' cache (a warm): a multi-GB blob at a slow
+   * upstream takes a while, so a long start-to-close with a heartbeat per 8 MiB; an upstream that
+   * stays down fails the warm after a few attempts rather than retrying for hours.
+   */
+  cacheFill: { startToCloseTimeout: '2 hours', heartbeatTimeout: '1 minute', retry: { ...upstream, maximumAttempts: 5 } },
+
   /** The inbox sweep runs on a Schedule: a few attempts, then the next run tries again. */
   sweep: { startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } },
 } satisfies Record<string, ActivityOptions>;

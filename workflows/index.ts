@@ -16,6 +16,7 @@ export * from './replications';
 export * from './sync';
 export * from './virtual-registries';
 export * from './virtual-registry-cache';
+export * from './virtual-registry-warm';
 export * from './cleanup';
 export * from './cleanup-run';
 export * from './storage-reclaim';

@@ -132,6 +132,7 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
         ['DELETE', '/virtual-registries/{virtualRegistry}', 'registries.write'],
         ['PUT', '/virtual-registries/{virtualRegistry}/upstreams', 'registries.write'],
         ['DELETE', '/virtual-registries/{virtualRegistry}/cache', 'registries.write'],
+        ['POST', '/virtual-registries/{virtualRegistry}/warm', 'registries.write'],
       ] as const
     ).map(([method, tail, action]) => [`${method} /api/v1/tenants/{tenant}${tail}`, { action, resource: { kind: 'tenant-param', param: 'tenant' } } satisfies RoutePolicy]),
   ),

@@ -7,7 +7,7 @@ import { findLiveUpstream, findLiveVirtualRegistry, listUpstreams, listVirtualRe
 import type { SecretBox } from '../../lib/secrets';
 import { OperationKind, TenantName } from '../../lib/search-attributes';
 import type { SealedUpstreamCredential } from '../../lib/virtual-registries';
-import { upstreamCheckWorkflowId, upstreamWorkflowId, virtualRegistryCacheWorkflowId, virtualRegistryWorkflowId } from '../../lib/workflow-ids';
+import { upstreamCheckWorkflowId, upstreamWorkflowId, virtualRegistryCacheWorkflowId, virtualRegistryWarmWorkflowId, virtualRegistryWorkflowId } from '../../lib/workflow-ids';
 import {
   upstreamCheckWorkflow,
   upstreamCreateWorkflow,
@@ -18,6 +18,7 @@ import {
   virtualRegistryDeleteWorkflow,
   virtualRegistryUpdateWorkflow,
   virtualRegistryUpstreamsWorkflow,
+  virtualRegistryWarmWorkflow,
 } from '../../workflows';
 import { actorOf } from '../auth/context';
 import type { MutationDeps } from '../operations';
@@ -42,6 +43,8 @@ import {
   VirtualRegistryParams,
   VirtualRegistryPatchSchema,
   VirtualRegistrySchema,
+  WarmProgressSchema,
+  WarmRequestSchema,
 } from '../schemas/virtual-registries';
 
 const headers = IdempotencyKeyHeader;
@@ -124,6 +127,16 @@ const registryCachePurge = createRoute({
     "Removes the cache entries of the registry's upstreams (shared by every virtual registry that uses them) and the stored objects no other entry needs; the next pull fetches from the upstreams again. A workflow (`virtual-registry-cache:<tenant>/<registry>`): 202 with the operation when it takes longer than the wait.",
   request: { params: VirtualRegistryParams, query: CachePurgeQuery, headers },
   responses: { 200: json('Purged', CacheRemovalSchema), 202: acceptedResponse, 404: noRegistry },
+});
+const registryWarm = createRoute({
+  method: 'post',
+  path: `${registryPath}/warm`,
+  tags: registryTags,
+  summary: 'Prefetch a model version into the cache',
+  description:
+    "Fetches the version's manifest (an index's manifests too) and every blob it names from the first upstream that has it, as a pull would, so later pulls are cache hits. A workflow (`virtual-registry-warm:<tenant>/<registry>/<name>@<reference>`): 202 with the operation, whose `progress` (blobs and bytes done of the total, the blob being fetched) shows how far it is; 200 with the final progress when it ends within the wait. A version no upstream has is a 404 problem on the operation; an upstream that stays down fails it after a few attempts.",
+  request: { params: VirtualRegistryParams, headers, body: jsonBody(WarmRequestSchema) },
+  responses: { 200: json('Warmed', WarmProgressSchema), 202: acceptedResponse, 400: problem('Invalid name or reference'), 404: noRegistry },
 });
 const registryUpstreams = createRoute({
   method: 'put',
@@ -239,6 +252,15 @@ export function createVirtualRegistriesRouter(deps: { db: Db; mutations: Mutatio
     const { tenant, virtualRegistry } = c.req.valid('param');
     const { name } = c.req.valid('query');
     const outcome = await run(c, virtualRegistryCacheWorkflowId(tenant, virtualRegistry), 'virtual-registry.cache-purge', tenant, virtualRegistryCachePurgeWorkflow, [{ tenant, virtualRegistry, ...(name ? { name } : {}), actor: actorOf(c) }]);
+    if (!outcome.done) return outcome.response;
+    return c.json(outcome.result, 200);
+  });
+
+  router.openapi(registryWarm, async (c) => {
+    const { tenant, virtualRegistry } = c.req.valid('param');
+    const { name, reference } = c.req.valid('json');
+    if (!(await findLiveVirtualRegistry(deps.db, tenant, virtualRegistry))) return notFoundProblem(c, 'Virtual registry not found', `no virtual registry "${virtualRegistry}" in tenant ${tenant}`);
+    const outcome = await run(c, virtualRegistryWarmWorkflowId(tenant, virtualRegistry, name, reference), 'virtual-registry.warm', tenant, virtualRegistryWarmWorkflow, [{ tenant, virtualRegistry, name, reference, actor: actorOf(c) }]);
     if (!outcome.done) return outcome.response;
     return c.json(outcome.result, 200);
   });

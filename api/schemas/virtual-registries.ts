@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { REPOSITORY_NAME, SHA256_DIGEST, TAG } from '../../lib/oci-distribution';
 import { MAX_UPSTREAMS } from '../../lib/virtual-registries';
 import { line, singleLine, text } from '../../lib/text';
 import { pathName } from './common';
@@ -121,3 +122,28 @@ export const CacheRemovalSchema = z
     objects: z.number().int().min(0).openapi({ description: 'Stored objects deleted (those no remaining entry points to)' }),
   })
   .openapi('CacheRemoval');
+
+export const WarmRequestSchema = z
+  .object({
+    name: z.string().min(1).max(255).regex(REPOSITORY_NAME).openapi({ description: 'The model as in a pull address (an OCI repository name), e.g. `acme/llama-ft`', example: 'acme/llama-ft' }),
+    reference: z
+      .string()
+      .min(1)
+      .max(128)
+      .refine((r) => TAG.test(r) || SHA256_DIGEST.test(r), 'a tag or a sha256:<64 hex> digest')
+      .openapi({ description: 'A tag or a `sha256:` digest', example: '1.2.0' }),
+  })
+  .openapi('WarmRequest');
+
+export const WarmProgressSchema = z
+  .object({
+    status: z.enum(['resolving', 'fetching', 'done']),
+    digest: z.string().nullable().openapi({ description: "The version's manifest digest, once resolved" }),
+    blobsTotal: z.number().int().min(0),
+    blobsDone: z.number().int().min(0),
+    bytesTotal: z.number().int().min(0),
+    bytesDone: z.number().int().min(0),
+    blobsCached: z.number().int().min(0).openapi({ description: 'Blobs that were in the cache already' }),
+    current: z.string().nullable().openapi({ description: 'The blob being fetched' }),
+  })
+  .openapi('WarmProgress');
