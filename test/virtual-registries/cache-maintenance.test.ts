@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { eq, sql } from 'drizzle-orm';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheEntries } from '../../db/schema';
@@ -146,5 +147,7 @@ describe("a virtual registry's cache housekeeping", () => {
     const workflowId = virtualRegistryCacheWorkflowId(tenant, name);
     const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
     await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId)).resolves.toBeUndefined();
+    // Committed, test/workflows/replay.test.ts replays it against every later change of the code.
+    if (process.env.RECORD_HISTORIES === '1') writeFileSync(new URL('../histories/virtual-registry-cache-purge.json', import.meta.url), historyToJSON(history));
   });
 });

@@ -1,5 +1,8 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushModel } from '../harbor/oci-push';
 import { bearer } from '../support/auth';
@@ -7,6 +10,8 @@ import { startStackWithTenant } from '../support/fixtures';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import { uniqueName, type TestStack } from '../support/stack';
+import { workflowBundle } from '../support/workflow-bundle';
+import { virtualRegistryWarmWorkflowId } from '../../lib/workflow-ids';
 import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
 import { cacheEntriesOf, createUpstream, createVirtualRegistry, sha256 } from './pull-support';
 
@@ -122,6 +127,12 @@ describe('warming a virtual registry (POST …/virtual-registries/{registry}/war
     const [audit] = await stack.database.sql<{ details: Record<string, unknown> }[]>`
       select details from modelregistry.audit_events where action = 'virtual_registry.warmed' and resource = ${`tenants/${tenant}/virtual-registries/${registry}`} order by occurred_at limit 1`;
     expect(audit!.details).toMatchObject({ name: repository, reference: '1.2.0', digest: model.digest, blobs: 3, blobsCached: 0 });
+
+    const workflowId = virtualRegistryWarmWorkflowId(tenant, registry, repository, '1.2.0');
+    const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId)).resolves.toBeUndefined();
+    // Committed, test/workflows/replay.test.ts replays it against every later change of the code.
+    if (process.env.RECORD_HISTORIES === '1') writeFileSync(new URL('../histories/virtual-registry-warm.json', import.meta.url), historyToJSON(history));
   });
 
   it('shows its progress on the operation while a blob streams in', async () => {
