@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import * as oidc from 'openid-client';
 
@@ -21,9 +22,16 @@ export interface TokenVerifier {
   verify(token: string): Promise<JWTPayload>;
 }
 
+/** Verified tokens remembered at most this long (and never past their `exp`), so a key the issuer withdraws stops working soon. */
+const VERIFIED_TTL_MS = 5 * 60_000;
+const MAX_VERIFIED = 10_000;
+
 /**
  * Verifies bearer tokens against the issuer's JWKS. Keys are fetched lazily, cached by jose and
- * re-fetched when a token names a key id not seen yet, so the issuer can rotate keys.
+ * re-fetched when a token names a key id not seen yet, so the issuer can rotate keys. A token that
+ * verified is remembered by its SHA-256 (never the token itself) until it expires, at most five
+ * minutes: a client sends the same token for many requests, and the signature check is most of a
+ * small read's CPU. Rejected tokens are never remembered.
  */
 export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
@@ -43,8 +51,20 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
       throw err;
     }));
 
+  const verified = new Map<string, { payload: JWTPayload; until: number }>();
+  const remember = (key: string, payload: JWTPayload) => {
+    const until = Math.min(Date.now() + VERIFIED_TTL_MS, (payload.exp ?? 0) * 1000);
+    if (until <= Date.now()) return;
+    if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+    verified.set(key, { payload, until });
+  };
+
   return {
     async verify(token) {
+      const key = createHash('sha256').update(token).digest('base64url');
+      const hit = verified.get(key);
+      if (hit && hit.until > Date.now()) return hit.payload;
+      if (hit) verified.delete(key);
       let keySet;
       try {
         keySet = await keys();
@@ -59,6 +79,7 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
           clockTolerance: opts.clockToleranceSeconds,
           requiredClaims: ['exp', 'sub'],
         });
+        remember(key, payload);
         return payload;
       } catch (err) {
         // jose raises its own errors for everything about the token; anything else is the key fetch failing.
