@@ -69,6 +69,17 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
   const grpc = opts.grpc
     ? await startGrpcServer({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps }, { port: 0, host: '127.0.0.1' })
     : undefined;
+  const stop = async () => {
+    server.close();
+    await grpc?.close();
+    await worker?.stop();
+    await auth.stop();
+    await database.close();
+    await harbor.stop();
+    await temporal.teardown();
+    await Promise.all([registry.stop(), kafka.stop(), postgres.stop()]);
+  };
+  stopOnCrash(stop);
   const headers = { 'content-type': 'application/json', ...bearer(auth.adminToken) };
   const call = (method: string, path: string, body?: unknown) => fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 
@@ -104,17 +115,26 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
       mkdirSync('bench/results', { recursive: true });
       writeFileSync(`bench/results/${name}.json`, `${JSON.stringify(full, null, 2)}\n`);
     },
-    async stop() {
-      server.close();
-      await grpc?.close();
-      await worker?.stop();
-      await auth.stop();
-      await database.close();
-      await harbor.stop();
-      await temporal.teardown();
-      await Promise.all([registry.stop(), kafka.stop(), postgres.stop()]);
-    },
+    stop,
   };
+}
+
+/**
+ * A benchmark that throws (or is interrupted) stops every server it started before it exits, instead
+ * of leaving PostgreSQL, Kafka, Temporal, the registry, the emulator and the worker behind; a stop that
+ * hangs is cut short after 30 s.
+ */
+function stopOnCrash(stop: () => Promise<void>) {
+  const crash = (why: unknown) => {
+    console.error('benchmark failed:', why);
+    setTimeout(() => process.exit(1), 30_000).unref();
+    void stop()
+      .catch((err: unknown) => console.error('stopping the servers:', err))
+      .finally(() => process.exit(1));
+  };
+  process.once('uncaughtException', crash);
+  process.once('unhandledRejection', crash);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => crash(signal));
 }
 
 /** BENCH_CPU_PROFILE=<dir>: the worker and emulator processes write V8 CPU profiles there. */
