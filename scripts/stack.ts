@@ -180,7 +180,8 @@ async function shutdown() {
   logger.info('stopping');
   api.close();
   await grpc.close();
-  worker.shutdown();
+  // The SDK's own signal handlers may have begun draining the worker already.
+  if (worker.getState() === 'RUNNING') worker.shutdown();
   await workerRun;
   await connection.close();
   await nativeConnection.close();
