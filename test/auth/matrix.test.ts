@@ -1,9 +1,8 @@
-import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../api/auth/actions';
 import { ROUTE_POLICIES, type RoutePolicy } from '../../api/auth/route-policies';
 import { encodeOperationId } from '../../api/operations';
-import { bearer, withToken } from '../support/auth';
+import { bearer, forgedToken, withToken } from '../support/auth';
 import { jsonRequest, readJson } from '../support/http';
 import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
@@ -101,21 +100,7 @@ describe('auth matrix', () => {
       ['not yet valid', async () => bearer(await stack.auth.issuer.sign({ sub: 'x', realm_access: { roles: ['platform-admin'] } }, { notBeforeSeconds: 600 }))],
       ['wrong audience', async () => bearer(await stack.auth.issuer.sign({ sub: 'x', realm_access: { roles: ['platform-admin'] } }, { audience: 'account' }))],
       ['wrong issuer', async () => bearer(await stack.auth.issuer.sign({ sub: 'x', realm_access: { roles: ['platform-admin'] } }, { issuer: 'https://evil.example' }))],
-      [
-        'bad signature',
-        async () => {
-          const { privateKey } = await generateKeyPair('RS256');
-          const good = await stack.auth.issuer.sign({ sub: 'x' });
-          const kid = JSON.parse(Buffer.from(good.split('.')[0]!, 'base64url').toString()).kid as string;
-          const forged = await new SignJWT({ sub: 'x', realm_access: { roles: ['platform-admin'] } })
-            .setProtectedHeader({ alg: 'RS256', kid })
-            .setIssuer(stack.auth.issuer.issuer)
-            .setAudience('model-registry')
-            .setExpirationTime('1h')
-            .sign(privateKey);
-          return bearer(forged);
-        },
-      ],
+      ['bad signature', async () => bearer(await forgedToken(stack.auth.issuer))],
       ['alg none', () => Promise.resolve(bearer(`${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', realm_access: { roles: ['platform-admin'] } })).toString('base64url')}.`))],
     ];
     it.each(variants)('%s → 401 problem with a Bearer challenge on every protected route', async (label, headers) => {

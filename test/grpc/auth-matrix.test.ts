@@ -1,6 +1,5 @@
 import { create, type DescMethod, type DescService } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
-import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../api/auth/actions';
 import { RPC_POLICIES } from '../../api/auth/rpc-policies';
@@ -8,6 +7,7 @@ import type { RoutePolicy } from '../../api/auth/route-policies';
 import { API_SERVICES, STANDARD_SERVICES, undeclaredRpcs } from '../../api/grpc/server';
 import { encodeOperationId } from '../../api/operations';
 import { createTenant, onboardProject } from '../support/fixtures';
+import { forgedToken } from '../support/auth';
 import { grpcClients } from '../support/grpc';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
@@ -106,21 +106,7 @@ describe('gRPC auth matrix', () => {
       ['not bearer', () => Promise.resolve('Basic YWRtaW46YWRtaW4=')],
       ['expired', async () => `Bearer ${await stack.auth.issuer.sign({ sub: 'x', realm_access: { roles: ['platform-admin'] } }, { ttlSeconds: -120 })}`],
       ['wrong audience', async () => `Bearer ${await stack.auth.issuer.sign({ sub: 'x', realm_access: { roles: ['platform-admin'] } }, { audience: 'account' })}`],
-      [
-        'bad signature',
-        async () => {
-          const { privateKey } = await generateKeyPair('RS256');
-          const good = await stack.auth.issuer.sign({ sub: 'x' });
-          const kid = JSON.parse(Buffer.from(good.split('.')[0]!, 'base64url').toString()).kid as string;
-          const forged = await new SignJWT({ sub: 'x', realm_access: { roles: ['platform-admin'] } })
-            .setProtectedHeader({ alg: 'RS256', kid })
-            .setIssuer(stack.auth.issuer.issuer)
-            .setAudience('model-registry')
-            .setExpirationTime('1h')
-            .sign(privateKey);
-          return `Bearer ${forged}`;
-        },
-      ],
+      ['bad signature', async () => `Bearer ${await forgedToken(stack.auth.issuer)}`],
     ];
     it.each(variants)('%s → UNAUTHENTICATED on every RPC', async (label, authorization) => {
       const value = await authorization();

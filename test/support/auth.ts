@@ -1,6 +1,7 @@
 import type { AuthDeps } from '../../api/auth/middleware';
 import { createEmbeddedPdp } from '../../api/auth/pdp';
 import { createTokenVerifier } from '../../api/auth/verifier';
+import { generateKeyPair, SignJWT } from 'jose';
 import { startLocalIssuer, type LocalIssuer, type TokenRequest } from '../../scripts/local-issuer';
 
 export interface TestAuth {
@@ -25,6 +26,19 @@ export async function startTestAuth(): Promise<TestAuth> {
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** A platform administrator's token naming the issuer's key id but signed with another key: a forged signature. */
+export async function forgedToken(issuer: LocalIssuer): Promise<string> {
+  const { privateKey } = await generateKeyPair('RS256');
+  const good = await issuer.sign({ sub: 'x' });
+  const kid = (JSON.parse(Buffer.from(good.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
+  return new SignJWT({ sub: 'x', realm_access: { roles: ['platform-admin'] } })
+    .setProtectedHeader({ alg: 'RS256', kid })
+    .setIssuer(issuer.issuer)
+    .setAudience(issuer.audience)
+    .setExpirationTime('1h')
+    .sign(privateKey);
+}
 
 /** Requests of an app carrying `token` unless the request sets its own Authorization header. */
 export function withToken<A extends { request: (input: string, init?: RequestInit) => Response | Promise<Response>; fetch: (req: Request) => Response | Promise<Response> }>(app: A, token: string) {
