@@ -81,8 +81,10 @@ const violations = (errors: FieldIssue[] | undefined, request: DescMessage | und
 /** A problem as a ConnectError: its code, the detail as message, field violations as a google.rpc.BadRequest detail. */
 export function problemError(p: Problem, request: DescMessage | undefined, metadata: Record<string, string> = {}, extraDetails: NonNullable<ConstructorParameters<typeof ConnectError>[3]> = []): ConnectError {
   const code = codeOf(p);
-  const details = code === Code.InvalidArgument ? [{ desc: BadRequestSchema, value: { fieldViolations: violations(p.errors, request) } }] : [];
-  const message = p.detail ? `${p.title}: ${p.detail}` : p.title;
+  const fieldViolations = code === Code.InvalidArgument ? violations(p.errors, request) : [];
+  const details = code === Code.InvalidArgument ? [{ desc: BadRequestSchema, value: { fieldViolations } }] : [];
+  // The message names the request message's fields, as the violations do, not REST's `body.…`.
+  const message = fieldViolations.length > 0 ? `${p.title}: ${fieldViolations.map((v) => `${v.field}: ${v.description}`).join('; ')}` : p.detail ? `${p.title}: ${p.detail}` : p.title;
   return new ConnectError(message, code, { 'problem-type': p.type, ...metadata }, [...details, ...extraDetails]);
 }
 

@@ -7,6 +7,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { file_grpc_health_v1_health, Health } from '../../gen/grpc/health/v1/health_pb';
+import { file_google_rpc_error_details } from '../../gen/google/rpc/error_details_pb';
 import { file_grpc_reflection_v1_reflection, ServerReflection as ReflectionV1 } from '../../gen/grpc/reflection/v1/reflection_pb';
 import { file_grpc_reflection_v1alpha_reflection, ServerReflection as ReflectionV1alpha } from '../../gen/grpc/reflection/v1alpha/reflection_pb';
 import { file_modelregistry_v1_models, ModelService } from '../../gen/modelregistry/v1/models_pb';
@@ -52,6 +53,8 @@ const FILES: readonly DescFile[] = [
   file_grpc_health_v1_health,
   file_grpc_reflection_v1_reflection,
   file_grpc_reflection_v1alpha_reflection,
+  // Not used by any service, but named in error details: grpcurl decodes a BadRequest through reflection.
+  file_google_rpc_error_details,
 ];
 
 /** Every served RPC without an entry in the policy table, and every entry that is no served RPC. */

@@ -45,7 +45,7 @@ describe('problems as gRPC statuses', () => {
     const problem = problemBody(400, 'validation', 'Request validation failed', 'body.tenantId: required', { errors: [{ field: 'body.tenantId', message: 'required', code: 'invalid_type' }] });
     const error = problemError(problem, OnboardProjectRequestSchema, { 'X-Operation-Id': 'op-1' });
     expect(error.code).toBe(Code.InvalidArgument);
-    expect(error.rawMessage).toBe('Request validation failed: body.tenantId: required');
+    expect(error.rawMessage).toBe('Request validation failed: tenant_id: required');
     expect(error.metadata.get('problem-type')).toBe(problem.type);
     expect(error.metadata.get('x-operation-id')).toBe('op-1');
     expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations).toEqual([expect.objectContaining({ field: 'tenant_id', description: 'required', reason: 'invalid_type' })]);

@@ -73,6 +73,12 @@ describe('gRPC health and reflection', () => {
     expect(JSON.parse(got.stdout)).toMatchObject({ name: tenant, companyName: 'Acme' });
     const denied = await run(grpcurl, ['-plaintext', '-d', JSON.stringify({ name: tenant }), stack.grpcAddress, 'modelregistry.v1.TenantService/GetTenant']).catch((e: { stderr: string }) => e);
     expect((denied as { stderr: string }).stderr).toMatch(/Code: Unauthenticated/);
+    // Field violations decoded through reflection, named as the request's fields.
+    const invalid = (await run(grpcurl, ['-plaintext', '-H', `authorization: Bearer ${stack.auth.adminToken}`, '-d', JSON.stringify({ name: 'BAD NAME' }), stack.grpcAddress, 'modelregistry.v1.TenantService/CreateTenant']).catch((e: { stderr: string }) => e)) as { stderr: string };
+    expect(invalid.stderr).toMatch(/Code: InvalidArgument/);
+    expect(invalid.stderr).toMatch(/"fieldViolations"/);
+    expect(invalid.stderr).toMatch(/"field": "company_name"/);
+    expect(invalid.stderr).not.toMatch(/body\./);
     const health = await run(grpcurl, ['-plaintext', stack.grpcAddress, 'grpc.health.v1.Health/Check']);
     expect(JSON.parse(health.stdout)).toEqual({ status: 'SERVING' });
   });
