@@ -7,8 +7,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -18,6 +19,7 @@ import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { logger } from '../composition/logger';
 import { createSecretBox } from '../lib/secrets';
+import { createFsObjectStore } from '../storage/fs';
 import { startKafka } from '../test/servers/kafka';
 import { startOciRegistry } from '../test/servers/oci-registry';
 import { startPostgres } from '../test/servers/postgres';
@@ -43,6 +45,8 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
   const secrets = createSecretBox(secretsKey);
   const auth = await startTestAuth();
   const taskQueue = 'bench';
+  // The virtual registries' cache on disk, shared by the API's pull path and the worker's purges, as deployed.
+  const cacheDir = mkdtempSync(join(tmpdir(), 'modelregistry-bench-cache-'));
   const served: { fetch?: (req: Request) => Response | Promise<Response> } = {};
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: (req) => served.fetch!(req), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
@@ -61,9 +65,10 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
         KAFKA_BROKERS: kafka.bootstrap,
         KAFKA_TOPIC: 'bench-events',
         WEBHOOK_RECEIVER_URL: opts.webhooksToApi ? `${base}/api/v1/webhooks/harbor` : 'http://127.0.0.1:9/unused',
+        CACHE_DIR: cacheDir,
       }, { nodeArgs: profileArgs() })
     : undefined;
-  const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps, webhookDispatchConcurrency: opts.dispatchConcurrency });
+  const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps, webhookDispatchConcurrency: opts.dispatchConcurrency, cacheStore: createFsObjectStore(cacheDir) });
   served.fetch = app.fetch;
   // The gRPC API beside it, as the API process serves it: the same database, Temporal, token issuer.
   const grpc = opts.grpc
@@ -78,6 +83,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     await harbor.stop();
     await temporal.teardown();
     await Promise.all([registry.stop(), kafka.stop(), postgres.stop()]);
+    rmSync(cacheDir, { recursive: true, force: true });
   };
   stopOnCrash(stop);
   const headers = { 'content-type': 'application/json', ...bearer(auth.adminToken) };
@@ -92,6 +98,8 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     headers,
     /** The worker process's pid, to read its memory from /proc. */
     workerPid: worker?.child.pid,
+    /** The directory of the API's virtual registry cache (the filesystem store). */
+    cacheDir,
     /** The OCI registry behind the emulator. */
     registryUrl: registry.url,
     call,

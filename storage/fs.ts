@@ -7,6 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from '../lib/object-store';
 
 const TMP = '.tmp';
+/** Reads of 1 MiB, not the default 64 KiB: a blob served from the cache then costs a sixteenth of the chunks on its way to the socket. */
+const READ_CHUNK = 1024 * 1024;
 
 /** The cache on the local filesystem under `root`: written to `.tmp/` first, renamed into place when whole. */
 export function createFsObjectStore(root: string): ObjectStore {
@@ -45,7 +47,7 @@ export function createFsObjectStore(root: string): ObjectStore {
       const file = path(key);
       const size = await sizeOf(file);
       if (size === null) return null;
-      return { body: createReadStream(file, range ? { start: range.start, end: range.end } : {}) as Readable, size };
+      return { body: createReadStream(file, { highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) }) as Readable, size };
     },
     async head(key) {
       const size = await sizeOf(path(key));

@@ -1,0 +1,160 @@
+/**
+ * The virtual registries' pull path (issue #16), each figure against its baseline in the same run:
+ * a cache miss (streamed from the upstream, teed into the cache) against GET of the same blob from
+ * the upstream directly; a cache hit against reading the cached object's file from disk; manifests
+ * by tag served from the cache against a bare Hono route answering the same bytes from memory.
+ * Blobs are read by bench/vr-read.ts and manifests loaded by autocannon, each in a process of its own.
+ *
+ *   npx tsx bench/virtual-registry.ts [blobMiB=200] [manifestSeconds=10]
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { pushBlob, putManifest } from '../test/harbor/oci-push';
+import { startOciRegistry } from '../test/servers/oci-registry';
+import { startBench } from './harness';
+
+const blobMiB = Number(process.argv[2] ?? 200);
+const manifestSeconds = Number(process.argv[3] ?? 10);
+const REPETITIONS = 5;
+const CONNECTIONS = 16;
+const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const run = promisify(execFile);
+
+const bench = await startBench({ worker: true });
+const upstream = await startOciRegistry();
+const tenant = 'bench';
+const api = `/api/v1/tenants/${tenant}`;
+async function must(method: string, path: string, body?: unknown) {
+  const res = await bench.call(method, path, body);
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<unknown>;
+}
+await must('POST', '/api/v1/tenants', { name: tenant, companyName: 'Bench', url: 'https://bench.example' });
+await must('POST', `${api}/upstreams`, { name: 'origin', url: upstream.url });
+await must('POST', `${api}/virtual-registries`, { name: 'models' });
+await must('PUT', `${api}/virtual-registries/models/upstreams`, [{ upstream: 'origin', position: 1 }]);
+
+const repository = 'acme/llama';
+const blob = await pushBlob(upstream.url, repository, randomBytes(blobMiB * 1024 * 1024), 'application/vnd.cncf.model.weight.v1.raw');
+const config = await pushBlob(upstream.url, repository, Buffer.from('{}'), 'application/vnd.cncf.model.config.v1+json');
+await putManifest(upstream.url, repository, '1.0.0', { schemaVersion: 2, mediaType: MANIFEST, config, layers: [blob] });
+
+const pullBase = `${bench.base}/v2/${tenant}/models/${repository}`;
+const direct = `${upstream.url}/v2/${repository}/blobs/${blob.digest}`;
+const through = `${pullBase}/blobs/${blob.digest}`;
+
+type Read = { bytes: number; seconds: number; digest: string; cache: string | null; cpuMs: number };
+/** One read by the reader process: MB/s, its CPU time, and this process's (the API's) CPU time meanwhile, ms per 100 MB. */
+async function read(source: string, expectCache?: string) {
+  const cpu = process.cpuUsage();
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/vr-read.ts', source, bench.token]);
+  const used = process.cpuUsage(cpu);
+  const r = JSON.parse(stdout) as Read;
+  if (r.digest !== blob.digest || r.bytes !== blob.size) throw new Error(`${source}: read ${r.bytes} bytes hashing to ${r.digest}`);
+  if (expectCache && r.cache !== expectCache) throw new Error(`${source}: x-cache ${r.cache}, expected ${expectCache}`);
+  const per100MB = (ms: number) => round((ms * 1e8) / r.bytes, 0);
+  return { mbPerS: round(r.bytes / 1e6 / r.seconds), readerCpuMsPer100MB: per100MB(r.cpuMs), apiCpuMsPer100MB: per100MB((used.user + used.system) / 1000) };
+}
+type Run = Awaited<ReturnType<typeof read>>;
+/** The blob's cache entry is committed once the stream has ended; a HEAD says when (hit). */
+async function committed() {
+  for (const until = Date.now() + 60_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+    const res = await fetch(through, { method: 'HEAD', headers: bench.headers });
+    if (res.headers.get('x-cache') === 'hit') return;
+  }
+  throw new Error('the miss was not cached within 60 s');
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+/** Each pair alternates which side goes first, so neither always meets a warmer machine. */
+async function pairs(a: () => Promise<Run>, b: () => Promise<Run>, between?: (i: number) => Promise<void>) {
+  const runs = { a: [] as Run[], b: [] as Run[] };
+  for (let i = 0; i < REPETITIONS; i++) {
+    const order = i % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
+    for (const side of order) runs[side].push(await (side === 'a' ? a : b)());
+    await between?.(i);
+  }
+  return runs;
+}
+
+// Other processes on the machine share its two cores: the load is recorded with the figures.
+const loadBefore = loadavg()[0]!;
+// Miss vs direct: every miss meets an empty cache (purged after each); the last miss stays cached for the hits.
+const missRuns = await pairs(
+  () => read(through, 'miss'),
+  () => read(direct),
+  async (i) => {
+    await committed();
+    if (i < REPETITIONS - 1) await must('DELETE', `${api}/virtual-registries/models/cache`);
+  },
+);
+const [entry] = await bench.database.sql<{ object_storage_key: string }[]>`select object_storage_key from modelregistry.cache_entries where digest = ${blob.digest}`;
+const file = join(bench.cacheDir, entry!.object_storage_key);
+const hitRuns = await pairs(() => read(through, 'hit'), () => read(file));
+
+// Manifests by tag from the cache, and a bare route answering the same bytes from memory, in this process as the API is.
+const manifestUrl = `${pullBase}/manifests/1.0.0`;
+const first = await fetch(manifestUrl, { headers: bench.headers });
+const manifest = Buffer.from(await first.arrayBuffer());
+const cached = await fetch(manifestUrl, { headers: bench.headers });
+if (cached.headers.get('x-cache') !== 'hit') throw new Error(`manifest not served from the cache: ${cached.headers.get('x-cache')}`);
+const headers = Object.fromEntries(['content-type', 'content-length', 'docker-content-digest'].map((h) => [h, cached.headers.get(h)!]));
+await cached.arrayBuffer();
+const bare = new Hono().get('/manifest', (c) => c.body(manifest, 200, headers));
+const bareServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const s = serve({ fetch: bare.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+});
+
+type Cannon = { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
+async function load(url: string, seconds: number) {
+  const args = ['node_modules/autocannon/autocannon.js', '-j', '-c', String(CONNECTIONS), '-d', String(seconds), '-H', `authorization=Bearer ${bench.token}`, '-H', `accept=${MANIFEST}`, url];
+  const { stdout } = await run(process.execPath, args, { maxBuffer: 16 << 20 });
+  const r = JSON.parse(stdout) as Cannon;
+  if (r.non2xx || r.errors) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return { per_second: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, requests: r.requests.total };
+}
+const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/manifest`;
+await load(manifestUrl, 2); // warm-up: JIT, the pool's connections, the token's verification path
+await load(bareUrl, 2);
+const manifests = await load(manifestUrl, manifestSeconds);
+const bareRoute = await load(bareUrl, manifestSeconds);
+bareServer.close();
+const loadAfter = loadavg()[0]!;
+
+/** Medians of the runs. The API's CPU is this whole process's over the read: near 0 when the API serves nothing (direct, disk). */
+const summary = (runs: Run[]) => ({
+  median_mb_per_s: median(runs.map((r) => r.mbPerS)),
+  runs_mb_per_s: runs.map((r) => r.mbPerS),
+  reader_cpu_ms_per_100mb: median(runs.map((r) => r.readerCpuMsPer100MB)),
+  api_cpu_ms_per_100mb: median(runs.map((r) => r.apiCpuMsPer100MB)),
+});
+const ratio = (runs: { a: Run[]; b: Run[] }) => round(median(runs.a.map((r) => r.mbPerS)) / median(runs.b.map((r) => r.mbPerS)), 2);
+const results = {
+  benchmark: `virtual registry pull path: a ${blobMiB} MiB blob (miss vs the upstream directly, hit vs the cached file on disk; sha256 of every byte read, in a reader process of its own, ${REPETITIONS} alternating pairs, medians), manifests by tag from the cache vs a bare Hono route (autocannon, ${CONNECTIONS} connections, ${manifestSeconds} s, its own process)`,
+  blob_mib: blobMiB,
+  miss: summary(missRuns.a),
+  upstream_direct: summary(missRuns.b),
+  ratio_miss_to_direct: ratio(missRuns),
+  hit: summary(hitRuns.a),
+  disk: summary(hitRuns.b),
+  ratio_hit_to_disk: ratio(hitRuns),
+  manifests_from_cache: manifests,
+  bare_hono_route: bareRoute,
+  ratio_manifests_to_bare: round(manifests.per_second / bareRoute.per_second, 2),
+  goals: { ratio_miss_to_direct: 0.9, ratio_hit_to_disk: 0.8 },
+  load_average_1m: { before: round(loadBefore, 2), after: round(loadAfter, 2) },
+};
+console.table({
+  'miss / upstream direct (MB/s)': { figure: results.miss.median_mb_per_s, baseline: results.upstream_direct.median_mb_per_s, ratio: results.ratio_miss_to_direct, goal: '≥ 0.9' },
+  'hit / disk (MB/s)': { figure: results.hit.median_mb_per_s, baseline: results.disk.median_mb_per_s, ratio: results.ratio_hit_to_disk, goal: '≥ 0.8' },
+  'manifests / bare route (req/s)': { figure: manifests.per_second, baseline: bareRoute.per_second, ratio: results.ratio_manifests_to_bare, goal: '' },
+});
+bench.record('virtual-registry', results);
+await upstream.stop();
+await bench.stop();
