@@ -1,7 +1,8 @@
 /**
- * The candidates benchmark's project of 10,000 versions, made in minutes instead of the hour real
- * pushes through the emulator take (each emits a webhook the worker imports while the next pushes
- * compete with it): the same catalogue and the same Harbor view by cheaper roads.
+ * The candidates benchmark's project of 10,000 versions, made faster than by real pushes through
+ * the emulator (each emits a webhook the worker imports while the next pushes compete with it).
+ * The measured request reads only Harbor's listing and the catalogue, and both end as real pushes
+ * leave them (but for `push_time`, equal within a repository).
  *
  * - The versions are `pushModel`'s ModelPack artifacts (a config and two layers of their own each,
  *   as the run part pushes them), pushed to the OCI registry behind the emulator, so no webhook is
