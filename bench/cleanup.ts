@@ -11,22 +11,33 @@
  *    is polled until it ends. Its rate is measured from its own records: the audit rows it writes
  *    per removed version (first to last), and its row's start and end. Harbor must then hold
  *    exactly the newest release of each model, under its one tag.
- * 3. Candidates of a project of M versions (real pushes, ten per repository, catalogued):
- *    sequential `GET …/cleanup/candidates?limit=50`, against the Harbor listing the report reads
- *    (every repository, every artifact with tags, labels and immutability, as
- *    `gatherCleanupArtifacts` pages them) issued by a plain client, the two interleaved.
+ * 3. Candidates of a project of M versions (ten per repository, catalogued): sequential
+ *    `GET …/cleanup/candidates?limit=50`, against the Harbor listing the report reads (every
+ *    repository, every artifact with tags, labels and immutability, as `gatherCleanupArtifacts`
+ *    pages them) issued by a plain client, the two interleaved. Its project is made by
+ *    bench/cleanup-data.ts: the same artifacts pushed to the registry behind the emulator and one
+ *    push delivery each sent to the receiver, so the report reads what real pushes leave (Harbor's
+ *    listing, the catalogue's images, tags and manifests) without 10,000 pushes through the emulator
+ *    (an hour at 2.7/s): the pushes take minutes, the imports as long as the worker needs (24 min
+ *    at a load average of 10–20 in the recorded run).
  *
- *   npm run bench:cleanup -- [versions=1000] [candidateVersions=10000] [candidateRequests=50]
+ *   npm run bench:cleanup -- [versions=1000] [candidateVersions=10000] [candidateRequests=50] [--only candidates]
  *
- * 10,000 real pushes through the emulator take about an hour on a loaded 2-core machine (2.7/s);
- * the results are written once the run part is done, and again at the end.
+ * `--only candidates` skips parts 1 and 2 and writes `cleanup-candidates-<M>.json`; otherwise the
+ * results go to `cleanup.json`, once the run part is done and again at the end.
  */
 import { createHarborAdminClient } from '../test/support/harbor-admin';
+import { deliverPushes, pushBehindHarbor } from './cleanup-data';
 import { percentile, pushMany, startBench } from './harness';
 
-const versions = Number(process.argv[2] ?? 1000);
-const candidateVersions = Number(process.argv[3] ?? 10_000);
-const candidateRequests = Number(process.argv[4] ?? 50);
+const args = process.argv.slice(2);
+const only = args.indexOf('--only');
+if (only >= 0 && args[only + 1] !== 'candidates') throw new Error('--only takes "candidates"');
+const candidatesOnly = only >= 0;
+if (candidatesOnly) args.splice(only, 2);
+const versions = Number(args[0] ?? 1000);
+const candidateVersions = Number(args[1] ?? 10_000);
+const candidateRequests = Number(args[2] ?? 50);
 /** One in ten versions carries a second tag (`<tag>-rc`, a pre-release): removing it is an untag, the artifact stays. */
 const EXTRA_TAG_EVERY = 10;
 /** Ten versions per model, as a project's models keep a few dozen at most: the emulator reads a changed repository whole. */
@@ -49,12 +60,12 @@ const bench = await startBench({ worker: true, webhooksToApi: true });
 const client = createHarborAdminClient({ baseUrl: bench.harbor.url, username: bench.harbor.username, password: bench.harbor.password, timeoutMs: 30_000 });
 
 /** `count` versions over `repositories` repositories, one in `extraEvery` given a second tag `<tag>-rc` (the same manifest). */
-async function pushVersions(project: string, count: number, repositories: number, extraEvery: number | null) {
+async function pushVersions(project: string, count: number, repositories: number, extraEvery: number) {
   const started = performance.now();
   const pushed = await pushMany(bench.harbor.url, project, count, repositories, 8);
   const extraTags: { repository: string; digest: string; tag: string }[] = [];
   for (const [i, p] of pushed.entries()) {
-    if (extraEvery === null || i % extraEvery !== 0) continue;
+    if (i % extraEvery !== 0) continue;
     const manifest = await fetch(`${bench.harbor.url}/v2/${project}/${p.repository}/manifests/${p.tag}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
     const put = await fetch(`${bench.harbor.url}/v2/${project}/${p.repository}/manifests/${p.tag}-rc`, {
       method: 'PUT',
@@ -108,7 +119,8 @@ async function candidateTotals(project: string) {
   return res.body.totals as { candidates: number; protected: number; kept: number };
 }
 
-try {
+/** Parts 1 and 2: the plain loop's rate and the cleanup run's. */
+async function runPart() {
   // 1. Baseline: the plain loop, on a project of Harbor's own (no webhooks, no service).
   const baselineProject = 'bench-cleanup';
   const repositories = Math.max(1, Math.ceil(versions / PER_REPOSITORY));
@@ -197,19 +209,23 @@ try {
   const deleteRatio = round(cleanupRun.deletesPerSecond / baseline.deletesPerSecond, 2);
   console.log(`cleanup run: ${expected} versions removed (${untags} untags, ${expected - untags} artifact deletes), ${kept.size} newest releases kept`);
   console.log(`  first to last removal ${cleanupRun.deletingSeconds} s = ${cleanupRun.deletesPerSecond} deletes/s = ${deleteRatio}× the plain loop (${baseline.deletesPerSecond}/s); start to end of the run ${cleanupRun.wholeRunSeconds} s = ${cleanupRun.wholeRunDeletesPerSecond}/s`);
+  return { baseline, cleanupRun, deleteRatio };
+}
 
-  // Written now too, so a failure in the long part that follows keeps these figures.
-  bench.record('cleanup', { baseline, cleanupRun, deleteRatio, candidates: null });
-
-  // 3. Candidates of a project of `candidateVersions` versions.
+/** Part 3: the candidates report of a project of `candidateVersions` versions against the listing it reads. */
+async function candidatesPart() {
   const reportProject = 'bench-candidates';
   const reportRepositories = Math.max(1, Math.ceil(candidateVersions / PER_REPOSITORY));
   await bench.project(reportProject);
-  const report = await pushVersions(reportProject, candidateVersions, reportRepositories, null);
-  console.log(`candidates: pushed ${candidateVersions} versions in ${reportRepositories} repositories in ${report.seconds} s`);
-  const catalogueStarted = performance.now();
+  let started = performance.now();
+  const pushed = await pushBehindHarbor(bench, reportProject, candidateVersions, reportRepositories);
+  const pushSeconds = round((performance.now() - started) / 1000);
+  console.log(`candidates: pushed ${candidateVersions} versions in ${reportRepositories} repositories behind the emulator in ${pushSeconds} s`);
+  started = performance.now();
+  await deliverPushes(bench, reportProject, pushed);
   await catalogued(reportProject, candidateVersions, candidateVersions);
-  const catalogueSeconds = round((performance.now() - catalogueStarted) / 1000);
+  const catalogueSeconds = round((performance.now() - started) / 1000);
+  console.log(`candidates: catalogued through ${candidateVersions} push deliveries in ${catalogueSeconds} s`);
   await putPolicy(reportProject, { mode: 'report', rules: POLICY_RULES });
   const listing = async () => {
     const repos = await client.all((page, pageSize) => client.repositories.list(reportProject, { page, pageSize }));
@@ -240,8 +256,8 @@ try {
   const candidates = {
     versions: candidateVersions,
     repositories: reportRepositories,
-    pushSeconds: report.seconds,
-    catalogueSecondsAfterPush: catalogueSeconds,
+    pushSeconds,
+    catalogueSeconds,
     requests: candidateRequests,
     answeredViaOperation: viaOperation,
     totals,
@@ -252,8 +268,17 @@ try {
   };
   console.log(`candidates of ${candidateVersions} versions (${reportRepositories} repositories), ${candidateRequests} sequential GET …/candidates?limit=50 (${viaOperation} answered through an operation):`);
   console.log(`  p50 ${candidates.request.p50Ms} ms, p99 ${candidates.request.p99Ms} ms, max ${candidates.request.maxMs} ms; the Harbor listing it reads: p50 ${candidates.harborListing.p50Ms} ms, p99 ${candidates.harborListing.p99Ms} ms; ratio p50 ${candidates.p50Ratio}×, p99 ${candidates.p99Ratio}×`);
+  return candidates;
+}
 
-  bench.record('cleanup', { baseline, cleanupRun, deleteRatio, candidates });
+try {
+  if (candidatesOnly) bench.record(`cleanup-candidates-${candidateVersions}`, { candidates: await candidatesPart() });
+  else {
+    const run = await runPart();
+    // Written now too, so a failure in the long part that follows keeps these figures.
+    bench.record('cleanup', { ...run, candidates: null });
+    bench.record('cleanup', { ...run, candidates: await candidatesPart() });
+  }
 } finally {
   await bench.stop();
 }
