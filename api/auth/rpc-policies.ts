@@ -35,6 +35,22 @@ export const RPC_POLICIES: Record<string, RoutePolicy | 'public'> = {
   '/modelregistry.v1.RobotService/DeleteRobot': { action: 'projects.write', resource: { kind: 'project', param: 'project' } },
   '/modelregistry.v1.RobotService/RefreshRobotSecret': { action: 'projects.write', resource: { kind: 'project', param: 'project' } },
 
+  // Upstreams and virtual registries: a tenant's own, as REST (checking an upstream changes nothing: a read).
+  '/modelregistry.v1.UpstreamService/ListUpstreams': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.UpstreamService/GetUpstream': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.UpstreamService/CreateUpstream': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.UpstreamService/UpdateUpstream': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.UpstreamService/DeleteUpstream': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.UpstreamService/CheckUpstream': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/ListVirtualRegistries': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/GetVirtualRegistry': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/CreateVirtualRegistry': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/UpdateVirtualRegistry': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/DeleteVirtualRegistry': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/SetVirtualRegistryUpstreams': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/PurgeVirtualRegistryCache': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/WarmVirtualRegistry': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+
   '/modelregistry.v1.OperationService/GetOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
   '/modelregistry.v1.OperationService/WatchOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
 

@@ -14,6 +14,7 @@ import { file_modelregistry_v1_operations, OperationService } from '../../gen/mo
 import { file_modelregistry_v1_projects, ProjectService } from '../../gen/modelregistry/v1/projects_pb';
 import { file_modelregistry_v1_robots, RobotService } from '../../gen/modelregistry/v1/robots_pb';
 import { file_modelregistry_v1_tenants, TenantService } from '../../gen/modelregistry/v1/tenants_pb';
+import { file_modelregistry_v1_virtual_registries, UpstreamService, VirtualRegistryService } from '../../gen/modelregistry/v1/virtual_registries_pb';
 import type { Logger } from '../../lib/logger';
 import type { SecretBox } from '../../lib/secrets';
 import { createAuthorizer, type AuthDeps } from '../auth/middleware';
@@ -28,6 +29,7 @@ import { projectRpcs } from './services/projects';
 import { reflectionRpcs } from './services/reflection';
 import { robotRpcs } from './services/robots';
 import { tenantRpcs } from './services/tenants';
+import { upstreamRpcs, virtualRegistryRpcs } from './services/virtual-registries';
 
 export interface GrpcDeps {
   db: Db;
@@ -41,13 +43,14 @@ export interface GrpcDeps {
 }
 
 /** The API's own services, and the standard ones. */
-export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, OperationService];
+export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, UpstreamService, VirtualRegistryService, OperationService];
 export const STANDARD_SERVICES: readonly DescService[] = [Health, ReflectionV1, ReflectionV1alpha];
 const FILES: readonly DescFile[] = [
   file_modelregistry_v1_tenants,
   file_modelregistry_v1_projects,
   file_modelregistry_v1_models,
   file_modelregistry_v1_robots,
+  file_modelregistry_v1_virtual_registries,
   file_modelregistry_v1_operations,
   file_grpc_health_v1_health,
   file_grpc_reflection_v1_reflection,
@@ -82,6 +85,8 @@ export function createGrpcHandler(deps: GrpcDeps) {
       router.service(ProjectService, projectRpcs(services));
       router.service(ModelService, modelRpcs(services));
       router.service(RobotService, robotRpcs(services));
+      router.service(UpstreamService, upstreamRpcs(services));
+      router.service(VirtualRegistryService, virtualRegistryRpcs(services));
       router.service(OperationService, operationRpcs(services));
       router.service(Health, healthRpcs({ db: deps.db, client: deps.client, services: names }));
       router.service(ReflectionV1, reflection.v1);

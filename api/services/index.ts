@@ -7,6 +7,7 @@ import { createOperationService } from './operations';
 import { createProjectService } from './projects';
 import { createRobotService } from './robots';
 import { createTenantService } from './tenants';
+import { createVirtualRegistryService } from './virtual-registries';
 
 export interface ServiceDeps {
   db: Db;
@@ -23,6 +24,7 @@ export function createServices(deps: ServiceDeps) {
     projects: createProjectService(deps),
     models: createModelService(deps),
     robots: createRobotService(deps),
+    virtualRegistries: createVirtualRegistryService(deps),
     operations: createOperationService(deps),
   };
 }

@@ -77,6 +77,10 @@ describe('gRPC auth matrix', () => {
       robot: service === 'RobotService' ? 'ci' : undefined,
       permissions: ['pull'],
       id: op[side],
+      tenant: t[side],
+      upstream: 'some-upstream',
+      virtualRegistry: 'some-registry',
+      reference: '1.0.0',
       description: 'changed',
     };
     return create(method.input, Object.fromEntries(method.input.fields.filter((f) => fields[f.localName] !== undefined).map((f) => [f.localName, fields[f.localName]])));

@@ -27,6 +27,20 @@ const TWINS: Record<string, string> = {
   'GET /api/v1/projects/{name}/robots/{robot}': '/modelregistry.v1.RobotService/GetRobot',
   'DELETE /api/v1/projects/{name}/robots/{robot}': '/modelregistry.v1.RobotService/DeleteRobot',
   'POST /api/v1/projects/{name}/robots/{robot}/secret': '/modelregistry.v1.RobotService/RefreshRobotSecret',
+  'GET /api/v1/tenants/{tenant}/upstreams': '/modelregistry.v1.UpstreamService/ListUpstreams',
+  'POST /api/v1/tenants/{tenant}/upstreams': '/modelregistry.v1.UpstreamService/CreateUpstream',
+  'GET /api/v1/tenants/{tenant}/upstreams/{upstream}': '/modelregistry.v1.UpstreamService/GetUpstream',
+  'PATCH /api/v1/tenants/{tenant}/upstreams/{upstream}': '/modelregistry.v1.UpstreamService/UpdateUpstream',
+  'DELETE /api/v1/tenants/{tenant}/upstreams/{upstream}': '/modelregistry.v1.UpstreamService/DeleteUpstream',
+  'POST /api/v1/tenants/{tenant}/upstreams/{upstream}/check': '/modelregistry.v1.UpstreamService/CheckUpstream',
+  'GET /api/v1/tenants/{tenant}/virtual-registries': '/modelregistry.v1.VirtualRegistryService/ListVirtualRegistries',
+  'POST /api/v1/tenants/{tenant}/virtual-registries': '/modelregistry.v1.VirtualRegistryService/CreateVirtualRegistry',
+  'GET /api/v1/tenants/{tenant}/virtual-registries/{virtualRegistry}': '/modelregistry.v1.VirtualRegistryService/GetVirtualRegistry',
+  'PATCH /api/v1/tenants/{tenant}/virtual-registries/{virtualRegistry}': '/modelregistry.v1.VirtualRegistryService/UpdateVirtualRegistry',
+  'DELETE /api/v1/tenants/{tenant}/virtual-registries/{virtualRegistry}': '/modelregistry.v1.VirtualRegistryService/DeleteVirtualRegistry',
+  'PUT /api/v1/tenants/{tenant}/virtual-registries/{virtualRegistry}/upstreams': '/modelregistry.v1.VirtualRegistryService/SetVirtualRegistryUpstreams',
+  'DELETE /api/v1/tenants/{tenant}/virtual-registries/{virtualRegistry}/cache': '/modelregistry.v1.VirtualRegistryService/PurgeVirtualRegistryCache',
+  'POST /api/v1/tenants/{tenant}/virtual-registries/{virtualRegistry}/warm': '/modelregistry.v1.VirtualRegistryService/WarmVirtualRegistry',
   'GET /api/v1/operations/{id}': '/modelregistry.v1.OperationService/GetOperation',
 };
 
@@ -39,7 +53,6 @@ const NOT_OVER_GRPC: [RegExp, string][] = [
   [/\/versions\/\{tag\}\/(approval|promotions)$/, 'approvals and promotions: not yet over gRPC'],
   [/ \/api\/v1\/registries(\/|$)/, 'remote registries: not yet over gRPC'],
   [/\/replications(\/|$)/, 'replication rules and executions: not yet over gRPC'],
-  [/\/(upstreams|virtual-registries)(\/|$)/, 'upstreams and virtual registries: not yet over gRPC'],
   [/\/cleanup(\/|$)/, 'cleanup policies, candidates, runs and storage reclaim: not yet over gRPC'],
 ];
 

@@ -7,10 +7,13 @@ import type { Operation } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectSchema } from '../../gen/modelregistry/v1/projects_pb';
 import { RobotSchema } from '../../gen/modelregistry/v1/robots_pb';
 import { TenantSchema } from '../../gen/modelregistry/v1/tenants_pb';
+import { CacheRemovalSchema, UpstreamCheckSchema, UpstreamSchema, VirtualRegistrySchema, WarmProgressSchema } from '../../gen/modelregistry/v1/virtual_registries_pb';
+import { toJsonString } from '@bufbuild/protobuf';
 import { pushModel } from '../harbor/oci-push';
 import { eventually } from '../support/eventually';
 import { grpcClients, type GrpcClients } from '../support/grpc';
 import { readJson } from '../support/http';
+import { startOciRegistry } from '../servers/oci-registry';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 /** The RPC's failure, which it must have. */
@@ -139,6 +142,57 @@ describe('gRPC API: the runbook', () => {
     expect(cleared.labels).toEqual([]);
     expect(cleared.customMetadata).toEqual({ owner: 'ml' });
   }, 120_000);
+
+  it("manages a tenant's upstreams and virtual registries: credentials write-only, the list set at once, warmed and purged", async () => {
+    const password = `pw-${uniqueName('s3cr3t')}`;
+    const mirror = await startOciRegistry({ auth: { username: 'puller', password } });
+    try {
+      const repository = `acme/${uniqueName('grpc-warm')}`;
+      const pushed = await pushModel(mirror.url, repository, '1.0.0', { auth: { username: 'puller', password } });
+      const up = uniqueName('grpc-up');
+
+      const created = responseOf(await rpc.upstreams.createUpstream({ tenant, name: up, url: mirror.url, description: 'the mirror', credential: { username: 'puller', password } }), UpstreamSchema);
+      expect(created).toMatchObject({ tenant, name: up, url: mirror.url, description: 'the mirror', cacheValidityHours: 24, credentialKind: 'basic', username: 'puller', hasCredentials: true });
+      const got = await rpc.upstreams.getUpstream({ tenant, upstream: up });
+      expect(got.id).toBe(created.id);
+      expect(toJsonString(UpstreamSchema, got)).not.toContain(password); // write-only
+      expect((await rpc.upstreams.listUpstreams({ tenant })).upstreams.map((u) => u.name)).toContain(up);
+      expect(responseOf(await rpc.upstreams.checkUpstream({ tenant, upstream: up }), UpstreamCheckSchema)).toMatchObject({ reachable: true, authenticated: true, status: 200 });
+      const bad = await failureOf(rpc.upstreams.createUpstream({ tenant, name: 'Bad Name', url: 'ftp://x', cacheValidityHours: -1, credential: { username: 'u' } }));
+      expect(bad.code).toBe(Code.InvalidArgument);
+      expect(violationsOf(bad)).toEqual(['cache_validity_hours', 'credential.password', 'name', 'url']);
+
+      const vr = uniqueName('grpc-vr');
+      expect(responseOf(await rpc.virtualRegistries.createVirtualRegistry({ tenant, name: vr }), VirtualRegistrySchema)).toMatchObject({ tenant, name: vr, upstreams: [] });
+      const set = responseOf(await rpc.virtualRegistries.setVirtualRegistryUpstreams({ tenant, virtualRegistry: vr, upstreams: [{ upstream: up, position: 1 }] }), VirtualRegistrySchema);
+      expect(set.upstreams.map((u) => [u.position, u.upstream, u.url])).toEqual([[1, up, mirror.url]]);
+      const twice = await failureOf(rpc.virtualRegistries.setVirtualRegistryUpstreams({ tenant, virtualRegistry: vr, upstreams: [{ upstream: up, position: 1 }, { upstream: up, position: 1 }] }));
+      expect(violationsOf(twice)).toEqual(['upstreams.1.position', 'upstreams.1.upstream']);
+      expect(responseOf(await rpc.virtualRegistries.updateVirtualRegistry({ tenant, virtualRegistry: vr, description: 'models' }), VirtualRegistrySchema).description).toBe('models');
+      expect((await rpc.virtualRegistries.listVirtualRegistries({ tenant })).virtualRegistries.map((r) => r.name)).toContain(vr);
+      expect((await rpc.virtualRegistries.getVirtualRegistry({ tenant, virtualRegistry: vr })).upstreams).toHaveLength(1);
+
+      const warmed = responseOf(await rpc.virtualRegistries.warmVirtualRegistry({ tenant, virtualRegistry: vr, name: repository, reference: '1.0.0' }), WarmProgressSchema);
+      expect(warmed).toMatchObject({ status: 'done', digest: pushed.digest, blobsTotal: 3n, blobsDone: 3n, blobsCached: 0n });
+      const purged = responseOf(await rpc.virtualRegistries.purgeVirtualRegistryCache({ tenant, virtualRegistry: vr, name: repository }), CacheRemovalSchema);
+      expect(purged.entries).toBeGreaterThanOrEqual(4n); // the tag's and the digest's manifest, and the blobs
+      expect((await failureOf(rpc.virtualRegistries.warmVirtualRegistry({ tenant, virtualRegistry: uniqueName('ghost'), name: repository, reference: '1.0.0' }))).code).toBe(Code.NotFound);
+
+      // An upstream a virtual registry uses is kept unless forced: REST's 409, the failure table's Conflict.
+      const inUse = await failureOf(rpc.upstreams.deleteUpstream({ tenant, upstream: up }));
+      expect(inUse.code).toBe(Code.AlreadyExists);
+      expect(inUse.rawMessage).toContain(vr);
+      // `credential` in update_mask while unset removes it (REST's null).
+      const anonymous = responseOf(await rpc.upstreams.updateUpstream({ tenant, upstream: up, updateMask: { paths: ['credential'] } }), UpstreamSchema);
+      expect(anonymous).toMatchObject({ credentialKind: 'none', hasCredentials: false });
+      expect(anonymous.username).toBeUndefined();
+      expect(responseOf(await rpc.virtualRegistries.deleteVirtualRegistry({ tenant, virtualRegistry: vr }), VirtualRegistrySchema).name).toBe(vr);
+      expect(responseOf(await rpc.upstreams.deleteUpstream({ tenant, upstream: up }), UpstreamSchema).name).toBe(up);
+      expect((await failureOf(rpc.upstreams.getUpstream({ tenant, upstream: up }))).code).toBe(Code.NotFound);
+    } finally {
+      await mirror.stop();
+    }
+  }, 180_000);
 
   it('maps a missing resource to NOT_FOUND and a paged list to AIP-158 tokens', async () => {
     expect((await failureOf(rpc.projects.getProject({ name: uniqueName('nope') }))).code).toBe(Code.NotFound);
