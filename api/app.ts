@@ -135,7 +135,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createPromotionsRouter({ db: deps.db, mutations, registries: deps.registries, approvalTimeoutSeconds: deps.promotionApprovalTimeoutSeconds }));
   app.route('/api/v1', createSyncRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createReplicationsRouter({ db: deps.db, mutations, registries: deps.registries }));
-  app.route('/api/v1', createCleanupRouter({ db: deps.db, mutations, registries: deps.registries }));
+  app.route('/api/v1', createCleanupRouter({ cleanup: services.cleanup }));
   app.route('/api/v1', createStorageReclaimRouter({ mutations, registries: deps.registries }));
   app.route('/api/v1', createOperationsRouter({ operations: services.operations }));
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });

@@ -51,6 +51,21 @@ export const RPC_POLICIES: Record<string, RoutePolicy | 'public'> = {
   '/modelregistry.v1.VirtualRegistryService/PurgeVirtualRegistryCache': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
   '/modelregistry.v1.VirtualRegistryService/WarmVirtualRegistry': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
 
+  // Cleanup: reading candidates and runs is cleanup.read; policies and runs are cleanup.admin, as REST.
+  '/modelregistry.v1.CleanupService/GetCleanupPolicy': { action: 'cleanup.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/SetCleanupPolicy': { action: 'cleanup.admin', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/DeleteCleanupPolicy': { action: 'cleanup.admin', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/ListCleanupCandidates': { action: 'cleanup.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/PreviewCleanupCandidates': { action: 'cleanup.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/StartCleanupRun': { action: 'cleanup.admin', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/ListCleanupRuns': { action: 'cleanup.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/GetCleanupRun': { action: 'cleanup.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/ApproveCleanupRun': { action: 'cleanup.admin', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/CancelCleanupRun': { action: 'cleanup.admin', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/GetTenantCleanupPolicy': { action: 'cleanup.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.CleanupService/SetTenantCleanupPolicy': { action: 'cleanup.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.CleanupService/GetTenantCleanupCandidates': { action: 'cleanup.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+
   '/modelregistry.v1.OperationService/GetOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
   '/modelregistry.v1.OperationService/WatchOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
 

@@ -9,6 +9,7 @@ import type { Db } from '../../db/client';
 import { file_grpc_health_v1_health, Health } from '../../gen/grpc/health/v1/health_pb';
 import { file_grpc_reflection_v1_reflection, ServerReflection as ReflectionV1 } from '../../gen/grpc/reflection/v1/reflection_pb';
 import { file_grpc_reflection_v1alpha_reflection, ServerReflection as ReflectionV1alpha } from '../../gen/grpc/reflection/v1alpha/reflection_pb';
+import { CleanupService, file_modelregistry_v1_cleanup } from '../../gen/modelregistry/v1/cleanup_pb';
 import { file_modelregistry_v1_models, ModelService } from '../../gen/modelregistry/v1/models_pb';
 import { file_modelregistry_v1_operations, OperationService } from '../../gen/modelregistry/v1/operations_pb';
 import { file_modelregistry_v1_projects, ProjectService } from '../../gen/modelregistry/v1/projects_pb';
@@ -23,6 +24,7 @@ import type { RoutePolicy } from '../auth/route-policies';
 import { createServices } from '../services';
 import { authorization, problemsAsStatuses, requestLog } from './interceptors';
 import { healthRpcs } from './services/health';
+import { cleanupRpcs } from './services/cleanup';
 import { modelRpcs } from './services/models';
 import { operationRpcs } from './services/operations';
 import { projectRpcs } from './services/projects';
@@ -43,7 +45,7 @@ export interface GrpcDeps {
 }
 
 /** The API's own services, and the standard ones. */
-export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, UpstreamService, VirtualRegistryService, OperationService];
+export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, UpstreamService, VirtualRegistryService, CleanupService, OperationService];
 export const STANDARD_SERVICES: readonly DescService[] = [Health, ReflectionV1, ReflectionV1alpha];
 const FILES: readonly DescFile[] = [
   file_modelregistry_v1_tenants,
@@ -51,6 +53,7 @@ const FILES: readonly DescFile[] = [
   file_modelregistry_v1_models,
   file_modelregistry_v1_robots,
   file_modelregistry_v1_virtual_registries,
+  file_modelregistry_v1_cleanup,
   file_modelregistry_v1_operations,
   file_grpc_health_v1_health,
   file_grpc_reflection_v1_reflection,
@@ -87,6 +90,7 @@ export function createGrpcHandler(deps: GrpcDeps) {
       router.service(RobotService, robotRpcs(services));
       router.service(UpstreamService, upstreamRpcs(services));
       router.service(VirtualRegistryService, virtualRegistryRpcs(services));
+      router.service(CleanupService, cleanupRpcs(services));
       router.service(OperationService, operationRpcs(services));
       router.service(Health, healthRpcs({ db: deps.db, client: deps.client, services: names }));
       router.service(ReflectionV1, reflection.v1);

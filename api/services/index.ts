@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import type { SecretBox } from '../../lib/secrets';
 import type { MutationDeps } from '../operations';
+import { createCleanupService } from './cleanup';
 import { createModelService } from './models';
 import { createOperationService } from './operations';
 import { createProjectService } from './projects';
@@ -25,6 +26,7 @@ export function createServices(deps: ServiceDeps) {
     models: createModelService(deps),
     robots: createRobotService(deps),
     virtualRegistries: createVirtualRegistryService(deps),
+    cleanup: createCleanupService(deps),
     operations: createOperationService(deps),
   };
 }

@@ -41,6 +41,19 @@ const TWINS: Record<string, string> = {
   'PUT /api/v1/tenants/{tenant}/virtual-registries/{virtualRegistry}/upstreams': '/modelregistry.v1.VirtualRegistryService/SetVirtualRegistryUpstreams',
   'DELETE /api/v1/tenants/{tenant}/virtual-registries/{virtualRegistry}/cache': '/modelregistry.v1.VirtualRegistryService/PurgeVirtualRegistryCache',
   'POST /api/v1/tenants/{tenant}/virtual-registries/{virtualRegistry}/warm': '/modelregistry.v1.VirtualRegistryService/WarmVirtualRegistry',
+  'GET /api/v1/projects/{name}/cleanup/policy': '/modelregistry.v1.CleanupService/GetCleanupPolicy',
+  'PUT /api/v1/projects/{name}/cleanup/policy': '/modelregistry.v1.CleanupService/SetCleanupPolicy',
+  'DELETE /api/v1/projects/{name}/cleanup/policy': '/modelregistry.v1.CleanupService/DeleteCleanupPolicy',
+  'GET /api/v1/projects/{name}/cleanup/candidates': '/modelregistry.v1.CleanupService/ListCleanupCandidates',
+  'POST /api/v1/projects/{name}/cleanup/candidates': '/modelregistry.v1.CleanupService/PreviewCleanupCandidates',
+  'GET /api/v1/projects/{name}/cleanup/runs': '/modelregistry.v1.CleanupService/ListCleanupRuns',
+  'POST /api/v1/projects/{name}/cleanup/runs': '/modelregistry.v1.CleanupService/StartCleanupRun',
+  'GET /api/v1/projects/{name}/cleanup/runs/{id}': '/modelregistry.v1.CleanupService/GetCleanupRun',
+  'POST /api/v1/projects/{name}/cleanup/runs/{id}/approve': '/modelregistry.v1.CleanupService/ApproveCleanupRun',
+  'POST /api/v1/projects/{name}/cleanup/runs/{id}/cancel': '/modelregistry.v1.CleanupService/CancelCleanupRun',
+  'GET /api/v1/tenants/{tenant}/cleanup/policy': '/modelregistry.v1.CleanupService/GetTenantCleanupPolicy',
+  'PUT /api/v1/tenants/{tenant}/cleanup/policy': '/modelregistry.v1.CleanupService/SetTenantCleanupPolicy',
+  'GET /api/v1/tenants/{tenant}/cleanup/candidates': '/modelregistry.v1.CleanupService/GetTenantCleanupCandidates',
   'GET /api/v1/operations/{id}': '/modelregistry.v1.OperationService/GetOperation',
 };
 
@@ -53,7 +66,7 @@ const NOT_OVER_GRPC: [RegExp, string][] = [
   [/\/versions\/\{tag\}\/(approval|promotions)$/, 'approvals and promotions: not yet over gRPC'],
   [/ \/api\/v1\/registries(\/|$)/, 'remote registries: not yet over gRPC'],
   [/\/replications(\/|$)/, 'replication rules and executions: not yet over gRPC'],
-  [/\/cleanup(\/|$)/, 'cleanup policies, candidates, runs and storage reclaim: not yet over gRPC'],
+  [/ \/api\/v1\/cleanup\/gc(\/|$)/, 'storage reclaim (Harbor GC, platform administrators): not yet over gRPC'],
 ];
 
 const rpcs = new Set(API_SERVICES.flatMap((s) => s.methods.map((m) => `/${s.typeName}/${m.name}`)));

@@ -2,6 +2,7 @@ import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequestSchema } from '../../gen/google/rpc/error_details_pb';
+import { CleanupCandidatesSchema, CleanupPolicyViewSchema, TenantCleanupCandidatesSchema } from '../../gen/modelregistry/v1/cleanup_pb';
 import { ModelSchema, RefreshResultSchema } from '../../gen/modelregistry/v1/models_pb';
 import type { Operation } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectSchema } from '../../gen/modelregistry/v1/projects_pb';
@@ -193,6 +194,46 @@ describe('gRPC API: the runbook', () => {
       await mirror.stop();
     }
   }, 180_000);
+
+  it("shows a project's cleanup policy and candidates, sets and deletes policies, and runs a dry run", async () => {
+    expect(await rpc.cleanup.getCleanupPolicy({ project })).toMatchObject({ source: 'default', policy: { mode: 'report', rules: [] } });
+    const keepOne = { kind: 'keep_newest', count: 1 };
+    const set = responseOf(await rpc.cleanup.setCleanupPolicy({ project, policy: { rules: [keepOne] } }), CleanupPolicyViewSchema);
+    expect(set).toMatchObject({ source: 'project', policy: { mode: 'report', rules: [{ kind: 'keep_newest', count: 1, per: 'model' }] } });
+    expect(set.updatedAt).toBeDefined();
+    const bad = await failureOf(rpc.cleanup.setCleanupPolicy({ project, policy: { mode: 'sometimes', rules: [{ kind: 'keep_newest', count: 0 }] } }));
+    expect(bad.code).toBe(Code.InvalidArgument);
+    expect(violationsOf(bad)).toEqual(['policy.mode', 'policy.rules.0.count']);
+
+    const report = responseOf(await rpc.cleanup.listCleanupCandidates({ project, pageSize: 10 }), CleanupCandidatesSchema);
+    expect(report).toMatchObject({ project, registry: stack.registry, source: 'project', nextPageToken: '' });
+    // One release, the newest kept: nothing to remove.
+    expect(report.candidates).toEqual([]);
+    expect(report.totals).toMatchObject({ candidates: 0n });
+    const preview = responseOf(await rpc.cleanup.previewCleanupCandidates({ project, policy: { rules: [{ kind: 'untagged', olderThanHours: 0 }] } }), CleanupCandidatesSchema);
+    expect(preview.source).toBe('inline');
+
+    const tenantSet = responseOf(await rpc.cleanup.setTenantCleanupPolicy({ tenant, policy: { mode: 'report', keepLabel: 'pinned' } }), CleanupPolicyViewSchema);
+    expect(tenantSet).toMatchObject({ source: 'tenant', policy: { keepLabel: 'pinned' } });
+    expect((await rpc.cleanup.getTenantCleanupPolicy({ tenant })).policy?.keepLabel).toBe('pinned');
+    const totals = responseOf(await rpc.cleanup.getTenantCleanupCandidates({ tenant }), TenantCleanupCandidatesSchema);
+    expect(totals.projects.map((p) => p.project)).toContain(project);
+    // Without its own policy the project inherits its tenant's.
+    expect(responseOf(await rpc.cleanup.deleteCleanupPolicy({ project }), CleanupPolicyViewSchema)).toMatchObject({ source: 'tenant', policy: { keepLabel: 'pinned' } });
+
+    const started = await rpc.cleanup.startCleanupRun({ project });
+    expect(started).toMatchObject({ dryRun: true, trigger: 'manual' });
+    const ended = await eventually('the dry run to end', async () => {
+      const run = await rpc.cleanup.getCleanupRun({ project, id: started.id });
+      return ['preparing', 'awaiting_approval', 'running'].includes(run.status) ? undefined : run;
+    });
+    expect(ended.status).toBe('succeeded');
+    expect((await rpc.cleanup.listCleanupRuns({ project })).runs.map((r) => r.id)).toContain(started.id);
+    // Neither waiting nor active any more: REST's 409s.
+    expect((await failureOf(rpc.cleanup.approveCleanupRun({ project, id: started.id }))).code).toBe(Code.AlreadyExists);
+    expect((await failureOf(rpc.cleanup.cancelCleanupRun({ project, id: started.id }))).code).toBe(Code.AlreadyExists);
+    expect(violationsOf(await failureOf(rpc.cleanup.getCleanupRun({ project, id: 'not-a-uuid' })))).toEqual(['id']);
+  }, 120_000);
 
   it('maps a missing resource to NOT_FOUND and a paged list to AIP-158 tokens', async () => {
     expect((await failureOf(rpc.projects.getProject({ name: uniqueName('nope') }))).code).toBe(Code.NotFound);

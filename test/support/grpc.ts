@@ -1,6 +1,7 @@
 import { createClient, type Client } from '@connectrpc/connect';
 import type { DescService } from '@bufbuild/protobuf';
 import { createGrpcTransport } from '@connectrpc/connect-node';
+import { CleanupService } from '../../gen/modelregistry/v1/cleanup_pb';
 import { ModelService } from '../../gen/modelregistry/v1/models_pb';
 import { OperationService } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectService } from '../../gen/modelregistry/v1/projects_pb';
@@ -25,6 +26,6 @@ export function grpcClients(stack: TestStack, token: string = stack.auth.adminTo
     ],
   });
   const client = <S extends DescService>(service: S): Client<S> => createClient(service, transport);
-  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), upstreams: client(UpstreamService), virtualRegistries: client(VirtualRegistryService), operations: client(OperationService) };
+  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), upstreams: client(UpstreamService), virtualRegistries: client(VirtualRegistryService), cleanup: client(CleanupService), operations: client(OperationService) };
 }
 export type GrpcClients = ReturnType<typeof grpcClients>;
