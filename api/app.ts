@@ -130,7 +130,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createMembersRouter({ db: deps.db, mutations, registries: deps.registries, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createUsersRouter({ mutations, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createRobotsRouter({ robots: services.robots }));
-  app.route('/api/v1', createRegistriesRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
+  app.route('/api/v1', createRegistriesRouter({ registries: services.remoteRegistries }));
   app.route('/api/v1', createVirtualRegistriesRouter({ virtualRegistries: services.virtualRegistries }));
   app.route('/api/v1', createPromotionsRouter({ db: deps.db, mutations, registries: deps.registries, approvalTimeoutSeconds: deps.promotionApprovalTimeoutSeconds }));
   app.route('/api/v1', createSyncRouter({ db: deps.db, mutations, registries: deps.registries }));

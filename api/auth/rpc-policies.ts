@@ -35,6 +35,15 @@ export const RPC_POLICIES: Record<string, RoutePolicy | 'public'> = {
   '/modelregistry.v1.RobotService/DeleteRobot': { action: 'projects.write', resource: { kind: 'project', param: 'project' } },
   '/modelregistry.v1.RobotService/RefreshRobotSecret': { action: 'projects.write', resource: { kind: 'project', param: 'project' } },
 
+  // Remote registries: a tenant's, or shared (created by platform administrators only); pinging is a read.
+  '/modelregistry.v1.RegistryService/ListRegistries': { action: 'registries.read', resource: { kind: 'list' } },
+  '/modelregistry.v1.RegistryService/CreateRegistry': { action: 'registries.write', resource: { kind: 'tenant-body', field: 'tenant' } },
+  '/modelregistry.v1.RegistryService/GetRegistry': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
+  '/modelregistry.v1.RegistryService/UpdateRegistry': { action: 'registries.write', resource: { kind: 'remote-registry', param: 'name' } },
+  '/modelregistry.v1.RegistryService/SetRegistryCredentials': { action: 'registries.write', resource: { kind: 'remote-registry', param: 'name' } },
+  '/modelregistry.v1.RegistryService/DeleteRegistry': { action: 'registries.write', resource: { kind: 'remote-registry', param: 'name' } },
+  '/modelregistry.v1.RegistryService/PingRegistry': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
+
   // Upstreams and virtual registries: a tenant's own, as REST (checking an upstream changes nothing: a read).
   '/modelregistry.v1.UpstreamService/ListUpstreams': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },
   '/modelregistry.v1.UpstreamService/GetUpstream': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },

@@ -13,6 +13,7 @@ import { CleanupService, file_modelregistry_v1_cleanup } from '../../gen/modelre
 import { file_modelregistry_v1_models, ModelService } from '../../gen/modelregistry/v1/models_pb';
 import { file_modelregistry_v1_operations, OperationService } from '../../gen/modelregistry/v1/operations_pb';
 import { file_modelregistry_v1_projects, ProjectService } from '../../gen/modelregistry/v1/projects_pb';
+import { file_modelregistry_v1_registries, RegistryService } from '../../gen/modelregistry/v1/registries_pb';
 import { file_modelregistry_v1_robots, RobotService } from '../../gen/modelregistry/v1/robots_pb';
 import { file_modelregistry_v1_tenants, TenantService } from '../../gen/modelregistry/v1/tenants_pb';
 import { file_modelregistry_v1_virtual_registries, UpstreamService, VirtualRegistryService } from '../../gen/modelregistry/v1/virtual_registries_pb';
@@ -29,6 +30,7 @@ import { modelRpcs } from './services/models';
 import { operationRpcs } from './services/operations';
 import { projectRpcs } from './services/projects';
 import { reflectionRpcs } from './services/reflection';
+import { registryRpcs } from './services/registries';
 import { robotRpcs } from './services/robots';
 import { tenantRpcs } from './services/tenants';
 import { upstreamRpcs, virtualRegistryRpcs } from './services/virtual-registries';
@@ -45,13 +47,14 @@ export interface GrpcDeps {
 }
 
 /** The API's own services, and the standard ones. */
-export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, UpstreamService, VirtualRegistryService, CleanupService, OperationService];
+export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, RegistryService, UpstreamService, VirtualRegistryService, CleanupService, OperationService];
 export const STANDARD_SERVICES: readonly DescService[] = [Health, ReflectionV1, ReflectionV1alpha];
 const FILES: readonly DescFile[] = [
   file_modelregistry_v1_tenants,
   file_modelregistry_v1_projects,
   file_modelregistry_v1_models,
   file_modelregistry_v1_robots,
+  file_modelregistry_v1_registries,
   file_modelregistry_v1_virtual_registries,
   file_modelregistry_v1_cleanup,
   file_modelregistry_v1_operations,
@@ -88,6 +91,7 @@ export function createGrpcHandler(deps: GrpcDeps) {
       router.service(ProjectService, projectRpcs(services));
       router.service(ModelService, modelRpcs(services));
       router.service(RobotService, robotRpcs(services));
+      router.service(RegistryService, registryRpcs(services));
       router.service(UpstreamService, upstreamRpcs(services));
       router.service(VirtualRegistryService, virtualRegistryRpcs(services));
       router.service(CleanupService, cleanupRpcs(services));

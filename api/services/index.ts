@@ -6,6 +6,7 @@ import { createCleanupService } from './cleanup';
 import { createModelService } from './models';
 import { createOperationService } from './operations';
 import { createProjectService } from './projects';
+import { createRegistryService } from './registries';
 import { createRobotService } from './robots';
 import { createTenantService } from './tenants';
 import { createVirtualRegistryService } from './virtual-registries';
@@ -25,6 +26,7 @@ export function createServices(deps: ServiceDeps) {
     projects: createProjectService(deps),
     models: createModelService(deps),
     robots: createRobotService(deps),
+    remoteRegistries: createRegistryService(deps),
     virtualRegistries: createVirtualRegistryService(deps),
     cleanup: createCleanupService(deps),
     operations: createOperationService(deps),

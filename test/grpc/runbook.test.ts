@@ -6,6 +6,7 @@ import { CleanupCandidatesSchema, CleanupPolicyViewSchema, TenantCleanupCandidat
 import { ModelSchema, RefreshResultSchema } from '../../gen/modelregistry/v1/models_pb';
 import type { Operation } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectSchema } from '../../gen/modelregistry/v1/projects_pb';
+import { RegistryPingSchema, RemoteRegistrySchema } from '../../gen/modelregistry/v1/registries_pb';
 import { RobotSchema } from '../../gen/modelregistry/v1/robots_pb';
 import { TenantSchema } from '../../gen/modelregistry/v1/tenants_pb';
 import { CacheRemovalSchema, UpstreamCheckSchema, UpstreamSchema, VirtualRegistrySchema, WarmProgressSchema } from '../../gen/modelregistry/v1/virtual_registries_pb';
@@ -142,6 +143,27 @@ describe('gRPC API: the runbook', () => {
     const cleared = responseOf(await rpc.models.updateModel({ project, model: 'llama', updateMask: { paths: ['labels'] } }), ModelSchema);
     expect(cleared.labels).toEqual([]);
     expect(cleared.customMetadata).toEqual({ owner: 'ml' });
+  }, 120_000);
+
+  it("manages a tenant's remote registries: Harbor endpoints pinged on change, credentials write-only", async () => {
+    const name = uniqueName('grpc-remote');
+    const secret = `s-${uniqueName('s3cr3t')}`;
+    const made = responseOf(await rpc.registries.createRegistry({ tenant, name, type: 'docker-registry', url: stack.harbor.registryUrl, credential: { accessKey: 'puller', accessSecret: secret } }), RemoteRegistrySchema);
+    expect(made).toMatchObject({ name, tenant, type: 'docker-registry', url: stack.harbor.registryUrl, insecure: false, hasCredentials: true, registry: stack.registry, ping: { reachable: true } });
+    const got = await rpc.registries.getRegistry({ name });
+    expect(got.id).toBe(made.id);
+    expect(got.ping).toBeUndefined();
+    expect(toJsonString(RemoteRegistrySchema, got)).not.toContain(secret);
+    expect((await rpc.registries.listRegistries({})).registries.map((r) => r.name)).toContain(name);
+    expect(responseOf(await rpc.registries.updateRegistry({ name, description: 'the stack' }), RemoteRegistrySchema)).toMatchObject({ description: 'the stack', ping: { reachable: true } });
+    const rotated = responseOf(await rpc.registries.setRegistryCredentials({ name, credential: { accessKey: 'puller2', accessSecret: `${secret}-2` } }), RemoteRegistrySchema);
+    expect(rotated.hasCredentials).toBe(true);
+    expect(stack.harbor.emulator.state.registries.get(Number(made.harborRegistryId))?.credential).toMatchObject({ access_key: 'puller2', access_secret: `${secret}-2` });
+    const bad = await failureOf(rpc.registries.setRegistryCredentials({ name, credential: { accessKey: '' } }));
+    expect(violationsOf(bad)).toEqual(['credential.access_key', 'credential.access_secret']);
+    expect(responseOf(await rpc.registries.pingRegistry({ name }), RegistryPingSchema)).toMatchObject({ reachable: true, status: 'healthy' });
+    expect(responseOf(await rpc.registries.deleteRegistry({ name }), RemoteRegistrySchema).name).toBe(name);
+    expect((await failureOf(rpc.registries.getRegistry({ name }))).code).toBe(Code.NotFound);
   }, 120_000);
 
   it("manages a tenant's upstreams and virtual registries: credentials write-only, the list set at once, warmed and purged", async () => {
