@@ -130,12 +130,12 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createMembersRouter({ db: deps.db, mutations, registries: deps.registries, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createUsersRouter({ mutations, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createRobotsRouter({ robots: services.robots }));
-  app.route('/api/v1', createRegistriesRouter({ db: deps.db, mutations, registries: deps.registries, secrets: deps.secrets }));
-  app.route('/api/v1', createVirtualRegistriesRouter({ db: deps.db, mutations, secrets: deps.secrets }));
+  app.route('/api/v1', createRegistriesRouter({ registries: services.remoteRegistries }));
+  app.route('/api/v1', createVirtualRegistriesRouter({ virtualRegistries: services.virtualRegistries }));
   app.route('/api/v1', createPromotionsRouter({ db: deps.db, mutations, registries: deps.registries, approvalTimeoutSeconds: deps.promotionApprovalTimeoutSeconds }));
   app.route('/api/v1', createSyncRouter({ db: deps.db, mutations, registries: deps.registries }));
   app.route('/api/v1', createReplicationsRouter({ db: deps.db, mutations, registries: deps.registries }));
-  app.route('/api/v1', createCleanupRouter({ db: deps.db, mutations, registries: deps.registries }));
+  app.route('/api/v1', createCleanupRouter({ cleanup: services.cleanup }));
   app.route('/api/v1', createStorageReclaimRouter({ mutations, registries: deps.registries }));
   app.route('/api/v1', createOperationsRouter({ operations: services.operations }));
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });

@@ -35,6 +35,46 @@ export const RPC_POLICIES: Record<string, RoutePolicy | 'public'> = {
   '/modelregistry.v1.RobotService/DeleteRobot': { action: 'projects.write', resource: { kind: 'project', param: 'project' } },
   '/modelregistry.v1.RobotService/RefreshRobotSecret': { action: 'projects.write', resource: { kind: 'project', param: 'project' } },
 
+  // Remote registries: a tenant's, or shared (created by platform administrators only); pinging is a read.
+  '/modelregistry.v1.RegistryService/ListRegistries': { action: 'registries.read', resource: { kind: 'list' } },
+  '/modelregistry.v1.RegistryService/CreateRegistry': { action: 'registries.write', resource: { kind: 'tenant-body', field: 'tenant' } },
+  '/modelregistry.v1.RegistryService/GetRegistry': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
+  '/modelregistry.v1.RegistryService/UpdateRegistry': { action: 'registries.write', resource: { kind: 'remote-registry', param: 'name' } },
+  '/modelregistry.v1.RegistryService/SetRegistryCredentials': { action: 'registries.write', resource: { kind: 'remote-registry', param: 'name' } },
+  '/modelregistry.v1.RegistryService/DeleteRegistry': { action: 'registries.write', resource: { kind: 'remote-registry', param: 'name' } },
+  '/modelregistry.v1.RegistryService/PingRegistry': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
+
+  // Upstreams and virtual registries: a tenant's own, as REST (checking an upstream changes nothing: a read).
+  '/modelregistry.v1.UpstreamService/ListUpstreams': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.UpstreamService/GetUpstream': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.UpstreamService/CreateUpstream': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.UpstreamService/UpdateUpstream': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.UpstreamService/DeleteUpstream': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.UpstreamService/CheckUpstream': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/ListVirtualRegistries': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/GetVirtualRegistry': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/CreateVirtualRegistry': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/UpdateVirtualRegistry': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/DeleteVirtualRegistry': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/SetVirtualRegistryUpstreams': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/PurgeVirtualRegistryCache': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.VirtualRegistryService/WarmVirtualRegistry': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+
+  // Cleanup: reading candidates and runs is cleanup.read; policies and runs are cleanup.admin, as REST.
+  '/modelregistry.v1.CleanupService/GetCleanupPolicy': { action: 'cleanup.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/SetCleanupPolicy': { action: 'cleanup.admin', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/DeleteCleanupPolicy': { action: 'cleanup.admin', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/ListCleanupCandidates': { action: 'cleanup.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/PreviewCleanupCandidates': { action: 'cleanup.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/StartCleanupRun': { action: 'cleanup.admin', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/ListCleanupRuns': { action: 'cleanup.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/GetCleanupRun': { action: 'cleanup.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/ApproveCleanupRun': { action: 'cleanup.admin', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/CancelCleanupRun': { action: 'cleanup.admin', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CleanupService/GetTenantCleanupPolicy': { action: 'cleanup.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.CleanupService/SetTenantCleanupPolicy': { action: 'cleanup.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.CleanupService/GetTenantCleanupCandidates': { action: 'cleanup.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+
   '/modelregistry.v1.OperationService/GetOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
   '/modelregistry.v1.OperationService/WatchOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
 

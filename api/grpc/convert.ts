@@ -64,7 +64,12 @@ export function operationMessage(view: OperationView): Operation {
     id: view.id,
     kind: view.kind,
     done,
-    metadata: { status: view.status, startTime: timestamp(view.startedAt), endTime: timestamp(view.closedAt) },
+    metadata: {
+      status: view.status,
+      startTime: timestamp(view.startedAt),
+      endTime: timestamp(view.closedAt),
+      progress: view.progress === undefined ? undefined : fromJson(ValueSchema, JSON.parse(JSON.stringify(view.progress)) as JsonValue),
+    },
     result: view.problem
       ? { case: 'error', value: statusOf(view.problem) }
       : done

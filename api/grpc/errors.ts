@@ -54,14 +54,21 @@ export function codeOf(p: Problem): Code {
  * REST's field (`body.display_name`, `query.limit`) as the request message's field path
  * (`display_name`, `page_size`): the first segment (body, query, param, header) goes, each
  * segment is matched to a field by its JSON or proto name and written with its proto name;
- * map keys and list indexes stay as they are.
+ * map keys and list indexes stay as they are, and the fields of a list's or map's messages are matched too.
  */
 export function fieldPathOf(field: string, request: DescMessage | undefined): string {
   const [target, ...rest] = field.split('.');
   if (target === 'header') return rest.join('.'); // metadata, e.g. idempotency-key
   let message = request;
+  // After a list or map field: the next segment is an index or key, and the one after names a field of its element.
+  let element = false;
   const out: string[] = [];
   for (const segment of rest) {
+    if (element) {
+      out.push(segment);
+      element = false;
+      continue;
+    }
     const name = segment === 'limit' && message === request ? 'pageSize' : segment === 'cursor' && message === request ? 'pageToken' : segment;
     const f = message?.fields.find((x) => x.jsonName === name || x.name === name || x.localName === name);
     if (!f) {
@@ -70,6 +77,7 @@ export function fieldPathOf(field: string, request: DescMessage | undefined): st
       continue;
     }
     out.push(f.name);
+    element = f.fieldKind === 'list' || f.fieldKind === 'map';
     message = f.message;
   }
   return out.join('.');

@@ -10,11 +10,14 @@ import { file_grpc_health_v1_health, Health } from '../../gen/grpc/health/v1/hea
 import { file_google_rpc_error_details } from '../../gen/google/rpc/error_details_pb';
 import { file_grpc_reflection_v1_reflection, ServerReflection as ReflectionV1 } from '../../gen/grpc/reflection/v1/reflection_pb';
 import { file_grpc_reflection_v1alpha_reflection, ServerReflection as ReflectionV1alpha } from '../../gen/grpc/reflection/v1alpha/reflection_pb';
+import { CleanupService, file_modelregistry_v1_cleanup } from '../../gen/modelregistry/v1/cleanup_pb';
 import { file_modelregistry_v1_models, ModelService } from '../../gen/modelregistry/v1/models_pb';
 import { file_modelregistry_v1_operations, OperationService } from '../../gen/modelregistry/v1/operations_pb';
 import { file_modelregistry_v1_projects, ProjectService } from '../../gen/modelregistry/v1/projects_pb';
+import { file_modelregistry_v1_registries, RegistryService } from '../../gen/modelregistry/v1/registries_pb';
 import { file_modelregistry_v1_robots, RobotService } from '../../gen/modelregistry/v1/robots_pb';
 import { file_modelregistry_v1_tenants, TenantService } from '../../gen/modelregistry/v1/tenants_pb';
+import { file_modelregistry_v1_virtual_registries, UpstreamService, VirtualRegistryService } from '../../gen/modelregistry/v1/virtual_registries_pb';
 import type { Logger } from '../../lib/logger';
 import type { SecretBox } from '../../lib/secrets';
 import { createAuthorizer, type AuthDeps } from '../auth/middleware';
@@ -23,12 +26,15 @@ import type { RoutePolicy } from '../auth/route-policies';
 import { createServices } from '../services';
 import { authorization, problemsAsStatuses, requestLog } from './interceptors';
 import { healthRpcs } from './services/health';
+import { cleanupRpcs } from './services/cleanup';
 import { modelRpcs } from './services/models';
 import { operationRpcs } from './services/operations';
 import { projectRpcs } from './services/projects';
 import { reflectionRpcs } from './services/reflection';
+import { registryRpcs } from './services/registries';
 import { robotRpcs } from './services/robots';
 import { tenantRpcs } from './services/tenants';
+import { upstreamRpcs, virtualRegistryRpcs } from './services/virtual-registries';
 
 export interface GrpcDeps {
   db: Db;
@@ -42,13 +48,16 @@ export interface GrpcDeps {
 }
 
 /** The API's own services, and the standard ones. */
-export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, OperationService];
+export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, RegistryService, UpstreamService, VirtualRegistryService, CleanupService, OperationService];
 export const STANDARD_SERVICES: readonly DescService[] = [Health, ReflectionV1, ReflectionV1alpha];
 const FILES: readonly DescFile[] = [
   file_modelregistry_v1_tenants,
   file_modelregistry_v1_projects,
   file_modelregistry_v1_models,
   file_modelregistry_v1_robots,
+  file_modelregistry_v1_registries,
+  file_modelregistry_v1_virtual_registries,
+  file_modelregistry_v1_cleanup,
   file_modelregistry_v1_operations,
   file_grpc_health_v1_health,
   file_grpc_reflection_v1_reflection,
@@ -85,6 +94,10 @@ export function createGrpcHandler(deps: GrpcDeps) {
       router.service(ProjectService, projectRpcs(services));
       router.service(ModelService, modelRpcs(services));
       router.service(RobotService, robotRpcs(services));
+      router.service(RegistryService, registryRpcs(services));
+      router.service(UpstreamService, upstreamRpcs(services));
+      router.service(VirtualRegistryService, virtualRegistryRpcs(services));
+      router.service(CleanupService, cleanupRpcs(services));
       router.service(OperationService, operationRpcs(services));
       router.service(Health, healthRpcs({ db: deps.db, client: deps.client, services: names }));
       router.service(ReflectionV1, reflection.v1);

@@ -1,40 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { isGrpcDeadlineError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Workflow } from '@temporalio/common';
-import type { Db } from '../../db/client';
-import { findActiveCleanupRun, findCleanupRun, findProjectCleanupPolicy, findTenantCleanupPolicy, listCleanupRuns, type CleanupRunRecord } from '../../db/queries/cleanup';
-import { findLiveProject, type ProjectRecord } from '../../db/queries/projects';
-import { findTenant } from '../../db/queries/tenants';
 import type { CleanupPolicy } from '../../lib/cleanup/types';
-import { OperationKind, ProjectName, TenantName } from '../../lib/search-attributes';
-import { singleLine } from '../../lib/text';
-import { cleanupCandidatesWorkflowId, cleanupPolicyWorkflowId, cleanupRunWorkflowId, cleanupTenantCandidatesWorkflowId, cleanupTenantPolicyWorkflowId } from '../../lib/workflow-ids';
-import {
-  cleanupApproveUpdate,
-  cleanupCancelSignal,
-  cleanupCandidatesWorkflow,
-  cleanupClaimUpdate,
-  cleanupPolicyDeleteWorkflow,
-  cleanupPolicyWorkflow,
-  cleanupProgressQuery,
-  cleanupRunWorkflow,
-  cleanupTenantCandidatesWorkflow,
-  cleanupTenantPolicyWorkflow,
-  policyInForce,
-  type CleanupProgress,
-} from '../../workflows';
 import { actorOf } from '../auth/context';
-import { failureToProblem, type MutationDeps } from '../operations';
-import { decodeCursor, decodeSortKey, encodeCursor, pageResponse } from '../pagination';
-import { conflictProblem, invalidCursorProblem, problemBody, problemResponse, ProblemError } from '../problem';
-import { managedRegistry } from '../registry';
 import { createRouter } from '../router';
-import { mutationResponse } from '../respond';
-import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, pathName, problem, RegistryQuery } from '../schemas/common';
+import { answerMutation } from '../respond';
+import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, problem, RegistryQuery } from '../schemas/common';
 import {
   CleanupCandidatesSchema,
+  CleanupRunParams,
+  CleanupTenantParams,
   CleanupPolicySchema,
   CleanupPolicyViewSchema,
   CleanupRunPageSchema,
@@ -42,10 +15,11 @@ import {
   CleanupRunStartSchema,
   TenantCleanupCandidatesSchema,
 } from '../schemas/cleanup';
+import type { CleanupService } from '../services/cleanup';
 
 const params = NameParams;
-const tenantParams = z.object({ tenant: pathName() });
-const runParams = NameParams.extend({ id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a uuid').check(singleLine) });
+const tenantParams = CleanupTenantParams;
+const runParams = CleanupRunParams;
 const query = RegistryQuery;
 const headers = IdempotencyKeyHeader;
 const tags = ['Cleanup'];
@@ -170,216 +144,58 @@ const cancelRun = createRoute({
   responses: { 200: json('Cancel requested', CleanupRunSchema), 404: noRun, 409: problem('The run is not active') },
 });
 
-const ACTIVE = new Set(['preparing', 'awaiting_approval', 'running']);
-const PROGRESS_QUERY_MS = 2_000;
-
-/** A started run whose row is not written yet, as its claim will write it. */
-const unclaimed = (id: string, workflowId: string, project: ProjectRecord, dryRun: boolean, requestedBy: string): CleanupRunRecord => ({
-  id,
-  workflowId,
-  projectId: project.id,
-  trigger: 'manual',
-  dryRun,
-  mode: 'report',
-  status: 'preparing',
-  requestedBy,
-  approvedBy: null,
-  total: 0,
-  done: 0,
-  bytesFreed: 0,
-  summary: null,
-  report: null,
-  detail: 'starting: not claimed yet',
-  startedAt: new Date().toISOString(),
-  endedAt: null,
-});
-
-/** Cleanup policies, candidates and runs: writes and Harbor reads by workflows; policies and runs read from the catalogue. */
-export function createCleanupRouter(deps: { db: Db; mutations: MutationDeps; registries: string[] }) {
+/** Cleanup policies, candidates and runs over REST: the cleanup service layer (api/services/cleanup.ts). */
+export function createCleanupRouter(deps: { cleanup: CleanupService }) {
   const router = createRouter();
-  const { client, taskQueue } = deps.mutations;
-  const attributes = (project: ProjectRecord, kind: string) => [
-    { key: TenantName, value: project.tenantId },
-    { key: ProjectName, value: project.name },
-    { key: OperationKind, value: kind },
-  ];
-  const run = <W extends Workflow>(c: Context, workflowId: string, searchAttributes: ReturnType<typeof attributes>, workflowFn: W, args: Parameters<W>) =>
-    mutationResponse(c, deps.mutations, workflowFn, { workflowId, args, idempotencyKey: c.req.header('idempotency-key'), searchAttributes });
+  const { cleanup } = deps;
+  const keyOf = (c: { req: { header(name: string): string | undefined } }) => c.req.header('idempotency-key');
+  const ref = (param: { name: string }, query: { registry?: string }) => ({ project: param.name, registry: query.registry });
 
-  async function projectOf(name: string, requested: string | undefined): Promise<{ project: ProjectRecord; registry: string }> {
-    const registry = managedRegistry(deps.registries, requested);
-    const project = await findLiveProject(deps.db, registry, name);
-    if (!project) throw new ProblemError(problemBody(404, 'not-found', 'Project not found', `no project "${name}" in ${registry}`));
-    return { project, registry };
-  }
-  async function tenantOf(name: string): Promise<void> {
-    if (!(await findTenant(deps.db, name))) throw new ProblemError(problemBody(404, 'not-found', 'Tenant not found', `no tenant named "${name}"`));
-  }
-  async function runOf(c: Context, name: string, requested: string | undefined, id: string): Promise<{ project: ProjectRecord; registry: string; run: CleanupRunRecord }> {
-    const found = await projectOf(name, requested);
-    const row = await findCleanupRun(deps.db, found.project.id, id);
-    if (!row) throw new ProblemError(problemBody(404, 'not-found', 'Cleanup run not found', `project "${name}" has no cleanup run ${id}`));
-    return { ...found, run: row };
-  }
-  /** The workflow's progress of an active run; none once it has closed (the row then says it all). */
-  async function progressOf(row: CleanupRunRecord): Promise<CleanupProgress | undefined> {
-    if (!ACTIVE.has(row.status)) return undefined;
-    try {
-      // Bounded: a query waits for a worker, and the row answers without one.
-      return await client.withDeadline(Date.now() + PROGRESS_QUERY_MS, () => client.workflow.getHandle(row.workflowId).query(cleanupProgressQuery));
-    } catch {
-      return undefined;
-    }
-  }
-  const withProgress = async (row: CleanupRunRecord) => {
-    const progress = await progressOf(row);
-    return { ...row, ...(progress ? { progress } : {}) };
-  };
-
-  router.openapi(getPolicy, async (c) => {
-    const { project } = await projectOf(c.req.valid('param').name, c.req.valid('query').registry);
-    const [own, tenantDefault] = await Promise.all([findProjectCleanupPolicy(deps.db, project.id), findTenantCleanupPolicy(deps.db, project.tenantId)]);
-    return c.json(policyInForce({ own, tenantDefault }), 200);
-  });
+  router.openapi(getPolicy, async (c) => c.json(await cleanup.getPolicy(ref(c.req.valid('param'), c.req.valid('query'))), 200));
 
   router.openapi(putPolicy, async (c) => {
-    const { project, registry } = await projectOf(c.req.valid('param').name, c.req.valid('query').registry);
-    const policy = c.req.valid('json') as CleanupPolicy;
-    const outcome = await run(c, cleanupPolicyWorkflowId(registry, project.name), attributes(project, 'cleanup.policy'), cleanupPolicyWorkflow, [{ registry, project: project.name, policy, actor: actorOf(c) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await cleanup.putPolicy(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('json') as CleanupPolicy, actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (view) => c.json(view, 200));
   });
 
   router.openapi(deletePolicy, async (c) => {
-    const { project, registry } = await projectOf(c.req.valid('param').name, c.req.valid('query').registry);
-    const outcome = await run(c, cleanupPolicyWorkflowId(registry, project.name), attributes(project, 'cleanup.policy'), cleanupPolicyDeleteWorkflow, [{ registry, project: project.name, actor: actorOf(c) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await cleanup.deletePolicy(ref(c.req.valid('param'), c.req.valid('query')), actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (view) => c.json(view, 200));
   });
 
-  router.openapi(getTenantPolicy, async (c) => {
-    const { tenant } = c.req.valid('param');
-    await tenantOf(tenant);
-    return c.json(policyInForce({ own: null, tenantDefault: await findTenantCleanupPolicy(deps.db, tenant) }), 200);
-  });
+  router.openapi(getTenantPolicy, async (c) => c.json(await cleanup.getTenantPolicy(c.req.valid('param').tenant), 200));
 
   router.openapi(putTenantPolicy, async (c) => {
-    const { tenant } = c.req.valid('param');
-    await tenantOf(tenant);
-    const policy = c.req.valid('json') as CleanupPolicy;
-    const outcome = await mutationResponse(c, deps.mutations, cleanupTenantPolicyWorkflow, {
-      workflowId: cleanupTenantPolicyWorkflowId(tenant),
-      args: [{ tenant, policy, actor: actorOf(c) }],
-      idempotencyKey: c.req.header('idempotency-key'),
-      searchAttributes: [{ key: TenantName, value: tenant }, { key: OperationKind, value: 'cleanup.policy' }],
-    });
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await cleanup.putTenantPolicy(c.req.valid('param').tenant, c.req.valid('json') as CleanupPolicy, actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (view) => c.json(view, 200));
   });
 
-  /** A window of the report: candidates and protected versions paged by position (the cursor), totals of all. */
-  async function candidatesResponse(c: Context, name: string, q: { registry?: string; limit: number; cursor?: string }, policy?: CleanupPolicy) {
-    const offset = q.cursor === undefined ? 0 : Number(decodeCursor(q.cursor) ?? NaN);
-    if (!Number.isInteger(offset) || offset < 0) return invalidCursorProblem(c);
-    const { project, registry } = await projectOf(name, q.registry);
-    const outcome = await run(c, cleanupCandidatesWorkflowId(registry, project.name, randomUUID()), attributes(project, 'cleanup.candidates'), cleanupCandidatesWorkflow, [
-      { registry, project: project.name, offset, limit: q.limit, ...(policy ? { policy } : {}) },
-    ]);
-    if (!outcome.done) return outcome.response;
-    const { candidates: items, nextOffset, ...rest } = outcome.result;
-    return c.json({ ...rest, items, nextCursor: nextOffset === null ? null : encodeCursor(String(nextOffset)) }, 200);
-  }
-
-  router.openapi(candidates, (c) => candidatesResponse(c, c.req.valid('param').name, c.req.valid('query')));
-  router.openapi(candidatesOf, (c) => candidatesResponse(c, c.req.valid('param').name, c.req.valid('query'), c.req.valid('json') as CleanupPolicy));
+  router.openapi(candidates, async (c) => {
+    const mutation = await cleanup.candidates(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('query'), undefined, keyOf(c));
+    return answerMutation(c, mutation, (report) => c.json(report, 200));
+  });
+  router.openapi(candidatesOf, async (c) => {
+    const mutation = await cleanup.candidates(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('query'), c.req.valid('json') as CleanupPolicy, keyOf(c));
+    return answerMutation(c, mutation, (report) => c.json(report, 200));
+  });
 
   router.openapi(tenantCandidates, async (c) => {
-    const { tenant } = c.req.valid('param');
-    await tenantOf(tenant);
-    const outcome = await mutationResponse(c, deps.mutations, cleanupTenantCandidatesWorkflow, {
-      workflowId: cleanupTenantCandidatesWorkflowId(tenant, randomUUID()),
-      args: [{ tenant }],
-      searchAttributes: [{ key: TenantName, value: tenant }, { key: OperationKind, value: 'cleanup.candidates' }],
-    });
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await cleanup.tenantCandidates(c.req.valid('param').tenant);
+    return answerMutation(c, mutation, (totals) => c.json(totals, 200));
   });
 
-  /**
-   * Starts the run and waits for its claim (an Update answered once its row is written): the
-   * project's active run, whether seen here first or met by the claim in a race, is a 409 naming it.
-   */
   router.openapi(startRun, async (c) => {
-    const { project, registry } = await projectOf(c.req.valid('param').name, c.req.valid('query').registry);
-    // The body is optional: without one, a dry run.
-    const body = c.req.valid('json') as { dryRun?: boolean; approvalTimeoutSeconds?: number } | undefined;
-    const dryRun = body?.dryRun ?? true;
-    const wait = body?.approvalTimeoutSeconds === undefined ? {} : { approvalTimeoutSeconds: body.approvalTimeoutSeconds };
-    const activeConflict = (active: CleanupRunRecord | null) =>
-      conflictProblem(c, 'A cleanup run is active', `cleanup run ${active?.id ?? '(ending)'} of "${project.name}" is ${active?.status ?? 'active'}`, active ? { activeRun: active.id } : {});
-    const active = await findActiveCleanupRun(deps.db, project.id);
-    if (active) return activeConflict(active);
-    const runId = randomUUID();
-    const workflowId = cleanupRunWorkflowId(registry, project.name, runId);
-    const handle = await client.workflow.start(cleanupRunWorkflow, {
-      workflowId,
-      taskQueue,
-      args: [{ registry, project: project.name, runId, trigger: 'manual', dryRun, requestedBy: actorOf(c).username, ...wait }],
-      typedSearchAttributes: attributes(project, 'cleanup.run'),
-    });
-    const location = { Location: `/api/v1/projects/${project.name}/cleanup/runs/${runId}` };
-    let claim;
-    try {
-      claim = await client.withDeadline(Date.now() + deps.mutations.mutationWaitMs, () => handle.executeUpdate(cleanupClaimUpdate));
-    } catch (err) {
-      // Not claimed within the wait (a busy worker): the run is started and says so at its Location.
-      if (isGrpcDeadlineError(err)) return c.json(unclaimed(runId, workflowId, project, dryRun, actorOf(c).username), 202, location);
-      return problemResponse(c, failureToProblem(err));
-    }
-    if (!claim.claimed) return activeConflict(claim.active);
-    return c.json(claim.run, 202, location);
+    const { run, location } = await cleanup.startRun(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c));
+    return c.json(run, 202, { Location: location });
   });
 
-  router.openapi(listRuns, async (c) => {
-    const q = c.req.valid('query');
-    const { project } = await projectOf(c.req.valid('param').name, q.registry);
-    const after = q.cursor === undefined ? undefined : decodeSortKey(q.cursor);
-    if (after === null) return invalidCursorProblem(c);
-    return c.json(pageResponse(await listCleanupRuns(deps.db, project.id, { after, limit: q.limit })), 200);
-  });
+  router.openapi(listRuns, async (c) => c.json(await cleanup.listRuns(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('query')), 200));
 
-  router.openapi(getRun, async (c) => {
-    const { name, id } = c.req.valid('param');
-    const { run: row } = await runOf(c, name, c.req.valid('query').registry, id);
-    return c.json(await withProgress(row), 200);
-  });
+  router.openapi(getRun, async (c) => c.json(await cleanup.getRun(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('param').id), 200));
 
-  router.openapi(approveRun, async (c) => {
-    const { name, id } = c.req.valid('param');
-    const found = await runOf(c, name, c.req.valid('query').registry, id);
-    const notWaiting = (detail: string) => conflictProblem(c, 'The run is not waiting for an approval', detail, { runStatus: found.run.status });
-    if (found.run.status !== 'awaiting_approval') return notWaiting(`cleanup run ${id} is ${found.run.status}`);
-    try {
-      const progress = await client.workflow.getHandle(found.run.workflowId).executeUpdate(cleanupApproveUpdate, { args: [{ by: actorOf(c).username }] });
-      return c.json({ ...found.run, approvedBy: actorOf(c).username, progress }, 200);
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError) return notWaiting(err.cause instanceof Error ? err.cause.message : err.message);
-      throw err;
-    }
-  });
+  router.openapi(approveRun, async (c) => c.json(await cleanup.approveRun(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('param').id, actorOf(c)), 200));
 
-  router.openapi(cancelRun, async (c) => {
-    const { name, id } = c.req.valid('param');
-    const found = await runOf(c, name, c.req.valid('query').registry, id);
-    if (!ACTIVE.has(found.run.status)) return conflictProblem(c, 'The run is not active', `cleanup run ${id} is ${found.run.status}`, { runStatus: found.run.status });
-    try {
-      await client.workflow.getHandle(found.run.workflowId).signal(cleanupCancelSignal);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return conflictProblem(c, 'The run is not active', `cleanup run ${id} has ended`);
-      throw err;
-    }
-    return c.json(await withProgress(found.run), 200);
-  });
+  router.openapi(cancelRun, async (c) => c.json(await cleanup.cancelRun(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('param').id), 200));
 
   return router;
 }

@@ -1,22 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import type { Workflow } from '@temporalio/common';
-import type { Db } from '../../db/client';
-import { findLiveRemoteRegistry, listRemoteRegistries } from '../../db/queries/registries';
-import { findTenant } from '../../db/queries/tenants';
-import type { RemoteRegistryRef } from '../../lib/registries';
-import type { SecretBox } from '../../lib/secrets';
-import { OperationKind, TenantName } from '../../lib/search-attributes';
-import { remoteRegistryPingWorkflowId, remoteRegistryWorkflowId } from '../../lib/workflow-ids';
-import { registryCreateWorkflow, registryCredentialsWorkflow, registryDeleteWorkflow, registryPingWorkflow, registryUpdateWorkflow } from '../../workflows';
-import type { RemoteRegistryResult } from '../../workflows/registries';
 import { actorOf, authOf } from '../auth/context';
-import type { MutationDeps } from '../operations';
-import { decodeCursor, pageResponse } from '../pagination';
-import { invalidCursorProblem, notFoundProblem, problemBody, problemResponse } from '../problem';
-import { managedRegistry } from '../registry';
 import { createRouter } from '../router';
-import { mutationResponse } from '../respond';
+import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, problem, queryFlag, RegistryQuery } from '../schemas/common';
 import {
   CredentialsSchema,
@@ -27,6 +12,7 @@ import {
   RemoteRegistrySchema,
   RemoteRegistryWithPingSchema,
 } from '../schemas/registries';
+import type { RegistryService } from '../services/registries';
 
 const params = NameParams;
 const query = RegistryQuery;
@@ -90,82 +76,40 @@ const ping = createRoute({
   responses: { 200: json('Whether Harbor reaches it', PingSchema), 202: acceptedResponse, 404: problem('No such remote registry') },
 });
 
-/** Remote registries: writes by workflows, reads from the catalogue; credentials sealed here, never shown. */
-export function createRegistriesRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {
+/** Remote registries over REST: the registry service layer (api/services/registries.ts). */
+export function createRegistriesRouter(deps: { registries: RegistryService }) {
   const router = createRouter();
-  const refOf = (name: string, requested: string | undefined): RemoteRegistryRef => ({ registry: managedRegistry(deps.registries, requested), name });
-  const withPingOf = (r: RemoteRegistryResult) => ({ ...r.remoteRegistry, ping: r.ping });
-  const run = <W extends Workflow>(c: Context, workflowId: string, kind: string, tenant: string | null | undefined, workflowFn: W, args: Parameters<W>) =>
-    mutationResponse(c, deps.mutations, workflowFn, {
-      workflowId,
-      args,
-      idempotencyKey: c.req.header('idempotency-key'),
-      searchAttributes: [...(tenant ? [{ key: TenantName, value: tenant }] : []), { key: OperationKind, value: kind }],
-    });
-  /** The tenant of an existing remote registry, for the operation's search attributes (the middleware checked access). */
-  const tenantOf = async (ref: RemoteRegistryRef) => (await findLiveRemoteRegistry(deps.db, ref.registry, ref.name))?.tenant;
+  const service = deps.registries;
+  const keyOf = (c: { req: { header(name: string): string | undefined } }) => c.req.header('idempotency-key');
+  const nameOf = (param: { name: string }, query: { registry?: string }) => ({ name: param.name, registry: query.registry });
 
-  router.openapi(list, async (c) => {
-    const q = c.req.valid('query');
-    const registry = managedRegistry(deps.registries, q.registry);
-    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (after === null) return invalidCursorProblem(c);
-    const auth = authOf(c);
-    const tenants = await auth.tenantsAllowed('registries.read');
-    const shared = tenants.length > 0 || (await auth.can('registries.read', {}));
-    return c.json(pageResponse(await listRemoteRegistries(deps.db, registry, { tenants, shared, after, limit: q.limit })), 200);
-  });
+  router.openapi(list, async (c) => c.json(await service.list(authOf(c), c.req.valid('query')), 200));
 
-  router.openapi(getOne, async (c) => {
-    const ref = refOf(c.req.valid('param').name, c.req.valid('query').registry);
-    const found = await findLiveRemoteRegistry(deps.db, ref.registry, ref.name);
-    if (!found) return notFoundProblem(c, 'Remote registry not found', `no remote registry "${ref.name}" in ${ref.registry}`);
-    return c.json(found, 200);
-  });
+  router.openapi(getOne, async (c) => c.json(await service.get(nameOf(c.req.valid('param'), c.req.valid('query'))), 200));
 
   router.openapi(create, async (c) => {
-    const { credential, tenant, ...body } = c.req.valid('json');
-    const registry = managedRegistry(deps.registries, c.req.valid('query').registry);
-    // A shared one is everyone's: only a caller allowed registries.write outside any tenant makes it.
-    if (tenant === undefined && !(await authOf(c).can('registries.write', {}))) {
-      return problemResponse(c, problemBody(403, 'forbidden', 'Forbidden', 'only a platform administrator creates a shared remote registry; name a tenant', { action: 'registries.write' }));
-    }
-    if (tenant !== undefined && !(await findTenant(deps.db, tenant))) return notFoundProblem(c, 'Tenant not found', `no tenant named "${tenant}"`);
-    const spec = { registry, ...body, ...(tenant ? { tenant } : {}), ...(credential ? { credential: { accessKey: credential.access_key, sealedSecret: deps.secrets.seal(credential.access_secret) } } : {}) };
-    const outcome = await run(c, remoteRegistryWorkflowId(registry, body.name), 'registry.create', tenant, registryCreateWorkflow, [{ spec, actor: actorOf(c) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(withPingOf(outcome.result), 201);
+    const mutation = await service.create(authOf(c), c.req.valid('query').registry, c.req.valid('json'), actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (remote) => c.json(remote, 201));
   });
 
   router.openapi(patch, async (c) => {
-    const ref = refOf(c.req.valid('param').name, c.req.valid('query').registry);
-    const outcome = await run(c, remoteRegistryWorkflowId(ref.registry, ref.name), 'registry.update', await tenantOf(ref), registryUpdateWorkflow, [{ ref, patch: c.req.valid('json'), actor: actorOf(c) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(withPingOf(outcome.result), 200);
+    const mutation = await service.update(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (remote) => c.json(remote, 200));
   });
 
   router.openapi(credentials, async (c) => {
-    const ref = refOf(c.req.valid('param').name, c.req.valid('query').registry);
-    const body = c.req.valid('json');
-    const credential = { accessKey: body.access_key, sealedSecret: deps.secrets.seal(body.access_secret) };
-    const outcome = await run(c, remoteRegistryWorkflowId(ref.registry, ref.name), 'registry.credentials', await tenantOf(ref), registryCredentialsWorkflow, [{ ref, credential, actor: actorOf(c) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(withPingOf(outcome.result), 200);
+    const mutation = await service.setCredentials(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (remote) => c.json(remote, 200));
   });
 
   router.openapi(remove, async (c) => {
-    const ref = refOf(c.req.valid('param').name, c.req.valid('query').registry);
-    const { force } = c.req.valid('query');
-    const outcome = await run(c, remoteRegistryWorkflowId(ref.registry, ref.name), 'registry.delete', await tenantOf(ref), registryDeleteWorkflow, [{ ref, actor: actorOf(c), ...(force ? { force } : {}) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await service.remove(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('query').force, actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (remote) => c.json(remote, 200));
   });
 
   router.openapi(ping, async (c) => {
-    const ref = refOf(c.req.valid('param').name, c.req.valid('query').registry);
-    const outcome = await run(c, remoteRegistryPingWorkflowId(ref.registry, ref.name), 'registry.ping', await tenantOf(ref), registryPingWorkflow, [ref]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await service.ping(nameOf(c.req.valid('param'), c.req.valid('query')), keyOf(c));
+    return answerMutation(c, mutation, (result) => c.json(result, 200));
   });
 
   return router;

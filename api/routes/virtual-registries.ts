@@ -1,31 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import type { Workflow } from '@temporalio/common';
-import type { Db } from '../../db/client';
-import { findTenant } from '../../db/queries/tenants';
-import { findLiveUpstream, findLiveVirtualRegistry, listUpstreams, listVirtualRegistries } from '../../db/queries/virtual-registries';
-import type { SecretBox } from '../../lib/secrets';
-import { OperationKind, TenantName } from '../../lib/search-attributes';
-import type { SealedUpstreamCredential } from '../../lib/virtual-registries';
-import { upstreamCheckWorkflowId, upstreamWorkflowId, virtualRegistryCacheWorkflowId, virtualRegistryWarmWorkflowId, virtualRegistryWorkflowId } from '../../lib/workflow-ids';
-import {
-  upstreamCheckWorkflow,
-  upstreamCreateWorkflow,
-  upstreamDeleteWorkflow,
-  upstreamUpdateWorkflow,
-  virtualRegistryCachePurgeWorkflow,
-  virtualRegistryCreateWorkflow,
-  virtualRegistryDeleteWorkflow,
-  virtualRegistryUpdateWorkflow,
-  virtualRegistryUpstreamsWorkflow,
-  virtualRegistryWarmWorkflow,
-} from '../../workflows';
 import { actorOf } from '../auth/context';
-import type { MutationDeps } from '../operations';
-import { decodeCursor, pageResponse } from '../pagination';
-import { invalidCursorProblem, notFoundProblem } from '../problem';
 import { createRouter } from '../router';
-import { mutationResponse } from '../respond';
+import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, PageQuery, problem, queryFlag } from '../schemas/common';
 import {
   CachePurgeQuery,
@@ -46,6 +22,7 @@ import {
   WarmProgressSchema,
   WarmRequestSchema,
 } from '../schemas/virtual-registries';
+import type { VirtualRegistryService } from '../services/virtual-registries';
 
 const headers = IdempotencyKeyHeader;
 const upstreamTags = ['Upstreams'];
@@ -147,129 +124,68 @@ const registryUpstreams = createRoute({
   responses: { 200: json('The virtual registry with its new list', VirtualRegistrySchema), 202: acceptedResponse, 400: problem('Invalid list, naming the entry (e.g. body.2.position)'), 404: noRegistry },
 });
 
-/** Upstreams and virtual registries of a tenant: writes by workflows, reads from the catalogue; credentials sealed here, never shown. */
-export function createVirtualRegistriesRouter(deps: { db: Db; mutations: MutationDeps; secrets: SecretBox }) {
+/** Upstreams and virtual registries of a tenant over REST: the virtual registry service layer (api/services/virtual-registries.ts). */
+export function createVirtualRegistriesRouter(deps: { virtualRegistries: VirtualRegistryService }) {
   const router = createRouter();
-  const run = <W extends Workflow>(c: Context, workflowId: string, kind: string, tenant: string, workflowFn: W, args: Parameters<W>) =>
-    mutationResponse(c, deps.mutations, workflowFn, {
-      workflowId,
-      args,
-      idempotencyKey: c.req.header('idempotency-key'),
-      searchAttributes: [{ key: TenantName, value: tenant }, { key: OperationKind, value: kind }],
-    });
-  const seal = (credential: { kind: 'basic'; username: string; password: string }): SealedUpstreamCredential => ({ kind: credential.kind, username: credential.username, sealedSecret: deps.secrets.seal(credential.password) });
-  const afterOf = (cursor: string | undefined) => (cursor === undefined ? undefined : decodeCursor(cursor));
-  const missingTenant = (c: Context, tenant: string) => notFoundProblem(c, 'Tenant not found', `no tenant named "${tenant}"`);
+  const { upstreams, registries } = deps.virtualRegistries;
+  const keyOf = (c: { req: { header(name: string): string | undefined } }) => c.req.header('idempotency-key');
 
-  router.openapi(upstreamList, async (c) => {
-    const { tenant } = c.req.valid('param');
-    const q = c.req.valid('query');
-    const after = afterOf(q.cursor);
-    if (after === null) return invalidCursorProblem(c);
-    return c.json(pageResponse(await listUpstreams(deps.db, tenant, { after, limit: q.limit })), 200);
-  });
+  router.openapi(upstreamList, async (c) => c.json(await upstreams.list(c.req.valid('param').tenant, c.req.valid('query')), 200));
 
-  router.openapi(upstreamGet, async (c) => {
-    const { tenant, upstream } = c.req.valid('param');
-    const found = await findLiveUpstream(deps.db, tenant, upstream);
-    if (!found) return notFoundProblem(c, 'Upstream not found', `no upstream "${upstream}" in tenant ${tenant}`);
-    return c.json(found, 200);
-  });
+  router.openapi(upstreamGet, async (c) => c.json(await upstreams.get(c.req.valid('param')), 200));
 
   router.openapi(upstreamCreate, async (c) => {
-    const { tenant } = c.req.valid('param');
-    const { credential, ...body } = c.req.valid('json');
-    if (!(await findTenant(deps.db, tenant))) return missingTenant(c, tenant);
-    const spec = { tenant, ...body, ...(credential ? { credential: seal(credential) } : {}) };
-    const outcome = await run(c, upstreamWorkflowId(tenant, body.name), 'upstream.create', tenant, upstreamCreateWorkflow, [{ spec, actor: actorOf(c) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 201);
+    const mutation = await upstreams.create(c.req.valid('param').tenant, c.req.valid('json'), actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (upstream) => c.json(upstream, 201));
   });
 
   router.openapi(upstreamPatch, async (c) => {
-    const { tenant, upstream: name } = c.req.valid('param');
-    const { credential, ...fields } = c.req.valid('json');
-    const patch = { ...fields, ...(credential === undefined ? {} : { credential: credential === null ? null : seal(credential) }) };
-    const outcome = await run(c, upstreamWorkflowId(tenant, name), 'upstream.update', tenant, upstreamUpdateWorkflow, [{ ref: { tenant, name }, patch, actor: actorOf(c) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await upstreams.update(c.req.valid('param'), c.req.valid('json'), actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (upstream) => c.json(upstream, 200));
   });
 
   router.openapi(upstreamDelete, async (c) => {
-    const { tenant, upstream: name } = c.req.valid('param');
-    const { force } = c.req.valid('query');
-    const outcome = await run(c, upstreamWorkflowId(tenant, name), 'upstream.delete', tenant, upstreamDeleteWorkflow, [{ ref: { tenant, name }, actor: actorOf(c), ...(force ? { force } : {}) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await upstreams.remove(c.req.valid('param'), c.req.valid('query').force, actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (upstream) => c.json(upstream, 200));
   });
 
   router.openapi(upstreamCheck, async (c) => {
-    const { tenant, upstream: name } = c.req.valid('param');
-    const outcome = await run(c, upstreamCheckWorkflowId(tenant, name), 'upstream.check', tenant, upstreamCheckWorkflow, [{ tenant, name }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await upstreams.check(c.req.valid('param'), keyOf(c));
+    return answerMutation(c, mutation, (check) => c.json(check, 200));
   });
 
-  router.openapi(registryList, async (c) => {
-    const { tenant } = c.req.valid('param');
-    const q = c.req.valid('query');
-    const after = afterOf(q.cursor);
-    if (after === null) return invalidCursorProblem(c);
-    return c.json(pageResponse(await listVirtualRegistries(deps.db, tenant, { after, limit: q.limit })), 200);
-  });
+  router.openapi(registryList, async (c) => c.json(await registries.list(c.req.valid('param').tenant, c.req.valid('query')), 200));
 
-  router.openapi(registryGet, async (c) => {
-    const { tenant, virtualRegistry: registry } = c.req.valid('param');
-    const found = await findLiveVirtualRegistry(deps.db, tenant, registry);
-    if (!found) return notFoundProblem(c, 'Virtual registry not found', `no virtual registry "${registry}" in tenant ${tenant}`);
-    return c.json(found, 200);
-  });
+  router.openapi(registryGet, async (c) => c.json(await registries.get(c.req.valid('param')), 200));
 
   router.openapi(registryCreate, async (c) => {
-    const { tenant } = c.req.valid('param');
-    const body = c.req.valid('json');
-    if (!(await findTenant(deps.db, tenant))) return missingTenant(c, tenant);
-    const outcome = await run(c, virtualRegistryWorkflowId(tenant, body.name), 'virtual-registry.create', tenant, virtualRegistryCreateWorkflow, [{ spec: { tenant, ...body }, actor: actorOf(c) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 201);
+    const mutation = await registries.create(c.req.valid('param').tenant, c.req.valid('json'), actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (registry) => c.json(registry, 201));
   });
 
   router.openapi(registryPatch, async (c) => {
-    const { tenant, virtualRegistry: name } = c.req.valid('param');
-    const outcome = await run(c, virtualRegistryWorkflowId(tenant, name), 'virtual-registry.update', tenant, virtualRegistryUpdateWorkflow, [{ ref: { tenant, name }, patch: c.req.valid('json'), actor: actorOf(c) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await registries.update(c.req.valid('param'), c.req.valid('json'), actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (registry) => c.json(registry, 200));
   });
 
   router.openapi(registryDelete, async (c) => {
-    const { tenant, virtualRegistry: name } = c.req.valid('param');
-    const outcome = await run(c, virtualRegistryWorkflowId(tenant, name), 'virtual-registry.delete', tenant, virtualRegistryDeleteWorkflow, [{ ref: { tenant, name }, actor: actorOf(c) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await registries.remove(c.req.valid('param'), actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (registry) => c.json(registry, 200));
   });
 
   router.openapi(registryCachePurge, async (c) => {
-    const { tenant, virtualRegistry } = c.req.valid('param');
-    const { name } = c.req.valid('query');
-    const outcome = await run(c, virtualRegistryCacheWorkflowId(tenant, virtualRegistry), 'virtual-registry.cache-purge', tenant, virtualRegistryCachePurgeWorkflow, [{ tenant, virtualRegistry, ...(name ? { name } : {}), actor: actorOf(c) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await registries.purgeCache(c.req.valid('param'), c.req.valid('query').name, actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (removal) => c.json(removal, 200));
   });
 
   router.openapi(registryWarm, async (c) => {
-    const { tenant, virtualRegistry } = c.req.valid('param');
-    const { name, reference } = c.req.valid('json');
-    if (!(await findLiveVirtualRegistry(deps.db, tenant, virtualRegistry))) return notFoundProblem(c, 'Virtual registry not found', `no virtual registry "${virtualRegistry}" in tenant ${tenant}`);
-    const outcome = await run(c, virtualRegistryWarmWorkflowId(tenant, virtualRegistry, name, reference), 'virtual-registry.warm', tenant, virtualRegistryWarmWorkflow, [{ tenant, virtualRegistry, name, reference, actor: actorOf(c) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await registries.warm(c.req.valid('param'), c.req.valid('json'), actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (progress) => c.json(progress, 200));
   });
 
   router.openapi(registryUpstreams, async (c) => {
-    const { tenant, virtualRegistry: name } = c.req.valid('param');
-    const outcome = await run(c, virtualRegistryWorkflowId(tenant, name), 'virtual-registry.upstreams', tenant, virtualRegistryUpstreamsWorkflow, [{ ref: { tenant, name }, upstreams: c.req.valid('json'), actor: actorOf(c) }]);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await registries.setUpstreams(c.req.valid('param'), c.req.valid('json'), actorOf(c), keyOf(c));
+    return answerMutation(c, mutation, (registry) => c.json(registry, 200));
   });
 
   return router;

@@ -2,11 +2,14 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import type { SecretBox } from '../../lib/secrets';
 import type { MutationDeps } from '../operations';
+import { createCleanupService } from './cleanup';
 import { createModelService } from './models';
 import { createOperationService } from './operations';
 import { createProjectService } from './projects';
+import { createRegistryService } from './registries';
 import { createRobotService } from './robots';
 import { createTenantService } from './tenants';
+import { createVirtualRegistryService } from './virtual-registries';
 
 export interface ServiceDeps {
   db: Db;
@@ -23,6 +26,9 @@ export function createServices(deps: ServiceDeps) {
     projects: createProjectService(deps),
     models: createModelService(deps),
     robots: createRobotService(deps),
+    remoteRegistries: createRegistryService(deps),
+    virtualRegistries: createVirtualRegistryService(deps),
+    cleanup: createCleanupService(deps),
     operations: createOperationService(deps),
   };
 }

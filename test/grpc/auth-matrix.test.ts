@@ -9,6 +9,7 @@ import { encodeOperationId } from '../../api/operations';
 import { createTenant, onboardProject } from '../support/fixtures';
 import { forgedToken } from '../support/auth';
 import { grpcClients } from '../support/grpc';
+import { jsonRequest } from '../support/http';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 /** The same expectations as test/auth/matrix.test.ts: written down apart from policy/pbac.yaml. */
@@ -44,6 +45,7 @@ describe('gRPC auth matrix', () => {
   let server: { address: string; close(): Promise<void> };
   const t = { own: uniqueName('acme'), other: uniqueName('beta') };
   const p = { own: uniqueName('proj-a'), other: uniqueName('proj-b') };
+  const r = { own: uniqueName('remote-a'), other: uniqueName('remote-b') };
   const op: { own?: string; other?: string } = {};
 
   beforeAll(async () => {
@@ -55,6 +57,8 @@ describe('gRPC auth matrix', () => {
       await onboardProject(stack, t[side], { name: p[side], display_name: side, public: true });
       const run = await stack.client.workflow.getHandle(`project:${stack.registry}/${p[side]}`).describe();
       op[side] = encodeOperationId(run.workflowId, run.runId);
+      const remote = await stack.app.request('/api/v1/registries', jsonRequest({ name: r[side], tenant: t[side], type: 'docker-registry', url: stack.harbor.registryUrl }));
+      expect(remote.status, await remote.clone().text()).toBe(201);
     }
   }, 120_000);
   afterAll(async () => {
@@ -65,7 +69,17 @@ describe('gRPC auth matrix', () => {
   const requestFor = (method: DescMethod, side: 'own' | 'other') => {
     const service = method.parent.name;
     const fields: Record<string, unknown> = {
-      name: method.name === 'ResolveModel' ? `${p[side]}/some-model:1.0.0` : service === 'TenantService' ? t[side] : ['OnboardProject', 'RegisterProject'].includes(method.name) ? uniqueName('x') : p[side],
+      name:
+        method.name === 'ResolveModel'
+          ? `${p[side]}/some-model:1.0.0`
+          : service === 'TenantService'
+            ? t[side]
+            : ['OnboardProject', 'RegisterProject', 'CreateRegistry'].includes(method.name)
+              ? uniqueName('x')
+              : service === 'RegistryService'
+                ? r[side]
+                : p[side],
+      type: 'docker-registry',
       companyName: 'x',
       url: 'https://x.example',
       displayName: 'x',
@@ -77,6 +91,10 @@ describe('gRPC auth matrix', () => {
       robot: service === 'RobotService' ? 'ci' : undefined,
       permissions: ['pull'],
       id: op[side],
+      tenant: t[side],
+      upstream: 'some-upstream',
+      virtualRegistry: 'some-registry',
+      reference: '1.0.0',
       description: 'changed',
     };
     return create(method.input, Object.fromEntries(method.input.fields.filter((f) => fields[f.localName] !== undefined).map((f) => [f.localName, fields[f.localName]])));

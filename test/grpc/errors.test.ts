@@ -1,10 +1,13 @@
 import { Code } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
+import { operationMessage } from '../../api/grpc/convert';
 import { codeOf, fieldPathOf, problemError } from '../../api/grpc/errors';
 import { problemBody } from '../../api/problem';
 import { BadRequestSchema } from '../../gen/google/rpc/error_details_pb';
 import { ListProjectsRequestSchema, OnboardProjectRequestSchema, UpdateProjectRequestSchema } from '../../gen/modelregistry/v1/projects_pb';
 import { UpdateModelRequestSchema } from '../../gen/modelregistry/v1/models_pb';
+import { SetCleanupPolicyRequestSchema } from '../../gen/modelregistry/v1/cleanup_pb';
+import { CreateUpstreamRequestSchema, SetVirtualRegistryUpstreamsRequestSchema } from '../../gen/modelregistry/v1/virtual_registries_pb';
 
 describe('problems as gRPC statuses', () => {
   it('maps each problem to its code, never UNKNOWN', () => {
@@ -39,6 +42,10 @@ describe('problems as gRPC statuses', () => {
     expect(fieldPathOf('query.namePrefix', ListProjectsRequestSchema)).toBe('name_prefix');
     expect(fieldPathOf('body.customMetadata.Some Key', UpdateModelRequestSchema)).toBe('custom_metadata.Some Key');
     expect(fieldPathOf('header.idempotency-key', OnboardProjectRequestSchema)).toBe('idempotency-key');
+    expect(fieldPathOf('body.cacheValidityHours', CreateUpstreamRequestSchema)).toBe('cache_validity_hours');
+    expect(fieldPathOf('body.credential.password', CreateUpstreamRequestSchema)).toBe('credential.password');
+    expect(fieldPathOf('body.upstreams.2.position', SetVirtualRegistryUpstreamsRequestSchema)).toBe('upstreams.2.position');
+    expect(fieldPathOf('body.policy.rules.0.olderThanDays', SetCleanupPolicyRequestSchema)).toBe('policy.rules.0.older_than_days');
   });
 
   it('carries field violations, the title and detail, the problem type and the REST headers', () => {
@@ -49,5 +56,14 @@ describe('problems as gRPC statuses', () => {
     expect(error.metadata.get('problem-type')).toBe(problem.type);
     expect(error.metadata.get('x-operation-id')).toBe('op-1');
     expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations).toEqual([expect.objectContaining({ field: 'tenant_id', description: 'required', reason: 'invalid_type' })]);
+  });
+
+  it("shows a running operation's progress (REST's Operation.progress) in its metadata", () => {
+    const view = { id: 'op-1', kind: 'virtualRegistryWarmWorkflow', status: 'running' as const, startedAt: '2026-12-04T10:00:00.000Z', closedAt: null, progress: { status: 'fetching', blobsDone: 1, blobsTotal: 3 } };
+    const op = operationMessage(view);
+    expect(op.done).toBe(false);
+    expect(op.metadata?.progress?.kind).toEqual({ case: 'structValue', value: expect.anything() });
+    expect(op.metadata?.progress?.kind.case === 'structValue' && op.metadata.progress.kind.value.fields.blobsDone?.kind).toEqual({ case: 'numberValue', value: 1 });
+    expect(operationMessage({ ...view, progress: undefined }).metadata?.progress).toBeUndefined();
   });
 });

@@ -2,15 +2,20 @@ import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequestSchema } from '../../gen/google/rpc/error_details_pb';
+import { CleanupCandidatesSchema, CleanupPolicyViewSchema, TenantCleanupCandidatesSchema } from '../../gen/modelregistry/v1/cleanup_pb';
 import { ModelSchema, RefreshResultSchema } from '../../gen/modelregistry/v1/models_pb';
 import type { Operation } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectSchema } from '../../gen/modelregistry/v1/projects_pb';
+import { RegistryPingSchema, RemoteRegistrySchema } from '../../gen/modelregistry/v1/registries_pb';
 import { RobotSchema } from '../../gen/modelregistry/v1/robots_pb';
 import { TenantSchema } from '../../gen/modelregistry/v1/tenants_pb';
+import { CacheRemovalSchema, UpstreamCheckSchema, UpstreamSchema, VirtualRegistrySchema, WarmProgressSchema } from '../../gen/modelregistry/v1/virtual_registries_pb';
+import { toJsonString } from '@bufbuild/protobuf';
 import { pushModel } from '../harbor/oci-push';
 import { eventually } from '../support/eventually';
 import { grpcClients, type GrpcClients } from '../support/grpc';
 import { readJson } from '../support/http';
+import { startOciRegistry } from '../servers/oci-registry';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 /** The RPC's failure, which it must have. */
@@ -138,6 +143,118 @@ describe('gRPC API: the runbook', () => {
     const cleared = responseOf(await rpc.models.updateModel({ project, model: 'llama', updateMask: { paths: ['labels'] } }), ModelSchema);
     expect(cleared.labels).toEqual([]);
     expect(cleared.customMetadata).toEqual({ owner: 'ml' });
+  }, 120_000);
+
+  it("manages a tenant's remote registries: Harbor endpoints pinged on change, credentials write-only", async () => {
+    const name = uniqueName('grpc-remote');
+    const secret = `s-${uniqueName('s3cr3t')}`;
+    const made = responseOf(await rpc.registries.createRegistry({ tenant, name, type: 'docker-registry', url: stack.harbor.registryUrl, credential: { accessKey: 'puller', accessSecret: secret } }), RemoteRegistrySchema);
+    expect(made).toMatchObject({ name, tenant, type: 'docker-registry', url: stack.harbor.registryUrl, insecure: false, hasCredentials: true, registry: stack.registry, ping: { reachable: true } });
+    const got = await rpc.registries.getRegistry({ name });
+    expect(got.id).toBe(made.id);
+    expect(got.ping).toBeUndefined();
+    expect(toJsonString(RemoteRegistrySchema, got)).not.toContain(secret);
+    expect((await rpc.registries.listRegistries({})).registries.map((r) => r.name)).toContain(name);
+    expect(responseOf(await rpc.registries.updateRegistry({ name, description: 'the stack' }), RemoteRegistrySchema)).toMatchObject({ description: 'the stack', ping: { reachable: true } });
+    const rotated = responseOf(await rpc.registries.setRegistryCredentials({ name, credential: { accessKey: 'puller2', accessSecret: `${secret}-2` } }), RemoteRegistrySchema);
+    expect(rotated.hasCredentials).toBe(true);
+    expect(stack.harbor.emulator.state.registries.get(Number(made.harborRegistryId))?.credential).toMatchObject({ access_key: 'puller2', access_secret: `${secret}-2` });
+    const bad = await failureOf(rpc.registries.setRegistryCredentials({ name, credential: { accessKey: '' } }));
+    expect(violationsOf(bad)).toEqual(['credential.access_key', 'credential.access_secret']);
+    expect(responseOf(await rpc.registries.pingRegistry({ name }), RegistryPingSchema)).toMatchObject({ reachable: true, status: 'healthy' });
+    expect(responseOf(await rpc.registries.deleteRegistry({ name }), RemoteRegistrySchema).name).toBe(name);
+    expect((await failureOf(rpc.registries.getRegistry({ name }))).code).toBe(Code.NotFound);
+  }, 120_000);
+
+  it("manages a tenant's upstreams and virtual registries: credentials write-only, the list set at once, warmed and purged", async () => {
+    const password = `pw-${uniqueName('s3cr3t')}`;
+    const mirror = await startOciRegistry({ auth: { username: 'puller', password } });
+    try {
+      const repository = `acme/${uniqueName('grpc-warm')}`;
+      const pushed = await pushModel(mirror.url, repository, '1.0.0', { auth: { username: 'puller', password } });
+      const up = uniqueName('grpc-up');
+
+      const created = responseOf(await rpc.upstreams.createUpstream({ tenant, name: up, url: mirror.url, description: 'the mirror', credential: { username: 'puller', password } }), UpstreamSchema);
+      expect(created).toMatchObject({ tenant, name: up, url: mirror.url, description: 'the mirror', cacheValidityHours: 24, credentialKind: 'basic', username: 'puller', hasCredentials: true });
+      const got = await rpc.upstreams.getUpstream({ tenant, upstream: up });
+      expect(got.id).toBe(created.id);
+      expect(toJsonString(UpstreamSchema, got)).not.toContain(password); // write-only
+      expect((await rpc.upstreams.listUpstreams({ tenant })).upstreams.map((u) => u.name)).toContain(up);
+      expect(responseOf(await rpc.upstreams.checkUpstream({ tenant, upstream: up }), UpstreamCheckSchema)).toMatchObject({ reachable: true, authenticated: true, status: 200 });
+      const bad = await failureOf(rpc.upstreams.createUpstream({ tenant, name: 'Bad Name', url: 'ftp://x', cacheValidityHours: -1, credential: { username: 'u' } }));
+      expect(bad.code).toBe(Code.InvalidArgument);
+      expect(violationsOf(bad)).toEqual(['cache_validity_hours', 'credential.password', 'name', 'url']);
+
+      const vr = uniqueName('grpc-vr');
+      expect(responseOf(await rpc.virtualRegistries.createVirtualRegistry({ tenant, name: vr }), VirtualRegistrySchema)).toMatchObject({ tenant, name: vr, upstreams: [] });
+      const set = responseOf(await rpc.virtualRegistries.setVirtualRegistryUpstreams({ tenant, virtualRegistry: vr, upstreams: [{ upstream: up, position: 1 }] }), VirtualRegistrySchema);
+      expect(set.upstreams.map((u) => [u.position, u.upstream, u.url])).toEqual([[1, up, mirror.url]]);
+      const twice = await failureOf(rpc.virtualRegistries.setVirtualRegistryUpstreams({ tenant, virtualRegistry: vr, upstreams: [{ upstream: up, position: 1 }, { upstream: up, position: 1 }] }));
+      expect(violationsOf(twice)).toEqual(['upstreams.1.position', 'upstreams.1.upstream']);
+      expect(responseOf(await rpc.virtualRegistries.updateVirtualRegistry({ tenant, virtualRegistry: vr, description: 'models' }), VirtualRegistrySchema).description).toBe('models');
+      expect((await rpc.virtualRegistries.listVirtualRegistries({ tenant })).virtualRegistries.map((r) => r.name)).toContain(vr);
+      expect((await rpc.virtualRegistries.getVirtualRegistry({ tenant, virtualRegistry: vr })).upstreams).toHaveLength(1);
+
+      const warmed = responseOf(await rpc.virtualRegistries.warmVirtualRegistry({ tenant, virtualRegistry: vr, name: repository, reference: '1.0.0' }), WarmProgressSchema);
+      expect(warmed).toMatchObject({ status: 'done', digest: pushed.digest, blobsTotal: 3n, blobsDone: 3n, blobsCached: 0n });
+      const purged = responseOf(await rpc.virtualRegistries.purgeVirtualRegistryCache({ tenant, virtualRegistry: vr, name: repository }), CacheRemovalSchema);
+      expect(purged.entries).toBeGreaterThanOrEqual(4n); // the tag's and the digest's manifest, and the blobs
+      expect((await failureOf(rpc.virtualRegistries.warmVirtualRegistry({ tenant, virtualRegistry: uniqueName('ghost'), name: repository, reference: '1.0.0' }))).code).toBe(Code.NotFound);
+
+      // An upstream a virtual registry uses is kept unless forced: REST's 409, the failure table's Conflict.
+      const inUse = await failureOf(rpc.upstreams.deleteUpstream({ tenant, upstream: up }));
+      expect(inUse.code).toBe(Code.AlreadyExists);
+      expect(inUse.rawMessage).toContain(vr);
+      // `credential` in update_mask while unset removes it (REST's null).
+      const anonymous = responseOf(await rpc.upstreams.updateUpstream({ tenant, upstream: up, updateMask: { paths: ['credential'] } }), UpstreamSchema);
+      expect(anonymous).toMatchObject({ credentialKind: 'none', hasCredentials: false });
+      expect(anonymous.username).toBeUndefined();
+      expect(responseOf(await rpc.virtualRegistries.deleteVirtualRegistry({ tenant, virtualRegistry: vr }), VirtualRegistrySchema).name).toBe(vr);
+      expect(responseOf(await rpc.upstreams.deleteUpstream({ tenant, upstream: up }), UpstreamSchema).name).toBe(up);
+      expect((await failureOf(rpc.upstreams.getUpstream({ tenant, upstream: up }))).code).toBe(Code.NotFound);
+    } finally {
+      await mirror.stop();
+    }
+  }, 180_000);
+
+  it("shows a project's cleanup policy and candidates, sets and deletes policies, and runs a dry run", async () => {
+    expect(await rpc.cleanup.getCleanupPolicy({ project })).toMatchObject({ source: 'default', policy: { mode: 'report', rules: [] } });
+    const keepOne = { kind: 'keep_newest', count: 1 };
+    const set = responseOf(await rpc.cleanup.setCleanupPolicy({ project, policy: { rules: [keepOne] } }), CleanupPolicyViewSchema);
+    expect(set).toMatchObject({ source: 'project', policy: { mode: 'report', rules: [{ kind: 'keep_newest', count: 1, per: 'model' }] } });
+    expect(set.updatedAt).toBeDefined();
+    const bad = await failureOf(rpc.cleanup.setCleanupPolicy({ project, policy: { mode: 'sometimes', rules: [{ kind: 'keep_newest', count: 0 }] } }));
+    expect(bad.code).toBe(Code.InvalidArgument);
+    expect(violationsOf(bad)).toEqual(['policy.mode', 'policy.rules.0.count']);
+
+    const report = responseOf(await rpc.cleanup.listCleanupCandidates({ project, pageSize: 10 }), CleanupCandidatesSchema);
+    expect(report).toMatchObject({ project, registry: stack.registry, source: 'project', nextPageToken: '' });
+    // One release, the newest kept: nothing to remove.
+    expect(report.candidates).toEqual([]);
+    expect(report.totals).toMatchObject({ candidates: 0n });
+    const preview = responseOf(await rpc.cleanup.previewCleanupCandidates({ project, policy: { rules: [{ kind: 'untagged', olderThanHours: 0 }] } }), CleanupCandidatesSchema);
+    expect(preview.source).toBe('inline');
+
+    const tenantSet = responseOf(await rpc.cleanup.setTenantCleanupPolicy({ tenant, policy: { mode: 'report', keepLabel: 'pinned' } }), CleanupPolicyViewSchema);
+    expect(tenantSet).toMatchObject({ source: 'tenant', policy: { keepLabel: 'pinned' } });
+    expect((await rpc.cleanup.getTenantCleanupPolicy({ tenant })).policy?.keepLabel).toBe('pinned');
+    const totals = responseOf(await rpc.cleanup.getTenantCleanupCandidates({ tenant }), TenantCleanupCandidatesSchema);
+    expect(totals.projects.map((p) => p.project)).toContain(project);
+    // Without its own policy the project inherits its tenant's.
+    expect(responseOf(await rpc.cleanup.deleteCleanupPolicy({ project }), CleanupPolicyViewSchema)).toMatchObject({ source: 'tenant', policy: { keepLabel: 'pinned' } });
+
+    const started = await rpc.cleanup.startCleanupRun({ project });
+    expect(started).toMatchObject({ dryRun: true, trigger: 'manual' });
+    const ended = await eventually('the dry run to end', async () => {
+      const run = await rpc.cleanup.getCleanupRun({ project, id: started.id });
+      return ['preparing', 'awaiting_approval', 'running'].includes(run.status) ? undefined : run;
+    });
+    expect(ended.status).toBe('succeeded');
+    expect((await rpc.cleanup.listCleanupRuns({ project })).runs.map((r) => r.id)).toContain(started.id);
+    // Neither waiting nor active any more: REST's 409s.
+    expect((await failureOf(rpc.cleanup.approveCleanupRun({ project, id: started.id }))).code).toBe(Code.AlreadyExists);
+    expect((await failureOf(rpc.cleanup.cancelCleanupRun({ project, id: started.id }))).code).toBe(Code.AlreadyExists);
+    expect(violationsOf(await failureOf(rpc.cleanup.getCleanupRun({ project, id: 'not-a-uuid' })))).toEqual(['id']);
   }, 120_000);
 
   it('maps a missing resource to NOT_FOUND and a paged list to AIP-158 tokens', async () => {

@@ -4,8 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Any, Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Any, Timestamp, Value } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Status } from "../../google/rpc/status_pb";
 import { file_google_rpc_status } from "../../google/rpc/status_pb";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file modelregistry/v1/operations.proto.
  */
 export const file_modelregistry_v1_operations: GenFile = /*@__PURE__*/
-  fileDesc("CiFtb2RlbHJlZ2lzdHJ5L3YxL29wZXJhdGlvbnMucHJvdG8SEG1vZGVscmVnaXN0cnkudjEiwwEKCU9wZXJhdGlvbhIKCgJpZBgBIAEoCRIMCgRraW5kGAIgASgJEgwKBGRvbmUYAyABKAgSNQoIbWV0YWRhdGEYBCABKAsyIy5tb2RlbHJlZ2lzdHJ5LnYxLk9wZXJhdGlvbk1ldGFkYXRhEigKCHJlc3BvbnNlGAUgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueUgAEiMKBWVycm9yGAYgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIICgZyZXN1bHQigQEKEU9wZXJhdGlvbk1ldGFkYXRhEg4KBnN0YXR1cxgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIQoTR2V0T3BlcmF0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSIjChVXYXRjaE9wZXJhdGlvblJlcXVlc3QSCgoCaWQYASABKAkywAEKEE9wZXJhdGlvblNlcnZpY2USUgoMR2V0T3BlcmF0aW9uEiUubW9kZWxyZWdpc3RyeS52MS5HZXRPcGVyYXRpb25SZXF1ZXN0GhsubW9kZWxyZWdpc3RyeS52MS5PcGVyYXRpb24SWAoOV2F0Y2hPcGVyYXRpb24SJy5tb2RlbHJlZ2lzdHJ5LnYxLldhdGNoT3BlcmF0aW9uUmVxdWVzdBobLm1vZGVscmVnaXN0cnkudjEuT3BlcmF0aW9uMAFiBnByb3RvMw", [file_google_protobuf_any, file_google_protobuf_timestamp, file_google_rpc_status]);
+  fileDesc("CiFtb2RlbHJlZ2lzdHJ5L3YxL29wZXJhdGlvbnMucHJvdG8SEG1vZGVscmVnaXN0cnkudjEiwwEKCU9wZXJhdGlvbhIKCgJpZBgBIAEoCRIMCgRraW5kGAIgASgJEgwKBGRvbmUYAyABKAgSNQoIbWV0YWRhdGEYBCABKAsyIy5tb2RlbHJlZ2lzdHJ5LnYxLk9wZXJhdGlvbk1ldGFkYXRhEigKCHJlc3BvbnNlGAUgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueUgAEiMKBWVycm9yGAYgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIICgZyZXN1bHQiqwEKEU9wZXJhdGlvbk1ldGFkYXRhEg4KBnN0YXR1cxgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoIcHJvZ3Jlc3MYBCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUiIQoTR2V0T3BlcmF0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSIjChVXYXRjaE9wZXJhdGlvblJlcXVlc3QSCgoCaWQYASABKAkywAEKEE9wZXJhdGlvblNlcnZpY2USUgoMR2V0T3BlcmF0aW9uEiUubW9kZWxyZWdpc3RyeS52MS5HZXRPcGVyYXRpb25SZXF1ZXN0GhsubW9kZWxyZWdpc3RyeS52MS5PcGVyYXRpb24SWAoOV2F0Y2hPcGVyYXRpb24SJy5tb2RlbHJlZ2lzdHJ5LnYxLldhdGNoT3BlcmF0aW9uUmVxdWVzdBobLm1vZGVscmVnaXN0cnkudjEuT3BlcmF0aW9uMAFiBnByb3RvMw", [file_google_protobuf_any, file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_rpc_status]);
 
 /**
  * One run of a mutation's workflow.
@@ -103,6 +103,14 @@ export type OperationMetadata = Message<"modelregistry.v1.OperationMetadata"> & 
    * @generated from field: google.protobuf.Timestamp end_time = 3;
    */
   endTime?: Timestamp | undefined;
+
+  /**
+   * While it runs, for workflows that report it (warming, cache purges, cleanup runs, storage
+   * reclaim, replication executions): REST's Operation.progress as a google.protobuf.Value.
+   *
+   * @generated from field: google.protobuf.Value progress = 4;
+   */
+  progress?: Value | undefined;
 };
 
 /**
