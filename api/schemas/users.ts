@@ -4,10 +4,10 @@ import { singleLine } from '../../lib/text';
 import { TENANT_ROLES } from '../../lib/users';
 import { pathName } from './common';
 
-/** Keycloak keeps usernames in lower case; these are the characters it takes without escaping. */
+/** Keycloak keeps usernames in lower case; these are the characters it takes without escaping, and its user profile's length (3–255). */
 export const Username = z
   .string()
-  .min(1)
+  .min(3)
   .max(255)
   .regex(/^[a-z0-9][a-z0-9._@-]*$/, 'lowercase letters, digits and . _ @ -, starting with a letter or digit')
   .check(singleLine)

@@ -123,14 +123,18 @@ export const CacheRemovalSchema = z
   })
   .openapi('CacheRemoval');
 
+/** A tag or a sha256 digest, as one pattern so that the document states it. */
+const REFERENCE = new RegExp(`^(?:${TAG.source.slice(1, -1)}|${SHA256_DIGEST.source.slice(1, -1)})$`);
+
 export const WarmRequestSchema = z
   .object({
-    name: z.string().min(1).max(255).regex(REPOSITORY_NAME).openapi({ description: 'The model as in a pull address (an OCI repository name), e.g. `acme/llama-ft`', example: 'acme/llama-ft' }),
+    name: z.string().min(1).max(255).regex(REPOSITORY_NAME, 'an OCI repository name: lowercase letters and digits, separated by ".", "_", "__", "-" or "/"').check(singleLine).openapi({ description: 'The model as in a pull address (an OCI repository name), e.g. `acme/llama-ft`', example: 'acme/llama-ft' }),
     reference: z
       .string()
       .min(1)
       .max(128)
-      .refine((r) => TAG.test(r) || SHA256_DIGEST.test(r), 'a tag or a sha256:<64 hex> digest')
+      .regex(REFERENCE, 'a tag or a sha256:<64 hex> digest')
+      .check(singleLine)
       .openapi({ description: 'A tag or a `sha256:` digest', example: '1.2.0' }),
   })
   .openapi('WarmRequest');

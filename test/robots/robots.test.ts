@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -56,7 +56,8 @@ describe('robot accounts', () => {
     seen.push(created.secret);
     const inHarbor = await harborRobot('ci');
     expect(inHarbor?.permissions?.[0]?.access?.map((a) => `${a.resource}:${a.action}`).sort()).toEqual(['repository:pull', 'repository:push', 'tag:create', 'tag:delete']);
-    const [row] = await stack.database.db.select().from(robotAccounts).where(eq(robotAccounts.harborRobotId, inHarbor!.id!));
+    // Harbor robot ids are per emulator and the database is shared by every test file: the name says which row.
+    const [row] = await stack.database.db.select().from(robotAccounts).where(and(eq(robotAccounts.harborRobotId, inHarbor!.id!), eq(robotAccounts.name, created.name)));
     expect(row!.secret).toMatch(/^v1:/);
     expect(stack.deps.secrets.open(row!.secret)).toBe(created.secret);
   });
