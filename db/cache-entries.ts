@@ -92,7 +92,9 @@ export async function markCacheEntryChecked(db: Db, upstreamId: string, relative
  * A served entry is in use: `updated_at` is what the maintenance Schedule expires unused entries by.
  * At most once an hour per entry, so a hot blob does not cost a write per pull.
  */
-export async function noteCacheEntryUsed(db: Db, entry: Pick<CacheEntry, 'upstreamId' | 'relativePath'>): Promise<void> {
+export async function noteCacheEntryUsed(db: Db, entry: Pick<CacheEntry, 'upstreamId' | 'relativePath' | 'updatedAt'>): Promise<void> {
+  // The row just read says it is recent: no round trip on a hot entry's pulls.
+  if (Date.now() - Date.parse(entry.updatedAt) < 3_600_000) return;
   await db
     .update(cacheEntries)
     .set({ updatedAt: sql`now()` })
