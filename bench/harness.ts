@@ -98,6 +98,8 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     headers,
     /** The worker process's pid, to read its memory from /proc. */
     workerPid: worker?.child.pid,
+    /** Where every server's process is found for /proc: under this process, or PostgreSQL's daemonised postmaster. */
+    processRoots: [process.pid, await postgres.pid()],
     /** The directory of the API's virtual registry cache (the filesystem store). */
     cacheDir,
     /** The OCI registry behind the emulator. */
