@@ -1,14 +1,18 @@
 import type { Client } from '@temporalio/client';
+import type { KeycloakConfig } from '../../activities/keycloak';
 import type { Db } from '../../db/client';
 import type { SecretBox } from '../../lib/secrets';
 import type { MutationDeps } from '../operations';
+import { createCheckpointService } from './checkpoints';
 import { createCleanupService } from './cleanup';
+import { createMemberService } from './members';
 import { createModelService } from './models';
 import { createOperationService } from './operations';
 import { createProjectService } from './projects';
 import { createRegistryService } from './registries';
 import { createRobotService } from './robots';
 import { createTenantService } from './tenants';
+import { createUserService } from './users';
 import { createVirtualRegistryService } from './virtual-registries';
 
 export interface ServiceDeps {
@@ -17,6 +21,8 @@ export interface ServiceDeps {
   mutations: MutationDeps;
   registries: string[];
   secrets: SecretBox;
+  /** Without it (the light stack) users and members answer 503. */
+  keycloak?: KeycloakConfig;
 }
 
 /** The transport-free service layer REST (api/routes) and gRPC (api/grpc) both call. */
@@ -29,6 +35,9 @@ export function createServices(deps: ServiceDeps) {
     remoteRegistries: createRegistryService(deps),
     virtualRegistries: createVirtualRegistryService(deps),
     cleanup: createCleanupService(deps),
+    users: createUserService({ mutations: deps.mutations, keycloak: deps.keycloak !== undefined }),
+    members: createMemberService({ ...deps, keycloak: deps.keycloak !== undefined }),
+    checkpoints: createCheckpointService(deps),
     operations: createOperationService(deps),
   };
 }

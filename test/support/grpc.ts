@@ -1,13 +1,16 @@
 import { createClient, type Client } from '@connectrpc/connect';
 import type { DescService } from '@bufbuild/protobuf';
 import { createGrpcTransport } from '@connectrpc/connect-node';
+import { CheckpointService } from '../../gen/modelregistry/v1/checkpoints_pb';
 import { CleanupService } from '../../gen/modelregistry/v1/cleanup_pb';
+import { MemberService } from '../../gen/modelregistry/v1/members_pb';
 import { ModelService } from '../../gen/modelregistry/v1/models_pb';
 import { OperationService } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectService } from '../../gen/modelregistry/v1/projects_pb';
 import { RegistryService } from '../../gen/modelregistry/v1/registries_pb';
 import { RobotService } from '../../gen/modelregistry/v1/robots_pb';
 import { TenantService } from '../../gen/modelregistry/v1/tenants_pb';
+import { UserService } from '../../gen/modelregistry/v1/users_pb';
 import { UpstreamService, VirtualRegistryService } from '../../gen/modelregistry/v1/virtual_registries_pb';
 import type { TestStack } from './stack';
 
@@ -27,6 +30,6 @@ export function grpcClients(stack: TestStack, token: string = stack.auth.adminTo
     ],
   });
   const client = <S extends DescService>(service: S): Client<S> => createClient(service, transport);
-  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), registries: client(RegistryService), upstreams: client(UpstreamService), virtualRegistries: client(VirtualRegistryService), cleanup: client(CleanupService), operations: client(OperationService) };
+  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), registries: client(RegistryService), upstreams: client(UpstreamService), virtualRegistries: client(VirtualRegistryService), cleanup: client(CleanupService), operations: client(OperationService), users: client(UserService), members: client(MemberService), checkpoints: client(CheckpointService) };
 }
 export type GrpcClients = ReturnType<typeof grpcClients>;
