@@ -59,7 +59,12 @@ export async function storeDelivery(db: Db, row: DeliveryRow): Promise<StoredDel
  * own, so that one bad row fails alone and its neighbours are still stored.
  */
 export async function storeDeliveries(db: Db, rows: DeliveryRow[]): Promise<PromiseSettledResult<StoredDelivery>[]> {
-  const alone = () => Promise.allSettled(rows.map((row) => storeDelivery(db, row)));
+  // In order, so that of two rows with one key the first is the delivery, as in the batch statement.
+  const alone = async () => {
+    const settled: PromiseSettledResult<StoredDelivery>[] = [];
+    for (const row of rows) settled.push(...(await Promise.allSettled([storeDelivery(db, row)])));
+    return settled;
+  };
   if (rows.length === 1) return alone();
   let inserted: { id: string; source: string; dedupeKey: string }[];
   try {
