@@ -29,6 +29,12 @@ const receive = createRoute({
 
 /** Deliveries stored by one INSERT at most: a burst is a few statements, none of them huge. */
 const MAX_BATCH = 128;
+/**
+ * INSERTs in flight at once. The receiver waits on PostgreSQL, not on its CPU (a profile at load:
+ * the process idle 70 % of the time): with two, a delivery arriving just after a flush started
+ * need not wait for that flush to finish before its own starts.
+ */
+const FLUSHES = 2;
 
 /** Harbor's `event_data` (Default) or `data` (CloudEvents). */
 const eventData = (body: unknown) => {
@@ -46,7 +52,7 @@ const eventData = (body: unknown) => {
  */
 export function createWebhooksRouter(deps: { db: Db; senders: WebhookSenders; dispatcher: WebhookDispatcher; metrics: Metrics }) {
   const router = createRouter();
-  const inbox = createBatcher((rows: DeliveryRow[]) => storeDeliveries(deps.db, rows), { maxBatch: MAX_BATCH });
+  const inbox = createBatcher((rows: DeliveryRow[]) => storeDeliveries(deps.db, rows), { maxBatch: MAX_BATCH, concurrency: FLUSHES });
   router.openapi(receive, async (c) => {
     const sender = await deps.senders.authenticate(c.req.header('authorization'));
     if (!sender) {
