@@ -30,9 +30,8 @@ const receive = createRoute({
 /** Deliveries stored by one INSERT at most: a burst is a few statements, none of them huge. */
 const MAX_BATCH = 128;
 /**
- * INSERTs in flight at once. The receiver waits on PostgreSQL, not on its CPU (a profile at load:
- * the process idle 70 % of the time): with two, a delivery arriving just after a flush started
- * need not wait for that flush to finish before its own starts.
+ * INSERTs in flight at once: with two, a delivery arriving just after a flush started is stored by
+ * the next one at once, not after that flush's round trip; the pool has connections to spare.
  */
 const FLUSHES = 2;
 

@@ -62,7 +62,13 @@ export async function storeDeliveries(db: Db, rows: DeliveryRow[]): Promise<Prom
   // In order, so that of two rows with one key the first is the delivery, as in the batch statement.
   const alone = async () => {
     const settled: PromiseSettledResult<StoredDelivery>[] = [];
-    for (const row of rows) settled.push(...(await Promise.allSettled([storeDelivery(db, row)])));
+    for (const row of rows) {
+      try {
+        settled.push({ status: 'fulfilled', value: await storeDelivery(db, row) });
+      } catch (reason) {
+        settled.push({ status: 'rejected', reason });
+      }
+    }
     return settled;
   };
   if (rows.length === 1) return alone();
