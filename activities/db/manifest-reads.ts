@@ -30,7 +30,10 @@ export async function imagesWithoutManifest(db: Db, projectId: string, fullNames
  */
 export async function writeReadManifests(db: Db, entries: ImageMetadata[], modelOf: Map<string, string>): Promise<void> {
   const byModel = new Map<string, ImageMetadata[]>();
-  for (const e of entries) byModel.set(modelOf.get(e.imageId)!, [...(byModel.get(modelOf.get(e.imageId)!) ?? []), e]);
+  for (const e of entries) {
+    const modelId = modelOf.get(e.imageId)!;
+    byModel.set(modelId, [...(byModel.get(modelId) ?? []), e]);
+  }
   for (const [modelId, list] of byModel) {
     await db.transaction(async (tx) => {
       await tx.execute(sql`select 1 from ${models} where ${models.id} = ${modelId} for update`);

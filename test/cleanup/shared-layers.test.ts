@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushBlob, putManifest } from '../harbor/oci-push';
-import { readJson, type Json } from '../support/http';
+import { jsonRequest, readJson, type Json } from '../support/http';
 import { onboardProject, startStackWithTenant } from '../support/fixtures';
 import { uniqueName, type TestStack } from '../support/stack';
 import { catalogued, putPolicy } from './support';
@@ -56,6 +56,20 @@ describe('cleanup: freed bytes of versions catalogued by a refresh', () => {
     const report = await candidates(project);
     expect(report.items).toEqual([expect.objectContaining({ model: 'llm', tag: '1.0.0', digest: old.digest, action: 'delete', sizeBytes: old.own + old.shared, freesBytes: old.own, freesBytesEstimated: false })]);
     expect(report.totals).toMatchObject({ candidates: 1, sizeBytes: old.own + old.shared, freesBytes: old.own, freesBytesEstimated: false });
+  });
+
+  it('a registration of an existing Harbor project reads the manifests too', async () => {
+    const name = uniqueName('adopted');
+    await stack.harbor.client.projects.create({ project_name: name, metadata: { public: 'false' } });
+    const shared = Buffer.alloc(2 * MiB, 8);
+    const old = await pushSharing(name, 'llm', '1.0.0', shared);
+    const kept = await pushSharing(name, 'llm', '2.0.0', shared);
+    const registered = await stack.app.request('/api/v1/projects', jsonRequest({ name, display_name: 'Adopted', description: 'An existing Harbor project', public: false, tenantId: tenant, members: [] }, {}, 'PUT'));
+    expect(registered.status, await registered.clone().text()).toBe(200);
+    expect((await readJson(registered)).imported).toEqual({ models: 1, images: 2, tags: 2 });
+    expect((await storedReads(name)).map((r) => r.digest).sort()).toEqual([old.digest, kept.digest].sort());
+    expect((await putPolicy(stack, name, { rules: [{ kind: 'keep_newest', count: 1, per: 'model' }] })).status).toBe(200);
+    expect((await candidates(name)).items).toEqual([expect.objectContaining({ tag: '1.0.0', sizeBytes: old.own + old.shared, freesBytes: old.own, freesBytesEstimated: false })]);
   });
 
   it('a manifest Harbor fails to serve leaves the version catalogued and the figures marked as estimates; the next refresh reads it', async () => {
