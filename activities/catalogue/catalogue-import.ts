@@ -10,7 +10,7 @@ import { imagesWithoutManifest, writeReadManifests } from '../db/manifest-reads'
 import type { ImageMetadata } from '../db/model-metadata';
 import type { createHarborRepositoryActivities } from '../harbor/repositories';
 
-type HarborReads = Pick<ReturnType<typeof createHarborRepositoryActivities>, 'fetchArtifactManifest'>;
+type HarborReads = Pick<ReturnType<typeof createHarborRepositoryActivities>, 'fetchArtifactManifest' | 'fetchArtifactConfig'>;
 
 /** Manifest reads in flight at once. */
 const READ_CONCURRENCY = 8;
@@ -42,7 +42,9 @@ async function storeMissingManifests(deps: { db: Db; harbor: HarborReads }, inpu
         const artifact = listed.get(`${image.fullName}@${image.digest}`)!;
         const at = new Date().toISOString();
         try {
-          const { manifest, config } = await deps.harbor.fetchArtifactManifest(input.registry, project, image.fullName.slice(project.length + 1), image.digest);
+          const repository = image.fullName.slice(project.length + 1);
+          const manifest = await deps.harbor.fetchArtifactManifest(input.registry, project, repository, image.digest);
+          const config = await deps.harbor.fetchArtifactConfig(input.registry, project, repository, manifest);
           read.push({ imageId: image.imageId, tag: artifact.tags[0]?.name ?? '', manifest, meta: extractModelMetadata(manifest, config), read: { at, pulledBefore: artifact.pulledAt ?? null } });
         } catch (err) {
           log.warn('manifest not read; the next refresh tries again', { repository: image.fullName, digest: image.digest, error: err instanceof Error ? err.message : String(err) });
