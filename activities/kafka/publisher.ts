@@ -1,4 +1,5 @@
 import { Producer, stringSerializers } from '@platformatic/kafka';
+import { createBatcher } from '../../lib/batcher';
 import type { Logger } from '../../lib/logger';
 import type { RegistryEvent } from './cloudevents';
 
@@ -8,12 +9,17 @@ export interface EventPublisher {
   close(): Promise<void>;
 }
 
+/** Publishes joined into one produce request: small events, far below the broker's 1 MB request. */
+const MAX_PUBLISHES_PER_REQUEST = 64;
+
 /**
  * Kafka in structured CloudEvents mode: the value is the whole event, the key its subject,
  * and the `content-type` header says so. The producer is idempotent, so its own resends
  * are not duplicated; activity retries reuse the event id for consumers to deduplicate on.
  * Sends go one at a time: @platformatic/kafka's idempotent producer loses track of its sequence
  * numbers with concurrent sends (the broker answers OUT_OF_ORDER_SEQUENCE_NUMBER to every later one).
+ * Publishes that arrive while a send runs go together in the next one (group commit, in order):
+ * many repository workflows publishing at once cost one produce request, not one each.
  */
 export function createKafkaPublisher(opts: { bootstrapBrokers: string[]; topic: string; clientId?: string }): EventPublisher {
   const producer = new Producer({
@@ -26,20 +32,22 @@ export function createKafkaPublisher(opts: { bootstrapBrokers: string[]; topic: 
     timeout: 10_000,
     retries: 3,
   });
-  let tail: Promise<unknown> = Promise.resolve();
-  return {
-    publish(...events) {
-      const send = tail.then(() => producer.send({
-        messages: events.map((event) => ({
+  const sends = createBatcher<RegistryEvent[], void>(
+    async (publishes) => {
+      await producer.send({
+        messages: publishes.flat().map((event) => ({
           topic: opts.topic,
           key: event.subject,
           value: JSON.stringify(event),
           headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8', ce_id: event.id, ce_type: event.type },
         })),
-      }));
-      tail = send.catch(() => undefined);
-      return send.then(() => undefined);
+      });
+      return publishes.map(() => ({ status: 'fulfilled', value: undefined }));
     },
+    { maxBatch: MAX_PUBLISHES_PER_REQUEST },
+  );
+  return {
+    publish: (...events) => sends.submit(events),
     close: () => producer.close(),
   };
 }
