@@ -6,8 +6,11 @@ import { createCleanupService } from './cleanup';
 import { createModelService } from './models';
 import { createOperationService } from './operations';
 import { createProjectService } from './projects';
+import { createPromotionService } from './promotions';
 import { createRegistryService } from './registries';
+import { createReplicationService } from './replications';
 import { createRobotService } from './robots';
+import { createStorageReclaimService } from './storage-reclaim';
 import { createTenantService } from './tenants';
 import { createVirtualRegistryService } from './virtual-registries';
 
@@ -17,6 +20,8 @@ export interface ServiceDeps {
   mutations: MutationDeps;
   registries: string[];
   secrets: SecretBox;
+  /** How long a promotion waits for an approval unless the request says (default 7 days). */
+  promotionApprovalTimeoutSeconds?: number;
 }
 
 /** The transport-free service layer REST (api/routes) and gRPC (api/grpc) both call. */
@@ -29,6 +34,9 @@ export function createServices(deps: ServiceDeps) {
     remoteRegistries: createRegistryService(deps),
     virtualRegistries: createVirtualRegistryService(deps),
     cleanup: createCleanupService(deps),
+    replications: createReplicationService(deps),
+    promotions: createPromotionService({ ...deps, approvalTimeoutSeconds: deps.promotionApprovalTimeoutSeconds }),
+    storageReclaim: createStorageReclaimService(deps),
     operations: createOperationService(deps),
   };
 }
