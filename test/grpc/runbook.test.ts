@@ -201,9 +201,9 @@ describe('gRPC API: the runbook', () => {
       expect(purged.entries).toBeGreaterThanOrEqual(4n); // the tag's and the digest's manifest, and the blobs
       expect((await failureOf(rpc.virtualRegistries.warmVirtualRegistry({ tenant, virtualRegistry: uniqueName('ghost'), name: repository, reference: '1.0.0' }))).code).toBe(Code.NotFound);
 
-      // An upstream a virtual registry uses is kept unless forced: REST's 409, the failure table's Conflict.
+      // An upstream a virtual registry uses is kept unless forced: REST's 409, the failure table's FailedPrecondition (not "it exists").
       const inUse = await failureOf(rpc.upstreams.deleteUpstream({ tenant, upstream: up }));
-      expect(inUse.code).toBe(Code.AlreadyExists);
+      expect(inUse.code).toBe(Code.FailedPrecondition);
       expect(inUse.rawMessage).toContain(vr);
       // `credential` in update_mask while unset removes it (REST's null).
       const anonymous = responseOf(await rpc.upstreams.updateUpstream({ tenant, upstream: up, updateMask: { paths: ['credential'] } }), UpstreamSchema);
@@ -251,9 +251,9 @@ describe('gRPC API: the runbook', () => {
     });
     expect(ended.status).toBe('succeeded');
     expect((await rpc.cleanup.listCleanupRuns({ project })).runs.map((r) => r.id)).toContain(started.id);
-    // Neither waiting nor active any more: REST's 409s.
-    expect((await failureOf(rpc.cleanup.approveCleanupRun({ project, id: started.id }))).code).toBe(Code.AlreadyExists);
-    expect((await failureOf(rpc.cleanup.cancelCleanupRun({ project, id: started.id }))).code).toBe(Code.AlreadyExists);
+    // Neither waiting nor active any more: REST's 409s, a precondition over gRPC.
+    expect((await failureOf(rpc.cleanup.approveCleanupRun({ project, id: started.id }))).code).toBe(Code.FailedPrecondition);
+    expect((await failureOf(rpc.cleanup.cancelCleanupRun({ project, id: started.id }))).code).toBe(Code.FailedPrecondition);
     expect(violationsOf(await failureOf(rpc.cleanup.getCleanupRun({ project, id: 'not-a-uuid' })))).toEqual(['id']);
   }, 120_000);
 

@@ -183,7 +183,8 @@ export const StorageService: GenService<{
   /**
    * Starts Harbor's GC, a dry run first, then (unless dry_run) the real run, and answers at once:
    * a GC takes minutes to hours. One at a time per Harbor instance: the same request while one runs
-   * joins it, a different one is FAILED_PRECONDITION naming the running one (REST's 409). The
+   * joins it, a different one is ABORTED (REST's 409; the running one in `location` metadata), and
+   * a GC Harbor runs that was started elsewhere fails the operation with FAILED_PRECONDITION. The
    * Operation's id is the one GetGarbageCollection takes; GetOperation and WatchOperation follow it
    * (its progress in metadata).
    *
