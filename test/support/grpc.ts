@@ -5,8 +5,11 @@ import { CleanupService } from '../../gen/modelregistry/v1/cleanup_pb';
 import { ModelService } from '../../gen/modelregistry/v1/models_pb';
 import { OperationService } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectService } from '../../gen/modelregistry/v1/projects_pb';
+import { PromotionService } from '../../gen/modelregistry/v1/promotions_pb';
 import { RegistryService } from '../../gen/modelregistry/v1/registries_pb';
+import { ReplicationService } from '../../gen/modelregistry/v1/replications_pb';
 import { RobotService } from '../../gen/modelregistry/v1/robots_pb';
+import { StorageService } from '../../gen/modelregistry/v1/storage_pb';
 import { TenantService } from '../../gen/modelregistry/v1/tenants_pb';
 import { UpstreamService, VirtualRegistryService } from '../../gen/modelregistry/v1/virtual_registries_pb';
 import type { TestStack } from './stack';
@@ -27,6 +30,6 @@ export function grpcClients(stack: TestStack, token: string = stack.auth.adminTo
     ],
   });
   const client = <S extends DescService>(service: S): Client<S> => createClient(service, transport);
-  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), registries: client(RegistryService), upstreams: client(UpstreamService), virtualRegistries: client(VirtualRegistryService), cleanup: client(CleanupService), operations: client(OperationService) };
+  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), registries: client(RegistryService), upstreams: client(UpstreamService), virtualRegistries: client(VirtualRegistryService), cleanup: client(CleanupService), operations: client(OperationService), replications: client(ReplicationService), promotions: client(PromotionService), storage: client(StorageService) };
 }
 export type GrpcClients = ReturnType<typeof grpcClients>;
