@@ -126,9 +126,9 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createTenantsRouter({ tenants: services.tenants }));
   app.route('/api/v1', createProjectsRouter({ projects: services.projects }));
   app.route('/api/v1', createModelsRouter({ models: services.models }));
-  app.route('/api/v1', createCheckpointsRouter({ db: deps.db, mutations, registries: deps.registries }));
-  app.route('/api/v1', createMembersRouter({ db: deps.db, mutations, registries: deps.registries, keycloak: deps.keycloak !== undefined }));
-  app.route('/api/v1', createUsersRouter({ mutations, keycloak: deps.keycloak !== undefined }));
+  app.route('/api/v1', createCheckpointsRouter({ checkpoints: services.checkpoints }));
+  app.route('/api/v1', createMembersRouter({ members: services.members, keycloak: deps.keycloak !== undefined }));
+  app.route('/api/v1', createUsersRouter({ users: services.users, keycloak: deps.keycloak !== undefined }));
   app.route('/api/v1', createRobotsRouter({ robots: services.robots }));
   app.route('/api/v1', createRegistriesRouter({ registries: services.remoteRegistries }));
   app.route('/api/v1', createVirtualRegistriesRouter({ virtualRegistries: services.virtualRegistries }));

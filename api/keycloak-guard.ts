@@ -1,8 +1,14 @@
 import type { MiddlewareHandler } from 'hono';
 import type { createRouter } from './router';
-import { notConfiguredProblem } from './problem';
+import { notConfigured, problemResponse, ProblemError } from './problem';
 
-const missing: MiddlewareHandler = async (c) => notConfiguredProblem(c, 'Keycloak', 'KEYCLOAK_URL (and KEYCLOAK_CLIENT_ID, KEYCLOAK_CLIENT_SECRET)');
+const KEYCLOAK_MISSING = notConfigured('Keycloak', 'KEYCLOAK_URL (and KEYCLOAK_CLIENT_ID, KEYCLOAK_CLIENT_SECRET)');
+const missing: MiddlewareHandler = async (c) => problemResponse(c, KEYCLOAK_MISSING);
+
+/** The service layer's check, for transports without the routes' guard (gRPC): the same 503 problem. */
+export function requireKeycloak(configured: boolean): void {
+  if (!configured) throw new ProblemError(KEYCLOAK_MISSING);
+}
 
 /**
  * Without Keycloak (the light stack) the routes under `path` start nothing, since their workflows

@@ -97,5 +97,5 @@ export const invalidCursor = (): Problem =>
 export const invalidCursorProblem = (c: Context): never => problemResponse(c, invalidCursor());
 
 /** 503 for a route whose backing system is not configured in this deployment (e.g. the light stack). */
-export const notConfiguredProblem = (c: Context, system: string, variables: string): never =>
-  problemResponse(c, problemBody(503, 'not-configured', `${system} is not configured`, `set ${variables} to use this route`));
+export const notConfigured = (system: string, variables: string): Problem =>
+  problemBody(503, 'not-configured', `${system} is not configured`, `set ${variables} to use this route`);

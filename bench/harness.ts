@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +22,7 @@ import { createSecretBox } from '../lib/secrets';
 import { createFsObjectStore } from '../storage/fs';
 import { startKafka } from '../test/servers/kafka';
 import { startOciRegistry } from '../test/servers/oci-registry';
+import { freePort, waitForPort } from '../test/servers/ports';
 import { startPostgres } from '../test/servers/postgres';
 import { SEARCH_ATTRIBUTES, temporalExecutable } from '../test/servers/temporal';
 import { bearer, startTestAuth } from '../test/support/auth';
@@ -30,7 +31,7 @@ import { spawnWorker } from '../test/support/worker-process';
 export const REGISTRY = 'harbor.bench';
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
-export async function startBench(opts: { worker: boolean; webhooksToApi?: boolean; pool?: number; dispatchConcurrency?: number; grpc?: boolean }) {
+export async function startBench(opts: { worker: boolean; webhooksToApi?: boolean; pool?: number; dispatchConcurrency?: number; grpc?: boolean; apiProcess?: boolean }) {
   const quiet = logger.child({}, { level: 'silent' });
   const [postgres, kafka, registry, temporal] = await Promise.all([
     startPostgres(),
@@ -74,7 +75,25 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
   const grpc = opts.grpc
     ? await startGrpcServer({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps }, { port: 0, host: '127.0.0.1' })
     : undefined;
+  // The API as deployed: api/server.ts in a process of its own, on the same servers as the in-process app that sets up.
+  const api = opts.apiProcess
+    ? await startApiProcess({
+        DATABASE_URL: postgres.url,
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        HARBOR_URL: harbor.url,
+        HARBOR_REGISTRY_ADDRESS: REGISTRY,
+        HARBOR_USERNAME: harbor.username,
+        HARBOR_PASSWORD: harbor.password,
+        SECRETS_KEY: secretsKey.toString('base64'),
+        AUTH_ISSUER: auth.issuer.issuer,
+        AUTH_AUDIENCE: auth.issuer.audience,
+        CACHE_DIR: cacheDir,
+        ...(opts.dispatchConcurrency === undefined ? {} : { WEBHOOK_DISPATCH_CONCURRENCY: String(opts.dispatchConcurrency) }),
+      })
+    : undefined;
   const stop = async () => {
+    await api?.stop();
     server.close();
     await grpc?.close();
     await worker?.stop();
@@ -96,8 +115,12 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     /** The platform administrator's token the requests carry. */
     token: auth.adminToken,
     headers,
+    /** With `apiProcess`: api/server.ts in a process of its own, its base URL and pid. */
+    api,
     /** The worker process's pid, to read its memory from /proc. */
     workerPid: worker?.child.pid,
+    /** Where every server's process is found for /proc: under this process, or PostgreSQL's daemonised postmaster. */
+    processRoots: [process.pid, await postgres.pid()],
     /** The directory of the API's virtual registry cache (the filesystem store). */
     cacheDir,
     /** The OCI registry behind the emulator. */
@@ -147,6 +170,41 @@ function stopOnCrash(stop: () => Promise<void>) {
 
 /** BENCH_CPU_PROFILE=<dir>: the worker and emulator processes write V8 CPU profiles there. */
 const profileArgs = () => (process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []);
+
+/**
+ * api/server.ts, the API's production entry point, in a process of its own with the environment it is
+ * deployed with (LOG_LEVEL info: a log line per request, written to a file); resolves once it listens.
+ */
+async function startApiProcess(env: Record<string, string>) {
+  const [port, grpcPort] = [await freePort(), await freePort()];
+  const logFile = join(tmpdir(), `modelregistry-bench-api-${process.pid}.log`);
+  const log = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', 'api/server.ts'], {
+    env: { ...process.env, ...env, API_HOST: '127.0.0.1', API_PORT: String(port), GRPC_PORT: String(grpcPort) },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const failed = exited.then(() => {
+    throw new Error(`the API process exited:\n${readFileSync(logFile, 'utf8').slice(-4000)}`);
+  });
+  await Promise.race([waitForPort(port, 60_000, 'the API process'), failed]);
+  failed.catch(() => undefined);
+  return {
+    base: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    /** SIGTERM (a graceful shutdown), SIGKILL if it has not exited after 10 s. */
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const hard = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(hard);
+      }
+      rmSync(logFile, { force: true });
+    },
+  };
+}
 
 /** The Harbor emulator as a separate process (bench/harbor-process.ts). */
 export async function startHarborProcess(registryUrl: string) {

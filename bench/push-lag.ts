@@ -9,18 +9,34 @@
  * connections, a JIT that has compiled nothing); the `pushes` after them, in the same unbroken
  * stream, are the steady state.
  *
+ * CPU per catalogued push is the CPU time of every process the benchmark runs (worker, Temporal,
+ * PostgreSQL, Kafka, the emulator, the OCI registry and this process, which sends, polls and
+ * serves the API), read from /proc over the steady stream and divided by its pushes.
+ *
  *   npx tsx bench/push-lag.ts [pushes=1000] [rate=100] [warmup=500]
+ *   npx tsx bench/push-lag.ts step [pushes per step=300] [first rate=10]
+ *
+ * `step` finds the highest rate whose p99 lag stays under 2 s on this machine: streams at the first
+ * rate, then ×1.5 each step, until a step misses (p99 ≥ 2 s or a failed delivery); each step's
+ * backlog drains before the next starts.
  */
 import { eq, sql } from 'drizzle-orm';
 import { images, projects } from '../db/schema';
+import { cpuBetween, sampleCpu } from './cpu';
 import { percentile, pushMany, startBench } from './harness';
 
-const count = Number(process.argv[2] ?? 1000);
-const rate = Number(process.argv[3] ?? 100);
-const warmup = Number(process.argv[4] ?? 500);
+const TARGET_P99_MS = 2000;
+const stepping = process.argv[2] === 'step';
+const args = process.argv.slice(stepping ? 3 : 2);
+const count = Number(args[0] ?? (stepping ? 300 : 1000));
+const rate = Number(args[1] ?? (stepping ? 10 : 100));
+const warmup = stepping ? 0 : Number(args[2] ?? 500);
+/** Enough artifacts for every step up to 10 × the first rate. */
+const steps = stepping ? Math.ceil(Math.log(10) / Math.log(1.5)) + 2 : 1;
+
 const bench = await startBench({ worker: true });
 await bench.project('lag');
-const pushed = await pushMany(bench.harbor.url, 'lag', warmup + count, 20);
+const pushed = await pushMany(bench.harbor.url, 'lag', warmup + count * steps + (stepping ? 100 : 0), 20);
 // Harbor has pushed artifacts in its database; the emulator reads a repository from the registry
 // once after it changed. One artifact list per repository does that before the stream starts.
 const harborAuth = `Basic ${Buffer.from(`${bench.harbor.username}:${bench.harbor.password}`).toString('base64')}`;
@@ -32,13 +48,15 @@ for (const repository of new Set(pushed.map((p) => p.repository))) {
 const [row] = await bench.database.db.select({ secret: projects.webhookSecret }).from(projects).where(eq(projects.name, 'lag'));
 const authorization = `Bearer ${bench.secrets.open(row!.secret!)}`;
 
+type Push = (typeof pushed)[number];
 const sentAt = new Map<string, number>();
 const seenAt = new Map<string, number>();
 let failures = 0;
-const deliver = async (p: (typeof pushed)[number], i: number) => {
+let sequence = 0;
+const deliver = async (p: Push) => {
   const body = {
     type: 'PUSH_ARTIFACT',
-    occur_at: 1_800_000_000 + i,
+    occur_at: 1_800_000_000 + sequence++,
     operator: 'bench',
     event_data: {
       resources: [{ digest: p.digest, tag: p.tag, resource_url: `harbor.bench/lag/${p.repository}:${p.tag}` }],
@@ -65,32 +83,77 @@ const poller = (async () => {
   }
 })();
 
-const start = performance.now();
-const sends: Promise<void>[] = [];
-for (let i = 0; i < pushed.length; i++) {
-  const due = start + (i * 1000) / rate;
-  const wait = due - performance.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  sends.push(deliver(pushed[i]!, i));
+/** Sends `deliveries` at `perSecond` in one stream and waits until each is catalogued (or 120 s pass). */
+async function stream(deliveries: Push[], perSecond: number) {
+  const failedBefore = failures;
+  const cpuBefore = sampleCpu(bench.processRoots);
+  const start = performance.now();
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < deliveries.length; i++) {
+    const wait = start + (i * 1000) / perSecond - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    sends.push(deliver(deliveries[i]!));
+  }
+  await Promise.all(sends);
+  const sendSeconds = (performance.now() - start) / 1000;
+  const deadline = performance.now() + 120_000;
+  while (deliveries.some((p) => !seenAt.has(p.digest)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const cpu = cpuBetween(cpuBefore, sampleCpu(bench.processRoots));
+  const catalogued = deliveries.filter((p) => seenAt.has(p.digest)).length;
+  return { achievedRate: deliveries.length / sendSeconds, catalogued, failures: failures - failedBefore, cpu };
 }
-await Promise.all(sends);
-const sendSeconds = (performance.now() - start) / 1000;
-const deadline = performance.now() + 120_000;
-while (seenAt.size < pushed.length && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-polling = false;
-await poller;
 
-const lagsOf = (deliveries: typeof pushed) =>
+const lagsOf = (deliveries: Push[]) =>
   deliveries.filter((p) => seenAt.has(p.digest)).map((p) => seenAt.get(p.digest)! - sentAt.get(p.digest)!).sort((a, b) => a - b);
 const figures = (lags: number[]) => ({ p50_ms: Math.round(percentile(lags, 50)), p99_ms: Math.round(percentile(lags, 99)), max_ms: Math.round(lags.at(-1) ?? 0) });
-const steady = lagsOf(pushed.slice(warmup));
-bench.record('push-lag', {
-  benchmark: `push-to-catalogue lag: ${warmup} + ${count} PUSH_ARTIFACT deliveries in one stream at ${rate}/s (artifacts pushed beforehand), one worker process`,
-  achieved_rate_per_second: Number((pushed.length / sendSeconds).toFixed(1)),
-  catalogued: seenAt.size,
-  failures,
-  ...figures(steady),
-  warmup: { deliveries: warmup, ...figures(lagsOf(pushed.slice(0, warmup))) },
-  targets: { p99_ms: 2000 },
+const perPush = (cpu: { total_ms: number; by_process_ms: Record<string, number> }, n: number) => ({
+  cpu_ms_per_push: Number((cpu.total_ms / n).toFixed(1)),
+  cpu_ms_per_push_by_process: Object.fromEntries(Object.entries(cpu.by_process_ms).map(([k, v]) => [k, Number((v / n).toFixed(1))])),
 });
+
+if (stepping) {
+  // Connections, JIT and worker warmed on a short stream first, reported with the rest.
+  await stream(pushed.slice(0, 100), 20);
+  const results = [];
+  let offset = 100;
+  let perSecond = rate;
+  let best: number | undefined;
+  for (let step = 0; step < steps; step++) {
+    const deliveries = pushed.slice(offset, offset + count);
+    offset += count;
+    const run = await stream(deliveries, perSecond);
+    const lag = figures(lagsOf(deliveries));
+    const met = run.failures === 0 && run.catalogued === deliveries.length && lag.p99_ms < TARGET_P99_MS;
+    results.push({ rate_per_second: perSecond, achieved_rate_per_second: Number(run.achievedRate.toFixed(1)), catalogued: run.catalogued, failures: run.failures, ...lag, ...perPush(run.cpu, deliveries.length), met });
+    console.error(`${perSecond}/s: p99 ${lag.p99_ms} ms, ${perPush(run.cpu, deliveries.length).cpu_ms_per_push} CPU ms/push${met ? '' : ' — missed'}`);
+    if (!met) break;
+    best = perSecond;
+    perSecond = Math.round(perSecond * 1.5);
+  }
+  bench.record('push-lag-step', {
+    benchmark: `push-to-catalogue: the highest rate whose p99 lag stays under ${TARGET_P99_MS} ms, ${count} deliveries a step from ${rate}/s, ×1.5 a step, one worker process`,
+    highest_rate_meeting_target_per_second: best ?? null,
+    steps: results,
+  });
+} else {
+  const warm = pushed.slice(0, warmup);
+  const steady = pushed.slice(warmup);
+  // One unbroken stream, with CPU read over the steady part only.
+  const warmupDone = stream(warm, rate);
+  await new Promise((r) => setTimeout(r, (warm.length * 1000) / rate));
+  const run = await stream(steady, rate);
+  await warmupDone;
+  bench.record('push-lag', {
+    benchmark: `push-to-catalogue lag: ${warmup} + ${count} PUSH_ARTIFACT deliveries in one stream at ${rate}/s (artifacts pushed beforehand), one worker process`,
+    achieved_rate_per_second: Number(run.achievedRate.toFixed(1)),
+    catalogued: run.catalogued,
+    failures: run.failures,
+    ...figures(lagsOf(steady)),
+    ...perPush(run.cpu, steady.length),
+    warmup: { deliveries: warmup, ...figures(lagsOf(warm)) },
+    targets: { p99_ms: TARGET_P99_MS },
+  });
+}
+polling = false;
+await poller;
 await bench.stop();

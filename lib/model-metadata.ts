@@ -43,6 +43,8 @@ export interface ModelMetadata {
 }
 
 const MODEL_TYPES = /^application\/vnd\.(cncf|cnai)\.model\./;
+/** Whether a config media type is a model's (ModelPack, either naming). */
+export const isModelConfig = (mediaType: string | undefined) => MODEL_TYPES.test(mediaType ?? '');
 const FILEPATH_KEYS = ['org.cncf.model.filepath', 'org.cnai.model.filepath'];
 const OCI = 'org.opencontainers.image.';
 

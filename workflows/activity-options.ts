@@ -1,4 +1,4 @@
-import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
 
 /**
  * The activity profiles of every workflow, one per kind of system called: each workflow file
@@ -59,3 +59,13 @@ export const profiles = {
   /** The inbox sweep runs on a Schedule: a few attempts, then the next run tries again. */
   sweep: { startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } },
 } satisfies Record<string, ActivityOptions>;
+
+/**
+ * Local activities run in the worker that runs the workflow task and are recorded as a marker in
+ * it: no activity task and no workflow task of their own. For short calls to our own systems on a
+ * hot path; a long outage backs off with a timer, as a local retry beyond a minute does.
+ */
+export const localProfiles = {
+  /** Kafka publishing of a repository entity's batch: one produce request. */
+  events: { startToCloseTimeout: '10 seconds', retry: untilBack },
+} satisfies Record<string, LocalActivityOptions>;

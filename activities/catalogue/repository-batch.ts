@@ -12,7 +12,7 @@ import { isNotFound } from '../harbor/errors';
 import type { HarborInstances } from '../harbor/instances';
 import type { createHarborRepositoryActivities } from '../harbor/repositories';
 
-type HarborReads = Pick<ReturnType<typeof createHarborRepositoryActivities>, 'fetchHarborArtifact' | 'fetchArtifactManifest'>;
+type HarborReads = Pick<ReturnType<typeof createHarborRepositoryActivities>, 'fetchHarborArtifact' | 'fetchArtifactManifest' | 'fetchArtifactConfig'>;
 
 /** Harbor reads of one batch in flight at once. */
 const READ_CONCURRENCY = 8;
@@ -73,13 +73,19 @@ export function createRepositoryBatchActivities(deps: { db: Db; harbor: HarborIn
       const views = new Map<string, HarborView>();
       await forEachLimited([...new Set(artifactEvents.map((e) => e.digest!))], READ_CONCURRENCY, async (digest) => {
         // A pushed digest's manifest is read alongside the artifact (a manifest by digest never changes).
-        const [artifact, manifest] = await Promise.all([
+        const [found, manifest] = await Promise.all([
           harbor.fetchHarborArtifact(input.registry, input.project, input.repository, digest),
           pushed.has(digest) ? manifestOrGone(harbor, input, digest) : undefined,
         ]);
-        // A manifest gone while the artifact was read: deleted in between, and its DELETE event follows.
-        if (artifact && manifest === null) views.set(digest, { artifact: null });
-        else views.set(digest, { artifact, manifest: artifact ? (manifest ?? undefined) : undefined });
+        if (!found) views.set(digest, { artifact: null });
+        else {
+          const { modelConfig, ...artifact } = found;
+          // A manifest gone while the artifact was read: deleted in between, and its DELETE event follows.
+          if (manifest === null) views.set(digest, { artifact: null });
+          else if (manifest === undefined) views.set(digest, { artifact });
+          // Harbor copied a model's config into the artifact at push time: the config blob is read only when it did not.
+          else views.set(digest, { artifact, manifest: { manifest, config: modelConfig ?? (await harbor.fetchArtifactConfig(input.registry, input.project, input.repository, manifest)) } });
+        }
         // A worker that dies mid-batch is noticed in seconds, not at the start-to-close timeout.
         heartbeat();
       });

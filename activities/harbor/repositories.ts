@@ -1,4 +1,4 @@
-import type { OciManifest } from '../../lib/model-metadata';
+import { isModelConfig, type OciManifest } from '../../lib/model-metadata';
 import type { ImportedArtifact, ImportedRepository } from '../db/catalogue-import';
 import type { HarborArtifact } from './client';
 import { isNotFound } from './errors';
@@ -66,24 +66,32 @@ export function createHarborRepositoryActivities(deps: { harbor: HarborInstances
       return result;
     },
 
-    /** One artifact as the catalogue wants it, or null when Harbor no longer has it. */
-    async fetchHarborArtifact(registry: string, project: string, repository: string, digest: string): Promise<ImportedArtifact | null> {
+    /**
+     * One artifact as the catalogue wants it, or null when Harbor no longer has it; with the model
+     * config Harbor copied into its `extra_attrs` at push time, when it did.
+     */
+    async fetchHarborArtifact(registry: string, project: string, repository: string, digest: string): Promise<(ImportedArtifact & { modelConfig?: Record<string, unknown> }) | null> {
       try {
-        const a = await harbor(registry).artifacts.get(project, repository, digest, { withScanOverview: true, withAccessory: true, withLabel: false });
-        return toImportedArtifact(a!);
+        const a = (await harbor(registry).artifacts.get(project, repository, digest, { withScanOverview: true, withAccessory: true, withLabel: false }))!;
+        const attrs = a.extra_attrs as Record<string, unknown> | undefined;
+        // Harbor's model processors copy the whole config; other types keep a few of its properties.
+        const modelConfig = isModelConfig(a.media_type) && attrs && Object.keys(attrs).length > 0 ? attrs : undefined;
+        return { ...toImportedArtifact(a), ...(modelConfig && { modelConfig }) };
       } catch (err) {
         if (isNotFound(err)) return null;
         throw err;
       }
     },
 
-    /** The manifest of an artifact and, when it is small JSON (a ModelPack config), its config. */
-    async fetchArtifactManifest(registry: string, project: string, repository: string, digest: string): Promise<{ manifest: OciManifest; config: unknown }> {
-      const client = harbor(registry);
-      const fullName = `${project}/${repository}`;
-      const manifest = (await client.registry.manifest(fullName, digest)) as OciManifest;
-      const config = manifest.config && manifest.config.size <= 1024 * 1024 && manifest.config.mediaType.endsWith('json') ? await client.registry.blobJson(fullName, manifest.config.digest) : null;
-      return { manifest, config };
+    /** The manifest of an artifact. */
+    async fetchArtifactManifest(registry: string, project: string, repository: string, digest: string): Promise<OciManifest> {
+      return (await harbor(registry).registry.manifest(`${project}/${repository}`, digest)) as OciManifest;
+    },
+
+    /** A manifest's config when it is small JSON (a ModelPack config), else null. */
+    async fetchArtifactConfig(registry: string, project: string, repository: string, manifest: OciManifest): Promise<unknown> {
+      const config = manifest.config;
+      return config && config.size <= 1024 * 1024 && config.mediaType.endsWith('json') ? harbor(registry).registry.blobJson(`${project}/${repository}`, config.digest) : null;
     },
 
     /** Deletes every repository of a project (purge with force). */

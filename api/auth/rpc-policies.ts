@@ -101,6 +101,20 @@ export const RPC_POLICIES: Record<string, RoutePolicy | 'public'> = {
   '/modelregistry.v1.OperationService/GetOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
   '/modelregistry.v1.OperationService/WatchOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
 
+  // Users, members and checkpoints: as REST (membership.admin in the tenant or project; checkpoints.read / checkpoints.write on the version).
+  '/modelregistry.v1.UserService/ListUsers': { action: 'membership.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.UserService/GetUser': { action: 'membership.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.UserService/CreateUser': { action: 'membership.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.UserService/DeleteUser': { action: 'membership.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.MemberService/GetMembers': { action: 'membership.admin', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.MemberService/SetMembers': { action: 'membership.admin', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.MemberService/SyncMembers': { action: 'membership.admin', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.CheckpointService/ListCheckpoints': { action: 'checkpoints.read', resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } },
+  '/modelregistry.v1.CheckpointService/GetCheckpoint': { action: 'checkpoints.read', resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } },
+  '/modelregistry.v1.CheckpointService/CreateCheckpoint': { action: 'checkpoints.write', resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } },
+  '/modelregistry.v1.CheckpointService/UpdateCheckpoint': { action: 'checkpoints.write', resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } },
+  '/modelregistry.v1.CheckpointService/DeleteCheckpoint': { action: 'checkpoints.write', resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } },
+
   // Infrastructure, like /readyz and /openapi.json: tools and load balancers ask them without a token.
   '/grpc.health.v1.Health/Check': 'public',
   '/grpc.health.v1.Health/Watch': 'public',

@@ -5,8 +5,12 @@ import http2 from 'node:http2';
 import type { DescFile, DescService } from '@bufbuild/protobuf';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Client } from '@temporalio/client';
+import type { KeycloakConfig } from '../../activities/keycloak';
 import type { Db } from '../../db/client';
 import { file_grpc_health_v1_health, Health } from '../../gen/grpc/health/v1/health_pb';
+import { CheckpointService, file_modelregistry_v1_checkpoints } from '../../gen/modelregistry/v1/checkpoints_pb';
+import { file_modelregistry_v1_members, MemberService } from '../../gen/modelregistry/v1/members_pb';
+import { file_modelregistry_v1_users, UserService } from '../../gen/modelregistry/v1/users_pb';
 import { file_google_rpc_error_details } from '../../gen/google/rpc/error_details_pb';
 import { file_grpc_reflection_v1_reflection, ServerReflection as ReflectionV1 } from '../../gen/grpc/reflection/v1/reflection_pb';
 import { file_grpc_reflection_v1alpha_reflection, ServerReflection as ReflectionV1alpha } from '../../gen/grpc/reflection/v1alpha/reflection_pb';
@@ -28,7 +32,10 @@ import { RPC_POLICIES } from '../auth/rpc-policies';
 import type { RoutePolicy } from '../auth/route-policies';
 import { createServices } from '../services';
 import { authorization, problemsAsStatuses, requestLog } from './interceptors';
+import { checkpointRpcs } from './services/checkpoints';
 import { healthRpcs } from './services/health';
+import { memberRpcs } from './services/members';
+import { userRpcs } from './services/users';
 import { cleanupRpcs } from './services/cleanup';
 import { modelRpcs } from './services/models';
 import { operationRpcs } from './services/operations';
@@ -53,10 +60,12 @@ export interface GrpcDeps {
   auth: AuthDeps;
   /** How long a promotion waits for an approval unless the request says (default 7 days), as REST's. */
   promotionApprovalTimeoutSeconds?: number;
+  /** Without it (the light stack) UserService and MemberService answer UNAVAILABLE, as REST's 503. */
+  keycloak?: KeycloakConfig;
 }
 
 /** The API's own services, and the standard ones. */
-export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, RegistryService, UpstreamService, VirtualRegistryService, CleanupService, OperationService, ReplicationService, PromotionService, StorageService];
+export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, RegistryService, UpstreamService, VirtualRegistryService, CleanupService, OperationService, UserService, MemberService, CheckpointService, ReplicationService, PromotionService, StorageService];
 export const STANDARD_SERVICES: readonly DescService[] = [Health, ReflectionV1, ReflectionV1alpha];
 const FILES: readonly DescFile[] = [
   file_modelregistry_v1_tenants,
@@ -67,6 +76,9 @@ const FILES: readonly DescFile[] = [
   file_modelregistry_v1_virtual_registries,
   file_modelregistry_v1_cleanup,
   file_modelregistry_v1_operations,
+  file_modelregistry_v1_users,
+  file_modelregistry_v1_members,
+  file_modelregistry_v1_checkpoints,
   file_modelregistry_v1_replications,
   file_modelregistry_v1_promotions,
   file_modelregistry_v1_storage,
@@ -110,6 +122,9 @@ export function createGrpcHandler(deps: GrpcDeps) {
       router.service(VirtualRegistryService, virtualRegistryRpcs(services));
       router.service(CleanupService, cleanupRpcs(services));
       router.service(OperationService, operationRpcs(services));
+      router.service(UserService, userRpcs(services));
+      router.service(MemberService, memberRpcs(services));
+      router.service(CheckpointService, checkpointRpcs(services));
       router.service(ReplicationService, replicationRpcs(services));
       router.service(PromotionService, promotionRpcs(services));
       router.service(StorageService, storageRpcs(services));

@@ -1,21 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import type { Db } from '../../db/client';
-import type { Workflow } from '@temporalio/common';
-import { findLiveCheckpoint, listCheckpoints } from '../../db/queries/checkpoints';
-import { findLiveVersion } from '../../db/queries/versions';
-import type { VersionRef } from '../../lib/checkpoints';
-import { checkpointCreateWorkflow, checkpointDeleteWorkflow, checkpointUpdateWorkflow } from '../../workflows';
-import { checkpointWorkflowId } from '../../lib/workflow-ids';
-import { ModelName, OperationKind, ProjectName } from '../../lib/search-attributes';
-import type { MutationDeps } from '../operations';
-import { decodeCursor, pageResponse } from '../pagination';
-import { invalidCursorProblem, notFoundProblem } from '../problem';
-import { managedRegistry } from '../registry';
 import { createRouter } from '../router';
-import { mutationResponse } from '../respond';
+import { answerMutation } from '../respond';
 import { CheckpointCreateSchema, CheckpointPageSchema, CheckpointPatchSchema, CheckpointSchema } from '../schemas/checkpoints';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, PageQuery, pathName, problem, RegistryQuery, VersionParams } from '../schemas/common';
+import type { CheckpointService } from '../services/checkpoints';
 
 const versionParams = VersionParams;
 const checkpointParams = VersionParams.extend({ checkpoint: pathName() });
@@ -59,69 +47,36 @@ const remove = createRoute({
   responses: { ...one, 202: acceptedResponse, 404: problem('No such checkpoint') },
 });
 
-/** Checkpoints of model versions: writes by workflows, reads from the catalogue. */
-export function createCheckpointsRouter(deps: { db: Db; mutations: MutationDeps; registries: string[] }) {
+/** Checkpoints of model versions: writes by workflows, reads from the catalogue (api/services/checkpoints.ts). */
+export function createCheckpointsRouter(deps: { checkpoints: CheckpointService }) {
   const router = createRouter();
-  const refOf = (p: { project: string; model: string; tag: string }, requested: string | undefined): VersionRef => ({
-    registry: managedRegistry(deps.registries, requested),
-    project: p.project,
-    model: p.model,
-    tag: p.tag,
-  });
-  const noVersion = (c: Context, ref: VersionRef) => notFoundProblem(c, 'Version not found', `no version "${ref.tag}" of "${ref.project}/${ref.model}" in ${ref.registry}`);
-  const run = <W extends Workflow>(c: Context, ref: VersionRef, kind: string, workflowFn: W, name: string, args: Parameters<W>, idempotencyKey: string | undefined) =>
-    mutationResponse(c, deps.mutations, workflowFn, {
-      workflowId: checkpointWorkflowId(ref.registry, ref.project, ref.model, ref.tag, name),
-      args,
-      idempotencyKey,
-      searchAttributes: [
-        { key: ProjectName, value: ref.project },
-        { key: ModelName, value: ref.model },
-        { key: OperationKind, value: kind },
-      ],
-    });
+  const refOf = (p: { project: string; model: string; tag: string }, registry: string | undefined) => ({ registry, project: p.project, model: p.model, tag: p.tag });
 
   router.openapi(list, async (c) => {
-    const q = c.req.valid('query');
-    const ref = refOf(c.req.valid('param'), q.registry);
-    const version = await findLiveVersion(deps.db, ref);
-    if (!version) return noVersion(c, ref);
-    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (after === null) return invalidCursorProblem(c);
-    return c.json(pageResponse(await listCheckpoints(deps.db, { modelId: version.modelId, tag: ref.tag }, { after, limit: q.limit })), 200);
+    const { registry, ...page } = c.req.valid('query');
+    return c.json(await deps.checkpoints.list(refOf(c.req.valid('param'), registry), page), 200);
   });
 
   router.openapi(getOne, async (c) => {
     const params = c.req.valid('param');
-    const ref = refOf(params, c.req.valid('query').registry);
-    const version = await findLiveVersion(deps.db, ref);
-    const found = version && (await findLiveCheckpoint(deps.db, { modelId: version.modelId, tag: ref.tag }, params.checkpoint));
-    if (!found) return notFoundProblem(c, 'Checkpoint not found', `version "${ref.tag}" of "${ref.project}/${ref.model}" has no checkpoint "${params.checkpoint}"`);
-    return c.json(found, 200);
+    return c.json(await deps.checkpoints.get(refOf(params, c.req.valid('query').registry), params.checkpoint), 200);
   });
 
   router.openapi(create, async (c) => {
-    const ref = refOf(c.req.valid('param'), c.req.valid('query').registry);
-    const body = c.req.valid('json');
-    const outcome = await run(c, ref, 'checkpoint.create', checkpointCreateWorkflow, body.name, [ref, body], c.req.valid('header')['idempotency-key']);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 201);
+    const mutation = await deps.checkpoints.create(refOf(c.req.valid('param'), c.req.valid('query').registry), c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (checkpoint) => c.json(checkpoint, 201));
   });
 
   router.openapi(patch, async (c) => {
     const params = c.req.valid('param');
-    const ref = refOf(params, c.req.valid('query').registry);
-    const outcome = await run(c, ref, 'checkpoint.update', checkpointUpdateWorkflow, params.checkpoint, [ref, params.checkpoint, c.req.valid('json')], c.req.valid('header')['idempotency-key']);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await deps.checkpoints.update(refOf(params, c.req.valid('query').registry), params.checkpoint, c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (checkpoint) => c.json(checkpoint, 200));
   });
 
   router.openapi(remove, async (c) => {
     const params = c.req.valid('param');
-    const ref = refOf(params, c.req.valid('query').registry);
-    const outcome = await run(c, ref, 'checkpoint.delete', checkpointDeleteWorkflow, params.checkpoint, [ref, params.checkpoint], c.req.valid('header')['idempotency-key']);
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await deps.checkpoints.remove(refOf(params, c.req.valid('query').registry), params.checkpoint, c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (checkpoint) => c.json(checkpoint, 200));
   });
 
   return router;

@@ -1,19 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { Db } from '../../db/client';
-import { findMembership } from '../../db/queries/membership';
-import { findLiveProject } from '../../db/queries/projects';
-import type { ProjectMembers } from '../../lib/membership';
-import { membershipWorkflowId } from '../../lib/workflow-ids';
-import { OperationKind, ProjectName } from '../../lib/search-attributes';
-import type { MutationDeps } from '../operations';
-import { notFoundProblem } from '../problem';
-import { managedRegistry } from '../registry';
-import { createRouter } from '../router';
 import { guardKeycloak } from '../keycloak-guard';
-import { mutationResponse } from '../respond';
+import { createRouter } from '../router';
+import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, problem, RegistryQuery } from '../schemas/common';
 import { ChangesSchema, MembersPutSchema, UpdateResultSchema, ViewSchema } from '../schemas/members';
-import { membershipSyncWorkflow, membershipUpdateWorkflow } from '../../workflows';
+import type { MemberService } from '../services/members';
 
 const params = NameParams;
 const query = RegistryQuery;
@@ -57,49 +48,24 @@ const syncMembers = createRoute({
   },
 });
 
-/** Project membership: Keycloak holds who has which role, Harbor's members follow by a workflow. */
-export function createMembersRouter(deps: { db: Db; mutations: MutationDeps; registries: string[]; keycloak: boolean }) {
+/** Project membership: Keycloak holds who has which role, Harbor's members follow by a workflow (api/services/members.ts). */
+export function createMembersRouter(deps: { members: MemberService; keycloak: boolean }) {
   const router = createRouter();
-  const registryOf = (requested: string | undefined) => managedRegistry(deps.registries, requested);
   guardKeycloak(router, '/projects/:name/members', deps.keycloak);
-  const searchAttributes = (project: string, kind: string) => [
-    { key: ProjectName, value: project },
-    { key: OperationKind, value: kind },
-  ];
+  const refOf = (name: string, registry: string | undefined) => ({ project: name, registry });
 
-  router.openapi(getMembers, async (c) => {
-    const { name } = c.req.valid('param');
-    const registry = registryOf(c.req.valid('query').registry);
-    const project = await findLiveProject(deps.db, registry, name);
-    if (!project) return notFoundProblem(c, 'Project not found', `project "${name}" is not in the catalogue of ${registry}`);
-    return c.json(await findMembership(deps.db, project.id), 200);
-  });
+  router.openapi(getMembers, async (c) => c.json(await deps.members.get(refOf(c.req.valid('param').name, c.req.valid('query').registry)), 200));
 
   router.openapi(putMembers, async (c) => {
-    const { name } = c.req.valid('param');
-    const registry = registryOf(c.req.valid('query').registry);
-    const members: ProjectMembers = c.req.valid('json').members;
-    const outcome = await mutationResponse(c, deps.mutations, membershipUpdateWorkflow, {
-      workflowId: membershipWorkflowId(registry, name),
-      args: [{ registry, project: name, members }],
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: searchAttributes(name, 'project.members.update'),
-    });
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const ref = refOf(c.req.valid('param').name, c.req.valid('query').registry);
+    const mutation = await deps.members.set(ref, c.req.valid('json').members, c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (result) => c.json(result, 200));
   });
 
   router.openapi(syncMembers, async (c) => {
-    const { name } = c.req.valid('param');
-    const registry = registryOf(c.req.valid('query').registry);
-    const outcome = await mutationResponse(c, deps.mutations, membershipSyncWorkflow, {
-      workflowId: membershipWorkflowId(registry, name),
-      args: [{ registry, project: name }],
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: searchAttributes(name, 'project.members.sync'),
-    });
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const ref = refOf(c.req.valid('param').name, c.req.valid('query').registry);
+    const mutation = await deps.members.sync(ref, c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (changes) => c.json(changes, 200));
   });
 
   return router;

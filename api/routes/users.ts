@@ -1,18 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { userWorkflowId } from '../../lib/workflow-ids';
-import { OperationKind, TenantName } from '../../lib/search-attributes';
-import { actorOf, type AppEnv } from '../auth/context';
-import { failureToProblem, type MutationDeps } from '../operations';
-import { decodeCursor, encodeCursor } from '../pagination';
-import { invalidCursorProblem, problemResponse } from '../problem';
-import { createRouter } from '../router';
+import { actorOf } from '../auth/context';
 import { guardKeycloak } from '../keycloak-guard';
-import { mutationResponse } from '../respond';
+import { createRouter } from '../router';
+import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, PageQuery, problem } from '../schemas/common';
 import { UserCreateSchema, UserPageSchema, UserParams, UserRemovalSchema, UserSchema } from '../schemas/users';
-import type { Workflow, WorkflowResultType } from '@temporalio/common';
-import { userCreateWorkflow, userListWorkflow, userReadWorkflow, userRemoveWorkflow } from '../../workflows';
+import type { UserService } from '../services/users';
 
 const tags = ['Users'];
 const tenantParam = UserParams.pick({ tenant: true });
@@ -74,84 +67,27 @@ const deleteUser = createRoute({
   },
 });
 
-/** Users and Groups controller: a tenant's Keycloak users, each change a workflow. */
-export function createUsersRouter(deps: { mutations: MutationDeps; keycloak: boolean }) {
+/** Users and Groups controller: a tenant's Keycloak users, each read and change a workflow (api/services/users.ts). */
+export function createUsersRouter(deps: { users: UserService; keycloak: boolean }) {
   const router = createRouter();
   guardKeycloak(router, '/tenants/:tenant/users', deps.keycloak);
-  const searchAttributes = (tenant: string, kind: string) => [
-    { key: TenantName, value: tenant },
-    { key: OperationKind, value: kind },
-  ];
 
-  /** Reads run as workflows too (Keycloak is only called from activities); the same read joins a running one. */
-  async function read<W extends typeof userListWorkflow | typeof userReadWorkflow>(
-    c: Context<AppEnv>,
-    workflowFn: W,
-    workflowId: string,
-    tenant: string,
-    input: Parameters<W>[0],
-  ): Promise<{ ok: true; value: WorkflowResultType<W> } | { ok: false; response: never }> {
-    try {
-      // Run as any workflow (TypeScript cannot resolve the options' `args` for a generic W); `input` is W's.
-      const workflow: Workflow = workflowFn;
-      const value: WorkflowResultType<W> = await deps.mutations.client.workflow.execute(workflow, {
-        workflowId,
-        taskQueue: deps.mutations.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        workflowExecutionTimeout: '30 seconds',
-        typedSearchAttributes: searchAttributes(tenant, 'tenant.users.read'),
-      });
-      return { ok: true, value };
-    } catch (err) {
-      const problem = failureToProblem(err);
-      if (problem.status === 500) throw err;
-      return { ok: false, response: problemResponse(c, problem) };
-    }
-  }
-
-  router.openapi(listUsers, async (c) => {
-    const { tenant } = c.req.valid('param');
-    const { limit, cursor } = c.req.valid('query');
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (after === null) return invalidCursorProblem(c);
-    const page = await read(c, userListWorkflow, `users-read:${tenant}?limit=${limit}&after=${cursor ?? ''}`, tenant, { tenant, limit, after });
-    if (!page.ok) return page.response;
-    const last = page.value.items.at(-1);
-    return c.json({ items: page.value.items, nextCursor: page.value.more && last ? encodeCursor(last.username) : null }, 200);
-  });
+  router.openapi(listUsers, async (c) => c.json(await deps.users.list(c.req.valid('param').tenant, c.req.valid('query')), 200));
 
   router.openapi(getUser, async (c) => {
     const { tenant, username } = c.req.valid('param');
-    const user = await read(c, userReadWorkflow, `user-read:${tenant}/${username}`, tenant, { tenant, username });
-    if (!user.ok) return user.response;
-    return c.json(user.value, 200);
+    return c.json(await deps.users.get(tenant, username), 200);
   });
 
   router.openapi(createUser, async (c) => {
-    const { tenant } = c.req.valid('param');
-    const { role, ...user } = c.req.valid('json');
-    const outcome = await mutationResponse(c, deps.mutations, userCreateWorkflow, {
-      workflowId: userWorkflowId(user.username),
-      args: [{ tenant, user, role, actor: actorOf(c) }],
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: searchAttributes(tenant, 'tenant.users.create'),
-    });
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 201);
+    const mutation = await deps.users.create(c.req.valid('param').tenant, c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (user) => c.json(user, 201));
   });
 
   router.openapi(deleteUser, async (c) => {
     const { tenant, username } = c.req.valid('param');
-    const outcome = await mutationResponse(c, deps.mutations, userRemoveWorkflow, {
-      workflowId: userWorkflowId(username),
-      args: [{ tenant, username, actor: actorOf(c) }],
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: searchAttributes(tenant, 'tenant.users.remove'),
-    });
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await deps.users.remove(tenant, username, actorOf(c), c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (removal) => c.json(removal, 200));
   });
 
   return router;

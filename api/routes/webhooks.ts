@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Db } from '../../db/client';
-import { markDispatched, storeDelivery, storeInvalid } from '../../db/inbox/deliveries';
+import { markDispatched, storeDeliveries, storeInvalid, type DeliveryRow } from '../../db/inbox/deliveries';
+import { createBatcher } from '../../lib/batcher';
 import { parseHarborEvent } from '../../lib/harbor-events';
 import { nulPath } from '../../lib/text';
 import { DISPATCHED_TYPES, REPOSITORY_TYPES } from '../../activities/temporal/dispatch';
@@ -26,6 +27,14 @@ const receive = createRoute({
   },
 });
 
+/** Deliveries stored by one INSERT at most: a burst is a few statements, none of them huge. */
+const MAX_BATCH = 128;
+/**
+ * INSERTs in flight at once: with two, a delivery arriving just after a flush started is stored by
+ * the next one at once, not after that flush's round trip; the pool has connections to spare.
+ */
+const FLUSHES = 2;
+
 /** Harbor's `event_data` (Default) or `data` (CloudEvents). */
 const eventData = (body: unknown) => {
   const b = body as { event_data?: unknown; data?: unknown };
@@ -37,9 +46,12 @@ const eventData = (body: unknown) => {
  * inbox and answers as soon as it is committed (Harbor gives up after 3 tries); the dispatcher then
  * signals the repository's workflow. A crash in between leaves an undispatched row, which the
  * sweeper Schedule dispatches. Only an authenticated sender's rejected bodies are kept, capped.
+ * Group commit: the deliveries that arrive while an insert runs are stored together by the next
+ * one, and each answer waits for its own batch's commit.
  */
 export function createWebhooksRouter(deps: { db: Db; senders: WebhookSenders; dispatcher: WebhookDispatcher; metrics: Metrics }) {
   const router = createRouter();
+  const inbox = createBatcher((rows: DeliveryRow[]) => storeDeliveries(deps.db, rows), { maxBatch: MAX_BATCH, concurrency: FLUSHES });
   router.openapi(receive, async (c) => {
     const sender = await deps.senders.authenticate(c.req.header('authorization'));
     if (!sender) {
@@ -81,20 +93,24 @@ export function createWebhooksRouter(deps: { db: Db; senders: WebhookSenders; di
     }
 
     const dispatch = event.known && DISPATCHED_TYPES.has(event.type);
-    const stored = await storeDelivery(deps.db, {
+    const settledStatus = event.known ? 'stored' : 'ignored';
+    // A delivery no workflow takes is stored as handed over, by the same statement.
+    const stored = await inbox.submit({
       source,
       projectId: sender.id,
       dedupeKey: event.dedupeKey,
       eventType: event.type,
       payload: body,
       rawBody: null,
-      status: event.known ? 'received' : 'ignored',
+      status: dispatch ? 'received' : settledStatus,
+      settled: !dispatch,
     });
     deps.metrics.webhookDeliveries.inc({ outcome: stored.duplicate ? 'duplicate' : 'received' });
     if (stored.dispatched) return c.json({ id: stored.id, duplicate: stored.duplicate, status: 'dispatched' }, 200);
     if (!dispatch) {
-      await markDispatched(deps.db, [stored.id], event.known ? 'stored' : 'ignored');
-      return c.json({ id: stored.id, duplicate: stored.duplicate, status: event.known ? 'stored' : 'ignored' }, 200);
+      // A repeat of a row not yet marked (a repeat in its own batch, or a row stored before settled rows were).
+      if (stored.duplicate) await markDispatched(deps.db, [stored.id], settledStatus);
+      return c.json({ id: stored.id, duplicate: stored.duplicate, status: settledStatus }, 200);
     }
     // Committed: answer now. A repeat of a row still queued is not queued twice (the sweeper backs both up).
     if (!stored.duplicate) deps.dispatcher.enqueue({ target: { registry: sender.registry, projectId: sender.id }, inboxId: stored.id, event, details: eventData(body) });

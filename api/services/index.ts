@@ -1,8 +1,11 @@
 import type { Client } from '@temporalio/client';
+import type { KeycloakConfig } from '../../activities/keycloak';
 import type { Db } from '../../db/client';
 import type { SecretBox } from '../../lib/secrets';
 import type { MutationDeps } from '../operations';
+import { createCheckpointService } from './checkpoints';
 import { createCleanupService } from './cleanup';
+import { createMemberService } from './members';
 import { createModelService } from './models';
 import { createOperationService } from './operations';
 import { createProjectService } from './projects';
@@ -12,6 +15,7 @@ import { createReplicationService } from './replications';
 import { createRobotService } from './robots';
 import { createStorageReclaimService } from './storage-reclaim';
 import { createTenantService } from './tenants';
+import { createUserService } from './users';
 import { createVirtualRegistryService } from './virtual-registries';
 
 export interface ServiceDeps {
@@ -20,6 +24,8 @@ export interface ServiceDeps {
   mutations: MutationDeps;
   registries: string[];
   secrets: SecretBox;
+  /** Without it (the light stack) users and members answer 503. */
+  keycloak?: KeycloakConfig;
   /** How long a promotion waits for an approval unless the request says (default 7 days). */
   promotionApprovalTimeoutSeconds?: number;
 }
@@ -34,6 +40,9 @@ export function createServices(deps: ServiceDeps) {
     remoteRegistries: createRegistryService(deps),
     virtualRegistries: createVirtualRegistryService(deps),
     cleanup: createCleanupService(deps),
+    users: createUserService({ mutations: deps.mutations, keycloak: deps.keycloak !== undefined }),
+    members: createMemberService({ ...deps, keycloak: deps.keycloak !== undefined }),
+    checkpoints: createCheckpointService(deps),
     replications: createReplicationService(deps),
     promotions: createPromotionService({ ...deps, approvalTimeoutSeconds: deps.promotionApprovalTimeoutSeconds }),
     storageReclaim: createStorageReclaimService(deps),

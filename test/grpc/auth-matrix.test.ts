@@ -96,6 +96,10 @@ describe('gRPC auth matrix', () => {
       virtualRegistry: 'some-registry',
       reference: '1.0.0',
       description: 'changed',
+      username: method.name === 'CreateUser' ? uniqueName('x') : 'some-user',
+      email: 'x@example.com',
+      checkpoint: 'some-checkpoint',
+      uri: 's3://bucket/checkpoint',
       rule: 'some-rule',
     };
     return create(method.input, Object.fromEntries(method.input.fields.filter((f) => fields[f.localName] !== undefined).map((f) => [f.localName, fields[f.localName]])));
@@ -170,6 +174,7 @@ describe('gRPC auth matrix', () => {
           }
         }
       }
+      // An admin's two user reads (ListUsers, GetUser) each wait out their 30 s on the unpolled queue: UNAVAILABLE.
     }, 240_000);
   });
 });

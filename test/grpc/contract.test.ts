@@ -62,6 +62,18 @@ const TWINS: Record<string, string> = {
   'PUT /api/v1/tenants/{tenant}/cleanup/policy': '/modelregistry.v1.CleanupService/SetTenantCleanupPolicy',
   'GET /api/v1/tenants/{tenant}/cleanup/candidates': '/modelregistry.v1.CleanupService/GetTenantCleanupCandidates',
   'GET /api/v1/operations/{id}': '/modelregistry.v1.OperationService/GetOperation',
+  'GET /api/v1/tenants/{tenant}/users': '/modelregistry.v1.UserService/ListUsers',
+  'POST /api/v1/tenants/{tenant}/users': '/modelregistry.v1.UserService/CreateUser',
+  'GET /api/v1/tenants/{tenant}/users/{username}': '/modelregistry.v1.UserService/GetUser',
+  'DELETE /api/v1/tenants/{tenant}/users/{username}': '/modelregistry.v1.UserService/DeleteUser',
+  'GET /api/v1/projects/{name}/members': '/modelregistry.v1.MemberService/GetMembers',
+  'PUT /api/v1/projects/{name}/members': '/modelregistry.v1.MemberService/SetMembers',
+  'POST /api/v1/projects/{name}/members/sync': '/modelregistry.v1.MemberService/SyncMembers',
+  'GET /api/v1/models/{project}/{model}/versions/{tag}/checkpoints': '/modelregistry.v1.CheckpointService/ListCheckpoints',
+  'POST /api/v1/models/{project}/{model}/versions/{tag}/checkpoints': '/modelregistry.v1.CheckpointService/CreateCheckpoint',
+  'GET /api/v1/models/{project}/{model}/versions/{tag}/checkpoints/{checkpoint}': '/modelregistry.v1.CheckpointService/GetCheckpoint',
+  'PATCH /api/v1/models/{project}/{model}/versions/{tag}/checkpoints/{checkpoint}': '/modelregistry.v1.CheckpointService/UpdateCheckpoint',
+  'DELETE /api/v1/models/{project}/{model}/versions/{tag}/checkpoints/{checkpoint}': '/modelregistry.v1.CheckpointService/DeleteCheckpoint',
   'GET /api/v1/registries/{name}/models': '/modelregistry.v1.RegistryService/ListRegistryModels',
   'GET /api/v1/projects/{name}/replications': '/modelregistry.v1.ReplicationService/ListReplicationRules',
   'POST /api/v1/projects/{name}/replications': '/modelregistry.v1.ReplicationService/CreateReplicationRule',
@@ -82,9 +94,6 @@ const TWINS: Record<string, string> = {
 /** REST operations without an RPC (yet), by path pattern, and why. */
 const NOT_OVER_GRPC: [RegExp, string][] = [
   [/^POST \/api\/v1\/webhooks\/harbor$/, "Harbor's webhook receiver: Harbor calls it over HTTP only"],
-  [/\/users(\/|$)/, 'tenant users (Keycloak): not yet over gRPC, the next services to add'],
-  [/\/members(\/|$)/, 'project members and their sync: not yet over gRPC'],
-  [/\/checkpoints(\/|$)/, 'checkpoints: not yet over gRPC'],
 ];
 
 const rpcs = new Set(API_SERVICES.flatMap((s) => s.methods.map((m) => `/${s.typeName}/${m.name}`)));

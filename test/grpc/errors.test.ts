@@ -7,6 +7,9 @@ import { BadRequestSchema } from '../../gen/google/rpc/error_details_pb';
 import { ListProjectsRequestSchema, OnboardProjectRequestSchema, UpdateProjectRequestSchema } from '../../gen/modelregistry/v1/projects_pb';
 import { UpdateModelRequestSchema } from '../../gen/modelregistry/v1/models_pb';
 import { SetCleanupPolicyRequestSchema } from '../../gen/modelregistry/v1/cleanup_pb';
+import { UpdateCheckpointRequestSchema } from '../../gen/modelregistry/v1/checkpoints_pb';
+import { SetMembersRequestSchema } from '../../gen/modelregistry/v1/members_pb';
+import { CreateUserRequestSchema } from '../../gen/modelregistry/v1/users_pb';
 import { CreateUpstreamRequestSchema, SetVirtualRegistryUpstreamsRequestSchema } from '../../gen/modelregistry/v1/virtual_registries_pb';
 
 describe('problems as gRPC statuses', () => {
@@ -26,6 +29,8 @@ describe('problems as gRPC statuses', () => {
       [502, 'operationfailed', Code.Unavailable],
       [502, 'harborunavailable', Code.Unavailable],
       [503, 'issuer-unavailable', Code.Unavailable],
+      [503, 'not-configured', Code.Unavailable], // Keycloak, for users and members
+      [504, 'timeout', Code.Unavailable], // a user read no worker finished
       [500, 'operation-failed', Code.Internal],
       [418, 'teapot', Code.Internal],
     ];
@@ -47,6 +52,9 @@ describe('problems as gRPC statuses', () => {
     expect(fieldPathOf('body.credential.password', CreateUpstreamRequestSchema)).toBe('credential.password');
     expect(fieldPathOf('body.upstreams.2.position', SetVirtualRegistryUpstreamsRequestSchema)).toBe('upstreams.2.position');
     expect(fieldPathOf('body.policy.rules.0.olderThanDays', SetCleanupPolicyRequestSchema)).toBe('policy.rules.0.older_than_days');
+    expect(fieldPathOf('body.firstName', CreateUserRequestSchema)).toBe('first_name');
+    expect(fieldPathOf('body.members.limited-guest.0', SetMembersRequestSchema)).toBe('members.limited_guest.0');
+    expect(fieldPathOf('body.metrics.val loss', UpdateCheckpointRequestSchema)).toBe('metrics.val loss');
   });
 
   it('carries field violations, the title and detail, the problem type and the REST headers', () => {

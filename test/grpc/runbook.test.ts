@@ -2,7 +2,9 @@ import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequestSchema } from '../../gen/google/rpc/error_details_pb';
+import { CheckpointSchema } from '../../gen/modelregistry/v1/checkpoints_pb';
 import { CleanupCandidatesSchema, CleanupPolicyViewSchema, TenantCleanupCandidatesSchema } from '../../gen/modelregistry/v1/cleanup_pb';
+import { MembershipChangesSchema, MembershipUpdateSchema } from '../../gen/modelregistry/v1/members_pb';
 import { ModelSchema, RefreshResultSchema } from '../../gen/modelregistry/v1/models_pb';
 import type { Operation } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectSchema } from '../../gen/modelregistry/v1/projects_pb';
@@ -11,8 +13,10 @@ import { ApprovalSchema, PromotionSchema } from '../../gen/modelregistry/v1/prom
 import { ReplicationExecutionSchema, ReplicationRuleSchema, SyncResultSchema } from '../../gen/modelregistry/v1/replications_pb';
 import { RobotSchema } from '../../gen/modelregistry/v1/robots_pb';
 import { TenantSchema } from '../../gen/modelregistry/v1/tenants_pb';
+import { UserRemovalSchema, UserSchema } from '../../gen/modelregistry/v1/users_pb';
 import { CacheRemovalSchema, UpstreamCheckSchema, UpstreamSchema, VirtualRegistrySchema, WarmProgressSchema } from '../../gen/modelregistry/v1/virtual_registries_pb';
 import { toJsonString } from '@bufbuild/protobuf';
+import { HARBOR_ROLE_IDS, projectGroupPath } from '../../lib/membership';
 import { pushModel } from '../harbor/oci-push';
 import { pushVersion, servedDigest } from '../promotion/support';
 import { eventually } from '../support/eventually';
@@ -258,6 +262,67 @@ describe('gRPC API: the runbook', () => {
     expect((await failureOf(rpc.cleanup.approveCleanupRun({ project, id: started.id }))).code).toBe(Code.FailedPrecondition);
     expect((await failureOf(rpc.cleanup.cancelCleanupRun({ project, id: started.id }))).code).toBe(Code.FailedPrecondition);
     expect(violationsOf(await failureOf(rpc.cleanup.getCleanupRun({ project, id: 'not-a-uuid' })))).toEqual(['id']);
+  }, 120_000);
+
+  it("manages a tenant's users and a project's members in Keycloak: no password taken, Harbor's members synced", async () => {
+    const username = uniqueName('grpc-user');
+    const made = responseOf(await rpc.users.createUser({ tenant, username, email: `${username}@grpc.example`, firstName: 'Gina', role: 'developer' }), UserSchema);
+    expect(made).toMatchObject({ username, email: `${username}@grpc.example`, firstName: 'Gina', enabled: true, emailVerified: false, roles: ['developer'] });
+    expect(made.lastName).toBeUndefined();
+    expect(made.requiredActions).toEqual(expect.arrayContaining(['UPDATE_PASSWORD', 'VERIFY_EMAIL']));
+    expect((await rpc.users.listUsers({ tenant })).users.map((u) => u.username)).toContain(username);
+    expect((await failureOf(rpc.users.createUser({ tenant, username, email: `${username}-2@grpc.example` }))).code).toBe(Code.AlreadyExists);
+    const bad = await failureOf(rpc.users.createUser({ tenant, username: 'Not Valid', email: 'not-an-email' }));
+    expect(bad.code).toBe(Code.InvalidArgument);
+    expect(violationsOf(bad)).toEqual(['email', 'username']);
+
+    const developers = projectGroupPath(tenant, project, 'developer');
+    const set = responseOf(await rpc.members.setMembers({ project, members: { developer: [username] } }), MembershipUpdateSchema);
+    expect(set.keycloak?.added).toEqual([`${username} → developer`]);
+    expect(set.harbor?.added.map((m) => [m.group, m.roleId])).toContainEqual([developers, HARBOR_ROLE_IDS.developer]);
+    const view = await rpc.members.getMembers({ project });
+    expect(view.keycloak?.developer).toEqual([username]);
+    expect(view.harbor.map((m) => [m.name, m.type, m.roleId])).toContainEqual([developers, 'g', HARBOR_ROLE_IDS.developer]);
+    expect(view.observedAt).toBeDefined();
+    // The user's roles per project: REST's {"<project>": ["developer"]}.
+    expect((await rpc.users.getUser({ tenant, username })).projects[project]?.roles).toEqual(['developer']);
+    // Harbor holds what Keycloak says already: the sync changes nothing.
+    const synced = responseOf(await rpc.members.syncMembers({ project }), MembershipChangesSchema);
+    expect([...synced.added, ...synced.updated, ...synced.removed]).toEqual([]);
+    // limited_guest is REST's "limited-guest"; an unknown user changes nothing.
+    const unknown = await failureOf(rpc.members.setMembers({ project, members: { limitedGuest: ['nobody-such'] } }));
+    expect(unknown.code).toBe(Code.InvalidArgument);
+    expect(unknown.rawMessage).toContain('nobody-such');
+
+    const removed = responseOf(await rpc.users.deleteUser({ tenant, username }), UserRemovalSchema);
+    expect(removed).toMatchObject({ username, accountDeleted: true });
+    expect(removed.removedFrom).toEqual(expect.arrayContaining([`/tenants/${tenant}/developer`, developers]));
+    expect((await failureOf(rpc.users.getUser({ tenant, username }))).code).toBe(Code.NotFound);
+  }, 120_000);
+
+  it('records checkpoints of a model version: created, read, listed, changed and archived', async () => {
+    const version = { project, model: 'llama', tag: '1.0.0' };
+    const made = responseOf(await rpc.checkpoints.createCheckpoint({ ...version, name: 'epoch-1', uri: 's3://ckpt/llama/epoch-1', framework: 'pytorch', step: 1000n, epoch: 1, metrics: { loss: 0.25 } }), CheckpointSchema);
+    expect(made).toMatchObject({ name: 'epoch-1', tag: '1.0.0', uri: 's3://ckpt/llama/epoch-1', framework: 'pytorch', step: 1000n, epoch: 1, metrics: { loss: 0.25 } });
+    expect(made.format).toBeUndefined();
+    expect((await rpc.checkpoints.getCheckpoint({ ...version, checkpoint: 'epoch-1' })).id).toBe(made.id);
+    // The same row REST reads.
+    expect((await readJson(await stack.app.request(`/api/v1/models/${project}/llama/versions/1.0.0/checkpoints/epoch-1`))).id).toBe(made.id);
+    const page = await rpc.checkpoints.listCheckpoints({ ...version, pageSize: 10 });
+    expect(page.checkpoints.map((c) => c.name)).toEqual(['epoch-1']);
+    expect(page.nextPageToken).toBe('');
+    expect((await failureOf(rpc.checkpoints.createCheckpoint({ ...version, name: 'epoch-1', uri: 's3://ckpt/other' }))).code).toBe(Code.AlreadyExists);
+    const bad = await failureOf(rpc.checkpoints.createCheckpoint({ ...version, name: 'bad name', uri: 'ftp://x', step: -1n }));
+    expect(bad.code).toBe(Code.InvalidArgument);
+    expect(violationsOf(bad)).toEqual(['name', 'step', 'uri']);
+
+    // Fields change when set; `metrics` in update_mask while empty: none.
+    const changed = responseOf(await rpc.checkpoints.updateCheckpoint({ ...version, checkpoint: 'epoch-1', description: 'best so far', updateMask: { paths: ['metrics'] } }), CheckpointSchema);
+    expect(changed).toMatchObject({ description: 'best so far', framework: 'pytorch', step: 1000n, metrics: {} });
+    expect((await failureOf(rpc.checkpoints.updateCheckpoint({ ...version, checkpoint: 'epoch-1' }))).code).toBe(Code.InvalidArgument);
+    expect(responseOf(await rpc.checkpoints.deleteCheckpoint({ ...version, checkpoint: 'epoch-1' }), CheckpointSchema).name).toBe('epoch-1');
+    expect((await failureOf(rpc.checkpoints.getCheckpoint({ ...version, checkpoint: 'epoch-1' }))).code).toBe(Code.NotFound);
+    expect((await failureOf(rpc.checkpoints.listCheckpoints({ ...version, tag: '9.9.9' }))).code).toBe(Code.NotFound);
   }, 120_000);
 
   it('maps a missing resource to NOT_FOUND and a paged list to AIP-158 tokens', async () => {

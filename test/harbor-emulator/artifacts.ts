@@ -8,14 +8,27 @@ type Artifact = HarborSchemas['Artifact'];
 
 const COSIGN_TAG = /^sha256-([a-f0-9]{64})\.sig$/;
 
-/** Harbor's artifact `type` from the config media type (CNAI is Harbor's type for CNCF ModelPack models). */
+// Harbor v2.15.2 picks an artifact's processor by its artifact type (the manifest's artifactType, else
+// the config media type): images have their own, the CNAI processor takes the older
+// `application/vnd.cnai.model.manifest.v1+json`, and the default processor types any other
+// `application/vnd.<vendor>.<type>.config.<version>+json` config (a CNCF ModelPack is MODEL).
+// Both of the latter copy the whole config JSON into `extra_attrs` at push time
+// (controller/artifact/processor/{cnai,default}.go).
+const IMAGE_CONFIGS = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
+const CNAI_MANIFEST = 'application/vnd.cnai.model.manifest.v1+json';
+const DEFAULT_TYPED = /^application\/vnd\.[^.]*\.(.*)\.config\.[^.]*\+json$/;
+
+/** Harbor's artifact `type`. */
 function artifactType(m: FetchedManifest): string {
-  const config = m.manifest.config?.mediaType ?? '';
-  if (config === 'application/vnd.cncf.model.config.v1+json' || config.startsWith('application/vnd.cnai.model.config')) return 'CNAI';
-  if (config === 'application/vnd.oci.image.config.v1+json' || config === 'application/vnd.docker.container.image.v1+json') return 'IMAGE';
   if (m.manifest.manifests) return 'IMAGE';
-  return 'UNKNOWN';
+  const config = m.manifest.config?.mediaType ?? '';
+  if (IMAGE_CONFIGS.has(config)) return 'IMAGE';
+  if (m.manifest.artifactType === CNAI_MANIFEST) return 'CNAI';
+  return DEFAULT_TYPED.exec(config)?.[1]?.toUpperCase() ?? 'UNKNOWN';
 }
+
+/** Whether Harbor copies this artifact's config into `extra_attrs`: the CNAI and default processors do. */
+const copiesConfig = (m: FetchedManifest) => m.manifest.config !== undefined && !m.manifest.manifests && !['IMAGE', 'UNKNOWN'].includes(artifactType(m));
 
 const sizeOf = (m: FetchedManifest) =>
   m.size + (m.manifest.config?.size ?? 0) + (m.manifest.layers ?? []).reduce((sum, l) => sum + l.size, 0);
@@ -46,6 +59,15 @@ export function readRepository(ctx: EmulatorContext, repository: string): Promis
     if (byRepository.get(repository)?.contents === contents) byRepository.delete(repository);
   });
   return contents;
+}
+
+/** A config as `extra_attrs`; one that is not a JSON object leaves them empty (Harbor logs the parse error and goes on). */
+async function configAttrs(ctx: EmulatorContext, repository: string, digest: string): Promise<Record<string, unknown>> {
+  const config = await ctx.oci.blobJson(repository, digest).catch((err: unknown) => {
+    if (err instanceof SyntaxError) return null;
+    throw err;
+  });
+  return config !== null && typeof config === 'object' && !Array.isArray(config) ? (config as Record<string, unknown>) : {};
 }
 
 /** Reads a repository from the registry: tagged manifests plus the untagged ones pushed through the emulator. */
@@ -86,6 +108,12 @@ async function readFromRegistry(ctx: EmulatorContext, repository: string): Promi
     artifacts.push({ manifest: m, tags: digests.get(digest) ?? [] });
   }
   const stamp = ctx.clock.now();
+  // Harbor reads the config once, at push time; a digest's config never changes.
+  for (const { manifest: m } of artifacts) {
+    const known = ctx.state.artifact(repository, m.digest, stamp);
+    if (known.extraAttrs !== undefined) continue;
+    known.extraAttrs = copiesConfig(m) ? await configAttrs(ctx, repository, m.manifest.config!.digest) : {};
+  }
   artifacts.sort((a, b) => ctx.state.artifact(repository, b.manifest.digest, stamp).pushTime.localeCompare(ctx.state.artifact(repository, a.manifest.digest, stamp).pushTime));
   return { artifacts, accessories };
 }
@@ -124,7 +152,7 @@ export function toArtifact(
     icon: '',
     push_time: known.pushTime,
     pull_time: known.pullTime,
-    extra_attrs: {},
+    extra_attrs: (known.extraAttrs ?? {}) as Artifact['extra_attrs'],
     annotations: m.manifest.annotations ?? {},
     references: [],
     addition_links: {

@@ -16,6 +16,8 @@ export interface ArtifactState {
   digest: string;
   pushTime: string;
   pullTime: string;
+  /** Harbor's `extra_attrs`: a model's config, copied at push time (set on first read). */
+  extraAttrs?: Record<string, unknown>;
   scanOverview?: S['ScanOverview'];
   labels: S['Label'][];
 }

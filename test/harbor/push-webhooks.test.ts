@@ -44,7 +44,7 @@ describe('a real OCI push through the emulator', () => {
     expect(artifact).toMatchObject({
       digest: model.digest,
       size: model.totalSize,
-      type: 'CNAI',
+      type: 'MODEL',
       media_type: 'application/vnd.cncf.model.config.v1+json',
       manifest_media_type: 'application/vnd.oci.image.manifest.v1+json',
       artifact_type: 'application/vnd.cncf.model.manifest.v1+json',
@@ -52,6 +52,8 @@ describe('a real OCI push through the emulator', () => {
       repository_name: `${project}/llama-ft`,
     });
     expect(artifact?.tags?.map((t) => t.name)).toEqual(['1.2.0']);
+    // Harbor's default processor copies a ModelPack's whole config into extra_attrs at push time.
+    expect(artifact?.extra_attrs).toMatchObject({ descriptor: { family: 'llama', version: '1.2.0' }, config: { architecture: 'transformer', paramSize: '8b' } });
     expect(await h.client.artifacts.get(project, 'llama-ft', '1.2.0')).toMatchObject({ digest: model.digest });
   });
 

@@ -188,7 +188,7 @@ describe('replication between the emulator and real remote registries', () => {
 
     const listed = (await h.client.artifacts.list(local, 'qwen', { withTag: true })).items;
     expect(listed).toHaveLength(1);
-    expect(listed[0]).toMatchObject({ digest: wanted.digest, size: wanted.totalSize, type: 'CNAI', repository_name: `${local}/qwen` });
+    expect(listed[0]).toMatchObject({ digest: wanted.digest, size: wanted.totalSize, type: 'MODEL', repository_name: `${local}/qwen` });
     expect(listed[0]?.tags?.map((t) => t.name)).toEqual(['0.1.0']);
     expect(Date.parse(listed[0]!.push_time!)).toBeGreaterThanOrEqual(Date.parse(execution.start_time!));
     expect(await h.client.repositories.list(local)).toMatchObject({ items: [{ name: `${local}/qwen` }] });

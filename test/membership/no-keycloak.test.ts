@@ -1,4 +1,6 @@
+import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grpcClients } from '../support/grpc';
 import { jsonRequest, readJson } from '../support/http';
 import { startStackWithProject } from '../support/fixtures';
 import type { TestStack } from '../support/stack';
@@ -25,6 +27,27 @@ describe('membership without Keycloak', () => {
       expect({ route: `${init.method ?? 'GET'} ${path}`, status: res.status }).toEqual({ route: `${init.method ?? 'GET'} ${path}`, status: 503 });
       expect(res.headers.get('content-type')).toBe('application/problem+json');
       expect((await readJson(res)).detail).toContain('KEYCLOAK_URL');
+    }
+  });
+
+  it('answers UNAVAILABLE naming KEYCLOAK_URL on every UserService and MemberService RPC', async () => {
+    const rpc = grpcClients(stack);
+    const calls: [string, () => Promise<unknown>][] = [
+      ['GetMembers', () => rpc.members.getMembers({ project })],
+      ['SetMembers', () => rpc.members.setMembers({ project, members: { developer: ['carol'] } })],
+      ['SyncMembers', () => rpc.members.syncMembers({ project })],
+      ['ListUsers', () => rpc.users.listUsers({ tenant })],
+      ['CreateUser', () => rpc.users.createUser({ tenant, username: 'carol', email: 'carol@nokc.example' })],
+      ['GetUser', () => rpc.users.getUser({ tenant, username: 'carol' })],
+      ['DeleteUser', () => rpc.users.deleteUser({ tenant, username: 'carol' })],
+    ];
+    for (const [name, call] of calls) {
+      const error = await call().then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+      expect({ rpc: name, code: error?.code }).toEqual({ rpc: name, code: Code.Unavailable });
+      expect(error?.rawMessage).toContain('KEYCLOAK_URL');
     }
   });
 

@@ -7,10 +7,10 @@ import { startStackWithProject } from '../support/fixtures';
 import type { TestStack } from '../support/stack';
 
 /**
- * Harbor changes between the reads of one batch. Harbor here is a stand-in that answers the
- * race deterministically; the database is the real one.
+ * Harbor changes between the reads of one batch, or answers in a way the real emulator cannot be
+ * made to. Harbor here is a stand-in that answers deterministically; the database is the real one.
  */
-describe('repository batch against a Harbor that changes under it', () => {
+describe('repository batch against a stand-in Harbor', () => {
   let stack: TestStack, project: string, projectId: string;
   beforeAll(async () => { ({ stack, project, projectId } = await startStackWithProject('races')); }, 120_000);
   afterAll(() => stack?.close());
@@ -20,11 +20,34 @@ describe('repository batch against a Harbor that changes under it', () => {
     const { applyRepositoryEvents } = createRepositoryBatchActivities(stack.deps, {
       fetchHarborArtifact: () => Promise.resolve({ digest, harborId: 1, tags: [{ name: '1.0.0', harborId: 2 }] }),
       fetchArtifactManifest: () => Promise.reject(ApplicationFailure.create({ type: 'HarborNotFound', message: 'Harbor get manifest: 404 manifest unknown', nonRetryable: true })),
+      fetchArtifactConfig: () => Promise.reject(new Error('no manifest, so no config to read')),
     });
     const input = { registry: stack.registry, project, projectId, repository: 'vanishing', events: [{ inboxId: randomUUID(), type: 'PUSH_ARTIFACT', digest, tag: '1.0.0', occurAt: 1 }] };
     const changes = await new MockActivityEnvironment().run(applyRepositoryEvents, input);
     expect(changes).toEqual([{ digest, change: 'unchanged', tags: [] }]);
     const images = await stack.database.sql`select 1 from modelregistry.images where digest = ${digest}`;
     expect(images).toHaveLength(0);
+  });
+
+  it("reads a model's config from the artifact's extra_attrs, where Harbor copied it, not from its config blob", async () => {
+    const digest = `sha256:${'ef'.repeat(32)}`;
+    const manifest = {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: 'application/vnd.cncf.model.manifest.v1+json',
+      config: { mediaType: 'application/vnd.cncf.model.config.v1+json', digest: `sha256:${'01'.repeat(32)}`, size: 200 },
+      layers: [],
+    };
+    const { applyRepositoryEvents } = createRepositoryBatchActivities(stack.deps, {
+      fetchHarborArtifact: () => Promise.resolve({ digest, harborId: 7, tags: [{ name: '2.0.0', harborId: 8 }], modelConfig: { descriptor: { family: 'qwen' }, config: { architecture: 'moe', paramSize: '30b' } } }),
+      fetchArtifactManifest: () => Promise.resolve(manifest),
+      fetchArtifactConfig: () => Promise.reject(new Error('the config blob was read although Harbor had copied it')),
+    });
+    const input = { registry: stack.registry, project, projectId, repository: 'copied-config', events: [{ inboxId: randomUUID(), type: 'PUSH_ARTIFACT', digest, tag: '2.0.0', occurAt: 1 }] };
+    const changes = await new MockActivityEnvironment().run(applyRepositoryEvents, input);
+    expect(changes).toEqual([{ digest, change: 'added', tags: ['2.0.0'] }]);
+    const rows = await stack.database.sql<{ name: string; value: string }[]>`
+      select m.name, m.value from modelregistry.metadata m join modelregistry.images i on i.id = m.image_id
+      where i.digest = ${digest} and m.name in ('architecture', 'paramSize') order by m.name`;
+    expect(rows.map((r) => ({ ...r }))).toEqual([{ name: 'architecture', value: 'moe' }, { name: 'paramSize', value: '30b' }]);
   });
 });

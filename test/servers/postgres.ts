@@ -27,7 +27,7 @@ async function run(args: string[], cwd: string): Promise<void> {
  * A throw-away PostgreSQL cluster on a free loopback port with a fresh `modelregistry_test`
  * database; durability is switched off because the cluster dies with the run.
  */
-export async function startPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startPostgres(): Promise<{ url: string; pid(): Promise<number>; stop(): Promise<void> }> {
   const bin = execFileSync('bash', [ensureScript], { encoding: 'utf8' }).trim();
   const dir = await mkdtemp(join(tmpdir(), 'modelregistry-pg-'));
   const data = join(dir, 'data');
@@ -53,6 +53,8 @@ export async function startPostgres(): Promise<{ url: string; stop(): Promise<vo
     await run([join(bin, 'createdb'), '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'modelregistry_test'], dir);
     return {
       url: `postgres://postgres@127.0.0.1:${port}/modelregistry_test`,
+      /** The postmaster's pid (pg_ctl daemonises it: it is no child of ours), for benchmarks reading /proc. */
+      pid: async () => Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]),
       async stop() {
         await pgCtl('-m', 'immediate', 'stop');
         await rm(dir, { recursive: true, force: true });

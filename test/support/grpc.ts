@@ -1,7 +1,9 @@
 import { createClient, type Client } from '@connectrpc/connect';
 import type { DescService } from '@bufbuild/protobuf';
 import { createGrpcTransport } from '@connectrpc/connect-node';
+import { CheckpointService } from '../../gen/modelregistry/v1/checkpoints_pb';
 import { CleanupService } from '../../gen/modelregistry/v1/cleanup_pb';
+import { MemberService } from '../../gen/modelregistry/v1/members_pb';
 import { ModelService } from '../../gen/modelregistry/v1/models_pb';
 import { OperationService } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectService } from '../../gen/modelregistry/v1/projects_pb';
@@ -11,6 +13,7 @@ import { ReplicationService } from '../../gen/modelregistry/v1/replications_pb';
 import { RobotService } from '../../gen/modelregistry/v1/robots_pb';
 import { StorageService } from '../../gen/modelregistry/v1/storage_pb';
 import { TenantService } from '../../gen/modelregistry/v1/tenants_pb';
+import { UserService } from '../../gen/modelregistry/v1/users_pb';
 import { UpstreamService, VirtualRegistryService } from '../../gen/modelregistry/v1/virtual_registries_pb';
 import type { TestStack } from './stack';
 
@@ -30,6 +33,6 @@ export function grpcClients(stack: TestStack, token: string = stack.auth.adminTo
     ],
   });
   const client = <S extends DescService>(service: S): Client<S> => createClient(service, transport);
-  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), registries: client(RegistryService), upstreams: client(UpstreamService), virtualRegistries: client(VirtualRegistryService), cleanup: client(CleanupService), operations: client(OperationService), replications: client(ReplicationService), promotions: client(PromotionService), storage: client(StorageService) };
+  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), registries: client(RegistryService), upstreams: client(UpstreamService), virtualRegistries: client(VirtualRegistryService), cleanup: client(CleanupService), operations: client(OperationService), users: client(UserService), members: client(MemberService), checkpoints: client(CheckpointService), replications: client(ReplicationService), promotions: client(PromotionService), storage: client(StorageService) };
 }
 export type GrpcClients = ReturnType<typeof grpcClients>;

@@ -155,7 +155,7 @@ export async function startTestStack(
   served.app = app;
   const grpcWith = (o: { mutationWaitMs?: number; taskQueue?: string }) =>
     startGrpcServer(
-      { db: database.db, client, taskQueue: o.taskQueue ?? taskQueue, mutationWaitMs: o.mutationWaitMs ?? 20_000, logger: apiLogger, registries: [registry], secrets, auth: auth.deps },
+      { db: database.db, client, taskQueue: o.taskQueue ?? taskQueue, mutationWaitMs: o.mutationWaitMs ?? 20_000, logger: apiLogger, registries: [registry], secrets, auth: auth.deps, keycloak: deps.keycloak },
       { port: 0, host: '127.0.0.1' },
     );
   const grpc = await grpcWith({});

@@ -72,14 +72,16 @@ describe('workflow replay', () => {
     await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, refresh, refreshId)).resolves.toBeUndefined();
 
     const repositoryId = repositoryWorkflowId(stack.registry, project, 'm');
-    const entity = await eventually('the repository entity\'s first completed activity', async () => {
+    // Up to its batch's events, published by a local activity (a marker, not an activity task).
+    const entity = await eventually('the repository entity\'s published batch', async () => {
       const history = await stack.client.workflow.getHandle(repositoryId).fetchHistory();
-      return history.events?.some((e) => e.activityTaskCompletedEventAttributes) && history;
+      return history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity') && history;
     }, { timeoutMs: 10_000 });
     await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, entity, repositoryId)).resolves.toBeUndefined();
     if (process.env.RECORD_HISTORIES === '1') {
       writeFileSync(new URL('refresh.json', historiesDir), historyToJSON(refresh));
-      writeFileSync(new URL('repository.json', historiesDir), historyToJSON(entity));
+      // repository.json stays as recorded before the local publish: it replays the unpatched path.
+      writeFileSync(new URL('repository-local-publish.json', historiesDir), historyToJSON(entity));
     }
   });
 
