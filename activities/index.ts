@@ -5,6 +5,7 @@ import type { SecretBox } from '../lib/secrets';
 import { createCacheMaintenanceActivities } from './cache/maintenance';
 import { createCacheWarmActivities } from './cache/warm';
 import { createDbActivities } from './db';
+import { createCatalogueImportActivities } from './catalogue/catalogue-import';
 import { createRepositoryBatchActivities } from './catalogue/repository-batch';
 import type { HarborInstances } from './harbor/instances';
 import { createHarborCleanupActivities } from './harbor/cleanup';
@@ -59,6 +60,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHarborCleanupActivities(deps),
     ...createHarborGcActivities(deps),
     ...harborRepositories,
+    ...createCatalogueImportActivities(deps, harborRepositories),
     ...createRepositoryBatchActivities(deps, harborRepositories),
     ...createKeycloakActivities(deps),
     ...createKeycloakUserActivities(deps),

@@ -138,7 +138,7 @@ export interface TenantCleanupCandidates {
 /** Each project's candidates under its policy in force, summed: the totals per project and for the tenant. */
 export async function cleanupTenantCandidatesWorkflow(input: { tenant: string }): Promise<TenantCleanupCandidates> {
   const { projects } = await db.tenantCleanupContext(input.tenant);
-  const totals: CleanupReport['totals'] = { candidates: 0, protected: 0, kept: 0, sizeBytes: 0, freesBytes: 0 };
+  const totals: CleanupReport['totals'] = { candidates: 0, protected: 0, kept: 0, sizeBytes: 0, freesBytes: 0, freesBytesEstimated: false };
   const rows: TenantCleanupCandidates['projects'] = [];
   for (const p of projects) {
     if (p.harborId === null) continue; // not in Harbor (yet): nothing to clean
@@ -146,7 +146,8 @@ export async function cleanupTenantCandidatesWorkflow(input: { tenant: string })
     const { policy, source } = policyInForce(ctx);
     const page = await computeCleanup(ctx, policy, { offset: 0, limit: 0 });
     rows.push({ registry: p.registry, project: p.name, source, totals: page.totals });
-    for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += page.totals[k];
+    for (const k of ['candidates', 'protected', 'kept', 'sizeBytes', 'freesBytes'] as const) totals[k] += page.totals[k];
+    totals.freesBytesEstimated ||= page.totals.freesBytesEstimated;
   }
   return { tenant: input.tenant, projects: rows, totals };
 }

@@ -23,6 +23,8 @@ export interface ImportedArtifact {
   digest: string;
   harborId: number;
   tags: { name: string; harborId: number }[];
+  /** Harbor's `pull_time` as listed; absent: never pulled (or not read). */
+  pulledAt?: string;
   scans?: ImportedScan[];
   signatures?: ImportedSignature[];
 }
@@ -220,40 +222,36 @@ export async function reconcileArtifactsIn(
  * Writes what Harbor holds into the catalogue: a repository is a model, an artifact an image,
  * its tags versions. Adds what is missing and leaves existing rows; run again, nothing changes.
  */
-export function createCatalogueImportActivities({ db }: { db: Db }) {
-  return {
-    async importHarborRepositories(input: { projectId: string; registry: string; repositories: ImportedRepository[] }): Promise<Counts> {
-      const counts = { models: 0, images: 0, tags: 0 };
-      await db.transaction(async (tx) => {
-        for (const repo of input.repositories) {
-          const { repository, model, createdModel } = await liveRepository(tx, input.projectId, input.registry, repo);
-          if (createdModel) counts.models++;
-          for (const added of (await upsertArtifacts(tx, { repositoryId: repository.id, modelId: model.id }, repo.artifacts, false)).values()) {
-            counts.images += added.addedImage ? 1 : 0;
-            counts.tags += added.addedTags;
-          }
-        }
-      });
-      return counts;
-    },
+export async function importRepositories(db: Db, input: { projectId: string; registry: string; repositories: ImportedRepository[] }): Promise<Counts> {
+  const counts = { models: 0, images: 0, tags: 0 };
+  await db.transaction(async (tx) => {
+    for (const repo of input.repositories) {
+      const { repository, model, createdModel } = await liveRepository(tx, input.projectId, input.registry, repo);
+      if (createdModel) counts.models++;
+      for (const added of (await upsertArtifacts(tx, { repositoryId: repository.id, modelId: model.id }, repo.artifacts, false)).values()) {
+        counts.images += added.addedImage ? 1 : 0;
+        counts.tags += added.addedTags;
+      }
+    }
+  });
+  return counts;
+}
 
-    /**
-     * Converges one repository on Harbor's full list of its artifacts: adds and re-tags what is
-     * listed, archives live images Harbor no longer has (repairing lost webhooks).
-     */
-    async reconcileRepository(input: { projectId: string; registry: string; repository: ImportedRepository }): Promise<{ added: number; updated: number; archived: number }> {
-      return db.transaction(async (tx) => {
-        const { repository, model } = await liveRepository(tx, input.projectId, input.registry, input.repository);
-        // Harbor's view of every digest: what it lists, and null for live images it no longer has.
-        const views = new Map<string, ImportedArtifact | null>(input.repository.artifacts.map((a) => [a.digest, a]));
-        const live = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, repository.id), eq(images.isArchived, false)));
-        for (const { digest } of live) if (!views.has(digest)) views.set(digest, null);
-        const changes = await reconcileArtifactsIn(tx, { repositoryId: repository.id, modelId: model.id }, views);
-        const count = (change: ArtifactChange) => [...changes.values()].filter((c) => c.change === change).length;
-        // A repository Harbor lists with no artifact at all is not a model, even one that never had an image.
-        if (input.repository.artifacts.length === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, model.id));
-        return { added: count('added'), updated: count('updated'), archived: count('archived') };
-      });
-    },
-  };
+/**
+ * Converges one repository on Harbor's full list of its artifacts: adds and re-tags what is
+ * listed, archives live images Harbor no longer has (repairing lost webhooks).
+ */
+export async function reconcileRepositoryRows(db: Db, input: { projectId: string; registry: string; repository: ImportedRepository }): Promise<{ added: number; updated: number; archived: number }> {
+  return db.transaction(async (tx) => {
+    const { repository, model } = await liveRepository(tx, input.projectId, input.registry, input.repository);
+    // Harbor's view of every digest: what it lists, and null for live images it no longer has.
+    const views = new Map<string, ImportedArtifact | null>(input.repository.artifacts.map((a) => [a.digest, a]));
+    const live = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, repository.id), eq(images.isArchived, false)));
+    for (const { digest } of live) if (!views.has(digest)) views.set(digest, null);
+    const changes = await reconcileArtifactsIn(tx, { repositoryId: repository.id, modelId: model.id }, views);
+    const count = (change: ArtifactChange) => [...changes.values()].filter((c) => c.change === change).length;
+    // A repository Harbor lists with no artifact at all is not a model, even one that never had an image.
+    if (input.repository.artifacts.length === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, model.id));
+    return { added: count('added'), updated: count('updated'), archived: count('archived') };
+  });
 }

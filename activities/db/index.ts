@@ -1,7 +1,6 @@
 import type { Db } from '../../db/client';
 import { createApprovalActivities } from './approvals';
 import { createAuditActivities } from './audit';
-import { createCatalogueImportActivities } from './catalogue-import';
 import { createCheckpointActivities } from './checkpoints';
 import { createCleanupActivities } from './cleanup';
 import { createInboxActivities } from './inbox';
@@ -20,5 +19,5 @@ export type { ProjectRowInput } from './projects';
 export type { ImportedRepository } from './catalogue-import';
 
 export function createDbActivities(deps: { db: Db }) {
-  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createCatalogueImportActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps), ...createRemoteRegistryActivities(deps), ...createReplicationActivities(deps), ...createMembershipActivities(deps), ...createAuditActivities(deps), ...createInboxActivities(deps), ...createApprovalActivities(deps), ...createLocationActivities(deps), ...createCleanupActivities(deps), ...createVirtualRegistryActivities(deps) };
+  return { ...createTenantActivities(deps), ...createProjectActivities(deps), ...createModelMetadataActivities(deps), ...createRobotActivities(deps), ...createCheckpointActivities(deps), ...createRemoteRegistryActivities(deps), ...createReplicationActivities(deps), ...createMembershipActivities(deps), ...createAuditActivities(deps), ...createInboxActivities(deps), ...createApprovalActivities(deps), ...createLocationActivities(deps), ...createCleanupActivities(deps), ...createVirtualRegistryActivities(deps) };
 }

@@ -20,6 +20,8 @@ export interface ImageMetadata {
   tag: string;
   manifest: OciManifest;
   meta: ModelMetadata;
+  /** A refresh's read of an already pushed artifact (see the `manifests` columns); absent for a push. */
+  read?: { at: string; pulledBefore: string | null };
 }
 
 /** A `metadata` row as the INSERT below reads it from JSON (column names). */
@@ -87,22 +89,29 @@ export async function writeImagesMetadata(tx: Tx, modelId: string, entries: Imag
       ...(meta.description && override?.description == null ? { description: meta.description } : {}),
     };
   }
+  await Promise.all([tx.update(models).set(columns).where(eq(models.id, modelId)), ...imageRowWrites(tx, modelId, entries)]);
+}
+
+/**
+ * Each image's manifest row and metadata tree, replaced as a whole, as statements issued at once
+ * (pipelined on the transaction's connection; each delete still runs before the insert that
+ * replaces its rows).
+ */
+export function imageRowWrites(tx: Tx, modelId: string, entries: ImageMetadata[]): Promise<unknown>[] {
   // One image pushed twice in a batch: its last manifest counts.
   const byImage = [...new Map(entries.map((e) => [e.imageId, e])).values()];
   const imageIds = byImage.map((e) => e.imageId);
   // One JSON parameter instead of six per row: building a many-row INSERT costs more than running it.
   const rows = byImage.flatMap((e) => metadataRows(e.meta, { modelId, imageId: e.imageId }));
-  // Pipelined as above: each delete still runs before the insert that replaces its rows.
-  await Promise.all([
-    tx.update(models).set(columns).where(eq(models.id, modelId)),
+  return [
     tx.delete(manifests).where(inArray(manifests.imageId, imageIds)),
-    tx.insert(manifests).values(byImage.map((e) => ({ imageId: e.imageId, tag: e.tag, content: JSON.stringify(e.manifest) }))),
+    tx.insert(manifests).values(byImage.map((e) => ({ imageId: e.imageId, tag: e.tag, content: JSON.stringify(e.manifest), readAt: e.read?.at ?? null, pulledBefore: e.read?.pulledBefore ?? null }))),
     tx.delete(metadata).where(inArray(metadata.imageId, imageIds)),
     tx.execute(sql`
       insert into ${metadata} (id, name, value, model_id, image_id, parent_id)
       select id, name, value, model_id, image_id, parent_id
       from json_to_recordset(${JSON.stringify(rows)}::json) as r(id uuid, name varchar, value varchar, model_id uuid, image_id uuid, parent_id uuid)`),
-  ]);
+  ];
 }
 
 /** The catalogue's model metadata: what pushes extract, and what users change (PATCH). */

@@ -14,17 +14,34 @@ import type { HarborInstances } from './instances';
 const timeOf = (t: string | undefined) => (t && !t.startsWith('0001-') ? new Date(t).toISOString() : undefined);
 const later = (a: string | undefined, b: string | undefined) => (a && b ? (a > b ? a : b) : (a ?? b));
 
-/** The artifact's blobs: its manifest, config and layers from the catalogue's copy of the manifest; else the artifact as one blob. */
-function blobsOf(a: HarborArtifact, manifest: string | null): CleanupBlob[] {
-  const self = { digest: a.digest!, size: a.size ?? 0 };
-  if (!manifest) return [self];
+/**
+ * The artifact's blobs: its manifest, config and layers from the catalogue's copy of the manifest;
+ * else the artifact as one blob, marked unknown so the report says its freed bytes are estimates.
+ */
+function blobsOf(a: HarborArtifact, manifest: string | null): Pick<CleanupArtifact, 'blobs' | 'blobsUnknown'> {
+  const self = { blobs: [{ digest: a.digest!, size: a.size ?? 0 }], blobsUnknown: true as const };
+  if (!manifest) return self;
   try {
     const m = JSON.parse(manifest) as OciManifest;
-    const parts = [...(m.config ? [m.config] : []), ...(m.layers ?? [])].map((d) => ({ digest: d.digest, size: d.size }));
-    return [{ digest: a.digest!, size: Buffer.byteLength(manifest) }, ...parts];
+    const parts = [...(m.config ? [m.config] : []), ...(m.layers ?? [])].map((d): CleanupBlob => ({ digest: d.digest, size: d.size }));
+    return { blobs: [{ digest: a.digest!, size: Buffer.byteLength(manifest) }, ...parts] };
   } catch {
-    return [self];
+    return self;
   }
+}
+
+/** How close to a refresh's read of its manifest Harbor's `pull_time` is taken for that read (Harbor flushes pull times every 10 s by default; clocks differ). */
+const OWN_READ_WINDOW_MS = 60_000;
+
+/**
+ * Harbor's pull time less the service's own read: a refresh's manifest read of an artifact counts
+ * in Harbor as a pull, so a `pull_time` that close to it is that read, and the pull time Harbor
+ * listed before it stands instead. A user's pull that close is lost here, but not in the audit
+ * trail, which records every pull but the service's.
+ */
+function harborPullOf(harborPull: string | undefined, read: { readAt: string | null; pulledBefore: string | null } | undefined): string | undefined {
+  if (!harborPull || !read?.readAt) return harborPull;
+  return Math.abs(Date.parse(harborPull) - Date.parse(read.readAt)) <= OWN_READ_WINDOW_MS ? (read.pulledBefore ?? undefined) : harborPull;
 }
 
 function toCleanupArtifact(model: string, a: HarborArtifact, facts: CleanupCatalogueFacts): CleanupArtifact {
@@ -34,7 +51,7 @@ function toCleanupArtifact(model: string, a: HarborArtifact, facts: CleanupCatal
     const key = `${model}:${t.name}`;
     return key in facts.promoted && (facts.promoted[key] === null || facts.promoted[key] === a.digest);
   });
-  const pulledAt = later(timeOf(a.pull_time), facts.lastPulls[`${model}@${a.digest}`]);
+  const pulledAt = later(harborPullOf(timeOf(a.pull_time), image), facts.lastPulls[`${model}@${a.digest}`]);
   const archivedAt = facts.archivedModels[model];
   return {
     model,
@@ -46,7 +63,7 @@ function toCleanupArtifact(model: string, a: HarborArtifact, facts: CleanupCatal
     approved: image?.approved ?? false,
     promoted,
     ...(archivedAt ? { modelArchivedAt: archivedAt } : {}),
-    blobs: blobsOf(a, image?.manifest ?? null),
+    ...blobsOf(a, image?.manifest ?? null),
   };
 }
 

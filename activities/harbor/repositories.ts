@@ -21,6 +21,8 @@ function toImportedArtifact(a: HarborArtifact): ImportedArtifact {
     digest: a.digest!,
     harborId: a.id!,
     tags: (a.tags ?? []).map((t) => ({ name: t.name!, harborId: t.id! })),
+    // Harbor's "never" is Go's zero time.
+    ...(a.pull_time && !a.pull_time.startsWith('0001-') ? { pulledAt: new Date(a.pull_time).toISOString() } : {}),
     scans: reports.map((r) => ({
       reportId: r.report_id!,
       scanner: r.scanner?.name ? `${r.scanner.name} ${r.scanner.version ?? ''}`.trim() : null,

@@ -73,10 +73,20 @@ export const CleanupCandidateSchema = z
     action: z.enum(['untag', 'delete']),
     sizeBytes: z.number().int(),
     freesBytes: z.number().int().openapi({ description: 'Storage freed: blobs no kept version shares' }),
+    freesBytesEstimated: z.boolean().openapi({ description: "`freesBytes` is an upper estimate: the manifest of this version's artifact or of another of the project has not been read yet (a refresh reads it), so layers they share are not seen" }),
   })
   .openapi('CleanupCandidate');
 const Protected = z.object({ ...Version, protections: z.array(z.enum(CLEANUP_PROTECTIONS)), selectedBy: z.array(Selection) }).openapi('CleanupProtectedVersion');
-const Totals = z.object({ candidates: z.number().int(), protected: z.number().int(), kept: z.number().int(), sizeBytes: z.number().int(), freesBytes: z.number().int() }).openapi('CleanupTotals');
+const Totals = z
+  .object({
+    candidates: z.number().int(),
+    protected: z.number().int(),
+    kept: z.number().int(),
+    sizeBytes: z.number().int(),
+    freesBytes: z.number().int(),
+    freesBytesEstimated: z.boolean().openapi({ description: "Some candidate's `freesBytes` is an estimate, so this sum is one too" }),
+  })
+  .openapi('CleanupTotals');
 
 export const CleanupCandidatesSchema = z
   .object({

@@ -119,8 +119,11 @@ export async function listCleanupRuns(db: Db, projectId: string, q: { after?: So
 export interface CleanupCatalogueFacts {
   /** Per model name: when it was archived, for a model with no live row. */
   archivedModels: Record<string, string>;
-  /** Per `model@digest`: approval, the manifest's content (layers and config), and tags present at a remote registry. */
-  images: Record<string, { approved: boolean; manifest: string | null }>;
+  /**
+   * Per `model@digest`: approval, the manifest's content (layers and config) and, when a refresh
+   * read it, when and Harbor's pull time before (see the `manifests` columns).
+   */
+  images: Record<string, { approved: boolean; manifest: string | null; readAt: string | null; pulledBefore: string | null }>;
   /** `model:tag` of every `present` location, with the local digest it was recorded for. */
   promoted: Record<string, string | null>;
   /** Per `model@digest`: the audit trail's last pull (Harbor's PULL_ARTIFACT webhooks, model.pulled). */
@@ -138,7 +141,7 @@ export async function cleanupCatalogueFacts(db: Db | Tx, project: { id: string; 
 
   // Live images first, so that a digest's live row wins over an archived one.
   const imageRows = await db
-    .select({ model: models.name, digest: images.digest, approved: images.isApproved, manifest: manifests.content })
+    .select({ model: models.name, digest: images.digest, approved: images.isApproved, manifest: manifests.content, readAt: manifests.readAt, pulledBefore: manifests.pulledBefore })
     .from(images)
     .innerJoin(models, eq(models.id, images.modelId))
     .leftJoin(manifests, and(eq(manifests.imageId, images.id), eq(manifests.isArchived, false)))
@@ -148,8 +151,9 @@ export async function cleanupCatalogueFacts(db: Db | Tx, project: { id: string; 
   for (const r of imageRows) {
     const key = `${r.model}@${r.digest}`;
     const seen = imageFacts[key];
-    if (!seen) imageFacts[key] = { approved: r.approved, manifest: r.manifest };
-    else if (!seen.manifest && r.manifest) seen.manifest = r.manifest;
+    const read = { manifest: r.manifest, readAt: isoTime(r.readAt) ?? null, pulledBefore: isoTime(r.pulledBefore) ?? null };
+    if (!seen) imageFacts[key] = { approved: r.approved, ...read };
+    else if (!seen.manifest && r.manifest) Object.assign(seen, read);
   }
 
   const locations = await db

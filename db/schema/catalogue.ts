@@ -146,6 +146,13 @@ export const manifests = modelregistry.table(
     content: varchar('content').notNull(),
     tag: varchar('tag').notNull(),
     imageId: uuid('image_id').notNull(),
+    /**
+     * Set when a refresh read the manifest of an already pushed artifact: Harbor counts that read as
+     * a pull, so cleanup takes a Harbor `pull_time` this close to it for ours and reads
+     * `pulled_before` (Harbor's pull time as listed before the read; null: never) instead.
+     */
+    readAt: timestamp('read_at', { withTimezone: true, mode: 'string' }),
+    pulledBefore: timestamp('pulled_before', { withTimezone: true, mode: 'string' }),
     ...softDelete(),
   },
   (t) => [

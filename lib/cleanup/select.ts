@@ -170,6 +170,8 @@ export function selectCleanup(input: CleanupInput): CleanupReport {
 
   const candidates: CleanupCandidate[] = [];
   const artifactOf = new Map<CleanupCandidate, Artifact>();
+  // One artifact whose layers are unknown may share any other's: every freed figure is then an estimate.
+  const blobsUnknown = artifacts.some((a) => a.source.blobsUnknown === true);
   const protectedVersions: ProtectedVersion[] = [];
   let kept = 0;
   for (const artifact of artifacts) {
@@ -184,7 +186,8 @@ export function selectCleanup(input: CleanupInput): CleanupReport {
       if (found === undefined) kept++;
       else if (found.length > 0) protectedVersions.push({ ...ref, protections: found, selectedBy: v.selectedBy });
       else {
-        const candidate: CleanupCandidate = { ...ref, selectedBy: v.selectedBy, action: deletes && v === goes.at(-1) ? 'delete' : 'untag', sizeBytes, freesBytes: 0 };
+        const action = deletes && v === goes.at(-1) ? 'delete' : 'untag';
+        const candidate: CleanupCandidate = { ...ref, selectedBy: v.selectedBy, action, sizeBytes, freesBytes: 0, freesBytesEstimated: action === 'delete' && blobsUnknown };
         candidates.push(candidate);
         artifactOf.set(candidate, artifact);
       }
@@ -228,6 +231,7 @@ export function selectCleanup(input: CleanupInput): CleanupReport {
       // The deleted artifacts' bytes, each once (an artifact that only loses tags stays).
       sizeBytes: candidates.reduce((sum, c) => sum + (c.action === 'delete' ? c.sizeBytes : 0), 0),
       freesBytes,
+      freesBytesEstimated: candidates.some((c) => c.freesBytesEstimated),
     },
   };
 }

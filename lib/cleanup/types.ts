@@ -95,6 +95,8 @@ export interface CleanupArtifact {
   /** When the catalogue archived its model; absent: the model is live. */
   modelArchivedAt?: string;
   blobs: CleanupBlob[];
+  /** Its manifest is not known (not read yet): `blobs` is the artifact as one blob, so no layer it shares is seen. */
+  blobsUnknown?: true;
 }
 
 export interface CleanupInput {
@@ -130,6 +132,11 @@ export interface CleanupCandidate extends VersionRef {
   sizeBytes: number;
   /** Bytes no kept version and no other candidate references (0 for an `untag`). */
   freesBytes: number;
+  /**
+   * `freesBytes` is an upper estimate: the manifest of this artifact or of another of the project
+   * is not known, so layers they share are not seen (never for an `untag`, which frees nothing).
+   */
+  freesBytesEstimated: boolean;
 }
 
 export interface ProtectedVersion extends VersionRef {
@@ -151,5 +158,7 @@ export interface CleanupReport {
     sizeBytes: number;
     /** Bytes of blobs referenced by deleted artifacts and by no artifact that stays (shared layers counted once, kept ones not at all). */
     freesBytes: number;
+    /** Some candidate's `freesBytes` is an estimate, so this sum is one too. */
+    freesBytesEstimated: boolean;
   };
 }

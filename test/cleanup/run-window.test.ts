@@ -14,6 +14,7 @@ const candidate = (i: number): CleanupCandidate => ({
   action: i % 2 === 0 ? 'delete' : 'untag',
   sizeBytes: 100 + i,
   freesBytes: i % 2 === 0 ? 100 + i : 0,
+  freesBytesEstimated: false,
 });
 
 /**
@@ -35,7 +36,7 @@ describe('a cleanup run works from the report on its row', () => {
     const runId = randomUUID();
     expect(await activities.claimCleanupRun({ id: runId, workflowId: `test/${runId}`, projectId, trigger: 'manual', dryRun: false, mode: 'automatic', requestedBy: null })).toMatchObject({ claimed: true });
     const candidates = Array.from({ length: 5 }, (_, i) => candidate(i));
-    await activities.updateCleanupRun(runId, { status: 'running', report: { candidates, protected: [], totals: { candidates: 5, protected: 0, kept: 0, sizeBytes: 0, freesBytes: 0 } } });
+    await activities.updateCleanupRun(runId, { status: 'running', report: { candidates, protected: [], totals: { candidates: 5, protected: 0, kept: 0, sizeBytes: 0, freesBytes: 0, freesBytesEstimated: false } } });
 
     expect(await activities.cleanupRunCandidates(runId, 0, 2)).toEqual(candidates.slice(0, 2));
     expect(await activities.cleanupRunCandidates(runId, 2, 2)).toEqual(candidates.slice(2, 4));

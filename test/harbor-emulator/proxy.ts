@@ -101,6 +101,9 @@ export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, a
     if (refused) return refused;
 
     const manifestRef = MANIFEST_PATH.exec(path) as [string, string, string] | null;
+    // Injected as `faults.failNext('registry.getManifest', status)`: a manifest read that fails.
+    const failure = manifestRef && c.req.method === 'GET' ? ctx.faults.takeFailure('registry.getManifest') : undefined;
+    if (failure) return c.json({ errors: [{ code: 'UNKNOWN', message: 'injected failure' }] }, failure.status as 500);
     if (manifestRef && p) {
       const [, repository, reference] = manifestRef;
       const refused = await immutableRefusal(c, ctx, p.project.project_id!, repository, reference);

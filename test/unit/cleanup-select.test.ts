@@ -299,7 +299,20 @@ describe('bytes: size of the artifact, freed only when no staying artifact holds
   ])('%s', (_name, artifacts, perCandidate, totals) => {
     const report = run(rules, artifacts);
     expect(Object.fromEntries(report.candidates.map((c) => [ref(c), [c.sizeBytes, c.freesBytes]]))).toEqual(perCandidate);
-    expect(report.totals).toMatchObject(totals);
+    expect(report.totals).toMatchObject({ ...totals, freesBytesEstimated: false });
+    expect(report.candidates.every((c) => !c.freesBytesEstimated)).toBe(true);
+  });
+
+  // An artifact whose manifest was not read is one blob: what it shares is not seen, and the report says so.
+  const unread = (a: CleanupArtifact): CleanupArtifact => ({ ...a, blobs: [{ digest: a.digest, size: 101 }], blobsUnknown: true });
+  it.each<[string, CleanupArtifact[], Record<string, boolean>]>([
+    ['the deleted artifact unread: its own figure', [unread(old(['a'], [])), latest([['m-9', 1], ['base', 100]])], { 'm:a': true }],
+    ['a kept artifact unread: it may share any deleted one\'s layers', [old(['a'], [['m-a', 1], ['base', 100]]), unread(latest([]))], { 'm:a': true }],
+    ['an untag frees nothing, estimated or not', [unread(old(['a', 'b'], [])), latest([['m-9', 1]])], { 'm:a': false, 'm:b': true }],
+  ])('estimated: %s', (_name, artifacts, estimated) => {
+    const report = run(rules, artifacts);
+    expect(Object.fromEntries(report.candidates.map((c) => [ref(c), c.freesBytesEstimated]))).toEqual(estimated);
+    expect(report.totals.freesBytesEstimated).toBe(true);
   });
 });
 
@@ -385,7 +398,7 @@ describe('the report as a whole', () => {
 
   it('selects nothing without rules', () => {
     const report = run([], project());
-    expect(report).toEqual({ candidates: [], protected: [], totals: { candidates: 0, protected: 0, kept: 13, sizeBytes: 0, freesBytes: 0 } });
+    expect(report).toEqual({ candidates: [], protected: [], totals: { candidates: 0, protected: 0, kept: 13, sizeBytes: 0, freesBytes: 0, freesBytesEstimated: false } });
   });
 
   /** `models` models of `perModel` artifacts: releases, pre-releases, other tags and untagged ones, shared and own layers. */

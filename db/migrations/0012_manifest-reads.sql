@@ -1,0 +1,2 @@
+ALTER TABLE "modelregistry"."manifests" ADD COLUMN "read_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "modelregistry"."manifests" ADD COLUMN "pulled_before" timestamp with time zone;
