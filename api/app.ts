@@ -132,11 +132,11 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createRobotsRouter({ robots: services.robots }));
   app.route('/api/v1', createRegistriesRouter({ registries: services.remoteRegistries }));
   app.route('/api/v1', createVirtualRegistriesRouter({ virtualRegistries: services.virtualRegistries }));
-  app.route('/api/v1', createPromotionsRouter({ db: deps.db, mutations, registries: deps.registries, approvalTimeoutSeconds: deps.promotionApprovalTimeoutSeconds }));
-  app.route('/api/v1', createSyncRouter({ db: deps.db, mutations, registries: deps.registries }));
-  app.route('/api/v1', createReplicationsRouter({ db: deps.db, mutations, registries: deps.registries }));
+  app.route('/api/v1', createPromotionsRouter({ promotions: services.promotions, remoteRegistries: services.remoteRegistries }));
+  app.route('/api/v1', createSyncRouter({ replications: services.replications }));
+  app.route('/api/v1', createReplicationsRouter({ replications: services.replications }));
   app.route('/api/v1', createCleanupRouter({ cleanup: services.cleanup }));
-  app.route('/api/v1', createStorageReclaimRouter({ mutations, registries: deps.registries }));
+  app.route('/api/v1', createStorageReclaimRouter({ storageReclaim: services.storageReclaim }));
   app.route('/api/v1', createOperationsRouter({ operations: services.operations }));
   const dispatcher = createWebhookDispatcher({ db: deps.db, client: deps.client, taskQueue: deps.taskQueue, logger: deps.logger, concurrency: deps.webhookDispatchConcurrency, failures: metrics.dispatchFailures });
   const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets, registries: deps.registries, logger: deps.logger });

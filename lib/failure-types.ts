@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 
-/** gRPC status codes by name (grpc/grpc doc/statuscodes.md), for the coming gRPC API. */
-export type GrpcCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'UNAVAILABLE' | 'UNIMPLEMENTED' | 'INTERNAL';
+/** gRPC status codes by name (grpc/grpc doc/statuscodes.md). */
+export type GrpcCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'FAILED_PRECONDITION' | 'UNAVAILABLE' | 'UNIMPLEMENTED' | 'INTERNAL';
 
 interface FailureKind {
   /** The HTTP status of the API's problem; absent: answered as a plain 500 "operation failed". */
@@ -20,7 +20,11 @@ const FAILURES = {
   // The caller's: the request was wrong, or names what is not there or clashes with what is.
   ValidationFailed: { http: 400, grpc: 'INVALID_ARGUMENT', caller: true },
   NotFound: { http: 404, grpc: 'NOT_FOUND', caller: true },
+  // What the request would create exists already.
   Conflict: { http: 409, grpc: 'ALREADY_EXISTS', caller: true },
+  // The state of what is there refuses the request (in use, already running, disabled, gone from
+  // Harbor): the same 409 over REST, but not "it exists" over gRPC.
+  FailedPrecondition: { http: 409, grpc: 'FAILED_PRECONDITION', caller: true },
   // A step against Harbor, Keycloak or Kafka failed for good (after Temporal's retries); undone.
   OperationFailed: { http: 502, grpc: 'UNAVAILABLE' },
   // A system the operation needs is not configured where the worker runs (e.g. Keycloak).
@@ -75,6 +79,7 @@ export const failure = (type: FailureType, message: string, details?: Record<str
 export const validationFailed = (message: string, details?: Record<string, unknown>) => failure(FailureType.ValidationFailed, message, details);
 export const notFound = (message: string, details?: Record<string, unknown>) => failure(FailureType.NotFound, message, details);
 export const conflict = (message: string, details?: Record<string, unknown>) => failure(FailureType.Conflict, message, details);
+export const failedPrecondition = (message: string, details?: Record<string, unknown>) => failure(FailureType.FailedPrecondition, message, details);
 export const operationFailed = (message: string, details?: Record<string, unknown>) => failure(FailureType.OperationFailed, message, details);
 export const notConfigured = (message: string, details?: Record<string, unknown>) => failure(FailureType.NotConfigured, message, details);
 

@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { CleanupRunRecord } from '../db/queries/cleanup';
 import type { CleanupRunStatus } from '../db/schema';
 import type { CleanupCandidate, CleanupMode } from '../lib/cleanup/types';
-import { conflict } from '../lib/failure-types';
+import { failedPrecondition } from '../lib/failure-types';
 import { profiles } from './activity-options';
 import { computeCleanup, policyInForce } from './cleanup';
 
@@ -102,8 +102,8 @@ export async function cleanupRunWorkflow(input: CleanupRunInput): Promise<Cleanu
     },
     {
       validator: ({ by }) => {
-        if (progress.status !== 'awaiting_approval') throw conflict(`cleanup run ${runId} is ${progress.status}, not awaiting approval`);
-        if (!by) throw conflict('an approval names its approver');
+        if (progress.status !== 'awaiting_approval') throw failedPrecondition(`cleanup run ${runId} is ${progress.status}, not awaiting approval`);
+        if (!by) throw failedPrecondition('an approval names its approver');
       },
     },
   );
@@ -121,7 +121,7 @@ export async function cleanupRunWorkflow(input: CleanupRunInput): Promise<Cleanu
     if (!claim.claimed) {
       await condition(allHandlersFinished);
       const active = claim.active;
-      throw conflict(`a cleanup run of ${input.project} is active${active ? `: ${active.id} (${active.status})` : ''}`, active ? { activeRun: active.id } : {});
+      throw failedPrecondition(`a cleanup run of ${input.project} is active${active ? `: ${active.id} (${active.status})` : ''}`, active ? { activeRun: active.id } : {});
     }
     // The whole report goes onto the row, and the run reads its candidates from there. A run that
     // cannot read its project ends `failed` on its row, or its claim would hold the project.

@@ -6,7 +6,7 @@ import type { CleanupPolicyRecord } from '../db/queries/cleanup';
 import { cleanupPolicyProblems, effectivePolicy } from '../lib/cleanup/policy';
 import { harborRetentionPolicy } from '../lib/cleanup/retention';
 import type { CleanupPolicy, CleanupReport } from '../lib/cleanup/types';
-import { conflict, FailureType, notFound, translateFailure, validationFailed } from '../lib/failure-types';
+import { failedPrecondition, FailureType, notFound, translateFailure, validationFailed } from '../lib/failure-types';
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
 
@@ -112,7 +112,7 @@ export async function computeCleanup(ctx: CleanupProjectContext, policy: Cleanup
   const now = new Date().toISOString();
   // A project the catalogue has but Harbor has not (deleted there behind our back): nothing to read.
   const page = await translateFailure(harborBulk.cleanupReport({ registry: ctx.project.registry, project: { id: ctx.project.id, name: ctx.project.name }, policy, now, ...window }), FailureType.HarborNotFound, () =>
-    conflict(`project "${ctx.project.name}" is not in Harbor ${ctx.project.registry}: refresh or register it again before cleaning it`),
+    failedPrecondition(`project "${ctx.project.name}" is not in Harbor ${ctx.project.registry}: refresh or register it again before cleaning it`),
   );
   return { now, ...page };
 }

@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ProjectRecord } from '../db/queries/projects';
-import { conflict, FailureType, notFound, translateFailure } from '../lib/failure-types';
+import { failedPrecondition, FailureType, notFound, translateFailure } from '../lib/failure-types';
 import { profiles } from './activity-options';
 
 const db = proxyActivities<Activities>(profiles.database);
@@ -21,10 +21,10 @@ export async function requireTenant(name: string): Promise<void> {
 /**
  * A Harbor step on a catalogued project: Harbor's 404 means the project is gone from Harbor while
  * the catalogue still has it, a state the caller can resolve (delete or register it again), so a
- * Conflict saying so rather than an upstream failure or a 404 for a project GET still shows.
+ * FailedPrecondition (409) saying so rather than an upstream failure or a 404 for a project GET still shows.
  */
 export function onCataloguedProject<T>(step: Promise<T>, registry: string, name: string): Promise<T> {
   return translateFailure(step, FailureType.HarborNotFound, () =>
-    conflict(`project "${name}" is in the catalogue but gone from Harbor ${registry}: delete it here (DELETE /api/v1/projects/${name}) or create it in Harbor and register it again`),
+    failedPrecondition(`project "${name}" is in the catalogue but gone from Harbor ${registry}: delete it here (DELETE /api/v1/projects/${name}) or create it in Harbor and register it again`),
   );
 }

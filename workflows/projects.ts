@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { MemberSpec } from '../activities/harbor/members';
 import type { ProjectRecord, ProjectSettings } from '../db/queries/projects';
 import type { ReplicationRuleSpec } from '../lib/replication';
-import { conflict, FailureType, isFailure, notFound, translateFailure } from '../lib/failure-types';
+import { conflict, failedPrecondition, FailureType, isFailure, notFound, translateFailure } from '../lib/failure-types';
 import { profiles } from './activity-options';
 import type { Actor } from './actor';
 import { recordHarborSummary } from './harbor-summary';
@@ -196,7 +196,7 @@ async function purgeInHarbor({ registry, name, force }: ProjectDeleteInput): Pro
     if (!(await harbor.harborProjectExists(registry, name))) return 0;
     const artifacts = await harborBulk.harborArtifactCount(registry, name);
     if (artifacts > 0 && !force) {
-      throw conflict(`project "${name}" still holds ${artifacts} artifacts in Harbor; purge with force=true to delete them`);
+      throw failedPrecondition(`project "${name}" still holds ${artifacts} artifacts in Harbor; purge with force=true to delete them`);
     }
     const deleted = artifacts > 0 ? await harborBulk.deleteHarborRepositories(registry, name) : 0;
     await harbor.deleteHarborProject(registry, name);

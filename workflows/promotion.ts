@@ -1,7 +1,7 @@
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RemoteRegistryRecord } from '../db/queries/registries';
-import { conflict, notFound, operationFailed } from '../lib/failure-types';
+import { conflict, failedPrecondition, notFound, operationFailed } from '../lib/failure-types';
 import {
   APPROVAL_CHANGED_SIGNAL,
   PROGRESS_QUERY,
@@ -27,7 +27,7 @@ export const promotionProgressQuery = defineQuery<PromotionProgress>(PROGRESS_QU
 function refuseFailedGates(facts: PromotionFacts): void {
   const failed = facts.gates.filter((g) => !g.passed);
   if (failed.length === 0) return;
-  throw conflict(`the version fails the promotion gates: ${failed.map((g) => `${g.gate} (${g.detail})`).join('; ')}`, { failedGates: failed.map((g) => g.gate), gates: facts.gates });
+  throw failedPrecondition(`the version fails the promotion gates: ${failed.map((g) => `${g.gate} (${g.detail})`).join('; ')}`, { failedGates: failed.map((g) => g.gate), gates: facts.gates });
 }
 
 /**
@@ -75,7 +75,7 @@ export async function modelPromotionWorkflow(input: PromotionRequest): Promise<P
     if (!facts.approved) {
       failed(
         'wait-for-approval',
-        conflict(`no approval of ${ref.project}/${ref.model}:${ref.tag} arrived before the deadline ${progress.approvalDeadline} (${input.approvalTimeoutSeconds} s)`, {
+        failedPrecondition(`no approval of ${ref.project}/${ref.model}:${ref.tag} arrived before the deadline ${progress.approvalDeadline} (${input.approvalTimeoutSeconds} s)`, {
           failedStep: 'wait-for-approval',
           approvalDeadline: progress.approvalDeadline,
         }),

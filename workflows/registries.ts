@@ -2,7 +2,7 @@ import { patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RemoteRegistryRecord } from '../db/queries/registries';
 import type { PingResult, RemoteRegistryPatch, RemoteRegistryRef, RemoteRegistrySpec, SealedCredential } from '../lib/registries';
-import { conflict, FailureType, isFailure, notFound } from '../lib/failure-types';
+import { conflict, failedPrecondition, FailureType, isFailure, notFound } from '../lib/failure-types';
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
 import { removeReplicationRule } from './replications';
@@ -62,7 +62,7 @@ export async function registryCreateWorkflow(input: { spec: RemoteRegistrySpec; 
     );
     const ping = await saga.step('ping', () => harbor.pingHarborRegistry(spec.registry, harborId));
     // The request is well-formed; it conflicts with where the endpoint is: 409 naming url.
-    if (!ping.reachable) throw conflict(`url: Harbor cannot reach ${spec.url} (${ping.status})`);
+    if (!ping.reachable) throw failedPrecondition(`url: Harbor cannot reach ${spec.url} (${ping.status})`);
     const remoteRegistry = await saga.step('save-remote-registry', () => db.saveRemoteRegistry(spec, harborId));
     await announce('created', input.actor, remoteRegistry);
     return { remoteRegistry, ping };
@@ -102,7 +102,7 @@ export async function registryDeleteWorkflow(input: { ref: RemoteRegistryRef; ac
   const rules = patched('registry-delete-checks-rules') ? await db.liveReplicationRulesOfRemoteRegistry(current.id) : [];
   if (rules.length > 0 && !input.force) {
     const names = rules.map((r) => `${r.project}/${r.name}`);
-    throw conflict(`replication rules use remote registry "${input.ref.name}": ${names.join(', ')}; delete them first, or delete with force=true to delete them too`, { rules: names });
+    throw failedPrecondition(`replication rules use remote registry "${input.ref.name}": ${names.join(', ')}; delete them first, or delete with force=true to delete them too`, { rules: names });
   }
   for (const rule of rules) await removeReplicationRule(rule, input.actor, { forcedBy: `registries/${input.ref.registry}/${input.ref.name}` });
   await harbor.deleteHarborRegistry(input.ref.registry, current.harborRegistryId);

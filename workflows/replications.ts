@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { VisibleRemoteRegistry } from '../activities/db/replications';
 import type { ProjectRecord } from '../db/queries/projects';
 import type { ReplicationExecutionRecord, ReplicationRuleRecord } from '../db/queries/replications';
-import { applicationFailureIn, conflict, FailureType, isFailure, notFound, translateFailure, validationFailed } from '../lib/failure-types';
+import { applicationFailureIn, conflict, failedPrecondition, FailureType, isFailure, notFound, translateFailure, validationFailed } from '../lib/failure-types';
 import { REPLICATION_CHANGED_SIGNAL } from '../lib/promotion';
 import {
   isFinalExecutionStatus,
@@ -130,7 +130,7 @@ const harborStatusOf = (err: unknown) => (applicationFailureIn(err)?.details?.[0
 /** Harbor's 404 of a catalogued rule's policy: gone from Harbor, which the caller resolves by deleting the rule. */
 const onCataloguedRule = <T>(step: Promise<T>, rule: ReplicationRuleRecord) =>
   translateFailure(step, FailureType.HarborNotFound, () =>
-    conflict(`the Harbor policy of replication rule "${rule.name}" is gone from ${rule.registry}: delete the rule and create it again`),
+    failedPrecondition(`the Harbor policy of replication rule "${rule.name}" is gone from ${rule.registry}: delete the rule and create it again`),
   );
 
 /** Creates a rule's Harbor policy as a saga step: undone by name, only when Harbor created it since the step began. */
@@ -182,7 +182,7 @@ export async function replicationRuleUpdateWorkflow(input: { ref: ReplicationRul
   }
   const project = await requireProject(current.registry, current.project);
   const remote = await db.findVisibleRemoteRegistry(project.registry, project.tenantId, current.remoteRegistry);
-  if (!remote) throw conflict(`remote registry "${current.remoteRegistry}" of replication rule "${current.name}" is gone: delete the rule`);
+  if (!remote) throw failedPrecondition(`remote registry "${current.remoteRegistry}" of replication rule "${current.name}" is gone: delete the rule`);
   const saga = new Saga();
   try {
     await saga.step(
@@ -191,7 +191,7 @@ export async function replicationRuleUpdateWorkflow(input: { ref: ReplicationRul
       // The row could not follow: Harbor's policy goes back to what the row still says.
       () => undo.updateHarborReplicationPolicy(current.harborPolicyId, policySpecOf(specOf(current), remote.harborRegistryId)),
       // The policy is gone from Harbor: nothing to put back.
-      { didNothing: (err) => isFailure(err, FailureType.Conflict) },
+      { didNothing: (err) => isFailure(err, FailureType.FailedPrecondition) },
     );
     const rule = await saga.step('save-rule', () => db.updateReplicationRule(current, patch));
     // Trigger, cron or enabled may have changed: the Schedule follows the rule.
@@ -210,7 +210,7 @@ export async function removeReplicationRule(rule: ReplicationRuleRecord, actor: 
   } catch (err) {
     // Harbor deletes a policy with its executions, and refuses (412) while one still runs.
     if (harborStatusOf(err) !== 412) throw err;
-    throw conflict(`Harbor keeps the policy of replication rule "${rule.name}" while one of its executions runs; try again once it has ended`);
+    throw failedPrecondition(`Harbor keeps the policy of replication rule "${rule.name}" while one of its executions runs; try again once it has ended`);
   }
   await temporal.deleteRuleSyncSchedule(rule.id);
   const archived = await db.archiveReplicationRule(rule);
@@ -229,7 +229,7 @@ export async function replicationRuleDeleteWorkflow(input: { ref: ReplicationRul
 export async function replicationRunWorkflow(input: { ref: ReplicationRuleRef; actor: Actor }): Promise<ReplicationExecutionRecord> {
   const rule = await requireRule(input.ref);
   // Harbor refuses (412) to start a disabled policy: the caller's to resolve.
-  if (!rule.enabled) throw conflict(`replication rule "${rule.name}" is disabled: enable it (PATCH enabled=true) to run it`);
+  if (!rule.enabled) throw failedPrecondition(`replication rule "${rule.name}" is disabled: enable it (PATCH enabled=true) to run it`);
   const harborExecutionId = await onCataloguedRule(harbor.startHarborReplication(rule.registry, rule.harborPolicyId), rule);
   const report = await harbor.readHarborReplication(rule.registry, harborExecutionId);
   const { execution, created } = await db.recordReplicationExecution({ registry: rule.registry, projectId: rule.projectId, ruleId: rule.id, purpose: 'rule', report });

@@ -1,7 +1,7 @@
 import { defineQuery, proxyActivities, setHandler, sleep, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { GcRunReport } from '../activities/harbor/gc';
-import { applicationFailureIn, conflict, FailureType, operationFailed } from '../lib/failure-types';
+import { applicationFailureIn, failedPrecondition, FailureType, operationFailed } from '../lib/failure-types';
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
 
@@ -49,7 +49,7 @@ const GIVE_UP_AFTER_MS = 12 * 3600_000;
 function stopped(stage: StorageReclaimStage, err: unknown, gcId?: number): never {
   const failure = applicationFailureIn(err);
   const details = { stage, ...(gcId !== undefined ? { gcId } : {}) };
-  if (failure?.type === FailureType.Conflict) throw conflict(`${stage}: ${failure.message}`, details);
+  if (failure?.type === FailureType.FailedPrecondition) throw failedPrecondition(`${stage}: ${failure.message}`, details);
   throw operationFailed(`storage reclaim stopped at the ${stage}: ${failure?.message ?? (err instanceof Error ? err.message : String(err))}`, details);
 }
 
@@ -78,7 +78,7 @@ async function gcRun(request: StorageReclaimRequest, stage: 'dry-run' | 'run', r
  * Reclaims a Harbor instance's storage: Harbor's garbage collection as a dry run first, then,
  * unless only the dry run was asked for, the real run. Reports what Harbor freed; a real run is
  * audited (`storage.reclaimed`) and announced (`modelregistry.storage.reclaimed`). Harbor runs one
- * GC at a time: one already running (started elsewhere) is a Conflict naming the stage.
+ * GC at a time: one already running (started elsewhere) is a FailedPrecondition naming the stage.
  */
 export async function storageReclaimWorkflow(request: StorageReclaimRequest): Promise<StorageReclaimResult> {
   const progress: StorageReclaimProgress = { registry: request.registry, stage: 'dry-run' };

@@ -1,6 +1,6 @@
 import { defineSignal, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { conflict, notFound, operationFailed } from '../lib/failure-types';
+import { failedPrecondition, notFound, operationFailed } from '../lib/failure-types';
 import { compareTags, isSemver } from '../lib/model-metadata';
 import { REPLICATION_CHANGED_SIGNAL } from '../lib/promotion';
 import type { RemoteVersion, ReplicationRuleRef, SyncResult } from '../lib/replication';
@@ -31,7 +31,7 @@ export async function registrySyncWorkflow(input: { ref: ReplicationRuleRef; act
   setHandler(syncReplicationChangedSignal, () => void nudges++);
   const rule = await db.findReplicationRule(input.ref);
   if (!rule) throw notFound(`project "${input.ref.project}" in ${input.ref.registry} has no replication rule "${input.ref.name}"`);
-  if (rule.direction !== 'pull') throw conflict(`replication rule "${rule.name}" pushes to ${rule.remoteRegistry}; only a pull rule synchronizes from it`);
+  if (rule.direction !== 'pull') throw failedPrecondition(`replication rule "${rule.name}" pushes to ${rule.remoteRegistry}; only a pull rule synchronizes from it`);
   const remote = await db.findRemoteRegistry({ registry: rule.registry, name: rule.remoteRegistry });
   if (!remote) throw notFound(`no remote registry "${rule.remoteRegistry}" in ${rule.registry}`);
   const remoteRef = { registry: rule.registry, name: rule.remoteRegistry };

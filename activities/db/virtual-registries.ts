@@ -11,7 +11,7 @@ import {
   type VirtualRegistryRecord,
 } from '../../db/queries/virtual-registries';
 import { upstreams, virtualRegistries, virtualRegistryUpstreams } from '../../db/schema';
-import { conflict, notFound, validationFailed } from '../../lib/failure-types';
+import { conflict, failedPrecondition, notFound, validationFailed } from '../../lib/failure-types';
 import type { TenantResourceRef, UpstreamPatch, UpstreamPosition, UpstreamSpec, VirtualRegistryPatch, VirtualRegistrySpec } from '../../lib/virtual-registries';
 
 const UNIQUE_VIOLATION = '23505';
@@ -77,7 +77,7 @@ export function createVirtualRegistryActivities({ db }: { db: Db }) {
         const users = await virtualRegistriesUsing(tx, current.id);
         if (users.length > 0 && !force) {
           const names = users.map((u) => u.name);
-          throw conflict(`virtual registries use upstream "${ref.name}": ${names.join(', ')}; take it out of their lists first, or delete with force=true`, { virtualRegistries: names });
+          throw failedPrecondition(`virtual registries use upstream "${ref.name}": ${names.join(', ')}; take it out of their lists first, or delete with force=true`, { virtualRegistries: names });
         }
         await tx.delete(virtualRegistryUpstreams).where(eq(virtualRegistryUpstreams.upstreamId, current.id));
         const [row] = await tx.update(upstreams).set({ isArchived: true, deletedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(upstreams.id, current.id)).returning();

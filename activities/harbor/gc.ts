@@ -1,4 +1,4 @@
-import { conflict } from '../../lib/failure-types';
+import { failedPrecondition } from '../../lib/failure-types';
 import type { HarborGcHistory } from './client';
 import { isConflict } from './errors';
 import type { HarborInstances } from './instances';
@@ -50,7 +50,7 @@ export function createHarborGcActivities(deps: { harbor: HarborInstances }) {
     /**
      * Starts a manual GC now; its id. Harbor runs one GC at a time (409): one it started while this
      * activity ran, with the same dry-run flag, is an earlier attempt's whose answer was lost;
-     * any other is someone else's, a Conflict.
+     * any other is someone else's, a FailedPrecondition (retry once it has finished).
      */
     async startHarborGc(registry: string, opts: { dryRun: boolean; deleteUntagged: boolean }): Promise<number> {
       const client = deps.harbor.get(registry);
@@ -64,7 +64,7 @@ export function createHarborGcActivities(deps: { harbor: HarborInstances }) {
           (run) => !gcRunReport(run).finished && gcRunReport(run).dryRun === opts.dryRun && createdDuringThisActivity(run.creation_time),
         );
         if (ours?.id !== undefined) return ours.id;
-        throw conflict(`Harbor ${registry} is already running a garbage collection; retry once it has finished`);
+        throw failedPrecondition(`Harbor ${registry} is already running a garbage collection; retry once it has finished`);
       }
     },
 

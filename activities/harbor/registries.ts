@@ -1,6 +1,6 @@
 import type { PingResult, RemoteRegistryPatch, RemoteRegistrySpec, SealedCredential } from '../../lib/registries';
 import type { SecretBox } from '../../lib/secrets';
-import { applicationFailureIn, conflict } from '../../lib/failure-types';
+import { applicationFailureIn, failedPrecondition } from '../../lib/failure-types';
 import type { HarborRegistryUpdate } from './client';
 import { isNotFound } from './errors';
 import type { HarborInstances } from './instances';
@@ -49,13 +49,13 @@ export function createHarborRegistryActivities(deps: { harbor: HarborInstances; 
       await harbor(registry).registries.update(id, body);
     },
 
-    /** Already gone is fine; one a replication policy uses is the caller's conflict. */
+    /** Already gone is fine; one a replication policy uses is the caller's to resolve (FailedPrecondition). */
     async deleteHarborRegistry(registry: string, id: number): Promise<void> {
       try {
         await harbor(registry).registries.delete(id);
       } catch (err) {
         if (isNotFound(err)) return;
-        if (isInUse(err)) throw conflict(`registry endpoint ${id} is used by replication rules; delete them first`);
+        if (isInUse(err)) throw failedPrecondition(`registry endpoint ${id} is used by replication rules; delete them first`);
         throw err;
       }
     },

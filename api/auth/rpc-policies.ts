@@ -75,6 +75,29 @@ export const RPC_POLICIES: Record<string, RoutePolicy | 'public'> = {
   '/modelregistry.v1.CleanupService/SetTenantCleanupPolicy': { action: 'cleanup.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
   '/modelregistry.v1.CleanupService/GetTenantCleanupCandidates': { action: 'cleanup.read', resource: { kind: 'tenant-param', param: 'tenant' } },
 
+  // A remote registry's versions: the list keeps those of projects the caller may read, as REST.
+  '/modelregistry.v1.RegistryService/ListRegistryModels': { action: 'registries.read', resource: { kind: 'remote-registry', param: 'name' } },
+
+  // A project's replication rules, executions and pull syncs: guarded like the remote registries they use, in the project's tenant.
+  '/modelregistry.v1.ReplicationService/ListReplicationRules': { action: 'registries.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.ReplicationService/CreateReplicationRule': { action: 'registries.write', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.ReplicationService/GetReplicationRule': { action: 'registries.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.ReplicationService/UpdateReplicationRule': { action: 'registries.write', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.ReplicationService/DeleteReplicationRule': { action: 'registries.write', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.ReplicationService/RunReplicationRule': { action: 'registries.write', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.ReplicationService/ListReplicationExecutions': { action: 'registries.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.ReplicationService/GetReplicationExecution': { action: 'registries.read', resource: { kind: 'project', param: 'project' } },
+  '/modelregistry.v1.ReplicationService/SyncReplicationRule': { action: 'registries.write', resource: { kind: 'project', param: 'project' } },
+
+  // Approval is its own action (never by the version's pusher, checked by the service); promoting is a model write.
+  '/modelregistry.v1.PromotionService/ApproveVersion': { action: 'models.approve', resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } },
+  '/modelregistry.v1.PromotionService/WithdrawVersionApproval': { action: 'models.approve', resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } },
+  '/modelregistry.v1.PromotionService/PromoteVersion': { action: 'models.write', resource: { kind: 'project', param: 'project', model: 'model', version: 'tag' } },
+
+  // Storage reclaim (Harbor's GC): the platform's, platform administrators only.
+  '/modelregistry.v1.StorageService/StartGarbageCollection': { action: 'cleanup.admin', resource: { kind: 'platform' } },
+  '/modelregistry.v1.StorageService/GetGarbageCollection': { action: 'cleanup.admin', resource: { kind: 'platform' } },
+
   '/modelregistry.v1.OperationService/GetOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
   '/modelregistry.v1.OperationService/WatchOperation': { action: 'projects.read', resource: { kind: 'operation', param: 'id' } },
 

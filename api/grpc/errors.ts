@@ -10,6 +10,7 @@ const CODES_BY_NAME: Record<string, Code> = {
   INVALID_ARGUMENT: Code.InvalidArgument,
   NOT_FOUND: Code.NotFound,
   ALREADY_EXISTS: Code.AlreadyExists,
+  FAILED_PRECONDITION: Code.FailedPrecondition,
   UNAVAILABLE: Code.Unavailable,
   UNIMPLEMENTED: Code.Unimplemented,
   INTERNAL: Code.Internal,
@@ -36,8 +37,9 @@ const FAILURE_SLUGS = new Map(Object.keys(FailureType).map((t) => [t.toLowerCase
 const slugOf = (p: Problem) => p.type.slice(p.type.lastIndexOf('/') + 1);
 
 /**
- * The gRPC code of a problem: a workflow failure's by the one table of failure types
- * (lib/failure-types.ts: Conflict is ALREADY_EXISTS), a request's 409 `conflict` ALREADY_EXISTS,
+ * The gRPC code of a problem: by the one table of failure types (lib/failure-types.ts), whether a
+ * workflow's failure or a request's problem of the same type (`conflict`: ALREADY_EXISTS, it
+ * exists; `failedprecondition`: FAILED_PRECONDITION, in use or already running, REST's 409 both),
  * another operation on the resource ABORTED (retry later), else by the HTTP status; INTERNAL for
  * anything unlisted, never UNKNOWN.
  */
@@ -45,7 +47,6 @@ export function codeOf(p: Problem): Code {
   const slug = slugOf(p);
   const named = grpcCodeOf(FAILURE_SLUGS.get(slug));
   if (named) return CODES_BY_NAME[named] ?? Code.Internal;
-  if (slug === 'conflict') return Code.AlreadyExists;
   if (slug === 'operation-in-progress') return Code.Aborted;
   return CODES_BY_STATUS[p.status] ?? Code.Internal;
 }

@@ -18,8 +18,11 @@ import { CleanupService, file_modelregistry_v1_cleanup } from '../../gen/modelre
 import { file_modelregistry_v1_models, ModelService } from '../../gen/modelregistry/v1/models_pb';
 import { file_modelregistry_v1_operations, OperationService } from '../../gen/modelregistry/v1/operations_pb';
 import { file_modelregistry_v1_projects, ProjectService } from '../../gen/modelregistry/v1/projects_pb';
+import { file_modelregistry_v1_promotions, PromotionService } from '../../gen/modelregistry/v1/promotions_pb';
 import { file_modelregistry_v1_registries, RegistryService } from '../../gen/modelregistry/v1/registries_pb';
+import { file_modelregistry_v1_replications, ReplicationService } from '../../gen/modelregistry/v1/replications_pb';
 import { file_modelregistry_v1_robots, RobotService } from '../../gen/modelregistry/v1/robots_pb';
+import { file_modelregistry_v1_storage, StorageService } from '../../gen/modelregistry/v1/storage_pb';
 import { file_modelregistry_v1_tenants, TenantService } from '../../gen/modelregistry/v1/tenants_pb';
 import { file_modelregistry_v1_virtual_registries, UpstreamService, VirtualRegistryService } from '../../gen/modelregistry/v1/virtual_registries_pb';
 import type { Logger } from '../../lib/logger';
@@ -37,9 +40,12 @@ import { cleanupRpcs } from './services/cleanup';
 import { modelRpcs } from './services/models';
 import { operationRpcs } from './services/operations';
 import { projectRpcs } from './services/projects';
+import { promotionRpcs } from './services/promotions';
 import { reflectionRpcs } from './services/reflection';
 import { registryRpcs } from './services/registries';
+import { replicationRpcs } from './services/replications';
 import { robotRpcs } from './services/robots';
+import { storageRpcs } from './services/storage';
 import { tenantRpcs } from './services/tenants';
 import { upstreamRpcs, virtualRegistryRpcs } from './services/virtual-registries';
 
@@ -52,12 +58,14 @@ export interface GrpcDeps {
   registries: string[];
   secrets: SecretBox;
   auth: AuthDeps;
+  /** How long a promotion waits for an approval unless the request says (default 7 days), as REST's. */
+  promotionApprovalTimeoutSeconds?: number;
   /** Without it (the light stack) UserService and MemberService answer UNAVAILABLE, as REST's 503. */
   keycloak?: KeycloakConfig;
 }
 
 /** The API's own services, and the standard ones. */
-export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, RegistryService, UpstreamService, VirtualRegistryService, CleanupService, OperationService, UserService, MemberService, CheckpointService];
+export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, RegistryService, UpstreamService, VirtualRegistryService, CleanupService, OperationService, UserService, MemberService, CheckpointService, ReplicationService, PromotionService, StorageService];
 export const STANDARD_SERVICES: readonly DescService[] = [Health, ReflectionV1, ReflectionV1alpha];
 const FILES: readonly DescFile[] = [
   file_modelregistry_v1_tenants,
@@ -71,6 +79,9 @@ const FILES: readonly DescFile[] = [
   file_modelregistry_v1_users,
   file_modelregistry_v1_members,
   file_modelregistry_v1_checkpoints,
+  file_modelregistry_v1_replications,
+  file_modelregistry_v1_promotions,
+  file_modelregistry_v1_storage,
   file_grpc_health_v1_health,
   file_grpc_reflection_v1_reflection,
   file_grpc_reflection_v1alpha_reflection,
@@ -114,6 +125,9 @@ export function createGrpcHandler(deps: GrpcDeps) {
       router.service(UserService, userRpcs(services));
       router.service(MemberService, memberRpcs(services));
       router.service(CheckpointService, checkpointRpcs(services));
+      router.service(ReplicationService, replicationRpcs(services));
+      router.service(PromotionService, promotionRpcs(services));
+      router.service(StorageService, storageRpcs(services));
       router.service(Health, healthRpcs({ db: deps.db, client: deps.client, services: names }));
       router.service(ReflectionV1, reflection.v1);
       router.service(ReflectionV1alpha, reflection.v1alpha);

@@ -1,16 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Db } from '../../db/client';
-import { findLiveProject } from '../../db/queries/projects';
-import { OperationKind, ProjectName, TenantName } from '../../lib/search-attributes';
-import { registrySyncWorkflowId } from '../../lib/workflow-ids';
-import { registrySyncWorkflow } from '../../workflows';
 import { actorOf } from '../auth/context';
-import type { MutationDeps } from '../operations';
-import { notFoundProblem } from '../problem';
-import { managedRegistry } from '../registry';
-import { mutationResponse } from '../respond';
+import { answerMutation } from '../respond';
 import { createRouter } from '../router';
 import { acceptedResponse, IdempotencyKeyHeader, json, NameParams, pathName, problem, RegistryQuery } from '../schemas/common';
+import type { ReplicationService } from '../services/replications';
 
 const version = z.object({ model: z.string(), tag: z.string(), digest: z.string() });
 const SyncResultSchema = z
@@ -42,26 +35,13 @@ const sync = createRoute({
   },
 });
 
-/** On-demand synchronization of a pull rule (its Schedule runs the same workflow). */
-export function createSyncRouter(deps: { db: Db; mutations: MutationDeps; registries: string[] }) {
+/** On-demand synchronization of a pull rule over REST: the replication service layer (api/services/replications.ts). */
+export function createSyncRouter(deps: { replications: ReplicationService }) {
   const router = createRouter();
   router.openapi(sync, async (c) => {
     const { name, rule } = c.req.valid('param');
-    const registry = managedRegistry(deps.registries, c.req.valid('query').registry);
-    const project = await findLiveProject(deps.db, registry, name);
-    if (!project) return notFoundProblem(c, 'Project not found', `no project "${name}" in ${registry}`);
-    const outcome = await mutationResponse(c, deps.mutations, registrySyncWorkflow, {
-      workflowId: registrySyncWorkflowId(registry, name, rule),
-      args: [{ ref: { registry, project: name, name: rule }, actor: actorOf(c) }],
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-      searchAttributes: [
-        { key: TenantName, value: project.tenantId },
-        { key: ProjectName, value: name },
-        { key: OperationKind, value: 'registry.sync' },
-      ],
-    });
-    if (!outcome.done) return outcome.response;
-    return c.json(outcome.result, 200);
+    const mutation = await deps.replications.sync({ project: name, rule, registry: c.req.valid('query').registry }, actorOf(c), c.req.valid('header')['idempotency-key']);
+    return answerMutation(c, mutation, (result) => c.json(result, 200));
   });
   return router;
 }

@@ -1,6 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { line } from '../../lib/text';
 
+/** A storage reclaim's id: the operation id its start answered. */
+export const StorageReclaimParams = z.object({ id: line().min(1).max(2048) });
+
 export const StorageReclaimRequestSchema = z
   .object({
     registry: line().min(1).max(255).optional().openapi({ description: 'The managed Harbor instance; default: the first configured' }),

@@ -41,7 +41,8 @@ export interface CleanupProjectRef {
 const ACTIVE = new Set(['preparing', 'awaiting_approval', 'running']);
 const PROGRESS_QUERY_MS = 2_000;
 
-const conflict = (title: string, detail: string, extra: Record<string, unknown> = {}) => new ProblemError(problemBody(409, 'conflict', title, detail, extra));
+/** REST's 409 for a run whose state refuses the request (active, not waiting, ended): FailedPrecondition's problem type (lib/failure-types.ts). */
+const refused = (title: string, detail: string, extra: Record<string, unknown> = {}) => new ProblemError(problemBody(409, 'failedprecondition', title, detail, extra));
 
 /** A started run whose row is not written yet, as its claim will write it. */
 const unclaimed = (id: string, workflowId: string, project: ProjectRecord, dryRun: boolean, requestedBy: string): CleanupRunRecord => ({
@@ -188,7 +189,7 @@ export function createCleanupService(deps: { db: Db; mutations: MutationDeps; re
       const dryRun = body?.dryRun ?? true;
       const wait = body?.approvalTimeoutSeconds === undefined ? {} : { approvalTimeoutSeconds: body.approvalTimeoutSeconds };
       const activeConflict = (active: CleanupRunRecord | null) =>
-        conflict('A cleanup run is active', `cleanup run ${active?.id ?? '(ending)'} of "${project.name}" is ${active?.status ?? 'active'}`, active ? { activeRun: active.id } : {});
+        refused('A cleanup run is active', `cleanup run ${active?.id ?? '(ending)'} of "${project.name}" is ${active?.status ?? 'active'}`, active ? { activeRun: active.id } : {});
       const active = await findActiveCleanupRun(deps.db, project.id);
       if (active) throw activeConflict(active);
       const runId = randomUUID();
@@ -224,7 +225,7 @@ export function createCleanupService(deps: { db: Db; mutations: MutationDeps; re
 
     async approveRun(ref: CleanupProjectRef, id: string, actor: Actor) {
       const found = await runOf(ref, id);
-      const notWaiting = (detail: string) => conflict('The run is not waiting for an approval', detail, { runStatus: found.run.status });
+      const notWaiting = (detail: string) => refused('The run is not waiting for an approval', detail, { runStatus: found.run.status });
       if (found.run.status !== 'awaiting_approval') throw notWaiting(`cleanup run ${id} is ${found.run.status}`);
       try {
         const progress = await client.workflow.getHandle(found.run.workflowId).executeUpdate(cleanupApproveUpdate, { args: [{ by: actor.username }] });
@@ -237,11 +238,11 @@ export function createCleanupService(deps: { db: Db; mutations: MutationDeps; re
 
     async cancelRun(ref: CleanupProjectRef, id: string) {
       const found = await runOf(ref, id);
-      if (!ACTIVE.has(found.run.status)) throw conflict('The run is not active', `cleanup run ${id} is ${found.run.status}`, { runStatus: found.run.status });
+      if (!ACTIVE.has(found.run.status)) throw refused('The run is not active', `cleanup run ${id} is ${found.run.status}`, { runStatus: found.run.status });
       try {
         await client.workflow.getHandle(found.run.workflowId).signal(cleanupCancelSignal);
       } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw conflict('The run is not active', `cleanup run ${id} has ended`);
+        if (err instanceof WorkflowNotFoundError) throw refused('The run is not active', `cleanup run ${id} has ended`);
         throw err;
       }
       return withProgress(found.run);

@@ -9,8 +9,11 @@ import { createMemberService } from './members';
 import { createModelService } from './models';
 import { createOperationService } from './operations';
 import { createProjectService } from './projects';
+import { createPromotionService } from './promotions';
 import { createRegistryService } from './registries';
+import { createReplicationService } from './replications';
 import { createRobotService } from './robots';
+import { createStorageReclaimService } from './storage-reclaim';
 import { createTenantService } from './tenants';
 import { createUserService } from './users';
 import { createVirtualRegistryService } from './virtual-registries';
@@ -23,6 +26,8 @@ export interface ServiceDeps {
   secrets: SecretBox;
   /** Without it (the light stack) users and members answer 503. */
   keycloak?: KeycloakConfig;
+  /** How long a promotion waits for an approval unless the request says (default 7 days). */
+  promotionApprovalTimeoutSeconds?: number;
 }
 
 /** The transport-free service layer REST (api/routes) and gRPC (api/grpc) both call. */
@@ -38,6 +43,9 @@ export function createServices(deps: ServiceDeps) {
     users: createUserService({ mutations: deps.mutations, keycloak: deps.keycloak !== undefined }),
     members: createMemberService({ ...deps, keycloak: deps.keycloak !== undefined }),
     checkpoints: createCheckpointService(deps),
+    replications: createReplicationService(deps),
+    promotions: createPromotionService({ ...deps, approvalTimeoutSeconds: deps.promotionApprovalTimeoutSeconds }),
+    storageReclaim: createStorageReclaimService(deps),
     operations: createOperationService(deps),
   };
 }

@@ -1,6 +1,7 @@
 import type { z } from '@hono/zod-openapi';
 import type { Workflow, WorkflowResultType } from '@temporalio/common';
 import type { Db } from '../../db/client';
+import { listRemoteModels } from '../../db/queries/locations';
 import { findLiveRemoteRegistry, listRemoteRegistries } from '../../db/queries/registries';
 import { findTenant } from '../../db/queries/tenants';
 import type { RemoteRegistryRef } from '../../lib/registries';
@@ -39,6 +40,13 @@ export function createRegistryService(deps: { db: Db; mutations: MutationDeps; r
   /** The tenant of an existing remote registry, for the operation's search attributes (the authorization checked access). */
   const tenantOf = async (ref: RemoteRegistryRef) => (await findLiveRemoteRegistry(deps.db, ref.registry, ref.name))?.tenant;
 
+  async function get(req: RemoteRegistryName) {
+    const ref = refOf(req);
+    const found = await findLiveRemoteRegistry(deps.db, ref.registry, ref.name);
+    if (!found) throw new ProblemError(problemBody(404, 'not-found', 'Remote registry not found', `no remote registry "${ref.name}" in ${ref.registry}`));
+    return found;
+  }
+
   return {
     async list(auth: AuthContext, q: z.infer<typeof PageQuery> & { registry?: string }) {
       const registry = managedRegistry(deps.registries, q.registry);
@@ -49,12 +57,7 @@ export function createRegistryService(deps: { db: Db; mutations: MutationDeps; r
       return pageResponse(await listRemoteRegistries(deps.db, registry, { tenants, shared, after, limit: q.limit }));
     },
 
-    async get(req: RemoteRegistryName) {
-      const ref = refOf(req);
-      const found = await findLiveRemoteRegistry(deps.db, ref.registry, ref.name);
-      if (!found) throw new ProblemError(problemBody(404, 'not-found', 'Remote registry not found', `no remote registry "${ref.name}" in ${ref.registry}`));
-      return found;
-    },
+    get,
 
     async create(auth: AuthContext, requested: string | undefined, body: z.infer<typeof RemoteRegistryCreateSchema>, actor: Actor, idempotencyKey: string | undefined) {
       const { credential, tenant, ...fields } = body;
@@ -82,6 +85,15 @@ export function createRegistryService(deps: { db: Db; mutations: MutationDeps; r
     async remove(req: RemoteRegistryName, force: boolean, actor: Actor, idempotencyKey: string | undefined) {
       const ref = refOf(req);
       return run(remoteRegistryWorkflowId(ref.registry, ref.name), 'registry.delete', await tenantOf(ref), registryDeleteWorkflow, [{ ref, actor, ...(force ? { force } : {}) }], idempotencyKey, (r) => r);
+    },
+
+    /** The model versions on it (promoted or found there), of the projects the caller may read. */
+    async models(auth: AuthContext, req: RemoteRegistryName, q: z.infer<typeof PageQuery>) {
+      const remote = await get(req);
+      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+      if (after === null) throw new ProblemError(invalidCursor());
+      const tenants = await auth.tenantsAllowed('models.read');
+      return pageResponse(await listRemoteModels(deps.db, remote.id, { tenants, after, limit: q.limit }));
     },
 
     async ping(req: RemoteRegistryName, idempotencyKey: string | undefined) {

@@ -74,15 +74,26 @@ const TWINS: Record<string, string> = {
   'GET /api/v1/models/{project}/{model}/versions/{tag}/checkpoints/{checkpoint}': '/modelregistry.v1.CheckpointService/GetCheckpoint',
   'PATCH /api/v1/models/{project}/{model}/versions/{tag}/checkpoints/{checkpoint}': '/modelregistry.v1.CheckpointService/UpdateCheckpoint',
   'DELETE /api/v1/models/{project}/{model}/versions/{tag}/checkpoints/{checkpoint}': '/modelregistry.v1.CheckpointService/DeleteCheckpoint',
+  'GET /api/v1/registries/{name}/models': '/modelregistry.v1.RegistryService/ListRegistryModels',
+  'GET /api/v1/projects/{name}/replications': '/modelregistry.v1.ReplicationService/ListReplicationRules',
+  'POST /api/v1/projects/{name}/replications': '/modelregistry.v1.ReplicationService/CreateReplicationRule',
+  'GET /api/v1/projects/{name}/replications/{rule}': '/modelregistry.v1.ReplicationService/GetReplicationRule',
+  'PATCH /api/v1/projects/{name}/replications/{rule}': '/modelregistry.v1.ReplicationService/UpdateReplicationRule',
+  'DELETE /api/v1/projects/{name}/replications/{rule}': '/modelregistry.v1.ReplicationService/DeleteReplicationRule',
+  'POST /api/v1/projects/{name}/replications/{rule}/executions': '/modelregistry.v1.ReplicationService/RunReplicationRule',
+  'GET /api/v1/projects/{name}/replications/{rule}/executions': '/modelregistry.v1.ReplicationService/ListReplicationExecutions',
+  'GET /api/v1/projects/{name}/replications/{rule}/executions/{id}': '/modelregistry.v1.ReplicationService/GetReplicationExecution',
+  'POST /api/v1/projects/{name}/replications/{rule}/sync': '/modelregistry.v1.ReplicationService/SyncReplicationRule',
+  'POST /api/v1/models/{project}/{model}/versions/{tag}/approval': '/modelregistry.v1.PromotionService/ApproveVersion',
+  'DELETE /api/v1/models/{project}/{model}/versions/{tag}/approval': '/modelregistry.v1.PromotionService/WithdrawVersionApproval',
+  'POST /api/v1/models/{project}/{model}/versions/{tag}/promotions': '/modelregistry.v1.PromotionService/PromoteVersion',
+  'POST /api/v1/cleanup/gc': '/modelregistry.v1.StorageService/StartGarbageCollection',
+  'GET /api/v1/cleanup/gc/{id}': '/modelregistry.v1.StorageService/GetGarbageCollection',
 };
 
 /** REST operations without an RPC (yet), by path pattern, and why. */
 const NOT_OVER_GRPC: [RegExp, string][] = [
   [/^POST \/api\/v1\/webhooks\/harbor$/, "Harbor's webhook receiver: Harbor calls it over HTTP only"],
-  [/\/versions\/\{tag\}\/(approval|promotions)$/, 'approvals and promotions: not yet over gRPC'],
-  [/^GET \/api\/v1\/registries\/\{name\}\/models$/, "a remote registry's versions (with replications): not yet over gRPC"],
-  [/\/replications(\/|$)/, 'replication rules and executions: not yet over gRPC'],
-  [/ \/api\/v1\/cleanup\/gc(\/|$)/, 'storage reclaim (Harbor GC, platform administrators): not yet over gRPC'],
 ];
 
 const rpcs = new Set(API_SERVICES.flatMap((s) => s.methods.map((m) => `/${s.typeName}/${m.name}`)));

@@ -20,7 +20,8 @@ describe('problems as gRPC statuses', () => {
       [403, 'forbidden', Code.PermissionDenied],
       [404, 'not-found', Code.NotFound],
       [404, 'notfound', Code.NotFound], // a workflow's NotFound failure
-      [409, 'conflict', Code.AlreadyExists],
+      [409, 'conflict', Code.AlreadyExists], // a workflow's Conflict, or a request's: it exists
+      [409, 'failedprecondition', Code.FailedPrecondition], // a workflow's FailedPrecondition, or a request's: in use, already running
       [409, 'operation-in-progress', Code.Aborted],
       [409, 'state', Code.FailedPrecondition],
       [412, 'precondition', Code.FailedPrecondition],

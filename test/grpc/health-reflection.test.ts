@@ -82,4 +82,21 @@ describe('gRPC health and reflection', () => {
     const health = await run(grpcurl, ['-plaintext', stack.grpcAddress, 'grpc.health.v1.Health/Check']);
     expect(JSON.parse(health.stdout)).toEqual({ status: 'SERVING' });
   });
+
+  it('serves the replication, promotion and storage services and ListRegistryModels through reflection, each file with its imports', async () => {
+    const reflection = createClient(ServerReflection, grpcClients(stack, '').transport);
+    const symbols = ['modelregistry.v1.ReplicationService', 'modelregistry.v1.PromotionService', 'modelregistry.v1.StorageService', 'modelregistry.v1.RegistryService.ListRegistryModels'];
+    async function* requests(): AsyncIterable<ServerReflectionRequest> {
+      yield create(ServerReflectionRequestSchema, { messageRequest: { case: 'listServices', value: '' } });
+      for (const symbol of symbols) yield create(ServerReflectionRequestSchema, { messageRequest: { case: 'fileContainingSymbol', value: symbol } });
+    }
+    const answers = [];
+    for await (const answer of reflection.serverReflectionInfo(requests())) answers.push(answer);
+    const [list, ...files] = answers;
+    const names = list?.messageResponse.case === 'listServicesResponse' ? list.messageResponse.value.service.map((s) => s.name) : [];
+    expect(names).toEqual(expect.arrayContaining(symbols.slice(0, 3)));
+    const protos = files.map((f) => (f.messageResponse.case === 'fileDescriptorResponse' ? f.messageResponse.value.fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b)) : []));
+    expect(protos.map((p) => p[0]?.name)).toEqual(['replications', 'promotions', 'storage', 'registries'].map((f) => `modelregistry/v1/${f}.proto`));
+    for (const sent of protos) expect(sent.flatMap((f) => f.dependency).filter((name) => !sent.some((f) => f.name === name))).toEqual([]);
+  });
 });

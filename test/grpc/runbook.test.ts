@@ -8,7 +8,9 @@ import { MembershipChangesSchema, MembershipUpdateSchema } from '../../gen/model
 import { ModelSchema, RefreshResultSchema } from '../../gen/modelregistry/v1/models_pb';
 import type { Operation } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectSchema } from '../../gen/modelregistry/v1/projects_pb';
-import { RegistryPingSchema, RemoteRegistrySchema } from '../../gen/modelregistry/v1/registries_pb';
+import { ListRegistryModelsResponseSchema, RegistryPingSchema, RemoteRegistrySchema } from '../../gen/modelregistry/v1/registries_pb';
+import { ApprovalSchema, PromotionSchema } from '../../gen/modelregistry/v1/promotions_pb';
+import { ReplicationExecutionSchema, ReplicationRuleSchema, SyncResultSchema } from '../../gen/modelregistry/v1/replications_pb';
 import { RobotSchema } from '../../gen/modelregistry/v1/robots_pb';
 import { TenantSchema } from '../../gen/modelregistry/v1/tenants_pb';
 import { UserRemovalSchema, UserSchema } from '../../gen/modelregistry/v1/users_pb';
@@ -16,6 +18,7 @@ import { CacheRemovalSchema, UpstreamCheckSchema, UpstreamSchema, VirtualRegistr
 import { toJsonString } from '@bufbuild/protobuf';
 import { HARBOR_ROLE_IDS, projectGroupPath } from '../../lib/membership';
 import { pushModel } from '../harbor/oci-push';
+import { pushVersion, servedDigest } from '../promotion/support';
 import { eventually } from '../support/eventually';
 import { grpcClients, type GrpcClients } from '../support/grpc';
 import { readJson } from '../support/http';
@@ -205,9 +208,9 @@ describe('gRPC API: the runbook', () => {
       expect(purged.entries).toBeGreaterThanOrEqual(4n); // the tag's and the digest's manifest, and the blobs
       expect((await failureOf(rpc.virtualRegistries.warmVirtualRegistry({ tenant, virtualRegistry: uniqueName('ghost'), name: repository, reference: '1.0.0' }))).code).toBe(Code.NotFound);
 
-      // An upstream a virtual registry uses is kept unless forced: REST's 409, the failure table's Conflict.
+      // An upstream a virtual registry uses is kept unless forced: REST's 409, the failure table's FailedPrecondition (not "it exists").
       const inUse = await failureOf(rpc.upstreams.deleteUpstream({ tenant, upstream: up }));
-      expect(inUse.code).toBe(Code.AlreadyExists);
+      expect(inUse.code).toBe(Code.FailedPrecondition);
       expect(inUse.rawMessage).toContain(vr);
       // `credential` in update_mask while unset removes it (REST's null).
       const anonymous = responseOf(await rpc.upstreams.updateUpstream({ tenant, upstream: up, updateMask: { paths: ['credential'] } }), UpstreamSchema);
@@ -255,9 +258,9 @@ describe('gRPC API: the runbook', () => {
     });
     expect(ended.status).toBe('succeeded');
     expect((await rpc.cleanup.listCleanupRuns({ project })).runs.map((r) => r.id)).toContain(started.id);
-    // Neither waiting nor active any more: REST's 409s.
-    expect((await failureOf(rpc.cleanup.approveCleanupRun({ project, id: started.id }))).code).toBe(Code.AlreadyExists);
-    expect((await failureOf(rpc.cleanup.cancelCleanupRun({ project, id: started.id }))).code).toBe(Code.AlreadyExists);
+    // Neither waiting nor active any more: REST's 409s, a precondition over gRPC.
+    expect((await failureOf(rpc.cleanup.approveCleanupRun({ project, id: started.id }))).code).toBe(Code.FailedPrecondition);
+    expect((await failureOf(rpc.cleanup.cancelCleanupRun({ project, id: started.id }))).code).toBe(Code.FailedPrecondition);
     expect(violationsOf(await failureOf(rpc.cleanup.getCleanupRun({ project, id: 'not-a-uuid' })))).toEqual(['id']);
   }, 120_000);
 
@@ -353,4 +356,111 @@ describe('gRPC API: the runbook', () => {
     expect((await rpc.operations.getOperation({ id: started.id })).done).toBe(true);
     await server.close();
   }, 60_000);
+
+  it("replicates the project to a remote registry and synchronizes a pull rule: rules, runs and executions; a rule in use keeps its remote registry", async () => {
+    const dr = await startOciRegistry();
+    try {
+      const remote = uniqueName('grpc-dr');
+      responseOf(await rpc.registries.createRegistry({ tenant, name: remote, type: 'docker-registry', url: dr.url }), RemoteRegistrySchema);
+      // REST's body `registry` (the remote registry) is the request's remote_registry, and so named in violations.
+      const bad = await failureOf(rpc.replications.createReplicationRule({ project, name: 'Bad Name', direction: 'sideways' }));
+      expect(bad.code).toBe(Code.InvalidArgument);
+      expect(violationsOf(bad)).toEqual(['direction', 'name', 'remote_registry']);
+      expect(violationsOf(await failureOf(rpc.replications.createReplicationRule({ project, name: 'to-nowhere', direction: 'push', remoteRegistry: uniqueName('ghost') })))).toEqual(['remote_registry']);
+
+      const rule = responseOf(await rpc.replications.createReplicationRule({ project, name: 'to-dr', direction: 'push', remoteRegistry: remote, filters: { name: 'llama' }, description: 'disaster recovery' }), ReplicationRuleSchema);
+      expect(rule).toMatchObject({ name: 'to-dr', project, registry: stack.registry, direction: 'push', remoteRegistry: remote, remoteNamespace: project, trigger: 'manual', bandwidthKbps: -1, enabled: true, filters: { name: 'llama' } });
+      expect((await rpc.replications.getReplicationRule({ project, rule: 'to-dr' })).id).toBe(rule.id);
+      expect((await rpc.replications.listReplicationRules({ project })).rules.map((r) => r.name)).toEqual(['to-dr']);
+      const changed = responseOf(await rpc.replications.updateReplicationRule({ project, rule: 'to-dr', bandwidthKbps: 1024 }), ReplicationRuleSchema);
+      expect(changed).toMatchObject({ bandwidthKbps: 1024, description: 'disaster recovery', remoteNamespace: project });
+
+      // Run now: Harbor (the emulator, copying for real) pushes llama:1.0.0 to the remote registry.
+      const started = responseOf(await rpc.replications.runReplicationRule({ project, rule: 'to-dr' }), ReplicationExecutionSchema);
+      expect(started).toMatchObject({ ruleId: rule.id, purpose: 'rule', registry: stack.registry });
+      const done = await eventually('the execution final', async () => {
+        const one = await rpc.replications.getReplicationExecution({ project, rule: 'to-dr', id: started.id });
+        return one.status !== 'InProgress' && one;
+      });
+      expect(done).toMatchObject({ status: 'Succeed', counts: { total: 1, succeed: 1 } });
+      expect(await servedDigest(dr.url, `${project}/llama`, '1.0.0')).toMatch(/^sha256:/);
+      expect((await rpc.replications.listReplicationExecutions({ project, rule: 'to-dr' })).executions.map((e) => e.id)).toEqual([started.id]);
+      expect(violationsOf(await failureOf(rpc.replications.getReplicationExecution({ project, rule: 'to-dr', id: 'not-a-uuid' })))).toEqual(['id']);
+      // A push rule does not synchronize: REST's 409, a precondition over gRPC (not "it exists").
+      const notPull = await failureOf(rpc.replications.syncReplicationRule({ project, rule: 'to-dr' }));
+      expect(notPull.code).toBe(Code.FailedPrecondition);
+      expect(notPull.rawMessage).toContain('only a pull rule synchronizes');
+
+      // A pull rule synchronizes what only the remote registry has.
+      const newer = await pushModel(dr.url, `${project}/llama`, '2.0.0');
+      responseOf(await rpc.replications.createReplicationRule({ project, name: 'from-dr', direction: 'pull', remoteRegistry: remote, filters: { name: 'llama' } }), ReplicationRuleSchema);
+      const synced = responseOf(await rpc.replications.syncReplicationRule({ project, rule: 'from-dr' }), SyncResultSchema);
+      expect(synced).toMatchObject({ rule: 'from-dr', project, remoteRegistry: remote, pulled: [{ model: 'llama', tag: '2.0.0', digest: newer.digest }], conflicts: [] });
+
+      // A remote registry rules use is kept unless forced: REST's 409, a precondition.
+      const inUse = await failureOf(rpc.registries.deleteRegistry({ name: remote }));
+      expect(inUse.code).toBe(Code.FailedPrecondition);
+      expect(inUse.rawMessage).toContain(`${project}/from-dr`);
+      for (const name of ['to-dr', 'from-dr']) expect(responseOf(await rpc.replications.deleteReplicationRule({ project, rule: name }), ReplicationRuleSchema).name).toBe(name);
+      expect((await failureOf(rpc.replications.getReplicationRule({ project, rule: 'to-dr' }))).code).toBe(Code.NotFound);
+      expect(responseOf(await rpc.registries.deleteRegistry({ name: remote }), RemoteRegistrySchema).name).toBe(remote);
+    } finally {
+      await dr.stop();
+    }
+  }, 180_000);
+
+  it("approves and promotes a version to a remote registry, which then lists it; a version failing its gates is refused", async () => {
+    const auth = { username: 'promoter', password: `s3cr3t-${uniqueName('pw')}` };
+    const prod = await startOciRegistry({ auth });
+    try {
+      const remote = uniqueName('grpc-prod');
+      responseOf(await rpc.registries.createRegistry({ tenant, name: remote, type: 'docker-registry', url: prod.url, credential: { accessKey: auth.username, accessSecret: auth.password } }), RemoteRegistrySchema);
+      const v = await pushVersion(stack, project, 'bert', { passing: true, signed: true });
+      // Approving is models.approve, never by the version's pusher: a maintainer of the tenant.
+      const maintainer = grpcClients(stack, await stack.auth.token({ username: 'mia', tenant, role: 'maintainer' }));
+      const approved = responseOf(await maintainer.promotions.approveVersion({ project, model: 'bert', tag: v.tag }), ApprovalSchema);
+      expect(approved).toMatchObject({ approved: true, digest: v.digest, approvedBy: 'mia' });
+      expect(approved.approvedAt).toBeDefined();
+
+      const bad = await failureOf(rpc.promotions.promoteVersion({ project, model: 'bert', tag: v.tag, namespace: 'Not Valid' }));
+      expect(violationsOf(bad)).toEqual(['namespace', 'remote_registry']);
+      const promoted = responseOf(await rpc.promotions.promoteVersion({ project, model: 'bert', tag: v.tag, remoteRegistry: remote, namespace: 'released' }), PromotionSchema);
+      expect(promoted).toMatchObject({ registry: stack.registry, project, model: 'bert', tag: v.tag, remote, remoteRepository: 'released/bert', digest: v.digest, copied: true, status: 'present' });
+      expect(await servedDigest(prod.url, 'released/bert', v.tag, auth)).toBe(v.digest);
+
+      // The remote registry's versions, without its credential.
+      const listed = await rpc.registries.listRegistryModels({ name: remote });
+      expect(listed.versions).toEqual([expect.objectContaining({ project, model: 'bert', tag: v.tag, digest: v.digest, status: 'present', remoteRepository: 'released/bert' })]);
+      expect(toJsonString(ListRegistryModelsResponseSchema, listed)).not.toContain(auth.password);
+      expect(violationsOf(await failureOf(rpc.registries.listRegistryModels({ name: remote, pageSize: 501 })))).toEqual(['page_size']);
+
+      expect(responseOf(await maintainer.promotions.withdrawVersionApproval({ project, model: 'bert', tag: v.tag }), ApprovalSchema)).toMatchObject({ approved: false, digest: v.digest });
+      // Failed gates refuse a promotion at once: REST's 409, a precondition.
+      const failing = await pushVersion(stack, project, 'bert', { passing: false, signed: true });
+      const refused = await failureOf(rpc.promotions.promoteVersion({ project, model: 'bert', tag: failing.tag, remoteRegistry: remote }));
+      expect(refused.code).toBe(Code.FailedPrecondition);
+      expect(refused.rawMessage).toContain('promotion gates');
+    } finally {
+      await prod.stop();
+    }
+  }, 180_000);
+
+  it("reclaims storage: Harbor's GC dry run started as its operation, watched to its end and read by id, platform administrators only", async () => {
+    const op = await rpc.storage.startGarbageCollection({ dryRun: true });
+    expect(op.id).not.toBe('');
+    const seen: Operation[] = [];
+    for await (const o of rpc.operations.watchOperation({ id: op.id })) seen.push(o);
+    expect(seen.at(-1)).toMatchObject({ done: true, metadata: { status: 'completed' } });
+    const gc = await rpc.storage.getGarbageCollection({ id: op.id });
+    expect(gc).toMatchObject({ id: op.id, registry: stack.registry, state: 'completed', stage: 'done', dryRun: { dryRun: true, status: 'Success', finished: true } });
+    expect(gc.run).toBeUndefined();
+    // The same as REST reads.
+    expect(await readJson(await stack.app.request(`/api/v1/cleanup/gc/${op.id}`))).toMatchObject({ id: op.id, state: 'completed', dryRun: { gcId: Number(gc.dryRun?.gcId) } });
+
+    const tenantAdmin = grpcClients(stack, await stack.auth.token({ username: 'ada', tenant, role: 'admin' }));
+    const denied = await failureOf(tenantAdmin.storage.startGarbageCollection({ dryRun: true }));
+    expect(denied.code).toBe(Code.PermissionDenied);
+    expect(violationsOf(await failureOf(rpc.storage.startGarbageCollection({ registry: 'nowhere.example' })))).toEqual(['registry']);
+    expect((await failureOf(rpc.storage.getGarbageCollection({ id: 'bm9uZQ' }))).code).toBe(Code.NotFound);
+  }, 120_000);
 });

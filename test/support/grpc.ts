@@ -7,8 +7,11 @@ import { MemberService } from '../../gen/modelregistry/v1/members_pb';
 import { ModelService } from '../../gen/modelregistry/v1/models_pb';
 import { OperationService } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectService } from '../../gen/modelregistry/v1/projects_pb';
+import { PromotionService } from '../../gen/modelregistry/v1/promotions_pb';
 import { RegistryService } from '../../gen/modelregistry/v1/registries_pb';
+import { ReplicationService } from '../../gen/modelregistry/v1/replications_pb';
 import { RobotService } from '../../gen/modelregistry/v1/robots_pb';
+import { StorageService } from '../../gen/modelregistry/v1/storage_pb';
 import { TenantService } from '../../gen/modelregistry/v1/tenants_pb';
 import { UserService } from '../../gen/modelregistry/v1/users_pb';
 import { UpstreamService, VirtualRegistryService } from '../../gen/modelregistry/v1/virtual_registries_pb';
@@ -30,6 +33,6 @@ export function grpcClients(stack: TestStack, token: string = stack.auth.adminTo
     ],
   });
   const client = <S extends DescService>(service: S): Client<S> => createClient(service, transport);
-  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), registries: client(RegistryService), upstreams: client(UpstreamService), virtualRegistries: client(VirtualRegistryService), cleanup: client(CleanupService), operations: client(OperationService), users: client(UserService), members: client(MemberService), checkpoints: client(CheckpointService) };
+  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), registries: client(RegistryService), upstreams: client(UpstreamService), virtualRegistries: client(VirtualRegistryService), cleanup: client(CleanupService), operations: client(OperationService), users: client(UserService), members: client(MemberService), checkpoints: client(CheckpointService), replications: client(ReplicationService), promotions: client(PromotionService), storage: client(StorageService) };
 }
 export type GrpcClients = ReturnType<typeof grpcClients>;

@@ -2,7 +2,7 @@ import { ActivityFailure, RetryState, type ApplicationFailure } from '@temporali
 import { describe, expect, it } from 'vitest';
 import { harborFailure, isConflict, isNotFound } from '../../activities/harbor/errors';
 import { failureToProblem } from '../../api/operations';
-import { applicationFailureIn, conflict, FailureType, grpcCodeOf, httpStatusOf, isCallerFailure, notConfigured, notFound, operationFailed, translateFailure, validationFailed } from '../../lib/failure-types';
+import { applicationFailureIn, conflict, failedPrecondition, FailureType, grpcCodeOf, httpStatusOf, isCallerFailure, notConfigured, notFound, operationFailed, translateFailure, validationFailed } from '../../lib/failure-types';
 import { Saga } from '../../workflows/saga';
 
 /** A failure as a workflow sees an activity's: wrapped in an ActivityFailure. */
@@ -10,8 +10,9 @@ const fromActivity = (cause: ApplicationFailure) => new ActivityFailure('activit
 
 describe('the failure vocabulary', () => {
   it('gives each business failure its HTTP status and gRPC code from one table', () => {
-    expect([httpStatusOf('ValidationFailed'), httpStatusOf('NotFound'), httpStatusOf('Conflict'), httpStatusOf('OperationFailed'), httpStatusOf('NotConfigured')]).toEqual([400, 404, 409, 502, 503]);
-    expect([grpcCodeOf('ValidationFailed'), grpcCodeOf('NotFound'), grpcCodeOf('Conflict'), grpcCodeOf('OperationFailed'), grpcCodeOf('NotConfigured')]).toEqual(['INVALID_ARGUMENT', 'NOT_FOUND', 'ALREADY_EXISTS', 'UNAVAILABLE', 'UNIMPLEMENTED']);
+    expect([httpStatusOf('ValidationFailed'), httpStatusOf('NotFound'), httpStatusOf('Conflict'), httpStatusOf('FailedPrecondition'), httpStatusOf('OperationFailed'), httpStatusOf('NotConfigured')]).toEqual([400, 404, 409, 409, 502, 503]);
+    // The same 409 over REST; over gRPC "it exists" apart from "its state refuses the request".
+    expect([grpcCodeOf('ValidationFailed'), grpcCodeOf('NotFound'), grpcCodeOf('Conflict'), grpcCodeOf('FailedPrecondition'), grpcCodeOf('OperationFailed'), grpcCodeOf('NotConfigured')]).toEqual(['INVALID_ARGUMENT', 'NOT_FOUND', 'ALREADY_EXISTS', 'FAILED_PRECONDITION', 'UNAVAILABLE', 'UNIMPLEMENTED']);
     // Our own systems' failures are no answer of their own: a plain 500.
     expect(httpStatusOf(FailureType.DataRejected)).toBeUndefined();
     expect(grpcCodeOf(FailureType.DatabaseUnavailable)).toBe('UNAVAILABLE');
@@ -19,7 +20,7 @@ describe('the failure vocabulary', () => {
   });
 
   it('names the caller failures a saga passes through', () => {
-    expect(['ValidationFailed', 'NotFound', 'Conflict'].every(isCallerFailure)).toBe(true);
+    expect(['ValidationFailed', 'NotFound', 'Conflict', 'FailedPrecondition'].every(isCallerFailure)).toBe(true);
     expect(['OperationFailed', 'NotConfigured', 'DataRejected', 'constructor', undefined].some(isCallerFailure)).toBe(false);
   });
 
@@ -28,6 +29,7 @@ describe('the failure vocabulary', () => {
       [validationFailed('bad'), 'ValidationFailed'],
       [notFound('gone'), 'NotFound'],
       [conflict('twice'), 'Conflict'],
+      [failedPrecondition('in use'), 'FailedPrecondition'],
       [operationFailed('broke'), 'OperationFailed'],
       [notConfigured('absent'), 'NotConfigured'],
     ] as const;

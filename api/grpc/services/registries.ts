@@ -5,8 +5,11 @@ import {
   CreateRegistryRequestSchema,
   ListRegistriesRequestSchema,
   ListRegistriesResponseSchema,
+  ListRegistryModelsRequestSchema,
+  ListRegistryModelsResponseSchema,
   RegistryPingSchema,
   type RegistryService,
+  RemoteModelVersionSchema,
   RemoteRegistrySchema,
   SetRegistryCredentialsRequestSchema,
   UpdateRegistryRequestSchema,
@@ -63,6 +66,11 @@ export function registryRpcs(services: Services): ServiceImpl<typeof RegistrySer
     },
     async pingRegistry(req, ctx) {
       return mutationMessage(await remotes.ping(nameOf(req), idempotencyKeyOf(ctx)), RegistryPingSchema);
+    },
+    async listRegistryModels(req, ctx) {
+      const query = requestQuery(ListRegistryModelsRequestSchema, req);
+      const page = await remotes.models(authOf(ctx), nameOf(req), parseAs(PageQuery, { limit: query.limit, cursor: query.cursor }, 'query'));
+      return create(ListRegistryModelsResponseSchema, { versions: page.items.map((v) => toMessage(RemoteModelVersionSchema, v)), nextPageToken: nextPageToken(page) });
     },
   };
 }

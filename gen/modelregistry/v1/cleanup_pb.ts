@@ -1234,7 +1234,7 @@ export const CleanupService: GenService<{
   /**
    * Starts a run (cleanupRunWorkflow) and answers it once claimed, or as it will start when the worker
    * is busy (status preparing): a run is its own long-running resource, followed with GetCleanupRun.
-   * A run of the project already active: ALREADY_EXISTS (REST's 409) naming it.
+   * A run of the project already active: FAILED_PRECONDITION (REST's 409) naming it.
    *
    * @generated from rpc modelregistry.v1.CleanupService.StartCleanupRun
    */

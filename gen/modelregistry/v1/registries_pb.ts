@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file modelregistry/v1/registries.proto.
  */
 export const file_modelregistry_v1_registries: GenFile = /*@__PURE__*/
-  fileDesc("CiFtb2RlbHJlZ2lzdHJ5L3YxL3JlZ2lzdHJpZXMucHJvdG8SEG1vZGVscmVnaXN0cnkudjEiRQoMUmVnaXN0cnlQaW5nEhEKCXJlYWNoYWJsZRgBIAEoCBIOCgZzdGF0dXMYAiABKAkSEgoKbGF0ZW5jeV9tcxgDIAEoBSL2AgoOUmVtb3RlUmVnaXN0cnkSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIQCghyZWdpc3RyeRgDIAEoCRIaChJoYXJib3JfcmVnaXN0cnlfaWQYBCABKAMSEwoGdGVuYW50GAUgASgJSACIAQESDAoEdHlwZRgGIAEoCRILCgN1cmwYByABKAkSEAoIaW5zZWN1cmUYCCABKAgSGAoLZGVzY3JpcHRpb24YCSABKAlIAYgBARIXCg9oYXNfY3JlZGVudGlhbHMYCiABKAgSLgoKY3JlYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoEcGluZxgNIAEoCzIeLm1vZGVscmVnaXN0cnkudjEuUmVnaXN0cnlQaW5nQgkKB190ZW5hbnRCDgoMX2Rlc2NyaXB0aW9uIloKElJlZ2lzdHJ5Q3JlZGVudGlhbBIeCgphY2Nlc3Nfa2V5GAEgASgJUgphY2Nlc3Nfa2V5EiQKDWFjY2Vzc19zZWNyZXQYAiABKAlSDWFjY2Vzc19zZWNyZXQiUAoVTGlzdFJlZ2lzdHJpZXNSZXF1ZXN0EhAKCHJlZ2lzdHJ5GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImcKFkxpc3RSZWdpc3RyaWVzUmVzcG9uc2USNAoKcmVnaXN0cmllcxgBIAMoCzIgLm1vZGVscmVnaXN0cnkudjEuUmVtb3RlUmVnaXN0cnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjQKEkdldFJlZ2lzdHJ5UmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHJlZ2lzdHJ5GAIgASgJIvoBChVDcmVhdGVSZWdpc3RyeVJlcXVlc3QSEAoIcmVnaXN0cnkYASABKAkSDAoEbmFtZRgCIAEoCRITCgZ0ZW5hbnQYAyABKAlIAIgBARIMCgR0eXBlGAQgASgJEgsKA3VybBgFIAEoCRIVCghpbnNlY3VyZRgGIAEoCEgBiAEBEhgKC2Rlc2NyaXB0aW9uGAcgASgJSAKIAQESOAoKY3JlZGVudGlhbBgIIAEoCzIkLm1vZGVscmVnaXN0cnkudjEuUmVnaXN0cnlDcmVkZW50aWFsQgkKB190ZW5hbnRCCwoJX2luc2VjdXJlQg4KDF9kZXNjcmlwdGlvbiKfAQoVVXBkYXRlUmVnaXN0cnlSZXF1ZXN0EgwKBG5hbWUYASABKAkSEAoIcmVnaXN0cnkYAiABKAkSEAoDdXJsGAMgASgJSACIAQESFQoIaW5zZWN1cmUYBCABKAhIAYgBARIYCgtkZXNjcmlwdGlvbhgFIAEoCUgCiAEBQgYKBF91cmxCCwoJX2luc2VjdXJlQg4KDF9kZXNjcmlwdGlvbiJ5Ch1TZXRSZWdpc3RyeUNyZWRlbnRpYWxzUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHJlZ2lzdHJ5GAIgASgJEjgKCmNyZWRlbnRpYWwYAyABKAsyJC5tb2RlbHJlZ2lzdHJ5LnYxLlJlZ2lzdHJ5Q3JlZGVudGlhbCJGChVEZWxldGVSZWdpc3RyeVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghyZWdpc3RyeRgCIAEoCRINCgVmb3JjZRgDIAEoCCI1ChNQaW5nUmVnaXN0cnlSZXF1ZXN0EgwKBG5hbWUYASABKAkSEAoIcmVnaXN0cnkYAiABKAkykQUKD1JlZ2lzdHJ5U2VydmljZRJjCg5MaXN0UmVnaXN0cmllcxInLm1vZGVscmVnaXN0cnkudjEuTGlzdFJlZ2lzdHJpZXNSZXF1ZXN0GigubW9kZWxyZWdpc3RyeS52MS5MaXN0UmVnaXN0cmllc1Jlc3BvbnNlElUKC0dldFJlZ2lzdHJ5EiQubW9kZWxyZWdpc3RyeS52MS5HZXRSZWdpc3RyeVJlcXVlc3QaIC5tb2RlbHJlZ2lzdHJ5LnYxLlJlbW90ZVJlZ2lzdHJ5ElYKDkNyZWF0ZVJlZ2lzdHJ5EicubW9kZWxyZWdpc3RyeS52MS5DcmVhdGVSZWdpc3RyeVJlcXVlc3QaGy5tb2RlbHJlZ2lzdHJ5LnYxLk9wZXJhdGlvbhJWCg5VcGRhdGVSZWdpc3RyeRInLm1vZGVscmVnaXN0cnkudjEuVXBkYXRlUmVnaXN0cnlSZXF1ZXN0GhsubW9kZWxyZWdpc3RyeS52MS5PcGVyYXRpb24SZgoWU2V0UmVnaXN0cnlDcmVkZW50aWFscxIvLm1vZGVscmVnaXN0cnkudjEuU2V0UmVnaXN0cnlDcmVkZW50aWFsc1JlcXVlc3QaGy5tb2RlbHJlZ2lzdHJ5LnYxLk9wZXJhdGlvbhJWCg5EZWxldGVSZWdpc3RyeRInLm1vZGVscmVnaXN0cnkudjEuRGVsZXRlUmVnaXN0cnlSZXF1ZXN0GhsubW9kZWxyZWdpc3RyeS52MS5PcGVyYXRpb24SUgoMUGluZ1JlZ2lzdHJ5EiUubW9kZWxyZWdpc3RyeS52MS5QaW5nUmVnaXN0cnlSZXF1ZXN0GhsubW9kZWxyZWdpc3RyeS52MS5PcGVyYXRpb25iBnByb3RvMw", [file_google_protobuf_timestamp, file_modelregistry_v1_operations]);
+  fileDesc("CiFtb2RlbHJlZ2lzdHJ5L3YxL3JlZ2lzdHJpZXMucHJvdG8SEG1vZGVscmVnaXN0cnkudjEiRQoMUmVnaXN0cnlQaW5nEhEKCXJlYWNoYWJsZRgBIAEoCBIOCgZzdGF0dXMYAiABKAkSEgoKbGF0ZW5jeV9tcxgDIAEoBSL2AgoOUmVtb3RlUmVnaXN0cnkSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIQCghyZWdpc3RyeRgDIAEoCRIaChJoYXJib3JfcmVnaXN0cnlfaWQYBCABKAMSEwoGdGVuYW50GAUgASgJSACIAQESDAoEdHlwZRgGIAEoCRILCgN1cmwYByABKAkSEAoIaW5zZWN1cmUYCCABKAgSGAoLZGVzY3JpcHRpb24YCSABKAlIAYgBARIXCg9oYXNfY3JlZGVudGlhbHMYCiABKAgSLgoKY3JlYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoEcGluZxgNIAEoCzIeLm1vZGVscmVnaXN0cnkudjEuUmVnaXN0cnlQaW5nQgkKB190ZW5hbnRCDgoMX2Rlc2NyaXB0aW9uIloKElJlZ2lzdHJ5Q3JlZGVudGlhbBIeCgphY2Nlc3Nfa2V5GAEgASgJUgphY2Nlc3Nfa2V5EiQKDWFjY2Vzc19zZWNyZXQYAiABKAlSDWFjY2Vzc19zZWNyZXQiUAoVTGlzdFJlZ2lzdHJpZXNSZXF1ZXN0EhAKCHJlZ2lzdHJ5GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImcKFkxpc3RSZWdpc3RyaWVzUmVzcG9uc2USNAoKcmVnaXN0cmllcxgBIAMoCzIgLm1vZGVscmVnaXN0cnkudjEuUmVtb3RlUmVnaXN0cnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjQKEkdldFJlZ2lzdHJ5UmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHJlZ2lzdHJ5GAIgASgJIvoBChVDcmVhdGVSZWdpc3RyeVJlcXVlc3QSEAoIcmVnaXN0cnkYASABKAkSDAoEbmFtZRgCIAEoCRITCgZ0ZW5hbnQYAyABKAlIAIgBARIMCgR0eXBlGAQgASgJEgsKA3VybBgFIAEoCRIVCghpbnNlY3VyZRgGIAEoCEgBiAEBEhgKC2Rlc2NyaXB0aW9uGAcgASgJSAKIAQESOAoKY3JlZGVudGlhbBgIIAEoCzIkLm1vZGVscmVnaXN0cnkudjEuUmVnaXN0cnlDcmVkZW50aWFsQgkKB190ZW5hbnRCCwoJX2luc2VjdXJlQg4KDF9kZXNjcmlwdGlvbiKfAQoVVXBkYXRlUmVnaXN0cnlSZXF1ZXN0EgwKBG5hbWUYASABKAkSEAoIcmVnaXN0cnkYAiABKAkSEAoDdXJsGAMgASgJSACIAQESFQoIaW5zZWN1cmUYBCABKAhIAYgBARIYCgtkZXNjcmlwdGlvbhgFIAEoCUgCiAEBQgYKBF91cmxCCwoJX2luc2VjdXJlQg4KDF9kZXNjcmlwdGlvbiJ5Ch1TZXRSZWdpc3RyeUNyZWRlbnRpYWxzUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHJlZ2lzdHJ5GAIgASgJEjgKCmNyZWRlbnRpYWwYAyABKAsyJC5tb2RlbHJlZ2lzdHJ5LnYxLlJlZ2lzdHJ5Q3JlZGVudGlhbCJGChVEZWxldGVSZWdpc3RyeVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghyZWdpc3RyeRgCIAEoCRINCgVmb3JjZRgDIAEoCCI1ChNQaW5nUmVnaXN0cnlSZXF1ZXN0EgwKBG5hbWUYASABKAkSEAoIcmVnaXN0cnkYAiABKAkiYgoZTGlzdFJlZ2lzdHJ5TW9kZWxzUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCHJlZ2lzdHJ5GAIgASgJEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJIm0KGkxpc3RSZWdpc3RyeU1vZGVsc1Jlc3BvbnNlEjYKCHZlcnNpb25zGAEgAygLMiQubW9kZWxyZWdpc3RyeS52MS5SZW1vdGVNb2RlbFZlcnNpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIpYCChJSZW1vdGVNb2RlbFZlcnNpb24SDwoHcHJvamVjdBgBIAEoCRINCgVtb2RlbBgCIAEoCRILCgN0YWcYAyABKAkSGQoRcmVtb3RlX3JlcG9zaXRvcnkYBCABKAkSEwoGZGlnZXN0GAUgASgJSACIAQESDgoGc3RhdHVzGAYgASgJEhMKBmRldGFpbBgHIAEoCUgBiAEBEiAKE2hhcmJvcl9leGVjdXRpb25faWQYCCABKANIAogBARIuCgp1cGRhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIJCgdfZGlnZXN0QgkKB19kZXRhaWxCFgoUX2hhcmJvcl9leGVjdXRpb25faWQyggYKD1JlZ2lzdHJ5U2VydmljZRJjCg5MaXN0UmVnaXN0cmllcxInLm1vZGVscmVnaXN0cnkudjEuTGlzdFJlZ2lzdHJpZXNSZXF1ZXN0GigubW9kZWxyZWdpc3RyeS52MS5MaXN0UmVnaXN0cmllc1Jlc3BvbnNlElUKC0dldFJlZ2lzdHJ5EiQubW9kZWxyZWdpc3RyeS52MS5HZXRSZWdpc3RyeVJlcXVlc3QaIC5tb2RlbHJlZ2lzdHJ5LnYxLlJlbW90ZVJlZ2lzdHJ5ElYKDkNyZWF0ZVJlZ2lzdHJ5EicubW9kZWxyZWdpc3RyeS52MS5DcmVhdGVSZWdpc3RyeVJlcXVlc3QaGy5tb2RlbHJlZ2lzdHJ5LnYxLk9wZXJhdGlvbhJWCg5VcGRhdGVSZWdpc3RyeRInLm1vZGVscmVnaXN0cnkudjEuVXBkYXRlUmVnaXN0cnlSZXF1ZXN0GhsubW9kZWxyZWdpc3RyeS52MS5PcGVyYXRpb24SZgoWU2V0UmVnaXN0cnlDcmVkZW50aWFscxIvLm1vZGVscmVnaXN0cnkudjEuU2V0UmVnaXN0cnlDcmVkZW50aWFsc1JlcXVlc3QaGy5tb2RlbHJlZ2lzdHJ5LnYxLk9wZXJhdGlvbhJWCg5EZWxldGVSZWdpc3RyeRInLm1vZGVscmVnaXN0cnkudjEuRGVsZXRlUmVnaXN0cnlSZXF1ZXN0GhsubW9kZWxyZWdpc3RyeS52MS5PcGVyYXRpb24SUgoMUGluZ1JlZ2lzdHJ5EiUubW9kZWxyZWdpc3RyeS52MS5QaW5nUmVnaXN0cnlSZXF1ZXN0GhsubW9kZWxyZWdpc3RyeS52MS5PcGVyYXRpb24SbwoSTGlzdFJlZ2lzdHJ5TW9kZWxzEisubW9kZWxyZWdpc3RyeS52MS5MaXN0UmVnaXN0cnlNb2RlbHNSZXF1ZXN0GiwubW9kZWxyZWdpc3RyeS52MS5MaXN0UmVnaXN0cnlNb2RlbHNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_modelregistry_v1_operations]);
 
 /**
  * @generated from message modelregistry.v1.RegistryPing
@@ -403,6 +403,127 @@ export const PingRegistryRequestSchema: GenMessage<PingRegistryRequest> = /*@__P
   messageDesc(file_modelregistry_v1_registries, 10);
 
 /**
+ * @generated from message modelregistry.v1.ListRegistryModelsRequest
+ */
+export type ListRegistryModelsRequest = Message<"modelregistry.v1.ListRegistryModelsRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string registry = 2;
+   */
+  registry: string;
+
+  /**
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message modelregistry.v1.ListRegistryModelsRequest.
+ * Use `create(ListRegistryModelsRequestSchema)` to create a new message.
+ */
+export const ListRegistryModelsRequestSchema: GenMessage<ListRegistryModelsRequest> = /*@__PURE__*/
+  messageDesc(file_modelregistry_v1_registries, 11);
+
+/**
+ * @generated from message modelregistry.v1.ListRegistryModelsResponse
+ */
+export type ListRegistryModelsResponse = Message<"modelregistry.v1.ListRegistryModelsResponse"> & {
+  /**
+   * @generated from field: repeated modelregistry.v1.RemoteModelVersion versions = 1;
+   */
+  versions: RemoteModelVersion[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message modelregistry.v1.ListRegistryModelsResponse.
+ * Use `create(ListRegistryModelsResponseSchema)` to create a new message.
+ */
+export const ListRegistryModelsResponseSchema: GenMessage<ListRegistryModelsResponse> = /*@__PURE__*/
+  messageDesc(file_modelregistry_v1_registries, 12);
+
+/**
+ * A model version where a remote registry serves it (or was last seen to).
+ *
+ * @generated from message modelregistry.v1.RemoteModelVersion
+ */
+export type RemoteModelVersion = Message<"modelregistry.v1.RemoteModelVersion"> & {
+  /**
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * @generated from field: string model = 2;
+   */
+  model: string;
+
+  /**
+   * @generated from field: string tag = 3;
+   */
+  tag: string;
+
+  /**
+   * <namespace>/<model> on the remote side.
+   *
+   * @generated from field: string remote_repository = 4;
+   */
+  remoteRepository: string;
+
+  /**
+   * The digest the remote served for the tag when last checked.
+   *
+   * @generated from field: optional string digest = 5;
+   */
+  digest?: string | undefined;
+
+  /**
+   * present, replicating, failed or mismatch.
+   *
+   * @generated from field: string status = 6;
+   */
+  status: string;
+
+  /**
+   * @generated from field: optional string detail = 7;
+   */
+  detail?: string | undefined;
+
+  /**
+   * Harbor's replication execution that copied it, when one did.
+   *
+   * @generated from field: optional int64 harbor_execution_id = 8;
+   */
+  harborExecutionId?: bigint | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 9;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message modelregistry.v1.RemoteModelVersion.
+ * Use `create(RemoteModelVersionSchema)` to create a new message.
+ */
+export const RemoteModelVersionSchema: GenMessage<RemoteModelVersion> = /*@__PURE__*/
+  messageDesc(file_modelregistry_v1_registries, 13);
+
+/**
  * Remote registries, the Harbor registry endpoints replication rules use: /api/v1/registries.
  * Request fields take the names of REST's bodies (json_name). Credentials are write-only.
  *
@@ -478,6 +599,16 @@ export const RegistryService: GenService<{
     methodKind: "unary";
     input: typeof PingRegistryRequestSchema;
     output: typeof OperationSchema;
+  },
+  /**
+   * The model versions on it (promoted or found there, GET …/models), of the projects the caller may read.
+   *
+   * @generated from rpc modelregistry.v1.RegistryService.ListRegistryModels
+   */
+  listRegistryModels: {
+    methodKind: "unary";
+    input: typeof ListRegistryModelsRequestSchema;
+    output: typeof ListRegistryModelsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_modelregistry_v1_registries, 0);

@@ -861,7 +861,7 @@ export const UpstreamService: GenService<{
   },
   /**
    * Refused while a virtual registry uses it, unless `force` (REST's 409: the operation fails with
-   * ALREADY_EXISTS, as every Conflict). Done: response is the Upstream.
+   * FAILED_PRECONDITION). Done: response is the Upstream.
    *
    * @generated from rpc modelregistry.v1.UpstreamService.DeleteUpstream
    */
