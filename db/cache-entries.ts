@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { cacheEntries, upstreams, virtualRegistries, virtualRegistryUpstreams } from './schema';
 
@@ -99,4 +99,12 @@ export async function noteCacheEntryUsed(db: Db, entry: Pick<CacheEntry, 'upstre
     .update(cacheEntries)
     .set({ updatedAt: sql`now()` })
     .where(and(eq(cacheEntries.upstreamId, entry.upstreamId), eq(cacheEntries.relativePath, entry.relativePath), sql`${cacheEntries.updatedAt} < now() - interval '1 hour'`));
+}
+
+/** A blob's md5, computed from its stored object after the entry was committed; an entry that has one keeps it. */
+export async function setCacheEntryMd5(db: Db, upstreamId: string, relativePath: string, md5: Buffer): Promise<void> {
+  await db
+    .update(cacheEntries)
+    .set({ fileMd5: md5 })
+    .where(and(eq(cacheEntries.upstreamId, upstreamId), eq(cacheEntries.relativePath, relativePath), isNull(cacheEntries.fileMd5)));
 }
