@@ -11,7 +11,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { serve, type HttpBindings } from '@hono/node-server';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../api/app';
 import { startGrpcServer } from '../api/grpc/server';
@@ -48,9 +48,10 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
   const taskQueue = 'bench';
   // The virtual registries' cache on disk, shared by the API's pull path and the worker's purges, as deployed.
   const cacheDir = mkdtempSync(join(tmpdir(), 'modelregistry-bench-cache-'));
-  const served: { fetch?: (req: Request) => Response | Promise<Response> } = {};
+  // The server's request and response go with each request, as `serve({ fetch: app.fetch })` passes them (the pull path writes blobs to the response).
+  const served: { fetch?: (req: Request, env: HttpBindings) => Response | Promise<Response> } = {};
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: (req) => served.fetch!(req), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    const s = serve({ fetch: (req, env) => served.fetch!(req, env as HttpBindings), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const worker = opts.worker

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { cacheEntries, upstreams, virtualRegistries, virtualRegistryUpstreams } from './schema';
 
@@ -29,16 +29,14 @@ export interface PullTarget {
 export type CacheEntry = typeof cacheEntries.$inferSelect;
 export type NewCacheEntry = Omit<typeof cacheEntries.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
 
-/** A live virtual registry of a tenant with its upstreams, or null. */
+/**
+ * A live virtual registry of a tenant with its upstreams, or null: one round trip (the registry, left
+ * joined to its live upstreams), as every pull asks it first.
+ */
 export async function findPullTarget(db: Db, tenant: string, name: string): Promise<PullTarget | null> {
-  const [registry] = await db
-    .select({ id: virtualRegistries.id })
-    .from(virtualRegistries)
-    .where(and(eq(virtualRegistries.tenantId, tenant), eq(virtualRegistries.name, name), eq(virtualRegistries.isArchived, false)))
-    .limit(1);
-  if (!registry) return null;
-  const list = await db
+  const rows = await db
     .select({
+      registryId: virtualRegistries.id,
       id: upstreams.id,
       name: upstreams.name,
       url: upstreams.url,
@@ -48,15 +46,19 @@ export async function findPullTarget(db: Db, tenant: string, name: string): Prom
       username: upstreams.username,
       sealedSecret: upstreams.sealedSecret,
     })
-    .from(virtualRegistryUpstreams)
-    .innerJoin(upstreams, eq(upstreams.id, virtualRegistryUpstreams.upstreamId))
-    .where(and(eq(virtualRegistryUpstreams.registryId, registry.id), eq(upstreams.isArchived, false)))
+    .from(virtualRegistries)
+    .leftJoin(virtualRegistryUpstreams, eq(virtualRegistryUpstreams.registryId, virtualRegistries.id))
+    .leftJoin(upstreams, and(eq(upstreams.id, virtualRegistryUpstreams.upstreamId), eq(upstreams.isArchived, false)))
+    .where(and(eq(virtualRegistries.tenantId, tenant), eq(virtualRegistries.name, name), eq(virtualRegistries.isArchived, false)))
     .orderBy(asc(virtualRegistryUpstreams.position));
-  return {
-    registryId: registry.id,
-    tenant,
-    upstreams: list.map(({ credentialKind, ...u }) => (credentialKind === 'basic' ? u : { ...u, username: null, sealedSecret: null })),
-  };
+  if (rows.length === 0) return null;
+  const list: PullUpstream[] = [];
+  for (const { credentialKind, id, name: upstreamName, url, position, cacheValidityHours, username, sealedSecret } of rows) {
+    if (id === null || upstreamName === null || url === null || position === null || cacheValidityHours === null) continue; // no upstreams, or an archived one
+    const credential = credentialKind === 'basic' ? { username, sealedSecret } : { username: null, sealedSecret: null };
+    list.push({ id, name: upstreamName, url, position, cacheValidityHours, ...credential });
+  }
+  return { registryId: rows[0]!.registryId, tenant, upstreams: list };
 }
 
 /** The entry of one upstream for one OCI path (a tag, a manifest digest or a blob). */
@@ -99,4 +101,12 @@ export async function noteCacheEntryUsed(db: Db, entry: Pick<CacheEntry, 'upstre
     .update(cacheEntries)
     .set({ updatedAt: sql`now()` })
     .where(and(eq(cacheEntries.upstreamId, entry.upstreamId), eq(cacheEntries.relativePath, entry.relativePath), sql`${cacheEntries.updatedAt} < now() - interval '1 hour'`));
+}
+
+/** A blob's md5, computed from its stored object after the entry was committed; an entry that has one keeps it. */
+export async function setCacheEntryMd5(db: Db, upstreamId: string, relativePath: string, md5: Buffer): Promise<void> {
+  await db
+    .update(cacheEntries)
+    .set({ fileMd5: md5 })
+    .where(and(eq(cacheEntries.upstreamId, upstreamId), eq(cacheEntries.relativePath, relativePath), isNull(cacheEntries.fileMd5)));
 }

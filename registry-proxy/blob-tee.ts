@@ -4,7 +4,6 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 /** What was computed while the bytes went by. */
 export interface StreamedFile {
   size: number;
-  md5: Buffer;
   sha1: Buffer;
   sha256: string;
 }
@@ -24,13 +23,17 @@ const drained = (stream: Writable) =>
     stream.once('close', done);
   });
 
-const BUFFER = 1024 * 1024;
+/** Chunks passed on are gathered to 1 MiB (socket reads are 64 KiB): a sixteenth of the writes and stream steps per byte downstream. */
+const BATCH = 1024 * 1024;
+/** What each consumer may hold before the source waits for it: a few batches, so a batch in flight never stalls the next. */
+const BUFFER = 4 * BATCH;
 
 /**
  * One upstream read, two consumers: `client` (the puller's answer) and `store` (the cache's `put`).
- * The source is read only as fast as the slower live consumer takes it (each holds at most ~1 MiB),
- * so memory stays bounded whatever the size. md5, sha1 and sha256 are computed on the way; the
- * last chunk is held back from the client until the sha256 matches `expectedSha256`, so a corrupted
+ * The source is read only as fast as the slower live consumer takes it (each holds at most ~5 MiB),
+ * so memory stays bounded whatever the size. sha1 and sha256 are computed on the way (md5, more CPU
+ * per byte than both together, is computed from the stored file after the answer: blob-md5.ts); the
+ * last batch is held back from the client until the sha256 matches `expectedSha256`, so a corrupted
  * blob never reaches a client whole: on a mismatch both consumers are destroyed (the store's put
  * leaves nothing, the client's connection is cut). A client that goes away leaves the store copy
  * running to completion, so the next pull finds it.
@@ -38,28 +41,40 @@ const BUFFER = 1024 * 1024;
 export function teeVerified(source: Readable, expectedSha256: string) {
   const client = new PassThrough({ highWaterMark: BUFFER });
   const store = new PassThrough({ highWaterMark: BUFFER });
-  // Their failures are reported by `done`; an unconsumed side must not throw an unhandled 'error'.
-  for (const side of [client, store]) side.on('error', () => undefined);
+  // Their failures are reported by `done`; an unconsumed side must not throw an unhandled 'error', nor the
+  // source once the loop has left it (an undici body destroyed before its end errors).
+  for (const stream of [client, store, source]) stream.on('error', () => undefined);
   const done = (async (): Promise<StreamedFile> => {
-    const hashes = { md5: createHash('md5'), sha1: createHash('sha1'), sha256: createHash('sha256') };
+    const hashes = { sha1: createHash('sha1'), sha256: createHash('sha256') };
     let size = 0;
     let held: Buffer | null = null;
+    let batch: Buffer[] = [];
+    let batched = 0;
+    const forward = async () => {
+      const chunk = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+      batch = [];
+      batched = 0;
+      const waits: Promise<void>[] = [];
+      if (!store.destroyed && !store.write(chunk)) waits.push(drained(store));
+      if (held && !client.destroyed && !client.write(held)) waits.push(drained(client));
+      held = chunk;
+      if (store.destroyed && client.destroyed) throw new Error('both the client and the store went away');
+      await Promise.all(waits);
+    };
     try {
       for await (const chunk of source as AsyncIterable<Buffer>) {
         for (const h of Object.values(hashes)) h.update(chunk);
         size += chunk.length;
-        const waits: Promise<void>[] = [];
-        if (!store.destroyed && !store.write(chunk)) waits.push(drained(store));
-        if (held && !client.destroyed && !client.write(held)) waits.push(drained(client));
-        held = chunk;
-        if (store.destroyed && client.destroyed) throw new Error('both the client and the store went away');
-        await Promise.all(waits);
+        batch.push(chunk);
+        batched += chunk.length;
+        if (batched >= BATCH) await forward();
       }
+      if (batched > 0) await forward();
       const sha256 = `sha256:${hashes.sha256.digest('hex')}`;
       if (sha256 !== expectedSha256) throw new DigestMismatch(`the upstream's bytes hash to ${sha256}, not ${expectedSha256}`);
       if (!client.destroyed) client.end(held ?? undefined);
       store.end();
-      return { size, md5: hashes.md5.digest(), sha1: hashes.sha1.digest(), sha256 };
+      return { size, sha1: hashes.sha1.digest(), sha256 };
     } catch (err) {
       source.destroy();
       client.destroy(err as Error);

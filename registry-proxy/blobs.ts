@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Db } from '../db/client';
 import { findCacheEntries, noteCacheEntryUsed, upsertCacheEntry, type PullTarget, type PullUpstream } from '../db/cache-entries';
 import { cacheObjectKey } from '../lib/cache-keys';
@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger';
 import { blobPath, CACHE_ENTRY_STATUS, ociError } from '../lib/oci-distribution';
 import type { ObjectStore } from '../lib/object-store';
 import { cacheHeaders, errorResponse, failureOf, notFoundOrFailed, type PullResponse, type UpstreamFailure } from './answers';
+import { recordBlobMd5 } from './blob-md5';
 import { teeVerified } from './blob-tee';
 import { UpstreamUnreachable, type UpstreamClient } from './upstream-client';
 
@@ -64,51 +65,66 @@ export function createBlobPulls(deps: BlobDeps) {
   async function lead(target: PullTarget, u: PullUpstream, name: string, digest: string, settle: (f: Flight) => void): Promise<PullResponse | UpstreamFailure | 'absent'> {
     let res;
     try {
-      res = await deps.upstreams.request(u, `/v2/${name}/blobs/${digest}`, { method: 'GET' });
+      res = await deps.upstreams.stream(u, `/v2/${name}/blobs/${digest}`);
     } catch (err) {
       if (!(err instanceof UpstreamUnreachable)) throw err;
       const failure = { upstream: u.name, status: null, reason: `is not reachable (${err.message.replace(/^.*: /, '')})` };
       settle(failure);
       return failure;
     }
-    if (res.status !== 200 || !res.body) {
-      await res.body?.cancel();
+    if (res.status !== 200) {
+      await res.discard();
       const outcome = res.status === 404 ? 'absent' : failureOf(u, res.status);
       settle(outcome);
       return outcome;
     }
-    const declared = res.headers.get('content-length');
+    const declared = res.header('content-length');
     const objectStorageKey = cacheObjectKey(target.tenant, u.id, 'blobs', digest);
-    const { client, store, done } = teeVerified(Readable.fromWeb(res.body), digest);
+    const { client, store, done } = teeVerified(res.body, digest);
     const put = deps.store.put(objectStorageKey, store, declared ? Number(declared) : undefined);
-    const commit = (async () => {
-      const [file] = await Promise.all([done, put]);
-      await upsertCacheEntry(deps.db, {
-        upstreamId: u.id,
-        registryId: target.registryId,
-        tenantId: target.tenant,
-        relativePath: blobPath(name, digest),
-        digest,
-        size: file.size,
-        status: CACHE_ENTRY_STATUS.default,
-        objectStorageKey,
-        upstreamEtag: res.headers.get('etag'),
-        contentType: res.headers.get('content-type'),
-        fileMd5: file.md5,
-        fileSha1: file.sha1,
-        upstreamCheckedAt: new Date().toISOString(),
-      });
-    })();
-    commit.then(
-      () => settle('committed'),
-      async (err: unknown) => {
-        // Nothing half-written stays: the store's put left no object; a mismatch is the upstream's fault.
-        await put.catch(() => undefined);
+    put.catch(() => undefined); // its failure is handled below, once `done` has said how the stream ended
+    const relativePath = blobPath(name, digest);
+    const notCached = (err: unknown) => {
+      deps.logger.warn({ upstream: u.name, name, digest, err: (err as Error).message }, 'blob not cached');
+      settle({ upstream: u.name, status: 200, reason: `could not be cached: ${(err as Error).message}` });
+    };
+    void (async () => {
+      let file;
+      try {
+        file = await done;
+      } catch (err) {
+        // A mismatch (or the upstream failing) destroyed the store's side, so its put leaves nothing.
+        // Settled at once: a pull that comes right after the client's cut connection must lead a new fetch.
+        notCached(err);
+        return;
+      }
+      try {
+        await put;
+        await upsertCacheEntry(deps.db, {
+          upstreamId: u.id,
+          registryId: target.registryId,
+          tenantId: target.tenant,
+          relativePath,
+          digest,
+          size: file.size,
+          status: CACHE_ENTRY_STATUS.default,
+          objectStorageKey,
+          upstreamEtag: res.header('etag'),
+          contentType: res.header('content-type'),
+          fileSha1: file.sha1,
+          upstreamCheckedAt: new Date().toISOString(),
+        });
+      } catch (err) {
+        // Nothing half-written stays: an object without its entry is removed.
         await deps.store.delete(objectStorageKey).catch(() => undefined);
-        deps.logger.warn({ upstream: u.name, name, digest, err: (err as Error).message }, 'blob not cached');
-        settle({ upstream: u.name, status: 200, reason: `could not be cached: ${(err as Error).message}` });
-      },
-    );
+        notCached(err);
+        return;
+      }
+      settle('committed');
+      await recordBlobMd5(deps.db, deps.store, { upstreamId: u.id, relativePath, objectStorageKey }).catch((err: unknown) =>
+        deps.logger.warn({ upstream: u.name, name, digest, err: (err as Error).message }, 'md5 of a cached blob not recorded'),
+      );
+    })();
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'docker-content-digest': digest, ...cacheHeaders('miss') };
     if (declared) headers['content-length'] = declared;
     return { status: 200, headers, body: client };

@@ -6,6 +6,7 @@ import { findCacheEntries, findCacheEntry, markCacheEntryChecked, noteCacheEntry
 import { cacheObjectKey } from '../lib/cache-keys';
 import { CACHE_ENTRY_STATUS, MANIFEST_ACCEPT, manifestPath, ociError, SHA256_DIGEST } from '../lib/oci-distribution';
 import type { ObjectStore } from '../lib/object-store';
+import { createManifestMemo } from './manifest-memo';
 import { cacheHeaders, errorResponse, failureOf, notFoundOrFailed, type CacheOutcome, type PullResponse, type UpstreamFailure } from './answers';
 import { UpstreamUnreachable, type UpstreamClient } from './upstream-client';
 
@@ -36,11 +37,20 @@ function manifestResponse(body: Buffer, digest: string, contentType: string | nu
  * upstream that could have it fails, the first stale entry serves, marked stale.
  */
 export function createManifestPulls(deps: ManifestDeps) {
+  // A hit reads its bytes from memory, not the store: four file operations (or an S3 GET) fewer per GET.
+  const memo = createManifestMemo();
+
   async function fromCache(entry: CacheEntry, outcome: CacheOutcome): Promise<PullResponse | null> {
-    const object = await deps.store.get(entry.objectStorageKey);
-    if (!object || !entry.digest) return null; // purged behind the entry's back: a miss
+    if (!entry.digest) return null;
+    let body = memo.get(entry.objectStorageKey);
+    if (!body) {
+      const object = await deps.store.get(entry.objectStorageKey);
+      if (!object) return null; // purged behind the entry's back: a miss
+      body = await buffer(object.body);
+      memo.set(entry.objectStorageKey, body);
+    }
     await noteCacheEntryUsed(deps.db, entry);
-    return manifestResponse(await buffer(object.body), entry.digest, entry.contentType, outcome);
+    return manifestResponse(body, entry.digest, entry.contentType, outcome);
   }
 
   /** GET from one upstream, verified and cached under both the reference and the digest. */

@@ -1,4 +1,5 @@
-import { Agent, fetch, type Response } from 'undici';
+import type { Readable } from 'node:stream';
+import { Agent, fetch, interceptors, request, type Response } from 'undici';
 import { bearerChallenge } from '../lib/oci-distribution';
 import type { SecretBox } from '../lib/secrets';
 import type { PullUpstream } from '../db/cache-entries';
@@ -8,11 +9,26 @@ import type { PullUpstream } from '../db/cache-entries';
  * but 30 s without one is a dead upstream.
  */
 const agent = new Agent({ connect: { timeout: 5_000 }, headersTimeout: 10_000, bodyTimeout: 30_000 });
+/** The same for `request`, which follows no redirect by itself (a registry on S3 redirects blob GETs); credentials never cross origins. */
+const following = agent.compose(interceptors.redirect({ maxRedirections: 5 }));
 /** Tokens an upstream's token service issued, reused for a while (Docker's default lifetime is 60 s). */
 const TOKEN_REUSE_MS = 50_000;
 
 /** The upstream could not be asked: unreachable, timed out. The pull tries the next upstream. */
 export class UpstreamUnreachable extends Error {}
+
+/** A GET whose body is a Node stream: the caller reads it, or discards it (read and dropped, a large one cut). */
+export interface StreamedAnswer {
+  status: number;
+  header(name: string): string | null;
+  body: Readable;
+  discard(): Promise<void>;
+}
+
+const headerOf = (headers: Record<string, string | string[] | undefined>, name: string) => {
+  const value = headers[name];
+  return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+};
 
 /**
  * Requests to an upstream's `/v2/` API with its credential, as activities/oci/remote.ts reads remote
@@ -44,28 +60,52 @@ export function createUpstreamClient(deps: { secrets: SecretBox }) {
     return token;
   }
 
+  /** Sends with the upstream's credential; a 401 with a Bearer challenge is answered once. */
+  async function authorized<A extends { status: number; header(name: string): string | null; discard(): Promise<void> }>(
+    u: PullUpstream,
+    what: string,
+    send: (authorization?: string) => Promise<A>,
+  ): Promise<A> {
+    const basic = basicOf(u);
+    try {
+      let res = await send(basic);
+      const challenge = res.status === 401 ? bearerChallenge(res.header('www-authenticate')) : null;
+      if (challenge?.realm) {
+        const token = await tokenFor(u, challenge, basic);
+        if (token) {
+          await res.discard();
+          res = await send(`Bearer ${token}`);
+        }
+      }
+      return res;
+    } catch (err) {
+      const code = (err as { cause?: { code?: unknown }; code?: unknown }).cause?.code ?? (err as { code?: unknown }).code;
+      throw new UpstreamUnreachable(`upstream "${u.name}" (${what}): ${typeof code === 'string' ? code : err instanceof Error ? err.name : 'network error'}`);
+    }
+  }
+
   return {
     /** One request; 401 with a Bearer challenge is answered once. The answer's body is the caller's to read or cancel. */
     async request(u: PullUpstream, path: string, init: { method: 'GET' | 'HEAD'; accept?: string; signal?: AbortSignal }): Promise<Response> {
       const target = `${u.url.replace(/\/+$/, '')}${path}`;
-      const basic = basicOf(u);
-      const send = (authorization?: string) =>
-        fetch(target, { method: init.method, headers: { ...(init.accept ? { accept: init.accept } : {}), ...(authorization ? { authorization } : {}) }, dispatcher: agent, signal: init.signal });
-      try {
-        let res = await send(basic);
-        const challenge = res.status === 401 ? bearerChallenge(res.headers.get('www-authenticate')) : null;
-        if (challenge?.realm) {
-          const token = await tokenFor(u, challenge, basic);
-          if (token) {
-            await res.body?.cancel();
-            res = await send(`Bearer ${token}`);
-          }
-        }
-        return res;
-      } catch (err) {
-        const code = (err as { cause?: { code?: unknown } }).cause?.code;
-        throw new UpstreamUnreachable(`upstream "${u.name}" (${init.method} ${target}): ${typeof code === 'string' ? code : err instanceof Error ? err.name : 'network error'}`);
-      }
+      const answer = await authorized(u, `${init.method} ${target}`, async (authorization) => {
+        const res = await fetch(target, { method: init.method, headers: { ...(init.accept ? { accept: init.accept } : {}), ...(authorization ? { authorization } : {}) }, dispatcher: agent, signal: init.signal });
+        return { res, status: res.status, header: (name: string) => res.headers.get(name), discard: async () => void (await res.body?.cancel()) };
+      });
+      return answer.res;
+    },
+
+    /**
+     * A GET whose body comes as a Node stream (undici's `request`), for blobs: no web stream and no
+     * copy per chunk on the way to the client and the store. Redirects are followed.
+     */
+    async stream(u: PullUpstream, path: string): Promise<StreamedAnswer> {
+      const target = `${u.url.replace(/\/+$/, '')}${path}`;
+      const answer = await authorized(u, `GET ${target}`, async (authorization) => {
+        const res = await request(target, { method: 'GET', headers: authorization ? { authorization } : {}, dispatcher: following });
+        return { status: res.statusCode, header: (name: string) => headerOf(res.headers, name), body: res.body as Readable, discard: async () => void (await res.body.dump().catch(() => null)) };
+      });
+      return answer;
     },
   };
 }

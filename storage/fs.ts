@@ -47,7 +47,9 @@ export function createFsObjectStore(root: string): ObjectStore {
       const file = path(key);
       const size = await sizeOf(file);
       if (size === null) return null;
-      return { body: createReadStream(file, { highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) }) as Readable, size };
+      // No bigger than the object: each read allocates its whole buffer, and a manifest is a few KiB.
+      const highWaterMark = Math.max(1, Math.min(READ_CHUNK, range ? range.end - range.start + 1 : size));
+      return { body: createReadStream(file, { highWaterMark, ...(range ? { start: range.start, end: range.end } : {}) }) as Readable, size };
     },
     async head(key) {
       const size = await sizeOf(path(key));

@@ -1,4 +1,7 @@
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
 import type { Logger } from '../../lib/logger';
 import { ociError, REPOSITORY_NAME, SHA256_DIGEST, TAG, type OciError } from '../../lib/oci-distribution';
@@ -27,14 +30,27 @@ function tokenOf(header: string | undefined): string | undefined {
   return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
 }
 
+/**
+ * Sends an answer. A streamed body (a blob) is piped straight into Node's response when the server
+ * hands it over (`c.env.outgoing`, @hono/node-server): no web-stream bridge, no copy per chunk. The
+ * pipeline destroys the body (the cached file's read, or the miss's client side) when the client goes
+ * away, and cuts the connection when the body fails (a digest mismatch). Anything else, and every
+ * answer of `app.request()` (no server), goes through a web Response.
+ */
 function send(c: Context, answer: PullResponse): Response {
   const headers = { ...answer.headers, ...API_VERSION };
-  if (c.req.method === 'HEAD' || answer.body === undefined) {
-    if (answer.body instanceof Readable) answer.body.destroy();
+  const { body } = answer;
+  if (c.req.method === 'HEAD' || body === undefined) {
+    if (body instanceof Readable) body.destroy();
     return new Response(null, { status: answer.status, headers });
   }
-  const body = answer.body instanceof Readable ? (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>) : new Uint8Array(answer.body);
-  return new Response(body, { status: answer.status, headers });
+  if (!(body instanceof Readable)) return new Response(new Uint8Array(body.buffer, body.byteOffset, body.length), { status: answer.status, headers });
+  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+  if (!outgoing) return new Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, { status: answer.status, headers });
+  outgoing.writeHead(answer.status, headers);
+  // A failed or aborted transfer has already cut the connection; the cause (a mismatch) is logged where it is known.
+  pipeline(body, outgoing).catch(() => undefined);
+  return RESPONSE_ALREADY_SENT;
 }
 
 const fail = (c: Context, e: OciError, headers: Record<string, string> = {}) => {

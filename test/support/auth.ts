@@ -1,3 +1,4 @@
+import type { HttpBindings } from '@hono/node-server';
 import type { AuthDeps } from '../../api/auth/middleware';
 import { createEmbeddedPdp } from '../../api/auth/pdp';
 import { createTokenVerifier } from '../../api/auth/verifier';
@@ -41,10 +42,11 @@ export async function forgedToken(issuer: LocalIssuer): Promise<string> {
 }
 
 /** Requests of an app carrying `token` unless the request sets its own Authorization header. */
-export function withToken<A extends { request: (input: string, init?: RequestInit) => Response | Promise<Response>; fetch: (req: Request) => Response | Promise<Response> }>(app: A, token: string) {
+export function withToken<A extends { request: (input: string, init?: RequestInit) => Response | Promise<Response>; fetch: (req: Request, env?: HttpBindings) => Response | Promise<Response> }>(app: A, token: string) {
   return {
     raw: app,
-    fetch: (req: Request) => app.fetch(req),
+    /** With `env` (a Node server's request and response), as @hono/node-server calls an app. */
+    fetch: (req: Request, env?: HttpBindings) => app.fetch(req, env),
     request(input: string, init: RequestInit = {}) {
       const headers = new Headers(init.headers);
       if (!headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { serve, type HttpBindings } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -100,7 +100,7 @@ export async function startTestStack(
   const served: { app?: TokenApp } = {};
   const apiServer = opts.receiveWebhooks || opts.listen
     ? await new Promise<ReturnType<typeof serve>>((resolve) => {
-        const s = serve({ fetch: (req) => served.app!.fetch(req), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+        const s = serve({ fetch: (req, env) => served.app!.fetch(req, env as HttpBindings), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
       })
     : undefined;
   const apiUrl = apiServer && `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;

@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushBlob } from '../harbor/oci-push';
 import { bearer } from '../support/auth';
+import { eventually } from '../support/eventually';
 import { startStackWithTenant } from '../support/fixtures';
 import { uniqueName, type TestStack } from '../support/stack';
 import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
@@ -110,6 +111,22 @@ describe('blobs stream through the virtual registry', () => {
     expect(again.headers.get('x-cache')).toBe('hit');
     expect((await streamedDigest(again)).digest).toBe(digest);
     expect(proxy.count('GET', new RegExp(`/blobs/${digest}$`))).toBe(1);
+
+    // A client that goes away mid-blob: the API (this process) closes its read of the cached file.
+    const file = realpathSync(join(stack.cacheDir, entry!.object_storage_key));
+    const readsOfFile = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === file;
+      } catch {
+        return false; // closed meanwhile
+      }
+    }).length;
+    const aborted = new AbortController();
+    const partial = await fetch(`${stack.apiUrl}/v2/${path}`, { headers: bearer(token), signal: aborted.signal });
+    await partial.body!.getReader().read();
+    expect(readsOfFile()).toBe(1);
+    aborted.abort();
+    await eventually('the cached file closed after the client went away', () => readsOfFile() === 0, { timeoutMs: 10_000 });
   }, 300_000);
 
   it('does not cache a blob whose upstream bytes do not match its digest; the client sees the transfer fail', async () => {
