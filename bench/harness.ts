@@ -54,20 +54,24 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     const s = serve({ fetch: (req, env) => served.fetch!(req, env as HttpBindings), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // What the worker and the API process are both configured with, as deployed.
+  const serverEnv = {
+    DATABASE_URL: postgres.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    HARBOR_URL: harbor.url,
+    HARBOR_REGISTRY_ADDRESS: REGISTRY,
+    HARBOR_USERNAME: harbor.username,
+    HARBOR_PASSWORD: harbor.password,
+    SECRETS_KEY: secretsKey.toString('base64'),
+    CACHE_DIR: cacheDir,
+  };
   const worker = opts.worker
     ? await spawnWorker({
-        DATABASE_URL: postgres.url,
-        TEMPORAL_ADDRESS: temporal.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        HARBOR_URL: harbor.url,
-        HARBOR_REGISTRY_ADDRESS: REGISTRY,
-        HARBOR_USERNAME: harbor.username,
-        HARBOR_PASSWORD: harbor.password,
-        SECRETS_KEY: secretsKey.toString('base64'),
+        ...serverEnv,
         KAFKA_BROKERS: kafka.bootstrap,
         KAFKA_TOPIC: 'bench-events',
         WEBHOOK_RECEIVER_URL: opts.webhooksToApi ? `${base}/api/v1/webhooks/harbor` : 'http://127.0.0.1:9/unused',
-        CACHE_DIR: cacheDir,
       }, { nodeArgs: profileArgs() })
     : undefined;
   const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps, webhookDispatchConcurrency: opts.dispatchConcurrency, cacheStore: createFsObjectStore(cacheDir) });
@@ -79,17 +83,9 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
   // The API as deployed: api/server.ts in a process of its own, on the same servers as the in-process app that sets up.
   const api = opts.apiProcess
     ? await startApiProcess({
-        DATABASE_URL: postgres.url,
-        TEMPORAL_ADDRESS: temporal.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        HARBOR_URL: harbor.url,
-        HARBOR_REGISTRY_ADDRESS: REGISTRY,
-        HARBOR_USERNAME: harbor.username,
-        HARBOR_PASSWORD: harbor.password,
-        SECRETS_KEY: secretsKey.toString('base64'),
+        ...serverEnv,
         AUTH_ISSUER: auth.issuer.issuer,
         AUTH_AUDIENCE: auth.issuer.audience,
-        CACHE_DIR: cacheDir,
         ...(opts.dispatchConcurrency === undefined ? {} : { WEBHOOK_DISPATCH_CONCURRENCY: String(opts.dispatchConcurrency) }),
       })
     : undefined;
