@@ -1,18 +1,30 @@
 /**
- * Listing models with 10,000 in one project's catalogue (rows inserted directly): autocannon on
- * the first page, a deep cursor page, and a name-prefix query, over HTTP with a bearer token.
+ * Catalogue reads against their baseline, in one run (issue #18): with 10,000 models in one
+ * project's catalogue (rows inserted directly), `GET /api/v1/models/{project}/{model}`, the first
+ * page of the list, a deep cursor page, a name prefix and a label filter sorted descending, each
+ * against a bare Hono route answering the same JSON bytes from memory (bench/bare-process.ts, the
+ * bytes the API answered just before). `api/server.ts` runs in a process of its own as deployed,
+ * the bare route in another, and the load generator (bench/get-load.ts, autocannon) in a third,
+ * with the same bearer token for the API. The issue's target for the model and the first page:
+ * at least 0.4× the bare route's requests/s, p99 under 50 ms.
  *
  *   npx tsx bench/list-models.ts [models=10000] [seconds=10] [connections=8]
  */
-import autocannon from 'autocannon';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { models, projects, repositories } from '../db/schema';
 import { startBench } from './harness';
 
+const run = promisify(execFile);
 const count = Number(process.argv[2] ?? 10_000);
 const seconds = Number(process.argv[3] ?? 10);
 const connections = Number(process.argv[4] ?? 8);
-const bench = await startBench({ worker: true });
+const bench = await startBench({ worker: true, apiProcess: true });
 await bench.project('catalogue');
 const [project] = await bench.database.db.select({ id: projects.id }).from(projects).where(eq(projects.name, 'catalogue'));
 for (let start = 0; start < count; start += 1000) {
@@ -25,24 +37,63 @@ for (let start = 0; start < count; start += 1000) {
 }
 await bench.database.sql`analyze`;
 
-const page = async (query: string) => {
-  const res = await fetch(`${bench.base}/api/v1/projects/catalogue/models?${query}`, { headers: bench.headers });
-  return (await res.json()) as { items: { name: string }[]; nextCursor: string | null };
+const api = bench.api!.base;
+const authorization = `Bearer ${bench.token}`;
+const get = async (path: string) => {
+  const res = await fetch(`${api}${path}`, { headers: { authorization } });
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.text();
 };
 // A cursor deep in the list: after 100 pages of 50.
 let cursor: string | null = null;
-for (let i = 0; i < 100; i++) cursor = (await page(`limit=50${cursor ? `&cursor=${cursor}` : ''}`)).nextCursor;
+for (let i = 0; i < 100; i++) cursor = (JSON.parse(await get(`/api/v1/projects/catalogue/models?limit=50${cursor ? `&cursor=${cursor}` : ''}`)) as { nextCursor: string | null }).nextCursor;
 
-async function fire(query: string) {
-  const result = await autocannon({ url: `${bench.base}/api/v1/projects/catalogue/models?${query}`, connections, duration: seconds, headers: bench.headers });
-  return { per_second: Math.round(result.requests.average), p50_ms: result.latency.p50, p99_ms: result.latency.p99, non_2xx: result.non2xx };
-}
-await fire('limit=50'); // warm-up
-const results = {
-  first_page: await fire('limit=50'),
-  page_after_5000: await fire(`limit=50&cursor=${cursor}`),
-  name_prefix: await fire('limit=50&namePrefix=model-077'),
-  label_filter_sorted_desc: await fire('limit=50&label=bench&sort=-name'),
+const reads: Record<string, string> = {
+  get_model: '/api/v1/models/catalogue/model-05000',
+  first_page: '/api/v1/projects/catalogue/models?limit=50',
+  page_after_5000: `/api/v1/projects/catalogue/models?limit=50&cursor=${cursor}`,
+  name_prefix: '/api/v1/projects/catalogue/models?limit=50&namePrefix=model-077',
+  label_filter_sorted_desc: '/api/v1/projects/catalogue/models?limit=50&label=bench&sort=-name',
 };
-bench.record('list-models', { benchmark: `GET /projects/{p}/models with ${count} models in the catalogue, ${connections} connections`, models: count, seconds, ...results, targets: { p99_ms: 50 } });
+// The baseline answers exactly the bytes the API answered.
+const dir = mkdtempSync(join(tmpdir(), 'modelregistry-bench-reads-'));
+const bodies = join(dir, 'bodies.json');
+writeFileSync(bodies, JSON.stringify(Object.fromEntries(await Promise.all(Object.entries(reads).map(async ([name, path]) => [name, await get(path)])))));
+const bareChild = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-process.ts', bodies], { stdio: ['ignore', 'pipe', 'inherit'] });
+process.once('exit', () => bareChild.kill('SIGKILL'));
+const bare = (JSON.parse(await new Promise<string>((resolve) => createInterface({ input: bareChild.stdout }).once('line', resolve))) as { url: string }).url;
+
+interface Load { per_second: number; p50_ms: number; p99_ms: number; non_2xx: number; errors: number }
+/** autocannon in bench/get-load.ts, a process of its own. */
+async function fire(url: string, duration: number, withToken: boolean): Promise<Load> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/get-load.ts', url, String(duration), String(connections)], { env: { ...process.env, ...(withToken ? { BENCH_AUTHORIZATION: authorization } : {}) } });
+  const load = JSON.parse(stdout) as Load;
+  if (load.non_2xx || load.errors) throw new Error(`${url}: ${load.non_2xx} non-2xx, ${load.errors} errors`);
+  return load;
+}
+
+const loadBefore = loadavg()[0]!;
+const results: Record<string, unknown> = {};
+for (const [name, path] of Object.entries(reads)) {
+  // Warm-up of both (JIT, connections, prepared statements, the verified-token cache), then the API, then its baseline.
+  await fire(`${api}${path}`, 2, true);
+  await fire(`${bare}/${name}`, 2, false);
+  const service = await fire(`${api}${path}`, seconds, true);
+  const baseline = await fire(`${bare}/${name}`, seconds, false);
+  results[name] = {
+    ratio_requests_per_second: Number((service.per_second / baseline.per_second).toFixed(3)),
+    ratio_p99: Number((service.p99_ms / Math.max(1, baseline.p99_ms)).toFixed(1)),
+    api: { per_second: service.per_second, p50_ms: service.p50_ms, p99_ms: service.p99_ms },
+    bare_route: { per_second: baseline.per_second, p50_ms: baseline.p50_ms, p99_ms: baseline.p99_ms },
+  };
+}
+bareChild.kill('SIGTERM');
+rmSync(dir, { recursive: true, force: true });
+bench.record('list-models', {
+  benchmark: `catalogue reads with ${count} models in the project, each against a bare Hono route answering the same bytes from memory, ${connections} connections, ${seconds} s each; API, bare route and load generator in processes of their own`,
+  models: count,
+  ...results,
+  load_average: { before: loadBefore, after: loadavg()[0] },
+  targets: { get_model_and_first_page: { ratio_requests_per_second: 0.4, p99_ms: 50 } },
+});
 await bench.stop();
