@@ -49,7 +49,7 @@ let cursor: string | null = null;
 for (let i = 0; i < 100; i++) cursor = (JSON.parse(await get(`/api/v1/projects/catalogue/models?limit=50${cursor ? `&cursor=${cursor}` : ''}`)) as { nextCursor: string | null }).nextCursor;
 
 const reads: Record<string, string> = {
-  get_model: '/api/v1/models/catalogue/model-05000',
+  get_model: `/api/v1/models/catalogue/model-${String(Math.floor(count / 2)).padStart(5, '0')}`,
   first_page: '/api/v1/projects/catalogue/models?limit=50',
   page_after_5000: `/api/v1/projects/catalogue/models?limit=50&cursor=${cursor}`,
   name_prefix: '/api/v1/projects/catalogue/models?limit=50&namePrefix=model-077',
