@@ -23,7 +23,7 @@ import { loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { projects } from '../db/schema';
-import { cpuBetween, sampleCpu } from './cpu';
+import { cpuBetween, cpuMsOf, sampleCpu } from './cpu';
 import { pushMany, startBench } from './harness';
 
 const run = promisify(execFile);
@@ -59,7 +59,8 @@ for (const project of ['scale-one', 'scale-two']) {
 }
 
 let sequence = 0;
-let workers = 1;
+/** The worker processes' pids, to show how the work spread over them. */
+const workerPids = [bench.workerPid!];
 /** Sends every push's delivery, `inFlight` at a time, round-robin over the API processes; times it until all are catalogued. */
 async function pushToCatalogue(project: string) {
   const pushed = pushedFor[project]!;
@@ -71,6 +72,8 @@ async function pushToCatalogue(project: string) {
   let retried = 0;
   let next = 0;
   const cpuBefore = sampleCpu(bench.processRoots, GENERATOR);
+  const pids = { api: bench.apis.map((a) => a.pid), worker: workerPids };
+  const ownBefore = { api: pids.api.map(cpuMsOf), worker: pids.worker.map(cpuMsOf) };
   const t0 = performance.now();
   const sending = Promise.all(
     Array.from({ length: inFlight }, async () => {
@@ -105,6 +108,8 @@ async function pushToCatalogue(project: string) {
   while ((done = await catalogued()) < pushed.length && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = cpuBetween(cpuBefore, sampleCpu(bench.processRoots, GENERATOR));
+  const spent = (kind: 'api' | 'worker') => pids[kind].map((pid, i) => Math.round(cpuMsOf(pid) - ownBefore[kind][i]!));
+  const spread = { api: spent('api'), worker: spent('worker') };
 
   // None lost, none duplicated: exactly one images row per pushed digest.
   const rows = await sql`select digest, count(*)::int as n from modelregistry.images where digest = any(${digests}::text[]) group by digest`;
@@ -123,6 +128,9 @@ async function pushToCatalogue(project: string) {
     seconds_until_all_catalogued: Number(elapsed.toFixed(1)),
     catalogued_per_second: Number((pushed.length / elapsed).toFixed(1)),
     cpu_ms_per_push: Number((counted / pushed.length).toFixed(1)),
+    // How the work spread: each API and worker process's CPU over the phase, in the order they were started.
+    cpu_ms_by_api_process: spread.api,
+    cpu_ms_by_worker_process: spread.worker,
     cpu_ms_per_push_by_process: Object.fromEntries(Object.entries(cpu.by_process_ms).map(([k, v]) => [k, Number((v / pushed.length).toFixed(1))])),
   };
 }
@@ -170,7 +178,7 @@ async function settle() {
   while (performance.now() < deadline) {
     const before = sampleCpu(bench.processRoots, GENERATOR);
     await new Promise((r) => setTimeout(r, 2000));
-    if ((cpuBetween(before, sampleCpu(bench.processRoots, GENERATOR)).by_process_ms[WORKER] ?? 0) < 200 * workers) return;
+    if ((cpuBetween(before, sampleCpu(bench.processRoots, GENERATOR)).by_process_ms[WORKER] ?? 0) < 200 * workerPids.length) return;
   }
 }
 
@@ -179,15 +187,14 @@ async function phase(project: string) {
   const push = await pushToCatalogue(project);
   const webhookIngest = await ingest();
   await settle();
-  const figures = { api_processes: bench.apis.length, worker_processes: workers, push_to_catalogue: push, webhook_ingest: webhookIngest, load_average_1m: { before: load_average_1m_before, after: loadavg()[0]! } };
-  console.error(`${bench.apis.length} API + ${workers} worker processes: ${push.catalogued_per_second} catalogued/s (${push.cpu_ms_per_push} CPU ms a push), ingest ${webhookIngest.per_second}/s p99 ${webhookIngest.p99_ms} ms`);
+  const figures = { api_processes: bench.apis.length, worker_processes: workerPids.length, push_to_catalogue: push, webhook_ingest: webhookIngest, load_average_1m: { before: load_average_1m_before, after: loadavg()[0]! } };
+  console.error(`${bench.apis.length} API + ${workerPids.length} worker processes: ${push.catalogued_per_second} catalogued/s (${push.cpu_ms_per_push} CPU ms a push), ingest ${webhookIngest.per_second}/s p99 ${webhookIngest.p99_ms} ms`);
   return figures;
 }
 
 const one = await phase('scale-one');
 await bench.addApiProcess();
-await bench.addWorker();
-workers++;
+workerPids.push(await bench.addWorker());
 const two = await phase('scale-two');
 
 const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
