@@ -69,3 +69,9 @@ export function cpuBetween(before: Map<string, number>, after: Map<string, numbe
   const spent = [...after].map(([label, ms]): [string, number] => [label, Math.round(ms - (before.get(label) ?? 0))]).filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]);
   return { total_ms: Math.round(sum(after) - sum(before)), by_process_ms: Object.fromEntries(spent) };
 }
+
+/** One process's own CPU time so far (ms, with its reaped children's), 0 once it is gone. */
+export function cpuMsOf(pid: number): number {
+  const stat = readStat(pid);
+  return stat ? (stat.ticks * 1000) / TICKS_PER_SECOND : 0;
+}

@@ -2,7 +2,8 @@
  * The servers a benchmark runs against, as the tests start them: a real Temporal dev server,
  * PostgreSQL, Kafka, the Harbor emulator over a real OCI registry, optionally the worker (the
  * production entry point `worker.ts`, in a process of its own as deployed), and the API over HTTP
- * on loopback with a platform administrator's token.
+ * on loopback with a platform administrator's token. `addWorker` and `addApiProcess` start more of
+ * each on the same servers (the scale-out benchmark).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -66,14 +67,19 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     SECRETS_KEY: secretsKey.toString('base64'),
     CACHE_DIR: cacheDir,
   };
-  const worker = opts.worker
-    ? await spawnWorker({
-        ...serverEnv,
-        KAFKA_BROKERS: kafka.bootstrap,
-        KAFKA_TOPIC: 'bench-events',
-        WEBHOOK_RECEIVER_URL: opts.webhooksToApi ? `${base}/api/v1/webhooks/harbor` : 'http://127.0.0.1:9/unused',
-      }, { nodeArgs: profileArgs() })
-    : undefined;
+  const workerEnv = {
+    ...serverEnv,
+    KAFKA_BROKERS: kafka.bootstrap,
+    KAFKA_TOPIC: 'bench-events',
+    WEBHOOK_RECEIVER_URL: opts.webhooksToApi ? `${base}/api/v1/webhooks/harbor` : 'http://127.0.0.1:9/unused',
+  };
+  const workers: Awaited<ReturnType<typeof spawnWorker>>[] = [];
+  const addWorker = async () => {
+    const worker = await spawnWorker(workerEnv, { nodeArgs: profileArgs() });
+    workers.push(worker);
+    return worker.child.pid!;
+  };
+  if (opts.worker) await addWorker();
   const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps, webhookDispatchConcurrency: opts.dispatchConcurrency, cacheStore: createFsObjectStore(cacheDir) });
   served.fetch = app.fetch;
   // The gRPC API beside it, as the API process serves it: the same database, Temporal, token issuer.
@@ -81,19 +87,25 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     ? await startGrpcServer({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps }, { port: 0, host: '127.0.0.1' })
     : undefined;
   // The API as deployed: api/server.ts in a process of its own, on the same servers as the in-process app that sets up.
-  const api = opts.apiProcess
-    ? await startApiProcess({
-        ...serverEnv,
-        AUTH_ISSUER: auth.issuer.issuer,
-        AUTH_AUDIENCE: auth.issuer.audience,
-        ...(opts.dispatchConcurrency === undefined ? {} : { WEBHOOK_DISPATCH_CONCURRENCY: String(opts.dispatchConcurrency) }),
-      })
-    : undefined;
+  const apiEnv = {
+    ...serverEnv,
+    AUTH_ISSUER: auth.issuer.issuer,
+    AUTH_AUDIENCE: auth.issuer.audience,
+    ...(opts.dispatchConcurrency === undefined ? {} : { WEBHOOK_DISPATCH_CONCURRENCY: String(opts.dispatchConcurrency) }),
+  };
+  const apis: Awaited<ReturnType<typeof startApiProcess>>[] = [];
+  const addApiProcess = async () => {
+    const api = await startApiProcess(apiEnv);
+    apis.push(api);
+    return api;
+  };
+  if (opts.apiProcess) await addApiProcess();
+  const stopWorkers = () => Promise.all(workers.map((w) => w.stop()));
   const stop = async () => {
-    await api?.stop();
+    await Promise.all(apis.map((a) => a.stop()));
     server.close();
     await grpc?.close();
-    await worker?.stop();
+    await stopWorkers();
     await auth.stop();
     await database.close();
     await harbor.stop();
@@ -112,10 +124,16 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     /** The platform administrator's token the requests carry. */
     token: auth.adminToken,
     headers,
-    /** With `apiProcess`: api/server.ts in a process of its own, its base URL and pid. */
-    api,
-    /** The worker process's pid, to read its memory from /proc. */
-    workerPid: worker?.child.pid,
+    /** With `apiProcess`: api/server.ts in a process of its own, its base URL and pid (the first of `apis`). */
+    api: apis[0],
+    /** Every API process started so far, each on its own port. */
+    apis,
+    /** Another api/server.ts process on the same servers and configuration. */
+    addApiProcess,
+    /** The (first) worker process's pid, to read its memory from /proc. */
+    workerPid: workers[0]?.child.pid,
+    /** Another worker process on the same task queue; resolves to its pid once it has started. */
+    addWorker,
     /** Where every server's process is found for /proc: under this process, or PostgreSQL's daemonised postmaster. */
     processRoots: [process.pid, await postgres.pid()],
     /** The directory of the API's virtual registry cache (the filesystem store). */
@@ -133,9 +151,9 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
       const res = await call('POST', '/api/v1/projects', { name, display_name: name, tenantId: 'bench' });
       if (res.status !== 201) throw new Error(`onboarding ${name}: ${res.status} ${await res.text()}`);
     },
-    /** Stops the worker: what the API hands to Temporal then waits in its task queue. */
+    /** Stops the workers: what the API hands to Temporal then waits in its task queue. */
     async stopWorker() {
-      await worker?.stop();
+      await stopWorkers();
     },
     record(name: string, results: Record<string, unknown>) {
       const full = { ...results, date: new Date().toISOString(), machine: `${cpus().length} cores` };
@@ -174,7 +192,7 @@ const profileArgs = () => (process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu
  */
 async function startApiProcess(env: Record<string, string>) {
   const [port, grpcPort] = [await freePort(), await freePort()];
-  const logFile = join(tmpdir(), `modelregistry-bench-api-${process.pid}.log`);
+  const logFile = join(tmpdir(), `modelregistry-bench-api-${process.pid}-${port}.log`);
   const log = openSync(logFile, 'w');
   const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', 'api/server.ts'], {
     env: { ...process.env, ...env, API_HOST: '127.0.0.1', API_PORT: String(port), GRPC_PORT: String(grpcPort) },
