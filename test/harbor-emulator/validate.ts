@@ -91,13 +91,16 @@ export function createResponseValidator(): ResponseValidator {
  *   (`{"latestPushedK": 5}`).
  * - getVulnerabilitiesAddition 200: declared `type: string`; Harbor answers a JSON object keyed
  *   by report MIME type.
+ * - ExtraAttrs: declared as a map of objects; Harbor copies a config's properties as they are
+ *   (an image's `architecture` and `os` are strings; a model's whole config, any JSON).
  */
 function patchKnownDefects(document: {
   paths: Record<string, Record<string, Operation>>;
-  components: { responses: Record<string, ResponseObject>; schemas?: Record<string, { properties?: Record<string, object> }> };
+  components: { responses: Record<string, ResponseObject>; schemas?: Record<string, { type?: string; properties?: Record<string, object>; additionalProperties?: object }> };
 }): void {
   const rule = document.components.schemas?.RetentionRule?.properties;
   if (rule) rule.params = { type: 'object', additionalProperties: {} };
+  if (document.components.schemas?.ExtraAttrs) document.components.schemas.ExtraAttrs = { type: 'object', additionalProperties: {} };
   const addition = document.paths['/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/additions/vulnerabilities']?.get;
   const content = addition?.responses?.['200']?.content?.['application/json'];
   if (content) content.schema = { type: 'object', additionalProperties: { type: 'object' } };
