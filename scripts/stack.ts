@@ -176,17 +176,49 @@ process.stdout.write(
   ].join('\n'),
 );
 
+/** How long one step of Ctrl-C's shutdown may take before the next one starts. */
+const STEP_MS = 5_000;
+
+/**
+ * One step of the shutdown: a failure or a hang (Ctrl-C stops the Temporal dev server too, so a
+ * worker or client waiting on it never finishes) is logged, and the next step still runs, so no
+ * server is left behind.
+ */
+async function step(what: string, run: () => unknown): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STEP_MS)));
+  try {
+    if ((await Promise.race([Promise.resolve(run()), late])) === 'late') logger.warn(`stopping: ${what} did not finish in ${STEP_MS / 1000} s; going on`);
+  } catch (err) {
+    logger.warn({ err }, `stopping: ${what} failed`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function shutdown() {
   logger.info('stopping');
   api.close();
-  await grpc.close();
+  await step('gRPC server', () => grpc.close());
   // The SDK's own signal handlers may have begun draining the worker already.
-  if (worker.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  await connection.close();
-  await nativeConnection.close();
-  await deps.events.close();
-  for (const stop of stops) await stop();
+  await step('worker', async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await workerRun;
+  });
+  // Ctrl-C reaches the Temporal dev server too: its connections may already be gone.
+  await step('Temporal client', () => connection.close());
+  await step('worker connection', () => nativeConnection.close());
+  await step('event publisher', () => deps.events.close());
+  for (const stop of stops) await step(stop.name || 'a server', stop);
   process.exit(0);
 }
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown());
+// Ctrl-C signals the whole process group, and tsx relays the signal to this process once more: a
+// listener that stays keeps that second SIGINT from killing the process before Keycloak is stopped.
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void shutdown();
+  });
+}
