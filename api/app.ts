@@ -4,7 +4,9 @@ import type { KeycloakConfig } from '../activities/keycloak';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import type { ChangeFeed } from '../db/change-feed';
 import type { Db } from '../db/client';
+import { createProjectLookup } from '../db/queries/project-lookup';
 import type { Logger } from '../lib/logger';
 import type { ObjectStore } from '../lib/object-store';
 import { createPullService } from '../registry-proxy';
@@ -64,6 +66,8 @@ export interface AppDeps {
   promotionApprovalTimeoutSeconds?: number;
   /** The virtual registries' cache; with it the app serves their pull endpoint (`/v2/`), without it not at all. */
   cacheStore?: ObjectStore;
+  /** The database's change notifications: with them project lookups are kept in memory until projects change (db/change-feed.ts). */
+  changes?: ChangeFeed;
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
@@ -73,7 +77,9 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
   const mutations: MutationDeps = { client: deps.client, taskQueue: deps.taskQueue, mutationWaitMs: deps.mutationWaitMs };
-  const services = createServices({ ...deps, mutations });
+  // One lookup for authorization and the handlers: a request's project is read once, and from memory while projects do not change.
+  const projects = createProjectLookup(deps.db, deps.changes);
+  const services = createServices({ ...deps, projects, mutations });
 
   const metrics = createMetrics({ db: deps.db });
   app.use(requestId());
@@ -108,7 +114,7 @@ export function createApp(deps: AppDeps) {
   });
 
   const routes = compileRoutes(ROUTE_POLICIES);
-  app.use('/api/v1/*', createAuthMiddleware({ ...deps.auth, db: deps.db, client: deps.client, registries: deps.registries, logger: deps.logger, routes }));
+  app.use('/api/v1/*', createAuthMiddleware({ ...deps.auth, db: deps.db, client: deps.client, registries: deps.registries, logger: deps.logger, routes, projects }));
   // After authentication, as the routes' own validation is. Built at the first request, once every router has registered its routes.
   let requiresBody: ReturnType<typeof requiredBodyOf> | undefined;
   app.use('/api/v1/*', async (c, next) => {

@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import { listenForChanges } from '../db/change-feed';
 import { connect } from '../db/client';
 import { harborConfigFromEnv, loadConfig } from '../lib/config';
 import { createSecretBox, parseKey } from '../lib/secrets';
@@ -16,6 +17,8 @@ if (!config.databaseUrl) {
   process.exit(2);
 }
 const database = connect(config.databaseUrl);
+// Project lookups stay in memory until PostgreSQL says projects changed.
+const changes = listenForChanges(config.databaseUrl, logger);
 const connection = await Connection.connect({ address: config.temporalAddress });
 const client = new Client({ connection, namespace: config.temporalNamespace });
 if (!config.secretsKey) {
@@ -28,7 +31,7 @@ if (!config.auth.issuer) {
 }
 const registries = (harborConfigFromEnv() ?? []).map((h) => h.address);
 // One verifier (and its JWKS cache) and one PDP for both transports.
-const shared = { db: database.db, client, logger, ...config, registries, secrets: createSecretBox(parseKey(config.secretsKey)), auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config) };
+const shared = { db: database.db, client, logger, ...config, registries, secrets: createSecretBox(parseKey(config.secretsKey)), auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config), changes };
 const app = createApp(shared);
 const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost }, (info) =>
   logger.info({ port: info.port }, 'api listening'),
@@ -40,6 +43,7 @@ async function shutdown() {
   server.close();
   await grpc.close();
   await connection.close();
+  await changes.close();
   await database.close();
 }
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown());

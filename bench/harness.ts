@@ -16,6 +16,7 @@ import { serve, type HttpBindings } from '@hono/node-server';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../api/app';
 import { startGrpcServer } from '../api/grpc/server';
+import { listenForChanges } from '../db/change-feed';
 import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { logger } from '../composition/logger';
@@ -43,6 +44,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
   const harbor = await startHarborProcess(registry.url);
   const database = connect(postgres.url, { max: opts.pool ?? 10 });
   await migrateDatabase(database);
+  const changes = listenForChanges(postgres.url, quiet);
   const secretsKey = randomBytes(32);
   const secrets = createSecretBox(secretsKey);
   const auth = await startTestAuth();
@@ -80,7 +82,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     return worker.child.pid!;
   };
   if (opts.worker) await addWorker();
-  const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps, webhookDispatchConcurrency: opts.dispatchConcurrency, cacheStore: createFsObjectStore(cacheDir) });
+  const app = createApp({ db: database.db, client: temporal.client, taskQueue, mutationWaitMs: 60_000, bodyLimitBytes: 1 << 20, logger: quiet, registries: [REGISTRY], secrets, auth: auth.deps, webhookDispatchConcurrency: opts.dispatchConcurrency, cacheStore: createFsObjectStore(cacheDir), changes });
   served.fetch = app.fetch;
   // The gRPC API beside it, as the API process serves it: the same database, Temporal, token issuer.
   const grpc = opts.grpc
@@ -107,6 +109,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     await grpc?.close();
     await stopWorkers();
     await auth.stop();
+    await changes.close();
     await database.close();
     await harbor.stop();
     await temporal.teardown();

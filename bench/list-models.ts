@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { models, projects, repositories } from '../db/schema';
+import { cpuMsOf, sampleCpu } from './cpu';
 import { startBench } from './harness';
 
 const run = promisify(execFile);
@@ -72,19 +73,32 @@ async function fire(url: string, duration: number, withToken: boolean): Promise<
   return load;
 }
 
+/** PostgreSQL's CPU so far (ms): its postmaster and every backend, from /proc. */
+const postgresCpu = () => [...sampleCpu([bench.processRoots[1]!]).values()].reduce((a, b) => a + b, 0);
 const loadBefore = loadavg()[0]!;
 const results: Record<string, unknown> = {};
 for (const [name, path] of Object.entries(reads)) {
   // Warm-up of both (JIT, connections, prepared statements, the verified-token cache), then the API, then its baseline.
   await fire(`${api}${path}`, 2, true);
   await fire(`${bare}/${name}`, 2, false);
+  const [apiBefore, pgBefore] = [cpuMsOf(bench.api!.pid), postgresCpu()];
   const service = await fire(`${api}${path}`, seconds, true);
+  const [apiAfter, pgAfter] = [cpuMsOf(bench.api!.pid), postgresCpu()];
+  const bareBefore = cpuMsOf(bareChild.pid!);
   const baseline = await fire(`${bare}/${name}`, seconds, false);
+  const bareAfter = cpuMsOf(bareChild.pid!);
+  const perRequest = (ms: number, load: Load) => Number((ms / (load.per_second * seconds)).toFixed(3));
   results[name] = {
     ratio_requests_per_second: Number((service.per_second / baseline.per_second).toFixed(3)),
     ratio_p99: Number((service.p99_ms / Math.max(1, baseline.p99_ms)).toFixed(1)),
-    api: { per_second: service.per_second, p50_ms: service.p50_ms, p99_ms: service.p99_ms },
-    bare_route: { per_second: baseline.per_second, p50_ms: baseline.p50_ms, p99_ms: baseline.p99_ms },
+    api: {
+      per_second: service.per_second,
+      p50_ms: service.p50_ms,
+      p99_ms: service.p99_ms,
+      cpu_ms_per_request: perRequest(apiAfter - apiBefore, service),
+      postgres_cpu_ms_per_request: perRequest(pgAfter - pgBefore, service),
+    },
+    bare_route: { per_second: baseline.per_second, p50_ms: baseline.p50_ms, p99_ms: baseline.p99_ms, cpu_ms_per_request: perRequest(bareAfter - bareBefore, baseline) },
   };
 }
 bareChild.kill('SIGTERM');

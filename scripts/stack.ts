@@ -9,6 +9,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { startGrpcServer } from '../api/grpc/server';
 import { authFromConfig } from '../api/auth';
+import { listenForChanges } from '../db/change-feed';
 import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { activityDepsFromConfig } from '../composition/activity-deps';
@@ -29,7 +30,8 @@ import { createObjectStore } from '../storage';
  * AUTH_ISSUER or KEYCLOAK_URL is set). Temporal is started by stack.sh.
  */
 const config = loadConfig();
-const stops: (() => Promise<void>)[] = [];
+/** What shutdown stops, in order, each named for its log line. */
+const stops: [string, () => Promise<void>][] = [];
 const started = performance.now();
 
 // Keycloak takes longest to start: it starts first and is awaited where the worker needs it.
@@ -68,15 +70,18 @@ if (!databaseUrl) {
   const port = Number(process.env.PGLITE_PORT ?? 5433);
   const server = new PGLiteSocketServer({ db: pglite, port, host: '127.0.0.1' });
   await server.start();
-  stops.push(async () => {
+  stops.push(['embedded database', async () => {
     await server.stop();
     await pglite.close();
-  });
+  }]);
   databaseUrl = `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
   poolSize = 1;
 }
 const database = connect(databaseUrl, { max: poolSize });
-stops.unshift(() => database.close());
+stops.unshift(['database pool', () => database.close()]);
+// Project lookups stay in memory until PostgreSQL says projects changed; PGlite serves one connection, which the pool holds.
+const changes = poolSize > 1 ? listenForChanges(databaseUrl, logger) : undefined;
+if (changes) stops.unshift(['database change feed', () => changes.close()]);
 await migrateDatabase(database);
 
 // Harbor: the configured instance(s), else the emulator over a real OCI registry, both keeping their state in .data.
@@ -86,7 +91,7 @@ if (!harborConfigFromEnv()) {
   mkdirSync(registryDir, { recursive: true });
   const registry = await startOciRegistry({ port: Number(process.env.OCI_REGISTRY_PORT ?? 5005), dataDir: registryDir });
   const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'record', port: Number(process.env.HARBOR_EMULATOR_PORT ?? 8090), stateFile: resolve('.data/harbor-state.json') });
-  stops.push(emulator.stop, registry.stop);
+  stops.push(['Harbor emulator', emulator.stop], ['OCI registry', registry.stop]);
   process.env.HARBOR_URL = emulator.url;
   process.env.HARBOR_USERNAME = emulator.username;
   process.env.HARBOR_PASSWORD = emulator.password;
@@ -98,7 +103,7 @@ const remoteAuth = { username: 'remote', password: 'remote-demo' };
 const remoteDir = resolve('.data/remote-registry');
 mkdirSync(remoteDir, { recursive: true });
 const remoteRegistry = await startOciRegistry({ port: Number(process.env.REMOTE_REGISTRY_PORT ?? 5006), dataDir: remoteDir, auth: remoteAuth });
-stops.push(remoteRegistry.stop);
+stops.push(['remote OCI registry', remoteRegistry.stop]);
 
 // Secrets at rest need a key; the local stack keeps one in .data (never commit it).
 if (!config.secretsKey) {
@@ -110,7 +115,7 @@ if (!config.secretsKey) {
 let keycloakNote = config.keycloak ? `KEYCLOAK_URL ${config.keycloak.url}` : 'off (STACK_KEYCLOAK=0): membership and users routes answer 503';
 if (keycloakStart) {
   const keycloak = await keycloakStart;
-  stops.push(keycloak.stop);
+  stops.push(['Keycloak', keycloak.stop]);
   config.keycloak = keycloak.admin;
   config.auth.issuer = keycloak.issuer;
   keycloakNote = `${keycloak.url}/admin/ (admin console: ${STACK_ADMIN.username} / ${STACK_ADMIN.password}; H2 in .data/keycloak${keycloak.created ? ', realm just imported' : ''})`;
@@ -142,13 +147,13 @@ if (keycloakStart) {
   writeStackAuth({ mode: 'keycloak', issuer: config.auth.issuer, clientId: STACK_CLI_CLIENT });
 } else if (!config.auth.issuer) {
   const issuer = await startLocalIssuer({ port: Number(process.env.AUTH_ISSUER_PORT ?? 8091), keyFile: '.data/issuer-keys.json', audience: config.auth.audience });
-  stops.push(issuer.stop);
+  stops.push(['local token issuer', issuer.stop]);
   config.auth.issuer = issuer.issuer;
   issuerNote = `local issuer ${issuer.issuer} (tokens: npm run -s token -- --user alice --tenant my_tenant --role admin)`;
   writeStackAuth({ mode: 'local', issuer: issuer.issuer });
 }
 // One verifier and PDP for both transports, as api/server.ts.
-const apiDeps = { db: database.db, client, logger, ...config, registries: deps.harbor.addresses(), secrets: deps.secrets, auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config) };
+const apiDeps = { db: database.db, client, logger, ...config, registries: deps.harbor.addresses(), secrets: deps.secrets, auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config), changes };
 const app = createApp(apiDeps);
 const api = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost });
 const grpc = await startGrpcServer(apiDeps, { port: config.grpcPort, host: config.apiHost });
@@ -209,7 +214,7 @@ async function shutdown() {
   await step('Temporal client', () => connection.close());
   await step('worker connection', () => nativeConnection.close());
   await step('event publisher', () => deps.events.close());
-  for (const stop of stops) await step(stop.name || 'a server', stop);
+  for (const [name, stop] of stops) await step(name, stop);
   process.exit(0);
 }
 // Ctrl-C signals the whole process group, and tsx relays the signal to this process once more: a

@@ -1,7 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { MiddlewareHandler } from 'hono';
 import type { Db } from '../../db/client';
-import { findProject, findTenantOfProject } from '../../db/queries/projects';
+import type { ProjectLookup } from '../../db/queries/project-lookup';
+import { findTenantOfProject } from '../../db/queries/projects';
 import { findLiveRemoteRegistry } from '../../db/queries/registries';
 import { listTenantNames } from '../../db/queries/tenants';
 import type { Logger } from '../../lib/logger';
@@ -61,9 +62,9 @@ const unauthorizedProblem = (detail: string, tokenPresented: boolean): Authentic
  * gets the same 404 as for a missing resource, so other tenants' names cannot be probed; one who
  * may read but not act gets 403.
  */
-export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; registries: string[]; logger: Logger }) {
+export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; registries: string[]; logger: Logger; projects: ProjectLookup }) {
   async function projectResource(registry: string, name: string, model: string | undefined, version: string | undefined): Promise<Resolved> {
-    const project = await findProject(deps.db, registry, name);
+    const project = await deps.projects.find(registry, name);
     const hidden = { title: 'Project not found', detail: `no project "${name}" in ${registry}` };
     if (!project) return { missing: true, hidden };
     return {
@@ -181,7 +182,7 @@ export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; regi
 export type Authorizer = ReturnType<typeof createAuthorizer>;
 
 /** The REST side: every /api/v1 route, driven by ROUTE_POLICIES. */
-export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; registries: string[]; logger: Logger; routes: CompiledRoute[] }): MiddlewareHandler<AppEnv> {
+export function createAuthMiddleware(deps: AuthDeps & { db: Db; client: Client; registries: string[]; logger: Logger; projects: ProjectLookup; routes: CompiledRoute[] }): MiddlewareHandler<AppEnv> {
   const authorizer = createAuthorizer(deps);
   return async (c, next) => {
     const match = matchRoute(deps.routes, c.req.method, c.req.path);

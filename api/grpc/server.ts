@@ -6,7 +6,9 @@ import type { DescFile, DescService } from '@bufbuild/protobuf';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Client } from '@temporalio/client';
 import type { KeycloakConfig } from '../../activities/keycloak';
+import type { ChangeFeed } from '../../db/change-feed';
 import type { Db } from '../../db/client';
+import { createProjectLookup } from '../../db/queries/project-lookup';
 import { file_grpc_health_v1_health, Health } from '../../gen/grpc/health/v1/health_pb';
 import { CheckpointService, file_modelregistry_v1_checkpoints } from '../../gen/modelregistry/v1/checkpoints_pb';
 import { file_modelregistry_v1_members, MemberService } from '../../gen/modelregistry/v1/members_pb';
@@ -62,6 +64,8 @@ export interface GrpcDeps {
   promotionApprovalTimeoutSeconds?: number;
   /** Without it (the light stack) UserService and MemberService answer UNAVAILABLE, as REST's 503. */
   keycloak?: KeycloakConfig;
+  /** The database's change notifications: with them project lookups are kept in memory until projects change (db/change-feed.ts). */
+  changes?: ChangeFeed;
 }
 
 /** The API's own services, and the standard ones. */
@@ -106,8 +110,9 @@ export function createGrpcHandler(deps: GrpcDeps) {
   const all = [...API_SERVICES, ...STANDARD_SERVICES];
   const undeclared = undeclaredRpcs(all, RPC_POLICIES);
   if (undeclared.length > 0) throw new Error(`RPC policies do not match the services:\n  ${undeclared.join('\n  ')}`);
-  const services = createServices({ ...deps, mutations: { client: deps.client, taskQueue: deps.taskQueue, mutationWaitMs: deps.mutationWaitMs } });
-  const authorizer = createAuthorizer({ ...deps.auth, db: deps.db, client: deps.client, registries: deps.registries, logger: deps.logger });
+  const projects = createProjectLookup(deps.db, deps.changes);
+  const services = createServices({ ...deps, projects, mutations: { client: deps.client, taskQueue: deps.taskQueue, mutationWaitMs: deps.mutationWaitMs } });
+  const authorizer = createAuthorizer({ ...deps.auth, db: deps.db, client: deps.client, registries: deps.registries, logger: deps.logger, projects });
   const names = all.map((s) => s.typeName);
   const reflection = reflectionRpcs({ files: FILES, services: names });
   return connectNodeAdapter({

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { KeycloakConfig } from '../../activities/keycloak';
 import type { Db } from '../../db/client';
+import type { ProjectLookup } from '../../db/queries/project-lookup';
 import type { SecretBox } from '../../lib/secrets';
 import type { MutationDeps } from '../operations';
 import { createCheckpointService } from './checkpoints';
@@ -22,6 +23,8 @@ export interface ServiceDeps {
   db: Db;
   client: Client;
   mutations: MutationDeps;
+  /** Projects by name, as the request's authorization looked them up. */
+  projects: ProjectLookup;
   registries: string[];
   secrets: SecretBox;
   /** Without it (the light stack) users and members answer 503. */

@@ -2,7 +2,8 @@ import type { z } from '@hono/zod-openapi';
 import type { Db } from '../../db/client';
 import { imageApproval, versionLocations } from '../../db/queries/locations';
 import { modelAudit } from '../../db/queries/model-audit';
-import { customMetadataOf, findLiveModel, listModels, liveTagsOf } from '../../db/queries/models';
+import { findLiveModel, findModelDetail, listModels, liveTagsOf } from '../../db/queries/models';
+import type { ProjectLookup } from '../../db/queries/project-lookup';
 import { findLiveProject } from '../../db/queries/projects';
 import { findLiveVersion, imageContent } from '../../db/queries/versions';
 import { compareTags, isSemver } from '../../lib/model-metadata';
@@ -28,25 +29,32 @@ export interface ModelRef {
 const notFound = (title: string, detail: string) => new ProblemError(problemBody(404, 'not-found', title, detail));
 
 /** The catalogue's models, for every transport: reads straight from PostgreSQL, changes and refreshes by workflows. */
-export function createModelService(deps: { db: Db; registries: string[]; mutations: MutationDeps }) {
+export function createModelService(deps: { db: Db; registries: string[]; mutations: MutationDeps; projects: ProjectLookup }) {
   const registryOf = (requested: string | undefined) => managedRegistry(deps.registries, requested);
   const readable = (auth: AuthContext, project: { tenantId: string; public: boolean }, resources: { model: string; version?: string }[]) =>
     Promise.all(resources.map((r) => auth.can('models.read', { tenant: project.tenantId, accessType: project.public ? 'public' : 'private', ...r })));
 
+  /** The live project of that name, as the request's authorization just looked it up (from memory while nothing changed). */
+  const liveProject = async (registry: string, name: string) => {
+    const project = await deps.projects.find(registry, name);
+    return project && !project.archived ? project : null;
+  };
+
+  /** One round trip when the project is in memory: the model, its tags and its custom metadata in one statement. */
   async function detail(auth: AuthContext, ref: { registry: string; project: string; model: string }) {
-    const found = await findLiveModel(deps.db, ref);
-    if (!found) throw notFound('Model not found', `no model "${ref.project}/${ref.model}" in ${ref.registry}`);
-    const customMetadata = await customMetadataOf(deps.db, found.model.id);
-    const versions = (await liveTagsOf(deps.db, found.model.id)).sort((a, b) => compareTags(a.tag, b.tag));
+    const project = await liveProject(ref.registry, ref.project);
+    const found = project && (await findModelDetail(deps.db, project, ref.model));
+    if (!project || !found) throw notFound('Model not found', `no model "${ref.project}/${ref.model}" in ${ref.registry}`);
+    const versions = found.tags.sort((a, b) => compareTags(a.tag, b.tag));
     // Rules may name versions (`0.1.*`, `latest`): list only those the caller may read.
-    const visible = await readable(auth, found.project, versions.map((v) => ({ model: ref.model, version: v.tag })));
-    return { ...found.model, versions: versions.filter((_, i) => visible[i]).map((v) => ({ ...v, semver: isSemver(v.tag) })), customMetadata };
+    const visible = await readable(auth, project, versions.map((v) => ({ model: ref.model, version: v.tag })));
+    return { ...found.model, versions: versions.filter((_, i) => visible[i]).map((v) => ({ ...v, semver: isSemver(v.tag) })), customMetadata: found.customMetadata };
   }
 
   return {
     async list(auth: AuthContext, project: string, q: z.infer<typeof ModelListQuery>) {
       const registry = registryOf(q.registry);
-      const p = await findLiveProject(deps.db, registry, project);
+      const p = await liveProject(registry, project);
       if (!p) throw notFound('Project not found', `no project "${project}" in ${registry}`);
       const after = q.cursor === undefined ? undefined : decodeSortKey(q.cursor);
       if (after === null) throw new ProblemError(invalidCursor());

@@ -80,6 +80,39 @@ export async function findLiveModel(db: Db, ref: ModelRef): Promise<{ project: P
   return row && { project: row.project, model: await toModelRecord(db, row.model, ref.project, ref.registry) };
 }
 
+/** A model as GET answers it: its row, live tags and custom metadata. */
+export interface ModelDetailRow {
+  model: ModelRecord;
+  /** Live tags with their images' digests, in no particular order. */
+  tags: { tag: string; digest: string }[];
+  customMetadata: Record<string, string>;
+}
+
+/** The whole read in one statement, built once per database and prepared on each connection (a read per request pays no query building). */
+const detailStatements = new WeakMap<Db, ReturnType<typeof prepareDetail>>();
+function prepareDetail(db: Db) {
+  return db
+    .select({
+      model: models,
+      tags: sql<{ tag: string; digest: string }[]>`coalesce((select json_agg(json_build_object('tag', ${tags.name}, 'digest', ${images.digest})) from ${tags} join ${images} on ${images.id} = ${tags.imageId} where ${images.modelId} = ${models.id} and not ${images.isArchived} and not ${tags.isArchived}), '[]'::json)`,
+      customMetadata: modelOverrides.customMetadata,
+    })
+    .from(models)
+    // A join also makes drizzle qualify every column, which the tags subquery needs.
+    .leftJoin(modelOverrides, eq(modelOverrides.modelId, models.id))
+    .where(and(eq(models.projectId, sql.placeholder('projectId')), eq(models.name, sql.placeholder('name')), eq(models.isArchived, false)))
+    .limit(1)
+    .prepare('model_detail');
+}
+
+/** The live model `name` of a project (already known live), with its live tags and custom metadata, in one round trip. */
+export async function findModelDetail(db: Db, project: { id: string; name: string; registry: string }, name: string): Promise<ModelDetailRow | null> {
+  let statement = detailStatements.get(db);
+  if (!statement) detailStatements.set(db, (statement = prepareDetail(db)));
+  const [row] = await statement.execute({ projectId: project.id, name });
+  return row ? { model: await toModelRecord(db, row.model, project.name, project.registry), tags: row.tags, customMetadata: row.customMetadata ?? {} } : null;
+}
+
 /** A model's live tags with their images' digests, in no particular order. */
 export async function liveTagsOf(db: Db, modelId: string): Promise<{ tag: string; digest: string }[]> {
   return db

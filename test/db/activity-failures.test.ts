@@ -1,5 +1,3 @@
-import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -8,34 +6,8 @@ import { createWorker } from '../../composition/worker';
 import { tenantWorkflowId } from '../../lib/workflow-ids';
 import { eventually } from '../support/eventually';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { startProxy } from '../support/tcp-proxy';
 import { workflowBundle } from '../support/workflow-bundle';
-
-/**
- * A TCP proxy in front of the run's PostgreSQL that this file alone can cut (connections dropped,
- * new ones refused), without stopping the server the other test files share.
- */
-async function startProxy(target: URL): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = tcpConnect(Number(target.port), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const stop = () => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    for (const s of sockets) s.destroy();
-  });
-  await listen(0);
-  const port = (server.address() as AddressInfo).port;
-  return { port, cut: stop, restore: () => listen(port), close: () => (server.listening ? stop() : Promise.resolve()) };
-}
 
 /** The failures a workflow's history recorded (activity attempts and the workflow's own), payloads decoded. */
 async function recordedFailures(stack: TestStack, workflowId: string): Promise<string> {

@@ -118,4 +118,14 @@ describe('catalogue read API', () => {
     expect(version.metadata.filter((n: { name: string }) => n.name === 'layer').map((n: { value: string }) => n.value).sort()).toEqual(['README.md', 'model.safetensors']);
     expect((await stack.app.request(`/api/v1/models/${project}/llama/versions/9.9.9`)).status).toBe(404);
   });
+
+  // Project lookups are kept in memory while projects do not change (db/change-feed.ts): archiving
+  // one must take its models out of sight by the time the archive's answer arrives, with no wait.
+  it('stops showing the models of a project archived after they were read, at once', async () => {
+    expect((await stack.app.request(`/api/v1/models/${project}/llama`)).status).toBe(200);
+    expect((await stack.app.request(`/api/v1/projects/${project}/models`)).status).toBe(200);
+    expect((await stack.app.request(`/api/v1/projects/${project}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await stack.app.request(`/api/v1/models/${project}/llama`)).status).toBe(404);
+    expect((await stack.app.request(`/api/v1/projects/${project}/models`)).status).toBe(404);
+  });
 });

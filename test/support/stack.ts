@@ -12,6 +12,7 @@ import { createHarborInstances } from '../../activities/harbor';
 import { createKafkaPublisher } from '../../activities/kafka';
 import { createApp } from '../../api/app';
 import { startGrpcServer } from '../../api/grpc/server';
+import { listenForChanges } from '../../db/change-feed';
 import { connect, type Database } from '../../db/client';
 import { logger } from '../../composition/logger';
 import { createLogger } from '../../lib/logger';
@@ -85,6 +86,8 @@ export async function startTestStack(
   installRuntime(opts.captureLogs ? logs : undefined);
   const apiLogger = opts.captureLogs ? createLogger({ write: (line: string) => void logs.push(line) }, 'trace') : quiet;
   const database = connect(inject('databaseUrl'), { max: 4 });
+  // As api/server.ts: project lookups in memory until projects change.
+  const changes = listenForChanges(inject('databaseUrl'), apiLogger);
   const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
@@ -150,12 +153,13 @@ export async function startTestStack(
       auth: o.auth ?? auth.deps,
       keycloak: deps.keycloak,
       cacheStore,
+      changes,
     }), auth.adminToken);
   const app = appWith({});
   served.app = app;
   const grpcWith = (o: { mutationWaitMs?: number; taskQueue?: string }) =>
     startGrpcServer(
-      { db: database.db, client, taskQueue: o.taskQueue ?? taskQueue, mutationWaitMs: o.mutationWaitMs ?? 20_000, logger: apiLogger, registries: [registry], secrets, auth: auth.deps, keycloak: deps.keycloak },
+      { db: database.db, client, taskQueue: o.taskQueue ?? taskQueue, mutationWaitMs: o.mutationWaitMs ?? 20_000, logger: apiLogger, registries: [registry], secrets, auth: auth.deps, keycloak: deps.keycloak, changes },
       { port: 0, host: '127.0.0.1' },
     );
   const grpc = await grpcWith({});
@@ -205,6 +209,7 @@ export async function startTestStack(
       await harbor.stop();
       await webhookSink.stop();
       await auth.stop();
+      await changes.close();
       await database.close();
       rmSync(cacheDir, { recursive: true, force: true });
     },
