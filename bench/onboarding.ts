@@ -172,9 +172,9 @@ const service = await measure('bench', async (name) => {
 });
 const baseline = await measure('plain', (name) => plainOnboard(name).then(() => true));
 const loadAfter = loadavg()[0]!;
-// The service's onboardings did everything the baseline's did: a row per project, each with its webhook policy.
+// Each onboarding the service answered as done left its row, with its Harbor project and webhook policy.
 const [rows] = await sql<{ n: number }[]>`select count(*)::int as n from modelregistry.projects where name like 'bench-%' and webhook_policy_id is not null and harbor_id is not null`;
-if (service.failures === 0 && rows!.n !== count) throw new Error(`${rows!.n} catalogued projects for ${count} onboardings`);
+if (rows!.n !== count - service.failures) throw new Error(`${rows!.n} catalogued projects for ${count - service.failures} completed onboardings`);
 await producer.close();
 
 bench.record('onboarding', {

@@ -66,7 +66,8 @@ const harborAuth = `Basic ${Buffer.from(`${bench.harbor.username}:${bench.harbor
 async function harborJson<T>(path: string, accept?: string): Promise<{ body: T; total: number }> {
   const res = await fetch(`${bench.harbor.url}${path}`, { headers: { authorization: harborAuth, ...(accept ? { accept } : {}) } });
   if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-  return { body: (await res.json()) as T, total: Number(res.headers.get('x-total-count') ?? 0) };
+  // Without Harbor's count, a full page means there may be another (as the activities' client pages).
+  return { body: (await res.json()) as T, total: res.headers.has('x-total-count') ? Number(res.headers.get('x-total-count')) : Infinity };
 }
 /** Every page of a Harbor list, as the activities' client pages it. */
 async function everyPage<T>(path: string, query = ''): Promise<T[]> {
