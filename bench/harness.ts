@@ -143,6 +143,8 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     cacheDir,
     /** The OCI registry behind the emulator. */
     registryUrl: registry.url,
+    /** Kafka's bootstrap address and the topic the worker publishes to (a baseline produces the same events). */
+    kafka: { bootstrap: kafka.bootstrap, topic: workerEnv.KAFKA_TOPIC },
     call,
     database,
     harbor,

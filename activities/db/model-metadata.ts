@@ -35,7 +35,7 @@ interface MetadataRow {
 }
 
 /** An image's metadata tree as rows, parents first, their ids chosen here so one INSERT writes the tree. */
-function metadataRows(meta: ModelMetadata, ids: { modelId: string; imageId: string }): MetadataRow[] {
+export function metadataRows(meta: ModelMetadata, ids: { modelId: string; imageId: string }): MetadataRow[] {
   const rows: MetadataRow[] = [];
   const add = (name: string, value: string | null, parentId: string | null = null) => {
     const id = randomUUID();
