@@ -1,4 +1,4 @@
-import { and, arrayContains, asc, desc, eq, like, not, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, like, not, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client';
 import { images, modelOverrides, models, modelTypes, projects, signatures, tags, validationResults } from '../schema';
 import { isoTime } from '../../lib/time';
@@ -142,32 +142,70 @@ export interface ModelListQuery {
   limit: number;
 }
 
-export async function listModels(db: Db, project: { id: string; name: string; registry: string }, q: ModelListQuery): Promise<Page<ModelRecord>> {
-  const descending = q.sort.startsWith('-');
+/**
+ * A list's statement depends only on which filters it has and its sort: each such shape is built
+ * once per database and prepared, its values bound as parameters (a list pays no query building).
+ */
+const listStatements = new WeakMap<Db, Map<string, ReturnType<typeof prepareList>>>();
+type ListShape = Pick<ModelListQuery, 'sort' | 'hasSignature'> & Record<'namePrefix' | 'author' | 'type' | 'label' | 'severities' | 'after', boolean>;
+
+function prepareList(db: Db, shape: ListShape, name: string) {
+  const descending = shape.sort.startsWith('-');
   // Models without a creation date sort as the epoch, so the keyset stays total.
-  const column = q.sort.endsWith('createdAt') ? sql<string>`coalesce(${models.creationDate}, 'epoch'::timestamptz)` : sql<string>`${models.name}`;
-  const beyond = (key: SortKey) => (descending ? sql`(${column}, ${models.id}) < (${key.value}, ${key.id})` : sql`(${column}, ${models.id}) > (${key.value}, ${key.id})`);
+  const column = shape.sort.endsWith('createdAt') ? sql<string>`coalesce(${models.creationDate}, 'epoch'::timestamptz)` : sql<string>`${models.name}`;
+  const key = sql`(${sql.placeholder('afterValue')}, ${sql.placeholder('afterId')})`;
   const signed = sql`exists (select 1 from ${signatures} join ${images} on ${images.id} = ${signatures.imageId} where ${images.modelId} = ${models.id} and not ${images.isArchived} and not ${signatures.isArchived})`;
-  const rows = await db
+  return db
     .select({ model: models, sortValue: sql<string>`${column}::text` })
     .from(models)
     .where(
       and(
-        eq(models.projectId, project.id),
-        eq(models.isArchived, q.archived),
-        q.namePrefix ? like(models.name, `${escapeLike(q.namePrefix)}%`) : undefined,
-        q.author ? eq(models.author, q.author) : undefined,
-        q.type ? sql`${models.typeId} = (select ${modelTypes.id} from ${modelTypes} where ${modelTypes.code} = ${q.type})` : undefined,
-        q.label ? arrayContains(models.tags, [q.label]) : undefined,
-        q.hasSignature === undefined ? undefined : q.hasSignature ? signed : not(signed),
-        q.severities
-          ? sql`exists (select 1 from ${validationResults} join ${images} on ${images.id} = ${validationResults.imageId} where ${images.modelId} = ${models.id} and not ${images.isArchived} and lower(${validationResults.scanSeverity}) in ${q.severities})`
+        eq(models.projectId, sql.placeholder('projectId')),
+        eq(models.isArchived, sql.placeholder('archived')),
+        shape.namePrefix ? like(models.name, sql.placeholder('namePrefix')) : undefined,
+        shape.author ? eq(models.author, sql.placeholder('author')) : undefined,
+        shape.type ? sql`${models.typeId} = (select ${modelTypes.id} from ${modelTypes} where ${modelTypes.code} = ${sql.placeholder('type')})` : undefined,
+        shape.label ? sql`${models.tags} @> ${sql.placeholder('labels')}` : undefined,
+        shape.hasSignature === undefined ? undefined : shape.hasSignature ? signed : not(signed),
+        shape.severities
+          ? sql`exists (select 1 from ${validationResults} join ${images} on ${images.id} = ${validationResults.imageId} where ${images.modelId} = ${models.id} and not ${images.isArchived} and lower(${validationResults.scanSeverity}) = any(${sql.placeholder('severities')}))`
           : undefined,
-        q.after ? beyond(q.after) : undefined,
+        shape.after ? (descending ? sql`(${column}, ${models.id}) < ${key}` : sql`(${column}, ${models.id}) > ${key}`) : undefined,
       ),
     )
     .orderBy(descending ? desc(column) : asc(column), descending ? desc(models.id) : asc(models.id))
-    .limit(q.limit + 1);
+    .limit(sql.placeholder('limit'))
+    .prepare(name);
+}
+
+export async function listModels(db: Db, project: { id: string; name: string; registry: string }, q: ModelListQuery): Promise<Page<ModelRecord>> {
+  const shape: ListShape = {
+    sort: q.sort,
+    hasSignature: q.hasSignature,
+    namePrefix: Boolean(q.namePrefix),
+    author: Boolean(q.author),
+    type: Boolean(q.type),
+    label: Boolean(q.label),
+    severities: q.severities !== undefined,
+    after: q.after !== undefined,
+  };
+  const shapeKey = JSON.stringify(shape);
+  let statements = listStatements.get(db);
+  if (!statements) listStatements.set(db, (statements = new Map()));
+  let statement = statements.get(shapeKey);
+  if (!statement) statements.set(shapeKey, (statement = prepareList(db, shape, `models_list_${statements.size}`)));
+  const rows = await statement.execute({
+    projectId: project.id,
+    archived: q.archived,
+    namePrefix: q.namePrefix ? `${escapeLike(q.namePrefix)}%` : undefined,
+    author: q.author,
+    type: q.type,
+    labels: q.label ? [q.label] : undefined,
+    severities: q.severities,
+    afterValue: q.after?.value,
+    afterId: q.after?.id,
+    limit: q.limit + 1,
+  });
   const page = pageOf(rows, q.limit, (r) => sortKeyOf(r.sortValue, r.model.id), (r) => r.model);
   return { items: await Promise.all(page.items.map((m) => toModelRecord(db, m, project.name, project.registry))), next: page.next };
 }
