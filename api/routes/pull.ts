@@ -86,10 +86,8 @@ export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logg
     deps.auth.pdp.decide({ subject: p, action, resource: { service: SERVICE_NAME, tenant } });
 
   router.all('/v2', (c) => c.redirect('/v2/', 301));
-  router.all('/v2/*', async (c) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      return fail(c, ociError(405, 'UNSUPPORTED', `this registry is read-only: ${c.req.method} is not served`), { allow: 'GET, HEAD' });
-    }
+  // GET (Hono serves a HEAD by the GET route): a route of its own method, so that metrics count it under `/v2/*`.
+  router.get('/v2/*', async (c) => {
     const principal = await authenticate(c);
     if (principal instanceof Response) return principal;
     const path = c.req.path;
@@ -127,5 +125,6 @@ export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logg
     }
     return send(c, await deps.pull.manifests.pull(target, name, reference));
   });
+  router.all('/v2/*', (c) => fail(c, ociError(405, 'UNSUPPORTED', `this registry is read-only: ${c.req.method} is not served`), { allow: 'GET, HEAD' }));
   return router;
 }

@@ -10,7 +10,7 @@ import { eventually } from '../support/eventually';
 import { readJson } from '../support/http';
 import { uniqueName, type TestStack } from '../support/stack';
 import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
-import { ageCacheEntries, cacheEntriesOf, createUpstream, createVirtualRegistry, ensureTool, runTool, setUpstreams, sha256, startCountingProxy } from './pull-support';
+import { ageCacheEntries, cacheEntriesOf, createUpstream, createVirtualRegistry, ensureTool, pullAnswersCounted, runTool, setUpstreams, sha256, startCountingProxy } from './pull-support';
 
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -270,12 +270,14 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
     expect(await readJson(await v2(`${base}/tags/list`))).toEqual({ name: repository, tags: ['1.0.0', '1.1.0', '2.0.0'] });
   });
 
-  it('serves byte ranges of a cached blob (206) and HEADs with size and digest', async () => {
+  it('serves byte ranges of a cached blob (206) and HEADs with size and digest; metrics count each answer with its real status', async () => {
     const repository = `acme/${uniqueName('ranged')}`;
     const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
     const blob = await pushBlob(mirror.url, repository, data, 'application/octet-stream');
     const registry = await createVirtualRegistry(stack, tenant, [await createUpstream(stack, tenant, { url: mirror.url })]);
     const path = `${tenant}/${registry}/${repository}/blobs/${blob.digest}`;
+    const counted = async () => Object.fromEntries(await Promise.all([200, 206, 416].map(async (s) => [s, await pullAnswersCounted(stack.apiUrl!, s)] as const)));
+    const before = await counted();
     const head = await v2(path, bearer(token), 'HEAD');
     expect([head.status, head.headers.get('content-length'), head.headers.get('docker-content-digest')]).toEqual([200, '1000', blob.digest]);
     // A ranged miss fetches the whole blob into the cache, then answers the range.
@@ -288,6 +290,9 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
     const beyond = await v2(path, { ...bearer(token), range: 'bytes=5000-' });
     expect([beyond.status, beyond.headers.get('content-range')]).toEqual([416, 'bytes */1000']);
     expect(existsSync(join(stack.cacheDir, tenant))).toBe(true);
+    // The ranges were streamed straight into Node's response: counted as the 206s they were, not as 200s.
+    const after = await counted();
+    expect({ 200: after[200]! - before[200]!, 206: after[206]! - before[206]!, 416: after[416]! - before[416]! }).toEqual({ 200: 0, 206: 2, 416: 1 });
   });
 
   it('notes a served entry as used (what the maintenance Schedule expires by), at most once an hour', async () => {
