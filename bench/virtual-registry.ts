@@ -93,9 +93,20 @@ async function pairs(a: () => Promise<Run>, b: () => Promise<Run>, between?: (i:
 
 // Other processes on the machine share its two cores: the load is recorded with the figures.
 const loadBefore = loadavg()[0]!;
+/**
+ * When each phase ran, on the monotonic clock in µs (what V8's CPU profiles time their samples by), so
+ * that a profile of the API process (BENCH_CPU_PROFILE) can be cut into the miss, hit and manifest phases.
+ */
+const phases: Record<string, [number, number]> = {};
+async function phase<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const start = Number(process.hrtime.bigint() / 1000n);
+  const result = await work();
+  phases[name] = [start, Number(process.hrtime.bigint() / 1000n)];
+  return result;
+}
 // Miss vs direct: every miss meets an empty cache (purged after each); the last miss stays cached for the hits.
 // The miss's side includes waiting for its commit (and md5), so that work never overlaps the direct read after it.
-const missRuns = await pairs(
+const missRuns = await phase('miss', () => pairs(
   async () => {
     const r = await read(through, 'miss');
     await committed();
@@ -105,10 +116,10 @@ const missRuns = await pairs(
   async (i) => {
     if (i < REPETITIONS - 1) await must('DELETE', `${api}/virtual-registries/models/cache`);
   },
-);
+));
 const [entry] = await bench.database.sql<{ object_storage_key: string }[]>`select object_storage_key from modelregistry.cache_entries where digest = ${blob.digest}`;
 const file = join(bench.cacheDir, entry!.object_storage_key);
-const hitRuns = await pairs(() => read(through, 'hit'), () => read(file));
+const hitRuns = await phase('hit', () => pairs(() => read(through, 'hit'), () => read(file)));
 
 // Manifests by tag from the cache, and a bare Hono route answering the same bytes from memory in a process of its own, as the API is.
 const manifestUrl = `${pullBase}/manifests/1.0.0`;
@@ -134,7 +145,7 @@ async function load(url: string, seconds: number) {
 await load(manifestUrl, 2); // warm-up: JIT, the pool's connections, the token's verification path
 await load(bareUrl, 2);
 const manifestCpu = cpuMsOf(apiPid);
-const manifests = await load(manifestUrl, manifestSeconds);
+const manifests = await phase('manifests', () => load(manifestUrl, manifestSeconds));
 const manifestCpuMs = cpuMsOf(apiPid) - manifestCpu;
 const bareRoute = await load(bareUrl, manifestSeconds);
 bareChild.kill('SIGTERM');
@@ -163,6 +174,7 @@ const results = {
   ratio_manifests_to_bare: round(manifests.per_second / bareRoute.per_second, 2),
   goals: { ratio_miss_to_direct: 0.9, ratio_hit_to_disk: 0.8 },
   load_average_1m: { before: round(loadBefore, 2), after: round(loadAfter, 2) },
+  phases_monotonic_us: phases,
 };
 console.table({
   'miss / upstream direct (MB/s)': { figure: results.miss.median_mb_per_s, baseline: results.upstream_direct.median_mb_per_s, ratio: results.ratio_miss_to_direct, goal: '≥ 0.9' },
