@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { cacheEntries, upstreams, virtualRegistries, virtualRegistryUpstreams } from './schema';
 
@@ -30,27 +30,58 @@ export type CacheEntry = typeof cacheEntries.$inferSelect;
 export type NewCacheEntry = Omit<typeof cacheEntries.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
 
 /**
+ * The pull path's reads, built once per database handle: every manifest or blob GET runs them, and
+ * building a query (drizzle's SQL assembly) cost more of the API's CPU than PostgreSQL's answer.
+ */
+function prepareReads(db: Db) {
+  const tenant = sql.placeholder('tenant');
+  return {
+    // The registry, left joined to its live upstreams, in position order.
+    target: db
+      .select({
+        registryId: virtualRegistries.id,
+        id: upstreams.id,
+        name: upstreams.name,
+        url: upstreams.url,
+        position: virtualRegistryUpstreams.position,
+        cacheValidityHours: upstreams.cacheValidityHours,
+        credentialKind: upstreams.credentialKind,
+        username: upstreams.username,
+        sealedSecret: upstreams.sealedSecret,
+      })
+      .from(virtualRegistries)
+      .leftJoin(virtualRegistryUpstreams, eq(virtualRegistryUpstreams.registryId, virtualRegistries.id))
+      .leftJoin(upstreams, and(eq(upstreams.id, virtualRegistryUpstreams.upstreamId), eq(upstreams.isArchived, false)))
+      .where(and(eq(virtualRegistries.tenantId, tenant), eq(virtualRegistries.name, sql.placeholder('name')), eq(virtualRegistries.isArchived, false)))
+      .orderBy(asc(virtualRegistryUpstreams.position))
+      .prepare('pull_target'),
+    entry: db
+      .select()
+      .from(cacheEntries)
+      .where(and(eq(cacheEntries.upstreamId, sql.placeholder('upstreamId')), eq(cacheEntries.relativePath, sql.placeholder('relativePath'))))
+      .limit(1)
+      .prepare('pull_cache_entry'),
+    // `= any(array)`: one statement whatever the number of upstreams.
+    entries: db
+      .select()
+      .from(cacheEntries)
+      .where(and(sql`${cacheEntries.upstreamId} = any(${sql.placeholder('upstreamIds')}::uuid[])`, eq(cacheEntries.relativePath, sql.placeholder('relativePath'))))
+      .prepare('pull_cache_entries'),
+  };
+}
+const prepared = new WeakMap<Db, ReturnType<typeof prepareReads>>();
+function readsOf(db: Db) {
+  let reads = prepared.get(db);
+  if (!reads) prepared.set(db, (reads = prepareReads(db)));
+  return reads;
+}
+
+/**
  * A live virtual registry of a tenant with its upstreams, or null: one round trip (the registry, left
  * joined to its live upstreams), as every pull asks it first.
  */
 export async function findPullTarget(db: Db, tenant: string, name: string): Promise<PullTarget | null> {
-  const rows = await db
-    .select({
-      registryId: virtualRegistries.id,
-      id: upstreams.id,
-      name: upstreams.name,
-      url: upstreams.url,
-      position: virtualRegistryUpstreams.position,
-      cacheValidityHours: upstreams.cacheValidityHours,
-      credentialKind: upstreams.credentialKind,
-      username: upstreams.username,
-      sealedSecret: upstreams.sealedSecret,
-    })
-    .from(virtualRegistries)
-    .leftJoin(virtualRegistryUpstreams, eq(virtualRegistryUpstreams.registryId, virtualRegistries.id))
-    .leftJoin(upstreams, and(eq(upstreams.id, virtualRegistryUpstreams.upstreamId), eq(upstreams.isArchived, false)))
-    .where(and(eq(virtualRegistries.tenantId, tenant), eq(virtualRegistries.name, name), eq(virtualRegistries.isArchived, false)))
-    .orderBy(asc(virtualRegistryUpstreams.position));
+  const rows = await readsOf(db).target.execute({ tenant, name });
   if (rows.length === 0) return null;
   const list: PullUpstream[] = [];
   for (const { credentialKind, id, name: upstreamName, url, position, cacheValidityHours, username, sealedSecret } of rows) {
@@ -63,14 +94,14 @@ export async function findPullTarget(db: Db, tenant: string, name: string): Prom
 
 /** The entry of one upstream for one OCI path (a tag, a manifest digest or a blob). */
 export async function findCacheEntry(db: Db, upstreamId: string, relativePath: string): Promise<CacheEntry | null> {
-  const [row] = await db.select().from(cacheEntries).where(and(eq(cacheEntries.upstreamId, upstreamId), eq(cacheEntries.relativePath, relativePath))).limit(1);
+  const [row] = await readsOf(db).entry.execute({ upstreamId, relativePath });
   return row ?? null;
 }
 
 /** Entries of these upstreams for one path, any of them: content by digest is the same bytes whichever upstream gave it. */
 export async function findCacheEntries(db: Db, upstreamIds: string[], relativePath: string): Promise<CacheEntry[]> {
   if (upstreamIds.length === 0) return [];
-  return db.select().from(cacheEntries).where(and(inArray(cacheEntries.upstreamId, upstreamIds), eq(cacheEntries.relativePath, relativePath)));
+  return readsOf(db).entries.execute({ upstreamIds, relativePath });
 }
 
 /** Records (or replaces) the entry for an upstream's path, once its object is in the store. */
@@ -101,12 +132,4 @@ export async function noteCacheEntryUsed(db: Db, entry: Pick<CacheEntry, 'upstre
     .update(cacheEntries)
     .set({ updatedAt: sql`now()` })
     .where(and(eq(cacheEntries.upstreamId, entry.upstreamId), eq(cacheEntries.relativePath, entry.relativePath), sql`${cacheEntries.updatedAt} < now() - interval '1 hour'`));
-}
-
-/** A blob's md5, computed from its stored object after the entry was committed; an entry that has one keeps it. */
-export async function setCacheEntryMd5(db: Db, upstreamId: string, relativePath: string, md5: Buffer): Promise<void> {
-  await db
-    .update(cacheEntries)
-    .set({ fileMd5: md5 })
-    .where(and(eq(cacheEntries.upstreamId, upstreamId), eq(cacheEntries.relativePath, relativePath), isNull(cacheEntries.fileMd5)));
 }

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
+import { writeFileRange } from '../../lib/file-range';
 import type { Logger } from '../../lib/logger';
 import { ociError, REPOSITORY_NAME, SHA256_DIGEST, TAG, type OciError } from '../../lib/oci-distribution';
 import { errorResponse, type PullResponse, type PullService } from '../../registry-proxy';
@@ -31,25 +32,31 @@ function tokenOf(header: string | undefined): string | undefined {
 }
 
 /**
- * Sends an answer. A streamed body (a blob) is piped straight into Node's response when the server
- * hands it over (`c.env.outgoing`, @hono/node-server): no web-stream bridge, no copy per chunk. The
- * pipeline destroys the body (the cached file's read, or the miss's client side) when the client goes
- * away, and cuts the connection when the body fails (a digest mismatch). Anything else, and every
- * answer of `app.request()` (no server), goes through a web Response.
+ * Sends an answer. A blob is written straight into Node's response when the server hands it over
+ * (`c.env.outgoing`, @hono/node-server): no web-stream bridge, no copy per chunk. A cached file is
+ * written through a few reused buffers (lib/file-range.ts), a miss's stream piped; either way the
+ * body (the file, or the miss's client side) is let go when the client goes away, and the connection
+ * is cut when the body fails (a digest mismatch). Anything else, and every answer of `app.request()`
+ * (no server), goes through a web Response.
  */
 function send(c: Context, answer: PullResponse): Response {
   const headers = { ...answer.headers, ...API_VERSION };
   const { body } = answer;
   if (c.req.method === 'HEAD' || body === undefined) {
     if (body instanceof Readable) body.destroy();
+    else if (body && !Buffer.isBuffer(body)) void body.handle.close();
     return new Response(null, { status: answer.status, headers });
   }
-  if (!(body instanceof Readable)) return new Response(new Uint8Array(body.buffer, body.byteOffset, body.length), { status: answer.status, headers });
+  if (Buffer.isBuffer(body)) return new Response(new Uint8Array(body.buffer, body.byteOffset, body.length), { status: answer.status, headers });
   const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
-  if (!outgoing) return new Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, { status: answer.status, headers });
+  if (!outgoing) {
+    const stream = body instanceof Readable ? body : body.handle.createReadStream({ start: body.start, end: body.end });
+    return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, { status: answer.status, headers });
+  }
   outgoing.writeHead(answer.status, headers);
-  // A failed or aborted transfer has already cut the connection; the cause (a mismatch) is logged where it is known.
-  pipeline(body, outgoing).catch(() => undefined);
+  // A failed or aborted transfer cuts the connection; the cause (a mismatch) is logged where it is known.
+  if (body instanceof Readable) pipeline(body, outgoing).catch(() => undefined);
+  else writeFileRange(body, outgoing).catch(() => outgoing.destroy());
   return RESPONSE_ALREADY_SENT;
 }
 
