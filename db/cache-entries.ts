@@ -1,6 +1,6 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
-import { cacheEntries, upstreams, virtualRegistries, virtualRegistryUpstreams } from './schema';
+import { cacheEntries, upstreams, virtualRegistries, virtualRegistryUpstreams, virtualRegistryVersions } from './schema';
 
 /**
  * The pull path's own reads and writes (issue #16): like the webhook inbox it is data plane, so it
@@ -24,7 +24,17 @@ export interface PullTarget {
   tenant: string;
   /** In position order. */
   upstreams: PullUpstream[];
+  /** The tenant's virtual-registry version this was read at (virtual_registry_versions; 0 before any change was counted). */
+  version: number;
+  /**
+   * Set on a resolution kept in memory, until a lookup has checked `version` in the same round trip
+   * as its read (`findCacheEntry`, `findCacheEntries`): then it throws StaleTarget if it moved.
+   */
+  unverified?: boolean;
 }
+
+/** The registry, its list or an upstream changed since the resolution in memory was read: read it again. */
+export class StaleTarget extends Error {}
 
 export type CacheEntry = typeof cacheEntries.$inferSelect;
 export type NewCacheEntry = Omit<typeof cacheEntries.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
@@ -35,6 +45,15 @@ export type NewCacheEntry = Omit<typeof cacheEntries.$inferInsert, 'id' | 'creat
  */
 function prepareReads(db: Db) {
   const tenant = sql.placeholder('tenant');
+  const anyUpstream = sql`${cacheEntries.upstreamId} = any(${sql.placeholder('upstreamIds')}::uuid[])`;
+  const samePath = eq(cacheEntries.relativePath, sql.placeholder('relativePath'));
+  const checked = (upstream: SQL) =>
+    db
+      .select({ version: virtualRegistryVersions.version, entry: cacheEntries })
+      .from(virtualRegistries)
+      .leftJoin(virtualRegistryVersions, eq(virtualRegistryVersions.tenantId, virtualRegistries.tenantId))
+      .leftJoin(cacheEntries, and(upstream, samePath))
+      .where(eq(virtualRegistries.id, sql.placeholder('registryId')));
   return {
     // The registry, left joined to its live upstreams, in position order.
     target: db
@@ -48,8 +67,10 @@ function prepareReads(db: Db) {
         credentialKind: upstreams.credentialKind,
         username: upstreams.username,
         sealedSecret: upstreams.sealedSecret,
+        version: virtualRegistryVersions.version,
       })
       .from(virtualRegistries)
+      .leftJoin(virtualRegistryVersions, eq(virtualRegistryVersions.tenantId, virtualRegistries.tenantId))
       .leftJoin(virtualRegistryUpstreams, eq(virtualRegistryUpstreams.registryId, virtualRegistries.id))
       .leftJoin(upstreams, and(eq(upstreams.id, virtualRegistryUpstreams.upstreamId), eq(upstreams.isArchived, false)))
       .where(and(eq(virtualRegistries.tenantId, tenant), eq(virtualRegistries.name, sql.placeholder('name')), eq(virtualRegistries.isArchived, false)))
@@ -65,8 +86,11 @@ function prepareReads(db: Db) {
     entries: db
       .select()
       .from(cacheEntries)
-      .where(and(sql`${cacheEntries.upstreamId} = any(${sql.placeholder('upstreamIds')}::uuid[])`, eq(cacheEntries.relativePath, sql.placeholder('relativePath'))))
+      .where(and(anyUpstream, samePath))
       .prepare('pull_cache_entries'),
+    // The same two, with the tenant's version read in the same statement: through the registry's row, one row even without entries.
+    entryChecked: checked(eq(cacheEntries.upstreamId, sql.placeholder('upstreamId'))).limit(1).prepare('pull_cache_entry_checked'),
+    entriesChecked: checked(anyUpstream).prepare('pull_cache_entries_checked'),
   };
 }
 const prepared = new WeakMap<Db, ReturnType<typeof prepareReads>>();
@@ -89,19 +113,32 @@ export async function findPullTarget(db: Db, tenant: string, name: string): Prom
     const credential = credentialKind === 'basic' ? { username, sealedSecret } : { username: null, sealedSecret: null };
     list.push({ id, name: upstreamName, url, position, cacheValidityHours, ...credential });
   }
-  return { registryId: rows[0]!.registryId, tenant, upstreams: list };
+  return { registryId: rows[0]!.registryId, tenant, upstreams: list, version: rows[0]!.version ?? 0 };
 }
 
-/** The entry of one upstream for one OCI path (a tag, a manifest digest or a blob). */
-export async function findCacheEntry(db: Db, upstreamId: string, relativePath: string): Promise<CacheEntry | null> {
-  const [row] = await readsOf(db).entry.execute({ upstreamId, relativePath });
+/** A checked read's rows: the entries, once the version they came with is the target's (else StaleTarget). */
+function verified(target: PullTarget, rows: { version: number | null; entry: CacheEntry | null }[]): CacheEntry[] {
+  // No row: the registry's row itself is gone.
+  if (rows.length === 0 || (rows[0]!.version ?? 0) !== target.version) throw new StaleTarget(`virtual registry ${target.registryId} changed`);
+  target.unverified = false;
+  return rows.flatMap((r) => (r.entry ? [r.entry] : []));
+}
+
+/** The entry of one of the target's upstreams for one OCI path (a tag, a manifest digest or a blob). */
+export async function findCacheEntry(db: Db, target: PullTarget, upstreamId: string, relativePath: string): Promise<CacheEntry | null> {
+  const reads = readsOf(db);
+  if (target.unverified) return verified(target, await reads.entryChecked.execute({ registryId: target.registryId, upstreamId, relativePath }))[0] ?? null;
+  const [row] = await reads.entry.execute({ upstreamId, relativePath });
   return row ?? null;
 }
 
-/** Entries of these upstreams for one path, any of them: content by digest is the same bytes whichever upstream gave it. */
-export async function findCacheEntries(db: Db, upstreamIds: string[], relativePath: string): Promise<CacheEntry[]> {
+/** Entries of the target's upstreams for one path, any of them: content by digest is the same bytes whichever upstream gave it. */
+export async function findCacheEntries(db: Db, target: PullTarget, relativePath: string): Promise<CacheEntry[]> {
+  const upstreamIds = target.upstreams.map((u) => u.id);
+  const reads = readsOf(db);
+  if (target.unverified) return verified(target, await reads.entriesChecked.execute({ registryId: target.registryId, upstreamIds, relativePath }));
   if (upstreamIds.length === 0) return [];
-  return readsOf(db).entries.execute({ upstreamIds, relativePath });
+  return reads.entries.execute({ upstreamIds, relativePath });
 }
 
 /** Records (or replaces) the entry for an upstream's path, once its object is in the store. */

@@ -41,7 +41,7 @@ export function createBlobPulls(deps: BlobDeps) {
   const flights = new Map<string, Promise<Flight>>();
 
   async function fromCache(target: PullTarget, name: string, digest: string, range: string | undefined, headOnly: boolean): Promise<PullResponse | null> {
-    for (const entry of await findCacheEntries(deps.db, target.upstreams.map((u) => u.id), blobPath(name, digest))) {
+    for (const entry of await findCacheEntries(deps.db, target, blobPath(name, digest))) {
       const head = await deps.store.head(entry.objectStorageKey);
       if (!head) continue;
       await noteCacheEntryUsed(deps.db, entry);

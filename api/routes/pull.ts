@@ -6,6 +6,7 @@ import { Hono, type Context } from 'hono';
 import { writeFileRange } from '../../lib/file-range';
 import type { Logger } from '../../lib/logger';
 import { ociError, REPOSITORY_NAME, SHA256_DIGEST, TAG, type OciError } from '../../lib/oci-distribution';
+import type { PullTarget } from '../../db/cache-entries';
 import { errorResponse, type PullResponse, type PullService } from '../../registry-proxy';
 import { SERVICE_NAME } from '../auth/actions';
 import type { AuthDeps } from '../auth/middleware';
@@ -112,25 +113,29 @@ export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logg
       if (await can(principal, 'projects.read', tenant)) return fail(c, ociError(403, 'DENIED', `${principal.username} may not models.read in tenant ${tenant}`));
       return fail(c, ociError(404, 'NAME_UNKNOWN', `no virtual registry "${registry}" in tenant ${tenant}`));
     }
-    const target = await deps.pull.findTarget(tenant, registry);
-    if (!target) return fail(c, ociError(404, 'NAME_UNKNOWN', `no virtual registry "${registry}" in tenant ${tenant}`));
+    const unknown = () => fail(c, ociError(404, 'NAME_UNKNOWN', `no virtual registry "${registry}" in tenant ${tenant}`));
 
     if (tagList) {
       const n = c.req.query('n');
       if (n !== undefined && !/^\d{1,9}$/.test(n)) return fail(c, ociError(400, 'PAGINATION_NUMBER_INVALID', `n must be a non-negative integer, got "${n}"`));
-      return send(c, await deps.pull.tags.list(target, name, { n: n === undefined ? undefined : Number(n), last: c.req.query('last'), self: path }));
+      const list = (target: PullTarget) => deps.pull.tags.list(target, name, { n: n === undefined ? undefined : Number(n), last: c.req.query('last'), self: path });
+      // A tag list looks nothing up in the cache, so nothing would check a kept resolution: read afresh.
+      const answer = await deps.pull.withTarget(tenant, registry, list, { fresh: true });
+      return answer ? send(c, answer) : unknown();
     }
     const reference = m[5]!;
     if (m[4] === 'blobs') {
       if (!SHA256_DIGEST.test(reference)) return fail(c, ociError(400, 'DIGEST_INVALID', `"${reference}" is not a sha256 digest (sha256:<64 lowercase hex>)`));
-      return send(c, await deps.pull.blobs.pull(target, name, reference, { range: c.req.header('range'), headOnly: c.req.method === 'HEAD' }));
+      const answer = await deps.pull.withTarget(tenant, registry, (target) => deps.pull.blobs.pull(target, name, reference, { range: c.req.header('range'), headOnly: c.req.method === 'HEAD' }));
+      return answer ? send(c, answer) : unknown();
     }
     if (reference.includes(':')) {
       if (!SHA256_DIGEST.test(reference)) return fail(c, ociError(400, 'DIGEST_INVALID', `"${reference}" is not a sha256 digest (sha256:<64 lowercase hex>)`));
     } else if (!TAG.test(reference)) {
       return fail(c, ociError(404, 'MANIFEST_UNKNOWN', `"${reference}" is neither a tag nor a digest, so no manifest has it`));
     }
-    return send(c, await deps.pull.manifests.pull(target, name, reference));
+    const answer = await deps.pull.withTarget(tenant, registry, (target) => deps.pull.manifests.pull(target, name, reference));
+    return answer ? send(c, answer) : unknown();
   });
   router.all('/v2/*', (c) => fail(c, ociError(405, 'UNSUPPORTED', `this registry is read-only: ${c.req.method} is not served`), { allow: 'GET, HEAD' }));
   return router;

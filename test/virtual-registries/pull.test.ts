@@ -197,6 +197,31 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
     expect(await digest()).toBe(inMirror.digest);
   });
 
+  it('keeps a resolution in memory per API process, and every process sees a reorder, a new list or a deletion at its next pull', async () => {
+    const repository = `acme/${uniqueName('moved')}`;
+    const inMirror = await pushModel(mirror.url, repository, '1.0.0');
+    const inGuarded = await pushModel(guarded.url, repository, '1.0.0', { auth: creds });
+    const a = await createUpstream(stack, tenant, { url: mirror.url });
+    const b = await createUpstream(stack, tenant, { url: guarded.url, credential: creds });
+    const registry = await createVirtualRegistry(stack, tenant, [a, b]);
+    // Two API processes' pull services, each with its own memory: the listening app, and another on the same database.
+    const other = stack.appWith({});
+    const path = `/v2/${tenant}/${registry}/${repository}/manifests/1.0.0`;
+    const pulls = () => Promise.all([fetch(`http://${host}${path}`, { headers: bearer(token) }), other.raw.request(path, { headers: bearer(token) })]);
+    const digests = async () => (await pulls()).map((r) => r.headers.get('docker-content-digest'));
+    expect(await digests()).toEqual([inMirror.digest, inMirror.digest]);
+    expect(await digests()).toEqual([inMirror.digest, inMirror.digest]); // the resolutions read just before serve
+    await setUpstreams(stack, tenant, registry, [b, a]);
+    expect(await digests()).toEqual([inGuarded.digest, inGuarded.digest]);
+    await setUpstreams(stack, tenant, registry, [a]);
+    expect(await digests()).toEqual([inMirror.digest, inMirror.digest]);
+    const deleted = await stack.app.request(`/api/v1/tenants/${tenant}/virtual-registries/${registry}`, { method: 'DELETE' });
+    expect(deleted.status).toBeLessThan(300);
+    const gone = await pulls();
+    expect(gone.map((r) => r.status)).toEqual([404, 404]);
+    for (const r of gone) expect((await readJson(r)).errors[0].code).toBe('NAME_UNKNOWN');
+  });
+
   it('says clearly when an upstream refuses its credential (check says authenticated: false, see virtual-registries.test.ts)', async () => {
     const repository = `acme/${uniqueName('locked')}`;
     await pushModel(guarded.url, repository, '1.0.0', { auth: creds });
