@@ -17,7 +17,7 @@ import { allowedMethodsOf } from './allowed-methods';
 import { withSecurity } from './auth/openapi';
 import { withCommonResponses } from './document';
 import { compileRoutes, ROUTE_POLICIES } from './auth/route-policies';
-import { createMetrics } from './metrics';
+import { answeredStatus, createMetrics } from './metrics';
 import type { MutationDeps } from './operations';
 import { createServices } from './services';
 import { createWebhookDispatcher } from './webhook-dispatcher';
@@ -88,7 +88,7 @@ export function createApp(deps: AppDeps) {
     const started = performance.now();
     await next();
     deps.logger.info(
-      { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: answeredStatus(c), ms: Math.round(performance.now() - started) },
       'request',
     );
   });

@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
+import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../db/client';
@@ -50,7 +51,7 @@ export function createMetrics(deps: { db: Db }) {
     try {
       await next();
     } finally {
-      const labels = { method: c.req.method, route: routeOf(c), status: String(c.res.status) };
+      const labels = { method: c.req.method, route: routeOf(c), status: String(answeredStatus(c)) };
       httpRequests.inc(labels);
       httpDuration.observe(labels, (performance.now() - started) / 1000);
     }
@@ -59,6 +60,16 @@ export function createMetrics(deps: { db: Db }) {
   return { registry, middleware, webhookDeliveries, dispatchFailures };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * The status the client was sent. A handler that wrote its answer straight into Node's response (a
+ * streamed blob, `RESPONSE_ALREADY_SENT`: the marker Response's status is 200 whatever was sent, e.g.
+ * a 206) is asked its real one.
+ */
+export function answeredStatus(c: Context): number {
+  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+  return outgoing?.headersSent && c.res.headers.has('x-hono-already-sent') ? outgoing.statusCode : c.res.status;
+}
 
 /**
  * The pattern of the route that answered; a middleware's answer (401, 415, 413) is counted under the

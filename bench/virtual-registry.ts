@@ -3,20 +3,22 @@
  * a cache miss (streamed from the upstream, teed into the cache) against GET of the same blob from
  * the upstream directly; a cache hit against reading the cached object's file from disk; manifests
  * by tag served from the cache against a bare Hono route answering the same bytes from memory.
- * Blobs are read by bench/vr-read.ts and manifests loaded by autocannon, each in a process of its own.
+ * The API runs as deployed (api/server.ts in a process of its own, its CPU time read from /proc);
+ * blobs are read by bench/vr-read.ts, manifests loaded by autocannon and the bare route served by
+ * bench/bare-process.ts, each in a process of its own too.
  *
  *   npx tsx bench/virtual-registry.ts [blobMiB=200] [manifestSeconds=10]
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
 import { pushBlob, putManifest } from '../test/harbor/oci-push';
 import { startOciRegistry } from '../test/servers/oci-registry';
+import { cpuMsOf } from './cpu';
 import { startBench } from './harness';
 
 const blobMiB = Number(process.argv[2] ?? 200);
@@ -26,7 +28,8 @@ const CONNECTIONS = 16;
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const run = promisify(execFile);
 
-const bench = await startBench({ worker: true });
+const bench = await startBench({ worker: true, apiProcess: true });
+const apiPid = bench.api!.pid;
 const upstream = await startOciRegistry();
 const tenant = 'bench';
 const api = `/api/v1/tenants/${tenant}`;
@@ -45,23 +48,23 @@ const blob = await pushBlob(upstream.url, repository, randomBytes(blobMiB * 1024
 const config = await pushBlob(upstream.url, repository, Buffer.from('{}'), 'application/vnd.cncf.model.config.v1+json');
 await putManifest(upstream.url, repository, '1.0.0', { schemaVersion: 2, mediaType: MANIFEST, config, layers: [blob] });
 
-const pullBase = `${bench.base}/v2/${tenant}/models/${repository}`;
+const pullBase = `${bench.api!.base}/v2/${tenant}/models/${repository}`;
 const direct = `${upstream.url}/v2/${repository}/blobs/${blob.digest}`;
 const through = `${pullBase}/blobs/${blob.digest}`;
 
 type Read = { bytes: number; seconds: number; digest: string; cache: string | null; cpuMs: number };
-/** One read by the reader process: MB/s, its CPU time, and this process's (the API's) CPU time meanwhile, ms per 100 MB. */
+/** One read by the reader process: MB/s, its CPU time, and the API process's CPU time meanwhile (/proc), ms per 100 MB. */
 async function read(source: string, expectCache?: string) {
-  const cpu = process.cpuUsage();
+  const cpu = cpuMsOf(apiPid);
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/vr-read.ts', source, bench.token]);
-  const used = process.cpuUsage(cpu);
+  const used = cpuMsOf(apiPid) - cpu;
   const r = JSON.parse(stdout) as Read;
   if (r.digest !== blob.digest || r.bytes !== blob.size) throw new Error(`${source}: read ${r.bytes} bytes hashing to ${r.digest}`);
   if (expectCache && r.cache !== expectCache) throw new Error(`${source}: x-cache ${r.cache}, expected ${expectCache}`);
   const per100MB = (ms: number) => round((ms * 1e8) / r.bytes, 0);
-  return { mbPerS: round(r.bytes / 1e6 / r.seconds), readerCpuMsPer100MB: per100MB(r.cpuMs), apiCpuMsPer100MB: per100MB((used.user + used.system) / 1000) };
+  return { mbPerS: round(r.bytes / 1e6 / r.seconds), readerCpuMsPer100MB: per100MB(r.cpuMs), apiCpuMsPer100MB: per100MB(used) };
 }
-type Run = Awaited<ReturnType<typeof read>>;
+type Run = Awaited<ReturnType<typeof read>> & { apiCpuMsPer100MBWithCommit?: number };
 /**
  * The blob's cache entry is committed once the stream has ended; a HEAD says when (hit). Its md5 is
  * computed from the stored file after that: waited for too, so that work never overlaps the next read.
@@ -90,35 +93,48 @@ async function pairs(a: () => Promise<Run>, b: () => Promise<Run>, between?: (i:
 
 // Other processes on the machine share its two cores: the load is recorded with the figures.
 const loadBefore = loadavg()[0]!;
+/**
+ * When each phase ran, on the monotonic clock in µs (what V8's CPU profiles time their samples by), so
+ * that a profile of the API process (BENCH_CPU_PROFILE) can be cut into the miss, hit and manifest phases.
+ */
+const phases: Record<string, [number, number]> = {};
+async function phase<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const start = Number(process.hrtime.bigint() / 1000n);
+  const result = await work();
+  phases[name] = [start, Number(process.hrtime.bigint() / 1000n)];
+  return result;
+}
 // Miss vs direct: every miss meets an empty cache (purged after each); the last miss stays cached for the hits.
 // The miss's side includes waiting for its commit (and md5), so that work never overlaps the direct read after it.
-const missRuns = await pairs(
+const missRuns = await phase('miss', () => pairs(
   async () => {
+    const cpu = cpuMsOf(apiPid);
     const r = await read(through, 'miss');
     await committed();
-    return r;
+    // The miss's whole cost to the API: the answer, then the md5 and sha1 of the stored file and the commit.
+    return { ...r, apiCpuMsPer100MBWithCommit: round(((cpuMsOf(apiPid) - cpu) * 1e8) / blob.size, 0) };
   },
   () => read(direct),
   async (i) => {
     if (i < REPETITIONS - 1) await must('DELETE', `${api}/virtual-registries/models/cache`);
   },
-);
+));
 const [entry] = await bench.database.sql<{ object_storage_key: string }[]>`select object_storage_key from modelregistry.cache_entries where digest = ${blob.digest}`;
 const file = join(bench.cacheDir, entry!.object_storage_key);
-const hitRuns = await pairs(() => read(through, 'hit'), () => read(file));
+const hitRuns = await phase('hit', () => pairs(() => read(through, 'hit'), () => read(file)));
 
-// Manifests by tag from the cache, and a bare route answering the same bytes from memory, in this process as the API is.
+// Manifests by tag from the cache, and a bare Hono route answering the same bytes from memory in a process of its own, as the API is.
 const manifestUrl = `${pullBase}/manifests/1.0.0`;
 const first = await fetch(manifestUrl, { headers: bench.headers });
-const manifest = Buffer.from(await first.arrayBuffer());
+const manifest = await first.text();
 const cached = await fetch(manifestUrl, { headers: bench.headers });
 if (cached.headers.get('x-cache') !== 'hit') throw new Error(`manifest not served from the cache: ${cached.headers.get('x-cache')}`);
-const headers = Object.fromEntries(['content-type', 'content-length', 'docker-content-digest'].map((h) => [h, cached.headers.get(h)!]));
 await cached.arrayBuffer();
-const bare = new Hono().get('/manifest', (c) => c.body(manifest, 200, headers));
-const bareServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
-  const s = serve({ fetch: bare.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-});
+const bodiesDir = mkdtempSync(join(tmpdir(), 'modelregistry-bench-vr-'));
+writeFileSync(join(bodiesDir, 'bodies.json'), JSON.stringify({ manifest }));
+const bareChild = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-process.ts', join(bodiesDir, 'bodies.json')], { stdio: ['ignore', 'pipe', 'inherit'] });
+process.once('exit', () => bareChild.kill('SIGKILL'));
+const bareUrl = `${(JSON.parse(await new Promise<string>((resolve) => createInterface({ input: bareChild.stdout }).once('line', resolve))) as { url: string }).url}/manifest`;
 
 type Cannon = { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
 async function load(url: string, seconds: number) {
@@ -128,24 +144,27 @@ async function load(url: string, seconds: number) {
   if (r.non2xx || r.errors) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
   return { per_second: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, requests: r.requests.total };
 }
-const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/manifest`;
 await load(manifestUrl, 2); // warm-up: JIT, the pool's connections, the token's verification path
 await load(bareUrl, 2);
-const manifests = await load(manifestUrl, manifestSeconds);
+const manifestCpu = cpuMsOf(apiPid);
+const manifests = await phase('manifests', () => load(manifestUrl, manifestSeconds));
+const manifestCpuMs = cpuMsOf(apiPid) - manifestCpu;
 const bareRoute = await load(bareUrl, manifestSeconds);
-bareServer.close();
+bareChild.kill('SIGTERM');
+rmSync(bodiesDir, { recursive: true, force: true });
 const loadAfter = loadavg()[0]!;
 
-/** Medians of the runs. The API's CPU is this whole process's over the read: near 0 when the API serves nothing (direct, disk). */
+/** Medians of the runs. The API's CPU is its process's over the read: near 0 when the API serves nothing (direct, disk). */
 const summary = (runs: Run[]) => ({
   median_mb_per_s: median(runs.map((r) => r.mbPerS)),
   runs_mb_per_s: runs.map((r) => r.mbPerS),
   reader_cpu_ms_per_100mb: median(runs.map((r) => r.readerCpuMsPer100MB)),
   api_cpu_ms_per_100mb: median(runs.map((r) => r.apiCpuMsPer100MB)),
+  ...(runs[0]!.apiCpuMsPer100MBWithCommit === undefined ? {} : { api_cpu_ms_per_100mb_with_commit: median(runs.map((r) => r.apiCpuMsPer100MBWithCommit!)) }),
 });
 const ratio = (runs: { a: Run[]; b: Run[] }) => round(median(runs.a.map((r) => r.mbPerS)) / median(runs.b.map((r) => r.mbPerS)), 2);
 const results = {
-  benchmark: `virtual registry pull path: a ${blobMiB} MiB blob (miss vs the upstream directly, hit vs the cached file on disk; sha256 of every byte read, in a reader process of its own, ${REPETITIONS} alternating pairs, medians), manifests by tag from the cache vs a bare Hono route (autocannon, ${CONNECTIONS} connections, ${manifestSeconds} s, its own process)`,
+  benchmark: `virtual registry pull path: a ${blobMiB} MiB blob (miss vs the upstream directly, hit vs the cached file on disk; sha256 of every byte read, in a reader process of its own, ${REPETITIONS} alternating pairs, medians), manifests by tag from the cache vs a bare Hono route (autocannon, ${CONNECTIONS} connections, ${manifestSeconds} s); api/server.ts, the reader, autocannon and the bare route each in a process of its own`,
   blob_mib: blobMiB,
   miss: summary(missRuns.a),
   upstream_direct: summary(missRuns.b),
@@ -153,11 +172,12 @@ const results = {
   hit: summary(hitRuns.a),
   disk: summary(hitRuns.b),
   ratio_hit_to_disk: ratio(hitRuns),
-  manifests_from_cache: manifests,
+  manifests_from_cache: { ...manifests, api_cpu_ms_per_request: round(manifestCpuMs / manifests.requests, 3) },
   bare_hono_route: bareRoute,
   ratio_manifests_to_bare: round(manifests.per_second / bareRoute.per_second, 2),
   goals: { ratio_miss_to_direct: 0.9, ratio_hit_to_disk: 0.8 },
   load_average_1m: { before: round(loadBefore, 2), after: round(loadAfter, 2) },
+  phases_monotonic_us: phases,
 };
 console.table({
   'miss / upstream direct (MB/s)': { figure: results.miss.median_mb_per_s, baseline: results.upstream_direct.median_mb_per_s, ratio: results.ratio_miss_to_direct, goal: '≥ 0.9' },

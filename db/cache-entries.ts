@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
-import { cacheEntries, upstreams, virtualRegistries, virtualRegistryUpstreams } from './schema';
+import { cacheEntries, upstreams, virtualRegistries, virtualRegistryUpstreams, virtualRegistryVersions } from './schema';
 
 /**
  * The pull path's own reads and writes (issue #16): like the webhook inbox it is data plane, so it
@@ -24,33 +24,88 @@ export interface PullTarget {
   tenant: string;
   /** In position order. */
   upstreams: PullUpstream[];
+  /** The tenant's virtual-registry version this was read at (virtual_registry_versions; 0 before any change was counted). */
+  version: number;
+  /**
+   * Set on a resolution kept in memory, until a lookup has checked `version` in the same round trip
+   * as its read (`findCacheEntry`, `findCacheEntries`): then it throws StaleTarget if it moved.
+   */
+  unverified?: boolean;
 }
+
+/** The registry, its list or an upstream changed since the resolution in memory was read: read it again. */
+export class StaleTarget extends Error {}
 
 export type CacheEntry = typeof cacheEntries.$inferSelect;
 export type NewCacheEntry = Omit<typeof cacheEntries.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
+
+/**
+ * The pull path's reads, built once per database handle: every manifest or blob GET runs them, and
+ * building a query (drizzle's SQL assembly) cost more of the API's CPU than PostgreSQL's answer.
+ */
+function prepareReads(db: Db) {
+  const tenant = sql.placeholder('tenant');
+  const anyUpstream = sql`${cacheEntries.upstreamId} = any(${sql.placeholder('upstreamIds')}::uuid[])`;
+  const samePath = eq(cacheEntries.relativePath, sql.placeholder('relativePath'));
+  const checked = (upstream: SQL) =>
+    db
+      .select({ version: virtualRegistryVersions.version, entry: cacheEntries })
+      .from(virtualRegistries)
+      .leftJoin(virtualRegistryVersions, eq(virtualRegistryVersions.tenantId, virtualRegistries.tenantId))
+      .leftJoin(cacheEntries, and(upstream, samePath))
+      .where(eq(virtualRegistries.id, sql.placeholder('registryId')));
+  return {
+    // The registry, left joined to its live upstreams, in position order.
+    target: db
+      .select({
+        registryId: virtualRegistries.id,
+        id: upstreams.id,
+        name: upstreams.name,
+        url: upstreams.url,
+        position: virtualRegistryUpstreams.position,
+        cacheValidityHours: upstreams.cacheValidityHours,
+        credentialKind: upstreams.credentialKind,
+        username: upstreams.username,
+        sealedSecret: upstreams.sealedSecret,
+        version: virtualRegistryVersions.version,
+      })
+      .from(virtualRegistries)
+      .leftJoin(virtualRegistryVersions, eq(virtualRegistryVersions.tenantId, virtualRegistries.tenantId))
+      .leftJoin(virtualRegistryUpstreams, eq(virtualRegistryUpstreams.registryId, virtualRegistries.id))
+      .leftJoin(upstreams, and(eq(upstreams.id, virtualRegistryUpstreams.upstreamId), eq(upstreams.isArchived, false)))
+      .where(and(eq(virtualRegistries.tenantId, tenant), eq(virtualRegistries.name, sql.placeholder('name')), eq(virtualRegistries.isArchived, false)))
+      .orderBy(asc(virtualRegistryUpstreams.position))
+      .prepare('pull_target'),
+    entry: db
+      .select()
+      .from(cacheEntries)
+      .where(and(eq(cacheEntries.upstreamId, sql.placeholder('upstreamId')), eq(cacheEntries.relativePath, sql.placeholder('relativePath'))))
+      .limit(1)
+      .prepare('pull_cache_entry'),
+    // `= any(array)`: one statement whatever the number of upstreams.
+    entries: db
+      .select()
+      .from(cacheEntries)
+      .where(and(anyUpstream, samePath))
+      .prepare('pull_cache_entries'),
+    // The same two, with the tenant's version read in the same statement: through the registry's row, one row even without entries.
+    entryChecked: checked(eq(cacheEntries.upstreamId, sql.placeholder('upstreamId'))).limit(1).prepare('pull_cache_entry_checked'),
+    entriesChecked: checked(anyUpstream).prepare('pull_cache_entries_checked'),
+  };
+}
+const prepared = new WeakMap<Db, ReturnType<typeof prepareReads>>();
+function readsOf(db: Db) {
+  let reads = prepared.get(db);
+  if (!reads) prepared.set(db, (reads = prepareReads(db)));
+  return reads;
+}
 
 /**
  * A live virtual registry of a tenant with its upstreams, or null: one round trip (the registry, left
  * joined to its live upstreams), as every pull asks it first.
  */
 export async function findPullTarget(db: Db, tenant: string, name: string): Promise<PullTarget | null> {
-  const rows = await db
-    .select({
-      registryId: virtualRegistries.id,
-      id: upstreams.id,
-      name: upstreams.name,
-      url: upstreams.url,
-      position: virtualRegistryUpstreams.position,
-      cacheValidityHours: upstreams.cacheValidityHours,
-      credentialKind: upstreams.credentialKind,
-      username: upstreams.username,
-      sealedSecret: upstreams.sealedSecret,
-    })
-    .from(virtualRegistries)
-    .leftJoin(virtualRegistryUpstreams, eq(virtualRegistryUpstreams.registryId, virtualRegistries.id))
-    .leftJoin(upstreams, and(eq(upstreams.id, virtualRegistryUpstreams.upstreamId), eq(upstreams.isArchived, false)))
-    .where(and(eq(virtualRegistries.tenantId, tenant), eq(virtualRegistries.name, name), eq(virtualRegistries.isArchived, false)))
-    .orderBy(asc(virtualRegistryUpstreams.position));
+  const rows = await readsOf(db).target.execute({ tenant, name });
   if (rows.length === 0) return null;
   const list: PullUpstream[] = [];
   for (const { credentialKind, id, name: upstreamName, url, position, cacheValidityHours, username, sealedSecret } of rows) {
@@ -58,19 +113,32 @@ export async function findPullTarget(db: Db, tenant: string, name: string): Prom
     const credential = credentialKind === 'basic' ? { username, sealedSecret } : { username: null, sealedSecret: null };
     list.push({ id, name: upstreamName, url, position, cacheValidityHours, ...credential });
   }
-  return { registryId: rows[0]!.registryId, tenant, upstreams: list };
+  return { registryId: rows[0]!.registryId, tenant, upstreams: list, version: rows[0]!.version ?? 0 };
 }
 
-/** The entry of one upstream for one OCI path (a tag, a manifest digest or a blob). */
-export async function findCacheEntry(db: Db, upstreamId: string, relativePath: string): Promise<CacheEntry | null> {
-  const [row] = await db.select().from(cacheEntries).where(and(eq(cacheEntries.upstreamId, upstreamId), eq(cacheEntries.relativePath, relativePath))).limit(1);
+/** A checked read's rows: the entries, once the version they came with is the target's (else StaleTarget). */
+function verified(target: PullTarget, rows: { version: number | null; entry: CacheEntry | null }[]): CacheEntry[] {
+  // No row: the registry's row itself is gone.
+  if (rows.length === 0 || (rows[0]!.version ?? 0) !== target.version) throw new StaleTarget(`virtual registry ${target.registryId} changed`);
+  target.unverified = false;
+  return rows.flatMap((r) => (r.entry ? [r.entry] : []));
+}
+
+/** The entry of one of the target's upstreams for one OCI path (a tag, a manifest digest or a blob). */
+export async function findCacheEntry(db: Db, target: PullTarget, upstreamId: string, relativePath: string): Promise<CacheEntry | null> {
+  const reads = readsOf(db);
+  if (target.unverified) return verified(target, await reads.entryChecked.execute({ registryId: target.registryId, upstreamId, relativePath }))[0] ?? null;
+  const [row] = await reads.entry.execute({ upstreamId, relativePath });
   return row ?? null;
 }
 
-/** Entries of these upstreams for one path, any of them: content by digest is the same bytes whichever upstream gave it. */
-export async function findCacheEntries(db: Db, upstreamIds: string[], relativePath: string): Promise<CacheEntry[]> {
+/** Entries of the target's upstreams for one path, any of them: content by digest is the same bytes whichever upstream gave it. */
+export async function findCacheEntries(db: Db, target: PullTarget, relativePath: string): Promise<CacheEntry[]> {
+  const upstreamIds = target.upstreams.map((u) => u.id);
+  const reads = readsOf(db);
+  if (target.unverified) return verified(target, await reads.entriesChecked.execute({ registryId: target.registryId, upstreamIds, relativePath }));
   if (upstreamIds.length === 0) return [];
-  return db.select().from(cacheEntries).where(and(inArray(cacheEntries.upstreamId, upstreamIds), eq(cacheEntries.relativePath, relativePath)));
+  return reads.entries.execute({ upstreamIds, relativePath });
 }
 
 /** Records (or replaces) the entry for an upstream's path, once its object is in the store. */
@@ -101,12 +169,4 @@ export async function noteCacheEntryUsed(db: Db, entry: Pick<CacheEntry, 'upstre
     .update(cacheEntries)
     .set({ updatedAt: sql`now()` })
     .where(and(eq(cacheEntries.upstreamId, entry.upstreamId), eq(cacheEntries.relativePath, entry.relativePath), sql`${cacheEntries.updatedAt} < now() - interval '1 hour'`));
-}
-
-/** A blob's md5, computed from its stored object after the entry was committed; an entry that has one keeps it. */
-export async function setCacheEntryMd5(db: Db, upstreamId: string, relativePath: string, md5: Buffer): Promise<void> {
-  await db
-    .update(cacheEntries)
-    .set({ fileMd5: md5 })
-    .where(and(eq(cacheEntries.upstreamId, upstreamId), eq(cacheEntries.relativePath, relativePath), isNull(cacheEntries.fileMd5)));
 }

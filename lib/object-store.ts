@@ -1,4 +1,11 @@
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+
+/** An object held in a local file, opened: its reader closes `handle`. */
+export interface OpenedFile {
+  handle: FileHandle;
+  size: number;
+}
 
 /**
  * Where a virtual registry's cache keeps its files (issue #16): the local filesystem by default, any
@@ -16,6 +23,12 @@ export interface ObjectStore {
   put(key: string, body: Readable, size?: number): Promise<void>;
   /** The object, or the bytes `start`…`end` (inclusive) of it; null when there is none. */
   get(key: string, range?: { start: number; end: number }): Promise<{ body: Readable; size: number } | null>;
+  /**
+   * Filesystem stores only: the object's file, opened (null when there is none), so that a sender can
+   * read it into buffers it reuses; a stream allocates a new buffer per chunk, and on a multi-GB blob
+   * collecting those is most of the serving process's CPU.
+   */
+  open?(key: string): Promise<OpenedFile | null>;
   /** The object's size, or null when there is none. */
   head(key: string): Promise<{ size: number } | null>;
   /** Removes the object; a missing one is not an error. */

@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
+import type { FileRange } from '../lib/file-range';
 import { ociError, ociErrorBody, type OciError, type OciErrorCode } from '../lib/oci-distribution';
 import type { PullUpstream } from '../db/cache-entries';
 
-/** An answer of the pull endpoint, for the API to send as it is. */
+/** An answer of the pull endpoint, for the API to send as it is: a body in memory, a stream, or a range of a cached file (its sender closes it). */
 export interface PullResponse {
   status: number;
   headers: Record<string, string>;
-  body?: Buffer | Readable;
+  body?: Buffer | Readable | FileRange;
 }
 
 /** `X-Cache`: from the cache (valid, or re-checked unchanged), fetched now, or from the cache because every upstream failed. */

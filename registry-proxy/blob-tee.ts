@@ -4,7 +4,6 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 /** What was computed while the bytes went by. */
 export interface StreamedFile {
   size: number;
-  sha1: Buffer;
   sha256: string;
 }
 
@@ -31,8 +30,8 @@ const BUFFER = 4 * BATCH;
 /**
  * One upstream read, two consumers: `client` (the puller's answer) and `store` (the cache's `put`).
  * The source is read only as fast as the slower live consumer takes it (each holds at most ~5 MiB),
- * so memory stays bounded whatever the size. sha1 and sha256 are computed on the way (md5, more CPU
- * per byte than both together, is computed from the stored file after the answer: blob-md5.ts); the
+ * so memory stays bounded whatever the size. Only sha256 is computed on the way (md5 and sha1 are
+ * computed from the stored file before the entry is committed, off the client's path: blob-digests.ts); the
  * last batch is held back from the client until the sha256 matches `expectedSha256`, so a corrupted
  * blob never reaches a client whole: on a mismatch both consumers are destroyed (the store's put
  * leaves nothing, the client's connection is cut). A client that goes away leaves the store copy
@@ -45,7 +44,7 @@ export function teeVerified(source: Readable, expectedSha256: string) {
   // source once the loop has left it (an undici body destroyed before its end errors).
   for (const stream of [client, store, source]) stream.on('error', () => undefined);
   const done = (async (): Promise<StreamedFile> => {
-    const hashes = { sha1: createHash('sha1'), sha256: createHash('sha256') };
+    const hash = createHash('sha256');
     let size = 0;
     let held: Buffer | null = null;
     let batch: Buffer[] = [];
@@ -63,18 +62,18 @@ export function teeVerified(source: Readable, expectedSha256: string) {
     };
     try {
       for await (const chunk of source as AsyncIterable<Buffer>) {
-        for (const h of Object.values(hashes)) h.update(chunk);
+        hash.update(chunk);
         size += chunk.length;
         batch.push(chunk);
         batched += chunk.length;
         if (batched >= BATCH) await forward();
       }
       if (batched > 0) await forward();
-      const sha256 = `sha256:${hashes.sha256.digest('hex')}`;
+      const sha256 = `sha256:${hash.digest('hex')}`;
       if (sha256 !== expectedSha256) throw new DigestMismatch(`the upstream's bytes hash to ${sha256}, not ${expectedSha256}`);
       if (!client.destroyed) client.end(held ?? undefined);
       store.end();
-      return { size, sha1: hashes.sha1.digest(), sha256 };
+      return { size, sha256 };
     } catch (err) {
       source.destroy();
       client.destroy(err as Error);

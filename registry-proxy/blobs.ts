@@ -6,7 +6,7 @@ import type { Logger } from '../lib/logger';
 import { blobPath, CACHE_ENTRY_STATUS, ociError } from '../lib/oci-distribution';
 import type { ObjectStore } from '../lib/object-store';
 import { cacheHeaders, errorResponse, failureOf, notFoundOrFailed, type PullResponse, type UpstreamFailure } from './answers';
-import { recordBlobMd5 } from './blob-md5';
+import { storedBlobDigests } from './blob-digests';
 import { teeVerified } from './blob-tee';
 import { UpstreamUnreachable, type UpstreamClient } from './upstream-client';
 
@@ -41,7 +41,7 @@ export function createBlobPulls(deps: BlobDeps) {
   const flights = new Map<string, Promise<Flight>>();
 
   async function fromCache(target: PullTarget, name: string, digest: string, range: string | undefined, headOnly: boolean): Promise<PullResponse | null> {
-    for (const entry of await findCacheEntries(deps.db, target.upstreams.map((u) => u.id), blobPath(name, digest))) {
+    for (const entry of await findCacheEntries(deps.db, target, blobPath(name, digest))) {
       const head = await deps.store.head(entry.objectStorageKey);
       if (!head) continue;
       await noteCacheEntryUsed(deps.db, entry);
@@ -49,11 +49,13 @@ export function createBlobPulls(deps: BlobDeps) {
       const wanted = range === undefined ? undefined : parseRange(range, head.size);
       if (wanted === null) return { status: 416, headers: { ...base, 'content-range': `bytes */${head.size}`, 'content-length': '0' } };
       if (headOnly) return { status: 200, headers: { ...base, 'content-length': String(head.size) } };
-      const object = await deps.store.get(entry.objectStorageKey, wanted);
+      // A local file is handed over opened, for the sender to write with buffers it reuses; any other store's object streams.
+      const object = deps.store.open ? await deps.store.open(entry.objectStorageKey) : await deps.store.get(entry.objectStorageKey, wanted);
       if (!object) continue;
-      const length = wanted ? wanted.end - wanted.start + 1 : object.size;
-      const ranged: Record<string, string> = wanted ? { 'content-range': `bytes ${wanted.start}-${wanted.end}/${object.size}` } : {};
-      return { status: wanted ? 206 : 200, headers: { ...base, ...ranged, 'content-length': String(length) }, body: object.body };
+      const [start, end] = wanted ? [wanted.start, wanted.end] : [0, object.size - 1];
+      const ranged: Record<string, string> = wanted ? { 'content-range': `bytes ${start}-${end}/${object.size}` } : {};
+      const body = 'handle' in object ? { handle: object.handle, size: object.size, start, end } : object.body;
+      return { status: wanted ? 206 : 200, headers: { ...base, ...ranged, 'content-length': String(end - start + 1) }, body };
     }
     return null;
   }
@@ -100,6 +102,8 @@ export function createBlobPulls(deps: BlobDeps) {
       }
       try {
         await put;
+        const digests = await storedBlobDigests(deps.store, objectStorageKey);
+        if (!digests) throw new Error('the stored object is gone');
         await upsertCacheEntry(deps.db, {
           upstreamId: u.id,
           registryId: target.registryId,
@@ -111,7 +115,8 @@ export function createBlobPulls(deps: BlobDeps) {
           objectStorageKey,
           upstreamEtag: res.header('etag'),
           contentType: res.header('content-type'),
-          fileSha1: file.sha1,
+          fileMd5: digests.md5,
+          fileSha1: digests.sha1,
           upstreamCheckedAt: new Date().toISOString(),
         });
       } catch (err) {
@@ -121,9 +126,6 @@ export function createBlobPulls(deps: BlobDeps) {
         return;
       }
       settle('committed');
-      await recordBlobMd5(deps.db, deps.store, { upstreamId: u.id, relativePath, objectStorageKey }).catch((err: unknown) =>
-        deps.logger.warn({ upstream: u.name, name, digest, err: (err as Error).message }, 'md5 of a cached blob not recorded'),
-      );
     })();
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'docker-content-digest': digest, ...cacheHeaders('miss') };
     if (declared) headers['content-length'] = declared;

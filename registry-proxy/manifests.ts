@@ -98,7 +98,7 @@ export function createManifestPulls(deps: ManifestDeps) {
       const path = manifestPath(name, reference);
       const byDigest = SHA256_DIGEST.test(reference);
       if (byDigest) {
-        for (const entry of await findCacheEntries(deps.db, target.upstreams.map((u) => u.id), path)) {
+        for (const entry of await findCacheEntries(deps.db, target, path)) {
           const cached = await fromCache(entry, 'hit');
           if (cached) return cached;
         }
@@ -107,7 +107,7 @@ export function createManifestPulls(deps: ManifestDeps) {
       const stale: CacheEntry[] = [];
       for (const u of target.upstreams) {
         try {
-          const entry = byDigest ? null : await findCacheEntry(deps.db, u.id, path);
+          const entry = byDigest ? null : await findCacheEntry(deps.db, target, u.id, path);
           if (entry && isFresh(entry, u)) {
             const cached = await fromCache(entry, 'hit');
             if (cached) return cached;
@@ -140,7 +140,7 @@ export function createManifestPulls(deps: ManifestDeps) {
         } catch (err) {
           if (!(err instanceof UpstreamUnreachable)) throw err;
           failures.push({ upstream: u.name, status: null, reason: `is not reachable (${err.message.replace(/^.*: /, '')})` });
-          const entry = byDigest ? null : await findCacheEntry(deps.db, u.id, path);
+          const entry = byDigest ? null : await findCacheEntry(deps.db, target, u.id, path);
           if (entry) stale.push(entry);
         }
       }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, opendir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -50,6 +50,21 @@ export function createFsObjectStore(root: string): ObjectStore {
       // No bigger than the object: each read allocates its whole buffer, and a manifest is a few KiB.
       const highWaterMark = Math.max(1, Math.min(READ_CHUNK, range ? range.end - range.start + 1 : size));
       return { body: createReadStream(file, { highWaterMark, ...(range ? { start: range.start, end: range.end } : {}) }) as Readable, size };
+    },
+    async open(key) {
+      let handle;
+      try {
+        handle = await open(path(key), 'r');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw err;
+      }
+      try {
+        return { handle, size: (await handle.stat()).size };
+      } catch (err) {
+        await handle.close();
+        throw err;
+      }
     },
     async head(key) {
       const size = await sizeOf(path(key));

@@ -3,8 +3,10 @@ import { pipeline } from 'node:stream/promises';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
+import { writeFileRange } from '../../lib/file-range';
 import type { Logger } from '../../lib/logger';
 import { ociError, REPOSITORY_NAME, SHA256_DIGEST, TAG, type OciError } from '../../lib/oci-distribution';
+import type { PullTarget } from '../../db/cache-entries';
 import { errorResponse, type PullResponse, type PullService } from '../../registry-proxy';
 import { SERVICE_NAME } from '../auth/actions';
 import type { AuthDeps } from '../auth/middleware';
@@ -31,25 +33,31 @@ function tokenOf(header: string | undefined): string | undefined {
 }
 
 /**
- * Sends an answer. A streamed body (a blob) is piped straight into Node's response when the server
- * hands it over (`c.env.outgoing`, @hono/node-server): no web-stream bridge, no copy per chunk. The
- * pipeline destroys the body (the cached file's read, or the miss's client side) when the client goes
- * away, and cuts the connection when the body fails (a digest mismatch). Anything else, and every
- * answer of `app.request()` (no server), goes through a web Response.
+ * Sends an answer. A blob is written straight into Node's response when the server hands it over
+ * (`c.env.outgoing`, @hono/node-server): no web-stream bridge, no copy per chunk. A cached file is
+ * written through a few reused buffers (lib/file-range.ts), a miss's stream piped; either way the
+ * body (the file, or the miss's client side) is let go when the client goes away, and the connection
+ * is cut when the body fails (a digest mismatch). Anything else, and every answer of `app.request()`
+ * (no server), goes through a web Response.
  */
 function send(c: Context, answer: PullResponse): Response {
   const headers = { ...answer.headers, ...API_VERSION };
   const { body } = answer;
   if (c.req.method === 'HEAD' || body === undefined) {
     if (body instanceof Readable) body.destroy();
+    else if (body && !Buffer.isBuffer(body)) void body.handle.close();
     return new Response(null, { status: answer.status, headers });
   }
-  if (!(body instanceof Readable)) return new Response(new Uint8Array(body.buffer, body.byteOffset, body.length), { status: answer.status, headers });
+  if (Buffer.isBuffer(body)) return new Response(new Uint8Array(body.buffer, body.byteOffset, body.length), { status: answer.status, headers });
   const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
-  if (!outgoing) return new Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, { status: answer.status, headers });
+  if (!outgoing) {
+    const stream = body instanceof Readable ? body : body.handle.createReadStream({ start: body.start, end: body.end });
+    return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, { status: answer.status, headers });
+  }
   outgoing.writeHead(answer.status, headers);
-  // A failed or aborted transfer has already cut the connection; the cause (a mismatch) is logged where it is known.
-  pipeline(body, outgoing).catch(() => undefined);
+  // A failed or aborted transfer cuts the connection; the cause (a mismatch) is logged where it is known.
+  if (body instanceof Readable) pipeline(body, outgoing).catch(() => undefined);
+  else writeFileRange(body, outgoing).catch(() => outgoing.destroy());
   return RESPONSE_ALREADY_SENT;
 }
 
@@ -86,10 +94,8 @@ export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logg
     deps.auth.pdp.decide({ subject: p, action, resource: { service: SERVICE_NAME, tenant } });
 
   router.all('/v2', (c) => c.redirect('/v2/', 301));
-  router.all('/v2/*', async (c) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      return fail(c, ociError(405, 'UNSUPPORTED', `this registry is read-only: ${c.req.method} is not served`), { allow: 'GET, HEAD' });
-    }
+  // GET (Hono serves a HEAD by the GET route): a route of its own method, so that metrics count it under `/v2/*`.
+  router.get('/v2/*', async (c) => {
     const principal = await authenticate(c);
     if (principal instanceof Response) return principal;
     const path = c.req.path;
@@ -107,25 +113,30 @@ export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logg
       if (await can(principal, 'projects.read', tenant)) return fail(c, ociError(403, 'DENIED', `${principal.username} may not models.read in tenant ${tenant}`));
       return fail(c, ociError(404, 'NAME_UNKNOWN', `no virtual registry "${registry}" in tenant ${tenant}`));
     }
-    const target = await deps.pull.findTarget(tenant, registry);
-    if (!target) return fail(c, ociError(404, 'NAME_UNKNOWN', `no virtual registry "${registry}" in tenant ${tenant}`));
+    const unknown = () => fail(c, ociError(404, 'NAME_UNKNOWN', `no virtual registry "${registry}" in tenant ${tenant}`));
 
     if (tagList) {
       const n = c.req.query('n');
       if (n !== undefined && !/^\d{1,9}$/.test(n)) return fail(c, ociError(400, 'PAGINATION_NUMBER_INVALID', `n must be a non-negative integer, got "${n}"`));
-      return send(c, await deps.pull.tags.list(target, name, { n: n === undefined ? undefined : Number(n), last: c.req.query('last'), self: path }));
+      const list = (target: PullTarget) => deps.pull.tags.list(target, name, { n: n === undefined ? undefined : Number(n), last: c.req.query('last'), self: path });
+      // A tag list looks nothing up in the cache, so nothing would check a kept resolution: read afresh.
+      const answer = await deps.pull.withTarget(tenant, registry, list, { fresh: true });
+      return answer ? send(c, answer) : unknown();
     }
     const reference = m[5]!;
     if (m[4] === 'blobs') {
       if (!SHA256_DIGEST.test(reference)) return fail(c, ociError(400, 'DIGEST_INVALID', `"${reference}" is not a sha256 digest (sha256:<64 lowercase hex>)`));
-      return send(c, await deps.pull.blobs.pull(target, name, reference, { range: c.req.header('range'), headOnly: c.req.method === 'HEAD' }));
+      const answer = await deps.pull.withTarget(tenant, registry, (target) => deps.pull.blobs.pull(target, name, reference, { range: c.req.header('range'), headOnly: c.req.method === 'HEAD' }));
+      return answer ? send(c, answer) : unknown();
     }
     if (reference.includes(':')) {
       if (!SHA256_DIGEST.test(reference)) return fail(c, ociError(400, 'DIGEST_INVALID', `"${reference}" is not a sha256 digest (sha256:<64 lowercase hex>)`));
     } else if (!TAG.test(reference)) {
       return fail(c, ociError(404, 'MANIFEST_UNKNOWN', `"${reference}" is neither a tag nor a digest, so no manifest has it`));
     }
-    return send(c, await deps.pull.manifests.pull(target, name, reference));
+    const answer = await deps.pull.withTarget(tenant, registry, (target) => deps.pull.manifests.pull(target, name, reference));
+    return answer ? send(c, answer) : unknown();
   });
+  router.all('/v2/*', (c) => fail(c, ociError(405, 'UNSUPPORTED', `this registry is read-only: ${c.req.method} is not served`), { allow: 'GET, HEAD' }));
   return router;
 }

@@ -70,6 +70,18 @@ export const virtualRegistryUpstreams = modelregistry.table(
   ],
 );
 
+/**
+ * A tenant's virtual-registry configuration version: triggers (migration 0013) bump it in the same
+ * transaction as any change to the tenant's virtual registries, their upstream lists or its upstreams.
+ * The pull path keeps each registry's resolution (its upstreams in order) in memory and reads this
+ * number in the same round trip as its first cache lookup: a change is seen by the next pull in every
+ * API process, never a stale order.
+ */
+export const virtualRegistryVersions = modelregistry.table('virtual_registry_versions', {
+  tenantId: varchar('tenant_id').primaryKey(),
+  version: bigint('version', { mode: 'number' }).notNull().default(0),
+});
+
 /** Number of hash partitions of `cache_entries`; fixed: changing it means re-partitioning the table. */
 export const CACHE_ENTRY_PARTITIONS = 8;
 

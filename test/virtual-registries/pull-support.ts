@@ -94,3 +94,11 @@ export async function ageCacheEntries(stack: TestStack, tenant: string, upstream
     update modelregistry.cache_entries e set upstream_checked_at = now() - make_interval(hours => ${hours})
     from modelregistry.upstreams u where u.id = e.upstream_id and u.tenant_id = ${tenant} and u.name = ${upstream} and not u.is_archived`;
 }
+
+/** How many `GET /v2/*` answers of `status` the API's `/metrics` has counted (`modelregistry_http_requests_total`). */
+export async function pullAnswersCounted(apiUrl: string, status: number): Promise<number> {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  const labels = ['method="GET"', 'route="/v2/*"', `status="${status}"`];
+  const line = text.split('\n').find((l) => l.startsWith('modelregistry_http_requests_total{') && labels.every((label) => l.includes(label)));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}

@@ -10,7 +10,7 @@ import { eventually } from '../support/eventually';
 import { readJson } from '../support/http';
 import { uniqueName, type TestStack } from '../support/stack';
 import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
-import { ageCacheEntries, cacheEntriesOf, createUpstream, createVirtualRegistry, ensureTool, runTool, setUpstreams, sha256, startCountingProxy } from './pull-support';
+import { ageCacheEntries, cacheEntriesOf, createUpstream, createVirtualRegistry, ensureTool, pullAnswersCounted, runTool, setUpstreams, sha256, startCountingProxy } from './pull-support';
 
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -110,9 +110,8 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
       const weights = byPath.get(`v2/${repository}/blobs/${model.layers[0]!.digest}`)!;
       const data = model.files['model.safetensors'];
       expect(weights).toMatchObject({ digest: model.layers[0]!.digest, size: String(data.length), object_storage_key: `${tenant}/${upstreamId}/blobs/sha256/${model.layers[0]!.digest.slice(7)}` });
-      // md5 is computed from the stored file after the answer: recorded soon after the pull.
-      const md5 = await eventually('the md5 of the weights', async () => (await cacheEntriesOf(stack, tenant, second)).find((e) => e.relative_path === weights.relative_path)?.file_md5);
-      expect(md5.toString('hex')).toBe(createHash('md5').update(data).digest('hex'));
+      // md5 and sha1 are computed from the stored file before the entry is committed: every entry has both.
+      expect(weights.file_md5!.toString('hex')).toBe(createHash('md5').update(data).digest('hex'));
       expect(weights.file_sha1.toString('hex')).toBe(createHash('sha1').update(data).digest('hex'));
       expect(weights.upstream_etag).toBe(`"${model.layers[0]!.digest}"`);
       expect(readFileSync(join(stack.cacheDir, weights.object_storage_key)).equals(data)).toBe(true);
@@ -198,6 +197,31 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
     expect(await digest()).toBe(inMirror.digest);
   });
 
+  it('keeps a resolution in memory per API process, and every process sees a reorder, a new list or a deletion at its next pull', async () => {
+    const repository = `acme/${uniqueName('moved')}`;
+    const inMirror = await pushModel(mirror.url, repository, '1.0.0');
+    const inGuarded = await pushModel(guarded.url, repository, '1.0.0', { auth: creds });
+    const a = await createUpstream(stack, tenant, { url: mirror.url });
+    const b = await createUpstream(stack, tenant, { url: guarded.url, credential: creds });
+    const registry = await createVirtualRegistry(stack, tenant, [a, b]);
+    // Two API processes' pull services, each with its own memory: the listening app, and another on the same database.
+    const other = stack.appWith({});
+    const path = `/v2/${tenant}/${registry}/${repository}/manifests/1.0.0`;
+    const pulls = () => Promise.all([fetch(`http://${host}${path}`, { headers: bearer(token) }), other.raw.request(path, { headers: bearer(token) })]);
+    const digests = async () => (await pulls()).map((r) => r.headers.get('docker-content-digest'));
+    expect(await digests()).toEqual([inMirror.digest, inMirror.digest]);
+    expect(await digests()).toEqual([inMirror.digest, inMirror.digest]); // the resolutions read just before serve
+    await setUpstreams(stack, tenant, registry, [b, a]);
+    expect(await digests()).toEqual([inGuarded.digest, inGuarded.digest]);
+    await setUpstreams(stack, tenant, registry, [a]);
+    expect(await digests()).toEqual([inMirror.digest, inMirror.digest]);
+    const deleted = await stack.app.request(`/api/v1/tenants/${tenant}/virtual-registries/${registry}`, { method: 'DELETE' });
+    expect(deleted.status).toBeLessThan(300);
+    const gone = await pulls();
+    expect(gone.map((r) => r.status)).toEqual([404, 404]);
+    for (const r of gone) expect((await readJson(r)).errors[0].code).toBe('NAME_UNKNOWN');
+  });
+
   it('says clearly when an upstream refuses its credential (check says authenticated: false, see virtual-registries.test.ts)', async () => {
     const repository = `acme/${uniqueName('locked')}`;
     await pushModel(guarded.url, repository, '1.0.0', { auth: creds });
@@ -270,12 +294,14 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
     expect(await readJson(await v2(`${base}/tags/list`))).toEqual({ name: repository, tags: ['1.0.0', '1.1.0', '2.0.0'] });
   });
 
-  it('serves byte ranges of a cached blob (206) and HEADs with size and digest', async () => {
+  it('serves byte ranges of a cached blob (206) and HEADs with size and digest; metrics count each answer with its real status', async () => {
     const repository = `acme/${uniqueName('ranged')}`;
     const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
     const blob = await pushBlob(mirror.url, repository, data, 'application/octet-stream');
     const registry = await createVirtualRegistry(stack, tenant, [await createUpstream(stack, tenant, { url: mirror.url })]);
     const path = `${tenant}/${registry}/${repository}/blobs/${blob.digest}`;
+    const counted = async () => Object.fromEntries(await Promise.all([200, 206, 416].map(async (s) => [s, await pullAnswersCounted(stack.apiUrl!, s)] as const)));
+    const before = await counted();
     const head = await v2(path, bearer(token), 'HEAD');
     expect([head.status, head.headers.get('content-length'), head.headers.get('docker-content-digest')]).toEqual([200, '1000', blob.digest]);
     // A ranged miss fetches the whole blob into the cache, then answers the range.
@@ -288,6 +314,9 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
     const beyond = await v2(path, { ...bearer(token), range: 'bytes=5000-' });
     expect([beyond.status, beyond.headers.get('content-range')]).toEqual([416, 'bytes */1000']);
     expect(existsSync(join(stack.cacheDir, tenant))).toBe(true);
+    // The ranges were streamed straight into Node's response: counted as the 206s they were, not as 200s.
+    const after = await counted();
+    expect({ 200: after[200]! - before[200]!, 206: after[206]! - before[206]!, 416: after[416]! - before[416]! }).toEqual({ 200: 0, 206: 2, 416: 1 });
   });
 
   it('notes a served entry as used (what the maintenance Schedule expires by), at most once an hour', async () => {
