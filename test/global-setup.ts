@@ -30,7 +30,7 @@ declare module 'vitest' {
  * is bundled once here (webpack, seconds of CPU) instead of by every worker a test file starts.
  */
 export default async function setup(project: TestProject) {
-  const [postgres, kafka, keycloak, temporal, bundle] = await Promise.all([
+  const [pg, kf, kc, tp, bd] = await Promise.allSettled([
     startPostgres(),
     startKafka(),
     startKeycloak(),
@@ -39,6 +39,13 @@ export default async function setup(project: TestProject) {
     }),
     bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
   ]);
+  if (pg.status === 'rejected' || kf.status === 'rejected' || kc.status === 'rejected' || tp.status === 'rejected' || bd.status === 'rejected') {
+    // One server failed to start (a port taken, say): the others must not outlive the run (PostgreSQL is daemonised).
+    const ok = <T>(s: PromiseSettledResult<T>) => (s.status === 'fulfilled' ? s.value : undefined);
+    await Promise.allSettled([ok(tp)?.teardown(), ok(kf)?.stop(), ok(kc)?.stop(), ok(pg)?.stop()]);
+    throw [pg, kf, kc, tp, bd].find((s) => s.status === 'rejected')!.reason;
+  }
+  const [postgres, kafka, keycloak, temporal, bundle] = [pg.value, kf.value, kc.value, tp.value, bd.value];
   // A file per run: a path is all `provide` needs to carry, and runs in other worktrees never share it.
   const bundleDir = fileURLToPath(new URL('../test-output/', import.meta.url));
   const bundlePath = `${bundleDir}workflow-bundle-${process.pid}.js`;
