@@ -16,7 +16,7 @@ if (!config.databaseUrl) {
   process.exit(2);
 }
 const database = connect(config.databaseUrl);
-const connection = await Connection.connect({ address: config.temporalAddress });
+const connection = await Connection.connect(config.temporal);
 const client = new Client({ connection, namespace: config.temporalNamespace });
 if (!config.secretsKey) {
   logger.fatal('SECRETS_KEY is not set (32 random bytes, base64: openssl rand -base64 32)');

@@ -13,6 +13,7 @@ import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { activityDepsFromConfig } from '../composition/activity-deps';
 import { harborConfigFromEnv, loadConfig } from '../lib/config';
+import { describeTemporalConnection } from '../lib/temporal-connection';
 import { startLocalIssuer } from './local-issuer';
 import { logger } from '../composition/logger';
 import { ensureSchedules } from '../composition/schedules';
@@ -117,8 +118,8 @@ if (keycloakStart) {
 }
 // The in-process worker's Temporal SDK metrics, on a port of their own (the API's are on /metrics).
 installWorkerMetrics({ ...config.workerMetrics, port: config.workerMetrics.port ?? 9464 });
-const nativeConnection = await retry('Temporal', () => NativeConnection.connect({ address: config.temporalAddress }));
-const connection = await Connection.connect({ address: config.temporalAddress });
+const nativeConnection = await retry('Temporal', () => NativeConnection.connect(config.temporal));
+const connection = await Connection.connect(config.temporal);
 const client = new Client({ connection, namespace: config.temporalNamespace });
 const deps = activityDepsFromConfig(config, database.db, logger, client);
 await ensureSchedules(client, config.taskQueue, {
@@ -164,7 +165,7 @@ process.stdout.write(
     `  OpenAPI          ${base}/openapi.json`,
     `  gRPC             ${grpc.address} (h2c; reflection: grpcurl -plaintext ${grpc.address} list)`,
     `  Temporal Web UI  ${process.env.TEMPORAL_UI_URL ?? '(external Temporal: see its own UI)'}`,
-    `  Temporal         ${config.temporalAddress}`,
+    `  Temporal         ${describeTemporalConnection(config.temporal)}`,
     `  Metrics          ${base}/metrics (API), http://${config.workerMetrics.host}:${config.workerMetrics.port ?? 9464}/metrics (worker)`,
     `  Database         ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in .data/pglite (${databaseUrl})`}`,
     `  Harbor           ${harborNote}`,
