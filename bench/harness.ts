@@ -28,6 +28,7 @@ import { freePort, waitForPort } from '../test/servers/ports';
 import { startPostgres } from '../test/servers/postgres';
 import { SEARCH_ATTRIBUTES, temporalExecutable } from '../test/servers/temporal';
 import { startTemporalCluster } from '../test/servers/temporal-cluster';
+import { makeTlsCertificates } from '../test/servers/tls-certs';
 import { bearer, startTestAuth } from '../test/support/auth';
 import { spawnWorker } from '../test/support/worker-process';
 
@@ -36,30 +37,44 @@ export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorte
 
 /**
  * Which Temporal a benchmark runs on: `BENCH_TEMPORAL=server` the real server on the benchmark's
- * PostgreSQL (test/servers/temporal-cluster.ts; its results are written as `<name>-temporal-server.json`),
+ * PostgreSQL (test/servers/temporal-cluster.ts; results written as `<name>-temporal-server.json`);
+ * `server-mtls` the same with its frontend taking mTLS only (throw-away certificates), the worker and
+ * API processes connecting through TEMPORAL_TLS_* as deployed (`<name>-temporal-server-mtls.json`);
  * else (unset or `dev`) the CLI's dev server on SQLite.
  */
 export const benchTemporal = (() => {
   const kind = process.env.BENCH_TEMPORAL || 'dev';
-  if (kind !== 'dev' && kind !== 'server') throw new Error(`BENCH_TEMPORAL must be dev or server, got "${kind}"`);
+  if (kind !== 'dev' && kind !== 'server' && kind !== 'server-mtls') throw new Error(`BENCH_TEMPORAL must be dev, server or server-mtls, got "${kind}"`);
   return kind;
 })();
-const TEMPORAL_DESCRIPTION = benchTemporal === 'server' ? 'the Temporal server (go.temporal.io/server) on the PostgreSQL, SQL visibility' : 'the Temporal CLI dev server (SQLite)';
+const TEMPORAL_DESCRIPTION = {
+  dev: 'the Temporal CLI dev server (SQLite)',
+  server: 'the Temporal server (go.temporal.io/server) on the PostgreSQL, SQL visibility',
+  'server-mtls': 'the Temporal server (go.temporal.io/server) on the PostgreSQL, SQL visibility, frontend mTLS',
+}[benchTemporal];
 
-/** Temporal as the benchmark uses it: its address, a client, and how to stop it. */
+/** Temporal as the benchmark uses it: its address, a client, the environment a worker or API process reaches it with, and how to stop it. */
 async function startTemporal(postgres: Promise<{ url: string }>) {
   if (benchTemporal === 'dev') {
     const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalExecutable() }, ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES } });
-    return { address: env.address, client: env.client, teardown: () => env.teardown() };
+    return { address: env.address, client: env.client, processEnv: { TEMPORAL_ADDRESS: env.address } as Record<string, string>, teardown: () => env.teardown() };
   }
-  const cluster = await startTemporalCluster({ postgresUrl: (await postgres).url });
+  const tlsDir = benchTemporal === 'server-mtls' ? mkdtempSync(join(tmpdir(), 'modelregistry-bench-tls-')) : undefined;
+  if (tlsDir) await makeTlsCertificates(tlsDir);
+  const cluster = await startTemporalCluster({ postgresUrl: (await postgres).url, tlsDir }).catch((err: unknown) => {
+    if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
+    throw err;
+  });
   const connection = await Connection.connect(cluster.connection);
+  const tlsEnv: Record<string, string> = tlsDir ? { TEMPORAL_TLS: '1', TEMPORAL_TLS_CA_FILE: join(tlsDir, 'ca.pem'), TEMPORAL_TLS_CERT_FILE: join(tlsDir, 'client.pem'), TEMPORAL_TLS_KEY_FILE: join(tlsDir, 'client.key'), TEMPORAL_TLS_SERVER_NAME: 'localhost' } : {};
   return {
     address: cluster.address,
     client: new Client({ connection, namespace: cluster.namespace }),
+    processEnv: { TEMPORAL_ADDRESS: cluster.address, ...tlsEnv } as Record<string, string>,
     async teardown() {
       await connection.close();
       await cluster.stop();
+      if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
     },
   };
 }
@@ -94,7 +109,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
   // What the worker and the API process are both configured with, as deployed.
   const serverEnv = {
     DATABASE_URL: postgres.url,
-    TEMPORAL_ADDRESS: temporal.address,
+    ...temporal.processEnv,
     TEMPORAL_TASK_QUEUE: taskQueue,
     HARBOR_URL: harbor.url,
     HARBOR_REGISTRY_ADDRESS: REGISTRY,
@@ -197,7 +212,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
       const full = { ...results, temporal: TEMPORAL_DESCRIPTION, date: new Date().toISOString(), machine: `${cpus().length} cores` };
       console.log(JSON.stringify(full, null, 2));
       mkdirSync('bench/results', { recursive: true });
-      writeFileSync(`bench/results/${name}${benchTemporal === 'server' ? '-temporal-server' : ''}.json`, `${JSON.stringify(full, null, 2)}\n`);
+      writeFileSync(`bench/results/${name}${benchTemporal === 'dev' ? '' : `-temporal-${benchTemporal}`}.json`, `${JSON.stringify(full, null, 2)}\n`);
     },
     stop,
   };
