@@ -37,10 +37,10 @@ export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorte
 
 /**
  * Which Temporal a benchmark runs on: `BENCH_TEMPORAL=server` the real server on the benchmark's
- * PostgreSQL (test/servers/temporal-cluster.ts; results written as `<name>-temporal-server.json`);
- * `server-mtls` the same with its frontend taking mTLS only (throw-away certificates), the worker and
- * API processes connecting through TEMPORAL_TLS_* as deployed (`<name>-temporal-server-mtls.json`);
- * else (unset or `dev`) the CLI's dev server on SQLite.
+ * PostgreSQL (test/servers/temporal-cluster.ts); `server-mtls` the same with its frontend taking
+ * mTLS only (throw-away certificates), the worker and API processes connecting through
+ * TEMPORAL_TLS_* as deployed; else (unset or `dev`) the CLI's dev server on SQLite. When it is set,
+ * results are written as `<name>-temporal-<kind>.json`, so the runs of a comparison sit side by side.
  */
 export const benchTemporal = (() => {
   const kind = process.env.BENCH_TEMPORAL || 'dev';
@@ -212,7 +212,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
       const full = { ...results, temporal: TEMPORAL_DESCRIPTION, date: new Date().toISOString(), machine: `${cpus().length} cores` };
       console.log(JSON.stringify(full, null, 2));
       mkdirSync('bench/results', { recursive: true });
-      writeFileSync(`bench/results/${name}${benchTemporal === 'dev' ? '' : `-temporal-${benchTemporal}`}.json`, `${JSON.stringify(full, null, 2)}\n`);
+      writeFileSync(`bench/results/${name}${process.env.BENCH_TEMPORAL ? `-temporal-${benchTemporal}` : ''}.json`, `${JSON.stringify(full, null, 2)}\n`);
     },
     stop,
   };
