@@ -1,6 +1,7 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,7 @@ export interface TemporalClusterOptions {
   namespace?: string;
   /** A directory with ca.pem, server.pem/.key and client.pem/.key (test/servers/tls-certs.ts): the frontend then takes mTLS only. */
   tlsDir?: string;
-  /** Where the server writes its log (a file in the OS's temporary directory when unset). */
+  /** Where the server writes its log, kept after `stop()` (unset: a temporary file that `stop()` removes). */
   logFile?: string;
 }
 
@@ -84,17 +85,20 @@ export async function startTemporalCluster(opts: TemporalClusterOptions): Promis
     ...(opts.tlsDir ? { TEMPORAL_CLUSTER_TLS_DIR: opts.tlsDir } : {}),
     ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`TEMPORAL_CLUSTER_${k}`, String(v)])),
   };
-  const logFile = opts.logFile ?? join(process.env.TMPDIR ?? '/tmp', `temporal-server-${process.pid}-${port}.log`);
+  const logFile = opts.logFile ?? join(tmpdir(), `temporal-server-${process.pid}-${port}.log`);
   const log = openSync(logFile, 'a');
   const child = spawn(server, ['--config-file', configFile, '--allow-no-auth', 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
   closeSync(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const hard = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(hard);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const hard = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(hard);
+    }
+    // A log of our own choosing goes with the server; one the caller named stays.
+    if (!opts.logFile) rmSync(logFile, { force: true });
   };
   const address = `127.0.0.1:${port}`;
   const connection: TemporalConnectionConfig = {
@@ -116,8 +120,9 @@ export async function startTemporalCluster(opts: TemporalClusterOptions): Promis
     await Promise.race([waitForPort(port, 120_000, 'the Temporal server'), failed]);
     await Promise.race([register(connection, namespace), failed]);
   } catch (err) {
+    const serverLog = readFileSync(logFile, 'utf8').slice(-4000);
     await stop();
-    throw new Error(`${(err as Error).message}\nserver log (${logFile}):\n${readFileSync(logFile, 'utf8').slice(-4000)}`);
+    throw new Error(`${(err as Error).message}\nserver log:\n${serverLog}`);
   }
   return { address, namespace, connection, pid: child.pid!, logFile, stop };
 }
