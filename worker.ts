@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { connect } from './db/client';
 import { activityDepsFromConfig } from './composition/activity-deps';
 import { loadConfig } from './lib/config';
+import { describeTemporalConnection } from './lib/temporal-connection';
 import { logger } from './composition/logger';
 import { ensureSchedules } from './composition/schedules';
 import { createWorker } from './composition/worker';
@@ -16,8 +17,8 @@ if (!config.databaseUrl) {
 }
 installWorkerMetrics(config.workerMetrics);
 const database = connect(config.databaseUrl);
-const connection = await NativeConnection.connect({ address: config.temporalAddress });
-const clientConnection = await Connection.connect({ address: config.temporalAddress });
+const connection = await NativeConnection.connect(config.temporal);
+const clientConnection = await Connection.connect(config.temporal);
 const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
 const deps = activityDepsFromConfig(config, database.db, logger, client);
 await ensureSchedules(client, config.taskQueue, {
@@ -33,7 +34,7 @@ const worker = await createWorker({
   deps,
 });
 // The SDK's default shutdownSignals (SIGINT, SIGTERM, SIGQUIT, SIGUSR2) start a graceful shutdown.
-logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress, metricsPort: config.workerMetrics.port }, 'worker started');
+logger.info({ taskQueue: config.taskQueue, temporal: describeTemporalConnection(config.temporal), metricsPort: config.workerMetrics.port }, 'worker started');
 try {
   await worker.run();
 } finally {

@@ -19,7 +19,7 @@ if (!config.databaseUrl) {
 const database = connect(config.databaseUrl);
 // Project lookups stay in memory until PostgreSQL says projects changed.
 const changes = listenForChanges(config.databaseUrl, logger);
-const connection = await Connection.connect({ address: config.temporalAddress });
+const connection = await Connection.connect(config.temporal);
 const client = new Client({ connection, namespace: config.temporalNamespace });
 if (!config.secretsKey) {
   logger.fatal('SECRETS_KEY is not set (32 random bytes, base64: openssl rand -base64 32)');

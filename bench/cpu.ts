@@ -30,8 +30,17 @@ function readStat(pid: number): Stat | undefined {
   }
 }
 
-/** A readable name: the script a node process runs, else the command. */
+/** A readable name: the script a node process runs, a PostgreSQL backend's database, else the command. */
 function labelOf(stat: Stat): string {
+  // A backend's title is "postgres: <user> <database> <client> <state>": the real Temporal server's databases share the cluster with the service's.
+  if (stat.comm === 'postgres') {
+    try {
+      const database = /^postgres: \S+ (\S+) \d/.exec(readFileSync(`/proc/${stat.pid}/cmdline`, 'utf8'))?.[1];
+      return database ? `postgres ${database}` : 'postgres';
+    } catch {
+      return 'postgres';
+    }
+  }
   if (stat.comm !== 'node') return stat.comm;
   try {
     const args = readFileSync(`/proc/${stat.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
@@ -74,4 +83,14 @@ export function cpuBetween(before: Map<string, number>, after: Map<string, numbe
 export function cpuMsOf(pid: number): number {
   const stat = readStat(pid);
   return stat ? (stat.ticks * 1000) / TICKS_PER_SECOND : 0;
+}
+
+/**
+ * Temporal's part of a CPU split by process: the dev server (`temporal`), or the real server
+ * (`temporal-server`) with the PostgreSQL backends serving its databases (`temporal*`, test/servers/temporal-cluster.ts).
+ */
+export function temporalShareMs(byProcess: Record<string, number>): number {
+  return Object.entries(byProcess)
+    .filter(([label]) => label === 'temporal' || label === 'temporal-server' || label.startsWith('postgres temporal'))
+    .reduce((sum, [, ms]) => sum + ms, 0);
 }

@@ -1,7 +1,7 @@
 /**
- * The servers a benchmark runs against, as the tests start them: a real Temporal dev server,
- * PostgreSQL, Kafka, the Harbor emulator over a real OCI registry, optionally the worker (the
- * production entry point `worker.ts`, in a process of its own as deployed), and the API over HTTP
+ * The servers a benchmark runs against, as the tests start them: a real Temporal dev server (or,
+ * with BENCH_TEMPORAL=server, the real Temporal server on the same PostgreSQL), PostgreSQL, Kafka,
+ * the Harbor emulator over a real OCI registry, optionally the worker (the production entry point `worker.ts`, in a process of its own as deployed), and the API over HTTP
  * on loopback with a platform administrator's token. `addWorker` and `addApiProcess` start more of
  * each on the same servers (the scale-out benchmark).
  */
@@ -13,6 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type HttpBindings } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../api/app';
 import { startGrpcServer } from '../api/grpc/server';
@@ -27,20 +28,70 @@ import { startOciRegistry } from '../test/servers/oci-registry';
 import { freePort, waitForPort } from '../test/servers/ports';
 import { startPostgres } from '../test/servers/postgres';
 import { SEARCH_ATTRIBUTES, temporalExecutable } from '../test/servers/temporal';
+import { startTemporalCluster } from '../test/servers/temporal-cluster';
+import { makeTlsCertificates } from '../test/servers/tls-certs';
 import { bearer, startTestAuth } from '../test/support/auth';
 import { spawnWorker } from '../test/support/worker-process';
 
 export const REGISTRY = 'harbor.bench';
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
+/**
+ * Which Temporal a benchmark runs on: `BENCH_TEMPORAL=server` the real server on the benchmark's
+ * PostgreSQL (test/servers/temporal-cluster.ts); `server-mtls` the same with its frontend taking
+ * mTLS only (throw-away certificates), the worker and API processes connecting through
+ * TEMPORAL_TLS_* as deployed; else (unset or `dev`) the CLI's dev server on SQLite. When it is set,
+ * results are written as `<name>-temporal-<kind>.json`, so the runs of a comparison sit side by side.
+ */
+export const benchTemporal = (() => {
+  const kind = process.env.BENCH_TEMPORAL || 'dev';
+  if (kind !== 'dev' && kind !== 'server' && kind !== 'server-mtls') throw new Error(`BENCH_TEMPORAL must be dev, server or server-mtls, got "${kind}"`);
+  return kind;
+})();
+const TEMPORAL_DESCRIPTION = {
+  dev: 'the Temporal CLI dev server (SQLite)',
+  server: 'the Temporal server (go.temporal.io/server) on the PostgreSQL, SQL visibility',
+  'server-mtls': 'the Temporal server (go.temporal.io/server) on the PostgreSQL, SQL visibility, frontend mTLS',
+}[benchTemporal];
+
+/** Temporal as the benchmark uses it: its address, a client, the environment a worker or API process reaches it with, and how to stop it. */
+async function startTemporal(postgres: Promise<{ url: string }>) {
+  if (benchTemporal === 'dev') {
+    const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalExecutable() }, ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES } });
+    return { address: env.address, client: env.client, processEnv: { TEMPORAL_ADDRESS: env.address } as Record<string, string>, teardown: () => env.teardown() };
+  }
+  const tlsDir = benchTemporal === 'server-mtls' ? mkdtempSync(join(tmpdir(), 'modelregistry-bench-tls-')) : undefined;
+  if (tlsDir) await makeTlsCertificates(tlsDir);
+  const cluster = await startTemporalCluster({ postgresUrl: (await postgres).url, tlsDir }).catch((err: unknown) => {
+    if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
+    throw err;
+  });
+  const connection = await Connection.connect(cluster.connection);
+  const tlsEnv: Record<string, string> = tlsDir ? { TEMPORAL_TLS: '1', TEMPORAL_TLS_CA_FILE: join(tlsDir, 'ca.pem'), TEMPORAL_TLS_CERT_FILE: join(tlsDir, 'client.pem'), TEMPORAL_TLS_KEY_FILE: join(tlsDir, 'client.key'), TEMPORAL_TLS_SERVER_NAME: 'localhost' } : {};
+  return {
+    address: cluster.address,
+    client: new Client({ connection, namespace: cluster.namespace }),
+    processEnv: { TEMPORAL_ADDRESS: cluster.address, ...tlsEnv } as Record<string, string>,
+    async teardown() {
+      await connection.close();
+      await cluster.stop();
+      if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
+    },
+  };
+}
+
 export async function startBench(opts: { worker: boolean; webhooksToApi?: boolean; pool?: number; dispatchConcurrency?: number; grpc?: boolean; apiProcess?: boolean }) {
   const quiet = logger.child({}, { level: 'silent' });
-  const [postgres, kafka, registry, temporal] = await Promise.all([
-    startPostgres(),
-    startKafka(),
-    startOciRegistry(),
-    TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalExecutable() }, ip: '127.0.0.1', searchAttributes: SEARCH_ATTRIBUTES } }),
-  ]);
+  const postgresStart = startPostgres();
+  const [pg, kf, reg, tmp] = await Promise.allSettled([postgresStart, startKafka(), startOciRegistry(), startTemporal(postgresStart)]);
+  if (pg.status === 'rejected' || kf.status === 'rejected' || reg.status === 'rejected' || tmp.status === 'rejected') {
+    // The ones that did start must not outlive the run (PostgreSQL is daemonised: it would).
+    const ok = <T>(s: PromiseSettledResult<T>) => (s.status === 'fulfilled' ? s.value : undefined);
+    await Promise.allSettled([ok(tmp)?.teardown(), ok(kf)?.stop(), ok(reg)?.stop()]);
+    await ok(pg)?.stop().catch(() => undefined);
+    throw [pg, kf, reg, tmp].find((s) => s.status === 'rejected')!.reason;
+  }
+  const [postgres, kafka, registry, temporal] = [pg.value, kf.value, reg.value, tmp.value];
   const harbor = await startHarborProcess(registry.url);
   const database = connect(postgres.url, { max: opts.pool ?? 10 });
   await migrateDatabase(database);
@@ -60,7 +111,7 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
   // What the worker and the API process are both configured with, as deployed.
   const serverEnv = {
     DATABASE_URL: postgres.url,
-    TEMPORAL_ADDRESS: temporal.address,
+    ...temporal.processEnv,
     TEMPORAL_TASK_QUEUE: taskQueue,
     HARBOR_URL: harbor.url,
     HARBOR_REGISTRY_ADDRESS: REGISTRY,
@@ -160,11 +211,13 @@ export async function startBench(opts: { worker: boolean; webhooksToApi?: boolea
     async stopWorker() {
       await stopWorkers();
     },
+    /** Which Temporal this run is on, for the benchmark's description. */
+    temporalDescription: TEMPORAL_DESCRIPTION,
     record(name: string, results: Record<string, unknown>) {
-      const full = { ...results, date: new Date().toISOString(), machine: `${cpus().length} cores` };
+      const full = { ...results, temporal: TEMPORAL_DESCRIPTION, date: new Date().toISOString(), machine: `${cpus().length} cores` };
       console.log(JSON.stringify(full, null, 2));
       mkdirSync('bench/results', { recursive: true });
-      writeFileSync(`bench/results/${name}.json`, `${JSON.stringify(full, null, 2)}\n`);
+      writeFileSync(`bench/results/${name}${process.env.BENCH_TEMPORAL ? `-temporal-${benchTemporal}` : ''}.json`, `${JSON.stringify(full, null, 2)}\n`);
     },
     stop,
   };

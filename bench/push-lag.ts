@@ -23,7 +23,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { images, projects } from '../db/schema';
-import { cpuBetween, sampleCpu } from './cpu';
+import { cpuBetween, sampleCpu, temporalShareMs } from './cpu';
 import { percentile, pushMany, startBench } from './harness';
 
 const TARGET_P99_MS = 2000;
@@ -113,6 +113,7 @@ const figures = (lags: number[]) => ({ p50_ms: Math.round(percentile(lags, 50)),
 const perPush = (cpu: { total_ms: number; by_process_ms: Record<string, number> }, n: number) => ({
   cpu_ms_per_push: Number(((cpu.total_ms - (cpu.by_process_ms[GENERATOR] ?? 0)) / n).toFixed(1)),
   cpu_ms_per_push_by_process: Object.fromEntries(Object.entries(cpu.by_process_ms).map(([k, v]) => [k, Number((v / n).toFixed(1))])),
+  temporal_cpu_ms_per_push: Number((temporalShareMs(cpu.by_process_ms) / n).toFixed(1)),
 });
 
 if (stepping) {

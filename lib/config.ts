@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { temporalConnectionFromEnv, type TemporalConnectionConfig } from './temporal-connection';
 
 /** Process configuration, read once from the environment. Defaults suit the local stack. */
 export interface Config {
   databaseUrl: string | undefined;
-  temporalAddress: string;
+  /** The frontend's address and TLS / mTLS / API key (lib/temporal-connection.ts): what every Temporal connection is made with. */
+  temporal: TemporalConnectionConfig;
   temporalNamespace: string;
   taskQueue: string;
   apiPort: number;
@@ -68,7 +70,7 @@ function int(name: string, fallback: number): number {
 export function loadConfig(): Config {
   return {
     databaseUrl: process.env.DATABASE_URL || undefined,
-    temporalAddress: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    temporal: temporalConnectionFromEnv(),
     temporalNamespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: process.env.TEMPORAL_TASK_QUEUE ?? 'model-registry',
     apiPort: int('API_PORT', 8080),

@@ -2,11 +2,15 @@
 # The whole local stack on one machine: Temporal dev server + Web UI, the embedded database
 # (unless DATABASE_URL is set), Keycloak, the worker and the API. Ctrl-C stops everything.
 #   --no-keycloak (or STACK_KEYCLOAK=0): the lighter stack, a local token issuer and no membership.
+#   --temporal-server (or STACK_TEMPORAL=server): the real Temporal server (go.temporal.io/server,
+#     built on first use, minutes) on a PostgreSQL of its own in .data/temporal-server, and the Web UI
+#     server beside it, instead of the dev server; scripts/stack.ts starts them (stack-temporal.ts).
 set -euo pipefail
 for arg in "$@"; do
   case "$arg" in
     --no-keycloak) export STACK_KEYCLOAK=0 ;;
-    *) echo "usage: bash scripts/stack.sh [--no-keycloak]" >&2; exit 2 ;;
+    --temporal-server) export STACK_TEMPORAL=server ;;
+    *) echo "usage: bash scripts/stack.sh [--no-keycloak] [--temporal-server]" >&2; exit 2 ;;
   esac
 done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +18,13 @@ cd "$root"
 bash scripts/ensure-node-deps.sh
 mkdir -p .data
 
-if [[ -z "${TEMPORAL_ADDRESS:-}" ]]; then
+if [[ "${STACK_TEMPORAL:-}" == server ]]; then
+  [[ -z "${TEMPORAL_ADDRESS:-}" ]] || { echo "stack.sh: --temporal-server starts its own Temporal; unset TEMPORAL_ADDRESS" >&2; exit 2; }
+  # Built here, before anything starts, so that a first build's minutes are not spent under a timeout.
+  bash scripts/ensure-temporal-server.sh >/dev/null
+  bash scripts/ensure-temporal-ui.sh >/dev/null || echo "stack.sh: the Temporal UI server did not build; the stack runs without it" >&2
+  bash scripts/ensure-postgres.sh >/dev/null
+elif [[ -z "${TEMPORAL_ADDRESS:-}" ]]; then
   export TEMPORAL_PORT="${TEMPORAL_PORT:-7233}" TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
   export TEMPORAL_ADDRESS="127.0.0.1:${TEMPORAL_PORT}"
   bash temporal-dev.sh > .data/temporal.log 2>&1 &

@@ -14,6 +14,7 @@ import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { activityDepsFromConfig } from '../composition/activity-deps';
 import { harborConfigFromEnv, loadConfig } from '../lib/config';
+import { describeTemporalConnection } from '../lib/temporal-connection';
 import { startLocalIssuer } from './local-issuer';
 import { logger } from '../composition/logger';
 import { ensureSchedules } from '../composition/schedules';
@@ -22,12 +23,14 @@ import { installWorkerMetrics } from '../composition/worker-metrics';
 import { startHarborEmulator } from '../test/harbor-emulator';
 import { startOciRegistry } from '../test/servers/oci-registry';
 import { STACK_ADMIN, STACK_CLI_CLIENT, startStackKeycloak } from './stack-keycloak';
+import { startStackTemporal } from './stack-temporal';
 import { createObjectStore } from '../storage';
 
 /**
  * The local stack in one process: embedded PostgreSQL (PGlite over its socket server, unless
  * DATABASE_URL is set), migrations, the worker and the API, and Keycloak (unless STACK_KEYCLOAK=0,
- * AUTH_ISSUER or KEYCLOAK_URL is set). Temporal is started by stack.sh.
+ * AUTH_ISSUER or KEYCLOAK_URL is set). Temporal: the dev server started by stack.sh, or with
+ * STACK_TEMPORAL=server (stack.sh --temporal-server) the real server, started here (stack-temporal.ts).
  */
 const config = loadConfig();
 /** What shutdown stops, in order, each named for its log line. */
@@ -120,10 +123,26 @@ if (keycloakStart) {
   config.auth.issuer = keycloak.issuer;
   keycloakNote = `${keycloak.url}/admin/ (admin console: ${STACK_ADMIN.username} / ${STACK_ADMIN.password}; H2 in .data/keycloak${keycloak.created ? ', realm just imported' : ''})`;
 }
+// --temporal-server: the real Temporal server and its UI, started here (stack.sh starts the dev server otherwise).
+let temporalUi = process.env.TEMPORAL_UI_URL ?? '(external Temporal: see its own UI)';
+let temporalNote = '';
+if (process.env.STACK_TEMPORAL === 'server') {
+  const temporal = await startStackTemporal({
+    dataDir: resolve('.data/temporal-server'),
+    port: Number(process.env.TEMPORAL_PORT ?? 7233),
+    uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+    postgresPort: Number(process.env.TEMPORAL_POSTGRES_PORT ?? 5434),
+  });
+  // Shutdown stops them after the worker and the clients, as every entry of `stops`.
+  stops.push(...temporal.stops);
+  config.temporal = temporal.cluster.connection;
+  temporalUi = temporal.ui;
+  temporalNote = ` (the Temporal server on its own PostgreSQL ${temporal.postgresUrl.replace(/\/[^/]*$/, '')}, databases temporal and temporal_visibility; log .data/temporal-server/server.log)`;
+}
 // The in-process worker's Temporal SDK metrics, on a port of their own (the API's are on /metrics).
 installWorkerMetrics({ ...config.workerMetrics, port: config.workerMetrics.port ?? 9464 });
-const nativeConnection = await retry('Temporal', () => NativeConnection.connect({ address: config.temporalAddress }));
-const connection = await Connection.connect({ address: config.temporalAddress });
+const nativeConnection = await retry('Temporal', () => NativeConnection.connect(config.temporal));
+const connection = await Connection.connect(config.temporal);
 const client = new Client({ connection, namespace: config.temporalNamespace });
 const deps = activityDepsFromConfig(config, database.db, logger, client);
 await ensureSchedules(client, config.taskQueue, {
@@ -168,8 +187,8 @@ process.stdout.write(
     `  Pull (OCI)       ${config.apiHost}:${config.apiPort}/<tenant>/<virtual registry>/<model>:<tag> (plain HTTP; log in with any user and a token as password; cache ${config.cacheStorage.kind === 's3' ? `in bucket ${config.cacheStorage.s3.bucket}` : `in ${config.cacheDir}`})`,
     `  OpenAPI          ${base}/openapi.json`,
     `  gRPC             ${grpc.address} (h2c; reflection: grpcurl -plaintext ${grpc.address} list)`,
-    `  Temporal Web UI  ${process.env.TEMPORAL_UI_URL ?? '(external Temporal: see its own UI)'}`,
-    `  Temporal         ${config.temporalAddress}`,
+    `  Temporal Web UI  ${temporalUi}`,
+    `  Temporal         ${describeTemporalConnection(config.temporal)}${temporalNote}`,
     `  Metrics          ${base}/metrics (API), http://${config.workerMetrics.host}:${config.workerMetrics.port ?? 9464}/metrics (worker)`,
     `  Database         ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in .data/pglite (${databaseUrl})`}`,
     `  Harbor           ${harborNote}`,

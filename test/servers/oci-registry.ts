@@ -78,9 +78,12 @@ export async function startOciRegistry(opts: { port?: number; dataDir?: string; 
     url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     address: `127.0.0.1:${port}`,
     async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+      // The stack's Ctrl-C reaches the registry too: it may have exited already.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

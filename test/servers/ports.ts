@@ -32,3 +32,20 @@ export async function waitForPort(port: number, timeoutMs: number, what: string)
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * A port that was free on loopback a moment ago, from `min`–`max` (tried at random): for servers that
+ * store a port in a smallint (the Temporal server's membership table), below the kernel's ephemeral range.
+ */
+export async function freePortIn(min: number, max: number): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = min + Math.floor(Math.random() * (max - min + 1));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port in ${min}–${max} after 100 tries`);
+}
