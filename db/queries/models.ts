@@ -162,7 +162,12 @@ function prepareList(db: Db, shape: ListShape, name: string) {
       and(
         eq(models.projectId, sql.placeholder('projectId')),
         eq(models.isArchived, sql.placeholder('archived')),
-        shape.namePrefix ? like(models.name, sql.placeholder('namePrefix')) : undefined,
+        // LIKE with a parameter cannot use an index in a prepared statement's generic plan; the byte-wise range
+        // (text_pattern_ops: IX_models_project_name_prefix) can, and LIKE still decides. Names are Harbor
+        // repository names (ASCII), so each one that starts with the prefix sorts below prefix + U+10FFFF.
+        shape.namePrefix
+          ? and(sql`${models.name} ~>=~ ${sql.placeholder('namePrefixFrom')}`, sql`${models.name} ~<~ ${sql.placeholder('namePrefixTo')}`, like(models.name, sql.placeholder('namePrefix')))
+          : undefined,
         shape.author ? eq(models.author, sql.placeholder('author')) : undefined,
         shape.type ? sql`${models.typeId} = (select ${modelTypes.id} from ${modelTypes} where ${modelTypes.code} = ${sql.placeholder('type')})` : undefined,
         shape.label ? sql`${models.tags} @> ${sql.placeholder('labels')}` : undefined,
@@ -198,6 +203,8 @@ export async function listModels(db: Db, project: { id: string; name: string; re
     projectId: project.id,
     archived: q.archived,
     namePrefix: q.namePrefix ? `${escapeLike(q.namePrefix)}%` : undefined,
+    namePrefixFrom: q.namePrefix,
+    namePrefixTo: q.namePrefix ? `${q.namePrefix}\u{10FFFF}` : undefined,
     author: q.author,
     type: q.type,
     labels: q.label ? [q.label] : undefined,

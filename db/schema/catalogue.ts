@@ -112,6 +112,8 @@ export const models = modelregistry.table(
     foreignKey({ name: 'FK_models_repositories_repository_id', columns: [t.repositoryId], foreignColumns: [repositories.id] }).onDelete('cascade'),
     // The project's model list: filtered by archive state, paged by (name, id) keyset.
     index('IX_models_project_list').on(t.projectId, t.isArchived, t.name, t.id),
+    // A name prefix (`LIKE 'llama-%'`): only a pattern_ops index serves LIKE under a collation other than C.
+    index('IX_models_project_name_prefix').on(t.projectId, t.isArchived, t.name.op('text_pattern_ops')),
   ],
 );
 

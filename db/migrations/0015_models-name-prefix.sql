@@ -1,0 +1,1 @@
+CREATE INDEX "IX_models_project_name_prefix" ON "modelregistry"."models" USING btree ("project_id","is_archived","name" text_pattern_ops);
