@@ -122,12 +122,6 @@ export async function liveTagsOf(db: Db, modelId: string): Promise<{ tag: string
     .where(and(eq(images.modelId, modelId), eq(images.isArchived, false), eq(tags.isArchived, false)));
 }
 
-/** What users set on a model (PATCH), kept across pushes and refreshes. */
-export async function customMetadataOf(db: Db, modelId: string): Promise<Record<string, string>> {
-  const [override] = await db.select({ customMetadata: modelOverrides.customMetadata }).from(modelOverrides).where(eq(modelOverrides.modelId, modelId));
-  return override?.customMetadata ?? {};
-}
-
 export interface ModelListQuery {
   archived: boolean;
   namePrefix?: string;
