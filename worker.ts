@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { createFillLocks } from './db/fill-locks';
 import { connect } from './db/client';
 import { activityDepsFromConfig } from './composition/activity-deps';
 import { loadConfig } from './lib/config';
@@ -20,7 +21,9 @@ const database = connect(config.databaseUrl);
 const connection = await NativeConnection.connect(config.temporal);
 const clientConnection = await Connection.connect(config.temporal);
 const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
-const deps = activityDepsFromConfig(config, database.db, logger, client);
+// Warms and the API processes' pulls fetch an uncached blob from its upstream once between them.
+const fillLocks = createFillLocks(config.databaseUrl);
+const deps = { ...activityDepsFromConfig(config, database.db, logger, client), fillLocks };
 await ensureSchedules(client, config.taskQueue, {
   reconcileEveryMinutes: config.reconcileEveryMinutes,
   membershipSyncEveryMinutes: config.keycloak ? config.membershipSyncEveryMinutes : undefined,
@@ -41,6 +44,7 @@ try {
   await connection.close();
   await clientConnection.close();
   await deps.events.close();
+  await fillLocks.close();
   await database.close();
   logger.info('worker stopped');
 }

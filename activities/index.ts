@@ -1,3 +1,4 @@
+import type { FillLocks } from '../db/fill-locks';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import type { ObjectStore } from '../lib/object-store';
@@ -43,6 +44,8 @@ export interface ActivityDeps {
   keycloak?: KeycloakConfig;
   /** The virtual registries' cache (objects); its housekeeping fails clearly without it. */
   cache?: ObjectStore;
+  /** Cache fills coordinated with the API processes' pulls (db/fill-locks.ts); absent on PGlite. */
+  fillLocks?: FillLocks;
 }
 
 /** Every activity the worker registers, built from real clients so tests can point them at test servers. */

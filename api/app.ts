@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { ChangeFeed } from '../db/change-feed';
+import type { FillLocks } from '../db/fill-locks';
 import type { Db } from '../db/client';
 import { createProjectLookup } from '../db/queries/project-lookup';
 import type { Logger } from '../lib/logger';
@@ -68,6 +69,8 @@ export interface AppDeps {
   cacheStore?: ObjectStore;
   /** The database's change notifications: with them project lookups are kept in memory until projects change (db/change-feed.ts). */
   changes?: ChangeFeed;
+  /** Cache fills of the pull path coordinated across processes (db/fill-locks.ts); a real PostgreSQL only. */
+  fillLocks?: FillLocks;
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
@@ -148,7 +151,7 @@ export function createApp(deps: AppDeps) {
   const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets, registries: deps.registries, logger: deps.logger });
   app.route('/api/v1', createWebhooksRouter({ db: deps.db, senders, dispatcher, metrics }));
   if (deps.cacheStore) {
-    const pull = createPullService({ db: deps.db, store: deps.cacheStore, secrets: deps.secrets, logger: deps.logger });
+    const pull = createPullService({ db: deps.db, store: deps.cacheStore, secrets: deps.secrets, logger: deps.logger, fillLocks: deps.fillLocks });
     app.route('/', createPullRouter({ auth: deps.auth, pull, logger: deps.logger }));
   }
 

@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { listenForChanges } from '../db/change-feed';
+import { createFillLocks } from '../db/fill-locks';
 import { connect } from '../db/client';
 import { harborConfigFromEnv, loadConfig } from '../lib/config';
 import { createSecretBox, parseKey } from '../lib/secrets';
@@ -19,6 +20,8 @@ if (!config.databaseUrl) {
 const database = connect(config.databaseUrl);
 // Project lookups stay in memory until PostgreSQL says projects changed.
 const changes = listenForChanges(config.databaseUrl, logger);
+// Pulls of one uncached blob in several API processes (and the worker's warms) fetch it from the upstream once.
+const fillLocks = createFillLocks(config.databaseUrl);
 const connection = await Connection.connect(config.temporal);
 const client = new Client({ connection, namespace: config.temporalNamespace });
 if (!config.secretsKey) {
@@ -31,7 +34,7 @@ if (!config.auth.issuer) {
 }
 const registries = (harborConfigFromEnv() ?? []).map((h) => h.address);
 // One verifier (and its JWKS cache) and one PDP for both transports.
-const shared = { db: database.db, client, logger, ...config, registries, secrets: createSecretBox(parseKey(config.secretsKey)), auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config), changes };
+const shared = { db: database.db, client, logger, ...config, registries, secrets: createSecretBox(parseKey(config.secretsKey)), auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config), changes, fillLocks };
 const app = createApp(shared);
 const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost }, (info) =>
   logger.info({ port: info.port }, 'api listening'),
@@ -44,6 +47,7 @@ async function shutdown() {
   await grpc.close();
   await connection.close();
   await changes.close();
+  await fillLocks.close();
   await database.close();
 }
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown());

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Db } from '../db/client';
-import { findCacheEntries, noteCacheEntryUsed, upsertCacheEntry, type PullTarget, type PullUpstream } from '../db/cache-entries';
+import { findCacheEntries, findCacheEntry, noteCacheEntryUsed, upsertCacheEntry, type PullTarget, type PullUpstream } from '../db/cache-entries';
+import type { FillLease, FillLocks } from '../db/fill-locks';
 import { cacheObjectKey } from '../lib/cache-keys';
 import type { Logger } from '../lib/logger';
 import { blobPath, CACHE_ENTRY_STATUS, ociError } from '../lib/oci-distribution';
@@ -15,6 +16,8 @@ export interface BlobDeps {
   store: ObjectStore;
   upstreams: UpstreamClient;
   logger: Pick<Logger, 'warn'>;
+  /** Fills coordinated across processes (db/fill-locks.ts); without it, within this process only (PGlite's single connection). */
+  fillLocks?: FillLocks;
 }
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` against `size`; null when unsatisfiable or not one range. */
@@ -30,12 +33,19 @@ const isResponse = (x: PullResponse | UpstreamFailure | 'absent'): x is PullResp
 /** How a fetch of one (upstream, digest) ended, for the pulls that waited on it. */
 type Flight = 'committed' | 'absent' | UpstreamFailure;
 
+/** How often a pull waiting on another process's fill looks for its entry, or for the lock it left. */
+const FILL_POLL_MS = 500;
+/** Past this, a pull stops waiting on another process's fill and fetches for itself (a wedged holder must not stall pulls for ever). */
+const FILL_WAIT_MS = 30 * 60_000;
+const unlocked: FillLease = async () => undefined;
+
 /**
  * Blobs through a virtual registry. Content by digest never changes: a cached copy from any of the
  * registry's upstreams serves, and is never re-checked. A miss streams from the first upstream that
  * has it to the client and into the store at once (blob-tee.ts), then records the entry once the
- * digest is verified. Pulls of the same uncached (upstream, digest) in this process share one upstream
- * fetch: the first streams it, the others wait for its commit and read the store.
+ * digest is verified. Pulls of the same uncached (upstream, digest) share one upstream fetch: in this
+ * process the first streams it and the others wait for its commit, then read the store; across
+ * processes (`fillLocks`) a process whose pull finds another process filling it waits the same way.
  */
 export function createBlobPulls(deps: BlobDeps) {
   const flights = new Map<string, Promise<Flight>>();
@@ -132,6 +142,40 @@ export function createBlobPulls(deps: BlobDeps) {
     return { status: 200, headers, body: client };
   }
 
+  /** The entry of (u, digest) under this name, committed and in this process's store. */
+  async function committedHere(target: PullTarget, u: PullUpstream, name: string, digest: string): Promise<boolean> {
+    const entry = await findCacheEntry(deps.db, target, u.id, blobPath(name, digest));
+    return entry !== null && (await deps.store.head(entry.objectStorageKey)) !== null;
+  }
+
+  /**
+   * Waits until this process may fetch (u, digest): its lease on the fill across processes, or
+   * 'committed' once another process's fill has put it in the store. A process that held the lock and
+   * ended without committing (a failure, a crash) leaves it to the next taker.
+   */
+  async function leadership(target: PullTarget, u: PullUpstream, name: string, digest: string): Promise<FillLease | 'committed'> {
+    const locks = deps.fillLocks;
+    if (!locks) return unlocked;
+    for (const until = Date.now() + FILL_WAIT_MS; Date.now() < until; ) {
+      let lease;
+      try {
+        lease = await locks.tryTake(u.id, digest);
+      } catch (err) {
+        deps.logger.warn({ upstream: u.name, digest, err: (err as Error).message }, 'fill lock not taken: fetching without it');
+        return unlocked;
+      }
+      if (lease) {
+        // The fill that held it may have committed between this pull's miss and now.
+        if (!(await committedHere(target, u, name, digest))) return lease;
+        await lease();
+        return 'committed';
+      }
+      await new Promise((resolve) => setTimeout(resolve, FILL_POLL_MS));
+      if (await committedHere(target, u, name, digest)) return 'committed';
+    }
+    return unlocked;
+  }
+
   /** Joins the running fetch of (u, digest), or leads a new one: only a leader gets the upstream's answer. */
   async function join(target: PullTarget, u: PullUpstream, name: string, digest: string): Promise<{ led: PullResponse | UpstreamFailure | 'absent' | null; flight: Promise<Flight> }> {
     const key = `${u.id}/${digest}`;
@@ -141,9 +185,22 @@ export function createBlobPulls(deps: BlobDeps) {
     const flight = new Promise<Flight>((resolve) => (settle = resolve));
     flights.set(key, flight);
     void flight.then(() => flights.delete(key));
+    let lease: FillLease = unlocked;
     try {
-      return { led: await lead(target, u, name, digest, settle), flight };
+      const leader = await leadership(target, u, name, digest);
+      if (leader === 'committed') {
+        settle('committed');
+        return { led: null, flight };
+      }
+      lease = leader;
+      // The lease ends with the fill, however it ends.
+      const ended = (f: Flight) => {
+        settle(f);
+        void lease();
+      };
+      return { led: await lead(target, u, name, digest, ended), flight };
     } catch (err) {
+      void lease();
       settle({ upstream: u.name, status: null, reason: `could not be fetched: ${(err as Error).message}` }); // never leave followers waiting
       throw err;
     }

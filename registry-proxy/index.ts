@@ -1,4 +1,5 @@
 import type { Db } from '../db/client';
+import type { FillLocks } from '../db/fill-locks';
 import { findPullTarget, StaleTarget, type PullTarget } from '../db/cache-entries';
 import type { Logger } from '../lib/logger';
 import type { ObjectStore } from '../lib/object-store';
@@ -17,6 +18,8 @@ export interface PullDeps {
   store: ObjectStore;
   secrets: SecretBox;
   logger: Pick<Logger, 'warn'>;
+  /** Cache fills coordinated across processes; absent on PGlite (one connection), where they are within this process only. */
+  fillLocks?: FillLocks;
 }
 
 /** Resolutions kept in memory, at most (the least recently read dropped first). */
@@ -59,7 +62,7 @@ export function createPullService(deps: PullDeps) {
       return target ? use(target) : null;
     },
     manifests: createManifestPulls({ db: deps.db, store: deps.store, upstreams }),
-    blobs: createBlobPulls({ db: deps.db, store: deps.store, upstreams, logger: deps.logger }),
+    blobs: createBlobPulls({ db: deps.db, store: deps.store, upstreams, logger: deps.logger, fillLocks: deps.fillLocks }),
     tags: createTagLists({ upstreams }),
   };
 }

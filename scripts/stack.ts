@@ -9,6 +9,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { startGrpcServer } from '../api/grpc/server';
 import { authFromConfig } from '../api/auth';
+import { createFillLocks } from '../db/fill-locks';
 import { listenForChanges } from '../db/change-feed';
 import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
@@ -85,6 +86,9 @@ stops.unshift(['database pool', () => database.close()]);
 // Project lookups stay in memory until PostgreSQL says projects changed; PGlite serves one connection, which the pool holds.
 const changes = poolSize > 1 ? listenForChanges(databaseUrl, logger) : undefined;
 if (changes) stops.unshift(['database change feed', () => changes.close()]);
+// Cache fills coordinated across processes by advisory locks, each on a connection of its own: not on PGlite either.
+const fillLocks = poolSize > 1 ? createFillLocks(databaseUrl) : undefined;
+if (fillLocks) stops.unshift(['cache fill locks', () => fillLocks.close()]);
 await migrateDatabase(database);
 
 // Harbor: the configured instance(s), else the emulator over a real OCI registry, both keeping their state in .data.
@@ -144,7 +148,7 @@ installWorkerMetrics({ ...config.workerMetrics, port: config.workerMetrics.port 
 const nativeConnection = await retry('Temporal', () => NativeConnection.connect(config.temporal));
 const connection = await Connection.connect(config.temporal);
 const client = new Client({ connection, namespace: config.temporalNamespace });
-const deps = activityDepsFromConfig(config, database.db, logger, client);
+const deps = { ...activityDepsFromConfig(config, database.db, logger, client), fillLocks };
 await ensureSchedules(client, config.taskQueue, {
   reconcileEveryMinutes: config.reconcileEveryMinutes,
   membershipSyncEveryMinutes: config.keycloak ? config.membershipSyncEveryMinutes : undefined,
@@ -172,7 +176,7 @@ if (keycloakStart) {
   writeStackAuth({ mode: 'local', issuer: issuer.issuer });
 }
 // One verifier and PDP for both transports, as api/server.ts.
-const apiDeps = { db: database.db, client, logger, ...config, registries: deps.harbor.addresses(), secrets: deps.secrets, auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config), changes };
+const apiDeps = { db: database.db, client, logger, ...config, registries: deps.harbor.addresses(), secrets: deps.secrets, auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config), changes, fillLocks };
 const app = createApp(apiDeps);
 const api = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost });
 const grpc = await startGrpcServer(apiDeps, { port: config.grpcPort, host: config.apiHost });

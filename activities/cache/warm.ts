@@ -1,3 +1,4 @@
+import type { FillLocks } from '../../db/fill-locks';
 import { heartbeat, log } from '@temporalio/activity';
 import type { Db } from '../../db/client';
 import { findPullTarget, type PullTarget } from '../../db/cache-entries';
@@ -54,8 +55,8 @@ function pullFailure(res: PullResponse, what: string): Error {
  * Warming a virtual registry's cache (issue #16): the pull path's own code fetches a model version's
  * manifests and blobs into the cache, with no client on the other end, so a later pull is a hit.
  */
-export function createCacheWarmActivities({ db, cache, secrets }: { db: Db; cache?: ObjectStore; secrets: SecretBox }) {
-  const pulls = cache ? createPullService({ db, store: cache, secrets, logger: { warn: (obj: object, msg?: string) => log.warn(msg ?? 'pull', obj as Record<string, unknown>) } }) : null;
+export function createCacheWarmActivities({ db, cache, secrets, fillLocks }: { db: Db; cache?: ObjectStore; secrets: SecretBox; fillLocks?: FillLocks }) {
+  const pulls = cache ? createPullService({ db, store: cache, secrets, fillLocks, logger: { warn: (obj: object, msg?: string) => log.warn(msg ?? 'pull', obj as Record<string, unknown>) } }) : null;
   const service = () => {
     if (!pulls) throw new Error('no cache object store configured for the worker (CACHE_DIR or CACHE_STORAGE=s3)');
     return pulls;

@@ -12,6 +12,7 @@ import { createHarborInstances } from '../../activities/harbor';
 import { createKafkaPublisher } from '../../activities/kafka';
 import { createApp } from '../../api/app';
 import { startGrpcServer } from '../../api/grpc/server';
+import { createFillLocks } from '../../db/fill-locks';
 import { listenForChanges } from '../../db/change-feed';
 import { connect, type Database } from '../../db/client';
 import { logger } from '../../composition/logger';
@@ -88,6 +89,7 @@ export async function startTestStack(
   const database = connect(inject('databaseUrl'), { max: 4 });
   // As api/server.ts: project lookups in memory until projects change.
   const changes = listenForChanges(inject('databaseUrl'), apiLogger);
+  const fillLocks = createFillLocks(inject('databaseUrl'), { max: 2 });
   const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
@@ -116,6 +118,7 @@ export async function startTestStack(
   const deps: ActivityDeps = {
     db: database.db,
     cache: cacheStore,
+    fillLocks,
     harbor: createHarborInstances([{ address: registry, url: harbor.emulator.url, username: harbor.emulator.username, password: harbor.emulator.password }], { timeoutMs: 5000 }),
     events: createKafkaPublisher({ bootstrapBrokers: [inject('kafkaBootstrap')], topic }),
     secrets,
@@ -154,6 +157,7 @@ export async function startTestStack(
       keycloak: deps.keycloak,
       cacheStore,
       changes,
+      fillLocks,
     }), auth.adminToken);
   const app = appWith({});
   served.app = app;
@@ -210,6 +214,7 @@ export async function startTestStack(
       await webhookSink.stop();
       await auth.stop();
       await changes.close();
+      await fillLocks.close();
       await database.close();
       rmSync(cacheDir, { recursive: true, force: true });
     },
