@@ -39,6 +39,7 @@ import { createModelsRouter } from './routes/models';
 import { createOperationsRouter } from './routes/operations';
 import { createProjectsRouter } from './routes/projects';
 import { createPullRouter } from './routes/pull';
+import { createPullTokensRouter } from './routes/pull-tokens';
 import { createPromotionsRouter } from './routes/promotions';
 import { createSyncRouter } from './routes/sync';
 import { createStorageReclaimRouter } from './routes/storage-reclaim';
@@ -141,6 +142,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createRobotsRouter({ robots: services.robots }));
   app.route('/api/v1', createRegistriesRouter({ registries: services.remoteRegistries }));
   app.route('/api/v1', createVirtualRegistriesRouter({ virtualRegistries: services.virtualRegistries }));
+  app.route('/api/v1', createPullTokensRouter({ pullTokens: services.pullTokens }));
   app.route('/api/v1', createPromotionsRouter({ promotions: services.promotions, remoteRegistries: services.remoteRegistries }));
   app.route('/api/v1', createSyncRouter({ replications: services.replications }));
   app.route('/api/v1', createReplicationsRouter({ replications: services.replications }));
@@ -152,7 +154,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createWebhooksRouter({ db: deps.db, senders, dispatcher, metrics }));
   if (deps.cacheStore) {
     const pull = createPullService({ db: deps.db, store: deps.cacheStore, secrets: deps.secrets, logger: deps.logger, fillLocks: deps.fillLocks });
-    app.route('/', createPullRouter({ auth: deps.auth, pull, logger: deps.logger }));
+    app.route('/', createPullRouter({ auth: deps.auth, pull, logger: deps.logger, db: deps.db }));
   }
 
   const document = withCommonResponses(withSecurity(

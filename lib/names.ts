@@ -82,6 +82,14 @@ export const robotName = z
   .regex(ROBOT_NAME_PATTERN, 'must be lowercase letters and digits joined by single ".", "_" or "-" (Harbor\'s robot name rule)')
   .check(singleLine);
 
+/** A pull token's name: the robot name rule (a CI system's credential, named like one), up to 255 characters. */
+export const pullTokenName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .regex(ROBOT_NAME_PATTERN, 'must be lowercase letters and digits joined by single ".", "_" or "-"')
+  .check(singleLine);
+
 /** Why `robot$<project>+<name>` is too long for Harbor, or null when it fits. */
 export function robotFullNameTooLong(project: string, name: string): string | null {
   const length = robotFullName(project, name).length;

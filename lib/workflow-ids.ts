@@ -21,6 +21,7 @@ export const promotionWorkflowId = (registry: string, project: string, model: st
 export const registrySyncWorkflowId = (registry: string, project: string, rule: string) => `sync:${registry}/${project}/${rule}`;
 export const upstreamWorkflowId = (tenant: string, name: string) => `upstream:${tenant}/${name}`;
 export const upstreamCheckWorkflowId = (tenant: string, name: string) => `upstream-check:${tenant}/${name}`;
+export const pullTokenWorkflowId = (tenant: string, name: string) => `pull-token:${tenant}/${name}`;
 export const virtualRegistryWorkflowId = (tenant: string, name: string) => `virtual-registry:${tenant}/${name}`;
 /** One purge of a virtual registry's cache at a time. */
 export const virtualRegistryCacheWorkflowId = (tenant: string, name: string) => `virtual-registry-cache:${tenant}/${name}`;

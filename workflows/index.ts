@@ -20,3 +20,4 @@ export * from './virtual-registry-warm';
 export * from './cleanup';
 export * from './cleanup-run';
 export * from './storage-reclaim';
+export * from './pull-tokens';

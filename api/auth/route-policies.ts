@@ -133,6 +133,11 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
         ['PUT', '/virtual-registries/{virtualRegistry}/upstreams', 'registries.write'],
         ['DELETE', '/virtual-registries/{virtualRegistry}/cache', 'registries.write'],
         ['POST', '/virtual-registries/{virtualRegistry}/warm', 'registries.write'],
+        // Pull tokens are credentials into the tenant's virtual registries: managed as they are.
+        ['GET', '/pull-tokens', 'registries.read'],
+        ['POST', '/pull-tokens', 'registries.write'],
+        ['GET', '/pull-tokens/{pullToken}', 'registries.read'],
+        ['DELETE', '/pull-tokens/{pullToken}', 'registries.write'],
       ] as const
     ).map(([method, tail, action]) => [`${method} /api/v1/tenants/{tenant}${tail}`, { action, resource: { kind: 'tenant-param', param: 'tenant' } } satisfies RoutePolicy]),
   ),

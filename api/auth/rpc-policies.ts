@@ -59,6 +59,10 @@ export const RPC_POLICIES: Record<string, RoutePolicy | 'public'> = {
   '/modelregistry.v1.VirtualRegistryService/SetVirtualRegistryUpstreams': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
   '/modelregistry.v1.VirtualRegistryService/PurgeVirtualRegistryCache': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
   '/modelregistry.v1.VirtualRegistryService/WarmVirtualRegistry': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.PullTokenService/ListPullTokens': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.PullTokenService/GetPullToken': { action: 'registries.read', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.PullTokenService/CreatePullToken': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
+  '/modelregistry.v1.PullTokenService/DeletePullToken': { action: 'registries.write', resource: { kind: 'tenant-param', param: 'tenant' } },
 
   // Cleanup: reading candidates and runs is cleanup.read; policies and runs are cleanup.admin, as REST.
   '/modelregistry.v1.CleanupService/GetCleanupPolicy': { action: 'cleanup.read', resource: { kind: 'project', param: 'project' } },

@@ -23,6 +23,7 @@ import { file_modelregistry_v1_projects, ProjectService } from '../../gen/modelr
 import { file_modelregistry_v1_promotions, PromotionService } from '../../gen/modelregistry/v1/promotions_pb';
 import { file_modelregistry_v1_registries, RegistryService } from '../../gen/modelregistry/v1/registries_pb';
 import { file_modelregistry_v1_replications, ReplicationService } from '../../gen/modelregistry/v1/replications_pb';
+import { file_modelregistry_v1_pull_tokens, PullTokenService } from '../../gen/modelregistry/v1/pull_tokens_pb';
 import { file_modelregistry_v1_robots, RobotService } from '../../gen/modelregistry/v1/robots_pb';
 import { file_modelregistry_v1_storage, StorageService } from '../../gen/modelregistry/v1/storage_pb';
 import { file_modelregistry_v1_tenants, TenantService } from '../../gen/modelregistry/v1/tenants_pb';
@@ -46,6 +47,7 @@ import { promotionRpcs } from './services/promotions';
 import { reflectionRpcs } from './services/reflection';
 import { registryRpcs } from './services/registries';
 import { replicationRpcs } from './services/replications';
+import { pullTokenRpcs } from './services/pull-tokens';
 import { robotRpcs } from './services/robots';
 import { storageRpcs } from './services/storage';
 import { tenantRpcs } from './services/tenants';
@@ -69,7 +71,7 @@ export interface GrpcDeps {
 }
 
 /** The API's own services, and the standard ones. */
-export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, RegistryService, UpstreamService, VirtualRegistryService, CleanupService, OperationService, UserService, MemberService, CheckpointService, ReplicationService, PromotionService, StorageService];
+export const API_SERVICES: readonly DescService[] = [TenantService, ProjectService, ModelService, RobotService, RegistryService, UpstreamService, VirtualRegistryService, PullTokenService, CleanupService, OperationService, UserService, MemberService, CheckpointService, ReplicationService, PromotionService, StorageService];
 export const STANDARD_SERVICES: readonly DescService[] = [Health, ReflectionV1, ReflectionV1alpha];
 const FILES: readonly DescFile[] = [
   file_modelregistry_v1_tenants,
@@ -78,6 +80,7 @@ const FILES: readonly DescFile[] = [
   file_modelregistry_v1_robots,
   file_modelregistry_v1_registries,
   file_modelregistry_v1_virtual_registries,
+  file_modelregistry_v1_pull_tokens,
   file_modelregistry_v1_cleanup,
   file_modelregistry_v1_operations,
   file_modelregistry_v1_users,
@@ -125,6 +128,7 @@ export function createGrpcHandler(deps: GrpcDeps) {
       router.service(RegistryService, registryRpcs(services));
       router.service(UpstreamService, upstreamRpcs(services));
       router.service(VirtualRegistryService, virtualRegistryRpcs(services));
+      router.service(PullTokenService, pullTokenRpcs(services));
       router.service(CleanupService, cleanupRpcs(services));
       router.service(OperationService, operationRpcs(services));
       router.service(UserService, userRpcs(services));

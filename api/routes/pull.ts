@@ -7,6 +7,10 @@ import { writeFileRange } from '../../lib/file-range';
 import type { Logger } from '../../lib/logger';
 import { ociError, REPOSITORY_NAME, SHA256_DIGEST, TAG, type OciError } from '../../lib/oci-distribution';
 import type { PullTarget } from '../../db/cache-entries';
+import type { Db } from '../../db/client';
+import { findPullTokenGrant, notePullTokenUsed, type PullTokenGrant } from '../../db/pull-token-grants';
+import { pullTokenHash } from '../../lib/pull-token-secret';
+import { isPullToken } from '../../lib/pull-tokens';
 import { errorResponse, type PullResponse, type PullService } from '../../registry-proxy';
 import { SERVICE_NAME } from '../auth/actions';
 import type { AuthDeps } from '../auth/middleware';
@@ -14,13 +18,13 @@ import { principalFromClaims, type Principal } from '../auth/principal';
 import { InvalidToken, IssuerUnavailable } from '../auth/verifier';
 
 const API_VERSION = { 'docker-distribution-api-version': 'registry/2.0' };
-/** Clients log in with Basic (any username, the password a token of this service) or send the token as Bearer. */
+/** Clients log in with Basic (any username, the password a JWT of this service or a pull token) or send the token as Bearer. */
 const CHALLENGE = 'Basic realm="model-registry"';
 
 const CONTENT = /^\/v2\/([^/]+)\/([^/]+)\/(.+)\/(manifests|blobs)\/([^/]+)$/;
 const TAGS = /^\/v2\/([^/]+)\/([^/]+)\/(.+)\/tags\/list$/;
 
-/** The bearer token a request carries: `Authorization: Bearer <JWT>`, or the password of `Basic` (the username is not checked). */
+/** The token a request carries: `Authorization: Bearer <token>`, or the password of `Basic` (the username is not checked). */
 function tokenOf(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
@@ -61,27 +65,43 @@ function send(c: Context, answer: PullResponse): Response {
   return RESPONSE_ALREADY_SENT;
 }
 
+/** Who pulls: a user of the service (a JWT, PBAC decides) or a pull token (models.read in its tenant only). */
+type Caller = { principal: Principal } | { pullToken: PullTokenGrant };
+
 const fail = (c: Context, e: OciError, headers: Record<string, string> = {}) => {
   const answer = errorResponse(e);
   return send(c, { ...answer, headers: { ...answer.headers, ...headers } });
 };
 
+const unknownRegistry = (c: Context, tenant: string, registry: string) => fail(c, ociError(404, 'NAME_UNKNOWN', `no virtual registry "${registry}" in tenant ${tenant}`));
+
 /**
  * The virtual registries' pull endpoint (issue #16), read-only OCI distribution outside the OpenAPI
  * document: `GET /v2/`, and under `/v2/<tenant>/<virtual registry>/<name>`: `manifests/<reference>`,
- * `blobs/<digest>` (GET/HEAD) and `tags/list`. The caller needs `models.read` in the tenant; one who may
- * not even see the tenant gets the same `NAME_UNKNOWN` as for a registry that does not exist.
+ * `blobs/<digest>` (GET/HEAD) and `tags/list`. The caller (a user's JWT, or a pull token of the tenant)
+ * needs `models.read` in the tenant; one who may not even see the tenant gets the same `NAME_UNKNOWN` as
+ * for a registry that does not exist.
  */
-export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logger: Logger }) {
+export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logger: Logger; db: Db }) {
   const router = new Hono();
+  const notAccepted = (c: Context, why: string) => fail(c, ociError(401, 'UNAUTHORIZED', `the token is not accepted: ${why}`), { 'www-authenticate': CHALLENGE });
 
-  async function authenticate(c: Context): Promise<Principal | Response> {
+  /** A user (a JWT) or a pull token: a token that is revoked or expired is refused at once, looked up on every pull. */
+  async function authenticate(c: Context): Promise<Caller | Response> {
     const token = tokenOf(c.req.header('authorization'));
-    if (!token) return fail(c, ociError(401, 'UNAUTHORIZED', 'authentication required: log in with any username and a token of this service as the password'), { 'www-authenticate': CHALLENGE });
+    if (!token) return fail(c, ociError(401, 'UNAUTHORIZED', 'authentication required: log in with any username and a token of this service (a JWT or a pull token) as the password'), { 'www-authenticate': CHALLENGE });
+    if (isPullToken(token)) {
+      const grant = await findPullTokenGrant(deps.db, pullTokenHash(token));
+      if (!grant) return notAccepted(c, 'no such pull token');
+      if (grant.revoked) return notAccepted(c, `pull token "${grant.name}" was revoked`);
+      if (grant.expired) return notAccepted(c, `pull token "${grant.name}" has expired`);
+      await notePullTokenUsed(deps.db, grant);
+      return { pullToken: grant };
+    }
     try {
-      return principalFromClaims(await deps.auth.verifier.verify(token), deps.auth.audience);
+      return { principal: principalFromClaims(await deps.auth.verifier.verify(token), deps.auth.audience) };
     } catch (err) {
-      if (err instanceof InvalidToken) return fail(c, ociError(401, 'UNAUTHORIZED', `the token is not accepted: ${err.message}`), { 'www-authenticate': CHALLENGE });
+      if (err instanceof InvalidToken) return notAccepted(c, err.message);
       if (err instanceof IssuerUnavailable) {
         deps.logger.error({ err: err.message }, 'token issuer unavailable');
         return fail(c, ociError(503, 'UNAVAILABLE', 'the token cannot be checked now; retry later'), { 'retry-after': '5' });
@@ -93,11 +113,33 @@ export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logg
   const can = (p: Principal, action: 'models.read' | 'projects.read', tenant: string) =>
     deps.auth.pdp.decide({ subject: p, action, resource: { service: SERVICE_NAME, tenant } });
 
+  /**
+   * Null when the caller may pull from the registry, else the refusal. As the REST API: who may see the
+   * tenant learns they may not read; anyone else (another tenant's user or token) cannot tell it exists.
+   * A pull token may `models.read` in its own tenant only, and in the registries it is limited to: another
+   * is `403 DENIED`, decided by name before any lookup, so it says nothing of whether that registry exists.
+   */
+  async function refusal(c: Context, caller: Caller, tenant: string, registry: string): Promise<Response | null> {
+    const unknown = () => unknownRegistry(c, tenant, registry);
+    if ('pullToken' in caller) {
+      const grant = caller.pullToken;
+      if (grant.tenant !== tenant) return unknown();
+      if (grant.registries && !grant.registries.includes(registry)) {
+        const allowed = grant.registries.length > 0 ? `only from virtual registries ${grant.registries.join(', ')}` : 'from no virtual registry (those it was limited to are gone)';
+        return fail(c, ociError(403, 'DENIED', `pull token "${grant.name}" may pull ${allowed} of tenant ${tenant}`));
+      }
+      return null;
+    }
+    if (await can(caller.principal, 'models.read', tenant)) return null;
+    if (await can(caller.principal, 'projects.read', tenant)) return fail(c, ociError(403, 'DENIED', `${caller.principal.username} may not models.read in tenant ${tenant}`));
+    return unknown();
+  }
+
   router.all('/v2', (c) => c.redirect('/v2/', 301));
   // GET (Hono serves a HEAD by the GET route): a route of its own method, so that metrics count it under `/v2/*`.
   router.get('/v2/*', async (c) => {
-    const principal = await authenticate(c);
-    if (principal instanceof Response) return principal;
+    const caller = await authenticate(c);
+    if (caller instanceof Response) return caller;
     const path = c.req.path;
     if (path === '/v2/') return send(c, { status: 200, headers: { 'content-type': 'application/json', 'content-length': '2' }, body: Buffer.from('{}') });
 
@@ -108,12 +150,9 @@ export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logg
     const [tenant, registry, name] = [m[1]!, m[2]!, m[3]!];
     if (!REPOSITORY_NAME.test(`${tenant}/${registry}/${name}`)) return fail(c, ociError(400, 'NAME_INVALID', `"${tenant}/${registry}/${name}" is not a valid repository name`));
 
-    if (!(await can(principal, 'models.read', tenant))) {
-      // As the REST API: who may see the tenant learns they may not read; anyone else cannot tell it exists.
-      if (await can(principal, 'projects.read', tenant)) return fail(c, ociError(403, 'DENIED', `${principal.username} may not models.read in tenant ${tenant}`));
-      return fail(c, ociError(404, 'NAME_UNKNOWN', `no virtual registry "${registry}" in tenant ${tenant}`));
-    }
-    const unknown = () => fail(c, ociError(404, 'NAME_UNKNOWN', `no virtual registry "${registry}" in tenant ${tenant}`));
+    const refused = await refusal(c, caller, tenant, registry);
+    if (refused) return refused;
+    const unknown = () => unknownRegistry(c, tenant, registry);
 
     if (tagList) {
       const n = c.req.query('n');

@@ -11,6 +11,7 @@ import { createModelService } from './models';
 import { createOperationService } from './operations';
 import { createProjectService } from './projects';
 import { createPromotionService } from './promotions';
+import { createPullTokenService } from './pull-tokens';
 import { createRegistryService } from './registries';
 import { createReplicationService } from './replications';
 import { createRobotService } from './robots';
@@ -42,6 +43,7 @@ export function createServices(deps: ServiceDeps) {
     robots: createRobotService(deps),
     remoteRegistries: createRegistryService(deps),
     virtualRegistries: createVirtualRegistryService(deps),
+    pullTokens: createPullTokenService(deps),
     cleanup: createCleanupService(deps),
     users: createUserService({ mutations: deps.mutations, keycloak: deps.keycloak !== undefined }),
     members: createMemberService({ ...deps, keycloak: deps.keycloak !== undefined }),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, customType, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const modelregistry = pgSchema('modelregistry');
 
@@ -19,3 +19,6 @@ export const softDelete = () => ({
     .notNull()
     .default(sql`'-infinity'`),
 });
+
+/** Raw bytes (digests, hashes); drizzle's pg-core has no bytea column of its own. */
+export const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });

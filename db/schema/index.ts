@@ -12,3 +12,4 @@ export * from './registries';
 export * from './replication';
 export * from './virtual-registries';
 export * from './cleanup';
+export * from './pull-tokens';

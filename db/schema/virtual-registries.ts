@@ -1,9 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, customType, foreignKey, index, integer, primaryKey, smallint, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
-import { modelregistry, softDelete } from './common';
+import { bigint, check, foreignKey, index, integer, primaryKey, smallint, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import { bytea, modelregistry, softDelete } from './common';
 import { tenants } from './tenants';
 
-const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 const times = () => ({
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().default(sql`now()`),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().default(sql`now()`),

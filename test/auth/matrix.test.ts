@@ -67,6 +67,7 @@ describe('auth matrix', () => {
       .replace('{rule}', 'rule')
       .replace('{upstream}', u[side])
       .replace('{virtualRegistry}', v[side])
+      .replace('{pullToken}', 'some-token')
       .replace('{id}', key.includes('/cleanup/runs/') ? '00000000-0000-4000-8000-000000000000' : op[side]!)
       .replace(/\/models\/resolve$/, `/models/resolve?name=${p[side]}/some-model:1.0.0`);
   const bodyFor = (key: string, side: 'own' | 'other') =>
@@ -82,7 +83,7 @@ describe('auth matrix', () => {
               ? JSON.stringify({ description: 'changed' })
               : key.endsWith('/{tenant}/upstreams')
                 ? JSON.stringify({ name: uniqueName('x'), url: 'http://127.0.0.1:1' })
-                : key.endsWith('/{tenant}/virtual-registries')
+                : key.endsWith('/{tenant}/virtual-registries') || key.endsWith('/{tenant}/pull-tokens')
                   ? JSON.stringify({ name: uniqueName('x') })
                   : key.endsWith('/{virtualRegistry}/upstreams')
                     ? JSON.stringify([{ upstream: u[side], position: 1 }])

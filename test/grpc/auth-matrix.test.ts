@@ -94,6 +94,7 @@ describe('gRPC auth matrix', () => {
       tenant: t[side],
       upstream: 'some-upstream',
       virtualRegistry: 'some-registry',
+      pullToken: 'some-token',
       reference: '1.0.0',
       description: 'changed',
       username: method.name === 'CreateUser' ? uniqueName('x') : 'some-user',

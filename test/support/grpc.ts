@@ -7,6 +7,7 @@ import { MemberService } from '../../gen/modelregistry/v1/members_pb';
 import { ModelService } from '../../gen/modelregistry/v1/models_pb';
 import { OperationService } from '../../gen/modelregistry/v1/operations_pb';
 import { ProjectService } from '../../gen/modelregistry/v1/projects_pb';
+import { PullTokenService } from '../../gen/modelregistry/v1/pull_tokens_pb';
 import { PromotionService } from '../../gen/modelregistry/v1/promotions_pb';
 import { RegistryService } from '../../gen/modelregistry/v1/registries_pb';
 import { ReplicationService } from '../../gen/modelregistry/v1/replications_pb';
@@ -33,6 +34,6 @@ export function grpcClients(stack: TestStack, token: string = stack.auth.adminTo
     ],
   });
   const client = <S extends DescService>(service: S): Client<S> => createClient(service, transport);
-  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), registries: client(RegistryService), upstreams: client(UpstreamService), virtualRegistries: client(VirtualRegistryService), cleanup: client(CleanupService), operations: client(OperationService), users: client(UserService), members: client(MemberService), checkpoints: client(CheckpointService), replications: client(ReplicationService), promotions: client(PromotionService), storage: client(StorageService) };
+  return { transport, tenants: client(TenantService), projects: client(ProjectService), models: client(ModelService), robots: client(RobotService), registries: client(RegistryService), upstreams: client(UpstreamService), virtualRegistries: client(VirtualRegistryService), pullTokens: client(PullTokenService), cleanup: client(CleanupService), operations: client(OperationService), users: client(UserService), members: client(MemberService), checkpoints: client(CheckpointService), replications: client(ReplicationService), promotions: client(PromotionService), storage: client(StorageService) };
 }
 export type GrpcClients = ReturnType<typeof grpcClients>;

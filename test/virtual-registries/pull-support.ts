@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
+import { pushBlob, putManifest, type RegistryAuth } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
 import { uniqueName, type TestStack } from '../support/stack';
 
@@ -25,6 +26,19 @@ export async function runTool(bin: string, args: string[]): Promise<{ stdout: st
     const e = err as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${bin} ${args[0]} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
   }
+}
+
+export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+/** A model whose files carry `org.opencontainers.image.title`, so that `oras pull` writes them out by name. */
+export async function pushTitledModel(base: string, repository: string, tag: string, auth?: RegistryAuth) {
+  const files = { 'model.safetensors': Buffer.from(`weights ${uniqueName('w')} `.repeat(8192)), 'README.md': Buffer.from(`# ${repository}\n${uniqueName('r')}\n`) };
+  const config = await pushBlob(base, repository, Buffer.from(JSON.stringify({ descriptor: { name: repository } })), 'application/vnd.cncf.model.config.v1+json', undefined, auth);
+  const layers = [];
+  for (const [title, data] of Object.entries(files)) layers.push(await pushBlob(base, repository, data, 'application/vnd.cncf.model.weight.v1.raw', { 'org.opencontainers.image.title': title }, auth));
+  const manifest = { schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: 'application/vnd.cncf.model.manifest.v1+json', config, layers };
+  const { digest } = await putManifest(base, repository, tag, manifest, OCI_MANIFEST, auth);
+  return { digest, config, layers, files };
 }
 
 export const sha256 = (data: Buffer | string) => `sha256:${createHash('sha256').update(data).digest('hex')}`;

@@ -3,27 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushBlob, pushModel, putManifest, type RegistryAuth } from '../harbor/oci-push';
+import { pushBlob, pushModel } from '../harbor/oci-push';
 import { bearer } from '../support/auth';
 import { createTenant, startStackWithTenant } from '../support/fixtures';
 import { eventually } from '../support/eventually';
 import { readJson } from '../support/http';
 import { uniqueName, type TestStack } from '../support/stack';
 import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
-import { ageCacheEntries, cacheEntriesOf, createUpstream, createVirtualRegistry, ensureTool, pullAnswersCounted, runTool, setUpstreams, sha256, startCountingProxy } from './pull-support';
-
-const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-
-/** A model whose files carry `org.opencontainers.image.title`, so that `oras pull` writes them out by name. */
-async function pushTitledModel(base: string, repository: string, tag: string, auth?: RegistryAuth) {
-  const files = { 'model.safetensors': Buffer.from(`weights ${uniqueName('w')} `.repeat(8192)), 'README.md': Buffer.from(`# ${repository}\n${uniqueName('r')}\n`) };
-  const config = await pushBlob(base, repository, Buffer.from(JSON.stringify({ descriptor: { name: repository } })), 'application/vnd.cncf.model.config.v1+json', undefined, auth);
-  const layers = [];
-  for (const [title, data] of Object.entries(files)) layers.push(await pushBlob(base, repository, data, 'application/vnd.cncf.model.weight.v1.raw', { 'org.opencontainers.image.title': title }, auth));
-  const manifest = { schemaVersion: 2, mediaType: MANIFEST, artifactType: 'application/vnd.cncf.model.manifest.v1+json', config, layers };
-  const { digest } = await putManifest(base, repository, tag, manifest, MANIFEST, auth);
-  return { digest, config, layers, files };
-}
+import { ageCacheEntries, cacheEntriesOf, createUpstream, createVirtualRegistry, ensureTool, OCI_MANIFEST as MANIFEST, pullAnswersCounted, pushTitledModel, runTool, setUpstreams, sha256, startCountingProxy } from './pull-support';
 
 describe('the virtual registry pull endpoint (OCI distribution, read-only)', () => {
   let stack: TestStack;
