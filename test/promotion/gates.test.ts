@@ -9,6 +9,7 @@ import { readTopic } from '../support/kafka';
 import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 import { approve, copyArtifact, createRemote, promote, pushVersion, replayAndRecord, servedDigest, versionDetail } from './support';
+import { historyText } from '../support/histories';
 
 /**
  * Approval and the promotion's gates, its wait for an approval and the remote already serving the
@@ -170,8 +171,7 @@ describe('approval and promotion gates', () => {
     for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'modelPromotionWorkflow' AND ProjectName = '${project}'` })) ids.push(`${wf.workflowId} ${wf.runId}`);
     expect(ids.length).toBeGreaterThan(0);
     const histories = await Promise.all(ids.map((id) => stack.client.workflow.getHandle(id.split(' ')[0]!, id.split(' ')[1]).fetchHistory()));
-    const decoded = (key: string, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v);
-    expect(JSON.stringify(histories, decoded)).not.toContain(secret);
+    expect(historyText(histories)).not.toContain(secret);
     expect(stack.logs.join('\n')).not.toContain(secret);
     expect(JSON.stringify(await readJson(await stack.app.request(`/api/v1/registries/${remote}/models`)))).not.toContain(secret);
   });

@@ -5,19 +5,9 @@ import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
 import { createTenant, startStackWithTenant } from '../support/fixtures';
 import { uniqueName, type TestStack } from '../support/stack';
+import { historiesText } from '../support/histories';
 
 const CLOSED = 'http://127.0.0.1:1';
-/** The histories of every run of a workflow id, payloads decoded, so that a secret in any of them shows in the text. */
-async function historiesText(stack: TestStack, workflowId: string, runs: number): Promise<string> {
-  const runIds = await eventually(`${runs} runs of ${workflowId}`, async () => {
-    const ids: string[] = [];
-    for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) ids.push(wf.runId);
-    return ids.length >= runs && ids;
-  });
-  const histories = await Promise.all(runIds.map((runId) => stack.client.workflow.getHandle(workflowId, runId).fetchHistory()));
-  const decoded = (key: string, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v);
-  return JSON.stringify(histories, decoded);
-}
 
 describe('remote registries (Harbor registry endpoints)', () => {
   let stack: TestStack;

@@ -15,6 +15,7 @@ import { readTopic } from '../support/kafka';
 import { uniqueName, type TestStack } from '../support/stack';
 import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
 import { createUpstream, createVirtualRegistry, ensureTool, pushTitledModel, runTool, sha256 } from './pull-support';
+import { historyText } from '../support/histories';
 
 const basic = (token: string) => ({ authorization: `Basic ${Buffer.from(`ci:${token}`).toString('base64')}` });
 
@@ -269,9 +270,7 @@ describe('pull tokens of the virtual registries', () => {
       let histories = 0;
       let sealed = 0;
       for await (const wf of stack.client.workflow.list({ query: `TaskQueue = "${stack.taskQueue}" AND WorkflowType = "pullTokenCreateWorkflow"` })) {
-        // Payloads decoded (their bytes are base64 `data` in the history's JSON), so that a token in one would show.
-        const decoded = (key: string, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v);
-        const history = JSON.stringify(await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory(), decoded);
+        const history = historyText(await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory());
         expectAbsent(`history of ${wf.workflowId}`, history);
         // The payloads' JSON inside the history's JSON: quotes escaped.
         if (/sealedSecret\\*"\s*:\s*\\*"v1:/.test(history)) sealed++;

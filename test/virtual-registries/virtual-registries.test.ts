@@ -1,25 +1,14 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bearer } from '../support/auth';
-import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
 import { createTenant, startStackWithTenant } from '../support/fixtures';
 import { uniqueName, type TestStack } from '../support/stack';
 import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
 import { freePort } from '../servers/ports';
+import { historiesText } from '../support/histories';
 
 
-/** The histories of every run of a workflow id, payloads decoded, so that a secret in any of them shows in the text. */
-async function historiesText(stack: TestStack, workflowId: string, runs: number): Promise<string> {
-  const runIds = await eventually(`${runs} runs of ${workflowId}`, async () => {
-    const ids: string[] = [];
-    for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) ids.push(wf.runId);
-    return ids.length >= runs && ids;
-  });
-  const histories = await Promise.all(runIds.map((runId) => stack.client.workflow.getHandle(workflowId, runId).fetchHistory()));
-  const decoded = (key: string, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v);
-  return JSON.stringify(histories, decoded);
-}
 
 describe('upstreams and virtual registries', () => {
   let stack: TestStack;
