@@ -92,7 +92,9 @@ export function registryClient(endpoint: RegistryEndpoint, signal: AbortSignal) 
     async blob(repository: string, digest: string, range?: [number, number]): Promise<ReadableStream<Uint8Array>> {
       const res = await request('GET', `/v2/${repository}/blobs/${digest}`, range ? { headers: { range: `bytes=${range[0]}-${range[1]}` } } : {});
       if (!res.ok || !res.body) throw await failed(res, `pull the blob ${digest} of ${repository}`);
-      return res.body;
+      // Locked at once by the pipe: undici cancels the unlocked body of a Response the GC collects, and
+      // the caller keeps only the body (across the upload's POST), so a collection there ended the blob.
+      return res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>());
     },
 
     /** A monolithic upload: POST, then one PUT with the whole body and the digest. */
