@@ -28,8 +28,12 @@ export function registryClient(endpoint: RegistryEndpoint, signal: AbortSignal) 
   async function request(method: string, pathOrUrl: string, init: { headers?: Record<string, string>; body?: ReadableStream<Uint8Array> | Buffer } = {}): Promise<Response> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${base}${pathOrUrl}`;
     const headers = { ...init.headers, ...(authorization ? { authorization } : {}) };
+    // A stream body goes with redirect 'error': for any other mode undici's fetch tees the body to keep
+    // a replayable copy, and that unread branch holds the whole blob until the response (a stream could
+    // not follow a 307 anyway).
+    const streamed = init.body instanceof ReadableStream ? ({ duplex: 'half', redirect: 'error' } as const) : ({ redirect: 'follow' } as const);
     try {
-      return await fetch(url, { method, headers, body: init.body, signal, redirect: 'follow', ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+      return await fetch(url, { method, headers, body: init.body, signal, ...streamed } as RequestInit);
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new Error(`${method} "${url}": ${cause?.code ?? ''} ${cause?.message ?? (err as Error).message}`.replace(/\s+/g, ' ').trim());
@@ -88,7 +92,9 @@ export function registryClient(endpoint: RegistryEndpoint, signal: AbortSignal) 
     async blob(repository: string, digest: string, range?: [number, number]): Promise<ReadableStream<Uint8Array>> {
       const res = await request('GET', `/v2/${repository}/blobs/${digest}`, range ? { headers: { range: `bytes=${range[0]}-${range[1]}` } } : {});
       if (!res.ok || !res.body) throw await failed(res, `pull the blob ${digest} of ${repository}`);
-      return res.body;
+      // Locked at once by the pipe: undici cancels the unlocked body of a Response the GC collects, and
+      // the caller keeps only the body (across the upload's POST), so a collection there ended the blob.
+      return res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>());
     },
 
     /** A monolithic upload: POST, then one PUT with the whole body and the digest. */
