@@ -77,6 +77,9 @@ export interface AppDeps {
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
+/** An upstream the pull path could not reach is skipped this long by the next pulls (registry-proxy/upstream-client.ts). */
+const UPSTREAM_SKIP_MS = 30_000;
+
 /** The whole HTTP API: routers per resource under /api/v1, docs, health, and problem+json errors. */
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
@@ -153,7 +156,7 @@ export function createApp(deps: AppDeps) {
   const senders = createWebhookSenders({ db: deps.db, secrets: deps.secrets, registries: deps.registries, logger: deps.logger });
   app.route('/api/v1', createWebhooksRouter({ db: deps.db, senders, dispatcher, metrics }));
   if (deps.cacheStore) {
-    const pull = createPullService({ db: deps.db, store: deps.cacheStore, secrets: deps.secrets, logger: deps.logger, fillLocks: deps.fillLocks });
+    const pull = createPullService({ db: deps.db, store: deps.cacheStore, secrets: deps.secrets, logger: deps.logger, fillLocks: deps.fillLocks, skipUnreachableMs: UPSTREAM_SKIP_MS });
     app.route('/', createPullRouter({ auth: deps.auth, pull, logger: deps.logger, db: deps.db }));
   }
 

@@ -20,6 +20,11 @@ export interface PullDeps {
   logger: Pick<Logger, 'warn'>;
   /** Cache fills coordinated across processes; absent on PGlite (one connection), where they are within this process only. */
   fillLocks?: FillLocks;
+  /**
+   * How long an upstream that could not be reached is skipped by pulls (upstream-client.ts). The API
+   * skips one for 30 s; a warm (the worker) asks every time, as its activity's retries are its own schedule.
+   */
+  skipUnreachableMs?: number;
 }
 
 /** Resolutions kept in memory, at most (the least recently read dropped first). */
@@ -27,7 +32,7 @@ const MAX_TARGETS = 1000;
 
 /** The virtual registries' read-only OCI distribution service (issue #16), for the API's `/v2/` routes. */
 export function createPullService(deps: PullDeps) {
-  const upstreams = createUpstreamClient({ secrets: deps.secrets });
+  const upstreams = createUpstreamClient({ secrets: deps.secrets, skipUnreachableMs: deps.skipUnreachableMs });
   // A registry's resolution (its upstreams in order, their credentials sealed) by tenant and name. Used
   // only as `unverified`: the pull's first cache lookup reads the tenant's version with its entries and
   // throws StaleTarget when a change (a reorder, an upstream's URL or credential, a deletion) bumped it.

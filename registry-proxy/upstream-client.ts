@@ -35,9 +35,15 @@ const headerOf = (headers: Record<string, string | string[] | undefined>, name: 
  * registries: HTTP Basic, and a Bearer token challenge answered with the same credential at the realm
  * it names. The password is opened per request, sent only to that upstream and its realm, and never
  * logged or put in an error.
+ *
+ * With `skipUnreachableMs`, an upstream that could not be reached is not asked again for that long
+ * (as a repository manager blocks an unavailable remote): every request meanwhile fails at once as
+ * unreachable, so pulls go on to the next upstream, or a stale entry, without each waiting for a
+ * connection or a timeout first. An answer of any status is not a failure to reach it.
  */
-export function createUpstreamClient(deps: { secrets: SecretBox }) {
+export function createUpstreamClient(deps: { secrets: SecretBox; skipUnreachableMs?: number }) {
   const tokens = new Map<string, { token: string; until: number }>();
+  const unreachable = new Map<string, { since: number; until: number; code: string }>();
 
   const basicOf = (u: PullUpstream) =>
     u.username && u.sealedSecret ? `Basic ${Buffer.from(`${u.username}:${deps.secrets.open(u.sealedSecret)}`).toString('base64')}` : undefined;
@@ -66,6 +72,11 @@ export function createUpstreamClient(deps: { secrets: SecretBox }) {
     what: string,
     send: (authorization?: string) => Promise<A>,
   ): Promise<A> {
+    const skipped = unreachable.get(u.id);
+    if (skipped && skipped.until > Date.now()) {
+      const [ago, left] = [skipped.since, skipped.until].map((t) => Math.ceil(Math.abs(Date.now() - t) / 1000));
+      throw new UpstreamUnreachable(`upstream "${u.name}" (${what}): ${skipped.code} ${ago} s ago, not asked again for ${left} s`);
+    }
     const basic = basicOf(u);
     try {
       let res = await send(basic);
@@ -77,10 +88,13 @@ export function createUpstreamClient(deps: { secrets: SecretBox }) {
           res = await send(`Bearer ${token}`);
         }
       }
+      unreachable.delete(u.id);
       return res;
     } catch (err) {
-      const code = (err as { cause?: { code?: unknown }; code?: unknown }).cause?.code ?? (err as { code?: unknown }).code;
-      throw new UpstreamUnreachable(`upstream "${u.name}" (${what}): ${typeof code === 'string' ? code : err instanceof Error ? err.name : 'network error'}`);
+      const cause = (err as { cause?: { code?: unknown }; code?: unknown }).cause?.code ?? (err as { code?: unknown }).code;
+      const code = typeof cause === 'string' ? cause : err instanceof Error ? err.name : 'network error';
+      if (deps.skipUnreachableMs) unreachable.set(u.id, { since: Date.now(), until: Date.now() + deps.skipUnreachableMs, code });
+      throw new UpstreamUnreachable(`upstream "${u.name}" (${what}): ${code}`);
     }
   }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +183,38 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
     expect(await digest()).toBe(inGuarded.digest);
     await setUpstreams(stack, tenant, registry, [a, b]);
     expect(await digest()).toBe(inMirror.digest);
+  });
+
+  it('skips an upstream it could not reach for a while: the next pulls go on to the next upstream without asking it', async () => {
+    // Upstream 1 accepts connections and drops them at once, counting them.
+    let connections = 0;
+    const dropping = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    try {
+      const repository = `acme/${uniqueName('skip')}`;
+      const model = await pushModel(mirror.url, repository, '1.0.0');
+      const down = await createUpstream(stack, tenant, { url: `http://127.0.0.1:${(dropping.address() as AddressInfo).port}` });
+      const registry = await createVirtualRegistry(stack, tenant, [down, await createUpstream(stack, tenant, { url: mirror.url })]);
+      const pull = async () => {
+        const res = await v2(`${tenant}/${registry}/${repository}/manifests/1.0.0`);
+        return [res.status, res.headers.get('docker-content-digest')];
+      };
+      expect(await pull()).toEqual([200, model.digest]);
+      const asked = connections;
+      expect(asked).toBeGreaterThan(0);
+      for (let i = 0; i < 3; i++) expect(await pull()).toEqual([200, model.digest]);
+      expect(connections).toBe(asked);
+      // A name only upstream 1 could have: the answer names it as not reachable, and says for how long it is skipped.
+      const missing = await v2(`${tenant}/${registry}/acme/${uniqueName('absent')}/manifests/1.0.0`);
+      expect(missing.status).toBe(502);
+      expect((await readJson(missing)).errors[0].message).toMatch(/not asked again for \d+ s/);
+      expect(connections).toBe(asked);
+    } finally {
+      await new Promise((resolve) => dropping.close(resolve));
+    }
   });
 
   it('keeps a resolution in memory per API process, and every process sees a reorder, a new list or a deletion at its next pull', async () => {
