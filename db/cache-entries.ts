@@ -1,6 +1,7 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
 import { cacheEntries, upstreams, virtualRegistries, virtualRegistryUpstreams, virtualRegistryVersions } from './schema';
+import { perDatabase } from './per-database';
 
 /**
  * The pull path's own reads and writes (issue #16): like the webhook inbox it is data plane, so it
@@ -93,12 +94,7 @@ function prepareReads(db: Db) {
     entriesChecked: checked(anyUpstream).prepare('pull_cache_entries_checked'),
   };
 }
-const prepared = new WeakMap<Db, ReturnType<typeof prepareReads>>();
-function readsOf(db: Db) {
-  let reads = prepared.get(db);
-  if (!reads) prepared.set(db, (reads = prepareReads(db)));
-  return reads;
-}
+const readsOf = perDatabase(prepareReads);
 
 /**
  * A live virtual registry of a tenant with its upstreams, or null: one round trip (the registry, left

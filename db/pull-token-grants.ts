@@ -1,6 +1,7 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { pullTokens, virtualRegistries } from './schema';
+import { perDatabase } from './per-database';
 
 /**
  * The pull path's reads and writes of pull tokens: like cache entries they are data plane (a
@@ -39,13 +40,11 @@ function prepareLookup(db: Db) {
     .limit(1)
     .prepare('pull_token_grant');
 }
-const prepared = new WeakMap<Db, ReturnType<typeof prepareLookup>>();
+const lookupOf = perDatabase(prepareLookup);
 
 /** The token whose sha256 is `hash`, revoked and expired ones too (the caller says which it was), or null. */
 export async function findPullTokenGrant(db: Db, hash: Buffer): Promise<PullTokenGrant | null> {
-  let lookup = prepared.get(db);
-  if (!lookup) prepared.set(db, (lookup = prepareLookup(db)));
-  const [row] = await lookup.execute({ hash });
+  const [row] = await lookupOf(db).execute({ hash });
   return row ?? null;
 }
 

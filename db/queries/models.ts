@@ -4,6 +4,7 @@ import { images, modelOverrides, models, modelTypes, projects, signatures, tags,
 import { isoTime } from '../../lib/time';
 import { escapeLike, pageOf, sortKeyOf, type Page, type SortKey } from './page';
 import { liveProjectWhere, toProjectRecord, type ProjectRecord } from './projects';
+import { perDatabase } from '../per-database';
 
 /** A model as the API shows it. */
 export interface ModelRecord {
@@ -33,11 +34,9 @@ export interface ModelRef {
 type ModelRow = typeof models.$inferSelect;
 
 /** The model types are lookup rows fixed by migration: read once per database. */
-const typeCodes = new WeakMap<Db, Promise<Map<number, string>>>();
+const typeCodesOf = perDatabase((db) => db.select().from(modelTypes).then((rows) => new Map(rows.map((r) => [r.id, r.code]))));
 async function typeCode(db: Db, id: number): Promise<string> {
-  let codes = typeCodes.get(db);
-  if (!codes) typeCodes.set(db, (codes = db.select().from(modelTypes).then((rows) => new Map(rows.map((r) => [r.id, r.code])))));
-  return (await codes).get(id) ?? 'unknown';
+  return (await typeCodesOf(db)).get(id) ?? 'unknown';
 }
 
 async function toModelRecord(db: Db, m: ModelRow, project: string, registry: string): Promise<ModelRecord> {
@@ -89,7 +88,6 @@ export interface ModelDetailRow {
 }
 
 /** The whole read in one statement, built once per database and prepared on each connection (a read per request pays no query building). */
-const detailStatements = new WeakMap<Db, ReturnType<typeof prepareDetail>>();
 function prepareDetail(db: Db) {
   return db
     .select({
@@ -104,11 +102,11 @@ function prepareDetail(db: Db) {
     .limit(1)
     .prepare('model_detail');
 }
+const detailStatementOf = perDatabase(prepareDetail);
 
 /** The live model `name` of a project (already known live), with its live tags and custom metadata, in one round trip. */
 export async function findModelDetail(db: Db, project: { id: string; name: string; registry: string }, name: string): Promise<ModelDetailRow | null> {
-  let statement = detailStatements.get(db);
-  if (!statement) detailStatements.set(db, (statement = prepareDetail(db)));
+  const statement = detailStatementOf(db);
   const [row] = await statement.execute({ projectId: project.id, name });
   return row ? { model: await toModelRecord(db, row.model, project.name, project.registry), tags: row.tags, customMetadata: row.customMetadata ?? {} } : null;
 }
@@ -136,11 +134,7 @@ export interface ModelListQuery {
   limit: number;
 }
 
-/**
- * A list's statement depends only on which filters it has and its sort: each such shape is built
- * once per database and prepared, its values bound as parameters (a list pays no query building).
- */
-const listStatements = new WeakMap<Db, Map<string, ReturnType<typeof prepareList>>>();
+/** Which filters a list has, and its sort: all its statement depends on. */
 type ListShape = Pick<ModelListQuery, 'sort' | 'hasSignature'> & Record<'namePrefix' | 'author' | 'type' | 'label' | 'severities' | 'after', boolean>;
 
 function prepareList(db: Db, shape: ListShape, name: string) {
@@ -176,6 +170,11 @@ function prepareList(db: Db, shape: ListShape, name: string) {
     .limit(sql.placeholder('limit'))
     .prepare(name);
 }
+/**
+ * Each list shape's statement, built once per database and prepared, its values bound as parameters
+ * (a list pays no query building).
+ */
+const listStatementsOf = perDatabase(() => new Map<string, ReturnType<typeof prepareList>>());
 
 export async function listModels(db: Db, project: { id: string; name: string; registry: string }, q: ModelListQuery): Promise<Page<ModelRecord>> {
   const shape: ListShape = {
@@ -189,8 +188,7 @@ export async function listModels(db: Db, project: { id: string; name: string; re
     after: q.after !== undefined,
   };
   const shapeKey = JSON.stringify(shape);
-  let statements = listStatements.get(db);
-  if (!statements) listStatements.set(db, (statements = new Map()));
+  const statements = listStatementsOf(db);
   let statement = statements.get(shapeKey);
   if (!statement) statements.set(shapeKey, (statement = prepareList(db, shape, `models_list_${statements.size}`)));
   const rows = await statement.execute({
