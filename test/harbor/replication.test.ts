@@ -13,7 +13,7 @@ import { freePort } from '../servers/ports';
 import { eventually, expectNever } from '../support/eventually';
 import { addEndpoint, failureOf, startHarbor, startRemoteRegistry, type HarborTestbed } from '../support/harbor';
 import { createHarborAdminClient } from '../support/harbor-admin';
-import { heldBytes } from '../support/held-memory';
+import { sampleHeldGrowth } from '../support/held-memory';
 import { uniqueName } from '../support/stack';
 import { type ModelArtifact, pushBlob, pushCosignSignature, pushModel, putManifest } from './oci-push';
 import { startReceiver } from './receiver';
@@ -537,17 +537,10 @@ describe('replication between the emulator and real remote registries', () => {
     const ns = uniqueName('mirror');
     const policyId = await createPolicy(spec({ direction: 'push', localProject: local, remoteNamespace: ns, harborRegistryId: registryId }));
 
-    // The baseline leaves out garbage (the push above leaves up to the whole blob of it, which once hid
-    // a copy that held the blob). A sample is read as is, garbage included, unless that is over the
-    // limit: then what stays after a collection, as garbage is no memory the copy holds.
+    // Garbage left out (test/support/held-memory.ts): the push above leaves up to the whole blob of it.
     const limit = size / 2;
-    const baseline = heldBytes();
-    const growth = () => {
-      const read = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - baseline;
-      return read < limit ? read : heldBytes() - baseline;
-    };
-    let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, growth())), 20);
+    const sampling = sampleHeldGrowth(limit);
+    let peak: number;
     try {
       const id = await h.client.replication.startExecution(policyId);
       const running = await eventually('the task copying', async () => (await h.client.replication.listTasks(id)).find((t) => t.status === 'InProgress'));
@@ -555,7 +548,7 @@ describe('replication between the emulator and real remote registries', () => {
       expect(await h.client.replication.getExecution(id)).toMatchObject({ status: 'InProgress', in_progress: 1, total: 1 });
       expect(await ended(id)).toMatchObject({ status: 'Succeed' });
     } finally {
-      clearInterval(sampler);
+      peak = sampling.stop();
     }
     // Holding the blob would take all of it; streaming holds a few buffers at a time.
     expect(peak).toBeLessThan(limit);

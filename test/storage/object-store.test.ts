@@ -10,7 +10,7 @@ import type { ObjectStore } from '../../lib/object-store';
 import { createFsObjectStore } from '../../storage/fs';
 import { createS3ObjectStore, type S3ObjectStoreOptions } from '../../storage/s3';
 import { startSeaweedFs, type SeaweedFs } from '../servers/seaweedfs';
-import { heldBytes } from '../support/held-memory';
+import { sampleHeldGrowth } from '../support/held-memory';
 
 // The first run on a machine builds SeaweedFS (about 9 minutes on 2 cores, longer when busy).
 const START_TIMEOUT_MS = 20 * 60_000;
@@ -219,24 +219,16 @@ describe('the s3 object store on its own', () => {
         }
       })(),
     );
-    // JS heap and array buffers, as test/harbor/replication.test.ts reads them: a sample is read as is,
-    // garbage included, unless that is over the limit; then what stays after full collections. RSS
-    // (read before) also counted the chunks' garbage and memory the allocator had not handed back, and
-    // read 175 MB once under load for a put that holds two 16 MiB parts.
+    // Held memory (test/support/held-memory.ts): RSS, read before, also counted the chunks' garbage and
+    // memory the allocator had not handed back, and read 175 MB once under load for a put that holds two 16 MiB parts.
     const limit = 150e6;
-    const baseline = heldBytes();
-    const growth = () => {
-      const read = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - baseline;
-      return read < limit ? read : heldBytes() - baseline;
-    };
-    let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, growth())), 20);
+    const sampling = sampleHeldGrowth(limit);
+    let peak: number;
     try {
       await store.put('blobs/large', body);
     } finally {
-      clearInterval(sampler);
+      peak = sampling.stop();
     }
-    peak = Math.max(peak, growth());
     const growthMB = peak / 1e6;
     console.log(`s3 put of a 200 MiB stream: peak growth of held memory ${growthMB.toFixed(1)} MB`);
     expect(await store.head('blobs/large')).toEqual({ size });

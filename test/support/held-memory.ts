@@ -16,3 +16,26 @@ export function heldBytes(): number {
   const { heapUsed, arrayBuffers } = process.memoryUsage();
   return heapUsed + arrayBuffers;
 }
+
+/**
+ * The peak growth of held memory from now until `stop()`, sampled every 20 ms. The baseline leaves out
+ * garbage (a push before can leave a whole blob of it, which would hide a copy that holds one). A
+ * sample is read as is, garbage included, unless that is over `limit`: then what stays after full
+ * collections, as garbage is no memory the code under test holds.
+ */
+export function sampleHeldGrowth(limit: number): { stop(): number } {
+  const baseline = heldBytes();
+  const growth = () => {
+    const { heapUsed, arrayBuffers } = process.memoryUsage();
+    const read = heapUsed + arrayBuffers - baseline;
+    return read < limit ? read : heldBytes() - baseline;
+  };
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, growth())), 20);
+  return {
+    stop() {
+      clearInterval(sampler);
+      return Math.max(peak, growth());
+    },
+  };
+}
