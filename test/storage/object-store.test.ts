@@ -126,6 +126,23 @@ describe.each(['fs', 's3'])('the %s object store', (kind) => {
     expect(await listed(store, 'blobs/')).toEqual(['blobs/sha256/known-size', 'blobs/sha256/unknown-size']);
   }, 120_000);
 
+  it('opens an object as its file where the store has files (the filesystem), null for a key that is not there', async () => {
+    // Only the filesystem store has `open`; S3 objects stream through `get`.
+    expect(store.open === undefined).toBe(kind === 's3');
+    if (!store.open) return;
+    const opened = await store.open('blobs/sha256/known-size');
+    try {
+      expect(opened?.size).toBe(blob.length);
+      const tail = Buffer.alloc(1024);
+      const { bytesRead } = await opened!.handle.read(tail, 0, tail.length, blob.length - tail.length);
+      expect(bytesRead).toBe(tail.length);
+      expect(tail.equals(blob.subarray(blob.length - tail.length))).toBe(true);
+    } finally {
+      await opened?.handle.close();
+    }
+    expect(await store.open('blobs/sha256/never-written')).toBeNull();
+  });
+
   it('answers null for the object and the size of a key that is not there', async () => {
     expect(await store.get('blobs/sha256/never-written')).toBeNull();
     expect(await store.get('blobs/sha256/never-written', { start: 0, end: 9 })).toBeNull();
