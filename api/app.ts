@@ -157,7 +157,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', createWebhooksRouter({ db: deps.db, senders, dispatcher, metrics }));
   if (deps.cacheStore) {
     const pull = createPullService({ db: deps.db, store: deps.cacheStore, secrets: deps.secrets, logger: deps.logger, fillLocks: deps.fillLocks, skipUnreachableMs: UPSTREAM_SKIP_MS });
-    app.route('/', createPullRouter({ auth: deps.auth, pull, logger: deps.logger, db: deps.db }));
+    app.route('/', createPullRouter({ auth: deps.auth, pull, logger: deps.logger, db: deps.db, metrics }));
   }
 
   const document = withCommonResponses(withSecurity(

@@ -32,6 +32,12 @@ export function createMetrics(deps: { db: Db }) {
     help: 'Chunks of deliveries the dispatcher could not hand to Temporal (the sweeper retries them)',
     registers: [registry],
   });
+  const pullCache = new Counter({
+    name: 'modelregistry_pull_cache_total',
+    help: 'Answers of the virtual registries\' pull endpoint from the cache or its upstreams, by kind (manifest, blob) and outcome (X-Cache: hit, miss, stale)',
+    labelNames: ['method', 'kind', 'outcome'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'modelregistry_webhook_inbox_backlog',
     help: 'Inbox rows by source: undispatched (stored, not yet handed to Temporal) and dispatched (handed over, not yet applied)',
@@ -57,7 +63,7 @@ export function createMetrics(deps: { db: Db }) {
     }
   };
 
-  return { registry, middleware, webhookDeliveries, dispatchFailures };
+  return { registry, middleware, webhookDeliveries, dispatchFailures, pullCache };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
 

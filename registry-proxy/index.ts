@@ -32,7 +32,7 @@ const MAX_TARGETS = 1000;
 
 /** The virtual registries' read-only OCI distribution service (issue #16), for the API's `/v2/` routes. */
 export function createPullService(deps: PullDeps) {
-  const upstreams = createUpstreamClient({ secrets: deps.secrets, skipUnreachableMs: deps.skipUnreachableMs });
+  const upstreams = createUpstreamClient({ secrets: deps.secrets, skipUnreachableMs: deps.skipUnreachableMs, logger: deps.logger });
   // A registry's resolution (its upstreams in order, their credentials sealed) by tenant and name. Used
   // only as `unverified`: the pull's first cache lookup reads the tenant's version with its entries and
   // throws StaleTarget when a change (a reorder, an upstream's URL or credential, a deletion) bumped it.

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Agent, fetch, interceptors, request, type Response } from 'undici';
 import { bearerChallenge } from '../lib/oci-distribution';
+import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secrets';
 import type { PullUpstream } from '../db/cache-entries';
 
@@ -41,7 +42,7 @@ const headerOf = (headers: Record<string, string | string[] | undefined>, name: 
  * unreachable, so pulls go on to the next upstream, or a stale entry, without each waiting for a
  * connection or a timeout first. An answer of any status is not a failure to reach it.
  */
-export function createUpstreamClient(deps: { secrets: SecretBox; skipUnreachableMs?: number }) {
+export function createUpstreamClient(deps: { secrets: SecretBox; skipUnreachableMs?: number; logger?: Pick<Logger, 'warn'> }) {
   const tokens = new Map<string, { token: string; until: number }>();
   const unreachable = new Map<string, { since: number; until: number; code: string }>();
 
@@ -93,7 +94,10 @@ export function createUpstreamClient(deps: { secrets: SecretBox; skipUnreachable
     } catch (err) {
       const cause = (err as { cause?: { code?: unknown }; code?: unknown }).cause?.code ?? (err as { code?: unknown }).code;
       const code = typeof cause === 'string' ? cause : err instanceof Error ? err.name : 'network error';
-      if (deps.skipUnreachableMs) unreachable.set(u.id, { since: Date.now(), until: Date.now() + deps.skipUnreachableMs, code });
+      if (deps.skipUnreachableMs) {
+        unreachable.set(u.id, { since: Date.now(), until: Date.now() + deps.skipUnreachableMs, code });
+        deps.logger?.warn({ upstream: u.name, code, skippedForMs: deps.skipUnreachableMs }, 'upstream not reachable: the next pulls skip it');
+      }
       throw new UpstreamUnreachable(`upstream "${u.name}" (${what}): ${code}`);
     }
   }

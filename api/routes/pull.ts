@@ -14,6 +14,7 @@ import { isPullToken } from '../../lib/pull-tokens';
 import { errorResponse, type PullResponse, type PullService } from '../../registry-proxy';
 import { SERVICE_NAME } from '../auth/actions';
 import type { AuthDeps } from '../auth/middleware';
+import type { Metrics } from '../metrics';
 import { principalFromClaims, type Principal } from '../auth/principal';
 import { InvalidToken, IssuerUnavailable } from '../auth/verifier';
 
@@ -82,8 +83,14 @@ const unknownRegistry = (c: Context, tenant: string, registry: string) => fail(c
  * needs `models.read` in the tenant; one who may not even see the tenant gets the same `NAME_UNKNOWN` as
  * for a registry that does not exist.
  */
-export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logger: Logger; db: Db }) {
+export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logger: Logger; db: Db; metrics: Pick<Metrics, 'pullCache'> }) {
   const router = new Hono();
+  /** Sends a manifest's or blob's answer, counting where it came from (its X-Cache) for the cache's hit ratio. */
+  const sendContent = (c: Context, kind: 'manifest' | 'blob', answer: PullResponse) => {
+    const outcome = answer.headers['x-cache'];
+    if (outcome) deps.metrics.pullCache.inc({ method: c.req.method, kind, outcome });
+    return send(c, answer);
+  };
   const notAccepted = (c: Context, why: string) => fail(c, ociError(401, 'UNAUTHORIZED', `the token is not accepted: ${why}`), { 'www-authenticate': CHALLENGE });
 
   /** A user (a JWT) or a pull token: a token that is revoked or expired is refused at once, looked up on every pull. */
@@ -166,7 +173,7 @@ export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logg
     if (m[4] === 'blobs') {
       if (!SHA256_DIGEST.test(reference)) return fail(c, ociError(400, 'DIGEST_INVALID', `"${reference}" is not a sha256 digest (sha256:<64 lowercase hex>)`));
       const answer = await deps.pull.withTarget(tenant, registry, (target) => deps.pull.blobs.pull(target, name, reference, { range: c.req.header('range'), headOnly: c.req.method === 'HEAD' }));
-      return answer ? send(c, answer) : unknown();
+      return answer ? sendContent(c, 'blob', answer) : unknown();
     }
     if (reference.includes(':')) {
       if (!SHA256_DIGEST.test(reference)) return fail(c, ociError(400, 'DIGEST_INVALID', `"${reference}" is not a sha256 digest (sha256:<64 lowercase hex>)`));
@@ -174,7 +181,7 @@ export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logg
       return fail(c, ociError(404, 'MANIFEST_UNKNOWN', `"${reference}" is neither a tag nor a digest, so no manifest has it`));
     }
     const answer = await deps.pull.withTarget(tenant, registry, (target) => deps.pull.manifests.pull(target, name, reference));
-    return answer ? send(c, answer) : unknown();
+    return answer ? sendContent(c, 'manifest', answer) : unknown();
   });
   router.all('/v2/*', (c) => fail(c, ociError(405, 'UNSUPPORTED', `this registry is read-only: ${c.req.method} is not served`), { allow: 'GET, HEAD' }));
   return router;

@@ -109,10 +109,16 @@ export async function ageCacheEntries(stack: TestStack, tenant: string, upstream
     from modelregistry.upstreams u where u.id = e.upstream_id and u.tenant_id = ${tenant} and u.name = ${upstream} and not u.is_archived`;
 }
 
-/** How many `GET /v2/*` answers of `status` the API's `/metrics` has counted (`modelregistry_http_requests_total`). */
-export async function pullAnswersCounted(apiUrl: string, status: number): Promise<number> {
+/** A counter's value in the API's `/metrics` for the sample carrying every one of `labels` (0 when none). */
+async function counted(apiUrl: string, metric: string, labels: string[]): Promise<number> {
   const text = await (await fetch(`${apiUrl}/metrics`)).text();
-  const labels = ['method="GET"', 'route="/v2/*"', `status="${status}"`];
-  const line = text.split('\n').find((l) => l.startsWith('modelregistry_http_requests_total{') && labels.every((label) => l.includes(label)));
+  const line = text.split('\n').find((l) => l.startsWith(`${metric}{`) && labels.every((label) => l.includes(label)));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
+
+/** How many `GET /v2/*` answers of `status` the API's `/metrics` has counted (`modelregistry_http_requests_total`). */
+export const pullAnswersCounted = (apiUrl: string, status: number) => counted(apiUrl, 'modelregistry_http_requests_total', ['method="GET"', 'route="/v2/*"', `status="${status}"`]);
+
+/** How many GETs of a manifest or blob the API counted as answered with `outcome` (`modelregistry_pull_cache_total`). */
+export const pullCacheCounted = (apiUrl: string, kind: 'manifest' | 'blob', outcome: 'hit' | 'miss' | 'stale') =>
+  counted(apiUrl, 'modelregistry_pull_cache_total', ['method="GET"', `kind="${kind}"`, `outcome="${outcome}"`]);

@@ -11,7 +11,7 @@ import { eventually } from '../support/eventually';
 import { readJson } from '../support/http';
 import { uniqueName, type TestStack } from '../support/stack';
 import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
-import { ageCacheEntries, cacheEntriesOf, createUpstream, createVirtualRegistry, ensureTool, OCI_MANIFEST as MANIFEST, pullAnswersCounted, pushTitledModel, runTool, setUpstreams, sha256, startCountingProxy } from './pull-support';
+import { ageCacheEntries, cacheEntriesOf, createUpstream, createVirtualRegistry, ensureTool, OCI_MANIFEST as MANIFEST, pullAnswersCounted, pullCacheCounted, pushTitledModel, runTool, setUpstreams, sha256, startCountingProxy } from './pull-support';
 
 describe('the virtual registry pull endpoint (OCI distribution, read-only)', () => {
   let stack: TestStack;
@@ -202,11 +202,15 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
         const res = await v2(`${tenant}/${registry}/${repository}/manifests/1.0.0`);
         return [res.status, res.headers.get('docker-content-digest')];
       };
+      const [misses, hits] = await Promise.all([pullCacheCounted(stack.apiUrl!, 'manifest', 'miss'), pullCacheCounted(stack.apiUrl!, 'manifest', 'hit')]);
       expect(await pull()).toEqual([200, model.digest]);
       const asked = connections;
       expect(asked).toBeGreaterThan(0);
       for (let i = 0; i < 3; i++) expect(await pull()).toEqual([200, model.digest]);
       expect(connections).toBe(asked);
+      // The cache's outcomes, counted for its hit ratio: one miss, then hits.
+      expect(await pullCacheCounted(stack.apiUrl!, 'manifest', 'miss')).toBe(misses + 1);
+      expect(await pullCacheCounted(stack.apiUrl!, 'manifest', 'hit')).toBe(hits + 3);
       // A name only upstream 1 could have: the answer names it as not reachable, and says for how long it is skipped.
       const missing = await v2(`${tenant}/${registry}/acme/${uniqueName('absent')}/manifests/1.0.0`);
       expect(missing.status).toBe(502);
