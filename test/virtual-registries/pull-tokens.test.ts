@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BadRequestSchema } from '../../gen/google/rpc/error_details_pb';
 import type { Operation } from '../../gen/modelregistry/v1/operations_pb';
@@ -16,6 +18,8 @@ import { uniqueName, type TestStack } from '../support/stack';
 import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
 import { createUpstream, createVirtualRegistry, ensureTool, pushTitledModel, runTool, sha256 } from './pull-support';
 import { historyText } from '../support/histories';
+import { workflowBundle } from '../support/workflow-bundle';
+import { pullTokenWorkflowId } from '../../lib/workflow-ids';
 
 const basic = (token: string) => ({ authorization: `Basic ${Buffer.from(`ci:${token}`).toString('base64')}` });
 
@@ -141,6 +145,22 @@ describe('pull tokens of the virtual registries', () => {
     expect(again.token).not.toBe(token);
     expect((await pull(again.token)).status).toBe(200);
     expect((await pull(token)).status).toBe(401);
+  });
+
+  it('replays a create and a revoke recorded just now', async () => {
+    const name = uniqueName('replay');
+    await createToken({ name, durationDays: 30, virtualRegistries: [registry] });
+    expect((await stack.app.request(tokens(`/${name}`), { method: 'DELETE' })).status).toBe(200);
+    const workflowId = pullTokenWorkflowId(tenant, name);
+    const runs = new Map<string, string>();
+    for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.set(wf.type, wf.runId);
+    expect([...runs.keys()].sort()).toEqual(['pullTokenCreateWorkflow', 'pullTokenRevokeWorkflow']);
+    for (const [type, file] of [['pullTokenCreateWorkflow', 'pull-token-create.json'], ['pullTokenRevokeWorkflow', 'pull-token-revoke.json']] as const) {
+      const history = await stack.client.workflow.getHandle(workflowId, runs.get(type)).fetchHistory();
+      await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId)).resolves.toBeUndefined();
+      // Committed, test/workflows/replay.test.ts replays it against every later change of the code.
+      if (process.env.RECORD_HISTORIES === '1') writeFileSync(new URL(`../histories/${file}`, import.meta.url), historyToJSON(history));
+    }
   });
 
   it('refuses an expired token, and one it never issued', async () => {
