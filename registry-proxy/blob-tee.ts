@@ -23,17 +23,17 @@ const drained = (stream: Writable) =>
   });
 
 /**
- * Chunks passed on are gathered to 256 KiB (socket reads are 64 KiB): a quarter of the writes and stream
+ * Chunks passed on are gathered to 512 KiB (socket reads are 64 KiB): an eighth of the writes and stream
  * steps per byte downstream. Measured by bench:vr (the API's CPU per 100 MB of a miss): unbatched 1,016 ms,
- * 128 KiB 410, 256 KiB 377–401, 1 MiB 620, 4 MiB 734.
+ * 128 KiB 410, 256 KiB 377–486, 512 KiB 286–367, 1 MiB 620, 4 MiB 734.
  */
-const BATCH = 256 * 1024;
+const BATCH = 512 * 1024;
 /** What each consumer may hold before the source waits for it: a few batches, so a batch in flight never stalls the next. */
 const BUFFER = 4 * BATCH;
 
 /**
  * One upstream read, two consumers: `client` (the puller's answer) and `store` (the cache's `put`).
- * The source is read only as fast as the slower live consumer takes it (each holds at most ~1.25 MiB),
+ * The source is read only as fast as the slower live consumer takes it (each holds at most ~2.5 MiB),
  * so memory stays bounded whatever the size. Only sha256 is computed on the way (md5 and sha1 are
  * computed from the stored file before the entry is committed, off the client's path: blob-digests.ts); the
  * last batch is held back from the client until the sha256 matches `expectedSha256`, so a corrupted
