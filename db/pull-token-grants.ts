@@ -1,6 +1,7 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from './client';
-import { pullTokens, virtualRegistries } from './schema';
+import { registryNames } from './queries/pull-tokens';
+import { pullTokens } from './schema';
 import { perDatabase } from './per-database';
 
 /**
@@ -29,8 +30,7 @@ function prepareLookup(db: Db) {
       id: pullTokens.id,
       name: pullTokens.name,
       tenant: pullTokens.tenantId,
-      registries: sql<string[] | null>`case when ${pullTokens.virtualRegistryIds} is null then null else array(
-        select r.name from ${virtualRegistries} r where r.id = any(${pullTokens.virtualRegistryIds}) and not r.is_archived) end`,
+      registries: registryNames,
       revoked: sql<boolean>`${pullTokens.revokedAt} is not null`,
       expired: sql<boolean>`coalesce(${pullTokens.expiresAt} <= now(), false)`,
       lastUsedAt: pullTokens.lastUsedAt,

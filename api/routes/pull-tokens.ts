@@ -49,19 +49,18 @@ const revoke = createRoute({
 /** A tenant's pull tokens over REST: the pull token service layer (api/services/pull-tokens.ts). */
 export function createPullTokensRouter(deps: { pullTokens: PullTokenService }) {
   const router = createRouter();
-  const keyOf = (c: { req: { header(name: string): string | undefined } }) => c.req.header('idempotency-key');
 
   router.openapi(list, async (c) => c.json(await deps.pullTokens.list(c.req.valid('param').tenant, c.req.valid('query')), 200));
 
   router.openapi(getOne, async (c) => c.json(await deps.pullTokens.get(c.req.valid('param')), 200));
 
   router.openapi(create, async (c) => {
-    const mutation = await deps.pullTokens.create(c.req.valid('param').tenant, c.req.valid('json'), actorOf(c), keyOf(c));
+    const mutation = await deps.pullTokens.create(c.req.valid('param').tenant, c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (created) => c.json(created, 201));
   });
 
   router.openapi(revoke, async (c) => {
-    const mutation = await deps.pullTokens.revoke(c.req.valid('param'), actorOf(c), keyOf(c));
+    const mutation = await deps.pullTokens.revoke(c.req.valid('param'), actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (revoked) => c.json(revoked, 200));
   });
 

@@ -20,7 +20,7 @@ export interface PullTokenRecord {
 }
 
 // A registry deleted since drops out of the list (the token may not pull from one made again under its name).
-const registryNames = sql<string[] | null>`case when ${pullTokens.virtualRegistryIds} is null then null else array(
+export const registryNames = sql<string[] | null>`case when ${pullTokens.virtualRegistryIds} is null then null else array(
   select r.name from ${virtualRegistries} r where r.id = any(${pullTokens.virtualRegistryIds}) and not r.is_archived order by r.name) end`;
 
 const columns = {
@@ -45,7 +45,7 @@ const toRecord = (row: PullTokenRecord): PullTokenRecord => ({
   lastUsedAt: isoTime(row.lastUsedAt),
 });
 
-export const livePullTokenWhere = (tenant: string, name: string) => and(eq(pullTokens.tenantId, tenant), eq(pullTokens.name, name), isNull(pullTokens.revokedAt));
+const livePullTokenWhere = (tenant: string, name: string) => and(eq(pullTokens.tenantId, tenant), eq(pullTokens.name, name), isNull(pullTokens.revokedAt));
 
 /** A tenant's unrevoked token by name (expired ones too: they are shown until revoked). */
 export async function findLivePullToken(db: Db | Tx, tenant: string, name: string): Promise<PullTokenRecord | null> {

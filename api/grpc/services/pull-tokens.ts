@@ -13,7 +13,8 @@ const tenantOf = (req: { tenant: string }) => parseAs(TenantParams, { tenant: re
 const tokenRef = (req: { tenant: string; pullToken: string }) => parseAs(PullTokenParams, { tenant: req.tenant, pullToken: req.pullToken }, 'param');
 
 /** A repeated field cannot be null: REST's null list (every registry) is `all_virtual_registries`. */
-const message = (token: PullTokenRecord) => toMessage(PullTokenSchema, { ...token, allVirtualRegistries: token.virtualRegistries === null });
+const withAll = <T extends PullTokenRecord>(token: T) => ({ ...token, allVirtualRegistries: token.virtualRegistries === null });
+const message = (token: PullTokenRecord) => toMessage(PullTokenSchema, withAll(token));
 
 /** PullTokenService over gRPC: the pull token service layer, messages in and out; the token in the create answer only. */
 export function pullTokenRpcs(services: Services): ServiceImpl<typeof PullTokenService> {
@@ -32,10 +33,10 @@ export function pullTokenRpcs(services: Services): ServiceImpl<typeof PullTokenS
       const tenant = tenantOf(req);
       const body = requestJson(CreatePullTokenRequestSchema, req);
       delete body.tenant; // REST's path
-      return mutationMessage(await tokens.create(tenant, parseAs(PullTokenCreateSchema, body), actorOf(ctx), idempotencyKeyOf(ctx)), PullTokenSchema, (t) => ({ ...t, allVirtualRegistries: t.virtualRegistries === null }));
+      return mutationMessage(await tokens.create(tenant, parseAs(PullTokenCreateSchema, body), actorOf(ctx), idempotencyKeyOf(ctx)), PullTokenSchema, withAll);
     },
     async deletePullToken(req, ctx) {
-      return mutationMessage(await tokens.revoke(tokenRef(req), actorOf(ctx), idempotencyKeyOf(ctx)), PullTokenSchema, (t) => ({ ...t, allVirtualRegistries: t.virtualRegistries === null }));
+      return mutationMessage(await tokens.revoke(tokenRef(req), actorOf(ctx), idempotencyKeyOf(ctx)), PullTokenSchema, withAll);
     },
   };
 }
