@@ -1,6 +1,6 @@
-import type { FillLocks } from '../db/fill-locks';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
+import type { FillLocks } from '../db/fill-locks';
 import type { ObjectStore } from '../lib/object-store';
 import type { SecretBox } from '../lib/secrets';
 import { createCacheMaintenanceActivities } from './cache/maintenance';

@@ -1,6 +1,6 @@
-import type { FillLocks } from '../../db/fill-locks';
 import { heartbeat, log } from '@temporalio/activity';
 import type { Db } from '../../db/client';
+import type { FillLocks } from '../../db/fill-locks';
 import { findPullTarget, type PullTarget } from '../../db/cache-entries';
 import { notFound, operationFailed, validationFailed } from '../../lib/failure-types';
 import type { ObjectStore } from '../../lib/object-store';
