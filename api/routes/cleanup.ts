@@ -79,7 +79,7 @@ const candidates = createRoute({
   path: `${base}/candidates`,
   tags,
   summary: 'What the policy in force selects now: every candidate with its rules, size and freed bytes, and every protected version with its protections',
-  request: { params, query: PageQuery.merge(query) },
+  request: { params, query: PageQuery.merge(query), headers },
   responses: { 200: json('The report (candidates and protected versions paged; totals cover all)', CleanupCandidatesSchema), 202: acceptedResponse, 404: noProject, 409: notInHarbor },
 });
 const candidatesOf = createRoute({
@@ -87,7 +87,7 @@ const candidatesOf = createRoute({
   path: `${base}/candidates`,
   tags,
   summary: 'What this policy would select now (changes nothing)',
-  request: { params, query: PageQuery.merge(query), body: jsonBody(CleanupPolicySchema) },
+  request: { params, query: PageQuery.merge(query), headers, body: jsonBody(CleanupPolicySchema) },
   responses: { 200: json('The report (candidates and protected versions paged; totals cover all)', CleanupCandidatesSchema), 202: acceptedResponse, 400: problem('Invalid policy, naming the field'), 404: noProject, 409: notInHarbor },
 });
 const tenantCandidates = createRoute({
@@ -148,34 +148,33 @@ const cancelRun = createRoute({
 export function createCleanupRouter(deps: { cleanup: CleanupService }) {
   const router = createRouter();
   const { cleanup } = deps;
-  const keyOf = (c: { req: { header(name: string): string | undefined } }) => c.req.header('idempotency-key');
   const ref = (param: { name: string }, query: { registry?: string }) => ({ project: param.name, registry: query.registry });
 
   router.openapi(getPolicy, async (c) => c.json(await cleanup.getPolicy(ref(c.req.valid('param'), c.req.valid('query'))), 200));
 
   router.openapi(putPolicy, async (c) => {
-    const mutation = await cleanup.putPolicy(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('json') as CleanupPolicy, actorOf(c), keyOf(c));
+    const mutation = await cleanup.putPolicy(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('json') as CleanupPolicy, actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (view) => c.json(view, 200));
   });
 
   router.openapi(deletePolicy, async (c) => {
-    const mutation = await cleanup.deletePolicy(ref(c.req.valid('param'), c.req.valid('query')), actorOf(c), keyOf(c));
+    const mutation = await cleanup.deletePolicy(ref(c.req.valid('param'), c.req.valid('query')), actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (view) => c.json(view, 200));
   });
 
   router.openapi(getTenantPolicy, async (c) => c.json(await cleanup.getTenantPolicy(c.req.valid('param').tenant), 200));
 
   router.openapi(putTenantPolicy, async (c) => {
-    const mutation = await cleanup.putTenantPolicy(c.req.valid('param').tenant, c.req.valid('json') as CleanupPolicy, actorOf(c), keyOf(c));
+    const mutation = await cleanup.putTenantPolicy(c.req.valid('param').tenant, c.req.valid('json') as CleanupPolicy, actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (view) => c.json(view, 200));
   });
 
   router.openapi(candidates, async (c) => {
-    const mutation = await cleanup.candidates(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('query'), undefined, keyOf(c));
+    const mutation = await cleanup.candidates(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('query'), undefined, c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (report) => c.json(report, 200));
   });
   router.openapi(candidatesOf, async (c) => {
-    const mutation = await cleanup.candidates(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('query'), c.req.valid('json') as CleanupPolicy, keyOf(c));
+    const mutation = await cleanup.candidates(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('query'), c.req.valid('json') as CleanupPolicy, c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (report) => c.json(report, 200));
   });
 

@@ -1,5 +1,4 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { actorOf, authOf } from '../auth/context';
 import { answerMutation } from '../respond';
 import { createRouter } from '../router';
@@ -61,14 +60,13 @@ const remoteModels = createRoute({
 /** Approval and promotion of model versions, and where versions live on remote registries, over REST: the service layer (api/services/promotions.ts, registries.ts). */
 export function createPromotionsRouter(deps: { promotions: PromotionService; remoteRegistries: RegistryService }) {
   const router = createRouter();
-  const keyOf = (c: Context) => c.req.header('idempotency-key');
   const versionOf = (param: { project: string; model: string; tag: string }, query: { registry?: string }) => ({ ...param, registry: query.registry });
 
-  router.openapi(approve, async (c) => answerMutation(c, await deps.promotions.approval(versionOf(c.req.valid('param'), c.req.valid('query')), true, actorOf(c), keyOf(c)), (approval) => c.json(approval, 200)));
-  router.openapi(withdraw, async (c) => answerMutation(c, await deps.promotions.approval(versionOf(c.req.valid('param'), c.req.valid('query')), false, actorOf(c), keyOf(c)), (approval) => c.json(approval, 200)));
+  router.openapi(approve, async (c) => answerMutation(c, await deps.promotions.approval(versionOf(c.req.valid('param'), c.req.valid('query')), true, actorOf(c), c.req.valid('header')['idempotency-key']), (approval) => c.json(approval, 200)));
+  router.openapi(withdraw, async (c) => answerMutation(c, await deps.promotions.approval(versionOf(c.req.valid('param'), c.req.valid('query')), false, actorOf(c), c.req.valid('header')['idempotency-key']), (approval) => c.json(approval, 200)));
 
   router.openapi(promote, async (c) => {
-    const mutation = await deps.promotions.promote(versionOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), keyOf(c));
+    const mutation = await deps.promotions.promote(versionOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (promotion) => c.json(promotion, 200));
   });
 

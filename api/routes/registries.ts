@@ -80,7 +80,6 @@ const ping = createRoute({
 export function createRegistriesRouter(deps: { registries: RegistryService }) {
   const router = createRouter();
   const service = deps.registries;
-  const keyOf = (c: { req: { header(name: string): string | undefined } }) => c.req.header('idempotency-key');
   const nameOf = (param: { name: string }, query: { registry?: string }) => ({ name: param.name, registry: query.registry });
 
   router.openapi(list, async (c) => c.json(await service.list(authOf(c), c.req.valid('query')), 200));
@@ -88,27 +87,27 @@ export function createRegistriesRouter(deps: { registries: RegistryService }) {
   router.openapi(getOne, async (c) => c.json(await service.get(nameOf(c.req.valid('param'), c.req.valid('query'))), 200));
 
   router.openapi(create, async (c) => {
-    const mutation = await service.create(authOf(c), c.req.valid('query').registry, c.req.valid('json'), actorOf(c), keyOf(c));
+    const mutation = await service.create(authOf(c), c.req.valid('query').registry, c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (remote) => c.json(remote, 201));
   });
 
   router.openapi(patch, async (c) => {
-    const mutation = await service.update(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), keyOf(c));
+    const mutation = await service.update(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (remote) => c.json(remote, 200));
   });
 
   router.openapi(credentials, async (c) => {
-    const mutation = await service.setCredentials(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), keyOf(c));
+    const mutation = await service.setCredentials(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (remote) => c.json(remote, 200));
   });
 
   router.openapi(remove, async (c) => {
-    const mutation = await service.remove(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('query').force, actorOf(c), keyOf(c));
+    const mutation = await service.remove(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('query').force, actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (remote) => c.json(remote, 200));
   });
 
   router.openapi(ping, async (c) => {
-    const mutation = await service.ping(nameOf(c.req.valid('param'), c.req.valid('query')), keyOf(c));
+    const mutation = await service.ping(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (result) => c.json(result, 200));
   });
 

@@ -1,5 +1,4 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { actorOf } from '../auth/context';
 import { createRouter } from '../router';
 import { answerMutation } from '../respond';
@@ -94,7 +93,6 @@ const execution = createRoute({
 export function createReplicationsRouter(deps: { replications: ReplicationService }) {
   const router = createRouter();
   const service = deps.replications;
-  const keyOf = (c: Context) => c.req.header('idempotency-key');
   const projectOf = (param: { name: string }, q: { registry?: string }) => ({ project: param.name, registry: q.registry });
   const ruleOf = (param: { name: string; rule: string }, q: { registry?: string }) => ({ project: param.name, rule: param.rule, registry: q.registry });
 
@@ -104,24 +102,24 @@ export function createReplicationsRouter(deps: { replications: ReplicationServic
   });
 
   router.openapi(create, async (c) => {
-    const mutation = await service.create(projectOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), keyOf(c));
+    const mutation = await service.create(projectOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (rule) => c.json(rule, 201));
   });
 
   router.openapi(getOne, async (c) => c.json(await service.get(ruleOf(c.req.valid('param'), c.req.valid('query'))), 200));
 
   router.openapi(patch, async (c) => {
-    const mutation = await service.update(ruleOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), keyOf(c));
+    const mutation = await service.update(ruleOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (rule) => c.json(rule, 200));
   });
 
   router.openapi(remove, async (c) => {
-    const mutation = await service.remove(ruleOf(c.req.valid('param'), c.req.valid('query')), actorOf(c), keyOf(c));
+    const mutation = await service.remove(ruleOf(c.req.valid('param'), c.req.valid('query')), actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (rule) => c.json(rule, 200));
   });
 
   router.openapi(run, async (c) => {
-    const mutation = await service.execute(ruleOf(c.req.valid('param'), c.req.valid('query')), actorOf(c), keyOf(c));
+    const mutation = await service.execute(ruleOf(c.req.valid('param'), c.req.valid('query')), actorOf(c), c.req.valid('header')['idempotency-key']);
     return answerMutation(c, mutation, (execution) => c.json(execution, 201));
   });
 
