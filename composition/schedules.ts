@@ -46,13 +46,13 @@ export async function ensureSchedules(
     policies: { overlap: ScheduleOverlapPolicy.SKIP },
     memo: { purpose: 'Refresh replication executions still in progress that Harbor was not asked about for 3 minutes (a lost webhook, a dead follower)' },
   });
-  const maintenance: CacheMaintenanceInput = { unusedDays: opts.cacheMaintenance?.unusedDays ?? 30, orphanGraceSeconds: 300 };
+  const maintenance: CacheMaintenanceInput = { unusedDays: opts.cacheMaintenance?.unusedDays ?? 30, orphanGraceSeconds: 300, unfinishedAgeHours: 24 };
   await createOnce(client, {
     scheduleId: CACHE_MAINTENANCE_SCHEDULE_ID,
     spec: { intervals: [{ every: `${opts.cacheMaintenance?.everyHours ?? 24} hours` }] },
     action: { type: 'startWorkflow', workflowType: 'cacheMaintenanceWorkflow', args: [maintenance], taskQueue, workflowId: 'virtual-registry-cache-maintenance' },
     policies: { overlap: ScheduleOverlapPolicy.SKIP },
-    memo: { purpose: `Expire virtual-registry cache entries unused for ${maintenance.unusedDays} days, then delete objects no entry points to` },
+    memo: { purpose: `Expire virtual-registry cache entries unused for ${maintenance.unusedDays} days, remove what fills that died half way left, then delete objects no entry points to` },
   });
   for (const registry of opts.storageReclaim?.registries ?? []) await ensureStorageReclaimSchedule(client, taskQueue, registry, opts.storageReclaim!);
   // Without Keycloak there is no membership to sync.

@@ -35,4 +35,10 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Every key under `prefix` (for removing orphans). */
   list(prefix: string): AsyncIterable<string>;
+  /**
+   * Removes what puts left behind when their process died half way (a temporary file, a multipart
+   * upload never completed nor aborted): those last written (filesystem) or started (S3) before
+   * `before`, which the caller sets well past any put still running. How many it removed.
+   */
+  sweepUnfinished(before: Date): Promise<number>;
 }

@@ -19,14 +19,15 @@ export function createFsObjectStore(root: string): ObjectStore {
     if (!full.startsWith(base + sep) || relative(base, full).split(sep)[0] === TMP) throw new Error(`object key outside the store: ${key}`);
     return full;
   };
-  const sizeOf = async (file: string) => {
+  const statOf = async (file: string) => {
     try {
-      return (await stat(file)).size;
+      return await stat(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
   };
+  const sizeOf = async (file: string) => (await statOf(file))?.size ?? null;
 
   return {
     kind: 'fs',
@@ -95,6 +96,26 @@ export function createFsObjectStore(root: string): ObjectStore {
       // Walk from the deepest directory the prefix names whole, then filter by the rest.
       const dir = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
       yield* walk(dir ? path(dir) : base);
+    },
+    async sweepUnfinished(before) {
+      const tmp = join(base, TMP);
+      let entries;
+      try {
+        entries = await opendir(tmp);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+        throw err;
+      }
+      let removed = 0;
+      for await (const entry of entries) {
+        // A put renames its file away when it ends: one gone meanwhile is not ours to count.
+        const file = await statOf(join(tmp, entry.name));
+        if (file && file.mtime < before) {
+          await rm(join(tmp, entry.name), { force: true });
+          removed++;
+        }
+      }
+      return removed;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import type { S3StorageConfig } from '../lib/config';
@@ -115,6 +115,33 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
         for (const object of page.Contents ?? []) if (object.Key) yield object.Key.slice(base.length);
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
+    },
+    async sweepUnfinished(before) {
+      let removed = 0;
+      let KeyMarker: string | undefined;
+      let UploadIdMarker: string | undefined;
+      for (;;) {
+        let page;
+        try {
+          page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: base || undefined, KeyMarker, UploadIdMarker, MaxUploads: options.listPageSize }));
+        } catch (err) {
+          throw failed('multipart upload listing', base, err);
+        }
+        for (const upload of page.Uploads ?? []) {
+          if (!upload.Key || !upload.UploadId || !upload.Initiated || upload.Initiated >= before) continue;
+          try {
+            await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }));
+          } catch (err) {
+            // Completed or aborted by its own put since the listing.
+            if (isMissing(err) || (err as { name?: string }).name === 'NoSuchUpload') continue;
+            throw failed('abort', upload.Key.slice(base.length), err);
+          }
+          removed++;
+        }
+        if (!page.IsTruncated) return removed;
+        KeyMarker = page.NextKeyMarker;
+        UploadIdMarker = page.NextUploadIdMarker;
+      }
     },
   };
 }

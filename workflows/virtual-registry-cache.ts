@@ -1,4 +1,4 @@
-import { continueAsNew, defineQuery, proxyActivities, setHandler, sleep, uuid4 } from '@temporalio/workflow';
+import { continueAsNew, defineQuery, patched, proxyActivities, setHandler, sleep, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CacheEntryFilter, CacheRemoval } from '../activities/cache/maintenance';
 import type { Actor } from './actor';
@@ -54,27 +54,39 @@ export interface CacheMaintenanceInput {
   unusedDays: number;
   /** How long an object must stay unreferenced between two looks before it is deleted. */
   orphanGraceSeconds: number;
+  /**
+   * What a fill left in the store when its process died (a temporary file, a multipart upload) goes
+   * once untouched for this many hours; 24 when not given (Schedules created before it was added).
+   * A fill still running writes far more often than that.
+   */
+  unfinishedAgeHours?: number;
 }
 
 export interface CacheMaintenanceResult {
   expired: CacheRemoval;
   orphansDeleted: number;
+  unfinishedRemoved: number;
 }
+
+/** Runs recorded before the sweep of unfinished fills was added replay without it. */
+const SWEEP_UNFINISHED_PATCH = 'sweep-unfinished-fills';
 
 /** Orphans looked at per round; more rounds continue as new. */
 const ORPHAN_ROUND = 1000;
 
 /**
  * The cache's Schedule (`virtual-registry-cache-maintenance`): expires entries unused for
- * `unusedDays` (a later pull fetches them again), then removes objects no entry points to. An
+ * `unusedDays` (a later pull fetches them again), removes what fills that died half way left in the
+ * store, then removes objects no entry points to. An
  * object is written whole before its entry is inserted, so one seen unreferenced twice,
  * `orphanGraceSeconds` apart, is no pull's in flight.
  */
 export async function cacheMaintenanceWorkflow(input: CacheMaintenanceInput, carried?: CacheMaintenanceResult): Promise<CacheMaintenanceResult> {
-  let result: CacheMaintenanceResult = carried ?? { expired: none(), orphansDeleted: 0 };
+  let result: CacheMaintenanceResult = { expired: none(), orphansDeleted: 0, unfinishedRemoved: 0, ...carried };
   if (!carried) {
     const cutoff = new Date(Date.now() - input.unusedDays * 24 * 3600 * 1000).toISOString();
     result = { ...result, expired: await removeAllCacheEntries({ unusedSince: cutoff }) };
+    if (patched(SWEEP_UNFINISHED_PATCH)) result = { ...result, unfinishedRemoved: await cache.sweepUnfinishedUploads({ olderThanHours: input.unfinishedAgeHours ?? 24 }) };
   }
   setHandler(cacheRemovalProgressQuery, () => result.expired);
   const orphans = await cache.findOrphanObjects({ limit: ORPHAN_ROUND });

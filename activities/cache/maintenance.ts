@@ -101,6 +101,11 @@ export function createCacheMaintenanceActivities({ db, cache }: { db: Db; cache?
       return found.slice(0, input.limit);
     },
 
+    /** Removes what fills left in the store when their process died (ObjectStore.sweepUnfinished) untouched for `olderThanHours`. */
+    async sweepUnfinishedUploads(input: { olderThanHours: number }): Promise<number> {
+      return store().sweepUnfinished(new Date(Date.now() - input.olderThanHours * 3600_000));
+    },
+
     /** Deletes those of `keys` still unreferenced (a pull may have committed an entry since the first look). */
     async deleteOrphanObjects(keys: string[]): Promise<number> {
       const orphans = await unreferenced(keys);

@@ -1,6 +1,6 @@
 import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,6 +10,7 @@ import type { ObjectStore } from '../../lib/object-store';
 import { createFsObjectStore } from '../../storage/fs';
 import { createS3ObjectStore, type S3ObjectStoreOptions } from '../../storage/s3';
 import { startSeaweedFs, type SeaweedFs } from '../servers/seaweedfs';
+import { eventually } from '../support/eventually';
 import { sampleHeldGrowth } from '../support/held-memory';
 
 // The first run on a machine builds SeaweedFS (about 9 minutes on 2 cores, longer when busy).
@@ -73,13 +74,27 @@ const listed = async (store: ObjectStore, prefix: string) => {
   return keys.sort();
 };
 
+/** The multipart uploads under `prefix` that are neither completed nor aborted. */
+async function openUploads(prefix: string) {
+  const client = new S3Client({ endpoint: seaweed.endpoint, region: seaweed.region, forcePathStyle: true, credentials: seaweed });
+  try {
+    return (await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: prefix }))).Uploads ?? [];
+  } finally {
+    client.destroy();
+  }
+}
+
 describe.each(['fs', 's3'])('the %s object store', (kind) => {
   let store: ObjectStore;
+  let options: S3ObjectStoreOptions;
   // 20 MiB: more than one multipart part (16 MiB for a body of unknown size, 8 MiB for a known one).
   const blob = randomBytes(20 * MiB);
   beforeAll(() => {
-    store = kind === 'fs' ? createFsObjectStore(fsRoot) : createS3ObjectStore(s3Options());
+    options = s3Options();
+    store = kind === 'fs' ? createFsObjectStore(fsRoot) : createS3ObjectStore(options);
   });
+  /** What unfinished puts hold on the store: temporary files, or multipart uploads. */
+  const unfinished = async () => (kind === 'fs' ? (await readdir(join(fsRoot, '.tmp')).catch(() => [])).length : (await openUploads(options.prefix!)).length);
 
   it('is the kind it says', () => {
     expect(store.kind).toBe(kind);
@@ -124,6 +139,24 @@ describe.each(['fs', 's3'])('the %s object store', (kind) => {
     expect(await store.head('blobs/sha256/broken')).toBeNull();
     expect(await store.get('blobs/sha256/broken')).toBeNull();
     expect(await listed(store, 'blobs/')).toEqual(['blobs/sha256/known-size', 'blobs/sha256/unknown-size']);
+  }, 120_000);
+
+  it('sweeps what a put left when its process died half way: nothing newer than the cutoff, the rest once past it', async () => {
+    // A body that stops after 17 MiB (past S3's first 16 MiB part, so a multipart upload is under way)
+    // and never ends: what a put holds at the moment its process is killed.
+    const stalled = new Readable({ read: () => undefined });
+    stalled.push(randomBytes(17 * MiB));
+    const put = store.put('blobs/sha256/abandoned', stalled);
+    put.catch(() => undefined);
+    await eventually('the put under way', async () => (await unfinished()) === 1);
+    expect(await store.sweepUnfinished(new Date(Date.now() - 3600_000))).toBe(0);
+    expect(await unfinished()).toBe(1);
+    expect(await store.sweepUnfinished(new Date(Date.now() + 1000))).toBe(1);
+    expect(await unfinished()).toBe(0);
+    stalled.destroy(new Error('the process is gone'));
+    await expect(put).rejects.toThrow();
+    expect(await store.head('blobs/sha256/abandoned')).toBeNull();
+    expect(await store.sweepUnfinished(new Date(Date.now() + 1000))).toBe(0);
   }, 120_000);
 
   it('opens an object as its file where the store has files (the filesystem), null for a key that is not there', async () => {
@@ -177,13 +210,7 @@ describe('the s3 object store on its own', () => {
     const options = s3Options();
     const store = createS3ObjectStore(options);
     await expect(store.put('blobs/aborted', failingAfter(40 * MiB))).rejects.toThrow(/upstream connection reset/);
-    const client = new S3Client({ endpoint: seaweed.endpoint, region: seaweed.region, forcePathStyle: true, credentials: seaweed });
-    try {
-      const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: options.prefix }));
-      expect(uploads.Uploads ?? []).toEqual([]);
-    } finally {
-      client.destroy();
-    }
+    expect(await openUploads(options.prefix!)).toEqual([]);
   }, 120_000);
 
   it('fails a body shorter than its declared size instead of completing a truncated object', async () => {

@@ -125,11 +125,14 @@ describe("a virtual registry's cache housekeeping", () => {
     await store().put(orphan, Readable.from([Buffer.from('orphan')]));
     writeFileSync(join(stack.cacheDir, 'README'), 'not ours');
 
+    const workflowId = uniqueName('cache-maintenance');
     const result = await stack.client.workflow.execute(cacheMaintenanceWorkflow, {
-      workflowId: uniqueName('cache-maintenance'),
+      workflowId,
       taskQueue: stack.taskQueue,
       args: [{ unusedDays: 30, orphanGraceSeconds: 1 }],
     });
+    // Committed, test/workflows/replay.test.ts replays it against every later change of the code.
+    if (process.env.RECORD_HISTORIES === '1') writeFileSync(new URL('../histories/cache-maintenance.json', import.meta.url), historyToJSON(await stack.client.workflow.getHandle(workflowId).fetchHistory()));
     expect(result.expired.entries).toBeGreaterThanOrEqual(1);
     expect(result.orphansDeleted).toBeGreaterThanOrEqual(1);
     expect(await entriesOf(up.id)).toEqual(['v2/fresh/manifests/1']);

@@ -1,6 +1,4 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,59 +11,7 @@ import { uniqueName, type TestStack } from '../support/stack';
 import { workflowBundle } from '../support/workflow-bundle';
 import { virtualRegistryWarmWorkflowId } from '../../lib/workflow-ids';
 import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
-import { cacheEntriesOf, createUpstream, createVirtualRegistry, sha256 } from './pull-support';
-
-const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-
-/**
- * An upstream that serves one model whose weights stop halfway until `release()`: the warm's
- * progress can be read at a known point instead of racing a fast download.
- */
-async function startHeldUpstream(repository: string) {
-  const config = Buffer.from('{"descriptor":{"name":"held"}}');
-  const weights = Buffer.alloc(4 * 1024 * 1024, 7);
-  const blobs = new Map([
-    [sha256(config), config],
-    [sha256(weights), weights],
-  ]);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MANIFEST,
-      config: { mediaType: 'application/vnd.cncf.model.config.v1+json', digest: sha256(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.cncf.model.weight.v1.raw', digest: sha256(weights), size: weights.length }],
-    }),
-  );
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const send = (res: ServerResponse, status: number, headers: Record<string, string>, body?: Buffer) => {
-    res.writeHead(status, { 'docker-distribution-api-version': 'registry/2.0', ...headers });
-    res.end(body);
-  };
-  const server: Server = createServer((req, res) => {
-    const url = req.url ?? '';
-    if (url === '/v2/') return send(res, 200, { 'content-type': 'application/json' }, Buffer.from('{}'));
-    if (url === `/v2/${repository}/manifests/1.0.0` || url === `/v2/${repository}/manifests/${sha256(manifest)}`) {
-      return send(res, 200, { 'content-type': MANIFEST, 'docker-content-digest': sha256(manifest), 'content-length': String(manifest.length) }, req.method === 'HEAD' ? undefined : manifest);
-    }
-    const blob = /^\/v2\/.+\/blobs\/(sha256:[a-f0-9]{64})$/.exec(url);
-    const data = blob && blobs.get(blob[1]!);
-    if (!data) return send(res, 404, { 'content-type': 'application/json' }, Buffer.from('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]}'));
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'docker-content-digest': blob[1]!, 'content-length': String(data.length) });
-    if (data === config) return res.end(data);
-    res.write(data.subarray(0, data.length / 2));
-    void released.then(() => res.end(data.subarray(data.length / 2)));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    manifestDigest: sha256(manifest),
-    weights: { digest: sha256(weights), size: weights.length },
-    configSize: config.length,
-    release,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { cacheEntriesOf, createUpstream, createVirtualRegistry, OCI_MANIFEST, sha256, startHeldUpstream } from './pull-support';
 
 describe('warming a virtual registry (POST …/virtual-registries/{registry}/warm)', () => {
   let stack: TestStack;
@@ -110,7 +56,7 @@ describe('warming a virtual registry (POST …/virtual-registries/{registry}/war
     await mirror.stop();
     try {
       const token = await stack.auth.token({ username: 'reader', tenant, role: 'guest' });
-      const manifest = await fetch(`http://${host}/v2/${tenant}/${registry}/${repository}/manifests/1.2.0`, { headers: { ...bearer(token), accept: MANIFEST } });
+      const manifest = await fetch(`http://${host}/v2/${tenant}/${registry}/${repository}/manifests/1.2.0`, { headers: { ...bearer(token), accept: OCI_MANIFEST } });
       expect([manifest.status, manifest.headers.get('x-cache')]).toEqual([200, 'hit']);
       for (const b of blobs) {
         const blob = await fetch(`http://${host}/v2/${tenant}/${registry}/${repository}/blobs/${b.digest}`, { headers: bearer(token) });
