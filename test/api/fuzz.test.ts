@@ -12,7 +12,7 @@ const hooksFile = fileURLToPath(new URL('./fuzz-hooks.py', import.meta.url));
 const configFile = fileURLToPath(new URL('./fuzz.toml', import.meta.url));
 
 /** One schemathesis run over the whole document; its exit code and everything it printed. */
-function schemathesis(bin: string, url: string, token: string): Promise<{ code: number; output: string }> {
+function schemathesis(bin: string, url: string, token: string, tenant: string): Promise<{ code: number; output: string }> {
   const args = [
     '--config-file', configFile,
     'run', `${url}/openapi.json`,
@@ -38,7 +38,7 @@ function schemathesis(bin: string, url: string, token: string): Promise<{ code: 
   ];
   return new Promise((resolve) => {
     // 59 operations (replication rules, approval, promotion and sync joined) on a shared 2-core machine: its coverage phase alone took 210 s.
-    execFile(bin, args, { maxBuffer: 64 * 1024 * 1024, timeout: 420_000, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_HOOKS: hooksFile } }, (err, stdout, stderr) => {
+    execFile(bin, args, { maxBuffer: 64 * 1024 * 1024, timeout: 420_000, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_HOOKS: hooksFile, FUZZ_TENANT: tenant } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, output: `${stdout}\n${stderr}` });
     });
@@ -60,13 +60,13 @@ describe('the OpenAPI document and the server agree (schemathesis, every check)'
   afterAll(() => stack?.close());
 
   it('finds no failure with a platform administrator\'s token', async () => {
-    const { code, output } = await schemathesis(bin, stack.apiUrl!, stack.auth.adminToken);
+    const { code, output } = await schemathesis(bin, stack.apiUrl!, stack.auth.adminToken, tenant);
     expect(code, output).toBe(0);
   }, 480_000);
 
   it('finds no failure with a tenant developer\'s token', async () => {
     const token = await stack.auth.token({ username: 'fuzz-developer', tenant, role: 'developer', ttlSeconds: 3600 });
-    const { code, output } = await schemathesis(bin, stack.apiUrl!, token);
+    const { code, output } = await schemathesis(bin, stack.apiUrl!, token, tenant);
     expect(code, output).toBe(0);
   }, 480_000);
 });
