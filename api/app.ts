@@ -46,6 +46,7 @@ import { createStorageReclaimRouter } from './routes/storage-reclaim';
 import { createTenantsRouter } from './routes/tenants';
 import { createUsersRouter } from './routes/users';
 import { createWebhooksRouter } from './routes/webhooks';
+import { temporalUnavailable, withTemporalDeadline } from './temporal-deadline';
 
 export interface AppDeps {
   db: Db;
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps) {
     );
   });
 
+  app.use('/api/*', (c, next) => withTemporalDeadline(deps.client, deps.mutationWaitMs, next));
   app.use(
     '/api/*',
     bodyLimit({
@@ -187,6 +189,11 @@ export function createApp(deps: AppDeps) {
   });
   app.onError((err, c) => {
     if (err instanceof ProblemError) return problemResponse(c, err.problem, err.headers);
+    const unavailable = temporalUnavailable(err);
+    if (unavailable) {
+      deps.logger.warn({ err: err.message, requestId: c.get('requestId'), path: c.req.path }, 'Temporal is not answering');
+      return problemResponse(c, unavailable, { 'retry-after': '5' });
+    }
     if (err instanceof HTTPException) {
       return problemResponse(c, problemBody(err.status, 'bad-request', err.message || 'Bad request'));
     }

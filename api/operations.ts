@@ -10,6 +10,7 @@ import {
 } from '@temporalio/client';
 import { httpStatusOf } from '../lib/failure-types';
 import { problemBody, type Problem } from './problem';
+import { temporalUnavailable } from './temporal-deadline';
 
 /** What a route needs to run a mutation as a workflow. */
 export interface MutationDeps {
@@ -207,9 +208,13 @@ export async function runMutation<W extends Workflow>(deps: MutationDeps, workfl
     const result = await deps.client.withDeadline(Date.now() + deps.mutationWaitMs, () => handle.result());
     return { state: 'completed', operationId, result };
   } catch (err) {
-    if (!isGrpcDeadlineError(err)) return { state: 'failed', operationId, problem: failureToProblem(err) };
-    const operation = await readOperation(deps.client, spec.workflowId, runId);
-    if (!operation) throw new Error(`workflow ${spec.workflowId} vanished`);
-    return { state: 'running', operationId, operation };
+    if (isGrpcDeadlineError(err)) {
+      const operation = await readOperation(deps.client, spec.workflowId, runId);
+      if (!operation) throw new Error(`workflow ${spec.workflowId} vanished`);
+      return { state: 'running', operationId, operation };
+    }
+    // Temporal unreachable is no failure of the operation: the request answers 503 (api/temporal-deadline.ts).
+    if (temporalUnavailable(err)) throw err;
+    return { state: 'failed', operationId, problem: failureToProblem(err) };
   }
 }

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { DescMessage } from '@bufbuild/protobuf';
 import { toJson } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from '@connectrpc/connect';
+import type { Client } from '@temporalio/client';
 import type { Logger } from '../../lib/logger';
 import type { Authorizer, RequestView } from '../auth/middleware';
 import type { RoutePolicy } from '../auth/route-policies';
 import { ProblemError } from '../problem';
+import { temporalUnavailable, withTemporalDeadline } from '../temporal-deadline';
 import { authKey } from './context';
 import { problemError } from './errors';
 
@@ -58,6 +60,11 @@ export function requestLog(logger: Logger): Interceptor {
   };
 }
 
+/** Every Temporal call an RPC makes bounded by one deadline, as REST requests are (api/temporal-deadline.ts). */
+export function temporalDeadline(client: Client, mutationWaitMs: number): Interceptor {
+  return (next) => (req) => withTemporalDeadline(client, mutationWaitMs, () => next(req));
+}
+
 /**
  * Problems as gRPC statuses (api/grpc/errors.ts) and anything unexpected as INTERNAL naming the
  * request id, never UNKNOWN; in streams too.
@@ -66,6 +73,11 @@ export function problemsAsStatuses(logger: Logger): Interceptor {
   const convert = (err: unknown, input: DescMessage, rpc: string): ConnectError => {
     if (err instanceof ProblemError) return problemError(err.problem, input, err.headers);
     if (err instanceof ConnectError) return err;
+    const unavailable = temporalUnavailable(err);
+    if (unavailable) {
+      logger.warn({ err: (err as Error).message, rpc }, 'Temporal is not answering');
+      return problemError(unavailable, input);
+    }
     logger.error({ err, rpc }, 'unhandled error');
     return new ConnectError('Internal server error', Code.Internal);
   };

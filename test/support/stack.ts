@@ -56,9 +56,9 @@ export interface TestStack {
   /** Where the emulator's webhooks for onboarded projects arrive unless the stack receives them itself. */
   webhookSink: Awaited<ReturnType<typeof startReceiver>>;
   /** Another app on the same servers, e.g. with a shorter wait or a queue nobody polls. */
-  appWith(overrides: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number }): TokenApp;
+  appWith(overrides: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number; client?: Client }): TokenApp;
   /** Another gRPC server on the same servers, e.g. with a shorter wait; the caller closes it. */
-  grpcWith(overrides: { mutationWaitMs?: number; taskQueue?: string }): Promise<{ address: string; close(): Promise<void> }>;
+  grpcWith(overrides: { mutationWaitMs?: number; taskQueue?: string; client?: Client }): Promise<{ address: string; close(): Promise<void> }>;
   /** Starts a further worker on the stack's task queue (for crash and restart tests). */
   startWorker(): Promise<{ worker: Worker; running: Promise<void> }>;
   close(): Promise<void>;
@@ -143,10 +143,10 @@ export async function startTestStack(
     return entry;
   };
   if (opts.worker !== false) await startWorker();
-  const appWith = (o: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number }) =>
+  const appWith = (o: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number; client?: Client }) =>
     withToken(createApp({
       db: database.db,
-      client,
+      client: o.client ?? client,
       taskQueue: o.taskQueue ?? taskQueue,
       mutationWaitMs: o.mutationWaitMs ?? 20_000,
       bodyLimitBytes: o.bodyLimitBytes ?? 64 * 1024,
@@ -161,9 +161,9 @@ export async function startTestStack(
     }), auth.adminToken);
   const app = appWith({});
   served.app = app;
-  const grpcWith = (o: { mutationWaitMs?: number; taskQueue?: string }) =>
+  const grpcWith = (o: { mutationWaitMs?: number; taskQueue?: string; client?: Client }) =>
     startGrpcServer(
-      { db: database.db, client, taskQueue: o.taskQueue ?? taskQueue, mutationWaitMs: o.mutationWaitMs ?? 20_000, logger: apiLogger, registries: [registry], secrets, auth: auth.deps, keycloak: deps.keycloak, changes },
+      { db: database.db, client: o.client ?? client, taskQueue: o.taskQueue ?? taskQueue, mutationWaitMs: o.mutationWaitMs ?? 20_000, logger: apiLogger, registries: [registry], secrets, auth: auth.deps, keycloak: deps.keycloak, changes },
       { port: 0, host: '127.0.0.1' },
     );
   const grpc = await grpcWith({});

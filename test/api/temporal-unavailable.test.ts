@@ -1,0 +1,91 @@
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { UpstreamService } from '../../gen/modelregistry/v1/virtual_registries_pb';
+import { startStackWithTenant } from '../support/fixtures';
+import { eventually } from '../support/eventually';
+import { jsonRequest, readJson } from '../support/http';
+import { uniqueName, type TestStack } from '../support/stack';
+import { startProxy } from '../support/tcp-proxy';
+
+/**
+ * The API (REST and gRPC) reaching Temporal through a proxy this file alone can freeze (a frontend
+ * that holds the connection and never answers) or cut (refused): a mutation answers 503 with a
+ * problem naming Temporal within its bounded wait, never hangs nor answers 500, reads of the
+ * database still answer, and the same request succeeds once Temporal is back.
+ */
+describe('the API while Temporal does not answer', () => {
+  let stack: TestStack;
+  let tenant: string;
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  let connection: Connection;
+  let client: Client;
+
+  beforeAll(async () => {
+    ({ stack, tenant } = await startStackWithTenant());
+    proxy = await startProxy(new URL(`http://${inject('temporalAddress')}`));
+    connection = await Connection.connect({ address: `127.0.0.1:${proxy.port}` });
+    client = new Client({ connection });
+  }, 120_000);
+  afterAll(async () => {
+    await connection?.close();
+    await proxy?.close();
+    await stack?.close();
+  });
+
+  const createUpstream = (app: ReturnType<TestStack['appWith']>, name: string, key: string) =>
+    app.request(`/api/v1/tenants/${tenant}/upstreams`, jsonRequest({ name, url: 'http://127.0.0.1:9' }, { 'idempotency-key': key }));
+
+  it('answers 503 naming Temporal while it hangs, over REST and gRPC, and the retried request succeeds once it answers', async () => {
+    const app = stack.appWith({ client, mutationWaitMs: 2000 });
+    const grpc = await stack.grpcWith({ client, mutationWaitMs: 2000 });
+    const upstreams = createClient(UpstreamService, createGrpcTransport({ baseUrl: `http://${grpc.address}` }));
+    try {
+      const name = uniqueName('frozen');
+      proxy.freeze();
+      const res = await createUpstream(app, name, name);
+      expect(res.status, await res.clone().text()).toBe(503);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(await readJson(res)).toMatchObject({ type: 'https://model-registry.dev/problems/temporal-unavailable', title: 'Temporal is not answering', status: 503 });
+
+      const rpc = await upstreams.createUpstream({ tenant, name: uniqueName('frozen-rpc'), url: 'http://127.0.0.1:9' }, { headers: { authorization: `Bearer ${stack.auth.adminToken}` } }).catch((err: unknown) => err);
+      expect(rpc).toBeInstanceOf(ConnectError);
+      expect((rpc as ConnectError).code).toBe(Code.Unavailable);
+      expect((rpc as ConnectError).rawMessage).toMatch(/workflow service did not answer in time/);
+
+      // Reads of the database need no Temporal.
+      expect((await app.request(`/api/v1/tenants/${tenant}/upstreams`)).status).toBe(200);
+
+      proxy.thaw();
+      // The same request again (same Idempotency-Key): created once, whether or not the frozen start reached Temporal.
+      const retried = await eventually('the upstream created once Temporal answers', async () => {
+        const again = await createUpstream(app, name, name);
+        return again.status === 201 ? again : null;
+      });
+      expect(await readJson(retried)).toMatchObject({ name, tenant });
+    } finally {
+      proxy.thaw();
+      await grpc.close();
+    }
+  }, 120_000);
+
+  it('answers 503 when Temporal refuses connections, not 500, and recovers when it is back', async () => {
+    const app = stack.appWith({ client, mutationWaitMs: 2000 });
+    const name = uniqueName('refused');
+    await proxy.cut();
+    try {
+      const res = await createUpstream(app, name, name);
+      expect(res.status, await res.clone().text()).toBe(503);
+      expect(await readJson(res)).toMatchObject({ type: 'https://model-registry.dev/problems/temporal-unavailable', status: 503 });
+    } finally {
+      await proxy.restore();
+    }
+    const retried = await eventually('the upstream created once Temporal is back', async () => {
+      const again = await createUpstream(app, name, name);
+      return again.status === 201 ? again : null;
+    }, { timeoutMs: 60_000 });
+    expect(await readJson(retried)).toMatchObject({ name, tenant });
+  }, 120_000);
+});
