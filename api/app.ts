@@ -46,7 +46,7 @@ import { createStorageReclaimRouter } from './routes/storage-reclaim';
 import { createTenantsRouter } from './routes/tenants';
 import { createUsersRouter } from './routes/users';
 import { createWebhooksRouter } from './routes/webhooks';
-import { temporalUnavailable, withTemporalDeadline } from './temporal-deadline';
+import { unavailableProblem, withTemporalDeadline } from './unavailable';
 
 export interface AppDeps {
   db: Db;
@@ -189,9 +189,9 @@ export function createApp(deps: AppDeps) {
   });
   app.onError((err, c) => {
     if (err instanceof ProblemError) return problemResponse(c, err.problem, err.headers);
-    const unavailable = temporalUnavailable(err);
+    const unavailable = unavailableProblem(err);
     if (unavailable) {
-      deps.logger.warn({ err: err.message, requestId: c.get('requestId'), path: c.req.path }, 'Temporal is not answering');
+      deps.logger.warn({ err: err.message, requestId: c.get('requestId'), path: c.req.path }, 'a system the request needs is not answering');
       return problemResponse(c, unavailable, { 'retry-after': '5' });
     }
     if (err instanceof HTTPException) {

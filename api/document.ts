@@ -10,7 +10,7 @@ const BODY_METHODS = new Set(['post', 'put', 'patch']);
 /**
  * What every operation can answer whatever its route declares, added in one place so that the
  * document lists each status the app's middleware gives (400 validation, 413 and 415 from the
- * body checks, 431 from Node's HTTP parser, 503 while Temporal does not answer), and the registry
+ * body checks, 431 from Node's HTTP parser, 503 while Temporal or PostgreSQL does not answer), and the registry
  * addresses this server accepts.
  */
 export function withCommonResponses(doc: OpenAPIObject, registries: string[]): OpenAPIObject {
@@ -24,8 +24,8 @@ export function withCommonResponses(doc: OpenAPIObject, registries: string[]): O
         op.responses['413'] ??= problem('Request body over the size limit');
         op.responses['415'] ??= problem('A request body that is not JSON');
       }
-      // Temporal not answering (api/temporal-deadline.ts), with Retry-After.
-      if (path.startsWith('/api/')) op.responses['503'] ??= problem('A system the request needs is not answering (Temporal: type temporal-unavailable); retry after `Retry-After` seconds');
+      // Temporal or PostgreSQL not answering (api/unavailable.ts), with Retry-After.
+      if (path.startsWith('/api/')) op.responses['503'] ??= problem('Temporal or PostgreSQL is not answering (type temporal-unavailable or database-unavailable); retry after `Retry-After` seconds');
       // Node refuses oversized headers before the app sees the request, without a body.
       op.responses['431'] ??= { description: 'Request headers too large' };
       for (const p of op.parameters ?? []) {

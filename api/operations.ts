@@ -10,7 +10,7 @@ import {
 } from '@temporalio/client';
 import { httpStatusOf } from '../lib/failure-types';
 import { problemBody, type Problem } from './problem';
-import { temporalUnavailable } from './temporal-deadline';
+import { unavailableProblem } from './unavailable';
 
 /** What a route needs to run a mutation as a workflow. */
 export interface MutationDeps {
@@ -213,8 +213,8 @@ export async function runMutation<W extends Workflow>(deps: MutationDeps, workfl
       if (!operation) throw new Error(`workflow ${spec.workflowId} vanished`);
       return { state: 'running', operationId, operation };
     }
-    // Temporal unreachable is no failure of the operation: the request answers 503 (api/temporal-deadline.ts).
-    if (temporalUnavailable(err)) throw err;
+    // Temporal unreachable is no failure of the operation: the request answers 503 (api/unavailable.ts).
+    if (unavailableProblem(err)) throw err;
     return { state: 'failed', operationId, problem: failureToProblem(err) };
   }
 }

@@ -70,6 +70,9 @@ function databaseFailure(err: unknown): ApplicationFailure | undefined {
   return ApplicationFailure.create({ type: FailureType.DatabaseError, message: `PostgreSQL query failed${code ? `: ${code}` : ''}`, nonRetryable: false });
 }
 
+/** PostgreSQL could not be reached or would not serve (a connection refused, lost or timed out; SQLSTATE classes 08, 53, 57). */
+export const isDatabaseUnavailable = (err: unknown) => databaseFailure(err)?.type === FailureType.DatabaseUnavailable;
+
 /** A 4xx other than 408 and 429 is the request's fault: sending it again cannot help. */
 export const isPermanentHttpStatus = (status: number) => status >= 400 && status < 500 && status !== 408 && status !== 429;
 

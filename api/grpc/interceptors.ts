@@ -7,7 +7,7 @@ import type { Logger } from '../../lib/logger';
 import type { Authorizer, RequestView } from '../auth/middleware';
 import type { RoutePolicy } from '../auth/route-policies';
 import { ProblemError } from '../problem';
-import { temporalUnavailable, withTemporalDeadline } from '../temporal-deadline';
+import { unavailableProblem, withTemporalDeadline } from '../unavailable';
 import { authKey } from './context';
 import { problemError } from './errors';
 
@@ -60,7 +60,7 @@ export function requestLog(logger: Logger): Interceptor {
   };
 }
 
-/** Every Temporal call an RPC makes bounded by one deadline, as REST requests are (api/temporal-deadline.ts). */
+/** Every Temporal call an RPC makes bounded by one deadline, as REST requests are (api/unavailable.ts). */
 export function temporalDeadline(client: Client, mutationWaitMs: number): Interceptor {
   return (next) => (req) => withTemporalDeadline(client, mutationWaitMs, () => next(req));
 }
@@ -73,9 +73,9 @@ export function problemsAsStatuses(logger: Logger): Interceptor {
   const convert = (err: unknown, input: DescMessage, rpc: string): ConnectError => {
     if (err instanceof ProblemError) return problemError(err.problem, input, err.headers);
     if (err instanceof ConnectError) return err;
-    const unavailable = temporalUnavailable(err);
+    const unavailable = unavailableProblem(err);
     if (unavailable) {
-      logger.warn({ err: (err as Error).message, rpc }, 'Temporal is not answering');
+      logger.warn({ err: (err as Error).message, rpc }, 'a system the request needs is not answering');
       return problemError(unavailable, input);
     }
     logger.error({ err, rpc }, 'unhandled error');

@@ -17,6 +17,7 @@ import type { AuthDeps } from '../auth/middleware';
 import type { Metrics } from '../metrics';
 import { principalFromClaims, type Principal } from '../auth/principal';
 import { InvalidToken, IssuerUnavailable } from '../auth/verifier';
+import { unavailableProblem } from '../unavailable';
 
 const API_VERSION = { 'docker-distribution-api-version': 'registry/2.0' };
 /** Clients log in with Basic (any username, the password a JWT of this service or a pull token) or send the token as Bearer. */
@@ -85,6 +86,13 @@ const unknownRegistry = (c: Context, tenant: string, registry: string) => fail(c
  */
 export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logger: Logger; db: Db; metrics: Pick<Metrics, 'pullCache'> }) {
   const router = new Hono();
+  // PostgreSQL not answering is the spec's error format with 503, as a client retries it; anything else is the app's 500.
+  router.onError((err, c) => {
+    const unavailable = unavailableProblem(err);
+    if (!unavailable) throw err;
+    deps.logger.warn({ err: err.message, path: c.req.path }, 'a system the pull needs is not answering');
+    return fail(c, ociError(503, 'UNAVAILABLE', `${unavailable.title}; retry later`), { 'retry-after': '5' });
+  });
   /** Sends a manifest's or blob's answer, counting where it came from (its X-Cache) for the cache's hit ratio. */
   const sendContent = (c: Context, kind: 'manifest' | 'blob', answer: PullResponse) => {
     const outcome = answer.headers['x-cache'];

@@ -14,7 +14,7 @@ import { createApp } from '../../api/app';
 import { startGrpcServer } from '../../api/grpc/server';
 import { createFillLocks } from '../../db/fill-locks';
 import { listenForChanges } from '../../db/change-feed';
-import { connect, type Database } from '../../db/client';
+import { connect, type Database, type Db } from '../../db/client';
 import { logger } from '../../composition/logger';
 import { createLogger } from '../../lib/logger';
 import { createSecretBox } from '../../lib/secrets';
@@ -56,7 +56,7 @@ export interface TestStack {
   /** Where the emulator's webhooks for onboarded projects arrive unless the stack receives them itself. */
   webhookSink: Awaited<ReturnType<typeof startReceiver>>;
   /** Another app on the same servers, e.g. with a shorter wait or a queue nobody polls. */
-  appWith(overrides: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number; client?: Client }): TokenApp;
+  appWith(overrides: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number; client?: Client; db?: Db }): TokenApp;
   /** Another gRPC server on the same servers, e.g. with a shorter wait; the caller closes it. */
   grpcWith(overrides: { mutationWaitMs?: number; taskQueue?: string; client?: Client }): Promise<{ address: string; close(): Promise<void> }>;
   /** Starts a further worker on the stack's task queue (for crash and restart tests). */
@@ -143,9 +143,9 @@ export async function startTestStack(
     return entry;
   };
   if (opts.worker !== false) await startWorker();
-  const appWith = (o: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number; client?: Client }) =>
+  const appWith = (o: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number; client?: Client; db?: Db }) =>
     withToken(createApp({
-      db: database.db,
+      db: o.db ?? database.db,
       client: o.client ?? client,
       taskQueue: o.taskQueue ?? taskQueue,
       mutationWaitMs: o.mutationWaitMs ?? 20_000,

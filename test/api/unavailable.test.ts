@@ -2,6 +2,7 @@ import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connect, type Database } from '../../db/client';
 import { UpstreamService } from '../../gen/modelregistry/v1/virtual_registries_pb';
 import { startStackWithTenant } from '../support/fixtures';
 import { eventually } from '../support/eventually';
@@ -87,5 +88,53 @@ describe('the API while Temporal does not answer', () => {
       return again.status === 201 ? again : null;
     }, { timeoutMs: 60_000 });
     expect(await readJson(retried)).toMatchObject({ name, tenant });
+  }, 120_000);
+});
+
+/**
+ * The API reaching PostgreSQL through a proxy this file alone cuts: reads and writes answer 503
+ * naming the database instead of 500, and answer again once it is back.
+ */
+describe('the API while PostgreSQL refuses connections', () => {
+  let stack: TestStack;
+  let tenant: string;
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  let database: Database;
+
+  beforeAll(async () => {
+    ({ stack, tenant } = await startStackWithTenant());
+    const url = new URL(inject('databaseUrl'));
+    proxy = await startProxy(url);
+    const proxied = new URL(url);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    database = connect(proxied.toString(), { max: 2 });
+  }, 120_000);
+  afterAll(async () => {
+    await database?.close();
+    await proxy?.close();
+    await stack?.close();
+  });
+
+  it('answers 503 database-unavailable for a read, a write and a pull, and 200 again once it is back', async () => {
+    const app = stack.appWith({ db: database.db, mutationWaitMs: 2000 });
+    const list = `/api/v1/tenants/${tenant}/upstreams`;
+    expect((await app.request(list)).status).toBe(200);
+    await proxy.cut();
+    try {
+      for (const res of [await app.request(list), await app.request(list, jsonRequest({ name: uniqueName('cut'), url: 'http://127.0.0.1:9' }))]) {
+        expect(res.status, await res.clone().text()).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('5');
+        expect(await readJson(res)).toMatchObject({ type: 'https://model-registry.dev/problems/database-unavailable', title: 'PostgreSQL is not answering', status: 503 });
+      }
+      // The pull endpoint answers in the OCI distribution spec's error format.
+      const pull = await app.request(`/v2/${tenant}/models/acme/llama/manifests/1.0.0`);
+      expect(pull.status, await pull.clone().text()).toBe(503);
+      expect(pull.headers.get('retry-after')).toBe('5');
+      expect(await readJson(pull)).toEqual({ errors: [{ code: 'UNAVAILABLE', message: 'PostgreSQL is not answering; retry later' }] });
+    } finally {
+      await proxy.restore();
+    }
+    await eventually('reads answering again', async () => (await app.request(list)).status === 200);
   }, 120_000);
 });
