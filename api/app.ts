@@ -46,7 +46,7 @@ import { createStorageReclaimRouter } from './routes/storage-reclaim';
 import { createTenantsRouter } from './routes/tenants';
 import { createUsersRouter } from './routes/users';
 import { createWebhooksRouter } from './routes/webhooks';
-import { unavailableProblem, withTemporalDeadline } from './unavailable';
+import { RETRY_AFTER, unavailableProblem, withinDeadlines } from './unavailable';
 
 export interface AppDeps {
   db: Db;
@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps) {
     );
   });
 
-  app.use('/api/*', (c, next) => withTemporalDeadline(deps.client, deps.mutationWaitMs, next));
+  app.use('/api/*', (c, next) => withinDeadlines(deps.client, deps.mutationWaitMs, next));
   app.use(
     '/api/*',
     bodyLimit({
@@ -192,7 +192,7 @@ export function createApp(deps: AppDeps) {
     const unavailable = unavailableProblem(err);
     if (unavailable) {
       deps.logger.warn({ err: err.message, requestId: c.get('requestId'), path: c.req.path }, 'a system the request needs is not answering');
-      return problemResponse(c, unavailable, { 'retry-after': '5' });
+      return problemResponse(c, unavailable, RETRY_AFTER);
     }
     if (err instanceof HTTPException) {
       return problemResponse(c, problemBody(err.status, 'bad-request', err.message || 'Bad request'));

@@ -1,6 +1,6 @@
 import { isGrpcServiceError, type Client } from '@temporalio/client';
 import { isDatabaseUnavailable } from '../lib/failures';
-import { problemBody, type Problem } from './problem';
+import { problemBody, ProblemError, type Problem } from './problem';
 
 /** gRPC's codes for a call that got no answer: past its deadline, or the server unreachable (the SDK's retries spent). */
 const DEADLINE_EXCEEDED = 4;
@@ -8,14 +8,35 @@ const UNAVAILABLE = 14;
 
 /** What a request may spend on Temporal beyond a mutation's own wait for its workflow. */
 const BEYOND_MUTATION_WAIT_MS = 10_000;
+/** And in all, a little longer: a Temporal call that gets no answer is reported as such first. */
+const BEYOND_TEMPORAL_DEADLINE_MS = 5_000;
+
+/** What a 503 of these tells the client: when to try again. */
+export const RETRY_AFTER = { 'retry-after': '5' };
 
 /**
- * Runs `fn` (a request's handling) with every Temporal call in it bounded by one deadline: a call
- * with no deadline waits for ever on a frontend that accepts the connection and never answers.
- * Calls that set their own (the mutation's wait, progress queries) keep theirs.
+ * Runs `fn` (a request's handling) within its deadlines. Every Temporal call in it shares one: a call
+ * with no deadline waits for ever on a frontend that accepts the connection and never answers
+ * (calls that set their own, the mutation's wait and progress queries, keep theirs). And the whole
+ * of it is answered a little after that: a query on a PostgreSQL connection that hangs has no
+ * deadline either, so past it the request is a 503 while `fn` is left to finish or fail unheard.
  */
-export function withTemporalDeadline<T>(client: Client, mutationWaitMs: number, fn: () => Promise<T>): Promise<T> {
-  return client.connection.withDeadline(Date.now() + mutationWaitMs + BEYOND_MUTATION_WAIT_MS, fn);
+export async function withinDeadlines<T>(client: Client, mutationWaitMs: number, fn: () => Promise<T>): Promise<T> {
+  const temporalDeadline = Date.now() + mutationWaitMs + BEYOND_MUTATION_WAIT_MS;
+  const work = client.connection.withDeadline(temporalDeadline, fn);
+  work.catch(() => undefined); // heard by the race below, unless the request was answered before
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ProblemError(problemBody(503, 'request-timeout', 'The request did not finish in time', 'a system it needs is not answering; retry later (with the same Idempotency-Key, to join anything this request started)'), RETRY_AFTER)),
+      temporalDeadline + BEYOND_TEMPORAL_DEADLINE_MS - Date.now(),
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

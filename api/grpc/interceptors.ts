@@ -7,7 +7,7 @@ import type { Logger } from '../../lib/logger';
 import type { Authorizer, RequestView } from '../auth/middleware';
 import type { RoutePolicy } from '../auth/route-policies';
 import { ProblemError } from '../problem';
-import { unavailableProblem, withTemporalDeadline } from '../unavailable';
+import { unavailableProblem, withinDeadlines } from '../unavailable';
 import { authKey } from './context';
 import { problemError } from './errors';
 
@@ -60,9 +60,9 @@ export function requestLog(logger: Logger): Interceptor {
   };
 }
 
-/** Every Temporal call an RPC makes bounded by one deadline, as REST requests are (api/unavailable.ts). */
+/** An RPC within the deadlines a REST request has (api/unavailable.ts): its Temporal calls', and its answer's. */
 export function temporalDeadline(client: Client, mutationWaitMs: number): Interceptor {
-  return (next) => (req) => withTemporalDeadline(client, mutationWaitMs, () => next(req));
+  return (next) => (req) => withinDeadlines(client, mutationWaitMs, () => next(req));
 }
 
 /**

@@ -92,10 +92,11 @@ describe('the API while Temporal does not answer', () => {
 });
 
 /**
- * The API reaching PostgreSQL through a proxy this file alone cuts: reads and writes answer 503
- * naming the database instead of 500, and answer again once it is back.
+ * The API reaching PostgreSQL through a proxy this file alone cuts or freezes: requests answer 503
+ * naming the database (or, for a query that hangs, the time-out) instead of a 500 or no answer,
+ * and answer again once it is back.
  */
-describe('the API while PostgreSQL refuses connections', () => {
+describe('the API while PostgreSQL does not answer', () => {
   let stack: TestStack;
   let tenant: string;
   let proxy: Awaited<ReturnType<typeof startProxy>>;
@@ -134,6 +135,23 @@ describe('the API while PostgreSQL refuses connections', () => {
       expect(await readJson(pull)).toEqual({ errors: [{ code: 'UNAVAILABLE', message: 'PostgreSQL is not answering; retry later' }] });
     } finally {
       await proxy.restore();
+    }
+    await eventually('reads answering again', async () => (await app.request(list)).status === 200);
+  }, 120_000);
+
+  it('answers 503 request-timeout when PostgreSQL holds a query and never answers, and 200 again once it does', async () => {
+    const app = stack.appWith({ db: database.db, mutationWaitMs: 2000 });
+    const list = `/api/v1/tenants/${tenant}/upstreams`;
+    await eventually('reads answering', async () => (await app.request(list)).status === 200);
+    // The pool's connections stay open and take the query; no byte of it reaches the server.
+    proxy.freeze();
+    try {
+      const res = await app.request(list);
+      expect(res.status, await res.clone().text()).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(await readJson(res)).toMatchObject({ type: 'https://model-registry.dev/problems/request-timeout', status: 503 });
+    } finally {
+      proxy.thaw();
     }
     await eventually('reads answering again', async () => (await app.request(list)).status === 200);
   }, 120_000);
