@@ -58,6 +58,30 @@ describe('the OpenAPI document says what the server does', () => {
     }
   });
 
+  it("links what a POST creates to the operations on it, and following a link reaches it (resources are addressed by name, not id)", async () => {
+    const tenant = await createTenant(stack);
+    const creations: [string, Json][] = [
+      ['/api/v1/tenants/{tenant}/upstreams', { name: uniqueName('up'), url: 'http://127.0.0.1:9' }],
+      ['/api/v1/tenants/{tenant}/virtual-registries', { name: uniqueName('vr') }],
+      ['/api/v1/tenants/{tenant}/pull-tokens', { name: uniqueName('tok') }],
+    ];
+    for (const [collection, body] of creations) {
+      const links = doc.paths[collection].post.responses['201'].links as Record<string, { operationRef: string; parameters: Record<string, string> }>;
+      const get = Object.values(links).find((l) => /\{\w+\}\/get$/.test(l.operationRef.replaceAll('~1', '/')));
+      expect(get, `${collection}: a link to the GET of what it creates`).toBeDefined();
+      const created = await stack.app.request(collection.replace('{tenant}', tenant), jsonRequest(body));
+      expect(created.status).toBe(201);
+      const answer = await readJson(created);
+      // `$request.path.<p>` and `$response.body#/<field>`, as a client following the link evaluates them.
+      const values = Object.fromEntries(Object.entries(get!.parameters).map(([name, expr]) => [name.replace(/^path\./, ''), expr.startsWith('$request.path.') ? tenant : answer[expr.replace('$response.body#/', '')]]));
+      const target = get!.operationRef.replace(/^#\/paths\//, '').replace(/\/get$/, '').replaceAll('~1', '/').replaceAll('~0', '~');
+      const path = target.replace(/\{(\w+)\}/g, (_, p: string) => encodeURIComponent(String(values[p])));
+      const followed = await stack.app.request(path);
+      expect(followed.status, `${path}: ${await followed.clone().text()}`).toBe(200);
+      expect(await readJson(followed)).toMatchObject({ id: answer.id, name: body.name });
+    }
+  });
+
   it('documents the registry addresses the server accepts, in queries and bodies', () => {
     for (const { key, op } of operations()) {
       for (const p of (op.parameters ?? []) as Json[]) if (p.name === 'registry') expect(p.schema.enum, key).toEqual([stack.registry]);
