@@ -5,6 +5,9 @@ import { problemBody, ProblemError, type Problem } from './problem';
 /** gRPC's codes for a call that got no answer: past its deadline, or the server unreachable (the SDK's retries spent). */
 const DEADLINE_EXCEEDED = 4;
 const UNAVAILABLE = 14;
+/** And INTERNAL when the HTTP/2 stream was reset under the call: the transport failed, not Temporal's logic (seen just after a hung frontend resumes). */
+const INTERNAL = 13;
+const noAnswer = (e: { code: number; details: string }) => e.code === DEADLINE_EXCEEDED || e.code === UNAVAILABLE || (e.code === INTERNAL && /RST_STREAM/.test(e.details));
 
 /** What a request may spend on Temporal beyond a mutation's own wait for its workflow. */
 const BEYOND_MUTATION_WAIT_MS = 10_000;
@@ -45,8 +48,8 @@ export async function withinDeadlines<T>(client: Client, mutationWaitMs: number,
  */
 export function unavailableProblem(err: unknown): Problem | null {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (isGrpcServiceError(e) && (e.code === DEADLINE_EXCEEDED || e.code === UNAVAILABLE)) {
-      const why = e.code === UNAVAILABLE ? 'is unreachable' : 'did not answer in time';
+    if (isGrpcServiceError(e) && noAnswer(e)) {
+      const why = e.code === DEADLINE_EXCEEDED ? 'did not answer in time' : 'is unreachable';
       return problemBody(503, 'temporal-unavailable', 'Temporal is not answering', `the workflow service ${why}; retry later (with the same Idempotency-Key, to join anything this request started)`);
     }
   }

@@ -5,9 +5,11 @@ import { problemBody, ProblemError } from '../problem';
 /** Operations (a mutation's workflow run), for every transport. */
 export function createOperationService(deps: { client: Client }) {
   return {
-    async get(id: string) {
+    /** `withinMs`: the look's own deadline, for a caller outside a request's (a stream's repeated looks). */
+    async get(id: string, opts: { withinMs?: number } = {}) {
       const ids = decodeOperationId(id);
-      const operation = ids && (await readOperation(deps.client, ids.workflowId, ids.runId));
+      const read = () => readOperation(deps.client, ids!.workflowId, ids!.runId);
+      const operation = ids && (await (opts.withinMs === undefined ? read() : deps.client.connection.withDeadline(Date.now() + opts.withinMs, read)));
       if (!operation) throw new ProblemError(problemBody(404, 'not-found', 'Operation not found', `no operation "${id}"`));
       return operation;
     },

@@ -3,6 +3,7 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, type Database } from '../../db/client';
+import { OperationService } from '../../gen/modelregistry/v1/operations_pb';
 import { UpstreamService } from '../../gen/modelregistry/v1/virtual_registries_pb';
 import { startStackWithTenant } from '../support/fixtures';
 import { eventually } from '../support/eventually';
@@ -66,6 +67,30 @@ describe('the API while Temporal does not answer', () => {
         return again.status === 201 ? again : null;
       });
       expect(await readJson(retried)).toMatchObject({ name, tenant });
+    } finally {
+      proxy.thaw();
+      await grpc.close();
+    }
+  }, 120_000);
+
+  it('ends a gRPC WatchOperation stream with UNAVAILABLE while Temporal hangs, instead of holding it open', async () => {
+    const app = stack.appWith({ client, mutationWaitMs: 20_000 });
+    const grpc = await stack.grpcWith({ client });
+    const operations = createClient(OperationService, createGrpcTransport({ baseUrl: `http://${grpc.address}` }));
+    try {
+      const [name, key] = [uniqueName('watched'), uniqueName('key')];
+      // Retried as a client would: right after the previous test's thaw a call may still meet the stream Temporal reset (a 503).
+      const created = await eventually('the upstream created', async () => {
+        const res = await createUpstream(app, name, key);
+        return res.status === 201 ? res : null;
+      });
+      const id = created.headers.get('x-operation-id')!;
+      proxy.freeze();
+      const watched = await (async () => {
+        for await (const op of operations.watchOperation({ id }, { headers: { authorization: `Bearer ${stack.auth.adminToken}` } })) return op;
+      })().catch((err: unknown) => err);
+      expect(watched).toBeInstanceOf(ConnectError);
+      expect((watched as ConnectError).code).toBe(Code.Unavailable);
     } finally {
       proxy.thaw();
       await grpc.close();

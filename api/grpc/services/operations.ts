@@ -6,6 +6,11 @@ import { pause } from './pause';
 
 /** How often WatchOperation looks at a running operation. */
 const WATCH_POLL_MS = 500;
+/**
+ * How long one look may wait for Temporal: the stream runs outside the RPC's deadlines (which bound
+ * its start), and a Temporal that hangs ends it with UNAVAILABLE instead of holding it open.
+ */
+const WATCH_LOOK_MS = 10_000;
 
 /** OperationService over gRPC: GetOperation as REST's GET /operations/{id}; WatchOperation streams its changes until done. */
 export function operationRpcs(services: Services): ServiceImpl<typeof OperationService> {
@@ -16,7 +21,7 @@ export function operationRpcs(services: Services): ServiceImpl<typeof OperationS
     async *watchOperation(req, ctx) {
       let last: string | undefined;
       for (;;) {
-        const view = await services.operations.get(req.id);
+        const view = await services.operations.get(req.id, { withinMs: WATCH_LOOK_MS });
         // Progress is the operation's status: a message for each change, the first at once.
         if (view.status !== last) yield operationMessage(view);
         last = view.status;
