@@ -23,7 +23,7 @@ import type { MutationDeps } from './operations';
 import { createServices } from './services';
 import { createWebhookDispatcher } from './webhook-dispatcher';
 import { createWebhookSenders } from './webhook-senders';
-import { problemBody, problemResponse, ProblemError, validationProblem } from './problem';
+import { problemBody, problemResponse, ProblemError, RETRY_AFTER, validationProblem } from './problem';
 import { requiredBodyOf } from './required-body';
 import { createHealthRouter } from './routes/health';
 import { createMembersRouter } from './routes/members';
@@ -46,7 +46,7 @@ import { createStorageReclaimRouter } from './routes/storage-reclaim';
 import { createTenantsRouter } from './routes/tenants';
 import { createUsersRouter } from './routes/users';
 import { createWebhooksRouter } from './routes/webhooks';
-import { RETRY_AFTER, unavailableProblem, withinDeadlines } from './unavailable';
+import { unavailableProblem, withinDeadlines } from './unavailable';
 
 export interface AppDeps {
   db: Db;

@@ -21,6 +21,9 @@ export interface Problem {
 
 const TYPE_BASE = 'https://model-registry.dev/problems/';
 
+/** What a 503 for a system that is not answering tells the client: when to try again. */
+export const RETRY_AFTER = { 'retry-after': '5' };
+
 export function problemBody(status: number, slug: string, title: string, detail?: string, extra: Record<string, unknown> = {}): Problem {
   return { type: `${TYPE_BASE}${slug}`, title, status, ...(detail === undefined ? {} : { detail }), ...extra };
 }

@@ -1,6 +1,6 @@
 import { isGrpcServiceError, type Client } from '@temporalio/client';
 import { isDatabaseUnavailable } from '../lib/failures';
-import { problemBody, ProblemError, type Problem } from './problem';
+import { problemBody, ProblemError, RETRY_AFTER, type Problem } from './problem';
 
 /** gRPC's codes for a call that got no answer: past its deadline, or the server unreachable (the SDK's retries spent). */
 const DEADLINE_EXCEEDED = 4;
@@ -13,9 +13,6 @@ const noAnswer = (e: { code: number; details: string }) => e.code === DEADLINE_E
 const BEYOND_MUTATION_WAIT_MS = 10_000;
 /** And in all, a little longer: a Temporal call that gets no answer is reported as such first. */
 const BEYOND_TEMPORAL_DEADLINE_MS = 5_000;
-
-/** What a 503 of these tells the client: when to try again. */
-export const RETRY_AFTER = { 'retry-after': '5' };
 
 /**
  * Runs `fn` (a request's handling) within its deadlines. Every Temporal call in it shares one: a call

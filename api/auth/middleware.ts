@@ -9,7 +9,7 @@ import type { Logger } from '../../lib/logger';
 import { ProjectName, TenantName } from '../../lib/search-attributes';
 import { parseFullName } from '../../lib/names';
 import { decodeOperationId } from '../operations';
-import { problemBody, problemResponse, type Problem } from '../problem';
+import { problemBody, problemResponse, RETRY_AFTER, type Problem } from '../problem';
 import { managedRegistry } from '../registry';
 import { SERVICE_NAME, type Action, type Resource } from './actions';
 import type { AppEnv, AuthContext } from './context';
@@ -142,7 +142,7 @@ export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; regi
         if (err instanceof InvalidToken) return unauthorizedProblem(err.message, true);
         if (err instanceof IssuerUnavailable) {
           deps.logger.error({ err: err.message }, 'token issuer unavailable');
-          return { problem: problemBody(503, 'issuer-unavailable', 'Identity provider unavailable', 'the token cannot be checked now; retry later'), headers: { 'retry-after': '5' } };
+          return { problem: problemBody(503, 'issuer-unavailable', 'Identity provider unavailable', 'the token cannot be checked now; retry later'), headers: RETRY_AFTER };
         }
         throw err;
       }

@@ -17,6 +17,7 @@ import type { AuthDeps } from '../auth/middleware';
 import type { Metrics } from '../metrics';
 import { principalFromClaims, type Principal } from '../auth/principal';
 import { InvalidToken, IssuerUnavailable } from '../auth/verifier';
+import { RETRY_AFTER } from '../problem';
 import { unavailableProblem } from '../unavailable';
 
 const API_VERSION = { 'docker-distribution-api-version': 'registry/2.0' };
@@ -91,7 +92,7 @@ export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logg
     const unavailable = unavailableProblem(err);
     if (!unavailable) throw err;
     deps.logger.warn({ err: err.message, path: c.req.path }, 'a system the pull needs is not answering');
-    return fail(c, ociError(503, 'UNAVAILABLE', `${unavailable.title}; retry later`), { 'retry-after': '5' });
+    return fail(c, ociError(503, 'UNAVAILABLE', `${unavailable.title}; retry later`), RETRY_AFTER);
   });
   /** Sends a manifest's or blob's answer, counting where it came from (its X-Cache) for the cache's hit ratio. */
   const sendContent = (c: Context, kind: 'manifest' | 'blob', answer: PullResponse) => {
@@ -119,7 +120,7 @@ export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logg
       if (err instanceof InvalidToken) return notAccepted(c, err.message);
       if (err instanceof IssuerUnavailable) {
         deps.logger.error({ err: err.message }, 'token issuer unavailable');
-        return fail(c, ociError(503, 'UNAVAILABLE', 'the token cannot be checked now; retry later'), { 'retry-after': '5' });
+        return fail(c, ociError(503, 'UNAVAILABLE', 'the token cannot be checked now; retry later'), RETRY_AFTER);
       }
       throw err;
     }
