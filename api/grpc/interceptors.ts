@@ -61,7 +61,7 @@ export function requestLog(logger: Logger): Interceptor {
 }
 
 /** An RPC within the deadlines a REST request has (api/unavailable.ts): its Temporal calls', and its answer's. */
-export function temporalDeadline(client: Client, mutationWaitMs: number): Interceptor {
+export function deadlines(client: Client, mutationWaitMs: number): Interceptor {
   return (next) => (req) => withinDeadlines(client, mutationWaitMs, () => next(req));
 }
 

@@ -34,7 +34,7 @@ import { createAuthorizer, type AuthDeps } from '../auth/middleware';
 import { RPC_POLICIES } from '../auth/rpc-policies';
 import type { RoutePolicy } from '../auth/route-policies';
 import { createServices } from '../services';
-import { authorization, problemsAsStatuses, requestLog, temporalDeadline } from './interceptors';
+import { authorization, deadlines, problemsAsStatuses, requestLog } from './interceptors';
 import { checkpointRpcs } from './services/checkpoints';
 import { healthRpcs } from './services/health';
 import { memberRpcs } from './services/members';
@@ -119,7 +119,7 @@ export function createGrpcHandler(deps: GrpcDeps) {
   const names = all.map((s) => s.typeName);
   const reflection = reflectionRpcs({ files: FILES, services: names });
   return connectNodeAdapter({
-    interceptors: [requestLog(deps.logger), problemsAsStatuses(deps.logger), temporalDeadline(deps.client, deps.mutationWaitMs), authorization(authorizer, RPC_POLICIES)],
+    interceptors: [requestLog(deps.logger), problemsAsStatuses(deps.logger), deadlines(deps.client, deps.mutationWaitMs), authorization(authorizer, RPC_POLICIES)],
     routes(router) {
       router.service(TenantService, tenantRpcs(services));
       router.service(ProjectService, projectRpcs(services));
