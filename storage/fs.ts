@@ -108,10 +108,11 @@ export function createFsObjectStore(root: string): ObjectStore {
       }
       let removed = 0;
       for await (const entry of entries) {
+        const file = join(tmp, entry.name);
         // A put renames its file away when it ends: one gone meanwhile is not ours to count.
-        const file = await statOf(join(tmp, entry.name));
-        if (file && file.mtime < before) {
-          await rm(join(tmp, entry.name), { force: true });
+        const stats = await statOf(file);
+        if (stats && stats.mtime < before) {
+          await rm(file, { force: true });
           removed++;
         }
       }
