@@ -75,13 +75,15 @@ function withCreatedLinks(doc: OpenAPIObject) {
     const own = pathParams(collection);
     const links: Record<string, { operationRef: string; parameters: Record<string, string> }> = {};
     for (const [path, target] of Object.entries(paths)) {
-      const param = /^\/\{(\w+)\}/.exec(path.slice(collection.length))?.[1];
-      if (!path.startsWith(`${collection}/`) || !param) continue;
+      if (!path.startsWith(`${collection}/`)) continue;
+      const rest = path.slice(collection.length);
+      const param = /^\/\{(\w+)\}/.exec(rest)?.[1];
+      if (!param) continue;
       const field = param === 'id' || properties.includes(param) ? param : 'name';
       if (!properties.includes(field) || !pathParams(path).every((p) => p === param || own.includes(p))) continue;
       const parameters = { ...Object.fromEntries(own.map((p) => [`path.${p}`, `$request.path.${p}`])), [`path.${param}`]: `$response.body#/${field}` };
       for (const method of METHODS) {
-        if (target[method]) links[`${method}${path.slice(collection.length).replace(/[^A-Za-z0-9]+/g, '_').replace(/_$/, '')}`] = { operationRef: `#/paths/${pointer(path)}/${method}`, parameters };
+        if (target[method]) links[`${method}${rest.replace(/[^A-Za-z0-9]+/g, '_').replace(/_$/, '')}`] = { operationRef: `#/paths/${pointer(path)}/${method}`, parameters };
       }
     }
     if (Object.keys(links).length > 0) created.links = { ...created.links, ...links };
