@@ -1,11 +1,9 @@
-import { Code, ConnectError, createClient } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
+import { Code, ConnectError } from '@connectrpc/connect';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, type Database } from '../../db/client';
-import { OperationService } from '../../gen/modelregistry/v1/operations_pb';
-import { UpstreamService } from '../../gen/modelregistry/v1/virtual_registries_pb';
 import { startStackWithTenant } from '../support/fixtures';
+import { grpcClients } from '../support/grpc';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import { uniqueName, type TestStack } from '../support/stack';
@@ -38,11 +36,21 @@ describe('the API while Temporal does not answer', () => {
 
   const createUpstream = (app: ReturnType<TestStack['appWith']>, name: string, key: string) =>
     app.request(`/api/v1/tenants/${tenant}/upstreams`, jsonRequest({ name, url: 'http://127.0.0.1:9' }, { 'idempotency-key': key }));
+  /** The same create (same Idempotency-Key) again until it answers 201, as a client retries a 503. */
+  const createdOnceBack = (app: ReturnType<TestStack['appWith']>, name: string, key: string, timeoutMs?: number) =>
+    eventually(
+      `upstream ${name} created once Temporal answers`,
+      async () => {
+        const res = await createUpstream(app, name, key);
+        return res.status === 201 ? res : null;
+      },
+      { timeoutMs },
+    );
 
   it('answers 503 naming Temporal while it hangs, over REST and gRPC, and the retried request succeeds once it answers', async () => {
     const app = stack.appWith({ client, mutationWaitMs: 2000 });
     const grpc = await stack.grpcWith({ client, mutationWaitMs: 2000 });
-    const upstreams = createClient(UpstreamService, createGrpcTransport({ baseUrl: `http://${grpc.address}` }));
+    const { upstreams } = grpcClients(stack, stack.auth.adminToken, grpc.address);
     try {
       const name = uniqueName('frozen');
       proxy.freeze();
@@ -52,7 +60,7 @@ describe('the API while Temporal does not answer', () => {
       expect(res.headers.get('retry-after')).toBe('5');
       expect(await readJson(res)).toMatchObject({ type: 'https://model-registry.dev/problems/temporal-unavailable', title: 'Temporal is not answering', status: 503 });
 
-      const rpc = await upstreams.createUpstream({ tenant, name: uniqueName('frozen-rpc'), url: 'http://127.0.0.1:9' }, { headers: { authorization: `Bearer ${stack.auth.adminToken}` } }).catch((err: unknown) => err);
+      const rpc = await upstreams.createUpstream({ tenant, name: uniqueName('frozen-rpc'), url: 'http://127.0.0.1:9' }).catch((err: unknown) => err);
       expect(rpc).toBeInstanceOf(ConnectError);
       expect((rpc as ConnectError).code).toBe(Code.Unavailable);
       expect((rpc as ConnectError).rawMessage).toMatch(/workflow service did not answer in time/);
@@ -61,12 +69,8 @@ describe('the API while Temporal does not answer', () => {
       expect((await app.request(`/api/v1/tenants/${tenant}/upstreams`)).status).toBe(200);
 
       proxy.thaw();
-      // The same request again (same Idempotency-Key): created once, whether or not the frozen start reached Temporal.
-      const retried = await eventually('the upstream created once Temporal answers', async () => {
-        const again = await createUpstream(app, name, name);
-        return again.status === 201 ? again : null;
-      });
-      expect(await readJson(retried)).toMatchObject({ name, tenant });
+      // Created once, whether or not the frozen start reached Temporal.
+      expect(await readJson(await createdOnceBack(app, name, name))).toMatchObject({ name, tenant });
     } finally {
       proxy.thaw();
       await grpc.close();
@@ -76,18 +80,15 @@ describe('the API while Temporal does not answer', () => {
   it('ends a gRPC WatchOperation stream with UNAVAILABLE while Temporal hangs, instead of holding it open', async () => {
     const app = stack.appWith({ client, mutationWaitMs: 20_000 });
     const grpc = await stack.grpcWith({ client });
-    const operations = createClient(OperationService, createGrpcTransport({ baseUrl: `http://${grpc.address}` }));
+    const { operations } = grpcClients(stack, stack.auth.adminToken, grpc.address);
     try {
-      const [name, key] = [uniqueName('watched'), uniqueName('key')];
-      // Retried as a client would: right after the previous test's thaw a call may still meet the stream Temporal reset (a 503).
-      const created = await eventually('the upstream created', async () => {
-        const res = await createUpstream(app, name, key);
-        return res.status === 201 ? res : null;
-      });
+      const name = uniqueName('watched');
+      // Retried: right after the previous test's thaw a call may still meet the stream Temporal reset (a 503).
+      const created = await createdOnceBack(app, name, name);
       const id = created.headers.get('x-operation-id')!;
       proxy.freeze();
       const watched = await (async () => {
-        for await (const op of operations.watchOperation({ id }, { headers: { authorization: `Bearer ${stack.auth.adminToken}` } })) return op;
+        for await (const op of operations.watchOperation({ id })) return op;
       })().catch((err: unknown) => err);
       expect(watched).toBeInstanceOf(ConnectError);
       expect((watched as ConnectError).code).toBe(Code.Unavailable);
@@ -108,11 +109,7 @@ describe('the API while Temporal does not answer', () => {
     } finally {
       await proxy.restore();
     }
-    const retried = await eventually('the upstream created once Temporal is back', async () => {
-      const again = await createUpstream(app, name, name);
-      return again.status === 201 ? again : null;
-    }, { timeoutMs: 60_000 });
-    expect(await readJson(retried)).toMatchObject({ name, tenant });
+    expect(await readJson(await createdOnceBack(app, name, name, 60_000))).toMatchObject({ name, tenant });
   }, 120_000);
 });
 

@@ -20,11 +20,12 @@ import type { TestStack } from './stack';
 
 /**
  * Clients of the stack's gRPC API over the gRPC protocol (HTTP/2, not Connect), sending `token`
- * as `authorization: Bearer` metadata unless a call sets its own (an empty one sends none).
+ * as `authorization: Bearer` metadata unless a call sets its own (an empty one sends none);
+ * `address`: another server of the stack's (`grpcWith`).
  */
-export function grpcClients(stack: TestStack, token: string = stack.auth.adminToken) {
+export function grpcClients(stack: TestStack, token: string = stack.auth.adminToken, address: string = stack.grpcAddress) {
   const transport = createGrpcTransport({
-    baseUrl: `http://${stack.grpcAddress}`,
+    baseUrl: `http://${address}`,
     interceptors: [
       (next) => (req) => {
         if (!req.header.has('authorization')) req.header.set('authorization', `Bearer ${token}`);
