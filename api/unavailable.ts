@@ -17,7 +17,7 @@ const BEYOND_TEMPORAL_DEADLINE_MS = 5_000;
 /**
  * Runs `fn` (a request's handling) within its deadlines. Every Temporal call in it shares one: a call
  * with no deadline waits for ever on a frontend that accepts the connection and never answers
- * (calls that set their own, the mutation's wait and progress queries, keep theirs). And the whole
+ * (calls that set their own, the mutation's wait, progress queries and user reads, keep theirs). And the whole
  * of it is answered a little after that: a query on a PostgreSQL connection that hangs has no
  * deadline either, so past it the request is a 503 while `fn` is left to finish or fail unheard.
  */

@@ -12,7 +12,14 @@ import type { PageQuery } from '../schemas/common';
 import type { UserCreateSchema } from '../schemas/users';
 import { mutate } from './mutation';
 
-const READ_TIMEOUT_SECONDS = 30;
+/**
+ * How long a read workflow may take before the answer is 504 `timeout`: well inside the request's
+ * Temporal deadline (MUTATION_WAIT_MS + 10 s, api/unavailable.ts), or that deadline would end the wait
+ * first and blame Temporal for a Keycloak or a worker that does not answer.
+ */
+const READ_TIMEOUT_SECONDS = 10;
+/** The read's own Temporal deadline (it replaces the request's): past the workflow's timeout, for its answer to arrive. */
+const READ_DEADLINE_MS = (READ_TIMEOUT_SECONDS + 3) * 1000;
 
 /** A tenant's Keycloak users, for every transport: each read and change a workflow (Keycloak is only called from activities). */
 export function createUserService(deps: { mutations: MutationDeps; keycloak: boolean }) {
@@ -26,7 +33,8 @@ export function createUserService(deps: { mutations: MutationDeps; keycloak: boo
     try {
       // Run as any workflow (TypeScript cannot resolve the options' `args` for a generic W); `input` is W's.
       const workflow: Workflow = workflowFn;
-      return (await deps.mutations.client.workflow.execute(workflow, {
+      const { client } = deps.mutations;
+      return (await client.withDeadline(Date.now() + READ_DEADLINE_MS, () => client.workflow.execute(workflow, {
         workflowId,
         taskQueue: deps.mutations.taskQueue,
         args: [input],
@@ -34,7 +42,7 @@ export function createUserService(deps: { mutations: MutationDeps; keycloak: boo
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         workflowExecutionTimeout: `${READ_TIMEOUT_SECONDS} seconds`,
         typedSearchAttributes: searchAttributes(tenant, 'tenant.users.read'),
-      })) as WorkflowResultType<W>;
+      }))) as WorkflowResultType<W>;
     } catch (err) {
       // No worker answered in time (Keycloak or the workers are down): unavailable, not an internal error.
       if (err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure) {

@@ -126,6 +126,16 @@ describe('tenant users (Keycloak)', () => {
     expect((await stack.app.request(users(), { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
   });
 
+  it('answers 504 when no worker finishes a read in time, not a 503 blaming Temporal', async () => {
+    // No worker polls this queue: the read workflow times out, as when Keycloak or the workers do not answer.
+    // A short mutation wait, as deployed (MUTATION_WAIT_MS): the request's Temporal deadline must not end the read first.
+    const app = stack.appWith({ taskQueue: uniqueName('no-worker'), mutationWaitMs: 1000 });
+    const res = await app.request(users());
+    expect(res.status, await res.clone().text()).toBe(504);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await readJson(res)).toMatchObject({ type: 'https://model-registry.dev/problems/timeout', status: 504, detail: 'the read did not finish within 10 s' });
+  }, 60_000);
+
   it('removes a user from every group of the tenant, keeping the account while another tenant has it', async () => {
     const account = await keycloakUser(ann);
     // ann joins the other tenant too: its guest group exists once it has a user.
