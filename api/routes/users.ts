@@ -11,6 +11,7 @@ const tags = ['Users'];
 const tenantParam = UserParams.pick({ tenant: true });
 const userParams = UserParams;
 const unconfigured = problem('Keycloak is not configured');
+const readTimedOut = problem('The read did not finish in 10 s (Keycloak or the workers not answering)');
 
 const listUsers = createRoute({
   method: 'get',
@@ -23,6 +24,7 @@ const listUsers = createRoute({
     400: problem('Invalid query'),
     404: problem('No such tenant'),
     503: unconfigured,
+    504: readTimedOut,
   },
 });
 const getUser = createRoute({
@@ -35,6 +37,7 @@ const getUser = createRoute({
     200: json('The user', UserSchema),
     404: problem('No such tenant, or the user is not one of its users'),
     503: unconfigured,
+    504: readTimedOut,
   },
 });
 const createUser = createRoute({
