@@ -34,9 +34,9 @@ const STARTED = /Kafka Server started/;
 /**
  * A single-node KRaft Kafka (broker + controller) on free loopback ports, from the jars that
  * scripts/ensure-kafka.sh resolved, its store in a fresh temp dir. Ready once the broker logged
- * that it started and its port accepts connections.
+ * that it started and its port accepts connections. `crash` and `restart` make an outage on the same data.
  */
-export async function startKafka(): Promise<{ bootstrap: string; stop(): Promise<void> }> {
+export async function startKafka(): Promise<{ bootstrap: string; stop(): Promise<void>; crash(): Promise<void>; restart(): Promise<void> }> {
   const libs = execFileSync('bash', [ensureScript], { encoding: 'utf8' }).trim();
   const dir = await mkdtemp(join(tmpdir(), 'modelregistry-kafka-'));
   const [port, controllerPort] = [await freePort(), await freePort()];
@@ -87,43 +87,65 @@ export async function startKafka(): Promise<{ bootstrap: string; stop(): Promise
     throw new Error(`Kafka storage format failed: ${e.stderr || e.stdout || e.message}`);
   }
 
-  const broker = spawn('java', [...java, 'kafka.Kafka', properties], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => broker.once('exit', resolve));
-  // Keep draining the pipes for the broker's whole life (a full pipe blocks it); remember only the tail for errors.
-  let output = '';
-  let started = false;
-  let onStarted = () => {};
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-16_000);
-    if (!started && STARTED.test(output)) {
-      started = true;
-      onStarted();
+  /** The broker on its data dir and ports: resolved once it logged that it started and its port accepts connections. */
+  const launch = async () => {
+    const broker = spawn('java', [...java, 'kafka.Kafka', properties], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => broker.once('exit', resolve));
+    // Keep draining the pipes for the broker's whole life (a full pipe blocks it); remember only the tail for errors.
+    let output = '';
+    let started = false;
+    let onStarted = () => {};
+    const collect = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-16_000);
+      if (!started && STARTED.test(output)) {
+        started = true;
+        onStarted();
+      }
+    };
+    broker.stdout.on('data', collect);
+    broker.stderr.on('data', collect);
+    const kill = async () => {
+      if (broker.exitCode === null && broker.signalCode === null) broker.kill('SIGKILL');
+      await exited;
+    };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`Kafka did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+        onStarted = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`Kafka exited with ${code}`));
+        });
+      });
+      await waitForPort(port, 10_000, 'Kafka');
+    } catch (err) {
+      await kill();
+      throw new Error(`${(err as Error).message}\n${output}`);
     }
-  };
-  broker.stdout.on('data', collect);
-  broker.stderr.on('data', collect);
-  const stop = async () => {
-    if (broker.exitCode === null && broker.signalCode === null) broker.kill('SIGKILL');
-    await exited;
-    await rm(dir, { recursive: true, force: true });
+    return kill;
   };
 
+  let kill: () => Promise<void>;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Kafka did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-      onStarted = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`Kafka exited with ${code}`));
-      });
-    });
-    await waitForPort(port, 10_000, 'Kafka');
+    kill = await launch();
   } catch (err) {
-    await stop();
-    throw new Error(`${(err as Error).message}\n${output}`);
+    await rm(dir, { recursive: true, force: true });
+    throw err;
   }
-  return { bootstrap: `127.0.0.1:${port}`, stop };
+  return {
+    bootstrap: `127.0.0.1:${port}`,
+    async stop() {
+      await kill();
+      await rm(dir, { recursive: true, force: true });
+    },
+    /** Kills the broker the hard way (SIGKILL), keeping its data: an outage. */
+    crash: () => kill(),
+    /** Starts it again on the same data and ports, as after an outage. */
+    async restart() {
+      kill = await launch();
+    },
+  };
 }
