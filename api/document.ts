@@ -28,6 +28,8 @@ export function withCommonResponses(doc: OpenAPIObject, registries: string[]): O
       if (path.startsWith('/api/')) op.responses['503'] ??= problem('Temporal or PostgreSQL is not answering (type temporal-unavailable, database-unavailable or request-timeout); retry after `Retry-After` seconds');
       // Node refuses oversized headers before the app sees the request, without a body.
       op.responses['431'] ??= { description: 'Request headers too large' };
+      const keyed = (op.parameters ?? []).some((p) => 'name' in p && p.name === 'idempotency-key' && p.in === 'header');
+      if (keyed) op.responses['422'] ??= problem('This `Idempotency-Key` was sent with a different request (another body or caller): `errors` names `header.idempotency-key`');
       for (const p of op.parameters ?? []) {
         if ('name' in p && p.name === 'registry' && p.in === 'query' && p.schema && !('$ref' in p.schema)) p.schema.enum = [...registries];
       }

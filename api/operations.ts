@@ -9,7 +9,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { httpStatusOf } from '../lib/failure-types';
-import { problemBody, type Problem } from './problem';
+import { idempotencyKeyReused, problemBody, ProblemError, type Problem } from './problem';
 import { unavailableProblem } from './unavailable';
 
 /** What a route needs to run a mutation as a workflow. */
@@ -152,7 +152,8 @@ async function latestRun(client: Client, workflowId: string): Promise<WorkflowEx
 /**
  * Starts (or joins) the workflow for a mutation and waits a bounded time for it; the workflow type
  * is the function's name, its arguments and result typed by it.
- * - A run of the same workflow type that carries the same Idempotency-Key is joined, running or finished.
+ * - A run of the same workflow type that carries the same Idempotency-Key is joined, running or finished,
+ *   when it was started for the same request; for another, the key is refused (422).
  * - A running run for the same business key is joined when it was started for the same
  *   request, and refused as busy otherwise, so a different concurrent change is never lost.
  */
@@ -166,6 +167,8 @@ export async function runMutation<W extends Workflow>(deps: MutationDeps, workfl
       const memo = latest.memo ?? {};
       // The key joins a run of the same kind only: a PUT reusing a POST's key must not answer with the POST's result.
       const sameKey = spec.idempotencyKey !== undefined && memo.idempotencyKey === spec.idempotencyKey && latest.type === workflowType;
+      // The same key with another request (body or caller: both are in the arguments) is the client's mistake, not a retry.
+      if (sameKey && memo.requestHash !== requestHash) throw new ProblemError(idempotencyKeyReused());
       if (sameKey || (latest.status.name === 'RUNNING' && memo.requestHash === requestHash)) {
         runId = latest.runId;
         break;

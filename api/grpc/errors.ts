@@ -25,6 +25,7 @@ const CODES_BY_STATUS: Record<number, Code> = {
   412: Code.FailedPrecondition,
   413: Code.ResourceExhausted,
   415: Code.InvalidArgument,
+  422: Code.InvalidArgument,
   429: Code.ResourceExhausted,
   502: Code.Unavailable,
   503: Code.Unavailable,

@@ -26,7 +26,7 @@ const create = createRoute({
   tags,
   summary: "Create a pull token for the virtual registries' pull endpoint; the token is in this answer only",
   description:
-    'A credential that only pulls (`models.read`) from the tenant\'s virtual registries, or the ones listed: the password of `docker login`, `skopeo`, `oras` (any username). It does not expire unless `durationDays` says so. A workflow (`pull-token:<tenant>/<name>`); when it answers 202 the token is not shown: revoke it and create another.',
+    'A credential that only pulls (`models.read`) from the tenant\'s virtual registries, or the ones listed: the password of `docker login`, `skopeo`, `oras` (any username). It does not expire unless `durationDays` says so. A workflow (`pull-token:<tenant>/<name>`); when it answers 202 the token is not in that answer: once the operation is done, the same request with the same `Idempotency-Key` answers 201 with it (without a key, revoke the token and create another).',
   request: { params: TenantParams, headers: IdempotencyKeyHeader, body: jsonBody(PullTokenCreateSchema) },
   responses: {
     201: json('Created', PullTokenWithSecretSchema),

@@ -55,6 +55,7 @@ describe('the OpenAPI document says what the server does', () => {
         has('503');
       }
       expect(op.responses['431'], `${key} documents 431`).toBeDefined();
+      if ((op.parameters as { name: string }[] | undefined)?.some((p) => p.name === 'idempotency-key')) has('422');
     }
   });
 

@@ -90,6 +90,11 @@ describe('tenants over HTTP, on real Temporal and PostgreSQL', () => {
     const retry = await stack.app.request('/api/v1/tenants', jsonRequest(body, key));
     expect(retry.status).toBe(201);
     expect(retry.headers.get('x-operation-id')).toBe(a.headers.get('x-operation-id'));
+    // The key with another body is no retry: 422 naming the header, not the first request's answer.
+    const reused = await stack.app.request('/api/v1/tenants', jsonRequest({ ...body, companyName: 'Other' }, key));
+    expect(reused.status).toBe(422);
+    expect(reused.headers.get('content-type')).toBe('application/problem+json');
+    expect(await readJson(reused)).toMatchObject({ type: 'https://model-registry.dev/problems/idempotency-key-reused', errors: [{ field: 'header.idempotency-key' }] });
     // Without the key, it is a new request: the tenant exists, so 409.
     expect((await stack.app.request('/api/v1/tenants', jsonRequest(body))).status).toBe(409);
   });

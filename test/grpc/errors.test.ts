@@ -26,6 +26,7 @@ describe('problems as gRPC statuses', () => {
       [409, 'state', Code.FailedPrecondition],
       [412, 'precondition', Code.FailedPrecondition],
       [413, 'payload-too-large', Code.ResourceExhausted],
+      [422, 'idempotency-key-reused', Code.InvalidArgument], // the key came with another request
       [502, 'operationfailed', Code.Unavailable],
       [502, 'harborunavailable', Code.Unavailable],
       [503, 'issuer-unavailable', Code.Unavailable],

@@ -101,6 +101,33 @@ describe('pull tokens of the virtual registries', () => {
     expect((await stack.app.raw.request(tokens(), { headers: bearer(token) })).status).toBe(401);
   });
 
+  it('shows a token whose create answered 202 to the same request retried with its Idempotency-Key, and to no other caller', async () => {
+    const name = uniqueName('later');
+    const key = { 'idempotency-key': `key-${name}` };
+    // Too short a wait for the workflow: the create answers 202, without the token.
+    const accepted = await stack.appWith({ mutationWaitMs: 0 }).request(tokens(), jsonRequest({ name }, key));
+    expect(accepted.status, await accepted.clone().text()).toBe(202);
+    const operation = await readJson(accepted);
+    expect(operation).not.toHaveProperty('token');
+
+    // The same request, once more with the same key: the run's answer, with the token, which pulls.
+    const retried = await stack.app.request(tokens(), jsonRequest({ name }, key));
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('x-operation-id')).toBe(operation.id);
+    const { token } = await readJson(retried);
+    expect(token).toMatch(/^mrpt_/);
+    shown.push(token);
+    expect((await pull(token)).status).toBe(200);
+
+    // Another caller with the same body and key is not that request's retry: 422, no token.
+    const other = await stack.auth.token({ username: uniqueName('eve'), roles: ['platform-admin'] });
+    const stolen = await stack.app.request(tokens(), jsonRequest({ name }, { ...key, ...bearer(other) }));
+    expect(stolen.status).toBe(422);
+    const problem = await readJson(stolen);
+    expect(problem).toMatchObject({ type: 'https://model-registry.dev/problems/idempotency-key-reused', errors: [{ field: 'header.idempotency-key' }] });
+    expect(JSON.stringify(problem)).not.toContain(token);
+  });
+
   it('notes the last use at most once a minute', async () => {
     const name = uniqueName('used');
     const { token } = await createToken({ name });
