@@ -39,8 +39,8 @@ export function createResponseValidator(): ResponseValidator {
   patchKnownDefects(document);
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   addFormats(ajv);
-  // Swagger's int32/int64 and friends are type hints, not string formats.
-  for (const format of ['int32', 'int64', 'password', 'binary', 'byte']) ajv.addFormat(format, true);
+  // Swagger's int32/int64 and friends (Harbor also writes int, int8, uint64, float64) are type hints, not string formats: unknown ones would be logged.
+  for (const format of ['int', 'int8', 'int32', 'int64', 'uint64', 'float64', 'password', 'binary', 'byte']) ajv.addFormat(format, true);
   ajv.addSchema(document, 'harbor');
 
   const operations = new Map<string, Operation>();
