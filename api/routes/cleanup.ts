@@ -133,7 +133,7 @@ const approveRun = createRoute({
   tags,
   summary: 'Approve a semi-automatic run waiting for its approval: it starts removing',
   request: { params: runParams, query },
-  responses: { 200: json('Approved', CleanupRunSchema), 404: noRun, 409: problem('The run is not waiting for an approval') },
+  responses: { 200: json('Approved', CleanupRunSchema), 404: noRun, 409: problem('The run is not waiting for an approval'), 504: problem('No worker took the approval within MUTATION_WAIT_MS: read the run, and approve again if it still awaits approval') },
 });
 const cancelRun = createRoute({
   method: 'post',

@@ -228,10 +228,17 @@ export function createCleanupService(deps: { db: Db; mutations: MutationDeps; re
       const notWaiting = (detail: string) => refused('The run is not waiting for an approval', detail, { runStatus: found.run.status });
       if (found.run.status !== 'awaiting_approval') throw notWaiting(`cleanup run ${id} is ${found.run.status}`);
       try {
-        const progress = await client.workflow.getHandle(found.run.workflowId).executeUpdate(cleanupApproveUpdate, { args: [{ by: actor.username }] });
+        // An Update waits for a worker to take it: bounded like a mutation's wait, not by the request's Temporal deadline,
+        // which would blame Temporal for workers that are down.
+        const handle = client.workflow.getHandle(found.run.workflowId);
+        const progress = await client.withDeadline(Date.now() + deps.mutations.mutationWaitMs, () => handle.executeUpdate(cleanupApproveUpdate, { args: [{ by: actor.username }] }));
         return { ...found.run, approvedBy: actor.username, progress };
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError) throw notWaiting(err.cause instanceof Error ? err.cause.message : err.message);
+        if (isGrpcDeadlineError(err)) {
+          const seconds = Math.round(deps.mutations.mutationWaitMs / 1000);
+          throw new ProblemError(problemBody(504, 'timeout', 'The approval was not taken in time', `no worker took it within ${seconds} s (the workers or Temporal may be down); it may still be taken once one runs: read the run, and approve again if it still awaits approval`));
+        }
         throw err;
       }
     },

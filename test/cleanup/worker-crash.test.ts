@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../support/eventually';
 import { readTopic, type ConsumedRecord } from '../support/kafka';
 import { createTenant, onboardProject } from '../support/fixtures';
+import { jsonRequest, readJson } from '../support/http';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 import { spawnWorker } from '../support/worker-process';
-import { catalogued, harborVersions, liveVersions, pushVersions, putPolicy, runReaches, startRun, versionsOf } from './support';
+import { catalogued, getRun, harborVersions, liveVersions, pushVersions, putPolicy, runReaches, startRun, versionsOf } from './support';
 
 /**
  * worker.ts killed (SIGKILL) while a cleanup run's Harbor delete is held: another worker takes the
@@ -51,5 +52,53 @@ describe('a worker killed in the middle of a cleanup run', () => {
     expect(events.map((e) => JSON.parse(e.value).data.tag).sort()).toEqual(['1.0.0', '1.1.0', '1.2.0']);
     const audit = await stack.database.sql`select 1 from modelregistry.audit_events where action = 'cleanup.version_removed' and details->>'runId' = ${run.id}`;
     expect(audit).toHaveLength(3);
+  }, 180_000);
+});
+
+/** A semi-automatic run awaiting its approval while its workers are down. */
+describe('a cleanup run approved while no worker runs', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+  }, 120_000);
+  afterAll(() => stack?.close());
+
+  it('answers an approval no worker takes with 504 naming the wait, not 503 blaming Temporal; the run goes on once a worker is back', async () => {
+    // The run on a task queue of its own, so that its worker alone can be killed (the stack's in-process one stays for the rest).
+    const queue = uniqueName('cleanup-approval');
+    const env = { ...stack.workerEnv, TEMPORAL_TASK_QUEUE: queue };
+    let worker = await spawnWorker(env);
+    try {
+      const tenant = await createTenant(stack);
+      const { project } = await onboardProject(stack, tenant, { name: uniqueName('approval') });
+      await pushVersions(stack, project, 'llama', ['1.0.0', '1.1.0']);
+      await catalogued(stack, project, ['llama:1.1.0']);
+      expect((await putPolicy(stack, project, { mode: 'semi-automatic', rules: [{ kind: 'keep_newest', count: 1, per: 'model' }], approvalTimeoutHours: 1 })).status).toBe(200);
+      const app = stack.appWith({ taskQueue: queue, mutationWaitMs: 2000 });
+      const started = await app.request(`/api/v1/projects/${project}/cleanup/runs`, jsonRequest({ dryRun: false }));
+      expect(started.status, await started.clone().text()).toBe(202);
+      const run = await readJson(started);
+      await runReaches(stack, project, run.id, 'awaiting_approval');
+
+      worker.kill();
+      const approval = await app.request(`/api/v1/projects/${project}/cleanup/runs/${run.id}/approve`, { method: 'POST' });
+      expect(approval.status, await approval.clone().text()).toBe(504);
+      expect(approval.headers.get('content-type')).toBe('application/problem+json');
+      expect(await readJson(approval)).toMatchObject({ type: 'https://model-registry.dev/problems/timeout', title: 'The approval was not taken in time', detail: expect.stringMatching(/^no worker took it within 2 s/) });
+
+      // Back: the approval the dead worker never took may be taken now; if not, approving again succeeds.
+      worker = await spawnWorker(env);
+      await eventually('the run approved', async () => {
+        if ((await getRun(stack, project, run.id)).approvedBy) return true;
+        const again = await app.request(`/api/v1/projects/${project}/cleanup/runs/${run.id}/approve`, { method: 'POST' });
+        return again.status === 200;
+      }, { timeoutMs: 60_000 });
+      const done = await runReaches(stack, project, run.id, 'succeeded', 'failed');
+      expect(done).toMatchObject({ status: 'succeeded', done: 1 });
+      expect(await harborVersions(stack, project)).toEqual(['llama:1.1.0']);
+    } finally {
+      worker.kill();
+    }
   }, 180_000);
 });
