@@ -25,6 +25,8 @@ export interface TokenVerifier {
 /** Verified tokens remembered at most this long (and never past their `exp`), so a key the issuer withdraws stops working soon. */
 const VERIFIED_TTL_MS = 5 * 60_000;
 const MAX_VERIFIED = 10_000;
+/** How long the issuer's discovery document or keys may take before the request is a 503 (issuer-unavailable). */
+const ISSUER_TIMEOUT_MS = 5_000;
 
 /**
  * Verifies bearer tokens against the issuer's JWKS. Keys are fetched lazily, cached by jose and
@@ -39,13 +41,15 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
     (jwks ??= (async () => {
       let url = opts.jwksUrl;
       if (!url) {
+        // As long as a key fetch may take: openid-client's default, 30 s, outlasts the request itself (api/unavailable.ts).
         const config = await oidc.discovery(new URL(opts.issuer), opts.audience, undefined, undefined, {
           execute: opts.issuer.startsWith('http:') ? [oidc.allowInsecureRequests] : [],
+          timeout: ISSUER_TIMEOUT_MS / 1000,
         });
         url = config.serverMetadata().jwks_uri;
         if (!url) throw new Error(`issuer ${opts.issuer} publishes no jwks_uri`);
       }
-      return createRemoteJWKSet(new URL(url), { cooldownDuration: opts.jwksCooldownMs, timeoutDuration: 5000 });
+      return createRemoteJWKSet(new URL(url), { cooldownDuration: opts.jwksCooldownMs, timeoutDuration: ISSUER_TIMEOUT_MS });
     })().catch((err: unknown) => {
       jwks = undefined; // discovery failed: try again on the next request
       throw err;

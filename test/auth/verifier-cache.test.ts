@@ -1,5 +1,6 @@
+import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenVerifier, InvalidToken, type TokenVerifier } from '../../api/auth/verifier';
+import { createTokenVerifier, InvalidToken, IssuerUnavailable, type TokenVerifier } from '../../api/auth/verifier';
 import { startLocalIssuer, type LocalIssuer } from '../../scripts/local-issuer';
 
 /** The verifier remembers tokens that verified (by hash) until they expire; nothing else. */
@@ -34,3 +35,28 @@ describe('verified-token cache', () => {
     expect((await verifier.verify(token)).sub).toBe('forged');
   });
 });
+
+/** An issuer that accepts connections and never answers, as a hung Keycloak does. */
+describe('a hung issuer', () => {
+  it('makes the first verification fail as IssuerUnavailable within the key-fetch timeout, not after the request gave up', async () => {
+    const sockets: Socket[] = [];
+    const hung = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const { port } = hung.address() as { port: number };
+    try {
+      // No jwksUrl: the keys are found by discovery, the request that hangs first.
+      const verifier = createTokenVerifier({ issuer: `http://127.0.0.1:${port}/realms/hung`, audience: 'x', algorithms: ['RS256'], clockToleranceSeconds: 0, jwksCooldownMs: 0 });
+      const issuer = await startLocalIssuer();
+      try {
+        const token = await issuer.sign({ sub: 'someone' }, { ttlSeconds: 600 });
+        await expect(verifier.verify(token)).rejects.toBeInstanceOf(IssuerUnavailable);
+      } finally {
+        await issuer.stop();
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => hung.close(resolve));
+    }
+  }, 15_000); // openid-client's own discovery timeout, 30 s, would fail this test; the verifier's is 5 s.
+});
+
