@@ -6,6 +6,7 @@ import type { ObjectStore } from '../lib/object-store';
 import type { SecretBox } from '../lib/secrets';
 import { createBlobPulls } from './blobs';
 import { createManifestPulls } from './manifests';
+import { withStoreOutages } from './store-outages';
 import { createTagLists } from './tags';
 import { createUpstreamClient } from './upstream-client';
 
@@ -33,6 +34,7 @@ const MAX_TARGETS = 1000;
 /** The virtual registries' read-only OCI distribution service (issue #16), for the API's `/v2/` routes. */
 export function createPullService(deps: PullDeps) {
   const upstreams = createUpstreamClient({ secrets: deps.secrets, skipUnreachableMs: deps.skipUnreachableMs, logger: deps.logger });
+  const store = withStoreOutages(deps.store, deps.logger);
   // A registry's resolution (its upstreams in order, their credentials sealed) by tenant and name. Used
   // only as `unverified`: the pull's first cache lookup reads the tenant's version with its entries and
   // throws StaleTarget when a change (a reorder, an upstream's URL or credential, a deletion) bumped it.
@@ -66,8 +68,8 @@ export function createPullService(deps: PullDeps) {
       const target = await read(key, tenant, registry);
       return target ? use(target) : null;
     },
-    manifests: createManifestPulls({ db: deps.db, store: deps.store, upstreams }),
-    blobs: createBlobPulls({ db: deps.db, store: deps.store, upstreams, logger: deps.logger, fillLocks: deps.fillLocks }),
+    manifests: createManifestPulls({ db: deps.db, store, upstreams, logger: deps.logger }),
+    blobs: createBlobPulls({ db: deps.db, store, upstreams, logger: deps.logger, fillLocks: deps.fillLocks }),
     tags: createTagLists({ upstreams }),
   };
 }

@@ -5,6 +5,7 @@ import type { Db } from '../db/client';
 import { findCacheEntries, findCacheEntry, markCacheEntryChecked, noteCacheEntryUsed, upsertCacheEntry, type CacheEntry, type PullTarget, type PullUpstream } from '../db/cache-entries';
 import { cacheObjectKey } from '../lib/cache-keys';
 import { CACHE_ENTRY_STATUS, MANIFEST_ACCEPT, manifestPath, ociError, SHA256_DIGEST } from '../lib/oci-distribution';
+import type { Logger } from '../lib/logger';
 import type { ObjectStore } from '../lib/object-store';
 import { createManifestMemo } from './manifest-memo';
 import { cacheHeaders, errorResponse, failureOf, notFoundOrFailed, type CacheOutcome, type PullResponse, type UpstreamFailure } from './answers';
@@ -17,6 +18,7 @@ export interface ManifestDeps {
   db: Db;
   store: ObjectStore;
   upstreams: UpstreamClient;
+  logger: Pick<Logger, 'warn'>;
 }
 
 const isFresh = (entry: CacheEntry, u: PullUpstream) => new Date(entry.upstreamCheckedAt).getTime() + u.cacheValidityHours * 3_600_000 > Date.now();
@@ -74,7 +76,13 @@ export function createManifestPulls(deps: ManifestDeps) {
     if (SHA256_DIGEST.test(reference) && digest !== reference) return { upstream: u.name, status: 200, reason: `served a manifest whose digest is ${digest}, not ${reference}` };
     const contentType = res.headers.get('content-type');
     const objectStorageKey = cacheObjectKey(target.tenant, u.id, 'manifests', digest);
-    await deps.store.put(objectStorageKey, Readable.from([body]), body.length);
+    try {
+      await deps.store.put(objectStorageKey, Readable.from([body]), body.length);
+    } catch (err) {
+      // The cache's store failing is no reason to fail the pull: served as fetched, not cached.
+      deps.logger.warn({ upstream: u.name, name, reference, err: (err as Error).message }, 'manifest not cached');
+      return manifestResponse(body, digest, contentType, 'miss');
+    }
     const entry = {
       upstreamId: u.id,
       registryId: target.registryId,

@@ -19,6 +19,7 @@ import { logger } from '../../composition/logger';
 import { createLogger } from '../../lib/logger';
 import { createSecretBox } from '../../lib/secrets';
 import { createWorker } from '../../composition/worker';
+import type { ObjectStore } from '../../lib/object-store';
 import { createFsObjectStore } from '../../storage/fs';
 import type { AuthDeps } from '../../api/auth/middleware';
 import { startReceiver } from '../harbor/receiver';
@@ -56,7 +57,7 @@ export interface TestStack {
   /** Where the emulator's webhooks for onboarded projects arrive unless the stack receives them itself. */
   webhookSink: Awaited<ReturnType<typeof startReceiver>>;
   /** Another app on the same servers, e.g. with a shorter wait or a queue nobody polls. */
-  appWith(overrides: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number; client?: Client; db?: Db }): TokenApp;
+  appWith(overrides: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number; client?: Client; db?: Db; cacheStore?: ObjectStore }): TokenApp;
   /** Another gRPC server on the same servers, e.g. with a shorter wait; the caller closes it. */
   grpcWith(overrides: { mutationWaitMs?: number; taskQueue?: string; client?: Client }): Promise<{ address: string; close(): Promise<void> }>;
   /** Starts a further worker on the stack's task queue (for crash and restart tests). */
@@ -143,7 +144,7 @@ export async function startTestStack(
     return entry;
   };
   if (opts.worker !== false) await startWorker();
-  const appWith = (o: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number; client?: Client; db?: Db }) =>
+  const appWith = (o: { mutationWaitMs?: number; taskQueue?: string; auth?: AuthDeps; bodyLimitBytes?: number; client?: Client; db?: Db; cacheStore?: ObjectStore }) =>
     withToken(createApp({
       db: o.db ?? database.db,
       client: o.client ?? client,
@@ -155,7 +156,7 @@ export async function startTestStack(
       secrets,
       auth: o.auth ?? auth.deps,
       keycloak: deps.keycloak,
-      cacheStore,
+      cacheStore: o.cacheStore ?? cacheStore,
       changes,
       fillLocks,
     }), auth.adminToken);
