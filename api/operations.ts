@@ -102,6 +102,9 @@ function withoutSealedSecrets(value: unknown): unknown {
   return value;
 }
 
+/** How long a progress query may wait for a worker: without one the answer leaves the progress out rather than wait. */
+export const PROGRESS_QUERY_MS = 2_000;
+
 /** Workflow types that answer a `progress` query: a running operation of theirs shows how far it is. */
 const REPORTS_PROGRESS = new Set(['virtualRegistryWarmWorkflow', 'virtualRegistryCachePurgeWorkflow', 'cleanupRunWorkflow', 'storageReclaimWorkflow', 'replicationExecutionWorkflow']);
 
@@ -125,7 +128,7 @@ export async function readOperation(client: Client, workflowId: string, runId: s
   };
   // A query needs a worker: with none (or a slow one), the operation still answers, without its progress.
   if (status === 'running' && REPORTS_PROGRESS.has(description.type)) {
-    view.progress = await client.withDeadline(Date.now() + 2_000, () => handle.query('progress')).catch(() => undefined);
+    view.progress = await client.withDeadline(Date.now() + PROGRESS_QUERY_MS, () => handle.query('progress')).catch(() => undefined);
   }
   if (status === 'completed') view.result = withoutSealedSecrets(await handle.result());
   if (status === 'failed' || status === 'timed_out' || status === 'terminated' || status === 'canceled') {

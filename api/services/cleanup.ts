@@ -24,7 +24,7 @@ import {
   type CleanupProgress,
 } from '../../workflows';
 import type { Actor } from '../../workflows/actor';
-import { failureToProblem, type MutationDeps } from '../operations';
+import { failureToProblem, PROGRESS_QUERY_MS, type MutationDeps } from '../operations';
 import { decodeCursor, decodeSortKey, encodeCursor, pageResponse } from '../pagination';
 import { invalidCursor, problemBody, ProblemError } from '../problem';
 import { managedRegistry } from '../registry';
@@ -39,7 +39,6 @@ export interface CleanupProjectRef {
 }
 
 const ACTIVE = new Set(['preparing', 'awaiting_approval', 'running']);
-const PROGRESS_QUERY_MS = 2_000;
 
 /** REST's 409 for a run whose state refuses the request (active, not waiting, ended): FailedPrecondition's problem type (lib/failure-types.ts). */
 const refused = (title: string, detail: string, extra: Record<string, unknown> = {}) => new ProblemError(problemBody(409, 'failedprecondition', title, detail, extra));

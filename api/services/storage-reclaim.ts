@@ -5,7 +5,7 @@ import { storageReclaimWorkflowId } from '../../lib/workflow-ids';
 import { storageReclaimWorkflow } from '../../workflows';
 import type { Actor } from '../../workflows/actor';
 import { storageReclaimProgressQuery, type StorageReclaimProgress, type StorageReclaimResult } from '../../workflows/storage-reclaim';
-import { decodeOperationId, encodeOperationId, failureToProblem, runMutation, type MutationDeps } from '../operations';
+import { decodeOperationId, encodeOperationId, failureToProblem, PROGRESS_QUERY_MS, runMutation, type MutationDeps } from '../operations';
 import { problemBody, ProblemError } from '../problem';
 import { managedRegistry } from '../registry';
 import type { StorageReclaimRequestSchema, StorageReclaimSchema } from '../schemas/storage-reclaim';
@@ -32,8 +32,8 @@ async function readReclaim(client: Client, workflowId: string, runId: string): P
     const result: StorageReclaimResult = await handle.result();
     return { id, registry: result.registry, state, stage: 'done', dryRun: result.dryRun, run: result.run ?? null };
   }
-  // A closed run answers the query from its history (replayed by a worker); without one it shows no stage.
-  const progress: StorageReclaimProgress | undefined = await handle.query(storageReclaimProgressQuery).catch(() => undefined);
+  // A closed run answers the query from its history (replayed by a worker); without one (in 2 s) it shows no stage.
+  const progress: StorageReclaimProgress | undefined = await client.withDeadline(Date.now() + PROGRESS_QUERY_MS, () => handle.query(storageReclaimProgressQuery)).catch(() => undefined);
   const view: StorageReclaimView = {
     id,
     registry: progress?.registry ?? null,

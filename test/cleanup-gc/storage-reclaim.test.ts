@@ -101,6 +101,10 @@ describe('storage reclaim (Harbor garbage collection)', () => {
       const busy = await idle.request('/api/v1/cleanup/gc', jsonRequest({ dryRun: false }));
       expect(busy.status).toBe(409);
       expect(busy.headers.get('location')).toBe(first.status);
+      // Its status, with no worker to answer the progress query: running, no stage yet.
+      const status = await idle.request(first.status);
+      expect(status.status).toBe(200);
+      expect(await readJson(status)).toMatchObject({ id: first.id, state: 'running', stage: null });
     } finally {
       await stack.client.workflow.getHandle(`storage-reclaim:${stack.registry}`).terminate('test over');
     }
