@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import { pushBlob, putManifest, type RegistryAuth } from '../harbor/oci-push';
 import { jsonRequest, readJson } from '../support/http';
 import { uniqueName, type TestStack } from '../support/stack';
+import { startOciRegistry } from '../servers/oci-registry';
 
 const run = promisify(execFile);
 
@@ -87,6 +88,15 @@ export async function createVirtualRegistry(stack: TestStack, tenant: string, up
   expect((await stack.app.request(`/api/v1/tenants/${tenant}/virtual-registries`, jsonRequest({ name }))).status).toBe(201);
   await setUpstreams(stack, tenant, name, upstreams);
   return name;
+}
+
+/** An OCI registry holding one titled model (`acme/llama-…:1.2.0`), and a virtual registry of the tenant in front of it; the caller stops the mirror. */
+export async function startMirroredModel(stack: TestStack, tenant: string) {
+  const mirror = await startOciRegistry();
+  const repository = `acme/${uniqueName('llama')}`;
+  const model = await pushTitledModel(mirror.url, repository, '1.2.0');
+  const registry = await createVirtualRegistry(stack, tenant, [await createUpstream(stack, tenant, { url: mirror.url })]);
+  return { mirror, repository, model, registry };
 }
 
 export async function setUpstreams(stack: TestStack, tenant: string, registry: string, upstreams: string[]) {

@@ -15,8 +15,8 @@ import { grpcClients } from '../support/grpc';
 import { jsonRequest, readJson, type Json } from '../support/http';
 import { readTopic } from '../support/kafka';
 import { uniqueName, type TestStack } from '../support/stack';
-import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
-import { createUpstream, createVirtualRegistry, ensureTool, pushTitledModel, runTool, sha256 } from './pull-support';
+import type { OciRegistry } from '../servers/oci-registry';
+import { createUpstream, createVirtualRegistry, ensureTool, runTool, sha256, startMirroredModel, type pushTitledModel } from './pull-support';
 import { historyText } from '../support/histories';
 import { workflowBundle } from '../support/workflow-bundle';
 import { pullTokenWorkflowId } from '../../lib/workflow-ids';
@@ -49,10 +49,7 @@ describe('pull tokens of the virtual registries', () => {
   beforeAll(async () => {
     ({ stack, tenant } = await startStackWithTenant({ listen: true, captureLogs: true }));
     host = stack.apiUrl!.replace(/^http:\/\//, '');
-    mirror = await startOciRegistry();
-    repository = `acme/${uniqueName('llama')}`;
-    model = await pushTitledModel(mirror.url, repository, '1.2.0');
-    registry = await createVirtualRegistry(stack, tenant, [await createUpstream(stack, tenant, { url: mirror.url })]);
+    ({ mirror, repository, model, registry } = await startMirroredModel(stack, tenant));
   }, 300_000);
   afterAll(async () => {
     await mirror?.stop();

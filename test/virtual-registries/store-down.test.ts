@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3ObjectStore } from '../../storage/s3';
 import { pushBlob } from '../harbor/oci-push';
 import { startStackWithTenant } from '../support/fixtures';
-import { uniqueName, type TestStack } from '../support/stack';
+import type { TestStack } from '../support/stack';
 import { freePort } from '../servers/ports';
-import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
-import { createUpstream, createVirtualRegistry, OCI_MANIFEST, pushTitledModel, sha256 } from './pull-support';
+import type { OciRegistry } from '../servers/oci-registry';
+import { OCI_MANIFEST, sha256, startMirroredModel, type pushTitledModel } from './pull-support';
 
 /**
  * The cache's store down (an S3 endpoint that refuses connections, read and written by the real AWS
@@ -23,10 +23,7 @@ describe('pulls while the cache store is down', () => {
 
   beforeAll(async () => {
     ({ stack, tenant } = await startStackWithTenant());
-    mirror = await startOciRegistry();
-    repository = `acme/${uniqueName('llama')}`;
-    model = await pushTitledModel(mirror.url, repository, '1.2.0');
-    registry = await createVirtualRegistry(stack, tenant, [await createUpstream(stack, tenant, { url: mirror.url })]);
+    ({ mirror, repository, model, registry } = await startMirroredModel(stack, tenant));
   }, 300_000);
   afterAll(async () => {
     await mirror?.stop();
