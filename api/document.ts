@@ -29,7 +29,7 @@ export function withCommonResponses(doc: OpenAPIObject, registries: string[]): O
       // Node refuses oversized headers before the app sees the request, without a body.
       op.responses['431'] ??= { description: 'Request headers too large' };
       const keyed = (op.parameters ?? []).some((p) => 'name' in p && p.name === 'idempotency-key' && p.in === 'header');
-      if (keyed) op.responses['422'] ??= problem('This `Idempotency-Key` was sent with a different request (another body or caller): `errors` names `header.idempotency-key`');
+      if (keyed) op.responses['422'] ??= problem('This caller sent this `Idempotency-Key` with a different request body: `errors` names `header.idempotency-key`');
       for (const p of op.parameters ?? []) {
         if ('name' in p && p.name === 'registry' && p.in === 'query' && p.schema && !('$ref' in p.schema)) p.schema.enum = [...registries];
       }

@@ -170,7 +170,7 @@ export async function runMutation<W extends Workflow>(deps: MutationDeps, workfl
       const memo = latest.memo ?? {};
       // The key joins a run of the same kind only: a PUT reusing a POST's key must not answer with the POST's result.
       const sameKey = spec.idempotencyKey !== undefined && memo.idempotencyKey === spec.idempotencyKey && latest.type === workflowType;
-      // The same key with another request (body or caller: both are in the arguments) is the client's mistake, not a retry.
+      // The caller's key (api/auth/context.ts) with another request is the client's mistake, not a retry.
       if (sameKey && memo.requestHash !== requestHash) throw new ProblemError(idempotencyKeyReused());
       if (sameKey || (latest.status.name === 'RUNNING' && memo.requestHash === requestHash)) {
         runId = latest.runId;

@@ -98,13 +98,13 @@ export const invalidCursor = (): Problem =>
     errors: [{ field: 'query.cursor', message: 'not a cursor from this API', code: 'invalid_value' }],
   });
 /**
- * 422 for an Idempotency-Key that came with another request (another body, resource or caller) than the
- * one it first started, as the IETF's Idempotency-Key draft says: joining would answer with that request's
- * result, which may hold a secret shown to its caller only (a pull token, a robot's secret).
+ * 422 for a caller's Idempotency-Key that came with another request (another body) than the one it first
+ * started, as the IETF's Idempotency-Key draft says: joining would answer with that request's result.
+ * (Keys are scoped to the caller, api/auth/context.ts: another caller's same key is a request of its own.)
  */
 export const idempotencyKeyReused = (): Problem =>
   problemBody(422, 'idempotency-key-reused', 'Idempotency-Key reused for another request', 'header.idempotency-key: this key was sent with a different request; use a new key for a new request', {
-    errors: [{ field: 'header.idempotency-key', message: 'was sent with a different request (another body or caller)', code: 'invalid_value' }],
+    errors: [{ field: 'header.idempotency-key', message: 'was sent with a different request body', code: 'invalid_value' }],
   });
 export const invalidCursorProblem = (c: Context): never => problemResponse(c, invalidCursor());
 

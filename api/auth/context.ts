@@ -27,3 +27,15 @@ export function actorOf(c: Context<AppEnv>): Actor {
   const { subject, username } = authOf(c).principal;
   return { subject, username };
 }
+
+/**
+ * An Idempotency-Key as mutations record it: scoped to the caller (as payment APIs scope theirs to an
+ * account), so another caller's same key is a request of its own, never a join of this caller's run,
+ * whose answer may hold a secret (a robot's, a pull token).
+ */
+export const callerScopedKey = (subject: string, key: string | undefined) => (key === undefined ? undefined : JSON.stringify([subject, key]));
+
+/** The request's Idempotency-Key (validated by the route's header schema), scoped to the caller. */
+export function idempotencyKeyOf(c: Context<AppEnv>): string | undefined {
+  return callerScopedKey(authOf(c).principal.subject, c.req.header('idempotency-key'));
+}

@@ -1,5 +1,5 @@
 import { createContextKey, type HandlerContext } from '@connectrpc/connect';
-import type { AuthContext } from '../auth/context';
+import { callerScopedKey, type AuthContext } from '../auth/context';
 import { IdempotencyKeyHeader } from '../schemas/common';
 import { parseAs } from './convert';
 
@@ -18,6 +18,6 @@ export const actorOf = (ctx: HandlerContext) => {
   return { subject, username };
 };
 
-/** The `idempotency-key` metadata, checked like REST's Idempotency-Key header. */
+/** The `idempotency-key` metadata, checked like REST's Idempotency-Key header, and scoped to the caller as it is. */
 export const idempotencyKeyOf = (ctx: HandlerContext) =>
-  parseAs(IdempotencyKeyHeader, { 'idempotency-key': ctx.requestHeader.get('idempotency-key') ?? undefined }, 'header')['idempotency-key'];
+  callerScopedKey(authOf(ctx).principal.subject, parseAs(IdempotencyKeyHeader, { 'idempotency-key': ctx.requestHeader.get('idempotency-key') ?? undefined }, 'header')['idempotency-key']);

@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { idempotencyKeyOf } from '../auth/context';
 import { createRouter } from '../router';
 import { answerMutation } from '../respond';
 import { CheckpointCreateSchema, CheckpointPageSchema, CheckpointPatchSchema, CheckpointSchema } from '../schemas/checkpoints';
@@ -63,19 +64,19 @@ export function createCheckpointsRouter(deps: { checkpoints: CheckpointService }
   });
 
   router.openapi(create, async (c) => {
-    const mutation = await deps.checkpoints.create(refOf(c.req.valid('param'), c.req.valid('query').registry), c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.checkpoints.create(refOf(c.req.valid('param'), c.req.valid('query').registry), c.req.valid('json'), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (checkpoint) => c.json(checkpoint, 201));
   });
 
   router.openapi(patch, async (c) => {
     const params = c.req.valid('param');
-    const mutation = await deps.checkpoints.update(refOf(params, c.req.valid('query').registry), params.checkpoint, c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.checkpoints.update(refOf(params, c.req.valid('query').registry), params.checkpoint, c.req.valid('json'), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (checkpoint) => c.json(checkpoint, 200));
   });
 
   router.openapi(remove, async (c) => {
     const params = c.req.valid('param');
-    const mutation = await deps.checkpoints.remove(refOf(params, c.req.valid('query').registry), params.checkpoint, c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.checkpoints.remove(refOf(params, c.req.valid('query').registry), params.checkpoint, idempotencyKeyOf(c));
     return answerMutation(c, mutation, (checkpoint) => c.json(checkpoint, 200));
   });
 

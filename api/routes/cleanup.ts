@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { CleanupPolicy } from '../../lib/cleanup/types';
-import { actorOf } from '../auth/context';
+import { actorOf, idempotencyKeyOf } from '../auth/context';
 import { createRouter } from '../router';
 import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, problem, RegistryQuery } from '../schemas/common';
@@ -153,28 +153,28 @@ export function createCleanupRouter(deps: { cleanup: CleanupService }) {
   router.openapi(getPolicy, async (c) => c.json(await cleanup.getPolicy(ref(c.req.valid('param'), c.req.valid('query'))), 200));
 
   router.openapi(putPolicy, async (c) => {
-    const mutation = await cleanup.putPolicy(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('json') as CleanupPolicy, actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await cleanup.putPolicy(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('json') as CleanupPolicy, actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (view) => c.json(view, 200));
   });
 
   router.openapi(deletePolicy, async (c) => {
-    const mutation = await cleanup.deletePolicy(ref(c.req.valid('param'), c.req.valid('query')), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await cleanup.deletePolicy(ref(c.req.valid('param'), c.req.valid('query')), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (view) => c.json(view, 200));
   });
 
   router.openapi(getTenantPolicy, async (c) => c.json(await cleanup.getTenantPolicy(c.req.valid('param').tenant), 200));
 
   router.openapi(putTenantPolicy, async (c) => {
-    const mutation = await cleanup.putTenantPolicy(c.req.valid('param').tenant, c.req.valid('json') as CleanupPolicy, actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await cleanup.putTenantPolicy(c.req.valid('param').tenant, c.req.valid('json') as CleanupPolicy, actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (view) => c.json(view, 200));
   });
 
   router.openapi(candidates, async (c) => {
-    const mutation = await cleanup.candidates(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('query'), undefined, c.req.valid('header')['idempotency-key']);
+    const mutation = await cleanup.candidates(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('query'), undefined, idempotencyKeyOf(c));
     return answerMutation(c, mutation, (report) => c.json(report, 200));
   });
   router.openapi(candidatesOf, async (c) => {
-    const mutation = await cleanup.candidates(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('query'), c.req.valid('json') as CleanupPolicy, c.req.valid('header')['idempotency-key']);
+    const mutation = await cleanup.candidates(ref(c.req.valid('param'), c.req.valid('query')), c.req.valid('query'), c.req.valid('json') as CleanupPolicy, idempotencyKeyOf(c));
     return answerMutation(c, mutation, (report) => c.json(report, 200));
   });
 

@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { idempotencyKeyOf } from '../auth/context';
 import { guardKeycloak } from '../keycloak-guard';
 import { createRouter } from '../router';
 import { answerMutation } from '../respond';
@@ -58,13 +59,13 @@ export function createMembersRouter(deps: { members: MemberService; keycloak: bo
 
   router.openapi(putMembers, async (c) => {
     const ref = refOf(c.req.valid('param').name, c.req.valid('query').registry);
-    const mutation = await deps.members.set(ref, c.req.valid('json').members, c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.members.set(ref, c.req.valid('json').members, idempotencyKeyOf(c));
     return answerMutation(c, mutation, (result) => c.json(result, 200));
   });
 
   router.openapi(syncMembers, async (c) => {
     const ref = refOf(c.req.valid('param').name, c.req.valid('query').registry);
-    const mutation = await deps.members.sync(ref, c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.members.sync(ref, idempotencyKeyOf(c));
     return answerMutation(c, mutation, (changes) => c.json(changes, 200));
   });
 

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { authOf } from '../auth/context';
+import { authOf, idempotencyKeyOf } from '../auth/context';
 import { answerMutation } from '../respond';
 import { createRouter } from '../router';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, ModelParams, NameParams, problem, RegistryQuery, VersionParams } from '../schemas/common';
@@ -103,7 +103,7 @@ export function createModelsRouter(deps: { models: ModelService }) {
 
   router.openapi(patch, async (c) => {
     const ref = { registry: c.req.valid('query').registry, ...c.req.valid('param') };
-    const mutation = await deps.models.update(authOf(c), ref, c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.models.update(authOf(c), ref, c.req.valid('json'), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (model) => c.json(model, 200));
   });
 
@@ -112,12 +112,12 @@ export function createModelsRouter(deps: { models: ModelService }) {
   router.openapi(getAudit, async (c) => c.json(await deps.models.audit({ registry: c.req.valid('query').registry, ...c.req.valid('param') }), 200));
 
   router.openapi(refreshModel, async (c) => {
-    const mutation = await deps.models.refresh({ registry: c.req.valid('query').registry, ...c.req.valid('param') }, c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.models.refresh({ registry: c.req.valid('query').registry, ...c.req.valid('param') }, idempotencyKeyOf(c));
     return answerMutation(c, mutation, (result) => c.json(result, 200));
   });
   router.openapi(refreshProject, async (c) => {
     const ref = { registry: c.req.valid('query').registry, project: c.req.valid('param').name };
-    const mutation = await deps.models.refresh(ref, c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.models.refresh(ref, idempotencyKeyOf(c));
     return answerMutation(c, mutation, (result) => c.json(result, 200));
   });
   return router;

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { actorOf, authOf } from '../auth/context';
+import { actorOf, authOf, idempotencyKeyOf } from '../auth/context';
 import { createRouter } from '../router';
 import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, problem, RegistryQuery } from '../schemas/common';
@@ -111,23 +111,23 @@ export function createProjectsRouter(deps: { projects: ProjectService }) {
   const router = createRouter();
 
   router.openapi(onboard, async (c) => {
-    const mutation = await deps.projects.onboard(c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.projects.onboard(c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (project) => c.json(project, 201));
   });
 
   router.openapi(register, async (c) => {
-    const mutation = await deps.projects.register(c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.projects.register(c.req.valid('json'), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (project) => c.json(project, 200));
   });
 
   router.openapi(patch, async (c) => {
     const ref = { name: c.req.valid('param').name, registry: c.req.valid('query').registry };
-    const mutation = await deps.projects.update(ref, c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.projects.update(ref, c.req.valid('json'), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (project) => c.json(project, 200));
   });
 
   router.openapi(remove, async (c) => {
-    const mutation = await deps.projects.remove(c.req.valid('param').name, c.req.valid('query'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.projects.remove(c.req.valid('param').name, c.req.valid('query'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (project) => c.json(project, 200));
   });
 

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { actorOf, authOf } from '../auth/context';
+import { actorOf, authOf, idempotencyKeyOf } from '../auth/context';
 import { answerMutation } from '../respond';
 import { createRouter } from '../router';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, problem, RegistryQuery, VersionParams } from '../schemas/common';
@@ -62,11 +62,11 @@ export function createPromotionsRouter(deps: { promotions: PromotionService; rem
   const router = createRouter();
   const versionOf = (param: { project: string; model: string; tag: string }, query: { registry?: string }) => ({ ...param, registry: query.registry });
 
-  router.openapi(approve, async (c) => answerMutation(c, await deps.promotions.approval(versionOf(c.req.valid('param'), c.req.valid('query')), true, actorOf(c), c.req.valid('header')['idempotency-key']), (approval) => c.json(approval, 200)));
-  router.openapi(withdraw, async (c) => answerMutation(c, await deps.promotions.approval(versionOf(c.req.valid('param'), c.req.valid('query')), false, actorOf(c), c.req.valid('header')['idempotency-key']), (approval) => c.json(approval, 200)));
+  router.openapi(approve, async (c) => answerMutation(c, await deps.promotions.approval(versionOf(c.req.valid('param'), c.req.valid('query')), true, actorOf(c), idempotencyKeyOf(c)), (approval) => c.json(approval, 200)));
+  router.openapi(withdraw, async (c) => answerMutation(c, await deps.promotions.approval(versionOf(c.req.valid('param'), c.req.valid('query')), false, actorOf(c), idempotencyKeyOf(c)), (approval) => c.json(approval, 200)));
 
   router.openapi(promote, async (c) => {
-    const mutation = await deps.promotions.promote(versionOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.promotions.promote(versionOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (promotion) => c.json(promotion, 200));
   });
 

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { actorOf } from '../auth/context';
+import { actorOf, idempotencyKeyOf } from '../auth/context';
 import { createRouter } from '../router';
 import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, PageQuery, problem } from '../schemas/common';
@@ -55,12 +55,12 @@ export function createPullTokensRouter(deps: { pullTokens: PullTokenService }) {
   router.openapi(getOne, async (c) => c.json(await deps.pullTokens.get(c.req.valid('param')), 200));
 
   router.openapi(create, async (c) => {
-    const mutation = await deps.pullTokens.create(c.req.valid('param').tenant, c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.pullTokens.create(c.req.valid('param').tenant, c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (created) => c.json(created, 201));
   });
 
   router.openapi(revoke, async (c) => {
-    const mutation = await deps.pullTokens.revoke(c.req.valid('param'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.pullTokens.revoke(c.req.valid('param'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (revoked) => c.json(revoked, 200));
   });
 

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { actorOf, authOf } from '../auth/context';
+import { actorOf, authOf, idempotencyKeyOf } from '../auth/context';
 import { createRouter } from '../router';
 import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, problem, queryFlag, RegistryQuery } from '../schemas/common';
@@ -87,27 +87,27 @@ export function createRegistriesRouter(deps: { registries: RegistryService }) {
   router.openapi(getOne, async (c) => c.json(await service.get(nameOf(c.req.valid('param'), c.req.valid('query'))), 200));
 
   router.openapi(create, async (c) => {
-    const mutation = await service.create(authOf(c), c.req.valid('query').registry, c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await service.create(authOf(c), c.req.valid('query').registry, c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (remote) => c.json(remote, 201));
   });
 
   router.openapi(patch, async (c) => {
-    const mutation = await service.update(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await service.update(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (remote) => c.json(remote, 200));
   });
 
   router.openapi(credentials, async (c) => {
-    const mutation = await service.setCredentials(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await service.setCredentials(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (remote) => c.json(remote, 200));
   });
 
   router.openapi(remove, async (c) => {
-    const mutation = await service.remove(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('query').force, actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await service.remove(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('query').force, actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (remote) => c.json(remote, 200));
   });
 
   router.openapi(ping, async (c) => {
-    const mutation = await service.ping(nameOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('header')['idempotency-key']);
+    const mutation = await service.ping(nameOf(c.req.valid('param'), c.req.valid('query')), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (result) => c.json(result, 200));
   });
 

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { actorOf } from '../auth/context';
+import { actorOf, idempotencyKeyOf } from '../auth/context';
 import { createRouter } from '../router';
 import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, problem, RegistryQuery } from '../schemas/common';
@@ -102,24 +102,24 @@ export function createReplicationsRouter(deps: { replications: ReplicationServic
   });
 
   router.openapi(create, async (c) => {
-    const mutation = await service.create(projectOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await service.create(projectOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (rule) => c.json(rule, 201));
   });
 
   router.openapi(getOne, async (c) => c.json(await service.get(ruleOf(c.req.valid('param'), c.req.valid('query'))), 200));
 
   router.openapi(patch, async (c) => {
-    const mutation = await service.update(ruleOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await service.update(ruleOf(c.req.valid('param'), c.req.valid('query')), c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (rule) => c.json(rule, 200));
   });
 
   router.openapi(remove, async (c) => {
-    const mutation = await service.remove(ruleOf(c.req.valid('param'), c.req.valid('query')), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await service.remove(ruleOf(c.req.valid('param'), c.req.valid('query')), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (rule) => c.json(rule, 200));
   });
 
   router.openapi(run, async (c) => {
-    const mutation = await service.execute(ruleOf(c.req.valid('param'), c.req.valid('query')), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await service.execute(ruleOf(c.req.valid('param'), c.req.valid('query')), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (execution) => c.json(execution, 201));
   });
 

@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { idempotencyKeyOf } from '../auth/context';
 import { createRouter } from '../router';
 import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, PageQuery, pathName, problem, RegistryQuery } from '../schemas/common';
@@ -63,7 +64,7 @@ export function createRobotsRouter(deps: { robots: RobotService }) {
 
   router.openapi(create, async (c) => {
     const ref = { project: c.req.valid('param').name, registry: c.req.valid('query').registry };
-    const mutation = await deps.robots.create(ref, c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.robots.create(ref, c.req.valid('json'), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (robot) => c.json(robot, 201));
   });
 
@@ -79,13 +80,13 @@ export function createRobotsRouter(deps: { robots: RobotService }) {
 
   router.openapi(remove, async (c) => {
     const { name, robot } = c.req.valid('param');
-    const mutation = await deps.robots.remove({ project: name, robot, registry: c.req.valid('query').registry }, c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.robots.remove({ project: name, robot, registry: c.req.valid('query').registry }, idempotencyKeyOf(c));
     return answerMutation(c, mutation, (archived) => c.json(archived, 200));
   });
 
   router.openapi(refresh, async (c) => {
     const { name, robot } = c.req.valid('param');
-    const mutation = await deps.robots.refreshSecret({ project: name, robot, registry: c.req.valid('query').registry }, c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.robots.refreshSecret({ project: name, robot, registry: c.req.valid('query').registry }, idempotencyKeyOf(c));
     return answerMutation(c, mutation, (revealed) => c.json(revealed, 200));
   });
 

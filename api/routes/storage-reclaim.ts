@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { actorOf } from '../auth/context';
+import { actorOf, idempotencyKeyOf } from '../auth/context';
 import { createRouter } from '../router';
 import { IdempotencyKeyHeader, json, problem } from '../schemas/common';
 import { StorageReclaimAcceptedSchema, StorageReclaimParams, StorageReclaimRequestSchema, StorageReclaimSchema } from '../schemas/storage-reclaim';
@@ -37,7 +37,7 @@ export function createStorageReclaimRouter(deps: { storageReclaim: StorageReclai
   router.openapi(start, async (c) => {
     // The body is optional: without one, its defaults (a real run after the dry run, untagged deleted).
     const body = StorageReclaimRequestSchema.parse(c.req.valid('json') ?? {});
-    const accepted = await deps.storageReclaim.start(body, actorOf(c), c.req.header('idempotency-key'));
+    const accepted = await deps.storageReclaim.start(body, actorOf(c), idempotencyKeyOf(c));
     return c.json(accepted, 202, { Location: accepted.status });
   });
 

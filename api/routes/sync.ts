@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { actorOf } from '../auth/context';
+import { actorOf, idempotencyKeyOf } from '../auth/context';
 import { answerMutation } from '../respond';
 import { createRouter } from '../router';
 import { acceptedResponse, IdempotencyKeyHeader, json, NameParams, pathName, problem, RegistryQuery } from '../schemas/common';
@@ -40,7 +40,7 @@ export function createSyncRouter(deps: { replications: ReplicationService }) {
   const router = createRouter();
   router.openapi(sync, async (c) => {
     const { name, rule } = c.req.valid('param');
-    const mutation = await deps.replications.sync({ project: name, rule, registry: c.req.valid('query').registry }, actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.replications.sync({ project: name, rule, registry: c.req.valid('query').registry }, actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (result) => c.json(result, 200));
   });
   return router;

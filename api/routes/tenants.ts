@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { authOf } from '../auth/context';
+import { authOf, idempotencyKeyOf } from '../auth/context';
 import { createRouter } from '../router';
 import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, NameParams, problem } from '../schemas/common';
@@ -54,7 +54,7 @@ export function createTenantsRouter(deps: { tenants: TenantService }) {
   const router = createRouter();
 
   router.openapi(create, async (c) => {
-    const mutation = await deps.tenants.create(c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.tenants.create(c.req.valid('json'), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (tenant) => c.json(tenant, 201));
   });
 

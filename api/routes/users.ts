@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { actorOf } from '../auth/context';
+import { actorOf, idempotencyKeyOf } from '../auth/context';
 import { guardKeycloak } from '../keycloak-guard';
 import { createRouter } from '../router';
 import { answerMutation } from '../respond';
@@ -83,13 +83,13 @@ export function createUsersRouter(deps: { users: UserService; keycloak: boolean 
   });
 
   router.openapi(createUser, async (c) => {
-    const mutation = await deps.users.create(c.req.valid('param').tenant, c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.users.create(c.req.valid('param').tenant, c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (user) => c.json(user, 201));
   });
 
   router.openapi(deleteUser, async (c) => {
     const { tenant, username } = c.req.valid('param');
-    const mutation = await deps.users.remove(tenant, username, actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await deps.users.remove(tenant, username, actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (removal) => c.json(removal, 200));
   });
 

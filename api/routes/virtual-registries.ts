@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { actorOf } from '../auth/context';
+import { actorOf, idempotencyKeyOf } from '../auth/context';
 import { createRouter } from '../router';
 import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, PageQuery, problem, queryFlag } from '../schemas/common';
@@ -134,22 +134,22 @@ export function createVirtualRegistriesRouter(deps: { virtualRegistries: Virtual
   router.openapi(upstreamGet, async (c) => c.json(await upstreams.get(c.req.valid('param')), 200));
 
   router.openapi(upstreamCreate, async (c) => {
-    const mutation = await upstreams.create(c.req.valid('param').tenant, c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await upstreams.create(c.req.valid('param').tenant, c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (upstream) => c.json(upstream, 201));
   });
 
   router.openapi(upstreamPatch, async (c) => {
-    const mutation = await upstreams.update(c.req.valid('param'), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await upstreams.update(c.req.valid('param'), c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (upstream) => c.json(upstream, 200));
   });
 
   router.openapi(upstreamDelete, async (c) => {
-    const mutation = await upstreams.remove(c.req.valid('param'), c.req.valid('query').force, actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await upstreams.remove(c.req.valid('param'), c.req.valid('query').force, actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (upstream) => c.json(upstream, 200));
   });
 
   router.openapi(upstreamCheck, async (c) => {
-    const mutation = await upstreams.check(c.req.valid('param'), c.req.valid('header')['idempotency-key']);
+    const mutation = await upstreams.check(c.req.valid('param'), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (check) => c.json(check, 200));
   });
 
@@ -158,32 +158,32 @@ export function createVirtualRegistriesRouter(deps: { virtualRegistries: Virtual
   router.openapi(registryGet, async (c) => c.json(await registries.get(c.req.valid('param')), 200));
 
   router.openapi(registryCreate, async (c) => {
-    const mutation = await registries.create(c.req.valid('param').tenant, c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await registries.create(c.req.valid('param').tenant, c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (registry) => c.json(registry, 201));
   });
 
   router.openapi(registryPatch, async (c) => {
-    const mutation = await registries.update(c.req.valid('param'), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await registries.update(c.req.valid('param'), c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (registry) => c.json(registry, 200));
   });
 
   router.openapi(registryDelete, async (c) => {
-    const mutation = await registries.remove(c.req.valid('param'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await registries.remove(c.req.valid('param'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (registry) => c.json(registry, 200));
   });
 
   router.openapi(registryCachePurge, async (c) => {
-    const mutation = await registries.purgeCache(c.req.valid('param'), c.req.valid('query').name, actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await registries.purgeCache(c.req.valid('param'), c.req.valid('query').name, actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (removal) => c.json(removal, 200));
   });
 
   router.openapi(registryWarm, async (c) => {
-    const mutation = await registries.warm(c.req.valid('param'), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await registries.warm(c.req.valid('param'), c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (progress) => c.json(progress, 200));
   });
 
   router.openapi(registryUpstreams, async (c) => {
-    const mutation = await registries.setUpstreams(c.req.valid('param'), c.req.valid('json'), actorOf(c), c.req.valid('header')['idempotency-key']);
+    const mutation = await registries.setUpstreams(c.req.valid('param'), c.req.valid('json'), actorOf(c), idempotencyKeyOf(c));
     return answerMutation(c, mutation, (registry) => c.json(registry, 200));
   });
 

@@ -98,7 +98,7 @@ describe('pull tokens of the virtual registries', () => {
     expect((await stack.app.raw.request(tokens(), { headers: bearer(token) })).status).toBe(401);
   });
 
-  it('shows a token whose create answered 202 to the same request retried with its Idempotency-Key, and to no other caller', async () => {
+  it('shows a token whose create answered 202 to the same request retried with its Idempotency-Key, and to no other caller or request', async () => {
     const name = uniqueName('later');
     const key = { 'idempotency-key': `key-${name}` };
     // Too short a wait for the workflow: the create answers 202, without the token.
@@ -116,13 +116,15 @@ describe('pull tokens of the virtual registries', () => {
     shown.push(token);
     expect((await pull(token)).status).toBe(200);
 
-    // Another caller with the same body and key is not that request's retry: 422, no token.
+    // The same caller's key with another body is no retry: 422 naming the header.
+    const reused = await stack.app.request(tokens(), jsonRequest({ name, description: 'another' }, key));
+    expect(reused.status).toBe(422);
+    expect(await readJson(reused)).toMatchObject({ type: 'https://model-registry.dev/problems/idempotency-key-reused', errors: [{ field: 'header.idempotency-key' }] });
+    // Keys are the caller's: another caller's same body and key is a request of its own (the name is taken), never this one's answer.
     const other = await stack.auth.token({ username: uniqueName('eve'), roles: ['platform-admin'] });
     const stolen = await stack.app.request(tokens(), jsonRequest({ name }, { ...key, ...bearer(other) }));
-    expect(stolen.status).toBe(422);
-    const problem = await readJson(stolen);
-    expect(problem).toMatchObject({ type: 'https://model-registry.dev/problems/idempotency-key-reused', errors: [{ field: 'header.idempotency-key' }] });
-    expect(JSON.stringify(problem)).not.toContain(token);
+    expect(stolen.status).toBe(409);
+    expect(await stolen.text()).not.toContain(token);
   });
 
   it('notes the last use at most once a minute', async () => {
