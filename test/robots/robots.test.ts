@@ -112,6 +112,23 @@ describe('robot accounts', () => {
     expect((await pullManifest(registry(), `${project}/model`, 'v2', current)).status).toBe(200);
   });
 
+  it('shows its secret again to the same request retried with its Idempotency-Key, and never to another caller with the same key', async () => {
+    const key = { 'idempotency-key': `robot-${uniqueName('k')}` };
+    const body = { name: 'keyed', permissions: ['pull'] };
+    const first = await stack.app.request(base, jsonRequest(body, key));
+    expect(first.status).toBe(201);
+    const { secret } = await readJson(first);
+    seen.push(secret);
+    const retried = await stack.app.request(base, jsonRequest(body, key));
+    expect(retried.status).toBe(201);
+    expect((await readJson(retried)).secret).toBe(secret);
+    // Another platform administrator's same key and body is a request of their own: the robot exists.
+    const other = await stack.auth.token({ username: uniqueName('eve'), roles: ['platform-admin'] });
+    const theirs = await stack.app.request(base, jsonRequest(body, { ...key, authorization: `Bearer ${other}` }));
+    expect(theirs.status).toBe(409);
+    expect(await theirs.text()).not.toContain(secret);
+  });
+
   it('refuses a duplicate (409), a bad body naming the field (400) and an unknown project (404)', async () => {
     expect((await stack.app.request(base, jsonRequest({ name: 'ci', permissions: ['pull'] }))).status).toBe(409);
     const bad = await stack.app.request(base, jsonRequest({ name: 'Bad Name', permissions: ['fly'] }));
