@@ -73,6 +73,19 @@ export function parseFullName(text: string): FullName | null {
  */
 export const ROBOT_NAME_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 export const ROBOT_FULL_NAME_MAX = 255;
+
+/**
+ * A Harbor project's name: the same runs-and-single-separators rule (Harbor's project name check, as
+ * the emulator's PROJECT_NAME keeps it), stricter than the resource rule: Harbor refuses `acme.` and
+ * `a--b`, which an onboarding would otherwise only learn at its Harbor step (a 502 after compensation).
+ */
+export const projectName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .regex(ROBOT_NAME_PATTERN, 'must be lowercase letters and digits joined by single ".", "_" or "-" (Harbor\'s project name rule)')
+  .check(singleLine);
+
 const ROBOT_NAME_MAX = ROBOT_FULL_NAME_MAX - 'robot$x+'.length;
 
 export const robotName = z

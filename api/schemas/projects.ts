@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { resourceName, robotDurationDays, robotName } from '../../lib/names';
+import { projectName, resourceName, robotDurationDays, robotName } from '../../lib/names';
 import { line, text } from '../../lib/text';
 import { PageQuery, queryFlag, RegistryQuery, SortQuery } from './common';
 import { ReplicationRuleCreateSchema } from './replications';
@@ -19,7 +19,7 @@ export const MemberSchema = z.object({ group: line().min(1).max(255).openapi({ e
 
 export const ProjectCreateSchema = z
   .object({
-    name: resourceName.openapi({ example: 'my-first-project' }),
+    name: projectName.openapi({ example: 'my-first-project' }),
     display_name: line().trim().min(1).max(255).openapi({ example: 'My First Project' }),
     tenantId: resourceName.openapi({ example: 'my_tenant', description: 'An existing tenant' }),
     description: text().max(2048).optional(),
