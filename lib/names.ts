@@ -66,42 +66,36 @@ export function parseFullName(text: string): FullName | null {
 }
 
 /**
- * Harbor's rule for robot names (`validateName` in src/server/v2.0/handler/robot.go): lowercase
- * letters and digits in runs joined by single `.`, `_` or `-` — no leading, trailing or doubled
- * separator, and no `+`, which Harbor puts between project and robot. Harbor stores a project
- * robot as `<project>+<name>` and shows it as `robot$<project>+<name>`: at most 255 characters.
+ * Harbor's rule for robot and project names (`validateName` in src/server/v2.0/handler/robot.go; the
+ * project check the emulator's PROJECT_NAME keeps): lowercase letters and digits in runs joined by
+ * single `.`, `_` or `-` — no leading, trailing or doubled separator, and no `+`, which Harbor puts
+ * between project and robot. Harbor stores a project robot as `<project>+<name>` and shows it as
+ * `robot$<project>+<name>`: at most 255 characters.
  */
-export const ROBOT_NAME_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+export const HARBOR_NAME_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 export const ROBOT_FULL_NAME_MAX = 255;
 
+/** A name by Harbor's rule, on one line, 1–`max` characters; `whose` says which rule in the message. */
+const harborName = (max: number, maxMessage: string, whose?: string) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, maxMessage)
+    .regex(HARBOR_NAME_PATTERN, `must be lowercase letters and digits joined by single ".", "_" or "-"${whose ? ` (${whose})` : ''}`)
+    .check(singleLine);
+
 /**
- * A Harbor project's name: the same runs-and-single-separators rule (Harbor's project name check, as
- * the emulator's PROJECT_NAME keeps it), stricter than the resource rule: Harbor refuses `acme.` and
- * `a--b`, which an onboarding would otherwise only learn at its Harbor step (a 502 after compensation).
+ * A Harbor project's name: stricter than the resource rule, as Harbor refuses `acme.` and `a--b`, which
+ * an onboarding would otherwise only learn at its Harbor step (a 502 after compensation).
  */
-export const projectName = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(255, 'must be at most 255 characters')
-  .regex(ROBOT_NAME_PATTERN, 'must be lowercase letters and digits joined by single ".", "_" or "-" (Harbor\'s project name rule)')
-  .check(singleLine);
+export const projectName = harborName(255, 'must be at most 255 characters', "Harbor's project name rule");
 
 const ROBOT_NAME_MAX = ROBOT_FULL_NAME_MAX - 'robot$x+'.length;
 
-export const robotName = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(ROBOT_NAME_MAX, `must be at most ${ROBOT_NAME_MAX} characters (robot$<project>+<name> at most ${ROBOT_FULL_NAME_MAX})`)
-  .regex(ROBOT_NAME_PATTERN, 'must be lowercase letters and digits joined by single ".", "_" or "-" (Harbor\'s robot name rule)')
-  .check(singleLine);
+export const robotName = harborName(ROBOT_NAME_MAX, `must be at most ${ROBOT_NAME_MAX} characters (robot$<project>+<name> at most ${ROBOT_FULL_NAME_MAX})`, "Harbor's robot name rule");
 
 /** A pull token's name: the robot name rule (a CI system's credential, named like one), up to 255 characters. */
-export const pullTokenName = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(255, 'must be at most 255 characters')
-  .regex(ROBOT_NAME_PATTERN, 'must be lowercase letters and digits joined by single ".", "_" or "-"')
-  .check(singleLine);
+export const pullTokenName = harborName(255, 'must be at most 255 characters');
 
 /** Why `robot$<project>+<name>` is too long for Harbor, or null when it fits. */
 export function robotFullNameTooLong(project: string, name: string): string | null {
