@@ -5,13 +5,13 @@ import { createRouter } from '../router';
 import { answerMutation } from '../respond';
 import { acceptedResponse, IdempotencyKeyHeader, json, jsonBody, PageQuery, problem } from '../schemas/common';
 import { UserCreateSchema, UserPageSchema, UserParams, UserRemovalSchema, UserSchema } from '../schemas/users';
-import type { UserService } from '../services/users';
+import { READ_TIMEOUT_SECONDS, type UserService } from '../services/users';
 
 const tags = ['Users'];
 const tenantParam = UserParams.pick({ tenant: true });
 const userParams = UserParams;
 const unconfigured = problem('Keycloak is not configured');
-const readTimedOut = problem('The read did not finish in 10 s (Keycloak or the workers not answering)');
+const readTimedOut = problem(`The read did not finish in ${READ_TIMEOUT_SECONDS} s (Keycloak or the workers not answering)`);
 
 const listUsers = createRoute({
   method: 'get',

@@ -17,7 +17,7 @@ import { mutate } from './mutation';
  * Temporal deadline (MUTATION_WAIT_MS + 10 s, api/unavailable.ts), or that deadline would end the wait
  * first and blame Temporal for a Keycloak or a worker that does not answer.
  */
-const READ_TIMEOUT_SECONDS = 10;
+export const READ_TIMEOUT_SECONDS = 10;
 /** The read's own Temporal deadline (it replaces the request's): past the workflow's timeout, for its answer to arrive. */
 const READ_DEADLINE_MS = (READ_TIMEOUT_SECONDS + 3) * 1000;
 
