@@ -106,7 +106,7 @@ function withoutSealedSecrets(value: unknown): unknown {
 export const PROGRESS_QUERY_MS = 2_000;
 
 /** Workflow types that answer a `progress` query: a running operation of theirs shows how far it is. */
-const REPORTS_PROGRESS = new Set(['virtualRegistryWarmWorkflow', 'virtualRegistryCachePurgeWorkflow', 'cleanupRunWorkflow', 'storageReclaimWorkflow', 'replicationExecutionWorkflow']);
+const REPORTS_PROGRESS = new Set(['virtualRegistryWarmWorkflow', 'virtualRegistryCachePurgeWorkflow', 'cleanupRunWorkflow', 'storageReclaimWorkflow', 'replicationExecutionWorkflow', 'modelPromotionWorkflow']);
 
 /** The operation resource for one workflow run, with its result or problem once closed, its progress while running. */
 export async function readOperation(client: Client, workflowId: string, runId: string): Promise<OperationView | null> {

@@ -39,7 +39,7 @@ export const OperationSchema = z
     closedAt: z.string().nullable(),
     result: z.unknown().optional(),
     problem: ProblemSchema.optional(),
-    progress: z.unknown().optional().openapi({ description: 'How far a running operation is (warm, cache purge, cleanup run, storage reclaim, replication execution): its workflow\'s progress query' }),
+    progress: z.unknown().optional().openapi({ description: 'How far a running operation is (warm, cache purge, cleanup run, storage reclaim, promotion, replication execution): its workflow\'s progress query' }),
   })
   .openapi('Operation');
 

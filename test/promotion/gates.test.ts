@@ -110,8 +110,12 @@ describe('approval and promotion gates', () => {
     const started = await quick.request(`/api/v1/models/${project}/${model}/versions/${v.tag}/promotions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ registry: remote, approvalTimeoutSeconds: 600 }) });
     expect(started.status, await started.clone().text()).toBe(202);
     const handle = stack.client.workflow.getHandle(promotionWorkflowId(stack.registry, project, model, v.tag, remote));
-    await eventually('the promotion waiting for an approval', async () => (await handle.query<{ stage: string; approvalDeadline?: string }>('progress')).stage === 'waiting-for-approval');
-    expect((await handle.query<{ approvalDeadline: string }>('progress')).approvalDeadline).toBeTruthy();
+    // The 202's operation shows what it waits for, as the caller sees it.
+    const waiting = await eventually('the promotion waiting for an approval', async () => {
+      const operation = await readJson(await stack.app.request(started.headers.get('location')!));
+      return operation.progress?.stage === 'waiting-for-approval' && operation;
+    });
+    expect(waiting).toMatchObject({ status: 'running', kind: 'modelPromotionWorkflow', progress: { approvalDeadline: expect.any(String) } });
 
     const maintainer = bearer(await stack.auth.token({ username: 'mia', tenant, role: 'maintainer' }));
     expect((await approve(stack, project, model, v.tag, maintainer)).status).toBe(200);
