@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertPortFree } from '../test/servers/ports';
 
 const ensureScript = fileURLToPath(new URL('./ensure-keycloak.sh', import.meta.url));
 const START_TIMEOUT_MS = 240_000;
@@ -17,11 +18,15 @@ export interface KeycloakServerOptions {
   importRealmFile?: string;
   /** The master realm's bootstrap administrator, created on the first start of a database. */
   admin: { username: string; password: string };
+  /** Told kc.sh's pid as soon as it runs, before Keycloak is ready (the stack records it). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface KeycloakServer {
   url: string;
   issuer: string;
+  /** kc.sh's, which leads the process group of the JVM too. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -32,6 +37,9 @@ export interface KeycloakServer {
  */
 export async function startKeycloakServer(opts: KeycloakServerOptions): Promise<KeycloakServer> {
   const home = execFileSync('bash', [ensureScript], { encoding: 'utf8' }).trim();
+  // Readiness is a discovery document answering: another Keycloak on the port would pass for this one.
+  await assertPortFree(opts.port, 'Keycloak');
+  await assertPortFree(opts.managementPort, "Keycloak's management interface");
   const args = ['start-dev', `--http-port=${opts.port}`, `--http-management-port=${opts.managementPort}`, '--http-host=127.0.0.1', '--cache=local', '--log-level=warn'];
   if (opts.dataDir) {
     await mkdir(opts.dataDir, { recursive: true });
@@ -56,6 +64,7 @@ export async function startKeycloakServer(opts: KeycloakServerOptions): Promise<
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  opts.onSpawn?.(child.pid!);
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8000);
@@ -76,7 +85,7 @@ export async function startKeycloakServer(opts: KeycloakServerOptions): Promise<
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Keycloak exited with ${child.exitCode}:\n${output}`);
     const ok = await fetch(`${url}/realms/${readyRealm}/.well-known/openid-configuration`).then((r) => r.ok, () => false);
-    if (ok) return { url, issuer: `${url}/realms/${opts.realm}`, stop };
+    if (ok) return { url, issuer: `${url}/realms/${opts.realm}`, pid: child.pid!, stop };
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`Keycloak did not start within ${START_TIMEOUT_MS / 1000}s:\n${output}`);

@@ -20,7 +20,7 @@ async function json<T>(res: Response, what: string): Promise<T> {
  * from keycloak/stack-realm.json only when absent (through the admin API, not the distribution's
  * shared import directory). The admin client's secret is whatever Keycloak generated for it.
  */
-export async function startStackKeycloak(opts: { port: number; managementPort: number; dataDir: string }): Promise<KeycloakServer & { admin: KeycloakConfig; created: boolean }> {
+export async function startStackKeycloak(opts: { port: number; managementPort: number; dataDir: string; onSpawn?: (pid: number) => void }): Promise<KeycloakServer & { admin: KeycloakConfig; created: boolean }> {
   const server = await startKeycloakServer({ ...opts, realm: STACK_REALM, admin: STACK_ADMIN });
   try {
     const token = await json<{ access_token: string }>(

@@ -17,6 +17,12 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/ensure-node-deps.sh
 mkdir -p .data
+# What a stack that did not shut down (kill -9, the OOM killer) left running is stopped, not reused;
+# a stack of this checkout that still runs is not fought with. The dev server's ports must be free.
+leftover_ports=()
+[[ "${STACK_TEMPORAL:-}" == server || -n "${TEMPORAL_ADDRESS:-}" ]] || \
+  leftover_ports=("${TEMPORAL_PORT:-7233}=the Temporal dev server (TEMPORAL_PORT)" "${TEMPORAL_UI_PORT:-8233}=the Temporal Web UI (TEMPORAL_UI_PORT)")
+npx tsx scripts/stack-leftovers.ts "${leftover_ports[@]}"
 
 if [[ "${STACK_TEMPORAL:-}" == server ]]; then
   [[ -z "${TEMPORAL_ADDRESS:-}" ]] || { echo "stack.sh: --temporal-server starts its own Temporal; unset TEMPORAL_ADDRESS" >&2; exit 2; }
@@ -29,7 +35,9 @@ elif [[ -z "${TEMPORAL_ADDRESS:-}" ]]; then
   export TEMPORAL_ADDRESS="127.0.0.1:${TEMPORAL_PORT}"
   bash temporal-dev.sh > .data/temporal.log 2>&1 &
   temporal_pid=$!
-  trap 'kill "$temporal_pid" 2>/dev/null || true; wait "$temporal_pid" 2>/dev/null || true' EXIT
+  # Recorded as stack-leftovers.ts records a server: its pid and start time (field 22 of its stat).
+  mkdir -p .data/pids && echo "$temporal_pid $(awk '{print $22}' "/proc/$temporal_pid/stat")" > .data/pids/temporal-dev
+  trap 'kill "$temporal_pid" 2>/dev/null || true; wait "$temporal_pid" 2>/dev/null || true; rm -f .data/pids/temporal-dev' EXIT
   export TEMPORAL_UI_URL="http://127.0.0.1:${TEMPORAL_UI_PORT}"
 fi
 

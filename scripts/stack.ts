@@ -24,6 +24,7 @@ import { installWorkerMetrics } from '../composition/worker-metrics';
 import { startHarborEmulator } from '../test/harbor-emulator';
 import { startOciRegistry } from '../test/servers/oci-registry';
 import { STACK_ADMIN, STACK_CLI_CLIENT, startStackKeycloak } from './stack-keycloak';
+import { forgetPid, recordPid } from './stack-leftovers';
 import { startStackTemporal } from './stack-temporal';
 import { createObjectStore } from '../storage';
 
@@ -37,11 +38,18 @@ const config = loadConfig();
 /** What shutdown stops, in order, each named for its log line. */
 const stops: [string, () => Promise<void>][] = [];
 const started = performance.now();
+// Recorded, with each server started outside this process, so that a start after a crash stops what was left (stack-leftovers.ts).
+recordPid('stack', process.pid);
+/** A server's stop that also forgets its record. */
+const forgetting = (name: string, stop: () => Promise<void>) => async () => {
+  await stop();
+  forgetPid(name);
+};
 
 // Keycloak takes longest to start: it starts first and is awaited where the worker needs it.
 const keycloakStart =
   process.env.STACK_KEYCLOAK !== '0' && !config.auth.issuer && !config.keycloak
-    ? startStackKeycloak({ port: Number(process.env.KEYCLOAK_PORT ?? 8180), managementPort: Number(process.env.KEYCLOAK_MANAGEMENT_PORT ?? 8181), dataDir: resolve('.data/keycloak') })
+    ? startStackKeycloak({ port: Number(process.env.KEYCLOAK_PORT ?? 8180), managementPort: Number(process.env.KEYCLOAK_MANAGEMENT_PORT ?? 8181), dataDir: resolve('.data/keycloak'), onSpawn: (pid) => recordPid('keycloak', pid) })
     : undefined;
 // Failing elsewhere first must not leave the rejection unhandled while the rest starts.
 keycloakStart?.catch(() => undefined);
@@ -98,7 +106,8 @@ if (!harborConfigFromEnv()) {
   mkdirSync(registryDir, { recursive: true });
   const registry = await startOciRegistry({ port: Number(process.env.OCI_REGISTRY_PORT ?? 5005), dataDir: registryDir });
   const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'record', port: Number(process.env.HARBOR_EMULATOR_PORT ?? 8090), stateFile: resolve('.data/harbor-state.json') });
-  stops.push(['Harbor emulator', emulator.stop], ['OCI registry', registry.stop]);
+  recordPid('oci-registry', registry.pid);
+  stops.push(['Harbor emulator', emulator.stop], ['OCI registry', forgetting('oci-registry', registry.stop)]);
   process.env.HARBOR_URL = emulator.url;
   process.env.HARBOR_USERNAME = emulator.username;
   process.env.HARBOR_PASSWORD = emulator.password;
@@ -110,7 +119,8 @@ const remoteAuth = { username: 'remote', password: 'remote-demo' };
 const remoteDir = resolve('.data/remote-registry');
 mkdirSync(remoteDir, { recursive: true });
 const remoteRegistry = await startOciRegistry({ port: Number(process.env.REMOTE_REGISTRY_PORT ?? 5006), dataDir: remoteDir, auth: remoteAuth });
-stops.push(['remote OCI registry', remoteRegistry.stop]);
+recordPid('remote-registry', remoteRegistry.pid);
+stops.push(['remote OCI registry', forgetting('remote-registry', remoteRegistry.stop)]);
 
 // Secrets at rest need a key; the local stack keeps one in .data (never commit it).
 if (!config.secretsKey) {
@@ -122,7 +132,7 @@ if (!config.secretsKey) {
 let keycloakNote = config.keycloak ? `KEYCLOAK_URL ${config.keycloak.url}` : 'off (STACK_KEYCLOAK=0): membership and users routes answer 503';
 if (keycloakStart) {
   const keycloak = await keycloakStart;
-  stops.push(['Keycloak', keycloak.stop]);
+  stops.push(['Keycloak', forgetting('keycloak', keycloak.stop)]);
   config.keycloak = keycloak.admin;
   config.auth.issuer = keycloak.issuer;
   keycloakNote = `${keycloak.url}/admin/ (admin console: ${STACK_ADMIN.username} / ${STACK_ADMIN.password}; H2 in .data/keycloak${keycloak.created ? ', realm just imported' : ''})`;
@@ -238,12 +248,14 @@ async function shutdown() {
   await step('worker connection', () => nativeConnection.close());
   await step('event publisher', () => deps.events.close());
   for (const [name, stop] of stops) await step(name, stop);
+  forgetPid('stack');
   process.exit(0);
 }
 // Ctrl-C signals the whole process group, and tsx relays the signal to this process once more: a
 // listener that stays keeps that second SIGINT from killing the process before Keycloak is stopped.
+// A closed terminal (SIGHUP) stops the stack the same way: Keycloak runs in a session of its own and would stay.
 let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitForPort } from './ports';
+import { assertPortFree, freePort, waitForPort } from './ports';
 
 const ensureScript = fileURLToPath(new URL('../../scripts/ensure-registry.sh', import.meta.url));
 
@@ -24,6 +24,7 @@ export function bcryptHash(password: string): string {
 export interface OciRegistry {
   url: string;
   address: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -36,6 +37,8 @@ export interface OciRegistry {
 export async function startOciRegistry(opts: { port?: number; dataDir?: string; auth?: { username: string; password: string }; tls?: boolean } = {}): Promise<OciRegistry> {
   const bin = execFileSync('bash', [ensureScript], { encoding: 'utf8' }).trim();
   const dir = mkdtempSync(join(tmpdir(), 'modelregistry-oci-'));
+  // A port asked for (the stack's) may be held by another registry, which would pass for this one.
+  if (opts.port) await assertPortFree(opts.port, 'docker-registry');
   const port = opts.port ?? (await freePort());
   const config = join(dir, 'config.yml');
   const htpasswd = join(dir, 'htpasswd');
@@ -77,6 +80,7 @@ export async function startOciRegistry(opts: { port?: number; dataDir?: string; 
   return {
     url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     address: `127.0.0.1:${port}`,
+    pid: child.pid!,
     async stop() {
       // The stack's Ctrl-C reaches the registry too: it may have exited already.
       if (child.exitCode === null && child.signalCode === null) {

@@ -24,6 +24,11 @@ export function isListening(port: number): Promise<boolean> {
   });
 }
 
+/** For a server asked to listen on a given port: one already taken would let its readiness check pass on another program. */
+export async function assertPortFree(port: number, what: string): Promise<void> {
+  if (await isListening(port)) throw new Error(`${what}: port ${port} is in use by another program; stop it, or choose another port`);
+}
+
 /** Resolves once something accepts TCP connections on the port, or rejects after the deadline. */
 export async function waitForPort(port: number, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
