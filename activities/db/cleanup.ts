@@ -137,7 +137,6 @@ export function createCleanupActivities({ db }: { db: Db }) {
       const version = (c: CleanupCandidate) => ({ model: c.model, tag: c.tag, digest: c.digest });
       const summary: CleanupRunSummary = {
         removed: candidates.flatMap((c, at) => (failed.has(at) ? [] : [{ ...version(c), action: c.action, freesBytes: c.freesBytes, ...(gone.has(at) ? { alreadyGone: true as const } : {}) }])),
-        skipped: [],
         failures: input.failed.flatMap((f) => (candidates[f.at] ? [{ ...version(candidates[f.at]!), error: f.error }] : [])),
       };
       await db.update(cleanupRuns).set({ status: input.status, done: input.done, bytesFreed: input.bytesFreed, summary, endedAt: sql`now()` }).where(eq(cleanupRuns.id, input.runId));

@@ -128,7 +128,6 @@ const Progress = z.object({
 });
 const Summary = z.object({
   removed: z.array(z.object({ ...Version, action: z.enum(['untag', 'delete']), freesBytes: z.number().int(), alreadyGone: z.literal(true).optional() })),
-  skipped: z.array(z.object({ ...Version, reason: z.string() })),
   failures: z.array(z.object({ ...Version, error: z.string() })),
 });
 
@@ -145,7 +144,7 @@ export const CleanupRunSchema = z
     total: z.number().int(),
     done: z.number().int(),
     bytesFreed: z.number().int(),
-    summary: Summary.nullable().openapi({ description: 'What the run removed (a dry run: would have), skipped and failed; written at its end' }),
+    summary: Summary.nullable().openapi({ description: "What the run removed (a dry run: would have) and failed to remove, written at its end; what a capped, cancelled or expired run did not reach are its report's candidates past `done`" }),
     report: z.unknown().nullable().openapi({ description: 'The candidates the run worked from (on the single run only)' }),
     detail: z.string().nullable(),
     startedAt: z.string(),

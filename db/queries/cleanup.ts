@@ -81,7 +81,8 @@ export const toCleanupRunRecord = (row: typeof cleanupRuns.$inferSelect): Cleanu
   total: row.total,
   done: row.done,
   bytesFreed: row.bytesFreed,
-  summary: row.summary,
+  // Rows of before 2026-12 carry an always-empty `skipped` too.
+  summary: row.summary && { removed: row.summary.removed, failures: row.summary.failures },
   report: row.report,
   detail: row.detail,
   startedAt: isoTime(row.startedAt) ?? row.startedAt,

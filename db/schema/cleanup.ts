@@ -33,11 +33,13 @@ export type CleanupRunStatus = (typeof CLEANUP_RUN_STATUSES)[number];
 /** A run in one of these holds its project: the partial unique index below admits one at a time. */
 export const ACTIVE_CLEANUP_RUN_STATUSES = ['preparing', 'awaiting_approval', 'running'] as const satisfies readonly CleanupRunStatus[];
 
-/** What a run did: the versions removed, those skipped and why, the failures. */
+/**
+ * What a run did: the versions removed and the failures. What a capped, cancelled or expired run did
+ * not reach is its report's candidates past `done` (rows written before 2026-12 also hold an empty `skipped`).
+ */
 export interface CleanupRunSummary {
   /** `alreadyGone`: Harbor answered 404 (a retried step whose first answer was lost, or removed meanwhile). */
   removed: { model: string; tag: string | null; digest: string; action: 'untag' | 'delete'; freesBytes: number; alreadyGone?: true }[];
-  skipped: { model: string; tag: string | null; digest: string; reason: string }[];
   failures: { model: string; tag: string | null; digest: string; error: string }[];
 }
 
