@@ -15,6 +15,8 @@ export const CONTROL_CHARACTER_MESSAGE = 'must not contain control characters';
 export const singleLine = z.regex(SINGLE_LINE, { error: CONTROL_CHARACTER_MESSAGE, abort: true });
 export const freeText = z.regex(FREE_TEXT, { error: `${CONTROL_CHARACTER_MESSAGE} other than tab, newline and carriage return`, abort: true });
 
+export const isSingleLine = (text: string) => SINGLE_LINE.test(text);
+
 /** A single-line request string: no control character at all. */
 export const line = () => z.string().check(singleLine);
 

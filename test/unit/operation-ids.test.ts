@@ -20,6 +20,9 @@ describe('cursors', () => {
   it('round-trip and refuse foreign text', () => {
     expect(decodeCursor(encodeCursor('acme'))).toBe('acme');
     expect(decodeCursor('%%%')).toBeNull();
+    // Valid base64url of keys no list makes: NULs (a database error, not a page) and a line break.
+    expect(decodeCursor(encodeCursor('\0\0\0'))).toBeNull();
+    expect(decodeCursor(encodeCursor('a\nb'))).toBeNull();
   });
 
   it('escape LIKE wildcards', () => {
