@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Tests of pure functions: they need no servers, so they run without the global set-up (seconds, not a minute). */
-const PURE = ['test/unit/cleanup-*.test.ts', 'test/unit/batcher.test.ts', 'test/unit/manifest-memo.test.ts', 'test/unit/file-range.test.ts', 'test/auth/verifier-cache.test.ts', 'test/unit/temporal-connection.test.ts', 'test/unit/upstream-skip.test.ts', 'test/unit/stack-leftovers.test.ts'];
+const PURE = ['test/unit/cleanup-*.test.ts', 'test/unit/batcher.test.ts', 'test/unit/manifest-memo.test.ts', 'test/unit/file-range.test.ts', 'test/auth/verifier-cache.test.ts', 'test/unit/temporal-connection.test.ts', 'test/unit/upstream-skip.test.ts', 'test/unit/stack-leftovers.test.ts', 'test/unit/pull-errors.test.ts'];
 /** The cache's object stores: their files start what they need (SeaweedFS) themselves. */
 const STORAGE = ['test/storage/*.test.ts'];
 

@@ -31,7 +31,9 @@ export type OciErrorCode =
   /** Not the spec's: every upstream failed (unreachable, 5xx, refused our credential); distribution's own code for 5xx. */
   | 'UNAVAILABLE'
   /** Not the spec's table but distribution's: a tag list's `n` that is not a number. */
-  | 'PAGINATION_NUMBER_INVALID';
+  | 'PAGINATION_NUMBER_INVALID'
+  /** Not the spec's: distribution's code for an error it did not expect (a 500). */
+  | 'UNKNOWN';
 
 /** A spec error answer: its status and the `{"errors":[…]}` body. */
 export interface OciError {

@@ -87,12 +87,16 @@ const unknownRegistry = (c: Context, tenant: string, registry: string) => fail(c
  */
 export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logger: Logger; db: Db; metrics: Pick<Metrics, 'pullCache'> }) {
   const router = new Hono();
-  // PostgreSQL not answering is the spec's error format with 503, as a client retries it; anything else is the app's 500.
+  // Failures in the spec's error format, which OCI clients show (problem+json they do not read): PostgreSQL
+  // not answering is a 503 a client retries; anything unexpected is distribution's 500 UNKNOWN.
   router.onError((err, c) => {
     const unavailable = unavailableProblem(err);
-    if (!unavailable) throw err;
-    deps.logger.warn({ err: err.message, path: c.req.path }, 'a system the pull needs is not answering');
-    return fail(c, ociError(503, 'UNAVAILABLE', `${unavailable.title}; retry later`), RETRY_AFTER);
+    if (unavailable) {
+      deps.logger.warn({ err: err.message, path: c.req.path }, 'a system the pull needs is not answering');
+      return fail(c, ociError(503, 'UNAVAILABLE', `${unavailable.title}; retry later`), RETRY_AFTER);
+    }
+    deps.logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    return fail(c, ociError(500, 'UNKNOWN', `internal error, request id ${c.get('requestId')}`));
   });
   /** Sends a manifest's or blob's answer, counting where it came from (its X-Cache) for the cache's hit ratio. */
   const sendContent = (c: Context, kind: 'manifest' | 'blob', answer: PullResponse) => {
