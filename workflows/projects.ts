@@ -1,4 +1,4 @@
-import { proxyActivities, uuid4 } from '@temporalio/workflow';
+import { patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { MemberSpec } from '../activities/harbor/members';
 import type { ProjectRecord, ProjectSettings } from '../db/queries/projects';
@@ -251,6 +251,12 @@ export interface ProjectRegistrationResult {
 export async function projectRegistrationWorkflow(input: ProjectRegistrationInput): Promise<ProjectRegistrationResult> {
   const { registry, name } = input;
   await requireTenant(input.tenantId);
+  // Registering a project another tenant manages would hand its models, members and webhook to the
+  // caller's tenant (a tenant admin may register into their own): refused before Harbor is touched.
+  if (patched('registration-keeps-tenant')) {
+    const current = await db.findProject(registry, name);
+    if (current && current.tenantId !== input.tenantId) throw conflict(`project "${name}" is registered in another tenant; registration does not move a project between tenants`);
+  }
   const missing = () => notFound(`Harbor ${registry} has no project "${name}" to register`);
   // The caller named a Harbor project: Harbor's 404 at any step (deleted meanwhile) is the caller's NotFound.
   const inHarbor = <T>(step: Promise<T>) => translateFailure(step, FailureType.HarborNotFound, missing);

@@ -4,7 +4,7 @@ import { pushModel } from '../harbor/oci-push';
 import { bearer } from '../support/auth';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic, type ConsumedRecord } from '../support/kafka';
-import { onboardProject, startStackWithTenant } from '../support/fixtures';
+import { createTenant, onboardProject, startStackWithTenant } from '../support/fixtures';
 import { uniqueName, type TestStack } from '../support/stack';
 
 describe('project registration and lifecycle', () => {
@@ -44,6 +44,18 @@ describe('project registration and lifecycle', () => {
     expect(again.imported).toEqual({ models: 0, images: 0, tags: 0 });
     expect(again.id).toBe(registered.id);
     expect(h().emulator.state.projects.get(name)!.webhookPolicies).toHaveLength(1);
+  });
+
+  it("refuses a tenant's admin registering another tenant's project into their own (409), touching nothing", async () => {
+    const { project } = await onboardProject(stack, tenant, { members: [{ group: 'owners', role: 'projectAdmin' }] });
+    const other = await createTenant(stack);
+    const admin = bearer(await stack.auth.token({ username: 'mallory', tenant: other, role: 'admin' }));
+    const before = structuredClone(h().emulator.state.projects.get(project)!.members);
+    const res = await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: 'Taken', tenantId: other, members: [{ group: 'thieves', role: 'projectAdmin' }] }, admin, 'PUT'));
+    expect(res.status, await res.clone().text()).toBe(409);
+    expect((await readJson(res)).detail).toBe(`project "${project}" is registered in another tenant; registration does not move a project between tenants`);
+    expect(await readJson(await stack.app.request(`/api/v1/projects/${project}`))).toMatchObject({ tenantId: tenant, displayName: project });
+    expect(h().emulator.state.projects.get(project)!.members).toEqual(before);
   });
 
   it('refuses to register what Harbor does not have (404) or with an unknown tenant (404)', async () => {
