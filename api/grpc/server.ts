@@ -2,7 +2,8 @@
 // call it as they are built, and zod 4 schemas built before it lack it (api/app.ts imports it first too).
 import '@hono/zod-openapi';
 import http2 from 'node:http2';
-import type { DescFile, DescService } from '@bufbuild/protobuf';
+import { createRegistry, type DescFile, type DescService } from '@bufbuild/protobuf';
+import { file_google_protobuf_struct } from '@bufbuild/protobuf/wkt';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Client } from '@temporalio/client';
 import type { KeycloakConfig } from '../../activities/keycloak';
@@ -119,6 +120,8 @@ export function createGrpcHandler(deps: GrpcDeps) {
   const names = all.map((s) => s.typeName);
   const reflection = reflectionRpcs({ files: FILES, services: names });
   return connectNodeAdapter({
+    // Connect's JSON encodes an Operation's `response` (an Any) by its type: every message we answer, and Value.
+    jsonOptions: { registry: createRegistry(...FILES, file_google_protobuf_struct) },
     interceptors: [requestLog(deps.logger), problemsAsStatuses(deps.logger), deadlines(deps.client, deps.mutationWaitMs), authorization(authorizer, RPC_POLICIES)],
     routes(router) {
       router.service(TenantService, tenantRpcs(services));

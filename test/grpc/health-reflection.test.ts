@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import http2 from 'node:http2';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { create, fromBinary } from '@bufbuild/protobuf';
@@ -9,7 +10,7 @@ import { Health, HealthCheckResponse_ServingStatus as Serving } from '../../gen/
 import { ServerReflection, type ServerReflectionRequest, ServerReflectionRequestSchema } from '../../gen/grpc/reflection/v1/reflection_pb';
 import { createTenant } from '../support/fixtures';
 import { grpcClients } from '../support/grpc';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 const run = promisify(execFile);
 const ensureScript = fileURLToPath(new URL('../../scripts/ensure-grpcurl.sh', import.meta.url));
@@ -35,6 +36,32 @@ describe('gRPC health and reflection', () => {
     for await (const answer of health.watch({ service: '' })) {
       expect(answer.status).toBe(Serving.SERVING);
       break;
+    }
+  });
+
+  it('answers Connect JSON too, an operation\'s Any response included (curl with JSON, no generated client)', async () => {
+    const session = http2.connect(`http://${stack.grpcAddress}`);
+    const call = (path: string, body: unknown) =>
+      new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+        const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/json', authorization: `Bearer ${stack.auth.adminToken}` });
+        let text = '';
+        req.on('response', (headers) => {
+          req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          req.on('end', () => resolve({ status: Number(headers[':status']), body: JSON.parse(text) as Record<string, unknown> }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    try {
+      const name = uniqueName('connect');
+      const created = await call('/modelregistry.v1.TenantService/CreateTenant', { name, companyName: 'Acme', url: 'https://acme.example' });
+      expect(created.status, JSON.stringify(created.body)).toBe(200);
+      expect(created.body).toMatchObject({ done: true, response: { '@type': 'type.googleapis.com/modelregistry.v1.Tenant', name } });
+      const operation = await call('/modelregistry.v1.OperationService/GetOperation', { id: created.body.id });
+      expect(operation.status, JSON.stringify(operation.body)).toBe(200);
+      expect(operation.body).toMatchObject({ response: { '@type': 'type.googleapis.com/google.protobuf.Value' } });
+    } finally {
+      session.close();
     }
   });
 
