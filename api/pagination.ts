@@ -19,8 +19,26 @@ export const pageResponse = <T>(page: Page<T>) => ({ items: page.items, nextCurs
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A keyset cursor's `{value, id}` (the last row's sort value and uuid), or null when it holds none. */
-export function decodeSortKey(cursor: string): { value: string; id: string } | null {
+/**
+ * PostgreSQL's text of a timestamptz (what a time-sorted list's cursor holds), e.g. `2026-12-05 04:15:35.53+00`;
+ * the offset is the session's time zone (`+05:30`, or `+00:53:28` for a date before zones).
+ */
+const PG_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
+
+/** A time PostgreSQL takes: the format and a real calendar date (2026-02-31 is none). */
+function isPgTime(value: string): boolean {
+  const m = PG_TIME.exec(value);
+  if (!m) return false;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
+}
+
+/**
+ * A keyset cursor's `{value, id}` (the last row's sort value and uuid), or null when it holds none;
+ * `time`: the list sorts by a timestamp, so the value must be one (anything else reached PostgreSQL as a 500).
+ */
+export function decodeSortKey(cursor: string, opts: { time?: boolean } = {}): { value: string; id: string } | null {
   const raw = decodeCursor(cursor);
   if (raw === null) return null;
   let parsed: unknown;
@@ -30,5 +48,6 @@ export function decodeSortKey(cursor: string): { value: string; id: string } | n
     return null;
   }
   const { value, id } = (parsed ?? {}) as { value?: unknown; id?: unknown };
-  return typeof value === 'string' && typeof id === 'string' && UUID.test(id) ? { value, id } : null;
+  if (typeof value !== 'string' || typeof id !== 'string' || !UUID.test(id) || !isSingleLine(value)) return null;
+  return !opts.time || isPgTime(value) ? { value, id } : null;
 }

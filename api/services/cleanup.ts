@@ -213,7 +213,7 @@ export function createCleanupService(deps: { db: Db; mutations: MutationDeps; re
 
     async listRuns(ref: CleanupProjectRef, q: Pick<z.infer<typeof PageQuery>, 'limit' | 'cursor'>) {
       const { project } = await projectOf(ref);
-      const after = q.cursor === undefined ? undefined : decodeSortKey(q.cursor);
+      const after = q.cursor === undefined ? undefined : decodeSortKey(q.cursor, { time: true });
       if (after === null) throw new ProblemError(invalidCursor());
       return pageResponse(await listCleanupRuns(deps.db, project.id, { after, limit: q.limit }));
     },

@@ -56,7 +56,7 @@ export function createModelService(deps: { db: Db; registries: string[]; mutatio
       const registry = registryOf(q.registry);
       const p = await liveProject(registry, project);
       if (!p) throw notFound('Project not found', `no project "${project}" in ${registry}`);
-      const after = q.cursor === undefined ? undefined : decodeSortKey(q.cursor);
+      const after = q.cursor === undefined ? undefined : decodeSortKey(q.cursor, { time: q.sort.endsWith('createdAt') });
       if (after === null) throw new ProblemError(invalidCursor());
       const page = await listModels(deps.db, p, { ...q, severities: q.scanSeverity?.toLowerCase().split(','), after });
       // Rules may name models: keep the ones the caller may read (the cursor follows the page as read).

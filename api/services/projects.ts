@@ -112,7 +112,7 @@ export function createProjectService(deps: { db: Db; mutations: MutationDeps; re
     async list(auth: AuthContext, q: z.infer<typeof ProjectListQuery>) {
       // A filter by a registry this server does not manage is a mistake, not an empty page.
       if (q.registry !== undefined) registryOf(q.registry);
-      const after = q.cursor === undefined ? undefined : decodeSortKey(q.cursor);
+      const after = q.cursor === undefined ? undefined : decodeSortKey(q.cursor, { time: q.sort.endsWith('createdAt') });
       if (after === null) throw new ProblemError(invalidCursor());
       // Tenant isolation: only projects of tenants the caller may read; per-project rules (public/private) below.
       const readable = await auth.tenantsAllowed('projects.read');

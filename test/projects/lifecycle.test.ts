@@ -85,6 +85,13 @@ describe('project registration and lifecycle', () => {
     expect([...desc1.names, ...desc2.names]).toEqual([`${prefix}-c`, `${prefix}-a`, `${prefix}-b`]);
     expect((await names(`tenantId=${uniqueName('other')}&namePrefix=${prefix}`)).names).toEqual([]);
     expect((await stack.app.request('/api/v1/projects?sort=size')).status).toBe(400);
+    // A cursor no list made: a time that is none, or a NUL (both reached PostgreSQL and answered 500).
+    const made = (value: string) => Buffer.from(JSON.stringify({ value, id: randomUUID() })).toString('base64url');
+    for (const [sort, value] of [['createdAt', 'notadate'], ['name', 'a\u0000']]) {
+      const res = await stack.app.request(`/api/v1/projects?sort=${sort}&cursor=${made(value!)}`);
+      expect(res.status, value).toBe(400);
+      expect((await readJson(res)).errors[0].field).toBe('query.cursor');
+    }
     expect((await stack.app.request('/api/v1/projects?cursor=%7B%7D')).status).toBe(400);
   });
 

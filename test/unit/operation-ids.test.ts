@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeOperationId, encodeOperationId } from '../../api/operations';
-import { decodeCursor, encodeCursor } from '../../api/pagination';
+import { decodeCursor, decodeSortKey, encodeCursor } from '../../api/pagination';
 import { escapeLike } from '../../db/queries/page';
 
 describe('operation ids', () => {
@@ -23,6 +23,17 @@ describe('cursors', () => {
     // Valid base64url of keys no list makes: NULs (a database error, not a page) and a line break.
     expect(decodeCursor(encodeCursor('\0\0\0'))).toBeNull();
     expect(decodeCursor(encodeCursor('a\nb'))).toBeNull();
+  });
+
+  it('decode a keyset cursor only with a value its list can compare: text without control characters, or a real PostgreSQL time', () => {
+    const id = '87fd9411-a23e-47ec-91d1-021e66916afa';
+    const key = (value: string) => encodeCursor(JSON.stringify({ value, id }));
+    expect(decodeSortKey(key('llama'))).toEqual({ value: 'llama', id });
+    expect(decodeSortKey(key('llama\u0000'))).toBeNull();
+    expect(decodeSortKey(key('2026-12-05 04:15:35.53+00'), { time: true })).toEqual({ value: '2026-12-05 04:15:35.53+00', id });
+    for (const other of ['1970-01-01 00:00:00+00', '2026-12-05 10:45:35.123456+05:30', '1890-01-01 00:00:00+00:53:28', '2026-12-05 01:15:35-03']) expect(decodeSortKey(key(other), { time: true }), other).not.toBeNull();
+    for (const bad of ['notadate', '2026-02-31 00:00:00+00', '2026-12-05 24:00:00+00', '2026-12-05T04:15:35Z', '1']) expect(decodeSortKey(key(bad), { time: true }), bad).toBeNull();
+    expect(decodeSortKey(encodeCursor(JSON.stringify({ value: 'x', id: 'nope' })))).toBeNull();
   });
 
   it('escape LIKE wildcards', () => {
