@@ -4,6 +4,7 @@ import type { Db } from '../../db/client';
 import type { ProjectLookup } from '../../db/queries/project-lookup';
 import { findTenantOfProject } from '../../db/queries/projects';
 import { findLiveRemoteRegistry } from '../../db/queries/registries';
+import { isSingleLine } from '../../lib/text';
 import { listTenantNames } from '../../db/queries/tenants';
 import type { Logger } from '../../lib/logger';
 import { ProjectName, TenantName } from '../../lib/search-attributes';
@@ -64,8 +65,9 @@ const unauthorizedProblem = (detail: string, tokenPresented: boolean): Authentic
  */
 export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; registries: string[]; logger: Logger; projects: ProjectLookup }) {
   async function projectResource(registry: string, name: string, model: string | undefined, version: string | undefined): Promise<Resolved> {
-    const project = await deps.projects.find(registry, name);
     const hidden = { title: 'Project not found', detail: `no project "${name}" in ${registry}` };
+    // A name with a control character names no project (and a NUL would fail the lookup).
+    const project = isSingleLine(name) ? await deps.projects.find(registry, name) : null;
     if (!project) return { missing: true, hidden };
     return {
       hidden,
@@ -100,7 +102,7 @@ export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; regi
       case 'remote-registry': {
         const registry = managedRegistry(deps.registries, request.query('registry'));
         const name = request.param(source.param) ?? '';
-        const found = await findLiveRemoteRegistry(deps.db, registry, name);
+        const found = isSingleLine(name) ? await findLiveRemoteRegistry(deps.db, registry, name) : null;
         const hidden = { title: 'Remote registry not found', detail: `no remote registry "${name}" in ${registry}` };
         if (!found) return { missing: true, hidden };
         return found.tenant === null ? { resource: {}, hidden, shared: true } : { resource: { tenant: found.tenant }, hidden };

@@ -6,7 +6,8 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../../lib/logger';
 import type { Authorizer, RequestView } from '../auth/middleware';
 import type { RoutePolicy } from '../auth/route-policies';
-import { ProblemError } from '../problem';
+import { CONTROL_CHARACTER_MESSAGE } from '../../lib/text';
+import { problemBody, ProblemError } from '../problem';
 import { unavailableProblem, withinDeadlines } from '../unavailable';
 import { authKey } from './context';
 import { problemError } from './errors';
@@ -127,22 +128,55 @@ export function authorization(authorizer: Authorizer, policies: Record<string, R
     if ('problem' in authentication) throw new ProblemError(authentication.problem, authentication.headers);
     const auth = authorizer.contextFor(authentication.principal);
     req.contextValues.set(authKey, auth);
-    const decide = async (message: unknown) => {
-      const problem = await authorizer.authorize(auth, policy, messageView(req.method.input, message));
-      if (problem) throw new ProblemError(problem);
-    };
-    if (!req.stream) {
-      await decide((req as UnaryRequest).message);
-      return next(req);
-    }
-    const iterator = (req as StreamRequest).message[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    if (!first.done) await decide(first.value);
-    const message = (async function* () {
-      if (first.done) return;
-      yield first.value;
-      for (let item = await iterator.next(); !item.done; item = await iterator.next()) yield item.value;
-    })();
-    return next({ ...req, message } as StreamRequest);
+    return next(
+      await checkedFirst(req, async (message) => {
+        const problem = await authorizer.authorize(auth, policy, messageView(req.method.input, message));
+        if (problem) throw new ProblemError(problem);
+      }),
+    );
   };
+}
+
+/** The request after `check` passed its message, or a stream's first message (a server-streaming RPC's one). */
+async function checkedFirst(req: UnaryRequest | StreamRequest, check: (message: unknown) => Promise<void> | void): Promise<UnaryRequest | StreamRequest> {
+  if (!req.stream) {
+    await check(req.message);
+    return req;
+  }
+  const iterator = req.message[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (!first.done) await check(first.value);
+  const message = (async function* () {
+    if (first.done) return;
+    yield first.value;
+    for (let item = await iterator.next(); !item.done; item = await iterator.next()) yield item.value;
+  })();
+  return { ...req, message };
+}
+
+/** Where a NUL sits in a request's JSON (`members.0.group`), in a string or a map's key; undefined when nowhere. */
+function nulAt(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? path : undefined;
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = `${path}.${key}`;
+    if (key.includes('\0')) return at;
+    const found = nulAt(item, at);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * A NUL anywhere in a request is INVALID_ARGUMENT naming the field, before anything reads it, as REST's
+ * 400 for control characters: PostgreSQL refuses NUL in text, so one that reached a query was INTERNAL.
+ */
+export function nulFree(): Interceptor {
+  return (next) => async (req) =>
+    next(
+      await checkedFirst(req, (message) => {
+        const field = nulAt(toJson(req.method.input, message as never), 'body');
+        if (field) throw new ProblemError(problemBody(400, 'validation', 'Request validation failed', `${field}: ${CONTROL_CHARACTER_MESSAGE}`, { errors: [{ field, message: CONTROL_CHARACTER_MESSAGE, code: 'invalid_format' }] }));
+      }),
+    );
 }

@@ -1,6 +1,9 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantWorkflowId } from '../../lib/workflow-ids';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { BadRequestSchema } from '../../gen/google/rpc/error_details_pb';
+import { grpcClients } from '../support/grpc';
 import { jsonRequest, readJson } from '../support/http';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
@@ -29,6 +32,38 @@ describe('control characters in requests', () => {
     expect(await fields(tab)).toEqual(['body.companyName', 'body.url']);
     expect(await fields(await stack.app.request('/api/v1/tenants/a%00b'))).toEqual(['param.name']);
     expect(await fields(await stack.app.request('/api/v1/projects?namePrefix=%1b'))).toEqual(['query.namePrefix']);
+  });
+
+  it('answers a NUL in any path parameter of any route with a 4xx, never a 500 (lookups before validation met it)', async () => {
+    const document = await readJson(await stack.app.request('/openapi.json'));
+    const answered: string[] = [];
+    for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, unknown>>)) {
+      if (!path.includes('{')) continue;
+      for (const method of Object.keys(item).filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))) {
+        const url = path.replace(/\{[^}]+\}/g, 'a%00b');
+        const res = await stack.app.request(url, method === 'get' || method === 'delete' ? { method: method.toUpperCase() } : jsonRequest({}, {}, method.toUpperCase()));
+        answered.push(`${method.toUpperCase()} ${path} ${res.status}`);
+        expect(res.status, `${method.toUpperCase()} ${url}: ${await res.clone().text()}`).toBeGreaterThanOrEqual(400);
+        expect(res.status, `${method.toUpperCase()} ${url}: ${await res.clone().text()}`).toBeLessThan(500);
+      }
+    }
+    expect(answered.length).toBeGreaterThan(50);
+  });
+
+  it('answers a NUL in any string of a gRPC request INVALID_ARGUMENT naming the field, before any lookup', async () => {
+    const grpc = grpcClients(stack);
+    const cases: [Promise<unknown>, string][] = [
+      [grpc.projects.getProject({ name: 'gw\u0000x' }), 'name'],
+      [grpc.tenants.getTenant({ name: 'a\u0000' }), 'name'],
+      [grpc.registries.getRegistry({ name: 'a\u0000' }), 'name'],
+      [grpc.models.listModels({ project: 'a\u0000' }), 'project'],
+      [grpc.projects.onboardProject({ name: 'p', displayName: 'P', tenantId: 't', members: [{ group: 'g\u0000', role: 'developer' }] }), 'members.0.group'],
+    ];
+    for (const [call, field] of cases) {
+      const err = ConnectError.from(await call.then(() => new Error('answered'), (e: unknown) => e));
+      expect(err.code, err.message).toBe(Code.InvalidArgument);
+      expect(err.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual([field]);
+    }
   });
 
   it('takes tab and newline in free text but no other control character', async () => {
