@@ -180,6 +180,11 @@ export async function replicationRuleUpdateWorkflow(input: { ref: ReplicationRul
     const message = 'required when trigger is scheduled';
     throw validationFailed(`body.cron: ${message}`, { errors: [{ field: 'body.cron', message, code: 'invalid_value' }] });
   }
+  // A cron for a rule that stays manual or event-based was taken and dropped without a word; a create refuses it.
+  if (patch.cron !== undefined && merged.trigger !== 'scheduled' && patched('update-cron-needs-schedule')) {
+    const message = 'only with trigger scheduled';
+    throw validationFailed(`body.cron: ${message}`, { errors: [{ field: 'body.cron', message, code: 'invalid_value' }] });
+  }
   const project = await requireProject(current.registry, current.project);
   const remote = await db.findVisibleRemoteRegistry(project.registry, project.tenantId, current.remoteRegistry);
   if (!remote) throw failedPrecondition(`remote registry "${current.remoteRegistry}" of replication rule "${current.name}" is gone: delete the rule`);

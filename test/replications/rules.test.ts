@@ -75,6 +75,8 @@ describe('replication rules', () => {
 
     // Switching to scheduled needs a cron the rule does not have yet.
     expect(await fieldsOf(await stack.app.request(`${rules()}/to-dr`, jsonRequest({ trigger: 'scheduled' }, {}, 'PATCH')))).toEqual(['body.cron']);
+    // A cron alone, for a rule that stays event-based: refused as a create refuses it (it was taken and dropped).
+    expect(await fieldsOf(await stack.app.request(`${rules()}/to-dr`, jsonRequest({ cron: '0 30 * * * *' }, {}, 'PATCH')))).toEqual(['body.cron']);
     const patched = await stack.app.request(`${rules()}/to-dr`, jsonRequest({ trigger: 'scheduled', cron: '0 30 * * * *', filters: { tag: '1.*' }, enabled: false }, {}, 'PATCH'));
     expect(patched.status).toBe(200);
     expect(await readJson(patched)).toMatchObject({ trigger: 'scheduled', cron: '0 30 * * * *', filters: { tag: '1.*' }, enabled: false, remoteNamespace: 'mirror', override: true });
