@@ -51,7 +51,11 @@ export function createKeycloakActivities(deps: { keycloak?: KeycloakConfig }) {
         else unknown.push(username);
       }
       if (unknown.length > 0) {
-        throw validationFailed(`body.members: unknown Keycloak user(s): ${unknown.sort().join(', ')}`);
+        // Each place an unknown user is named, as a field (body.members.developer.0), so gRPC names it too.
+        const errors = Object.entries(members).flatMap(([role, usernames]) =>
+          (usernames ?? []).flatMap((username, i) => (ids.has(username) ? [] : [{ field: `body.members.${role}.${i}`, message: `unknown Keycloak user "${username}"`, code: 'invalid_value' }])),
+        );
+        throw validationFailed(`body.members: unknown Keycloak user(s): ${unknown.sort().join(', ')}`, { errors });
       }
       const groups = await roleGroups(kc, tenant, project, true);
       const added: string[] = [];

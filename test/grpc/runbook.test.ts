@@ -198,6 +198,9 @@ describe('gRPC API: the runbook', () => {
       expect(set.upstreams.map((u) => [u.position, u.upstream, u.url])).toEqual([[1, up, mirror.url]]);
       const twice = await failureOf(rpc.virtualRegistries.setVirtualRegistryUpstreams({ tenant, virtualRegistry: vr, upstreams: [{ upstream: up, position: 1 }, { upstream: up, position: 1 }] }));
       expect(violationsOf(twice)).toEqual(['upstreams.1.position', 'upstreams.1.upstream']);
+      // The service's own check (no such upstream of the tenant) names the message's field too, not REST's list index alone.
+      const unknown = await failureOf(rpc.virtualRegistries.setVirtualRegistryUpstreams({ tenant, virtualRegistry: vr, upstreams: [{ upstream: 'nope', position: 1 }] }));
+      expect(violationsOf(unknown)).toEqual(['upstreams.0.upstream']);
       expect(responseOf(await rpc.virtualRegistries.updateVirtualRegistry({ tenant, virtualRegistry: vr, description: 'models' }), VirtualRegistrySchema).description).toBe('models');
       expect((await rpc.virtualRegistries.listVirtualRegistries({ tenant })).virtualRegistries.map((r) => r.name)).toContain(vr);
       expect((await rpc.virtualRegistries.getVirtualRegistry({ tenant, virtualRegistry: vr })).upstreams).toHaveLength(1);

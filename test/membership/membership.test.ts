@@ -65,7 +65,10 @@ describe('project membership: Keycloak groups synced to Harbor members', () => {
     expect(moved.keycloak).toEqual({ added: ['carol → maintainer'], removed: ['carol → developer'] });
     const res = await members({ members: { developer: ['carol', 'nobody-such'] } });
     expect(res.status).toBe(400);
-    expect((await readJson(res)).detail).toContain('nobody-such');
+    const problem = await readJson(res);
+    expect(problem.detail).toContain('nobody-such');
+    // Named where it stands, so a client (and gRPC's field violations) can point at it.
+    expect(problem.errors).toEqual([{ field: 'body.members.developer.1', message: 'unknown Keycloak user "nobody-such"', code: 'invalid_value' }]);
     expect((await view()).keycloak).toMatchObject({ maintainer: ['carol'], guest: ['dave'], developer: [] });
   });
 

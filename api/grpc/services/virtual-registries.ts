@@ -34,6 +34,7 @@ import {
 import type { Services } from '../../services';
 import { mutationMessage, nextPageToken, parseAs, requestJson, requestQuery, toMessage } from '../convert';
 import { actorOf, idempotencyKeyOf } from '../context';
+import { renamingFields } from '../renamed-fields';
 
 /** What a request names, checked like REST's path. */
 const tenantOf = (req: { tenant: string }) => parseAs(TenantParams, { tenant: req.tenant }, 'param').tenant;
@@ -113,7 +114,9 @@ export function virtualRegistryRpcs(services: Services): ServiceImpl<typeof Virt
     async setVirtualRegistryUpstreams(req, ctx) {
       const ref = registryRef(req);
       const { upstreams } = parseAs(UpstreamsField, { upstreams: req.upstreams.map((u) => ({ upstream: u.upstream, position: u.position })) });
-      return mutationMessage(await registries.setUpstreams(ref, upstreams, actorOf(ctx), idempotencyKeyOf(ctx)), VirtualRegistrySchema);
+      // REST's body is the list itself (`body.0.upstream`): here it is the `upstreams` field.
+      const set = () => registries.setUpstreams(ref, upstreams, actorOf(ctx), idempotencyKeyOf(ctx));
+      return mutationMessage(await renamingFields((field) => field.replace(/^body\.(?=\d)/, 'body.upstreams.'), set), VirtualRegistrySchema);
     },
     async purgeVirtualRegistryCache(req, ctx) {
       const ref = registryRef(req);
