@@ -170,7 +170,8 @@ describe('tenants over HTTP, on real Temporal and PostgreSQL', () => {
     });
 
     it('unknown tenant, operation and route → 404 problem', async () => {
-      for (const path of ['/api/v1/tenants/nope-nope', '/api/v1/operations/bm9wZQ', '/api/v1/operations/%%', '/api/v1/nothing']) {
+      // eAB5Cno: "x\0y\nz", a run id Temporal refuses (it answered 500).
+      for (const path of ['/api/v1/tenants/nope-nope', '/api/v1/operations/bm9wZQ', '/api/v1/operations/%%', '/api/v1/operations/eAB5Cno', '/api/v1/nothing']) {
         const res = await stack.app.request(path);
         expect(res.status, path).toBe(404);
         expect(res.headers.get('content-type'), path).toBe('application/problem+json');
