@@ -168,6 +168,25 @@ function nulAt(value: unknown, path: string): string | undefined {
 }
 
 /**
+ * An `update_mask` path that names no field of the request (AIP-134) is INVALID_ARGUMENT naming
+ * `update_mask`; it was ignored, so a typo changed nothing and said nothing.
+ */
+export function knownMaskPaths(): Interceptor {
+  return (next) => async (req) => {
+    const mask = req.method.input.fields.find((f) => f.name === 'update_mask');
+    if (mask && !req.stream) {
+      const paths = ((req.message as Record<string, unknown>)[mask.localName] as { paths?: string[] } | undefined)?.paths ?? [];
+      const unknown = paths.filter((p) => !req.method.input.fields.some((f) => f.name === p && f !== mask));
+      if (unknown.length > 0) {
+        const message = `names no field of ${req.method.input.name}: ${unknown.join(', ')}`;
+        throw new ProblemError(problemBody(400, 'validation', 'Request validation failed', `body.updateMask: ${message}`, { errors: [{ field: 'body.updateMask', message, code: 'invalid_value' }] }));
+      }
+    }
+    return next(req);
+  };
+}
+
+/**
  * A NUL anywhere in a request is INVALID_ARGUMENT naming the field, before anything reads it, as REST's
  * 400 for control characters: PostgreSQL refuses NUL in text, so one that reached a query was INTERNAL.
  */

@@ -35,7 +35,7 @@ import { createAuthorizer, type AuthDeps } from '../auth/middleware';
 import { RPC_POLICIES } from '../auth/rpc-policies';
 import type { RoutePolicy } from '../auth/route-policies';
 import { createServices } from '../services';
-import { authorization, deadlines, nulFree, problemsAsStatuses, requestLog } from './interceptors';
+import { authorization, deadlines, knownMaskPaths, nulFree, problemsAsStatuses, requestLog } from './interceptors';
 import { checkpointRpcs } from './services/checkpoints';
 import { healthRpcs } from './services/health';
 import { memberRpcs } from './services/members';
@@ -122,7 +122,7 @@ export function createGrpcHandler(deps: GrpcDeps) {
   return connectNodeAdapter({
     // Connect's JSON encodes an Operation's `response` (an Any) by its type: every message we answer, and Value.
     jsonOptions: { registry: createRegistry(...FILES, file_google_protobuf_struct) },
-    interceptors: [requestLog(deps.logger), problemsAsStatuses(deps.logger), nulFree(), deadlines(deps.client, deps.mutationWaitMs), authorization(authorizer, RPC_POLICIES)],
+    interceptors: [requestLog(deps.logger), problemsAsStatuses(deps.logger), nulFree(), knownMaskPaths(), deadlines(deps.client, deps.mutationWaitMs), authorization(authorizer, RPC_POLICIES)],
     routes(router) {
       router.service(TenantService, tenantRpcs(services));
       router.service(ProjectService, projectRpcs(services));

@@ -66,6 +66,14 @@ describe('control characters in requests', () => {
     }
   });
 
+  it('refuses an update_mask path that names no field of the request (AIP-134), instead of ignoring it', async () => {
+    const grpc = grpcClients(stack);
+    const err = ConnectError.from(await grpc.projects.updateProject({ name: 'any', description: 'x', updateMask: { paths: ['description', 'bogus_field'] } }).then(() => new Error('answered'), (e: unknown) => e));
+    expect(err.code, err.message).toBe(Code.InvalidArgument);
+    expect(err.message).toContain('names no field of UpdateProjectRequest: bogus_field');
+    expect(err.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(['update_mask']);
+  });
+
   it('takes tab and newline in free text but no other control character', async () => {
     const body = (description: string) => jsonRequest({ name: uniqueName('txt'), display_name: 'Text', tenantId: uniqueName('none'), description });
     expect(await fields(await stack.app.request('/api/v1/projects', body('line one\u0007')))).toEqual(['body.description']);
