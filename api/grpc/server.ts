@@ -121,7 +121,8 @@ export function createGrpcHandler(deps: GrpcDeps) {
   const reflection = reflectionRpcs({ files: FILES, services: names });
   return connectNodeAdapter({
     // Connect's JSON encodes an Operation's `response` (an Any) by its type: every message we answer, and Value.
-    jsonOptions: { registry: createRegistry(...FILES, file_google_protobuf_struct) },
+    // Unknown fields are refused as REST refuses them (protobuf JSON's default), not dropped unseen.
+    jsonOptions: { registry: createRegistry(...FILES, file_google_protobuf_struct), ignoreUnknownFields: false },
     interceptors: [requestLog(deps.logger), problemsAsStatuses(deps.logger), nulFree(), knownMaskPaths(), deadlines(deps.client, deps.mutationWaitMs), authorization(authorizer, RPC_POLICIES)],
     routes(router) {
       router.service(TenantService, tenantRpcs(services));

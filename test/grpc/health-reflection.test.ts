@@ -60,6 +60,10 @@ describe('gRPC health and reflection', () => {
       const operation = await call('/modelregistry.v1.OperationService/GetOperation', { id: created.body.id });
       expect(operation.status, JSON.stringify(operation.body)).toBe(200);
       expect(operation.body).toMatchObject({ response: { '@type': 'type.googleapis.com/google.protobuf.Value' } });
+      // A field the message does not have is refused, as REST refuses it, not dropped unseen.
+      const unknown = await call('/modelregistry.v1.TenantService/GetTenant', { name, nmae: name });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body).toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('nmae') });
     } finally {
       session.close();
     }
