@@ -130,7 +130,14 @@ export function authorization(authorizer: Authorizer, policies: Record<string, R
     req.contextValues.set(authKey, auth);
     return next(
       await checkedFirst(req, async (message) => {
-        const problem = await authorizer.authorize(auth, policy, messageView(req.method.input, message));
+        const view = messageView(req.method.input, message);
+        // The field that names the resource (REST's path parameter, never empty there): empty names nothing to look up.
+        const source = policy.resource;
+        if ('param' in source && view.param(source.param) === undefined) {
+          const field = `body.${source.param}`;
+          throw new ProblemError(problemBody(400, 'validation', 'Request validation failed', `${field}: required`, { errors: [{ field, message: 'required', code: 'too_small' }] }));
+        }
+        const problem = await authorizer.authorize(auth, policy, view);
         if (problem) throw new ProblemError(problem);
       }),
     );

@@ -66,6 +66,21 @@ describe('control characters in requests', () => {
     }
   });
 
+  it('answers a gRPC request without the field that names its resource INVALID_ARGUMENT naming it, not NOT_FOUND of ""', async () => {
+    const grpc = grpcClients(stack);
+    const cases: [Promise<unknown>, string][] = [
+      [grpc.tenants.getTenant({}), 'name'],
+      [grpc.projects.getProject({}), 'name'],
+      [grpc.models.listModels({}), 'project'],
+      [grpc.operations.getOperation({}), 'id'],
+    ];
+    for (const [call, field] of cases) {
+      const err = ConnectError.from(await call.then(() => new Error('answered'), (e: unknown) => e));
+      expect(err.code, err.message).toBe(Code.InvalidArgument);
+      expect(err.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual([field]);
+    }
+  });
+
   it('refuses an update_mask path that names no field of the request (AIP-134), instead of ignoring it', async () => {
     const grpc = grpcClients(stack);
     const err = ConnectError.from(await grpc.projects.updateProject({ name: 'any', description: 'x', updateMask: { paths: ['description', 'bogus_field'] } }).then(() => new Error('answered'), (e: unknown) => e));
