@@ -14,6 +14,14 @@ describe('control characters in requests', () => {
   });
   afterAll(() => stack.close());
 
+  /** An INVALID_ARGUMENT's field violations (its message containing `says`). */
+  const violationsOf = async (call: Promise<unknown>, says = '') => {
+    const err = ConnectError.from(await call.then(() => new Error('answered'), (e: unknown) => e));
+    expect(err.code, err.message).toBe(Code.InvalidArgument);
+    expect(err.message).toContain(says);
+    return err.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field);
+  };
+
   const fields = async (res: Response) => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
@@ -59,11 +67,7 @@ describe('control characters in requests', () => {
       [grpc.models.listModels({ project: 'a\u0000' }), 'project'],
       [grpc.projects.onboardProject({ name: 'p', displayName: 'P', tenantId: 't', members: [{ group: 'g\u0000', role: 'developer' }] }), 'members.0.group'],
     ];
-    for (const [call, field] of cases) {
-      const err = ConnectError.from(await call.then(() => new Error('answered'), (e: unknown) => e));
-      expect(err.code, err.message).toBe(Code.InvalidArgument);
-      expect(err.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual([field]);
-    }
+    for (const [call, field] of cases) expect(await violationsOf(call)).toEqual([field]);
   });
 
   it('answers a gRPC request without the field that names its resource INVALID_ARGUMENT naming it, not NOT_FOUND of ""', async () => {
@@ -74,19 +78,13 @@ describe('control characters in requests', () => {
       [grpc.models.listModels({}), 'project'],
       [grpc.operations.getOperation({}), 'id'],
     ];
-    for (const [call, field] of cases) {
-      const err = ConnectError.from(await call.then(() => new Error('answered'), (e: unknown) => e));
-      expect(err.code, err.message).toBe(Code.InvalidArgument);
-      expect(err.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual([field]);
-    }
+    for (const [call, field] of cases) expect(await violationsOf(call)).toEqual([field]);
   });
 
   it('refuses an update_mask path that names no field of the request (AIP-134), instead of ignoring it', async () => {
     const grpc = grpcClients(stack);
-    const err = ConnectError.from(await grpc.projects.updateProject({ name: 'any', description: 'x', updateMask: { paths: ['description', 'bogus_field'] } }).then(() => new Error('answered'), (e: unknown) => e));
-    expect(err.code, err.message).toBe(Code.InvalidArgument);
-    expect(err.message).toContain('names no field of UpdateProjectRequest: bogus_field');
-    expect(err.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(['update_mask']);
+    const call = grpc.projects.updateProject({ name: 'any', description: 'x', updateMask: { paths: ['description', 'bogus_field'] } });
+    expect(await violationsOf(call, 'names no field of UpdateProjectRequest: bogus_field')).toEqual(['update_mask']);
   });
 
   it('takes tab and newline in free text but no other control character', async () => {
