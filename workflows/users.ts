@@ -59,11 +59,11 @@ export interface UserRemoval {
   username: string;
   /** The tenant's groups the user left. */
   removedFrom: string[];
-  /** Whether the account was deleted: only when no other tenant's group holds it. */
+  /** Whether the account was deleted: only when nothing else holds it (no other group, no realm role of its own). */
   accountDeleted: boolean;
 }
 
-/** Takes the user out of every group of the tenant, and deletes the account if no other tenant has it. */
+/** Takes the user out of every group of the tenant, and deletes the account if nothing else holds it. */
 export async function userRemoveWorkflow(input: UserRemoveInput): Promise<UserRemoval> {
   await requireTenant(input.tenant);
   await requireUser(input.tenant, input.username);

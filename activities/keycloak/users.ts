@@ -138,7 +138,11 @@ export function createKeycloakUserActivities(deps: { keycloak?: KeycloakConfig }
       const kc = await admin();
       const user = await userNamed(kc, username);
       if (!user?.id) return true;
-      if ((await groupPaths(kc, user.id)).some((p) => p.startsWith('/tenants/'))) return false;
+      // Any group left (another tenant's, or one outside /tenants) or a realm role of its own (platform-admin)
+      // means the account serves more than this tenant: a tenant's admin must not delete it.
+      if ((await groupPaths(kc, user.id)).length > 0) return false;
+      const roles = await kc.users.listRealmRoleMappings({ id: user.id });
+      if (roles.some((r) => r.name !== `default-roles-${kc.realmName}`)) return false;
       await kc.users.del({ id: user.id });
       return true;
     },

@@ -159,6 +159,19 @@ describe('tenant users (Keycloak)', () => {
     expect(await keycloakUser(ann)).toBeUndefined();
   });
 
+  it('keeps the account of a platform administrator (a realm role) when the only tenant they are in removes them', async () => {
+    // The realm's platform-admin joins the tenant as a developer (the group exists once it has a user).
+    const pat = uniqueName('pat');
+    expect((await create({ username: pat, email: `${pat}@users.example`, role: 'developer' })).status).toBe(201);
+    const [developers] = await kc.users.listGroups({ id: (await keycloakUser(pat))!.id! });
+    const admin = (await keycloakUser('platform-admin'))!;
+    await kc.users.addToGroup({ id: admin.id!, groupId: developers!.id! });
+
+    const res = await stack.app.request(`${users()}/platform-admin`, { method: 'DELETE' });
+    expect(await readJson(res)).toEqual({ username: 'platform-admin', removedFrom: [`/tenants/${tenant}/developer`], accountDeleted: false });
+    expect((await keycloakUser('platform-admin'))?.id).toBe(admin.id);
+  });
+
   it('audits every change with the caller as actor', async () => {
     const rows = await stack.database.sql<{ action: string; actor: string; subject: string }[]>`
       select action, actor, details->>'actorSubject' as subject from modelregistry.audit_events where resource = ${`tenants/${tenant}/users/${ann}`} order by occurred_at`;
