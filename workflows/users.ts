@@ -1,4 +1,4 @@
-import { proxyActivities, uuid4 } from '@temporalio/workflow';
+import { patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { NewKeycloakUser } from '../activities/keycloak/users';
 import type { TenantRole, TenantUser } from '../lib/users';
@@ -59,16 +59,19 @@ export interface UserRemoval {
   username: string;
   /** The tenant's groups the user left. */
   removedFrom: string[];
-  /** Whether the account was deleted: only when nothing else holds it (no other group, no realm role of its own). */
+  /** Whether the account was deleted: only when this service created it and nothing else holds it (no other group, no realm role of its own). */
   accountDeleted: boolean;
 }
 
-/** Takes the user out of every group of the tenant, and deletes the account if nothing else holds it. */
+/** Takes the user out of every group of the tenant, and deletes the account if this service created it and nothing else holds it. */
 export async function userRemoveWorkflow(input: UserRemoveInput): Promise<UserRemoval> {
   await requireTenant(input.tenant);
   await requireUser(input.tenant, input.username);
   const removedFrom = await keycloak.removeKeycloakUserFromTenant(input.tenant, input.username);
-  const accountDeleted = await keycloak.deleteKeycloakUserWithoutTenant(input.username);
+  // Only an account this service created goes (a run from before the patch replays its one call; the activity now keeps an account it is not told was created here).
+  const accountDeleted = patched('delete-only-created-accounts')
+    ? await keycloak.deleteKeycloakUserWithoutTenant(input.username, await db.userCreatedByServiceAt(input.username))
+    : await keycloak.deleteKeycloakUserWithoutTenant(input.username);
   await recordChange('user.removed', input.tenant, input.username, input.actor, { removedFrom, accountDeleted });
   return { username: input.username, removedFrom, accountDeleted };
 }

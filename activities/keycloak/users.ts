@@ -134,10 +134,13 @@ export function createKeycloakUserActivities(deps: { keycloak?: KeycloakConfig }
     },
 
     /** Deletes the account when no tenant's group holds it any more; whether it was (or already is) gone. */
-    async deleteKeycloakUserWithoutTenant(username: string): Promise<boolean> {
+    /** `createdByServiceAt`: when this service created an account of that name; one made before or by nobody here is kept. */
+    async deleteKeycloakUserWithoutTenant(username: string, createdByServiceAt?: string | null): Promise<boolean> {
       const kc = await admin();
       const user = await userNamed(kc, username);
       if (!user?.id) return true;
+      // Not the account this service created (an identity provider's, the realm's own, or one made again since).
+      if (!createdByServiceAt || (user.createdTimestamp ?? Infinity) > Date.parse(createdByServiceAt)) return false;
       // Any group left (another tenant's, or one outside /tenants) or a realm role of its own (platform-admin)
       // means the account serves more than this tenant: a tenant's admin must not delete it.
       if ((await groupPaths(kc, user.id)).length > 0) return false;

@@ -59,7 +59,7 @@ const deleteUser = createRoute({
   method: 'delete',
   path: '/tenants/{tenant}/users/{username}',
   tags,
-  summary: 'Remove the user from every group of the tenant; the account is deleted when nothing else holds it (no other group, no realm role)',
+  summary: 'Remove the user from every group of the tenant; the account is deleted when this service created it and nothing else holds it',
   request: { params: userParams, headers: IdempotencyKeyHeader },
   responses: {
     200: json('Removed', UserRemovalSchema),

@@ -57,7 +57,7 @@ export const UserRemovalSchema = z
   .object({
     username: z.string(),
     removedFrom: z.array(z.string()).openapi({ description: 'The tenant\'s groups the user left' }),
-    accountDeleted: z.boolean().openapi({ description: 'True when nothing else held the user (no other group, no realm role of its own), so the Keycloak account was deleted' }),
+    accountDeleted: z.boolean().openapi({ description: 'True when this service had created the account and nothing else held it (no other group, no realm role), so it was deleted' }),
   })
   .openapi('TenantUserRemoval');
 

@@ -81,7 +81,7 @@ export function createUserService(deps: { mutations: MutationDeps; keycloak: boo
       );
     },
 
-    /** Out of every group of the tenant; the account goes when nothing else holds it (no other group, no realm role). */
+    /** Out of every group of the tenant; the account goes when this service created it and nothing else holds it. */
     remove(tenant: string, username: string, actor: Actor, idempotencyKey: string | undefined) {
       requireKeycloak(deps.keycloak);
       return mutate(

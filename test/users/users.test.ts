@@ -172,6 +172,22 @@ describe('tenant users (Keycloak)', () => {
     expect((await keycloakUser('platform-admin'))?.id).toBe(admin.id);
   });
 
+  it("keeps an account the service did not create (an identity provider's) when the tenant it joined removes it", async () => {
+    const ivy = uniqueName('ivy');
+    expect((await create({ username: ivy, email: `${ivy}@users.example`, role: 'developer' })).status).toBe(201);
+    const [developers] = await kc.users.listGroups({ id: (await keycloakUser(ivy))!.id! });
+    const ida = uniqueName('ida');
+    const { id } = await kc.users.create({ username: ida, email: `${ida}@idp.example`, enabled: true });
+    await kc.users.addToGroup({ id, groupId: developers!.id! });
+    try {
+      const res = await stack.app.request(`${users()}/${ida}`, { method: 'DELETE' });
+      expect(await readJson(res)).toEqual({ username: ida, removedFrom: [`/tenants/${tenant}/developer`], accountDeleted: false });
+      expect((await keycloakUser(ida))?.id).toBe(id);
+    } finally {
+      await kc.users.del({ id });
+    }
+  });
+
   it('audits every change with the caller as actor', async () => {
     const rows = await stack.database.sql<{ action: string; actor: string; subject: string }[]>`
       select action, actor, details->>'actorSubject' as subject from modelregistry.audit_events where resource = ${`tenants/${tenant}/users/${ann}`} order by occurred_at`;

@@ -248,7 +248,7 @@ export type UserRemoval = Message<"modelregistry.v1.UserRemoval"> & {
   removedFrom: string[];
 
   /**
-   * True when nothing else held the user (no other group, no realm role), so the Keycloak account was deleted.
+   * True when this service had created the account and nothing else held it (no other group, no realm role), so it was deleted.
    *
    * @generated from field: bool account_deleted = 3;
    */
@@ -298,7 +298,7 @@ export const UserService: GenService<{
     output: typeof OperationSchema;
   },
   /**
-   * Out of every group of the tenant; the account is deleted when nothing else holds it (no other group, no realm role).
+   * Out of every group of the tenant; the account is deleted when this service created it and nothing else holds it.
    * Done: response is a UserRemoval.
    *
    * @generated from rpc modelregistry.v1.UserService.DeleteUser
