@@ -251,11 +251,12 @@ export interface ProjectRegistrationResult {
 export async function projectRegistrationWorkflow(input: ProjectRegistrationInput): Promise<ProjectRegistrationResult> {
   const { registry, name } = input;
   await requireTenant(input.tenantId);
-  // Registering a project another tenant manages would hand its models, members and webhook to the
+  // Registering a project another tenant registered would hand its models, members and webhook to the
   // caller's tenant (a tenant admin may register into their own): refused before Harbor is touched.
+  // Archived too: archiving leaves the Harbor project, and its artifacts, in place.
   if (patched('registration-keeps-tenant')) {
-    const current = await db.findProject(registry, name);
-    if (current && current.tenantId !== input.tenantId) throw conflict(`project "${name}" is registered in another tenant; registration does not move a project between tenants`);
+    const owner = await db.projectTenantOfRecord(registry, name);
+    if (owner !== null && owner !== input.tenantId) throw conflict(`project "${name}" is registered in another tenant; registration does not move a project between tenants`);
   }
   const missing = () => notFound(`Harbor ${registry} has no project "${name}" to register`);
   // The caller named a Harbor project: Harbor's 404 at any step (deleted meanwhile) is the caller's NotFound.

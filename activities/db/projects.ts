@@ -1,4 +1,4 @@
-import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { findLiveProject, liveProjectWhere, toProjectRecord, type HarborSummary, type ProjectRecord, type ProjectSettings } from '../../db/queries/projects';
 import { projects } from '../../db/schema';
@@ -25,6 +25,17 @@ export function createProjectActivities({ db }: { db: Db }) {
   return {
     findProject(registry: string, name: string): Promise<ProjectRecord | null> {
       return findLiveProject(db, registry, name);
+    },
+
+    /** The tenant of the newest catalogue row of that name, live or archived (archiving leaves the Harbor project in place), or null. */
+    async projectTenantOfRecord(registry: string, name: string): Promise<string | null> {
+      const [row] = await db
+        .select({ tenantId: projects.tenantId })
+        .from(projects)
+        .where(and(eq(projects.harborAddress, registry), eq(projects.name, name)))
+        .orderBy(desc(projects.createdAt))
+        .limit(1);
+      return row?.tenantId ?? null;
     },
 
     /** Insert, or update the live row of that name: a retry converges on the same row. */

@@ -56,6 +56,15 @@ describe('project registration and lifecycle', () => {
     expect((await readJson(res)).detail).toBe(`project "${project}" is registered in another tenant; registration does not move a project between tenants`);
     expect(await readJson(await stack.app.request(`/api/v1/projects/${project}`))).toMatchObject({ tenantId: tenant, displayName: project });
     expect(h().emulator.state.projects.get(project)!.members).toEqual(before);
+
+    // Archived (not purged): the Harbor project and its artifacts stay, and stay the owner's.
+    expect((await stack.app.request(`/api/v1/projects/${project}`, { method: 'DELETE' })).status).toBe(200);
+    const again = await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: 'Taken', tenantId: other }, admin, 'PUT'));
+    expect(again.status, await again.clone().text()).toBe(409);
+    expect(h().emulator.state.projects.get(project)!.members).toEqual(before);
+    // Its own tenant takes it back.
+    const back = await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: tenant }, {}, 'PUT'));
+    expect(back.status, await back.clone().text()).toBe(200);
   });
 
   it('refuses to register what Harbor does not have (404) or with an unknown tenant (404)', async () => {
