@@ -141,11 +141,13 @@ export function createKeycloakUserActivities(deps: { keycloak?: KeycloakConfig }
       if (!user?.id) return true;
       // Not the account this service created (an identity provider's, the realm's own, or one made again since).
       if (!createdByServiceAt || (user.createdTimestamp ?? Infinity) > Date.parse(createdByServiceAt)) return false;
-      // Any group left (another tenant's, or one outside /tenants) or a realm role of its own (platform-admin)
-      // means the account serves more than this tenant: a tenant's admin must not delete it.
+      // Any group left (another tenant's, or one outside /tenants), a realm role of its own (platform-admin)
+      // or a client role (the service reads its client's roles as held in every tenant) means the account
+      // serves more than this tenant: a tenant's admin must not delete it.
       if ((await groupPaths(kc, user.id)).length > 0) return false;
-      const roles = await kc.users.listRealmRoleMappings({ id: user.id });
-      if (roles.some((r) => r.name !== `default-roles-${kc.realmName}`)) return false;
+      const roles = await kc.users.listRoleMappings({ id: user.id });
+      if ((roles.realmMappings ?? []).some((r) => r.name !== `default-roles-${kc.realmName}`)) return false;
+      if (Object.values(roles.clientMappings ?? {}).some((c) => (c as { mappings?: unknown[] }).mappings?.length)) return false;
       await kc.users.del({ id: user.id });
       return true;
     },
