@@ -136,7 +136,7 @@ export function createModelService(deps: { db: Db; registries: string[]; mutatio
       const found = await findLiveModel(deps.db, ref);
       if (!found) throw notFound('Model not found', `no model "${ref.project}/${ref.model}" in ${ref.registry}`);
       const name = `${ref.registry}/${ref.project}/${ref.model}`;
-      return { model: name, ...(await modelAudit(deps.db, found.model.id, `models/${name}`)) };
+      return { model: name, ...(await modelAudit(deps.db, found.model.id, `models/${name}`, found.project.createdAt)) };
     },
 
     /** Refreshes one model, or every model of the project when `model` is absent. */

@@ -93,6 +93,10 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     expect(trail.signatures).toEqual([expect.objectContaining({ digest: model.digest, type: 'cosign' })]);
     expect(trail.events.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['model.push_artifact', 'model.scanning_completed', 'model.pulled']));
     expect(trail.events.find(userPull).details).toMatchObject({ digest: model.digest, tag: '1.0.0', occurAt: expect.any(Number) });
+    // The trail is keyed by name: an event from before this project existed is a purged namesake's (another tenant's), not shown.
+    await stack.database.sql`insert into modelregistry.audit_events (event_key, occurred_at, actor, action, resource, details)
+      values (${`earlier-${project}`}, now() - interval '1 day', 'someone-else', 'model.approved', ${`models/${stack.registry}/${project}/llama`}, '{}')`;
+    expect((await audit()).events.map((e: { actor: string | null }) => e.actor)).not.toContain('someone-else');
 
     await stack.harbor.client.artifacts.delete(project, 'llama', model.digest);
     await eventually('the archived image', async () => Object.keys(await catalogue(project)).length === 0);
