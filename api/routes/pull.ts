@@ -130,8 +130,8 @@ export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logg
     }
   }
 
-  const can = (p: Principal, action: 'models.read' | 'projects.read', tenant: string) =>
-    deps.auth.pdp.decide({ subject: p, action, resource: { service: SERVICE_NAME, tenant } });
+  const can = (p: Principal, action: 'models.read' | 'projects.read', tenant: string, version?: string) =>
+    deps.auth.pdp.decide({ subject: p, action, resource: { service: SERVICE_NAME, tenant, ...(version ? { version } : {}) } });
 
   /**
    * Null when the caller may pull from the registry, else the refusal. As the REST API: who may see the
@@ -192,6 +192,9 @@ export function createPullRouter(deps: { auth: AuthDeps; pull: PullService; logg
       if (!SHA256_DIGEST.test(reference)) return fail(c, ociError(400, 'DIGEST_INVALID', `"${reference}" is not a sha256 digest (sha256:<64 lowercase hex>)`));
     } else if (!TAG.test(reference)) {
       return fail(c, ociError(404, 'MANIFEST_UNKNOWN', `"${reference}" is neither a tag nor a digest, so no manifest has it`));
+    } else if ('principal' in caller && !(await can(caller.principal, 'models.read', tenant, reference))) {
+      // A grant limited to some versions (the evaluator's 0.*): a tag is a version, decided as the REST API decides one.
+      return fail(c, ociError(403, 'DENIED', `${caller.principal.username} may not models.read version ${reference} in tenant ${tenant}`));
     }
     const answer = await deps.pull.withTarget(tenant, registry, (target) => deps.pull.manifests.pull(target, name, reference));
     return answer ? sendContent(c, 'manifest', answer) : unknown();

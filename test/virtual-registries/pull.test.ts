@@ -278,6 +278,14 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
     const denied = await seesOnly.raw.request(`/v2/${path}`, { headers: bearer(developer) });
     expect(denied.status).toBe(403);
     expect((await readJson(denied)).errors[0]).toMatchObject({ code: 'DENIED', message: 'dev may not models.read in tenant ' + tenant });
+
+    // A grant limited to versions (the evaluator's 0.*) holds by tag on the pull path too.
+    await pushModel(mirror.url, repository, '0.1.0');
+    const evaluator = bearer(await stack.auth.token({ username: 'eva', tenant, role: 'evaluator' }));
+    expect((await v2(`${tenant}/${registry}/${repository}/manifests/0.1.0`, evaluator)).status).toBe(200);
+    const released = await v2(path, evaluator);
+    expect(released.status).toBe(403);
+    expect((await readJson(released)).errors[0]).toMatchObject({ code: 'DENIED', message: `eva may not models.read version 1.0.0 in tenant ${tenant}` });
   });
 
   it('answers bad names, references and digests with the spec error codes, never a 500; lists tags with n/last pagination', async () => {
