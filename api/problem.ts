@@ -62,10 +62,13 @@ export function validationHook(
   return validationProblem(c, fieldIssues(result.target === 'json' ? 'body' : (result.target ?? 'request'), result.error.issues));
 }
 
+/** The 400 of a request that failed validation, each field named (gRPC: a field violation each). */
+export const validationFailure = (errors: FieldIssue[]): Problem =>
+  problemBody(400, 'validation', 'Request validation failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+
 /** The same 400 for a rule zod cannot check alone, e.g. one spanning the path and the body. */
 export function validationProblem(c: Context, errors: FieldIssue[]): never {
-  const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-  return problemResponse(c, problemBody(400, 'validation', 'Request validation failed', detail, { errors }));
+  return problemResponse(c, validationFailure(errors));
 }
 
 /** A problem raised inside a handler's helper; the app answers it as if the handler had returned it. */

@@ -3,7 +3,7 @@ import { anyPack, timestampFromDate, ValueSchema } from '@bufbuild/protobuf/wkt'
 import type { z } from 'zod';
 import { OperationSchema, type Operation } from '../../gen/modelregistry/v1/operations_pb';
 import type { OperationView } from '../operations';
-import { fieldIssues, problemBody, ProblemError } from '../problem';
+import { fieldIssues, ProblemError, validationFailure } from '../problem';
 import type { Mutation } from '../services/mutation';
 import { statusOf } from './errors';
 
@@ -49,7 +49,7 @@ export function parseAs<S extends z.ZodType>(schema: S, value: unknown, target =
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const errors = fieldIssues(target, result.error.issues);
-  throw new ProblemError(problemBody(400, 'validation', 'Request validation failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors }));
+  throw new ProblemError(validationFailure(errors));
 }
 
 /** AIP-158: an empty next_page_token ends the list. */

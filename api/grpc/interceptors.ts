@@ -7,7 +7,7 @@ import type { Logger } from '../../lib/logger';
 import type { Authorizer, RequestView } from '../auth/middleware';
 import type { RoutePolicy } from '../auth/route-policies';
 import { CONTROL_CHARACTER_MESSAGE } from '../../lib/text';
-import { problemBody, ProblemError } from '../problem';
+import { ProblemError, validationFailure } from '../problem';
 import { unavailableProblem, withinDeadlines } from '../unavailable';
 import { authKey } from './context';
 import { problemError } from './errors';
@@ -135,7 +135,7 @@ export function authorization(authorizer: Authorizer, policies: Record<string, R
         const source = policy.resource;
         if ('param' in source && view.param(source.param) === undefined) {
           const field = `body.${source.param}`;
-          throw new ProblemError(problemBody(400, 'validation', 'Request validation failed', `${field}: required`, { errors: [{ field, message: 'required', code: 'too_small' }] }));
+          throw new ProblemError(validationFailure([{ field, message: 'required', code: 'too_small' }]));
         }
         const problem = await authorizer.authorize(auth, policy, view);
         if (problem) throw new ProblemError(problem);
@@ -186,7 +186,7 @@ export function knownMaskPaths(): Interceptor {
       const unknown = paths.filter((p) => !req.method.input.fields.some((f) => f.name === p && f !== mask));
       if (unknown.length > 0) {
         const message = `names no field of ${req.method.input.name}: ${unknown.join(', ')}`;
-        throw new ProblemError(problemBody(400, 'validation', 'Request validation failed', `body.updateMask: ${message}`, { errors: [{ field: 'body.updateMask', message, code: 'invalid_value' }] }));
+        throw new ProblemError(validationFailure([{ field: 'body.updateMask', message, code: 'invalid_value' }]));
       }
     }
     return next(req);
@@ -202,7 +202,7 @@ export function nulFree(): Interceptor {
     next(
       await checkedFirst(req, (message) => {
         const field = nulAt(toJson(req.method.input, message as never), 'body');
-        if (field) throw new ProblemError(problemBody(400, 'validation', 'Request validation failed', `${field}: ${CONTROL_CHARACTER_MESSAGE}`, { errors: [{ field, message: CONTROL_CHARACTER_MESSAGE, code: 'invalid_format' }] }));
+        if (field) throw new ProblemError(validationFailure([{ field, message: CONTROL_CHARACTER_MESSAGE, code: 'invalid_format' }]));
       }),
     );
 }

@@ -11,7 +11,7 @@ import type { Actor } from '../../workflows/actor';
 import type { AuthContext } from '../auth/context';
 import type { MutationDeps } from '../operations';
 import { decodeSortKey, pageResponse } from '../pagination';
-import { invalidCursor, problemBody, ProblemError } from '../problem';
+import { invalidCursor, problemBody, ProblemError, validationFailure } from '../problem';
 import { managedRegistry } from '../registry';
 import { ROLE_IDS, type ProjectCreateSchema, type ProjectDeleteQuery, type ProjectListQuery, type ProjectPatchSchema, type ProjectRegisterSchema } from '../schemas/projects';
 import { mutate } from './mutation';
@@ -42,7 +42,7 @@ const projectAttributes = (tenantId: string | undefined, name: string, kind: str
 ];
 
 const validation = (field: string, message: string, code: string) =>
-  new ProblemError(problemBody(400, 'validation', 'Request validation failed', `${field}: ${message}`, { errors: [{ field, message, code }] }));
+  new ProblemError(validationFailure([{ field, message, code }]));
 
 /** Projects, for every transport: onboarding, registration, changes and deletion as workflows; reads from the catalogue. */
 export function createProjectService(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {

@@ -11,7 +11,7 @@ import { registrySyncWorkflow, replicationRuleCreateWorkflow, replicationRuleDel
 import type { Actor } from '../../workflows/actor';
 import type { MutationDeps } from '../operations';
 import { decodeCursor, pageResponse } from '../pagination';
-import { invalidCursor, problemBody, ProblemError } from '../problem';
+import { invalidCursor, problemBody, ProblemError, validationFailure } from '../problem';
 import { managedRegistry } from '../registry';
 import type { PageQuery } from '../schemas/common';
 import type { ReplicationRuleCreateSchema, ReplicationRulePatchSchema } from '../schemas/replications';
@@ -133,5 +133,5 @@ async function checkRemoteRegistry(db: Db, project: Pick<ProjectRecord, 'registr
   const remote = await findLiveRemoteRegistry(db, project.registry, name);
   if (remote && (remote.tenant === null || remote.tenant === project.tenantId)) return;
   const message = `no remote registry "${name}" in ${project.registry} that tenant "${project.tenantId}" may use (its own or a shared one)`;
-  throw new ProblemError(problemBody(400, 'validation', 'Request validation failed', `${field}: ${message}`, { errors: [{ field, message, code: 'invalid_value' }] }));
+  throw new ProblemError(validationFailure([{ field, message, code: 'invalid_value' }]));
 }

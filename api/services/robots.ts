@@ -11,7 +11,7 @@ import { robotCreateWorkflow, robotDeleteWorkflow, robotSecretRefreshWorkflow } 
 import type { RobotRef } from '../../workflows/robots';
 import type { MutationDeps } from '../operations';
 import { decodeCursor, pageResponse } from '../pagination';
-import { invalidCursor, problemBody, ProblemError } from '../problem';
+import { invalidCursor, problemBody, ProblemError, validationFailure } from '../problem';
 import { managedRegistry } from '../registry';
 import type { PageQuery } from '../schemas/common';
 import type { RobotCreateSchema } from '../schemas/robots';
@@ -48,7 +48,7 @@ export function createRobotService(deps: { db: Db; mutations: MutationDeps; regi
     create(ref: ProjectRef, body: z.infer<typeof RobotCreateSchema>, idempotencyKey: string | undefined) {
       const registry = registryOf(ref.registry);
       const tooLong = robotFullNameTooLong(ref.project, body.name);
-      if (tooLong) throw new ProblemError(problemBody(400, 'validation', 'Request validation failed', `body.name: ${tooLong}`, { errors: [{ field: 'body.name', message: tooLong, code: 'too_big' }] }));
+      if (tooLong) throw new ProblemError(validationFailure([{ field: 'body.name', message: tooLong, code: 'too_big' }]));
       return mutate(
         deps.mutations,
         robotCreateWorkflow,
