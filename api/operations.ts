@@ -9,6 +9,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { httpStatusOf } from '../lib/failure-types';
+import { UUID_PATTERN } from '../lib/names';
 import { isSingleLine } from '../lib/text';
 import { idempotencyKeyReused, problemBody, ProblemError, type Problem } from './problem';
 import { unavailableProblem } from './unavailable';
@@ -57,11 +58,9 @@ export function decodeOperationId(id: string): { workflowId: string; runId: stri
   if (!/^[A-Za-z0-9_-]{1,2048}$/.test(id)) return null;
   const [workflowId, runId, ...rest] = Buffer.from(id, 'base64url').toString('utf8').split('\n');
   // Temporal's run ids are UUIDs: it refuses any other (INVALID_ARGUMENT, which was a 500 here).
-  if (!workflowId || !runId || rest.length > 0 || !RUN_ID.test(runId) || !isSingleLine(workflowId)) return null;
+  if (!workflowId || !runId || rest.length > 0 || !UUID_PATTERN.test(runId) || !isSingleLine(workflowId)) return null;
   return { workflowId, runId };
 }
-
-const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const operationLocation = (operationId: string) => `/api/v1/operations/${operationId}`;
 

@@ -1,4 +1,5 @@
 import type { Page } from '../db/queries/page';
+import { UUID_PATTERN } from '../lib/names';
 import { isSingleLine } from '../lib/text';
 
 /** Cursors are the last row's sort key, base64url-encoded so clients treat them as opaque. */
@@ -17,7 +18,6 @@ export function decodeCursor(cursor: string): string | null {
 /** A page as every list answers it: the next page's key as an opaque cursor. */
 export const pageResponse = <T>(page: Page<T>) => ({ items: page.items, nextCursor: page.next === null ? null : encodeCursor(page.next) });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * PostgreSQL's text of a timestamptz (what a time-sorted list's cursor holds), e.g. `2026-12-05 04:15:35.53+00`;
@@ -48,6 +48,6 @@ export function decodeSortKey(cursor: string, opts: { time?: boolean } = {}): { 
     return null;
   }
   const { value, id } = (parsed ?? {}) as { value?: unknown; id?: unknown };
-  if (typeof value !== 'string' || typeof id !== 'string' || !UUID.test(id) || !isSingleLine(value)) return null;
+  if (typeof value !== 'string' || typeof id !== 'string' || !UUID_PATTERN.test(id) || !isSingleLine(value)) return null;
   return !opts.time || isPgTime(value) ? { value, id } : null;
 }

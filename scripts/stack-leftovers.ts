@@ -41,11 +41,11 @@ export function forgetPid(name: string, dir = PIDS_DIR): void {
   rmSync(join(dir, name), { force: true });
 }
 
-/** The recorded process, when it still runs (the same pid and start time). */
-function stillRunning(dir: string, name: string): number | undefined {
-  const [pid, started] = readFileSync(join(dir, name), 'utf8').trim().split(' ');
-  const n = Number(pid);
-  return Number.isInteger(n) && n > 0 && started && runs(n, started) ? n : undefined;
+/** The recorded process and its start time, when it still runs (the same pid and start time). */
+function stillRunning(dir: string, name: string): { pid: number; started: string } | undefined {
+  const [recorded, started] = readFileSync(join(dir, name), 'utf8').trim().split(' ');
+  const pid = Number(recorded);
+  return Number.isInteger(pid) && pid > 0 && started && runs(pid, started) ? { pid, started } : undefined;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -87,15 +87,15 @@ export async function stopLeftovers(opts: { dir?: string; graceMs?: number } = {
     return [];
   }
   if (names.includes(STACK)) {
-    const pid = stillRunning(dir, STACK);
+    const pid = stillRunning(dir, STACK)?.pid;
     if (pid) throw new Error(`a stack of this checkout runs already (pid ${pid}): stop it first (Ctrl-C in its terminal, or kill -INT ${pid})`);
   }
   const stopped: { name: string; pid: number }[] = [];
   for (const name of names) {
-    const pid = stillRunning(dir, name);
-    if (pid && name !== STACK) {
-      await stop(pid, startTime(pid)!, opts.graceMs ?? 10_000);
-      stopped.push({ name, pid });
+    const running = stillRunning(dir, name);
+    if (running && name !== STACK) {
+      await stop(running.pid, running.started, opts.graceMs ?? 10_000);
+      stopped.push({ name, pid: running.pid });
     }
     forgetPid(name, dir);
   }

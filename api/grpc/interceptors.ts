@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../../lib/logger';
 import type { Authorizer, RequestView } from '../auth/middleware';
 import type { RoutePolicy } from '../auth/route-policies';
-import { CONTROL_CHARACTER_MESSAGE } from '../../lib/text';
+import { CONTROL_CHARACTER_MESSAGE, nulPath } from '../../lib/text';
 import { ProblemError, validationFailure } from '../problem';
 import { unavailableProblem, withinDeadlines } from '../unavailable';
 import { authKey } from './context';
@@ -161,19 +161,6 @@ async function checkedFirst(req: UnaryRequest | StreamRequest, check: (message: 
   return { ...req, message };
 }
 
-/** Where a NUL sits in a request's JSON (`members.0.group`), in a string or a map's key; undefined when nowhere. */
-function nulAt(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\0') ? path : undefined;
-  if (!value || typeof value !== 'object') return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const at = `${path}.${key}`;
-    if (key.includes('\0')) return at;
-    const found = nulAt(item, at);
-    if (found) return found;
-  }
-  return undefined;
-}
-
 /**
  * An `update_mask` path that names no field of the request (AIP-134) is INVALID_ARGUMENT naming
  * `update_mask`; it was ignored, so a typo changed nothing and said nothing.
@@ -201,8 +188,9 @@ export function nulFree(): Interceptor {
   return (next) => async (req) =>
     next(
       await checkedFirst(req, (message) => {
-        const field = nulAt(toJson(req.method.input, message as never), 'body');
-        if (field) throw new ProblemError(validationFailure([{ field, message: CONTROL_CHARACTER_MESSAGE, code: 'invalid_format' }]));
+        // The same walk as the webhook receiver's (`members.0.group`), a field of the request's body.
+        const at = nulPath(toJson(req.method.input, message as never));
+        if (at !== undefined) throw new ProblemError(validationFailure([{ field: `body.${at}`, message: CONTROL_CHARACTER_MESSAGE, code: 'invalid_format' }]));
       }),
     );
 }

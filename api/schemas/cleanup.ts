@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { CLEANUP_POLICY_LIMITS as LIMITS } from '../../lib/cleanup/policy';
 import { CLEANUP_MODES, CLEANUP_PROTECTIONS, CLEANUP_RULE_KINDS, DEFAULT_CLEANUP_POLICY } from '../../lib/cleanup/types';
+import { UUID_PATTERN } from '../../lib/names';
 import { line, singleLine } from '../../lib/text';
 import { NameParams, pathName } from './common';
 import { CLEANUP_RUN_STATUSES } from '../../db/queries/cleanup';
@@ -155,4 +156,4 @@ export const CleanupRunSchema = z
 export const CleanupRunPageSchema = z.object({ items: z.array(CleanupRunSchema), nextCursor: z.string().nullable() });
 
 export const CleanupTenantParams = z.object({ tenant: pathName() });
-export const CleanupRunParams = NameParams.extend({ id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a uuid').check(singleLine) });
+export const CleanupRunParams = NameParams.extend({ id: z.string().regex(UUID_PATTERN, 'must be a uuid').check(singleLine) });

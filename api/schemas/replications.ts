@@ -1,11 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { cronProblem, EXECUTION_STATUSES, REPLICATION_DIRECTIONS, REPLICATION_TRIGGERS, RULE_NAME_PATTERN } from '../../lib/replication';
+import { UUID_PATTERN } from '../../lib/names';
 import { line, singleLine, text } from '../../lib/text';
 import { NameParams, pathName } from './common';
 
 export const ReplicationRuleParams = NameParams.extend({ rule: pathName() });
 // Our row's uuid: the pattern first, so the document states it, then the check every request string carries.
-export const ReplicationExecutionParams = ReplicationRuleParams.extend({ id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a uuid').check(singleLine) });
+export const ReplicationExecutionParams = ReplicationRuleParams.extend({ id: z.string().regex(UUID_PATTERN, 'must be a uuid').check(singleLine) });
 
 const glob = (description: string, example: string) => line().min(1).max(255).openapi({ description, example });
 
