@@ -9,7 +9,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { httpStatusOf } from '../lib/failure-types';
-import { UUID_PATTERN } from '../lib/names';
+import { UUID_PATTERN } from '../lib/uuid';
 import { isSingleLine } from '../lib/text';
 import { idempotencyKeyReused, problemBody, ProblemError, type Problem } from './problem';
 import { unavailableProblem } from './unavailable';

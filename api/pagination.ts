@@ -1,5 +1,5 @@
 import type { Page } from '../db/queries/page';
-import { UUID_PATTERN } from '../lib/names';
+import { UUID_PATTERN } from '../lib/uuid';
 import { isSingleLine } from '../lib/text';
 
 /** Cursors are the last row's sort key, base64url-encoded so clients treat them as opaque. */

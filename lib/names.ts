@@ -72,9 +72,6 @@ export function parseFullName(text: string): FullName | null {
  * between project and robot. Harbor stores a project robot as `<project>+<name>` and shows it as
  * `robot$<project>+<name>`: at most 255 characters.
  */
-/** A UUID in its text form (row ids, Temporal's run ids). */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export const HARBOR_NAME_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 export const ROBOT_FULL_NAME_MAX = 255;
 

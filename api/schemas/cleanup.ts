@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { CLEANUP_POLICY_LIMITS as LIMITS } from '../../lib/cleanup/policy';
 import { CLEANUP_MODES, CLEANUP_PROTECTIONS, CLEANUP_RULE_KINDS, DEFAULT_CLEANUP_POLICY } from '../../lib/cleanup/types';
-import { UUID_PATTERN } from '../../lib/names';
+import { UUID_PATTERN } from '../../lib/uuid';
 import { line, singleLine } from '../../lib/text';
 import { NameParams, pathName } from './common';
 import { CLEANUP_RUN_STATUSES } from '../../db/queries/cleanup';

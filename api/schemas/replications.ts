@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { cronProblem, EXECUTION_STATUSES, REPLICATION_DIRECTIONS, REPLICATION_TRIGGERS, RULE_NAME_PATTERN } from '../../lib/replication';
-import { UUID_PATTERN } from '../../lib/names';
+import { UUID_PATTERN } from '../../lib/uuid';
 import { line, singleLine, text } from '../../lib/text';
 import { NameParams, pathName } from './common';
 
