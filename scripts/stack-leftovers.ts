@@ -32,26 +32,31 @@ function runs(pid: number, started: string): boolean {
   return stat !== undefined && stat[19] === started && stat[0] !== 'Z';
 }
 
-export function recordPid(name: string, pid: number, dir = PIDS_DIR): void {
+/**
+ * `signal` is what stops the server cleanly: SIGTERM, or SIGINT for PostgreSQL, whose SIGTERM (a
+ * smart shutdown) waits for its clients to leave.
+ */
+export function recordPid(name: string, pid: number, opts: { dir?: string; signal?: 'SIGTERM' | 'SIGINT' } = {}): void {
+  const dir = opts.dir ?? PIDS_DIR;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, name), `${pid} ${startTime(pid) ?? ''}\n`);
+  writeFileSync(join(dir, name), `${pid} ${startTime(pid) ?? ''} ${opts.signal ?? 'SIGTERM'}\n`);
 }
 
 export function forgetPid(name: string, dir = PIDS_DIR): void {
   rmSync(join(dir, name), { force: true });
 }
 
-/** The recorded process and its start time, when it still runs (the same pid and start time). */
-function stillRunning(dir: string, name: string): { pid: number; started: string } | undefined {
-  const [recorded, started] = readFileSync(join(dir, name), 'utf8').trim().split(' ');
+/** The recorded process, its start time and its stop signal, when it still runs (the same pid and start time). */
+function stillRunning(dir: string, name: string): { pid: number; started: string; signal: NodeJS.Signals } | undefined {
+  const [recorded, started, signal] = readFileSync(join(dir, name), 'utf8').trim().split(' ');
   const pid = Number(recorded);
-  return Number.isInteger(pid) && pid > 0 && started && runs(pid, started) ? { pid, started } : undefined;
+  return Number.isInteger(pid) && pid > 0 && started && runs(pid, started) ? { pid, started, signal: signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM' } : undefined;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** SIGTERM to the process and its group when it leads one (Keycloak's kc.sh and its JVM), SIGKILL after `graceMs`. */
-async function stop(pid: number, started: string, graceMs: number): Promise<void> {
+/** `first` to the process and its group when it leads one (Keycloak's kc.sh and its JVM), SIGKILL after `graceMs`. */
+async function stop({ pid, started, signal: first }: { pid: number; started: string; signal: NodeJS.Signals }, graceMs: number): Promise<void> {
   const signal = (sig: NodeJS.Signals) => {
     for (const target of [-pid, pid]) {
       try {
@@ -61,7 +66,7 @@ async function stop(pid: number, started: string, graceMs: number): Promise<void
       }
     }
   };
-  signal('SIGTERM');
+  signal(first);
   const deadline = Date.now() + graceMs;
   while (runs(pid, started)) {
     if (Date.now() > deadline) {
@@ -94,7 +99,7 @@ export async function stopLeftovers(opts: { dir?: string; graceMs?: number } = {
   for (const name of names) {
     const running = stillRunning(dir, name);
     if (running && name !== STACK) {
-      await stop(running.pid, running.started, opts.graceMs ?? 10_000);
+      await stop(running, opts.graceMs ?? 10_000);
       stopped.push({ name, pid: running.pid });
     }
     forgetPid(name, dir);

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,13 +30,17 @@ export interface OciRegistry {
 
 /**
  * A real OCI distribution registry (Debian's docker-registry) on loopback, deletes enabled; by default
- * on a free port with storage in a temp dir that `stop()` removes, or in `dataDir` (kept) for the local stack.
+ * on a free port with storage in a temp dir that `stop()` removes, or in `dataDir` (kept, its
+ * configuration in `<dataDir>/config`) for the local stack.
  * With `auth`, every request needs those HTTP Basic credentials (distribution's htpasswd auth), as a
  * remote registry replicated to or from would.
  */
 export async function startOciRegistry(opts: { port?: number; dataDir?: string; auth?: { username: string; password: string }; tls?: boolean } = {}): Promise<OciRegistry> {
   const bin = execFileSync('bash', [ensureScript], { encoding: 'utf8' }).trim();
-  const dir = mkdtempSync(join(tmpdir(), 'modelregistry-oci-'));
+  // The stack's registries keep their configuration beside their data, not in a temp dir that a
+  // stack killed before its shutdown would leave behind on every start.
+  const dir = opts.dataDir ? join(opts.dataDir, 'config') : mkdtempSync(join(tmpdir(), 'modelregistry-oci-'));
+  if (opts.dataDir) mkdirSync(dir, { recursive: true });
   // A port asked for (the stack's) may be held by another registry, which would pass for this one.
   if (opts.port) await assertPortFree(opts.port, 'docker-registry');
   const port = opts.port ?? (await freePort());
@@ -88,7 +92,7 @@ export async function startOciRegistry(opts: { port?: number; dataDir?: string; 
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

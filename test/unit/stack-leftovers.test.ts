@@ -38,8 +38,8 @@ describe('a stack that did not shut down', () => {
     const stubborn = await leftover('trap "" TERM; while :; do sleep 1; done');
     const jvm = Number(readFileSync(`/proc/${keycloak}/task/${keycloak}/children`, 'utf8').trim());
     expect(alive(jvm)).toBe(true);
-    recordPid('keycloak', keycloak, dir);
-    recordPid('stubborn', stubborn, dir);
+    recordPid('keycloak', keycloak, { dir });
+    recordPid('stubborn', stubborn, { dir });
     // The stack itself, dead: its record is forgotten, nothing is refused.
     writeFileSync(join(dir, 'stack'), '999999999 1\n');
 
@@ -49,6 +49,18 @@ describe('a stack that did not shut down', () => {
     expect(alive(jvm)).toBe(false);
     expect(alive(stubborn)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('stops a server with the signal it was recorded with', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pids-'));
+    const marker = join(dir, 'shut-down-cleanly');
+    // As PostgreSQL: SIGTERM alone would leave it waiting for its clients; SIGINT is its fast shutdown.
+    const postgres = await leftover(`trap "" TERM; trap "touch ${marker}; exit 0" INT; while :; do sleep 0.1; done`);
+    recordPid('temporal-postgres', postgres, { dir, signal: 'SIGINT' });
+    expect(await stopLeftovers({ dir, graceMs: 2_000 })).toEqual([{ name: 'temporal-postgres', pid: postgres }]);
+    expect(alive(postgres)).toBe(false);
+    // Its handler ran: it was not the SIGKILL after the grace period.
+    expect(readdirSync(dir)).toEqual(['shut-down-cleanly']);
   });
 
   it('leaves alone a process that only reuses a recorded pid', async () => {
@@ -63,8 +75,8 @@ describe('a stack that did not shut down', () => {
   it('refuses to start while the recorded stack still runs, stopping nothing', async () => {
     dir = mkdtempSync(join(tmpdir(), 'pids-'));
     const registry = await leftover('sleep 300');
-    recordPid('stack', process.pid, dir);
-    recordPid('oci-registry', registry, dir);
+    recordPid('stack', process.pid, { dir });
+    recordPid('oci-registry', registry, { dir });
     await expect(stopLeftovers({ dir })).rejects.toThrow(`a stack of this checkout runs already (pid ${process.pid})`);
     expect(alive(registry)).toBe(true);
   });
