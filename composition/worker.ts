@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { type ActivityInterceptorsFactory, type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { toActivityFailure } from '../lib/failures';
 
@@ -22,10 +22,12 @@ export function createWorker({ connection, namespace, taskQueue, deps, workflowB
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: createActivities(deps),
-    // The one seam every activity passes: errors of PostgreSQL, Keycloak and Kafka become
-    // failures that say whether a retry can help, before Temporal records or logs them.
-    interceptors: {
-      activity: [() => ({ inbound: { execute: (input, next) => next(input).catch((err: unknown) => Promise.reject(toActivityFailure(err))) } })],
-    },
+    interceptors: { activity: activityInterceptors },
   });
 }
+
+/**
+ * The one seam every activity passes: errors of PostgreSQL, Keycloak and Kafka become failures
+ * that say whether a retry can help, before Temporal records or logs them.
+ */
+export const activityInterceptors: ActivityInterceptorsFactory[] = [() => ({ inbound: { execute: (input, next) => next(input).catch((err: unknown) => Promise.reject(toActivityFailure(err))) } })];

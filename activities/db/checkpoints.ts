@@ -1,10 +1,11 @@
-import { sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
 import { liveCheckpointWhere, toCheckpointRecord, type CheckpointRecord } from '../../db/queries/checkpoints';
 import { findLiveVersion } from '../../db/queries/versions';
 import { checkpoints } from '../../db/schema';
 import type { CheckpointCreate, CheckpointPatch, VersionRef } from '../../lib/checkpoints';
 import { conflict, notFound } from '../../lib/failure-types';
+import { archivedByAnEarlierAttempt } from './earlier-attempt';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -51,8 +52,18 @@ export function createCheckpointActivities({ db }: { db: Db }) {
       return db.transaction(async (tx) => {
         const v = await version(tx, ref);
         const [row] = await tx.update(checkpoints).set({ isArchived: true, deletedAt: sql`now()`, updatedAt: sql`now()` }).where(liveCheckpointWhere(v.modelId, ref.tag, name)).returning();
-        if (!row) throw notFound(`version "${ref.tag}" of "${ref.project}/${ref.model}" has no checkpoint "${name}"`);
-        return toCheckpointRecord(row);
+        if (row) return toCheckpointRecord(row);
+        const earlier = archivedByAnEarlierAttempt(checkpoints.deletedAt);
+        const [archived] = earlier
+          ? await tx
+              .select()
+              .from(checkpoints)
+              .where(and(eq(checkpoints.modelId, v.modelId), eq(checkpoints.tag, ref.tag), eq(checkpoints.name, name), eq(checkpoints.isArchived, true), earlier))
+              .orderBy(desc(checkpoints.deletedAt))
+              .limit(1)
+          : [];
+        if (!archived) throw notFound(`version "${ref.tag}" of "${ref.project}/${ref.model}" has no checkpoint "${name}"`);
+        return toCheckpointRecord(archived);
       });
     },
   };

@@ -3,6 +3,7 @@ import type { Db } from '../../db/client';
 import { findLiveProject, liveProjectWhere, toProjectRecord, type HarborSummary, type ProjectRecord, type ProjectSettings } from '../../db/queries/projects';
 import { projects } from '../../db/schema';
 import { notFound } from '../../lib/failure-types';
+import { archivedByAnEarlierAttempt } from './earlier-attempt';
 
 export interface ProjectRowInput {
   name: string;
@@ -118,13 +119,23 @@ export function createProjectActivities({ db }: { db: Db }) {
       await db.delete(projects).where(liveProjectWhere(registry, name));
     },
 
+    /** The archived row; null when there was no live one (nor one an earlier attempt archived). */
     async archiveProject(registry: string, name: string): Promise<ProjectRecord | null> {
       const [row] = await db
         .update(projects)
         .set({ isArchived: true, deletedAt: sql`now()`, updatedAt: sql`now()` })
         .where(liveProjectWhere(registry, name))
         .returning();
-      return row ? toProjectRecord(row) : null;
+      if (row) return toProjectRecord(row);
+      const earlier = archivedByAnEarlierAttempt(projects.deletedAt);
+      if (!earlier) return null;
+      const [archived] = await db
+        .select()
+        .from(projects)
+        .where(and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, true), earlier))
+        .orderBy(desc(projects.deletedAt))
+        .limit(1);
+      return archived ? toProjectRecord(archived) : null;
     },
   };
 }

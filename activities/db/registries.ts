@@ -1,9 +1,10 @@
-import { sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { findLiveRemoteRegistry, liveRemoteRegistryWhere, toRemoteRegistryRecord, type RemoteRegistryRecord } from '../../db/queries/registries';
 import { remoteRegistries } from '../../db/schema';
 import type { RemoteRegistryPatch, RemoteRegistryRef, RemoteRegistrySpec, SealedCredential } from '../../lib/registries';
 import { conflict, notFound } from '../../lib/failure-types';
+import { archivedByAnEarlierAttempt } from './earlier-attempt';
 
 const UNIQUE_VIOLATION = '23505';
 const missing = (ref: RemoteRegistryRef) => notFound(`no remote registry "${ref.name}" in ${ref.registry}`);
@@ -55,8 +56,18 @@ export function createRemoteRegistryActivities({ db }: { db: Db }) {
 
     async archiveRemoteRegistry(ref: RemoteRegistryRef): Promise<RemoteRegistryRecord> {
       const [row] = await db.update(remoteRegistries).set({ isArchived: true, deletedAt: sql`now()`, updatedAt: sql`now()` }).where(liveRemoteRegistryWhere(ref.registry, ref.name)).returning();
-      if (!row) throw missing(ref);
-      return toRemoteRegistryRecord(row);
+      if (row) return toRemoteRegistryRecord(row);
+      const earlier = archivedByAnEarlierAttempt(remoteRegistries.deletedAt);
+      const [archived] = earlier
+        ? await db
+            .select()
+            .from(remoteRegistries)
+            .where(and(eq(remoteRegistries.harborInstance, ref.registry), eq(remoteRegistries.name, ref.name), eq(remoteRegistries.isArchived, true), earlier))
+            .orderBy(desc(remoteRegistries.deletedAt))
+            .limit(1)
+        : [];
+      if (!archived) throw missing(ref);
+      return toRemoteRegistryRecord(archived);
     },
   };
 }

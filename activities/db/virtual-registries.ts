@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import {
   findLiveUpstream,
@@ -7,12 +7,14 @@ import {
   liveVirtualRegistryWhere,
   toUpstreamRecord,
   virtualRegistriesUsing,
+  withUpstreams,
   type UpstreamRecord,
   type VirtualRegistryRecord,
 } from '../../db/queries/virtual-registries';
 import { upstreams, virtualRegistries, virtualRegistryUpstreams } from '../../db/schema';
 import { conflict, failedPrecondition, notFound, validationFailed } from '../../lib/failure-types';
 import type { TenantResourceRef, UpstreamPatch, UpstreamPosition, UpstreamSpec, VirtualRegistryPatch, VirtualRegistrySpec } from '../../lib/virtual-registries';
+import { archivedByAnEarlierAttempt } from './earlier-attempt';
 
 const UNIQUE_VIOLATION = '23505';
 const noUpstream = (ref: TenantResourceRef) => notFound(`no upstream "${ref.name}" in tenant ${ref.tenant}`);
@@ -73,7 +75,20 @@ export function createVirtualRegistryActivities({ db }: { db: Db }) {
     async archiveUpstream(ref: TenantResourceRef, force: boolean): Promise<{ upstream: UpstreamRecord; removedFrom: string[] }> {
       return db.transaction(async (tx) => {
         const [current] = await tx.select().from(upstreams).where(liveUpstreamWhere(ref.tenant, ref.name)).for('update');
-        if (!current) throw noUpstream(ref);
+        if (!current) {
+          // The lists it left were in the lost answer: the retry reports none.
+          const earlier = archivedByAnEarlierAttempt(upstreams.deletedAt);
+          const [archived] = earlier
+            ? await tx
+                .select()
+                .from(upstreams)
+                .where(and(eq(upstreams.tenantId, ref.tenant), eq(upstreams.name, ref.name), eq(upstreams.isArchived, true), earlier))
+                .orderBy(desc(upstreams.deletedAt))
+                .limit(1)
+            : [];
+          if (!archived) throw noUpstream(ref);
+          return { upstream: toUpstreamRecord(archived), removedFrom: [] };
+        }
         const users = await virtualRegistriesUsing(tx, current.id);
         if (users.length > 0 && !force) {
           const names = users.map((u) => u.name);
@@ -113,7 +128,20 @@ export function createVirtualRegistryActivities({ db }: { db: Db }) {
     async archiveVirtualRegistry(ref: TenantResourceRef): Promise<VirtualRegistryRecord> {
       return db.transaction(async (tx) => {
         const before = await findLiveVirtualRegistry(tx, ref.tenant, ref.name);
-        if (!before) throw noRegistry(ref);
+        if (!before) {
+          const earlier = archivedByAnEarlierAttempt(virtualRegistries.deletedAt);
+          const archived = earlier
+            ? await tx
+                .select()
+                .from(virtualRegistries)
+                .where(and(eq(virtualRegistries.tenantId, ref.tenant), eq(virtualRegistries.name, ref.name), eq(virtualRegistries.isArchived, true), earlier))
+                .orderBy(desc(virtualRegistries.deletedAt))
+                .limit(1)
+            : [];
+          const [record] = await withUpstreams(tx, archived);
+          if (!record) throw noRegistry(ref);
+          return record;
+        }
         await tx.delete(virtualRegistryUpstreams).where(eq(virtualRegistryUpstreams.registryId, before.id));
         await tx.update(virtualRegistries).set({ isArchived: true, deletedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(virtualRegistries.id, before.id));
         return { ...before, upstreams: [] };

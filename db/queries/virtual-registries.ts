@@ -81,7 +81,8 @@ export async function virtualRegistriesUsing(db: Db | Tx, upstreamId: string): P
     .orderBy(asc(virtualRegistries.name));
 }
 
-async function withUpstreams(db: Db | Tx, rows: (typeof virtualRegistries.$inferSelect)[]): Promise<VirtualRegistryRecord[]> {
+/** The records of these rows, each with its ordered upstream list. */
+export async function withUpstreams(db: Db | Tx, rows: (typeof virtualRegistries.$inferSelect)[]): Promise<VirtualRegistryRecord[]> {
   const records: VirtualRegistryRecord[] = [];
   for (const row of rows) {
     const list = await db
