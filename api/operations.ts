@@ -8,7 +8,7 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { httpStatusOf } from '../lib/failure-types';
+import { FailureType, httpStatusOf } from '../lib/failure-types';
 import { UUID_PATTERN } from '../lib/uuid';
 import { isSingleLine } from '../lib/text';
 import { idempotencyKeyReused, problemBody, ProblemError, type Problem } from './problem';
@@ -64,6 +64,17 @@ export function decodeOperationId(id: string): { workflowId: string; runId: stri
 
 export const operationLocation = (operationId: string) => `/api/v1/operations/${operationId}`;
 
+/**
+ * A failure type's problem type and title, named as the API's own problems are (RFC 9457: one type
+ * per kind of problem, a title for people): `NotFound` is `not-found`, "Not found", as a route's
+ * own 404; `ValidationFailed` is a route's `validation`.
+ */
+export function failureProblemType(type: string): { slug: string; title: string } {
+  if (type === FailureType.ValidationFailed) return { slug: 'validation', title: 'Request validation failed' };
+  const words = type.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return { slug: words.replaceAll(' ', '-'), title: words.charAt(0).toUpperCase() + words.slice(1) };
+}
+
 export function failureToProblem(err: unknown): Problem {
   const cause = err instanceof WorkflowFailedError ? err.cause : err;
   let failure: unknown = cause;
@@ -74,12 +85,13 @@ export function failureToProblem(err: unknown): Problem {
   // The HTTP status of a failure type comes from the one table of them (lib/failure-types).
   const status = failure instanceof ApplicationFailure ? httpStatusOf(failure.type) : undefined;
   if (failure instanceof ApplicationFailure && failure.type && status) {
-    return problemBody(status, failure.type.toLowerCase(), failure.type, failure.message, {
+    const { slug, title } = failureProblemType(failure.type);
+    return problemBody(status, slug, title, failure.message, {
       ...(failure.details?.[0] && typeof failure.details[0] === 'object' ? (failure.details[0] as object) : {}),
     });
   }
   const message = failure instanceof Error ? failure.message : 'the operation failed';
-  return problemBody(500, 'operation-failed', 'Operation failed', message);
+  return problemBody(500, 'internal', 'Internal error', message);
 }
 
 const STATUS_NAMES: Partial<Record<string, OperationStatus>> = {
@@ -136,7 +148,7 @@ export async function readOperation(client: Client, workflowId: string, runId: s
   if (status === 'completed') view.result = withoutSealedSecrets(await handle.result());
   if (status === 'failed' || status === 'timed_out' || status === 'terminated' || status === 'canceled') {
     view.problem = await handle.result().then(
-      () => problemBody(500, 'operation-failed', 'Operation failed'),
+      () => problemBody(500, 'internal', 'Internal error'),
       (err: unknown) => failureToProblem(err),
     );
   }

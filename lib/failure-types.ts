@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 
 /** gRPC status codes by name (grpc/grpc doc/statuscodes.md). */
-export type GrpcCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'FAILED_PRECONDITION' | 'UNAVAILABLE' | 'UNIMPLEMENTED' | 'INTERNAL';
+export type GrpcCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'FAILED_PRECONDITION' | 'UNAVAILABLE' | 'INTERNAL';
 
 interface FailureKind {
   /** The HTTP status of the API's problem; absent: answered as a plain 500 "operation failed". */
@@ -27,8 +27,9 @@ const FAILURES = {
   FailedPrecondition: { http: 409, grpc: 'FAILED_PRECONDITION', caller: true },
   // A step against Harbor, Keycloak or Kafka failed for good (after Temporal's retries); undone.
   OperationFailed: { http: 502, grpc: 'UNAVAILABLE' },
-  // A system the operation needs is not configured where the worker runs (e.g. Keycloak).
-  NotConfigured: { http: 503, grpc: 'UNIMPLEMENTED' },
+  // A system the operation needs is not configured where the worker runs (e.g. Keycloak): as a
+  // route's own `not-configured`, 503 and UNAVAILABLE.
+  NotConfigured: { http: 503, grpc: 'UNAVAILABLE' },
   // Harbor answered (activities/harbor/errors.ts): upstream problems, whatever the status.
   HarborBadRequest: { http: 502, grpc: 'UNAVAILABLE' },
   HarborNotFound: { http: 502, grpc: 'UNAVAILABLE' },

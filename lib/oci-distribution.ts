@@ -5,6 +5,8 @@
 
 /** A repository name (spec: `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*`). */
 export const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+/** One path component of a repository name: a tenant's virtual registry is one in every pull address. */
+export const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
 /** A tag (spec: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`). */
 export const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 /** The digests this service verifies and stores: sha256 only (what every registry and client uses). */

@@ -4,6 +4,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { BadRequestSchema } from '../../gen/google/rpc/error_details_pb';
 import { StatusSchema, type Status } from '../../gen/google/rpc/status_pb';
 import { FailureType, grpcCodeOf } from '../../lib/failure-types';
+import { failureProblemType } from '../operations';
 import type { FieldIssue, Problem } from '../problem';
 
 const CODES_BY_NAME: Record<string, Code> = {
@@ -12,7 +13,6 @@ const CODES_BY_NAME: Record<string, Code> = {
   ALREADY_EXISTS: Code.AlreadyExists,
   FAILED_PRECONDITION: Code.FailedPrecondition,
   UNAVAILABLE: Code.Unavailable,
-  UNIMPLEMENTED: Code.Unimplemented,
   INTERNAL: Code.Internal,
 };
 
@@ -32,15 +32,15 @@ const CODES_BY_STATUS: Record<number, Code> = {
   504: Code.Unavailable,
 };
 
-/** failureToProblem's slugs: the failure type lowercased. */
-const FAILURE_SLUGS = new Map(Object.keys(FailureType).map((t) => [t.toLowerCase(), t]));
+/** failureToProblem's slugs, by failure type. */
+const FAILURE_SLUGS = new Map(Object.keys(FailureType).map((t) => [failureProblemType(t).slug, t]));
 
 const slugOf = (p: Problem) => p.type.slice(p.type.lastIndexOf('/') + 1);
 
 /**
  * The gRPC code of a problem: by the one table of failure types (lib/failure-types.ts), whether a
  * workflow's failure or a request's problem of the same type (`conflict`: ALREADY_EXISTS, it
- * exists; `failedprecondition`: FAILED_PRECONDITION, in use or already running, REST's 409 both),
+ * exists; `failed-precondition`: FAILED_PRECONDITION, in use or already running, REST's 409 both),
  * another operation on the resource ABORTED (retry later), else by the HTTP status; INTERNAL for
  * anything unlisted, never UNKNOWN.
  */

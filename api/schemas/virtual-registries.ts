@@ -1,17 +1,24 @@
 import { z } from '@hono/zod-openapi';
-import { REPOSITORY_NAME, SHA256_DIGEST, TAG } from '../../lib/oci-distribution';
+import { PATH_COMPONENT, REPOSITORY_NAME, SHA256_DIGEST, TAG } from '../../lib/oci-distribution';
 import { MAX_UPSTREAMS } from '../../lib/virtual-registries';
 import { line, singleLine, text } from '../../lib/text';
 import { pathName } from './common';
 
 const name = () => z.string().min(1).max(255).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_", "-"').check(singleLine);
+/** A virtual registry's name is a path component of every pull address, so OCI's rule for one: pullable by every client. */
+const virtualRegistryName = () =>
+  z.string().min(1).max(255).regex(PATH_COMPONENT, 'lowercase letters and digits, separated by ".", "_", "__" or "-" (a path component of an OCI repository name)').check(singleLine);
+/** A model as in a pull address. */
+const repositoryName = () =>
+  z.string().min(1).max(255).regex(REPOSITORY_NAME, 'an OCI repository name: lowercase letters and digits, separated by ".", "_", "__", "-" or "/"').check(singleLine);
 const description = () => text().max(1024);
 
 /** An http(s) URL without user or password (credentials go in `credential`); a pattern only, so the API's document says it all. */
 const url = z
   .string()
   .max(2048)
-  .regex(/^https?:\/\/[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?(?:\/[\x21-\x7e]*)?$/, 'must be an http:// or https:// URL without user or password in it')
+  // No query nor fragment: the registry's API paths (`/v2/…`) are appended to it.
+  .regex(/^https?:\/\/[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?(?:\/[\x21\x22\x24-\x3e\x40-\x7e]*)?$/, 'must be an http:// or https:// URL without user, password, query or fragment')
   .check(singleLine);
 const cacheValidityHours = z.number().int().min(0).max(87_600).openapi({ description: 'How long a cached tag is served before the upstream is asked again (0: always ask)' });
 
@@ -85,7 +92,7 @@ export const VirtualRegistrySchema = z
   .openapi('VirtualRegistry');
 export const VirtualRegistryPageSchema = z.object({ items: z.array(VirtualRegistrySchema), nextCursor: z.string().nullable() });
 
-export const VirtualRegistryCreateSchema = z.object({ name: name(), description: description().optional() }).strict().openapi('VirtualRegistryCreate');
+export const VirtualRegistryCreateSchema = z.object({ name: virtualRegistryName(), description: description().optional() }).strict().openapi('VirtualRegistryCreate');
 export const VirtualRegistryPatchSchema = z
   .object({ description: description().optional() })
   .strict()
@@ -112,7 +119,7 @@ export const UpstreamListSchema = z
   .openapi('VirtualRegistryUpstreams', { description: `Up to ${MAX_UPSTREAMS} upstreams of the tenant, positions 1–${MAX_UPSTREAMS}` });
 
 export const CachePurgeQuery = z.object({
-  name: line().min(1).max(255).optional().openapi({ description: "Only this model's entries (its manifests and blobs), e.g. `llm/llama-ft`" }),
+  name: repositoryName().optional().openapi({ description: "Only this model's entries (its manifests and blobs), e.g. `llm/llama-ft`" }),
 });
 
 export const CacheRemovalSchema = z
@@ -128,7 +135,7 @@ const REFERENCE = new RegExp(`^(?:${TAG.source.slice(1, -1)}|${SHA256_DIGEST.sou
 
 export const WarmRequestSchema = z
   .object({
-    name: z.string().min(1).max(255).regex(REPOSITORY_NAME, 'an OCI repository name: lowercase letters and digits, separated by ".", "_", "__", "-" or "/"').check(singleLine).openapi({ description: 'The model as in a pull address (an OCI repository name), e.g. `acme/llama-ft`', example: 'acme/llama-ft' }),
+    name: repositoryName().openapi({ description: 'The model as in a pull address (an OCI repository name), e.g. `acme/llama-ft`', example: 'acme/llama-ft' }),
     reference: z
       .string()
       .min(1)

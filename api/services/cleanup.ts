@@ -41,7 +41,7 @@ export interface CleanupProjectRef {
 const ACTIVE = new Set(['preparing', 'awaiting_approval', 'running']);
 
 /** REST's 409 for a run whose state refuses the request (active, not waiting, ended): FailedPrecondition's problem type (lib/failure-types.ts). */
-const refused = (title: string, detail: string, extra: Record<string, unknown> = {}) => new ProblemError(problemBody(409, 'failedprecondition', title, detail, extra));
+const refused = (title: string, detail: string, extra: Record<string, unknown> = {}) => new ProblemError(problemBody(409, 'failed-precondition', title, detail, extra));
 
 /** A started run whose row is not written yet, as its claim will write it. */
 const unclaimed = (id: string, workflowId: string, project: ProjectRecord, dryRun: boolean, requestedBy: string): CleanupRunRecord => ({

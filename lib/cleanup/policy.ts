@@ -2,7 +2,7 @@ import { cronProblem, globMatches } from '../replication';
 import { CLEANUP_MODES, CLEANUP_RULE_KINDS, DEFAULT_CLEANUP_POLICY, type CleanupPolicy } from './types';
 
 export interface PolicyProblem {
-  /** Where, as the API names it: `body.rules[2].count`. */
+  /** Where, as the API names it: `body.rules.2.count`. */
   field: string;
   message: string;
 }
@@ -63,7 +63,7 @@ export function cleanupPolicyProblems(policy: CleanupPolicy, at = 'body'): Polic
   if (policy.schedule !== undefined) problem('schedule', cronProblem(policy.schedule));
   const seen = new Map<string, number>();
   for (const [i, rule] of policy.rules.entries()) {
-    const field = `rules[${i}]`;
+    const field = `rules.${i}`;
     if (!(CLEANUP_RULE_KINDS as readonly string[]).includes(rule.kind)) {
       problem(`${field}.kind`, `must be one of ${CLEANUP_RULE_KINDS.join(', ')}`);
       continue;
@@ -90,7 +90,7 @@ export function cleanupPolicyProblems(policy: CleanupPolicy, at = 'body'): Polic
     // No models and `**` are the same scope.
     const key = `${rule.kind} ${rule.models ?? '**'}`;
     const first = seen.get(key);
-    if (first !== undefined) problem(field, `repeats rules[${first}]: at most one ${rule.kind} rule per models glob`);
+    if (first !== undefined) problem(field, `repeats rules.${first}: at most one ${rule.kind} rule per models glob`);
     else seen.set(key, i);
   }
   if (policy.keepLabel.trim().length === 0 || policy.keepLabel.length > 255) problem('keepLabel', 'must be 1 to 255 characters, not only spaces');

@@ -50,6 +50,10 @@ describe('cleanup: policies, candidates and runs', () => {
     const bad = await putPolicy(stack, project, { rules: [{ kind: 'untagged', olderThanHours: 1 }, { kind: 'keep_newest', count: 0, per: 'model' }] });
     expect(bad.status).toBe(400);
     expect((await readJson(bad)).errors.map((e: { field: string }) => e.field)).toEqual(['body.rules.1.count']);
+    // Refused by the workflow's own checks, beyond the schema: named and typed as the schema's refusals are.
+    const twice = await putPolicy(stack, project, { rules: [keepOne, { ...keepOne, count: 2 }] });
+    expect(twice.status).toBe(400);
+    expect(await readJson(twice)).toMatchObject({ type: 'https://model-registry.dev/problems/validation', title: 'Request validation failed', errors: [{ field: 'body.rules.1' }] });
 
     const scheduleId = `cleanup:${stack.registry}/${project}`;
     const stored = await putPolicy(stack, project, { mode: 'automatic', schedule: '0 0 3 * * *', rules: [keepOne], mirrorToHarborRetention: true });

@@ -19,20 +19,19 @@ describe('problems as gRPC statuses', () => {
       [401, 'unauthorized', Code.Unauthenticated],
       [403, 'forbidden', Code.PermissionDenied],
       [404, 'not-found', Code.NotFound],
-      [404, 'notfound', Code.NotFound], // a workflow's NotFound failure
       [409, 'conflict', Code.AlreadyExists], // a workflow's Conflict, or a request's: it exists
-      [409, 'failedprecondition', Code.FailedPrecondition], // a workflow's FailedPrecondition, or a request's: in use, already running
+      [409, 'failed-precondition', Code.FailedPrecondition], // a workflow's FailedPrecondition, or a request's: in use, already running
       [409, 'operation-in-progress', Code.Aborted],
       [409, 'state', Code.FailedPrecondition],
       [412, 'precondition', Code.FailedPrecondition],
       [413, 'payload-too-large', Code.ResourceExhausted],
       [422, 'idempotency-key-reused', Code.InvalidArgument], // the key came with another request
-      [502, 'operationfailed', Code.Unavailable],
-      [502, 'harborunavailable', Code.Unavailable],
+      [502, 'operation-failed', Code.Unavailable],
+      [502, 'harbor-unavailable', Code.Unavailable],
       [503, 'issuer-unavailable', Code.Unavailable],
       [503, 'not-configured', Code.Unavailable], // Keycloak, for users and members
       [504, 'timeout', Code.Unavailable], // a user read no worker finished
-      [500, 'operation-failed', Code.Internal],
+      [500, 'internal', Code.Internal],
       [418, 'teapot', Code.Internal],
     ];
     for (const [status, slug, code] of cases) expect(codeOf(problemBody(status, slug, 't')), `${status} ${slug}`).toBe(code);

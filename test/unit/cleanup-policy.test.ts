@@ -23,7 +23,7 @@ const valid: CleanupPolicy = {
 /** The valid policy with one thing changed. */
 const withPolicy = (change: Partial<CleanupPolicy>) => ({ ...valid, ...change });
 const withRule = (rule: Record<string, unknown>) => withPolicy({ rules: [...valid.rules, rule as unknown as CleanupRule] });
-const at = `rules[${valid.rules.length}]`;
+const at = `rules.${valid.rules.length}`;
 
 describe('cleanup policy validation', () => {
   it('accepts a valid policy and the default', () => {
@@ -43,8 +43,8 @@ describe('cleanup policy validation', () => {
     ['hours fractional', withRule({ kind: 'untagged', olderThanHours: 0.5, models: 'x' }), `body.${at}.olderThanHours`, 'must be an integer'],
     ['afterDays too large', withRule({ kind: 'archived_models', afterDays: 1e9 }), `body.${at}.afterDays`, 'must be an integer from 0 to 36500'],
     ['unknown kind', withRule({ kind: 'delete_everything' }), `body.${at}.kind`, 'must be one of keep_newest'],
-    ['same kind and models twice', withRule({ kind: 'keep_newest', count: 5, per: 'model', models: 'llama-*' }), `body.${at}`, 'repeats rules[1]'],
-    ['no models and ** are the same scope', withRule({ kind: 'not_pulled', days: 5, models: '**' }), `body.${at}`, 'repeats rules[3]'],
+    ['same kind and models twice', withRule({ kind: 'keep_newest', count: 5, per: 'model', models: 'llama-*' }), `body.${at}`, 'repeats rules.1'],
+    ['no models and ** are the same scope', withRule({ kind: 'not_pulled', days: 5, models: '**' }), `body.${at}`, 'repeats rules.3'],
     ['unclosed brace', withRule({ kind: 'not_pulled', days: 5, models: '{a,b' }), `body.${at}.models`, 'opens a { that is not closed'],
     ['unopened brace', withRule({ kind: 'not_pulled', days: 5, models: 'a}' }), `body.${at}.models`, 'closes a }'],
     ['unclosed class', withRule({ kind: 'not_pulled', days: 5, models: 'a[bc' }), `body.${at}.models`, 'opens a ['],
@@ -67,7 +67,7 @@ describe('cleanup policy validation', () => {
 
   it('reports every problem, under the prefix asked for', () => {
     const policy = withPolicy({ rules: [{ kind: 'keep_newest', count: 0, per: 'model' }, { kind: 'not_pulled', days: -1 }], maxDeletionsPerRun: 0 });
-    expect(cleanupPolicyProblems(policy, 'query.policy').map((p) => p.field)).toEqual(['query.policy.rules[0].count', 'query.policy.rules[1].days', 'query.policy.maxDeletionsPerRun']);
+    expect(cleanupPolicyProblems(policy, 'query.policy').map((p) => p.field)).toEqual(['query.policy.rules.0.count', 'query.policy.rules.1.days', 'query.policy.maxDeletionsPerRun']);
   });
 
   it.each(['*', '**', 'llama-*', '{a,b}', '{a,{b,c}}', '[!a]x', 'a?c', 'model_1.0'])('%s is a glob', (glob) => expect(globProblem(glob)).toBeUndefined());

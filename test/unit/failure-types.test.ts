@@ -12,7 +12,7 @@ describe('the failure vocabulary', () => {
   it('gives each business failure its HTTP status and gRPC code from one table', () => {
     expect([httpStatusOf('ValidationFailed'), httpStatusOf('NotFound'), httpStatusOf('Conflict'), httpStatusOf('FailedPrecondition'), httpStatusOf('OperationFailed'), httpStatusOf('NotConfigured')]).toEqual([400, 404, 409, 409, 502, 503]);
     // The same 409 over REST; over gRPC "it exists" apart from "its state refuses the request".
-    expect([grpcCodeOf('ValidationFailed'), grpcCodeOf('NotFound'), grpcCodeOf('Conflict'), grpcCodeOf('FailedPrecondition'), grpcCodeOf('OperationFailed'), grpcCodeOf('NotConfigured')]).toEqual(['INVALID_ARGUMENT', 'NOT_FOUND', 'ALREADY_EXISTS', 'FAILED_PRECONDITION', 'UNAVAILABLE', 'UNIMPLEMENTED']);
+    expect([grpcCodeOf('ValidationFailed'), grpcCodeOf('NotFound'), grpcCodeOf('Conflict'), grpcCodeOf('FailedPrecondition'), grpcCodeOf('OperationFailed'), grpcCodeOf('NotConfigured')]).toEqual(['INVALID_ARGUMENT', 'NOT_FOUND', 'ALREADY_EXISTS', 'FAILED_PRECONDITION', 'UNAVAILABLE', 'UNAVAILABLE']);
     // Our own systems' failures are no answer of their own: a plain 500.
     expect(httpStatusOf(FailureType.DataRejected)).toBeUndefined();
     expect(grpcCodeOf(FailureType.DatabaseUnavailable)).toBe('UNAVAILABLE');
@@ -36,7 +36,7 @@ describe('the failure vocabulary', () => {
     for (const [failure, type] of cases) expect([failure.type, failure.nonRetryable]).toEqual([type, true]);
     expect(notFound('gone').details).toBeUndefined();
     const problem = failureToProblem(fromActivity(notFound('no tenant "t"', { tenant: 't' })));
-    expect(problem).toMatchObject({ status: 404, type: expect.stringContaining('notfound'), title: 'NotFound', detail: 'no tenant "t"', tenant: 't' });
+    expect(problem).toMatchObject({ status: 404, type: 'https://model-registry.dev/problems/not-found', title: 'Not found', detail: 'no tenant "t"', tenant: 't' });
   });
 
   it('finds the ApplicationFailure under the wrappers, and translates one type into another', async () => {
@@ -58,7 +58,7 @@ describe("Harbor's answers are not the caller's", () => {
     expect(types).toEqual(['HarborBadRequest', 'HarborBadRequest', 'HarborNotFound', 'HarborConflict', 'HarborForbidden', 'HarborForbidden', 'HarborRejected', 'HarborUnavailable', 'HarborUnavailable']);
     for (const type of types) expect([httpStatusOf(type), grpcCodeOf(type), isCallerFailure(type)]).toEqual([502, 'UNAVAILABLE', false]);
     const problem = failureToProblem(fromActivity(harborAnswer(404)));
-    expect(problem).toMatchObject({ status: 502, title: 'HarborNotFound', harborStatus: 404, operation: 'get project' });
+    expect(problem).toMatchObject({ status: 502, title: 'Harbor not found', harborStatus: 404, operation: 'get project' });
     expect(isNotFound(fromActivity(harborAnswer(404)))).toBe(true);
     expect(isConflict(harborAnswer(409))).toBe(true);
     expect(isNotFound(notFound('the caller\'s'))).toBe(false);

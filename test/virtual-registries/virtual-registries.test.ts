@@ -140,10 +140,15 @@ describe('upstreams and virtual registries', () => {
     expect(await fieldsOf(await post(upstreams(), { name: 'x'.repeat(256), url: open.url }))).toEqual(['body.name']);
     expect(await fieldsOf(await post(upstreams(), { name: 'ok', url: open.url, description: 'd'.repeat(1025) }))).toEqual(['body.description']);
     expect(await fieldsOf(await post(upstreams(), { name: 'ok', url: 'ftp://example.com' }))).toEqual(['body.url']);
+    // The registry's API paths are appended to the URL: a query or fragment would end up before them.
+    expect(await fieldsOf(await post(upstreams(), { name: 'ok', url: `${open.url}/v?x=1` }))).toEqual(['body.url']);
+    expect(await fieldsOf(await post(upstreams(), { name: 'ok', url: `${open.url}/#f` }))).toEqual(['body.url']);
     expect(await fieldsOf(await post(upstreams(), { name: 'ok', url: 'https://user:pw@example.com' }))).toEqual(['body.url']);
     expect(await fieldsOf(await post(upstreams(), { name: 'ok', url: open.url, cacheValidityHours: -1 }))).toEqual(['body.cacheValidityHours']);
     expect(await fieldsOf(await post(upstreams(), { name: 'ok', url: open.url, credential: { username: 'u' } }))).toEqual(['body.credential.password']);
     expect(await fieldsOf(await post(registries(), { name: 'x'.repeat(256) }))).toEqual(['body.name']);
+    // A path component of every pull address: what no client could pull from is refused.
+    for (const name of ['Models', 'a..b', 'models.', '-models']) expect(await fieldsOf(await post(registries(), { name })), name).toEqual(['body.name']);
     expect(await fieldsOf(await post(registries(), { name: 'ok', description: 'd'.repeat(1025) }))).toEqual(['body.description']);
     const ghost = await post(upstreams(uniqueName('ghost')), { name: 'ok', url: open.url });
     expect(ghost.status).toBe(404);

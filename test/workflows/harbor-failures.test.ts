@@ -17,7 +17,7 @@ describe("a Harbor 404 is not the caller's 404", () => {
     const res = await stack.app.request('/api/v1/projects', jsonRequest({ name, display_name: 'H', tenantId: tenant }));
     expect(res.status).toBe(502);
     const problem = await readJson(res);
-    expect(problem).toMatchObject({ status: 502, title: 'OperationFailed', failedStep: 'create-webhook-policy', notCompensated: [] });
+    expect(problem).toMatchObject({ status: 502, title: 'Operation failed', failedStep: 'create-webhook-policy', notCompensated: [] });
     expect(problem.detail).toContain('Harbor');
     expect(stack.harbor.emulator.state.projects.get(name)).toBeUndefined();
     stack.harbor.emulator.faults.reset();
