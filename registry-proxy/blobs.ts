@@ -20,12 +20,28 @@ export interface BlobDeps {
   fillLocks?: FillLocks;
 }
 
-/** `bytes=a-b`, `bytes=a-`, `bytes=-n` against `size`; null when unsatisfiable or not one range. */
-export function parseRange(header: string, size: number): { start: number; end: number } | null {
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return null;
-  const [start, end] = m[1] === '' ? [Math.max(0, size - Number(m[2])), size - 1] : [Number(m[1]), m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)];
-  return start <= end && start < size ? { start, end } : null;
+/**
+ * A Range header against `size`, as RFC 9110 §14.2 lets an origin answer it: one satisfiable byte
+ * range (`bytes=a-b`, `bytes=a-`, `bytes=-n`) is served; `unsatisfiable` (416) when no range of a
+ * byte-range set lies in the blob; undefined (the whole blob, 200) for no header, another unit or a
+ * malformed one (which a server must or may ignore), and for several ranges (which it may ignore
+ * rather than answer multipart).
+ */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const m = header === undefined ? null : /^bytes=(.*)$/i.exec(header.trim());
+  if (!m) return undefined;
+  const ranges: { start: number; end: number }[] = [];
+  let satisfiable = 0;
+  for (const spec of m[1]!.split(',')) {
+    const r = /^\s*(\d*)-(\d*)\s*$/.exec(spec);
+    if (!r || (r[1] === '' && r[2] === '') || (r[1] !== '' && r[2] !== '' && Number(r[2]) < Number(r[1]))) return undefined;
+    // `-0` asks for no bytes: unsatisfiable, as a first byte past the end is.
+    const [start, end] = r[1] === '' ? [Math.max(0, size - Number(r[2])), Number(r[2]) === 0 ? -1 : size - 1] : [Number(r[1]), r[2] === '' ? size - 1 : Math.min(Number(r[2]), size - 1)];
+    if (start <= end && start < size) satisfiable++;
+    ranges.push({ start, end });
+  }
+  if (satisfiable === 0) return 'unsatisfiable';
+  return ranges.length === 1 ? ranges[0] : undefined;
 }
 
 const isResponse = (x: PullResponse | UpstreamFailure | 'absent'): x is PullResponse => typeof x === 'object' && 'headers' in x;
@@ -50,14 +66,15 @@ const unlocked: FillLease = async () => undefined;
 export function createBlobPulls(deps: BlobDeps) {
   const flights = new Map<string, Promise<Flight>>();
 
-  async function fromCache(target: PullTarget, name: string, digest: string, range: string | undefined, headOnly: boolean): Promise<PullResponse | null> {
+  /** `cache`: `miss` when this pull's fetch (or one it waited on) has just filled the entry. */
+  async function fromCache(target: PullTarget, name: string, digest: string, range: string | undefined, headOnly: boolean, cache: 'hit' | 'miss' = 'hit'): Promise<PullResponse | null> {
     for (const entry of await findCacheEntries(deps.db, target, blobPath(name, digest))) {
       const head = await deps.store.head(entry.objectStorageKey);
       if (!head) continue;
       await noteCacheEntryUsed(deps.db, entry);
-      const base = { 'content-type': 'application/octet-stream', 'docker-content-digest': digest, 'accept-ranges': 'bytes', ...cacheHeaders('hit') };
-      const wanted = range === undefined ? undefined : parseRange(range, head.size);
-      if (wanted === null) return { status: 416, headers: { ...base, 'content-range': `bytes */${head.size}`, 'content-length': '0' } };
+      const base = { 'content-type': 'application/octet-stream', 'docker-content-digest': digest, 'accept-ranges': 'bytes', ...cacheHeaders(cache) };
+      const wanted = parseRange(range, head.size);
+      if (wanted === 'unsatisfiable') return { status: 416, headers: { ...base, 'content-range': `bytes */${head.size}`, 'content-length': '0' } };
       if (headOnly) return { status: 200, headers: { ...base, 'content-length': String(head.size) } };
       // A local file is handed over opened, for the sender to write with buffers it reuses; any other store's object streams.
       const object = deps.store.open ? await deps.store.open(entry.objectStorageKey) : await deps.store.get(entry.objectStorageKey, wanted);
@@ -275,7 +292,7 @@ export function createBlobPulls(deps: BlobDeps) {
         } else outcome = led ?? (await flight);
         if (outcome === 'absent') continue;
         if (outcome === 'committed') {
-          const served = await fromCache(target, name, digest, opts.range, false);
+          const served = await fromCache(target, name, digest, opts.range, false, 'miss');
           if (served) return served;
           continue;
         }

@@ -340,15 +340,22 @@ describe('the virtual registry pull endpoint (OCI distribution, read-only)', () 
     const ranged = await v2(path, { ...bearer(token), range: 'bytes=100-199' });
     expect(ranged.status).toBe(206);
     expect(ranged.headers.get('content-range')).toBe('bytes 100-199/1000');
+    expect(ranged.headers.get('x-cache')).toBe('miss');
     expect(Buffer.from(await ranged.arrayBuffer()).equals(data.subarray(100, 200))).toBe(true);
     const tail = await v2(path, { ...bearer(token), range: 'bytes=-10' });
     expect(Buffer.from(await tail.arrayBuffer()).equals(data.subarray(990))).toBe(true);
     const beyond = await v2(path, { ...bearer(token), range: 'bytes=5000-' });
     expect([beyond.status, beyond.headers.get('content-range')]).toEqual([416, 'bytes */1000']);
+    // A unit it does not know, and several ranges, are ignored (RFC 9110 §14.2): the whole blob.
+    for (const range of ['items=0-1', 'bytes=0-1,3-4']) {
+      const whole = await v2(path, { ...bearer(token), range });
+      expect([whole.status, whole.headers.get('content-range'), whole.headers.get('x-cache')], range).toEqual([200, null, 'hit']);
+      expect(Buffer.from(await whole.arrayBuffer()).equals(data), range).toBe(true);
+    }
     expect(existsSync(join(stack.cacheDir, tenant))).toBe(true);
     // The ranges were streamed straight into Node's response: counted as the 206s they were, not as 200s.
     const after = await counted();
-    expect({ 200: after[200]! - before[200]!, 206: after[206]! - before[206]!, 416: after[416]! - before[416]! }).toEqual({ 200: 0, 206: 2, 416: 1 });
+    expect({ 200: after[200]! - before[200]!, 206: after[206]! - before[206]!, 416: after[416]! - before[416]! }).toEqual({ 200: 2, 206: 2, 416: 1 });
   });
 
   it('notes a served entry as used (what the maintenance Schedule expires by), at most once an hour', async () => {
