@@ -19,7 +19,7 @@ export function allowedMethodsOf(routes: readonly RouteEntry[]): (path: string) 
         .split('/')
         .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
         .join('/');
-      entry = { pattern: new RegExp(`^${source}/?$`), methods: new Set() };
+      entry = { pattern: new RegExp(`^${source}$`), methods: new Set() };
       byPattern.set(path, entry);
     }
     entry.methods.add(method);

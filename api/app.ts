@@ -4,6 +4,7 @@ import type { KeycloakConfig } from '../activities/keycloak';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import { trimTrailingSlash } from 'hono/trailing-slash';
 import type { ChangeFeed } from '../db/change-feed';
 import type { FillLocks } from '../db/fill-locks';
 import type { Db } from '../db/client';
@@ -91,6 +92,8 @@ export function createApp(deps: AppDeps) {
 
   const metrics = createMetrics({ db: deps.db });
   app.use(requestId());
+  // Routes are exact: a GET of `/swagger/` or `/api/v1/tenants/` that no route answers is sent to the path without the slash.
+  app.use(trimTrailingSlash());
   app.use(metrics.middleware);
   app.use(async (c, next) => {
     const started = performance.now();

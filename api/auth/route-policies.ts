@@ -184,14 +184,17 @@ export function compileRoutes(table: Record<string, RoutePolicy | 'public'>): Co
       params.push(name);
       return '([^/]+)';
     });
-    return { key, method, pattern: new RegExp(`^${source}/?$`), params, policy };
+    // Exact, as Hono's routing is: `/tenants/` is no route (the app redirects a GET of it to `/tenants`).
+    return { key, method, pattern: new RegExp(`^${source}$`), params, policy };
   });
 }
 
 /** The route a request hits, with its decoded path parameters. */
 export function matchRoute(routes: CompiledRoute[], method: string, path: string) {
+  // Hono answers a HEAD with the GET route (dropping the body): it must be authorized as that GET.
+  const served = method === 'HEAD' ? 'GET' : method;
   for (const route of routes) {
-    if (route.method !== method) continue;
+    if (route.method !== served) continue;
     const m = route.pattern.exec(path);
     if (!m) continue;
     try {

@@ -49,7 +49,9 @@ export const ModelListQuery = PageQuery.merge(RegistryQuery).extend({
   scanSeverity: z
     .string()
     .max(100)
-    .regex(/^(none|unknown|low|medium|high|critical)(,(none|unknown|low|medium|high|critical))*$/i, 'a comma list of none, unknown, low, medium, high, critical')
+    // Lowercased first: the document states the pattern without a regex's flags.
+    .toLowerCase()
+    .regex(/^(none|unknown|low|medium|high|critical)(,(none|unknown|low|medium|high|critical))*$/, 'a comma list of none, unknown, low, medium, high, critical')
     .check(singleLine)
     .optional()
     .openapi({ description: 'Models with a live image whose scan found one of these severities, e.g. `high,critical`' }),

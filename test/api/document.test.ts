@@ -40,6 +40,24 @@ describe('the OpenAPI document says what the server does', () => {
     expect((await stack.app.request('/api/v1/nothing-here', { method: 'PROPFIND' })).status).toBe(404);
   });
 
+  it('sends a GET of a path with a trailing slash to the path without it, and answers other methods 404 there, never a 405 that allows them', async () => {
+    for (const path of ['/swagger/', '/api/v1/tenants/', '/healthz/']) {
+      const res = await stack.app.request(`${path}?limit=1`, { headers: { authorization: '' } });
+      expect([res.status, res.headers.get('location')], path).toEqual([301, `http://localhost${path.slice(0, -1)}?limit=1`]);
+    }
+    expect((await stack.app.request('/api/v1/tenants/', jsonRequest({ name: uniqueName('t') }))).status).toBe(404);
+  });
+
+  it('states each pattern as the server applies it: no regex flags in the document', () => {
+    const patterns = JSON.stringify(doc).match(/"pattern":"(?:[^"\\]|\\.)*"/g) ?? [];
+    expect(patterns.length).toBeGreaterThan(10);
+    for (const p of patterns) {
+      const source = JSON.parse(p.slice('"pattern":'.length)) as string;
+      expect(source, p).not.toMatch(/\/[a-z]+$/);
+      expect(() => new RegExp(source, 'u'), p).not.toThrow();
+    }
+  });
+
   it('gives every operation the statuses any request can get, each with the problem schema', () => {
     const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
     for (const { key, method, path, op } of operations()) {
