@@ -46,11 +46,13 @@ export function createUpstreamClient(deps: { secrets: SecretBox; skipUnreachable
   const tokens = new Map<string, { token: string; until: number }>();
   const unreachable = new Map<string, { since: number; until: number; code: string }>();
 
+  // An upstream changed (PATCH) is another for both: its new URL is asked at once, its new credential gets tokens of its own.
+  const where = (u: PullUpstream) => `${u.id} ${u.url}`;
   const basicOf = (u: PullUpstream) =>
     u.username && u.sealedSecret ? `Basic ${Buffer.from(`${u.username}:${deps.secrets.open(u.sealedSecret)}`).toString('base64')}` : undefined;
 
   async function tokenFor(u: PullUpstream, challenge: Record<string, string>, basic: string | undefined): Promise<string | undefined> {
-    const key = `${u.id} ${challenge.realm} ${challenge.service ?? ''} ${challenge.scope ?? ''}`;
+    const key = `${where(u)} ${u.username ?? ''} ${u.sealedSecret ?? ''} ${challenge.realm} ${challenge.service ?? ''} ${challenge.scope ?? ''}`;
     const cached = tokens.get(key);
     if (cached && cached.until > Date.now()) return cached.token;
     const url = new URL(challenge.realm!);
@@ -73,7 +75,7 @@ export function createUpstreamClient(deps: { secrets: SecretBox; skipUnreachable
     what: string,
     send: (authorization?: string) => Promise<A>,
   ): Promise<A> {
-    const skipped = unreachable.get(u.id);
+    const skipped = unreachable.get(where(u));
     if (skipped && skipped.until > Date.now()) {
       const [ago, left] = [skipped.since, skipped.until].map((t) => Math.ceil(Math.abs(Date.now() - t) / 1000));
       throw new UpstreamUnreachable(`upstream "${u.name}" (${what}): ${skipped.code} ${ago} s ago, not asked again for ${left} s`);
@@ -89,13 +91,15 @@ export function createUpstreamClient(deps: { secrets: SecretBox; skipUnreachable
           res = await send(`Bearer ${token}`);
         }
       }
-      unreachable.delete(u.id);
+      unreachable.delete(where(u));
       return res;
     } catch (err) {
-      const cause = (err as { cause?: { code?: unknown }; code?: unknown }).cause?.code ?? (err as { code?: unknown }).code;
-      const code = typeof cause === 'string' ? cause : err instanceof Error ? err.name : 'network error';
+      const { cause } = err as { cause?: { code?: unknown; message?: unknown } };
+      const named = cause?.code ?? (err as { code?: unknown }).code;
+      // A system error's code (ECONNREFUSED), else what fetch's cause says ("bad port"), not only "TypeError".
+      const code = typeof named === 'string' ? named : typeof cause?.message === 'string' ? cause.message : err instanceof Error ? err.name : 'network error';
       if (deps.skipUnreachableMs) {
-        unreachable.set(u.id, { since: Date.now(), until: Date.now() + deps.skipUnreachableMs, code });
+        unreachable.set(where(u), { since: Date.now(), until: Date.now() + deps.skipUnreachableMs, code });
         deps.logger?.warn({ upstream: u.name, code, skippedForMs: deps.skipUnreachableMs }, 'upstream not reachable: the next pulls skip it');
       }
       throw new UpstreamUnreachable(`upstream "${u.name}" (${what}): ${code}`);

@@ -34,6 +34,22 @@ describe('an upstream that could not be reached is skipped for a while', () => {
     expect(upstream.connections()).toBeGreaterThan(asked);
   });
 
+  it('asks an upstream whose URL was changed at once', async () => {
+    upstream = await dropping();
+    const client = createUpstreamClient({ secrets, skipUnreachableMs: 60_000 });
+    await expect(client.request(of('http://127.0.0.1:1'), '/v2/', { method: 'GET' })).rejects.toThrow(UpstreamUnreachable);
+    await expect(client.request(of('http://127.0.0.1:1'), '/v2/', { method: 'GET' })).rejects.toThrow(/not asked again/);
+    // The same upstream (id) at its corrected URL: asked, not skipped.
+    await expect(client.request(of(upstream.url), '/v2/', { method: 'GET' })).rejects.toThrow(UpstreamUnreachable);
+    expect(upstream.connections()).toBeGreaterThan(0);
+  });
+
+  it('names why a URL could not be asked, not only the error class', async () => {
+    const client = createUpstreamClient({ secrets, skipUnreachableMs: 60_000 });
+    // fetch refuses port 1 itself ("bad port"): no connection is tried.
+    await expect(client.request(of('http://127.0.0.1:1'), '/v2/', { method: 'GET' })).rejects.toThrow(/bad port/);
+  });
+
   it('asks every time without skipUnreachableMs (a warm: its retries are its own)', async () => {
     upstream = await dropping();
     const client = createUpstreamClient({ secrets });
