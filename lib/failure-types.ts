@@ -37,6 +37,8 @@ const FAILURES = {
   HarborForbidden: { http: 502, grpc: 'UNAVAILABLE' },
   HarborRejected: { http: 502, grpc: 'UNAVAILABLE' },
   HarborUnavailable: { http: 502, grpc: 'UNAVAILABLE' },
+  // A virtual registry's upstreams failed a warm (an error status, unreachable): retried, a 502 once retries run out.
+  UpstreamUnavailable: { http: 502, grpc: 'UNAVAILABLE' },
   // Our own systems (lib/failures.ts): `…Rejected` cannot succeed on a retry, `…Unavailable` can.
   DataRejected: { grpc: 'INTERNAL' },
   DatabaseUnavailable: { grpc: 'UNAVAILABLE' },

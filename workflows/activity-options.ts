@@ -51,7 +51,7 @@ export const profiles = {
 
   /**
    * Fetching a model version into the virtual registries' cache (a warm): a multi-GB blob at a slow
-   * upstream takes a while, so a long start-to-close with a heartbeat per 8 MiB; an upstream that
+   * upstream takes a while, so a long start-to-close with a heartbeat every 10 s; an upstream that
    * stays down fails the warm after a few attempts rather than retrying for hours.
    */
   cacheFill: { startToCloseTimeout: '2 hours', heartbeatTimeout: '1 minute', retry: { ...upstream, maximumAttempts: 5 } },

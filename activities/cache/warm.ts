@@ -1,8 +1,9 @@
 import { heartbeat, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../../db/client';
 import type { FillLocks } from '../../db/fill-locks';
 import { findPullTarget, type PullTarget } from '../../db/cache-entries';
-import { notFound, operationFailed, validationFailed } from '../../lib/failure-types';
+import { FailureType, notFound, operationFailed, validationFailed } from '../../lib/failure-types';
 import type { ObjectStore } from '../../lib/object-store';
 import type { SecretBox } from '../../lib/secrets';
 import { createPullService, type PullResponse } from '../../registry-proxy';
@@ -33,8 +34,11 @@ interface Descriptor {
   size?: unknown;
 }
 
-/** Bytes between heartbeats while a blob streams in: a dead worker's attempt is noticed by the heartbeat time-out. */
-const HEARTBEAT_BYTES = 8 * 1024 * 1024;
+/**
+ * Heartbeats go out on a timer, not per bytes received: a warm waiting on another pull's fill of the
+ * same blob receives none, and must not time out for it. A dead worker's attempt is still noticed.
+ */
+const HEARTBEAT_MS = 10_000;
 
 const isDescriptor = (d: unknown): d is { digest: string; size: number } =>
   typeof d === 'object' && d !== null && typeof (d as Descriptor).digest === 'string' && typeof (d as Descriptor).size === 'number';
@@ -48,7 +52,7 @@ function pullFailure(res: PullResponse, what: string): Error {
   const message = body.errors?.[0]?.message ?? `${what}: ${res.status}`;
   if (res.status === 404) return notFound(message, { code: body.errors?.[0]?.code });
   if (res.status === 400) return validationFailed(message);
-  return new Error(message);
+  return ApplicationFailure.create({ type: FailureType.UpstreamUnavailable, message });
 }
 
 /**
@@ -98,16 +102,14 @@ export function createCacheWarmActivities({ db, cache, secrets, fillLocks }: { d
       const pull = service();
       const target = await targetOf(input);
       let bytes = 0;
-      let reported = 0;
-      const filled = await pull.blobs.fill(target, input.name, input.digest, (n) => {
-        bytes += n;
-        if (bytes - reported >= HEARTBEAT_BYTES) {
-          reported = bytes;
-          heartbeat({ bytes });
-        }
-      });
-      if ('status' in filled) throw pullFailure(filled, `blob ${input.digest} of ${input.name}`);
-      return filled;
+      const beat = setInterval(() => heartbeat({ bytes }), HEARTBEAT_MS);
+      try {
+        const filled = await pull.blobs.fill(target, input.name, input.digest, (n) => (bytes += n));
+        if ('status' in filled) throw pullFailure(filled, `blob ${input.digest} of ${input.name}`);
+        return filled;
+      } finally {
+        clearInterval(beat);
+      }
     },
   };
 }

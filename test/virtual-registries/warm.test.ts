@@ -111,7 +111,7 @@ describe('warming a virtual registry (POST …/virtual-registries/{registry}/war
     }
   });
 
-  it('names the field of a bad request, 404s an unknown registry, and fails a version no upstream has with a 404 problem', async () => {
+  it('names the field of a bad request, 404s an unknown registry, fails a version no upstream has with a 404 problem, and one its upstreams keep failing with a 502', async () => {
     const registry = await createVirtualRegistry(stack, tenant, [await createUpstream(stack, tenant, { url: mirror.url })]);
     const badName = await warm(registry, { name: 'Not/A Repo', reference: '1.0.0' });
     expect(badName.status).toBe(400);
@@ -129,5 +129,17 @@ describe('warming a virtual registry (POST …/virtual-registries/{registry}/war
     const absent = await warm(registry, { name: `acme/${uniqueName('absent')}`, reference: '9.9.9' });
     expect(absent.status).toBe(404);
     expect(await readJson(absent)).toMatchObject({ detail: expect.stringContaining('is not in any upstream') });
+
+    // An upstream that keeps refusing (here its credential, absent): retried, then a 502 naming it, not a 500.
+    const guarded = await startOciRegistry({ auth: { username: 'someone', password: uniqueName('pw') } });
+    try {
+      const refusing = await createVirtualRegistry(stack, tenant, [await createUpstream(stack, tenant, { url: guarded.url })]);
+      const failed = await warm(refusing, { name: 'acme/x', reference: '1.0.0' });
+      const problem = await readJson(failed);
+      expect(failed.status, JSON.stringify(problem)).toBe(502);
+      expect(problem).toMatchObject({ type: 'https://model-registry.dev/problems/upstream-unavailable', title: 'Upstream unavailable' });
+    } finally {
+      await guarded.stop();
+    }
   });
 });
