@@ -1,4 +1,4 @@
-import KcAdminClient from '@keycloak/keycloak-admin-client';
+import KcAdminClient, { NetworkError } from '@keycloak/keycloak-admin-client';
 import { notConfigured } from '../../lib/failure-types';
 
 export interface KeycloakConfig {
@@ -34,8 +34,16 @@ export async function childGroup(kc: KcAdminClient, parent: GroupRef | null, nam
   const hit = found.find((g) => g.name === name);
   if (hit?.id) return { id: hit.id, name };
   if (!create) return null;
-  const { id } = parent ? await kc.groups.createChildGroup({ id: parent.id }, { name }) : await kc.groups.create({ name });
-  return { id, name };
+  try {
+    const { id } = parent ? await kc.groups.createChildGroup({ id: parent.id }, { name }) : await kc.groups.create({ name });
+    return { id, name };
+  } catch (err) {
+    // Created meanwhile by a concurrent workflow (two users added to a new tenant role at once): that one is the group.
+    if (!(err instanceof NetworkError && err.response.status === 409)) throw err;
+    const created = await childGroup(kc, parent, name, false);
+    if (!created) throw err;
+    return created;
+  }
 }
 
 /** The group at `names` (e.g. ['tenants', 'acme']), created level by level when asked. */

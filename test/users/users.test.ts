@@ -57,6 +57,15 @@ describe('tenant users (Keycloak)', () => {
     expect((await readJson(second)).roles).toEqual(['guest']);
   });
 
+  it('creates users added at once to a role group the new tenant does not have yet, each in it', async () => {
+    const fresh = await createTenant(stack, { name: uniqueName('usr') });
+    const names = Array.from({ length: 4 }, () => uniqueName('par'));
+    // Each workflow finds no /tenants/<fresh>/maintainer group and creates it: Keycloak answers all but one 409.
+    const answers = await Promise.all(names.map((username) => create({ username, email: `${username}@users.example`, role: 'maintainer' }, fresh)));
+    expect(answers.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    for (const username of names) expect((await kc.users.listGroups({ id: (await keycloakUser(username))!.id! })).map((g) => g.path)).toEqual([`/tenants/${fresh}/maintainer`]);
+  });
+
   it('refuses an existing user (409), a password (400 naming the body) and an unknown tenant (404)', async () => {
     const again = await create({ username: ann, email: `${ann}-2@users.example` });
     expect(again.status).toBe(409);
