@@ -50,6 +50,17 @@ async function applyToProject(project: CleanupProjectContext['project'], policy:
   if (own && own.harborRetentionId !== retentionId) await db.setCleanupPolicyRetention(own.id, retentionId);
 }
 
+/**
+ * A project new to the catalogue (onboarded, registered) whose tenant has a default policy follows it
+ * from the start, as the tenant's PUT makes the projects already there follow it: its Schedule and
+ * Harbor retention mirror. Nothing for a project with a policy of its own, or a tenant without a default.
+ */
+export async function followTenantCleanupPolicy(registry: string, project: string): Promise<void> {
+  const ctx = await db.cleanupProjectContext(registry, project);
+  if (ctx.own || !ctx.tenantDefault) return;
+  await applyToProject(ctx.project, ctx.tenantDefault.policy, null);
+}
+
 async function announce(actor: Actor, subject: string, data: Record<string, unknown>) {
   const event = { id: uuid4(), type: 'modelregistry.cleanup.policy_updated', subject, time: new Date().toISOString(), data };
   await db.recordAudit({ eventKey: event.id, actor: actor.username, action: 'cleanup.policy_updated', resource: subject, details: { ...data, actorSubject: actor.subject } });

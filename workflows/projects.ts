@@ -9,6 +9,7 @@ import type { Actor } from './actor';
 import { recordHarborSummary } from './harbor-summary';
 import { onCataloguedProject, requireProject, requireTenant } from './lookups';
 import { announceReplicationRule, createPolicyStep, policySpecOf, requireVisibleRemoteRegistry, syncScheduleStep } from './replications';
+import { followTenantCleanupPolicy } from './cleanup';
 import { Saga } from './saga';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
@@ -135,6 +136,10 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
         )
       : [];
     for (const rule of saved) await syncScheduleStep(saga, rule);
+    // Onboardings before it made no cleanup Schedule for a tenant's default policy (the tenant's next PUT did).
+    if (patched('new-projects-follow-tenant-cleanup')) {
+      await saga.step('follow-tenant-cleanup-policy', () => followTenantCleanupPolicy(registry, name), () => undo.deleteCleanupSchedule(registry, name));
+    }
     await saga.step('publish-event', () => events.publishEvent(projectEvent('modelregistry.project.created', project)));
     for (const rule of saved) await announceReplicationRule('created', input.actor, rule, { onboarding: true });
     await recordHarborSummary(registry, name);
@@ -267,6 +272,7 @@ export async function projectRegistrationWorkflow(input: ProjectRegistrationInpu
   await inHarbor(harbor.syncHarborMembers(registry, name, input.members, true));
   const webhook = await inHarbor(harbor.ensureWebhookPolicy(registry, name));
   const project = await db.upsertProject(catalogueRow(input, harborId, webhook));
+  if (patched('new-projects-follow-tenant-cleanup')) await followTenantCleanupPolicy(registry, name);
   const repositories = await inHarbor(harborBulk.listHarborRepositories(registry, name));
   const imported = await db.importHarborRepositories({ projectId: project.id, registry, repositories });
   await events.publishEvent(projectEvent('modelregistry.project.registered', project));

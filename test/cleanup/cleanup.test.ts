@@ -4,7 +4,7 @@ import { bearer } from '../support/auth';
 import { eventually, expectNever } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
-import { onboardProject, startStackWithTenant } from '../support/fixtures';
+import { createTenant, onboardProject, startStackWithTenant } from '../support/fixtures';
 import { uniqueName, type TestStack } from '../support/stack';
 import { replayAndRecord } from '../promotion/support';
 import { catalogued, getRun, harborVersions, liveVersions, pushVersions, putPolicy, runReaches, startRun, versionsOf } from './support';
@@ -36,6 +36,22 @@ describe('cleanup: policies, candidates and runs', () => {
     await catalogued(stack, project, all);
     return { project, alpha, all };
   }
+
+  it("gives a project onboarded or registered into a tenant with a default policy that policy's Schedule", async () => {
+    const own = await createTenant(stack);
+    const policy = { mode: 'report', schedule: '0 30 5 * * *', rules: [keepOne] };
+    expect((await stack.app.request(`/api/v1/tenants/${own}/cleanup/policy`, jsonRequest(policy, {}, 'PUT'))).status).toBe(200);
+    const { project } = await onboardProject(stack, own, { name: uniqueName('heir') });
+    const onboarded = await stack.client.schedule.getHandle(`cleanup:${stack.registry}/${project}`).describe();
+    expect(onboarded.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 5, end: 5, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] });
+
+    // A Harbor project taken under management (PUT /projects) follows it too.
+    const existing = uniqueName('heir');
+    await stack.harbor.client.projects.create({ project_name: existing });
+    const registered = await stack.app.request('/api/v1/projects', jsonRequest({ name: existing, display_name: existing, tenantId: own }, {}, 'PUT'));
+    expect(registered.status, await registered.clone().text()).toBe(200);
+    expect((await stack.client.schedule.getHandle(`cleanup:${stack.registry}/${existing}`).describe()).spec.calendars?.[0]).toMatchObject({ hour: [{ start: 5, end: 5, step: 1 }] });
+  });
 
   it('stores policies through a workflow: tenant default inherited, project policy, 400 naming the field, Schedule and retention follow', async () => {
     const { project } = await onboardProject(stack, tenant, { name: uniqueName('policy') });
