@@ -260,8 +260,9 @@ const LONGEST_WAIT_MS = 60_000;
  * (`modelregistry.replication_execution.finished`); a `Failed` one is read on while Harbor's job
  * service may still retry it. Then the watchers are told (`replicationChanged`).
  */
-export async function replicationExecutionWorkflow(ref: ExecutionRef, waitMs = FIRST_WAIT_MS, watchers: string[] = []): Promise<ReplicationExecutionRecord | null> {
+export async function replicationExecutionWorkflow(ref: ExecutionRef, waitMs = FIRST_WAIT_MS, watchers: string[] = [], announced?: string): Promise<ReplicationExecutionRecord | null> {
   let nudged = false;
+  let announcedStatus = announced;
   let last: ExecutionReport | undefined;
   const watching = new Set(watchers);
   setHandler(refreshSignal, (request?: RefreshRequest) => {
@@ -278,13 +279,19 @@ export async function replicationExecutionWorkflow(ref: ExecutionRef, waitMs = F
     if (!observed) return settle(null, watching);
     const { execution, previousStatus } = observed;
     const final = isFinalExecutionStatus(execution.status);
-    if (final && execution.status !== previousStatus) await announceFinished(execution);
+    // What it announced is the follower's own: the row's previous status is already final when a
+    // promotion's or sync's one-off replication wrote it first, or an observe was retried after its commit.
+    const news = patched('follower-announces-once') ? execution.status !== announcedStatus : execution.status !== previousStatus;
+    if (final && news) {
+      await announceFinished(execution);
+      announcedStatus = execution.status;
+    }
     failedSince = execution.status === 'Failed' ? (failedSince ?? Date.now()) : undefined;
     const retryWindowLeft = failedSince === undefined ? 0 : JOB_RETRY_WINDOW_MS - (Date.now() - failedSince);
     if (final && retryWindowLeft <= 0) return settle(execution, watching);
     await condition(() => nudged, final ? Math.min(wait, retryWindowLeft) : wait);
     wait = Math.min(wait * 2, LONGEST_WAIT_MS);
-    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof replicationExecutionWorkflow>(ref, wait, [...watching]);
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof replicationExecutionWorkflow>(ref, wait, [...watching], announcedStatus);
   }
 }
 

@@ -74,6 +74,15 @@ describe('promotion end to end', () => {
     });
     const event = promoted.map((r) => JSON.parse(r.value)).find((e) => e.type === 'modelregistry.model.promoted');
     expect(event).toMatchObject({ subject: `models/${stack.registry}/${project}/${model}/versions/${v.tag}`, data: { digest: v.digest, remote, copied: true } });
+    // Its execution's end is announced once, though the promotion wrote the final status before the execution's follower read it.
+    const subject = `replication-executions/${stack.registry}/${execution!.harbor_execution_id}`;
+    const finished = (records: { value: string }[]) => records.map((r) => JSON.parse(r.value)).filter((e) => e.type === 'modelregistry.replication_execution.finished' && e.subject === subject);
+    const announced = await readTopic(inject('kafkaBootstrap'), stack.topic, {
+      what: "the execution's end",
+      until: (records) => finished(records).length > 0,
+      never: { what: 'a second announcement', check: (records) => finished(records).length > 1, forMs: 1000 },
+    });
+    expect(finished(announced)).toEqual([expect.objectContaining({ data: { execution: expect.objectContaining({ status: 'Succeed', purpose: 'promotion' }) } })]);
     expect(JSON.stringify(promoted.map((r) => r.value))).not.toContain(auth.password);
     expect(stack.logs.join('\n')).not.toContain(auth.password);
   });
