@@ -84,8 +84,8 @@ export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; regi
       case 'tenant-body': {
         const tenant = (await request.body())?.[source.field];
         // Without a usable tenant the body is invalid anyway: the route's validation answers 400.
-        // A denied create answers 403 whether the tenant exists or not: nothing to hide.
-        return typeof tenant === 'string' ? { resource: { tenant } } : 'defer';
+        if (typeof tenant !== 'string') return 'defer';
+        return source.creates ? { resource: { tenant } } : { resource: { tenant }, hidden: { title: 'Tenant not found', detail: `no tenant named "${tenant}"` } };
       }
       case 'full-name': {
         const ref = parseFullName(request.query(source.query) ?? '');

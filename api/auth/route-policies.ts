@@ -6,8 +6,12 @@ export type ResourceSource =
   | { kind: 'list' }
   /** The tenant is a path parameter. */
   | { kind: 'tenant-param'; param: string }
-  /** The tenant is a field of the JSON body (a new tenant or project). */
-  | { kind: 'tenant-body'; field: string }
+  /**
+   * The tenant is a field of the JSON body: the tenant a new project or registry goes into (one the
+   * caller may not read is a 404, as in a path), or with `creates` the new tenant itself (a 403: it
+   * may well not exist).
+   */
+  | { kind: 'tenant-body'; field: string; creates?: true }
   /** The tenant is the owner of the project named by a path parameter. */
   | { kind: 'project'; param: string; model?: string; version?: string }
   /** The project, model and version of a full model name in a query parameter. */
@@ -33,7 +37,7 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy | 'public'> = {
   'POST /api/v1/webhooks/harbor': 'public', // authenticated by the project's own webhook secret
 
   'GET /api/v1/tenants': { action: 'projects.read', resource: { kind: 'list' } },
-  'POST /api/v1/tenants': { action: 'projects.write', resource: { kind: 'tenant-body', field: 'name' } },
+  'POST /api/v1/tenants': { action: 'projects.write', resource: { kind: 'tenant-body', field: 'name', creates: true } },
   'GET /api/v1/tenants/{name}': { action: 'projects.read', resource: { kind: 'tenant-param', param: 'name' } },
   'GET /api/v1/tenants/{tenant}/users': { action: 'membership.admin', resource: { kind: 'tenant-param', param: 'tenant' } },
   'POST /api/v1/tenants/{tenant}/users': { action: 'membership.admin', resource: { kind: 'tenant-param', param: 'tenant' } },

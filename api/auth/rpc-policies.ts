@@ -8,7 +8,7 @@ import type { RoutePolicy } from './route-policies';
  * test/grpc/auth-matrix.test.ts runs over this table.
  */
 export const RPC_POLICIES: Record<string, RoutePolicy | 'public'> = {
-  '/modelregistry.v1.TenantService/CreateTenant': { action: 'projects.write', resource: { kind: 'tenant-body', field: 'name' } },
+  '/modelregistry.v1.TenantService/CreateTenant': { action: 'projects.write', resource: { kind: 'tenant-body', field: 'name', creates: true } },
   '/modelregistry.v1.TenantService/GetTenant': { action: 'projects.read', resource: { kind: 'tenant-param', param: 'name' } },
   '/modelregistry.v1.TenantService/ListTenants': { action: 'projects.read', resource: { kind: 'list' } },
 

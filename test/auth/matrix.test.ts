@@ -162,10 +162,7 @@ describe('auth matrix', () => {
           } else if (granted) {
             expect([401, 403], where).not.toContain(res.status);
             expect(['Tenant not found', 'Project not found', 'Remote registry not found', 'Upstream not found', 'Virtual registry not found', 'Operation not found'], where).not.toContain(body?.title);
-          } else if (policy.resource.kind === 'tenant-body') {
-            expect(res.status, where).toBe(403);
-            expect(body.action, where).toBe(policy.action);
-          } else if (side === 'own' && allowed.has('projects.read')) {
+          } else if ((policy.resource.kind === 'tenant-body' && policy.resource.creates) || (side === 'own' && allowed.has('projects.read'))) {
             expect(res.status, where).toBe(403);
             expect(body.action, where).toBe(policy.action);
           } else {

@@ -166,7 +166,7 @@ describe('gRPC auth matrix', () => {
           } else if (granted) {
             expect(error?.code, where).not.toBe(Code.PermissionDenied);
             expect(HIDDEN.some((title) => error?.rawMessage.startsWith(title)), where).toBe(false);
-          } else if (policy.resource.kind === 'tenant-body' || (side === 'own' && allowed.has('projects.read'))) {
+          } else if ((policy.resource.kind === 'tenant-body' && policy.resource.creates) || (side === 'own' && allowed.has('projects.read'))) {
             expect(error?.code, where).toBe(Code.PermissionDenied);
             expect(error?.rawMessage, where).toContain(`may not ${policy.action}`);
           } else {
