@@ -327,7 +327,11 @@ export async function followProjectReplications(registry: string, project: strin
   for (const rule of rules) {
     const reports = await harbor.listHarborReplicationExecutions(registry, rule.harborPolicyId);
     const found = await db.recordDiscoveredReplicationExecutions({ registry, projectId: rule.projectId, ruleId: rule.id, reports });
-    for (const execution of found.filter((e) => isFinalExecutionStatus(e.status))) await announceFinished(execution);
+    if (patched('discovered-executions-followed')) {
+      // Each to its follower, finished or not: Harbor's list of a policy's executions has no tasks, the
+      // follower reads them (a webhook mostly comes once it has finished), and announces its end once.
+      if (found.length > 0) await temporal.followReplicationExecutions(found.map((e) => ({ registry, harborExecutionId: e.harborExecutionId })));
+    } else for (const execution of found.filter((e) => isFinalExecutionStatus(e.status))) await announceFinished(execution);
   }
   const running = await db.runningReplicationExecutions(registry, project);
   if (running.length > 0) await temporal.followReplicationExecutions(running.map((harborExecutionId) => ({ registry, harborExecutionId })));

@@ -162,6 +162,32 @@ describe('replication executions', () => {
     expect(listed.items.find((e: { harborExecutionId: number }) => e.harborExecutionId === id)).toMatchObject({ status: 'Succeed', trigger: 'scheduled' });
   });
 
+  it("records the tasks of an execution Harbor's trigger started and finished before its webhook came, and announces its end once", async () => {
+    const id = harborStarts({ status: 'Succeed', succeed: 1, in_progress: 0, total: 1, end_time: new Date().toISOString() });
+    const taskId = stack.harbor.emulator.state.nextId();
+    const now = new Date().toISOString();
+    stack.harbor.emulator.state.replicationTasks.set(taskId, {
+      task: { id: taskId, execution_id: id, resource_type: 'artifact', src_resource: `${project}/llama [1 item(s) in total]`, dst_resource: `mirror/llama [1 item(s) in total]`, operation: 'copy', status: 'Succeed', job_id: 'j', start_time: now, end_time: now },
+      references: [],
+      log: [],
+    });
+    await deliverReplicationWebhook();
+    const listed = await eventually('the execution with its tasks', async () => {
+      const page = await readJson(await stack.app.request(`${base()}/executions?limit=50`));
+      const found = page.items.find((e: { harborExecutionId: number }) => e.harborExecutionId === id);
+      const detail = found && (await readJson(await stack.app.request(`${base()}/executions/${found.id}`)));
+      return detail?.tasks.length > 0 && detail;
+    });
+    expect(listed.tasks).toEqual([expect.objectContaining({ id: taskId, status: 'Succeed', srcResource: expect.stringContaining(`${project}/llama`) })]);
+    const subject = `replication-executions/${stack.registry}/${id}`;
+    const finished = (records: { value: string }[]) => records.map((r) => JSON.parse(r.value)).filter((e) => e.type === 'modelregistry.replication_execution.finished' && e.subject === subject);
+    await readTopic(inject('kafkaBootstrap'), stack.topic, {
+      what: "the execution's end",
+      until: (records) => finished(records).length === 1,
+      never: { what: 'a second announcement', check: (records) => finished(records).length > 1, forMs: 1000 },
+    });
+  });
+
   it('the poller refreshes an execution still in progress that nobody asked Harbor about lately', async () => {
     const stale = harborStarts();
     const fresh = harborStarts();
