@@ -4,7 +4,6 @@ import type { KeycloakConfig } from '../activities/keycloak';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
-import { trimTrailingSlash } from 'hono/trailing-slash';
 import type { ChangeFeed } from '../db/change-feed';
 import type { FillLocks } from '../db/fill-locks';
 import type { Db } from '../db/client';
@@ -92,8 +91,6 @@ export function createApp(deps: AppDeps) {
 
   const metrics = createMetrics({ db: deps.db });
   app.use(requestId());
-  // Routes are exact: a GET of `/swagger/` or `/api/v1/tenants/` that no route answers is sent to the path without the slash.
-  app.use(trimTrailingSlash());
   app.use(metrics.middleware);
   app.use(async (c, next) => {
     const started = performance.now();
@@ -184,6 +181,13 @@ export function createApp(deps: AppDeps) {
   // A known path asked with a method it does not serve: 405 with the methods it does (OPTIONS: 204).
   const allowedMethods = allowedMethodsOf(app.routes);
   app.notFound((c) => {
+    // Routes are exact: a GET of `/swagger/` or `/api/v1/tenants/` goes to the path without the slash, when that is one.
+    const trimmed = c.req.path.length > 1 && c.req.path.endsWith('/') ? c.req.path.slice(0, -1) : undefined;
+    if (trimmed && (c.req.method === 'GET' || c.req.method === 'HEAD') && allowedMethods(trimmed).includes('GET')) {
+      const url = new URL(c.req.url);
+      url.pathname = trimmed;
+      return c.redirect(url.toString(), 301);
+    }
     const allowed = allowedMethods(c.req.path);
     if (allowed.length === 0) return problemResponse(c, problemBody(404, 'not-found', 'Not found', `no route for ${c.req.method} ${c.req.path}`));
     const allow = allowed.join(', ');
