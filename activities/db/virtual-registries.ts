@@ -163,7 +163,9 @@ export function createVirtualRegistryActivities({ db }: { db: Db }) {
             : await tx
                 .select({ id: upstreams.id, name: upstreams.name })
                 .from(upstreams)
-                .where(and(eq(upstreams.tenantId, ref.tenant), eq(upstreams.isArchived, false), inArray(upstreams.name, names)));
+                .where(and(eq(upstreams.tenantId, ref.tenant), eq(upstreams.isArchived, false), inArray(upstreams.name, names)))
+                // A delete of one of them (archiveUpstream locks it to check who uses it) goes first or after, never across.
+                .for('share');
         const idOf = new Map(found.map((u) => [u.name, u.id]));
         const errors = list.flatMap((e, i) =>
           idOf.has(e.upstream) ? [] : [{ field: `body.${i}.upstream`, message: `no upstream "${e.upstream}" in tenant ${ref.tenant}`, code: 'invalid_value' }],

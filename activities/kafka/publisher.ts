@@ -1,5 +1,7 @@
 import { Producer, stringSerializers } from '@platformatic/kafka';
+import { ApplicationFailure } from '@temporalio/common';
 import { createBatcher } from '../../lib/batcher';
+import { toActivityFailure } from '../../lib/failures';
 import type { Logger } from '../../lib/logger';
 import type { RegistryEvent } from './cloudevents';
 
@@ -8,6 +10,11 @@ export interface EventPublisher {
   publish(...events: RegistryEvent[]): Promise<void>;
   close(): Promise<void>;
 }
+
+const isPermanent = (err: unknown) => {
+  const failure = toActivityFailure(err);
+  return failure instanceof ApplicationFailure && failure.nonRetryable;
+};
 
 /** Publishes joined into one produce request: small events, far below the broker's 1 MB request. */
 const MAX_PUBLISHES_PER_REQUEST = 64;
@@ -32,17 +39,30 @@ export function createKafkaPublisher(opts: { bootstrapBrokers: string[]; topic: 
     timeout: 10_000,
     retries: 3,
   });
+  const send = (events: RegistryEvent[]) =>
+    producer.send({
+      messages: events.map((event) => ({
+        topic: opts.topic,
+        key: event.subject,
+        value: JSON.stringify(event),
+        headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8', ce_id: event.id, ce_type: event.type },
+      })),
+    });
   const sends = createBatcher<RegistryEvent[], void>(
     async (publishes) => {
-      await producer.send({
-        messages: publishes.flat().map((event) => ({
-          topic: opts.topic,
-          key: event.subject,
-          value: JSON.stringify(event),
-          headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8', ce_id: event.id, ce_type: event.type },
-        })),
-      });
-      return publishes.map(() => ({ status: 'fulfilled', value: undefined }));
+      try {
+        await send(publishes.flat());
+        return publishes.map(() => ({ status: 'fulfilled', value: undefined }));
+      } catch (err) {
+        // A record the broker refuses for good (too large) must fail its own publish only, not every
+        // workflow's that shared the request: each is sent again on its own (a partition that took its
+        // records may get them twice, with the same ids consumers deduplicate on). A broker that is
+        // down fails them all, at once.
+        if (publishes.length === 1 || !isPermanent(err)) throw err;
+        const settled: PromiseSettledResult<void>[] = [];
+        for (const events of publishes) settled.push(await send(events).then(() => ({ status: 'fulfilled', value: undefined }), (reason: unknown) => ({ status: 'rejected', reason })));
+        return settled;
+      }
     },
     { maxBatch: MAX_PUBLISHES_PER_REQUEST },
   );

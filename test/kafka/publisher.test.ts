@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { createKafkaActivities, createKafkaPublisher } from '../../activities/kafka';
+import { toActivityFailure } from '../../lib/failures';
 import { readTopic } from '../support/kafka';
 
 describe('CloudEvents on a real Kafka broker', () => {
@@ -55,6 +56,21 @@ describe('CloudEvents on a real Kafka broker', () => {
     await publisher.close();
     const records = await readTopic(inject('kafkaBootstrap'), topic, { count: 10 });
     expect(records.map((r) => JSON.parse(r.value).data.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('fails only the publish the broker refuses for good (a record too large), not the others of its request', async () => {
+    const topic = `events-${randomUUID()}`;
+    const publisher = createKafkaPublisher({ bootstrapBrokers: [inject('kafkaBootstrap')], topic });
+    const event = (id: string, data: Record<string, unknown>) => ({ specversion: '1.0' as const, id, source: '/t', type: 'modelregistry.model.refreshed', subject: `projects/r/${id}`, time: '', datacontenttype: 'application/json' as const, data });
+    // The first publish goes alone; the next three, submitted while it is sent, share one request.
+    const first = publisher.publish(event('first', {}));
+    const [before, huge, after] = await Promise.allSettled([publisher.publish(event('before', {})), publisher.publish(event('huge', { blob: 'x'.repeat(2 * 1024 * 1024) })), publisher.publish(event('after', {}))]);
+    await first;
+    expect([before.status, huge.status, after.status]).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(toActivityFailure((huge as PromiseRejectedResult).reason)).toMatchObject({ type: 'KafkaRejected', nonRetryable: true });
+    await publisher.close();
+    const ids = (await readTopic(inject('kafkaBootstrap'), topic, { what: 'the three small events', until: (records) => records.length >= 3 })).map((r) => JSON.parse(r.value).id);
+    expect(new Set(ids)).toEqual(new Set(['first', 'before', 'after']));
   });
 
   it('refuses an event type outside modelregistry.<resource>.<verb>', async () => {
