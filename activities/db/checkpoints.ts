@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
 import { liveCheckpointWhere, toCheckpointRecord, type CheckpointRecord } from '../../db/queries/checkpoints';
 import { findLiveVersion } from '../../db/queries/versions';
@@ -53,15 +53,7 @@ export function createCheckpointActivities({ db }: { db: Db }) {
         const v = await version(tx, ref);
         const [row] = await tx.update(checkpoints).set({ isArchived: true, deletedAt: sql`now()`, updatedAt: sql`now()` }).where(liveCheckpointWhere(v.modelId, ref.tag, name)).returning();
         if (row) return toCheckpointRecord(row);
-        const earlier = archivedByAnEarlierAttempt(checkpoints.deletedAt);
-        const [archived] = earlier
-          ? await tx
-              .select()
-              .from(checkpoints)
-              .where(and(eq(checkpoints.modelId, v.modelId), eq(checkpoints.tag, ref.tag), eq(checkpoints.name, name), eq(checkpoints.isArchived, true), earlier))
-              .orderBy(desc(checkpoints.deletedAt))
-              .limit(1)
-          : [];
+        const archived = await archivedByAnEarlierAttempt(tx, checkpoints, and(eq(checkpoints.modelId, v.modelId), eq(checkpoints.tag, ref.tag), eq(checkpoints.name, name)));
         if (!archived) throw notFound(`version "${ref.tag}" of "${ref.project}/${ref.model}" has no checkpoint "${name}"`);
         return toCheckpointRecord(archived);
       });

@@ -1,15 +1,26 @@
 import { Context } from '@temporalio/activity';
-import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Db, Tx } from '../../db/client';
+
+type SoftDeleted = PgTable & { isArchived: AnyPgColumn; deletedAt: AnyPgColumn };
 
 /**
  * A delete retried after its first attempt committed but its answer was lost (a timeout, a worker
  * killed after the commit) finds no live row, and would answer 404 for its own work. The row it
- * archived is one archived since the activity was first scheduled: nobody else archives it
- * meanwhile, since the workflows of a resource run one at a time (their workflow id). This is that
- * condition on `deletedAt`, on a retry only. No allowance for PostgreSQL's clock and Temporal's
- * disagreeing: one behind makes such a retry the 404 it was.
+ * archived is the newest of `key` archived since the activity was first scheduled: nobody else
+ * archives it meanwhile, since the workflows of a resource run one at a time (their workflow id).
+ * On a first attempt, none. No allowance for PostgreSQL's clock and Temporal's disagreeing: one
+ * behind makes such a retry the 404 it was.
  */
-export function archivedByAnEarlierAttempt(deletedAt: AnyColumn): SQL | undefined {
+export async function archivedByAnEarlierAttempt<T extends SoftDeleted>(db: Db | Tx, table: T, key: SQL | undefined): Promise<T['$inferSelect'] | undefined> {
   const { attempt, scheduledTimestampMs } = Context.current().info;
-  return attempt > 1 ? sql`${deletedAt} >= to_timestamp(${scheduledTimestampMs / 1000})` : undefined;
+  if (attempt === 1) return undefined;
+  const rows = await db
+    .select()
+    .from(table as PgTable)
+    .where(and(key, eq(table.isArchived, true), sql`${table.deletedAt} >= to_timestamp(${scheduledTimestampMs / 1000})`))
+    .orderBy(desc(table.deletedAt))
+    .limit(1);
+  return rows[0] as T['$inferSelect'] | undefined;
 }

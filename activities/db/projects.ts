@@ -127,14 +127,7 @@ export function createProjectActivities({ db }: { db: Db }) {
         .where(liveProjectWhere(registry, name))
         .returning();
       if (row) return toProjectRecord(row);
-      const earlier = archivedByAnEarlierAttempt(projects.deletedAt);
-      if (!earlier) return null;
-      const [archived] = await db
-        .select()
-        .from(projects)
-        .where(and(eq(projects.harborAddress, registry), eq(projects.name, name), eq(projects.isArchived, true), earlier))
-        .orderBy(desc(projects.deletedAt))
-        .limit(1);
+      const archived = await archivedByAnEarlierAttempt(db, projects, and(eq(projects.harborAddress, registry), eq(projects.name, name)));
       return archived ? toProjectRecord(archived) : null;
     },
   };

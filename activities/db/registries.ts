@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { findLiveRemoteRegistry, liveRemoteRegistryWhere, toRemoteRegistryRecord, type RemoteRegistryRecord } from '../../db/queries/registries';
 import { remoteRegistries } from '../../db/schema';
@@ -57,15 +57,7 @@ export function createRemoteRegistryActivities({ db }: { db: Db }) {
     async archiveRemoteRegistry(ref: RemoteRegistryRef): Promise<RemoteRegistryRecord> {
       const [row] = await db.update(remoteRegistries).set({ isArchived: true, deletedAt: sql`now()`, updatedAt: sql`now()` }).where(liveRemoteRegistryWhere(ref.registry, ref.name)).returning();
       if (row) return toRemoteRegistryRecord(row);
-      const earlier = archivedByAnEarlierAttempt(remoteRegistries.deletedAt);
-      const [archived] = earlier
-        ? await db
-            .select()
-            .from(remoteRegistries)
-            .where(and(eq(remoteRegistries.harborInstance, ref.registry), eq(remoteRegistries.name, ref.name), eq(remoteRegistries.isArchived, true), earlier))
-            .orderBy(desc(remoteRegistries.deletedAt))
-            .limit(1)
-        : [];
+      const archived = await archivedByAnEarlierAttempt(db, remoteRegistries, and(eq(remoteRegistries.harborInstance, ref.registry), eq(remoteRegistries.name, ref.name)));
       if (!archived) throw missing(ref);
       return toRemoteRegistryRecord(archived);
     },

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import {
   findLiveUpstream,
@@ -77,15 +77,7 @@ export function createVirtualRegistryActivities({ db }: { db: Db }) {
         const [current] = await tx.select().from(upstreams).where(liveUpstreamWhere(ref.tenant, ref.name)).for('update');
         if (!current) {
           // The lists it left were in the lost answer: the retry reports none.
-          const earlier = archivedByAnEarlierAttempt(upstreams.deletedAt);
-          const [archived] = earlier
-            ? await tx
-                .select()
-                .from(upstreams)
-                .where(and(eq(upstreams.tenantId, ref.tenant), eq(upstreams.name, ref.name), eq(upstreams.isArchived, true), earlier))
-                .orderBy(desc(upstreams.deletedAt))
-                .limit(1)
-            : [];
+          const archived = await archivedByAnEarlierAttempt(tx, upstreams, and(eq(upstreams.tenantId, ref.tenant), eq(upstreams.name, ref.name)));
           if (!archived) throw noUpstream(ref);
           return { upstream: toUpstreamRecord(archived), removedFrom: [] };
         }
@@ -129,16 +121,8 @@ export function createVirtualRegistryActivities({ db }: { db: Db }) {
       return db.transaction(async (tx) => {
         const before = await findLiveVirtualRegistry(tx, ref.tenant, ref.name);
         if (!before) {
-          const earlier = archivedByAnEarlierAttempt(virtualRegistries.deletedAt);
-          const archived = earlier
-            ? await tx
-                .select()
-                .from(virtualRegistries)
-                .where(and(eq(virtualRegistries.tenantId, ref.tenant), eq(virtualRegistries.name, ref.name), eq(virtualRegistries.isArchived, true), earlier))
-                .orderBy(desc(virtualRegistries.deletedAt))
-                .limit(1)
-            : [];
-          const [record] = await withUpstreams(tx, archived);
+          const archived = await archivedByAnEarlierAttempt(tx, virtualRegistries, and(eq(virtualRegistries.tenantId, ref.tenant), eq(virtualRegistries.name, ref.name)));
+          const [record] = await withUpstreams(tx, archived ? [archived] : []);
           if (!record) throw noRegistry(ref);
           return record;
         }

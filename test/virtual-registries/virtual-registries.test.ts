@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createActivities } from '../../activities';
 import { bearer } from '../support/auth';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
@@ -225,5 +226,32 @@ describe('upstreams and virtual registries', () => {
     expect(await touched(byDigest as never)).toEqual([holder!.p.replace('modelregistry.', '')]);
     const all = await stack.database.sql.unsafe(`explain select * from modelregistry.cache_entries where digest = '${digest}'`);
     expect(await touched(all as never)).toHaveLength(8);
+  });
+
+  it("never leaves a registry's list naming an upstream a delete archived at the same time", async () => {
+    const upstream = uniqueName('raced');
+    const registry = uniqueName('raced');
+    expect((await stack.app.request(`/api/v1/tenants/${tenant}/upstreams`, jsonRequest({ name: upstream, url: stack.harbor.registryUrl }))).status).toBe(201);
+    expect((await stack.app.request(`/api/v1/tenants/${tenant}/virtual-registries`, jsonRequest({ name: registry }))).status).toBe(201);
+    const [row] = await stack.database.sql<{ id: string }[]>`select id from modelregistry.upstreams where tenant_id = ${tenant} and name = ${upstream}`;
+    const id = row!.id;
+
+    // The delete's transaction (archiveUpstream) holds the upstream, has found no registry using it, and is about to archive it.
+    const deleting = await stack.database.sql.reserve();
+    await deleting`begin`;
+    await deleting`select id from modelregistry.upstreams where id = ${id} for update`;
+    const set = createActivities(stack.deps).setVirtualRegistryUpstreams({ tenant, name: registry }, [{ upstream, position: 1 }]).then(
+      (record) => ({ record }),
+      (err: Error & { type?: string }) => ({ err }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await deleting`update modelregistry.upstreams set is_archived = true, deleted_at = now() where id = ${id}`;
+    await deleting`commit`;
+    deleting.release();
+
+    const outcome = await set;
+    expect('err' in outcome && outcome.err.type).toBe('ValidationFailed');
+    const listed = await stack.database.sql`select 1 from modelregistry.virtual_registry_upstreams where upstream_id = ${id}`;
+    expect(listed).toHaveLength(0);
   });
 });
