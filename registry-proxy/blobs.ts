@@ -66,7 +66,7 @@ const unlocked: FillLease = async () => undefined;
 export function createBlobPulls(deps: BlobDeps) {
   const flights = new Map<string, Promise<Flight>>();
 
-  /** `cache`: `miss` when this pull's fetch (or one it waited on) has just filled the entry. */
+  /** `cache`: `miss` when this pull's own fetch has just filled the entry. */
   async function fromCache(target: PullTarget, name: string, digest: string, range: string | undefined, headOnly: boolean, cache: 'hit' | 'miss' = 'hit'): Promise<PullResponse | null> {
     for (const entry of await findCacheEntries(deps.db, target, blobPath(name, digest))) {
       const head = await deps.store.head(entry.objectStorageKey);
@@ -292,7 +292,8 @@ export function createBlobPulls(deps: BlobDeps) {
         } else outcome = led ?? (await flight);
         if (outcome === 'absent') continue;
         if (outcome === 'committed') {
-          const served = await fromCache(target, name, digest, opts.range, false, 'miss');
+          // A miss for the pull that led the fetch; those that waited for it got it from the cache.
+          const served = await fromCache(target, name, digest, opts.range, false, led ? 'miss' : 'hit');
           if (served) return served;
           continue;
         }
