@@ -184,9 +184,11 @@ export function createApp(deps: AppDeps) {
     // Routes are exact: a GET of `/swagger/` or `/api/v1/tenants/` goes to the path without the slash, when that is one.
     const trimmed = c.req.path.length > 1 && c.req.path.endsWith('/') ? c.req.path.slice(0, -1) : undefined;
     if (trimmed && (c.req.method === 'GET' || c.req.method === 'HEAD') && allowedMethods(trimmed).includes('GET')) {
-      const url = new URL(c.req.url);
-      url.pathname = trimmed;
-      return c.redirect(url.toString(), 301);
+      // Relative, from the path as sent: the client's own origin, scheme and any proxy prefix stay, and
+      // no Host header nor absolute request line chooses where it goes.
+      const { pathname, search } = new URL(c.req.url);
+      const last = pathname.slice(0, -1).split('/').pop()!;
+      return c.redirect(`../${last}${search}`, 301);
     }
     const allowed = allowedMethods(c.req.path);
     if (allowed.length === 0) return problemResponse(c, problemBody(404, 'not-found', 'Not found', `no route for ${c.req.method} ${c.req.path}`));

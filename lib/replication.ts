@@ -180,7 +180,10 @@ export interface ExecutionRef {
 }
 
 /** An execution to follow, and the workflow to tell when it settles. */
-export interface FollowRequest extends ExecutionRef, RefreshRequest {}
+export interface FollowRequest extends ExecutionRef, RefreshRequest {
+  /** A final status already announced (the row's, of a Failed execution Harbor may retry): a follower it starts does not announce it again. */
+  announced?: string;
+}
 
 /**
  * Whether a name matches one of Harbor's filter globs (doublestar): `**` any run of characters,

@@ -35,6 +35,8 @@ export function parseRange(header: string | undefined, size: number): { start: n
   for (const spec of m[1]!.split(',')) {
     const r = /^\s*(\d*)-(\d*)\s*$/.exec(spec);
     if (!r || (r[1] === '' && r[2] === '') || (r[1] !== '' && r[2] !== '' && Number(r[2]) < Number(r[1]))) return undefined;
+    // A suffix of an empty blob is satisfiable (§14.1.3), and is all of it: no bytes, a 200.
+    if (size === 0 && r[1] === '' && Number(r[2]) > 0) return undefined;
     // `-0` asks for no bytes: unsatisfiable, as a first byte past the end is.
     const [start, end] = r[1] === '' ? [Math.max(0, size - Number(r[2])), Number(r[2]) === 0 ? -1 : size - 1] : [Number(r[1]), r[2] === '' ? size - 1 : Math.min(Number(r[2]), size - 1)];
     if (start <= end && start < size) satisfiable++;

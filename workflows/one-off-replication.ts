@@ -56,7 +56,8 @@ export async function runOneOffReplication(
     let failedSince: number | undefined;
     let report = await harbor.readHarborReplication(policy.registry, harborExecutionId);
     const { execution } = await db.recordReplicationExecution({ registry: policy.registry, ...record, report });
-    if (followed && report.status !== 'Succeed') await temporal.followReplicationExecutions([{ registry: policy.registry, harborExecutionId, watcher: workflowInfo().workflowId }]);
+    // Finished at once too, since the patch: its follower is what announces the end (and reads its tasks).
+    if (followed && (report.status !== 'Succeed' || patched('one-off-follows-finished'))) await temporal.followReplicationExecutions([{ registry: policy.registry, harborExecutionId, watcher: workflowInfo().workflowId }]);
     const settled = () => {
       if (!followed) return isFinalExecutionStatus(report.status);
       failedSince = report.status === 'Failed' ? (failedSince ?? Date.now()) : undefined;

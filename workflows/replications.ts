@@ -334,7 +334,8 @@ export async function followProjectReplications(registry: string, project: strin
     } else for (const execution of found.filter((e) => isFinalExecutionStatus(e.status))) await announceFinished(execution);
   }
   const running = await db.runningReplicationExecutions(registry, project);
-  if (running.length > 0) await temporal.followReplicationExecutions(running.map((harborExecutionId) => ({ registry, harborExecutionId })));
+  // A Failed one was announced by the follower that saw it fail: one started again does not repeat it.
+  if (running.length > 0) await temporal.followReplicationExecutions(running.map((e) => ({ registry, harborExecutionId: e.harborExecutionId, ...(e.status === 'InProgress' ? {} : { announced: e.status }) })));
   log.info('replication followers nudged', { registry, project, running: running.length });
 }
 

@@ -191,14 +191,15 @@ export function createReplicationActivities({ db }: { db: Db }) {
     },
 
     /** Harbor ids of a project's executions still in progress, or failed so lately that Harbor's job service may retry them. */
-    async runningReplicationExecutions(registry: string, project: string): Promise<number[]> {
+    /** Executions of the project still running, or Failed lately (Harbor may retry them), with their status. */
+    async runningReplicationExecutions(registry: string, project: string): Promise<{ harborExecutionId: number; status: string }[]> {
       const retryable = and(eq(replicationExecutions.status, 'Failed'), gt(replicationExecutions.observedAt, sql`now() - make_interval(secs => ${JOB_RETRY_WINDOW_MS / 1000})`));
       const rows = await db
-        .select({ id: replicationExecutions.harborExecutionId })
+        .select({ harborExecutionId: replicationExecutions.harborExecutionId, status: replicationExecutions.status })
         .from(replicationExecutions)
         .innerJoin(projects, eq(projects.id, replicationExecutions.projectId))
         .where(and(eq(replicationExecutions.harborInstance, registry), eq(projects.harborAddress, registry), eq(projects.name, project), or(eq(replicationExecutions.status, 'InProgress'), retryable)));
-      return rows.map((r) => r.id);
+      return rows;
     },
 
     /** Executions still in progress that nobody has asked Harbor about for `olderThanSeconds`, oldest news first. */

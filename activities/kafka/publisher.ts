@@ -54,11 +54,16 @@ export function createKafkaPublisher(opts: { bootstrapBrokers: string[]; topic: 
         await send(publishes.flat());
         return publishes.map(() => ({ status: 'fulfilled', value: undefined }));
       } catch (err) {
-        // A record the broker refuses for good (too large) must fail its own publish only, not every
-        // workflow's that shared the request: each is sent again on its own (a partition that took its
-        // records may get them twice, with the same ids consumers deduplicate on). A broker that is
-        // down fails them all, at once.
-        if (publishes.length === 1 || !isPermanent(err)) throw err;
+        // A broker that is down fails them all, at once: the producer resends what it may itself.
+        if (!isPermanent(err)) throw err;
+        // A refusal for good (a record too large) is one partition's: the broker took the others'
+        // records, but the client counts sequence numbers only from a request that succeeded whole, so
+        // every later send to those partitions would be refused as out of order. A new producer session
+        // (id and sequences) starts them afresh.
+        await producer.initIdempotentProducer({});
+        if (publishes.length === 1) throw err;
+        // It must fail its own publish only, not every workflow's that shared the request: each is sent
+        // again on its own (records a partition took are sent twice, with the ids consumers deduplicate on).
         const settled: PromiseSettledResult<void>[] = [];
         for (const events of publishes) settled.push(await send(events).then(() => ({ status: 'fulfilled', value: undefined }), (reason: unknown) => ({ status: 'rejected', reason })));
         return settled;

@@ -13,7 +13,7 @@ export function createReplicationFollowerActivities(deps: { temporal: { client: 
           client.workflow.signalWithStart('replicationExecutionWorkflow', {
             workflowId: replicationExecutionWorkflowId(e.registry, e.harborExecutionId),
             taskQueue,
-            args: [{ registry: e.registry, harborExecutionId: e.harborExecutionId }],
+            args: e.announced ? [{ registry: e.registry, harborExecutionId: e.harborExecutionId }, undefined, [], e.announced] : [{ registry: e.registry, harborExecutionId: e.harborExecutionId }],
             signal: REPLICATION_REFRESH_SIGNAL,
             signalArgs: [e.watcher ? { watcher: e.watcher } : {}] as [RefreshRequest],
             typedSearchAttributes: [{ key: OperationKind, value: 'replication.follow' }],

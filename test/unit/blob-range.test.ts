@@ -24,4 +24,9 @@ describe('a blob pull’s Range header (RFC 9110 §14.2)', () => {
   ])('%s', (header, expected) => {
     expect(parseRange(header, 1000)).toEqual(expected);
   });
+
+  it('serves a suffix of an empty blob whole (RFC 9110 §14.1.3), and refuses a first byte of it', () => {
+    expect(parseRange('bytes=-5', 0)).toBeUndefined();
+    expect(parseRange('bytes=0-', 0)).toBe('unsatisfiable');
+  });
 });
