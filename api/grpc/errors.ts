@@ -85,8 +85,14 @@ export function fieldPathOf(field: string, request: DescMessage | undefined): st
   return out.join('.');
 }
 
+/**
+ * A problem with the whole body (REST's `body`: an update that sets nothing) is, in a request with an
+ * `update_mask`, a problem with that mask (AIP-134): it names nothing to change.
+ */
+const wholeRequestField = (request: DescMessage | undefined) => (request?.fields.some((f) => f.name === 'update_mask') ? 'update_mask' : '');
+
 const violations = (errors: FieldIssue[] | undefined, request: DescMessage | undefined) =>
-  (errors ?? []).map((e) => ({ field: fieldPathOf(e.field, request), description: e.message, reason: e.code }));
+  (errors ?? []).map((e) => ({ field: fieldPathOf(e.field, request) || wholeRequestField(request), description: e.message, reason: e.code }));
 
 /** A problem as a ConnectError: its code, the detail as message, field violations as a google.rpc.BadRequest detail. */
 export function problemError(p: Problem, request: DescMessage | undefined, metadata: Record<string, string> = {}, extraDetails: NonNullable<ConstructorParameters<typeof ConnectError>[3]> = []): ConnectError {

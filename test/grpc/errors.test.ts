@@ -67,6 +67,12 @@ describe('problems as gRPC statuses', () => {
     expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations).toEqual([expect.objectContaining({ field: 'tenant_id', description: 'required', reason: 'invalid_type' })]);
   });
 
+  it('names update_mask for an update that sets nothing (REST: the whole body)', () => {
+    const problem = problemBody(400, 'validation', 'Request validation failed', 'body: set at least one field', { errors: [{ field: 'body', message: 'set at least one field', code: 'custom' }] });
+    expect(problemError(problem, UpdateCheckpointRequestSchema).findDetails(BadRequestSchema)[0]?.fieldViolations).toEqual([expect.objectContaining({ field: 'update_mask' })]);
+    expect(problemError(problem, OnboardProjectRequestSchema).findDetails(BadRequestSchema)[0]?.fieldViolations).toEqual([expect.objectContaining({ field: '' })]);
+  });
+
   it("shows a running operation's progress (REST's Operation.progress) in its metadata", () => {
     const view = { id: 'op-1', kind: 'virtualRegistryWarmWorkflow', status: 'running' as const, startedAt: '2026-12-04T10:00:00.000Z', closedAt: null, progress: { status: 'fetching', blobsDone: 1, blobsTotal: 3 } };
     const op = operationMessage(view);
