@@ -13,7 +13,8 @@ export function createReplicationFollowerActivities(deps: { temporal: { client: 
           client.workflow.signalWithStart('replicationExecutionWorkflow', {
             workflowId: replicationExecutionWorkflowId(e.registry, e.harborExecutionId),
             taskQueue,
-            args: e.announced ? [{ registry: e.registry, harborExecutionId: e.harborExecutionId }, undefined, [], e.announced] : [{ registry: e.registry, harborExecutionId: e.harborExecutionId }],
+            // The follower's own wait and watchers stay at their defaults; only what was announced is passed.
+            args: [{ registry: e.registry, harborExecutionId: e.harborExecutionId }, ...(e.announced ? [undefined, [], e.announced] : [])],
             signal: REPLICATION_REFRESH_SIGNAL,
             signalArgs: [e.watcher ? { watcher: e.watcher } : {}] as [RefreshRequest],
             typedSearchAttributes: [{ key: OperationKind, value: 'replication.follow' }],
