@@ -1,4 +1,5 @@
 import { type Client, ScheduleAlreadyRunning, type ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
+import { upgradeRuleSyncSchedules } from '../activities/temporal/sync-schedules';
 import { storageReclaimWorkflowId } from '../lib/workflow-ids';
 import type { StorageReclaimRequest } from '../workflows/storage-reclaim';
 import type { CacheMaintenanceInput } from '../workflows/virtual-registry-cache';
@@ -55,6 +56,7 @@ export async function ensureSchedules(
     memo: { purpose: `Expire virtual-registry cache entries unused for ${maintenance.unusedDays} days, remove what fills that died half way left, then delete objects no entry points to` },
   });
   for (const registry of opts.storageReclaim?.registries ?? []) await ensureStorageReclaimSchedule(client, taskQueue, registry, opts.storageReclaim!);
+  await upgradeRuleSyncSchedules(client);
   // Without Keycloak there is no membership to sync.
   if (opts.membershipSyncEveryMinutes === undefined) return;
   await createOnce(client, {

@@ -1,9 +1,12 @@
-import { defineSignal, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { defineSignal, executeChild, ParentClosePolicy, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { failedPrecondition, notFound, operationFailed } from '../lib/failure-types';
 import { compareTags, isSemver } from '../lib/model-metadata';
 import { REPLICATION_CHANGED_SIGNAL } from '../lib/promotion';
 import type { RemoteVersion, ReplicationRuleRef, SyncResult } from '../lib/replication';
+import { OperationKind, ProjectName } from '../lib/search-attributes';
+import { registrySyncWorkflowId } from '../lib/workflow-ids';
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
 import { executionFailure, failAt, runOneOffReplication } from './one-off-replication';
@@ -114,5 +117,30 @@ export async function registrySyncWorkflow(input: { ref: ReplicationRuleRef; act
     return result;
   } catch (err) {
     return saga.fail(err);
+  }
+}
+
+/**
+ * A rule's Schedule run. Temporal gives each run of a Schedule an id of its own (its time appended),
+ * so the sync runs as a child under the rule's business key, the id the API starts it with: a sync
+ * the API (or an earlier run) has going is never run beside it, which would pull the same versions
+ * twice and race on their locations. Then this run has nothing to do and says so.
+ */
+export async function scheduledSyncWorkflow(input: { ref: ReplicationRuleRef }): Promise<SyncResult | { alreadyRunning: string }> {
+  const workflowId = registrySyncWorkflowId(input.ref.registry, input.ref.project, input.ref.name);
+  try {
+    return await executeChild(registrySyncWorkflow, {
+      workflowId,
+      args: [{ ref: input.ref }],
+      typedSearchAttributes: [
+        { key: ProjectName, value: input.ref.project },
+        { key: OperationKind, value: 'registry.sync' },
+      ],
+      // The sync's saga ends what it started: terminating this run does not cut it short.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { alreadyRunning: workflowId };
+    throw err;
   }
 }

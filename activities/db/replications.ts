@@ -190,7 +190,6 @@ export function createReplicationActivities({ db }: { db: Db }) {
       });
     },
 
-    /** Harbor ids of a project's executions still in progress, or failed so lately that Harbor's job service may retry them. */
     /** Executions of the project still running, or Failed lately (Harbor may retry them), with their status. */
     async runningReplicationExecutions(registry: string, project: string): Promise<{ harborExecutionId: number; status: string }[]> {
       const retryable = and(eq(replicationExecutions.status, 'Failed'), gt(replicationExecutions.observedAt, sql`now() - make_interval(secs => ${JOB_RETRY_WINDOW_MS / 1000})`));

@@ -35,7 +35,7 @@ export function createSyncScheduleActivities(deps: { temporal: { client: Client;
       const spec = syncScheduleSpec(rule, every);
       const action = {
         type: 'startWorkflow' as const,
-        workflowType: 'registrySyncWorkflow',
+        workflowType: 'scheduledSyncWorkflow',
         args: [{ ref: { registry: rule.registry, project: rule.project, name: rule.name } }],
         taskQueue,
         workflowId: registrySyncWorkflowId(rule.registry, rule.project, rule.name),
@@ -60,4 +60,19 @@ export function createSyncScheduleActivities(deps: { temporal: { client: Client;
 
     deleteRuleSyncSchedule,
   };
+}
+
+/**
+ * Rule Schedules made before `scheduledSyncWorkflow` started `registrySyncWorkflow` themselves,
+ * under an id of their own, beside any sync the API had running: their action is brought up to
+ * date (the worker does this at start). The number upgraded.
+ */
+export async function upgradeRuleSyncSchedules(client: Client): Promise<number> {
+  let upgraded = 0;
+  for await (const listed of client.schedule.list()) {
+    if (!listed.scheduleId.startsWith(ruleSyncScheduleId('')) || listed.action?.workflowType !== 'registrySyncWorkflow') continue;
+    await client.schedule.getHandle(listed.scheduleId).update((previous) => ({ ...previous, action: { ...previous.action, workflowType: 'scheduledSyncWorkflow' } }));
+    upgraded++;
+  }
+  return upgraded;
 }

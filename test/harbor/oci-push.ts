@@ -49,7 +49,7 @@ export interface ModelArtifact {
 }
 
 /** A small CNCF ModelPack-style model: model config, a weights layer and a README layer, with OCI annotations. */
-export async function pushModel(base: string, repository: string, tag: string, opts: { title?: string; seed?: string; labels?: Record<string, string>; auth?: RegistryAuth } = {}): Promise<ModelArtifact> {
+export async function pushModel(base: string, repository: string, tag: string, opts: { title?: string; seed?: string; labels?: Record<string, string>; auth?: RegistryAuth; weights?: Buffer } = {}): Promise<ModelArtifact> {
   const seed = opts.seed ?? `${repository}:${tag}:${Date.now()}:${Math.random()}`;
   const config = await pushBlob(
     base,
@@ -66,7 +66,7 @@ export async function pushModel(base: string, repository: string, tag: string, o
     undefined,
     opts.auth,
   );
-  const weights = await pushBlob(base, repository, Buffer.from(`weights ${seed}`.repeat(64)), 'application/vnd.cncf.model.weight.v1.raw', { 'org.cncf.model.filepath': 'model.safetensors' }, opts.auth);
+  const weights = await pushBlob(base, repository, opts.weights ?? Buffer.from(`weights ${seed}`.repeat(64)), 'application/vnd.cncf.model.weight.v1.raw', { 'org.cncf.model.filepath': 'model.safetensors' }, opts.auth);
   const readme = await pushBlob(base, repository, Buffer.from(`# ${repository}\n${seed}\n`), 'application/vnd.cncf.model.doc.v1.raw', { 'org.cncf.model.filepath': 'README.md' }, opts.auth);
   const annotations = {
     'org.opencontainers.image.title': opts.title ?? repository.split('/').pop()!,

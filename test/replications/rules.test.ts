@@ -180,7 +180,7 @@ describe('replication rules', () => {
     expect((await readJson(await stack.app.request(`/api/v1/projects/${withRules}/replications`))).items).toHaveLength(2);
     // The pull rule has its synchronization Schedule, the push rule none.
     const ruleRows = await stack.database.sql<{ id: string }[]>`select id from modelregistry.replication_rules where project_id = ${projectId} and not is_archived order by name`;
-    expect((await stack.client.schedule.getHandle(ruleSyncScheduleId(ruleRows[1]!.id)).describe()).action).toMatchObject({ workflowType: 'registrySyncWorkflow' });
+    expect((await stack.client.schedule.getHandle(ruleSyncScheduleId(ruleRows[1]!.id)).describe()).action).toMatchObject({ workflowType: 'scheduledSyncWorkflow' });
     await expect(stack.client.schedule.getHandle(ruleSyncScheduleId(ruleRows[0]!.id)).describe()).rejects.toThrow();
 
     const failing = uniqueName('saga');

@@ -1,6 +1,7 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { ruleSyncScheduleId } from '../../activities/temporal/sync-schedules';
+import { ruleSyncScheduleId, upgradeRuleSyncSchedules } from '../../activities/temporal/sync-schedules';
 import { findLiveReplicationRule } from '../../db/queries/replications';
 import { pushModel } from '../harbor/oci-push';
 import { startOciRegistry } from '../servers/oci-registry';
@@ -38,6 +39,8 @@ describe('pull synchronization', () => {
     remote = await createRemote(stack, tenant, uniqueName('upstream'), remoteRegistry.url, { access_key: auth.username, access_secret: auth.password });
     const created = await stack.app.request(`/api/v1/projects/${project}/replications`, jsonRequest({ name: rule, direction: 'pull', registry: remote, remoteNamespace: 'team', filters: { name: 'll*' } }));
     expect(created.status, await created.clone().text()).toBe(201);
+    // Its hourly run would race the syncs these tests start by hand (one at the top of an hour did).
+    await stack.client.schedule.getHandle(ruleSyncScheduleId((await findLiveReplicationRule(stack.database.db, projectId, rule))!.id)).pause('the tests sync by hand');
 
     const local = stack.harbor.emulator.url;
     // 1.0.0 on both sides (the same artifact); 1.1.0 on both with different artifacts; 2.0.0, `latest` and another model only there.
@@ -119,13 +122,64 @@ describe('pull synchronization', () => {
     expect((await stack.app.request(`/api/v1/projects/${project}/replications/nothing/sync`, { method: 'POST' })).status).toBe(404);
   });
 
+  it("runs a Schedule's sync under the rule's key, so that it never runs beside the API's", async () => {
+    const ref = { registry: stack.registry, project, name: rule };
+    const key = registrySyncWorkflowId(stack.registry, project, rule);
+    // Slow enough to be seen running: a weights blob past Harbor's 1000 KiB burst, at 100 KB/s.
+    expect((await stack.app.request(`/api/v1/projects/${project}/replications/${rule}`, jsonRequest({ bandwidthKbps: 100 }, {}, 'PATCH'))).status).toBe(200);
+    const bigModel = (tag: string) => pushModel(remoteRegistry.url, 'team/llama', tag, { auth, weights: randomBytes(1050 * 1024) });
+    // As the Schedule starts it: its own id, the time appended.
+    const scheduledRun = () => stack.client.workflow.start('scheduledSyncWorkflow', { workflowId: `${key}-${new Date().toISOString()}`, taskQueue: stack.taskQueue, args: [{ ref }] });
+    const syncRunning = () => eventually('a sync running under the rule key', async () => (await stack.client.workflow.getHandle(key).describe()).status.name === 'RUNNING');
+    const executions = () => stack.harbor.emulator.state.replicationExecutions.size;
+    const before = executions();
+
+    // The Schedule's first: the API's is refused as busy.
+    const first = await bigModel('3.0.0');
+    const scheduled = await scheduledRun();
+    await syncRunning();
+    const refused = await sync();
+    expect(refused.status).toBe(409);
+    expect(await readJson(refused)).toMatchObject({ type: expect.stringContaining('operation-in-progress') });
+    expect(await scheduled.result()).toMatchObject({ pulled: [{ tag: '3.0.0', digest: first.digest }] });
+    expect(executions()).toBe(before + 1);
+
+    // The API's first: the Schedule's run leaves it alone.
+    const second = await bigModel('3.1.0');
+    const answered = sync();
+    await syncRunning();
+    expect(await (await scheduledRun()).result()).toEqual({ alreadyRunning: key });
+    const res = await answered;
+    expect(await readJson(res)).toMatchObject({ pulled: [{ tag: '3.1.0', digest: second.digest }] });
+    expect(executions()).toBe(before + 2);
+  });
+
+  it('brings a Schedule made before that change up to date', async () => {
+    const handle = await stack.client.schedule.create({
+      scheduleId: ruleSyncScheduleId(randomUUID()),
+      spec: { intervals: [{ every: '1 day' }] },
+      state: { paused: true },
+      action: { type: 'startWorkflow', workflowType: 'registrySyncWorkflow', args: [{ ref: { registry: stack.registry, project, name: rule } }], taskQueue: stack.taskQueue, workflowId: registrySyncWorkflowId(stack.registry, project, rule) },
+    });
+    try {
+      // Schedules are listed from visibility, a moment behind.
+      await eventually('the Schedule upgraded', async () => {
+        await upgradeRuleSyncSchedules(stack.client);
+        const { action } = await handle.describe();
+        return action.type === 'startWorkflow' && action.workflowType === 'scheduledSyncWorkflow';
+      });
+    } finally {
+      await handle.delete();
+    }
+  });
+
   it('keeps one Temporal Schedule per pull rule, in step with the rule through its workflows', async () => {
     const record = (await findLiveReplicationRule(stack.database.db, projectId, rule))!;
     const handle = stack.client.schedule.getHandle(ruleSyncScheduleId(record.id));
     const patch = (body: Record<string, unknown>) => stack.app.request(`/api/v1/projects/${project}/replications/${rule}`, jsonRequest(body, {}, 'PATCH'));
     // Created with the rule.
     const described = await handle.describe();
-    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'registrySyncWorkflow', workflowId: `sync:${stack.registry}/${project}/${rule}` });
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'scheduledSyncWorkflow', workflowId: `sync:${stack.registry}/${project}/${rule}` });
     expect(described.spec.intervals?.[0]?.every).toBe(3_600_000);
     expect((await patch({ trigger: 'scheduled', cron: '0 30 2 * * ?' })).status).toBe(200);
     // Harbor's seconds dropped: 02:30 every day, as Temporal's calendar.
