@@ -3,11 +3,13 @@ import type { Activities } from '../activities';
 import type { NewKeycloakUser } from '../activities/keycloak/users';
 import type { TenantRole, TenantUser } from '../lib/users';
 import type { Actor } from './actor';
-import { conflict, notFound } from '../lib/failure-types';
+import { conflict, FailureType, isFailure, notFound } from '../lib/failure-types';
 import { profiles } from './activity-options';
 import { requireTenant } from './lookups';
+import { Saga } from './saga';
 
 const keycloak = proxyActivities<Activities>(profiles.keycloak);
+const undo = proxyActivities<Activities>(profiles.compensation);
 const db = proxyActivities<Activities>(profiles.database);
 const events = proxyActivities<Activities>(profiles.events);
 
@@ -42,8 +44,28 @@ export async function userCreateWorkflow(input: UserCreateInput): Promise<Tenant
   if (await keycloak.keycloakUserExists(input.user.username)) {
     throw conflict(`a Keycloak user "${input.user.username}" exists`);
   }
-  await keycloak.createKeycloakUser(input.user);
-  await keycloak.addKeycloakUserToTenant(input.tenant, input.user.username, input.role);
+  if (patched('user-create-compensated')) {
+    // An account left outside the tenant could be neither removed through it nor created again.
+    const saga = new Saga();
+    const since = Date.now();
+    // Keycloak's refusal of the account (a taken email, its user profile naming a field) made nothing: the caller's answer as it is.
+    const refused = (err: unknown) => isFailure(err, FailureType.Conflict) || isFailure(err, FailureType.ValidationFailed);
+    try {
+      await saga.step(
+        'create-account',
+        () => keycloak.createKeycloakUser(input.user),
+        () => undo.deleteKeycloakUserCreatedSince(input.tenant, input.user.username, since),
+        { didNothing: refused },
+      );
+      await saga.step('add-to-tenant', () => keycloak.addKeycloakUserToTenant(input.tenant, input.user.username, input.role));
+    } catch (err) {
+      if (refused(err)) throw err;
+      return saga.fail(err);
+    }
+  } else {
+    await keycloak.createKeycloakUser(input.user);
+    await keycloak.addKeycloakUserToTenant(input.tenant, input.user.username, input.role);
+  }
   const user = await requireUser(input.tenant, input.user.username);
   await recordChange('user.created', input.tenant, user.username, input.actor, { role: input.role });
   return user;

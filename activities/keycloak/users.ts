@@ -57,6 +57,30 @@ export function createKeycloakUserActivities(deps: { keycloak?: KeycloakConfig }
     return found;
   }
 
+  async function leaveTenant(kc: KcAdminClient, tenant: string, id: string): Promise<string[]> {
+    const left: string[] = [];
+    for (const group of await kc.users.listGroups({ id, max: PAGE, briefRepresentation: true })) {
+      if (!group.path!.startsWith(tenantGroupPrefix(tenant))) continue;
+      await kc.users.delFromGroup({ id, groupId: group.id! });
+      left.push(group.path!);
+    }
+    return left.sort();
+  }
+
+  /**
+   * Deletes the account unless something else holds it: any group left (another tenant's, or one
+   * outside /tenants), a realm role of its own (platform-admin) or a client role (the service reads
+   * its client's roles as held in every tenant) means it serves more than this tenant.
+   */
+  async function deleteUnheld(kc: KcAdminClient, id: string): Promise<boolean> {
+    if ((await groupPaths(kc, id)).length > 0) return false;
+    const roles = await kc.users.listRoleMappings({ id });
+    if ((roles.realmMappings ?? []).some((r) => r.name !== `default-roles-${kc.realmName}`)) return false;
+    if (Object.values(roles.clientMappings ?? {}).some((c) => (c as { mappings?: unknown[] }).mappings?.length)) return false;
+    await kc.users.del({ id });
+    return true;
+  }
+
   async function tenantUser(kc: KcAdminClient, tenant: string, username: string): Promise<TenantUser | null> {
     const user = await userNamed(kc, username);
     if (!user?.id) return null;
@@ -123,33 +147,35 @@ export function createKeycloakUserActivities(deps: { keycloak?: KeycloakConfig }
     async removeKeycloakUserFromTenant(tenant: string, username: string): Promise<string[]> {
       const kc = await admin();
       const user = await userNamed(kc, username);
-      if (!user?.id) return [];
-      const left: string[] = [];
-      for (const group of await kc.users.listGroups({ id: user.id, max: PAGE, briefRepresentation: true })) {
-        if (!group.path!.startsWith(tenantGroupPrefix(tenant))) continue;
-        await kc.users.delFromGroup({ id: user.id, groupId: group.id! });
-        left.push(group.path!);
-      }
-      return left.sort();
+      return user?.id ? leaveTenant(kc, tenant, user.id) : [];
     },
 
-    /** Deletes the account when no tenant's group holds it any more; whether it was (or already is) gone. */
-    /** `createdByServiceAt`: when this service created an account of that name; one made before or by nobody here is kept. */
+    /**
+     * Deletes the account when no tenant's group holds it any more; whether it was (or already is)
+     * gone. `createdByServiceAt`: when this service created an account of that name; one made
+     * before or by nobody here is kept.
+     */
     async deleteKeycloakUserWithoutTenant(username: string, createdByServiceAt?: string | null): Promise<boolean> {
       const kc = await admin();
       const user = await userNamed(kc, username);
       if (!user?.id) return true;
       // Not the account this service created (an identity provider's, the realm's own, or one made again since).
       if (!createdByServiceAt || (user.createdTimestamp ?? Infinity) > Date.parse(createdByServiceAt)) return false;
-      // Any group left (another tenant's, or one outside /tenants), a realm role of its own (platform-admin)
-      // or a client role (the service reads its client's roles as held in every tenant) means the account
-      // serves more than this tenant: a tenant's admin must not delete it.
-      if ((await groupPaths(kc, user.id)).length > 0) return false;
-      const roles = await kc.users.listRoleMappings({ id: user.id });
-      if ((roles.realmMappings ?? []).some((r) => r.name !== `default-roles-${kc.realmName}`)) return false;
-      if (Object.values(roles.clientMappings ?? {}).some((c) => (c as { mappings?: unknown[] }).mappings?.length)) return false;
-      await kc.users.del({ id: user.id });
-      return true;
+      return deleteUnheld(kc, user.id);
+    },
+
+    /**
+     * A user create's compensation: the account goes only when Keycloak made it at or after
+     * `sinceMs` (this run's, not one someone had before; a Keycloak clock behind the worker's keeps
+     * it), out of the tenant's groups and then only when nothing else holds it. Whether it is gone.
+     */
+    async deleteKeycloakUserCreatedSince(tenant: string, username: string, sinceMs: number): Promise<boolean> {
+      const kc = await admin();
+      const user = await userNamed(kc, username);
+      if (!user?.id) return true;
+      if ((user.createdTimestamp ?? 0) < sinceMs) return false;
+      await leaveTenant(kc, tenant, user.id);
+      return deleteUnheld(kc, user.id);
     },
   };
 }

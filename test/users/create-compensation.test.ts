@@ -1,0 +1,60 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createActivities } from '../../activities';
+import { activityInterceptors } from '../../composition/worker';
+import { createTenant } from '../support/fixtures';
+import { jsonRequest, readJson } from '../support/http';
+import { keycloakAdminClient } from '../support/keycloak';
+import { startTestStack, uniqueName, type TestStack } from '../support/stack';
+import { workflowBundle } from '../support/workflow-bundle';
+
+/**
+ * A user create whose add-to-tenant fails for good after Keycloak made the account (and, here, after
+ * the add itself went through: its answer lost, then refused): the account is undone rather than
+ * left outside the tenant, where it could be neither removed through the tenant nor created again.
+ */
+describe('a user create that fails after the account was made', () => {
+  let stack: TestStack;
+  let connection: NativeConnection;
+  let worker: Worker;
+  let running: Promise<void>;
+  let kc: Awaited<ReturnType<typeof keycloakAdminClient>>;
+  let tenant: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ worker: false });
+    kc = await keycloakAdminClient();
+    const activities = { ...createActivities(stack.deps) };
+    const real = activities.addKeycloakUserToTenant;
+    activities.addKeycloakUserToTenant = async (...args) => {
+      await real(...args);
+      throw ApplicationFailure.nonRetryable('Keycloak refused the group membership', 'KeycloakRefused');
+    };
+    connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    worker = await Worker.create({ connection, namespace: 'default', taskQueue: stack.taskQueue, workflowBundle: workflowBundle(), activities, interceptors: { activity: activityInterceptors } });
+    running = worker.run();
+    tenant = await createTenant(stack);
+  }, 120_000);
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await connection?.close();
+    await stack?.close();
+  });
+
+  it('deletes the account it made and says so, so that the same user can be created again', async () => {
+    const username = uniqueName('half');
+    const res = await stack.app.request(`/api/v1/tenants/${tenant}/users`, jsonRequest({ username, email: `${username}@users.example`, role: 'developer' }));
+    const body = await readJson(res);
+    expect(res.status, JSON.stringify(body)).toBe(502);
+    expect(body).toMatchObject({ failedStep: 'add-to-tenant', compensated: ['create-account'], notCompensated: [] });
+    expect((await kc.users.find({ username, exact: true })).filter((u) => u.username === username)).toEqual([]);
+    // An account someone else holds is left alone: made before the create started, so not this run's.
+    const kept = uniqueName('kept');
+    await kc.users.create({ username: kept, email: `${kept}@users.example`, enabled: true });
+    const undo = createActivities(stack.deps).deleteKeycloakUserCreatedSince;
+    expect(await undo(tenant, kept, Date.now() + 60_000)).toBe(false);
+    expect((await kc.users.find({ username: kept, exact: true })).filter((u) => u.username === kept)).toHaveLength(1);
+  });
+});
