@@ -70,23 +70,26 @@ export async function ensureSchedules(
 
 /**
  * Harbor's garbage collection (untagged artifacts deleted, dry run first) on the configured cron.
- * An existing Schedule takes a changed cron; its paused state is the operator's and stays.
+ * An existing Schedule takes a changed cron; its paused state is the operator's and stays. Its run
+ * is `scheduledStorageReclaimWorkflow`: the reclaim under the API's key, never beside one running.
  */
 async function ensureStorageReclaimSchedule(client: Client, taskQueue: string, registry: string, opts: StorageReclaimScheduleOptions): Promise<void> {
   const spec = { cronExpressions: [opts.cron] };
   const request: StorageReclaimRequest = { registry, deleteUntagged: true, dryRun: false };
+  const action = { type: 'startWorkflow' as const, workflowType: 'scheduledStorageReclaimWorkflow', args: [request], taskQueue, workflowId: storageReclaimWorkflowId(registry) };
   try {
     await client.schedule.create({
       scheduleId: storageReclaimScheduleId(registry),
       spec,
-      action: { type: 'startWorkflow', workflowType: 'storageReclaimWorkflow', args: [request], taskQueue, workflowId: storageReclaimWorkflowId(registry) },
+      action,
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
       state: { paused: !opts.enabled, note: opts.enabled ? undefined : 'paused until STORAGE_RECLAIM_ENABLED=true, or unpaused here' },
       memo: { purpose: `Reclaim ${registry}'s storage: Harbor's garbage collection, dry run first` },
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(storageReclaimScheduleId(registry)).update((current) => ({ ...current, spec }));
+    // The action too: one made before ran the reclaim under an id of its own.
+    await client.schedule.getHandle(storageReclaimScheduleId(registry)).update((current) => ({ ...current, spec, action }));
   }
 }
 

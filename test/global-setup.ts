@@ -5,6 +5,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { connect } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
+import { CACHE_MAINTENANCE_SCHEDULE_ID, ensureSchedules, MEMBERSHIP_SCHEDULE_ID, RECONCILIATION_SCHEDULE_ID, REPLICATION_POLLER_SCHEDULE_ID, SWEEPER_SCHEDULE_ID } from '../composition/schedules';
 import { workflowsPath } from '../composition/worker';
 import { startKafka } from './servers/kafka';
 import { startKeycloak } from './servers/keycloak';
@@ -54,6 +55,13 @@ export default async function setup(project: TestProject) {
   const database = connect(postgres.url, { max: 1 });
   await migrateDatabase(database);
   await database.close();
+  // The service's global Schedules, made once here, paused, on a queue no worker polls: else the first
+  // file to make them owned them, and their runs (every minute) scanned every file's rows meanwhile.
+  // Tests run what they need of them by hand; creating them again is a no-op.
+  await ensureSchedules(temporal.client, 'global-schedules-of-no-test', { membershipSyncEveryMinutes: 60 });
+  for (const id of [SWEEPER_SCHEDULE_ID, RECONCILIATION_SCHEDULE_ID, MEMBERSHIP_SCHEDULE_ID, REPLICATION_POLLER_SCHEDULE_ID, CACHE_MAINTENANCE_SCHEDULE_ID]) {
+    await temporal.client.schedule.getHandle(id).pause('the tests run what they need by hand');
+  }
   project.provide('databaseUrl', postgres.url);
   project.provide('temporalAddress', temporal.address);
   project.provide('kafkaBootstrap', kafka.bootstrap);

@@ -4,6 +4,9 @@ import type { GcRunReport } from '../activities/harbor/gc';
 import { applicationFailureIn, failedPrecondition, FailureType, operationFailed } from '../lib/failure-types';
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
+import { runUnderBusinessKey, type AlreadyRunning } from './business-key';
+import { OperationKind } from '../lib/search-attributes';
+import { storageReclaimWorkflowId } from '../lib/workflow-ids';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
 const db = proxyActivities<Activities>(profiles.database);
@@ -110,4 +113,9 @@ export async function storageReclaimWorkflow(request: StorageReclaimRequest): Pr
   await events.publishEvent(event);
   progress.stage = 'done';
   return result;
+}
+
+/** The instance's Schedule run: the reclaim under its key, so that it never runs beside one the API started (Harbor runs one GC at a time). */
+export async function scheduledStorageReclaimWorkflow(request: StorageReclaimRequest): Promise<StorageReclaimResult | AlreadyRunning> {
+  return runUnderBusinessKey(storageReclaimWorkflow, storageReclaimWorkflowId(request.registry), [request], [{ key: OperationKind, value: 'storage-reclaim' }]);
 }

@@ -1,5 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { defineSignal, executeChild, ParentClosePolicy, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
+import { defineSignal, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { failedPrecondition, notFound, operationFailed } from '../lib/failure-types';
 import { compareTags, isSemver } from '../lib/model-metadata';
@@ -9,6 +8,7 @@ import { OperationKind, ProjectName } from '../lib/search-attributes';
 import { registrySyncWorkflowId } from '../lib/workflow-ids';
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
+import { runUnderBusinessKey, type AlreadyRunning } from './business-key';
 import { executionFailure, failAt, runOneOffReplication } from './one-off-replication';
 import { Saga } from './saga';
 
@@ -120,27 +120,10 @@ export async function registrySyncWorkflow(input: { ref: ReplicationRuleRef; act
   }
 }
 
-/**
- * A rule's Schedule run. Temporal gives each run of a Schedule an id of its own (its time appended),
- * so the sync runs as a child under the rule's business key, the id the API starts it with: a sync
- * the API (or an earlier run) has going is never run beside it, which would pull the same versions
- * twice and race on their locations. Then this run has nothing to do and says so.
- */
-export async function scheduledSyncWorkflow(input: { ref: ReplicationRuleRef }): Promise<SyncResult | { alreadyRunning: string }> {
-  const workflowId = registrySyncWorkflowId(input.ref.registry, input.ref.project, input.ref.name);
-  try {
-    return await executeChild(registrySyncWorkflow, {
-      workflowId,
-      args: [{ ref: input.ref }],
-      typedSearchAttributes: [
-        { key: ProjectName, value: input.ref.project },
-        { key: OperationKind, value: 'registry.sync' },
-      ],
-      // The sync's saga ends what it started: terminating this run does not cut it short.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { alreadyRunning: workflowId };
-    throw err;
-  }
+/** A rule's Schedule run: the sync under the rule's key, never beside one running (two pulled the same versions twice). */
+export async function scheduledSyncWorkflow(input: { ref: ReplicationRuleRef }): Promise<SyncResult | AlreadyRunning> {
+  return runUnderBusinessKey(registrySyncWorkflow, registrySyncWorkflowId(input.ref.registry, input.ref.project, input.ref.name), [{ ref: input.ref }], [
+    { key: ProjectName, value: input.ref.project },
+    { key: OperationKind, value: 'registry.sync' },
+  ]);
 }

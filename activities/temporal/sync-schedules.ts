@@ -71,8 +71,13 @@ export async function upgradeRuleSyncSchedules(client: Client): Promise<number> 
   let upgraded = 0;
   for await (const listed of client.schedule.list()) {
     if (!listed.scheduleId.startsWith(ruleSyncScheduleId('')) || listed.action?.workflowType !== 'registrySyncWorkflow') continue;
-    await client.schedule.getHandle(listed.scheduleId).update((previous) => ({ ...previous, action: { ...previous.action, workflowType: 'scheduledSyncWorkflow' } }));
-    upgraded++;
+    try {
+      await client.schedule.getHandle(listed.scheduleId).update((previous) => ({ ...previous, action: { ...previous.action, workflowType: 'scheduledSyncWorkflow' } }));
+      upgraded++;
+    } catch (err) {
+      // Listed from visibility, a moment behind: its rule's delete took it meanwhile.
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    }
   }
   return upgraded;
 }

@@ -90,7 +90,7 @@ describe('storage reclaim (Harbor garbage collection)', () => {
     expect(event).toMatchObject({ type: 'modelregistry.storage.reclaimed', data: { registry: stack.registry, run: { gcId: view.run.gcId } } });
   });
 
-  it('one at a time per Harbor instance: the same request while one runs joins it, a different one gets 409', async () => {
+  it('one at a time per Harbor instance: the same request while one runs joins it, a different one gets 409, the Schedule\'s run leaves it alone', async () => {
     // On a task queue nobody polls the first one stays running.
     const idle = stack.appWith({ taskQueue: uniqueName('nobody') });
     const first = await readJson(await idle.request('/api/v1/cleanup/gc', jsonRequest({ dryRun: true })));
@@ -105,6 +105,13 @@ describe('storage reclaim (Harbor garbage collection)', () => {
       const status = await idle.request(first.status);
       expect(status.status).toBe(200);
       expect(await readJson(status)).toMatchObject({ id: first.id, state: 'running', stage: null });
+      // The Schedule's run (its own id, the time appended) leaves the running one alone rather than run a second GC beside it.
+      const scheduled = await stack.client.workflow.execute('scheduledStorageReclaimWorkflow', {
+        workflowId: `storage-reclaim:${stack.registry}-${new Date().toISOString()}`,
+        taskQueue: stack.taskQueue,
+        args: [{ registry: stack.registry, deleteUntagged: true, dryRun: false }],
+      });
+      expect(scheduled).toEqual({ alreadyRunning: `storage-reclaim:${stack.registry}` });
     } finally {
       await stack.client.workflow.getHandle(`storage-reclaim:${stack.registry}`).terminate('test over');
     }
@@ -158,7 +165,7 @@ describe('storage reclaim (Harbor garbage collection)', () => {
     const handle = stack.client.schedule.getHandle(storageReclaimScheduleId(stack.registry));
     const described = await handle.describe();
     expect(described.state.paused).toBe(true);
-    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'storageReclaimWorkflow', workflowId: `storage-reclaim:${stack.registry}`, args: [{ registry: stack.registry, deleteUntagged: true, dryRun: false }] });
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'scheduledStorageReclaimWorkflow', workflowId: `storage-reclaim:${stack.registry}`, args: [{ registry: stack.registry, deleteUntagged: true, dryRun: false }] });
     expect(described.spec.calendars?.length ?? 0).toBeGreaterThan(0);
     const before = JSON.stringify(described.spec);
 

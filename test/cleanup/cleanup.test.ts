@@ -246,7 +246,7 @@ describe('cleanup: policies, candidates and runs', () => {
     expect(await harborVersions(stack, project)).toHaveLength(5);
 
     await putPolicy(stack, project, { mode: 'automatic', rules: [keepOne] });
-    stack.harbor.emulator.faults.delayResponse('deleteArtifact', 1_500, 4);
+    stack.harbor.emulator.faults.delayResponse('deleteArtifact', 3_000, 4);
     const run = await startRun(stack, project, { dryRun: false });
     await eventually('the first item removed', async () => (await getRun(stack, project, run.id)).progress?.done >= 1);
     const cancelled = await stack.app.request(`/api/v1/projects/${project}/cleanup/runs/${run.id}/cancel`, { method: 'POST' });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { listenForChanges, type ChangeFeed } from '../../db/change-feed';
@@ -18,24 +19,30 @@ function countedRead() {
 describe('database change feed and the caches that follow it', () => {
   let database: Database;
   let feed: ChangeFeed;
-  const touchProjects = () => database.sql`update modelregistry.projects set updated_at = updated_at where false`;
+  // A table of this file's own with the projects' trigger: other files write projects all the while,
+  // and each such statement dropped the reads these tests count.
+  const table = `feed_${randomUUID().replaceAll('-', '')}`;
+  const touchTable = () => database.sql`update modelregistry.${database.sql(table)} set id = id where false`;
   beforeAll(async () => {
     database = connect(inject('databaseUrl'), { max: 2 });
+    await database.sql`create table modelregistry.${database.sql(table)} (id int)`;
+    await database.sql`create trigger ${database.sql(`${table}_changed`)} after insert or update or delete or truncate on modelregistry.${database.sql(table)} for each statement execute function modelregistry.notify_table_change()`;
     feed = listenForChanges(inject('databaseUrl'), quiet);
     await eventually('the feed to listen', () => Promise.resolve(feed.live));
   });
   afterAll(async () => {
     await feed.close();
+    await database.sql`drop table if exists modelregistry.${database.sql(table)}`;
     await database.close();
   });
 
   it('keeps a read until its table changes, then reads again (a statement that changes no row counts too)', async () => {
-    const cache = createReadCache<number>(feed, 'projects');
+    const cache = createReadCache<number>(feed, table);
     const read = countedRead();
     expect(await cache.get('a', read.run)).toBe(1);
     expect(await cache.get('a', read.run)).toBe(1);
     expect(await cache.get('b', read.run)).toBe(2);
-    await touchProjects();
+    await touchTable();
     await eventually('the cached reads to be dropped', async () => (await cache.get('a', read.run)) === 3);
     expect(await cache.get('b', read.run)).toBe(4);
     // Another table's change leaves it alone.
@@ -45,7 +52,7 @@ describe('database change feed and the caches that follow it', () => {
   });
 
   it('shares one read between concurrent misses, keeps no failed read, and bounds its size', async () => {
-    const cache = createReadCache<number>(feed, 'projects', 2);
+    const cache = createReadCache<number>(feed, table, 2);
     const read = countedRead();
     expect(await Promise.all([cache.get('a', read.run), cache.get('a', read.run)])).toEqual([1, 1]);
     await expect(cache.get('b', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
@@ -61,7 +68,7 @@ describe('database change feed and the caches that follow it', () => {
     const cut = listenForChanges(url.toString(), quiet, { retryMs: 100 });
     try {
       await eventually('the feed to listen', () => Promise.resolve(cut.live));
-      const cache = createReadCache<number>(cut, 'projects');
+      const cache = createReadCache<number>(cut, table);
       const read = countedRead();
       expect(await cache.get('a', read.run)).toBe(1);
       expect(await cache.get('a', read.run)).toBe(1);
@@ -76,7 +83,7 @@ describe('database change feed and the caches that follow it', () => {
       expect(await cache.get('a', read.run)).toBe(4);
       expect(await cache.get('a', read.run)).toBe(4);
       // And it hears changes again.
-      await touchProjects();
+      await touchTable();
       await eventually('the change to be heard', async () => (await cache.get('a', read.run)) === 5);
     } finally {
       await cut.close();

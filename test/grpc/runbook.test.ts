@@ -23,6 +23,7 @@ import { eventually } from '../support/eventually';
 import { grpcClients, type GrpcClients } from '../support/grpc';
 import { readJson } from '../support/http';
 import { startOciRegistry } from '../servers/oci-registry';
+import { pauseRuleSyncSchedule } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 /** The RPC's failure, which it must have. */
@@ -397,6 +398,7 @@ describe('gRPC API: the runbook', () => {
       // A pull rule synchronizes what only the remote registry has.
       const newer = await pushModel(dr.url, `${project}/llama`, '2.0.0');
       responseOf(await rpc.replications.createReplicationRule({ project, name: 'from-dr', direction: 'pull', remoteRegistry: remote, filters: { name: 'llama' } }), ReplicationRuleSchema);
+      await pauseRuleSyncSchedule(stack, project, 'from-dr');
       const synced = responseOf(await rpc.replications.syncReplicationRule({ project, rule: 'from-dr' }), SyncResultSchema);
       expect(synced).toMatchObject({ rule: 'from-dr', project, remoteRegistry: remote, pulled: [{ model: 'llama', tag: '2.0.0', digest: newer.digest }], conflicts: [] });
 

@@ -295,7 +295,7 @@ describe('Harbor client against the emulator', () => {
         { address: 'harbor-b.local', url: 'http://127.0.0.1:1', username: 'admin', password: 'x' },
       ]),
     })!;
-    const instances = createHarborInstances(configs, { timeoutMs: 500, client: createHarborAdminClient });
+    const instances = createHarborInstances(configs, { timeoutMs: 5000, client: createHarborAdminClient });
     expect(instances.addresses()).toEqual(['harbor-a.local', 'harbor-b.local']);
     expect(await instances.get('harbor-a.local').system.ping()).toBe('Pong');
     expect((await failureOf(instances.get('harbor-b.local').system.ping())).type).toBe('HarborUnavailable');

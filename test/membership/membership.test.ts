@@ -117,7 +117,8 @@ describe('project membership: Keycloak groups synced to Harbor members', () => {
     expect((result as { changed: string[] }).changed).toContain(`${stack.registry}/${project}`);
     expect((await harborGroups())[group('admin')]).toBe(1);
     expect((await view()).harbor).toContainEqual({ name: group('admin'), type: 'g', roleId: 1 });
-  }, 60_000);
+    // It goes through every file's projects in the shared database, one child each.
+  }, 180_000);
 
   it('keeps the last observation until the next sync sees a change made in Keycloak', async () => {
     const before = await view();

@@ -62,7 +62,8 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     expect((result as { failed: string[] }).failed).not.toContain(`${stack.registry}/${project}`);
     expect(await catalogue(project)).toEqual([`vit:3.0.0@${model.digest}`]);
     stack.harbor.emulator.faults.reset();
-  });
+    // It goes through every file's projects in the shared database, one child each.
+  }, 180_000);
 
   it('answers 404 for an unknown project or model', async () => {
     expect((await stack.app.request(`/api/v1/projects/${uniqueName('none')}/refresh`, { method: 'POST' })).status).toBe(404);

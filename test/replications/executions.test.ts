@@ -8,7 +8,7 @@ import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
-import { startStackWithProject } from '../support/fixtures';
+import { pauseRuleSyncSchedule, startStackWithProject } from '../support/fixtures';
 import { uniqueName, type TestStack } from '../support/stack';
 
 describe('replication executions', () => {
@@ -127,6 +127,7 @@ describe('replication executions', () => {
     const pulled = await pushModel(dr.url, `${project}/pulled`, '2.0.0');
     const made = await stack.app.request(`/api/v1/projects/${project}/replications`, jsonRequest({ name: 'from-dr', direction: 'pull', registry: remote, filters: { name: 'pulled' } }));
     expect(made.status, await made.clone().text()).toBe(201);
+    await pauseRuleSyncSchedule(stack, project, 'from-dr');
     const started = await readJson(await stack.app.request(`/api/v1/projects/${project}/replications/from-dr/executions`, { method: 'POST' }));
     const listed = await eventually('the pulled version located', async () => {
       const page = await readJson(await stack.app.request(`/api/v1/registries/${remote}/models?limit=100`));
@@ -147,8 +148,8 @@ describe('replication executions', () => {
     // The webhook started a follower; in its place one that would not look again for ten minutes: only a nudge makes it read Harbor soon.
     const workflowId = replicationExecutionWorkflowId(stack.registry, id);
     await eventually('the webhook started a follower', () => stack.client.workflow.getHandle(workflowId).describe().catch(() => false));
-    await stack.client.workflow.getHandle(workflowId).terminate('the test follows it with a long wait').catch(() => undefined);
-    const follower = await stack.client.workflow.start('replicationExecutionWorkflow', { workflowId, taskQueue: stack.taskQueue, args: [{ registry: stack.registry, harborExecutionId: id }, 600_000] });
+    // Terminating it first raced the webhook's last nudge, which could start a fresh one in between.
+    const follower = await stack.client.workflow.start('replicationExecutionWorkflow', { workflowId, taskQueue: stack.taskQueue, args: [{ registry: stack.registry, harborExecutionId: id }, 600_000], workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
     await eventually('the follower read Harbor once', async () => (await follower.query<{ status: string } | undefined>('progress'))?.status === 'InProgress');
 
     harborFinishes(id);

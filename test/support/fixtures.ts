@@ -1,4 +1,7 @@
 import { expect } from 'vitest';
+import { ruleSyncScheduleId } from '../../activities/temporal/sync-schedules';
+import { findLiveProject } from '../../db/queries/projects';
+import { findLiveReplicationRule } from '../../db/queries/replications';
 import { jsonRequest, readJson, type Json } from './http';
 import { startTestStack, uniqueName, type TestStack } from './stack';
 
@@ -47,4 +50,15 @@ export async function startStackWithTenant(opts: Parameters<typeof startTestStac
 export async function startStackWithProject(prefix: string, opts: Parameters<typeof startTestStack>[0] = {}): Promise<{ stack: TestStack; tenant: string } & OnboardedProject> {
   const { stack, tenant } = await startStackWithTenant(opts);
   return { stack, tenant, ...(await onboardProject(stack, tenant, { name: uniqueName(prefix) })) };
+}
+
+/**
+ * Pauses a pull rule's sync Schedule: its hourly run (intervals are aligned to the epoch, so at the
+ * top of each hour) would race the syncs and locations a test checks by hand.
+ */
+export async function pauseRuleSyncSchedule(stack: TestStack, project: string, rule: string): Promise<void> {
+  const found = await findLiveProject(stack.database.db, stack.registry, project);
+  const record = found && (await findLiveReplicationRule(stack.database.db, found.id, rule));
+  if (!record) throw new Error(`no pull rule "${rule}" of project "${project}"`);
+  await stack.client.schedule.getHandle(ruleSyncScheduleId(record.id)).pause('the test syncs by hand');
 }

@@ -8,7 +8,7 @@ import { startOciRegistry } from '../servers/oci-registry';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
-import { createTenant, onboardProject } from '../support/fixtures';
+import { createTenant, onboardProject, pauseRuleSyncSchedule } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 import { registrySyncWorkflowId } from '../../lib/workflow-ids';
 import { copyArtifact, createRemote, replayAndRecord, servedDigest, versionDetail } from '../promotion/support';
@@ -39,8 +39,8 @@ describe('pull synchronization', () => {
     remote = await createRemote(stack, tenant, uniqueName('upstream'), remoteRegistry.url, { access_key: auth.username, access_secret: auth.password });
     const created = await stack.app.request(`/api/v1/projects/${project}/replications`, jsonRequest({ name: rule, direction: 'pull', registry: remote, remoteNamespace: 'team', filters: { name: 'll*' } }));
     expect(created.status, await created.clone().text()).toBe(201);
-    // Its hourly run would race the syncs these tests start by hand (one at the top of an hour did).
-    await stack.client.schedule.getHandle(ruleSyncScheduleId((await findLiveReplicationRule(stack.database.db, projectId, rule))!.id)).pause('the tests sync by hand');
+    // One of its syncs at the top of an hour raced the one a test started.
+    await pauseRuleSyncSchedule(stack, project, rule);
 
     const local = stack.harbor.emulator.url;
     // 1.0.0 on both sides (the same artifact); 1.1.0 on both with different artifacts; 2.0.0, `latest` and another model only there.

@@ -21,7 +21,16 @@ function leftover(script: string) {
   const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
   child.unref();
   children.push(child.pid!);
-  return new Promise<number>((r) => setTimeout(() => r(child.pid!), 100));
+  return ready(child.pid!);
+}
+
+/** Once its script has run up to its first child (its traps set by then), or `sh` became that child. */
+async function ready(pid: number): Promise<number> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+    const forked = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim() !== '';
+    if (forked || readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'sh') return pid;
+  }
+  throw new Error(`the script of ${pid} did not start`);
 }
 
 const children: number[] = [];

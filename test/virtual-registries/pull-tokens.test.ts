@@ -10,6 +10,7 @@ import { BadRequestSchema } from '../../gen/google/rpc/error_details_pb';
 import type { Operation } from '../../gen/modelregistry/v1/operations_pb';
 import { PullTokenSchema } from '../../gen/modelregistry/v1/pull_tokens_pb';
 import { bearer } from '../support/auth';
+import { eventually } from '../support/eventually';
 import { createTenant, startStackWithTenant } from '../support/fixtures';
 import { grpcClients } from '../support/grpc';
 import { jsonRequest, readJson, type Json } from '../support/http';
@@ -179,7 +180,11 @@ describe('pull tokens of the virtual registries', () => {
     expect((await stack.app.request(tokens(`/${name}`), { method: 'DELETE' })).status).toBe(200);
     const workflowId = pullTokenWorkflowId(tenant, name);
     const runs = new Map<string, string>();
-    for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.set(wf.type, wf.runId);
+    // Listed from visibility, a moment behind the runs.
+    await eventually('both runs listed', async () => {
+      for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.set(wf.type, wf.runId);
+      return runs.size === 2;
+    });
     expect([...runs.keys()].sort()).toEqual(['pullTokenCreateWorkflow', 'pullTokenRevokeWorkflow']);
     for (const [type, file] of [['pullTokenCreateWorkflow', 'pull-token-create.json'], ['pullTokenRevokeWorkflow', 'pull-token-revoke.json']] as const) {
       const history = await stack.client.workflow.getHandle(workflowId, runs.get(type)).fetchHistory();
@@ -315,13 +320,18 @@ describe('pull tokens of the virtual registries', () => {
     it('are in no workflow history: the create workflows carry them only sealed', async () => {
       let histories = 0;
       let sealed = 0;
-      for await (const wf of stack.client.workflow.list({ query: `TaskQueue = "${stack.taskQueue}" AND WorkflowType = "pullTokenCreateWorkflow"` })) {
-        const history = historyText(await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory());
-        expectAbsent(`history of ${wf.workflowId}`, history);
-        // The payloads' JSON inside the history's JSON: quotes escaped.
-        if (/sealedSecret\\*"\s*:\s*\\*"v1:/.test(history)) sealed++;
-        histories++;
-      }
+      // Listed from visibility, a moment behind the runs.
+      await eventually('every create listed', async () => {
+        [histories, sealed] = [0, 0];
+        for await (const wf of stack.client.workflow.list({ query: `TaskQueue = "${stack.taskQueue}" AND WorkflowType = "pullTokenCreateWorkflow"` })) {
+          const history = historyText(await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory());
+          expectAbsent(`history of ${wf.workflowId}`, history);
+          // The payloads' JSON inside the history's JSON: quotes escaped.
+          if (/sealedSecret\\*"\s*:\s*\\*"v1:/.test(history)) sealed++;
+          histories++;
+        }
+        return sealed >= shown.length;
+      });
       // Each token shown came from one completed run; the refused ones (400, 409) made none.
       expect(sealed).toBe(shown.length);
       expect(histories).toBeGreaterThan(sealed);
