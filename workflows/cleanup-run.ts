@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CleanupRunRecord } from '../db/queries/cleanup';
 import type { CleanupRunStatus } from '../db/schema';
@@ -66,6 +66,8 @@ interface CarriedRun {
   /** Positions of the candidates that failed, and of those Harbor no longer had: the summary is made from them and the report at the end. */
   failed: { at: number; error: string }[];
   alreadyGone: number[];
+  /** Positions of candidates approved or promoted since the report, left alone (absent in runs carried from before the patch). */
+  kept?: { at: number; protections: ('approved' | 'promoted')[] }[];
 }
 
 /**
@@ -176,32 +178,39 @@ async function removeOne(input: CleanupRunInput, state: CarriedRun, progress: Cl
   const version = { model: c.model, tag: c.tag, digest: c.digest };
   progress.current = version;
   const key = `cleanup:${state.runId}:${c.model}:${c.tag ?? c.digest}`;
-  try {
-    // Already gone: an earlier attempt's delete whose answer was lost, or someone else's; gone either way.
-    const existed = state.dryRun || (await harbor.removeHarborVersion(input.registry, { project: input.project, ...version, action: c.action }));
-    state.bytesFreed += c.freesBytes;
-    if (!existed) state.alreadyGone.push(state.next);
-    await db.recordCleanedVersion({
-      runId: state.runId,
-      progress: { done: state.next + 1, bytesFreed: state.bytesFreed },
-      ...(state.dryRun
-        ? {}
-        : {
-            archive: { projectId: state.projectId, project: input.project, ...version, action: c.action },
-            audit: { eventKey: key, actor: input.requestedBy ?? null, action: 'cleanup.version_removed', resource: `models/${input.registry}/${input.project}/${c.model}`, details: { runId: state.runId, ...version, action: c.action, freesBytes: c.freesBytes } },
-          }),
-    });
-    if (!state.dryRun) {
-      await events.publishEvent({
-        id: key,
-        type: 'modelregistry.cleanup.version_removed',
-        subject: `models/${input.registry}/${input.project}/${c.model}`,
-        time: new Date().toISOString(),
-        data: { runId: state.runId, registry: input.registry, project: input.project, ...version, action: c.action, sizeBytes: c.sizeBytes, freesBytes: c.freesBytes, selectedBy: c.selectedBy },
+  // The report may be days old (an approval awaited): a version approved or promoted since is kept.
+  const protections = !state.dryRun && patched('cleanup-rechecks-protections') ? await db.cleanupProtectionsNow({ projectId: state.projectId, ...version, action: c.action }) : [];
+  if (protections.length > 0) {
+    state.kept = [...(state.kept ?? []), { at: state.next, protections }];
+    await db.recordCleanedVersion({ runId: state.runId, progress: { done: state.next + 1, bytesFreed: state.bytesFreed } });
+  } else {
+    try {
+      // Already gone: an earlier attempt's delete whose answer was lost, or someone else's; gone either way.
+      const existed = state.dryRun || (await harbor.removeHarborVersion(input.registry, { project: input.project, ...version, action: c.action }));
+      state.bytesFreed += c.freesBytes;
+      if (!existed) state.alreadyGone.push(state.next);
+      await db.recordCleanedVersion({
+        runId: state.runId,
+        progress: { done: state.next + 1, bytesFreed: state.bytesFreed },
+        ...(state.dryRun
+          ? {}
+          : {
+              archive: { projectId: state.projectId, project: input.project, ...version, action: c.action },
+              audit: { eventKey: key, actor: input.requestedBy ?? null, action: 'cleanup.version_removed', resource: `models/${input.registry}/${input.project}/${c.model}`, details: { runId: state.runId, ...version, action: c.action, freesBytes: c.freesBytes } },
+            }),
       });
+      if (!state.dryRun) {
+        await events.publishEvent({
+          id: key,
+          type: 'modelregistry.cleanup.version_removed',
+          subject: `models/${input.registry}/${input.project}/${c.model}`,
+          time: new Date().toISOString(),
+          data: { runId: state.runId, registry: input.registry, project: input.project, ...version, action: c.action, sizeBytes: c.sizeBytes, freesBytes: c.freesBytes, selectedBy: c.selectedBy },
+        });
+      }
+    } catch (err) {
+      state.failed.push({ at: state.next, error: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err) });
     }
-  } catch (err) {
-    state.failed.push({ at: state.next, error: err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err) });
   }
   progress.done = state.next + 1;
   progress.bytesFreed = state.bytesFreed;
@@ -211,7 +220,7 @@ async function removeOne(input: CleanupRunInput, state: CarriedRun, progress: Cl
 async function finish(state: CarriedRun, progress: CleanupProgress, status: CleanupRunStatus): Promise<CleanupProgress> {
   progress.status = status;
   progress.current = null;
-  await db.endCleanupRun({ runId: state.runId, status, done: progress.done, bytesFreed: state.bytesFreed, failed: state.failed, alreadyGone: state.alreadyGone });
+  await db.endCleanupRun({ runId: state.runId, status, done: progress.done, bytesFreed: state.bytesFreed, failed: state.failed, alreadyGone: state.alreadyGone, kept: state.kept });
   await condition(allHandlersFinished);
   return progress;
 }

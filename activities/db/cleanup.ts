@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
-import { findActiveCleanupRun, findCleanupRun, findProjectCleanupPolicy, findTenantCleanupPolicy, tenantProjects, toCleanupRunRecord, type CleanupPolicyRecord, type CleanupRunRecord } from '../../db/queries/cleanup';
+import { findActiveCleanupRun, findCleanupRun, findProjectCleanupPolicy, findTenantCleanupPolicy, protectionsNow, tenantProjects, toCleanupRunRecord, type CleanupPolicyRecord, type CleanupRunRecord } from '../../db/queries/cleanup';
 import { findLiveProject } from '../../db/queries/projects';
 import { auditEvents, cleanupPolicies, cleanupRuns, images, tags, type CleanupRunStatus, type CleanupRunSummary } from '../../db/schema';
 import type { CleanupCandidate, CleanupPolicy, CleanupReport } from '../../lib/cleanup/types';
@@ -129,17 +129,25 @@ export function createCleanupActivities({ db }: { db: Db }) {
      * `done` candidates (those the run went through, in order) less the failed ones; the workflow
      * carries only the positions of failures and of versions Harbor no longer had.
      */
-    async endCleanupRun(input: { runId: string; status: CleanupRunStatus; done: number; bytesFreed: number; failed: { at: number; error: string }[]; alreadyGone: number[] }): Promise<void> {
+    async endCleanupRun(input: { runId: string; status: CleanupRunStatus; done: number; bytesFreed: number; failed: { at: number; error: string }[]; alreadyGone: number[]; kept?: { at: number; protections: ('approved' | 'promoted')[] }[] }): Promise<void> {
       const [row] = await db.select({ report: cleanupRuns.report }).from(cleanupRuns).where(eq(cleanupRuns.id, input.runId));
       const candidates = row?.report?.candidates.slice(0, input.done) ?? [];
       const failed = new Map(input.failed.map((f) => [f.at, f.error]));
       const gone = new Set(input.alreadyGone);
+      const kept = input.kept ?? [];
+      const keptAt = new Set(kept.map((k) => k.at));
       const version = (c: CleanupCandidate) => ({ model: c.model, tag: c.tag, digest: c.digest });
       const summary: CleanupRunSummary = {
-        removed: candidates.flatMap((c, at) => (failed.has(at) ? [] : [{ ...version(c), action: c.action, freesBytes: c.freesBytes, ...(gone.has(at) ? { alreadyGone: true as const } : {}) }])),
+        removed: candidates.flatMap((c, at) => (failed.has(at) || keptAt.has(at) ? [] : [{ ...version(c), action: c.action, freesBytes: c.freesBytes, ...(gone.has(at) ? { alreadyGone: true as const } : {}) }])),
         failures: input.failed.flatMap((f) => (candidates[f.at] ? [{ ...version(candidates[f.at]!), error: f.error }] : [])),
+        kept: kept.flatMap((k) => (candidates[k.at] ? [{ ...version(candidates[k.at]!), protections: k.protections }] : [])),
       };
       await db.update(cleanupRuns).set({ status: input.status, done: input.done, bytesFreed: input.bytesFreed, summary, endedAt: sql`now()` }).where(eq(cleanupRuns.id, input.runId));
+    },
+
+    /** A candidate's protections gained since its run's report: checked just before it is removed. */
+    async cleanupProtectionsNow(v: { projectId: string; model: string; tag: string | null; digest: string; action: 'untag' | 'delete' }): Promise<('approved' | 'promoted')[]> {
+      return protectionsNow(db, v);
     },
 
     /**

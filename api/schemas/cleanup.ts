@@ -130,6 +130,10 @@ const Progress = z.object({
 const Summary = z.object({
   removed: z.array(z.object({ ...Version, action: z.enum(['untag', 'delete']), freesBytes: z.number().int(), alreadyGone: z.literal(true).optional() })),
   failures: z.array(z.object({ ...Version, error: z.string() })),
+  kept: z
+    .array(z.object({ ...Version, protections: z.array(z.enum(['approved', 'promoted'])) }))
+    .optional()
+    .openapi({ description: 'Candidates approved or promoted after the report was made (a run may await its approval for days): checked just before each removal and left alone' }),
 });
 
 export const CleanupRunSchema = z

@@ -82,7 +82,7 @@ export const toCleanupRunRecord = (row: typeof cleanupRuns.$inferSelect): Cleanu
   done: row.done,
   bytesFreed: row.bytesFreed,
   // Rows of before 2026-12 carry an always-empty `skipped` too.
-  summary: row.summary && { removed: row.summary.removed, failures: row.summary.failures },
+  summary: row.summary && { removed: row.summary.removed, failures: row.summary.failures, ...(row.summary.kept?.length ? { kept: row.summary.kept } : {}) },
   report: row.report,
   detail: row.detail,
   startedAt: isoTime(row.startedAt) ?? row.startedAt,
@@ -172,4 +172,33 @@ export async function cleanupCatalogueFacts(db: Db | Tx, project: { id: string; 
   const lastPulls = Object.fromEntries(pulls.filter((p) => p.digest).map((p) => [`${p.resource.slice(prefix.length)}@${p.digest}`, isoTime(p.at)!]));
 
   return { archivedModels, images: imageFacts, promoted, lastPulls };
+}
+
+/**
+ * The protections a version gained since a run's report was made: approved (any image of the model
+ * with that digest), or present on a remote registry under that tag (promoted); a `delete` takes
+ * every tag of the artifact, so any location of its digest protects it. A run checks each candidate
+ * so just before removing it.
+ */
+export async function protectionsNow(db: Db | Tx, v: { projectId: string; model: string; tag: string | null; digest: string; action: 'untag' | 'delete' }): Promise<('approved' | 'promoted')[]> {
+  const [approved] = await db
+    .select({ id: images.id })
+    .from(images)
+    .innerJoin(models, eq(models.id, images.modelId))
+    .where(and(eq(models.projectId, v.projectId), eq(models.name, v.model), eq(images.digest, v.digest), eq(images.isApproved, true), eq(images.isArchived, false)))
+    .limit(1);
+  const underTag = v.tag === null ? undefined : and(eq(modelVersionLocations.tag, v.tag), or(isNull(modelVersionLocations.localDigest), eq(modelVersionLocations.localDigest, v.digest)));
+  const [promoted] = await db
+    .select({ id: modelVersionLocations.id })
+    .from(modelVersionLocations)
+    .where(
+      and(
+        eq(modelVersionLocations.projectId, v.projectId),
+        eq(modelVersionLocations.modelName, v.model),
+        eq(modelVersionLocations.status, 'present'),
+        v.action === 'delete' ? or(eq(modelVersionLocations.localDigest, v.digest), underTag) : (underTag ?? sql`false`),
+      ),
+    )
+    .limit(1);
+  return [...(approved ? (['approved'] as const) : []), ...(promoted ? (['promoted'] as const) : [])];
 }

@@ -41,6 +41,8 @@ export interface CleanupRunSummary {
   /** `alreadyGone`: Harbor answered 404 (a retried step whose first answer was lost, or removed meanwhile). */
   removed: { model: string; tag: string | null; digest: string; action: 'untag' | 'delete'; freesBytes: number; alreadyGone?: true }[];
   failures: { model: string; tag: string | null; digest: string; error: string }[];
+  /** Approved or promoted since the report was made (a run may wait days for its approval): left alone. */
+  kept?: { model: string; tag: string | null; digest: string; protections: ('approved' | 'promoted')[] }[];
 }
 
 /** One cleanup run of a project, manual or scheduled, dry or real: its progress while it runs and its summary after. */

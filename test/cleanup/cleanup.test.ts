@@ -235,6 +235,22 @@ describe('cleanup: policies, candidates and runs', () => {
     expect(await harborVersions(stack, project)).toContain('beta:0.2.0');
   });
 
+  it('keeps a candidate approved while its run awaited its approval: each is checked again just before it is removed', async () => {
+    const { project, alpha } = await seededProject();
+    await putPolicy(stack, project, { mode: 'semi-automatic', rules: [keepOne], approvalTimeoutHours: 1 });
+    const run = await startRun(stack, project, { dryRun: false });
+    await runReaches(stack, project, run.id, 'awaiting_approval');
+    const approval = await stack.app.request(`/api/v1/models/${project}/alpha/versions/1.2.0/approval`, { method: 'POST' });
+    expect(approval.status, await approval.clone().text()).toBe(200);
+
+    const approved = await stack.app.request(`/api/v1/projects/${project}/cleanup/runs/${run.id}/approve`, { method: 'POST' });
+    expect(approved.status, await approved.clone().text()).toBe(200);
+    const done = await runReaches(stack, project, run.id, 'succeeded', 'failed');
+    expect(done).toMatchObject({ status: 'succeeded', done: 3, summary: { kept: [{ model: 'alpha', tag: '1.2.0', digest: alpha['1.2.0'], protections: ['approved'] }] } });
+    expect(done.summary.removed.map((r: { model: string; tag: string }) => `${r.model}:${r.tag}`).sort()).toEqual(['alpha:1.1.0', 'beta:0.1.0']);
+    expect(await harborVersions(stack, project)).toEqual(['alpha:1.0.0', 'alpha:1.2.0', 'alpha:2.0.0', 'alpha:stable', 'beta:0.2.0']);
+  });
+
   it('the cap stops a run at it; cancel stops a run after the current item', async () => {
     const { project } = await onboardProject(stack, tenant, { name: uniqueName('capped') });
     await pushVersions(stack, project, 'gamma', ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0', '1.5.0']);
