@@ -1,9 +1,9 @@
-import { defineSignal, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
+import { defineSignal, patched, proxyActivities, setHandler, sleep, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { failedPrecondition, notFound, operationFailed } from '../lib/failure-types';
 import { compareTags, isSemver } from '../lib/model-metadata';
 import { REPLICATION_CHANGED_SIGNAL } from '../lib/promotion';
-import type { RemoteVersion, ReplicationRuleRef, SyncResult } from '../lib/replication';
+import { isFinalExecutionStatus, type RemoteVersion, type ReplicationRuleRef, type SyncResult } from '../lib/replication';
 import { OperationKind, ProjectName } from '../lib/search-attributes';
 import { registrySyncWorkflowId } from '../lib/workflow-ids';
 import type { Actor } from './actor';
@@ -12,6 +12,7 @@ import { runUnderBusinessKey, type AlreadyRunning } from './business-key';
 import { executionFailure, failAt, runOneOffReplication } from './one-off-replication';
 import { Saga } from './saga';
 
+const harbor = proxyActivities<Activities>(profiles.harbor);
 const db = proxyActivities<Activities>(profiles.database);
 const harborBulk = proxyActivities<Activities>(profiles.harborBulk);
 const remoteScan = proxyActivities<Activities>(profiles.remoteScan);
@@ -20,6 +21,22 @@ const events = proxyActivities<Activities>(profiles.events);
 export const syncReplicationChangedSignal = defineSignal(REPLICATION_CHANGED_SIGNAL);
 
 const byVersion = (a: { model: string; tag: string }, b: { model: string; tag: string }) => a.model.localeCompare(b.model) || compareTags(a.tag, b.tag);
+
+/** How long a sync waits for a run of the rule's own Harbor policy before it pulls beside it after all. */
+const RULE_RUN_WAIT_LIMIT_MS = 6 * 3600_000;
+
+/**
+ * Waits while the rule's own Harbor policy runs (its cron fires with the Schedule's, or someone ran
+ * it), so that the sync does not pull the same versions beside it; whether it waited.
+ */
+async function awaitRuleRuns(registry: string, harborPolicyId: number): Promise<boolean> {
+  const started = Date.now();
+  for (let wait = 2_000, waited = false; ; wait = Math.min(Math.round(wait * 1.5), 30_000), waited = true) {
+    const running = (await harbor.listHarborReplicationExecutions(registry, harborPolicyId)).some((e) => !isFinalExecutionStatus(e.status));
+    if (!running || Date.now() - started > RULE_RUN_WAIT_LIMIT_MS) return waited;
+    await sleep(wait);
+  }
+}
 
 /**
  * Synchronizes a `pull` rule's project with its remote registry: reads the remote's versions under
@@ -42,15 +59,34 @@ export async function registrySyncWorkflow(input: { ref: ReplicationRuleRef; act
   const saga = new Saga();
   try {
     const found: RemoteVersion[] = (await saga.step('read-remote', () => remoteScan.readRemoteVersions(remoteRef, rule.remoteNamespace, rule.filters))).filter((v) => isSemver(v.tag));
-    const local = await db.localVersions(rule.projectId, [...new Set(found.map((v) => v.model))]);
-    const here = new Map(local.map((v) => [`${v.model}:${v.tag}`, v.digest]));
+    const models = [...new Set(found.map((v) => v.model))];
+    // Harbor's push events may lag or be lost: what Harbor has of these models is imported first.
+    const importModels = (names: string[]) =>
+      saga.step('import', async () => {
+        for (const model of names) {
+          for (const repository of await harborBulk.listHarborRepositories(rule.registry, rule.project, model)) {
+            await db.reconcileRepository({ projectId: rule.projectId, registry: rule.registry, repository });
+          }
+        }
+      });
     const result: SyncResult = { rule: rule.name, project: rule.project, remoteRegistry: rule.remoteRegistry, pulled: [], skipped: [], conflicts: [], harborExecutionId: null };
-    const toPull: RemoteVersion[] = [];
-    for (const v of found.sort(byVersion)) {
-      const digest = here.get(`${v.model}:${v.tag}`);
-      if (digest === v.digest) result.skipped.push({ model: v.model, tag: v.tag, digest });
-      else if (digest === undefined || rule.override) toPull.push(v);
-      else result.conflicts.push({ model: v.model, tag: v.tag, localDigest: digest, remoteDigest: v.digest });
+    const compare = async () => {
+      const here = new Map((await db.localVersions(rule.projectId, models)).map((v) => [`${v.model}:${v.tag}`, v.digest]));
+      const toPull: RemoteVersion[] = [];
+      [result.skipped, result.conflicts] = [[], []];
+      for (const v of found.sort(byVersion)) {
+        const digest = here.get(`${v.model}:${v.tag}`);
+        if (digest === v.digest) result.skipped.push({ model: v.model, tag: v.tag, digest });
+        else if (digest === undefined || rule.override) toPull.push(v);
+        else result.conflicts.push({ model: v.model, tag: v.tag, localDigest: digest, remoteDigest: v.digest });
+      }
+      return toPull;
+    };
+    let toPull = await compare();
+    // The rule's own policy pulling now would copy the same versions: its run is waited for, then compared again.
+    if (toPull.length > 0 && patched('sync-awaits-rule-runs') && (await awaitRuleRuns(rule.registry, rule.harborPolicyId))) {
+      await importModels(models);
+      toPull = await compare();
     }
     const locate = (v: { model: string; tag: string }, localDigest: string | null, remoteDigest: string, status: 'present' | 'mismatch', executionId: string | null, detail: string | null) =>
       db.recordVersionLocation({ projectId: rule.projectId, model: v.model, tag: v.tag, remoteRegistryId: remote.id, remoteRepository: `${rule.remoteNamespace}/${v.model}`, localDigest, remoteDigest, status, executionId, detail });
@@ -82,13 +118,7 @@ export async function registrySyncWorkflow(input: { ref: ReplicationRuleRef; act
       result.harborExecutionId = run.harborExecutionId;
       if (run.report.status !== 'Succeed') await failAt(saga, 'replicate', operationFailed(executionFailure(run), { harborExecutionId: run.harborExecutionId }));
       // Harbor's push events may lag or be lost: the pulled repositories are imported now.
-      await saga.step('import', async () => {
-        for (const model of new Set(toPull.map((v) => v.model))) {
-          for (const repository of await harborBulk.listHarborRepositories(rule.registry, rule.project, model)) {
-            await db.reconcileRepository({ projectId: rule.projectId, registry: rule.registry, repository });
-          }
-        }
-      });
+      await importModels([...new Set(toPull.map((v) => v.model))]);
       const imported = new Map((await db.localVersions(rule.projectId, [...new Set(toPull.map((v) => v.model))])).map((v) => [`${v.model}:${v.tag}`, v.digest]));
       const missing = toPull.filter((v) => imported.get(`${v.model}:${v.tag}`) !== v.digest);
       if (missing.length > 0) {

@@ -29,6 +29,9 @@ describe('pull synchronization', () => {
   const auth = { username: 'syncer', password: `s3cr3t-${uniqueName('pw')}` };
   const digests: Record<string, string> = {};
   const sync = () => stack.app.request(`/api/v1/projects/${project}/replications/${rule}/sync`, { method: 'POST' });
+  const executions = () => stack.harbor.emulator.state.replicationExecutions.size;
+  /** A version whose copy is slow enough to be seen running, once the rule's bandwidth is 100 KB/s: a weights blob past Harbor's 1000 KiB burst. */
+  const bigModel = (tag: string) => pushModel(remoteRegistry.url, 'team/llama', tag, { auth, weights: randomBytes(1050 * 1024) });
   const localDigest = async (tag: string) => (await versionDetail(stack, project, 'llama', tag)).digest as string | undefined;
 
   beforeAll(async () => {
@@ -125,13 +128,10 @@ describe('pull synchronization', () => {
   it("runs a Schedule's sync under the rule's key, so that it never runs beside the API's", async () => {
     const ref = { registry: stack.registry, project, name: rule };
     const key = registrySyncWorkflowId(stack.registry, project, rule);
-    // Slow enough to be seen running: a weights blob past Harbor's 1000 KiB burst, at 100 KB/s.
     expect((await stack.app.request(`/api/v1/projects/${project}/replications/${rule}`, jsonRequest({ bandwidthKbps: 100 }, {}, 'PATCH'))).status).toBe(200);
-    const bigModel = (tag: string) => pushModel(remoteRegistry.url, 'team/llama', tag, { auth, weights: randomBytes(1050 * 1024) });
     // As the Schedule starts it: its own id, the time appended.
     const scheduledRun = () => stack.client.workflow.start('scheduledSyncWorkflow', { workflowId: `${key}-${new Date().toISOString()}`, taskQueue: stack.taskQueue, args: [{ ref }] });
     const syncRunning = () => eventually('a sync running under the rule key', async () => (await stack.client.workflow.getHandle(key).describe()).status.name === 'RUNNING');
-    const executions = () => stack.harbor.emulator.state.replicationExecutions.size;
     const before = executions();
 
     // The Schedule's first: the API's is refused as busy.
@@ -152,6 +152,20 @@ describe('pull synchronization', () => {
     const res = await answered;
     expect(await readJson(res)).toMatchObject({ pulled: [{ tag: '3.1.0', digest: second.digest }] });
     expect(executions()).toBe(before + 2);
+  });
+
+  it("waits for a run of the rule's own Harbor policy rather than pull the same versions beside it", async () => {
+    const version = await bigModel('3.2.0');
+    const before = executions();
+    // As the rule's cron in Harbor would, at the Schedule's time: Harbor's run of the rule's policy.
+    const run = await stack.app.request(`/api/v1/projects/${project}/replications/${rule}/executions`, { method: 'POST' });
+    expect(run.ok, await run.clone().text()).toBe(true);
+    const res = await sync();
+    const body = await readJson(res);
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body).toMatchObject({ pulled: [], harborExecutionId: null });
+    expect(body.skipped).toContainEqual({ model: 'llama', tag: '3.2.0', digest: version.digest });
+    expect(executions()).toBe(before + 1);
   });
 
   it('brings a Schedule made before that change up to date', async () => {
