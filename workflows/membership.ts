@@ -1,8 +1,9 @@
-import { executeChild, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { HarborMember } from '../activities/harbor/members';
 import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix, type MembershipChanges, type ObservedHarborMember, type ProjectMembers, type ProjectRole } from '../lib/membership';
 import { membershipWorkflowId } from '../lib/workflow-ids';
+import { runUnderBusinessKey } from './business-key';
 import { profiles } from './activity-options';
 import { requireProject } from './lookups';
 
@@ -87,18 +88,24 @@ export async function membershipUpdateWorkflow(input: MembershipInput & { member
   return { keycloak, harbor: await syncMembership(input) };
 }
 
-/** Run by the `membership-sync` Schedule: every managed project, one child each; a failure is reported, not fatal. */
-export async function membershipSyncAllWorkflow(): Promise<{ synced: number; changed: string[]; failed: string[] }> {
+/**
+ * Run by the `membership-sync` Schedule: every managed project, one child each under the project's
+ * membership key (one running, an API's sync or members change, is left to finish and counted as
+ * `alreadyRunning`); a failure is reported, not fatal.
+ */
+export async function membershipSyncAllWorkflow(): Promise<{ synced: number; changed: string[]; alreadyRunning: string[]; failed: string[] }> {
   const managed = await db.listManagedProjects();
   const changed: string[] = [];
+  const alreadyRunning: string[] = [];
   const failed: string[] = [];
   for (const p of managed) {
     try {
-      const changes = await executeChild(membershipSyncWorkflow, { workflowId: membershipWorkflowId(p.registry, p.name), args: [{ registry: p.registry, project: p.name }] });
-      if (changes.added.length + changes.updated.length + changes.removed.length > 0) changed.push(`${p.registry}/${p.name}`);
+      const changes = await runUnderBusinessKey(membershipSyncWorkflow, membershipWorkflowId(p.registry, p.name), [{ registry: p.registry, project: p.name }]);
+      if ('alreadyRunning' in changes) alreadyRunning.push(`${p.registry}/${p.name}`);
+      else if (changes.added.length + changes.updated.length + changes.removed.length > 0) changed.push(`${p.registry}/${p.name}`);
     } catch {
       failed.push(`${p.registry}/${p.name}`);
     }
   }
-  return { synced: managed.length - failed.length, changed, failed };
+  return { synced: managed.length - failed.length - alreadyRunning.length, changed, alreadyRunning, failed };
 }

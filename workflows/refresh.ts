@@ -1,4 +1,5 @@
-import { executeChild, ParentClosePolicy, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
+import { runUnderBusinessKey } from './business-key';
 import { recordHarborSummary } from './harbor-summary';
 import { refreshWorkflowId } from '../lib/workflow-ids';
 import type { Activities } from '../activities';
@@ -54,21 +55,20 @@ export async function refreshWorkflow(input: RefreshInput): Promise<RefreshResul
 /**
  * Run by the `catalogue-reconciliation` Schedule: refreshes every managed project, one child
  * workflow each (their ids are the refresh business keys, so a manual refresh and this one
- * never run twice at once for a project). A project that fails is reported, not fatal.
+ * never run twice at once for a project: one running is left to finish, and counted as
+ * `alreadyRunning`). A project that fails is reported, not fatal.
  */
-export async function reconcileAllWorkflow(): Promise<{ refreshed: number; failed: string[] }> {
+export async function reconcileAllWorkflow(): Promise<{ refreshed: number; alreadyRunning: string[]; failed: string[] }> {
   const managed = await db.listManagedProjects();
   const failed: string[] = [];
+  const alreadyRunning: string[] = [];
   for (const p of managed) {
     try {
-      await executeChild(refreshWorkflow, {
-        workflowId: refreshWorkflowId(p.registry, p.name),
-        args: [{ registry: p.registry, project: p.name }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      });
+      const outcome = await runUnderBusinessKey(refreshWorkflow, refreshWorkflowId(p.registry, p.name), [{ registry: p.registry, project: p.name }]);
+      if ('alreadyRunning' in outcome) alreadyRunning.push(`${p.registry}/${p.name}`);
     } catch {
       failed.push(`${p.registry}/${p.name}`);
     }
   }
-  return { refreshed: managed.length - failed.length, failed };
+  return { refreshed: managed.length - failed.length - alreadyRunning.length, alreadyRunning, failed };
 }

@@ -1,3 +1,4 @@
+import { refreshWorkflowId } from '../../lib/workflow-ids';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually';
 import { pushModel } from '../harbor/oci-push';
@@ -62,6 +63,16 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     expect((result as { failed: string[] }).failed).not.toContain(`${stack.registry}/${project}`);
     expect(await catalogue(project)).toEqual([`vit:3.0.0@${model.digest}`]);
     stack.harbor.emulator.faults.reset();
+
+    // A refresh of it running (here on a queue nobody polls) is left to finish, not reported as a failure.
+    const busy = await stack.client.workflow.start('refreshWorkflow', { workflowId: refreshWorkflowId(stack.registry, project), taskQueue: uniqueName('nobody'), args: [{ registry: stack.registry, project }] });
+    try {
+      const again = (await stack.client.workflow.execute('reconcileAllWorkflow', { taskQueue: stack.taskQueue, workflowId: uniqueName('reconcile-all') })) as { alreadyRunning: string[]; failed: string[] };
+      expect(again.alreadyRunning).toContain(`${stack.registry}/${project}`);
+      expect(again.failed).not.toContain(`${stack.registry}/${project}`);
+    } finally {
+      await busy.terminate('test over');
+    }
     // It goes through every file's projects in the shared database, one child each.
   }, 180_000);
 
