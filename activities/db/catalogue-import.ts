@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
 import { images, models, repositories, signatures, tags, validationResults } from '../../db/schema';
 
@@ -39,6 +39,8 @@ export interface ImportedRepository {
   harborId: number;
   description: string;
   artifacts: ImportedArtifact[];
+  /** When its artifacts were listed (ISO); a reconcile leaves alone what the catalogue learned of since. */
+  listedAt?: string;
 }
 
 type Counts = { models: number; images: number; tags: number };
@@ -248,6 +250,13 @@ export async function reconcileRepositoryRows(db: Db, input: { projectId: string
     const views = new Map<string, ImportedArtifact | null>(input.repository.artifacts.map((a) => [a.digest, a]));
     const live = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, repository.id), eq(images.isArchived, false)));
     for (const { digest } of live) if (!views.has(digest)) views.set(digest, null);
+    // A push or a delete taken after Harbor was listed (its webhook, a cleanup) is newer than the listing:
+    // an older listing neither archives what came since nor brings back what went since.
+    if (input.repository.listedAt) {
+      const since = input.repository.listedAt;
+      const newer = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, repository.id), or(gt(images.createdAt, since), gt(images.deletedAt, since))));
+      for (const { digest } of newer) views.delete(digest);
+    }
     const changes = await reconcileArtifactsIn(tx, { repositoryId: repository.id, modelId: model.id }, views);
     const count = (change: ArtifactChange) => [...changes.values()].filter((c) => c.change === change).length;
     // A repository Harbor lists with no artifact at all is not a model, even one that never had an image.

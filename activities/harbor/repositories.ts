@@ -57,12 +57,14 @@ export function createHarborRepositoryActivities(deps: { harbor: HarborInstances
       const result: ImportedRepository[] = [];
       for (const repo of repos) {
         const short = repo.name!.slice(name.length + 1);
+        const listedAt = new Date().toISOString();
         const artifacts = await client.all((page, pageSize) => client.artifacts.list(name, short, { page, pageSize, withTag: true, withScanOverview: true, withAccessory: true }));
         result.push({
           fullName: repo.name!,
           harborId: repo.id!,
           description: repo.description ?? '',
           artifacts: artifacts.map(toImportedArtifact),
+          listedAt,
         });
       }
       return result;

@@ -131,6 +131,8 @@ export const images = modelregistry.table(
     approvedBySubject: varchar('approved_by_subject'),
     approvedAt: timestamp('approved_at', { withTimezone: true, mode: 'string' }),
     isVerified: boolean('is_verified').notNull().default(false),
+    // Added: when the catalogue learned of it; a refresh's listing read before then is older news (rows of before 2026-12 hold the migration's time).
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().default(sql`now()`),
     ...softDelete(),
   },
   (t) => [

@@ -1,3 +1,4 @@
+import { createActivities } from '../../activities';
 import { refreshWorkflowId } from '../../lib/workflow-ids';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually';
@@ -75,6 +76,22 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     }
     // It goes through every file's projects in the shared database, one child each.
   }, 180_000);
+
+  it('leaves alone what the catalogue learned of after Harbor was listed: a push is not archived, a delete not brought back', async () => {
+    const { project, projectId } = await onboardProject(stack, tenant, { name: uniqueName('listed') });
+    const old = await pushModel(stack.harbor.emulator.url, `${project}/bert`, '1.0.0');
+    await eventually('the pushed version catalogued', async () => (await catalogue(project)).length === 1);
+    // A refresh of a large project reconciles a repository minutes after it listed it.
+    const activities = createActivities(stack.deps);
+    const [listing] = await activities.listHarborRepositories(stack.registry, project, 'bert');
+    const pushed = await pushModel(stack.harbor.emulator.url, `${project}/bert`, '1.1.0');
+    await stack.harbor.client.artifacts.delete(project, 'bert', old.digest);
+    const now = [`bert:1.1.0@${pushed.digest}`];
+    await eventually('the webhooks applied', async () => JSON.stringify(await catalogue(project)) === JSON.stringify(now));
+
+    expect(await activities.reconcileRepository({ projectId, registry: stack.registry, repository: listing! })).toEqual({ added: 0, updated: 0, archived: 0 });
+    expect(await catalogue(project)).toEqual(now);
+  });
 
   it('answers 404 for an unknown project or model', async () => {
     expect((await stack.app.request(`/api/v1/projects/${uniqueName('none')}/refresh`, { method: 'POST' })).status).toBe(404);
