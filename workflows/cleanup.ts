@@ -1,4 +1,4 @@
-import { proxyActivities, uuid4 } from '@temporalio/workflow';
+import { patched, proxyActivities, sleep, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CleanupProjectContext } from '../activities/db/cleanup';
 import type { CleanupReportPage } from '../activities/harbor/cleanup';
@@ -6,9 +6,11 @@ import type { CleanupPolicyRecord } from '../db/queries/cleanup';
 import { cleanupPolicyProblems, effectivePolicy } from '../lib/cleanup/policy';
 import { harborRetentionPolicy } from '../lib/cleanup/retention';
 import type { CleanupPolicy, CleanupReport } from '../lib/cleanup/types';
-import { failedPrecondition, FailureType, notFound, translateFailure, validationFailed } from '../lib/failure-types';
+import { failedPrecondition, FailureType, notFound, operationFailed, translateFailure, validationFailed } from '../lib/failure-types';
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
+import { runUnderBusinessKey } from './business-key';
+import { cleanupPolicyWorkflowId } from '../lib/workflow-ids';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
 const harborBulk = proxyActivities<Activities>(profiles.harborBulk);
@@ -55,10 +57,16 @@ async function applyToProject(project: CleanupProjectContext['project'], policy:
  * from the start, as the tenant's PUT makes the projects already there follow it: its Schedule and
  * Harbor retention mirror. Nothing for a project with a policy of its own, or a tenant without a default.
  */
-export async function followTenantCleanupPolicy(registry: string, project: string): Promise<void> {
+export async function followTenantCleanupPolicy(registry: string, project: string): Promise<boolean> {
   const ctx = await db.cleanupProjectContext(registry, project);
-  if (ctx.own || !ctx.tenantDefault) return;
+  if (ctx.own || !ctx.tenantDefault) return false;
   await applyToProject(ctx.project, ctx.tenantDefault.policy, null);
+  return true;
+}
+
+/** A tenant default's change reaching one project, under the project's policy key: whether it inherits it (it may have a policy of its own by now). */
+export async function cleanupPolicyFollowWorkflow(input: { registry: string; project: string }): Promise<boolean> {
+  return followTenantCleanupPolicy(input.registry, input.project);
 }
 
 async function announce(actor: Actor, subject: string, data: Record<string, unknown>) {
@@ -95,6 +103,16 @@ export async function cleanupPolicyDeleteWorkflow(input: { registry: string; pro
   return inherited;
 }
 
+/** The follow of one project, once no change of its own policy runs (seconds each; each re-reads the tenant default when it applies). */
+async function followUnderProjectKey(registry: string, project: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const outcome = await runUnderBusinessKey(cleanupPolicyFollowWorkflow, cleanupPolicyWorkflowId(registry, project), [{ registry, project }]);
+    if (typeof outcome === 'boolean') return outcome;
+    await sleep(1_000);
+  }
+  throw operationFailed(`a change of project ${registry}/${project}'s cleanup policy has run for 5 minutes: the tenant default is stored, PUT it again to apply it there`, { project: `${registry}/${project}` });
+}
+
 /**
  * Stores a tenant's default cleanup policy; every project of the tenant without a policy of its
  * own inherits it, so their Schedules and retention policies follow it too.
@@ -103,8 +121,14 @@ export async function cleanupTenantPolicyWorkflow(input: { tenant: string; polic
   refuseInvalidPolicy(input.policy);
   const tenantDefault = await db.saveCleanupPolicy({ tenant: input.tenant, projectId: null, policy: input.policy, updatedBy: input.actor.username });
   const { projects } = await db.tenantCleanupContext(input.tenant);
-  const heirs = projects.filter((p) => p.inherits);
-  for (const p of heirs) await applyToProject({ ...p, tenant: input.tenant }, tenantDefault.policy, null);
+  let heirs = projects.filter((p) => p.inherits);
+  if (patched('tenant-policy-under-project-keys')) {
+    // Each under the project's policy key, reading the project again: a project PUT or DELETE of its
+    // own policy meanwhile is neither overwritten with the default nor left with the default it read before.
+    const inheriting: typeof heirs = [];
+    for (const p of heirs) if (await followUnderProjectKey(p.registry, p.name)) inheriting.push(p);
+    heirs = inheriting;
+  } else for (const p of heirs) await applyToProject({ ...p, tenant: input.tenant }, tenantDefault.policy, null);
   await announce(input.actor, `tenants/${input.tenant}/cleanup-policy`, { tenant: input.tenant, policy: tenantDefault.policy });
   return { ...policyInForce({ own: null, tenantDefault }), inheritedBy: heirs.map((p) => `${p.registry}/${p.name}`) };
 }

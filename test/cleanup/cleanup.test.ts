@@ -1,5 +1,8 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createActivities } from '../../activities';
+import type { CleanupPolicy } from '../../lib/cleanup/types';
+import { cleanupPolicyWorkflowId, cleanupTenantPolicyWorkflowId } from '../../lib/workflow-ids';
 import { bearer } from '../support/auth';
 import { eventually, expectNever } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
@@ -51,6 +54,33 @@ describe('cleanup: policies, candidates and runs', () => {
     const registered = await stack.app.request('/api/v1/projects', jsonRequest({ name: existing, display_name: existing, tenantId: own }, {}, 'PUT'));
     expect(registered.status, await registered.clone().text()).toBe(200);
     expect((await stack.client.schedule.getHandle(`cleanup:${stack.registry}/${existing}`).describe()).spec.calendars?.[0]).toMatchObject({ hour: [{ start: 5, end: 5, step: 1 }] });
+  });
+
+  it("a tenant default reaches each project under the project's policy key: a policy of its own stored meanwhile is not overwritten", async () => {
+    const own = await createTenant(stack);
+    const { project, projectId } = await onboardProject(stack, own, { name: uniqueName('own') });
+    const projectPolicy = { mode: 'report', schedule: '0 15 1 * * *', rules: [keepOne] };
+    // A change of the project's own policy in progress: its workflow holds the project's key (on a queue nobody polls, it stays).
+    const held = await stack.client.workflow.start('cleanupPolicyWorkflow', {
+      workflowId: cleanupPolicyWorkflowId(stack.registry, project),
+      taskQueue: uniqueName('nobody'),
+      args: [{ registry: stack.registry, project, policy: projectPolicy, actor: { username: 'someone', subject: 'someone' } }],
+    });
+    const tenantPut = stack.app.request(`/api/v1/tenants/${own}/cleanup/policy`, jsonRequest({ mode: 'report', schedule: '0 45 4 * * *', rules: [keepOne] }, {}, 'PUT'));
+    // The tenant's workflow read the project as inheriting and found its key held.
+    await eventually('the tenant workflow waiting for the project', async () => {
+      const events = (await stack.client.workflow.getHandle(cleanupTenantPolicyWorkflowId(own)).fetchHistory()).events ?? [];
+      return events.some((e) => e.startChildWorkflowExecutionFailedEventAttributes);
+    });
+    // Meanwhile the project's change stores its policy and ends.
+    await createActivities(stack.deps).saveCleanupPolicy({ tenant: own, projectId, policy: projectPolicy as CleanupPolicy, updatedBy: 'someone' });
+    await held.terminate('its policy is stored');
+
+    const res = await tenantPut;
+    const body = await readJson(res);
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body.inheritedBy).toEqual([]);
+    await expect(stack.client.schedule.getHandle(`cleanup:${stack.registry}/${project}`).describe()).rejects.toThrow(ScheduleNotFoundError);
   });
 
   it('stores policies through a workflow: tenant default inherited, project policy, 400 naming the field, Schedule and retention follow', async () => {
