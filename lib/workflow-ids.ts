@@ -19,6 +19,8 @@ export const replicationExecutionWorkflowId = (registry: string, harborExecution
 export const approvalWorkflowId = (registry: string, project: string, model: string, tag: string) => `approval:${registry}/${project}/${model}:${tag}`;
 export const promotionWorkflowId = (registry: string, project: string, model: string, tag: string, remote: string) => `promotion:${registry}/${project}/${model}:${tag}→${remote}`;
 export const registrySyncWorkflowId = (registry: string, project: string, rule: string) => `sync:${registry}/${project}/${rule}`;
+/** One Schedule per pull rule, keyed by the rule's id (a rule's name may be reused after a delete). */
+export const ruleSyncScheduleId = (ruleId: string) => `registry-sync:${ruleId}`;
 export const upstreamWorkflowId = (tenant: string, name: string) => `upstream:${tenant}/${name}`;
 export const upstreamCheckWorkflowId = (tenant: string, name: string) => `upstream-check:${tenant}/${name}`;
 export const pullTokenWorkflowId = (tenant: string, name: string) => `pull-token:${tenant}/${name}`;

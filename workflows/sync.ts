@@ -5,7 +5,7 @@ import { compareTags, isSemver } from '../lib/model-metadata';
 import { REPLICATION_CHANGED_SIGNAL } from '../lib/promotion';
 import { isFinalExecutionStatus, type RemoteVersion, type ReplicationRuleRef, type SyncResult } from '../lib/replication';
 import { OperationKind, ProjectName } from '../lib/search-attributes';
-import { registrySyncWorkflowId } from '../lib/workflow-ids';
+import { registrySyncWorkflowId, ruleSyncScheduleId } from '../lib/workflow-ids';
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
 import { runUnderBusinessKey, type AlreadyRunning } from './business-key';
@@ -17,6 +17,7 @@ const db = proxyActivities<Activities>(profiles.database);
 const harborBulk = proxyActivities<Activities>(profiles.harborBulk);
 const remoteScan = proxyActivities<Activities>(profiles.remoteScan);
 const events = proxyActivities<Activities>(profiles.events);
+const temporal = proxyActivities<Activities>(profiles.temporal);
 
 export const syncReplicationChangedSignal = defineSignal(REPLICATION_CHANGED_SIGNAL);
 
@@ -150,8 +151,16 @@ export async function registrySyncWorkflow(input: { ref: ReplicationRuleRef; act
   }
 }
 
-/** A rule's Schedule run: the sync under the rule's key, never beside one running (two pulled the same versions twice). */
-export async function scheduledSyncWorkflow(input: { ref: ReplicationRuleRef }): Promise<SyncResult | AlreadyRunning> {
+/**
+ * A rule's Schedule run: the sync under the rule's key, never beside one running (two pulled the same
+ * versions twice). A Schedule whose rule is gone (made again by an update racing a delete) deletes
+ * itself rather than fail every run.
+ */
+export async function scheduledSyncWorkflow(input: { ref: ReplicationRuleRef; ruleId?: string }): Promise<SyncResult | AlreadyRunning | { scheduleDeleted: string }> {
+  if (input.ruleId && (await db.findReplicationRule(input.ref))?.id !== input.ruleId) {
+    await temporal.deleteRuleSyncSchedule(input.ruleId);
+    return { scheduleDeleted: ruleSyncScheduleId(input.ruleId) };
+  }
   return runUnderBusinessKey(registrySyncWorkflow, registrySyncWorkflowId(input.ref.registry, input.ref.project, input.ref.name), [{ ref: input.ref }], [
     { key: ProjectName, value: input.ref.project },
     { key: OperationKind, value: 'registry.sync' },

@@ -1,10 +1,8 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
 import type { ReplicationRuleRecord } from '../../db/queries/replications';
 import { OperationKind, ProjectName } from '../../lib/search-attributes';
-import { registrySyncWorkflowId } from '../../lib/workflow-ids';
+import { registrySyncWorkflowId, ruleSyncScheduleId } from '../../lib/workflow-ids';
 
-/** One Schedule per pull rule, keyed by the rule's id (a rule's name may be reused after a delete). */
-export const ruleSyncScheduleId = (ruleId: string) => `registry-sync:${ruleId}`;
 
 /**
  * When a rule's sync runs: a `scheduled` rule's Harbor cron (six fields, seconds first) without its
@@ -36,7 +34,7 @@ export function createSyncScheduleActivities(deps: { temporal: { client: Client;
       const action = {
         type: 'startWorkflow' as const,
         workflowType: 'scheduledSyncWorkflow',
-        args: [{ ref: { registry: rule.registry, project: rule.project, name: rule.name } }],
+        args: [{ ref: { registry: rule.registry, project: rule.project, name: rule.name }, ruleId: rule.id }],
         taskQueue,
         workflowId: registrySyncWorkflowId(rule.registry, rule.project, rule.name),
         typedSearchAttributes: [
@@ -65,14 +63,19 @@ export function createSyncScheduleActivities(deps: { temporal: { client: Client;
 /**
  * Rule Schedules made before `scheduledSyncWorkflow` started `registrySyncWorkflow` themselves,
  * under an id of their own, beside any sync the API had running: their action is brought up to
- * date (the worker does this at start). The number upgraded.
+ * date, with the rule's id from the Schedule's (the worker does this at start). The number upgraded.
  */
 export async function upgradeRuleSyncSchedules(client: Client): Promise<number> {
   let upgraded = 0;
   for await (const listed of client.schedule.list()) {
     if (!listed.scheduleId.startsWith(ruleSyncScheduleId('')) || listed.action?.workflowType !== 'registrySyncWorkflow') continue;
     try {
-      await client.schedule.getHandle(listed.scheduleId).update((previous) => ({ ...previous, action: { ...previous.action, workflowType: 'scheduledSyncWorkflow' } }));
+      const ruleId = listed.scheduleId.slice(ruleSyncScheduleId('').length);
+      await client.schedule.getHandle(listed.scheduleId).update((previous) => {
+        if (previous.action.type !== 'startWorkflow') return previous;
+        const [input] = (previous.action.args ?? []) as [Record<string, unknown>?];
+        return { ...previous, action: { ...previous.action, workflowType: 'scheduledSyncWorkflow', args: [{ ...input, ruleId }] } };
+      });
       upgraded++;
     } catch (err) {
       // Listed from visibility, a moment behind: its rule's delete took it meanwhile.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ruleSyncScheduleId } from '../../activities/temporal/sync-schedules';
+import { ruleSyncScheduleId } from '../../lib/workflow-ids';
 import { bearer } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';

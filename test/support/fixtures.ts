@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { ruleSyncScheduleId } from '../../activities/temporal/sync-schedules';
+import { ruleSyncScheduleId } from '../../lib/workflow-ids';
 import { findLiveProject } from '../../db/queries/projects';
 import { findLiveReplicationRule } from '../../db/queries/replications';
 import { jsonRequest, readJson, type Json } from './http';

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { ruleSyncScheduleId, upgradeRuleSyncSchedules } from '../../activities/temporal/sync-schedules';
+import { upgradeRuleSyncSchedules } from '../../activities/temporal/sync-schedules';
 import { findLiveReplicationRule } from '../../db/queries/replications';
 import { pushModel } from '../harbor/oci-push';
 import { startOciRegistry } from '../servers/oci-registry';
@@ -10,7 +11,7 @@ import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
 import { createTenant, onboardProject, pauseRuleSyncSchedule } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
-import { registrySyncWorkflowId } from '../../lib/workflow-ids';
+import { registrySyncWorkflowId, ruleSyncScheduleId } from '../../lib/workflow-ids';
 import { copyArtifact, createRemote, replayAndRecord, servedDigest, versionDetail } from '../promotion/support';
 
 /**
@@ -168,9 +169,11 @@ describe('pull synchronization', () => {
     expect(executions()).toBe(before + 1);
   });
 
-  it('brings a Schedule made before that change up to date', async () => {
+  it('brings a Schedule made before that change up to date; one whose rule is gone deletes itself when it runs', async () => {
+    // The id of no rule: as a Schedule an update made again while a force delete took its rule.
+    const ruleId = randomUUID();
     const handle = await stack.client.schedule.create({
-      scheduleId: ruleSyncScheduleId(randomUUID()),
+      scheduleId: ruleSyncScheduleId(ruleId),
       spec: { intervals: [{ every: '1 day' }] },
       state: { paused: true },
       action: { type: 'startWorkflow', workflowType: 'registrySyncWorkflow', args: [{ ref: { registry: stack.registry, project, name: rule } }], taskQueue: stack.taskQueue, workflowId: registrySyncWorkflowId(stack.registry, project, rule) },
@@ -180,10 +183,13 @@ describe('pull synchronization', () => {
       await eventually('the Schedule upgraded', async () => {
         await upgradeRuleSyncSchedules(stack.client);
         const { action } = await handle.describe();
-        return action.type === 'startWorkflow' && action.workflowType === 'scheduledSyncWorkflow';
+        return action.type === 'startWorkflow' && action.workflowType === 'scheduledSyncWorkflow' && JSON.stringify(action.args) === JSON.stringify([{ ref: { registry: stack.registry, project, name: rule }, ruleId }]);
       });
+      await handle.unpause();
+      await handle.trigger();
+      await eventually('the Schedule of a rule that is gone deleted', () => handle.describe().then(() => false, (err: unknown) => err instanceof ScheduleNotFoundError));
     } finally {
-      await handle.delete();
+      await handle.delete().catch(() => undefined);
     }
   });
 
