@@ -65,13 +65,26 @@ export function createHarborMemberActivities(deps: { harbor: HarborInstances }) 
           }
           changes.added.push(want.group);
         } else if (have.role_id !== want.roleId) {
-          await client.members.updateRole(name, have.id!, want.roleId);
+          try {
+            await client.members.updateRole(name, have.id!, want.roleId);
+          } catch (err) {
+            // Removed since it was listed (the membership sync, a retry of this): added again with its role.
+            if (!isNotFound(err)) throw err;
+            await client.members.addGroup(name, want.group, want.roleId).catch((e: unknown) => {
+              if (!isConflict(e)) throw e;
+            });
+          }
           changes.updated.push(want.group);
         }
       }
       if (exact) {
         for (const extra of current.filter((m) => !members.some((w) => w.group === m.entity_name))) {
-          await client.members.remove(name, extra.id!);
+          try {
+            await client.members.remove(name, extra.id!);
+          } catch (err) {
+            // Removed since it was listed: gone either way. A project gone is found by the next call's 404.
+            if (!isNotFound(err)) throw err;
+          }
           changes.removed.push(extra.entity_name!);
         }
       }

@@ -29,6 +29,11 @@ export class Faults {
     return this;
   }
 
+  /** Whether an armed delay of `operationId` is still to be taken. */
+  delayPending(operationId: string): boolean {
+    return this.delays.some((d) => d.operationId === operationId && d.times > 0);
+  }
+
   takeDelay(operationId: string): number {
     const delay = this.delays.find((d) => d.operationId === operationId && d.times > 0);
     if (!delay) return 0;

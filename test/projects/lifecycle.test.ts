@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pushModel } from '../harbor/oci-push';
 import { bearer } from '../support/auth';
+import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic, type ConsumedRecord } from '../support/kafka';
 import { createTenant, onboardProject, startStackWithTenant } from '../support/fixtures';
@@ -119,6 +120,21 @@ describe('project registration and lifecycle', () => {
     expect(harbor.members.filter((m) => m.entity_type === 'g').map((m) => [m.entity_name, m.role_id])).toEqual([[`${name}-new`, 4]]);
     expect((await stack.app.request(`/api/v1/projects/${name}`, jsonRequest({}, {}, 'PATCH'))).status).toBe(400);
     expect((await stack.app.request(`/api/v1/projects/${uniqueName('none')}`, jsonRequest({ public: true }, {}, 'PATCH'))).status).toBe(404);
+  });
+
+  it('patches members the membership sync changed meanwhile, rather than calling the project gone from Harbor', async () => {
+    const name = uniqueName('race');
+    await onboard(name, { members: [{ group: `${name}-a`, role: 'guest' }, { group: `${name}-b`, role: 'guest' }] });
+    // The members as the PATCH's activity lists them answer late; meanwhile both are removed by someone else.
+    h().emulator.faults.delayResponse('listProjectMembers', 2_000);
+    const patched = stack.app.request(`/api/v1/projects/${name}`, jsonRequest({ members: [{ group: `${name}-a`, role: 'maintainer' }] }, {}, 'PATCH'));
+    await eventually('the members listed', () => !h().emulator.faults.delayPending('listProjectMembers'));
+    for (const m of await h().client.members.list(name)) if (m.entity_type === 'g') await h().client.members.remove(name, m.id!);
+
+    const res = await patched;
+    expect(res.status, await res.clone().text()).toBe(200);
+    const harbor = h().emulator.state.projects.get(name)!;
+    expect(harbor.members.filter((m) => m.entity_type === 'g').map((m) => [m.entity_name, m.role_id])).toEqual([[`${name}-a`, 4]]);
   });
 
   it('archives (soft delete) and purges, refusing a purge of a project with artifacts unless forced; audited and published', async () => {
