@@ -1,25 +1,21 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { activityInterceptors } from '../../composition/worker';
 import { checkpointWorkflowId, projectWorkflowId, remoteRegistryWorkflowId, upstreamWorkflowId, virtualRegistryWorkflowId } from '../../lib/workflow-ids';
 import { pushModel } from '../harbor/oci-push';
 import { createTenant, onboardProject } from '../support/fixtures';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
+import { startStandInWorker } from '../support/stand-in-worker';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
-import { workflowBundle } from '../support/workflow-bundle';
 
 /** The deletes whose first attempt commits and then loses its answer, as a worker killed after the commit would. */
 const LOSING = ['archiveProject', 'archiveRemoteRegistry', 'archiveUpstream', 'archiveVirtualRegistry', 'archiveCheckpoint'] as const;
 
 describe('a delete whose archive committed but whose answer was lost', () => {
   let stack: TestStack;
-  let connection: NativeConnection;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: Awaited<ReturnType<typeof startStandInWorker>>;
   let tenant: string;
   let project: string;
 
@@ -34,18 +30,14 @@ describe('a delete whose archive committed but whose answer was lost', () => {
         return result;
       };
     }
-    connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-    worker = await Worker.create({ connection, namespace: 'default', taskQueue: stack.taskQueue, workflowBundle: workflowBundle(), activities, interceptors: { activity: activityInterceptors } });
-    running = worker.run();
+    worker = await startStandInWorker(stack, activities);
     tenant = await createTenant(stack);
     ({ project } = await onboardProject(stack, tenant));
     await pushModel(stack.harbor.emulator.url, `${project}/llama`, '1.0.0');
     expect((await stack.app.request(`/api/v1/projects/${project}/refresh`, { method: 'POST' })).status).toBe(200);
   }, 120_000);
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await connection?.close();
+    await worker?.close();
     await stack?.close();
   });
 

@@ -1,13 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { activityInterceptors } from '../../composition/worker';
 import { createTenant } from '../support/fixtures';
 import { jsonRequest, readJson } from '../support/http';
 import { keycloakAdminClient } from '../support/keycloak';
+import { startStandInWorker } from '../support/stand-in-worker';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
-import { workflowBundle } from '../support/workflow-bundle';
 
 /**
  * A user create whose add-to-tenant fails for good after Keycloak made the account (and, here, after
@@ -16,9 +14,7 @@ import { workflowBundle } from '../support/workflow-bundle';
  */
 describe('a user create that fails after the account was made', () => {
   let stack: TestStack;
-  let connection: NativeConnection;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: Awaited<ReturnType<typeof startStandInWorker>>;
   let kc: Awaited<ReturnType<typeof keycloakAdminClient>>;
   let tenant: string;
 
@@ -31,15 +27,11 @@ describe('a user create that fails after the account was made', () => {
       await real(...args);
       throw ApplicationFailure.nonRetryable('Keycloak refused the group membership', 'KeycloakRefused');
     };
-    connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-    worker = await Worker.create({ connection, namespace: 'default', taskQueue: stack.taskQueue, workflowBundle: workflowBundle(), activities, interceptors: { activity: activityInterceptors } });
-    running = worker.run();
+    worker = await startStandInWorker(stack, activities);
     tenant = await createTenant(stack);
   }, 120_000);
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await connection?.close();
+    await worker?.close();
     await stack?.close();
   });
 
