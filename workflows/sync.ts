@@ -61,7 +61,7 @@ export async function registrySyncWorkflow(input: { ref: ReplicationRuleRef; act
   try {
     const found: RemoteVersion[] = (await saga.step('read-remote', () => remoteScan.readRemoteVersions(remoteRef, rule.remoteNamespace, rule.filters))).filter((v) => isSemver(v.tag));
     const models = [...new Set(found.map((v) => v.model))];
-    // Harbor's push events may lag or be lost: what Harbor has of these models is imported first.
+    // What Harbor has of these models, into the catalogue now: Harbor's push events may lag or be lost.
     const importModels = (names: string[]) =>
       saga.step('import', async () => {
         for (const model of names) {
