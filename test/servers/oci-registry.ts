@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Agent, fetch } from 'undici';
 import { assertPortFree, freePort, waitForPort } from './ports';
 
 const ensureScript = fileURLToPath(new URL('../../scripts/ensure-registry.sh', import.meta.url));
@@ -44,6 +45,7 @@ export async function startOciRegistry(opts: { port?: number; dataDir?: string; 
   // A port asked for (the stack's) may be held by another registry, which would pass for this one.
   if (opts.port) await assertPortFree(opts.port, 'docker-registry');
   const port = opts.port ?? (await freePort());
+  const instance = randomBytes(8).toString('hex');
   const config = join(dir, 'config.yml');
   const htpasswd = join(dir, 'htpasswd');
   if (opts.auth) writeFileSync(htpasswd, `${opts.auth.username}:${bcryptHash(opts.auth.password)}\n`);
@@ -68,6 +70,9 @@ export async function startOciRegistry(opts: { port?: number; dataDir?: string; 
       '    enabled: true',
       'http:',
       `  addr: 127.0.0.1:${port}`,
+      // Ours, not another registry that took the free port between our look and our bind.
+      '  headers:',
+      `    X-Registry-Instance: [${instance}]`,
       ...(opts.tls ? ['  tls:', `    certificate: ${cert}`, `    key: ${key}`] : []),
       ...(opts.auth ? ['auth:', '  htpasswd:', '    realm: basic-realm', `    path: ${htpasswd}`] : []),
     ].join('\n'),
@@ -77,6 +82,9 @@ export async function startOciRegistry(opts: { port?: number; dataDir?: string; 
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   try {
     await waitForPort(port, 15_000, 'docker-registry');
+    const seen = await fetch(`${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}/v2/`, { dispatcher: opts.tls ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined });
+    await seen.body?.cancel();
+    if (seen.headers.get('x-registry-instance') !== instance) throw new Error(`port ${port} is another server's (docker-registry exited: ${child.exitCode ?? child.signalCode ?? 'no'})`);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${stderr}`);
