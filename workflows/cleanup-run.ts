@@ -3,13 +3,14 @@ import type { Activities } from '../activities';
 import type { CleanupRunRecord } from '../db/queries/cleanup';
 import type { CleanupRunStatus } from '../db/schema';
 import type { CleanupCandidate, CleanupMode } from '../lib/cleanup/types';
-import { failedPrecondition } from '../lib/failure-types';
+import { failedPrecondition, FailureType, isFailure } from '../lib/failure-types';
 import { profiles } from './activity-options';
 import { computeCleanup, policyInForce } from './cleanup';
 
 const harbor = proxyActivities<Activities>(profiles.harbor);
 const db = proxyActivities<Activities>(profiles.database);
 const events = proxyActivities<Activities>(profiles.events);
+const temporal = proxyActivities<Activities>(profiles.temporal);
 
 /** Candidates read from the run's row per step: thousands of them do not fit a workflow's payloads. */
 const WINDOW = 200;
@@ -115,7 +116,11 @@ export async function cleanupRunWorkflow(input: CleanupRunInput): Promise<Cleanu
     state = input.carried;
     progress.status = 'running';
   } else {
-    const ctx = await db.cleanupProjectContext(input.registry, input.project);
+    const ctx = await db.cleanupProjectContext(input.registry, input.project).catch(async (err: unknown) => {
+      // A Schedule its project's archive raced (a policy change made it again) would fail every run: it goes.
+      if (input.trigger === 'schedule' && isFailure(err, FailureType.NotFound) && patched('scheduled-cleanup-of-gone-project')) await temporal.deleteCleanupSchedule(input.registry, input.project);
+      throw err;
+    });
     const { policy } = policyInForce(ctx);
     // A `report` policy never deletes, whoever starts the run.
     const dryRun = input.dryRun || policy.mode === 'report';

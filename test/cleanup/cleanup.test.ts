@@ -1,6 +1,7 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities';
+import { effectivePolicy } from '../../lib/cleanup/policy';
 import type { CleanupPolicy } from '../../lib/cleanup/types';
 import { cleanupPolicyWorkflowId, cleanupTenantPolicyWorkflowId } from '../../lib/workflow-ids';
 import { bearer } from '../support/auth';
@@ -81,6 +82,15 @@ describe('cleanup: policies, candidates and runs', () => {
     expect(res.status, JSON.stringify(body)).toBe(200);
     expect(body.inheritedBy).toEqual([]);
     await expect(stack.client.schedule.getHandle(`cleanup:${stack.registry}/${project}`).describe()).rejects.toThrow(ScheduleNotFoundError);
+  });
+
+  it('a Schedule whose project is gone deletes itself when it runs, rather than fail every run', async () => {
+    const gone = uniqueName('gone');
+    // As a policy change racing the project's archive would leave it.
+    await createActivities(stack.deps).upsertCleanupSchedule({ registry: stack.registry, project: gone, tenant, policy: { ...effectivePolicy(undefined, undefined).policy, schedule: '0 0 2 * * *' } });
+    const handle = stack.client.schedule.getHandle(`cleanup:${stack.registry}/${gone}`);
+    await handle.trigger();
+    await eventually('the Schedule deleted', () => handle.describe().then(() => false, (err: unknown) => err instanceof ScheduleNotFoundError));
   });
 
   it('stores policies through a workflow: tenant default inherited, project policy, 400 naming the field, Schedule and retention follow', async () => {
