@@ -26,15 +26,12 @@ const byVersion = (a: { model: string; tag: string }, b: { model: string; tag: s
 /** How long a sync waits for a run of the rule's own Harbor policy before it pulls beside it after all. */
 const RULE_RUN_WAIT_LIMIT_MS = 6 * 3600_000;
 
-/**
- * Waits while the rule's own Harbor policy runs (its cron fires with the Schedule's, or someone ran
- * it), so that the sync does not pull the same versions beside it; whether it waited.
- */
-async function awaitRuleRuns(registry: string, harborPolicyId: number): Promise<boolean> {
+/** Waits while the rule's own Harbor policy runs (its cron fires with the Schedule's, or someone ran it). */
+async function awaitRuleRuns(registry: string, harborPolicyId: number): Promise<void> {
   const started = Date.now();
-  for (let wait = 2_000, waited = false; ; wait = Math.min(Math.round(wait * 1.5), 30_000), waited = true) {
+  for (let wait = 2_000; ; wait = Math.min(Math.round(wait * 1.5), 30_000)) {
     const running = (await harbor.listHarborReplicationExecutions(registry, harborPolicyId)).some((e) => !isFinalExecutionStatus(e.status));
-    if (!running || Date.now() - started > RULE_RUN_WAIT_LIMIT_MS) return waited;
+    if (!running || Date.now() - started > RULE_RUN_WAIT_LIMIT_MS) return;
     await sleep(wait);
   }
 }
@@ -84,8 +81,10 @@ export async function registrySyncWorkflow(input: { ref: ReplicationRuleRef; act
       return toPull;
     };
     let toPull = await compare();
-    // The rule's own policy pulling now would copy the same versions: its run is waited for, then compared again.
-    if (toPull.length > 0 && patched('sync-awaits-rule-runs') && (await awaitRuleRuns(rule.registry, rule.harborPolicyId))) {
+    // The rule's own policy pulling now would copy the same versions: its run is waited for, and what
+    // it copied (or one that ended since the first look) imported before comparing again.
+    if (toPull.length > 0 && patched('sync-awaits-rule-runs')) {
+      await awaitRuleRuns(rule.registry, rule.harborPolicyId);
       await importModels(models);
       toPull = await compare();
     }

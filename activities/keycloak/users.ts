@@ -104,7 +104,11 @@ export function createKeycloakUserActivities(deps: { keycloak?: KeycloakConfig }
       try {
         await kc.users.create({ ...user, enabled: true, emailVerified: false, requiredActions: NEW_USER_REQUIRED_ACTIONS });
       } catch (err) {
-        if (err instanceof NetworkError && err.response.status === 409) throw conflict(`a Keycloak account with username "${user.username}" or this email exists`);
+        if (err instanceof NetworkError && err.response.status === 409) {
+          // Keycloak says which ("User exists with same email"); the workflow found the username free just before.
+          const email = /email/i.test(String((err.responseData as { errorMessage?: unknown } | undefined)?.errorMessage));
+          throw email ? conflict(`a Keycloak account with the email "${user.email}" exists`, { field: 'body.email' }) : conflict(`a Keycloak account named "${user.username}" exists`, { field: 'body.username' });
+        }
         if (err instanceof NetworkError && err.response.status === 400) throw refusedByUserProfile(err.responseData);
         throw err;
       }

@@ -231,7 +231,8 @@ export function createCleanupService(deps: { db: Db; mutations: MutationDeps; re
         // which would blame Temporal for workers that are down.
         const handle = client.workflow.getHandle(found.run.workflowId);
         const progress = await client.withDeadline(Date.now() + deps.mutations.mutationWaitMs, () => handle.executeUpdate(cleanupApproveUpdate, { args: [{ by: actor.username }] }));
-        return { ...found.run, approvedBy: actor.username, progress };
+        // Taken: the run goes on now (its row says so a moment later).
+        return { ...found.run, status: 'running' as const, approvedBy: actor.username, progress: { ...progress, status: 'running' as const } };
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError) throw notWaiting(err.cause instanceof Error ? err.cause.message : err.message);
         if (isGrpcDeadlineError(err)) {

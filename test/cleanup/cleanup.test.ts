@@ -261,6 +261,8 @@ describe('cleanup: policies, candidates and runs', () => {
 
     const approved = await stack.app.request(`/api/v1/projects/${project}/cleanup/runs/${run.id}/approve`, { method: 'POST' });
     expect(approved.status, await approved.clone().text()).toBe(200);
+    // The answer says the run goes on, not the status it had when asked.
+    expect(await readJson(approved)).toMatchObject({ status: 'running', approvedBy: expect.any(String), progress: { status: 'running' } });
     const done = await runReaches(stack, project, run.id, 'succeeded', 'failed');
     expect(done).toMatchObject({ status: 'succeeded', done: 3, approvedBy: expect.any(String) });
     expect(await harborVersions(stack, project)).toEqual(['alpha:1.0.0', 'alpha:2.0.0', 'alpha:stable', 'beta:0.2.0']);

@@ -169,6 +169,25 @@ describe('pull synchronization', () => {
     expect(executions()).toBe(before + 1);
   });
 
+  it('imports what a run of the rule copied that the catalogue has not heard of yet, rather than pull it again', async () => {
+    const version = await pushModel(remoteRegistry.url, 'team/llama', '3.3.0', { auth });
+    // The rule's run ends before the sync looks, and the catalogue has not had its push events.
+    stack.harbor.emulator.faults.dropWebhooks(100);
+    try {
+      const run = await readJson(await stack.app.request(`/api/v1/projects/${project}/replications/${rule}/executions`, { method: 'POST' }));
+      await eventually('the rule run ended', () => stack.harbor.emulator.state.replicationExecutions.get(run.harborExecutionId)?.status === 'Succeed');
+      await stack.harbor.emulator.webhooks.idle();
+      expect(await localDigest('3.3.0')).toBeUndefined();
+      const before = executions();
+      const body = await readJson(await sync());
+      expect(body).toMatchObject({ pulled: [], harborExecutionId: null });
+      expect(body.skipped).toContainEqual({ model: 'llama', tag: '3.3.0', digest: version.digest });
+      expect(executions()).toBe(before);
+    } finally {
+      stack.harbor.emulator.faults.reset();
+    }
+  });
+
   it('brings a Schedule made before that change up to date; one whose rule is gone deletes itself when it runs', async () => {
     // The id of no rule: as a Schedule an update made again while a force delete took its rule.
     const ruleId = randomUUID();

@@ -72,6 +72,8 @@ describe('tenant users (Keycloak)', () => {
     expect(again.headers.get('content-type')).toBe('application/problem+json');
     const sameEmail = await create({ username: uniqueName('cat'), email: `${ann}@users.example` });
     expect(sameEmail.status).toBe(409);
+    // Named: the username was free, the email is what another account has.
+    expect(await readJson(sameEmail)).toMatchObject({ field: 'body.email', detail: `a Keycloak account with the email "${ann}@users.example" exists` });
 
     const withPassword = await create({ username: uniqueName('dan'), email: 'dan@users.example', password: 'hunter2' });
     expect(withPassword.status).toBe(400);
