@@ -56,7 +56,7 @@ export async function ensureSchedules(
     memo: { purpose: `Expire virtual-registry cache entries unused for ${maintenance.unusedDays} days, remove what fills that died half way left, then delete objects no entry points to` },
   });
   for (const registry of opts.storageReclaim?.registries ?? []) await ensureStorageReclaimSchedule(client, taskQueue, registry, opts.storageReclaim!);
-  await upgradeRuleSyncSchedules(client);
+  await upgradeRuleSyncSchedules(client, taskQueue);
   // Without Keycloak there is no membership to sync.
   if (opts.membershipSyncEveryMinutes === undefined) return;
   await createOnce(client, {

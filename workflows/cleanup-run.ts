@@ -184,7 +184,7 @@ async function removeOne(input: CleanupRunInput, state: CarriedRun, progress: Cl
   progress.current = version;
   const key = `cleanup:${state.runId}:${c.model}:${c.tag ?? c.digest}`;
   // The report may be days old (an approval awaited): a version approved or promoted since is kept.
-  const protections = !state.dryRun && patched('cleanup-rechecks-protections') ? await db.cleanupProtectionsNow({ projectId: state.projectId, ...version, action: c.action }) : [];
+  const protections = !state.dryRun && patched('cleanup-rechecks-protections') ? await db.cleanupProtectionsNow({ projectId: state.projectId, ...version }) : [];
   if (protections.length > 0) {
     state.kept = [...(state.kept ?? []), { at: state.next, protections }];
     await db.recordCleanedVersion({ runId: state.runId, progress: { done: state.next + 1, bytesFreed: state.bytesFreed } });

@@ -6,7 +6,7 @@ import type { CleanupPolicyRecord } from '../db/queries/cleanup';
 import { cleanupPolicyProblems, effectivePolicy } from '../lib/cleanup/policy';
 import { harborRetentionPolicy } from '../lib/cleanup/retention';
 import type { CleanupPolicy, CleanupReport } from '../lib/cleanup/types';
-import { failedPrecondition, FailureType, notFound, operationFailed, translateFailure, validationFailed } from '../lib/failure-types';
+import { failedPrecondition, FailureType, isFailure, notFound, operationFailed, translateFailure, validationFailed } from '../lib/failure-types';
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
 import { runUnderBusinessKey } from './business-key';
@@ -64,9 +64,14 @@ export async function followTenantCleanupPolicy(registry: string, project: strin
   return true;
 }
 
-/** A tenant default's change reaching one project, under the project's policy key: whether it inherits it (it may have a policy of its own by now). */
+/** A tenant default's change reaching one project, under the project's policy key: whether it inherits it (it may have a policy of its own by now, or be archived). */
 export async function cleanupPolicyFollowWorkflow(input: { registry: string; project: string }): Promise<boolean> {
-  return followTenantCleanupPolicy(input.registry, input.project);
+  try {
+    return await followTenantCleanupPolicy(input.registry, input.project);
+  } catch (err) {
+    if (isFailure(err, FailureType.NotFound)) return false;
+    throw err;
+  }
 }
 
 async function announce(actor: Actor, subject: string, data: Record<string, unknown>) {
@@ -125,8 +130,9 @@ export async function cleanupTenantPolicyWorkflow(input: { tenant: string; polic
   if (patched('tenant-policy-under-project-keys')) {
     // Each under the project's policy key, reading the project again: a project PUT or DELETE of its
     // own policy meanwhile is neither overwritten with the default nor left with the default it read before.
+    // Every project, not only those read as inheriting: one whose own policy a DELETE is taking meanwhile inherits after it.
     const inheriting: typeof heirs = [];
-    for (const p of heirs) if (await followUnderProjectKey(p.registry, p.name)) inheriting.push(p);
+    for (const p of projects) if (await followUnderProjectKey(p.registry, p.name)) inheriting.push(p);
     heirs = inheriting;
   } else for (const p of heirs) await applyToProject({ ...p, tenant: input.tenant }, tenantDefault.policy, null);
   await announce(input.actor, `tenants/${input.tenant}/cleanup-policy`, { tenant: input.tenant, policy: tenantDefault.policy });

@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import { failedPrecondition, notFound, operationFailed } from '../lib/failure-types';
 import { compareTags, isSemver } from '../lib/model-metadata';
 import { REPLICATION_CHANGED_SIGNAL } from '../lib/promotion';
-import { isFinalExecutionStatus, type RemoteVersion, type ReplicationRuleRef, type SyncResult } from '../lib/replication';
+import { isFinalExecutionStatus, JOB_RETRY_WINDOW_MS, type ExecutionReport, type RemoteVersion, type ReplicationRuleRef, type SyncResult } from '../lib/replication';
 import { OperationKind, ProjectName } from '../lib/search-attributes';
 import { registrySyncWorkflowId, ruleSyncScheduleId } from '../lib/workflow-ids';
 import type { Actor } from './actor';
@@ -26,11 +26,15 @@ const byVersion = (a: { model: string; tag: string }, b: { model: string; tag: s
 /** How long a sync waits for a run of the rule's own Harbor policy before it pulls beside it after all. */
 const RULE_RUN_WAIT_LIMIT_MS = 6 * 3600_000;
 
-/** Waits while the rule's own Harbor policy runs (its cron fires with the Schedule's, or someone ran it). */
+/**
+ * Waits while the rule's own Harbor policy runs (its cron fires with the Schedule's, or someone ran
+ * it), a `Failed` run too while Harbor's job service may still retry it.
+ */
 async function awaitRuleRuns(registry: string, harborPolicyId: number): Promise<void> {
   const started = Date.now();
+  const mayRunAgain = (e: ExecutionReport) => e.status === 'Failed' && (!e.endedAt || Date.now() - Date.parse(e.endedAt) < JOB_RETRY_WINDOW_MS);
   for (let wait = 2_000; ; wait = Math.min(Math.round(wait * 1.5), 30_000)) {
-    const running = (await harbor.listHarborReplicationExecutions(registry, harborPolicyId)).some((e) => !isFinalExecutionStatus(e.status));
+    const running = (await harbor.listHarborReplicationExecutions(registry, harborPolicyId)).some((e) => !isFinalExecutionStatus(e.status) || mayRunAgain(e));
     if (!running || Date.now() - started > RULE_RUN_WAIT_LIMIT_MS) return;
     await sleep(wait);
   }

@@ -41,20 +41,23 @@ export interface UserCreateInput {
  */
 export async function userCreateWorkflow(input: UserCreateInput): Promise<TenantUser> {
   await requireTenant(input.tenant);
+  // Before the look: the compensation's bound on when Keycloak made the account, with the look's time to spare for clocks.
+  const since = Date.now();
   if (await keycloak.keycloakUserExists(input.user.username)) {
-    throw conflict(`a Keycloak user "${input.user.username}" exists`);
+    throw conflict(`a Keycloak user "${input.user.username}" exists`, { field: 'body.username' });
   }
   if (patched('user-create-compensated')) {
     // An account left outside the tenant could be neither removed through it nor created again.
     const saga = new Saga();
-    const since = Date.now();
+    // Only an account this run's call made goes: one someone else made after the look is theirs.
+    let made = false;
     // Keycloak's refusal of the account (a taken email, its user profile naming a field) made nothing: the caller's answer as it is.
     const refused = (err: unknown) => isFailure(err, FailureType.Conflict) || isFailure(err, FailureType.ValidationFailed);
     try {
       await saga.step(
         'create-account',
-        () => keycloak.createKeycloakUser(input.user),
-        () => undo.deleteKeycloakUserCreatedSince(input.tenant, input.user.username, since),
+        async () => void (made = await keycloak.createKeycloakUser(input.user)),
+        async () => void (made && (await undo.deleteKeycloakUserCreatedSince(input.tenant, input.user.username, since))),
         { didNothing: refused },
       );
       await saga.step('add-to-tenant', () => keycloak.addKeycloakUserToTenant(input.tenant, input.user.username, input.role));

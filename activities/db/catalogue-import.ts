@@ -251,7 +251,9 @@ export async function reconcileRepositoryRows(db: Db, input: { projectId: string
     const live = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, repository.id), eq(images.isArchived, false)));
     for (const { digest } of live) if (!views.has(digest)) views.set(digest, null);
     // A push or a delete taken after Harbor was listed (its webhook, a cleanup) is newer than the listing:
-    // an older listing neither archives what came since nor brings back what went since.
+    // an older listing neither archives what came since nor brings back what went since. No allowance for
+    // the worker's clock against PostgreSQL's: one would keep a version deleted in Harbor just before the
+    // listing (a refresh right after) until the next refresh.
     if (input.repository.listedAt) {
       const since = input.repository.listedAt;
       const newer = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, repository.id), or(gt(images.createdAt, since), gt(images.deletedAt, since))));
@@ -259,8 +261,12 @@ export async function reconcileRepositoryRows(db: Db, input: { projectId: string
     }
     const changes = await reconcileArtifactsIn(tx, { repositoryId: repository.id, modelId: model.id }, views);
     const count = (change: ArtifactChange) => [...changes.values()].filter((c) => c.change === change).length;
-    // A repository Harbor lists with no artifact at all is not a model, even one that never had an image.
-    if (input.repository.artifacts.length === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, model.id));
+    // A repository Harbor lists with no artifact at all is not a model, even one that never had an image
+    // (unless a push since gave it one).
+    if (input.repository.artifacts.length === 0) {
+      const [left] = await tx.select({ n: sql<number>`count(*)::int` }).from(images).where(and(eq(images.modelId, model.id), eq(images.isArchived, false)));
+      if (!left || left.n === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, model.id));
+    }
     return { added: count('added'), updated: count('updated'), archived: count('archived') };
   });
 }

@@ -146,7 +146,7 @@ export function createCleanupActivities({ db }: { db: Db }) {
     },
 
     /** A candidate's protections gained since its run's report: checked just before it is removed. */
-    async cleanupProtectionsNow(v: { projectId: string; model: string; tag: string | null; digest: string; action: 'untag' | 'delete' }): Promise<('approved' | 'promoted')[]> {
+    async cleanupProtectionsNow(v: { projectId: string; model: string; tag: string | null; digest: string }): Promise<('approved' | 'promoted')[]> {
       return protectionsNow(db, v);
     },
 

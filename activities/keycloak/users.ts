@@ -95,14 +95,16 @@ export function createKeycloakUserActivities(deps: { keycloak?: KeycloakConfig }
     },
 
     /**
-     * Creates the account with the required actions "set password" and "verify email". A retry
-     * after the account was made finds it and goes on; an email another account has is a Conflict.
+     * Creates the account with the required actions "set password" and "verify email"; whether this
+     * call made it. A retry after the account was made finds it and goes on (false: it cannot tell
+     * its own from one made meanwhile by someone else); an email another account has is a Conflict.
      */
-    async createKeycloakUser(user: NewKeycloakUser): Promise<void> {
+    async createKeycloakUser(user: NewKeycloakUser): Promise<boolean> {
       const kc = await admin();
-      if (await userNamed(kc, user.username)) return;
+      if (await userNamed(kc, user.username)) return false;
       try {
         await kc.users.create({ ...user, enabled: true, emailVerified: false, requiredActions: NEW_USER_REQUIRED_ACTIONS });
+        return true;
       } catch (err) {
         if (err instanceof NetworkError && err.response.status === 409) {
           // Keycloak says which ("User exists with same email"); the workflow found the username free just before.

@@ -65,10 +65,12 @@ export function createSyncScheduleActivities(deps: { temporal: { client: Client;
  * under an id of their own, beside any sync the API had running: their action is brought up to
  * date, with the rule's id from the Schedule's (the worker does this at start). The number upgraded.
  */
-export async function upgradeRuleSyncSchedules(client: Client): Promise<number> {
+export async function upgradeRuleSyncSchedules(client: Client, taskQueue: string): Promise<number> {
   let upgraded = 0;
   for await (const listed of client.schedule.list()) {
     if (!listed.scheduleId.startsWith(ruleSyncScheduleId('')) || listed.action?.workflowType !== 'registrySyncWorkflow') continue;
+    // Another deployment's in the same namespace (its workers may not know the new workflow yet) is its own to upgrade.
+    if ((await client.schedule.getHandle(listed.scheduleId).describe().catch(() => null))?.action.taskQueue !== taskQueue) continue;
     try {
       const ruleId = listed.scheduleId.slice(ruleSyncScheduleId('').length);
       await client.schedule.getHandle(listed.scheduleId).update((previous) => {

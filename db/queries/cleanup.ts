@@ -175,19 +175,19 @@ export async function cleanupCatalogueFacts(db: Db | Tx, project: { id: string; 
 }
 
 /**
- * The protections a version gained since a run's report was made: approved (any image of the model
- * with that digest), or present on a remote registry under that tag (promoted); a `delete` takes
- * every tag of the artifact, so any location of its digest protects it. A run checks each candidate
- * so just before removing it.
+ * The protections a version gained since a run's report was made, as the report reads them for the
+ * whole artifact: approved (any image of the model with that digest), or present on a remote
+ * registry (promoted) under any tag with that digest, or under its own tag with no digest recorded.
+ * A run checks each candidate so just before removing it.
  */
-export async function protectionsNow(db: Db | Tx, v: { projectId: string; model: string; tag: string | null; digest: string; action: 'untag' | 'delete' }): Promise<('approved' | 'promoted')[]> {
+export async function protectionsNow(db: Db | Tx, v: { projectId: string; model: string; tag: string | null; digest: string }): Promise<('approved' | 'promoted')[]> {
   const [approved] = await db
     .select({ id: images.id })
     .from(images)
     .innerJoin(models, eq(models.id, images.modelId))
     .where(and(eq(models.projectId, v.projectId), eq(models.name, v.model), eq(images.digest, v.digest), eq(images.isApproved, true), eq(images.isArchived, false)))
     .limit(1);
-  const underTag = v.tag === null ? undefined : and(eq(modelVersionLocations.tag, v.tag), or(isNull(modelVersionLocations.localDigest), eq(modelVersionLocations.localDigest, v.digest)));
+  const underTag = v.tag === null ? undefined : and(eq(modelVersionLocations.tag, v.tag), isNull(modelVersionLocations.localDigest));
   const [promoted] = await db
     .select({ id: modelVersionLocations.id })
     .from(modelVersionLocations)
@@ -196,7 +196,7 @@ export async function protectionsNow(db: Db | Tx, v: { projectId: string; model:
         eq(modelVersionLocations.projectId, v.projectId),
         eq(modelVersionLocations.modelName, v.model),
         eq(modelVersionLocations.status, 'present'),
-        v.action === 'delete' ? or(eq(modelVersionLocations.localDigest, v.digest), underTag) : (underTag ?? sql`false`),
+        or(eq(modelVersionLocations.localDigest, v.digest), underTag),
       ),
     )
     .limit(1);

@@ -82,6 +82,8 @@ describe('cleanup: policies, candidates and runs', () => {
     expect(res.status, JSON.stringify(body)).toBe(200);
     expect(body.inheritedBy).toEqual([]);
     await expect(stack.client.schedule.getHandle(`cleanup:${stack.registry}/${project}`).describe()).rejects.toThrow(ScheduleNotFoundError);
+    // A project archived after the tenant's workflow listed it does not inherit, and fails nothing.
+    expect(await stack.client.workflow.execute('cleanupPolicyFollowWorkflow', { workflowId: uniqueName('follow'), taskQueue: stack.taskQueue, args: [{ registry: stack.registry, project: uniqueName('archived') }] })).toBe(false);
   });
 
   it('a Schedule whose project is gone deletes itself when it runs, rather than fail every run', async () => {

@@ -91,6 +91,10 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
 
     expect(await activities.reconcileRepository({ projectId, registry: stack.registry, repository: listing! })).toEqual({ added: 0, updated: 0, archived: 0 });
     expect(await catalogue(project)).toEqual(now);
+    // Listed empty before that push: the model it gave a version stays.
+    await activities.reconcileRepository({ projectId, registry: stack.registry, repository: { ...listing!, artifacts: [] } });
+    expect(await catalogue(project)).toEqual(now);
+    expect(await stack.database.sql`select name from modelregistry.models where project_id = ${projectId} and not is_archived`).toEqual([{ name: 'bert' }]);
   });
 
   it('answers 404 for an unknown project or model', async () => {

@@ -200,7 +200,7 @@ describe('pull synchronization', () => {
     try {
       // Schedules are listed from visibility, a moment behind.
       await eventually('the Schedule upgraded', async () => {
-        await upgradeRuleSyncSchedules(stack.client);
+        await upgradeRuleSyncSchedules(stack.client, stack.taskQueue);
         const { action } = await handle.describe();
         return action.type === 'startWorkflow' && action.workflowType === 'scheduledSyncWorkflow' && JSON.stringify(action.args) === JSON.stringify([{ ref: { registry: stack.registry, project, name: rule }, ruleId }]);
       });

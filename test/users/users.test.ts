@@ -69,6 +69,7 @@ describe('tenant users (Keycloak)', () => {
   it('refuses an existing user (409), a password (400 naming the body) and an unknown tenant (404)', async () => {
     const again = await create({ username: ann, email: `${ann}-2@users.example` });
     expect(again.status).toBe(409);
+    expect(await readJson(again.clone())).toMatchObject({ field: 'body.username' });
     expect(again.headers.get('content-type')).toBe('application/problem+json');
     const sameEmail = await create({ username: uniqueName('cat'), email: `${ann}@users.example` });
     expect(sameEmail.status).toBe(409);
