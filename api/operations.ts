@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, type SearchAttributePair, type Workflow, type WorkflowResultType } from '@temporalio/common';
 import {
   type Client,
+  isGrpcCancelledError,
   isGrpcDeadlineError,
   type WorkflowExecutionDescription,
   WorkflowExecutionAlreadyStartedError,
@@ -224,12 +225,14 @@ export async function runMutation<W extends Workflow>(deps: MutationDeps, workfl
 
   const operationId = encodeOperationId(spec.workflowId, runId);
   const handle = deps.client.workflow.getHandle<W>(spec.workflowId, runId, { followRuns: false });
+  const deadline = Date.now() + deps.mutationWaitMs;
   try {
-    // The deadline bounds every call of the long poll: past it the poll fails with DEADLINE_EXCEEDED.
-    const result = await deps.client.withDeadline(Date.now() + deps.mutationWaitMs, () => handle.result());
+    // The deadline bounds every call of the long poll: past it the poll fails with DEADLINE_EXCEEDED,
+    // or CANCELLED when the server's side of the call ended first.
+    const result = await deps.client.withDeadline(deadline, () => handle.result());
     return { state: 'completed', operationId, result };
   } catch (err) {
-    if (isGrpcDeadlineError(err)) {
+    if (isGrpcDeadlineError(err) || (isGrpcCancelledError(err) && Date.now() >= deadline)) {
       const operation = await readOperation(deps.client, spec.workflowId, runId);
       if (!operation) throw new Error(`workflow ${spec.workflowId} vanished`);
       return { state: 'running', operationId, operation };

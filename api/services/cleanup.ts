@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from '@hono/zod-openapi';
-import { isGrpcDeadlineError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { isGrpcDeadlineError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Workflow, WorkflowResultType } from '@temporalio/common';
 import type { Db } from '../../db/client';
 import { findActiveCleanupRun, findCleanupRun, findProjectCleanupPolicy, findTenantCleanupPolicy, listCleanupRuns, type CleanupRunRecord } from '../../db/queries/cleanup';
@@ -41,6 +41,12 @@ export interface CleanupProjectRef {
 const ACTIVE = new Set(['preparing', 'awaiting_approval', 'running']);
 
 /** REST's 409 for a run whose state refuses the request (active, not waiting, ended): FailedPrecondition's problem type (lib/failure-types.ts). */
+/**
+ * An Update's call ended with no answer: our deadline passed, or the call was cancelled (a worker
+ * killed with it in hand, seen in CI as a 500). It may still be taken once a worker runs.
+ */
+const notTakenInTime = (err: unknown) => err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err);
+
 const refused = (title: string, detail: string, extra: Record<string, unknown> = {}) => new ProblemError(problemBody(409, 'failed-precondition', title, detail, extra));
 
 /** A started run whose row is not written yet, as its claim will write it. */
@@ -204,7 +210,7 @@ export function createCleanupService(deps: { db: Db; mutations: MutationDeps; re
       try {
         claim = await client.withDeadline(Date.now() + deps.mutations.mutationWaitMs, () => handle.executeUpdate(cleanupClaimUpdate));
       } catch (err) {
-        if (isGrpcDeadlineError(err)) return { run: unclaimed(runId, workflowId, project, dryRun, actor.username), location };
+        if (notTakenInTime(err)) return { run: unclaimed(runId, workflowId, project, dryRun, actor.username), location };
         throw new ProblemError(failureToProblem(err));
       }
       if (!claim.claimed) throw activeConflict(claim.active);
@@ -235,7 +241,7 @@ export function createCleanupService(deps: { db: Db; mutations: MutationDeps; re
         return { ...found.run, status: 'running' as const, approvedBy: actor.username, progress: { ...progress, status: 'running' as const } };
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError) throw notWaiting(err.cause instanceof Error ? err.cause.message : err.message);
-        if (isGrpcDeadlineError(err)) {
+        if (notTakenInTime(err)) {
           const seconds = Math.round(deps.mutations.mutationWaitMs / 1000);
           throw new ProblemError(problemBody(504, 'timeout', 'The approval was not taken in time', `no worker took it within ${seconds} s (the workers or Temporal may be down); it may still be taken once one runs: read the run, and approve again if it still awaits approval`));
         }
