@@ -3,7 +3,6 @@ import type { ReplicationRuleRecord } from '../../db/queries/replications';
 import { OperationKind, ProjectName } from '../../lib/search-attributes';
 import { registrySyncWorkflowId, ruleSyncScheduleId } from '../../lib/workflow-ids';
 
-
 /**
  * When a rule's sync runs: a `scheduled` rule's Harbor cron (six fields, seconds first) without its
  * seconds and with `?` as `*` (Temporal takes the five classic fields); any other every `everyMinutes`.
@@ -63,26 +62,24 @@ export function createSyncScheduleActivities(deps: { temporal: { client: Client;
 /**
  * Rule Schedules made before `scheduledSyncWorkflow` started `registrySyncWorkflow` themselves,
  * under an id of their own, beside any sync the API had running: their action is brought up to
- * date, with the rule's id from the Schedule's (the worker does this at start). The number upgraded.
+ * date, with the rule's id from the Schedule's (the worker does this at start).
  */
-export async function upgradeRuleSyncSchedules(client: Client, taskQueue: string): Promise<number> {
-  let upgraded = 0;
+export async function upgradeRuleSyncSchedules(client: Client, taskQueue: string): Promise<void> {
+  const prefix = ruleSyncScheduleId('');
   for await (const listed of client.schedule.list()) {
-    if (!listed.scheduleId.startsWith(ruleSyncScheduleId('')) || listed.action?.workflowType !== 'registrySyncWorkflow') continue;
-    // Another deployment's in the same namespace (its workers may not know the new workflow yet) is its own to upgrade.
-    if ((await client.schedule.getHandle(listed.scheduleId).describe().catch(() => null))?.action.taskQueue !== taskQueue) continue;
+    if (!listed.scheduleId.startsWith(prefix) || listed.action?.workflowType !== 'registrySyncWorkflow') continue;
+    const handle = client.schedule.getHandle(listed.scheduleId);
     try {
-      const ruleId = listed.scheduleId.slice(ruleSyncScheduleId('').length);
-      await client.schedule.getHandle(listed.scheduleId).update((previous) => {
+      // Another deployment's in the same namespace (its workers may not know the new workflow yet) is its own to upgrade.
+      if ((await handle.describe()).action.taskQueue !== taskQueue) continue;
+      await handle.update((previous) => {
         if (previous.action.type !== 'startWorkflow') return previous;
         const [input] = (previous.action.args ?? []) as [Record<string, unknown>?];
-        return { ...previous, action: { ...previous.action, workflowType: 'scheduledSyncWorkflow', args: [{ ...input, ruleId }] } };
+        return { ...previous, action: { ...previous.action, workflowType: 'scheduledSyncWorkflow', args: [{ ...input, ruleId: listed.scheduleId.slice(prefix.length) }] } };
       });
-      upgraded++;
     } catch (err) {
       // Listed from visibility, a moment behind: its rule's delete took it meanwhile.
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
   }
-  return upgraded;
 }

@@ -40,13 +40,13 @@ export interface CleanupProjectRef {
 
 const ACTIVE = new Set(['preparing', 'awaiting_approval', 'running']);
 
-/** REST's 409 for a run whose state refuses the request (active, not waiting, ended): FailedPrecondition's problem type (lib/failure-types.ts). */
 /**
  * An Update's call ended with no answer: our deadline passed, or the call was cancelled (a worker
  * killed with it in hand, seen in CI as a 500). It may still be taken once a worker runs.
  */
 const notTakenInTime = (err: unknown) => err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err);
 
+/** REST's 409 for a run whose state refuses the request (active, not waiting, ended): FailedPrecondition's problem type (lib/failure-types.ts). */
 const refused = (title: string, detail: string, extra: Record<string, unknown> = {}) => new ProblemError(problemBody(409, 'failed-precondition', title, detail, extra));
 
 /** A started run whose row is not written yet, as its claim will write it. */
