@@ -4,7 +4,8 @@ import type { Db } from '../../db/client';
 import { findLiveCheckpoint, listCheckpoints } from '../../db/queries/checkpoints';
 import { findLiveVersion } from '../../db/queries/versions';
 import type { VersionRef } from '../../lib/checkpoints';
-import { ModelName, OperationKind, ProjectName } from '../../lib/search-attributes';
+import type { ProjectLookup } from '../../db/queries/project-lookup';
+import { ModelName, OperationKind } from '../../lib/search-attributes';
 import { checkpointWorkflowId } from '../../lib/workflow-ids';
 import { checkpointCreateWorkflow, checkpointDeleteWorkflow, checkpointUpdateWorkflow } from '../../workflows';
 import type { MutationDeps } from '../operations';
@@ -14,6 +15,7 @@ import { managedRegistry } from '../registry';
 import type { CheckpointCreateSchema, CheckpointPatchSchema } from '../schemas/checkpoints';
 import type { PageQuery } from '../schemas/common';
 import { mutate } from './mutation';
+import { projectAttributes } from './project-attributes';
 
 /** A model version as a request names it: `registry` as asked (the default instance when absent). */
 export interface VersionRequest {
@@ -24,7 +26,7 @@ export interface VersionRequest {
 }
 
 /** Checkpoints of model versions, for every transport: writes by workflows, reads from the catalogue. */
-export function createCheckpointService(deps: { db: Db; mutations: MutationDeps; registries: string[] }) {
+export function createCheckpointService(deps: { db: Db; mutations: MutationDeps; projects: ProjectLookup; registries: string[] }) {
   const refOf = (r: VersionRequest): VersionRef => ({ registry: managedRegistry(deps.registries, r.registry), project: r.project, model: r.model, tag: r.tag });
   const liveVersion = async (ref: VersionRef) => {
     const version = await findLiveVersion(deps.db, ref);
@@ -32,7 +34,7 @@ export function createCheckpointService(deps: { db: Db; mutations: MutationDeps;
     return version;
   };
   /** A checkpoint's workflow, keyed by the checkpoint: one change of it at a time. */
-  const run = <W extends Workflow>(ref: VersionRef, kind: string, workflowFn: W, name: string, args: Parameters<W>, idempotencyKey: string | undefined) =>
+  const run = async <W extends Workflow>(ref: VersionRef, kind: string, workflowFn: W, name: string, args: Parameters<W>, idempotencyKey: string | undefined) =>
     mutate(
       deps.mutations,
       workflowFn,
@@ -40,11 +42,10 @@ export function createCheckpointService(deps: { db: Db; mutations: MutationDeps;
         workflowId: checkpointWorkflowId(ref.registry, ref.project, ref.model, ref.tag, name),
         args,
         idempotencyKey,
-        searchAttributes: [
-          { key: ProjectName, value: ref.project },
+        searchAttributes: await projectAttributes(deps.projects, ref.registry, ref.project, [
           { key: ModelName, value: ref.model },
           { key: OperationKind, value: kind },
-        ],
+        ]),
       },
       (checkpoint) => checkpoint,
     );

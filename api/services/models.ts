@@ -8,7 +8,7 @@ import { findLiveProject } from '../../db/queries/projects';
 import { findLiveVersion, imageContent } from '../../db/queries/versions';
 import { compareTags, isSemver } from '../../lib/model-metadata';
 import { parseFullName } from '../../lib/names';
-import { ModelName, OperationKind, ProjectName } from '../../lib/search-attributes';
+import { ModelName, OperationKind } from '../../lib/search-attributes';
 import { modelUpdateWorkflowId, refreshWorkflowId } from '../../lib/workflow-ids';
 import { modelUpdateWorkflow, refreshWorkflow } from '../../workflows';
 import type { AuthContext } from '../auth/context';
@@ -18,6 +18,7 @@ import { invalidCursor, problemBody, ProblemError } from '../problem';
 import { managedRegistry } from '../registry';
 import type { ModelListQuery, ModelPatchSchema } from '../schemas/models';
 import { mutate } from './mutation';
+import { projectAttributes } from './project-attributes';
 
 /** A model as a request names it: `registry` as asked (the default instance when absent). */
 export interface ModelRef {
@@ -101,7 +102,7 @@ export function createModelService(deps: { db: Db; registries: string[]; mutatio
 
     get: (auth: AuthContext, ref: ModelRef) => detail(auth, { ...ref, registry: registryOf(ref.registry) }),
 
-    update(auth: AuthContext, ref: ModelRef, body: z.infer<typeof ModelPatchSchema>, idempotencyKey: string | undefined) {
+    async update(auth: AuthContext, ref: ModelRef, body: z.infer<typeof ModelPatchSchema>, idempotencyKey: string | undefined) {
       const registry = registryOf(ref.registry);
       const { project, model } = ref;
       return mutate(
@@ -111,11 +112,10 @@ export function createModelService(deps: { db: Db; registries: string[]; mutatio
           workflowId: modelUpdateWorkflowId(registry, project, model),
           args: [{ registry, project, model, ...body }],
           idempotencyKey,
-          searchAttributes: [
-            { key: ProjectName, value: project },
+          searchAttributes: await projectAttributes(deps.projects, registry, project, [
             { key: ModelName, value: model },
             { key: OperationKind, value: 'model.update' },
-          ],
+          ]),
         },
         () => detail(auth, { registry, project, model }),
       );
@@ -140,7 +140,7 @@ export function createModelService(deps: { db: Db; registries: string[]; mutatio
     },
 
     /** Refreshes one model, or every model of the project when `model` is absent. */
-    refresh(ref: { registry: string | undefined; project: string; model?: string }, idempotencyKey: string | undefined) {
+    async refresh(ref: { registry: string | undefined; project: string; model?: string }, idempotencyKey: string | undefined) {
       const registry = registryOf(ref.registry);
       const { project, model } = ref;
       return mutate(
@@ -150,7 +150,10 @@ export function createModelService(deps: { db: Db; registries: string[]; mutatio
           workflowId: refreshWorkflowId(registry, project, model),
           args: [{ registry, project, ...(model ? { model } : {}) }],
           idempotencyKey,
-          searchAttributes: [{ key: ProjectName, value: project }, ...(model ? [{ key: ModelName, value: model }] : []), { key: OperationKind, value: model ? 'model.refresh' : 'project.refresh' }],
+          searchAttributes: await projectAttributes(deps.projects, registry, project, [
+            ...(model ? [{ key: ModelName, value: model }] : []),
+            { key: OperationKind, value: model ? 'model.refresh' : 'project.refresh' },
+          ]),
         },
         (result) => result,
       );

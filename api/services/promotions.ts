@@ -6,7 +6,8 @@ import { findLiveRemoteRegistry } from '../../db/queries/registries';
 import { findLiveVersion } from '../../db/queries/versions';
 import type { VersionRef } from '../../lib/checkpoints';
 import { DEFAULT_APPROVAL_TIMEOUT_SECONDS } from '../../lib/promotion';
-import { ModelName, OperationKind, ProjectName } from '../../lib/search-attributes';
+import type { ProjectLookup } from '../../db/queries/project-lookup';
+import { ModelName, OperationKind } from '../../lib/search-attributes';
 import { approvalWorkflowId, promotionWorkflowId } from '../../lib/workflow-ids';
 import { modelApprovalWorkflow, modelPromotionWorkflow } from '../../workflows';
 import type { Actor } from '../../workflows/actor';
@@ -15,6 +16,7 @@ import { problemBody, ProblemError } from '../problem';
 import { managedRegistry } from '../registry';
 import type { PromotionCreateSchema } from '../schemas/promotions';
 import { mutate } from './mutation';
+import { projectAttributes } from './project-attributes';
 
 /** A model version as a request names it: `registry` (the managed Harbor instance) as asked, the default when absent. */
 export interface VersionName {
@@ -25,14 +27,14 @@ export interface VersionName {
 }
 
 /** Approval and promotion of model versions, for every transport: both are workflows. */
-export function createPromotionService(deps: { db: Db; mutations: MutationDeps; registries: string[]; approvalTimeoutSeconds?: number }) {
+export function createPromotionService(deps: { db: Db; mutations: MutationDeps; projects: ProjectLookup; registries: string[]; approvalTimeoutSeconds?: number }) {
   const refOf = (req: VersionName): VersionRef => ({ registry: managedRegistry(deps.registries, req.registry), project: req.project, model: req.model, tag: req.tag });
   const noVersion = (ref: VersionRef) => new ProblemError(problemBody(404, 'not-found', 'Version not found', `no version "${ref.tag}" of "${ref.project}/${ref.model}" in ${ref.registry}`));
-  const attributes = (ref: VersionRef, kind: string) => [
-    { key: ProjectName, value: ref.project },
-    { key: ModelName, value: ref.model },
-    { key: OperationKind, value: kind },
-  ];
+  const attributes = (ref: VersionRef, kind: string) =>
+    projectAttributes(deps.projects, ref.registry, ref.project, [
+      { key: ModelName, value: ref.model },
+      { key: OperationKind, value: kind },
+    ]);
 
   return {
     /** Approves (or withdraws the approval of) the version; wakes its waiting promotions. */
@@ -47,7 +49,7 @@ export function createPromotionService(deps: { db: Db; mutations: MutationDeps; 
       return mutate(
         deps.mutations,
         modelApprovalWorkflow,
-        { workflowId: approvalWorkflowId(ref.registry, ref.project, ref.model, ref.tag), args: [{ ref, approve: approveIt, actor }], idempotencyKey, searchAttributes: attributes(ref, approveIt ? 'model.approve' : 'model.approval_withdraw') },
+        { workflowId: approvalWorkflowId(ref.registry, ref.project, ref.model, ref.tag), args: [{ ref, approve: approveIt, actor }], idempotencyKey, searchAttributes: await attributes(ref, approveIt ? 'model.approve' : 'model.approval_withdraw') },
         (result) => result,
       );
     },
@@ -70,7 +72,7 @@ export function createPromotionService(deps: { db: Db; mutations: MutationDeps; 
       return mutate(
         deps.mutations,
         modelPromotionWorkflow,
-        { workflowId: promotionWorkflowId(ref.registry, ref.project, ref.model, ref.tag, remote.name), args: [input], idempotencyKey, searchAttributes: attributes(ref, 'model.promote') },
+        { workflowId: promotionWorkflowId(ref.registry, ref.project, ref.model, ref.tag, remote.name), args: [input], idempotencyKey, searchAttributes: await attributes(ref, 'model.promote') },
         ({ ref: r, ...rest }) => ({ ...r, ...rest }),
       );
     },

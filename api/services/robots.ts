@@ -4,7 +4,8 @@ import { findLiveProject } from '../../db/queries/projects';
 import { findLiveRobot, listRobots, type RobotRecord } from '../../db/queries/robots';
 import { robotFullNameTooLong } from '../../lib/names';
 import { robotFullName } from '../../lib/robots';
-import { OperationKind, ProjectName } from '../../lib/search-attributes';
+import type { ProjectLookup } from '../../db/queries/project-lookup';
+import { OperationKind } from '../../lib/search-attributes';
 import type { SecretBox } from '../../lib/secrets';
 import { robotWorkflowId } from '../../lib/workflow-ids';
 import { robotCreateWorkflow, robotDeleteWorkflow, robotSecretRefreshWorkflow } from '../../workflows';
@@ -16,6 +17,7 @@ import { managedRegistry } from '../registry';
 import type { PageQuery } from '../schemas/common';
 import type { RobotCreateSchema } from '../schemas/robots';
 import { mutate } from './mutation';
+import { projectAttributes } from './project-attributes';
 
 /** A project as a request names it: `registry` as asked (the default instance when absent). */
 export interface ProjectRef {
@@ -24,13 +26,10 @@ export interface ProjectRef {
 }
 
 /** A project's robots, for every transport; the secret only in the answers of create and refresh. */
-export function createRobotService(deps: { db: Db; mutations: MutationDeps; registries: string[]; secrets: SecretBox }) {
+export function createRobotService(deps: { db: Db; mutations: MutationDeps; projects: ProjectLookup; registries: string[]; secrets: SecretBox }) {
   const registryOf = (requested: string | undefined) => managedRegistry(deps.registries, requested);
   const reveal = (result: { robot: RobotRecord; sealedSecret: string }) => ({ ...result.robot, secret: deps.secrets.open(result.sealedSecret) });
-  const attributes = (project: string, kind: string) => [
-    { key: ProjectName, value: project },
-    { key: OperationKind, value: kind },
-  ];
+  const attributes = (registry: string, project: string, kind: string) => projectAttributes(deps.projects, registry, project, [{ key: OperationKind, value: kind }]);
   const liveProject = async (ref: ProjectRef) => {
     const registry = registryOf(ref.registry);
     const project = await findLiveProject(deps.db, registry, ref.project);
@@ -38,21 +37,21 @@ export function createRobotService(deps: { db: Db; mutations: MutationDeps; regi
     return project;
   };
   /** A change of one existing robot: its workflow's spec, keyed like the robot. */
-  const robotChange = (ref: ProjectRef & { robot: string }, idempotencyKey: string | undefined, kind: string) => {
+  const robotChange = async (ref: ProjectRef & { robot: string }, idempotencyKey: string | undefined, kind: string) => {
     const robot: RobotRef = { registry: registryOf(ref.registry), project: ref.project, name: ref.robot };
     const args: [RobotRef] = [robot];
-    return { workflowId: robotWorkflowId(robot.registry, robot.project, robot.name), args, idempotencyKey, searchAttributes: attributes(ref.project, kind) };
+    return { workflowId: robotWorkflowId(robot.registry, robot.project, robot.name), args, idempotencyKey, searchAttributes: await attributes(robot.registry, ref.project, kind) };
   };
 
   return {
-    create(ref: ProjectRef, body: z.infer<typeof RobotCreateSchema>, idempotencyKey: string | undefined) {
+    async create(ref: ProjectRef, body: z.infer<typeof RobotCreateSchema>, idempotencyKey: string | undefined) {
       const registry = registryOf(ref.registry);
       const tooLong = robotFullNameTooLong(ref.project, body.name);
       if (tooLong) throw new ProblemError(validationFailure([{ field: 'body.name', message: tooLong, code: 'too_big' }]));
       return mutate(
         deps.mutations,
         robotCreateWorkflow,
-        { workflowId: robotWorkflowId(registry, ref.project, body.name), args: [{ registry, project: ref.project, ...body }], idempotencyKey, searchAttributes: attributes(ref.project, 'robot.create') },
+        { workflowId: robotWorkflowId(registry, ref.project, body.name), args: [{ registry, project: ref.project, ...body }], idempotencyKey, searchAttributes: await attributes(registry, ref.project, 'robot.create') },
         reveal,
       );
     },
@@ -71,11 +70,11 @@ export function createRobotService(deps: { db: Db; mutations: MutationDeps; regi
       return found;
     },
 
-    remove: (ref: ProjectRef & { robot: string }, idempotencyKey: string | undefined) =>
-      mutate(deps.mutations, robotDeleteWorkflow, robotChange(ref, idempotencyKey, 'robot.delete'), (robot) => robot),
+    remove: async (ref: ProjectRef & { robot: string }, idempotencyKey: string | undefined) =>
+      mutate(deps.mutations, robotDeleteWorkflow, await robotChange(ref, idempotencyKey, 'robot.delete'), (robot) => robot),
 
-    refreshSecret: (ref: ProjectRef & { robot: string }, idempotencyKey: string | undefined) =>
-      mutate(deps.mutations, robotSecretRefreshWorkflow, robotChange(ref, idempotencyKey, 'robot.refresh'), reveal),
+    refreshSecret: async (ref: ProjectRef & { robot: string }, idempotencyKey: string | undefined) =>
+      mutate(deps.mutations, robotSecretRefreshWorkflow, await robotChange(ref, idempotencyKey, 'robot.refresh'), reveal),
   };
 }
 export type RobotService = ReturnType<typeof createRobotService>;

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { decodeOperationId } from '../../api/operations';
+import { TenantName } from '../../lib/search-attributes';
 import { pushModel } from '../harbor/oci-push';
 import { bearer } from '../support/auth';
 import { eventually } from '../support/eventually';
@@ -135,6 +137,24 @@ describe('project registration and lifecycle', () => {
     expect(res.status, await res.clone().text()).toBe(200);
     const harbor = h().emulator.state.projects.get(name)!;
     expect(harbor.members.filter((m) => m.entity_type === 'g').map((m) => [m.entity_name, m.role_id])).toEqual([[`${name}-a`, 4]]);
+  });
+
+  it("keeps a project's operation its tenant's after the project's name passes to another tenant", async () => {
+    const { project } = await onboardProject(stack, tenant);
+    const refreshed = await stack.app.request(`/api/v1/projects/${project}/refresh`, { method: 'POST' });
+    expect(refreshed.status, await refreshed.clone().text()).toBe(200);
+    const operation = refreshed.headers.get('x-operation-id')!;
+    const { workflowId, runId } = decodeOperationId(operation)!;
+    expect((await stack.client.workflow.getHandle(workflowId, runId).describe()).typedSearchAttributes.get(TenantName)).toBe(tenant);
+
+    // Purged, then the name onboarded again by another tenant: the old run is still the first tenant's.
+    expect((await stack.app.request(`/api/v1/projects/${project}?purge=true&force=true`, { method: 'DELETE' })).status).toBe(200);
+    const other = await createTenant(stack);
+    const taken = await stack.app.request('/api/v1/projects', jsonRequest({ name: project, display_name: project, tenantId: other }));
+    expect(taken.status, await taken.clone().text()).toBe(201);
+    const read = async (t: string) => (await stack.app.request(`/api/v1/operations/${operation}`, { headers: bearer(await stack.auth.token({ username: 'ops-reader', tenant: t, role: 'admin' })) })).status;
+    expect(await read(tenant)).toBe(200);
+    expect(await read(other)).toBe(404);
   });
 
   it('archives (soft delete) and purges, refusing a purge of a project with artifacts unless forced; audited and published', async () => {
