@@ -102,23 +102,29 @@ interface UpsertedImage {
 }
 
 /**
- * Makes artifacts' images and tags match Harbor, a few statements for the whole set: adds what is
- * missing; with `exactTags` archives tags Harbor no longer has. Returns, per digest, its image and
- * what was added.
+ * How tags converge: `add` only adds what is missing; `exact` also archives tags Harbor no longer
+ * has, and with `listedAt` (a listing older than the transaction) leaves a tag alone that a webhook
+ * or a cleanup added or archived after Harbor was listed.
  */
-async function upsertArtifacts(tx: Tx, ids: { repositoryId: string; modelId: string }, list: ImportedArtifact[], exactTags: boolean): Promise<Map<string, UpsertedImage>> {
+type TagMode = { kind: 'add' } | { kind: 'exact'; listedAt?: string };
+
+/**
+ * Makes artifacts' images and tags match Harbor, a few statements for the whole set: adds what is
+ * missing, archiving tags as `mode` says. Returns, per digest, its image and what was added.
+ */
+async function upsertArtifacts(tx: Tx, ids: { repositoryId: string; modelId: string }, list: ImportedArtifact[], mode: TagMode): Promise<Map<string, UpsertedImage>> {
   const artifacts = [...new Map(list.map((a) => [a.digest, a])).values()];
   const result = new Map<string, UpsertedImage>();
   // Chunked: a statement carries at most 65,535 parameters.
   for (let i = 0; i < artifacts.length; i += UPSERT_CHUNK) {
-    for (const [digest, up] of await upsertChunk(tx, ids, artifacts.slice(i, i + UPSERT_CHUNK), exactTags)) result.set(digest, up);
+    for (const [digest, up] of await upsertChunk(tx, ids, artifacts.slice(i, i + UPSERT_CHUNK), mode)) result.set(digest, up);
   }
   return result;
 }
 
 const UPSERT_CHUNK = 1000;
 
-async function upsertChunk(tx: Tx, ids: { repositoryId: string; modelId: string }, artifacts: ImportedArtifact[], exactTags: boolean): Promise<Map<string, UpsertedImage>> {
+async function upsertChunk(tx: Tx, ids: { repositoryId: string; modelId: string }, artifacts: ImportedArtifact[], mode: TagMode): Promise<Map<string, UpsertedImage>> {
   const result = new Map<string, UpsertedImage>();
   const digests = artifacts.map((a) => a.digest);
   const found = await tx
@@ -135,20 +141,28 @@ async function upsertChunk(tx: Tx, ids: { repositoryId: string; modelId: string 
     for (const i of inserted) byDigest.set(i.digest, { ...i, added: true });
   }
   const imageIds = [...byDigest.values()].map((i) => i.id);
-  const existing = await tx.select({ id: tags.id, name: tags.name, imageId: tags.imageId }).from(tags).where(and(inArray(tags.imageId, imageIds), eq(tags.isArchived, false)));
+  const since = mode.kind === 'exact' ? mode.listedAt : undefined;
+  const existing = await tx
+    .select({ id: tags.id, name: tags.name, imageId: tags.imageId, newer: since ? sql<boolean>`${tags.createdAt} > ${since}` : sql<boolean>`false` })
+    .from(tags)
+    .where(and(inArray(tags.imageId, imageIds), eq(tags.isArchived, false)));
+  // Tags archived since the listing (an untag, a tag moved by a push) are not brought back by it.
+  const removedSince = since
+    ? await tx.select({ name: tags.name, imageId: tags.imageId }).from(tags).where(and(inArray(tags.imageId, imageIds), eq(tags.isArchived, true), gt(tags.deletedAt, since)))
+    : [];
   const newTags: (typeof tags.$inferInsert)[] = [];
   const gone: string[] = [];
   for (const artifact of artifacts) {
     const image = byDigest.get(artifact.digest)!;
     const current = existing.filter((e) => e.imageId === image.id);
     const wanted = new Set(artifact.tags.map((t) => t.name));
-    const added = artifact.tags.filter((t) => !current.some((e) => e.name === t.name));
+    const added = artifact.tags.filter((t) => !current.some((e) => e.name === t.name) && !removedSince.some((r) => r.imageId === image.id && r.name === t.name));
     newTags.push(...added.map((t) => ({ name: t.name, harborId: t.harborId, imageId: image.id })));
-    gone.push(...current.filter((e) => !wanted.has(e.name)).map((e) => e.id));
+    gone.push(...current.filter((e) => !wanted.has(e.name) && !e.newer).map((e) => e.id));
     result.set(artifact.digest, { imageId: image.id, addedImage: image.added, addedTags: added.length });
   }
   if (newTags.length > 0) await tx.insert(tags).values(newTags);
-  if (exactTags && gone.length > 0) await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(inArray(tags.id, gone));
+  if (mode.kind === 'exact' && gone.length > 0) await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(inArray(tags.id, gone));
   for (const artifact of artifacts) await recordScansAndSignatures(tx, ids.repositoryId, byDigest.get(artifact.digest)!, artifact);
   return result;
 }
@@ -196,10 +210,11 @@ export async function reconcileArtifactsIn(
   tx: Tx,
   ids: { repositoryId: string; modelId: string },
   views: Map<string, ImportedArtifact | null>,
+  listedAt?: string,
 ): Promise<Map<string, { change: ArtifactChange; imageId?: string }>> {
   const result = new Map<string, { change: ArtifactChange; imageId?: string }>();
   const present = [...views.values()].filter((a): a is ImportedArtifact => a !== null);
-  const upserted = await upsertArtifacts(tx, ids, present, true);
+  const upserted = await upsertArtifacts(tx, ids, present, { kind: 'exact', listedAt });
   for (const [digest, artifact] of views) {
     const up = artifact && upserted.get(artifact.digest);
     if (up) result.set(digest, { change: up.addedImage ? 'added' : up.addedTags > 0 ? 'updated' : 'unchanged', imageId: up.imageId });
@@ -230,7 +245,7 @@ export async function importRepositories(db: Db, input: { projectId: string; reg
     for (const repo of input.repositories) {
       const { repository, model, createdModel } = await liveRepository(tx, input.projectId, input.registry, repo);
       if (createdModel) counts.models++;
-      for (const added of (await upsertArtifacts(tx, { repositoryId: repository.id, modelId: model.id }, repo.artifacts, false)).values()) {
+      for (const added of (await upsertArtifacts(tx, { repositoryId: repository.id, modelId: model.id }, repo.artifacts, { kind: 'add' })).values()) {
         counts.images += added.addedImage ? 1 : 0;
         counts.tags += added.addedTags;
       }
@@ -259,7 +274,7 @@ export async function reconcileRepositoryRows(db: Db, input: { projectId: string
       const newer = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, repository.id), or(gt(images.createdAt, since), gt(images.deletedAt, since))));
       for (const { digest } of newer) views.delete(digest);
     }
-    const changes = await reconcileArtifactsIn(tx, { repositoryId: repository.id, modelId: model.id }, views);
+    const changes = await reconcileArtifactsIn(tx, { repositoryId: repository.id, modelId: model.id }, views, input.repository.listedAt);
     const count = (change: ArtifactChange) => [...changes.values()].filter((c) => c.change === change).length;
     // A repository Harbor lists with no artifact at all is not a model, even one that never had an image
     // (unless a push since gave it one).

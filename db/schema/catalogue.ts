@@ -214,6 +214,8 @@ export const tags = modelregistry.table(
     name: varchar('name').notNull(),
     harborId: integer('harbor_id'),
     imageId: uuid('image_id').notNull(),
+    // Added: when the catalogue learned of it; a refresh's listing read before then does not archive it (rows of before 2026-12 hold the migration's time).
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().default(sql`now()`),
     ...softDelete(),
   },
   (t) => [

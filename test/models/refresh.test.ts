@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { createActivities } from '../../activities';
 import { refreshWorkflowId } from '../../lib/workflow-ids';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually';
-import { pushModel } from '../harbor/oci-push';
+import { pullManifest, pushModel, putManifest } from '../harbor/oci-push';
 import { readJson } from '../support/http';
 import { onboardProject, startStackWithTenant } from '../support/fixtures';
 import { uniqueName, type TestStack } from '../support/stack';
@@ -95,6 +96,26 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     await activities.reconcileRepository({ projectId, registry: stack.registry, repository: { ...listing!, artifacts: [] } });
     expect(await catalogue(project)).toEqual(now);
     expect(await stack.database.sql`select name from modelregistry.models where project_id = ${projectId} and not is_archived`).toEqual([{ name: 'bert' }]);
+  });
+
+  it('leaves alone the tags the catalogue learned of after Harbor was listed: a tag pushed is kept, an untag not undone', async () => {
+    const { project, projectId } = await onboardProject(stack, tenant, { name: uniqueName('listed-tags') });
+    const a = await pushModel(stack.harbor.emulator.url, `${project}/bert`, '1.0.0');
+    const b = await pushModel(stack.harbor.emulator.url, `${project}/bert`, '1.1.0');
+    await eventually('both versions catalogued', async () => (await catalogue(project)).length === 2);
+    const activities = createActivities(stack.deps);
+    const [listing] = await activities.listHarborRepositories(stack.registry, project, 'bert');
+
+    // After the listing: 1.1.0's manifest pushed again as `stable` (its webhook adds the tag), and a cleanup's untag of 1.0.0.
+    const manifest = (await (await pullManifest(stack.harbor.emulator.url, `${project}/bert`, '1.1.0')).json()) as object;
+    await putManifest(stack.harbor.emulator.url, `${project}/bert`, 'stable', manifest);
+    await stack.harbor.client.artifacts.deleteTag(project, 'bert', a.digest, '1.0.0');
+    await activities.recordCleanedVersion({ runId: randomUUID(), progress: { done: 1, bytesFreed: 0 }, archive: { projectId, project, model: 'bert', digest: a.digest, tag: '1.0.0', action: 'untag' } });
+    const now = [`bert:1.1.0@${b.digest}`, `bert:stable@${b.digest}`];
+    await eventually('the push webhook applied', async () => JSON.stringify(await catalogue(project)) === JSON.stringify(now));
+
+    await activities.reconcileRepository({ projectId, registry: stack.registry, repository: listing! });
+    expect(await catalogue(project)).toEqual(now);
   });
 
   it('answers 404 for an unknown project or model', async () => {
