@@ -191,24 +191,32 @@ describe('pull synchronization', () => {
   it('brings a Schedule made before that change up to date; one whose rule is gone deletes itself when it runs', async () => {
     // The id of no rule: as a Schedule an update made again while a force delete took its rule.
     const ruleId = randomUUID();
-    const handle = await stack.client.schedule.create({
-      scheduleId: ruleSyncScheduleId(ruleId),
-      spec: { intervals: [{ every: '1 day' }] },
-      state: { paused: true },
-      action: { type: 'startWorkflow', workflowType: 'registrySyncWorkflow', args: [{ ref: { registry: stack.registry, project, name: rule } }], taskQueue: stack.taskQueue, workflowId: registrySyncWorkflowId(stack.registry, project, rule) },
-    });
+    const oldSchedule = (id: string, taskQueue: string) =>
+      stack.client.schedule.create({
+        scheduleId: ruleSyncScheduleId(id),
+        spec: { intervals: [{ every: '1 day' }] },
+        state: { paused: true },
+        action: { type: 'startWorkflow', workflowType: 'registrySyncWorkflow', args: [{ ref: { registry: stack.registry, project, name: rule } }], taskQueue, workflowId: registrySyncWorkflowId(stack.registry, project, rule) },
+      });
+    const handle = await oldSchedule(ruleId, stack.taskQueue);
+    // Another deployment's, on its own task queue: its workers may not know the new workflow yet.
+    const another = await oldSchedule(randomUUID(), uniqueName('another-deployment'));
     try {
       // Schedules are listed from visibility, a moment behind.
-      await eventually('the Schedule upgraded', async () => {
-        await upgradeRuleSyncSchedules(stack.client, stack.taskQueue);
-        const { action } = await handle.describe();
-        return action.type === 'startWorkflow' && action.workflowType === 'scheduledSyncWorkflow' && JSON.stringify(action.args) === JSON.stringify([{ ref: { registry: stack.registry, project, name: rule }, ruleId }]);
+      await eventually('both Schedules listed', async () => {
+        const listed = new Set<string>();
+        for await (const s of stack.client.schedule.list()) listed.add(s.scheduleId);
+        return listed.has(handle.scheduleId) && listed.has(another.scheduleId);
       });
+      await upgradeRuleSyncSchedules(stack.client, stack.taskQueue);
+      expect((await handle.describe()).action).toMatchObject({ workflowType: 'scheduledSyncWorkflow', args: [{ ref: { registry: stack.registry, project, name: rule }, ruleId }] });
+      expect((await another.describe()).action).toMatchObject({ workflowType: 'registrySyncWorkflow' });
       await handle.unpause();
       await handle.trigger();
       await eventually('the Schedule of a rule that is gone deleted', () => handle.describe().then(() => false, (err: unknown) => err instanceof ScheduleNotFoundError));
     } finally {
       await handle.delete().catch(() => undefined);
+      await another.delete();
     }
   });
 
