@@ -27,6 +27,12 @@ describe('a user create that fails after the account was made', () => {
       await real(...args);
       throw ApplicationFailure.nonRetryable('Keycloak refused the group membership', 'KeycloakRefused');
     };
+    // A `raced-` user is made by someone else between the workflow's look and its create.
+    const create = activities.createKeycloakUser;
+    activities.createKeycloakUser = async (user) => {
+      if (user.username.startsWith('raced-')) await kc.users.create({ username: user.username, email: `other-${user.email}`, enabled: true });
+      return create(user);
+    };
     worker = await startStandInWorker(stack, activities);
     tenant = await createTenant(stack);
   }, 120_000);
@@ -48,5 +54,13 @@ describe('a user create that fails after the account was made', () => {
     const undo = createActivities(stack.deps).deleteKeycloakUserCreatedSince;
     expect(await undo(tenant, kept, Date.now() + 60_000)).toBe(false);
     expect((await kc.users.find({ username: kept, exact: true })).filter((u) => u.username === kept)).toHaveLength(1);
+  });
+
+  it("leaves an account someone else made after the run's look: its create did not make it", async () => {
+    const username = uniqueName('raced');
+    const res = await stack.app.request(`/api/v1/tenants/${tenant}/users`, jsonRequest({ username, email: `${username}@users.example`, role: 'developer' }));
+    expect(res.status, JSON.stringify(await readJson(res.clone()))).toBe(502);
+    const [account] = (await kc.users.find({ username, exact: true })).filter((u) => u.username === username);
+    expect(account?.email).toBe(`other-${username}@users.example`);
   });
 });
