@@ -5,7 +5,7 @@ import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
 import { eventually } from '../support/eventually';
 import { jsonRequest, readJson } from '../support/http';
 import { readTopic } from '../support/kafka';
-import { createTenant, onboardProject } from '../support/fixtures';
+import { createTenant, onboardProject, pauseRuleSyncSchedule } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 import { approve, createRemote, promote, pushVersion, servedDigest, versionDetail } from '../promotion/support';
 
@@ -64,6 +64,29 @@ describe("an execution Harbor's job service retries after it failed", () => {
     const finished = (records: { value: string }[]) => records.map((r) => JSON.parse(r.value)).filter((e) => e.type === 'modelregistry.replication_execution.finished' && e.subject === subject);
     const events = finished(await readTopic(inject('kafkaBootstrap'), stack.topic, { what: 'Failed and Succeed announced', until: (records) => finished(records).some((e) => e.data.execution.status === 'Succeed') }));
     expect(events.map((e) => e.data.execution.status)).toEqual(['Failed', 'Succeed']);
+  });
+
+  it("a sync waits past a Failed run of its rule's own policy that Harbor retries, rather than pull beside it", async () => {
+    const version = await pushModel(remoteRegistry.url, 'team/gpt', '1.0.0');
+    const created = await stack.app.request(`/api/v1/projects/${project}/replications`, jsonRequest({ name: 'from-dr', direction: 'pull', registry: remote, remoteNamespace: 'team', filters: { name: 'gpt' } }));
+    expect(created.status, await created.clone().text()).toBe(201);
+    await pauseRuleSyncSchedule(stack, project, 'from-dr');
+    stack.harbor.emulator.faults.failReplicationBlobAfter(0);
+    const run = await readJson(await stack.app.request(`/api/v1/projects/${project}/replications/from-dr/executions`, { method: 'POST' }));
+    await eventually("the rule's run seen Failed", () => stack.harbor.emulator.state.replicationExecutions.get(run.harborExecutionId)?.status === 'Failed');
+    const executions = stack.harbor.emulator.state.replicationExecutions.size;
+    // The fault is lifted only once the sync has seen the run Failed (its first look at the rule's runs).
+    stack.harbor.emulator.faults.delayResponse('listReplicationExecutions', 1);
+    const synced = stack.app.request(`/api/v1/projects/${project}/replications/from-dr/sync`, { method: 'POST' });
+    await eventually("the sync's look at the rule's runs", () => !stack.harbor.emulator.faults.delayPending('listReplicationExecutions'));
+    stack.harbor.emulator.faults.reset();
+    const res = await synced;
+    const body = await readJson(res);
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body).toMatchObject({ pulled: [], harborExecutionId: null });
+    expect(body.skipped).toContainEqual({ model: 'gpt', tag: '1.0.0', digest: version.digest });
+    expect(stack.harbor.emulator.state.replicationExecutions.get(run.harborExecutionId)?.status).toBe('Succeed');
+    expect(stack.harbor.emulator.state.replicationExecutions.size).toBe(executions);
   });
 
   it('a promotion waits past Failed for the retried job and completes once', async () => {
