@@ -50,10 +50,22 @@ export function createHarborRepositoryActivities(deps: { harbor: HarborInstances
       await harbor(registry).repositories.updateDescription(project, model, description);
     },
 
-    /** Every repository (or the one named) and its artifacts (all pages) of a project, as the catalogue wants them. */
+    /**
+     * Every repository (or the one named: none when Harbor has no such repository, as for a model a
+     * sync is about to pull for the first time) and its artifacts (all pages) of a project, as the
+     * catalogue wants them.
+     */
     async listHarborRepositories(registry: string, name: string, only?: string): Promise<ImportedRepository[]> {
       const client = harbor(registry);
-      const repos = only ? [await client.repositories.get(name, only)].filter((r) => r !== undefined) : await allRepositories(registry, name);
+      const named = async (repository: string) => {
+        try {
+          return [await client.repositories.get(name, repository)].filter((r) => r !== undefined);
+        } catch (err) {
+          if (isNotFound(err)) return [];
+          throw err;
+        }
+      };
+      const repos = only ? await named(only) : await allRepositories(registry, name);
       const result: ImportedRepository[] = [];
       for (const repo of repos) {
         const short = repo.name!.slice(name.length + 1);

@@ -118,6 +118,16 @@ describe('pull synchronization', () => {
     expect((await versionDetail(stack, project, 'llama', '1.1.0')).locations).toEqual([expect.objectContaining({ status: 'present', digest: digests.theirsConflicting })]);
   });
 
+  it('pulls a model the project does not have at all yet (Harbor has no such repository before the pull)', async () => {
+    const first = await pushModel(remoteRegistry.url, 'team/llava', '0.1.0', { auth });
+    const res = await sync();
+    const body = await readJson(res);
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body.pulled).toEqual([{ model: 'llava', tag: '0.1.0', digest: first.digest }]);
+    expect(await servedDigest(stack.harbor.emulator.url, `${project}/llava`, '0.1.0')).toBe(first.digest);
+    expect((await versionDetail(stack, project, 'llava', '0.1.0')).digest).toBe(first.digest);
+  });
+
   it('refuses a push rule and an unknown one', async () => {
     const push = await stack.app.request(`/api/v1/projects/${project}/replications`, jsonRequest({ name: 'to-upstream', direction: 'push', registry: remote }));
     expect(push.status).toBe(201);
