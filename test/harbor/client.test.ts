@@ -47,6 +47,17 @@ describe('Harbor client against the emulator', () => {
     expect(await h.client.projects.exists(name)).toBe(false);
   });
 
+  it("takes a project name of digits as a name on Harbor's name-only routes (repositories), not as another project's id", async () => {
+    const other = uniqueName('proj');
+    const otherId = await h.client.projects.create({ project_name: other, metadata: { public: 'false' } });
+    await pushModel(h.emulator.url, `${other}/m`, '1.0.0');
+    const digits = String(otherId);
+    await h.client.projects.create({ project_name: digits, metadata: { public: 'false' } });
+    expect((await h.client.repositories.list(digits)).items).toEqual([]);
+    expect((await h.client.repositories.list(other)).items.map((r) => r.name)).toEqual([`${other}/m`]);
+    await h.client.projects.delete(digits);
+  });
+
   it('maps Harbor errors: 400 invalid name, 409 duplicate, 404 missing are non-retryable with Harbor\'s message', async () => {
     const bad = await failureOf(h.client.projects.create({ project_name: 'Bad_Name!' }));
     expect(bad.type).toBe('HarborBadRequest');

@@ -15,8 +15,10 @@ function metadataOf(req: HarborSchemas['ProjectReq'], previous: HarborSchemas['P
 }
 
 export function project(ctx: EmulatorContext, c: { req: { param(name: string): string | undefined; header(name: string): string | undefined } }): ProjectState {
-  const key = c.req.param('project_name_or_id') ?? c.req.param('project_name') ?? '';
-  const found = ctx.state.projectByNameOrId(key, c.req.header('x-is-resource-name') === 'true');
+  const nameOrId = c.req.param('project_name_or_id');
+  // Harbor's `{project_name}` routes (repositories, artifacts) take a name, digits or not; only `{project_name_or_id}` takes an id.
+  const key = nameOrId ?? c.req.param('project_name') ?? '';
+  const found = ctx.state.projectByNameOrId(key, nameOrId === undefined || c.req.header('x-is-resource-name') === 'true');
   if (!found) throw notFound(`project ${key} not found`);
   return found;
 }
