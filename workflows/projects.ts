@@ -273,6 +273,11 @@ export async function projectRegistrationWorkflow(input: ProjectRegistrationInpu
   const webhook = await inHarbor(harbor.ensureWebhookPolicy(registry, name));
   const project = await db.upsertProject(catalogueRow(input, harborId, webhook));
   if (patched('new-projects-follow-tenant-cleanup')) await followTenantCleanupPolicy(registry, name);
+  // Registered again after an archive: the robots it kept in Harbor are its own again, not unreachable.
+  if (patched('registration-adopts-robots')) {
+    const harborRobotIds = await inHarbor(harbor.listHarborProjectRobotIds(registry, name));
+    await db.adoptRobotsOfArchivedProject({ registry, name, projectId: project.id, harborRobotIds });
+  }
   const repositories = await inHarbor(harborBulk.listHarborRepositories(registry, name));
   const imported = await db.importHarborRepositories({ projectId: project.id, registry, repositories });
   await events.publishEvent(projectEvent('modelregistry.project.registered', project));

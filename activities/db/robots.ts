@@ -1,7 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { findLiveRobot, toRobotRecord, type RobotRecord } from '../../db/queries/robots';
-import { robotAccounts } from '../../db/schema';
+import { projects, robotAccounts } from '../../db/schema';
 
 export function createRobotActivities({ db }: { db: Db }) {
   return {
@@ -31,6 +31,25 @@ export function createRobotActivities({ db }: { db: Db }) {
 
     async updateRobotSecret(id: string, sealedSecret: string): Promise<void> {
       await db.update(robotAccounts).set({ secret: sealedSecret }).where(eq(robotAccounts.id, id));
+    },
+
+    /**
+     * A registered project's robots that an archived row of the same project kept: archiving leaves
+     * Harbor's project and its robots, so those Harbor still has belong to the project again (listed,
+     * refreshed, deleted through it). How many were taken.
+     */
+    async adoptRobotsOfArchivedProject(input: { registry: string; name: string; projectId: string; harborRobotIds: number[] }): Promise<number> {
+      if (input.harborRobotIds.length === 0) return 0;
+      const archived = db
+        .select({ id: projects.id })
+        .from(projects)
+        .where(and(eq(projects.harborAddress, input.registry), eq(projects.name, input.name), eq(projects.isArchived, true)));
+      const adopted = await db
+        .update(robotAccounts)
+        .set({ projectId: input.projectId })
+        .where(and(inArray(robotAccounts.projectId, archived), inArray(robotAccounts.harborRobotId, input.harborRobotIds), eq(robotAccounts.isArchived, false)))
+        .returning({ id: robotAccounts.id });
+      return adopted.length;
     },
 
     async archiveRobotAccount(id: string): Promise<void> {

@@ -44,6 +44,11 @@ export function createHarborRobotActivities(deps: { harbor: HarborInstances; sec
   }
 
   return {
+    /** The ids of the project's robots in Harbor. */
+    async listHarborProjectRobotIds(registry: string, project: string): Promise<number[]> {
+      return (await inProject(registry, project)).flatMap((r) => (r.id === undefined ? [] : [r.id]));
+    },
+
     async harborRobotExists(registry: string, project: string, name: string): Promise<boolean> {
       return (await find(registry, project, name)) !== undefined;
     },

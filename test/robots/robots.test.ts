@@ -270,4 +270,24 @@ describe('robot accounts', () => {
     expect(stack.deps.secrets.open(adopted.sealedSecret).length).toBeGreaterThan(8);
     expect((await stack.harbor.client.robots.listForProject(projectId)).filter((r) => r.name === theirs!.name)).toHaveLength(1);
   });
+
+  it("keeps a project's robots its own through an archive and a registration again: listed, refreshed, deleted", async () => {
+    const again = uniqueName('robots-again');
+    await onboardProject(stack, tenant, { name: again, robot: { name: 'onboarding' } });
+    const robots = `/api/v1/projects/${again}/robots`;
+    expect((await stack.app.request(robots, jsonRequest({ name: 'extra', permissions: ['pull'] }))).status).toBe(201);
+    expect((await stack.app.request(`/api/v1/projects/${again}`, { method: 'DELETE' })).status).toBe(200);
+    const register = () => stack.app.request('/api/v1/projects', jsonRequest({ name: again, display_name: again, tenantId: tenant }, {}, 'PUT'));
+    expect((await register()).status).toBe(200);
+    expect((await register()).status).toBe(200);
+
+    const names = async () => (await readJson(await stack.app.request(robots))).items.map((r: { name: string }) => r.name).sort();
+    expect(await names()).toEqual([`robot$${again}+extra`, `robot$${again}+onboarding`]);
+    const refreshed = await stack.app.request(`${robots}/extra/secret`, { method: 'POST' });
+    expect(refreshed.status, await refreshed.clone().text()).toBe(200);
+    expect((await stack.app.request(`${robots}/onboarding`, { method: 'DELETE' })).status).toBe(200);
+    const harborId = (await stack.harbor.client.projects.get(again))!.project_id!;
+    expect((await stack.harbor.client.robots.listForProject(harborId)).map((r) => r.name)).toEqual([`robot$${again}+extra`]);
+    expect(await names()).toEqual([`robot$${again}+extra`]);
+  });
 });
