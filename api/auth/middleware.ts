@@ -4,13 +4,13 @@ import type { Db } from '../../db/client';
 import type { ProjectLookup } from '../../db/queries/project-lookup';
 import { findTenantOfProject } from '../../db/queries/projects';
 import { findLiveRemoteRegistry } from '../../db/queries/registries';
-import { isSingleLine } from '../../lib/text';
+import { CONTROL_CHARACTER_MESSAGE, isSingleLine } from '../../lib/text';
 import { listTenantNames } from '../../db/queries/tenants';
 import type { Logger } from '../../lib/logger';
 import { ProjectName, TenantName } from '../../lib/search-attributes';
 import { parseFullName } from '../../lib/names';
 import { decodeOperationId } from '../operations';
-import { problemBody, problemResponse, RETRY_AFTER, type Problem } from '../problem';
+import { problemBody, problemResponse, RETRY_AFTER, validationFailure, type Problem } from '../problem';
 import { managedRegistry } from '../registry';
 import { SERVICE_NAME, type Action, type Resource } from './actions';
 import type { AppEnv, AuthContext } from './context';
@@ -36,7 +36,12 @@ interface Resolved {
   hidden?: { title: string; detail: string };
   /** A shared resource (no tenant): whoever holds the action in any tenant reads it. */
   shared?: boolean;
+  /** The name that should find it cannot name anything: the 400 the route's validation would give. */
+  invalid?: Problem;
 }
+
+/** A control character in the name a lookup would take: the route's own 400, not a 404 (a NUL would fail the lookup). */
+const unnameable = (param: string): Resolved => ({ invalid: validationFailure([{ field: `param.${param}`, message: CONTROL_CHARACTER_MESSAGE, code: 'invalid_format' }]) });
 
 /** What a policy's resource source reads from a request, whatever the transport. */
 export interface RequestView {
@@ -66,8 +71,7 @@ const unauthorizedProblem = (detail: string, tokenPresented: boolean): Authentic
 export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; registries: string[]; logger: Logger; projects: ProjectLookup }) {
   async function projectResource(registry: string, name: string, model: string | undefined, version: string | undefined): Promise<Resolved> {
     const hidden = { title: 'Project not found', detail: `no project "${name}" in ${registry}` };
-    // A name with a control character names no project (and a NUL would fail the lookup).
-    const project = isSingleLine(name) ? await deps.projects.find(registry, name) : null;
+    const project = await deps.projects.find(registry, name);
     if (!project) return { missing: true, hidden };
     return {
       hidden,
@@ -88,13 +92,15 @@ export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; regi
         return source.creates ? { resource: { tenant } } : { resource: { tenant }, hidden: { title: 'Tenant not found', detail: `no tenant named "${tenant}"` } };
       }
       case 'full-name': {
-        const ref = parseFullName(request.query(source.query) ?? '');
+        const text = request.query(source.query) ?? '';
+        const ref = isSingleLine(text) ? parseFullName(text) : null;
         // Unparsable or not a registry of ours: the route answers 400 or 404 without reading anything.
         if (!ref || !deps.registries.includes(ref.registry ?? deps.registries[0] ?? '')) return 'defer';
         return projectResource(ref.registry ?? deps.registries[0]!, ref.project, ref.model, ref.tag);
       }
       case 'project': {
         const name = request.param(source.param) ?? '';
+        if (!isSingleLine(name)) return unnameable(source.param);
         // A `registry` naming no managed Harbor instance: 400 before anything is looked up.
         const registry = managedRegistry(deps.registries, request.query('registry'));
         return projectResource(registry, name, source.model && request.param(source.model), source.version && request.param(source.version));
@@ -102,7 +108,8 @@ export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; regi
       case 'remote-registry': {
         const registry = managedRegistry(deps.registries, request.query('registry'));
         const name = request.param(source.param) ?? '';
-        const found = isSingleLine(name) ? await findLiveRemoteRegistry(deps.db, registry, name) : null;
+        if (!isSingleLine(name)) return unnameable(source.param);
+        const found = await findLiveRemoteRegistry(deps.db, registry, name);
         const hidden = { title: 'Remote registry not found', detail: `no remote registry "${name}" in ${registry}` };
         if (!found) return { missing: true, hidden };
         return found.tenant === null ? { resource: {}, hidden, shared: true } : { resource: { tenant: found.tenant }, hidden };
@@ -169,6 +176,7 @@ export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; regi
     async authorize(auth: AuthContext, policy: RoutePolicy, request: RequestView): Promise<Problem | null> {
       const resolved = await resolve(policy.resource, request);
       if (resolved === 'defer' || policy.resource.kind === 'list') return null;
+      if (resolved.invalid) return resolved.invalid;
       if (resolved.missing && resolved.hidden) return problemBody(404, 'not-found', resolved.hidden.title, resolved.hidden.detail);
       const resource = resolved.resource!;
       if (await auth.can(policy.action, resource)) return null;

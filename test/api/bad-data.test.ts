@@ -39,6 +39,10 @@ describe('control characters in requests', () => {
     const tab = await stack.app.request('/api/v1/tenants', jsonRequest({ name: uniqueName('tab'), companyName: 'Acme\tCorp', url: 'https://acme.example/\u0001' }));
     expect(await fields(tab)).toEqual(['body.companyName', 'body.url']);
     expect(await fields(await stack.app.request('/api/v1/tenants/a%00b'))).toEqual(['param.name']);
+    // Names the authorization looks up first (a project, a remote registry): the same 400, not their 404.
+    expect(await fields(await stack.app.request('/api/v1/projects/x%01y'))).toEqual(['param.name']);
+    expect(await fields(await stack.app.request('/api/v1/models/x%01y/m', { method: 'POST' }))).toEqual(['param.project']);
+    expect(await fields(await stack.app.request('/api/v1/registries/x%1fy', { method: 'DELETE' }))).toEqual(['param.name']);
     expect(await fields(await stack.app.request('/api/v1/projects?namePrefix=%1b'))).toEqual(['query.namePrefix']);
   });
 
@@ -58,10 +62,13 @@ describe('control characters in requests', () => {
     expect(answered.length).toBeGreaterThan(50);
   });
 
-  it('answers a NUL in any string of a gRPC request INVALID_ARGUMENT naming the field, before any lookup', async () => {
+  it('answers a NUL in any string of a gRPC request, or a control character in a name it looks up, INVALID_ARGUMENT naming the field', async () => {
     const grpc = grpcClients(stack);
     const cases: [Promise<unknown>, string][] = [
       [grpc.projects.getProject({ name: 'gw\u0000x' }), 'name'],
+      // Another control character in a name the authorization looks up: the same, not NOT_FOUND.
+      [grpc.projects.getProject({ name: 'gw\u0001x' }), 'name'],
+      [grpc.registries.getRegistry({ name: 'a\u001f' }), 'name'],
       [grpc.tenants.getTenant({ name: 'a\u0000' }), 'name'],
       [grpc.registries.getRegistry({ name: 'a\u0000' }), 'name'],
       [grpc.models.listModels({ project: 'a\u0000' }), 'project'],
