@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { listenForChanges } from '../db/change-feed';
@@ -8,6 +9,7 @@ import { createSecretBox, parseKey } from '../lib/secrets';
 import { createObjectStore } from '../storage';
 import { logger } from '../composition/logger';
 import { createApp } from './app';
+import { answerClientErrors } from './client-errors';
 import { authFromConfig } from './auth';
 import { startGrpcServer } from './grpc/server';
 
@@ -39,6 +41,7 @@ const app = createApp(shared);
 const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost }, (info) =>
   logger.info({ port: info.port }, 'api listening'),
 );
+answerClientErrors(server as Server);
 const grpc = await startGrpcServer(shared, { port: config.grpcPort, host: config.apiHost });
 logger.info({ port: grpc.port }, 'grpc listening');
 
