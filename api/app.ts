@@ -204,6 +204,10 @@ export function createApp(deps: AppDeps) {
       return problemResponse(c, unavailable, RETRY_AFTER);
     }
     if (err instanceof HTTPException) {
+      // Hono's validator's words, with the field as every other 400 names it (the parser's own message would echo the body).
+      if (err.status === 400 && /malformed json/i.test(err.message)) {
+        return problemResponse(c, problemBody(400, 'validation', 'Malformed JSON in request body', 'body: not valid JSON', { errors: [{ field: 'body', message: 'not valid JSON', code: 'invalid_json' }] }));
+      }
       return problemResponse(c, problemBody(err.status, 'bad-request', err.message || 'Bad request'));
     }
     deps.logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');

@@ -142,7 +142,7 @@ describe('tenants over HTTP, on real Temporal and PostgreSQL', () => {
       const res = await post({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' });
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
-      expect((await readJson(res)).title).toMatch(/Malformed JSON/);
+      expect(await readJson(res)).toMatchObject({ title: 'Malformed JSON in request body', errors: [{ field: 'body', code: 'invalid_json' }] });
     });
 
     it('wrong content type → 415', async () => {
