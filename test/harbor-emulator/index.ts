@@ -42,6 +42,8 @@ export interface HarborEmulatorOptions {
   pullTimeFlushMs?: number;
   /** Harbor's GC time window: blobs pushed less than this many hours ago are not collected (Harbor's default: 2). */
   gcTimeWindowHours?: number;
+  /** Pushes and deletes at /v2/ without credentials (default true: the tests push anonymously); false answers them 401, as Harbor. */
+  anonymousWrites?: boolean;
 }
 
 /** Times to give an artifact, ISO strings; a tag's apply to that tag only. */
@@ -136,7 +138,7 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
   systemRoutes(api, ctx);
 
   app.route('/api/v2.0', api);
-  ociProxy(app, ctx, opts.registryUrl.replace(/\/+$/, ''), { username, password });
+  ociProxy(app, ctx, opts.registryUrl.replace(/\/+$/, ''), { username, password }, opts.anonymousWrites ?? true);
   app.notFound((c) => c.json({ errors: [{ code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` }] }, 404));
   app.onError((err, c) => {
     if (err instanceof ResponseViolationError) return c.json({ errors: [{ code: 'EMULATOR_SCHEMA_VIOLATION', message: err.message }] }, 500);

@@ -46,12 +46,13 @@ const denied = (c: Context, message: string) => c.json({ errors: [{ code: 'DENIE
  * expired) may do what its permissions grant on each project (`repository:pull` to read,
  * `repository:push` to upload, `repository:delete` to delete). Unknown user, wrong or replaced
  * secret, deleted, disabled or expired robot: 401. A robot without the permission: 403 (Harbor
- * itself answers 401 with a challenge there). No credentials: allowed, as the tests push
- * anonymously; Harbor would send a token challenge.
+ * itself answers 401 with a challenge there). No credentials: reads allowed; writes too where
+ * `anonymousWrites` (the tests push anonymously), else a 401 challenge, as Harbor's (so clients
+ * send their credentials, and a push's operator is who pushed).
  */
-function authorize(c: Context, ctx: EmulatorContext, admin: { username: string; password: string }, needs: { project: string; action: string }[]): Response | undefined {
+function authorize(c: Context, ctx: EmulatorContext, admin: { username: string; password: string }, needs: { project: string; action: string }[], anonymousWrites: boolean): Response | undefined {
   const credentials = basicCredentials(c);
-  if (credentials === null) return undefined;
+  if (credentials === null) return anonymousWrites || needs.every((n) => n.action === 'pull') ? undefined : unauthorized(c, 'unauthorized: authentication required');
   if (credentials === 'malformed') return unauthorized(c, 'unauthorized: malformed Basic credentials');
   if (credentials.username === admin.username) return credentials.password === admin.password ? undefined : unauthorized(c, 'unauthorized: invalid username or password');
   if (credentials.username === ctx.jobservice.username) return credentials.password === ctx.jobservice.password ? undefined : unauthorized(c, 'unauthorized: invalid username or password');
@@ -82,7 +83,7 @@ function smallBlobUpload(path: string, url: URL, contentLength: string | undefin
  * Harbor's registry endpoint: /v2/ is passed through to the real OCI registry, and what Harbor
  * would notice on the way (a manifest pushed, pulled or deleted) becomes a webhook.
  */
-export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, admin: { username: string; password: string }) {
+export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, admin: { username: string; password: string }, anonymousWrites: boolean) {
   app.all('/v2/*', async (c) => {
     const url = new URL(c.req.url);
     const path = url.pathname;
@@ -97,7 +98,7 @@ export function ociProxy(app: Hono, ctx: EmulatorContext, registryUrl: string, a
     // A cross-repository blob mount also reads the repository it mounts from.
     const mountFrom = c.req.method === 'POST' ? url.searchParams.get('from') : null;
     if (mountFrom) needs.push({ project: mountFrom.split('/')[0]!, action: 'pull' });
-    const refused = authorize(c, ctx, admin, needs);
+    const refused = authorize(c, ctx, admin, needs, anonymousWrites);
     if (refused) return refused;
 
     const manifestRef = MANIFEST_PATH.exec(path) as [string, string, string] | null;

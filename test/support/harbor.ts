@@ -22,7 +22,7 @@ export interface HarborTestbed {
  * (`pullTimeFlushMs`, `gcTimeWindowHours`; the emulator's clock moves past the window).
  */
 export async function startHarbor(
-  opts: { scanDelayMs?: number; replication?: Partial<ReplicationOptions> } & Pick<HarborEmulatorOptions, 'pullTimeFlushMs' | 'gcTimeWindowHours'> = {},
+  opts: { scanDelayMs?: number; replication?: Partial<ReplicationOptions> } & Pick<HarborEmulatorOptions, 'pullTimeFlushMs' | 'gcTimeWindowHours' | 'anonymousWrites'> = {},
 ): Promise<HarborTestbed> {
   const registry = await startOciRegistry();
   const emulator = await startHarborEmulator({
@@ -32,6 +32,7 @@ export async function startHarbor(
     replication: { retryBackoffMs: 100, ...opts.replication },
     pullTimeFlushMs: opts.pullTimeFlushMs,
     gcTimeWindowHours: opts.gcTimeWindowHours,
+    anonymousWrites: opts.anonymousWrites,
   });
   const client = createHarborAdminClient({ baseUrl: emulator.url, username: emulator.username, password: emulator.password, timeoutMs: 5000 });
   return {
