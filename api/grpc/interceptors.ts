@@ -79,6 +79,8 @@ export function problemsAsStatuses(logger: Logger): Interceptor {
       logger.warn({ err: (err as Error).message, rpc }, 'a system the request needs is not answering');
       return problemError(unavailable, input);
     }
+    // The client went away mid-stream (grpcurl ends reflection's stream so): nothing went wrong here.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return new ConnectError('the client closed the stream', Code.Canceled);
     logger.error({ err, rpc }, 'unhandled error');
     return new ConnectError('Internal server error', Code.Internal);
   };
