@@ -59,7 +59,16 @@ export function validationHook(
   c: Context,
 ): Response | undefined {
   if (result.success) return undefined;
-  return validationProblem(c, fieldIssues(result.target === 'json' ? 'body' : (result.target ?? 'request'), result.error.issues));
+  const issues = fieldIssues(result.target === 'json' ? 'body' : (result.target ?? 'request'), result.error.issues);
+  if (result.target !== 'query') return validationProblem(c, issues);
+  // No query parameter is a list: one given twice arrives as one, and zod's "received NaN" for it says nothing.
+  return validationProblem(
+    c,
+    issues.map((issue, i) => {
+      const times = c.req.queries(String(result.error.issues[i]!.path[0]))?.length ?? 0;
+      return times > 1 ? { ...issue, message: `given ${times} times; give it once`, code: 'repeated' } : issue;
+    }),
+  );
 }
 
 /** The 400 of a request that failed validation, each field named (gRPC: a field violation each). */

@@ -46,6 +46,12 @@ describe('control characters in requests', () => {
     expect(await fields(await stack.app.request('/api/v1/projects?namePrefix=%1b'))).toEqual(['query.namePrefix']);
   });
 
+  it('names a query parameter given twice as such, not as "received NaN"', async () => {
+    const res = await stack.app.request('/api/v1/projects?limit=1&limit=2&namePrefix=x');
+    expect(res.status).toBe(400);
+    expect((await readJson(res)).errors).toEqual([{ field: 'query.limit', message: 'given 2 times; give it once', code: 'repeated' }]);
+  });
+
   it('answers a NUL in any path parameter of any route with a 4xx, never a 500 (lookups before validation met it)', async () => {
     const document = await readJson(await stack.app.request('/openapi.json'));
     const answered: string[] = [];
