@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { listenForChanges } from '../db/change-feed';
 import { createFillLocks } from '../db/fill-locks';
@@ -9,7 +7,7 @@ import { createSecretBox, parseKey } from '../lib/secrets';
 import { createObjectStore } from '../storage';
 import { logger } from '../composition/logger';
 import { createApp } from './app';
-import { answerClientErrors } from './client-errors';
+import { serveApi } from './http-server';
 import { authFromConfig } from './auth';
 import { startGrpcServer } from './grpc/server';
 
@@ -38,10 +36,7 @@ const registries = (harborConfigFromEnv() ?? []).map((h) => h.address);
 // One verifier (and its JWKS cache) and one PDP for both transports.
 const shared = { db: database.db, client, logger, ...config, registries, secrets: createSecretBox(parseKey(config.secretsKey)), auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config), changes, fillLocks };
 const app = createApp(shared);
-const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost }, (info) =>
-  logger.info({ port: info.port }, 'api listening'),
-);
-answerClientErrors(server as Server);
+const server = serveApi(app.fetch, { port: config.apiPort, hostname: config.apiHost }, (port) => logger.info({ port }, 'api listening'));
 const grpc = await startGrpcServer(shared, { port: config.grpcPort, host: config.apiHost });
 logger.info({ port: grpc.port }, 'grpc listening');
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { serve } from '@hono/node-server';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { serveApi } from '../api/http-server';
 import { startGrpcServer } from '../api/grpc/server';
 import { authFromConfig } from '../api/auth';
 import { createFillLocks } from '../db/fill-locks';
@@ -188,7 +188,7 @@ if (keycloakStart) {
 // One verifier and PDP for both transports, as api/server.ts.
 const apiDeps = { db: database.db, client, logger, ...config, registries: deps.harbor.addresses(), secrets: deps.secrets, auth: authFromConfig(config.auth, logger), cacheStore: createObjectStore(config), changes, fillLocks };
 const app = createApp(apiDeps);
-const api = serve({ fetch: app.fetch, port: config.apiPort, hostname: config.apiHost });
+const api = serveApi(app.fetch, { port: config.apiPort, hostname: config.apiHost });
 const grpc = await startGrpcServer(apiDeps, { port: config.grpcPort, host: config.apiHost });
 
 const base = `http://${config.apiHost}:${config.apiPort}`;

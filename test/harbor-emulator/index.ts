@@ -112,10 +112,11 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
   ctx.replication.failInterrupted();
   state.failInterruptedJobs(ctx.clock.now());
   const app = new Hono();
-  // Any request but a read may change the state (API writes and registry pushes alike).
+  // Any request but a read may change the state (API writes and registry pushes alike): written before
+  // the answer goes out, so that what a caller was told was done survives a kill -9 right after.
   if (persist) app.use(async (c, next) => {
     await next();
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') persist.soon();
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') persist.now();
   });
   const api = new Hono();
   api.use(async (c, next) => {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,17 @@ describe('the emulator keeps its state in a file when given one', () => {
       expect(await second.client.projects.create({ project_name: uniqueName('next') })).toBeGreaterThan(projectId);
     } finally {
       await second.emulator.stop();
+    }
+  });
+
+  it('has written a change to its file before it answers: a kill right after loses nothing it confirmed', async () => {
+    const project = uniqueName('durable');
+    const { emulator, client } = await start();
+    try {
+      await client.projects.create({ project_name: project });
+      expect(readFileSync(stateFile, 'utf8')).toContain(`"${project}"`);
+    } finally {
+      await emulator.stop();
     }
   });
 

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { serve, type HttpBindings } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -12,6 +13,7 @@ import { createHarborInstances } from '../../activities/harbor';
 import { createKafkaPublisher } from '../../activities/kafka';
 import { createApp } from '../../api/app';
 import { startGrpcServer } from '../../api/grpc/server';
+import { serveApi } from '../../api/http-server';
 import { createFillLocks } from '../../db/fill-locks';
 import { listenForChanges } from '../../db/change-feed';
 import { connect, type Database, type Db } from '../../db/client';
@@ -105,8 +107,8 @@ export async function startTestStack(
   // With receiveWebhooks the API listens on loopback and Harbor's policies point at its receiver.
   const served: { app?: TokenApp } = {};
   const apiServer = opts.receiveWebhooks || opts.listen
-    ? await new Promise<ReturnType<typeof serve>>((resolve) => {
-        const s = serve({ fetch: (req, env) => served.app!.fetch(req, env as HttpBindings), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    ? await new Promise<Server>((resolve) => {
+        const s = serveApi((req, env) => served.app!.fetch(req, env as HttpBindings), { port: 0, hostname: '127.0.0.1' }, () => resolve(s));
       })
     : undefined;
   const apiUrl = apiServer && `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;

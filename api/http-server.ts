@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { serve } from '@hono/node-server';
 import { problemBody } from './problem';
 
 const REFUSALS: Record<string, [number, string, string, string]> = {
@@ -23,4 +24,11 @@ export function answerClientErrors(server: Server): void {
     const body = JSON.stringify(problemBody(status, slug, reason, detail));
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
+}
+
+/** The API's HTTP server (api/server.ts and the local stack alike): the app, and the parser's refusals as problems. */
+export function serveApi(fetch: Parameters<typeof serve>[0]['fetch'], opts: { port: number; hostname: string }, listening?: (port: number) => void): Server {
+  const server = serve({ fetch, ...opts }, (info) => listening?.(info.port)) as Server;
+  answerClientErrors(server);
+  return server;
 }

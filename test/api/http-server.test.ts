@@ -1,21 +1,19 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerClientErrors } from '../../api/client-errors';
+import { serveApi } from '../../api/http-server';
 
-/** What Node's HTTP parser refuses before any route runs, on a real Node server as api/server.ts makes it. */
+/** What Node's HTTP parser refuses before any route runs, on the server api/server.ts and the stack make (serveApi). */
 describe('requests the HTTP parser refuses', () => {
   let server: Server;
   let port: number;
   beforeAll(async () => {
     const app = new Hono().get('/', (c) => c.text('ok'));
     server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
+      const s = serveApi(app.fetch, { port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });
-    answerClientErrors(server);
     port = (server.address() as AddressInfo).port;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
