@@ -1,6 +1,7 @@
 // The catalogue's composite activity: it reads Harbor and writes PostgreSQL in one activity, so it
 // belongs to neither system's folder; its Harbor reads are the Harbor repository activities'.
 import { heartbeat } from '@temporalio/activity';
+import { inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { markProcessed } from '../../db/inbox/deliveries';
 import { auditEvents } from '../../db/schema';
@@ -101,12 +102,21 @@ export function createRepositoryBatchActivities(deps: { db: Db; harbor: HarborIn
         const applied = live
           ? await reconcileArtifactsIn(tx, { repositoryId: live.repository.id, modelId: live.model.id }, new Map([...views].map(([d, v]) => [d, v.artifact])))
           : new Map([...views.keys()].map((d): [string, { change: ArtifactChange; imageId?: string }] => [d, { change: 'unchanged' }]));
+        const keyOf = (event: RepositoryEvent) => `webhook:${event.inboxId}:${event.digest}`;
+        // A retry of a batch whose commit's answer was lost finds everything unchanged: the changes its
+        // audit rows recorded are the ones to report (their events were never published).
+        const keys = input.events.filter((e) => e.digest && ARTIFACT_EVENTS.has(e.type)).map(keyOf);
+        const recorded = new Map(
+          keys.length === 0
+            ? []
+            : (await tx.select({ key: auditEvents.eventKey, details: auditEvents.details }).from(auditEvents).where(inArray(auditEvents.eventKey, keys))).map((r) => [r.key, (r.details as { change?: ArtifactChange }).change]),
+        );
         // Each digest changes once, whatever the number of its events: later events find it unchanged.
         const reported = new Set<string>();
         for (const event of input.events) {
           if (!event.digest) continue;
           const details = { digest: event.digest, tag: event.tag ?? null, occurAt: event.occurAt };
-          const eventKey = `webhook:${event.inboxId}:${event.digest}`;
+          const eventKey = keyOf(event);
           if (event.type === 'PULL_ARTIFACT') {
             if (event.operator !== serviceAccount) audit.push({ eventKey, actor: event.operator ?? null, action: 'model.pulled', resource, details });
             continue;
@@ -114,7 +124,7 @@ export function createRepositoryBatchActivities(deps: { db: Db; harbor: HarborIn
           if (!ARTIFACT_EVENTS.has(event.type)) continue;
           const view = views.get(event.digest)!;
           const { imageId, change: appliedChange } = applied.get(event.digest)!;
-          const change = reported.has(event.digest) ? 'unchanged' : appliedChange;
+          const change = recorded.get(eventKey) ?? (reported.has(event.digest) ? 'unchanged' : appliedChange);
           reported.add(event.digest);
           audit.push({ eventKey, actor: event.operator ?? null, action: `model.${event.type.toLowerCase()}`, resource, details: { ...details, change } });
           if (event.type === 'PUSH_ARTIFACT' && view.artifact && view.manifest && imageId) {

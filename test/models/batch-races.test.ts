@@ -50,4 +50,20 @@ describe('repository batch against a stand-in Harbor', () => {
       where i.digest = ${digest} and m.name in ('architecture', 'paramSize') order by m.name`;
     expect(rows.map((r) => ({ ...r }))).toEqual([{ name: 'architecture', value: 'moe' }, { name: 'paramSize', value: '30b' }]);
   });
+
+  it('a batch retried after its commit (the answer lost) reports the changes it made, not "unchanged"', async () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const manifest = { mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'02'.repeat(32)}`, size: 2 }, layers: [] };
+    const { applyRepositoryEvents } = createRepositoryBatchActivities(stack.deps, {
+      fetchHarborArtifact: () => Promise.resolve({ digest, harborId: 9, tags: [{ name: '3.0.0', harborId: 10 }] }),
+      fetchArtifactManifest: () => Promise.resolve(manifest),
+      fetchArtifactConfig: () => Promise.resolve(null),
+    });
+    // Harbor's push event, and the same event delivered twice.
+    const push = { type: 'PUSH_ARTIFACT', digest, tag: '3.0.0', occurAt: 1 };
+    const input = { registry: stack.registry, project, projectId, repository: 'retried', events: [{ inboxId: randomUUID(), ...push }, { inboxId: randomUUID(), ...push }] };
+    const first = (await new MockActivityEnvironment().run(applyRepositoryEvents, input)) as { change: string }[];
+    expect(first.map((c) => c.change)).toEqual(['added', 'unchanged']);
+    expect(await new MockActivityEnvironment().run(applyRepositoryEvents, input)).toEqual(first);
+  });
 });
