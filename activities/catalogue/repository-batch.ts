@@ -1,6 +1,6 @@
 // The catalogue's composite activity: it reads Harbor and writes PostgreSQL in one activity, so it
 // belongs to neither system's folder; its Harbor reads are the Harbor repository activities'.
-import { heartbeat } from '@temporalio/activity';
+import { activityInfo, heartbeat } from '@temporalio/activity';
 import { inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { markProcessed } from '../../db/inbox/deliveries';
@@ -104,8 +104,9 @@ export function createRepositoryBatchActivities(deps: { db: Db; harbor: HarborIn
           : new Map([...views.keys()].map((d): [string, { change: ArtifactChange; imageId?: string }] => [d, { change: 'unchanged' }]));
         const keyOf = (event: RepositoryEvent) => `webhook:${event.inboxId}:${event.digest}`;
         // A retry of a batch whose commit's answer was lost finds everything unchanged: the changes its
-        // audit rows recorded are the ones to report (their events were never published).
-        const keys = input.events.filter((e) => e.digest && ARTIFACT_EVENTS.has(e.type)).map(keyOf);
+        // audit rows recorded are the ones to report (their events were never published). Only a retry:
+        // a first attempt that finds them is a delivery applied before (the sweeper's), already announced.
+        const keys = activityInfo().attempt > 1 ? input.events.filter((e) => e.digest && ARTIFACT_EVENTS.has(e.type)).map(keyOf) : [];
         const recorded = new Map(
           keys.length === 0
             ? []
