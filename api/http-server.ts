@@ -15,14 +15,16 @@ const MALFORMED: [number, string, string, string] = [400, 'Bad Request', 'malfor
  * is written to the socket (as Node's `clientError` documentation says).
  */
 export function answerClientErrors(server: Server): void {
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex & { _httpMessage?: { headersSent?: boolean } }) => {
+    // As Node's own handler: a response already under way (a pipelined request after it) is not written into.
+    if (err.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent) {
       socket.destroy();
       return;
     }
     const [status, reason, slug, detail] = REFUSALS[err.code ?? ''] ?? MALFORMED;
     const body = JSON.stringify(problemBody(status, slug, reason, detail));
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    // Closed once written: the server allows half-open sockets, and a client that sends nothing more would keep it.
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
   });
 }
 

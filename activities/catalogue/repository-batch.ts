@@ -125,7 +125,9 @@ export function createRepositoryBatchActivities(deps: { db: Db; harbor: HarborIn
           if (!ARTIFACT_EVENTS.has(event.type)) continue;
           const view = views.get(event.digest)!;
           const { imageId, change: appliedChange } = applied.get(event.digest)!;
-          const change = recorded.get(eventKey) ?? (reported.has(event.digest) ? 'unchanged' : appliedChange);
+          const now = reported.has(event.digest) ? 'unchanged' : appliedChange;
+          // What this attempt changed wins (Harbor may have moved on since the lost commit).
+          const change = now === 'unchanged' ? (recorded.get(eventKey) ?? now) : now;
           reported.add(event.digest);
           audit.push({ eventKey, actor: event.operator ?? null, action: `model.${event.type.toLowerCase()}`, resource, details: { ...details, change } });
           if (event.type === 'PUSH_ARTIFACT' && view.artifact && view.manifest && imageId) {

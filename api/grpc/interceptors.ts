@@ -71,7 +71,7 @@ export function deadlines(client: Client, mutationWaitMs: number): Interceptor {
  * request id, never UNKNOWN; in streams too.
  */
 export function problemsAsStatuses(logger: Logger): Interceptor {
-  const convert = (err: unknown, input: DescMessage, rpc: string): ConnectError => {
+  const convert = (err: unknown, input: DescMessage, rpc: string, clientGone: boolean): ConnectError => {
     if (err instanceof ProblemError) return problemError(err.problem, input, err.headers);
     if (err instanceof ConnectError) return err;
     const unavailable = unavailableProblem(err);
@@ -80,7 +80,7 @@ export function problemsAsStatuses(logger: Logger): Interceptor {
       return problemError(unavailable, input);
     }
     // The client went away mid-stream (grpcurl ends reflection's stream so): nothing went wrong here.
-    if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return new ConnectError('the client closed the stream', Code.Canceled);
+    if (clientGone && (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return new ConnectError('the client closed the stream', Code.Canceled);
     logger.error({ err, rpc }, 'unhandled error');
     return new ConnectError('Internal server error', Code.Internal);
   };
@@ -95,12 +95,12 @@ export function problemsAsStatuses(logger: Logger): Interceptor {
           try {
             yield* messages;
           } catch (err) {
-            throw convert(err, req.method.input, rpcKeyOf(req));
+            throw convert(err, req.method.input, rpcKeyOf(req), req.signal.aborted);
           }
         })(),
       };
     } catch (err) {
-      throw convert(err, req.method.input, rpcKeyOf(req));
+      throw convert(err, req.method.input, rpcKeyOf(req), req.signal.aborted);
     }
   };
 }

@@ -116,7 +116,8 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
   // the answer goes out, so that what a caller was told was done survives a kill -9 right after.
   if (persist) app.use(async (c, next) => {
     await next();
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') persist.now();
+    // A blob upload's chunks change nothing of Harbor's (the manifest's PUT does): no state write each.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !BLOB_UPLOAD.test(c.req.path)) persist.now();
   });
   const api = new Hono();
   api.use(async (c, next) => {
@@ -188,6 +189,8 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
 }
 
 /** Loads the state from `file` when it exists, and writes it back shortly after changes (atomically: a temp file renamed). */
+const BLOB_UPLOAD = /^\/v2\/.+\/blobs\/uploads\//;
+
 function persistState(state: EmulatorState, file: string) {
   if (existsSync(file)) state.restore(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
   let timer: NodeJS.Timeout | undefined;

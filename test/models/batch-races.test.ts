@@ -67,5 +67,12 @@ describe('repository batch against a stand-in Harbor', () => {
     expect(await new MockActivityEnvironment({ attempt: 2 }).run(applyRepositoryEvents, input)).toEqual(first);
     // The same deliveries applied again by a first attempt (the sweeper's re-dispatch): announced already.
     expect(((await new MockActivityEnvironment().run(applyRepositoryEvents, input)) as { change: string }[]).map((c) => c.change)).toEqual(['unchanged', 'unchanged']);
+    // A retry that finds Harbor moved on since (the digest deleted) reports what it did now.
+    const gone = createRepositoryBatchActivities(stack.deps, {
+      fetchHarborArtifact: () => Promise.resolve(null),
+      fetchArtifactManifest: () => Promise.reject(ApplicationFailure.create({ type: 'HarborNotFound', message: 'Harbor get manifest: 404 manifest unknown', nonRetryable: true })),
+      fetchArtifactConfig: () => Promise.reject(new Error('no artifact, so no config to read')),
+    });
+    expect(((await new MockActivityEnvironment({ attempt: 2 }).run(gone.applyRepositoryEvents, input)) as { change: string }[]).map((c) => c.change)).toEqual(['archived', 'unchanged']);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { registrySyncWorkflowId } from '../../lib/workflow-ids';
 import { bearer } from '../support/auth';
 import { pushModel } from '../harbor/oci-push';
 import { startOciRegistry, type OciRegistry } from '../servers/oci-registry';
@@ -75,10 +76,13 @@ describe("an execution Harbor's job service retries after it failed", () => {
     const run = await readJson(await stack.app.request(`/api/v1/projects/${project}/replications/from-dr/executions`, { method: 'POST' }));
     await eventually("the rule's run seen Failed", () => stack.harbor.emulator.state.replicationExecutions.get(run.harborExecutionId)?.status === 'Failed');
     const executions = stack.harbor.emulator.state.replicationExecutions.size;
-    // The fault is lifted only once the sync has seen the run Failed (its first look at the rule's runs).
-    stack.harbor.emulator.faults.delayResponse('listReplicationExecutions', 1);
+    // The fault is lifted only once the sync has seen the run Failed: its first look at the rule's runs, in its history.
     const synced = stack.app.request(`/api/v1/projects/${project}/replications/from-dr/sync`, { method: 'POST' });
-    await eventually("the sync's look at the rule's runs", () => !stack.harbor.emulator.faults.delayPending('listReplicationExecutions'));
+    await eventually("the sync's look at the rule's runs", async () => {
+      const history = await stack.client.workflow.getHandle(registrySyncWorkflowId(stack.registry, project, 'from-dr')).fetchHistory().catch(() => undefined);
+      const looks = new Set(history?.events?.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'listHarborReplicationExecutions').map((e) => String(e.eventId)));
+      return history?.events?.some((e) => looks.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId))) ?? false;
+    });
     stack.harbor.emulator.faults.reset();
     const res = await synced;
     const body = await readJson(res);
