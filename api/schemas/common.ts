@@ -59,14 +59,14 @@ export const IdempotencyKeyHeader = z.object({
 
 /** Cursor pagination shared by every list. */
 export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: 'Page size (1–500)' }),
+  limit: z.coerce.number({ error: 'must be a whole number from 1 to 500' }).int().min(1).max(500).default(50).openapi({ description: 'Page size (1–500)' }),
   cursor: z
     .string()
     .max(512)
     .regex(/^[A-Za-z0-9_-]+$/)
     .check(singleLine)
     .optional()
-    .openapi({ description: 'Opaque cursor from the previous page\'s `nextCursor` (base64url); one this API did not hand out is refused with 400' }),
+    .openapi({ description: 'Opaque cursor from the previous page\'s `nextCursor` (base64url); one that holds no position of this list is refused with 400' }),
 });
 
 /** `?registry=`: a managed Harbor instance, the first one when absent (the document lists them). */

@@ -50,6 +50,8 @@ describe('control characters in requests', () => {
     const res = await stack.app.request('/api/v1/projects?limit=1&limit=2&namePrefix=x');
     expect(res.status).toBe(400);
     expect((await readJson(res)).errors).toEqual([{ field: 'query.limit', message: 'given 2 times; give it once', code: 'repeated' }]);
+    const word = await stack.app.request('/api/v1/projects?limit=abc');
+    expect((await readJson(word)).errors).toEqual([expect.objectContaining({ field: 'query.limit', message: 'must be a whole number from 1 to 500' })]);
   });
 
   it('answers a NUL in any path parameter of any route with a 4xx, never a 500 (lookups before validation met it)', async () => {
