@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { CONTROL_CHARACTER_MESSAGE } from '../lib/text';
 
 /** One field-level issue, `path` in JSON-pointer-ish dotted form (`body.name`, `query.limit`). */
 export interface FieldIssue {
@@ -74,6 +75,9 @@ export function validationHook(
 /** The 400 of a request that failed validation, each field named (gRPC: a field violation each). */
 export const validationFailure = (errors: FieldIssue[]): Problem =>
   problemBody(400, 'validation', 'Request validation failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+
+/** The 400 of a control character met before validation (a lookup's name, a NUL in a gRPC request): the words zod's `singleLine` gives. */
+export const controlCharacterFailure = (field: string): Problem => validationFailure([{ field, message: CONTROL_CHARACTER_MESSAGE, code: 'invalid_format' }]);
 
 /** The same 400 for a rule zod cannot check alone, e.g. one spanning the path and the body. */
 export function validationProblem(c: Context, errors: FieldIssue[]): never {

@@ -4,13 +4,13 @@ import type { Db } from '../../db/client';
 import type { ProjectLookup } from '../../db/queries/project-lookup';
 import { findTenantOfProject } from '../../db/queries/projects';
 import { findLiveRemoteRegistry } from '../../db/queries/registries';
-import { CONTROL_CHARACTER_MESSAGE, isSingleLine } from '../../lib/text';
+import { isSingleLine } from '../../lib/text';
 import { listTenantNames } from '../../db/queries/tenants';
 import type { Logger } from '../../lib/logger';
 import { ProjectName, TenantName } from '../../lib/search-attributes';
 import { parseFullName } from '../../lib/names';
 import { decodeOperationId } from '../operations';
-import { problemBody, problemResponse, RETRY_AFTER, validationFailure, type Problem } from '../problem';
+import { controlCharacterFailure, problemBody, problemResponse, RETRY_AFTER, type Problem } from '../problem';
 import { managedRegistry } from '../registry';
 import { SERVICE_NAME, type Action, type Resource } from './actions';
 import type { AppEnv, AuthContext } from './context';
@@ -41,7 +41,7 @@ interface Resolved {
 }
 
 /** A control character in the name a lookup would take: the route's own 400, not a 404 (a NUL would fail the lookup). */
-const unnameable = (param: string): Resolved => ({ invalid: validationFailure([{ field: `param.${param}`, message: CONTROL_CHARACTER_MESSAGE, code: 'invalid_format' }]) });
+const unnameable = (param: string): Resolved => ({ invalid: controlCharacterFailure(`param.${param}`) });
 
 /** What a policy's resource source reads from a request, whatever the transport. */
 export interface RequestView {

@@ -6,8 +6,8 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../../lib/logger';
 import type { Authorizer, RequestView } from '../auth/middleware';
 import type { RoutePolicy } from '../auth/route-policies';
-import { CONTROL_CHARACTER_MESSAGE, nulPath } from '../../lib/text';
-import { ProblemError, validationFailure } from '../problem';
+import { nulPath } from '../../lib/text';
+import { controlCharacterFailure, ProblemError, validationFailure } from '../problem';
 import { unavailableProblem, withinDeadlines } from '../unavailable';
 import { authKey } from './context';
 import { problemError } from './errors';
@@ -192,7 +192,7 @@ export function nulFree(): Interceptor {
       await checkedFirst(req, (message) => {
         // The same walk as the webhook receiver's (`members.0.group`), a field of the request's body.
         const at = nulPath(toJson(req.method.input, message as never));
-        if (at !== undefined) throw new ProblemError(validationFailure([{ field: `body.${at}`, message: CONTROL_CHARACTER_MESSAGE, code: 'invalid_format' }]));
+        if (at !== undefined) throw new ProblemError(controlCharacterFailure(`body.${at}`));
       }),
     );
 }
