@@ -54,7 +54,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     const drafts = changes
       .filter((c) => c.change !== 'unchanged')
       .map((c) => ({
-        id: uuid4(),
+        id: c.eventId ?? uuid4(),
         type: c.change === 'archived' ? 'modelregistry.model.image_archived' : 'modelregistry.model.image_synced',
         subject: `models/${input.registry}/${fullName}`,
         time: new Date().toISOString(),

@@ -5,6 +5,7 @@ import { inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { markProcessed } from '../../db/inbox/deliveries';
 import { auditEvents } from '../../db/schema';
+import { nameUuid } from '../../lib/name-uuid';
 import { extractModelMetadata, type OciManifest } from '../../lib/model-metadata';
 import { ARTIFACT_EVENTS, type RepositoryEvent } from '../../lib/repository-events';
 import { existingLiveRepository, liveRepository, reconcileArtifactsIn, type ArtifactChange, type ImportedArtifact } from '../db/catalogue-import';
@@ -30,6 +31,13 @@ export interface AppliedChange {
   digest: string;
   change: ArtifactChange;
   tags: string[];
+  /**
+   * The id of this change's event: named by the webhook event that made it and the change, so a
+   * retry or a re-delivery that reports the same change again publishes the same id (consumers
+   * drop it), while a different change of the same event (Harbor moved on) gets its own.
+   * Always set; absent only from results recorded in histories before it existed.
+   */
+  eventId?: string;
 }
 
 interface HarborView {
@@ -133,7 +141,7 @@ export function createRepositoryBatchActivities(deps: { db: Db; harbor: HarborIn
           if (event.type === 'PUSH_ARTIFACT' && view.artifact && view.manifest && imageId) {
             written.push({ imageId, tag: view.artifact.tags[0]?.name ?? '', manifest: view.manifest.manifest, meta: extractModelMetadata(view.manifest.manifest, view.manifest.config) });
           }
-          changes.push({ digest: event.digest, change, tags: view.artifact?.tags.map((t) => t.name) ?? [] });
+          changes.push({ digest: event.digest, change, tags: view.artifact?.tags.map((t) => t.name) ?? [], eventId: nameUuid(`${eventKey}:${change}`) });
         }
         // Different tables, pipelined on the transaction's connection.
         await Promise.all([

@@ -24,7 +24,7 @@ describe('repository batch against a stand-in Harbor', () => {
     });
     const input = { registry: stack.registry, project, projectId, repository: 'vanishing', events: [{ inboxId: randomUUID(), type: 'PUSH_ARTIFACT', digest, tag: '1.0.0', occurAt: 1 }] };
     const changes = await new MockActivityEnvironment().run(applyRepositoryEvents, input);
-    expect(changes).toEqual([{ digest, change: 'unchanged', tags: [] }]);
+    expect(changes).toEqual([{ digest, change: 'unchanged', tags: [], eventId: expect.any(String) }]);
     const images = await stack.database.sql`select 1 from modelregistry.images where digest = ${digest}`;
     expect(images).toHaveLength(0);
   });
@@ -44,7 +44,7 @@ describe('repository batch against a stand-in Harbor', () => {
     });
     const input = { registry: stack.registry, project, projectId, repository: 'copied-config', events: [{ inboxId: randomUUID(), type: 'PUSH_ARTIFACT', digest, tag: '2.0.0', occurAt: 1 }] };
     const changes = await new MockActivityEnvironment().run(applyRepositoryEvents, input);
-    expect(changes).toEqual([{ digest, change: 'added', tags: ['2.0.0'] }]);
+    expect(changes).toEqual([{ digest, change: 'added', tags: ['2.0.0'], eventId: expect.any(String) }]);
     const rows = await stack.database.sql<{ name: string; value: string }[]>`
       select m.name, m.value from modelregistry.metadata m join modelregistry.images i on i.id = m.image_id
       where i.digest = ${digest} and m.name in ('architecture', 'paramSize') order by m.name`;
@@ -62,8 +62,10 @@ describe('repository batch against a stand-in Harbor', () => {
     // Harbor's push event, and the same event delivered twice.
     const push = { type: 'PUSH_ARTIFACT', digest, tag: '3.0.0', occurAt: 1 };
     const input = { registry: stack.registry, project, projectId, repository: 'retried', events: [{ inboxId: randomUUID(), ...push }, { inboxId: randomUUID(), ...push }] };
-    const first = (await new MockActivityEnvironment().run(applyRepositoryEvents, input)) as { change: string }[];
+    const first = (await new MockActivityEnvironment().run(applyRepositoryEvents, input)) as { change: string; eventId?: string }[];
     expect(first.map((c) => c.change)).toEqual(['added', 'unchanged']);
+    expect(first[0]!.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // The same change reported again carries the same event id, for consumers to drop.
     expect(await new MockActivityEnvironment({ attempt: 2 }).run(applyRepositoryEvents, input)).toEqual(first);
     // The same deliveries applied again by a first attempt (the sweeper's re-dispatch): announced already.
     expect(((await new MockActivityEnvironment().run(applyRepositoryEvents, input)) as { change: string }[]).map((c) => c.change)).toEqual(['unchanged', 'unchanged']);
@@ -73,6 +75,9 @@ describe('repository batch against a stand-in Harbor', () => {
       fetchArtifactManifest: () => Promise.reject(ApplicationFailure.create({ type: 'HarborNotFound', message: 'Harbor get manifest: 404 manifest unknown', nonRetryable: true })),
       fetchArtifactConfig: () => Promise.reject(new Error('no artifact, so no config to read')),
     });
-    expect(((await new MockActivityEnvironment({ attempt: 2 }).run(gone.applyRepositoryEvents, input)) as { change: string }[]).map((c) => c.change)).toEqual(['archived', 'unchanged']);
+    const moved = (await new MockActivityEnvironment({ attempt: 2 }).run(gone.applyRepositoryEvents, input)) as { change: string; eventId?: string }[];
+    expect(moved.map((c) => c.change)).toEqual(['archived', 'unchanged']);
+    // Another change of the same webhook event is another event.
+    expect(moved[0]!.eventId).not.toBe(first[0]!.eventId);
   });
 });
