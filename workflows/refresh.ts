@@ -1,4 +1,4 @@
-import { proxyActivities, uuid4 } from '@temporalio/workflow';
+import { patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import { runUnderBusinessKey } from './business-key';
 import { recordHarborSummary } from './harbor-summary';
 import { refreshWorkflowId } from '../lib/workflow-ids';
@@ -10,6 +10,9 @@ import { onCataloguedProject, requireProject } from './lookups';
 const harborBulk = proxyActivities<Activities>(profiles.harborBulk);
 const db = proxyActivities<Activities>(profiles.database);
 const events = proxyActivities<Activities>(profiles.events);
+
+/** Runs from before this patch reconciled only the repositories Harbor listed. */
+const UNLISTED_PATCH = 'refresh-reconciles-unlisted';
 
 export interface RefreshInput {
   registry: string;
@@ -35,11 +38,23 @@ export async function refreshWorkflow(input: RefreshInput): Promise<RefreshResul
   const listed = input.model
     ? await translateFailure(listing, FailureType.HarborNotFound, missing)
     : await onCataloguedProject(listing, input.registry, input.project);
-  if (input.model && listed.length === 0) throw missing();
+  const unlistedToo = patched(UNLISTED_PATCH);
+  if (input.model && listed.length === 0 && !unlistedToo) throw missing();
   const repositories: RefreshResult['repositories'] = [];
+  const name = (fullName: string) => fullName.slice(input.project.length + 1);
   for (const repository of listed) {
     const change = await db.reconcileRepository({ projectId: project.id, registry: input.registry, repository });
-    repositories.push({ name: repository.fullName.slice(input.project.length + 1), ...change });
+    repositories.push({ name: name(repository.fullName), ...change });
+  }
+  if (unlistedToo) {
+    // What the catalogue has and Harbor did not list: a repository deleted whose webhooks were lost.
+    const seen = new Set(listed.map((r) => r.fullName));
+    const unlisted = input.model ? [`${input.project}/${input.model}`] : await db.listCatalogueRepositories({ projectId: project.id });
+    for (const fullName of unlisted.filter((n) => !seen.has(n))) {
+      const change = await harborBulk.reconcileNamedRepository({ projectId: project.id, registry: input.registry, fullName });
+      if (change) repositories.push({ name: name(fullName), ...change });
+    }
+    if (input.model && repositories.length === 0) throw missing();
   }
   await recordHarborSummary(input.registry, input.project);
   await events.publishEvent({

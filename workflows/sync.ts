@@ -23,6 +23,13 @@ export const syncReplicationChangedSignal = defineSignal(REPLICATION_CHANGED_SIG
 
 const byVersion = (a: { model: string; tag: string }, b: { model: string; tag: string }) => a.model.localeCompare(b.model) || compareTags(a.tag, b.tag);
 
+/**
+ * A sync imports its models before it compares, each asked of Harbor in one activity that also
+ * archives one Harbor lacks; runs from before compared with the catalogue as it was, and listed
+ * and reconciled in two activities, leaving such a model as it was.
+ */
+const NAMED_IMPORT_PATCH = 'sync-imports-named-repository';
+
 /** How long a sync waits for a run of the rule's own Harbor policy before it pulls beside it after all. */
 const RULE_RUN_WAIT_LIMIT_MS = 6 * 3600_000;
 
@@ -66,8 +73,12 @@ export async function registrySyncWorkflow(input: { ref: ReplicationRuleRef; act
     const importModels = (names: string[]) =>
       saga.step('import', async () => {
         for (const model of names) {
-          for (const repository of await harborBulk.listHarborRepositories(rule.registry, rule.project, model)) {
-            await db.reconcileRepository({ projectId: rule.projectId, registry: rule.registry, repository });
+          // One Harbor lacks is archived, so that its versions are pulled again (its webhooks may have been lost).
+          if (patched(NAMED_IMPORT_PATCH)) await harborBulk.reconcileNamedRepository({ projectId: rule.projectId, registry: rule.registry, fullName: `${rule.project}/${model}` });
+          else {
+            for (const repository of await harborBulk.listHarborRepositories(rule.registry, rule.project, model)) {
+              await db.reconcileRepository({ projectId: rule.projectId, registry: rule.registry, repository });
+            }
           }
         }
       });
@@ -84,6 +95,8 @@ export async function registrySyncWorkflow(input: { ref: ReplicationRuleRef; act
       }
       return toPull;
     };
+    // What the catalogue says is here is checked with Harbor first: a version deleted there, its webhooks lost, is pulled again.
+    if (patched(NAMED_IMPORT_PATCH)) await importModels(models);
     let toPull = await compare();
     // The rule's own policy pulling now would copy the same versions: its run is waited for, and what
     // it copied (or one that ended since the first look) imported before comparing again.

@@ -5,12 +5,12 @@
 import { log } from '@temporalio/activity';
 import type { Db } from '../../db/client';
 import { extractModelMetadata } from '../../lib/model-metadata';
-import { importRepositories, reconcileRepositoryRows, type ImportedRepository } from '../db/catalogue-import';
+import { archiveAbsentRepositoryRows, importRepositories, liveRepositoryNames, reconcileRepositoryRows, type ImportedRepository } from '../db/catalogue-import';
 import { imagesWithoutManifest, writeReadManifests } from '../db/manifest-reads';
 import type { ImageMetadata } from '../db/model-metadata';
 import type { createHarborRepositoryActivities } from '../harbor/repositories';
 
-type HarborReads = Pick<ReturnType<typeof createHarborRepositoryActivities>, 'fetchArtifactManifest' | 'fetchArtifactConfig'>;
+type HarborReads = Pick<ReturnType<typeof createHarborRepositoryActivities>, 'fetchArtifactManifest' | 'fetchArtifactConfig' | 'listHarborRepositories'>;
 
 /** Manifest reads in flight at once. */
 const READ_CONCURRENCY = 8;
@@ -72,6 +72,28 @@ export function createCatalogueImportActivities(deps: { db: Db }, harbor: Harbor
       const startedAt = Date.now();
       const counts = await reconcileRepositoryRows(deps.db, input);
       await storeMissingManifests(withManifests, { ...input, repositories: [input.repository] }, startedAt);
+      return counts;
+    },
+
+    /** The full names of a project's live models' repositories, for a refresh to find those Harbor did not list. */
+    async listCatalogueRepositories(input: { projectId: string }): Promise<string[]> {
+      return liveRepositoryNames(deps.db, input.projectId);
+    },
+
+    /**
+     * One repository, Harbor asked for it by name here: reconciled on what Harbor lists of it, or
+     * archived when Harbor has none (deleted, its webhooks lost). Asked here rather than by the
+     * workflow so that what the catalogue learned of after the question is left alone. Null when
+     * neither Harbor nor the catalogue has it: nothing is made for it.
+     */
+    async reconcileNamedRepository(input: { projectId: string; registry: string; fullName: string }): Promise<{ added: number; updated: number; archived: number } | null> {
+      const startedAt = Date.now();
+      const checkedAt = new Date().toISOString();
+      const [project, ...rest] = input.fullName.split('/');
+      const [repository] = await harbor.listHarborRepositories(input.registry, project!, rest.join('/'));
+      if (!repository) return archiveAbsentRepositoryRows(deps.db, { projectId: input.projectId, fullName: input.fullName, checkedAt });
+      const counts = await reconcileRepositoryRows(deps.db, { ...input, repository });
+      await storeMissingManifests(withManifests, { ...input, repositories: [repository] }, startedAt);
       return counts;
     },
   };

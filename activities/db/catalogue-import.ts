@@ -254,34 +254,60 @@ export async function importRepositories(db: Db, input: { projectId: string; reg
   return counts;
 }
 
+type Converged = { added: number; updated: number; archived: number };
+
+/** Converges a live repository's rows on Harbor's list of its artifacts (empty: Harbor has none, or no such repository). */
+async function convergeRepository(tx: Tx, live: { repository: { id: string }; model: { id: string } }, repo: Pick<ImportedRepository, 'artifacts' | 'listedAt'>): Promise<Converged> {
+  // Harbor's view of every digest: what it lists, and null for live images it no longer has.
+  const views = new Map<string, ImportedArtifact | null>(repo.artifacts.map((a) => [a.digest, a]));
+  const liveImages = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, live.repository.id), eq(images.isArchived, false)));
+  for (const { digest } of liveImages) if (!views.has(digest)) views.set(digest, null);
+  // A push or a delete taken after Harbor was listed (its webhook, a cleanup) is newer than the listing:
+  // an older listing neither archives what came since nor brings back what went since. No allowance for
+  // the worker's clock against PostgreSQL's: one would keep a version deleted in Harbor just before the
+  // listing (a refresh right after) until the next refresh.
+  if (repo.listedAt) {
+    const since = repo.listedAt;
+    const newer = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, live.repository.id), or(gt(images.createdAt, since), gt(images.deletedAt, since))));
+    for (const { digest } of newer) views.delete(digest);
+  }
+  const changes = await reconcileArtifactsIn(tx, { repositoryId: live.repository.id, modelId: live.model.id }, views, repo.listedAt);
+  const count = (change: ArtifactChange) => [...changes.values()].filter((c) => c.change === change).length;
+  // A repository Harbor lists with no artifact at all is not a model, even one that never had an image
+  // (unless a push since gave it one).
+  if (repo.artifacts.length === 0) {
+    const [left] = await tx.select({ n: sql<number>`count(*)::int` }).from(images).where(and(eq(images.modelId, live.model.id), eq(images.isArchived, false)));
+    if (!left || left.n === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, live.model.id));
+  }
+  return { added: count('added'), updated: count('updated'), archived: count('archived') };
+}
+
 /**
  * Converges one repository on Harbor's full list of its artifacts: adds and re-tags what is
  * listed, archives live images Harbor no longer has (repairing lost webhooks).
  */
-export async function reconcileRepositoryRows(db: Db, input: { projectId: string; registry: string; repository: ImportedRepository }): Promise<{ added: number; updated: number; archived: number }> {
+export async function reconcileRepositoryRows(db: Db, input: { projectId: string; registry: string; repository: ImportedRepository }): Promise<Converged> {
+  return db.transaction(async (tx) => convergeRepository(tx, await liveRepository(tx, input.projectId, input.registry, input.repository), input.repository));
+}
+
+/**
+ * A repository Harbor has none of (deleted, its webhooks lost): its live images, their tags and its
+ * model archived, except what the catalogue learned of after `checkedAt` (when Harbor was asked).
+ * Null when the catalogue has no live model there either: nothing is made for it.
+ */
+export async function archiveAbsentRepositoryRows(db: Db, input: { projectId: string; fullName: string; checkedAt: string }): Promise<Converged | null> {
   return db.transaction(async (tx) => {
-    const { repository, model } = await liveRepository(tx, input.projectId, input.registry, input.repository);
-    // Harbor's view of every digest: what it lists, and null for live images it no longer has.
-    const views = new Map<string, ImportedArtifact | null>(input.repository.artifacts.map((a) => [a.digest, a]));
-    const live = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, repository.id), eq(images.isArchived, false)));
-    for (const { digest } of live) if (!views.has(digest)) views.set(digest, null);
-    // A push or a delete taken after Harbor was listed (its webhook, a cleanup) is newer than the listing:
-    // an older listing neither archives what came since nor brings back what went since. No allowance for
-    // the worker's clock against PostgreSQL's: one would keep a version deleted in Harbor just before the
-    // listing (a refresh right after) until the next refresh.
-    if (input.repository.listedAt) {
-      const since = input.repository.listedAt;
-      const newer = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, repository.id), or(gt(images.createdAt, since), gt(images.deletedAt, since))));
-      for (const { digest } of newer) views.delete(digest);
-    }
-    const changes = await reconcileArtifactsIn(tx, { repositoryId: repository.id, modelId: model.id }, views, input.repository.listedAt);
-    const count = (change: ArtifactChange) => [...changes.values()].filter((c) => c.change === change).length;
-    // A repository Harbor lists with no artifact at all is not a model, even one that never had an image
-    // (unless a push since gave it one).
-    if (input.repository.artifacts.length === 0) {
-      const [left] = await tx.select({ n: sql<number>`count(*)::int` }).from(images).where(and(eq(images.modelId, model.id), eq(images.isArchived, false)));
-      if (!left || left.n === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, model.id));
-    }
-    return { added: count('added'), updated: count('updated'), archived: count('archived') };
+    const live = await existingLiveRepository(tx, input.projectId, input.fullName);
+    return live && convergeRepository(tx, live, { artifacts: [], listedAt: input.checkedAt });
   });
+}
+
+/** The full names (`project/model`) of a project's live repositories that have a live model. */
+export async function liveRepositoryNames(db: Db, projectId: string): Promise<string[]> {
+  const rows = await db
+    .select({ fullName: repositories.fullName })
+    .from(repositories)
+    .innerJoin(models, and(eq(models.repositoryId, repositories.id), eq(models.isArchived, false)))
+    .where(and(eq(repositories.projectId, projectId), eq(repositories.isArchived, false)));
+  return rows.map((r) => r.fullName);
 }

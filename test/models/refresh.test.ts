@@ -118,6 +118,31 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     expect(await catalogue(project)).toEqual(now);
   });
 
+  it('archives a model whose whole repository Harbor deleted while its webhooks were lost, by model and by project', async () => {
+    const { project } = await onboardProject(stack, tenant, { name: uniqueName('gone') });
+    await pushModel(stack.harbor.emulator.url, `${project}/gpt`, '1.0.0');
+    await pushModel(stack.harbor.emulator.url, `${project}/t5`, '2.0.0');
+    await eventually('both models catalogued', async () => (await catalogue(project)).length === 2, { timeoutMs: 10_000 });
+    stack.harbor.emulator.faults.dropWebhooks(100);
+    await stack.harbor.client.repositories.delete(project, 'gpt');
+    await stack.harbor.client.repositories.delete(project, 't5');
+    await stack.harbor.emulator.webhooks.idle();
+    stack.harbor.emulator.faults.reset();
+    expect(await catalogue(project)).toHaveLength(2);
+
+    const model = await stack.app.request(`/api/v1/models/${project}/t5`, { method: 'POST' });
+    expect(model.status, await model.clone().text()).toBe(200);
+    expect((await readJson(model)).repositories).toEqual([{ name: 't5', added: 0, updated: 0, archived: 1 }]);
+    expect((await stack.app.request(`/api/v1/models/${project}/t5`)).status).toBe(404);
+
+    const whole = await stack.app.request(`/api/v1/projects/${project}/refresh`, { method: 'POST' });
+    expect(whole.status).toBe(200);
+    expect((await readJson(whole)).repositories).toEqual([{ name: 'gpt', added: 0, updated: 0, archived: 1 }]);
+    expect(await catalogue(project)).toEqual([]);
+    // Neither Harbor nor the catalogue has it now: nothing to refresh.
+    expect((await stack.app.request(`/api/v1/models/${project}/t5`, { method: 'POST' })).status).toBe(404);
+  });
+
   it('answers 404 for an unknown project or model', async () => {
     expect((await stack.app.request(`/api/v1/projects/${uniqueName('none')}/refresh`, { method: 'POST' })).status).toBe(404);
     const { project } = await onboardProject(stack, tenant, { name: uniqueName('refresh') });

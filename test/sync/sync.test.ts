@@ -128,6 +128,17 @@ describe('pull synchronization', () => {
     expect((await versionDetail(stack, project, 'llava', '0.1.0')).digest).toBe(first.digest);
   });
 
+  it('pulls again a model Harbor deleted while its webhooks were lost, rather than count its stale version as present', async () => {
+    stack.harbor.emulator.faults.dropWebhooks(100);
+    await stack.harbor.client.repositories.delete(project, 'llava');
+    await stack.harbor.emulator.webhooks.idle();
+    stack.harbor.emulator.faults.reset();
+    expect((await versionDetail(stack, project, 'llava', '0.1.0')).digest).toEqual(expect.any(String));
+    const body = await readJson(await sync());
+    expect(body.pulled).toEqual([expect.objectContaining({ model: 'llava', tag: '0.1.0' })]);
+    expect(await servedDigest(stack.harbor.emulator.url, `${project}/llava`, '0.1.0')).toBe(body.pulled[0].digest);
+  });
+
   it('refuses a push rule and an unknown one', async () => {
     const push = await stack.app.request(`/api/v1/projects/${project}/replications`, jsonRequest({ name: 'to-upstream', direction: 'push', registry: remote }));
     expect(push.status).toBe(201);
