@@ -10,7 +10,9 @@ import type { Logger } from '../../lib/logger';
 import { ProjectName, TenantName } from '../../lib/search-attributes';
 import { parseFullName } from '../../lib/names';
 import { decodeOperationId } from '../operations';
-import { controlCharacterFailure, problemBody, problemResponse, RETRY_AFTER, type Problem } from '../problem';
+import { fieldIssues, problemBody, problemResponse, RETRY_AFTER, validationFailure, type Problem } from '../problem';
+import { z } from '@hono/zod-openapi';
+import { pathName } from '../schemas/common';
 import { managedRegistry } from '../registry';
 import { SERVICE_NAME, type Action, type Resource } from './actions';
 import type { AppEnv, AuthContext } from './context';
@@ -40,8 +42,14 @@ interface Resolved {
   invalid?: Problem;
 }
 
-/** A control character in the name a lookup would take: the route's own 400, not a 404 (a NUL would fail the lookup). */
-const unnameable = (param: string): Resolved => ({ invalid: controlCharacterFailure(`param.${param}`) });
+/**
+ * A name the route's own validation refuses (a control character, too long): that 400 whoever asks,
+ * not a 404 that depends on the caller's tenants (and a NUL would fail the lookup).
+ */
+function unnameable(param: string, name: string): Resolved | undefined {
+  const checked = z.object({ [param]: pathName() }).safeParse({ [param]: name });
+  return checked.success ? undefined : { invalid: validationFailure(fieldIssues('param', checked.error.issues)) };
+}
 
 /** What a policy's resource source reads from a request, whatever the transport. */
 export interface RequestView {
@@ -83,8 +91,10 @@ export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; regi
     switch (source.kind) {
       case 'list':
         return {};
-      case 'tenant-param':
-        return { resource: { tenant: request.param(source.param) }, hidden: { title: 'Tenant not found', detail: `no tenant named "${request.param(source.param)}"` } };
+      case 'tenant-param': {
+        const tenant = request.param(source.param) ?? '';
+        return unnameable(source.param, tenant) ?? { resource: { tenant }, hidden: { title: 'Tenant not found', detail: `no tenant named "${tenant}"` } };
+      }
       case 'tenant-body': {
         const tenant = (await request.body())?.[source.field];
         // Without a usable tenant the body is invalid anyway: the route's validation answers 400.
@@ -100,7 +110,8 @@ export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; regi
       }
       case 'project': {
         const name = request.param(source.param) ?? '';
-        if (!isSingleLine(name)) return unnameable(source.param);
+        const invalid = unnameable(source.param, name);
+        if (invalid) return invalid;
         // A `registry` naming no managed Harbor instance: 400 before anything is looked up.
         const registry = managedRegistry(deps.registries, request.query('registry'));
         return projectResource(registry, name, source.model && request.param(source.model), source.version && request.param(source.version));
@@ -108,7 +119,8 @@ export function createAuthorizer(deps: AuthDeps & { db: Db; client: Client; regi
       case 'remote-registry': {
         const registry = managedRegistry(deps.registries, request.query('registry'));
         const name = request.param(source.param) ?? '';
-        if (!isSingleLine(name)) return unnameable(source.param);
+        const invalid = unnameable(source.param, name);
+        if (invalid) return invalid;
         const found = await findLiveRemoteRegistry(deps.db, registry, name);
         const hidden = { title: 'Remote registry not found', detail: `no remote registry "${name}" in ${registry}` };
         if (!found) return { missing: true, hidden };

@@ -177,6 +177,18 @@ describe('auth matrix', () => {
     }, 240_000);
   });
 
+  it("answers a name the route refuses with the route's 400 whoever asks, before the authorization's 404", async () => {
+    const outsider = withToken(stack.app.raw, await stack.auth.token({ username: 'nobody-here' }));
+    const long = 'a'.repeat(300);
+    for (const [path, field] of [[`/api/v1/tenants/a%01b`, 'param.name'], [`/api/v1/tenants/${long}`, 'param.name'], [`/api/v1/tenants/${long}/users`, 'param.tenant'], [`/api/v1/projects/${long}`, 'param.name'], [`/api/v1/registries/${long}`, 'param.name']] as const) {
+      for (const client of [outsider, app]) {
+        const res = await client.request(path);
+        expect(res.status, path).toBe(400);
+        expect((await readJson(res)).errors.map((e: { field: string }) => e.field), path).toEqual([field]);
+      }
+    }
+  });
+
   it('lists only the caller\'s tenants, projects and remote registries', async () => {
     const token = await stack.auth.token({ username: 'beta-dev', tenant: t.other, role: 'developer' });
     const scoped = withToken(stack.app.raw, token);

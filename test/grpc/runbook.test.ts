@@ -87,6 +87,12 @@ describe('gRPC API: the runbook', () => {
     const project = await failureOf(rpc.projects.onboardProject({ name: 'ok-name', displayName: '', tenantId: '', members: [{ group: 'g', role: 'king' }] }));
     expect(project.code).toBe(Code.InvalidArgument);
     expect(violationsOf(project)).toEqual(['display_name', 'members.0.role', 'tenant_id']);
+    // A tenant's name is checked as REST's path is (param.name), not looked up as given.
+    for (const name of ['a'.repeat(300), 'a\u0001b']) {
+      const got = await failureOf(rpc.tenants.getTenant({ name }));
+      expect(got.code).toBe(Code.InvalidArgument);
+      expect(violationsOf(got)).toEqual(['name']);
+    }
     // Page parameters are AIP-158's: REST's query.limit is page_size, query.cursor page_token.
     const page = await failureOf(rpc.projects.listProjects({ pageSize: 501, pageToken: 'not-a-cursor!' }));
     expect(violationsOf(page)).toEqual(['page_size', 'page_token']);
@@ -294,6 +300,11 @@ describe('gRPC API: the runbook', () => {
     const synced = responseOf(await rpc.members.syncMembers({ project }), MembershipChangesSchema);
     expect([...synced.added, ...synced.updated, ...synced.removed]).toEqual([]);
     // limited_guest is REST's "limited-guest"; an unknown user changes nothing.
+    // No `members` at all is REST's missing field, not "nobody": the developer stays.
+    const unset = await failureOf(rpc.members.setMembers({ project }));
+    expect(unset.code).toBe(Code.InvalidArgument);
+    expect(violationsOf(unset)).toEqual(['members']);
+    expect((await rpc.members.getMembers({ project })).keycloak?.developer).toEqual([username]);
     const unknown = await failureOf(rpc.members.setMembers({ project, members: { limitedGuest: ['nobody-such'] } }));
     expect(unknown.code).toBe(Code.InvalidArgument);
     expect(unknown.rawMessage).toContain('nobody-such');

@@ -22,8 +22,8 @@ export function memberRpcs(services: Services): ServiceImpl<typeof MemberService
     },
     async setMembers(req, ctx) {
       const ref = projectRef(req);
-      // Unset `members` is REST's `{}`: every role left out, so nobody.
-      const body = parseAs(MembersPutSchema, { members: requestJson(SetMembersRequestSchema, req).members ?? {} });
+      // `members` is a message, so unset is told from empty (nobody): unset is REST's missing field, a 400.
+      const body = parseAs(MembersPutSchema, { members: requestJson(SetMembersRequestSchema, req).members });
       return mutationMessage(await members.set(ref, body.members, idempotencyKeyOf(ctx)), MembershipUpdateSchema);
     },
     async syncMembers(req, ctx) {

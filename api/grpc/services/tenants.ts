@@ -2,6 +2,7 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import { CreateTenantRequestSchema, ListTenantsRequestSchema, ListTenantsResponseSchema, TenantSchema, type TenantService } from '../../../gen/modelregistry/v1/tenants_pb';
 import { create } from '@bufbuild/protobuf';
 import { ProblemError } from '../../problem';
+import { NameParams } from '../../schemas/common';
 import { TenantCreateSchema, TenantListQuery } from '../../schemas/tenants';
 import type { Services } from '../../services';
 import { mutationMessage, nextPageToken, parseAs, requestJson, requestQuery, toMessage } from '../convert';
@@ -24,7 +25,8 @@ export function tenantRpcs(services: Services): ServiceImpl<typeof TenantService
       }
     },
     async getTenant(req) {
-      return toMessage(TenantSchema, await services.tenants.get(req.name));
+      const { name } = parseAs(NameParams, { name: req.name }, 'param');
+      return toMessage(TenantSchema, await services.tenants.get(name));
     },
     async listTenants(req, ctx) {
       const page = await services.tenants.list(authOf(ctx), parseAs(TenantListQuery, requestQuery(ListTenantsRequestSchema, req), 'query'));
