@@ -85,7 +85,18 @@ export async function membershipSyncWorkflow(input: MembershipInput): Promise<Me
 export async function membershipUpdateWorkflow(input: MembershipInput & { members: ProjectMembers }): Promise<{ keycloak: { added: string[]; removed: string[] }; harbor: MembershipChanges }> {
   const project = await requireProject(input.registry, input.project);
   const keycloak = await keycloakApi.setKeycloakProjectMembers(project.tenantId, input.project, input.members);
-  return { keycloak, harbor: await syncMembership(input) };
+  const harbor = await syncMembership(input);
+  // Who holds a role is the change users see; Harbor's groups (`membership.synced`) seldom change with it.
+  if (keycloak.added.length + keycloak.removed.length > 0 && patched('membership-update-event')) {
+    await events.publishEvent({
+      id: uuid4(),
+      type: 'modelregistry.membership.updated',
+      subject: `projects/${input.registry}/${input.project}`,
+      time: new Date().toISOString(),
+      data: { registry: input.registry, project: input.project, tenant: project.tenantId, added: keycloak.added, removed: keycloak.removed },
+    });
+  }
+  return { keycloak, harbor };
 }
 
 /**

@@ -1,8 +1,9 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKeycloakActivities } from '../../activities/keycloak';
 import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix, type MembershipChanges } from '../../lib/membership';
 import { jsonRequest, readJson } from '../support/http';
+import { readTopic } from '../support/kafka';
 import { createTenant, onboardProject } from '../support/fixtures';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
@@ -63,6 +64,11 @@ describe('project membership: Keycloak groups synced to Harbor members', () => {
   it('moves users between roles and refuses unknown users without changing anything', async () => {
     const moved = await readJson(await members({ members: { maintainer: ['carol'], guest: ['dave'] } }));
     expect(moved.keycloak).toEqual({ added: ['carol → maintainer'], removed: ['carol → developer'] });
+    // Harbor's groups did not change, but who holds a role did: announced.
+    expect(moved.harbor).toMatchObject({ added: [], updated: [], removed: [] });
+    const records = await readTopic(inject('kafkaBootstrap'), stack.topic, { what: 'the membership change', until: (rs) => rs.some((r) => JSON.parse(r.value).data?.added?.includes('carol → maintainer')) });
+    const updated = records.map((r) => JSON.parse(r.value)).find((e) => e.data?.added?.includes('carol → maintainer'));
+    expect(updated).toMatchObject({ type: 'modelregistry.membership.updated', subject: `projects/${stack.registry}/${project}`, data: { tenant, project, added: ['carol → maintainer'], removed: ['carol → developer'] } });
     const res = await members({ members: { developer: ['carol', 'nobody-such'] } });
     expect(res.status).toBe(400);
     const problem = await readJson(res);
