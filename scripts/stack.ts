@@ -105,7 +105,7 @@ if (!harborConfigFromEnv()) {
   const registryDir = resolve('.data/registry');
   mkdirSync(registryDir, { recursive: true });
   const registry = await startOciRegistry({ port: Number(process.env.OCI_REGISTRY_PORT ?? 5005), dataDir: registryDir });
-  const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'record', port: Number(process.env.HARBOR_EMULATOR_PORT ?? 8090), stateFile: resolve('.data/harbor-state.json'), anonymousWrites: false });
+  const emulator = await startHarborEmulator({ registryUrl: registry.url, validate: 'record', port: Number(process.env.HARBOR_EMULATOR_PORT ?? 8090), stateFile: resolve('.data/harbor-state.json'), anonymousWrites: false, webhookRetryDelaysMs: [16_000, 31_000] });
   recordPid('oci-registry', registry.pid);
   stops.push(['Harbor emulator', emulator.stop], ['OCI registry', forgetting('oci-registry', registry.stop)]);
   process.env.HARBOR_URL = emulator.url;

@@ -42,6 +42,12 @@ export interface HarborEmulatorOptions {
   pullTimeFlushMs?: number;
   /** Harbor's GC time window: blobs pushed less than this many hours ago are not collected (Harbor's default: 2). */
   gcTimeWindowHours?: number;
+  /**
+   * Waits before a webhook's second and third tries. Harbor's job service backs off for tens of
+   * seconds, so a receiver restarting meanwhile still gets the event; none by default, so that a
+   * test of a failing receiver settles at once.
+   */
+  webhookRetryDelaysMs?: [number, number];
   /** Pushes and deletes at /v2/ without credentials (default true: the tests push anonymously); false answers them 401, as Harbor. */
   anonymousWrites?: boolean;
 }
@@ -89,7 +95,7 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
     state,
     oci: createOciReader(opts.registryUrl),
     faults,
-    webhooks: new WebhookSender(faults),
+    webhooks: new WebhookSender(faults, opts.webhookRetryDelaysMs),
     registryAddress: () => address,
     validate: createResponseValidator(),
     violations: [],
@@ -181,6 +187,7 @@ export async function startHarborEmulator(opts: HarborEmulatorOptions): Promise<
     async stop() {
       await ctx.jobs.idle();
       await ctx.replication.close();
+      ctx.webhooks.close();
       await ctx.webhooks.idle();
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
       persist?.now();

@@ -36,13 +36,17 @@ export interface Delivery {
 const TIMEOUT_MS = 3000;
 const MAX_TRIES = 3;
 
-/** Sends Harbor webhooks as Harbor's job service does: per policy target, 3 tries, 3 s time-out each. */
+/** Sends Harbor webhooks as Harbor's job service does: per policy target, 3 tries, 3 s time-out each, with the waits between tries it is given. */
 export class WebhookSender {
   readonly deliveries: Delivery[] = [];
   private held: (() => Promise<void>)[] = [];
   private inFlight = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
 
-  constructor(private readonly faults: Faults) {}
+  constructor(
+    private readonly faults: Faults,
+    private readonly retryDelaysMs: readonly number[] = [0, 0],
+  ) {}
 
   /** Fires the event to every enabled policy of the project subscribed to its type. */
   emit(project: { id: number; policies: HarborSchemas['WebhookPolicy'][] }, type: string, operator: string, data: EventData): void {
@@ -54,6 +58,11 @@ export class WebhookSender {
         this.schedule(send);
       }
     }
+  }
+
+  /** Gives up the tries still waiting their turn (the emulator stops): Harbor's own queue would keep them, ours is in memory. */
+  close(): void {
+    this.stopping.abort();
   }
 
   /** Resolves once every delivery started so far has finished (tests use it to settle). */
@@ -116,6 +125,14 @@ export class WebhookSender {
     const delivery: Delivery = { address: target.address ?? '', format: target.payload_format ?? 'Default', eventType: type, status: 'error', attempts: 0 };
     this.deliveries.push(delivery);
     for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
+      const wait = attempt > 1 ? (this.retryDelaysMs[attempt - 2] ?? 0) : 0;
+      if (wait > 0) {
+        await new Promise<void>((done) => {
+          const timer = setTimeout(done, wait);
+          this.stopping.signal.addEventListener('abort', () => (clearTimeout(timer), done()), { once: true });
+        });
+        if (this.stopping.signal.aborted) return;
+      }
       delivery.attempts = attempt;
       try {
         const res = await fetch(delivery.address, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(TIMEOUT_MS) });

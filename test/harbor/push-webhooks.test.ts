@@ -170,4 +170,25 @@ describe('a real OCI push through the emulator', () => {
     expect(h.emulator.webhooks.deliveries.at(-1)).toMatchObject({ status: 503, attempts: 3 });
     await failing.stop();
   });
+
+  it('waits between tries when told to (the stack: Harbor\'s 16 s and 31 s), so a receiver back meanwhile gets the event', async () => {
+    const patient = await startHarbor({ webhookRetryDelaysMs: [400, 400] });
+    const restarting = await startReceiver({ failFirst: 1 });
+    try {
+      const project = uniqueName('backoff');
+      await patient.client.projects.create({ project_name: project });
+      await patient.client.webhooks.create(project, { name: 'r', enabled: true, event_types: ['PUSH_ARTIFACT'], targets: [{ type: 'http', address: restarting.url, payload_format: 'Default' }] });
+      await pushModel(patient.emulator.url, `${project}/m`, '1.0.0');
+      const first = await restarting.waitFor(1);
+      const firstAt = Date.now();
+      await restarting.waitFor(2);
+      expect(Date.now() - firstAt).toBeGreaterThanOrEqual(350);
+      await patient.emulator.webhooks.idle();
+      expect(patient.emulator.webhooks.deliveries.at(-1)).toMatchObject({ status: 200, attempts: 2 });
+      expect(first[1]!.body).toEqual(first[0]!.body);
+    } finally {
+      await patient.stop();
+      await restarting.stop();
+    }
+  });
 });

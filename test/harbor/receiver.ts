@@ -9,14 +9,15 @@ export interface ReceivedWebhook {
 }
 
 /** A test HTTP endpoint that records what it receives and answers `status` (default 200). */
-export async function startReceiver(opts: { status?: number } = {}) {
+/** `failFirst`: that many deliveries are answered 503 (the receiver down or restarting), the rest `status`. */
+export async function startReceiver(opts: { status?: number; failFirst?: number } = {}) {
   const received: ReceivedWebhook[] = [];
   const app = new Hono();
   app.post('*', async (c) => {
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((v, k) => (headers[k] = v));
     received.push({ headers, body: await c.req.json() });
-    return c.body(null, (opts.status ?? 200) as 200);
+    return c.body(null, (received.length <= (opts.failFirst ?? 0) ? 503 : (opts.status ?? 200)) as 200);
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

@@ -22,7 +22,7 @@ export interface HarborTestbed {
  * (`pullTimeFlushMs`, `gcTimeWindowHours`; the emulator's clock moves past the window).
  */
 export async function startHarbor(
-  opts: { scanDelayMs?: number; replication?: Partial<ReplicationOptions> } & Pick<HarborEmulatorOptions, 'pullTimeFlushMs' | 'gcTimeWindowHours' | 'anonymousWrites'> = {},
+  opts: { scanDelayMs?: number; replication?: Partial<ReplicationOptions> } & Pick<HarborEmulatorOptions, 'pullTimeFlushMs' | 'gcTimeWindowHours' | 'anonymousWrites' | 'webhookRetryDelaysMs'> = {},
 ): Promise<HarborTestbed> {
   const registry = await startOciRegistry();
   const emulator = await startHarborEmulator({
@@ -33,6 +33,7 @@ export async function startHarbor(
     pullTimeFlushMs: opts.pullTimeFlushMs,
     gcTimeWindowHours: opts.gcTimeWindowHours,
     anonymousWrites: opts.anonymousWrites,
+    webhookRetryDelaysMs: opts.webhookRetryDelaysMs,
   });
   const client = createHarborAdminClient({ baseUrl: emulator.url, username: emulator.username, password: emulator.password, timeoutMs: 5000 });
   return {
