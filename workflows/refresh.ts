@@ -3,8 +3,10 @@ import { runUnderBusinessKey } from './business-key';
 import { recordHarborSummary } from './harbor-summary';
 import { refreshWorkflowId } from '../lib/workflow-ids';
 import type { Activities } from '../activities';
+import type { ImageChange } from '../activities/db/catalogue-import';
 import { FailureType, notFound, translateFailure } from '../lib/failure-types';
 import { profiles } from './activity-options';
+import { imageChangeEvents } from './image-events';
 import { onCataloguedProject, requireProject } from './lookups';
 
 const harborBulk = proxyActivities<Activities>(profiles.harborBulk);
@@ -13,6 +15,9 @@ const events = proxyActivities<Activities>(profiles.events);
 
 /** Runs from before this patch reconciled only the repositories Harbor listed. */
 const UNLISTED_PATCH = 'refresh-reconciles-unlisted';
+
+/** Runs from before this patch announced only the summary (`model.refreshed`). */
+const ANNOUNCE_PATCH = 'refresh-announces-images';
 
 export interface RefreshInput {
   registry: string;
@@ -42,28 +47,32 @@ export async function refreshWorkflow(input: RefreshInput): Promise<RefreshResul
   if (input.model && listed.length === 0 && !unlistedToo) throw missing();
   const repositories: RefreshResult['repositories'] = [];
   const name = (fullName: string) => fullName.slice(input.project.length + 1);
-  for (const repository of listed) {
-    const change = await db.reconcileRepository({ projectId: project.id, registry: input.registry, repository });
-    repositories.push({ name: name(repository.fullName), ...change });
-  }
+  // Each version a repository's reconcile changed is announced as a webhook's would be, once it is committed.
+  const record = async (fullName: string, { changes, ...counts }: { added: number; updated: number; archived: number; changes?: ImageChange[] }) => {
+    repositories.push({ name: name(fullName), ...counts });
+    if (changes && changes.length > 0 && patched(ANNOUNCE_PATCH)) await events.publishEvents(imageChangeEvents({ registry: input.registry, project: input.project, model: name(fullName) }, changes, 'refresh'));
+  };
+  for (const repository of listed) await record(repository.fullName, await db.reconcileRepository({ projectId: project.id, registry: input.registry, repository }));
   if (unlistedToo) {
     // What the catalogue has and Harbor did not list: a repository deleted whose webhooks were lost.
     const seen = new Set(listed.map((r) => r.fullName));
     const unlisted = input.model ? [`${input.project}/${input.model}`] : await db.listCatalogueRepositories({ projectId: project.id });
     for (const fullName of unlisted.filter((n) => !seen.has(n))) {
       const change = await harborBulk.reconcileNamedRepository({ projectId: project.id, registry: input.registry, fullName });
-      if (change) repositories.push({ name: name(fullName), ...change });
+      if (change) await record(fullName, change);
     }
     if (input.model && repositories.length === 0) throw missing();
   }
   await recordHarborSummary(input.registry, input.project);
-  await events.publishEvent({
+  const refreshed = {
     id: uuid4(),
     type: 'modelregistry.model.refreshed',
-    subject: `projects/${input.registry}/${input.project}${input.model ? `/${input.model}` : ''}`,
+    // A model's refresh is keyed as its other events are, so they stay in order.
+    subject: input.model ? `models/${input.registry}/${input.project}/${input.model}` : `projects/${input.registry}/${input.project}`,
     time: new Date().toISOString(),
     data: { registry: input.registry, project: input.project, repositories },
-  });
+  };
+  await events.publishEvent(refreshed);
   return { repositories };
 }
 

@@ -1,7 +1,8 @@
-import { condition, continueAsNew, defineSignal, deprecatePatch, patched, proxyActivities, proxyLocalActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineSignal, deprecatePatch, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { HARBOR_EVENTS_SIGNAL, type RepositoryEvent, type RepositoryWorkflowInput } from '../lib/repository-events';
 import { localProfiles, profiles } from './activity-options';
+import { imageChangeEvents } from './image-events';
 
 export type { RepositoryEvent, RepositoryWorkflowInput } from '../lib/repository-events';
 
@@ -43,7 +44,6 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     if (!seen.has(event.inboxId)) pending.push(event);
   };
   setHandler(harborEventsSignal, (delivered) => delivered.forEach(receive));
-  const fullName = `${input.project}/${input.repository}`;
   for (;;) {
     const more = await condition(() => pending.length > 0, '10 minutes');
     if (!more) return; // idle: a later delivery starts it again (signal-with-start)
@@ -51,15 +51,11 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     const taken = pending.splice(0, BATCH_SIZE);
     for (const e of taken) seen.add(e.inboxId);
     const changes = await batch.applyRepositoryEvents({ registry: input.registry, project: input.project, projectId: input.projectId, repository: input.repository, events: taken });
-    const drafts = changes
-      .filter((c) => c.change !== 'unchanged')
-      .map((c) => ({
-        id: c.eventId ?? uuid4(),
-        type: c.change === 'archived' ? 'modelregistry.model.image_archived' : 'modelregistry.model.image_synced',
-        subject: `models/${input.registry}/${fullName}`,
-        time: new Date().toISOString(),
-        data: { registry: input.registry, project: input.project, model: input.repository, digest: c.digest, tags: c.tags, change: c.change },
-      }));
+    const drafts = imageChangeEvents(
+      { registry: input.registry, project: input.project, model: input.repository },
+      changes.flatMap((c) => (c.change === 'unchanged' ? [] : [{ ...c, change: c.change }])),
+      'webhook',
+    );
     if (drafts.length > 0) await (patched(LOCAL_PUBLISH_PATCH) ? localEvents : events).publishEvents(drafts);
     if (historyIsLong(input)) await continueAsNew<typeof repositoryWorkflow>({ ...input, pending });
   }

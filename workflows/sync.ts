@@ -9,6 +9,7 @@ import { registrySyncWorkflowId, ruleSyncScheduleId } from '../lib/workflow-ids'
 import type { Actor } from './actor';
 import { profiles } from './activity-options';
 import { runUnderBusinessKey, type AlreadyRunning } from './business-key';
+import { imageChangeEvents } from './image-events';
 import { executionFailure, failAt, runOneOffReplication } from './one-off-replication';
 import { Saga } from './saga';
 
@@ -29,6 +30,9 @@ const byVersion = (a: { model: string; tag: string }, b: { model: string; tag: s
  * and reconciled in two activities, leaving such a model as it was.
  */
 const NAMED_IMPORT_PATCH = 'sync-imports-named-repository';
+
+/** Runs from before this patch announced no version their imports changed. */
+const ANNOUNCE_PATCH = 'sync-announces-images';
 
 /** How long a sync waits for a run of the rule's own Harbor policy before it pulls beside it after all. */
 const RULE_RUN_WAIT_LIMIT_MS = 6 * 3600_000;
@@ -74,8 +78,11 @@ export async function registrySyncWorkflow(input: { ref: ReplicationRuleRef; act
       saga.step('import', async () => {
         for (const model of names) {
           // One Harbor lacks is archived, so that its versions are pulled again (its webhooks may have been lost).
-          if (patched(NAMED_IMPORT_PATCH)) await harborBulk.reconcileNamedRepository({ projectId: rule.projectId, registry: rule.registry, fullName: `${rule.project}/${model}` });
-          else {
+          if (patched(NAMED_IMPORT_PATCH)) {
+            const changed = (await harborBulk.reconcileNamedRepository({ projectId: rule.projectId, registry: rule.registry, fullName: `${rule.project}/${model}` }))?.changes;
+            // What the import changed is announced as a webhook's batch would (the webhook, if it comes, then finds nothing to change).
+            if (changed && changed.length > 0 && patched(ANNOUNCE_PATCH)) await events.publishEvents(imageChangeEvents({ registry: rule.registry, project: rule.project, model }, changed, 'sync'));
+          } else {
             for (const repository of await harborBulk.listHarborRepositories(rule.registry, rule.project, model)) {
               await db.reconcileRepository({ projectId: rule.projectId, registry: rule.registry, repository });
             }

@@ -5,7 +5,7 @@
 import { log } from '@temporalio/activity';
 import type { Db } from '../../db/client';
 import { extractModelMetadata } from '../../lib/model-metadata';
-import { archiveAbsentRepositoryRows, importRepositories, liveRepositoryNames, reconcileRepositoryRows, type ImportedRepository } from '../db/catalogue-import';
+import { archiveAbsentRepositoryRows, importRepositories, liveRepositoryNames, reconcileRepositoryRows, type ImportedRepository, type RepositoryReconciled } from '../db/catalogue-import';
 import { imagesWithoutManifest, writeReadManifests } from '../db/manifest-reads';
 import type { ImageMetadata } from '../db/model-metadata';
 import type { createHarborRepositoryActivities } from '../harbor/repositories';
@@ -68,7 +68,7 @@ export function createCatalogueImportActivities(deps: { db: Db }, harbor: Harbor
     },
 
     /** A refresh's or a sync's convergence of one repository on Harbor's list of its artifacts, then its missing manifests. */
-    async reconcileRepository(input: { projectId: string; registry: string; repository: ImportedRepository }): Promise<{ added: number; updated: number; archived: number }> {
+    async reconcileRepository(input: { projectId: string; registry: string; repository: ImportedRepository }): Promise<RepositoryReconciled> {
       const startedAt = Date.now();
       const counts = await reconcileRepositoryRows(deps.db, input);
       await storeMissingManifests(withManifests, { ...input, repositories: [input.repository] }, startedAt);
@@ -86,7 +86,7 @@ export function createCatalogueImportActivities(deps: { db: Db }, harbor: Harbor
      * workflow so that what the catalogue learned of after the question is left alone. Null when
      * neither Harbor nor the catalogue has it: nothing is made for it.
      */
-    async reconcileNamedRepository(input: { projectId: string; registry: string; fullName: string }): Promise<{ added: number; updated: number; archived: number } | null> {
+    async reconcileNamedRepository(input: { projectId: string; registry: string; fullName: string }): Promise<RepositoryReconciled | null> {
       const startedAt = Date.now();
       const checkedAt = new Date().toISOString();
       const [project, ...rest] = input.fullName.split('/');

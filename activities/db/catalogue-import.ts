@@ -254,10 +254,17 @@ export async function importRepositories(db: Db, input: { projectId: string; reg
   return counts;
 }
 
-type Converged = { added: number; updated: number; archived: number };
+/** A version a reconcile changed, for its workflow to announce (`tags`: Harbor's, none once archived). */
+export interface ImageChange {
+  digest: string;
+  change: Exclude<ArtifactChange, 'unchanged'>;
+  tags: string[];
+}
+
+export type RepositoryReconciled = { added: number; updated: number; archived: number; changes: ImageChange[] };
 
 /** Converges a live repository's rows on Harbor's list of its artifacts (empty: Harbor has none, or no such repository). */
-async function convergeRepository(tx: Tx, live: { repository: { id: string }; model: { id: string } }, repo: Pick<ImportedRepository, 'artifacts' | 'listedAt'>): Promise<Converged> {
+async function convergeRepository(tx: Tx, live: { repository: { id: string }; model: { id: string } }, repo: Pick<ImportedRepository, 'artifacts' | 'listedAt'>): Promise<RepositoryReconciled> {
   // Harbor's view of every digest: what it lists, and null for live images it no longer has.
   const views = new Map<string, ImportedArtifact | null>(repo.artifacts.map((a) => [a.digest, a]));
   const liveImages = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, live.repository.id), eq(images.isArchived, false)));
@@ -279,14 +286,16 @@ async function convergeRepository(tx: Tx, live: { repository: { id: string }; mo
     const [left] = await tx.select({ n: sql<number>`count(*)::int` }).from(images).where(and(eq(images.modelId, live.model.id), eq(images.isArchived, false)));
     if (!left || left.n === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, live.model.id));
   }
-  return { added: count('added'), updated: count('updated'), archived: count('archived') };
+  const listed = new Map(repo.artifacts.map((a) => [a.digest, a.tags.map((t) => t.name)]));
+  const changed = [...changes].flatMap(([digest, c]): ImageChange[] => (c.change === 'unchanged' ? [] : [{ digest, change: c.change, tags: c.change === 'archived' ? [] : (listed.get(digest) ?? []) }]));
+  return { added: count('added'), updated: count('updated'), archived: count('archived'), changes: changed };
 }
 
 /**
  * Converges one repository on Harbor's full list of its artifacts: adds and re-tags what is
  * listed, archives live images Harbor no longer has (repairing lost webhooks).
  */
-export async function reconcileRepositoryRows(db: Db, input: { projectId: string; registry: string; repository: ImportedRepository }): Promise<Converged> {
+export async function reconcileRepositoryRows(db: Db, input: { projectId: string; registry: string; repository: ImportedRepository }): Promise<RepositoryReconciled> {
   return db.transaction(async (tx) => convergeRepository(tx, await liveRepository(tx, input.projectId, input.registry, input.repository), input.repository));
 }
 
@@ -295,7 +304,7 @@ export async function reconcileRepositoryRows(db: Db, input: { projectId: string
  * model archived, except what the catalogue learned of after `checkedAt` (when Harbor was asked).
  * Null when the catalogue has no live model there either: nothing is made for it.
  */
-export async function archiveAbsentRepositoryRows(db: Db, input: { projectId: string; fullName: string; checkedAt: string }): Promise<Converged | null> {
+export async function archiveAbsentRepositoryRows(db: Db, input: { projectId: string; fullName: string; checkedAt: string }): Promise<RepositoryReconciled | null> {
   return db.transaction(async (tx) => {
     const live = await existingLiveRepository(tx, input.projectId, input.fullName);
     return live && convergeRepository(tx, live, { artifacts: [], listedAt: input.checkedAt });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createActivities } from '../../activities';
 import { refreshWorkflowId } from '../../lib/workflow-ids';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../support/eventually';
 import { pullManifest, pushModel, putManifest } from '../harbor/oci-push';
 import { readJson } from '../support/http';
+import { readTopic } from '../support/kafka';
 import { onboardProject, startStackWithTenant } from '../support/fixtures';
 import { uniqueName, type TestStack } from '../support/stack';
 
@@ -90,7 +91,7 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     const now = [`bert:1.1.0@${pushed.digest}`];
     await eventually('the webhooks applied', async () => JSON.stringify(await catalogue(project)) === JSON.stringify(now));
 
-    expect(await activities.reconcileRepository({ projectId, registry: stack.registry, repository: listing! })).toEqual({ added: 0, updated: 0, archived: 0 });
+    expect(await activities.reconcileRepository({ projectId, registry: stack.registry, repository: listing! })).toEqual({ added: 0, updated: 0, archived: 0, changes: [] });
     expect(await catalogue(project)).toEqual(now);
     // Listed empty before that push: the model it gave a version stays.
     await activities.reconcileRepository({ projectId, registry: stack.registry, repository: { ...listing!, artifacts: [] } });
@@ -139,6 +140,12 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     expect(whole.status).toBe(200);
     expect((await readJson(whole)).repositories).toEqual([{ name: 'gpt', added: 0, updated: 0, archived: 1 }]);
     expect(await catalogue(project)).toEqual([]);
+    // Each archived version announced as its lost webhook would have been; a model's refresh keyed as the model.
+    const events = (await readTopic(inject('kafkaBootstrap'), stack.topic, { what: 'the archives announced', until: (rs) => rs.filter((r) => r.key.startsWith(`models/${stack.registry}/${project}/`) && JSON.parse(r.value).type === 'modelregistry.model.image_archived').length >= 2 }))
+      .map((r) => JSON.parse(r.value))
+      .filter((e) => e.data.project === project);
+    expect(events.filter((e) => e.type === 'modelregistry.model.image_archived').map((e) => [e.data.model, e.data.change, e.data.via, e.data.tags])).toEqual([['t5', 'archived', 'refresh', []], ['gpt', 'archived', 'refresh', []]]);
+    expect(events.filter((e) => e.type === 'modelregistry.model.refreshed').map((e) => e.subject)).toEqual([`models/${stack.registry}/${project}/t5`, `projects/${stack.registry}/${project}`]);
     // Neither Harbor nor the catalogue has it now: nothing to refresh.
     expect((await stack.app.request(`/api/v1/models/${project}/t5`, { method: 'POST' })).status).toBe(404);
   });

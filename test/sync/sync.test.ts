@@ -137,6 +137,10 @@ describe('pull synchronization', () => {
     const body = await readJson(await sync());
     expect(body.pulled).toEqual([expect.objectContaining({ model: 'llava', tag: '0.1.0' })]);
     expect(await servedDigest(stack.harbor.emulator.url, `${project}/llava`, '0.1.0')).toBe(body.pulled[0].digest);
+    // The archive its import made is announced as the lost webhook's would have been.
+    const archived = (r: { key: string; value: string }) => r.key === `models/${stack.registry}/${project}/llava` && JSON.parse(r.value).type === 'modelregistry.model.image_archived';
+    const records = await readTopic(inject('kafkaBootstrap'), stack.topic, { what: 'the archive announced', until: (rs) => rs.some(archived) });
+    expect(JSON.parse(records.find(archived)!.value).data).toMatchObject({ project, model: 'llava', digest: body.pulled[0].digest, change: 'archived', via: 'sync' });
   });
 
   it('refuses a push rule and an unknown one', async () => {
