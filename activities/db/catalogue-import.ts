@@ -99,6 +99,8 @@ interface UpsertedImage {
   imageId: string;
   addedImage: boolean;
   addedTags: number;
+  /** Tags archived because Harbor no longer lists them on the image (`exact` mode only). */
+  removedTags: number;
 }
 
 /**
@@ -158,11 +160,12 @@ async function upsertChunk(tx: Tx, ids: { repositoryId: string; modelId: string 
     const wanted = new Set(artifact.tags.map((t) => t.name));
     const added = artifact.tags.filter((t) => !current.some((e) => e.name === t.name) && !removedSince.some((r) => r.imageId === image.id && r.name === t.name));
     newTags.push(...added.map((t) => ({ name: t.name, harborId: t.harborId, imageId: image.id })));
-    gone.push(...current.filter((e) => !wanted.has(e.name) && !e.newer).map((e) => e.id));
-    result.set(artifact.digest, { imageId: image.id, addedImage: image.added, addedTags: added.length });
+    const removed = mode.kind === 'exact' ? current.filter((e) => !wanted.has(e.name) && !e.newer) : [];
+    gone.push(...removed.map((e) => e.id));
+    result.set(artifact.digest, { imageId: image.id, addedImage: image.added, addedTags: added.length, removedTags: removed.length });
   }
   if (newTags.length > 0) await tx.insert(tags).values(newTags);
-  if (mode.kind === 'exact' && gone.length > 0) await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(inArray(tags.id, gone));
+  if (gone.length > 0) await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(inArray(tags.id, gone));
   for (const artifact of artifacts) await recordScansAndSignatures(tx, ids.repositoryId, byDigest.get(artifact.digest)!, artifact);
   return result;
 }
@@ -217,7 +220,8 @@ export async function reconcileArtifactsIn(
   const upserted = await upsertArtifacts(tx, ids, present, { kind: 'exact', listedAt });
   for (const [digest, artifact] of views) {
     const up = artifact && upserted.get(artifact.digest);
-    if (up) result.set(digest, { change: up.addedImage ? 'added' : up.addedTags > 0 ? 'updated' : 'unchanged', imageId: up.imageId });
+    // A version whose tags changed either way is updated (Harbor sends no webhook for a tag's delete: a refresh finds it).
+    if (up) result.set(digest, { change: up.addedImage ? 'added' : up.addedTags + up.removedTags > 0 ? 'updated' : 'unchanged', imageId: up.imageId });
   }
   const absent = [...views.entries()].filter(([, a]) => a === null).map(([digest]) => digest);
   for (const digest of absent) result.set(digest, { change: 'unchanged' });

@@ -51,6 +51,8 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     await stack.harbor.client.artifacts.deleteTag(project, 'llama', second.digest, 'latest');
     const model = await stack.app.request(`/api/v1/models/${project}/llama`, { method: 'POST' });
     expect(model.status).toBe(200);
+    // Harbor sends no webhook for a tag's delete: the refresh finds it, and counts the version as updated.
+    expect((await readJson(model)).repositories).toEqual([{ name: 'llama', added: 0, updated: 1, archived: 0 }]);
     expect(await catalogue(project)).toEqual([`bert:0.1.0@${bert.digest}`, `llama:1.1.0@${second.digest}`]);
     stack.harbor.emulator.faults.reset();
   });
