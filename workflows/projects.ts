@@ -141,6 +141,16 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
       await saga.step('follow-tenant-cleanup-policy', () => followTenantCleanupPolicy(registry, name), () => undo.deleteCleanupSchedule(registry, name));
     }
     await saga.step('publish-event', () => events.publishEvent(projectEvent('modelregistry.project.created', project)));
+    // Its robot is announced as one the robots API makes is (runs from before this patch did not).
+    if (robot && robotSpec && patched('onboarding-announces-robot')) {
+      await events.publishEvent({
+        id: uuid4(),
+        type: 'modelregistry.robot.created',
+        subject: `projects/${registry}/${name}/robots/${robotSpec.name}`,
+        time: new Date().toISOString(),
+        data: { registry, project: name, robot: robot.name, expiresAt: robot.expiresAt > 0 ? new Date(robot.expiresAt * 1000).toISOString() : null, onboarding: true },
+      });
+    }
     for (const rule of saved) await announceReplicationRule('created', input.actor, rule, { onboarding: true });
     await recordHarborSummary(registry, name);
     return { project, robot: robot ? { name: robot.name, sealedSecret: robot.sealedSecret, expiresAt: robot.expiresAt } : null };

@@ -1,9 +1,10 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TenantInput, TenantRecord } from '../activities/db';
 import { profiles } from './activity-options';
 
 const { findTenant, upsertTenant } = proxyActivities<Activities>(profiles.database);
+const events = proxyActivities<Activities>(profiles.events);
 
 export interface TenantUpsertResult {
   tenant: TenantRecord;
@@ -18,5 +19,16 @@ export interface TenantUpsertResult {
 export async function tenantUpsertWorkflow(input: TenantInput): Promise<TenantUpsertResult> {
   const existing = await findTenant(input.name);
   const tenant = await upsertTenant(input);
-  return { tenant, created: existing === null };
+  const created = existing === null;
+  // Runs from before this patch announced nothing.
+  if (patched('tenant-events') && (created || existing.companyName !== tenant.companyName || existing.url !== tenant.url)) {
+    await events.publishEvent({
+      id: uuid4(),
+      type: created ? 'modelregistry.tenant.created' : 'modelregistry.tenant.updated',
+      subject: `tenants/${tenant.name}`,
+      time: new Date().toISOString(),
+      data: { tenant: tenant.name, companyName: tenant.companyName, url: tenant.url },
+    });
+  }
+  return { tenant, created };
 }

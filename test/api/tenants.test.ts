@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../support/eventually';
 import { tenantWorkflowId } from '../../lib/workflow-ids';
 import { jsonRequest, readJson } from '../support/http';
+import { readTopic, type ConsumedRecord } from '../support/kafka';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
 
@@ -29,6 +30,12 @@ describe('tenants over HTTP, on real Temporal and PostgreSQL', () => {
     const read = await stack.app.request(`/api/v1/tenants/${name}`);
     expect(read.status).toBe(200);
     expect(await readJson(read)).toMatchObject({ id: created.id, companyName: 'Acme Corp' });
+
+    // Announced: created, then updated; the same body again changes nothing and announces nothing.
+    expect((await stack.app.request('/api/v1/tenants', jsonRequest({ name, companyName: 'Acme Corp', url: 'https://acme.example/new' }))).status).toBe(409);
+    const mine = (records: ConsumedRecord[]) => records.filter((r) => r.key === `tenants/${name}`).map((r) => JSON.parse(r.value));
+    const events = mine(await readTopic(inject('kafkaBootstrap'), stack.topic, { what: "the tenant's events", until: (records) => mine(records).length >= 2, never: { what: 'a third event', check: (records) => mine(records).length > 2 && mine(records), forMs: 1000 } }));
+    expect(events.map((e) => [e.type, e.data.companyName])).toEqual([['modelregistry.tenant.created', 'Acme'], ['modelregistry.tenant.updated', 'Acme Corp']]);
   });
 
   it('ran the write as a workflow with a business-key id and search attributes', async () => {

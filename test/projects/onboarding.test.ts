@@ -86,6 +86,12 @@ describe('project onboarding as a saga (real Temporal, PostgreSQL, Kafka; Harbor
     const event = JSON.parse(events[0]!.value);
     expect(event).toMatchObject({ specversion: '1.0', type: 'modelregistry.project.created', subject: `projects/${stack.registry}/${name}`, data: { name, tenantId: tenant } });
     expect(events[0]!.value).not.toContain(robots[0]!.secret!);
+    // Its robot announced as the robots API's are, under the robot's key, without its secret.
+    const robotKey = `projects/${stack.registry}/${name}/robots/ci`;
+    const robotEvents = (await readTopic(inject('kafkaBootstrap'), stack.topic, { what: "the robot's event", until: (records) => records.some((r) => r.key === robotKey) })).filter((r) => r.key === robotKey);
+    expect(robotEvents).toHaveLength(1);
+    expect(JSON.parse(robotEvents[0]!.value)).toMatchObject({ type: 'modelregistry.robot.created', data: { project: name, robot: `robot$${name}+ci`, onboarding: true } });
+    expect(robotEvents[0]!.value).not.toContain(robots[0]!.secret!);
 
     // Listed and readable.
     const read = await readJson(await stack.app.request(`/api/v1/projects/${name}`));
