@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { failedPrecondition } from '../../lib/failure-types';
 import type { HarborGcHistory } from './client';
 import { isConflict } from './errors';
@@ -48,12 +49,18 @@ export function gcRunReport(run: HarborGcHistory): GcRunReport {
 export function createHarborGcActivities(deps: { harbor: HarborInstances }) {
   return {
     /**
-     * Starts a manual GC now; its id. Harbor runs one GC at a time (409): one it started while this
-     * activity ran, with the same dry-run flag, is an earlier attempt's whose answer was lost;
-     * any other is someone else's, a FailedPrecondition (retry once it has finished).
+     * Starts a manual GC now; its id. A run Harbor started while this activity ran, with the same
+     * dry-run flag, is an earlier attempt's whose answer was lost: a retry takes it, running or ended.
+     * Harbor runs one GC at a time (409): any other running is someone else's, a FailedPrecondition
+     * (retry once it has finished).
      */
     async startHarborGc(registry: string, opts: { dryRun: boolean; deleteUntagged: boolean }): Promise<number> {
       const client = deps.harbor.get(registry);
+      // A retry: the run an earlier attempt started may have ended already (a dry run takes seconds), so no 409 tells of it.
+      if (Context.current().info.attempt > 1) {
+        const earlier = (await client.gc.history()).find((run) => gcRunReport(run).dryRun === opts.dryRun && createdDuringThisActivity(run.creation_time));
+        if (earlier?.id !== undefined) return earlier.id;
+      }
       try {
         const id = await client.gc.schedule('Manual', { delete_untagged: opts.deleteUntagged, dry_run: opts.dryRun, workers: 1 });
         if (id === undefined) throw new Error('Harbor started a GC without saying its id');

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createHarborGcActivities } from '../../activities/harbor/gc';
 import { ensureSchedules, storageReclaimScheduleId } from '../../composition/schedules';
 import { pushModel } from '../harbor/oci-push';
 import { bearer } from '../support/auth';
@@ -129,6 +131,17 @@ describe('storage reclaim (Harbor garbage collection)', () => {
     } finally {
       state.gcExecutions.delete(id);
     }
+  });
+
+  it("a start retried after its answer was lost takes the run it started, even one that has ended, rather than start another", async () => {
+    const { startHarborGc } = createHarborGcActivities(stack.deps);
+    const env = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() });
+    const first = (await env.run(startHarborGc, stack.registry, { dryRun: true, deleteUntagged: false })) as number;
+    await eventually('the dry run ended', async () => (await stack.harbor.client.gc.get(first))?.job_status === 'Success', { timeoutMs: 30_000 });
+    const runs = (await stack.harbor.client.gc.history()).length;
+    const retry = new MockActivityEnvironment({ attempt: 2, scheduledTimestampMs: env.context.info.scheduledTimestampMs });
+    expect(await retry.run(startHarborGc, stack.registry, { dryRun: true, deleteUntagged: false })).toBe(first);
+    expect((await stack.harbor.client.gc.history()).length).toBe(runs);
   });
 
   it('is for platform administrators only: a tenant admin gets 403', async () => {
