@@ -8,7 +8,7 @@ import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Health, HealthCheckResponse_ServingStatus as Serving } from '../../gen/grpc/health/v1/health_pb';
 import { ServerReflection, type ServerReflectionRequest, ServerReflectionRequestSchema } from '../../gen/grpc/reflection/v1/reflection_pb';
-import { createTenant } from '../support/fixtures';
+import { createTenant, onboardProject } from '../support/fixtures';
 import { grpcClients } from '../support/grpc';
 import { startTestStack, uniqueName, type TestStack } from '../support/stack';
 
@@ -112,6 +112,12 @@ describe('gRPC health and reflection', () => {
     expect(invalid.stderr).not.toMatch(/body\./);
     const health = await run(grpcurl, ['-plaintext', stack.grpcAddress, 'grpc.health.v1.Health/Check']);
     expect(JSON.parse(health.stdout)).toEqual({ status: 'SERVING' });
+    // The README's update_mask call: grpcurl takes the FieldMask as {"paths": [...]}.
+    const { project } = await onboardProject(stack, tenant, { name: uniqueName('mask') });
+    const body = { name: project, members: [{ group: 'ml-team', role: 'developer' }], updateMask: { paths: ['members'] } };
+    const updated = await run(grpcurl, ['-plaintext', '-H', `authorization: Bearer ${stack.auth.adminToken}`, '-d', JSON.stringify(body), stack.grpcAddress, 'modelregistry.v1.ProjectService/UpdateProject']);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ done: true });
+    expect(stack.harbor.emulator.state.projects.get(project)!.members.filter((m) => m.entity_type === 'g').map((m) => [m.entity_name, m.role_id])).toContainEqual(['ml-team', 2]);
   });
 
   it('serves the replication, promotion and storage services and ListRegistryModels through reflection, each file with its imports', async () => {
