@@ -2,10 +2,11 @@
 // the manifests the catalogue lacks, read from Harbor as a push's import reads them. Composite, as
 // repository-batch.ts: Harbor and PostgreSQL in one activity, so the workflows' commands stay as
 // they were when these activities wrote rows only.
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { Db } from '../../db/client';
 import { extractModelMetadata } from '../../lib/model-metadata';
-import { archiveAbsentRepositoryRows, importRepositories, liveRepositoryNames, reconcileRepositoryRows, type ImportedRepository, type RepositoryReconciled } from '../db/catalogue-import';
+import { archiveAbsentRepositoryRows, importRepositories, liveRepositoryNames, reconcileRepositoryRows, type ImportedRepository, type ReconcileRecord, type RepositoryReconciled } from '../db/catalogue-import';
+import { nameUuid } from '../../lib/name-uuid';
 import { imagesWithoutManifest, writeReadManifests } from '../db/manifest-reads';
 import type { ImageMetadata } from '../db/model-metadata';
 import type { createHarborRepositoryActivities } from '../harbor/repositories';
@@ -56,6 +57,12 @@ async function storeMissingManifests(deps: { db: Db; harbor: HarborReads }, inpu
   await writeReadManifests(deps.db, read, new Map(todo.map((i) => [i.imageId, i.modelId])));
 }
 
+/** This activity's record of what it changed in `fullName`: keyed by the activity (the same on every attempt); none outside a workflow. */
+function reconcileRecord(registry: string, fullName: string): ReconcileRecord | undefined {
+  const { workflowExecution: run, activityId, attempt } = Context.current().info;
+  return run && { key: `reconcile:${nameUuid(`${run.workflowId}:${run.runId}:${activityId}`)}`, resource: `models/${registry}/${fullName}`, retry: attempt > 1 };
+}
+
 export function createCatalogueImportActivities(deps: { db: Db }, harbor: HarborReads) {
   const withManifests = { db: deps.db, harbor };
   return {
@@ -70,7 +77,7 @@ export function createCatalogueImportActivities(deps: { db: Db }, harbor: Harbor
     /** A refresh's or a sync's convergence of one repository on Harbor's list of its artifacts, then its missing manifests. */
     async reconcileRepository(input: { projectId: string; registry: string; repository: ImportedRepository }): Promise<RepositoryReconciled> {
       const startedAt = Date.now();
-      const counts = await reconcileRepositoryRows(deps.db, input);
+      const counts = await reconcileRepositoryRows(deps.db, input, reconcileRecord(input.registry, input.repository.fullName));
       await storeMissingManifests(withManifests, { ...input, repositories: [input.repository] }, startedAt);
       return counts;
     },
@@ -91,8 +98,9 @@ export function createCatalogueImportActivities(deps: { db: Db }, harbor: Harbor
       const checkedAt = new Date().toISOString();
       const [project, ...rest] = input.fullName.split('/');
       const [repository] = await harbor.listHarborRepositories(input.registry, project!, rest.join('/'));
-      if (!repository) return archiveAbsentRepositoryRows(deps.db, { projectId: input.projectId, fullName: input.fullName, checkedAt });
-      const counts = await reconcileRepositoryRows(deps.db, { ...input, repository });
+      const record = reconcileRecord(input.registry, input.fullName);
+      if (!repository) return archiveAbsentRepositoryRows(deps.db, { projectId: input.projectId, fullName: input.fullName, checkedAt }, record);
+      const counts = await reconcileRepositoryRows(deps.db, { ...input, repository }, record);
       await storeMissingManifests(withManifests, { ...input, repositories: [repository] }, startedAt);
       return counts;
     },

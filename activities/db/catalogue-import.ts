@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
-import { images, models, repositories, signatures, tags, validationResults } from '../../db/schema';
+import { auditEvents, images, models, repositories, signatures, tags, validationResults } from '../../db/schema';
 
 export interface ImportedScan {
   reportId: string;
@@ -267,6 +267,35 @@ export interface ImageChange {
 
 export type RepositoryReconciled = { added: number; updated: number; archived: number; changes: ImageChange[] };
 
+/**
+ * Where a reconcile records what it changed, in its own transaction (an audit row under `key`), so
+ * that a retry whose first attempt committed but lost its answer (a worker killed, a time-out)
+ * reports those changes rather than the nothing it finds left to do. `retry`: not the first attempt.
+ */
+export interface ReconcileRecord {
+  key: string;
+  resource: string;
+  retry: boolean;
+}
+
+const summarized = (changes: ImageChange[]): RepositoryReconciled => {
+  const count = (change: ImageChange['change']) => changes.filter((c) => c.change === change).length;
+  return { added: count('added'), updated: count('updated'), archived: count('archived'), changes };
+};
+
+/** This attempt's changes, over what an earlier attempt recorded (what this one changed wins), recorded in turn. */
+async function recorded(tx: Tx, record: ReconcileRecord | undefined, now: RepositoryReconciled): Promise<RepositoryReconciled> {
+  if (!record) return now;
+  const [earlier] = record.retry ? await tx.select({ details: auditEvents.details }).from(auditEvents).where(eq(auditEvents.eventKey, record.key)) : [];
+  const byDigest = new Map(((earlier?.details as { changes?: ImageChange[] } | undefined)?.changes ?? []).map((c) => [c.digest, c]));
+  for (const c of now.changes) byDigest.set(c.digest, c);
+  const all = summarized([...byDigest.values()]);
+  if (all.changes.length === 0) return all;
+  const details = { added: all.added, updated: all.updated, archived: all.archived, changes: all.changes };
+  await tx.insert(auditEvents).values({ eventKey: record.key, action: 'model.reconciled', resource: record.resource, details }).onConflictDoUpdate({ target: auditEvents.eventKey, set: { details } });
+  return all;
+}
+
 /** Converges a live repository's rows on Harbor's list of its artifacts (empty: Harbor has none, or no such repository). */
 async function convergeRepository(tx: Tx, live: { repository: { id: string }; model: { id: string } }, repo: Pick<ImportedRepository, 'artifacts' | 'listedAt'>): Promise<RepositoryReconciled> {
   // Harbor's view of every digest: what it lists, and null for live images it no longer has.
@@ -283,7 +312,6 @@ async function convergeRepository(tx: Tx, live: { repository: { id: string }; mo
     for (const { digest } of newer) views.delete(digest);
   }
   const changes = await reconcileArtifactsIn(tx, { repositoryId: live.repository.id, modelId: live.model.id }, views, repo.listedAt);
-  const count = (change: ArtifactChange) => [...changes.values()].filter((c) => c.change === change).length;
   // A repository Harbor lists with no artifact at all is not a model, even one that never had an image
   // (unless a push since gave it one).
   if (repo.artifacts.length === 0) {
@@ -291,16 +319,15 @@ async function convergeRepository(tx: Tx, live: { repository: { id: string }; mo
     if (!left || left.n === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, live.model.id));
   }
   const listed = new Map(repo.artifacts.map((a) => [a.digest, a.tags.map((t) => t.name)]));
-  const changed = [...changes].flatMap(([digest, c]): ImageChange[] => (c.change === 'unchanged' ? [] : [{ digest, change: c.change, tags: c.change === 'archived' ? [] : (listed.get(digest) ?? []) }]));
-  return { added: count('added'), updated: count('updated'), archived: count('archived'), changes: changed };
+  return summarized([...changes].flatMap(([digest, c]): ImageChange[] => (c.change === 'unchanged' ? [] : [{ digest, change: c.change, tags: c.change === 'archived' ? [] : (listed.get(digest) ?? []) }])));
 }
 
 /**
  * Converges one repository on Harbor's full list of its artifacts: adds and re-tags what is
  * listed, archives live images Harbor no longer has (repairing lost webhooks).
  */
-export async function reconcileRepositoryRows(db: Db, input: { projectId: string; registry: string; repository: ImportedRepository }): Promise<RepositoryReconciled> {
-  return db.transaction(async (tx) => convergeRepository(tx, await liveRepository(tx, input.projectId, input.registry, input.repository), input.repository));
+export async function reconcileRepositoryRows(db: Db, input: { projectId: string; registry: string; repository: ImportedRepository }, record?: ReconcileRecord): Promise<RepositoryReconciled> {
+  return db.transaction(async (tx) => recorded(tx, record, await convergeRepository(tx, await liveRepository(tx, input.projectId, input.registry, input.repository), input.repository)));
 }
 
 /**
@@ -308,10 +335,13 @@ export async function reconcileRepositoryRows(db: Db, input: { projectId: string
  * model archived, except what the catalogue learned of after `checkedAt` (when Harbor was asked).
  * Null when the catalogue has no live model there either: nothing is made for it.
  */
-export async function archiveAbsentRepositoryRows(db: Db, input: { projectId: string; fullName: string; checkedAt: string }): Promise<RepositoryReconciled | null> {
+export async function archiveAbsentRepositoryRows(db: Db, input: { projectId: string; fullName: string; checkedAt: string }, record?: ReconcileRecord): Promise<RepositoryReconciled | null> {
   return db.transaction(async (tx) => {
     const live = await existingLiveRepository(tx, input.projectId, input.fullName);
-    return live && convergeRepository(tx, live, { artifacts: [], listedAt: input.checkedAt });
+    // A retry finds no live model when its first attempt archived the last version: what that attempt recorded.
+    const now = live ? await convergeRepository(tx, live, { artifacts: [], listedAt: input.checkedAt }) : summarized([]);
+    const all = await recorded(tx, record, now);
+    return live || all.changes.length > 0 ? all : null;
   });
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import { refreshWorkflowId } from '../../lib/workflow-ids';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -93,10 +94,11 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     const now = [`bert:1.1.0@${pushed.digest}`];
     await eventually('the webhooks applied', async () => JSON.stringify(await catalogue(project)) === JSON.stringify(now));
 
-    expect(await activities.reconcileRepository({ projectId, registry: stack.registry, repository: listing! })).toEqual({ added: 0, updated: 0, archived: 0, changes: [] });
+    const reconcile = (repository: typeof listing) => new MockActivityEnvironment({ activityId: randomUUID() }).run(activities.reconcileRepository, { projectId, registry: stack.registry, repository: repository! });
+    expect(await reconcile(listing)).toEqual({ added: 0, updated: 0, archived: 0, changes: [] });
     expect(await catalogue(project)).toEqual(now);
     // Listed empty before that push: the model it gave a version stays.
-    await activities.reconcileRepository({ projectId, registry: stack.registry, repository: { ...listing!, artifacts: [] } });
+    await reconcile({ ...listing!, artifacts: [] });
     expect(await catalogue(project)).toEqual(now);
     expect(await stack.database.sql`select name from modelregistry.models where project_id = ${projectId} and not is_archived`).toEqual([{ name: 'bert' }]);
   });
@@ -117,7 +119,7 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     const now = [`bert:1.1.0@${b.digest}`, `bert:stable@${b.digest}`];
     await eventually('the push webhook applied', async () => JSON.stringify(await catalogue(project)) === JSON.stringify(now));
 
-    await activities.reconcileRepository({ projectId, registry: stack.registry, repository: listing! });
+    await new MockActivityEnvironment().run(activities.reconcileRepository, { projectId, registry: stack.registry, repository: listing! });
     expect(await catalogue(project)).toEqual(now);
   });
 
@@ -150,6 +152,36 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     expect(events.filter((e) => e.type === 'modelregistry.model.refreshed').map((e) => e.subject)).toEqual([`models/${stack.registry}/${project}/t5`, `projects/${stack.registry}/${project}`]);
     // Neither Harbor nor the catalogue has it now: nothing to refresh.
     expect((await stack.app.request(`/api/v1/models/${project}/t5`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it("a reconcile retried after its commit (the answer lost) reports the changes it made, not nothing, so they are announced", async () => {
+    const { project, projectId } = await onboardProject(stack, tenant, { name: uniqueName('lost') });
+    stack.harbor.emulator.faults.dropWebhooks(100);
+    const pushed = await pushModel(stack.harbor.emulator.url, `${project}/phi`, '1.0.0');
+    await pushModel(stack.harbor.emulator.url, `${project}/orca`, '1.0.0');
+    await stack.harbor.emulator.webhooks.idle();
+    stack.harbor.emulator.faults.reset();
+    const activities = createActivities(stack.deps);
+    const [listing] = await activities.listHarborRepositories(stack.registry, project, 'phi');
+    // The same activity of the same run, attempted twice.
+    const info = { activityId: randomUUID(), workflowExecution: { workflowId: `refresh:${project}`, runId: randomUUID() } };
+    const input = { projectId, registry: stack.registry, repository: listing! };
+    const first = await new MockActivityEnvironment(info).run(activities.reconcileRepository, input);
+    expect(first).toEqual({ added: 1, updated: 0, archived: 0, changes: [{ digest: pushed.digest, change: 'added', tags: ['1.0.0'] }] });
+    expect(await new MockActivityEnvironment({ ...info, attempt: 2 }).run(activities.reconcileRepository, input)).toEqual(first);
+    // Another activity finds nothing left to do.
+    expect(await new MockActivityEnvironment({ ...info, activityId: randomUUID() }).run(activities.reconcileRepository, input)).toMatchObject({ added: 0, changes: [] });
+
+    // The archive of a repository Harbor deleted, likewise: the retry finds no live model, and says what it archived.
+    const [orca] = await activities.listHarborRepositories(stack.registry, project, 'orca');
+    await new MockActivityEnvironment({ activityId: randomUUID() }).run(activities.reconcileRepository, { ...input, repository: orca! });
+    await stack.harbor.client.repositories.delete(project, 'orca');
+    const named = { ...info, activityId: randomUUID() };
+    const ref = { projectId, registry: stack.registry, fullName: `${project}/orca` };
+    const archived = await new MockActivityEnvironment(named).run(activities.reconcileNamedRepository, ref);
+    expect(archived).toMatchObject({ archived: 1 });
+    expect(await new MockActivityEnvironment({ ...named, attempt: 2 }).run(activities.reconcileNamedRepository, ref)).toEqual(archived);
+    expect(await new MockActivityEnvironment({ ...named, activityId: randomUUID() }).run(activities.reconcileNamedRepository, ref)).toBeNull();
   });
 
   it('answers 404 for an unknown project or model', async () => {
