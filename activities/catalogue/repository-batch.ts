@@ -1,10 +1,10 @@
 // The catalogue's composite activity: it reads Harbor and writes PostgreSQL in one activity, so it
 // belongs to neither system's folder; its Harbor reads are the Harbor repository activities'.
 import { activityInfo, heartbeat } from '@temporalio/activity';
-import { inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { markProcessed } from '../../db/inbox/deliveries';
-import { auditEvents } from '../../db/schema';
+import { auditEvents, tags } from '../../db/schema';
 import { nameUuid } from '../../lib/name-uuid';
 import { extractModelMetadata, type OciManifest } from '../../lib/model-metadata';
 import { ARTIFACT_EVENTS, type RepositoryEvent } from '../../lib/repository-events';
@@ -142,6 +142,16 @@ export function createRepositoryBatchActivities(deps: { db: Db; harbor: HarborIn
             written.push({ imageId, tag: view.artifact.tags[0]?.name ?? '', manifest: view.manifest.manifest, meta: extractModelMetadata(view.manifest.manifest, view.manifest.config) });
           }
           changes.push({ digest: event.digest, change, tags: view.artifact?.tags.map((t) => t.name) ?? [], eventId: nameUuid(`${eventKey}:${change}`) });
+        }
+        // Versions no event named that the batch changed: those a pushed version took a tag from.
+        const named = new Set(input.events.map((e) => e.digest));
+        const tookFrom = [...applied].filter(([digest, a]) => !named.has(digest) && a.change !== 'unchanged' && a.imageId);
+        if (tookFrom.length > 0) {
+          const left = await tx.select({ imageId: tags.imageId, name: tags.name }).from(tags).where(and(inArray(tags.imageId, tookFrom.map(([, a]) => a.imageId!)), eq(tags.isArchived, false)));
+          const cause = keyOf(input.events.find((e) => e.type === 'PUSH_ARTIFACT') ?? input.events[0]!);
+          for (const [digest, a] of tookFrom) {
+            changes.push({ digest, change: a.change, tags: left.filter((t) => t.imageId === a.imageId).map((t) => t.name), eventId: nameUuid(`${cause}:${digest}:${a.change}`) });
+          }
         }
         // Different tables, pipelined on the transaction's connection.
         await Promise.all([

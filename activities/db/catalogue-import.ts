@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, lte, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
 import { auditEvents, images, models, repositories, signatures, tags, validationResults } from '../../db/schema';
 
@@ -209,6 +209,25 @@ export type ArtifactChange = 'added' | 'updated' | 'archived' | 'unchanged';
  * its tags archived, the model too when no image is left. Harbor is the reference, so duplicated
  * or reordered events end in the same state.
  */
+/**
+ * A tag names one version of a repository: a version Harbor lists with a tag another version holds
+ * here (a push moved it, whose webhook names only the new one) takes it from that one, unless the
+ * catalogue gave it to that one after `listedAt`. The versions that lost a tag.
+ */
+async function takeMovedTags(tx: Tx, repositoryId: string, present: ImportedArtifact[], listedAt?: string): Promise<{ digest: string; imageId: string }[]> {
+  const holder = new Map(present.flatMap((a) => a.tags.map((t): [string, string] => [t.name, a.digest])));
+  if (holder.size === 0) return [];
+  const held = await tx
+    .select({ id: tags.id, name: tags.name, digest: images.digest, imageId: images.id })
+    .from(tags)
+    .innerJoin(images, eq(images.id, tags.imageId))
+    .where(and(eq(images.repositoryId, repositoryId), eq(images.isArchived, false), eq(tags.isArchived, false), inArray(tags.name, [...holder.keys()]), ...(listedAt ? [lte(tags.createdAt, listedAt)] : [])));
+  const moved = held.filter((t) => holder.get(t.name) !== t.digest);
+  if (moved.length === 0) return [];
+  await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(inArray(tags.id, moved.map((t) => t.id)));
+  return [...new Map(moved.map((t) => [t.digest, { digest: t.digest, imageId: t.imageId }])).values()];
+}
+
 export async function reconcileArtifactsIn(
   tx: Tx,
   ids: { repositoryId: string; modelId: string },
@@ -222,6 +241,9 @@ export async function reconcileArtifactsIn(
     const up = artifact && upserted.get(artifact.digest);
     // A version whose tags changed either way is updated (Harbor sends no webhook for a tag's delete: a refresh finds it).
     if (up) result.set(digest, { change: up.addedImage ? 'added' : up.addedTags + up.removedTags > 0 ? 'updated' : 'unchanged', imageId: up.imageId });
+  }
+  for (const moved of await takeMovedTags(tx, ids.repositoryId, present, listedAt)) {
+    if ((result.get(moved.digest)?.change ?? 'unchanged') === 'unchanged') result.set(moved.digest, { change: 'updated', imageId: moved.imageId });
   }
   const absent = [...views.entries()].filter(([, a]) => a === null).map(([digest]) => digest);
   for (const digest of absent) result.set(digest, { change: 'unchanged' });

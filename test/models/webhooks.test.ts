@@ -119,6 +119,22 @@ describe('Harbor webhooks into the inbox and the repository workflow', () => {
     stack.harbor.emulator.faults.reset();
   });
 
+  it('a push that moves a tag takes it from the version that had it, and announces that version as updated', async () => {
+    const project = await onboard();
+    const first = await pushModel(stack.harbor.emulator.url, `${project}/qwen`, '1.0.0');
+    await eventually('the first version catalogued', async () => (await catalogue(project))['qwen:1.0.0'] === first.digest);
+    const second = await pushModel(stack.harbor.emulator.url, `${project}/qwen`, '1.0.0');
+    expect(second.digest).not.toBe(first.digest);
+    const holders = async () => (await stack.database.sql<{ digest: string }[]>`
+      select i.digest from modelregistry.tags t join modelregistry.images i on i.id = t.image_id and not i.is_archived
+      join modelregistry.repositories r on r.id = i.repository_id join modelregistry.projects p on p.id = r.project_id
+      where p.name = ${project} and r.name = 'qwen' and t.name = '1.0.0' and not t.is_archived`).map((r) => r.digest);
+    await eventually('the tag on the second version only', async () => JSON.stringify(await holders()) === JSON.stringify([second.digest]));
+    const untagged = (r: ConsumedRecord) => r.key === `models/${stack.registry}/${project}/qwen` && JSON.parse(r.value).data.digest === first.digest && JSON.parse(r.value).data.change === 'updated';
+    const records = await readTopic(inject('kafkaBootstrap'), stack.topic, { what: 'the first version announced untagged', until: (rs) => rs.some(untagged) });
+    expect(JSON.parse(records.find(untagged)!.value)).toMatchObject({ type: 'modelregistry.model.image_synced', data: { tags: [], via: 'webhook' } });
+  });
+
   it('a delete of an artifact the catalogue never had changes nothing and leaves no empty model', async () => {
     const project = await onboard();
     const [secretRow] = await stack.database.sql`select webhook_secret from modelregistry.projects where name = ${project}`;
