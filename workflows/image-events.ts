@@ -13,6 +13,7 @@ export function imageChangeEvents(ref: { registry: string; project: string; mode
     type: c.change === 'archived' ? 'modelregistry.model.image_archived' : 'modelregistry.model.image_synced',
     subject: `models/${ref.registry}/${ref.project}/${ref.model}`,
     time: new Date().toISOString(),
-    data: { ...ref, digest: c.digest, tags: c.tags, change: c.change, via },
+    // Sorted: Harbor's listing and its artifact read order a version's tags differently.
+    data: { ...ref, digest: c.digest, tags: [...c.tags].sort(), change: c.change, via },
   }));
 }
