@@ -148,7 +148,8 @@ export async function projectOnboardingWorkflow(input: ProjectOnboardingInput): 
         type: 'modelregistry.robot.created',
         subject: `projects/${registry}/${name}/robots/${robotSpec.name}`,
         time: new Date().toISOString(),
-        data: { registry, project: name, robot: robot.name, expiresAt: robot.expiresAt > 0 ? new Date(robot.expiresAt * 1000).toISOString() : null, onboarding: true },
+        // `permissions: null` as its row lists it: its Harbor accesses match no list of the API's names.
+        data: { registry, project: name, robot: robot.name, permissions: null, expiresAt: robot.expiresAt > 0 ? new Date(robot.expiresAt * 1000).toISOString() : null, onboarding: true },
       });
     }
     for (const rule of saved) await announceReplicationRule('created', input.actor, rule, { onboarding: true });

@@ -217,11 +217,18 @@ export type ArtifactChange = 'added' | 'updated' | 'archived' | 'unchanged';
 async function takeMovedTags(tx: Tx, repositoryId: string, present: ImportedArtifact[], listedAt?: string): Promise<{ digest: string; imageId: string }[]> {
   const holder = new Map(present.flatMap((a) => a.tags.map((t): [string, string] => [t.name, a.digest])));
   if (holder.size === 0) return [];
-  const held = await tx
-    .select({ id: tags.id, name: tags.name, digest: images.digest, imageId: images.id })
-    .from(tags)
-    .innerJoin(images, eq(images.id, tags.imageId))
-    .where(and(eq(images.repositoryId, repositoryId), eq(images.isArchived, false), eq(tags.isArchived, false), inArray(tags.name, [...holder.keys()]), ...(listedAt ? [lte(tags.createdAt, listedAt)] : [])));
+  const names = [...holder.keys()];
+  const held = [];
+  // Chunked, as the upserts: a repository may hold more tags than a statement takes parameters.
+  for (let i = 0; i < names.length; i += UPSERT_CHUNK) {
+    held.push(
+      ...(await tx
+        .select({ id: tags.id, name: tags.name, digest: images.digest, imageId: images.id })
+        .from(tags)
+        .innerJoin(images, eq(images.id, tags.imageId))
+        .where(and(eq(images.repositoryId, repositoryId), eq(images.isArchived, false), eq(tags.isArchived, false), inArray(tags.name, names.slice(i, i + UPSERT_CHUNK)), ...(listedAt ? [lte(tags.createdAt, listedAt)] : [])))),
+    );
+  }
   const moved = held.filter((t) => holder.get(t.name) !== t.digest);
   if (moved.length === 0) return [];
   await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(inArray(tags.id, moved.map((t) => t.id)));
@@ -305,21 +312,43 @@ const summarized = (changes: ImageChange[]): RepositoryReconciled => {
   return { added: count('added'), updated: count('updated'), archived: count('archived'), changes };
 };
 
-/** This attempt's changes, over what an earlier attempt recorded (what this one changed wins), recorded in turn. */
-async function recorded(tx: Tx, record: ReconcileRecord | undefined, now: RepositoryReconciled): Promise<RepositoryReconciled> {
-  if (!record) return now;
-  const [earlier] = record.retry ? await tx.select({ details: auditEvents.details }).from(auditEvents).where(eq(auditEvents.eventKey, record.key)) : [];
+/**
+ * Changes as the catalogue holds them now: a version's tags as they are (a refresh's listing may be
+ * minutes older than a webhook that re-tagged it since), and none a later change undid (a retry's
+ * recorded `added` of a version a webhook archived meanwhile).
+ */
+async function asTheyAre(tx: Tx, repositoryId: string | undefined, changes: ImageChange[]): Promise<ImageChange[]> {
+  if (changes.length === 0 || repositoryId === undefined) return changes;
+  const live = new Map<string, string[]>();
+  for (let i = 0; i < changes.length; i += UPSERT_CHUNK) {
+    const rows = await tx
+      .select({ digest: images.digest, tag: tags.name })
+      .from(images)
+      .leftJoin(tags, and(eq(tags.imageId, images.id), eq(tags.isArchived, false)))
+      .where(and(eq(images.repositoryId, repositoryId), eq(images.isArchived, false), inArray(images.digest, changes.slice(i, i + UPSERT_CHUNK).map((c) => c.digest))));
+    for (const r of rows) live.set(r.digest, [...(live.get(r.digest) ?? []), ...(r.tag === null ? [] : [r.tag])]);
+  }
+  return changes.flatMap((c) => (c.change === 'archived' ? (live.has(c.digest) ? [] : [c]) : live.has(c.digest) ? [{ ...c, tags: live.get(c.digest)! }] : []));
+}
+
+/**
+ * What to report: this attempt's changes over what an earlier attempt recorded (this one's win),
+ * recorded in turn, as the catalogue holds them now.
+ */
+async function reported(tx: Tx, record: ReconcileRecord | undefined, now: ImageChange[], repositoryId: string | undefined): Promise<RepositoryReconciled> {
+  const [earlier] = record?.retry ? await tx.select({ details: auditEvents.details }).from(auditEvents).where(eq(auditEvents.eventKey, record.key)) : [];
   const byDigest = new Map(((earlier?.details as { changes?: ImageChange[] } | undefined)?.changes ?? []).map((c) => [c.digest, c]));
-  for (const c of now.changes) byDigest.set(c.digest, c);
-  const all = summarized([...byDigest.values()]);
-  if (all.changes.length === 0) return all;
-  const details = { added: all.added, updated: all.updated, archived: all.archived, changes: all.changes };
-  await tx.insert(auditEvents).values({ eventKey: record.key, action: 'model.reconciled', resource: record.resource, details }).onConflictDoUpdate({ target: auditEvents.eventKey, set: { details } });
-  return all;
+  for (const c of now) byDigest.set(c.digest, c);
+  const all = [...byDigest.values()];
+  if (record && all.length > 0) {
+    const details = { changes: all };
+    await tx.insert(auditEvents).values({ eventKey: record.key, action: 'model.reconciled', resource: record.resource, details }).onConflictDoUpdate({ target: auditEvents.eventKey, set: { details } });
+  }
+  return summarized(await asTheyAre(tx, repositoryId, all));
 }
 
 /** Converges a live repository's rows on Harbor's list of its artifacts (empty: Harbor has none, or no such repository). */
-async function convergeRepository(tx: Tx, live: { repository: { id: string }; model: { id: string } }, repo: Pick<ImportedRepository, 'artifacts' | 'listedAt'>): Promise<RepositoryReconciled> {
+async function convergeRepository(tx: Tx, live: { repository: { id: string }; model: { id: string } }, repo: Pick<ImportedRepository, 'artifacts' | 'listedAt'>): Promise<ImageChange[]> {
   // Harbor's view of every digest: what it lists, and null for live images it no longer has.
   const views = new Map<string, ImportedArtifact | null>(repo.artifacts.map((a) => [a.digest, a]));
   const liveImages = await tx.select({ digest: images.digest }).from(images).where(and(eq(images.repositoryId, live.repository.id), eq(images.isArchived, false)));
@@ -340,8 +369,8 @@ async function convergeRepository(tx: Tx, live: { repository: { id: string }; mo
     const [left] = await tx.select({ n: sql<number>`count(*)::int` }).from(images).where(and(eq(images.modelId, live.model.id), eq(images.isArchived, false)));
     if (!left || left.n === 0) await tx.update(models).set({ isArchived: true, deletedAt: sql`now()` }).where(eq(models.id, live.model.id));
   }
-  const listed = new Map(repo.artifacts.map((a) => [a.digest, a.tags.map((t) => t.name)]));
-  return summarized([...changes].flatMap(([digest, c]): ImageChange[] => (c.change === 'unchanged' ? [] : [{ digest, change: c.change, tags: c.change === 'archived' ? [] : (listed.get(digest) ?? []) }])));
+  // Tags: as the catalogue holds them once reported (asTheyAre).
+  return [...changes].flatMap(([digest, c]): ImageChange[] => (c.change === 'unchanged' ? [] : [{ digest, change: c.change, tags: [] }]));
 }
 
 /**
@@ -349,7 +378,10 @@ async function convergeRepository(tx: Tx, live: { repository: { id: string }; mo
  * listed, archives live images Harbor no longer has (repairing lost webhooks).
  */
 export async function reconcileRepositoryRows(db: Db, input: { projectId: string; registry: string; repository: ImportedRepository }, record?: ReconcileRecord): Promise<RepositoryReconciled> {
-  return db.transaction(async (tx) => recorded(tx, record, await convergeRepository(tx, await liveRepository(tx, input.projectId, input.registry, input.repository), input.repository)));
+  return db.transaction(async (tx) => {
+    const live = await liveRepository(tx, input.projectId, input.registry, input.repository);
+    return reported(tx, record, await convergeRepository(tx, live, input.repository), live.repository.id);
+  });
 }
 
 /**
@@ -361,8 +393,8 @@ export async function archiveAbsentRepositoryRows(db: Db, input: { projectId: st
   return db.transaction(async (tx) => {
     const live = await existingLiveRepository(tx, input.projectId, input.fullName);
     // A retry finds no live model when its first attempt archived the last version: what that attempt recorded.
-    const now = live ? await convergeRepository(tx, live, { artifacts: [], listedAt: input.checkedAt }) : summarized([]);
-    const all = await recorded(tx, record, now);
+    const now = live ? await convergeRepository(tx, live, { artifacts: [], listedAt: input.checkedAt }) : [];
+    const all = await reported(tx, record, now, live?.repository.id);
     return live || all.changes.length > 0 ? all : null;
   });
 }

@@ -25,14 +25,18 @@ const FINAL_STATUSES = new Set(['Success', 'Error', 'Stopped']);
 
 const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
+/** A run's `job_parameters` JSON string: what it was given, and what Harbor's check-in wrote. */
+function jobParameters(run: HarborGcHistory): Record<string, unknown> {
+  try {
+    return JSON.parse(run.job_parameters ?? '{}') as Record<string, unknown>;
+  } catch {
+    return {}; // Harbor keeps what it was given; an unreadable one reports nothing freed.
+  }
+}
+
 /** Harbor's check-in writes the result into the run's `job_parameters` JSON string. */
 export function gcRunReport(run: HarborGcHistory): GcRunReport {
-  let params: Record<string, unknown> = {};
-  try {
-    params = JSON.parse(run.job_parameters ?? '{}') as Record<string, unknown>;
-  } catch {
-    // Harbor keeps what it was given; an unreadable one reports nothing freed.
-  }
+  const params = jobParameters(run);
   const status = run.job_status ?? 'Pending';
   return {
     gcId: run.id ?? 0,
@@ -58,7 +62,10 @@ export function createHarborGcActivities(deps: { harbor: HarborInstances }) {
       const client = deps.harbor.get(registry);
       // A retry: the run an earlier attempt started may have ended already (a dry run takes seconds), so no 409 tells of it.
       if (Context.current().info.attempt > 1) {
-        const earlier = (await client.gc.history()).find((run) => gcRunReport(run).dryRun === opts.dryRun && createdDuringThisActivity(run.creation_time));
+        const earlier = (await client.gc.history()).find((run) => {
+          const params = jobParameters(run);
+          return params.dry_run === opts.dryRun && params.delete_untagged === opts.deleteUntagged && createdDuringThisActivity(run.creation_time);
+        });
         if (earlier?.id !== undefined) return earlier.id;
       }
       try {

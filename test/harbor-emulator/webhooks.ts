@@ -127,9 +127,11 @@ export class WebhookSender {
     for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
       const wait = attempt > 1 ? (this.retryDelaysMs[attempt - 2] ?? 0) : 0;
       if (wait > 0) {
+        if (this.stopping.signal.aborted) return;
         await new Promise<void>((done) => {
-          const timer = setTimeout(done, wait);
-          this.stopping.signal.addEventListener('abort', () => (clearTimeout(timer), done()), { once: true });
+          const stop = () => (clearTimeout(timer), done());
+          const timer = setTimeout(() => (this.stopping.signal.removeEventListener('abort', stop), done()), wait);
+          this.stopping.signal.addEventListener('abort', stop, { once: true });
         });
         if (this.stopping.signal.aborted) return;
       }

@@ -171,6 +171,10 @@ describe('refresh from Harbor repairs what lost webhooks missed', () => {
     expect(await new MockActivityEnvironment({ ...info, attempt: 2 }).run(activities.reconcileRepository, input)).toEqual(first);
     // Another activity finds nothing left to do.
     expect(await new MockActivityEnvironment({ ...info, activityId: randomUUID() }).run(activities.reconcileRepository, input)).toMatchObject({ added: 0, changes: [] });
+    // A later change undoes what was recorded (the version deleted, its webhook applied): a retry no longer reports the add.
+    await stack.harbor.client.artifacts.delete(project, 'phi', pushed.digest);
+    await eventually('the delete applied', async () => !(await catalogue(project)).some((v) => v.startsWith('phi:')));
+    expect(await new MockActivityEnvironment({ ...info, attempt: 3 }).run(activities.reconcileRepository, input)).toEqual({ added: 0, updated: 0, archived: 0, changes: [] });
 
     // The archive of a repository Harbor deleted, likewise: the retry finds no live model, and says what it archived.
     const [orca] = await activities.listHarborRepositories(stack.registry, project, 'orca');
