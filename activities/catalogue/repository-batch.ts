@@ -1,7 +1,7 @@
 // The catalogue's composite activity: it reads Harbor and writes PostgreSQL in one activity, so it
 // belongs to neither system's folder; its Harbor reads are the Harbor repository activities'.
 import { activityInfo, heartbeat } from '@temporalio/activity';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, like } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { markProcessed } from '../../db/inbox/deliveries';
 import { auditEvents, tags } from '../../db/schema';
@@ -143,16 +143,23 @@ export function createRepositoryBatchActivities(deps: { db: Db; harbor: HarborIn
           }
           changes.push({ digest: event.digest, change, tags: view.artifact?.tags.map((t) => t.name) ?? [], eventId: nameUuid(`${eventKey}:${change}`) });
         }
-        // Versions no event named that the batch changed: those a pushed version took a tag from.
+        // Versions no event named that the batch changed: those a pushed version took a tag from. Each
+        // is audited under the batch's first event, so that a retry after a lost commit reports it too.
         const named = new Set(input.events.map((e) => e.digest));
         const tookFrom = [...applied].filter(([digest, a]) => !named.has(digest) && a.change !== 'unchanged' && a.imageId);
-        if (tookFrom.length > 0) {
-          const left = await tx.select({ imageId: tags.imageId, name: tags.name }).from(tags).where(and(inArray(tags.imageId, tookFrom.map(([, a]) => a.imageId!)), eq(tags.isArchived, false)));
-          const cause = keyOf(input.events.find((e) => e.type === 'PUSH_ARTIFACT') ?? input.events[0]!);
-          for (const [digest, a] of tookFrom) {
-            changes.push({ digest, change: a.change, tags: left.filter((t) => t.imageId === a.imageId).map((t) => t.name), eventId: nameUuid(`${cause}:${digest}:${a.change}`) });
-          }
+        const cause = `${keyOf(input.events[0]!)}:took:`;
+        const tookBefore =
+          activityInfo().attempt > 1
+            ? (await tx.select({ details: auditEvents.details }).from(auditEvents).where(like(auditEvents.eventKey, `${cause}%`))).map((r) => r.details as { digest: string; change: ArtifactChange; tags: string[] })
+            : [];
+        const left = tookFrom.length === 0 ? [] : await tx.select({ imageId: tags.imageId, name: tags.name }).from(tags).where(and(inArray(tags.imageId, tookFrom.map(([, a]) => a.imageId!)), eq(tags.isArchived, false)));
+        const took = new Map(tookBefore.map((t) => [t.digest, t]));
+        for (const [digest, a] of tookFrom) {
+          const now = { digest, change: a.change, tags: left.filter((t) => t.imageId === a.imageId).map((t) => t.name) };
+          took.set(digest, now);
+          audit.push({ eventKey: `${cause}${digest}`, actor: null, action: 'model.tag_moved', resource, details: now });
         }
+        for (const t of took.values()) if (!changes.some((c) => c.digest === t.digest)) changes.push({ ...t, eventId: nameUuid(`${cause}${t.digest}:${t.change}`) });
         // Different tables, pipelined on the transaction's connection.
         await Promise.all([
           live && written.length > 0 ? writeImagesMetadata(tx, live.model.id, written) : undefined,

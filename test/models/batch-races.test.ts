@@ -80,4 +80,23 @@ describe('repository batch against a stand-in Harbor', () => {
     // Another change of the same webhook event is another event.
     expect(moved[0]!.eventId).not.toBe(first[0]!.eventId);
   });
+
+  it('a batch retried after its commit reports again the version its push took a tag from', async () => {
+    const [a, b] = [`sha256:${'a1'.repeat(32)}`, `sha256:${'b2'.repeat(32)}`];
+    const manifest = { mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'03'.repeat(32)}`, size: 2 }, layers: [] };
+    // Harbor: first `a` holds 1.0.0; then a push moves 1.0.0 to `b`.
+    let holder = a;
+    const { applyRepositoryEvents } = createRepositoryBatchActivities(stack.deps, {
+      fetchHarborArtifact: (_r, _p, _m, digest: string) => Promise.resolve({ digest, harborId: digest === a ? 11 : 12, tags: digest === holder ? [{ name: '1.0.0', harborId: 13 }] : [] }),
+      fetchArtifactManifest: () => Promise.resolve(manifest),
+      fetchArtifactConfig: () => Promise.resolve(null),
+    });
+    const push = (digest: string) => ({ registry: stack.registry, project, projectId, repository: 'moving', events: [{ inboxId: randomUUID(), type: 'PUSH_ARTIFACT', digest, tag: '1.0.0', occurAt: 1 }] });
+    await new MockActivityEnvironment().run(applyRepositoryEvents, push(a));
+    holder = b;
+    const input = push(b);
+    const first = (await new MockActivityEnvironment().run(applyRepositoryEvents, input)) as { digest: string; change: string; tags: string[] }[];
+    expect(first.map((c) => [c.digest, c.change, c.tags])).toEqual([[b, 'added', ['1.0.0']], [a, 'updated', []]]);
+    expect(await new MockActivityEnvironment({ attempt: 2 }).run(applyRepositoryEvents, input)).toEqual(first);
+  });
 });
