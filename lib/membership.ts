@@ -13,6 +13,18 @@ export const projectGroupPrefix = (tenant: string, project: string) => `/tenants
 
 export type ProjectMembers = Partial<Record<ProjectRole, string[]>>;
 
+/** Who a change from `before` to `after` adds to and removes from each role, as `user → role`, role by role. */
+export function membersChange(before: ProjectMembers, after: ProjectMembers): { added: string[]; removed: string[] } {
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const role of PROJECT_ROLES) {
+    const [was, is] = [new Set(before[role] ?? []), new Set(after[role] ?? [])];
+    for (const user of is) if (!was.has(user)) added.push(`${user} → ${role}`);
+    for (const user of was) if (!is.has(user)) removed.push(`${user} → ${role}`);
+  }
+  return { added, removed };
+}
+
 export interface MembershipChanges {
   added: { group: string; roleId: number }[];
   updated: { group: string; fromRoleId: number; toRoleId: number }[];

@@ -1,7 +1,7 @@
 import { patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { HarborMember } from '../activities/harbor/members';
-import { HARBOR_ROLE_IDS, projectGroupPath, projectGroupPrefix, type MembershipChanges, type ObservedHarborMember, type ProjectMembers, type ProjectRole } from '../lib/membership';
+import { HARBOR_ROLE_IDS, membersChange, projectGroupPath, projectGroupPrefix, type MembershipChanges, type ObservedHarborMember, type ProjectMembers, type ProjectRole } from '../lib/membership';
 import { membershipWorkflowId } from '../lib/workflow-ids';
 import { runUnderBusinessKey } from './business-key';
 import { profiles } from './activity-options';
@@ -84,7 +84,11 @@ export async function membershipSyncWorkflow(input: MembershipInput): Promise<Me
 /** `PUT …/members`: sets the users of each role group in Keycloak, then syncs Harbor. */
 export async function membershipUpdateWorkflow(input: MembershipInput & { members: ProjectMembers }): Promise<{ keycloak: { added: string[]; removed: string[] }; harbor: MembershipChanges }> {
   const project = await requireProject(input.registry, input.project);
-  const keycloak = await keycloakApi.setKeycloakProjectMembers(project.tenantId, input.project, input.members);
+  // What changes is told from the members before, not from what the set's attempt did: a retry of a
+  // set that had applied everything (its answer lost) changes nothing itself.
+  const before = patched('membership-change-from-before') ? await keycloakApi.getKeycloakProjectMembers(project.tenantId, input.project) : undefined;
+  const applied = await keycloakApi.setKeycloakProjectMembers(project.tenantId, input.project, input.members);
+  const keycloak = before ? membersChange(before, input.members) : applied;
   const harbor = await syncMembership(input);
   // Who holds a role is the change users see; Harbor's groups (`membership.synced`) seldom change with it.
   if (keycloak.added.length + keycloak.removed.length > 0 && patched('membership-update-event')) {
