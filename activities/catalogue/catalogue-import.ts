@@ -6,7 +6,7 @@ import { Context, log } from '@temporalio/activity';
 import type { Db } from '../../db/client';
 import { extractModelMetadata } from '../../lib/model-metadata';
 import { archiveAbsentRepositoryRows, importRepositories, liveRepositoryNames, reconcileRepositoryRows, type ImportedRepository, type ReconcileRecord, type RepositoryReconciled } from '../db/catalogue-import';
-import { nameUuid } from '../../lib/name-uuid';
+import { thisActivityKey } from '../db/earlier-attempt';
 import { imagesWithoutManifest, writeReadManifests } from '../db/manifest-reads';
 import type { ImageMetadata } from '../db/model-metadata';
 import type { createHarborRepositoryActivities } from '../harbor/repositories';
@@ -59,8 +59,8 @@ async function storeMissingManifests(deps: { db: Db; harbor: HarborReads }, inpu
 
 /** This activity's record of what it changed in `fullName`: keyed by the activity (the same on every attempt); none outside a workflow. */
 function reconcileRecord(registry: string, fullName: string): ReconcileRecord | undefined {
-  const { workflowExecution: run, activityId, attempt } = Context.current().info;
-  return run && { key: `reconcile:${nameUuid(`${run.workflowId}:${run.runId}:${activityId}`)}`, resource: `models/${registry}/${fullName}`, retry: attempt > 1 };
+  const key = thisActivityKey('reconcile');
+  return key === undefined ? undefined : { key, resource: `models/${registry}/${fullName}`, retry: Context.current().info.attempt > 1 };
 }
 
 export function createCatalogueImportActivities(deps: { db: Db }, harbor: HarborReads) {

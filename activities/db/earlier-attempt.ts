@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db, Tx } from '../../db/client';
+import { nameUuid } from '../../lib/name-uuid';
 
 type SoftDeleted = PgTable & { isArchived: AnyPgColumn; deletedAt: AnyPgColumn };
 
@@ -23,4 +24,14 @@ export async function archivedByAnEarlierAttempt<T extends SoftDeleted>(db: Db |
     .orderBy(desc(table.deletedAt))
     .limit(1);
   return rows[0] as T['$inferSelect'] | undefined;
+}
+
+/**
+ * A key naming this activity of this workflow run, the same on every attempt (`<prefix>:<UUIDv5>`,
+ * short enough for an audit key): what an attempt records under it, a retry finds. None outside a
+ * workflow.
+ */
+export function thisActivityKey(prefix: string): string | undefined {
+  const { workflowExecution: run, activityId } = Context.current().info;
+  return run && `${prefix}:${nameUuid(`${run.workflowId}:${run.runId}:${activityId}`)}`;
 }

@@ -11,10 +11,10 @@ import {
   type UpstreamRecord,
   type VirtualRegistryRecord,
 } from '../../db/queries/virtual-registries';
-import { upstreams, virtualRegistries, virtualRegistryUpstreams } from '../../db/schema';
+import { auditEvents, upstreams, virtualRegistries, virtualRegistryUpstreams } from '../../db/schema';
 import { conflict, failedPrecondition, notFound, validationFailed } from '../../lib/failure-types';
 import type { TenantResourceRef, UpstreamPatch, UpstreamPosition, UpstreamSpec, VirtualRegistryPatch, VirtualRegistrySpec } from '../../lib/virtual-registries';
-import { archivedByAnEarlierAttempt } from './earlier-attempt';
+import { archivedByAnEarlierAttempt, thisActivityKey } from './earlier-attempt';
 
 const UNIQUE_VIOLATION = '23505';
 const noUpstream = (ref: TenantResourceRef) => notFound(`no upstream "${ref.name}" in tenant ${ref.tenant}`);
@@ -75,11 +75,13 @@ export function createVirtualRegistryActivities({ db }: { db: Db }) {
     async archiveUpstream(ref: TenantResourceRef, force: boolean): Promise<{ upstream: UpstreamRecord; removedFrom: string[] }> {
       return db.transaction(async (tx) => {
         const [current] = await tx.select().from(upstreams).where(liveUpstreamWhere(ref.tenant, ref.name)).for('update');
+        const key = thisActivityKey('upstream-archive');
         if (!current) {
-          // The lists it left were in the lost answer: the retry reports none.
           const archived = await archivedByAnEarlierAttempt(tx, upstreams, and(eq(upstreams.tenantId, ref.tenant), eq(upstreams.name, ref.name)));
           if (!archived) throw noUpstream(ref);
-          return { upstream: toUpstreamRecord(archived), removedFrom: [] };
+          // The lists it left, as the attempt that archived it recorded them.
+          const [left] = key === undefined ? [] : await tx.select({ details: auditEvents.details }).from(auditEvents).where(eq(auditEvents.eventKey, key));
+          return { upstream: toUpstreamRecord(archived), removedFrom: (left?.details as { removedFrom?: string[] } | undefined)?.removedFrom ?? [] };
         }
         const users = await virtualRegistriesUsing(tx, current.id);
         if (users.length > 0 && !force) {
@@ -88,7 +90,12 @@ export function createVirtualRegistryActivities({ db }: { db: Db }) {
         }
         await tx.delete(virtualRegistryUpstreams).where(eq(virtualRegistryUpstreams.upstreamId, current.id));
         const [row] = await tx.update(upstreams).set({ isArchived: true, deletedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(upstreams.id, current.id)).returning();
-        return { upstream: toUpstreamRecord(row!), removedFrom: users.map((u) => u.name) };
+        const removedFrom = users.map((u) => u.name);
+        // Recorded with the archive, for a retry whose answer was lost to report them.
+        if (key !== undefined && removedFrom.length > 0) {
+          await tx.insert(auditEvents).values({ eventKey: key, action: 'upstream.removed_from_lists', resource: `tenants/${ref.tenant}/upstreams/${ref.name}`, details: { removedFrom } }).onConflictDoNothing({ target: auditEvents.eventKey });
+        }
+        return { upstream: toUpstreamRecord(row!), removedFrom };
       });
     },
 

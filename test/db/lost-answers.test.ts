@@ -70,6 +70,19 @@ describe('a delete whose archive committed but whose answer was lost', () => {
     expect(await deleted(`/api/v1/tenants/${tenant}/upstreams/${upstream}`)).toMatchObject({ name: upstream });
     expect(await attempts(upstreamWorkflowId(tenant, upstream), 'archiveUpstream')).toEqual([2]);
 
+    // Forced out of a virtual registry's list: the retry still says which lists it left, so the registry's change is audited and announced.
+    const used = uniqueName('lost-used');
+    const user = uniqueName('lost-user');
+    expect((await stack.app.request(`/api/v1/tenants/${tenant}/upstreams`, jsonRequest({ name: used, url: stack.harbor.registryUrl }))).status).toBe(201);
+    expect((await stack.app.request(`/api/v1/tenants/${tenant}/virtual-registries`, jsonRequest({ name: user }))).status).toBe(201);
+    expect((await stack.app.request(`/api/v1/tenants/${tenant}/virtual-registries/${user}/upstreams`, jsonRequest([{ upstream: used, position: 1 }], {}, 'PUT'))).status).toBe(200);
+    expect(await deleted(`/api/v1/tenants/${tenant}/upstreams/${used}?force=true`)).toMatchObject({ name: used });
+    expect(await attempts(upstreamWorkflowId(tenant, used), 'archiveUpstream')).toEqual([2]);
+    const audited = await stack.database.sql<{ action: string; removed: string | null }[]>`
+      select action, coalesce(details->>'removedUpstream', details->'removedFrom'->>0) as removed from modelregistry.audit_events
+      where resource in (${`tenants/${tenant}/virtual-registries/${user}`}, ${`tenants/${tenant}/upstreams/${used}`}) and (action = 'upstream.deleted' or details->>'removedUpstream' is not null) order by action`;
+    expect(audited.map((r) => ({ ...r }))).toEqual([{ action: 'upstream.deleted', removed: user }, { action: 'virtual_registry.updated', removed: used }]);
+
     const remote = uniqueName('lost-remote');
     const made = await stack.app.request('/api/v1/registries', jsonRequest({ name: remote, tenant, type: 'docker-registry', url: stack.harbor.registryUrl }));
     expect(made.status, await made.clone().text()).toBe(201);
