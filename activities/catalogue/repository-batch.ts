@@ -114,7 +114,8 @@ export function createRepositoryBatchActivities(deps: { db: Db; harbor: HarborIn
         // A retry of a batch whose commit's answer was lost finds everything unchanged: the changes its
         // audit rows recorded are the ones to report (their events were never published). Only a retry:
         // a first attempt that finds them is a delivery applied before (the sweeper's), already announced.
-        const keys = activityInfo().attempt > 1 ? input.events.filter((e) => e.digest && ARTIFACT_EVENTS.has(e.type)).map(keyOf) : [];
+        const retry = activityInfo().attempt > 1;
+        const keys = retry ? input.events.filter((e) => e.digest && ARTIFACT_EVENTS.has(e.type)).map(keyOf) : [];
         const recorded = new Map(
           keys.length === 0
             ? []
@@ -148,10 +149,9 @@ export function createRepositoryBatchActivities(deps: { db: Db; harbor: HarborIn
         const named = new Set(input.events.map((e) => e.digest));
         const tookFrom = [...applied].filter(([digest, a]) => !named.has(digest) && a.change !== 'unchanged' && a.imageId);
         const cause = `${keyOf(input.events[0]!)}:took:`;
-        const tookBefore =
-          activityInfo().attempt > 1
-            ? (await tx.select({ details: auditEvents.details }).from(auditEvents).where(like(auditEvents.eventKey, `${cause}%`))).map((r) => r.details as { digest: string; change: ArtifactChange; tags: string[] })
-            : [];
+        const tookBefore = retry
+          ? (await tx.select({ details: auditEvents.details }).from(auditEvents).where(like(auditEvents.eventKey, `${cause}%`))).map((r) => r.details as { digest: string; change: ArtifactChange; tags: string[] })
+          : [];
         const left = tookFrom.length === 0 ? [] : await tx.select({ imageId: tags.imageId, name: tags.name }).from(tags).where(and(inArray(tags.imageId, tookFrom.map(([, a]) => a.imageId!)), eq(tags.isArchived, false)));
         const took = new Map(tookBefore.map((t) => [t.digest, t]));
         for (const [digest, a] of tookFrom) {

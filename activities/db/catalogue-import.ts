@@ -116,15 +116,18 @@ type TagMode = { kind: 'add' } | { kind: 'exact'; listedAt?: string };
  */
 async function upsertArtifacts(tx: Tx, ids: { repositoryId: string; modelId: string }, list: ImportedArtifact[], mode: TagMode): Promise<Map<string, UpsertedImage>> {
   const artifacts = [...new Map(list.map((a) => [a.digest, a])).values()];
-  const result = new Map<string, UpsertedImage>();
-  // Chunked: a statement carries at most 65,535 parameters.
-  for (let i = 0; i < artifacts.length; i += UPSERT_CHUNK) {
-    for (const [digest, up] of await upsertChunk(tx, ids, artifacts.slice(i, i + UPSERT_CHUNK), mode)) result.set(digest, up);
-  }
-  return result;
+  return new Map(await inChunks(artifacts, async (chunk) => [...(await upsertChunk(tx, ids, chunk, mode))]));
 }
 
-const UPSERT_CHUNK = 1000;
+/** Items bound per statement: a statement carries at most 65,535 parameters. */
+const CHUNK = 1000;
+
+/** `run` over `items` a chunk at a time, one after the other (one transaction's connection), its results joined. */
+async function inChunks<T, R>(items: readonly T[], run: (chunk: T[]) => Promise<R[]>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += CHUNK) results.push(...(await run(items.slice(i, i + CHUNK))));
+  return results;
+}
 
 async function upsertChunk(tx: Tx, ids: { repositoryId: string; modelId: string }, artifacts: ImportedArtifact[], mode: TagMode): Promise<Map<string, UpsertedImage>> {
   const result = new Map<string, UpsertedImage>();
@@ -217,18 +220,14 @@ export type ArtifactChange = 'added' | 'updated' | 'archived' | 'unchanged';
 async function takeMovedTags(tx: Tx, repositoryId: string, present: ImportedArtifact[], listedAt?: string): Promise<{ digest: string; imageId: string }[]> {
   const holder = new Map(present.flatMap((a) => a.tags.map((t): [string, string] => [t.name, a.digest])));
   if (holder.size === 0) return [];
-  const names = [...holder.keys()];
-  const held = [];
-  // Chunked, as the upserts: a repository may hold more tags than a statement takes parameters.
-  for (let i = 0; i < names.length; i += UPSERT_CHUNK) {
-    held.push(
-      ...(await tx
-        .select({ id: tags.id, name: tags.name, digest: images.digest, imageId: images.id })
-        .from(tags)
-        .innerJoin(images, eq(images.id, tags.imageId))
-        .where(and(eq(images.repositoryId, repositoryId), eq(images.isArchived, false), eq(tags.isArchived, false), inArray(tags.name, names.slice(i, i + UPSERT_CHUNK)), ...(listedAt ? [lte(tags.createdAt, listedAt)] : [])))),
-    );
-  }
+  // A repository may hold more tags than a statement takes parameters.
+  const held = await inChunks([...holder.keys()], (names) =>
+    tx
+      .select({ id: tags.id, name: tags.name, digest: images.digest, imageId: images.id })
+      .from(tags)
+      .innerJoin(images, eq(images.id, tags.imageId))
+      .where(and(eq(images.repositoryId, repositoryId), eq(images.isArchived, false), eq(tags.isArchived, false), inArray(tags.name, names), ...(listedAt ? [lte(tags.createdAt, listedAt)] : []))),
+  );
   const moved = held.filter((t) => holder.get(t.name) !== t.digest);
   if (moved.length === 0) return [];
   await tx.update(tags).set({ isArchived: true, deletedAt: sql`now()` }).where(inArray(tags.id, moved.map((t) => t.id)));
@@ -319,15 +318,15 @@ const summarized = (changes: ImageChange[]): RepositoryReconciled => {
  */
 async function asTheyAre(tx: Tx, repositoryId: string | undefined, changes: ImageChange[]): Promise<ImageChange[]> {
   if (changes.length === 0 || repositoryId === undefined) return changes;
-  const live = new Map<string, string[]>();
-  for (let i = 0; i < changes.length; i += UPSERT_CHUNK) {
-    const rows = await tx
+  const rows = await inChunks(changes, (chunk) =>
+    tx
       .select({ digest: images.digest, tag: tags.name })
       .from(images)
       .leftJoin(tags, and(eq(tags.imageId, images.id), eq(tags.isArchived, false)))
-      .where(and(eq(images.repositoryId, repositoryId), eq(images.isArchived, false), inArray(images.digest, changes.slice(i, i + UPSERT_CHUNK).map((c) => c.digest))));
-    for (const r of rows) live.set(r.digest, [...(live.get(r.digest) ?? []), ...(r.tag === null ? [] : [r.tag])]);
-  }
+      .where(and(eq(images.repositoryId, repositoryId), eq(images.isArchived, false), inArray(images.digest, chunk.map((c) => c.digest)))),
+  );
+  const live = new Map<string, string[]>();
+  for (const r of rows) live.set(r.digest, [...(live.get(r.digest) ?? []), ...(r.tag === null ? [] : [r.tag])]);
   return changes.flatMap((c) => (c.change === 'archived' ? (live.has(c.digest) ? [] : [c]) : live.has(c.digest) ? [{ ...c, tags: live.get(c.digest)! }] : []));
 }
 
